@@ -1,0 +1,312 @@
+"""TF-IDF vectorizer for papers: title + abstract words, authors as their own tokens.
+
+The fitted model is persisted as joblib bytes (the store keeps them in the
+database) and loading never refits.  Words and authors live in two blocks of
+one feature space: ``[word features | author features]``; each row is scaled
+so the whole vector has unit L2 norm, so a dot product is a cosine similarity.
+
+Sources: TF-IDF as in scikit-learn's ``TfidfVectorizer`` (Salton & Buckley
+1988 weighting, sublinear tf); the defaults follow arxiv-sanity-lite
+(https://github.com/karpathy/arxiv-sanity-lite, ``compute.py``) except where
+noted.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from typing import NamedTuple, Sequence
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["PaperText", "PaperVectorizer", "AUTHOR_PREFIX", "author_token"]
+
+#: Prefix that marks author features in :meth:`PaperVectorizer.feature_names`.
+AUTHOR_PREFIX = "author:"
+
+_TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
+
+
+class PaperText(NamedTuple):
+    """The text of one paper that the vectorizer reads.
+
+    Attributes
+    ----------
+    title : str
+    abstract : str, default ""
+    authors : tuple of str, default ()
+        Full names; each becomes one author token (see :func:`author_token`).
+    """
+
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+
+
+def author_token(name: str) -> str:
+    """Normalise an author name to one token: ``"author:<initial>_<surname>"``.
+
+    ``"Geoffrey E. Hinton"`` and ``"G. Hinton"`` both give ``"author:g_hinton"``;
+    accents and case are dropped.  An empty name gives ``""``.
+    """
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    parts = re.findall(r"[a-z]+", plain)
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return AUTHOR_PREFIX + parts[0]
+    return f"{AUTHOR_PREFIX}{parts[0][0]}_{parts[-1]}"
+
+
+def _author_tokens(authors: Sequence[str]) -> list[str]:
+    # module level so the fitted vectorizer pickles
+    return [t for t in (author_token(a) for a in authors) if t]
+
+
+def _paper_words(paper: PaperText) -> str:
+    return f"{paper.title}\n{paper.abstract}" if paper.abstract else paper.title
+
+
+class PaperVectorizer(BaseEstimator, TransformerMixin):
+    """TF-IDF over title + abstract, with authors as separate tokens.
+
+    Parameters
+    ----------
+    ngram_range : tuple (min_n, max_n), default (1, 2)
+        Word n-grams; bigrams ("neural network") help on real abstracts.
+    min_df : int or float, default 2
+        Drop words in fewer documents (typos, ids).  Lowered automatically
+        to 1 when fitting on fewer than 20 papers so tiny corpora still work.
+    max_df : float, default 0.5
+        Drop words in more than this share of documents (corpus stop words).
+    max_features : int or None, default 200_000
+    sublinear_tf : bool, default True
+        ``1 + log(tf)``; keeps long abstracts from being dominated by a few
+        repeated words.
+    author_weight : float, default 0.5
+        Norm of the author block relative to the word block before the final
+        L2 normalisation (0 removes authors).  Authors seen in fewer than
+        ``min_df`` papers get no feature.
+    refit_growth : float, default 0.5
+        :meth:`needs_refit` policy: refit once the corpus has grown by more
+        than this fraction since the fit.
+    min_fit_papers : int, default 200
+        :meth:`needs_refit` policy: while the model was fitted on fewer papers
+        than this, refit whenever any paper has been added.
+
+    Attributes
+    ----------
+    words_ : TfidfVectorizer
+    authors_ : TfidfVectorizer or None
+    n_papers_fit_ : int
+        Number of papers seen by :meth:`fit`.
+    n_word_features_ : int
+    """
+
+    def __init__(
+        self,
+        *,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int | float = 2,
+        max_df: float = 0.5,
+        max_features: int | None = 200_000,
+        sublinear_tf: bool = True,
+        stop_words: str | None = "english",
+        author_weight: float = 0.5,
+        refit_growth: float = 0.5,
+        min_fit_papers: int = 200,
+    ):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.stop_words = stop_words
+        self.author_weight = author_weight
+        self.refit_growth = refit_growth
+        self.min_fit_papers = min_fit_papers
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, papers: Sequence[PaperText], y=None) -> "PaperVectorizer":
+        """Learn vocabulary and IDF from ``papers``.
+
+        Parameters
+        ----------
+        papers : sequence of PaperText, length n_papers
+        y : ignored
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If ``papers`` is empty or contains no usable word.
+        """
+        papers = [p if isinstance(p, PaperText) else PaperText(*p) for p in papers]
+        if not papers:
+            raise ValueError("cannot fit PaperVectorizer on zero papers")
+        small = len(papers) < 20
+        min_df = 1 if small else self.min_df
+        max_df = 1.0 if small else self.max_df
+        self.words_ = TfidfVectorizer(
+            strip_accents="unicode",
+            lowercase=True,
+            stop_words=self.stop_words,
+            token_pattern=_TOKEN_PATTERN,
+            ngram_range=tuple(self.ngram_range),
+            min_df=min_df,
+            max_df=max_df,
+            max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf,
+            norm="l2",
+            dtype=np.float32,
+        )
+        self.words_.fit([_paper_words(p) for p in papers])
+        self.n_word_features_ = len(self.words_.vocabulary_)
+        self.authors_ = None
+        if self.author_weight > 0 and any(p.authors for p in papers):
+            authors = TfidfVectorizer(
+                analyzer=_author_tokens, min_df=min_df, norm="l2", dtype=np.float32
+            )
+            try:
+                authors.fit([p.authors for p in papers])
+                self.authors_ = authors
+            except ValueError:  # no author reaches min_df
+                self.authors_ = None
+        self.n_papers_fit_ = len(papers)
+        return self
+
+    # ------------------------------------------------------------ transform
+    @property
+    def n_features_(self) -> int:
+        check_is_fitted(self, "words_")
+        n_auth = len(self.authors_.vocabulary_) if self.authors_ is not None else 0
+        return self.n_word_features_ + n_auth
+
+    def _join(self, words: sp.csr_matrix, authors: sp.csr_matrix | None) -> sp.csr_matrix:
+        n_auth = self.n_features_ - self.n_word_features_
+        if authors is None:
+            authors = sp.csr_matrix((words.shape[0], n_auth), dtype=np.float32)
+        else:
+            authors = authors * np.float32(self.author_weight)
+        out = sp.hstack([words, authors], format="csr", dtype=np.float32)
+        return normalize(out, norm="l2", copy=False)
+
+    def transform(self, papers: Sequence[PaperText]) -> sp.csr_matrix:
+        """Vectorise papers.
+
+        Parameters
+        ----------
+        papers : sequence of PaperText, length n_papers
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix, shape (n_papers, n_features), float32
+            Rows L2-normalised (all-zero rows for papers with no known word).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If called before :meth:`fit`.
+        """
+        check_is_fitted(self, "words_")
+        papers = [p if isinstance(p, PaperText) else PaperText(*p) for p in papers]
+        words = self.words_.transform([_paper_words(p) for p in papers])
+        authors = None
+        if self.authors_ is not None:
+            authors = self.authors_.transform([p.authors for p in papers])
+        return self._join(words, authors)
+
+    def transform_text(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Vectorise free text (declared interests, search queries).
+
+        Parameters
+        ----------
+        texts : sequence of str, length n_texts
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix, shape (n_texts, n_features), float32
+            Same space as :meth:`transform`; the author block is zero.
+        """
+        check_is_fitted(self, "words_")
+        if isinstance(texts, str):
+            raise TypeError("transform_text expects a sequence of strings, not one string")
+        return self._join(self.words_.transform(list(texts)), None)
+
+    def feature_names(self) -> np.ndarray:
+        """Names of the features, shape (n_features,), dtype object.
+
+        Word features are the n-grams; author features start with
+        :data:`AUTHOR_PREFIX`.
+        """
+        check_is_fitted(self, "words_")
+        names = list(self.words_.get_feature_names_out())
+        if self.authors_ is not None:
+            names += list(self.authors_.get_feature_names_out())
+        return np.asarray(names, dtype=object)
+
+    def is_author_feature(self) -> np.ndarray:
+        """Boolean mask, shape (n_features,): True for author features."""
+        mask = np.zeros(self.n_features_, dtype=bool)
+        mask[self.n_word_features_ :] = True
+        return mask
+
+    # ---------------------------------------------------------- persistence
+    def to_bytes(self) -> bytes:
+        """Serialise the fitted model with joblib (compressed)."""
+        check_is_fitted(self, "words_")
+        buf = io.BytesIO()
+        joblib.dump(self, buf, compress=3)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "PaperVectorizer":
+        """Load a model written by :meth:`to_bytes`; never refits.
+
+        Raises
+        ------
+        TypeError
+            If the bytes hold something other than a fitted PaperVectorizer.
+        """
+        obj = joblib.load(io.BytesIO(data))
+        if not isinstance(obj, cls):
+            raise TypeError(f"expected a serialised {cls.__name__}, got {type(obj).__name__}")
+        check_is_fitted(obj, "words_")
+        return obj
+
+    # --------------------------------------------------------- refit policy
+    def needs_refit(self, n_papers_now: int) -> bool:
+        """Whether the corpus changed enough that the model should be refitted.
+
+        Policy: refit when never fitted; when fitted on fewer than
+        ``min_fit_papers`` papers and any paper was added (IDF from a handful
+        of papers is noise, and refitting small corpora is cheap); or when the
+        corpus grew by more than ``refit_growth`` (default 50 %) since the fit.
+        Between refits, new papers are still vectorised with the old
+        vocabulary: IDF of common words is stable under moderate growth, and
+        only genuinely new terms are missed.  A refit changes the feature
+        space, so every stored vector must be recomputed afterwards.
+
+        Parameters
+        ----------
+        n_papers_now : int
+            Papers in the store now.
+        """
+        fitted = getattr(self, "n_papers_fit_", None)
+        if fitted is None:
+            return True
+        if n_papers_now <= fitted:
+            return False
+        if fitted < self.min_fit_papers:
+            return True
+        return n_papers_now > fitted * (1.0 + self.refit_growth)
