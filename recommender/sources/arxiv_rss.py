@@ -1,0 +1,184 @@
+"""rss.arxiv.org listing feeds: the daily new/cross/replace announcements.
+
+Two inputs are accepted, told apart by content:
+
+* the raw feed as served (RSS 2.0 or Atom, see ``arxiv-docs_rss_specifications.md``),
+  parsed with ``feedparser``;
+* feedparser's already-parsed result saved as JSON, as feed-reading tools cache it:
+  either one ``{"feed": {...}, "entries": [...]}`` object or an object mapping feed
+  URLs to such objects (entries of all feeds are returned in file order).
+
+Each entry's description reads ``arXiv:2203.01250v3 Announce Type: replace-cross
+\\nAbstract: ...``; the announce type comes from ``<arxiv:announce_type>`` when
+present, else from that text, and the abstract is the text after ``Abstract:``.
+``url`` is the canonical ``https://arxiv.org/abs/<id>``; the digest date is the
+channel's announcement date (``pubDate``), else its ``updated`` day.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+from typing import Any
+
+from .arxiv_atom import abs_url, feed_date, read_feed, xml_root
+from .cleaning import clean_text, decode_input, split_authors
+from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id
+
+__all__ = ["parse", "looks_like_xml", "looks_like_json", "ANNOUNCE_TYPES"]
+
+KIND = "arxiv_rss"
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+
+_HEAD = 4000
+_RSS_MARK = re.compile(r"rss\.arxiv\.org|announce_type|oai:arXiv\.org|arXiv\.org e-print archive", re.IGNORECASE)
+_DESCRIPTION = re.compile(
+    r"^\s*(?:arXiv:(?P<id>\S+)\s+)?Announce\s+Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def looks_like_xml(text: str) -> bool:
+    """Tell whether ``text`` is a raw rss.arxiv.org feed (RSS 2.0 or Atom).
+
+    Parameters
+    ----------
+    text : str
+        Decoded digest text.
+
+    Returns
+    -------
+    bool
+        ``True`` for an ``<rss>``/``<feed>`` document whose first few kilobytes
+        carry an rss.arxiv.org marker (feed link, ``announce_type``, ``oai:arXiv.org``).
+    """
+    return xml_root(text) in ("rss", "feed", "rdf:RDF") and bool(_RSS_MARK.search(text[:_HEAD]))
+
+
+def _feeds(value: Any) -> list[dict] | None:
+    """The ``{"feed", "entries"}`` objects in a cached JSON value, or ``None``."""
+    if isinstance(value, dict) and isinstance(value.get("entries"), list):
+        return [value]
+    if isinstance(value, dict) and value and all(
+            isinstance(v, dict) and isinstance(v.get("entries"), list) for v in value.values()):
+        return list(value.values())
+    return None
+
+
+def looks_like_json(value: Any) -> bool:
+    """Tell whether decoded JSON ``value`` is a cached feedparser result of an arXiv listing.
+
+    Parameters
+    ----------
+    value : Any
+        The result of :func:`json.loads`.
+
+    Returns
+    -------
+    bool
+        ``True`` for ``{"feed", "entries"}`` (or a map of URLs to such objects)
+        whose first entry, if any, has an arXiv id or an ``Announce Type``.
+    """
+    feeds = _feeds(value)
+    if not feeds:
+        return False
+    entries = [e for f in feeds for e in f["entries"]]
+    if not entries:
+        return True
+    first = entries[0]
+    if not isinstance(first, dict):
+        return False
+    probe = " ".join(str(first.get(k, "")) for k in ("id", "summary", "link"))
+    return "announce type" in probe.lower() or "arxiv" in probe.lower()
+
+
+def _entry(entry: Any, index: int, source: str) -> PaperRecord:
+    if not isinstance(entry, dict):
+        raise ParseError(f"entry {index} is a {type(entry).__name__}, expected an object", source=source)
+    title = clean_text(entry.get("title")) if isinstance(entry.get("title"), str) else ""
+    raw_summary = entry.get("summary") if isinstance(entry.get("summary"), str) else ""
+    m = _DESCRIPTION.match(raw_summary)
+    announce = entry.get("arxiv_announce_type") or (m.group("type") if m else None)
+    announce = clean_text(announce).lower() or None if isinstance(announce, str) else None
+    if announce is not None and announce not in ANNOUNCE_TYPES:
+        raise ParseError(f"entry {index} ({title[:50]!r}) has unknown announce type {announce!r}", source=source)
+    ids = [entry.get("id"), m.group("id") if m else None, entry.get("link")]
+    arxiv_id = next((normalize_arxiv_id(v) for v in ids if isinstance(v, str) and normalize_arxiv_id(v)), None)
+    if not title or not arxiv_id:
+        raise ParseError(f"entry {index} has no {'title' if not title else 'arXiv id'}", source=source)
+    author = entry.get("author")
+    if not isinstance(author, str):
+        people = entry.get("authors") if isinstance(entry.get("authors"), list) else []
+        author = ", ".join(a["name"] for a in people if isinstance(a, dict) and isinstance(a.get("name"), str))
+    return PaperRecord(
+        title=title,
+        abstract=clean_text(m.group("abstract") if m else raw_summary),
+        authors=split_authors(author),
+        arxiv_id=arxiv_id,
+        published=feed_date(entry.get("published")) or feed_date(entry.get("published_parsed")),
+        url=abs_url(arxiv_id, entry),
+        announce_type=announce,
+    )
+
+
+def _digest(feeds: list[Any], source: str) -> DigestRecord:
+    papers: list[PaperRecord] = []
+    dates = []
+    for feed in feeds:
+        meta = feed.get("feed") if isinstance(feed.get("feed"), dict) else {}
+        date = (feed_date(meta.get("published")) or feed_date(meta.get("updated"))
+                or feed_date(meta.get("published_parsed")) or feed_date(meta.get("updated_parsed")))
+        if date:
+            dates.append(date)
+        for entry in feed["entries"]:
+            papers.append(_entry(entry, len(papers) + 1, source))
+    if not dates:
+        dates = [p.published for p in papers if p.published]
+    counts = collections.Counter(dates)
+    day = max(counts, key=lambda d: (counts[d], d)) if counts else None
+    return DigestRecord(kind=KIND, papers=papers, date=day)
+
+
+def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
+    """Parse an rss.arxiv.org listing feed, raw XML or feedparser's cached JSON.
+
+    Parameters
+    ----------
+    data : bytes or str
+        The feed; bytes are decoded as UTF-8.  JSON is recognised by a leading
+        ``{``; anything else is read as XML.
+    source : str
+        File name or URL, used in error messages.
+
+    Returns
+    -------
+    DigestRecord
+        ``kind="arxiv_rss"``; one :class:`PaperRecord` per entry in order, with
+        title, abstract (the ``Abstract:`` part), authors, version-less arXiv id,
+        announcement date, canonical abs URL and ``announce_type``.  An empty
+        feed (weekends, holidays) gives no papers.
+
+    Raises
+    ------
+    ParseError
+        Undecodable bytes; invalid JSON or JSON of another shape; text that is
+        not a feed; an entry without title or arXiv id, or with an announce type
+        other than ``new``, ``cross``, ``replace``, ``replace-cross``.
+    """
+    text = decode_input(data, source)
+    if not text.strip():
+        raise ParseError("empty input: nothing to parse", source=source)
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise ParseError(f"not valid JSON: {getattr(exc, 'msg', exc)}", source=source,
+                             line=getattr(exc, "lineno", None)) from None
+        feeds = _feeds(value)
+        if feeds is None:
+            raise ParseError("JSON is not a cached feed: expected {'feed': ..., 'entries': [...]} "
+                             "or a map of feed URLs to such objects", source=source)
+        return _digest(feeds, source)
+    parsed = read_feed(text, source)
+    return _digest([{"feed": dict(parsed.get("feed", {})), "entries": list(parsed.entries)}], source)
