@@ -209,6 +209,9 @@ class Ranker:
         mmr_pool: int = 50,
         n_terms: int = 3,
         search_personal_weight: float = 0.3,
+        community_weight: float = 0.5,
+        community_neighbors: int = 50,
+        community_power: float = 1.0,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be in [0, 1]")
@@ -228,8 +231,103 @@ class Ranker:
         self.mmr_pool = mmr_pool
         self.n_terms = n_terms
         self.search_personal_weight = search_personal_weight
+        self.community_weight = community_weight
+        self.community_neighbors = community_neighbors
+        self.community_power = community_power
+        self._community: dict | None = None
         self._names: np.ndarray | None = None
         self._author_mask: np.ndarray | None = None
+
+    # ------------------------------------------------------------- community
+    def set_community(self, item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
+                      item_keys: Sequence | None = None) -> "Ranker":
+        """Give the ranker everyone's 👍 so it can learn which papers go together.
+
+        Content-based item kNN through collaborative neighbours: a candidate's
+        nearest community papers by TF-IDF cosine (top ``community_neighbors``)
+        vote with how strongly each of them is co-liked with the target's own
+        👍 papers (cosine of item co-occurrence columns, as in item-based CF,
+        Sarwar et al. 2001).  New papers need no ratings, only text.
+
+        Parameters
+        ----------
+        item_vectors : csr_matrix, shape (n_items, n_features)
+            TF-IDF rows of the papers anybody liked.
+        user_items : sparse matrix, shape (n_users, n_items)
+            Who liked what (binary; team members' 👍).
+        item_keys : sequence, length n_items, optional
+            Keys matched against :attr:`Target.liked_keys`; default
+            ``range(n_items)``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            On mismatched shapes.
+        """
+        items = sp.csr_matrix(item_vectors, dtype=np.float32)
+        ui = sp.csr_matrix(user_items, dtype=np.float32)
+        if ui.shape[1] != items.shape[0]:
+            raise ValueError(f"user_items has {ui.shape[1]} items, item_vectors {items.shape[0]}")
+        keys = list(range(items.shape[0])) if item_keys is None else list(item_keys)
+        if len(keys) != items.shape[0]:
+            raise ValueError("item_keys length differs from item_vectors rows")
+        ui.data[:] = 1.0
+        co = sp.csr_matrix(ui.T @ ui)
+        pop = np.sqrt(np.maximum(co.diagonal(), 1.0)).astype(np.float32)
+        inv = sp.diags(1.0 / pop)
+        co = sp.csr_matrix(inv @ co @ inv, dtype=np.float32)
+        self._community = {"items": items, "items_t": sp.csr_matrix(items.T), "co": co,
+                           "index": {k: i for i, k in enumerate(keys)}}
+        return self
+
+    def clear_community(self) -> "Ranker":
+        """Forget the community; ranking falls back to text-only profiles."""
+        self._community = None
+        return self
+
+    def _community_scores(self, targets: Sequence[Target], candidates: sp.csr_matrix) -> np.ndarray | None:
+        com = self._community
+        index = com["index"]
+        rows, cols, vals = [], [], []
+        for t_idx, t in enumerate(targets):
+            n = t.liked.shape[0] if t.liked is not None else 0
+            if not n or len(t.liked_keys) != n:
+                continue
+            ages = t.liked_age_days if len(t.liked_age_days) == n else np.zeros(n)
+            w = decay_weights(ages, self.half_life_days)
+            for key, wk in zip(t.liked_keys, w):
+                j = index.get(key)
+                if j is not None:
+                    rows.append(t_idx)
+                    cols.append(j)
+                    vals.append(wk)
+        if not rows:
+            return None
+        n_i = com["items"].shape[0]
+        rt = sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(targets), n_i))
+        # text neighbours of each candidate among community items
+        sims = (candidates @ com["items_t"]).toarray()
+        m = min(self.community_neighbors, n_i)
+        if m < n_i:
+            top = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        else:
+            top = np.tile(np.arange(n_i), (sims.shape[0], 1))
+        vals_k = np.maximum(np.take_along_axis(sims, top, axis=1), 0)
+        if self.community_power != 1:
+            vals_k = vals_k ** self.community_power
+        knn = sp.csr_matrix((vals_k.ravel(), (np.repeat(np.arange(sims.shape[0]), m), top.ravel())),
+                            shape=sims.shape, dtype=np.float32)
+        knn = sp.csr_matrix(sp.diags(1.0 / np.maximum(np.asarray(knn.sum(axis=1)).ravel(), 1e-9)) @ knn,
+                            dtype=np.float32)
+        prop = (knn @ com["co"]).toarray()          # (n_c, n_i): candidate -> co-liked items
+        out = np.asarray(rt @ prop.T, dtype=np.float32)   # (n_t, n_c)
+        top_val = out.max(axis=1, keepdims=True)
+        top_val[top_val <= 0] = 1.0
+        return out / top_val
 
     # --------------------------------------------------------------- scoring
     def _interests(self, targets: Sequence[Target], n_features: int) -> sp.csr_matrix:
@@ -350,6 +448,10 @@ class Ranker:
             knn = self._knn_scores(liked_rows, w_like, candidates)
             mix = np.where(has_likes, self.knn_weight, 0.0).astype(np.float32)[:, None]
             scores = (1 - mix) * scores + mix * knn
+        if self._community is not None and self.community_weight > 0:
+            com = self._community_scores(targets, candidates)
+            if com is not None:
+                scores = scores + np.float32(self.community_weight) * com
         if candidate_priors is not None:
             priors = np.asarray(candidate_priors, dtype=np.float32).reshape(-1)
             if priors.shape[0] != n_c:

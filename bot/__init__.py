@@ -1,0 +1,1 @@
+"""paperbot's chat side: the platform-neutral command layer, digests, scheduling and adapters."""

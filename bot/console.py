@@ -1,0 +1,52 @@
+"""The console adapter: digests and replies printed to a terminal, no chat account needed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from bot.commands import Reply
+from bot.delivery import DeliveryTarget
+from bot.digest import DigestMessage, PaperItem, clip
+
+
+def render_item(console: Console, n: int, item: PaperItem, *, abstract_chars: int = 0) -> None:
+    console.print(f"[bold]{n}. {escape(item.title)}[/bold]")
+    meta = " · ".join(x for x in (item.authors_line, item.source, item.date.isoformat() if item.date else "") if x)
+    if meta:
+        console.print(f"   [dim]{escape(meta)}[/dim]")
+    if item.url:
+        console.print(f"   {escape(item.url)}", soft_wrap=True)
+    if abstract_chars and item.abstract:
+        console.print(f"   {escape(clip(item.abstract, abstract_chars))}")
+    if item.reason:
+        console.print(f"   [green]why:[/green] {escape(item.reason)}")
+
+
+class ConsolePoster:
+    """A :class:`bot.delivery.Poster` that prints each digest as it is posted."""
+
+    platform = "console"
+
+    def __init__(self, console: Console | None = None, *, abstract_chars: int = 0):
+        self.console = console or Console()
+        self.abstract_chars = abstract_chars
+
+    def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None:
+        where = f"#{target.name}" if target.kind == "channel" else f"DM @{target.name}"
+        self.console.rule(f"[bold]{escape(digest.title)}[/bold]  [dim]({escape(where)})[/dim]")
+        if digest.intro:
+            self.console.print(escape(digest.intro))
+        for n, item in enumerate(digest.items, 1):
+            if item.message_ref is None:
+                render_item(self.console, n, item, abstract_chars=self.abstract_chars)
+                item.message_ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}:{item.paper_id}"
+        self.console.print()
+        return header_ref or f"{target.kind}:{target.id}:{digest.day.isoformat()}"
+
+
+def print_reply(console: Console, reply: Reply) -> None:
+    """Print a command reply (text, then papers)."""
+    console.print(escape(reply.text) if reply.ok else f"[red]{escape(reply.text)}[/red]")
+    for n, item in enumerate(reply.items, 1):
+        render_item(console, n, item)

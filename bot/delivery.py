@@ -1,0 +1,209 @@
+"""Deliver a daily digest to one target exactly once: claim, compose, post, record.
+
+The claim is a unique ``deliveries`` row per (target, day), written before any
+post. Whoever inserts it (or takes over a failed or stale one with one atomic
+UPDATE) posts; everyone else skips. Each paper's message reference is recorded
+as soon as the adapter returns, so a retry posts only what is missing: a
+failing post is retried at the next run and never doubled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.digest import DigestMessage, compose, paper_item
+from recommender.picks import Recommender
+from recommender.settings import Settings
+from recommender.store import Channel, Delivery, DeliveryItem, Member, Store
+from recommender.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+#: A claim older than this (seconds) whose poster never finished is taken over.
+STALE_CLAIM_SECONDS = 600
+#: Give up on a digest after this many failed attempts.
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DeliveryTarget:
+    """Where a digest goes: a channel, or a member's DM."""
+
+    kind: str  # "channel" or "member"
+    id: int
+    platform: str
+    workspace: str
+    ref: str  # channel id, or user id for a DM
+    name: str
+
+    @classmethod
+    def of(cls, row: Channel | Member) -> DeliveryTarget:
+        if isinstance(row, Channel):
+            return cls("channel", row.id, row.platform, row.workspace, row.channel_ref, row.name or row.channel_ref)
+        return cls("member", row.id, row.platform, row.workspace, row.user_ref, row.name)
+
+
+class Poster(Protocol):
+    """What a chat adapter implements to deliver digests.
+
+    ``post`` posts the digest's header (unless ``header_ref`` is given: it was
+    posted before) and every item whose ``message_ref`` is ``None``, setting
+    each item's ``message_ref`` as soon as it is posted, and returns the
+    header's reference. It raises on failure; refs set so far are kept.
+    """
+
+    platform: str
+
+    def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None: ...
+
+
+@dataclass
+class DeliveryOutcome:
+    status: str  # posted, empty, skipped, failed
+    delivery_id: int | None = None
+    papers: int = 0
+    error: str | None = None
+
+
+def local_day(timezone: str, now: dt.datetime) -> dt.date:
+    """The calendar day at ``now`` (aware, UTC) in ``timezone`` (IANA name)."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def _target_row(session, target: DeliveryTarget) -> Channel | Member | None:
+    return session.get(Channel if target.kind == "channel" else Member, target.id)
+
+
+def _since(session, target: DeliveryTarget) -> dt.datetime | None:
+    """When the target's last digest was composed: newer papers are its candidates."""
+    return session.scalar(
+        select(Delivery.claimed_at)
+        .where(
+            Delivery.target_kind == target.kind,
+            Delivery.target_id == target.id,
+            Delivery.status.in_(("posted", "empty")),
+        )
+        .order_by(Delivery.claimed_at.desc())
+        .limit(1)
+    )
+
+
+def claim(store: Store, target: DeliveryTarget, day: dt.date, now: dt.datetime) -> int | None:
+    """Claim the (target, day) digest. Returns the delivery id when this caller owns it, else None."""
+    try:
+        with store.session() as session:
+            row = Delivery(
+                target_kind=target.kind, target_id=target.id, day=day, status="claimed", claimed_at=now,
+                attempts=1, platform=target.platform,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        pass
+    stale = now - dt.timedelta(seconds=STALE_CLAIM_SECONDS)
+    with store.session() as session:
+        existing = session.scalar(
+            select(Delivery).where(Delivery.target_kind == target.kind, Delivery.target_id == target.id, Delivery.day == day)
+        )
+        if existing is None or existing.attempts >= MAX_ATTEMPTS:
+            return None
+        taken = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == existing.id,
+                Delivery.attempts == existing.attempts,
+                or_(Delivery.status == "failed", (Delivery.status == "claimed") & (Delivery.claimed_at < stale)),
+            )
+            .values(status="claimed", claimed_at=now, attempts=Delivery.attempts + 1)
+        )
+        return existing.id if taken.rowcount == 1 else None
+
+
+def deliver(
+    store: Store,
+    recommender: Recommender,
+    settings: Settings,
+    poster: Poster,
+    target: DeliveryTarget,
+    *,
+    now: dt.datetime | None = None,
+    day: dt.date | None = None,
+) -> DeliveryOutcome:
+    """Post ``target``'s digest for its local ``day`` once; safe to call again and from many processes."""
+    now = now or utcnow()
+    with store.session() as session:
+        row = _target_row(session, target)
+        if row is None:
+            return DeliveryOutcome("skipped", error="target no longer exists")
+        timezone, size = row.timezone, row.digest_size
+        title_name = f"#{target.name}" if target.kind == "channel" else target.name
+    day = day or local_day(timezone, now)
+    delivery_id = claim(store, target, day, now)
+    if delivery_id is None:
+        return DeliveryOutcome("skipped")
+
+    # Compose once: a retry re-posts the papers chosen the first time.
+    with store.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if not delivery.items:
+            row = _target_row(session, target)
+            picks = recommender.picks(session, [row], size, since=_since(session, target), now=now)[0]
+            for position, pick in enumerate(picks):
+                delivery.items.append(
+                    DeliveryItem(paper_id=pick.paper.id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
+                )
+            session.flush()
+        digest = DigestMessage(
+            title=f"Papers for {title_name}, {day:%a %d %b %Y}",
+            day=day,
+            items=[],
+        )
+        for item in delivery.items:
+            pi = paper_item(item.paper, item.reason, item.score)
+            pi.message_ref = item.message_ref
+            digest.items.append(pi)
+        header_ref = delivery.message_ref
+
+    if digest.empty and settings.digest.empty_day == "skip":
+        with store.session() as session:
+            session.get(Delivery, delivery_id).status = "empty"
+        log.info("digest empty", extra={"target": target.kind, "target_id": target.id, "day": str(day)})
+        return DeliveryOutcome("empty", delivery_id)
+    if digest.empty:
+        digest.intro = "No new papers for you today."
+
+    error = None
+    try:
+        header_ref = poster.post(target, digest, header_ref)
+    except Exception as exc:  # any adapter failure: keep what was posted, retry the rest later
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("digest post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
+    with store.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        delivery.message_ref = header_ref
+        refs = {i.paper_id: i.message_ref for i in digest.items}
+        for item in delivery.items:
+            if refs.get(item.paper_id):
+                item.message_ref = refs[item.paper_id]
+        if error is None:
+            delivery.status = "posted" if not digest.empty else "empty"
+            delivery.posted_at = utcnow()
+            delivery.error = None
+        else:
+            delivery.status = "failed"
+            delivery.error = error
+    if error:
+        return DeliveryOutcome("failed", delivery_id, len(digest.items), error)
+    log.info("digest posted", extra={"target": target.kind, "target_id": target.id, "day": str(day), "papers": len(digest.items)})
+    return DeliveryOutcome("posted", delivery_id, len(digest.items))
+
+
+__all__ = ["DeliveryTarget", "Poster", "DeliveryOutcome", "deliver", "claim", "local_day", "compose"]

@@ -1,0 +1,90 @@
+"""Compose digests as platform-neutral data; adapters render them (Block Kit, embeds, text)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from recommender.picks import PaperPick
+from recommender.store import Paper
+
+SOURCE_NAMES = {
+    "hf_page": "Hugging Face Daily Papers",
+    "hf_api": "Hugging Face Daily Papers",
+    "arxiv_atom": "arXiv",
+    "arxiv_rss": "arXiv listing",
+}
+
+
+@dataclass
+class PaperItem:
+    """One paper as a message shows it."""
+
+    paper_id: int
+    ref: str
+    title: str
+    url: str | None
+    authors: list[str]
+    source: str
+    date: dt.date | None
+    abstract: str
+    reason: str = ""
+    score: float = 0.0
+    message_ref: str | None = None
+
+    @property
+    def authors_line(self) -> str:
+        if not self.authors:
+            return ""
+        if len(self.authors) <= 4:
+            return ", ".join(self.authors)
+        return ", ".join(self.authors[:3]) + f" and {len(self.authors) - 3} more"
+
+
+@dataclass
+class DigestMessage:
+    """A digest for one target and day: a title line, an intro, and the papers."""
+
+    title: str
+    day: dt.date
+    items: list[PaperItem] = field(default_factory=list)
+    intro: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.items
+
+
+def paper_item(paper: Paper, reason: str = "", score: float = 0.0) -> PaperItem:
+    return PaperItem(
+        paper_id=paper.id,
+        ref=paper.ref,
+        title=paper.title,
+        url=paper.link,
+        authors=list(paper.authors or []),
+        source=SOURCE_NAMES.get(paper.source_kind, paper.source_kind),
+        date=paper.published,
+        abstract=paper.abstract or "",
+        reason=reason,
+        score=score,
+    )
+
+
+def item_from_pick(pick: PaperPick) -> PaperItem:
+    return paper_item(pick.paper, pick.reason, pick.score)
+
+
+def compose(title: str, day: dt.date, picks: list[PaperPick], intro: str = "") -> DigestMessage:
+    return DigestMessage(title=title, day=day, items=[item_from_pick(p) for p in picks], intro=intro)
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary, ending with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"

@@ -1,0 +1,262 @@
+"""Picks and search over the store: the glue between stored papers, feedback and the ranker.
+
+Profiles are never stored: each call derives them from the members' declared
+interests and feedback in the store, so they stay valid across model refits.
+The fitted TF-IDF vectorizer is persisted in the store (``model_state``) and
+reloaded without refitting; it is refitted only when its refit policy says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from recommender.model import PaperText, PaperVectorizer
+from recommender.ranking import Ranker, Target
+from recommender.settings import RecommenderSettings
+from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, ModelState, Paper, Store
+from recommender.store.models import utcnow
+
+TargetRow = Member | Channel
+
+
+@dataclass
+class PaperPick:
+    """A recommended paper with its score and the reason it was picked."""
+
+    paper: Paper
+    score: float
+    terms: list[str]
+    similar_to: Paper | None = None
+
+    @property
+    def reason(self) -> str:
+        """One line saying why: the terms that weighed most, and the liked paper it is closest to."""
+        parts = []
+        if self.terms:
+            parts.append("matches " + ", ".join(self.terms[:4]))
+        if self.similar_to is not None:
+            parts.append(f"similar to 👍 “{_short(self.similar_to.title)}”")
+        if not parts:
+            return "new today (no interests or feedback yet; set some with `interests add`)"
+        return "; ".join(parts)
+
+
+def _short(title: str, limit: int = 70) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def paper_text(paper: Paper) -> PaperText:
+    return PaperText(paper.title, paper.abstract or "", tuple(paper.authors or ()))
+
+
+def _ages_days(rows: Sequence[Feedback], now: dt.datetime) -> np.ndarray:
+    ages = []
+    for row in rows:
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.timezone.utc)
+        ages.append(max((now - created).total_seconds(), 0.0) / 86400.0)
+    return np.asarray(ages, dtype=float)
+
+
+class Recommender:
+    """Ranks stored papers for members and channels.
+
+    Parameters
+    ----------
+    store : Store
+        The paper store.
+    settings : RecommenderSettings
+        Half-life of feedback (days) and MMR weight.
+    """
+
+    def __init__(self, store: Store, settings: RecommenderSettings | None = None):
+        self.store = store
+        self.settings = settings or RecommenderSettings()
+        self._vectorizer: PaperVectorizer | None = None
+        self._model_id: int | None = None
+        self._rows: dict[int, sp.csr_matrix] = {}
+
+    # -- vectorizer lifecycle -------------------------------------------------
+    def vectorizer(self, session: Session) -> PaperVectorizer:
+        """The fitted vectorizer: loaded from the store, refitted only when its policy asks."""
+        n_papers = session.scalar(select(func.count(Paper.id))) or 0
+        latest = session.scalar(select(ModelState).order_by(ModelState.id.desc()).limit(1))
+        if latest is not None and latest.id != self._model_id:
+            self._vectorizer = PaperVectorizer.from_bytes(latest.blob)
+            self._model_id = latest.id
+            self._rows.clear()
+        if self._vectorizer is None or self._vectorizer.needs_refit(n_papers):
+            self.refit(session)
+        assert self._vectorizer is not None
+        return self._vectorizer
+
+    def refit(self, session: Session) -> PaperVectorizer:
+        """Fit the vectorizer on every stored paper and persist it in the store."""
+        papers = session.scalars(select(Paper).order_by(Paper.id)).all()
+        vectorizer = PaperVectorizer().fit([paper_text(p) for p in papers])
+        state = ModelState(n_papers=len(papers), blob=vectorizer.to_bytes(), fitted_at=utcnow())
+        session.add(state)
+        session.flush()
+        self._vectorizer, self._model_id = vectorizer, state.id
+        self._rows.clear()
+        return vectorizer
+
+    def matrix(self, session: Session, papers: Sequence[Paper]) -> sp.csr_matrix:
+        """TF-IDF rows for ``papers``, shape ``(len(papers), n_features)`` sparse CSR, cached per model."""
+        vectorizer = self.vectorizer(session)
+        missing = [p for p in papers if p.id not in self._rows]
+        if missing:
+            X = vectorizer.transform([paper_text(p) for p in missing])
+            for i, paper in enumerate(missing):
+                self._rows[paper.id] = X[i]
+        n_features = len(vectorizer.feature_names())
+        if not papers:
+            return sp.csr_matrix((0, n_features))
+        return sp.vstack([self._rows[p.id] for p in papers], format="csr")
+
+    def ranker(self, session: Session) -> Ranker:
+        return Ranker(
+            self.vectorizer(session),
+            half_life_days=self.settings.half_life_days,
+            mmr_lambda=self.settings.mmr_lambda,
+        )
+
+    # -- targets ----------------------------------------------------------------
+    def _feedback(self, session: Session, target: TargetRow) -> list[Feedback]:
+        query = select(Feedback).join(Paper, Feedback.paper_id == Paper.id)
+        if isinstance(target, Member):
+            query = query.where(Feedback.member_id == target.id)
+        else:
+            query = query.where(Feedback.channel_id == target.id)
+        return list(session.scalars(query.order_by(Feedback.id)).all())
+
+    def seen_paper_ids(self, session: Session, target: TargetRow) -> set[int]:
+        """Papers already delivered to, or rated by, ``target``: never picked again."""
+        kind = "member" if isinstance(target, Member) else "channel"
+        delivered = session.scalars(
+            select(DeliveryItem.paper_id)
+            .join(Delivery, DeliveryItem.delivery_id == Delivery.id)
+            .where(Delivery.target_kind == kind, Delivery.target_id == target.id)
+        ).all()
+        rated = [f.paper_id for f in self._feedback(session, target)]
+        return set(delivered) | set(rated)
+
+    def target_inputs(self, session: Session, target: TargetRow, candidates: Sequence[Paper], now: dt.datetime) -> tuple[Target, list[Paper]]:
+        """The ranker's view of ``target``: interests text, liked and disliked rows with ages (days)."""
+        interests = " ".join(target.interests or []) if isinstance(target, Member) else (target.topic or "")
+        feedback = self._feedback(session, target)
+        liked = [f for f in feedback if f.value > 0]
+        disliked = [f for f in feedback if f.value < 0]
+        seen = self.seen_paper_ids(session, target)
+        exclude = {i for i, p in enumerate(candidates) if p.id in seen}
+        liked_papers = [f.paper for f in liked]
+        return (
+            Target(
+                interests_text=interests,
+                liked=self.matrix(session, liked_papers),
+                liked_age_days=_ages_days(liked, now),
+                liked_keys=[p.id for p in liked_papers],
+                disliked=self.matrix(session, [f.paper for f in disliked]),
+                disliked_age_days=_ages_days(disliked, now),
+                exclude=exclude,
+            ),
+            liked_papers,
+        )
+
+    def candidates(self, session: Session, *, since: dt.datetime | None = None) -> list[Paper]:
+        """News papers first seen at or after ``since`` (UTC); all news papers when ``None``."""
+        query = select(Paper).where(Paper.is_news.is_(True))
+        if since is not None:
+            query = query.where(Paper.first_seen >= since)
+        return list(session.scalars(query.order_by(Paper.id)).all())
+
+    def _priors(self, session: Session, papers: Sequence[Paper]) -> np.ndarray:
+        """Cold-start prior per candidate in [0, 1]: newer publication dates first."""
+        if not papers:
+            return np.zeros(0)
+        ordinals = np.array([(p.published or p.first_seen.date()).toordinal() for p in papers], dtype=float)
+        span = ordinals.max() - ordinals.min()
+        return (ordinals - ordinals.min()) / span if span > 0 else np.zeros(len(papers))
+
+    def picks(
+        self,
+        session: Session,
+        targets: Sequence[TargetRow],
+        k: int,
+        *,
+        since: dt.datetime | None = None,
+        now: dt.datetime | None = None,
+    ) -> list[list[PaperPick]]:
+        """Top-``k`` picks for each target among papers first seen since ``since``.
+
+        All targets are scored in one ranker call (one sparse product). Papers
+        already delivered to or rated by a target are never picked for it.
+        """
+        now = now or utcnow()
+        papers = self.candidates(session, since=since)
+        if not papers or not targets:
+            return [[] for _ in targets]
+        X = self.matrix(session, papers)
+        inputs, liked_lists = [], []
+        for target in targets:
+            target_input, liked = self.target_inputs(session, target, papers, now)
+            inputs.append(target_input)
+            liked_lists.append({p.id: p for p in liked})
+        ranked = self.ranker(session).rank(X, inputs, k=k, candidate_priors=self._priors(session, papers))
+        out = []
+        for picks, liked_by_id in zip(ranked, liked_lists):
+            out.append(
+                [
+                    PaperPick(
+                        paper=papers[p.index],
+                        score=float(p.score),
+                        terms=list(p.terms),
+                        similar_to=liked_by_id.get(p.similar_to) if p.similar_to is not None else None,
+                    )
+                    for p in picks
+                ]
+            )
+        return out
+
+    def search(
+        self,
+        session: Session,
+        query: str,
+        k: int = 10,
+        *,
+        member: Member | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        source: str | None = None,
+    ) -> list[tuple[Paper, float]]:
+        """Papers ranked by TF-IDF relevance to ``query``, re-ranked for ``member`` when given.
+
+        ``since``/``until`` filter on the publication date (else first-seen date), inclusive;
+        ``source`` on the source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
+        """
+        stmt = select(Paper)
+        if source:
+            stmt = stmt.where(Paper.source_kind == source)
+        papers = list(session.scalars(stmt.order_by(Paper.id)).all())
+
+        def day(p: Paper) -> dt.date:
+            return p.published or p.first_seen.date()
+
+        if since:
+            papers = [p for p in papers if day(p) >= since]
+        if until:
+            papers = [p for p in papers if day(p) <= until]
+        if not papers:
+            return []
+        X = self.matrix(session, papers)
+        target = self.target_inputs(session, member, papers, utcnow())[0] if member is not None else None
+        if target is not None:
+            target.exclude = set()
+        hits = self.ranker(session).search(query, X, k=k, target=target)
+        return [(papers[i], float(score)) for i, score in hits]

@@ -1,0 +1,238 @@
+"""SQLAlchemy 2.x models of the paper store.
+
+Schema changes go through Alembic migrations in ``migrations/versions``; this
+module is the source the migrations are written from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    """Current time, UTC, timezone-aware."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+UTCDateTime = DateTime(timezone=True)
+
+
+class Paper(Base):
+    """A paper, stored once: keyed by arXiv id (no version) when known, else by normalized title."""
+
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    title_key: Mapped[str] = mapped_column(String(1000), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(32))
+    is_news: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entries: Mapped[list[DigestEntry]] = relationship(back_populates="paper")
+
+    @property
+    def ref(self) -> str:
+        """Short reference users type: the arXiv id, else ``#<id>``."""
+        return self.arxiv_id or f"#{self.id}"
+
+    @property
+    def link(self) -> str | None:
+        if self.url:
+            return self.url
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+
+class Digest(Base):
+    """One ingested digest (a file, a URL response). Same content twice is a no-op."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    digest_date: Mapped[dt.date | None] = mapped_column(Date)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    n_entries: Mapped[int] = mapped_column(Integer, default=0)
+    n_new: Mapped[int] = mapped_column(Integer, default=0)
+
+    entries: Mapped[list[DigestEntry]] = relationship(back_populates="digest", cascade="all, delete-orphan")
+
+
+class DigestEntry(Base):
+    """A paper as one digest listed it, in order, with that digest's facts."""
+
+    __tablename__ = "digest_entries"
+
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    upvotes: Mapped[int | None] = mapped_column(Integer)
+
+    digest: Mapped[Digest] = relationship(back_populates="entries")
+    paper: Mapped[Paper] = relationship(back_populates="entries")
+
+
+class Member(Base):
+    """A person on a platform: (platform, workspace or guild, user id)."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))
+    user_ref: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str | None] = mapped_column(String(256))
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_size: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user_ref
+
+
+class Channel(Base):
+    """A team channel on a platform: (platform, workspace or guild, channel id)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel_ref: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str | None] = mapped_column(String(256))
+    topic: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_size: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelChange(Base):
+    """Audit log of channel settings changes: who changed what, when."""
+
+    __tablename__ = "channel_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(256))
+    change: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Feedback(Base):
+    """A member's 👍 (+1) or 👎 (-1) on a paper; one opinion per member and paper.
+
+    ``channel_id`` is the channel the feedback was given in (``None`` for DMs,
+    commands and the CLI); a channel's profile uses the feedback given in it.
+    Retracting feedback deletes the row.
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("member_id", "paper_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    origin: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    paper: Mapped[Paper] = relationship()
+
+
+class Delivery(Base):
+    """A daily digest for one target (channel or member) and day.
+
+    The unique (target_kind, target_id, day) row is the claim written before
+    posting: a digest is posted at most once across restarts and instances.
+    ``status`` is ``claimed``, ``posted``, ``empty`` or ``failed``; ``message_ref``
+    is the platform reference of the digest's header message, once posted.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("target_kind", "target_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str | None] = mapped_column(String(16))
+    message_ref: Mapped[str | None] = mapped_column(String(256))
+
+    items: Mapped[list[DeliveryItem]] = relationship(
+        back_populates="delivery", cascade="all, delete-orphan", order_by="DeliveryItem.position"
+    )
+
+
+class DeliveryItem(Base):
+    """A paper in a delivered digest, with the message that carries it.
+
+    ``message_ref`` is the platform's reference of the per-paper message (Slack
+    ``channel:ts``, Discord message id); reactions are mapped back through it.
+    """
+
+    __tablename__ = "delivery_items"
+    __table_args__ = (Index("ix_delivery_items_message", "platform", "message_ref"),)
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(default=0.0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    platform: Mapped[str | None] = mapped_column(String(16))
+    message_ref: Mapped[str | None] = mapped_column(String(256))
+
+    delivery: Mapped[Delivery] = relationship(back_populates="items")
+    paper: Mapped[Paper] = relationship()
+
+
+class ModelState(Base):
+    """A fitted TF-IDF vectorizer, persisted with the database it was fitted on."""
+
+    __tablename__ = "model_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    n_papers: Mapped[int] = mapped_column(Integer)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)

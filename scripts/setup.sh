@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Create .venv and install paperbot with its test extras, when missing or out of date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -c "import bot.cli, sklearn, slack_bolt, discord, apscheduler"  # fail loudly if the install did not work
+  touch .venv/.installed
+fi

@@ -1,0 +1,69 @@
+"""Shared fixtures: a fresh store per test on SQLite, and on PostgreSQL when
+``PAPERBOT_TEST_DATABASE_URL`` is set (each test in its own schema)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from recommender.settings import Settings
+from recommender.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("PAPERBOT_TEST_DATABASE_URL")
+
+
+def shared_dir() -> Path | None:
+    """``../shared`` beside the repo (or ``$PAPERBOT_SHARED_DIR``), when present."""
+    path = Path(os.environ.get("PAPERBOT_SHARED_DIR", REPO.parent / "shared"))
+    return path if path.is_dir() else None
+
+
+@pytest.fixture
+def shared() -> Path:
+    path = shared_dir()
+    if path is None:
+        pytest.skip("../shared (real samples and eval data) is not present")
+    return path
+
+
+@pytest.fixture
+def sample_digests() -> Path:
+    return REPO / "samples" / "digests"
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A SQLAlchemy URL for an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'paperbot.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def store(db_url):
+    st = Store(db_url)
+    yield st
+    st.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path)
