@@ -32,6 +32,12 @@ STALE_CLAIM_SECONDS = 600
 MAX_ATTEMPTS = 5
 
 
+class TargetUnreachable(Exception):
+    """Raised by a poster when the target cannot be posted to at all (missing
+    permission, channel gone). The delivery is marked ``unreachable`` and not
+    retried; the adapter reports the problem once to whoever configured it."""
+
+
 @dataclass(frozen=True)
 class DeliveryTarget:
     """Where a digest goes: a channel, or a member's DM."""
@@ -181,8 +187,12 @@ def deliver(
         digest.intro = "No new papers for you today."
 
     error = None
+    unreachable = False
     try:
         header_ref = poster.post(target, digest, header_ref)
+    except TargetUnreachable as exc:
+        error, unreachable = f"unreachable: {exc}", True
+        log.warning("digest target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
     except Exception as exc:  # any adapter failure: keep what was posted, retry the rest later
         error = f"{type(exc).__name__}: {exc}"
         log.warning("digest post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
@@ -198,12 +208,12 @@ def deliver(
             delivery.posted_at = utcnow()
             delivery.error = None
         else:
-            delivery.status = "failed"
+            delivery.status = "unreachable" if unreachable else "failed"
             delivery.error = error
     if error:
-        return DeliveryOutcome("failed", delivery_id, len(digest.items), error)
+        return DeliveryOutcome("unreachable" if unreachable else "failed", delivery_id, len(digest.items), error)
     log.info("digest posted", extra={"target": target.kind, "target_id": target.id, "day": str(day), "papers": len(digest.items)})
     return DeliveryOutcome("posted", delivery_id, len(digest.items))
 
 
-__all__ = ["DeliveryTarget", "Poster", "DeliveryOutcome", "deliver", "claim", "local_day", "compose"]
+__all__ = ["TargetUnreachable", "DeliveryTarget", "Poster", "DeliveryOutcome", "deliver", "claim", "local_day", "compose"]

@@ -181,7 +181,8 @@ class Delivery(Base):
 
     The unique (target_kind, target_id, day) row is the claim written before
     posting: a digest is posted at most once across restarts and instances.
-    ``status`` is ``claimed``, ``posted``, ``empty`` or ``failed``; ``message_ref``
+    ``status`` is ``claimed``, ``posted``, ``empty``, ``failed`` (retried at the next
+    run) or ``unreachable`` (not retried); ``message_ref``
     is the platform reference of the digest's header message, once posted.
     """
 

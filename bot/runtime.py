@@ -1,0 +1,36 @@
+"""What a chat adapter hands to ``paperbot run``: its posters and its lifecycle.
+
+Delivery calls ``Poster.post`` from a worker thread (never on the event loop),
+so an asyncio-based adapter (Discord) bridges into its loop with
+``asyncio.run_coroutine_threadsafe(...).result(timeout)``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.delivery import Poster
+
+
+class ChatRuntime(Protocol):
+    """A running chat adapter.
+
+    Attributes
+    ----------
+    name : str
+        ``"slack"``, ``"discord"`` or ``"console"``.
+    """
+
+    name: str
+
+    def posters(self) -> dict[str, Poster]:
+        """Posters by platform name (``Member.platform`` / ``Channel.platform``)."""
+        ...
+
+    async def start(self) -> None:
+        """Connect and begin serving; return once started (do not block forever)."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect; in-flight requests finish."""
+        ...
