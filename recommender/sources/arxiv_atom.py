@@ -192,7 +192,8 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
         raise ParseError("empty input: no XML to parse", source=source)
     feed = read_feed(text, source)
     papers = []
-    for index, entry in enumerate(feed.entries, start=1):
+    # Plain dicts: FeedParserDict maps missing keys (updated -> published) with a warning.
+    for index, entry in enumerate(map(dict, feed.entries), start=1):
         entry_id = entry.get("id", "") or ""
         if "arxiv.org/api/errors" in entry_id:
             raise ParseError(f"the arXiv API returned an error: {clean_text(entry.get('summary'))}",
@@ -209,5 +210,5 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
             published=_entry_date(entry, "published", "updated"),
             url=abs_url(arxiv_id, entry),
         ))
-    date = _entry_date(feed.feed, "updated", "published") if hasattr(feed, "feed") else None
+    date = _entry_date(dict(feed.get("feed", {})), "updated", "published")
     return DigestRecord(kind=KIND, papers=papers, date=date)

@@ -100,7 +100,7 @@ def _entry(entry: Any, index: int, source: str) -> PaperRecord:
     raw_summary = entry.get("summary") if isinstance(entry.get("summary"), str) else ""
     m = _DESCRIPTION.match(raw_summary)
     announce = entry.get("arxiv_announce_type") or (m.group("type") if m else None)
-    announce = clean_text(announce).lower() or None if isinstance(announce, str) else None
+    announce = (clean_text(announce).lower() or None) if isinstance(announce, str) else None
     if announce is not None and announce not in ANNOUNCE_TYPES:
         raise ParseError(f"entry {index} ({title[:50]!r}) has unknown announce type {announce!r}", source=source)
     ids = [entry.get("id"), m.group("id") if m else None, entry.get("link")]
@@ -181,4 +181,4 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
                              "or a map of feed URLs to such objects", source=source)
         return _digest(feeds, source)
     parsed = read_feed(text, source)
-    return _digest([{"feed": dict(parsed.get("feed", {})), "entries": list(parsed.entries)}], source)
+    return _digest([{"feed": dict(parsed.get("feed", {})), "entries": [dict(e) for e in parsed.entries]}], source)

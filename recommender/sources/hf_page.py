@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .cleaning import clean_text, decode_input
 from .records import DigestRecord, PaperRecord, ParseError
@@ -148,7 +148,7 @@ def looks_like(text: str) -> bool:
 
 
 def _parse_date(text: str) -> tuple[int, int, int | None]:
-    m = _DATE.match(re.sub(r"^published\s+on\s*:?\s*", "Published on ", text, flags=re.IGNORECASE))
+    m = _DATE.match(text)
     if not m:
         return (0, 0, None)
     year = int(m.group("year")) if m.group("year") else None
@@ -310,8 +310,4 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
 
 
 def _with_date(record: PaperRecord, date: dt.date | None) -> PaperRecord:
-    if date is None:
-        return record
-    from dataclasses import replace
-
-    return replace(record, published=date)
+    return record if date is None else replace(record, published=date)
