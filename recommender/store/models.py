@@ -237,3 +237,27 @@ class ModelState(Base):
     fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     n_papers: Mapped[int] = mapped_column(Integer)
     blob: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SourceRun(Base):
+    """One run of a scheduled ingestion source (``paperbot run``): when, what came in, what failed.
+
+    ``source`` is the configured source's name (``[[sources]]`` in the config),
+    ``status`` is ``ok``, ``empty`` (no announcement that day), ``partial``
+    (some inputs failed) or ``error``; ``new_papers`` counts papers stored for
+    the first time, ``error`` joins the inputs' errors. Times are UTC.
+    """
+
+    __tablename__ = "source_runs"
+    __table_args__ = (Index("ix_source_runs_source_started", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    inputs: Mapped[int] = mapped_column(Integer, default=0)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    new_papers: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
