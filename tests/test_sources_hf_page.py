@@ -161,6 +161,13 @@ def test_header_in_other_order_and_spelling(header):
     assert digest.date is None  # no year-less card date to infer the year from
 
 
+def test_title_longer_than_the_abstract_threshold():
+    long_title = "A Very Long Title " + "about Scaling Laws " * 12
+    assert len(long_title) > hf_page.ABSTRACT_MIN_CHARS
+    digest = hf_page.parse(page(card(long_title, 1), card("Beta", 2)))
+    assert titles(digest) == [long_title.strip(), "Beta"]
+
+
 def test_multi_paragraph_abstract_is_joined():
     text = page(f"Alpha\n\n{abstract(1)}\n\n{abstract(2)}\n\n  • 1 author\n·\nMay 1, 2020")
     digest = hf_page.parse(text)

@@ -17,7 +17,9 @@ lines are skipped and repeats are kept (deduplication is the store's job).
 Lines are told apart by shape: an abstract is a line of at least
 :data:`ABSTRACT_MIN_CHARS` characters, a title is a shorter line that is not
 recognizably meta (dates, counts, bullets, separators, header text) and is
-followed by an abstract.  Pages carry no arXiv ids, so records have
+followed by an abstract (a longer line is taken as a title only when it has no
+sentence break, is at most 300 characters and an abstract follows it).  Two
+short lines before an abstract are one wrapped title; three are an error.  Pages carry no arXiv ids, so records have
 ``arxiv_id=None`` and deduplicate by normalized title.
 
 The year: Hugging Face omits it for dates in the current year.  When a page has
@@ -40,6 +42,9 @@ KIND = "hf_page"
 
 #: A line at least this long is abstract text; titles are shorter.
 ABSTRACT_MIN_CHARS = 200
+#: A line this long or shorter, with no sentence break, may still be a (very long) title.
+_LONG_TITLE_MAX_CHARS = 300
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
 #: Lines of text that may make up one wrapped title.
 _MAX_TITLE_LINES = 2
 
@@ -203,6 +208,12 @@ class _Parser:
                 break
         return i
 
+    def is_long_title(self, i: int) -> bool:
+        """A long line is still a title when it reads like one (one sentence) and an abstract follows."""
+        text = self.t[i].text
+        return (len(text) <= _LONG_TITLE_MAX_CHARS and not _SENTENCE_BREAK.search(text)
+                and self.kind(self.skip_meta(i + 1)) == LONG)
+
     def title_span(self, i: int) -> tuple[int, int] | None:
         """Return (end of title lines, index of abstract) for a title starting at ``i``."""
         j = i + 1
@@ -229,7 +240,7 @@ class _Parser:
         pending_date = None
         while i < len(self.t):
             tok = self.t[i]
-            if tok.kind == LONG:
+            if tok.kind == LONG and not self.is_long_title(i):
                 raise ParseError("abstract paragraph without a title before it", source=self.source, line=tok.line)
             if tok.kind == UPVOTES:
                 upvotes = _upvotes(tok.text)
