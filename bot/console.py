@@ -34,6 +34,8 @@ class ConsolePoster:
 
     def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None:
         where = f"#{target.name}" if target.kind == "channel" else f"DM @{target.name}"
+        if header_ref is None:
+            digest.header_ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}"
         self.console.rule(f"[bold]{escape(digest.title)}[/bold]  [dim]({escape(where)})[/dim]")
         if digest.intro:
             self.console.print(escape(digest.intro))
@@ -42,7 +44,7 @@ class ConsolePoster:
                 render_item(self.console, n, item, abstract_chars=self.abstract_chars)
                 item.message_ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}:{item.paper_id}"
         self.console.print()
-        return header_ref or f"{target.kind}:{target.id}:{digest.day.isoformat()}"
+        return header_ref or digest.header_ref
 
 
 def print_reply(console: Console, reply: Reply) -> None:

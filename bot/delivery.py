@@ -61,8 +61,9 @@ class Poster(Protocol):
 
     ``post`` posts the digest's header (unless ``header_ref`` is given: it was
     posted before) and every item whose ``message_ref`` is ``None``, setting
-    each item's ``message_ref`` as soon as it is posted, and returns the
-    header's reference. It raises on failure; refs set so far are kept.
+    ``digest.header_ref`` and each item's ``message_ref`` as soon as each is
+    posted, and returns the header's reference. It raises on failure; refs set
+    so far are kept, so a retry posts only what is missing.
     """
 
     platform: str
@@ -129,6 +130,7 @@ def claim(store: Store, target: DeliveryTarget, day: dt.date, now: dt.datetime) 
                 or_(Delivery.status == "failed", (Delivery.status == "claimed") & (Delivery.claimed_at < stale)),
             )
             .values(status="claimed", claimed_at=now, attempts=Delivery.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
         return existing.id if taken.rowcount == 1 else None
 
@@ -177,6 +179,7 @@ def deliver(
             pi.message_ref = item.message_ref
             digest.items.append(pi)
         header_ref = delivery.message_ref
+        digest.header_ref = header_ref
 
     if digest.empty and settings.digest.empty_day == "skip":
         with store.session() as session:
@@ -189,7 +192,7 @@ def deliver(
     error = None
     unreachable = False
     try:
-        header_ref = poster.post(target, digest, header_ref)
+        header_ref = poster.post(target, digest, header_ref) or digest.header_ref
     except TargetUnreachable as exc:
         error, unreachable = f"unreachable: {exc}", True
         log.warning("digest target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
@@ -198,7 +201,7 @@ def deliver(
         log.warning("digest post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
     with store.session() as session:
         delivery = session.get(Delivery, delivery_id)
-        delivery.message_ref = header_ref
+        delivery.message_ref = header_ref or digest.header_ref
         refs = {i.paper_id: i.message_ref for i in digest.items}
         for item in delivery.items:
             if refs.get(item.paper_id):

@@ -49,6 +49,8 @@ class DigestMessage:
     day: dt.date
     items: list[PaperItem] = field(default_factory=list)
     intro: str = ""
+    #: Platform reference of the header message, set by the poster as soon as it is posted.
+    header_ref: str | None = None
 
     @property
     def empty(self) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -67,3 +68,32 @@ def store(db_url):
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_papers_template(tmp_path_factory):
+    """A SQLite file with the sample digests ingested once per test session."""
+    from recommender.ingest import ingest
+
+    path = tmp_path_factory.mktemp("template") / "papers.db"
+    st = Store(f"sqlite:///{path}")
+    results = ingest(st, [REPO / "samples" / "digests"])
+    assert all(r.error is None for r in results)
+    st.dispose()
+    return path
+
+
+@pytest.fixture
+def papers_store(db_url, request, sample_digests):
+    """A fresh store holding the 216 papers of the bundled sample digests."""
+    from recommender.ingest import ingest
+
+    if db_url.startswith("sqlite:///"):
+        shutil.copy(request.getfixturevalue("_sqlite_papers_template"), db_url.removeprefix("sqlite:///"))
+        st = Store(db_url)
+    else:
+        st = Store(db_url)
+        results = ingest(st, [sample_digests])
+        assert all(r.error is None for r in results)
+    yield st
+    st.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -34,7 +35,24 @@ class Base(DeclarativeBase):
     pass
 
 
-UTCDateTime = DateTime(timezone=True)
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 class Paper(Base):
@@ -52,8 +70,8 @@ class Paper(Base):
     url: Mapped[str | None] = mapped_column(Text)
     source_kind: Mapped[str] = mapped_column(String(32))
     is_news: Mapped[bool] = mapped_column(Boolean, default=True)
-    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     entries: Mapped[list[DigestEntry]] = relationship(back_populates="paper")
 
@@ -79,7 +97,7 @@ class Digest(Base):
     source: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     digest_date: Mapped[dt.date | None] = mapped_column(Date)
-    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     n_entries: Mapped[int] = mapped_column(Integer, default=0)
     n_new: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -116,7 +134,7 @@ class Member(Base):
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_size: Mapped[int] = mapped_column(Integer, default=5)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def name(self) -> str:
@@ -139,7 +157,7 @@ class Channel(Base):
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_size: Mapped[int] = mapped_column(Integer, default=5)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ChannelChange(Base):
@@ -151,7 +169,7 @@ class ChannelChange(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
     actor: Mapped[str] = mapped_column(String(256))
     change: Mapped[str] = mapped_column(Text)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Feedback(Base):
@@ -171,7 +189,7 @@ class Feedback(Base):
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), index=True)
     value: Mapped[int] = mapped_column(SmallInteger)
     origin: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     paper: Mapped[Paper] = relationship()
 
@@ -194,8 +212,8 @@ class Delivery(Base):
     target_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="claimed")
-    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     platform: Mapped[str | None] = mapped_column(String(16))
@@ -234,7 +252,7 @@ class ModelState(Base):
     __tablename__ = "model_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     n_papers: Mapped[int] = mapped_column(Integer)
     blob: Mapped[bytes] = mapped_column(LargeBinary)
 
@@ -254,8 +272,8 @@ class SourceRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
-    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="ok")
     inputs: Mapped[int] = mapped_column(Integer, default=0)
     entries: Mapped[int] = mapped_column(Integer, default=0)

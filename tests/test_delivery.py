@@ -1,0 +1,126 @@
+"""Exactly-once delivery: claims, retries that never double, empty days, unreachable targets."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from bot.commands import Caller, Commands
+from bot.delivery import STALE_CLAIM_SECONDS, DeliveryTarget, TargetUnreachable, claim, deliver
+from recommender.store import Channel, Delivery, DeliveryItem
+
+NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
+
+
+class RecordingPoster:
+    """A Poster that records what it posts and can fail after ``fail_after`` items."""
+
+    platform = "slack"
+
+    def __init__(self, fail_after=None, unreachable=False):
+        self.posted: list[int] = []
+        self.headers = 0
+        self.fail_after = fail_after
+        self.unreachable = unreachable
+
+    def post(self, target, digest, header_ref):
+        if self.unreachable:
+            raise TargetUnreachable("missing permission")
+        if header_ref is None:
+            self.headers += 1
+            header_ref = digest.header_ref = f"{target.ref}:header"
+        for item in digest.items:
+            if item.message_ref is not None:
+                continue
+            if self.fail_after is not None and len(self.posted) >= self.fail_after:
+                raise ConnectionError("network down")
+            self.posted.append(item.paper_id)
+            item.message_ref = f"{target.ref}:{item.paper_id}"
+        return header_ref
+
+
+@pytest.fixture
+def team(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    caller = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
+    cmds.channel_setup(caller, size=5, topic="graph neural networks and pruning")
+    with papers_store.session() as s:
+        target = DeliveryTarget.of(s.scalar(select(Channel)))
+    return cmds, target
+
+
+def test_digest_is_posted_once_per_day(team, settings):
+    cmds, target = team
+    poster = RecordingPoster()
+    first = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW)
+    assert first.status == "posted" and first.papers == 5
+    again = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW + dt.timedelta(hours=1))
+    assert again.status == "skipped"
+    assert len(poster.posted) == 5 and poster.headers == 1
+    with cmds.store.session() as s:
+        items = s.scalars(select(DeliveryItem).order_by(DeliveryItem.position)).all()
+        assert [i.message_ref for i in items] == [f"C1:{i.paper_id}" for i in items]
+        assert all(i.reason for i in items)
+
+
+def test_failed_post_is_retried_without_doubling(team, settings):
+    cmds, target = team
+    poster = RecordingPoster(fail_after=2)
+    failed = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW)
+    assert failed.status == "failed" and "network down" in failed.error
+    poster.fail_after = None
+    retried = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW + dt.timedelta(minutes=5))
+    assert retried.status == "posted"
+    assert len(poster.posted) == 5 == len(set(poster.posted))
+    assert poster.headers == 1
+
+
+def test_next_day_never_repeats_a_paper(team, settings):
+    cmds, target = team
+    poster = RecordingPoster()
+    deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW)
+    # New papers arrive only through ingestion; make all papers candidates again to test exclusion.
+    with cmds.store.session() as s:
+        s.execute(Delivery.__table__.update().values(claimed_at=NOW - dt.timedelta(days=30)))
+    deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW + dt.timedelta(days=1))
+    assert len(poster.posted) == 10 == len(set(poster.posted))
+
+
+def test_empty_day_posts_nothing_or_a_note(team, settings):
+    cmds, target = team
+    deliver(cmds.store, cmds.recommender, settings, RecordingPoster(), target, now=NOW)
+    # Nothing was ingested since that digest: the next day is empty.
+    poster = RecordingPoster()
+    out = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW + dt.timedelta(days=1))
+    assert out.status == "empty" and poster.headers == 0
+    settings.digest.empty_day = "note"
+    out = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW + dt.timedelta(days=2))
+    assert out.status == "posted" and out.papers == 0 and poster.headers == 1
+
+
+def test_unreachable_target_is_not_retried(team, settings):
+    cmds, target = team
+    out = deliver(cmds.store, cmds.recommender, settings, RecordingPoster(unreachable=True), target, now=NOW)
+    assert out.status == "unreachable"
+    poster = RecordingPoster()
+    assert deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW + dt.timedelta(hours=2)).status == "skipped"
+    assert poster.posted == []
+
+
+def test_stale_claim_is_taken_over_but_a_fresh_one_is_not(team):
+    cmds, target = team
+    day = NOW.date()
+    assert claim(cmds.store, target, day, NOW) is not None
+    assert claim(cmds.store, target, day, NOW + dt.timedelta(seconds=10)) is None
+    later = NOW + dt.timedelta(seconds=STALE_CLAIM_SECONDS + 1)
+    assert claim(cmds.store, target, day, later) is not None
+    assert claim(cmds.store, target, day, later) is None
+
+
+def test_local_day_follows_the_target_timezone(team, settings):
+    cmds, target = team
+    with cmds.store.session() as s:
+        s.scalar(select(Channel)).timezone = "Pacific/Auckland"  # UTC+13 in November
+    deliver(cmds.store, cmds.recommender, settings, RecordingPoster(), target, now=dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc))
+    with cmds.store.session() as s:
+        assert s.scalar(select(Delivery.day)) == dt.date(2026, 11, 23)

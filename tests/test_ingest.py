@@ -1,0 +1,106 @@
+"""Ingestion into the store: dedup, merge, idempotence, and bad input that loses nothing."""
+
+import json
+import shutil
+
+from sqlalchemy import func, select
+
+from recommender.ingest import ingest, ingest_bytes
+from recommender.store import Digest, DigestEntry, Paper
+
+
+def count(store, col):
+    with store.session() as s:
+        return s.scalar(select(func.count(col)))
+
+
+def test_sample_digests_store_216_papers_from_225_entries_once(store, sample_digests):
+    results = ingest(store, [sample_digests])
+    assert [r.error for r in results] == [None, None, None]
+    assert sum(r.entries for r in results) == 225
+    assert sum(r.new for r in results) == 216
+    assert count(store, Paper.id) == 216
+    assert count(store, DigestEntry.paper_id) == 225
+
+    again = ingest(store, [sample_digests])
+    assert sum(r.new for r in again) == 0
+    assert all(r.duplicate_digest for r in again)
+    assert count(store, Paper.id) == 216
+    assert count(store, Digest.id) == 3
+
+
+def hf_api_item(arxiv_id, title, summary="An abstract long enough to be an abstract.", authors=("Ada Lovelace",)):
+    return {
+        "paper": {
+            "id": arxiv_id,
+            "title": title,
+            "summary": summary,
+            "authors": [{"name": a} for a in authors],
+            "publishedAt": "2024-05-24T17:59:00.000Z",
+            "upvotes": 3,
+        },
+        "title": title,
+        "publishedAt": "2024-05-27T01:00:00.000Z",
+        "numComments": 0,
+    }
+
+
+def page_digest(*cards):
+    lines = ["Daily Papers", "", "byAK and the research community", "", "May 27", ""]
+    for title, abstract in cards:
+        lines += [title, "", abstract, "", "  • 3 authors", "·", "May 24, 2024", ""]
+    return "\n".join(lines).encode()
+
+
+ABSTRACT = (
+    "We study how graph neural networks propagate information between nodes and propose a method that "
+    "improves message passing on large sparse graphs while keeping the cost linear in the number of edges. "
+    "Experiments on citation and social networks show consistent gains over strong baselines."
+)
+
+
+def test_title_only_paper_is_merged_when_its_arxiv_id_arrives(store):
+    first = ingest_bytes(store, page_digest(("Message Passing at Scale", ABSTRACT)), "page.txt")
+    assert first.error is None and first.new == 1
+    api = json.dumps([hf_api_item("2405.00001", "Message Passing at Scale", ABSTRACT)]).encode()
+    second = ingest_bytes(store, api, "api.json")
+    assert second.error is None
+    assert (second.new, second.known, second.updated) == (0, 1, 1)
+    with store.session() as s:
+        papers = s.scalars(select(Paper)).all()
+        assert len(papers) == 1
+        assert papers[0].arxiv_id == "2405.00001"
+
+
+def test_same_arxiv_paper_from_two_sources_is_stored_once(store):
+    a = json.dumps([hf_api_item("2405.00002", "A Paper")]).encode()
+    b = json.dumps([hf_api_item("2405.00002", "A Paper"), hf_api_item("2405.00003", "Another Paper")]).encode()
+    assert ingest_bytes(store, a, "a.json").new == 1
+    r = ingest_bytes(store, b, "b.json")
+    assert (r.new, r.known) == (1, 1)
+    assert count(store, Paper.id) == 2
+
+
+def test_bad_file_stores_nothing_and_other_files_still_go_in(store, tmp_path, sample_digests):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    shutil.copy(sample_digests / "000_c6f8620f3de3774f.txt", folder / "a_good.txt")
+    (folder / "b_empty.txt").write_bytes(b"")
+    (folder / "c_broken.json").write_text('[{"paper": {"id": "2405.0', encoding="utf-8")
+    (folder / "d_not_a_digest.txt").write_text("def main():\n    return 42\n", encoding="utf-8")
+    results = ingest(store, [folder, tmp_path / "missing.txt"])
+    by_name = {r.source.rsplit("/", 1)[-1]: r for r in results}
+    assert by_name["a_good.txt"].error is None and by_name["a_good.txt"].new == 37
+    for bad in ("b_empty.txt", "c_broken.json", "d_not_a_digest.txt", "missing.txt"):
+        assert by_name[bad].error, bad
+        assert bad in by_name[bad].error  # the message names the file
+    assert count(store, Paper.id) == 37
+    assert count(store, Digest.id) == 1
+
+
+def test_malformed_real_hf_api_file_names_the_file_and_stores_nothing(store, shared):
+    path = shared / "formats" / "hf_api" / "EDGE_daily_papers_2024-12-11_python-repr-strings.json"
+    [result] = ingest(store, [path])
+    assert result.error and path.name in result.error
+    assert count(store, Paper.id) == 0
+    assert count(store, Digest.id) == 0
