@@ -164,6 +164,24 @@ def mmr_select(
     return np.asarray(chosen, dtype=np.int64)
 
 
+def _top_m_rows(mat: sp.csr_matrix, m: int) -> sp.csr_matrix:
+    """Keep the ``m`` largest positive entries of each CSR row (ties: lower column)."""
+    mat.sum_duplicates()
+    data, indices, indptr = mat.data, mat.indices, mat.indptr
+    keep = np.zeros(data.shape[0], dtype=bool)
+    for r in range(mat.shape[0]):
+        lo, hi = indptr[r], indptr[r + 1]
+        if hi - lo <= m:
+            keep[lo:hi] = True
+        else:
+            part = np.argpartition(-data[lo:hi], m - 1)[:m]
+            keep[lo + part] = True
+    keep &= data > 0
+    cum = np.concatenate([[0], np.cumsum(keep)])
+    new_indptr = cum[indptr]
+    return sp.csr_matrix((data[keep], indices[keep], new_indptr), shape=mat.shape)
+
+
 class Ranker:
     """Rank candidate papers for many targets at once.
 
@@ -203,15 +221,16 @@ class Ranker:
         interest_weight: float = 1.0,
         like_weight: float = 1.0,
         dislike_weight: float = 0.25,
-        knn_weight: float = 0.5,
+        knn_weight: float = 0.0,
         knn_power: float = 3.0,
         prior_weight: float = 0.02,
         mmr_pool: int = 50,
         n_terms: int = 3,
         search_personal_weight: float = 0.3,
         community_weight: float = 0.5,
-        community_neighbors: int = 50,
-        community_power: float = 1.0,
+        community_neighbors: int = 20,
+        community_power: float = 2.0,
+        community_item_neighbors: int | None = 50,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be in [0, 1]")
@@ -234,6 +253,7 @@ class Ranker:
         self.community_weight = community_weight
         self.community_neighbors = community_neighbors
         self.community_power = community_power
+        self.community_item_neighbors = community_item_neighbors
         self._community: dict | None = None
         self._names: np.ndarray | None = None
         self._author_mask: np.ndarray | None = None
@@ -280,6 +300,8 @@ class Ranker:
         pop = np.sqrt(np.maximum(co.diagonal(), 1.0)).astype(np.float32)
         inv = sp.diags(1.0 / pop)
         co = sp.csr_matrix(inv @ co @ inv, dtype=np.float32)
+        if self.community_item_neighbors:
+            co = _top_m_rows(co, self.community_item_neighbors)  # item-kNN: keep the strongest co-likes
         self._community = {"items": items, "items_t": sp.csr_matrix(items.T), "co": co,
                            "index": {k: i for i, k in enumerate(keys)}}
         return self
@@ -309,22 +331,13 @@ class Ranker:
             return None
         n_i = com["items"].shape[0]
         rt = sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(targets), n_i))
-        # text neighbours of each candidate among community items
-        sims = (candidates @ com["items_t"]).toarray()
-        m = min(self.community_neighbors, n_i)
-        if m < n_i:
-            top = np.argpartition(-sims, m - 1, axis=1)[:, :m]
-        else:
-            top = np.tile(np.arange(n_i), (sims.shape[0], 1))
-        vals_k = np.maximum(np.take_along_axis(sims, top, axis=1), 0)
+        knn = _top_m_rows(sp.csr_matrix(candidates @ com["items_t"]), self.community_neighbors)
         if self.community_power != 1:
-            vals_k = vals_k ** self.community_power
-        knn = sp.csr_matrix((vals_k.ravel(), (np.repeat(np.arange(sims.shape[0]), m), top.ravel())),
-                            shape=sims.shape, dtype=np.float32)
-        knn = sp.csr_matrix(sp.diags(1.0 / np.maximum(np.asarray(knn.sum(axis=1)).ravel(), 1e-9)) @ knn,
-                            dtype=np.float32)
-        prop = (knn @ com["co"]).toarray()          # (n_c, n_i): candidate -> co-liked items
-        out = np.asarray(rt @ prop.T, dtype=np.float32)   # (n_t, n_c)
+            knn.data **= self.community_power
+        sums = np.asarray(knn.sum(axis=1)).ravel()
+        knn = sp.csr_matrix(sp.diags(1.0 / np.maximum(sums, 1e-9)) @ knn, dtype=np.float32)
+        prop = sp.csr_matrix(knn @ com["co"])  # (n_c, n_i): candidate -> co-liked community items
+        out = (rt @ prop.T).toarray()  # (n_t, n_c)
         top_val = out.max(axis=1, keepdims=True)
         top_val[top_val <= 0] = 1.0
         return out / top_val
