@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import logging
 import shutil
 import sys
 import tomllib
@@ -48,6 +49,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 
 class State:
     database_url: str | None = None
+    log_level: str | None = None
 
 
 def settings() -> Settings:
@@ -83,6 +85,7 @@ def main_options(
     log_level: Annotated[Optional[str], typer.Option(help="DEBUG, INFO, WARNING.")] = None,
 ) -> None:
     State.database_url = database_url
+    State.log_level = log_level
     setup_logging(log_level or settings().log_level)
 
 
@@ -102,7 +105,7 @@ def results_table(results: list[IngestResult]) -> Table:
     for col in ("file", "format", "entries", "new papers", "already known", "errors"):
         table.add_column(col, justify="right" if col not in ("file", "format", "errors") else "left")
     for r in results:
-        note = r.error or ("same digest ingested before" if r.duplicate_digest else "")
+        note = r.error or ("digest seen before" if r.duplicate_digest else "")
         table.add_row(Path(r.source).name if "://" not in r.source else r.source, r.kind or "-", str(r.entries), str(r.new), str(r.known), note)
     table.add_row("[bold]total[/bold]", "", str(sum(r.entries for r in results)), str(sum(r.new for r in results)),
                   str(sum(r.known for r in results)), str(sum(1 for r in results if r.error)), end_section=True)
@@ -126,6 +129,9 @@ def ingest_cmd(
     else:
         console.print(results_table(results))
         new = sum(r.new for r in results)
+        seen = sum(1 for r in results if r.duplicate_digest)
+        if seen:
+            console.print(f"{seen} of {len(results)} digests were ingested before with the same content.")
         console.print(f"{new} new papers stored." if new else "Nothing new: every paper was already stored.")
         for r in results:
             if r.error:
@@ -304,6 +310,8 @@ def demo_cmd(
     config: Annotated[Path, typer.Option(help="Demo users and channel.")] = DEMO_CONFIG,
 ) -> None:
     """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests."""
+    if State.log_level is None:  # the demo's output is the digests; keep log lines for problems
+        logging.getLogger().setLevel(logging.WARNING)
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)

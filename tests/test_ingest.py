@@ -104,3 +104,22 @@ def test_malformed_real_hf_api_file_names_the_file_and_stores_nothing(store, sha
     assert result.error and path.name in result.error
     assert count(store, Paper.id) == 0
     assert count(store, Digest.id) == 0
+
+
+def test_ingest_a_url_served_over_http(store, sample_digests):
+    import http.server
+    import threading
+    from functools import partial
+
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(sample_digests))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        ok, missing = ingest(store, [f"{base}/000_c6f8620f3de3774f.txt", f"{base}/nope.txt"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ok.error is None and ok.new == 37
+    assert missing.error and "404" in missing.error and "nope.txt" in missing.error

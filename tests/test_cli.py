@@ -1,0 +1,77 @@
+"""The ``paperbot`` command line, as a script would use it."""
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(db_url):
+    def run(*args):
+        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)])
+
+    return run
+
+
+def test_ingest_summary_and_second_run_stores_nothing_new(cli, sample_digests):
+    first = cli("ingest", sample_digests, "--json")
+    assert first.exit_code == 0, first.output
+    rows = json.loads(first.stdout)
+    assert [r["entries"] for r in rows] == [37, 39, 149]
+    assert sum(r["new"] for r in rows) == 216
+    again = cli("ingest", sample_digests)
+    assert again.exit_code == 0
+    assert "Nothing new" in again.stdout
+    assert "3 of 3 digests were ingested before" in again.stdout
+
+
+def test_ingest_exits_nonzero_and_names_the_bad_file(cli, tmp_path, sample_digests):
+    shutil.copy(sample_digests / "000_c6f8620f3de3774f.txt", tmp_path / "good.txt")
+    (tmp_path / "bad.json").write_text("[1, 2, 3]")
+    result = cli("ingest", tmp_path / "good.txt", tmp_path / "bad.json", "--json")
+    assert result.exit_code == 1
+    rows = {r["source"].rsplit("/", 1)[-1]: r for r in json.loads(result.stdout)}
+    assert rows["good.txt"]["new"] == 37 and rows["good.txt"]["error"] is None
+    assert "bad.json" in rows["bad.json"]["error"]
+    stats = json.loads(cli("stats", "--json").stdout)
+    assert stats["papers"] == 37 and stats["digests"] == 1
+
+
+def test_users_picks_like_search_and_stats(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    added = cli("users", "add", "grace", "--interests", "network pruning; quantization")
+    assert added.exit_code == 0 and "network pruning" in added.stdout
+    picks = json.loads(cli("picks", "grace", "-k", "3", "--json").stdout)["picks"]
+    assert len(picks) == 3
+    assert all(p["reason"] for p in picks)
+    assert any("prun" in p["title"].lower() or "quantiz" in p["title"].lower() for p in picks)
+
+    liked = cli("like", "grace", f"#{picks[0]['paper_id']}")
+    assert liked.exit_code == 0 and "👍" in liked.stdout
+    assert cli("dislike", "grace", "9999.99999").exit_code == 1  # unknown paper: clear error, non-zero
+    after = json.loads(cli("picks", "grace", "-k", "3", "--json").stdout)["picks"]
+    assert picks[0]["paper_id"] not in [p["paper_id"] for p in after]
+
+    found = json.loads(cli("search", "graph neural networks", "-k", "2", "--json").stdout)["results"]
+    assert len(found) == 2 and all("graph" in r["title"].lower() for r in found)
+    stats = json.loads(cli("stats", "--json").stdout)
+    assert (stats["papers"], stats["users"], stats["likes"], stats["dislikes"]) == (216, 1, 1, 0)
+    users = json.loads(cli("users", "list", "--json").stdout)
+    assert users[0]["interests"] == ["network pruning", "quantization"]
+
+
+def test_demo_prints_channel_and_user_digests(tmp_path):
+    result = runner.invoke(app, ["--log-level", "WARNING", "demo", "--data-dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "216" in out and "225" in out
+    assert "#ml-reading-group" in out
+    for user in ("ada", "grace", "alan"):
+        assert f"DM @{user}" in out
+    assert out.count("why:") >= 4 * 5
