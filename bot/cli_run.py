@@ -1,0 +1,103 @@
+"""``paperbot run`` and ``paperbot status`` (registered by :mod:`bot.cli`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` and ``status`` commands to ``app``."""
+
+    @app.command("run")
+    def run_cmd(
+        once: Annotated[bool, typer.Option("--once", help="Run every source and every digest once, now, and exit.")] = False,
+        sync_commands: Annotated[bool, typer.Option("--sync-commands", help="Discord: sync app commands at start.")] = False,
+        port: Annotated[Optional[int], typer.Option(help="Slack HTTP mode: port to listen on.")] = None,
+        bootstrap: Annotated[bool, typer.Option(
+            "--bootstrap/--no-bootstrap",
+            help="Console mode: ingest the sample digests and add the demo team into an empty database.")] = True,
+    ) -> None:
+        """Run the bot: scheduled ingestion and daily digests, plus the configured chat adapters.
+
+        Slack and/or Discord start when their secrets are in the environment;
+        with none, digests are printed to this terminal. Stop with Ctrl+C or SIGTERM.
+        """
+        from bot import cli as base
+        from bot.app import RunOptions, RuntimeUnavailable, serve
+        from bot.sources import SourceConfigError
+        from recommender.settings import Secrets
+
+        settings = base.settings()
+        options = RunOptions(once=once, sync_commands=sync_commands, port=port, bootstrap=bootstrap, console=base.console)
+        store = base.store()
+        try:
+            status = asyncio.run(serve(store, settings, Secrets(), options))
+        except (RuntimeUnavailable, SourceConfigError) as exc:
+            err.print(f"[red]error[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        finally:
+            store.dispose()
+        if once and options.report is not None:
+            base.console.print(once_table(options.report))
+        raise typer.Exit(status)
+
+    @app.command("status")
+    def status_cmd(
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    ) -> None:
+        """Sources (last run, new papers), targets (next digest, last posted) and job-store health."""
+        from bot import cli as base
+        from bot.app import collect_status
+
+        store = base.store()
+        try:
+            data = collect_status(store, base.settings())
+        finally:
+            store.dispose()
+        if as_json:
+            return base.emit_json(data)
+        print_status(base.console, data)
+
+
+def once_table(report) -> Table:
+    """Summary of ``run --once``: one row per source and per digest."""
+    table = Table(title="paperbot run --once")
+    for col in ("job", "status", "papers", "error"):
+        table.add_column(col)
+    for s in report.sources:
+        table.add_row(f"ingest {s.source} ({s.kind})", s.status, f"{s.new_papers} new", s.error or "")
+    for target, outcome in report.digests:
+        where = f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
+        table.add_row(f"digest {where} ({target.platform})", outcome.status, str(outcome.papers), outcome.error or "")
+    return table
+
+
+def print_status(console: Console, data: dict) -> None:
+    """Render :func:`bot.app.collect_status` as tables."""
+    sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
+    for s in data["sources"]:
+        sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",
+                        "-" if s["new_papers"] is None else str(s["new_papers"]), s["next_run"] or "-", s["error"] or "")
+    console.print(sources)
+    targets = Table("target", "platform", "schedule", "next digest", "last posted", "last", title="Digests")
+    for t in data["targets"]:
+        nxt = (t["next_digest"] or "-") + ("" if t["scheduled"] else " (not scheduled)")
+        last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
+        targets.add_row(t["name"], t["platform"], t["schedule"], nxt, t["last_posted"] or "never", last)
+    console.print(targets)
+    js = data["job_store"]
+    if not js["exists"]:
+        console.print(f"Job store: table {js['table']} not created yet (paperbot run has not started on this database).")
+    else:
+        state = "running" if js["scheduler_running"] else "not running"
+        console.print(f"Job store: {js['jobs']} jobs; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
+                      f"overdue: {', '.join(js['overdue_jobs']) or 'none'}")
+    if js.get("config_error"):
+        console.print(f"[red]config error[/red] {js['config_error']}")
