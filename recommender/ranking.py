@@ -116,7 +116,10 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     if k < n:
-        part = np.argpartition(-scores, k - 1)[:k]
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > kth)
+        ties = np.flatnonzero(scores == kth)[: k - above.size]  # lowest indices win ties
+        part = np.concatenate([above, ties])
     else:
         part = np.arange(n)
     order = np.lexsort((part, -scores[part]))

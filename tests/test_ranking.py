@@ -1,0 +1,141 @@
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.model import PaperText, PaperVectorizer
+from recommender.ranking import Ranker, Target, mmr_select, top_k_indices
+
+PAPERS = [
+    PaperText("Convolutional neural networks for image recognition", "deep convolutional image features"),  # 0
+    PaperText("Image recognition with deep convolutional networks", "convolutional image benchmark"),  # 1
+    PaperText("Convolutional image recognition at scale", "image recognition convolutional training"),  # 2
+    PaperText("Protein structure prediction", "protein folding structure"),  # 3
+    PaperText("Protein folding dynamics", "protein structure folding simulation"),  # 4
+    PaperText("Markov chain Monte Carlo sampling", "monte carlo markov posterior sampling"),  # 5
+    PaperText("Graph neural networks for molecules", "graph message passing molecules", ("Ada Lovelace",)),  # 6
+    PaperText("Molecular graphs", "graph learning for chemistry", ("Ada Lovelace",)),  # 7
+]
+
+
+def setup():
+    vec = PaperVectorizer().fit(PAPERS)
+    return vec, vec.transform(PAPERS)
+
+
+def test_top_k_indices_skips_excluded_and_breaks_ties_by_index():
+    s = np.array([0.5, 0.9, -np.inf, 0.9, 0.1])
+    assert top_k_indices(s, 3).tolist() == [1, 3, 0]
+    assert top_k_indices(np.array([-np.inf, 1.0]), 5).tolist() == [1]
+
+
+def test_liked_topic_ranks_first_and_exclusion_holds():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0.0)
+    t = Target(liked=x[[0]], liked_keys=["paper-0"], exclude={0, 1})
+    picks = ranker.rank(x, [t], k=3)[0]
+    assert picks[0].index == 2  # the remaining image paper
+    assert all(p.index not in {0, 1} for p in picks)
+    assert picks[0].similar_to == "paper-0"
+    assert [p.score for p in picks] == sorted([p.score for p in picks], reverse=True)
+
+
+def test_exclusion_never_picks_even_when_few_left():
+    vec, x = setup()
+    t = Target(interests_text="protein", exclude=set(range(7)))
+    picks = Ranker(vec).rank(x, [t], k=5)[0]
+    assert [p.index for p in picks] == [7]
+
+
+def test_many_targets_at_once():
+    vec, x = setup()
+    targets = [Target(interests_text="protein folding"), Target(interests_text="monte carlo"), Target(liked=x[[6]])]
+    out = Ranker(vec, mmr_lambda=0).rank(x, targets, k=2)
+    assert out[0][0].index in {3, 4} and out[1][0].index == 5 and out[2][0].index == 6
+
+
+def test_cold_start_nothing_known_uses_priors_then_candidate_order():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0)
+    priors = np.zeros(8)
+    priors[5] = 1.0
+    priors[3] = 0.5
+    assert [p.index for p in ranker.rank(x, [Target()], k=3, candidate_priors=priors)[0]] == [5, 3, 0]
+    assert [p.index for p in ranker.rank(x, [Target()], k=2)[0]] == [0, 1]
+
+
+def test_dislike_pushes_topic_down():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0, dislike_weight=1.0)
+    base = Target(interests_text="protein graph")
+    neg = Target(interests_text="protein graph", disliked=x[[6]])
+    s_base, _ = ranker.score(x, [base])
+    s_neg, _ = ranker.score(x, [neg])
+    assert s_neg[0, 7] < s_base[0, 7]  # graph paper hurt by 👎 on the other graph paper
+    assert s_neg[0, 7] < 0.5 * s_neg[0, 3]  # ... and now far below the protein papers
+    assert int(np.argmax(s_neg[0])) in {3, 4}
+
+
+def test_recency_decay_prefers_recent_likes():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0, half_life_days=7)
+    t = Target(liked=x[[0, 3]], liked_age_days=np.array([0.0, 70.0]), exclude={0, 3})
+    assert ranker.rank(x, [t], k=1)[0][0].index in {1, 2}
+    t_old = Target(liked=x[[0, 3]], liked_age_days=np.array([70.0, 0.0]), exclude={0, 3})
+    assert ranker.rank(x, [t_old], k=1)[0][0].index == 4
+
+
+def test_mmr_zero_is_off_and_positive_diversifies():
+    rel = np.array([1.0, 0.99, 0.9, 0.0])
+    sim = np.array([[1, 0.95, 0, 0], [0.95, 1, 0, 0], [0, 0, 1.0, 0], [0, 0, 0, 1.0]])
+    assert mmr_select(rel, sim, 2, 0.0).tolist() == [0, 1]
+    assert mmr_select(rel, sim, 2, 0.5).tolist() == [0, 2]
+
+
+def test_ranker_mmr_spreads_topics():
+    vec, x = setup()
+    t = Target(interests_text="convolutional image recognition protein")
+    plain = [p.index for p in Ranker(vec, mmr_lambda=0).rank(x, [t], k=2)[0]]
+    diverse = [p.index for p in Ranker(vec, mmr_lambda=0.7).rank(x, [t], k=2)[0]]
+    assert set(plain) <= {0, 1, 2}
+    assert diverse[0] == plain[0] and diverse[1] in {3, 4}
+
+
+def test_explanations_are_words_unless_author_drives():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0)
+    t = Target(interests_text="protein folding")
+    pick = ranker.rank(x, [t], k=1)[0][0]
+    assert pick.index in {3, 4}
+    assert set(pick.terms) & {"protein", "folding", "protein folding"}
+    assert pick.similar_to is None  # no likes
+    # liking a paper by an author: the author's other paper is explained by words + author
+    t2 = Target(liked=x[[6]], liked_keys=[6], exclude={6})
+    terms, similar = ranker.explain(x[[7]], t2)
+    assert "graph" in terms and similar == 6
+    assert all(not s.startswith("author:") for s in ranker.explain(x[[0]], Target(liked=x[[1]]))[0])
+
+
+def test_search_relevance_and_personalisation():
+    vec, x = setup()
+    ranker = Ranker(vec, search_personal_weight=0.9)
+    hits = ranker.search("protein folding", x, k=3)
+    assert {i for i, _ in hits} == {3, 4}
+    assert ranker.search("zzzz unknown", x) == []
+    graph = ranker.search("graph", x, k=2)
+    assert {i for i, _ in graph} == {6, 7}
+    liker = Target(liked=x[[7]])
+    assert ranker.search("graph", x, k=2, target=liker)[0][0] == 7
+
+
+def test_community_signal_uses_co_likes():
+    vec, x = setup()
+    # community: both people who liked image paper 0 also liked protein paper 3
+    items = x[[0, 3, 5, 6]]
+    users = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]], dtype=float))
+    ranker = Ranker(vec, mmr_lambda=0, community_weight=5.0)
+    ranker.set_community(items, users, item_keys=["a", "b", "c", "d"])
+    t = Target(liked=x[[0]], liked_keys=["a"])
+    with_com, _ = ranker.score(x, [t])
+    plain, _ = ranker.clear_community().score(x, [t])
+    # paper 4 shares no word with paper 0, but its text neighbour 3 is co-liked with 0
+    assert plain[0, 4] == 0
+    assert with_com[0, 4] > with_com[0, 7] + 1.0  # 7's neighbour (6) is not co-liked with 0
