@@ -1,0 +1,395 @@
+"""The Bolt app: Slack requests in, :class:`bot.commands.Commands` calls out.
+
+Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
+👍/👎 buttons to ``Commands.feedback``; 👍/👎 reactions to
+``Commands.reaction``. Answers are ephemeral (only the asker sees them) unless
+the command layer says otherwise or the asker presses "Share in channel".
+
+Every HTTP request is verified with the signing secret (Bolt's
+RequestVerification middleware: a bad or stale signature gets 401 and reaches
+no listener). Socket Mode requests arrive over an authenticated websocket.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+
+from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
+from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
+from bot.slack.install import SlackStores, open_stores
+from bot.slack.poster import PLATFORM, web_client
+from recommender.settings import Secrets, Settings
+
+log = logging.getLogger(__name__)
+
+#: Bot scopes the app asks for (same as config/slack-manifest.yaml).
+BOT_SCOPES = ["chat:write", "chat:write.public", "commands", "im:write", "reactions:read"]
+COMMAND = "/papers"
+EVENTS_PATH = "/slack/events"
+
+#: Reaction names (without skin tone) that count as feedback.
+REACTION_VALUES = {"+1": POSITIVE, "thumbsup": POSITIVE, "-1": NEGATIVE, "thumbsdown": NEGATIVE}
+#: Commands whose private answer may be shared in the channel (they only read).
+SHAREABLE = ("search", "picks")
+
+SORRY = "Sorry, something went wrong on paperbot's side; nothing was changed. Please try again in a minute."
+
+
+class SlackConfigError(ValueError):
+    """A required Slack setting or secret is missing; the message names the variable, never a value."""
+
+
+def reaction_value(name: str) -> int | None:
+    """+1/-1 for 👍/👎 reactions (``+1``, ``thumbsup``, ``+1::skin-tone-3``…), None for any other."""
+    return REACTION_VALUES.get(name.split("::", 1)[0])
+
+
+def _workspace(body: dict, context) -> str:
+    team = body.get("team")
+    return (
+        context.get("team_id")
+        or body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or context.get("enterprise_id")
+        or ""
+    )
+
+
+def _channel_ref(channel_id: str | None, channel_name: str | None) -> str | None:
+    """The channel a command counts for: None in a direct message."""
+    if not channel_id or channel_name == "directmessage" or channel_id.startswith("D"):
+        return None
+    return channel_id
+
+
+def caller_from_command(body: dict, context) -> Caller:
+    """The :class:`Caller` of a slash command payload (form fields ``team_id``, ``user_id``, ``channel_id``…)."""
+    name = body.get("channel_name")
+    return Caller(
+        platform=PLATFORM,
+        workspace=_workspace(body, context),
+        user_ref=body["user_id"],
+        display_name=body.get("user_name") or None,
+        channel_ref=_channel_ref(body.get("channel_id"), name),
+        channel_name=None if name in (None, "directmessage", "privategroup") else name,
+    )
+
+
+def caller_from_action(body: dict, context) -> Caller:
+    """The :class:`Caller` of a ``block_actions`` payload (a button press)."""
+    user = body.get("user") or {}
+    channel = body.get("channel") or {}
+    name = channel.get("name")
+    return Caller(
+        platform=PLATFORM,
+        workspace=_workspace(body, context),
+        user_ref=user["id"],
+        display_name=user.get("name") or user.get("username") or None,
+        channel_ref=_channel_ref(channel.get("id"), name),
+        channel_name=None if name in (None, "directmessage", "privategroup") else name,
+    )
+
+
+def _respond(respond, reply: Reply, *, share_command: str | None = None, replace_original: bool | None = None) -> None:
+    text, blocks = reply_message(reply, share_command=share_command)
+    respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel",
+            replace_original=replace_original)
+
+
+def _paper_title(body: dict, paper_id: int) -> str | None:
+    """The title shown in the message a button was pressed on, when Slack sent the message along."""
+    for block in (body.get("message") or {}).get("blocks") or []:
+        if block.get("block_id") == f"paper-{paper_id}":
+            line = block.get("text", {}).get("text", "").split("\n", 1)[0].strip("*")
+            line = re.sub(r"^\d+\. ", "", line)
+            link = re.fullmatch(r"<[^|>]*\|([^>]*)>", line)
+            return (link.group(1) if link else line) or None
+    return None
+
+
+def register(app: App, commands: Commands) -> None:
+    """Attach paperbot's listeners (slash command, buttons, reactions) to ``app``."""
+
+    @app.command(COMMAND)
+    def on_papers(ack, body, respond, context):
+        ack()  # within Slack's 3 s; the answer follows through response_url
+        text = body.get("text") or ""
+        try:
+            reply = commands.handle(caller_from_command(body, context), text)
+        except Exception:
+            log.exception("slash command failed", extra={"team": body.get("team_id"), "user": body.get("user_id")})
+            reply = Reply(SORRY, ok=False)
+        verb = text.split()[0].lower() if text.split() else ""
+        _respond(respond, reply, share_command=text if verb in SHAREABLE else None)
+
+    def on_vote(ack, body, action, respond, context, value: int):
+        ack()
+        try:
+            paper_id, delivery_id = parse_vote_value(action.get("value", ""))
+            recorded = commands.feedback(caller_from_action(body, context), paper_id, value, origin="button", delivery_id=delivery_id)
+        except ValueError:
+            log.warning("unknown button value", extra={"action": action.get("action_id")})
+            recorded = False
+        except Exception:
+            log.exception("button feedback failed", extra={"team": _workspace(body, context)})
+            respond(text=SORRY, response_type="ephemeral", replace_original=False)
+            return
+        if not recorded:
+            respond(text="That paper is no longer available for feedback.", response_type="ephemeral", replace_original=False)
+            return
+        title = _paper_title(body, paper_id)
+        what = f" for “{title}”" if title else ""
+        respond(text=("👍" if value > 0 else "👎") + f" noted{what}. Your next picks reflect it; press the other button to change it.",
+                response_type="ephemeral", replace_original=False)
+
+    @app.action(ACTION_UP)
+    def on_up(ack, body, action, respond, context):
+        on_vote(ack, body, action, respond, context, POSITIVE)
+
+    @app.action(ACTION_DOWN)
+    def on_down(ack, body, action, respond, context):
+        on_vote(ack, body, action, respond, context, NEGATIVE)
+
+    @app.action(ACTION_SHARE)
+    def on_share(ack, body, action, respond, context):
+        ack()
+        command = action.get("value") or ""
+        if not command.split() or command.split()[0].lower() not in SHAREABLE:
+            return
+        caller = caller_from_action(body, context)
+        try:
+            reply = commands.handle(caller, command)
+        except Exception:
+            log.exception("share failed", extra={"team": caller.workspace})
+            respond(text=SORRY, response_type="ephemeral", replace_original=False)
+            return
+        reply.ephemeral = False
+        reply.text = f"<@{caller.user_ref}> shared `/papers {command}`:\n{reply.text}"
+        text, blocks = reply_message(reply)
+        # the mention was escaped with the rest: let this one through
+        mention = escape(f"<@{caller.user_ref}>")
+        blocks[0]["text"]["text"] = blocks[0]["text"]["text"].replace(mention, f"<@{caller.user_ref}>", 1)
+        respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+
+    def on_reaction(event, body, context, added: bool):
+        value = reaction_value(event.get("reaction", ""))
+        item = event.get("item") or {}
+        if value is None or item.get("type") != "message" or not event.get("user"):
+            return
+        caller = Caller(PLATFORM, _workspace(body, context), event["user"], channel_ref=item.get("channel"))
+        ref = f"{item.get('channel')}:{item.get('ts')}"
+        if not commands.reaction(caller, ref, value, added=added):
+            log.debug("reaction on a message the bot did not post", extra={"ref": ref})
+
+    @app.event("reaction_added")
+    def on_reaction_added(event, body, context):
+        on_reaction(event, body, context, True)
+
+    @app.event("reaction_removed")
+    def on_reaction_removed(event, body, context):
+        on_reaction(event, body, context, False)
+
+    @app.event("message")
+    def on_message(ack):  # message events are not subscribed; acknowledge quietly if Slack sends one
+        ack()
+
+
+def build_app(
+    commands: Commands,
+    settings: Settings,
+    *,
+    secrets: Secrets | None = None,
+    client: WebClient | None = None,
+    oauth: bool = False,
+    stores: SlackStores | None = None,
+    process_before_response: bool = False,
+    token_verification: bool = True,
+) -> App:
+    """The Bolt app for paperbot.
+
+    Parameters
+    ----------
+    commands : Commands
+        The command layer the listeners call.
+    settings : Settings
+        ``settings.slack.api_url`` overrides the Web API base URL (tests, compatible servers).
+    secrets : Secrets, optional
+        Tokens and secrets; read from the environment when omitted.
+    client : WebClient, optional
+        The Web API client; by default one with 429 and connection-error retries
+        (holding the bot token in single-workspace mode).
+    oauth : bool
+        Many workspaces over HTTP: installations and OAuth states are kept in the
+        store's database, and each request is authorized with its workspace's bot
+        token. Otherwise one workspace with ``SLACK_BOT_TOKEN``.
+    stores : SlackStores, optional
+        OAuth stores; opened on ``commands.store.engine`` when omitted.
+    process_before_response : bool
+        Run listeners before the HTTP response is returned (tests, FaaS).
+    token_verification : bool
+        Single-workspace mode: call ``auth.test`` once at build time.
+
+    Returns
+    -------
+    slack_bolt.App
+
+    Raises
+    ------
+    SlackConfigError
+        A required secret is missing (the message names the variable).
+    """
+    secrets = secrets or Secrets()
+    signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else None
+    api_url = settings.slack.api_url
+    common = dict(
+        signing_secret=signing_secret or "",
+        process_before_response=process_before_response,
+        request_verification_enabled=True,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    if oauth:
+        if not (secrets.slack_client_id and secrets.slack_client_secret):
+            raise SlackConfigError("OAuth mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+        if not signing_secret:
+            raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET")
+        stores = stores or open_stores(commands.store.engine, secrets.slack_client_id)
+        oauth_settings = OAuthSettings(
+            client_id=secrets.slack_client_id,
+            client_secret=secrets.slack_client_secret.get_secret_value(),
+            scopes=BOT_SCOPES,
+            installation_store=stores.installations,
+            state_store=stores.states,
+            installation_store_bot_only=True,
+        )
+        app = App(client=client or web_client(base_url=api_url), oauth_settings=oauth_settings,
+                  installation_store_bot_only=True, **common)
+    else:
+        if client is None:
+            if not secrets.slack_bot_token:
+                raise SlackConfigError("single-workspace mode needs SLACK_BOT_TOKEN")
+            client = web_client(secrets.slack_bot_token.get_secret_value(), api_url)
+        app = App(client=client, token_verification_enabled=token_verification, **common)
+    register(app, commands)
+    return app
+
+
+# -- HTTP serving --------------------------------------------------------------------------------
+
+MAX_BODY_BYTES = 1 << 20
+
+
+class SlackHTTPServer(ThreadingHTTPServer):
+    """The HTTP endpoint of a Bolt app: ``POST /slack/events`` (commands, buttons, events),
+    ``GET /slack/install`` and ``GET /slack/oauth_redirect`` (OAuth mode), ``GET /healthz``.
+
+    Started in a daemon thread by :func:`serve_http`; :meth:`close` stops it.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, app: App, host: str, port: int):
+        self.app = app
+        super().__init__((host, port), _Handler)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="slack-http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful with port 0)."""
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.server_address[0]}:{self.port}"
+
+    def close(self) -> None:
+        """Stop serving; requests in flight finish."""
+        self.shutdown()
+        self.server_close()
+        self._thread.join(timeout=10)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SlackHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+        log.debug("http %s", format % args)
+
+    def _send(self, resp: BoltResponse) -> None:
+        body = resp.body if isinstance(resp.body, str) else json.dumps(resp.body)
+        data = body.encode()
+        self.send_response(resp.status)
+        for name, values in resp.headers.items():
+            if name.lower() == "content-length":
+                continue
+            for value in values:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _plain(self, status: int, text: str) -> None:
+        self._send(BoltResponse(status=status, body=text, headers={"content-type": "text/plain; charset=utf-8"}))
+
+    def _request(self, body: str = "") -> BoltRequest:
+        path, _, query = self.path.partition("?")
+        headers = {k.lower(): self.headers.get_all(k) for k in self.headers.keys()}
+        return BoltRequest(body=body, query=query, headers=headers)
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        path = self.path.partition("?")[0]
+        flow = self.server.app.oauth_flow
+        if path == "/healthz":
+            return self._plain(200, "ok")
+        if flow is not None and path == flow.install_path:
+            return self._send(flow.handle_installation(self._request()))
+        if flow is not None and path == flow.redirect_uri_path:
+            return self._send(flow.handle_callback(self._request()))
+        self._plain(404, "not found")
+
+    def do_POST(self):  # noqa: N802
+        if self.path.partition("?")[0] != EVENTS_PATH:
+            return self._plain(404, "not found")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._plain(400, "bad content-length")
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            return self._plain(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too large")
+        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        self._send(self.server.app.dispatch(self._request(body)))
+
+
+def serve_http(app: App, host: str = "0.0.0.0", port: int = 3000) -> SlackHTTPServer:
+    """Serve ``app`` over HTTP in a background thread and return the running server.
+
+    Parameters
+    ----------
+    app : slack_bolt.App
+        The app from :func:`build_app`.
+    host : str
+        Interface to bind (``127.0.0.1`` for local only).
+    port : int
+        TCP port; 0 picks a free one (see ``server.port``).
+
+    Raises
+    ------
+    OSError
+        The address cannot be bound.
+    """
+    server = SlackHTTPServer(app, host, port)
+    server._thread.start()
+    log.info("slack http endpoint listening", extra={"host": host, "port": server.port})
+    return server

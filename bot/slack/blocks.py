@@ -1,0 +1,247 @@
+"""Block Kit rendering of digests and command replies, within Slack's limits.
+
+Limits (Slack's, enforced here): a header holds at most 150 characters of plain
+text, a section at most 3000 characters, a message at most 50 blocks; a button
+label at most 75 characters and its value at most 2000. Every message also
+carries a plain ``text`` fallback (notifications, screen readers).
+
+Rendering is pure: functions return ``(text, blocks)`` and never call Slack.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Reply
+from bot.digest import DigestMessage, PaperItem, clip
+
+HEADER_MAX = 150
+SECTION_MAX = 3000
+CONTEXT_MAX = 2000
+MAX_BLOCKS = 50
+BUTTON_VALUE_MAX = 2000
+FALLBACK_MAX = 3000
+
+#: Characters of abstract shown per paper in the digest message (the thread reply shows more).
+DIGEST_ABSTRACT_CHARS = 280
+#: Characters of abstract in a per-paper thread reply.
+PAPER_ABSTRACT_CHARS = 1500
+
+ACTION_UP = "paperbot_vote_up"
+ACTION_DOWN = "paperbot_vote_down"
+ACTION_SHARE = "paperbot_share"
+
+
+def escape(text: str) -> str:
+    """Escape ``&``, ``<`` and ``>`` as Slack requires in mrkdwn and plain text.
+
+    This also defuses user input such as ``<!channel>``: it is shown, never pinged.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def vote_value(paper_id: int, delivery_id: int | None = None) -> str:
+    """The value of a 👍/👎 button: ``"<delivery id or ->:<paper id>"``."""
+    return f"{delivery_id if delivery_id is not None else '-'}:{paper_id}"
+
+
+def parse_vote_value(value: str) -> tuple[int, int | None]:
+    """``"12:34"`` → ``(34, 12)``; ``"-:34"`` → ``(34, None)``.
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not a vote value.
+    """
+    delivery, _, paper = value.partition(":")
+    if not paper.isdigit() or not (delivery == "-" or delivery.isdigit()):
+        raise ValueError(f"not a vote value: {value!r}")
+    return int(paper), None if delivery == "-" else int(delivery)
+
+
+def _title_link(item: PaperItem) -> str:
+    title = escape(" ".join(item.title.split()))
+    if item.url:
+        url = item.url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+        return f"<{url}|{title}>"
+    return title
+
+
+def meta_line(item: PaperItem) -> str:
+    """``authors · source · date``, the parts that are known."""
+    parts = [item.authors_line, item.source, item.date.isoformat() if item.date else ""]
+    return escape(" · ".join(p for p in parts if p))
+
+
+def paper_text(item: PaperItem, n: int | None = None, *, abstract_chars: int = DIGEST_ABSTRACT_CHARS, reason: bool = False) -> str:
+    """The mrkdwn of one paper's section: linked title, meta line, clipped abstract (and reason).
+
+    The result is at most :data:`SECTION_MAX` characters; the abstract is cut at
+    a word boundary, the title only when it alone would not fit.
+    """
+    number = f"{n}. " if n is not None else ""
+    head = f"*{number}{_title_link(item)}*"
+    if len(head) > SECTION_MAX // 2:  # absurd title: drop the link, clip the words
+        head = f"*{number}{escape(clip(item.title, SECTION_MAX // 2 - 10))}*"
+    lines = [head]
+    meta = meta_line(item)
+    if meta:
+        lines.append(clip(meta, 500))
+    tail = f"\n_Why: {escape(clip(item.reason, 500))}_" if reason and item.reason else ""
+    text = "\n".join(lines)
+    budget = SECTION_MAX - len(text) - len(tail) - 1
+    if abstract_chars and item.abstract and budget > 40:
+        # escaping can lengthen the text: clip, escape, and clip again if needed
+        limit = min(abstract_chars, budget)
+        abstract = escape(clip(item.abstract, limit))
+        while len(abstract) > budget:
+            limit -= max(len(abstract) - budget, 10)
+            abstract = escape(clip(item.abstract, limit))
+        text += "\n" + abstract
+    return text + tail
+
+
+def vote_buttons(item: PaperItem, delivery_id: int | None) -> dict:
+    """An actions block with 👍 and 👎 for ``item``."""
+    value = vote_value(item.paper_id, delivery_id)
+    return {
+        "type": "actions",
+        "block_id": f"vote-{item.paper_id}",
+        "elements": [
+            {"type": "button", "action_id": ACTION_UP, "text": {"type": "plain_text", "text": "👍", "emoji": True}, "value": value},
+            {"type": "button", "action_id": ACTION_DOWN, "text": {"type": "plain_text", "text": "👎", "emoji": True}, "value": value},
+        ],
+    }
+
+
+def _paper_blocks(item: PaperItem, n: int, delivery_id: int | None, *, compact: bool) -> list[dict]:
+    section = {
+        "type": "section",
+        "block_id": f"paper-{item.paper_id}",
+        "text": {"type": "mrkdwn", "text": paper_text(item, n, reason=compact)},
+    }
+    blocks = [section]
+    if item.reason and not compact:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "Why: " + escape(clip(item.reason, CONTEXT_MAX - 10))}]})
+    blocks.append(vote_buttons(item, delivery_id))
+    return blocks
+
+
+def _fallback(title: str, items: list[PaperItem], intro: str = "") -> str:
+    lines = [title] + ([intro] if intro else []) + [f"{n}. {' '.join(i.title.split())}" for n, i in enumerate(items, 1)]
+    text = escape("\n".join(lines))
+    return text if len(text) <= FALLBACK_MAX else text[: FALLBACK_MAX - 1].rstrip() + "…"
+
+
+def _fit_papers(lead: list[dict], items: list[PaperItem], delivery_id: int | None, more_note: str) -> list[dict]:
+    """``lead`` plus the papers' blocks in the most detailed layout that fits in 50 blocks."""
+    for compact, dividers in ((False, True), (False, False), (True, False)):
+        blocks = list(lead)
+        for n, item in enumerate(items, 1):
+            if dividers and n > 1:
+                blocks.append({"type": "divider"})
+            blocks += _paper_blocks(item, n, delivery_id, compact=compact)
+        if len(blocks) <= MAX_BLOCKS:
+            return blocks
+    # more papers than even the compact layout holds: show what fits, say where the rest is
+    blocks = list(lead)
+    room = (MAX_BLOCKS - len(lead) - 1) // 2
+    for n, item in enumerate(items[:room], 1):
+        blocks += _paper_blocks(item, n, delivery_id, compact=True)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more_note.format(n=len(items) - room)}]})
+    return blocks
+
+
+def digest_message(digest: DigestMessage, *, delivery_id: int | None = None) -> tuple[str, list[dict]]:
+    """The channel or DM digest: a header, an optional intro, then each paper with 👍/👎 buttons.
+
+    Parameters
+    ----------
+    digest : DigestMessage
+        The composed digest.
+    delivery_id : int, optional
+        The delivery row id, carried in the buttons so feedback is tied to this digest.
+
+    Returns
+    -------
+    tuple of (str, list of dict)
+        The ``text`` fallback and the Block Kit blocks (at most 50).
+    """
+    lead: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": clip(digest.title, HEADER_MAX), "emoji": True}}]
+    intro = digest.intro
+    if digest.items:
+        hint = "React 👍 or 👎 to a paper in the thread, or use the buttons."
+        intro = f"{intro}\n{hint}" if intro else hint
+    if intro:
+        lead.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(clip(intro, CONTEXT_MAX))}]})
+    blocks = _fit_papers(lead, digest.items, delivery_id, "…and {n} more in the thread.")
+    return _fallback(digest.title, digest.items, digest.intro), blocks
+
+
+def paper_message(item: PaperItem, n: int) -> tuple[str, list[dict]]:
+    """A per-paper thread reply under a digest: the message 👍/👎 reactions map to.
+
+    Returns
+    -------
+    tuple of (str, list of dict)
+        The ``text`` fallback and the blocks.
+    """
+    blocks = [
+        {"type": "section", "block_id": f"paper-{item.paper_id}",
+         "text": {"type": "mrkdwn", "text": paper_text(item, n, abstract_chars=PAPER_ABSTRACT_CHARS)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "React 👍 or 👎 on this message to rate this paper."}]},
+    ]
+    return escape(clip(f"{n}. {item.title}", FALLBACK_MAX)), blocks
+
+
+def _text_sections(text: str) -> list[dict]:
+    """mrkdwn sections holding ``text`` (escaped), split at line ends to stay under 3000 characters each."""
+    chunks: list[str] = []
+    current = ""
+    for line in escape(text).split("\n"):
+        while len(line) > SECTION_MAX:
+            chunks.append(line[:SECTION_MAX])
+            line = line[SECTION_MAX:]
+        if current and len(current) + 1 + len(line) > SECTION_MAX:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks[:10]]
+
+
+def reply_message(reply: Reply, *, share_command: str | None = None) -> tuple[str, list[dict]]:
+    """A ``/papers`` answer: its text, then its papers with 👍/👎 buttons.
+
+    Parameters
+    ----------
+    reply : Reply
+        What :class:`bot.commands.Commands` answered.
+    share_command : str, optional
+        For a private answer with papers: the command text a "Share in channel"
+        button re-runs and posts for everyone.
+
+    Returns
+    -------
+    tuple of (str, list of dict)
+        The ``text`` fallback and the blocks (at most 50).
+    """
+    lead = _text_sections(reply.text)
+    if not reply.items:
+        return _fallback_text(reply.text), lead
+    blocks = _fit_papers(lead, reply.items, None, "…and {n} more.")
+    if share_command and reply.ephemeral and len(blocks) < MAX_BLOCKS:
+        blocks.append({
+            "type": "actions",
+            "block_id": "share",
+            "elements": [{
+                "type": "button", "action_id": ACTION_SHARE, "value": share_command[:BUTTON_VALUE_MAX],
+                "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
+            }],
+        })
+    return _fallback(reply.text, reply.items), blocks
+
+
+def _fallback_text(text: str) -> str:
+    text = escape(text)
+    return text if len(text) <= FALLBACK_MAX else text[: FALLBACK_MAX - 1].rstrip() + "…"

@@ -1,0 +1,61 @@
+"""Slack OAuth installation and state stores, in paperbot's own database.
+
+slack_sdk ships SQLAlchemy stores; they keep their tables (``slack_bots``,
+``slack_installations``, ``slack_oauth_states``) next to paperbot's. Those
+tables belong to slack_sdk's schema, not to paperbot's models, so they are
+created here with ``checkfirst`` (idempotent, safe on every start) rather than
+by paperbot's Alembic migrations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine
+
+#: Seconds an OAuth ``state`` stays valid between /slack/install and the redirect.
+STATE_EXPIRATION_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class SlackStores:
+    """The two stores an OAuth (multi-workspace) app needs."""
+
+    installations: SQLAlchemyInstallationStore
+    states: SQLAlchemyOAuthStateStore
+
+
+def open_stores(engine: Engine, client_id: str, *, state_expiration_seconds: int = STATE_EXPIRATION_SECONDS) -> SlackStores:
+    """Installation and OAuth state stores on ``engine``, creating their tables if missing.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The store's engine (``Store.engine``): SQLite or PostgreSQL.
+    client_id : str
+        The Slack app's client id; installations are kept per client id.
+    state_expiration_seconds : int
+        Lifetime of an OAuth state, seconds.
+
+    Returns
+    -------
+    SlackStores
+
+    Raises
+    ------
+    sqlalchemy.exc.SQLAlchemyError
+        When the database cannot be reached or the tables cannot be created.
+    """
+    installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=state_expiration_seconds, engine=engine)
+    installations.create_tables()  # metadata.create_all: checkfirst, a no-op when present
+    states.create_tables()
+    return SlackStores(installations, states)
+
+
+def bot_token_for(installations: SQLAlchemyInstallationStore, team_id: str, enterprise_id: str | None = None) -> str | None:
+    """The latest bot token installed in workspace ``team_id``, or None when the app is not installed there."""
+    bot = installations.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+    return bot.bot_token if bot is not None else None

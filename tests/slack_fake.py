@@ -1,0 +1,260 @@
+"""A local stand-in for the Slack Web API, and helpers that sign requests as Slack does.
+
+``FakeSlack`` is a stdlib HTTP server in a thread. It answers the Web API
+methods paperbot uses (``auth.test``, ``chat.postMessage``,
+``conversations.open``, ``oauth.v2.access``) and response_url posts, records
+every call (method, params from form or JSON bodies, token) and can be told to
+fail: ``fail_next("chat.postMessage", status=429, retry_after=0)`` or
+``channel_errors["C_GONE"] = "channel_not_found"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode
+
+from slack_bolt import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    token: str | None = None
+    path: str = ""
+
+
+@dataclass
+class Team:
+    team_id: str
+    bot_user_id: str
+    bot_id: str
+    name: str = "Team"
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    """The fake Web API. Use as a context manager; ``api_url`` is the WebClient base URL."""
+
+    teams: dict[str, Team] = field(default_factory=dict)  # bot token -> team
+    oauth_codes: dict[str, dict] = field(default_factory=dict)  # code -> oauth.v2.access answer
+    channel_errors: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.calls: list[Call] = []
+        self._cond = threading.Condition()
+        self._failures: dict[str, list[Failure]] = {}
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype:
+                    params = json.loads(raw or "{}")
+                else:
+                    params = {k: v[0] for k, v in parse_qs(raw).items()}
+                if isinstance(params.get("blocks"), str):
+                    params["blocks"] = json.loads(params["blocks"])
+                auth = self.headers.get("Authorization", "")
+                token = auth[7:] if auth.startswith("Bearer ") else params.get("token")
+                if auth.startswith("Basic "):
+                    cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+                    params.setdefault("client_id", cid)
+                    params.setdefault("client_secret", secret)
+                path = self.path.partition("?")[0]
+                method = path[len("/api/"):] if path.startswith("/api/") else "response_url"
+                status, headers, body = fake._answer(Call(method, params, token, path))
+                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        return f"{self.url}/hooks/{name}"
+
+    # -- scripting ---------------------------------------------------------------------
+    def fail_next(self, method: str, *, status: int = 200, error: str | None = None, retry_after: int | None = None,
+                  times: int = 1, after: int = 0) -> None:
+        """Let ``after`` calls of ``method`` through, then fail the next ``times`` (HTTP status, Slack error)."""
+        with self._cond:
+            queue = self._failures.setdefault(method, [])
+            queue.extend([None] * after + [Failure(status, error, retry_after) for _ in range(times)])
+
+    # -- inspection --------------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        """Successful chat.postMessage calls (answered with ok), optionally in one channel."""
+        with self._cond:
+            return [c for c in self.calls if c.method == "chat.postMessage" and c.params.get("_ok")
+                    and (channel is None or c.params.get("channel") == channel)]
+
+    def wait_for(self, predicate, timeout: float = 5.0):
+        """Wait until ``predicate(calls)`` is truthy (returns it), or fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                result = predicate(list(self.calls))
+                if result:
+                    return result
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out; calls so far: {[c.method for c in self.calls]}")
+                self._cond.wait(left)
+
+    # -- answers -----------------------------------------------------------------------
+    def _answer(self, call: Call) -> tuple[int, dict, dict | str]:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+            queue = self._failures.get(call.method)
+            failure = queue.pop(0) if queue else None
+        if failure is not None:
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return failure.status, headers, {"ok": False, "error": failure.error or "ratelimited"}
+        if call.method == "response_url":
+            return 200, {}, "ok"
+        handler = getattr(self, "_" + call.method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {}, {"ok": False, "error": "unknown_method"}
+        if call.method != "oauth.v2.access" and call.token not in self.teams:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        body = handler(call)
+        call.params["_ok"] = bool(body.get("ok"))
+        return 200, {}, body
+
+    def _auth_test(self, call: Call) -> dict:
+        team = self.teams[call.token]
+        return {"ok": True, "url": "https://example.slack.com/", "team": team.name, "user": "paperbot",
+                "team_id": team.team_id, "user_id": team.bot_user_id, "bot_id": team.bot_id}
+
+    def _chat_postMessage(self, call: Call) -> dict:  # noqa: N802 - Slack's method name
+        channel = call.params.get("channel")
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        ts = f"1700000000.{next(self._ts):06d}"
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": call.params.get("text"), "ts": ts}}
+
+    def _conversations_open(self, call: Call) -> dict:
+        users = call.params.get("users")
+        return {"ok": True, "channel": {"id": "D" + users}}
+
+    def _oauth_v2_access(self, call: Call) -> dict:
+        answer = self.oauth_codes.get(call.params.get("code"))
+        if answer is None:
+            return {"ok": False, "error": "invalid_code"}
+        return answer
+
+
+def oauth_answer(team: Team, token: str, installer: str = "UINSTALL") -> dict:
+    """What oauth.v2.access answers for a bot install into ``team``."""
+    return {
+        "ok": True, "app_id": "A0PAPERBOT", "authed_user": {"id": installer},
+        "scope": "chat:write,chat:write.public,commands,im:write,reactions:read", "token_type": "bot",
+        "access_token": token, "bot_user_id": team.bot_user_id,
+        "team": {"id": team.team_id, "name": team.name}, "enterprise": None, "is_enterprise_install": False,
+    }
+
+
+# -- requests as Slack sends them -----------------------------------------------------------------
+
+def signed_headers(body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict:
+    """Headers of a request Slack signed (v0 HMAC-SHA256 of ``v0:<timestamp>:<body>``)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"content-type": content_type, "x-slack-request-timestamp": ts, "x-slack-signature": signature}
+
+
+def slash_command(text: str, *, team: str = "T1", user: str = "U1", user_name: str = "ada", channel: str = "C1",
+                  channel_name: str = "papers", response_url: str = "http://127.0.0.1:9/hooks/x") -> tuple[str, str]:
+    """A ``/papers`` slash command as Slack posts it: (form body, content type)."""
+    body = urlencode({
+        "token": "deprecated-verification-token", "team_id": team, "team_domain": "lab", "channel_id": channel,
+        "channel_name": channel_name, "user_id": user, "user_name": user_name, "command": "/papers", "text": text,
+        "api_app_id": "A0PAPERBOT", "response_url": response_url, "trigger_id": "1.2.3",
+    })
+    return body, "application/x-www-form-urlencoded"
+
+
+def block_action(action_id: str, value: str, *, team: str = "T1", user: str = "U1", user_name: str = "ada",
+                 channel: str = "C1", message: dict | None = None, response_url: str = "http://127.0.0.1:9/hooks/x") -> tuple[str, str]:
+    """A ``block_actions`` payload (a button press) as Slack posts it: (form body, content type)."""
+    payload = {
+        "type": "block_actions", "team": {"id": team, "domain": "lab"}, "user": {"id": user, "username": user_name, "name": user_name, "team_id": team},
+        "api_app_id": "A0PAPERBOT", "token": "deprecated", "trigger_id": "1.2.3",
+        "container": {"type": "message", "message_ts": (message or {}).get("ts", "1.1"), "channel_id": channel, "is_ephemeral": message is None},
+        "channel": {"id": channel, "name": "papers"}, "response_url": response_url,
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1.2"}],
+    }
+    if message is not None:
+        payload["message"] = message
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user: str = "U1", item_user: str = "UBOT") -> tuple[str, str]:
+    """A ``reaction_added`` / ``reaction_removed`` Events API callback: (JSON body, content type)."""
+    channel, ts = ref.split(":", 1)
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": f"Ev{abs(hash((kind, reaction, ref, user))) % 10**8}", "event_time": 1700000000,
+        "event": {"type": kind, "user": user, "reaction": reaction, "item_user": item_user,
+                  "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": "1700000000.9"},
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"
+
+
+def bolt_request(body_and_type: tuple[str, str], **sign_kwargs) -> BoltRequest:
+    """A signed :class:`BoltRequest` for ``App.dispatch``."""
+    body, ctype = body_and_type
+    return BoltRequest(body=body, headers=signed_headers(body, ctype, **sign_kwargs))
