@@ -1,0 +1,16 @@
+"""The Discord adapter (discord.py 2.x): ``/papers`` app commands, digest embeds, 👍/👎 reactions.
+
+Only translation lives here; every action is a :class:`bot.commands.Commands` call.
+
+- :mod:`bot.discord.client`: :class:`PaperBot`, reactions and ``setup_hook``.
+- :mod:`bot.discord.cog`: the ``/papers`` command group.
+- :mod:`bot.discord.embeds`: rendering within Discord's limits.
+- :mod:`bot.discord.poster`: :class:`DiscordPoster` for channel digests and DM picks.
+- :mod:`bot.discord.runtime`: :func:`create_runtime` for ``paperbot run``.
+"""
+
+from bot.discord.client import PaperBot, reaction_value
+from bot.discord.poster import DiscordPoster
+from bot.discord.runtime import DiscordRuntime, create_runtime
+
+__all__ = ["PaperBot", "DiscordPoster", "DiscordRuntime", "create_runtime", "reaction_value"]

@@ -1,0 +1,130 @@
+"""The Discord client: the ``/papers`` commands and 👍/👎 reactions on digest messages.
+
+Uses ``discord.Intents.default()`` only: app commands need no intent, and the
+default set includes guild and DM reactions. Reactions are read with the raw
+events, so they count on messages posted before a restart (not in the cache).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands as dcommands
+
+from bot.commands import NEGATIVE, POSITIVE, Caller, Commands
+from bot.discord.cog import PLATFORM, PapersCog
+from bot.discord.embeds import THUMBS_DOWN, THUMBS_UP
+from recommender.store import Member
+
+log = logging.getLogger(__name__)
+
+#: Emoji modifiers Discord keeps in a reaction's name: skin tones and the emoji presentation selector.
+_MODIFIERS = {chr(c) for c in range(0x1F3FB, 0x1F400)} | {"\ufe0f"}
+_VALUES = {THUMBS_UP: POSITIVE, THUMBS_DOWN: NEGATIVE}
+
+
+def reaction_value(emoji: discord.PartialEmoji) -> int | None:
+    """``+1`` for 👍, ``-1`` for 👎 (any skin tone), ``None`` for any other or custom emoji."""
+    if emoji.id is not None or not emoji.name:
+        return None
+    return _VALUES.get("".join(ch for ch in emoji.name if ch not in _MODIFIERS))
+
+
+class PaperBot(dcommands.Bot):
+    """paperbot's Discord client.
+
+    Parameters
+    ----------
+    commands : Commands
+        The platform-neutral command layer.
+    sync_commands : bool
+        Sync the app command tree with Discord in ``setup_hook`` (after the
+        commands changed; not needed at every start).
+    intents : discord.Intents, optional
+        Defaults to ``discord.Intents.default()`` (no privileged intents).
+    **options
+        Passed to :class:`discord.ext.commands.Bot`.
+    """
+
+    def __init__(self, commands: Commands, *, sync_commands: bool = False, intents: discord.Intents | None = None, **options: Any):
+        options.setdefault("help_command", None)
+        super().__init__(command_prefix=dcommands.when_mentioned, intents=intents or discord.Intents.default(), **options)
+        self.paper_commands = commands
+        self.sync_commands = sync_commands
+        self.cog: PapersCog | None = None
+
+    async def setup_hook(self) -> None:
+        """Add the ``/papers`` cog; sync the command tree only when asked to.
+
+        Raises
+        ------
+        discord.HTTPException
+            When syncing was asked for and failed.
+        """
+        self.cog = PapersCog(self.paper_commands)
+        await self.add_cog(self.cog)
+        if self.sync_commands:
+            synced = await self.tree.sync()
+            log.info("discord commands synced", extra={"commands": len(synced)})
+
+    async def on_ready(self) -> None:
+        log.info("discord connected", extra={"user": str(self.user), "guilds": len(self.guilds)})
+
+    # -- reactions -----------------------------------------------------------------
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """👍/👎 added to a digest message: record the reacting user's feedback."""
+        await self.handle_reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """👍/👎 removed from a digest message: retract that feedback."""
+        await self.handle_reaction(payload, added=False)
+
+    async def handle_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> bool:
+        """Record (or retract) one reaction; returns whether it was feedback on a paper the bot posted.
+
+        The bot's own reactions, other bots' reactions, other emoji and
+        messages the bot did not post with a paper are ignored.
+        """
+        if self.user is not None and payload.user_id == self.user.id:
+            return False
+        if payload.member is not None and payload.member.bot:
+            return False
+        value = reaction_value(payload.emoji)
+        if value is None:
+            return False
+        name = payload.member.display_name if payload.member is not None else None
+        recorded = await asyncio.to_thread(self._record, payload, value, added, name)
+        if recorded:
+            log.info(
+                "discord reaction", extra={"message": payload.message_id, "user": payload.user_id, "value": value, "added": added}
+            )
+        return recorded
+
+    def _record(self, payload: discord.RawReactionActionEvent, value: int, added: bool, name: str | None) -> bool:
+        message_ref = str(payload.message_id)
+        workspace = str(payload.guild_id) if payload.guild_id is not None else self._dm_workspace(message_ref, payload.user_id)
+        if workspace is None:
+            return False
+        caller = Caller(
+            PLATFORM,
+            workspace,
+            str(payload.user_id),
+            display_name=name,
+            channel_ref=str(payload.channel_id) if payload.guild_id is not None else None,
+        )
+        return self.paper_commands.reaction(caller, message_ref, value, added=added)
+
+    def _dm_workspace(self, message_ref: str, user_id: int) -> str | None:
+        """The workspace of the member whose DM digest carries ``message_ref`` (None when not theirs)."""
+        cmds = self.paper_commands
+        with cmds.store.session() as session:
+            item = cmds.posted_item(session, PLATFORM, message_ref)
+            if item is None or item.delivery.target_kind != "member":
+                return None
+            member = session.get(Member, item.delivery.target_id)
+            if member is None or member.user_ref != str(user_id):
+                return None
+            return member.workspace

@@ -1,0 +1,253 @@
+"""The ``/papers`` app commands: a thin translation of Discord interactions to :class:`bot.commands.Commands`.
+
+Every callback builds a :class:`~bot.commands.Caller` from the interaction,
+runs the neutral command in a worker thread (the store is synchronous) and
+renders the :class:`~bot.commands.Reply`: text as message content, papers as
+embeds. Answers are ephemeral unless the reply is meant for the channel
+(``channel setup`` / ``channel off``) or the caller passes ``share: True``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, Optional
+
+import discord
+from discord import app_commands
+from discord.ext import commands as dcommands
+
+from bot.commands import NEGATIVE, POSITIVE, USAGE, Caller, Commands, Reply, UsageError, timezone_choices
+from bot.discord.embeds import reply_content, reply_embeds
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+
+#: What the bot needs in a digest channel (attribute names of discord.Permissions).
+CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
+
+
+def caller_of(interaction: discord.Interaction) -> Caller:
+    """The neutral caller of an interaction.
+
+    ``workspace`` is the guild id (``"dm"`` outside a guild), ``user_ref`` the
+    user id, ``channel_ref`` the channel id (``None`` in a DM).
+    """
+    guild_id = interaction.guild_id
+    channel = interaction.channel
+    in_guild = guild_id is not None and interaction.channel_id is not None
+    return Caller(
+        platform=PLATFORM,
+        workspace=str(guild_id) if guild_id is not None else "dm",
+        user_ref=str(interaction.user.id),
+        display_name=getattr(interaction.user, "display_name", None) or interaction.user.name,
+        channel_ref=str(interaction.channel_id) if in_guild else None,
+        channel_name=getattr(channel, "name", None) if in_guild else None,
+    )
+
+
+def missing_channel_permissions(permissions: discord.Permissions) -> list[str]:
+    """Names (as Discord shows them) of the digest permissions missing from ``permissions``."""
+    if permissions.administrator:
+        return []
+    return [name.replace("_", " ").title() for name in CHANNEL_PERMISSIONS if not getattr(permissions, name)]
+
+
+async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool = False) -> None:
+    """Send ``reply`` as the interaction's response (or follow-ups once responded or deferred).
+
+    Private unless ``share`` or the reply is public; a failed command
+    (``reply.ok`` false) is always private. Papers go as embeds, at most 10 per
+    message and within 6000 embed characters.
+    """
+    ephemeral = (reply.ephemeral and not share) or not reply.ok
+    chunks = reply_embeds(reply.items)
+    first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
+    content = reply_content(reply.text)
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=ephemeral, **first)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral, **first)
+    for chunk in chunks[1:]:
+        await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
+
+
+def usage_reply(error: UsageError) -> Reply:
+    """The private usage answer for malformed input (as the text entry point gives it)."""
+    return Reply(f"{error}\n\n{USAGE}", ok=False)
+
+
+class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):
+    """``/papers``: search, picks, interests, subscriptions, channel digests and feedback.
+
+    Parameters
+    ----------
+    commands : Commands
+        The platform-neutral command layer every callback calls.
+    """
+
+    interests = app_commands.Group(name="interests", description="What you read about")
+    channel = app_commands.Group(name="channel", description="This channel's daily digest")
+
+    def __init__(self, commands: Commands):
+        self.commands = commands
+
+    async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: bool = False) -> None:
+        try:
+            reply = await asyncio.to_thread(call)
+        except UsageError as exc:
+            reply = usage_reply(exc)
+        await answer(interaction, reply, share=share)
+
+    async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
+
+    # -- reading ---------------------------------------------------------------------
+    @app_commands.command(name="search", description="Find stored papers")
+    @app_commands.describe(query="Words to look for", share="Post the results for the channel to see")
+    async def search(self, interaction: discord.Interaction, query: str, share: bool = False) -> None:
+        """``/papers search query [share]``."""
+        caller = caller_of(interaction)
+        await interaction.response.defer(ephemeral=not share, thinking=True)
+        await self._run(interaction, lambda: self.commands.search(caller, query), share=share)
+
+    @app_commands.command(name="picks", description="Your picks, now")
+    @app_commands.describe(share="Post your picks for the channel to see")
+    async def picks(self, interaction: discord.Interaction, share: bool = False) -> None:
+        """``/papers picks [share]``."""
+        caller = caller_of(interaction)
+        await interaction.response.defer(ephemeral=not share, thinking=True)
+        await self._run(interaction, lambda: self.commands.picks(caller), share=share)
+
+    # -- interests -------------------------------------------------------------------
+    @interests.command(name="add", description="Add an interest that steers your picks")
+    @app_commands.describe(text="A topic, e.g. graph neural networks")
+    async def interests_add(self, interaction: discord.Interaction, text: str) -> None:
+        """``/papers interests add text``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.interests_add(caller, text))
+
+    @interests.command(name="remove", description="Remove one of your interests")
+    @app_commands.describe(text="The interest to remove, as listed")
+    async def interests_remove(self, interaction: discord.Interaction, text: str) -> None:
+        """``/papers interests remove text``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.interests_remove(caller, text))
+
+    @interests.command(name="list", description="List your interests")
+    async def interests_list(self, interaction: discord.Interaction) -> None:
+        """``/papers interests list``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.interests_list(caller))
+
+    # -- subscriptions -------------------------------------------------------------
+    @app_commands.command(name="subscribe", description="Your own picks by DM every day")
+    @app_commands.describe(time="Local time, 24-hour HH:MM (e.g. 08:30)", timezone="IANA timezone, e.g. Europe/Berlin")
+    async def subscribe(self, interaction: discord.Interaction, time: Optional[str] = None, timezone: Optional[str] = None) -> None:
+        """``/papers subscribe [time] [timezone]``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.subscribe(caller, time, timezone))
+
+    @subscribe.autocomplete("timezone")
+    async def _subscribe_timezone(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self._timezones(interaction, current)
+
+    @app_commands.command(name="unsubscribe", description="Stop your daily DM")
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        """``/papers unsubscribe``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.unsubscribe(caller))
+
+    # -- channel digests -------------------------------------------------------------
+    async def _may_manage(self, interaction: discord.Interaction, what: str) -> bool:
+        """Refuse (privately) outside a guild channel or without Manage Channels."""
+        if interaction.guild_id is None:
+            await answer(interaction, Reply(f"`/papers channel {what}` works in a server channel, not in a DM.", ok=False))
+            return False
+        if not interaction.permissions.manage_channels:
+            await answer(
+                interaction,
+                Reply(f"`/papers channel {what}` needs the Manage Channels permission in this channel.", ok=False),
+            )
+            return False
+        return True
+
+    @channel.command(name="setup", description="Turn on (or change) this channel's daily digest")
+    @app_commands.describe(
+        time="Local time, 24-hour HH:MM (e.g. 09:00)",
+        timezone="IANA timezone, e.g. Europe/Berlin",
+        size="Papers per digest (1-20)",
+        topic="What this channel reads about; steers the picks",
+    )
+    async def channel_setup(
+        self,
+        interaction: discord.Interaction,
+        time: Optional[str] = None,
+        timezone: Optional[str] = None,
+        size: Optional[app_commands.Range[int, 1, 20]] = None,
+        topic: Optional[str] = None,
+    ) -> None:
+        """``/papers channel setup [time] [timezone] [size] [topic]``; needs Manage Channels."""
+        if not await self._may_manage(interaction, "setup"):
+            return
+        caller = caller_of(interaction)
+        try:
+            reply = await asyncio.to_thread(
+                lambda: self.commands.channel_setup(caller, time=time, timezone=timezone, size=size, topic=topic)
+            )
+        except UsageError as exc:
+            reply = usage_reply(exc)
+        else:
+            missing = missing_channel_permissions(interaction.app_permissions)
+            if missing:
+                reply.text += "\n⚠️ I cannot post digests here yet: I am missing " + ", ".join(missing) + " in this channel."
+        await answer(interaction, reply)
+
+    @channel_setup.autocomplete("timezone")
+    async def _setup_timezone(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self._timezones(interaction, current)
+
+    @channel.command(name="off", description="Turn off this channel's daily digest")
+    async def channel_off(self, interaction: discord.Interaction) -> None:
+        """``/papers channel off``; needs Manage Channels."""
+        if not await self._may_manage(interaction, "off"):
+            return
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.channel_off(caller))
+
+    @channel.command(name="status", description="This channel's digest settings and recent changes")
+    async def channel_status(self, interaction: discord.Interaction) -> None:
+        """``/papers channel status``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.channel_status(caller))
+
+    # -- feedback --------------------------------------------------------------------
+    @app_commands.command(name="like", description="👍 a paper: your next picks move toward it")
+    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    async def like(self, interaction: discord.Interaction, paper: str) -> None:
+        """``/papers like paper``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.rate(caller, paper, POSITIVE))
+
+    @app_commands.command(name="dislike", description="👎 a paper: your next picks move away from it")
+    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    async def dislike(self, interaction: discord.Interaction, paper: str) -> None:
+        """``/papers dislike paper``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.rate(caller, paper, NEGATIVE))
+
+    @app_commands.command(name="help", description="What /papers can do")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """``/papers help``."""
+        await answer(interaction, self.commands.help())
+
+    async def cog_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Log an unexpected failure and tell the caller privately instead of leaving them waiting."""
+        log.exception("app command failed", exc_info=error, extra={"command": getattr(interaction.command, "qualified_name", None)})
+        reply = Reply("Something went wrong on my side; please try again later.", ok=False)
+        try:
+            await answer(interaction, reply)
+        except discord.HTTPException:
+            pass

@@ -1,0 +1,124 @@
+"""Render neutral digests and replies as Discord messages, within Discord's limits.
+
+Limits (characters unless noted), from the Discord API documentation:
+message content 2000; embed title 256, description 4096, field name 256,
+field value 1024, footer 2048, author name 256, at most 25 fields per embed;
+at most 10 embeds and 6000 embed characters in total per message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import discord
+
+from bot.digest import DigestMessage, PaperItem, clip
+
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBEDS_PER_MESSAGE = 10
+EMBED_TOTAL_MAX = 6000
+
+#: The reactions the bot adds under every digest paper, in order.
+THUMBS_UP, THUMBS_DOWN = "👍", "👎"
+FEEDBACK_EMOJI = (THUMBS_UP, THUMBS_DOWN)
+
+#: Embed colour (a muted blue).
+COLOUR = discord.Colour(0x3B6EA5)
+
+#: Abstract characters shown in a digest embed / a command reply embed.
+DIGEST_ABSTRACT_CHARS = 600
+REPLY_ABSTRACT_CHARS = 300
+
+
+def paper_embed(item: PaperItem, *, position: int | None = None, abstract_chars: int = DIGEST_ABSTRACT_CHARS) -> discord.Embed:
+    """One paper as an embed: linked title, abstract excerpt, authors, source, date and reason.
+
+    Parameters
+    ----------
+    item : PaperItem
+        The paper to show.
+    position : int, optional
+        1-based rank shown before the title.
+    abstract_chars : int
+        At most this many characters of the abstract (0 leaves it out).
+
+    Returns
+    -------
+    discord.Embed
+        Every part clipped to Discord's limits; ``len(embed)`` is at most
+        about 3,600 characters, so one embed always fits a message.
+    """
+    prefix = f"{position}. " if position is not None else ""
+    embed = discord.Embed(
+        title=clip(prefix + item.title, TITLE_MAX) or "(untitled)",
+        url=item.url or None,
+        description=clip(item.abstract, min(abstract_chars, DESCRIPTION_MAX)) if abstract_chars and item.abstract else None,
+        colour=COLOUR,
+    )
+    if item.authors:
+        embed.add_field(name="Authors", value=clip(item.authors_line, FIELD_VALUE_MAX), inline=False)
+    if item.source:
+        embed.add_field(name="Source", value=clip(item.source, FIELD_VALUE_MAX), inline=True)
+    if item.date:
+        embed.add_field(name="Date", value=item.date.isoformat(), inline=True)
+    if item.reason:
+        embed.add_field(name="Why this paper", value=clip(item.reason, FIELD_VALUE_MAX), inline=False)
+    embed.set_footer(text=clip(f"{item.ref} · /papers like {item.ref}", FOOTER_MAX))
+    return embed
+
+
+def header_content(digest: DigestMessage) -> str:
+    """The short text message posted before a digest's papers (title, intro, how to react)."""
+    lines = [f"**{digest.title}**"]
+    if digest.intro:
+        lines.append(digest.intro)
+    if digest.items:
+        lines.append(f"React {THUMBS_UP} or {THUMBS_DOWN} on a paper to tune the next picks.")
+    return clip_content("\n".join(lines))
+
+
+def clip_content(text: str) -> str:
+    """Message content cut to Discord's 2000 characters, keeping line breaks."""
+    if len(text) <= CONTENT_MAX:
+        return text
+    return text[: CONTENT_MAX - 1].rstrip() + "…"
+
+
+def reply_content(text: str) -> str:
+    """A command reply's text as Discord markdown (Slack's ``*bold*`` heading becomes ``**bold**``)."""
+    return clip_content(text.replace("*Usage:*", "**Usage:**"))
+
+
+def chunk_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
+    """Split embeds into messages of at most 10 embeds and 6000 embed characters each.
+
+    Raises
+    ------
+    ValueError
+        When a single embed is over 6000 characters (it can never be sent).
+    """
+    chunks: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        n = len(embed)
+        if n > EMBED_TOTAL_MAX:
+            raise ValueError(f"embed of {n} characters is over Discord's {EMBED_TOTAL_MAX}")
+        if current and (len(current) == EMBEDS_PER_MESSAGE or size + n > EMBED_TOTAL_MAX):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += n
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def reply_embeds(items: Sequence[PaperItem]) -> list[list[discord.Embed]]:
+    """Command-reply papers (search, picks) as embeds, grouped into sendable messages."""
+    return chunk_embeds(paper_embed(item, position=n, abstract_chars=REPLY_ABSTRACT_CHARS) for n, item in enumerate(items, 1))

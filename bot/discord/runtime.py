@@ -1,0 +1,101 @@
+"""``paperbot run`` with Discord: the client, its poster and its lifecycle (a :class:`bot.runtime.ChatRuntime`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.commands import Commands
+from bot.delivery import Poster
+from bot.discord.client import PaperBot
+from bot.discord.poster import DiscordPoster
+from recommender.settings import Secrets, Settings
+
+log = logging.getLogger(__name__)
+
+
+class DiscordRuntime:
+    """The Discord adapter as ``paperbot run`` drives it.
+
+    Parameters
+    ----------
+    commands : Commands
+        The platform-neutral command layer.
+    token : str
+        The bot token (never logged).
+    sync_commands : bool
+        Sync the ``/papers`` command tree with Discord at login.
+    client : PaperBot, optional
+        A prepared client (tests); one is made when omitted.
+    """
+
+    name = "discord"
+
+    def __init__(self, commands: Commands, token: str, *, sync_commands: bool = False, client: PaperBot | None = None):
+        self.commands = commands
+        self.client = client or PaperBot(commands, sync_commands=sync_commands)
+        self._token = token
+        self._task: asyncio.Task | None = None
+        self.poster = DiscordPoster(self.client, commands.store)
+
+    def posters(self) -> dict[str, Poster]:
+        """``{"discord": DiscordPoster}``; the poster posts once :meth:`start` returned."""
+        return {"discord": self.poster}
+
+    async def start(self) -> None:
+        """Log in (runs ``setup_hook``, syncing commands if asked), then connect in a background task.
+
+        Raises
+        ------
+        discord.LoginFailure
+            The token was rejected.
+        discord.HTTPException
+            Discord could not be reached, or syncing the commands failed.
+        """
+        await self.client.login(self._token)
+        self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        self._task.add_done_callback(_log_exit)
+        log.info("discord starting")
+
+    async def stop(self) -> None:
+        """Close the gateway and HTTP session, then wait for the connection task to end."""
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        log.info("discord stopped")
+
+
+def _log_exit(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("discord gateway stopped", exc_info=task.exception())
+
+
+def create_runtime(commands: Commands, settings: Settings, secrets: Secrets, *, sync_commands: bool = False) -> DiscordRuntime:
+    """The Discord runtime for ``paperbot run``.
+
+    Parameters
+    ----------
+    commands : Commands
+        The command layer (its store is also the poster's).
+    settings : Settings
+        ``settings.discord.sync_commands`` turns on syncing too.
+    secrets : Secrets
+        ``secrets.discord_token`` (environment variable ``DISCORD_TOKEN``).
+    sync_commands : bool
+        Sync the command tree at login (the CLI flag).
+
+    Raises
+    ------
+    RuntimeError
+        When ``DISCORD_TOKEN`` is not set.
+    """
+    if secrets.discord_token is None or not secrets.discord_token.get_secret_value().strip():
+        raise RuntimeError("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
+    return DiscordRuntime(
+        commands,
+        secrets.discord_token.get_secret_value().strip(),
+        sync_commands=sync_commands or settings.discord.sync_commands,
+    )

@@ -1,0 +1,190 @@
+"""Test helpers for the Discord adapter: a dpytest patch, interaction doubles, a configured bot.
+
+dpytest 0.7.0 fakes Discord's HTTP API and gateway for messages, embeds and
+reactions, but (issue 129) its raw reaction events lack the ``type`` field
+that discord.py 2.4+ reads, and it cannot inject interactions. The first is
+patched here; app-command callbacks are called with :class:`FakeInteraction`,
+which records every response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import discord.ext.test as dpytest
+from discord.ext.test import state as dpytest_state
+
+from bot.commands import Commands
+from bot.discord.client import PaperBot
+
+
+def patch_dpytest_reactions(monkeypatch) -> None:
+    """Give dpytest's raw reaction payloads the ``type`` (0 = normal) and ``burst`` fields discord.py 2.4+ reads."""
+    for name in ("parse_message_reaction_add", "parse_message_reaction_remove"):
+        original = getattr(dpytest_state.FakeState, name)
+
+        def parse(self, data, _original=original):
+            data.setdefault("type", 0)
+            data.setdefault("burst", False)
+            return _original(self, data)
+
+        monkeypatch.setattr(dpytest_state.FakeState, name, parse)
+
+
+async def make_bot(commands: Commands, monkeypatch, *, members=("ada", "alan", "grace"), channels=("reading", "locked")) -> PaperBot:
+    """A :class:`PaperBot` wired to dpytest's fake Discord, with ``setup_hook`` run (no sync)."""
+    patch_dpytest_reactions(monkeypatch)
+    # dpytest builds its fake guild through the member cache, which needs the members
+    # intent; the bot itself runs with Intents.default() (see test_discord_runtime).
+    intents = discord.Intents.default()
+    intents.members = True
+    bot = PaperBot(commands, intents=intents)
+    dpytest.configure(bot, guilds=["Lab"], text_channels=list(channels), voice_channels=0, members=list(members))
+    await bot._async_setup_hook()  # what login() does first: bind the client to the running loop
+    await bot.setup_hook()
+    return bot
+
+
+def config() -> Any:
+    """dpytest's current configuration (``.guilds``, ``.channels``, ``.members``, ``.client``)."""
+    return dpytest.get_config()
+
+
+@dataclass
+class Sent:
+    """One recorded answer to an interaction."""
+
+    kind: str  # "response" or "followup"
+    content: str | None
+    embeds: list[discord.Embed]
+    ephemeral: bool
+
+
+class FakeResponse:
+    """Records ``send_message`` and ``defer`` like :class:`discord.InteractionResponse`; a second response fails."""
+
+    def __init__(self, sent: list[Sent]):
+        self._sent = sent
+        self._done = False
+        self.deferred_ephemeral: bool | None = None
+
+    def is_done(self) -> bool:
+        return self._done
+
+    def _respond(self) -> None:
+        if self._done:
+            raise discord.InteractionResponded(None)  # type: ignore[arg-type]
+        self._done = True
+
+    async def send_message(self, content=None, *, embed=None, embeds=None, ephemeral=False, **_: Any) -> None:
+        self._respond()
+        self._sent.append(Sent("response", content, _embeds(embed, embeds), ephemeral))
+
+    async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
+        self._respond()
+        self.deferred_ephemeral = ephemeral
+
+
+class FakeFollowup:
+    """Records ``followup.send``; the first follow-up after a defer keeps the defer's visibility (as Discord does)."""
+
+    def __init__(self, sent: list[Sent], response: FakeResponse):
+        self._sent = sent
+        self._response = response
+
+    async def send(self, content=None, *, embed=None, embeds=None, ephemeral=False, **_: Any) -> None:
+        if not self._response.is_done():
+            raise discord.NotFound(_FakeHTTPResponse(404), "Unknown Webhook")
+        first_after_defer = self._response.deferred_ephemeral is not None and not any(s.kind == "followup" for s in self._sent)
+        if first_after_defer:
+            ephemeral = self._response.deferred_ephemeral
+        self._sent.append(Sent("followup", content, _embeds(embed, embeds), ephemeral))
+
+
+class _FakeHTTPResponse:
+    def __init__(self, status: int):
+        self.status = status
+        self.reason = "fake"
+
+
+def _embeds(embed, embeds) -> list[discord.Embed]:
+    out = list(embeds or [])
+    if embed is not None:
+        out.append(embed)
+    return out
+
+
+class FakeInteraction:
+    """An interaction double for calling app-command callbacks directly.
+
+    Parameters
+    ----------
+    user : discord.abc.User
+        Who invoked the command (a dpytest member works).
+    channel : discord.abc.Messageable, optional
+        Where; ``None`` or a DM channel means a direct message (no guild).
+    permissions : discord.Permissions
+        The invoking user's permissions in the channel (``interaction.permissions``).
+    app_permissions : discord.Permissions
+        The bot's permissions in the channel.
+    """
+
+    def __init__(self, user, channel=None, *, permissions: discord.Permissions | None = None,
+                 app_permissions: discord.Permissions | None = None):
+        self.user = user
+        self.channel = channel
+        guild = getattr(channel, "guild", None)
+        self.guild = guild
+        self.guild_id = guild.id if guild is not None else None
+        self.channel_id = channel.id if channel is not None else None
+        self.permissions = permissions if permissions is not None else discord.Permissions.none()
+        self.app_permissions = app_permissions if app_permissions is not None else discord.Permissions.all()
+        self.command = None
+        self.sent: list[Sent] = []
+        self.response = FakeResponse(self.sent)
+        self.followup = FakeFollowup(self.sent, self.response)
+
+    @property
+    def answer(self) -> Sent:
+        """The single answer (fails when there were several or none)."""
+        assert len(self.sent) == 1, self.sent
+        return self.sent[0]
+
+
+def app_command(bot: PaperBot, path: str):
+    """The ``/papers`` sub-command at ``path`` (``"channel setup"``) of the bot's cog."""
+    node = bot.cog.app_command
+    for name in path.split():
+        node = node.get_command(name)
+        assert node is not None, f"/papers {path} not found"
+    return node
+
+
+async def invoke(bot: PaperBot, path: str, interaction: FakeInteraction, **options: Any) -> FakeInteraction:
+    """Call ``/papers <path>``'s callback with ``interaction`` and typed ``options``; returns the interaction."""
+    command = app_command(bot, path)
+    await command.callback(command.binding, interaction, **options)
+    return interaction
+
+
+def sent_messages() -> list[discord.Message]:
+    """Every message the bot sent since the last call, oldest first (dpytest's sent queue, drained)."""
+    out = []
+    while not dpytest.sent_queue.empty():
+        out.append(dpytest.get_message())
+    return out
+
+
+class ReactionLog:
+    """Records the reactions the bot adds through the HTTP API (dpytest's ``add_reaction`` callback)."""
+
+    def __init__(self):
+        self.added: list[tuple[int, str]] = []
+
+    async def __call__(self, message: discord.Message, emoji: str) -> None:
+        self.added.append((message.id, str(emoji)))
+
+    def on(self, message_id: int) -> list[str]:
+        return [emoji for mid, emoji in self.added if mid == message_id]
