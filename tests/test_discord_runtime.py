@@ -1,0 +1,113 @@
+"""The Discord runtime for ``paperbot run``: token, intents, command tree, sync on demand, start/stop."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import discord
+import pytest
+from pydantic import SecretStr
+
+from bot.commands import Commands
+from bot.delivery import DeliveryTarget
+from bot.digest import DigestMessage
+from bot.discord import DiscordPoster, DiscordRuntime, PaperBot, create_runtime
+from recommender.settings import DiscordSettings, Secrets
+
+
+@pytest.fixture
+def cmds(store, settings):
+    return Commands(store, settings)
+
+
+def test_create_runtime_needs_the_token(cmds, settings):
+    with pytest.raises(RuntimeError, match="DISCORD_TOKEN"):
+        create_runtime(cmds, settings, Secrets(discord_token=None))
+    with pytest.raises(RuntimeError, match="DISCORD_TOKEN"):
+        create_runtime(cmds, settings, Secrets(discord_token=SecretStr("  ")))
+
+
+def test_create_runtime_uses_default_intents_and_gives_a_discord_poster(cmds, settings):
+    runtime = create_runtime(cmds, settings, Secrets(discord_token=SecretStr("token-123")))
+    assert isinstance(runtime, DiscordRuntime) and runtime.name == "discord"
+    assert runtime.client.intents == discord.Intents.default()
+    assert not (runtime.client.intents.members or runtime.client.intents.presences or runtime.client.intents.message_content)
+    assert runtime.client.intents.guild_reactions and runtime.client.intents.dm_reactions
+    posters = runtime.posters()
+    assert list(posters) == ["discord"] and isinstance(posters["discord"], DiscordPoster)
+    assert posters["discord"].platform == "discord"
+    assert runtime.client.sync_commands is False
+    assert create_runtime(cmds, settings, Secrets(discord_token=SecretStr("t")), sync_commands=True).client.sync_commands
+    synced = settings.model_copy(update={"discord": DiscordSettings(sync_commands=True)})
+    assert create_runtime(cmds, synced, Secrets(discord_token=SecretStr("t"))).client.sync_commands
+
+
+@pytest.mark.parametrize("sync", [False, True])
+async def test_setup_hook_adds_papers_and_syncs_only_on_demand(cmds, monkeypatch, sync):
+    bot = PaperBot(cmds, sync_commands=sync)
+    calls = []
+
+    async def fake_sync(*, guild=None):
+        calls.append(guild)
+        return []
+
+    monkeypatch.setattr(bot.tree, "sync", fake_sync)
+    await bot.setup_hook()
+    assert calls == ([None] if sync else [])
+    [papers] = bot.tree.get_commands()
+    assert papers.name == "papers"
+
+
+async def test_the_papers_tree_has_the_slack_command_set_with_typed_options(cmds):
+    bot = PaperBot(cmds)
+    await bot.setup_hook()
+    payload = bot.tree.get_commands()[0].to_dict(bot.tree)  # what a sync would send; validates names and options
+    top = {o["name"]: o for o in payload["options"]}
+    assert set(top) == {"search", "picks", "interests", "subscribe", "unsubscribe", "channel", "like", "dislike", "help"}
+    assert {o["name"] for o in top["interests"]["options"]} == {"add", "remove", "list"}
+    assert {o["name"] for o in top["channel"]["options"]} == {"setup", "off", "status"}
+    setup = {o["name"]: o for o in next(o for o in top["channel"]["options"] if o["name"] == "setup")["options"]}
+    assert setup["size"]["type"] == discord.AppCommandOptionType.integer.value
+    assert (setup["size"]["min_value"], setup["size"]["max_value"]) == (1, 20)
+    assert setup["timezone"]["autocomplete"] and not setup["time"].get("required", False)
+    subscribe = {o["name"]: o for o in top["subscribe"]["options"]}
+    assert subscribe["timezone"]["autocomplete"]
+    search = {o["name"]: o for o in top["search"]["options"]}
+    assert search["query"]["required"] and search["share"]["type"] == discord.AppCommandOptionType.boolean.value
+
+
+async def test_start_returns_once_connecting_and_stop_closes(cmds, monkeypatch):
+    runtime = DiscordRuntime(cmds, "token-123")
+    client = runtime.client
+    seen = {}
+    closed = asyncio.Event()
+
+    async def login(token):
+        seen["token"] = token
+        await client.setup_hook()
+
+    async def connect(*, reconnect=True):
+        seen["reconnect"] = reconnect
+        await closed.wait()
+
+    async def close():
+        closed.set()
+
+    monkeypatch.setattr(client, "login", login)
+    monkeypatch.setattr(client, "connect", connect)
+    monkeypatch.setattr(client, "close", close)
+    await runtime.start()
+    assert seen == {"token": "token-123"} and client.cog is not None  # logged in, setup_hook ran
+    task = runtime._task
+    assert task is not None and not task.done()  # the gateway runs in the background
+    await runtime.stop()
+    assert task.done() and runtime._task is None and closed.is_set()
+    assert seen["reconnect"] is True
+
+
+async def test_post_refuses_to_block_the_clients_own_loop(cmds):
+    poster = DiscordPoster(PaperBot(cmds), cmds.store, loop=asyncio.get_running_loop())
+    target = DeliveryTarget("channel", 1, "discord", "42", "99", "reading")
+    with pytest.raises(RuntimeError, match="post_async"):
+        poster.post(target, DigestMessage("t", dt.date(2026, 11, 23)), None)
