@@ -203,6 +203,19 @@ def register(app: App, commands: Commands) -> None:
         ack()
 
 
+#: Loggers whose DEBUG output holds request and response bodies (an OAuth exchange
+#: answers with the new bot token): kept at INFO or above so tokens never reach a log.
+QUIET_LOGGERS = ("slack_sdk", "slack_bolt", "bot.slack.bolt")
+
+
+def quiet_token_logs() -> None:
+    """Keep slack_sdk's and Bolt's loggers at INFO or above (their DEBUG logs print bodies with tokens)."""
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level < logging.INFO:  # NOTSET (inherit) included: the root may be set to DEBUG later
+            logger.setLevel(logging.INFO)
+
+
 def build_app(
     commands: Commands,
     settings: Settings,
@@ -247,6 +260,7 @@ def build_app(
     SlackConfigError
         A required secret is missing (the message names the variable).
     """
+    quiet_token_logs()
     secrets = secrets or Secrets()
     signing_secret = secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else None
     api_url = settings.slack.api_url

@@ -1,0 +1,182 @@
+"""Many workspaces over HTTP with OAuth: the install flow, separate data per workspace,
+per-workspace tokens for posting; and the runtime factory."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy import select
+
+from bot.commands import Commands
+from bot.delivery import DeliveryTarget, deliver
+from bot.slack.app import SlackConfigError, build_app, serve_http
+from bot.slack.poster import SlackPoster
+from bot.slack.runtime import SlackRuntime, create_runtime
+from recommender.settings import Secrets
+from recommender.store import Channel, Member
+from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
+
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+A, B = Team("TA", "UBOTA", "BA", "Lab A"), Team("TB", "UBOTB", "BB", "Lab B")
+TOKENS = {"TA": "xoxb-team-a-secret", "TB": "xoxb-team-b-secret"}
+OAUTH = Secrets(slack_client_id="111.222", slack_client_secret="client-secret-xyz", slack_signing_secret=SIGNING_SECRET)
+
+
+def get(url, headers=None):
+    req = urllib.request.Request(url, headers=headers or {})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=10) as resp:
+            return resp.status, resp.headers, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def post(url, body, headers):
+    req = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@pytest.fixture
+def multi(papers_store, settings):
+    with FakeSlack(teams={TOKENS["TA"]: A, TOKENS["TB"]: B},
+                   oauth_codes={"code-a": oauth_answer(A, TOKENS["TA"]), "code-b": oauth_answer(B, TOKENS["TB"])}) as fake:
+        settings.slack.api_url = fake.api_url
+        commands = Commands(papers_store, settings)
+        app = build_app(commands, settings, secrets=OAUTH, oauth=True, process_before_response=True)
+        server = serve_http(app, "127.0.0.1", 0)
+        try:
+            yield commands, app, fake, server
+        finally:
+            server.close()
+
+
+def install(server, code):
+    status, headers, page = get(f"{server.url}/slack/install")
+    assert status == 200 and "https://slack.com/oauth/v2/authorize?state=" in page
+    assert "client_id=111.222" in page and "chat%3Awrite" in page.replace(":", "%3A")
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    state = cookie.split("=", 1)[1]
+    assert f"state={state}" in page
+    return get(f"{server.url}/slack/oauth_redirect?code={code}&state={state}", {"Cookie": cookie})
+
+
+def test_install_into_two_workspaces_with_separate_data(multi, settings, caplog):
+    commands, app, fake, server = multi
+    caplog.set_level(logging.DEBUG)
+    status, _, page = install(server, "code-a")
+    assert status == 200, page
+    status, _, _ = install(server, "code-b")
+    assert status == 200
+    access = fake.of("oauth.v2.access")
+    assert [c.params["code"] for c in access] == ["code-a", "code-b"]
+    assert {c.params["client_id"] for c in access} == {"111.222"}
+    assert app.installation_store.find_bot(enterprise_id=None, team_id="TA").bot_token == TOKENS["TA"]
+    assert app.installation_store.find_bot(enterprise_id=None, team_id="TB").bot_token == TOKENS["TB"]
+
+    # the same user and channel ids in two workspaces are two people, two channels
+    endpoint = f"{server.url}/slack/events"
+    for team, topic in (("TA", "graph neural networks"), ("TB", "reinforcement learning")):
+        body, ctype = slash_command(f"channel setup 08:00 UTC 3 {topic}", team=team, response_url=fake.response_url(team))
+        assert post(endpoint, body, signed_headers(body, ctype)) == 200
+        body, ctype = slash_command(f"interests add {topic}", team=team, response_url=fake.response_url(team))
+        assert post(endpoint, body, signed_headers(body, ctype)) == 200
+    with commands.store.session() as s:
+        channels = {c.workspace: c.topic for c in s.scalars(select(Channel))}
+        members = {m.workspace: m.interests for m in s.scalars(select(Member))}
+        targets = [DeliveryTarget.of(c) for c in s.scalars(select(Channel).order_by(Channel.workspace))]
+    assert channels == {"TA": "graph neural networks", "TB": "reinforcement learning"}
+    assert members == {"TA": ["graph neural networks"], "TB": ["reinforcement learning"]}
+    # requests were authorized with each workspace's own token
+    assert {c.token for c in fake.of("auth.test")} >= {TOKENS["TA"], TOKENS["TB"]}
+
+    # digests go out with each workspace's bot token
+    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url, store=commands.store)
+    for target in targets:
+        assert deliver(commands.store, commands.recommender, settings, poster, target, now=NOW).status == "posted"
+    by_token = {c.token for c in fake.posts() if c.params["blocks"][0].get("type") == "header"}
+    assert by_token == {TOKENS["TA"], TOKENS["TB"]}
+
+    # tokens are never logged
+    logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
+    assert TOKENS["TA"] not in logged and TOKENS["TB"] not in logged and "client-secret-xyz" not in logged
+
+
+def test_redirect_without_the_browser_cookie_or_with_a_bad_state_installs_nothing(multi):
+    _, app, fake, server = multi
+    status, headers, _ = get(f"{server.url}/slack/install")
+    state = headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+    assert get(f"{server.url}/slack/oauth_redirect?code=code-a&state={state}")[0] == 400  # no cookie
+    cookie = {"Cookie": "slack-app-oauth-state=forged"}
+    assert get(f"{server.url}/slack/oauth_redirect?code=code-a&state=forged", cookie)[0] == 401
+    assert fake.of("oauth.v2.access") == []
+    assert app.installation_store.find_bot(enterprise_id=None, team_id="TA") is None
+
+
+def test_a_workspace_that_has_not_installed_the_app_is_unreachable(multi, settings):
+    commands, app, fake, _ = multi
+    with commands.store.session() as s:
+        s.add(Channel(platform="slack", workspace="TZ", channel_ref="C1", name="x", topic="", digest_time="08:00", timezone="UTC", digest_size=3))
+    with commands.store.session() as s:
+        target = DeliveryTarget.of(s.scalar(select(Channel)))
+    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url, store=commands.store)
+    outcome = deliver(commands.store, commands.recommender, settings, poster, target, now=NOW)
+    assert outcome.status == "unreachable" and "not installed" in outcome.error
+    assert fake.posts() == []
+
+
+def test_create_runtime_checks_secrets_by_name(papers_store, settings):
+    commands = Commands(papers_store, settings)
+    with pytest.raises(SlackConfigError, match="SLACK_APP_TOKEN") as exc:
+        create_runtime(commands, settings, Secrets(slack_bot_token="xoxb-hidden-value", slack_app_token=None))
+    assert "hidden" not in str(exc.value)
+    settings.slack.mode = "http"
+    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
+        create_runtime(commands, settings, Secrets(slack_bot_token="xoxb-x", slack_signing_secret=None))
+    with pytest.raises(SlackConfigError, match="SLACK_CLIENT_ID"):
+        create_runtime(commands, settings, Secrets(slack_bot_token=None, slack_signing_secret="s", slack_client_id=None))
+
+
+def test_http_runtime_serves_and_stops(papers_store, settings):
+    with FakeSlack(teams={"xoxb-rt": Team("T1", "UBOT", "BBOT")}) as fake:
+        settings.slack.mode, settings.slack.port, settings.slack.api_url = "http", 0, fake.api_url
+        commands = Commands(papers_store, settings)
+        runtime = create_runtime(commands, settings, Secrets(slack_bot_token="xoxb-rt", slack_signing_secret=SIGNING_SECRET),
+                                 host="127.0.0.1")
+        assert isinstance(runtime, SlackRuntime) and set(runtime.posters()) == {"slack"}
+
+        async def cycle():
+            await runtime.start()
+            url = runtime.server.url
+            status = await asyncio.to_thread(lambda: get(f"{url}/healthz")[0])
+            await runtime.stop()
+            return url, status
+
+        url, status = asyncio.run(cycle())
+        assert status == 200
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(f"{url}/healthz", timeout=2)
+
+
+def test_socket_runtime_is_built_without_connecting(papers_store, settings):
+    with FakeSlack(teams={"xoxb-sock": Team("T1", "UBOT", "BBOT")}) as fake:
+        settings.slack.api_url = fake.api_url
+        runtime = create_runtime(Commands(papers_store, settings), settings,
+                                 Secrets(slack_bot_token="xoxb-sock", slack_app_token="xapp-1-sock"))
+        assert runtime.mode == "socket" and runtime.posters()["slack"].platform == "slack"
+        assert [c.method for c in fake.calls] == ["auth.test"]  # the bot token was checked once
