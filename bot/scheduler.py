@@ -217,32 +217,34 @@ def get_context() -> JobContext:
 
 
 # -- the scheduler ------------------------------------------------------------------------------------
-def make_scheduler(store: Store, *, background: bool = False, workers: int = 4) -> BaseScheduler:
-    """A scheduler whose jobs persist in ``store``'s database.
+def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
+    """An ``AsyncIOScheduler`` whose jobs persist in ``store``'s database.
+
+    Start it from a running event loop. Jobs run in ``workers`` threads, never on
+    the loop (``Poster.post`` may block, and an asyncio adapter bridges into its
+    loop from the worker thread).
 
     Parameters
     ----------
     store : Store
         Its engine hosts the job store table :data:`JOBSTORE_TABLE`.
-    background : bool
-        A thread-based ``BackgroundScheduler`` (tests, scripts) instead of the
-        ``AsyncIOScheduler`` that runs beside the chat adapters.
     workers : int
-        Worker threads; jobs always run in threads (``Poster.post`` must not run on the event loop).
+        Worker threads.
+
+    Notes
+    -----
+    Not a ``BackgroundScheduler``: in APScheduler 3.x its thread wakes once after
+    ``shutdown()`` and advances the next run time of due jobs it can no longer
+    submit, which would lose a digest due at that instant.
     """
-    kwargs = dict(
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    return AsyncIOScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBSTORE_TABLE)},
         executors={"default": ThreadPoolExecutor(workers)},
         job_defaults=dict(JOB_DEFAULTS),
         timezone=dt.timezone.utc,
     )
-    if background:
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        return BackgroundScheduler(**kwargs)
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    return AsyncIOScheduler(**kwargs)
 
 
 @dataclass
