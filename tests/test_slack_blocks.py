@@ -124,3 +124,15 @@ def test_vote_values_round_trip_and_reject_garbage():
     for bad in ("", "x:1", "1:", "1:x", "1;2"):
         with pytest.raises(ValueError):
             parse_vote_value(bad)
+
+
+def test_manifest_declares_what_the_app_uses():
+    from pathlib import Path
+
+    from bot.slack.app import BOT_SCOPES, COMMAND
+
+    manifest = (Path(__file__).resolve().parent.parent / "config" / "slack-manifest.yaml").read_text()
+    bot_scopes = manifest.split("bot:\n", 1)[1].split("settings:", 1)[0]
+    assert sorted(line.strip(" -") for line in bot_scopes.splitlines() if line.strip().startswith("- ")) == sorted(BOT_SCOPES)
+    for needed in (f"command: {COMMAND}", "- reaction_added", "- reaction_removed", "is_enabled: true"):
+        assert needed in manifest
