@@ -1,0 +1,147 @@
+"""``paperbot run`` and ``paperbot status``: --once on the console, the scheduler's lifecycle,
+adapter selection by secrets, status output, and a real SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from bot.app import ConsoleRuntime, RunOptions, RuntimeUnavailable, collect_status, create_runtimes, job_store_rows, serve
+from bot.commands import Commands
+from recommender.settings import Secrets, Settings
+from recommender.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
+               "DISCORD_TOKEN")
+
+
+@pytest.fixture
+def no_secrets(monkeypatch):
+    for var in SECRET_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return Secrets()
+
+
+def run(store, settings, secrets, **kw) -> tuple[int, RunOptions, str]:
+    out = io.StringIO()
+    options = RunOptions(console=Console(file=out, width=120), **kw)
+    status = asyncio.run(serve(store, settings, secrets, options))
+    return status, options, out.getvalue()
+
+
+def test_run_once_on_the_console_shows_the_day_then_nothing_twice(store, tmp_path, no_secrets):
+    settings = Settings(data_dir=tmp_path)
+    status, options, out = run(store, settings, no_secrets, once=True)
+    assert status == 0
+    assert "Papers for #ml-reading-group" in out and "DM @ada" in out and "why:" in out
+    assert [s.source for s in options.report.sources] == ["inbox"]  # the default source
+    assert [(t.kind, t.name, o.status) for t, o in options.report.digests] == [
+        ("channel", "ml-reading-group", "posted"), ("member", "ada", "posted"),
+        ("member", "grace", "posted"), ("member", "alan", "posted")]
+    assert (tmp_path / "inbox").is_dir()
+    status, options, out = run(store, settings, no_secrets, once=True)
+    assert status == 0 and "Papers for" not in out
+    assert {o.status for _, o in options.report.digests} == {"skipped"}
+
+
+def test_run_starts_the_scheduler_and_stops_cleanly(store, settings, no_secrets):
+    async def main():
+        stop = asyncio.Event()
+        stop.set()  # stop as soon as it runs: exercises start, job install and shutdown
+        return await serve(store, settings, no_secrets, RunOptions(stop=stop, bootstrap=True, console=Console(file=io.StringIO())))
+
+    assert asyncio.run(main()) == 0
+    jobs = job_store_rows(store)
+    assert {"sync", "ingest:inbox", "digest:channel:1", "digest:member:1"} <= set(jobs)
+    status = collect_status(store, settings)
+    assert status["job_store"]["exists"] and status["job_store"]["jobs"] == len(jobs)
+    assert all(t["scheduled"] and t["next_digest"] for t in status["targets"])
+    assert status["sources"][0]["name"] == "inbox"
+
+
+def test_no_chat_secrets_means_the_console(store, settings, no_secrets):
+    (rt,) = create_runtimes(Commands(store, settings), settings, no_secrets)
+    assert isinstance(rt, ConsoleRuntime) and set(rt.posters()) == {"cli", "console"}
+
+
+def test_a_configured_platform_without_its_adapter_is_a_clear_error(store, settings, monkeypatch, no_secrets):
+    monkeypatch.setitem(sys.modules, "bot.slack.runtime", None)  # as if the module did not exist
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-secret")
+    with pytest.raises(RuntimeUnavailable, match="SLACK_BOT_TOKEN and SLACK_APP_TOKEN.*bot.slack.runtime") as info:
+        create_runtimes(Commands(store, settings), settings, Secrets())
+    assert "xoxb-secret" not in str(info.value)
+
+
+def test_adapters_are_created_as_configured(store, settings, monkeypatch, no_secrets):
+    made = {}
+
+    def fake(platform):
+        def create_runtime(commands, settings, secrets, **kw):
+            made[platform] = (settings, kw)
+            return types.SimpleNamespace(name=platform, posters=lambda: {platform: object()})
+        return types.SimpleNamespace(create_runtime=create_runtime)
+
+    monkeypatch.setitem(sys.modules, "bot.slack.runtime", fake("slack"))
+    monkeypatch.setitem(sys.modules, "bot.discord.runtime", fake("discord"))
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_CLIENT_ID", "c")
+    monkeypatch.setenv("DISCORD_TOKEN", "d")
+    runtimes = create_runtimes(Commands(store, settings), settings, Secrets(), sync_commands=True, port=8123)
+    assert [r.name for r in runtimes] == ["slack", "discord"]
+    assert made["slack"][0].slack.mode == "http" and made["slack"][0].slack.port == 8123
+    assert made["discord"][1] == {"sync_commands": True}
+
+
+def test_status_cli_json(db_url, tmp_path, monkeypatch):
+    from bot.cli import app
+
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["--database-url", db_url, "status", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["job_store"]["exists"] is False and data["targets"] == []
+    assert data["sources"][0]["kind"] == "inbox" and data["sources"][0]["last_run"] is None
+
+
+def test_sigterm_stops_a_running_bot_gracefully(tmp_path):
+    config = tmp_path / "paperbot.toml"
+    config.write_text(f'data_dir = "{tmp_path.as_posix()}"\n')
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+    env.update(PAPERBOT_CONFIG=str(config), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--no-bootstrap"], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    lines = []
+    try:
+        for line in proc.stderr:  # wait for the event, not for a time
+            lines.append(line)
+            if 'event="scheduler running"' in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = "".join(lines) + rest
+    assert proc.returncode == 0, log
+    assert "signal=SIGTERM" in log and 'event="paperbot stopped"' in log
+    assert "Traceback" not in log
+    st = Store(f"sqlite:///{tmp_path / 'paperbot.db'}")
+    try:
+        assert "sync" in job_store_rows(st)
+    finally:
+        st.dispose()
