@@ -107,7 +107,7 @@ def test_a_full_day_in_a_channel(slack, fake, settings):
     assert sum(1 for b in blocks if b["type"] == "context" and b["elements"][0]["text"].startswith("Why: ")) == 5
     buttons = [b for b in blocks if b["type"] == "actions"]
     assert [[e["action_id"] for e in b["elements"]] for b in buttons] == [[ACTION_UP, ACTION_DOWN]] * 5
-    header_ts = fake.wait_for(lambda calls: True) and f"1700000000.{1:06d}"
+    header_ts = "1700000000.000001"  # the fake numbers its timestamps in order
     assert all(r.params["thread_ts"] == header_ts for r in replies)
 
     with store.session() as s:
@@ -285,5 +285,23 @@ def test_over_real_http(slack, fake, settings):
         with commands.store.session() as s:
             assert s.scalar(select(func.count(Feedback.id))) == 1
             assert s.scalar(select(ChannelChange.actor)) == "slack:U1 (ada)"
+    finally:
+        server.close()
+
+
+def test_production_mode_acks_first_and_answers_through_response_url(papers_store, settings, fake):
+    """Without process_before_response (how `paperbot run` serves), the HTTP answer is the
+    immediate ack and the reply follows through response_url once the command has run."""
+    settings.slack.api_url = fake.api_url
+    commands = Commands(papers_store, settings)
+    app = build_app(commands, settings, secrets=Secrets(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET))
+    server = serve_http(app, "127.0.0.1", 0)
+    try:
+        body, ctype = slash_command("interests add diffusion models", response_url=fake.response_url("prod"))
+        assert http_post(f"{server.url}/slack/events", body, signed_headers(body, ctype)) == (200, "")
+        answer = fake.wait_for(lambda calls: [c for c in calls if c.path == "/hooks/prod"])[0].params
+        assert answer["response_type"] == "ephemeral" and "diffusion models" in answer["text"]
+        with commands.store.session() as s:
+            assert s.scalar(select(Member.interests)) == ["diffusion models"]
     finally:
         server.close()
