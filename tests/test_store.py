@@ -7,7 +7,8 @@ def test_migrations_create_schema_and_are_idempotent(db_url):
     first = Store(db_url)
     tables = set(inspect(first.engine).get_table_names())
     assert {"papers", "digests", "digest_entries", "members", "channels", "feedback", "deliveries", "delivery_items",
-            "model_state", "alembic_version"} <= tables
+            "model_state", "alembic_version", "source_runs", "slack_installations", "slack_bots",
+            "slack_oauth_states"} <= tables
     first.dispose()
     again = Store(db_url)  # upgrading an up-to-date schema is a no-op
     with again.session() as s:

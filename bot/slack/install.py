@@ -1,10 +1,9 @@
 """Slack OAuth installation and state stores, in paperbot's own database.
 
 slack_sdk ships SQLAlchemy stores; they keep their tables (``slack_bots``,
-``slack_installations``, ``slack_oauth_states``) next to paperbot's. Those
-tables belong to slack_sdk's schema, not to paperbot's models, so they are
-created here with ``checkfirst`` (idempotent, safe on every start) rather than
-by paperbot's Alembic migrations.
+``slack_installations``, ``slack_oauth_states``) next to paperbot's. The table
+definitions are slack_sdk's; Alembic migration 0003 creates them, so the whole
+schema is versioned in one place.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ class SlackStores:
 
 
 def open_stores(engine: Engine, client_id: str, *, state_expiration_seconds: int = STATE_EXPIRATION_SECONDS) -> SlackStores:
-    """Installation and OAuth state stores on ``engine``, creating their tables if missing.
+    """Installation and OAuth state stores on ``engine`` (tables from migration 0003).
 
     Parameters
     ----------
@@ -46,12 +45,10 @@ def open_stores(engine: Engine, client_id: str, *, state_expiration_seconds: int
     Raises
     ------
     sqlalchemy.exc.SQLAlchemyError
-        When the database cannot be reached or the tables cannot be created.
+        When the database cannot be reached.
     """
     installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=state_expiration_seconds, engine=engine)
-    installations.create_tables()  # metadata.create_all: checkfirst, a no-op when present
-    states.create_tables()
     return SlackStores(installations, states)
 
 
