@@ -69,7 +69,7 @@ def test_a_failed_post_is_retried_after_backoff_without_doubling(store, settings
     (retry,) = recover(ctx, now=t0 + dt.timedelta(minutes=2))
     assert retry.status == "posted"
     assert len(poster.posts) == first.papers == len(set(poster.posts))  # each paper once
-    # (The header message is posted again: Poster.post cannot return its ref when it raises.)
+    assert len(poster.headers) == 1  # the half-posted digest's header is not posted again
     assert deliveries(store) == [("member", "posted", 2)]
 
 

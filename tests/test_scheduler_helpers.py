@@ -29,6 +29,7 @@ class RecordingPoster:
             with self.lock:
                 self.headers.append((target.kind, target.id, digest.day.isoformat()))
             header_ref = f"h:{target.kind}:{target.id}:{digest.day}"
+            digest.header_ref = header_ref  # kept by delivery even if a later item fails
         for n, item in enumerate(digest.items):
             if item.message_ref is not None:
                 continue
