@@ -111,3 +111,10 @@ async def test_post_refuses_to_block_the_clients_own_loop(cmds):
     target = DeliveryTarget("channel", 1, "discord", "42", "99", "reading")
     with pytest.raises(RuntimeError, match="post_async"):
         poster.post(target, DigestMessage("t", dt.date(2026, 11, 23)), None)
+
+
+def test_post_before_login_is_a_clear_error(cmds):
+    poster = DiscordPoster(PaperBot(cmds), cmds.store)
+    target = DeliveryTarget("member", 1, "discord", "42", "7", "ada")
+    with pytest.raises(RuntimeError, match="not started"):
+        poster.post(target, DigestMessage("t", dt.date(2026, 11, 23)), None)

@@ -79,11 +79,14 @@ class DiscordPoster:
         TimeoutError
             Not done within ``timeout`` seconds (the post is cancelled; refs set so far are kept).
         RuntimeError
-            When called on the client's own event loop (use :meth:`post_async` there).
+            When called on the client's own event loop (use :meth:`post_async` there),
+            or before the client logged in.
         discord.HTTPException
             Any other failure (delivery retries at the next run).
         """
         loop = self._loop or self.client.loop
+        if not isinstance(loop, asyncio.AbstractEventLoop):  # discord.py's placeholder until login
+            raise RuntimeError("the Discord client has not started (login) yet")
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
