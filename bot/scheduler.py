@@ -126,21 +126,6 @@ def ingest_job_id(name: str) -> str:
 
 
 # -- process context ----------------------------------------------------------------------------------
-class LockedRecommender:
-    """Serialize ``picks`` (the recommender's caches are not thread-safe); posting stays parallel."""
-
-    def __init__(self, inner: Recommender):
-        self._inner = inner
-        self._lock = threading.Lock()
-
-    def picks(self, *args, **kwargs):
-        with self._lock:
-            return self._inner.picks(*args, **kwargs)
-
-    def __getattr__(self, name: str):
-        return getattr(self._inner, name)
-
-
 @dataclass
 class JobContext:
     """What the stored jobs of this process run with.
@@ -171,7 +156,7 @@ class JobContext:
 
     def __post_init__(self) -> None:
         if self.recommender is None:
-            self.recommender = LockedRecommender(Recommender(self.store, self.settings.recommender))
+            self.recommender = Recommender(self.store, self.settings.recommender)
 
     @contextmanager
     def job(self) -> Iterator[None]:

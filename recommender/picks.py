@@ -9,6 +9,8 @@ reloaded without refitting; it is refitted only when its refit policy says so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +26,17 @@ from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member,
 from recommender.store.models import utcnow
 
 TargetRow = Member | Channel
+
+
+def _locked(method):
+    """Run ``method`` under the instance's lock."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 @dataclass
@@ -73,16 +86,23 @@ class Recommender:
         The paper store.
     settings : RecommenderSettings
         Half-life of feedback (days) and MMR weight.
+
+    Notes
+    -----
+    Thread-safe: one instance is shared by the scheduler's worker threads and
+    the chat adapters' handlers; a lock guards the model and the vector cache.
     """
 
     def __init__(self, store: Store, settings: RecommenderSettings | None = None):
         self.store = store
         self.settings = settings or RecommenderSettings()
+        self._lock = threading.RLock()
         self._vectorizer: PaperVectorizer | None = None
         self._model_id: int | None = None
         self._rows: dict[int, sp.csr_matrix] = {}
 
     # -- vectorizer lifecycle -------------------------------------------------
+    @_locked
     def vectorizer(self, session: Session) -> PaperVectorizer:
         """The fitted vectorizer: loaded from the store, refitted only when its policy asks."""
         n_papers = session.scalar(select(func.count(Paper.id))) or 0
@@ -96,6 +116,7 @@ class Recommender:
         assert self._vectorizer is not None
         return self._vectorizer
 
+    @_locked
     def refit(self, session: Session) -> PaperVectorizer:
         """Fit the vectorizer on every stored paper and persist it in the store."""
         papers = session.scalars(select(Paper).order_by(Paper.id)).all()
@@ -107,6 +128,7 @@ class Recommender:
         self._rows.clear()
         return vectorizer
 
+    @_locked
     def matrix(self, session: Session, papers: Sequence[Paper]) -> sp.csr_matrix:
         """TF-IDF rows for ``papers``, shape ``(len(papers), n_features)`` sparse CSR, cached per model."""
         vectorizer = self.vectorizer(session)
@@ -184,6 +206,7 @@ class Recommender:
         span = ordinals.max() - ordinals.min()
         return (ordinals - ordinals.min()) / span if span > 0 else np.zeros(len(papers))
 
+    @_locked
     def picks(
         self,
         session: Session,
@@ -224,6 +247,7 @@ class Recommender:
             )
         return out
 
+    @_locked
     def search(
         self,
         session: Session,
