@@ -100,6 +100,16 @@ def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
     return sorted(z for z in available_timezones() if needle in z.lower())[:limit]
 
 
+def _insert_or_get(session: Session, row, query):
+    """Insert ``row``; when a concurrent request inserted the same unique row first, return that one."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.scalar(query)
+
+
 class Commands:
     """Every action a person can take on paperbot, independent of the chat platform.
 
@@ -217,23 +227,8 @@ class Commands:
             if caller.display_name and row.display_name != caller.display_name:
                 row.display_name = caller.display_name
             return row
-        digest = self.settings.digest
-        row = Member(
-            platform=caller.platform,
-            workspace=caller.workspace,
-            user_ref=caller.user_ref,
-            display_name=caller.display_name,
-            interests=[],
-            digest_time=digest.time,
-            timezone=digest.timezone,
-            digest_size=digest.size,
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            row = session.scalar(query)
-        return row
+        row = Member(user_ref=caller.user_ref, display_name=caller.display_name, interests=[], **self._defaults(caller))
+        return _insert_or_get(session, row, query)
 
     def channel(self, session: Session, caller: Caller, *, create: bool = False) -> Channel | None:
         if caller.channel_ref is None:
@@ -243,24 +238,16 @@ class Commands:
         )
         row = session.scalar(query)
         if row is None and create:
-            digest = self.settings.digest
-            row = Channel(
-                platform=caller.platform,
-                workspace=caller.workspace,
-                channel_ref=caller.channel_ref,
-                name=caller.channel_name,
-                topic="",
-                enabled=True,
-                digest_time=digest.time,
-                timezone=digest.timezone,
-                digest_size=digest.size,
-            )
-            try:
-                with session.begin_nested():
-                    session.add(row)
-            except IntegrityError:
-                row = session.scalar(query)
+            row = Channel(channel_ref=caller.channel_ref, name=caller.channel_name, topic="", enabled=True, **self._defaults(caller))
+            row = _insert_or_get(session, row, query)
         return row
+
+    def _defaults(self, caller: Caller) -> dict:
+        digest = self.settings.digest
+        return dict(
+            platform=caller.platform, workspace=caller.workspace,
+            digest_time=digest.time, timezone=digest.timezone, digest_size=digest.size,
+        )
 
     def find_paper(self, session: Session, ref: str) -> Paper | None:
         """A stored paper by arXiv id or link (any version), Hugging Face link, or ``#<id>``."""
@@ -442,15 +429,13 @@ class Commands:
 
     def _set_feedback(self, session: Session, caller: Caller, paper_id: int, value: int, origin: str, channel_id: int | None) -> None:
         member = self.member(session, caller)
-        row = session.scalar(select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id))
+        query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
+        row = session.scalar(query)
         if row is None:
-            row = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=utcnow())
-            try:
-                with session.begin_nested():
-                    session.add(row)
+            new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=utcnow())
+            row = _insert_or_get(session, new, query)
+            if row is new:
                 return
-            except IntegrityError:
-                row = session.scalar(select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id))
         row.value, row.origin, row.created_at = value, origin, utcnow()
         if channel_id is not None:
             row.channel_id = channel_id
