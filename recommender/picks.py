@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -218,34 +219,62 @@ class Recommender:
     ) -> list[list[PaperPick]]:
         """Top-``k`` picks for each target among papers first seen since ``since``.
 
-        All targets are scored in one ranker call (one sparse product). Papers
-        already delivered to or rated by a target are never picked for it.
+        Targets of one workspace are scored in one ranker call (one sparse
+        product), with that workspace's 👍 as the ranker's community: papers
+        co-liked by teammates with a target's own 👍 lift similar new papers.
+        Papers already delivered to or rated by a target are never picked for it.
         """
         now = now or utcnow()
         papers = self.candidates(session, since=since)
         if not papers or not targets:
             return [[] for _ in targets]
         X = self.matrix(session, papers)
-        inputs, liked_lists = [], []
-        for target in targets:
-            target_input, liked = self.target_inputs(session, target, papers, now)
-            inputs.append(target_input)
-            liked_lists.append({p.id: p for p in liked})
-        ranked = self.ranker(session).rank(X, inputs, k=k, candidate_priors=self._priors(session, papers))
-        out = []
-        for picks, liked_by_id in zip(ranked, liked_lists):
-            out.append(
-                [
+        priors = self._priors(session, papers)
+        workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, target in enumerate(targets):
+            workspaces[(target.platform, target.workspace)].append(i)
+        out: list[list[PaperPick]] = [[] for _ in targets]
+        for (platform, workspace), indices in workspaces.items():
+            ranker = self.ranker(session)
+            self._set_community(session, ranker, platform, workspace)
+            inputs, liked_by_id = [], []
+            for i in indices:
+                target_input, liked = self.target_inputs(session, targets[i], papers, now)
+                inputs.append(target_input)
+                liked_by_id.append({p.id: p for p in liked})
+            ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors)
+            for i, picks, liked in zip(indices, ranked, liked_by_id):
+                out[i] = [
                     PaperPick(
                         paper=papers[p.index],
                         score=float(p.score),
                         terms=list(p.terms),
-                        similar_to=liked_by_id.get(p.similar_to) if p.similar_to is not None else None,
+                        similar_to=liked.get(p.similar_to) if p.similar_to is not None else None,
                     )
                     for p in picks
                 ]
-            )
         return out
+
+    def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
+        """Give ``ranker`` who liked what in one workspace (members' 👍), when at least two people gave any."""
+        rows = session.execute(
+            select(Feedback.member_id, Feedback.paper_id)
+            .join(Member, Feedback.member_id == Member.id)
+            .where(Member.platform == platform, Member.workspace == workspace, Feedback.value > 0)
+            .order_by(Feedback.paper_id)
+        ).all()
+        members = sorted({m for m, _ in rows})
+        if len(members) < 2:
+            return
+        paper_ids = sorted({p for _, p in rows})
+        by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))}
+        member_index = {m: i for i, m in enumerate(members)}
+        paper_index = {p: j for j, p in enumerate(paper_ids)}
+        user_items = sp.csr_matrix(
+            (np.ones(len(rows)), ([member_index[m] for m, _ in rows], [paper_index[p] for _, p in rows])),
+            shape=(len(members), len(paper_ids)),
+        )
+        ranker.set_community(self.matrix(session, [by_id[p] for p in paper_ids]), user_items, item_keys=paper_ids)
 
     @_locked
     def search(

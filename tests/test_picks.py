@@ -1,0 +1,67 @@
+"""Ranking over the store: exclusion, decay inputs, and the workspace community signal."""
+
+from bot.commands import POSITIVE, Caller, Commands
+from recommender.store import Paper
+
+TEXTS = {
+    "G1": ("Graph neural networks for molecules", "Message passing graph neural networks predict molecular properties from atoms and bonds."),
+    "G2": ("Scalable graph neural networks", "We scale message passing graph neural networks to billion edge graphs with sampling."),
+    "Q1": ("Post-training quantization of transformers", "Low bit quantization of weights and activations keeps transformer accuracy."),
+    "Q2": ("Quantization aware training with integer kernels", "Integer quantization aware training for efficient inference on phones."),
+    "X": ("A survey of bird migration", "Migratory birds navigate using magnetic fields and the stars over long distances."),
+}
+
+
+def add_papers(store):
+    ids = {}
+    with store.session() as s:
+        for key, (title, abstract) in TEXTS.items():
+            paper = Paper(title_key=title.lower(), title=title, abstract=abstract, authors=[], source_kind="hf_api")
+            s.add(paper)
+            s.flush()
+            ids[key] = paper.id
+    return ids
+
+
+def scores_for(cmds, caller):
+    with cmds.store.session() as s:
+        member = cmds.member(s, caller)
+        picks = cmds.recommender.picks(s, [member], k=5)[0]
+        return {p.paper.title: p.score for p in picks}
+
+
+def test_teammates_co_likes_lift_related_papers(store, settings):
+    ids = add_papers(store)
+    cmds = Commands(store, settings)
+    ada, bob = Caller("slack", "T1", "UA"), Caller("slack", "T1", "UB")
+    loner = Caller("slack", "T2", "UA")  # same user id, other workspace: no teammates
+    for who in (ada, loner):
+        cmds.feedback(who, ids["G1"], POSITIVE)
+    cmds.feedback(bob, ids["G1"], POSITIVE)
+    cmds.feedback(bob, ids["Q1"], POSITIVE)
+
+    with_team = scores_for(cmds, ada)
+    alone = scores_for(cmds, loner)
+    q2, x = TEXTS["Q2"][0], TEXTS["X"][0]
+    assert TEXTS["G1"][0] not in with_team  # rated papers are never picked
+    assert with_team[q2] > with_team[x]  # bob likes G1 and Q1 together, so Q1-like papers rise for ada
+    assert with_team[q2] > alone[q2]
+    assert max(with_team, key=with_team.get) == TEXTS["G2"][0]
+
+
+def test_feedback_in_another_workspace_does_not_leak(store, settings):
+    ids = add_papers(store)
+    cmds = Commands(store, settings)
+    mine = Caller("slack", "T1", "U1")
+    cmds.feedback(mine, ids["Q1"], POSITIVE)
+    cmds.feedback(Caller("slack", "T1", "U2"), ids["G1"], POSITIVE)
+    before = scores_for(cmds, mine)
+    # Another workspace co-likes Q1 with the bird survey: nothing changes for T1.
+    cmds.feedback(Caller("slack", "T9", "U1"), ids["Q1"], POSITIVE)
+    cmds.feedback(Caller("slack", "T9", "U2"), ids["Q1"], POSITIVE)
+    cmds.feedback(Caller("slack", "T9", "U2"), ids["X"], POSITIVE)
+    assert scores_for(cmds, mine) == before
+    # The same co-likes inside T1 do lift the survey for U1.
+    cmds.feedback(Caller("slack", "T1", "U3"), ids["Q1"], POSITIVE)
+    cmds.feedback(Caller("slack", "T1", "U3"), ids["X"], POSITIVE)
+    assert scores_for(cmds, mine)[TEXTS["X"][0]] > before[TEXTS["X"][0]]
