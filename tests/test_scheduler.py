@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -199,12 +198,12 @@ async def test_runs_missed_while_down_run_once_at_start(store, settings, sample_
     first.modify_job(job_id, next_run_time=due - dt.timedelta(days=3))  # last run before the outage
     first.shutdown(wait=False)
 
-    events, done = [], threading.Event()
+    events, done, loop = [], asyncio.Event(), asyncio.get_running_loop()
 
-    def listen(event):
+    def listen(event):  # called from a worker thread: hand the news to the loop
         if event.job_id == job_id:
             events.append(event.code)
-            done.set()
+            loop.call_soon_threadsafe(done.set)
 
     second = make_scheduler(store)
     second.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
@@ -212,7 +211,7 @@ async def test_runs_missed_while_down_run_once_at_start(store, settings, sample_
     try:
         install_jobs(second, ctx)
         second.resume()
-        assert await asyncio.to_thread(done.wait, 30), "the missed digest job never ran"
+        await asyncio.wait_for(done.wait(), 30)  # TimeoutError: the missed digest job never ran
         second.shutdown(wait=True)
     finally:
         if second.running:
