@@ -43,7 +43,7 @@ from sklearn.svm import LinearSVC
 
 from .eval_data import Dataset, Split, load_dataset, make_split
 from .model import PaperVectorizer
-from .ranking import Ranker, Target
+from .ranking import Ranker, Target, TargetBatch
 
 __all__ = [
     "recall_at_k",
@@ -54,6 +54,8 @@ __all__ = [
     "run_eval",
     "sample_users",
     "arxiv_sanity_vectorizer",
+    "paperbot_targets",
+    "paperbot_batch",
 ]
 
 METRIC_KS = (10, 50)
@@ -181,13 +183,29 @@ def _arxiv_sanity(ctx: EvalContext, x_all: sp.csr_matrix) -> np.ndarray:
 
 
 def paperbot_targets(split: Split, users: np.ndarray, x_hist: sp.csr_matrix) -> list[Target]:
-    """One :class:`Target` per evaluated user: history papers as 👍 (age 0)."""
+    """One :class:`Target` per evaluated user: history papers as 👍 (age 0).
+
+    The per-object form of :func:`paperbot_batch` (for the online API).
+    """
     hist = split.history_items
     targets = []
     for u in users:
         cols = hist.indices[hist.indptr[u] : hist.indptr[u + 1]]
         targets.append(Target(liked=x_hist[cols], liked_keys=cols.tolist()))
     return targets
+
+
+def paperbot_batch(split: Split, users: np.ndarray, x_hist: sp.csr_matrix) -> TargetBatch:
+    """All evaluated users as one :class:`TargetBatch`: history papers as 👍 (age 0, weight 1).
+
+    The liked rows are the history papers themselves (each stored once) and
+    their keys are the history column ids, i.e. the community's item keys.
+    """
+    return TargetBatch(
+        liked=x_hist,
+        like_weights=sp.csr_matrix(split.history_items[users], dtype=np.float32),
+        liked_keys=range(x_hist.shape[0]),
+    )
 
 
 def _paperbot(ctx: EvalContext, x_all: sp.csr_matrix, ranker: Ranker, community: bool) -> np.ndarray:
@@ -197,9 +215,9 @@ def _paperbot(ctx: EvalContext, x_all: sp.csr_matrix, ranker: Ranker, community:
         ranker.set_community(x_hist, ctx.split.history_items)
     else:
         ranker.clear_community()
-    targets = paperbot_targets(ctx.split, ctx.users, x_hist)
-    picks = ranker.rank(x_new, targets, k=ctx.k, explain=False)
-    return np.asarray([[p.index for p in row] for row in picks], dtype=np.int64)
+    batch = paperbot_batch(ctx.split, ctx.users, x_hist)
+    ranked, _, _ = ranker.top_k_batch(x_new, batch, ctx.k)
+    return ranked
 
 
 def sample_users(eligible: np.ndarray, n: int | None, seed: int) -> np.ndarray:
