@@ -171,40 +171,72 @@ def _top_m_rows(mat: sp.csr_matrix, m: int) -> sp.csr_matrix:
     """Keep the ``m`` largest positive entries of each CSR row (ties: lower column).
 
     Vectorised: rows with at most ``m`` entries are kept whole; the longer
-    rows are padded into dense blocks of similar length (powers of two, so
-    at most twice their entries), the m-th largest value of each row is found
-    with one ``np.partition`` per block, and entries equal to it are kept in
+    rows are padded (with ``-inf``) into dense blocks of similar length
+    (powers of two, so at most twice their entries).  Blocks of very long rows go
+    through :func:`top_k_matrix`; in the others the m-th largest value of
+    each row is found by ``np.partition`` and entries equal to it are kept in
     column order until the row has ``m``.
     """
     mat = sp.csr_matrix(mat)
-    mat.sum_duplicates()  # canonical: sorted columns, so "first equal entries" = lowest columns
+    mat.sum_duplicates()  # canonical: sorted columns, so lower slot = lower column
     data, indices, indptr = mat.data, mat.indices, mat.indptr
     counts = np.diff(indptr)
     keep = data > 0
     long_rows = np.flatnonzero(counts > m)
     if long_rows.size:
         width = 1 << np.ceil(np.log2(counts[long_rows])).astype(np.int64)
-        for w in np.unique(width):
+        for w in np.unique(width).tolist():
             rows = long_rows[width == w]
             n = counts[rows]
-            offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-            src = np.repeat(indptr[rows], n) + offset
-            slot = np.repeat(np.arange(rows.size) * int(w), n) + offset
-            block = np.full(rows.size * int(w), -np.inf, dtype=data.dtype)
-            block[slot] = data[src]
-            block = block.reshape(rows.size, int(w))
-            kth = np.partition(block, int(w) - m, axis=1)[:, int(w) - m][:, None]
-            above = block > kth
-            equal = block == kth
-            chosen = above | equal
-            need = m - above.sum(axis=1)
-            ties = np.flatnonzero(equal.sum(axis=1) > need)  # more equal entries than places left
-            if ties.size:
-                eq = equal[ties]
-                chosen[ties] = above[ties] | (eq & (np.cumsum(eq, axis=1) <= need[ties, None]))
-            keep[src] &= chosen.reshape(-1)[slot]
+            row_of = np.repeat(np.arange(rows.size, dtype=np.int64), n)
+            offset = np.arange(row_of.size, dtype=np.int64) - (np.cumsum(n) - n)[row_of]
+            src = indptr[rows][row_of] + offset
+            block = np.full((rows.size, w), -np.inf, dtype=data.dtype)
+            flat = row_of * w + offset
+            block.reshape(-1)[flat] = data[src]
+            if int(n.min()) >= 64 * m:  # very long rows: sort only the scores above a cheap bound
+                best, _ = top_k_matrix(block, m, bound_cols=int(n.min()))
+                chosen = np.zeros(rows.size * w, dtype=bool)
+                r, c = np.nonzero(best >= 0)
+                chosen[r * w + best[r, c]] = True
+            else:  # m-th largest by partition, then equal values in column order
+                kth = np.partition(block, w - m, axis=1)[:, w - m][:, None]
+                above = block > kth
+                equal = block == kth
+                chosen = above | equal
+                need = m - above.sum(axis=1)
+                ties = np.flatnonzero(equal.sum(axis=1) > need)  # more equal entries than places left
+                if ties.size:
+                    eq = equal[ties]
+                    chosen[ties] = above[ties] | (eq & (np.cumsum(eq, axis=1) <= need[ties, None]))
+                chosen = chosen.reshape(-1)
+            keep[src] &= chosen[flat]
     cum = np.concatenate([[0], np.cumsum(keep)])
     return sp.csr_matrix((data[keep], indices[keep], cum[indptr]), shape=mat.shape)
+
+
+def _top_m_product(a: sp.csr_matrix, b_t: sp.csr_matrix, m: int, block_cells: int) -> sp.csr_matrix:
+    """``_top_m_rows(a @ b_t, m)`` computed over blocks of rows of ``a``.
+
+    Dense-ish blocks (long abstracts) go through :func:`top_k_matrix` on the
+    dense product, sparse ones (titles) through :func:`_top_m_rows`.
+    """
+    n, n_cols = a.shape[0], b_t.shape[1]
+    step = max(1, block_cells // max(n_cols, 1))
+    parts = []
+    for lo in range(0, n, step):
+        prod = sp.csr_matrix(a[lo : lo + step] @ b_t)
+        if prod.nnz > 0.05 * prod.shape[0] * n_cols:
+            best, val = top_k_matrix(prod.toarray(), m)
+            ok = (best >= 0) & (val > 0)
+            rows = np.nonzero(ok)[0]
+            part = sp.csr_matrix((val[ok], (rows, best[ok])), shape=prod.shape)
+        else:
+            part = _top_m_rows(prod, m)
+        parts.append(part)
+    if not parts:
+        return sp.csr_matrix((0, n_cols), dtype=np.float32)
+    return sp.csr_matrix(sp.vstack(parts, format="csr"), dtype=np.float32)
 
 
 def _scale_rows(mat: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
@@ -221,7 +253,7 @@ def _row_normalize(mat: sp.csr_matrix) -> sp.csr_matrix:
     return _scale_rows(mat, 1.0 / sums)
 
 
-def top_k_matrix(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def top_k_matrix(scores: np.ndarray, k: int, bound_cols: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise :func:`top_k_indices` for a dense block, shape (n_rows, n).
 
     Vectorised over rows.  Split the first ``k * (n // k)`` columns into
@@ -230,6 +262,9 @@ def top_k_matrix(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     row rather than ``n``) are sorted, by row, score descending, then index.
     The result equals :func:`top_k_indices` on every row (ties by lower
     index, ``-inf`` never returned).
+
+    ``bound_cols`` limits the chunks to the first columns (e.g. the columns
+    every row fills when the block is padded with ``-inf`` at the end).
 
     Returns
     -------
@@ -244,7 +279,7 @@ def top_k_matrix(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     out = np.full((n_rows, k), -np.inf, dtype=scores.dtype)
     if k == 0 or n_rows == 0:
         return idx, out
-    width = n // k
+    width = (n if bound_cols is None else min(bound_cols, n)) // k
     if width >= 2:
         bound = scores[:, : k * width].reshape(n_rows, k, width).max(axis=2).min(axis=1)
         row, col = np.nonzero(scores >= bound[:, None])
@@ -440,7 +475,7 @@ class Ranker:
     def _community_propagation(self, candidates: sp.csr_matrix) -> sp.csr_matrix:
         """Candidate -> co-liked community item weights, transposed: shape (n_items, n_c)."""
         com = self._community
-        knn = _top_m_rows(sp.csr_matrix(candidates @ com["items_t"]), self.community_neighbors)
+        knn = _top_m_product(candidates, com["items_t"], self.community_neighbors, self.block_cells)
         if self.community_power != 1:
             knn.data **= self.community_power
         sums = np.asarray(knn.sum(axis=1)).ravel()
