@@ -109,3 +109,20 @@ def test_cli_json_and_table(tmp_path):
     res = runner.invoke(app, ["eval", "--dataset", "citeulike-a", "--data-dir", str(tmp_path), "--users", "2",
                               "--methods", "rocchio"])
     assert res.exit_code == 0 and "rocchio" in res.stdout
+
+
+def test_paperbot_batch_ranks_like_per_user_targets(tmp_path):
+    from recommender.evaluation import paperbot_batch, paperbot_targets, paperbot_vectorizer
+    from recommender.ranking import Ranker
+
+    write_fixture(tmp_path)
+    ds = load_dataset("tiny", tmp_path)
+    split = make_split(ds.user_items, 0)
+    vec = paperbot_vectorizer(ds).fit(ds.papers)
+    x = vec.transform(ds.papers)
+    x_hist, x_new = x[split.history], x[split.new]
+    ranker = Ranker(vec, mmr_lambda=0).set_community(x_hist, split.history_items)
+    idx, _, _ = ranker.top_k_batch(x_new, paperbot_batch(split, split.users, x_hist), k=3)
+    picks = ranker.rank(x_new, paperbot_targets(split, split.users, x_hist), k=3, explain=False)
+    assert idx.tolist() == [[p.index for p in row] for row in picks]
+    assert idx[0, 0] == 0 and idx[1, 0] == 1  # each user's own topic first

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from recommender.model import PaperText, PaperVectorizer
@@ -139,3 +140,106 @@ def test_community_signal_uses_co_likes():
     # paper 4 shares no word with paper 0, but its text neighbour 3 is co-liked with 0
     assert plain[0, 4] == 0
     assert with_com[0, 4] > with_com[0, 7] + 1.0  # 7's neighbour (6) is not co-liked with 0
+
+
+# ------------------------------------------------------------------ batched paths
+from recommender.ranking import TargetBatch, _top_m_rows, top_k_matrix  # noqa: E402
+
+
+def test_top_k_matrix_equals_top_k_indices_per_row():
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        s = np.round(rng.random((12, 90)) * rng.integers(2, 20), 0).astype(np.float32)  # many ties
+        s[rng.random(s.shape) < 0.3] = -np.inf
+        s[0] = -np.inf  # nothing left at all
+        k = int(rng.integers(1, 60))
+        idx, val = top_k_matrix(s, k)
+        for r in range(s.shape[0]):
+            exp = top_k_indices(s[r], k)
+            assert idx[r, : exp.size].tolist() == exp.tolist()
+            assert (idx[r, exp.size :] == -1).all() and np.isneginf(val[r, exp.size :]).all()
+            assert val[r, : exp.size].tolist() == s[r, exp].tolist()
+
+
+def test_top_m_rows_keeps_largest_positive_ties_by_lower_column():
+    m = sp.csr_matrix(np.array([[0.5, 0.9, 0.5, 0.5, -1.0], [0.0, -2.0, 3.0, 0.0, 0.0], [1, 1, 1, 1, 1.0]]))
+    out = _top_m_rows(m, 2).toarray()
+    assert out.tolist() == [[0.5, 0.9, 0, 0, 0], [0, 0, 3.0, 0, 0], [1, 1, 0, 0, 0]]
+    rng = np.random.default_rng(1)
+    big = sp.random(30, 400, density=0.6, random_state=2, format="csr")
+    big.data = np.round(big.data * 3)  # ties, zeros
+    got = _top_m_rows(big, 7).toarray()
+    dense = big.toarray()
+    for r in range(30):
+        exp = [c for c in np.lexsort((np.arange(400), -dense[r]))[:7] if dense[r, c] > 0]
+        assert set(np.flatnonzero(got[r])) == set(exp)
+    del rng
+
+
+def _mixed_targets(x):
+    return [
+        Target(liked=x[[0, 3]], liked_keys=[0, 3], liked_age_days=np.array([0.0, 40.0]), exclude={0, 3, 1}),
+        Target(interests_text="protein folding", disliked=x[[6]]),
+        Target(liked=x[[6]], exclude={6, 99}),  # no keys; out-of-range exclusion ignored
+        Target(),
+        Target(liked=x[[5, 0]], liked_keys=[5, 0], interests_text="markov"),
+    ]
+
+
+def test_rank_of_many_targets_equals_each_target_alone():
+    vec, x = setup()
+    priors = np.linspace(0, 1, 8)
+    for mmr in (0.0, 0.5):
+        ranker = Ranker(vec, mmr_lambda=mmr, block_cells=16)  # tiny blocks: several targets per block edge
+        ranker.set_community(x[[0, 3, 5, 6]], sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1.0]])))
+        targets = _mixed_targets(x)
+        together = ranker.rank(x, targets, k=3, candidate_priors=priors)
+        for t, picks in zip(targets, together):
+            alone = ranker.rank(x, [t], k=3, candidate_priors=priors)[0]
+            assert [(p.index, p.terms, p.similar_to) for p in picks] == [(p.index, p.terms, p.similar_to) for p in alone]
+            assert [p.score for p in picks] == pytest.approx([p.score for p in alone], abs=1e-6)
+        if mmr == 0:
+            assert [p.index for p in together[3]] == [7, 6, 5]  # nothing known: priors, best first
+        assert all(p.index not in {0, 1, 3} for p in together[0])
+
+
+def test_batched_explanations_equal_single_explain():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0)
+    targets = _mixed_targets(x)
+    for t, picks in zip(targets, ranker.rank(x, targets, k=4)):
+        for p in picks:
+            assert (p.terms, p.similar_to) == ranker.explain(x[[p.index]], t)
+    picks = ranker.rank(x, [Target(liked=x[[6]], liked_keys=["g"], exclude={6})], k=1)[0]
+    assert picks[0].index == 7 and picks[0].similar_to == "g" and "graph" in picks[0].terms
+    picks = ranker.rank(x, [Target(liked=x[[3, 6]], exclude={3, 6})], k=1)[0]  # no keys: position in likes
+    assert picks[0].similar_to in (0, 1) and picks[0].index in (4, 7)
+
+
+def test_top_k_batch_from_matrices_equals_targets():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0)
+    users = sp.csr_matrix(np.array([[1, 0, 0, 1, 0, 0], [0, 1, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1.0]]))
+    items = x[[0, 1, 3, 4, 6, 7]]
+    ranker.set_community(items, users)
+    batch = TargetBatch(liked=items, like_weights=users, liked_keys=range(6))
+    idx, val, _ = ranker.top_k_batch(x, batch, k=8)
+    targets = [Target(liked=items[r.indices], liked_keys=r.indices.tolist()) for r in users]
+    ref = ranker.rank(x, targets, k=8, explain=False)
+    assert idx.tolist() == [[p.index for p in row] for row in ref]
+    assert val[:, 0].tolist() == pytest.approx([row[0].score for row in ref])
+    ex = sp.csr_matrix(np.eye(3, 8))
+    idx2, _, _ = ranker.top_k_batch(x, TargetBatch(items, users, range(6), exclude=ex), k=8)
+    assert all(r not in row for r, row in enumerate(idx2.tolist())) and (idx2[:, -1] == -1).all()
+
+
+def test_batched_mmr_equals_mmr_select_per_target():
+    vec, x = setup()
+    ranker = Ranker(vec, mmr_lambda=0.6, mmr_pool=6)
+    targets = [Target(interests_text="convolutional image recognition protein graph"), Target(liked=x[[0, 3, 6]])]
+    scores, _ = ranker.score(x, targets)
+    for t_idx, picks in enumerate(ranker.rank(x, targets, k=3)):
+        best = top_k_indices(scores[t_idx], 9)
+        sub = x[best]
+        exp = best[mmr_select(scores[t_idx, best], (sub @ sub.T).toarray(), 3, 0.6)]
+        assert [p.index for p in picks] == exp.tolist()
