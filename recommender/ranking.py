@@ -207,8 +207,9 @@ def _top_m_rows(mat: sp.csr_matrix, m: int) -> sp.csr_matrix:
                 need = m - above.sum(axis=1)
                 ties = np.flatnonzero(equal.sum(axis=1) > need)  # more equal entries than places left
                 if ties.size:
-                    eq = equal[ties]
-                    chosen[ties] = above[ties] | (eq & (np.cumsum(eq, axis=1) <= need[ties, None]))
+                    r, c = np.nonzero(equal[ties])  # row-major: column order inside each row
+                    rank = np.arange(r.size) - np.searchsorted(r, np.arange(ties.size))[r]
+                    chosen[ties[r], c] = rank < need[ties][r]
                 chosen = chosen.reshape(-1)
             keep[src] &= chosen[flat]
     cum = np.concatenate([[0], np.cumsum(keep)])
@@ -458,7 +459,7 @@ class Ranker:
             raise ValueError("item_keys length differs from item_vectors rows")
         ui.sum_duplicates()
         ui.data[:] = 1.0
-        co = sp.csr_matrix(ui.T @ ui)
+        co = sp.csr_matrix(sp.csr_matrix(ui.T) @ ui)
         inv = (1.0 / np.sqrt(np.maximum(co.diagonal(), 1.0))).astype(np.float32)
         co.data *= np.repeat(inv, np.diff(co.indptr)) * inv[co.indices]  # cosine of item columns
         if self.community_item_neighbors:
