@@ -1,8 +1,14 @@
 """Scoring, top-k with exclusion, MMR diversification, explanations and search.
 
-All candidates are scored against all targets at once: profiles are stacked
-into one sparse matrix and multiplied with the candidate matrix; top-k uses
-``numpy.argpartition``.
+All targets are ranked in one batch (:class:`TargetBatch`): the liked rows of
+everybody are stacked once, the profiles are one sparse matrix
+(``normalise(W @ liked)``), and the scores are computed block by block of
+targets (one sparse product per block, about ``block_cells`` dense scores at
+a time) with exclusions as ``-inf`` and a vectorised top-k
+(:func:`top_k_matrix`).  :meth:`Ranker.rank` turns its :class:`Target` list
+into a batch; the offline evaluation builds the batch straight from its
+user-item matrix (:meth:`Ranker.top_k_batch`).  MMR runs on all targets' top
+pools at once, and explanations are computed for the picks only, in one batch.
 
 Score of candidate ``c`` for target ``t`` (all vectors unit-norm TF-IDF)::
 
