@@ -373,9 +373,9 @@ class Ranker:
         Share of the personal score when re-ranking search results.
     community_weight, community_neighbors, community_power, community_item_neighbors
         See :meth:`set_community`.
-    block_cells : int, default 4_000_000
+    block_cells : int, default 1_000_000
         Dense scores are computed for blocks of targets of about this many
-        cells (targets x candidates), which bounds memory (16 MB of float32).
+        cells (targets x candidates): bounded memory (4 MB of float32) that stays in cache.
     """
 
     def __init__(
@@ -397,7 +397,7 @@ class Ranker:
         community_neighbors: int = 20,
         community_power: float = 2.0,
         community_item_neighbors: int | None = 50,
-        block_cells: int = 4_000_000,
+        block_cells: int = 1_000_000,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be in [0, 1]")
@@ -468,6 +468,7 @@ class Ranker:
         co = sp.csr_matrix(sp.csr_matrix(ui.T) @ ui)
         inv = (1.0 / np.sqrt(np.maximum(co.diagonal(), 1.0))).astype(np.float32)
         co.data *= np.repeat(inv, np.diff(co.indptr)) * inv[co.indices]  # cosine of item columns
+        co = sp.csr_matrix(co.T)  # symmetric: the transpose is the same matrix with sorted columns (linear, no sort)
         if self.community_item_neighbors:
             co = _top_m_rows(co, self.community_item_neighbors)  # item-kNN: keep the strongest co-likes
         self._community = {"items": items, "items_t": sp.csr_matrix(items.T), "co": co,
