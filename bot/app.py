@@ -214,7 +214,8 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     Returns
     -------
     int
-        Exit status: 0, or 1 when ``--once`` saw a source or a digest fail.
+        Exit status: 0, or 1 when ``--once`` saw a source run with errors (status
+        ``error`` or ``partial``) or a digest fail (:attr:`bot.scheduler.OnceReport.failed`).
 
     Raises
     ------
@@ -257,8 +258,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
             set_context(ctx)
             report = await asyncio.to_thread(run_once, ctx)
             options.report = report
-            bad = [s for s in report.sources if s.status == "error"] + [o for _, o in report.digests if o.status == "failed"]
-            return 1 if bad else 0
+            return 1 if report.failed else 0
         scheduler = make_scheduler(store)
         scheduler.start(paused=True)
         sync = install_jobs(scheduler, ctx)

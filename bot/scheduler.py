@@ -449,6 +449,15 @@ class OnceReport:
     sources: list[SourceRunResult] = field(default_factory=list)
     digests: list[tuple[DeliveryTarget, DeliveryOutcome]] = field(default_factory=list)
 
+    @property
+    def failed(self) -> bool:
+        """True when a source run had errors (``error``, or ``partial``: some inputs failed) or a digest failed.
+
+        Same rule as ``paperbot ingest``, which exits 1 when any input failed.
+        """
+        return any(s.status in ("error", "partial") or s.errors for s in self.sources) or any(
+            o.status == "failed" for _, o in self.digests)
+
 
 def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
     """Run the whole day now: every source, then every served target's digest for its local today.

@@ -56,6 +56,23 @@ def test_run_once_on_the_console_shows_the_day_then_nothing_twice(store, tmp_pat
     assert {o.status for _, o in options.report.digests} == {"skipped"}
 
 
+def test_run_once_exits_1_when_a_source_run_was_partial(store, tmp_path, no_secrets, sample_digests):
+    """A malformed file in the inbox beside a good one: the source is `partial`, the good file is
+    ingested, and --once exits 1 (as `paperbot ingest` of the same file does)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a_good.txt").write_bytes((sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
+    (inbox / "b_malformed.json").write_text('{"neither": "api nor feed"}')
+    settings = Settings(data_dir=tmp_path)
+    status, options, _ = run(store, settings, no_secrets, once=True, bootstrap=False)
+    [source] = options.report.sources
+    assert (source.status, source.moved) == ("partial", {"a_good.txt": "done", "b_malformed.json": "failed"})
+    assert source.new_papers > 0 and options.report.failed
+    assert status == 1
+    status, options, _ = run(store, settings, no_secrets, once=True, bootstrap=False)  # nothing left in the inbox
+    assert options.report.sources[0].status == "empty" and status == 0
+
+
 def test_run_starts_the_scheduler_and_stops_cleanly(store, settings, no_secrets):
     async def main():
         stop = asyncio.Event()
