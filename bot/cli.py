@@ -8,6 +8,7 @@ and, from their own modules, eval (``bot.cli_eval``) and run/status
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import importlib
 import json
 import logging
@@ -22,16 +23,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from bot.commands import NEGATIVE, POSITIVE, Caller, Commands
+from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, UsageError
 from bot.console import ConsolePoster, print_reply
 from bot.delivery import DeliveryTarget, deliver
+from bot.digest import PaperItem, paper_item
 from bot.logs import setup_logging
-from recommender.ingest import IngestResult, expand_inputs, ingest
+from recommender.ingest import IngestResult, Skipped, expand_inputs, ingest
 from recommender.settings import REPO_ROOT, Settings, get_settings
 from recommender.store import Channel, Delivery, Digest, Feedback, Member, Paper, Store
 
-app = typer.Typer(help="paperbot: paper picks for research teams.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="paperbot: paper picks for research teams.", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold tokens or database passwords
+)
 users_app = typer.Typer(help="People who get picks (local CLI users).", no_args_is_help=True)
 channels_app = typer.Typer(help="Team channels (local CLI channels).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -47,6 +54,15 @@ DEMO_CONFIG = REPO_ROOT / "config" / "demo.toml"
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+class SourceKind(str, enum.Enum):
+    """Digest formats, as stored with each paper."""
+
+    hf_page = "hf_page"
+    hf_api = "hf_api"
+    arxiv_atom = "arxiv_atom"
+    arxiv_rss = "arxiv_rss"
+
+
 class State:
     database_url: str | None = None
     log_level: str | None = None
@@ -57,7 +73,32 @@ def settings() -> Settings:
 
 
 def store() -> Store:
-    return Store(State.database_url or settings().resolved_database_url())
+    """Open the configured database, or exit with one clear line when it cannot be opened."""
+    url = State.database_url or settings().resolved_database_url()
+    try:
+        return Store(url)
+    except (OperationalError, NoSuchModuleError, ArgumentError, ModuleNotFoundError) as exc:
+        shown = make_url(url).render_as_string(hide_password=True) if "://" in url else url
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        err.print(f"[red]error[/red] cannot open the database {shown}: {reason}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``message`` as an error on stderr and return the Exit to raise."""
+    err.print(f"[red]error[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def existing_user(cmds: Commands, name: str) -> Caller:
+    """The CLI caller for user ``name``; exits with status 1 when no such user was added."""
+    with cmds.store.session() as session:
+        known = session.scalar(
+            select(Member.id).where(Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE, Member.user_ref == name)
+        )
+    if known is None:
+        raise fail(f"unknown user '{name}' (add one with: paperbot users add {name} --interests \"…\"; list them with: paperbot users list)")
+    return caller(name)
 
 
 def commands(st: Store | None = None) -> Commands:
@@ -72,10 +113,12 @@ def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def item_json(item) -> dict:
+def item_json(item: PaperItem) -> dict:
+    """One paper in ``--json`` output; the same keys for picks and search."""
     return {
         "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": item.authors,
-        "source": item.source, "date": item.date, "score": round(item.score, 6), "reason": item.reason,
+        "published": item.date, "source": item.kind, "source_name": item.source, "score": round(item.score, 6),
+        "reason": item.reason,
     }
 
 
@@ -90,25 +133,30 @@ def main_options(
 
 
 # -- ingest -----------------------------------------------------------------------------
-def ingest_with_progress(st: Store, inputs: list[str], *, quiet: bool = False) -> list[IngestResult]:
-    sources = expand_inputs(inputs)
+def ingest_with_progress(st: Store, inputs: list[str], *, quiet: bool = False) -> tuple[list[IngestResult], list[Skipped]]:
+    found = expand_inputs(inputs)
     with Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=err, transient=True, disable=quiet or len(sources) < 2,
+        console=err, transient=True, disable=quiet or len(found.sources) < 2,
     ) as progress:
-        task = progress.add_task("Ingesting", total=len(sources))
-        return ingest(st, sources, progress=lambda _r: progress.advance(task))
+        task = progress.add_task("Ingesting", total=len(found.sources))
+        return ingest(st, found, progress=lambda _r: progress.advance(task)), found.skipped
+
+
+def _name(source: str) -> str:
+    return source if "://" in source else Path(source).name
 
 
 def results_table(results: list[IngestResult]) -> Table:
     table = Table(title="Ingest summary")
-    for col in ("file", "format", "entries", "new papers", "already known", "errors"):
-        table.add_column(col, justify="right" if col not in ("file", "format", "errors") else "left")
+    for col in ("file", "format", "entries", "new papers", "already known", "errors", "note"):
+        table.add_column(col, justify="right" if col in ("entries", "new papers", "already known", "errors") else "left",
+                         overflow="fold")
     for r in results:
-        note = r.error or ("digest seen before" if r.duplicate_digest else "")
-        table.add_row(Path(r.source).name if "://" not in r.source else r.source, r.kind or "-", str(r.entries), str(r.new), str(r.known), note)
+        note = "digest seen before" if r.duplicate_digest else ""
+        table.add_row(_name(r.source), r.kind or "-", str(r.entries), str(r.new), str(r.known), "1" if r.error else "0", r.error or note)
     table.add_row("[bold]total[/bold]", "", str(sum(r.entries for r in results)), str(sum(r.new for r in results)),
-                  str(sum(r.known for r in results)), str(sum(1 for r in results if r.error)), end_section=True)
+                  str(sum(r.known for r in results)), str(sum(1 for r in results if r.error)), "", end_section=True)
     return table
 
 
@@ -119,8 +167,10 @@ def ingest_cmd(
 ) -> None:
     """Ingest digests (format detected from content). Exit status 1 when any input failed."""
     st = store()
-    results = ingest_with_progress(st, inputs, quiet=as_json)
+    results, skipped = ingest_with_progress(st, inputs, quiet=as_json)
     if as_json:
+        for s in skipped:
+            err.print(f"skipped {s.source}: {s.reason}", highlight=False)
         emit_json([
             {"source": r.source, "format": r.kind, "entries": r.entries, "new": r.new, "known": r.known,
              "updated": r.updated, "duplicate_digest": r.duplicate_digest, "error": r.error}
@@ -128,15 +178,25 @@ def ingest_cmd(
         ])
     else:
         console.print(results_table(results))
+        for s in skipped:
+            console.print(f"skipped {_name(s.source)}: {s.reason}", highlight=False, soft_wrap=True)
         new = sum(r.new for r in results)
         seen = sum(1 for r in results if r.duplicate_digest)
+        failed = sum(1 for r in results if r.error)
         if seen:
             console.print(f"{seen} of {len(results)} digests were ingested before with the same content.")
-        console.print(f"{new} new papers stored." if new else "Nothing new: every paper was already stored.")
+        if new:
+            console.print(f"{new} new papers stored.")
+        elif failed:
+            console.print("No new papers stored.")
+        else:
+            console.print("Nothing new: every paper was already stored.")
         for r in results:
             if r.error:
                 err.print(f"[red]error[/red] {r.error}", highlight=False)
-    if not results or any(r.error for r in results):
+    if not results:
+        raise fail("nothing to ingest")
+    if any(r.error for r in results):
         raise typer.Exit(1)
 
 
@@ -147,8 +207,13 @@ def users_add(
     interests: Annotated[str, typer.Option(help="Interests, separated by ';' or ','.")] = "",
 ) -> None:
     """Add a local user (or add interests to an existing one)."""
+    name = name.strip()
+    if not name or any(c.isspace() for c in name):
+        raise fail("a user name is one word, e.g. 'ada'", 2)
     cmds = commands()
     who = caller(name)
+    with cmds.store.session() as session:
+        cmds.member(session, who)
     for text in split_interests(interests):
         cmds.interests_add(who, text)
     print_reply(console, cmds.interests_list(who))
@@ -186,7 +251,10 @@ def channels_add(
     size: Annotated[Optional[int], typer.Option(help="Papers per digest.")] = None,
 ) -> None:
     """Set up a local channel's daily digest."""
-    reply = commands().channel_setup(caller("cli", channel=name), time=time, timezone=timezone, size=size, topic=topic or None)
+    try:
+        reply = commands().channel_setup(caller("cli", channel=name), time=time, timezone=timezone, size=size, topic=topic or None)
+    except UsageError as exc:
+        raise fail(str(exc), 2) from None
     print_reply(console, reply)
 
 
@@ -212,18 +280,20 @@ def channels_list(as_json: JsonOpt = False) -> None:
 @app.command("picks")
 def picks_cmd(
     name: str,
-    k: Annotated[int, typer.Option("-k", help="How many picks.")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many picks (1-50).")] = 5,
     as_json: JsonOpt = False,
 ) -> None:
     """Top-k new papers for a user, each with the reason it was picked."""
-    reply = commands().picks(caller(name), k)
+    cmds = commands()
+    reply = cmds.picks(existing_user(cmds, name), k)
     if as_json:
         return emit_json({"user": name, "picks": [item_json(i) for i in reply.items]})
     print_reply(console, reply)
 
 
 def _rate(name: str, paper: str, value: int) -> None:
-    reply = commands().rate(caller(name), paper, value, origin="cli")
+    cmds = commands()
+    reply = cmds.rate(existing_user(cmds, name), paper, value, origin="cli")
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)
@@ -244,38 +314,41 @@ def dislike_cmd(name: str, paper: Annotated[str, typer.Argument(help="arXiv id o
 @app.command("search")
 def search_cmd(
     query: str,
-    k: Annotated[int, typer.Option("-k", help="How many results.")] = 10,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many results (1-100).")] = 10,
     user: Annotated[Optional[str], typer.Option(help="Re-rank for this user's profile.")] = None,
     since: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Published on or after.")] = None,
     until: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Published on or before.")] = None,
-    source: Annotated[Optional[str], typer.Option(help="hf_page, hf_api, arxiv_atom or arxiv_rss.")] = None,
+    source: Annotated[Optional[SourceKind], typer.Option(help="Only papers first stored from this format.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Search stored papers by TF-IDF relevance."""
+    if since and until and since > until:
+        raise fail("--since is after --until", 2)
     cmds = commands()
+    who = existing_user(cmds, user) if user else None
     with cmds.store.session() as session:
-        member = cmds.member(session, caller(user)) if user else None
+        member = cmds.member(session, who) if who else None
         hits = cmds.recommender.search(
             session, query, k=k, member=member, since=since.date() if since else None,
-            until=until.date() if until else None, source=source,
+            until=until.date() if until else None, source=source.value if source else None,
         )
-        rows = [{"paper_id": p.id, "ref": p.ref, "title": p.title, "url": p.link, "score": round(s, 6),
-                 "published": p.published, "source": p.source_kind} for p, s in hits]
+        items = [paper_item(p, score=s) for p, s in hits]
     if as_json:
-        return emit_json({"query": query, "results": rows})
-    if not rows:
+        return emit_json({"query": query, "results": [item_json(i) for i in items]})
+    if not items:
         console.print(f"No stored paper matches “{query}”.")
         return
     table = Table("#", "score", "paper", "ref")
-    for n, r in enumerate(rows, 1):
-        table.add_row(str(n), f"{r['score']:.3f}", r["title"], r["ref"])
+    for n, item in enumerate(items, 1):
+        table.add_row(str(n), f"{item.score:.3f}", item.title, item.ref)
     console.print(table)
 
 
 @app.command("stats")
 def stats_cmd(as_json: JsonOpt = False) -> None:
     """Counts of papers, digests, users, channels and feedback."""
-    with store().session() as session:
+    st = store()
+    with st.session() as session:
         def count(col, *where):
             return session.scalar(select(func.count(col)).where(*where)) or 0
 
@@ -289,9 +362,10 @@ def stats_cmd(as_json: JsonOpt = False) -> None:
             "dislikes": count(Feedback.id, Feedback.value < 0),
             "deliveries": count(Delivery.id, Delivery.status == "posted"),
         }
+    database = st.engine.url.render_as_string(hide_password=True)
     if as_json:
-        return emit_json(data)
-    table = Table("what", "count")
+        return emit_json({**data, "database": database})
+    table = Table("what", "count", title=f"paperbot at {database}")
     for key, value in data.items():
         table.add_row(key, str(value))
     console.print(table)
@@ -318,7 +392,7 @@ def demo_cmd(
     st = Store(f"sqlite:///{data_dir.resolve() / 'paperbot.db'}")
     demo = load_demo(config)
     console.rule("[bold]1. Ingest the sample digests[/bold]")
-    results = ingest_with_progress(st, [str(digests)])
+    results, _ = ingest_with_progress(st, [str(digests)])
     console.print(results_table(results))
     cmds = commands(st)
     console.rule("[bold]2. The team[/bold]")

@@ -416,7 +416,7 @@ class Commands:
         with self._session() as session:
             paper = self.find_paper(session, paper_ref)
             if paper is None:
-                return Reply(f"No stored paper `{paper_ref}`. Give an arXiv id (2401.01234) or link.", ok=False)
+                return Reply(f"No stored paper `{paper_ref}`. Give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12).", ok=False)
             self._set_feedback(session, caller, paper.id, value, origin, self._caller_channel_id(session, caller))
             title = paper.title
         return Reply(("👍 " if value > 0 else "👎 ") + f"noted for “{title}”. Your next picks reflect it.")

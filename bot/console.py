@@ -12,7 +12,7 @@ from bot.digest import DigestMessage, PaperItem, clip
 
 def render_item(console: Console, n: int, item: PaperItem, *, abstract_chars: int = 0) -> None:
     console.print(f"[bold]{n}. {escape(item.title)}[/bold]")
-    meta = " · ".join(x for x in (item.authors_line, item.source, item.date.isoformat() if item.date else "") if x)
+    meta = " · ".join(x for x in (item.authors_line, item.source, item.date.isoformat() if item.date else "", item.ref) if x)
     if meta:
         console.print(f"   [dim]{escape(meta)}[/dim]")
     if item.url:

@@ -31,6 +31,7 @@ class PaperItem:
     reason: str = ""
     score: float = 0.0
     message_ref: str | None = None
+    kind: str = ""  # source format: hf_page, hf_api, arxiv_atom, arxiv_rss
 
     @property
     def authors_line(self) -> str:
@@ -69,6 +70,7 @@ def paper_item(paper: Paper, reason: str = "", score: float = 0.0) -> PaperItem:
         abstract=paper.abstract or "",
         reason=reason,
         score=score,
+        kind=paper.source_kind,
     )
 
 

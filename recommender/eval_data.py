@@ -72,10 +72,13 @@ class Split:
 
 
 def default_data_dir() -> Path:
-    """``$PAPERBOT_EVAL_DATA``, else ``../shared/eval`` relative to the repo."""
+    """``$PAPERBOT_EVAL_DATA``, else ``$PAPERBOT_SHARED_DIR/eval``, else ``../shared/eval`` beside the repo."""
     env = os.environ.get("PAPERBOT_EVAL_DATA")
     if env:
         return Path(env)
+    shared = os.environ.get("PAPERBOT_SHARED_DIR")
+    if shared:
+        return Path(shared) / "eval"
     return Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 
@@ -138,6 +141,8 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> Dataset:
     elif (folder / "mult.dat").exists():
         papers = _read_bag_of_words(folder)
         bow = True
+    elif not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder (give --data-dir, or set PAPERBOT_EVAL_DATA or PAPERBOT_SHARED_DIR)")
     else:
         raise FileNotFoundError(f"{folder}: no titles.txt or mult.dat")
     users = _read_users(folder / "users.dat", len(papers))

@@ -6,7 +6,6 @@ to parse stores nothing, and the other inputs of the same call still go in.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -48,24 +47,55 @@ class IngestResult:
         return self.error is None
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> list[str]:
-    """Expand folders into their digest files (sorted, hidden files skipped); keep files and URLs as given."""
-    out: list[str] = []
+@dataclass(frozen=True)
+class Skipped:
+    """Something in a folder that is not ingested, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Inputs:
+    """What :func:`expand_inputs` found: sources to read, things left out, folders with no digest."""
+
+    sources: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    empty_folders: list[str] = field(default_factory=list)
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> Inputs:
+    """Expand folders into their digest files; keep files and URLs as given.
+
+    A folder contributes its files with a digest suffix (``.txt``, ``.json``,
+    ``.xml``, ``.atom``, ``.rss`` or none), sorted by name. Hidden files,
+    subfolders and other file types are returned as :class:`Skipped`, with the
+    reason, so callers can say what they left out.
+    """
+    found = Inputs()
+    out, skipped = found.sources, found.skipped
     for item in inputs:
         text = str(item)
         if text.startswith(("http://", "https://")):
             out.append(text)
             continue
         path = Path(text)
-        if path.is_dir():
-            out.extend(
-                str(p)
-                for p in sorted(path.iterdir())
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in DIGEST_SUFFIXES
-            )
-        else:
+        if not path.is_dir():
             out.append(text)
-    return out
+            continue
+        before = len(out)
+        for child in sorted(path.iterdir()):
+            if child.name.startswith("."):
+                continue
+            if child.is_dir():
+                skipped.append(Skipped(str(child), "a folder (folders are not searched recursively)"))
+            elif child.suffix.lower() not in DIGEST_SUFFIXES:
+                skipped.append(Skipped(str(child), f"not a digest file type ({child.suffix})"))
+            else:
+                out.append(str(child))
+        if len(out) == before:
+            found.empty_folders.append(text)
+    return found
 
 
 def read_input(source: str, fetch: Callable[[str], bytes] | None = None) -> bytes:
@@ -195,14 +225,18 @@ def ingest_bytes(store: Store, data: bytes, source: str) -> IngestResult:
 
 def ingest(
     store: Store,
-    inputs: Iterable[str | Path],
+    inputs: Iterable[str | Path] | Inputs,
     *,
     fetch: Callable[[str], bytes] | None = None,
     progress: Callable[[IngestResult], None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest files, folders (every digest file inside) and URLs; one result per input."""
-    results = []
-    for source in expand_inputs(inputs):
+    """Ingest files, folders (every digest file inside) and URLs; one result per input.
+
+    A folder with no digest file at all gives one failed result naming it.
+    """
+    found = inputs if isinstance(inputs, Inputs) else expand_inputs(inputs)
+    results = [IngestResult(source=folder, error=f"{folder}: the folder holds no digest file") for folder in found.empty_folders]
+    for source in found.sources:
         try:
             data = read_input(source, fetch)
         except ParseError as exc:
@@ -213,7 +247,3 @@ def ingest(
         if progress is not None:
             progress(result)
     return results
-
-
-def today_utc() -> dt.date:
-    return utcnow().date()

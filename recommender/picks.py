@@ -53,13 +53,31 @@ class PaperPick:
     def reason(self) -> str:
         """One line saying why: the terms that weighed most, and the liked paper it is closest to."""
         parts = []
-        if self.terms:
-            parts.append("matches " + ", ".join(self.terms[:4]))
+        terms = distinct_terms(self.terms, 4)
+        if terms:
+            parts.append("matches " + ", ".join(terms))
         if self.similar_to is not None:
             parts.append(f"similar to 👍 “{_short(self.similar_to.title)}”")
         if not parts:
-            return "new today (no interests or feedback yet; set some with `interests add`)"
+            return "newest first: no interests or feedback yet (add interests to make picks yours)"
         return "; ".join(parts)
+
+
+def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` terms, dropping any whose words all appear in a term already kept.
+
+    >>> distinct_terms(["shot learning", "shot", "zero shot", "zero"], 4)
+    ['shot learning', 'zero shot']
+    """
+    kept: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if any(words <= set(k.split()) for k in kept):
+            continue
+        kept = [k for k in kept if not set(k.split()) <= words] + [term]
+        if len(kept) == limit:
+            break
+    return kept
 
 
 def _short(title: str, limit: int = 70) -> str:

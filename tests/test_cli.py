@@ -75,3 +75,41 @@ def test_demo_prints_channel_and_user_digests(tmp_path):
     for user in ("ada", "grace", "alan"):
         assert f"DM @{user}" in out
     assert out.count("why:") >= 4 * 5
+
+
+def test_bad_input_gets_one_clear_line_and_a_nonzero_status(cli, tmp_path):
+    unknown = cli("picks", "nobody")
+    assert unknown.exit_code == 1 and "unknown user 'nobody'" in unknown.output
+    assert cli("like", "nobody", "2401.00001").exit_code == 1
+    assert cli("search", "graphs", "--user", "ghost").exit_code == 1
+    stats = json.loads(cli("stats", "--json").stdout)
+    assert stats["users"] == 0  # typos create nobody
+    assert cli("users", "add", " ").exit_code == 2
+    bad_time = cli("channels", "add", "lab", "--time", "25:00")
+    assert bad_time.exit_code == 2 and "25:00" in bad_time.output and "Traceback" not in bad_time.output
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("picks", "ada", "-k", "0").exit_code == 2
+    assert cli("search", "x", "--since", "2025-01-02", "--until", "2025-01-01").exit_code == 2
+    assert cli("search", "x", "--source", "bogus").exit_code == 2
+
+
+def test_unreachable_database_is_one_line_without_password(tmp_path):
+    url = "postgresql+psycopg://paperbot:s3cret@127.0.0.1:1/nope"
+    result = runner.invoke(app, ["--database-url", url, "stats"])
+    assert result.exit_code == 2
+    assert "cannot open the database" in result.output and "s3cret" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_folder_ingest_says_what_it_skipped(cli, tmp_path, sample_digests):
+    shutil.copy(sample_digests / "000_c6f8620f3de3774f.txt", tmp_path / "good.txt")
+    (tmp_path / "NOTES.md").write_text("notes")
+    (tmp_path / "sub").mkdir()
+    result = cli("ingest", tmp_path)
+    assert result.exit_code == 0
+    assert "skipped NOTES.md: not a digest file type (.md)" in result.stdout
+    assert "skipped sub: a folder" in result.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = cli("ingest", empty)
+    assert nothing.exit_code == 1 and "holds no digest file" in nothing.output

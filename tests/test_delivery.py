@@ -9,7 +9,8 @@ from bot.commands import Caller, Commands
 from bot.delivery import STALE_CLAIM_SECONDS, DeliveryTarget, TargetUnreachable, claim, deliver
 from recommender.store import Channel, Delivery, DeliveryItem
 
-NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
+# A day after the papers were ingested (today, by the real clock): "since the last digest" has no new paper.
+NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=1)
 
 
 class RecordingPoster:

@@ -55,6 +55,7 @@ def test_python_repr_strings_are_rejected_clearly():
         hf_api.parse(sample_bytes("formats", "hf_api", EDGE), source=EDGE)
     assert info.value.source == EDGE
     assert "Python-repr strings" in info.value.message
+    assert info.value.line == 2  # the first item, as a string
 
 
 def item(n: int, **paper) -> dict:

@@ -152,7 +152,8 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
         raise ParseError(
             "items are Python-repr strings (\"{'paper': ...}\"), not JSON objects: the file was "
             "saved with str(item) instead of JSON; fetch the day again from the API",
-            source=source)
+            source=source,
+            line=next((n for n, row in enumerate(text.splitlines(), 1) if row.lstrip().startswith('"')), None))
     if not isinstance(value, list):
         kind = type(value).__name__ if not isinstance(value, dict) else f"object with keys {sorted(value)[:5]}"
         raise ParseError(f"expected a JSON array of Daily Papers items, got {kind}", source=source)
