@@ -30,7 +30,7 @@ from sqlalchemy.exc import NoSuchTableError
 
 from bot.commands import Caller, Commands
 from bot.console import ConsolePoster
-from bot.delivery import Poster
+from bot.delivery import MAX_ATTEMPTS, Poster
 from bot.runtime import ChatRuntime
 from bot.scheduler import (
     JOBSTORE_TABLE,
@@ -40,12 +40,13 @@ from bot.scheduler import (
     SYNC_JOB_ID,
     JobContext,
     OnceReport,
-    daily_trigger,
     digest_job_id,
     install_jobs,
     make_scheduler,
+    next_digest_time,
     run_once,
     set_context,
+    stop_scheduler,
 )
 from bot.sources import SourceSpec, load_sources
 from recommender.ingest import ingest
@@ -267,13 +268,13 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
                                              "updated": len(sync.updated), "removed": len(sync.removed)})
         await stop.wait()
         log.info("shutting down", extra={"waiting_seconds": SHUTDOWN_TIMEOUT_SECONDS})
-        scheduler.shutdown(wait=False)
+        stop_scheduler(scheduler)
         if not await asyncio.to_thread(ctx.wait_idle, SHUTDOWN_TIMEOUT_SECONDS):
             log.warning("jobs still running at shutdown; their digests stay claimed and are retried at the next start")
         return 0
     finally:
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            stop_scheduler(scheduler)
         for rt in reversed(started):
             try:
                 await rt.stop()
@@ -315,6 +316,11 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
 
     Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
     ``sync`` job's next run time (the heartbeat): at most two sync intervals late.
+    A clean shutdown pauses the ``sync`` job, clearing the heartbeat
+    (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
+    ``"stale"``. A target's ``next_digest`` is when its digest will actually be
+    posted: a slot whose day was already delivered (e.g. by ``run --once``) is
+    skipped (:func:`bot.scheduler.next_digest_time`).
     """
     now = now or utcnow()
     jobs = job_store_rows(store)
@@ -352,15 +358,24 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                                                             Delivery.status == "posted")
             )
             job_id = digest_job_id(kind, row.id)
+            done = {
+                day for day, status, attempts in session.execute(
+                    select(Delivery.day, Delivery.status, Delivery.attempts)
+                    .where(Delivery.target_kind == kind, Delivery.target_id == row.id,
+                           Delivery.day >= (now - dt.timedelta(days=2)).date())
+                )
+                if status != "failed" or attempts >= MAX_ATTEMPTS  # a failed one with attempts left is retried
+            }
             try:
-                due = daily_trigger(row.digest_time, row.timezone).get_next_fire_time(None, now)
+                due = next_digest_time(row.digest_time, row.timezone, now=now, done_days=done,
+                                       scheduled=(jobs or {}).get(job_id))
             except Exception:
                 due = None
             out["targets"].append({
                 "kind": kind, "id": row.id, "platform": row.platform,
                 "name": (f"#{row.name or row.channel_ref}" if kind == "channel" else row.name),
                 "schedule": f"{row.digest_time} {row.timezone}", "scheduled": bool(jobs and job_id in jobs),
-                "next_digest": _iso(jobs.get(job_id) if jobs and job_id in jobs else due),
+                "next_digest": _iso(due),
                 "last_posted": _iso(_aware(last_posted)), "last_day": str(last.day) if last else None,
                 "last_status": last.status if last else None, "last_error": last.error if last else None,
             })
@@ -368,9 +383,17 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     if jobs is not None:
         heartbeat = jobs.get(SYNC_JOB_ID)
         late = [j for j, t in jobs.items() if t is not None and (now - t).total_seconds() > MISFIRE_GRACE_SECONDS]
+        if SYNC_JOB_ID not in jobs:
+            state = "never started"
+        elif heartbeat is None:
+            state = "stopped"  # paused by a clean shutdown
+        elif (now - heartbeat).total_seconds() <= 2 * SYNC_INTERVAL_SECONDS + 5:
+            state = "running"
+        else:
+            state = "stale"  # the process died, or its scheduler is stuck
         health.update({
             "jobs": len(jobs), "heartbeat": _iso(heartbeat),
-            "scheduler_running": heartbeat is not None and (now - heartbeat).total_seconds() <= 2 * SYNC_INTERVAL_SECONDS + 5,
+            "scheduler_running": state == "running", "scheduler_state": state,
             "overdue_jobs": sorted(late),
         })
     out["job_store"] = health

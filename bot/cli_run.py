@@ -96,7 +96,7 @@ def print_status(console: Console, data: dict) -> None:
     if not js["exists"]:
         console.print(f"Job store: table {js['table']} not created yet (paperbot run has not started on this database).")
     else:
-        state = "running" if js["scheduler_running"] else "not running"
+        state = js.get("scheduler_state") or ("running" if js["scheduler_running"] else "not running")
         console.print(f"Job store: {js['jobs']} jobs; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
                       f"overdue: {', '.join(js['overdue_jobs']) or 'none'}")
     if js.get("config_error"):

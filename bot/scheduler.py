@@ -17,7 +17,9 @@ Jobs (ids):
 * ``sync``: every :data:`SYNC_INTERVAL_SECONDS`, reconciles the digest jobs with
   the database (people change schedules through chat commands, possibly in other
   processes) and retries failed or abandoned deliveries (:func:`recover`). Its
-  ``next_run_time`` in the job store doubles as the scheduler's heartbeat.
+  ``next_run_time`` in the job store doubles as the scheduler's heartbeat: the
+  scheduler moves it forward every interval while it runs, and a clean shutdown
+  (:func:`stop_scheduler`) pauses the job, clearing it.
 
 Every job has ``coalesce=True`` and ``misfire_grace_time`` =
 :data:`MISFIRE_GRACE_SECONDS`: runs missed while the bot was down run once at
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -115,6 +118,35 @@ def slot_day(time: str, timezone: str, now: dt.datetime) -> dt.date:
     h, m = parse_hhmm(time)
     slot = dt.datetime.combine(local.date(), dt.time(h, m), tzinfo=tz)
     return local.date() if local >= slot else local.date() - dt.timedelta(days=1)
+
+
+def next_digest_time(time: str, timezone: str, *, now: dt.datetime, scheduled: dt.datetime | None = None,
+                     done_days: set[dt.date] | frozenset = frozenset()) -> dt.datetime:
+    """When a target's digest will next actually be posted.
+
+    Starts from ``scheduled`` (its job's next run time in the job store) or else the
+    trigger's next fire time after ``now``, and moves on a day at a time while that
+    run's local day is in ``done_days``: the digest of that day was already posted
+    (by ``paperbot run --once``, say), so the job would find it claimed and post nothing.
+
+    Parameters
+    ----------
+    time, timezone : str
+        The target's ``digest_time`` (``HH:MM``) and IANA timezone.
+    now : datetime
+        Aware current time.
+    scheduled : datetime, optional
+        The job's next run time, when a scheduler has a job for the target.
+    done_days : set of date
+        Local days whose delivery is finished or in progress (not ``failed`` with attempts left).
+    """
+    trigger = daily_trigger(time, timezone)
+    when = scheduled or trigger.get_next_fire_time(None, now)
+    for _ in range(len(done_days) + 1):
+        if slot_day(time, timezone, when) not in done_days:
+            break
+        when = trigger.get_next_fire_time(when, max(when, now) + dt.timedelta(seconds=1))
+    return when
 
 
 def digest_job_id(kind: str, target_id: int) -> str:
@@ -310,6 +342,26 @@ def sync_source_jobs(scheduler: BaseScheduler, ctx: JobContext) -> SyncReport:
     return report
 
 
+def stop_scheduler(scheduler: BaseScheduler) -> None:
+    """Stop taking jobs and clear the heartbeat.
+
+    The ``sync`` job is paused first (its next run time in the job store becomes
+    NULL), so ``paperbot status`` reports the scheduler as stopped instead of
+    judging it alive from a next run time that is still in the future. The next
+    ``paperbot run`` re-adds the job (:func:`install_jobs`). Running jobs are not
+    waited for here (see :meth:`JobContext.wait_idle`).
+    """
+    if not scheduler.running:
+        return
+    try:
+        scheduler.pause_job(SYNC_JOB_ID, jobstore="default")
+    except JobLookupError:
+        pass
+    except Exception:  # the database is gone: status then judges from the heartbeat's age
+        log.warning("could not clear the scheduler heartbeat", exc_info=True)
+    scheduler.shutdown(wait=False)
+
+
 def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime | None = None) -> SyncReport:
     """Install every job on a started (usually paused) scheduler and make ``ctx`` current.
 
@@ -481,7 +533,7 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
 
 __all__ = [
     "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_INTERVAL_SECONDS", "SYNC_JOB_ID", "JobContext", "OnceReport",
-    "SyncReport", "daily_trigger", "source_trigger", "slot_day", "digest_job_id", "ingest_job_id", "make_scheduler",
-    "install_jobs", "sync_digest_jobs", "sync_source_jobs", "run_digest", "recover", "run_once", "digest_job",
+    "SyncReport", "daily_trigger", "source_trigger", "slot_day", "next_digest_time", "digest_job_id", "ingest_job_id", "make_scheduler",
+    "install_jobs", "stop_scheduler", "sync_digest_jobs", "sync_source_jobs", "run_digest", "recover", "run_once", "digest_job",
     "ingest_job", "sync_job", "set_context", "get_context",
 ]

@@ -4,6 +4,7 @@ adapter selection by secrets, status output, and a real SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
@@ -86,6 +88,33 @@ def test_run_starts_the_scheduler_and_stops_cleanly(store, settings, no_secrets)
     assert status["job_store"]["exists"] and status["job_store"]["jobs"] == len(jobs)
     assert all(t["scheduled"] and t["next_digest"] for t in status["targets"])
     assert status["sources"][0]["name"] == "inbox"
+    # A clean stop clears the heartbeat: the sync job stays stored, paused.
+    assert jobs["sync"] is None
+    js = status["job_store"]
+    assert (js["scheduler_running"], js["scheduler_state"], js["heartbeat"]) == (False, "stopped", None)
+
+
+def test_next_digest_is_the_next_one_actually_posted(store, tmp_path, no_secrets):
+    """After --once posted today's digests, the next digest is tomorrow's slot, even when
+    today's slot (the stored job's next run time) is still ahead."""
+    settings = Settings(data_dir=tmp_path)
+    status, options, _ = run(store, settings, no_secrets, once=True)
+    assert status == 0 and {o.status for _, o in options.report.digests} == {"posted"}
+
+    async def start_and_stop():
+        stop = asyncio.Event()
+        stop.set()
+        return await serve(store, settings, no_secrets, RunOptions(stop=stop, console=Console(file=io.StringIO())))
+
+    assert asyncio.run(start_and_stop()) == 0
+    targets = collect_status(store, settings)["targets"]
+    assert len(targets) == 4
+    for t in targets:
+        time, tz = t["schedule"].split()
+        nxt = dt.datetime.fromisoformat(t["next_digest"]).astimezone(ZoneInfo(tz))
+        assert t["scheduled"] and t["last_status"] == "posted"
+        assert nxt.date() == dt.date.fromisoformat(t["last_day"]) + dt.timedelta(days=1)
+        assert nxt.strftime("%H:%M") == time
 
 
 def test_no_chat_secrets_means_the_console(store, settings, no_secrets):
@@ -148,6 +177,7 @@ def test_sigterm_stops_a_running_bot_gracefully(tmp_path):
             lines.append(line)
             if 'event="scheduler running"' in line:
                 break
+        running = _job_store_health(tmp_path)
         proc.send_signal(signal.SIGTERM)
         _, rest = proc.communicate(timeout=60)
     finally:
@@ -157,8 +187,19 @@ def test_sigterm_stops_a_running_bot_gracefully(tmp_path):
     assert proc.returncode == 0, log
     assert "signal=SIGTERM" in log and 'event="paperbot stopped"' in log
     assert "Traceback" not in log
+    assert (running["scheduler_running"], running["scheduler_state"]) == (True, "running")
+    stopped = _job_store_health(tmp_path)  # the heartbeat was cleared at shutdown, not left to go stale
+    assert (stopped["scheduler_running"], stopped["scheduler_state"], stopped["heartbeat"]) == (False, "stopped", None)
     st = Store(f"sqlite:///{tmp_path / 'paperbot.db'}")
     try:
         assert "sync" in job_store_rows(st)
+    finally:
+        st.dispose()
+
+
+def _job_store_health(data_dir: Path) -> dict:
+    st = Store(f"sqlite:///{data_dir / 'paperbot.db'}")
+    try:
+        return collect_status(st, Settings(data_dir=data_dir))["job_store"]
     finally:
         st.dispose()

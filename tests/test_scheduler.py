@@ -22,6 +22,7 @@ from bot.scheduler import (
     ingest_job,
     install_jobs,
     make_scheduler,
+    next_digest_time,
     set_context,
     slot_day,
     source_trigger,
@@ -82,6 +83,25 @@ def test_slot_day_is_the_day_whose_slot_last_passed():
     assert slot_day("08:00", ny, dt.datetime(2026, 3, 8, 11, 59, tzinfo=UTC)) == dt.date(2026, 3, 7)
     # A 20:00 digest run late the next morning (bot was down) is still the previous day's.
     assert slot_day("20:00", "Europe/Berlin", dt.datetime(2026, 3, 30, 5, tzinfo=UTC)) == dt.date(2026, 3, 29)
+
+
+def test_next_digest_time_skips_days_already_delivered():
+    berlin = "Europe/Berlin"
+    now = dt.datetime(2026, 3, 27, 6, 0, tzinfo=UTC)  # 07:00 in Berlin, before today's 09:00 slot
+    today = dt.date(2026, 3, 27)
+    assert next_digest_time("09:00", berlin, now=now) == dt.datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
+    # Today's digest already posted (run --once at 07:00): the 09:00 job would post nothing.
+    assert next_digest_time("09:00", berlin, now=now, done_days={today}) == dt.datetime(2026, 3, 28, 8, 0, tzinfo=UTC)
+    # The stored job's next run time is used, and moved on the same way; across DST (29 March) too.
+    job = dt.datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
+    assert next_digest_time("09:00", berlin, now=now, scheduled=job,
+                            done_days={today, today + dt.timedelta(days=1)}) == dt.datetime(2026, 3, 29, 7, 0, tzinfo=UTC)
+    # An overdue job (bot down) whose day is not delivered yet still runs at start: shown as is.
+    overdue = dt.datetime(2026, 3, 26, 8, 0, tzinfo=UTC)
+    assert next_digest_time("09:00", berlin, now=now, scheduled=overdue, done_days={today}) == overdue
+    # ...and once its day was delivered, the next slot whose day is not.
+    assert next_digest_time("09:00", berlin, now=now, scheduled=overdue,
+                            done_days={overdue.date(), today}) == dt.datetime(2026, 3, 28, 8, 0, tzinfo=UTC)
 
 
 def test_simulated_day_ingests_then_posts_each_target_at_its_local_time(store, settings, sample_digests, tmp_path):
