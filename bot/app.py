@@ -64,6 +64,16 @@ class RuntimeUnavailable(RuntimeError):
     """A platform is configured (its secrets are set) but its adapter cannot be loaded."""
 
 
+class AdapterStartError(RuntimeError):
+    """A chat adapter could not start: its token was refused, its service cannot be reached...
+
+    The message is one line for the person running the bot, and never holds a
+    secret. Adapters raise subclasses from ``start()`` (after closing what they
+    opened); :func:`serve` wraps anything else an adapter raises at start, keeping
+    the original as ``__cause__`` (``paperbot run --log-level DEBUG`` prints it).
+    """
+
+
 # -- chat runtimes ------------------------------------------------------------------------------------
 class ConsoleRuntime:
     """The adapter with no chat account: posts digests of ``cli``/``console`` targets to the terminal."""
@@ -222,6 +232,9 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     ------
     RuntimeUnavailable
         A configured chat platform's adapter cannot be loaded.
+    AdapterStartError
+        A chat adapter could not start (token refused, service unreachable); the
+        adapters already started are stopped first.
     bot.sources.SourceConfigError
         An invalid ``[[sources]]`` entry.
     """
@@ -253,7 +266,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     scheduler = None
     try:
         for rt in runtimes:
-            await rt.start()
+            await _start(rt)
             started.append(rt)
         if options.once:
             set_context(ctx)
@@ -284,6 +297,18 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
             loop.remove_signal_handler(sig)
         set_context(None)
         log.info("paperbot stopped")
+
+
+async def _start(rt: ChatRuntime) -> None:
+    """Start one adapter; any failure becomes an :class:`AdapterStartError` with a one-line message."""
+    try:
+        await rt.start()
+    except AdapterStartError as exc:
+        log.debug("adapter start failed", extra={"adapter": rt.name}, exc_info=True)
+        raise
+    except Exception as exc:
+        log.debug("adapter start failed", extra={"adapter": rt.name}, exc_info=True)
+        raise AdapterStartError(f"{rt.name} adapter failed to start: {type(exc).__name__}: {exc}") from exc
 
 
 def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
@@ -405,6 +430,6 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 __all__ = [
-    "ConsoleRuntime", "RuntimeUnavailable", "RunOptions", "slack_mode", "configured_platforms", "create_runtimes",
+    "ConsoleRuntime", "RuntimeUnavailable", "AdapterStartError", "RunOptions", "slack_mode", "configured_platforms", "create_runtimes",
     "bootstrap_console", "serve", "collect_status", "job_store_rows",
 ]

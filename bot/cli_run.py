@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import traceback
 from typing import Annotated, Optional
 
 import typer
@@ -28,9 +30,12 @@ def register(app: typer.Typer) -> None:
 
         Slack and/or Discord start when their secrets are in the environment;
         with none, digests are printed to this terminal. Stop with Ctrl+C or SIGTERM.
+        Exit status 1 when a chat adapter cannot start (one error line; the
+        traceback with --log-level DEBUG) or when --once saw a failure; 2 for a
+        configuration error.
         """
         from bot import cli as base
-        from bot.app import RunOptions, RuntimeUnavailable, serve
+        from bot.app import AdapterStartError, RunOptions, RuntimeUnavailable, serve
         from bot.sources import SourceConfigError
         from recommender.settings import Secrets
 
@@ -42,6 +47,11 @@ def register(app: typer.Typer) -> None:
         except (RuntimeUnavailable, SourceConfigError) as exc:
             err.print(f"[red]error[/red] {exc}", highlight=False)
             raise typer.Exit(2) from None
+        except AdapterStartError as exc:  # token refused, service unreachable: one line, no secret
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                traceback.print_exception(exc)
+            err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
         finally:
             store.dispose()
         if once and options.report is not None:

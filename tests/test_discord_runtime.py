@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import aiohttp
 import discord
 import pytest
+from typer.testing import CliRunner
 from pydantic import SecretStr
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget
 from bot.digest import DigestMessage
 from bot.discord import DiscordPoster, DiscordRuntime, PaperBot, create_runtime
+from bot.discord.runtime import DiscordStartError
 from recommender.settings import DiscordSettings, Secrets
 
 
@@ -118,3 +125,77 @@ def test_post_before_login_is_a_clear_error(cmds):
     target = DeliveryTarget("member", 1, "discord", "42", "7", "ada")
     with pytest.raises(RuntimeError, match="not started"):
         poster.post(target, DigestMessage("t", dt.date(2026, 11, 23)), None)
+
+
+# -- start failures: discord.py's real HTTP client against local addresses ----------------------------
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RefusingDiscord(BaseHTTPRequestHandler):
+    """Answers every request as Discord answers a wrong bot token."""
+
+    def do_GET(self):  # noqa: N802
+        body = json.dumps({"message": "401: Unauthorized", "code": 0}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def refusing_discord(monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingDiscord)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{server.server_address[1]}/api/v10")
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+def sessions(runtime) -> list[aiohttp.ClientSession]:
+    return [v for v in vars(runtime.client.http).values() if isinstance(v, aiohttp.ClientSession)]
+
+
+async def test_start_with_discord_unreachable_is_one_clean_error_and_closes_the_session(cmds, monkeypatch):
+    port = closed_port()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    runtime = DiscordRuntime(cmds, "token-never-shown")
+    with pytest.raises(DiscordStartError) as info:
+        await runtime.start()
+    assert str(info.value) == f"Discord login failed: cannot reach 127.0.0.1:{port} (Connection refused)"
+    assert "never-shown" not in str(info.value)
+    assert isinstance(info.value.__cause__, aiohttp.ClientConnectorError)
+    assert runtime.client.is_closed() and runtime._task is None
+    assert sessions(runtime) and all(s.closed for s in sessions(runtime))  # no "Unclosed client session"
+
+
+async def test_start_with_a_refused_token_says_so(cmds, refusing_discord):
+    runtime = DiscordRuntime(cmds, "token-never-shown")
+    with pytest.raises(DiscordStartError, match=r"^Discord login failed: the token was refused: check DISCORD_TOKEN") as info:
+        await runtime.start()
+    assert isinstance(info.value.__cause__, discord.LoginFailure) and "never-shown" not in str(info.value)
+    assert runtime.client.is_closed() and all(s.closed for s in sessions(runtime))
+
+
+def test_paperbot_run_with_a_refused_discord_token_exits_1_with_one_error_line(db_url, tmp_path, monkeypatch,
+                                                                               refusing_discord):
+    from bot.cli import app
+
+    for var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DISCORD_TOKEN", "token-never-shown")
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["--database-url", db_url, "run", "--no-bootstrap"])
+    out = result.output
+    assert result.exit_code == 1, out
+    assert [line for line in out.splitlines() if line.startswith("error")] == [
+        "error Discord login failed: the token was refused: check DISCORD_TOKEN (Bot tab → Reset Token)"], out
+    assert "never-shown" not in out and "Traceback" not in out and "Unclosed" not in out

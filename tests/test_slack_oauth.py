@@ -6,8 +6,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
+import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,11 +21,12 @@ from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.slack.app import SlackConfigError, build_app, serve_http
 from bot.slack.poster import SlackPoster
-from bot.slack.runtime import SlackRuntime, create_runtime
+from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
 from recommender.settings import Secrets
 from recommender.store import Channel, Member
 from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
 
+REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
 A, B = Team("TA", "UBOTA", "BA", "Lab A"), Team("TB", "UBOTB", "BB", "Lab B")
 TOKENS = {"TA": "xoxb-team-a-secret", "TB": "xoxb-team-b-secret"}
@@ -178,4 +184,89 @@ def test_socket_runtime_is_built_without_connecting(papers_store, settings):
         runtime = create_runtime(Commands(papers_store, settings), settings,
                                  Secrets(slack_bot_token="xoxb-sock", slack_app_token="xapp-1-sock"))
         assert runtime.mode == "socket" and runtime.posters()["slack"].platform == "slack"
-        assert [c.method for c in fake.calls] == ["auth.test"]  # the bot token was checked once
+        assert fake.calls == []  # the token is checked when the runtime starts, not when it is built
+        client = runtime.app.client  # Bolt's own client, with paperbot's base URL and retry handlers
+        assert client.base_url == fake.api_url and client.token == "xoxb-sock"
+        assert {type(h).__name__ for h in client.retry_handlers} == {"RateLimitErrorRetryHandler",
+                                                                     "ConnectionErrorRetryHandler"}
+
+
+def test_the_token_from_the_environment_is_given_to_bolt_once(papers_store, settings, monkeypatch, caplog):
+    """Bolt reads SLACK_BOT_TOKEN itself; giving it a client as well made it warn that the token is unused."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-env")
+    caplog.set_level(logging.INFO)
+    runtime = create_runtime(Commands(papers_store, settings), settings, Secrets())
+    assert runtime.app.client.token == "xoxb-env"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_start_with_slack_unreachable_is_one_clean_error(papers_store, settings):
+    port = closed_port()
+    settings.slack.api_url = f"http://127.0.0.1:{port}/api/"
+    runtime = create_runtime(Commands(papers_store, settings), settings,
+                             Secrets(slack_bot_token="xoxb-never-shown", slack_app_token="xapp-never-shown"))
+    with pytest.raises(SlackStartError) as info:
+        asyncio.run(runtime.start())
+    assert str(info.value) == f"Slack auth.test failed: cannot reach 127.0.0.1:{port} (Connection refused)"
+    assert runtime._socket is None
+
+
+def test_start_with_a_refused_token_says_which_variable(papers_store, settings):
+    with FakeSlack(teams={"xoxb-good": Team("T1", "UBOT", "BBOT")}) as fake:
+        settings.slack.mode, settings.slack.port, settings.slack.api_url = "http", 0, fake.api_url
+        runtime = create_runtime(Commands(papers_store, settings), settings,
+                                 Secrets(slack_bot_token="xoxb-wrong-secret", slack_signing_secret=SIGNING_SECRET),
+                                 host="127.0.0.1")
+        with pytest.raises(SlackStartError, match=r"auth.test failed: the token was refused \(invalid_auth\): "
+                                                  r"check SLACK_BOT_TOKEN") as info:
+            asyncio.run(runtime.start())
+        assert "wrong-secret" not in str(info.value)
+        assert runtime.server is None  # nothing was started
+        assert [c.method for c in fake.calls] == ["auth.test"]  # once: a refused token is not retried
+
+
+def test_socket_start_with_a_refused_app_token_closes_the_handler(papers_store, settings):
+    with FakeSlack(teams={"xoxb-good": Team("T1", "UBOT", "BBOT")}) as fake:
+        settings.slack.api_url = fake.api_url
+        runtime = create_runtime(Commands(papers_store, settings), settings,
+                                 Secrets(slack_bot_token="xoxb-good", slack_app_token="xapp-refused-secret"))
+        fake.fail_next("apps.connections.open", error="invalid_auth")  # as Slack answers a wrong xapp- token
+        with pytest.raises(SlackStartError, match=r"Socket Mode connection failed: the token was refused "
+                                                  r"\(invalid_auth\): check SLACK_APP_TOKEN") as info:
+            asyncio.run(runtime.start())
+        assert "refused-secret" not in str(info.value) and runtime._socket is None
+        assert [c.method for c in fake.calls] == ["auth.test", "apps.connections.open"]
+
+
+def run_cli(*args, env_extra, tmp_path):
+    config = tmp_path / "paperbot.toml"
+    config.write_text(f'data_dir = "{tmp_path.as_posix()}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "PAPERBOT_"))}
+    env.update(PAPERBOT_CONFIG=str(config), **env_extra)
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_paperbot_run_with_slack_unreachable_exits_1_with_one_error_line(tmp_path, level):
+    """What a fresh clone gets with fake tokens and no network: one error line, exit status 1,
+    no token, no Bolt warning; the traceback only with --log-level DEBUG."""
+    port = closed_port()
+    result = run_cli("--log-level", level, "run", "--no-bootstrap", tmp_path=tmp_path, env_extra={
+        "SLACK_BOT_TOKEN": "xoxb-fake-secret", "SLACK_APP_TOKEN": "xapp-fake-secret",
+        "PAPERBOT_SLACK__API_URL": f"http://127.0.0.1:{port}/api/"})
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert errors == [f"error Slack auth.test failed: cannot reach 127.0.0.1:{port} (Connection refused)"], out
+    assert "fake-secret" not in out and "will be unused" not in out and "level=warning" not in out
+    assert ("Traceback" in out) == (level == "DEBUG")
+    if level == "INFO":
+        assert len(result.stderr.splitlines()) <= 3, out  # paperbot starting / stopped, and the error

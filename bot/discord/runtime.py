@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 
+import aiohttp
+import discord
+
+from bot.app import AdapterStartError
 from bot.commands import Commands
 from bot.delivery import Poster
 from bot.discord.client import PaperBot
@@ -13,6 +19,33 @@ from bot.discord.poster import DiscordPoster
 from recommender.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
+
+
+class DiscordStartError(AdapterStartError):
+    """Discord could not start: token refused, discord.com unreachable, command sync refused. No token in it."""
+
+
+def _os_reason(err: OSError | None) -> str:
+    """``Name or service not known``, ``Connection refused``... (asyncio's own text names the address)."""
+    if isinstance(err, socket.gaierror) or (err is not None and not err.errno):
+        return (err.strerror if err is not None else None) or str(err) or "connection failed"
+    return os.strerror(err.errno) if err is not None else "connection failed"
+
+
+def _why(exc: BaseException) -> str:
+    """One line saying why logging in failed."""
+    if isinstance(exc, discord.LoginFailure):
+        return "the token was refused: check DISCORD_TOKEN (Bot tab → Reset Token)"
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered HTTP {exc.status}" + (f": {exc.text}" if exc.text else "")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        where = exc.host if exc.port in (None, 80, 443) else f"{exc.host}:{exc.port}"
+        return f"cannot reach {where} ({_os_reason(exc.os_error)})"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return "cannot reach discord.com (timed out)"
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
+        return f"cannot reach discord.com ({exc or type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 class DiscordRuntime:
@@ -48,12 +81,16 @@ class DiscordRuntime:
 
         Raises
         ------
-        discord.LoginFailure
-            The token was rejected.
-        discord.HTTPException
-            Discord could not be reached, or syncing the commands failed.
+        DiscordStartError
+            The token was rejected, Discord could not be reached, or syncing the
+            commands failed. The client (and its HTTP session) is closed first.
         """
-        await self.client.login(self._token)
+        try:
+            await self.client.login(self._token)
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await self.client.close()
+            raise DiscordStartError(f"Discord login failed: {_why(exc)}") from exc
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._task.add_done_callback(_log_exit)
         log.info("discord starting")

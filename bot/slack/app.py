@@ -20,8 +20,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
@@ -216,6 +218,13 @@ def quiet_token_logs() -> None:
             logger.setLevel(logging.INFO)
 
 
+def _adopt_settings(client: WebClient, model: WebClient) -> None:
+    """Give ``client`` the base URL, timeout and retry handlers of ``model`` (both hold the same token)."""
+    client.base_url = model.base_url
+    client.timeout = model.timeout
+    client.retry_handlers = model.retry_handlers
+
+
 def build_app(
     commands: Commands,
     settings: Settings,
@@ -238,8 +247,9 @@ def build_app(
     secrets : Secrets, optional
         Tokens and secrets; read from the environment when omitted.
     client : WebClient, optional
-        The Web API client; by default one with 429 and connection-error retries
-        (holding the bot token in single-workspace mode).
+        The Web API client (then leave ``SLACK_BOT_TOKEN`` out of the environment,
+        which Bolt would also read); by default Bolt's own, holding the bot token in
+        single-workspace mode, with 429 and connection-error retries.
     oauth : bool
         Many workspaces over HTTP: installations and OAuth states are kept in the
         store's database, and each request is authorized with its workspace's bot
@@ -249,7 +259,9 @@ def build_app(
     process_before_response : bool
         Run listeners before the HTTP response is returned (tests, FaaS).
     token_verification : bool
-        Single-workspace mode: call ``auth.test`` once at build time.
+        Single-workspace mode: call ``auth.test`` once at build time. ``paperbot run``
+        turns it off and checks the token when the runtime starts instead
+        (:meth:`bot.slack.runtime.SlackRuntime.start`), with a clear error.
 
     Returns
     -------
@@ -286,12 +298,22 @@ def build_app(
         )
         app = App(client=client or web_client(base_url=api_url), oauth_settings=oauth_settings,
                   installation_store_bot_only=True, **common)
-    else:
-        if client is None:
-            if not secrets.slack_bot_token:
-                raise SlackConfigError("single-workspace mode needs SLACK_BOT_TOKEN")
-            client = web_client(secrets.slack_bot_token.get_secret_value(), api_url)
+    elif client is not None:
         app = App(client=client, token_verification_enabled=token_verification, **common)
+    else:
+        if not secrets.slack_bot_token:
+            raise SlackConfigError("single-workspace mode needs SLACK_BOT_TOKEN")
+        # Bolt gets the token, not also a client: given no token it reads SLACK_BOT_TOKEN
+        # from the environment itself, and with a client as well it warns that the token is
+        # unused. Its own client then gets paperbot's base URL, timeout and retry handlers.
+        token = secrets.slack_bot_token.get_secret_value()
+        app = App(token=token, token_verification_enabled=False, **common)
+        _adopt_settings(app.client, web_client(token, api_url))
+        if token_verification:
+            try:
+                app.client.auth_test()
+            except SlackApiError as exc:
+                raise BoltError(f"auth.test failed: {exc.response.get('error')}") from exc
     register(app, commands)
     return app
 

@@ -17,9 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
+from bot.app import AdapterStartError
 from bot.commands import Commands
 from bot.delivery import Poster
 from bot.slack.app import SlackConfigError, SlackHTTPServer, build_app, serve_http
@@ -27,6 +34,42 @@ from bot.slack.poster import SlackPoster, web_client
 from recommender.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
+
+#: How long the start-up ``auth.test`` waits for Slack, seconds (no retry on connection errors).
+AUTH_CHECK_TIMEOUT = 10
+#: The start-up check's own client logs nothing: its failure is reported as one error line.
+_check_log = logging.getLogger("bot.slack.auth_check")
+_check_log.setLevel(logging.CRITICAL)
+_check_log.propagate = False
+
+#: auth.test / apps.connections.open errors meaning the token itself is wrong.
+REFUSED = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+                     "not_allowed_token_type", "invalid_token"})
+
+
+class SlackStartError(AdapterStartError):
+    """Slack could not start: token refused, slack.com unreachable, port taken. No secret in the message."""
+
+
+def _unreachable(base_url: str, exc: BaseException) -> str:
+    """``cannot reach slack.com (Name or service not known)`` from a urllib/socket error."""
+    host = urlsplit(base_url).netloc or base_url
+    reason = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        why = "timed out"
+    elif isinstance(reason, OSError) and reason.strerror:
+        why = reason.strerror
+    else:
+        why = str(reason) or type(reason).__name__
+    return f"cannot reach {host} ({why})"
+
+
+def _refused(exc: SlackApiError, variable: str) -> str:
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    code = data.get("error") or f"HTTP {exc.response.status_code}"
+    if code in REFUSED:
+        return f"the token was refused ({code}): check {variable}"
+    return f"Slack answered {code}"
 
 
 class SlackRuntime:
@@ -65,23 +108,59 @@ class SlackRuntime:
         return {self.poster.platform: self.poster}
 
     async def start(self) -> None:
-        """Connect the websocket (socket mode) or start the HTTP server; returns once started.
+        """Check the bot token, then connect the websocket (socket mode) or start the HTTP server.
+
+        Returns once started. The bot token (single workspace) is checked with one
+        ``auth.test`` call, without the connection retries digests get, so a wrong
+        token or an unreachable Slack fails at once with a one-line error. On
+        failure nothing is left open.
 
         Raises
         ------
-        OSError
-            HTTP mode: the port cannot be bound.
-        slack_sdk.errors.SlackApiError
-            Socket mode: the app-level token is refused.
+        SlackStartError
+            The bot or app-level token was refused, Slack cannot be reached, or
+            (HTTP mode) the port cannot be bound.
         """
+        if self.app.client.token:
+            await asyncio.to_thread(self._check_token)
         if self.mode == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            self._socket = SocketModeHandler(self.app, self._app_token)
-            await asyncio.to_thread(self._socket.connect)
+            handler = SocketModeHandler(self.app, self._app_token)
+            try:
+                await asyncio.to_thread(handler.connect)
+            except Exception as exc:
+                await asyncio.to_thread(handler.close)
+                if isinstance(exc, SlackApiError):
+                    why = _refused(exc, "SLACK_APP_TOKEN (the app-level xapp-… token, scope connections:write)")
+                elif isinstance(exc, (URLError, OSError)):
+                    why = _unreachable(self.app.client.base_url, exc)
+                else:
+                    why = f"{type(exc).__name__}: {exc}"
+                raise SlackStartError(f"Slack Socket Mode connection failed: {why}") from exc
+            self._socket = handler
             log.info("slack socket mode connected")
         else:
-            self.server = await asyncio.to_thread(serve_http, self.app, self.host, self.port)
+            try:
+                self.server = await asyncio.to_thread(serve_http, self.app, self.host, self.port)
+            except OSError as exc:
+                raise SlackStartError(
+                    f"Slack HTTP mode cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
+
+    def _check_token(self) -> None:
+        """One ``auth.test`` with the bot token (rate limits retried once, connection errors not)."""
+        client = self.app.client
+        checker = WebClient(token=client.token, base_url=client.base_url, timeout=AUTH_CHECK_TIMEOUT,
+                            logger=_check_log, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+        try:
+            answer = checker.auth_test()
+        except SlackApiError as exc:
+            raise SlackStartError(
+                f"Slack auth.test failed: {_refused(exc, 'SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-…)')}"
+            ) from exc
+        except (URLError, OSError) as exc:
+            raise SlackStartError(f"Slack auth.test failed: {_unreachable(client.base_url, exc)}") from exc
+        log.info("slack token ok", extra={"team": answer.get("team_id"), "bot_user": answer.get("user_id")})
 
     async def stop(self) -> None:
         """Disconnect / stop serving; requests in flight finish."""
@@ -118,7 +197,7 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         missing = [n for n, v in (("SLACK_BOT_TOKEN", secrets.slack_bot_token), ("SLACK_APP_TOKEN", secrets.slack_app_token)) if not v]
         if missing:
             raise SlackConfigError("Socket Mode needs " + " and ".join(missing))
-        app = build_app(commands, settings, secrets=secrets)
+        app = build_app(commands, settings, secrets=secrets, token_verification=False)  # checked by start()
         poster = SlackPoster(app.client, store=commands.store)
         return SlackRuntime(app, poster, mode="socket", app_token=secrets.slack_app_token.get_secret_value())
     if not secrets.slack_signing_secret:
@@ -127,11 +206,11 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         app = build_app(commands, settings, secrets=secrets, oauth=True)
         poster = SlackPoster(installations=app.installation_store, base_url=settings.slack.api_url, store=commands.store)
     elif secrets.slack_bot_token:
-        app = build_app(commands, settings, secrets=secrets)
+        app = build_app(commands, settings, secrets=secrets, token_verification=False)  # checked by start()
         poster = SlackPoster(app.client, store=commands.store)
     else:
         raise SlackConfigError("HTTP mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) or SLACK_BOT_TOKEN (one)")
     return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port)
 
 
-__all__ = ["SlackRuntime", "create_runtime", "web_client"]
+__all__ = ["SlackRuntime", "SlackStartError", "create_runtime", "web_client"]
