@@ -31,7 +31,7 @@ from sqlalchemy.exc import NoSuchTableError
 from bot.commands import Caller, Commands
 from bot.console import ConsolePoster
 from bot.delivery import MAX_ATTEMPTS, Poster
-from bot.runtime import ChatRuntime
+from bot.runtime import AdapterStartError, ChatRuntime
 from bot.scheduler import (
     JOBSTORE_TABLE,
     MISFIRE_GRACE_SECONDS,
@@ -62,16 +62,6 @@ DEMO_CONFIG = REPO_ROOT / "config" / "demo.toml"
 
 class RuntimeUnavailable(RuntimeError):
     """A platform is configured (its secrets are set) but its adapter cannot be loaded."""
-
-
-class AdapterStartError(RuntimeError):
-    """A chat adapter could not start: its token was refused, its service cannot be reached...
-
-    The message is one line for the person running the bot, and never holds a
-    secret. Adapters raise subclasses from ``start()`` (after closing what they
-    opened); :func:`serve` wraps anything else an adapter raises at start, keeping
-    the original as ``__cause__`` (``paperbot run --log-level DEBUG`` prints it).
-    """
 
 
 # -- chat runtimes ------------------------------------------------------------------------------------

@@ -34,3 +34,13 @@ class ChatRuntime(Protocol):
     async def stop(self) -> None:
         """Disconnect; in-flight requests finish."""
         ...
+
+
+class AdapterStartError(RuntimeError):
+    """A chat adapter could not start: its token was refused, its service cannot be reached...
+
+    The message is one line for the person running the bot, and never holds a
+    secret. Adapters raise subclasses from ``start()`` (after closing what they
+    opened); :func:`serve` wraps anything else an adapter raises at start, keeping
+    the original as ``__cause__`` (``paperbot run --log-level DEBUG`` prints it).
+    """

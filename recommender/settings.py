@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_path()))
+
+    @model_validator(mode="after")
+    def _slack_api_url_alias(self) -> "Settings":
+        """``PAPERBOT_SLACK_API_URL`` (flat name) works as well as ``PAPERBOT_SLACK__API_URL``."""
+        flat = os.environ.get("PAPERBOT_SLACK_API_URL")
+        if flat and not self.slack.api_url:
+            self.slack = self.slack.model_copy(update={"api_url": flat})
+        return self
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL: ``database_url`` if set, else a SQLite file in ``data_dir``."""

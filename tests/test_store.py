@@ -26,3 +26,4 @@ def test_session_rolls_back_on_error(store):
         pass
     with store.session() as s:
         assert s.scalars(select(Paper)).all() == []
+

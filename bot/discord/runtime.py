@@ -11,7 +11,7 @@ import socket
 import aiohttp
 import discord
 
-from bot.app import AdapterStartError
+from bot.runtime import AdapterStartError
 from bot.commands import Commands
 from bot.delivery import Poster
 from bot.discord.client import PaperBot

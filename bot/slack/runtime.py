@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.app import AdapterStartError
+from bot.runtime import AdapterStartError
 from bot.commands import Commands
 from bot.delivery import Poster
 from bot.slack.app import SlackConfigError, SlackHTTPServer, build_app, serve_http
