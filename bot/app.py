@@ -293,7 +293,7 @@ async def _start(rt: ChatRuntime) -> None:
     """Start one adapter; any failure becomes an :class:`AdapterStartError` with a one-line message."""
     try:
         await rt.start()
-    except AdapterStartError as exc:
+    except AdapterStartError:
         log.debug("adapter start failed", extra={"adapter": rt.name}, exc_info=True)
         raise
     except Exception as exc:

@@ -7,7 +7,6 @@ only translates its platform's requests into these calls and renders the
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Iterator
@@ -487,8 +486,3 @@ class Commands:
                     )
                 )
         return True
-
-    def retract(self, caller: Caller, paper_id: int) -> None:
-        with self._session() as session:
-            member = self.member(session, caller)
-            session.execute(delete(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id))

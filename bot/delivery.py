@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.digest import DigestMessage, compose, paper_item
+from bot.digest import DigestMessage, paper_item
 from recommender.picks import Recommender
 from recommender.settings import Settings
 from recommender.store import Channel, Delivery, DeliveryItem, Member, Store
@@ -219,4 +219,4 @@ def deliver(
     return DeliveryOutcome("posted", delivery_id, len(digest.items))
 
 
-__all__ = ["TargetUnreachable", "DeliveryTarget", "Poster", "DeliveryOutcome", "deliver", "claim", "local_day", "compose"]
+__all__ = ["TargetUnreachable", "DeliveryTarget", "Poster", "DeliveryOutcome", "deliver", "claim", "local_day"]

@@ -78,10 +78,6 @@ def item_from_pick(pick: PaperPick) -> PaperItem:
     return paper_item(pick.paper, pick.reason, pick.score)
 
 
-def compose(title: str, day: dt.date, picks: list[PaperPick], intro: str = "") -> DigestMessage:
-    return DigestMessage(title=title, day=day, items=[item_from_pick(p) for p in picks], intro=intro)
-
-
 def clip(text: str, limit: int) -> str:
     """Cut ``text`` to at most ``limit`` characters at a word boundary, ending with an ellipsis."""
     text = " ".join(text.split())

@@ -36,8 +36,8 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .model import AUTHOR_PREFIX, PaperVectorizer
-from .profiles import batch_profiles, decay_weights, owner_matrix
+from .model import PaperVectorizer
+from .profiles import batch_profiles, decay_weights
 
 __all__ = ["Target", "TargetBatch", "Pick", "Ranker", "mmr_select", "top_k_indices", "top_k_matrix"]
 
