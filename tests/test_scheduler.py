@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.service.scheduler import (
     JOB_DEFAULTS,
+    JOBSTORE_TABLE,
     SYNC_JOB_ID,
     JobContext,
     digest_job,
@@ -193,6 +194,42 @@ async def test_jobs_persist_across_a_restart(store, settings, sample_digests):
         assert {j.id: j.next_run_time for j in second.get_jobs() if j.id != SYNC_JOB_ID} == before
     finally:
         second.shutdown(wait=False)
+
+
+async def test_a_job_stored_under_an_old_function_name_is_replaced_at_start(store, settings, sample_digests):
+    """A job row whose function moved (an older version's ``bot.scheduler:digest_job``) is dropped by the
+    job store, both when ``paperbot status`` reads it and when ``paperbot run`` starts, and re-added."""
+    import pickle
+
+    from sqlalchemy import MetaData, Table, update
+
+    from bot.service.status import job_store_rows
+
+    team = make_team(store, settings, sample_digests, ingest_papers=False)
+    ctx = JobContext(store, settings, {"cli": RecordingPoster()}, [HfApiSource(name="hf")])
+    first = make_scheduler(store)
+    first.start(paused=True)
+    install_jobs(first, ctx)
+    first.shutdown(wait=False)
+    mb = digest_job_id("member", team["member"])
+    table = Table(JOBSTORE_TABLE, MetaData(), autoload_with=store.engine)
+    with store.engine.begin() as conn:
+        state = pickle.loads(conn.scalar(select(table.c.job_state).where(table.c.id == mb)))
+        state["func"] = "bot.scheduler:digest_job"
+        conn.execute(update(table).where(table.c.id == mb).values(job_state=pickle.dumps(state)))
+
+    rows = job_store_rows(store)
+    assert mb not in rows and {"ingest:hf", SYNC_JOB_ID} <= set(rows)
+
+    second = make_scheduler(store)
+    second.start(paused=True)
+    try:
+        report = install_jobs(second, JobContext(store, settings, {"cli": RecordingPoster()}, ctx.sources))
+        assert mb in report.added
+        assert second.get_job(mb).func_ref == "bot.service.scheduler:digest_job"
+    finally:
+        second.shutdown(wait=False)
+    assert mb in job_store_rows(store)
 
 
 async def test_runs_missed_while_down_run_once_at_start(store, settings, sample_digests):
