@@ -5,6 +5,8 @@
 * :mod:`bot.service.triggers`: when a job runs (local times of day, DST, the day a digest belongs to);
 * :mod:`bot.service.ingest_jobs`: what an ``ingest:<source>`` job does;
 * :mod:`bot.service.digest_jobs`: what a ``digest:<target>`` job and the retries do;
-* :mod:`bot.service.status`: what ``paperbot status`` reports;
-* :mod:`bot.service.demo`: the demo team and sample papers for a console-only bot.
+* :mod:`bot.service.status`: what ``paperbot status`` reports.
+
+The demo team a console-only bot starts with is :mod:`bot.demo` (shared with ``paperbot demo``); the
+chat-adapter contract is :mod:`bot.runtime`, beside the adapters that implement it.
 """
