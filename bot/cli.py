@@ -32,7 +32,7 @@ from bot.delivery import DeliveryTarget, deliver
 from bot.digest import PaperItem, paper_item
 from bot.logs import setup_logging
 from recommender.ingest import IngestResult, Skipped, expand_inputs, ingest
-from recommender.settings import REPO_ROOT, Settings, get_settings
+from bot.settings import REPO_ROOT, Settings, get_settings
 from recommender.store import Channel, Delivery, Digest, Feedback, Member, Paper, Store
 
 app = typer.Typer(

@@ -35,16 +35,16 @@ def register(app: typer.Typer) -> None:
         configuration error.
         """
         from bot import cli as base
-        from bot.app import AdapterStartError, RunOptions, RuntimeUnavailable, serve
-        from bot.sources import SourceConfigError
-        from recommender.settings import Secrets
+        from bot.runtime import AdapterStartError
+        from bot.service.run import RunOptions, RuntimeUnavailable, serve
+        from bot.settings import ConfigError, Secrets
 
         settings = base.settings()
         options = RunOptions(once=once, sync_commands=sync_commands, port=port, bootstrap=bootstrap, console=base.console)
         store = base.store()
         try:
             status = asyncio.run(serve(store, settings, Secrets(), options))
-        except (RuntimeUnavailable, SourceConfigError) as exc:
+        except (RuntimeUnavailable, ConfigError) as exc:
             err.print(f"[red]error[/red] {exc}", highlight=False)
             raise typer.Exit(2) from None
         except AdapterStartError as exc:  # token refused, service unreachable: one line, no secret
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Sources (last run, new papers), targets (next digest, last posted) and job-store health."""
         from bot import cli as base
-        from bot.app import collect_status
+        from bot.service.status import collect_status
 
         store = base.store()
         try:
@@ -90,7 +90,7 @@ def once_table(report) -> Table:
 
 
 def print_status(console: Console, data: dict) -> None:
-    """Render :func:`bot.app.collect_status` as tables."""
+    """Render :func:`bot.service.status.collect_status` as tables."""
     sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
     for s in data["sources"]:
         sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",
