@@ -69,6 +69,7 @@ def multi(papers_store, settings):
             yield commands, app, fake, server
         finally:
             server.close()
+        assert fake.invalid_blocks() == []  # every message was valid Block Kit
 
 
 def install(server, code):
@@ -111,7 +112,7 @@ def test_install_into_two_workspaces_with_separate_data(multi, settings, caplog)
     assert {c.token for c in fake.of("auth.test")} >= {TOKENS["TA"], TOKENS["TB"]}
 
     # digests go out with each workspace's bot token
-    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url, store=commands.store)
+    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url)
     for target in targets:
         assert deliver(commands.store, commands.recommender, settings, poster, target, now=NOW).status == "posted"
     by_token = {c.token for c in fake.posts() if c.params["blocks"][0].get("type") == "header"}
@@ -139,7 +140,7 @@ def test_a_workspace_that_has_not_installed_the_app_is_unreachable(multi, settin
         s.add(Channel(platform="slack", workspace="TZ", channel_ref="C1", name="x", topic="", digest_time="08:00", timezone="UTC", digest_size=3))
     with commands.store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Channel)))
-    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url, store=commands.store)
+    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url)
     outcome = deliver(commands.store, commands.recommender, settings, poster, target, now=NOW)
     assert outcome.status == "unreachable" and "not installed" in outcome.error
     assert fake.posts() == []
