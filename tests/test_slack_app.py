@@ -31,6 +31,8 @@ from slack_fake import (
     slash_command,
 )
 
+pytestmark = pytest.mark.strict_logs
+
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
 TOKEN = "xoxb-test-single-workspace"
 

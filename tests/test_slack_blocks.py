@@ -21,6 +21,8 @@ from bot.slack.blocks import (
 from recommender.picks import Pick
 from slack_fake import block_errors
 
+pytestmark = pytest.mark.strict_logs
+
 WORDS = "graph neural message passing sparse attention pruning transformer diffusion ".split()
 
 

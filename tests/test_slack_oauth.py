@@ -26,6 +26,8 @@ from recommender.settings import Secrets
 from recommender.store import Channel, Member
 from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
 
+pytestmark = pytest.mark.strict_logs
+
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
 A, B = Team("TA", "UBOTA", "BA", "Lab A"), Team("TB", "UBOTB", "BB", "Lab B")
@@ -233,7 +235,8 @@ def test_start_with_a_refused_token_says_which_variable(papers_store, settings):
         assert [c.method for c in fake.calls] == ["auth.test"]  # once: a refused token is not retried
 
 
-def test_socket_start_with_a_refused_app_token_closes_the_handler(papers_store, settings):
+def test_socket_start_with_a_refused_app_token_closes_the_handler(papers_store, settings, strict_logs):
+    strict_logs.allow("Failed to retrieve WSS URL")  # Bolt's own log of the refusal this test provokes
     with FakeSlack(teams={"xoxb-good": Team("T1", "UBOT", "BBOT")}) as fake:
         settings.slack.api_url = fake.api_url
         runtime = create_runtime(Commands(papers_store, settings), settings,

@@ -18,6 +18,8 @@ from recommender.picks import Pick
 from recommender.store import Channel, Delivery, Feedback, Member
 from slack_fake import FakeSlack, Team
 
+pytestmark = pytest.mark.strict_logs
+
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
 TOKEN = "xoxb-test-poster"
 
@@ -135,7 +137,8 @@ def test_dm_picks_open_a_conversation_first(papers_store, settings, fake):
         assert s.scalar(select(Feedback.channel_id)) is None
 
 
-def test_connection_refused_is_a_failure_not_a_crash(team, settings, fake):
+def test_connection_refused_is_a_failure_not_a_crash(team, settings, fake, strict_logs):
+    strict_logs.allow("Connection refused")  # slack_sdk's own log of the failure this test provokes
     commands, target, _ = team
     dead = SlackPoster(web_client(TOKEN, "http://127.0.0.1:9/api/", connection_retries=0))
     outcome = deliver(commands.store, commands.recommender, settings, dead, target, now=NOW)
