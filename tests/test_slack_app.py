@@ -337,3 +337,17 @@ def test_a_burst_of_100_concurrent_commands_is_all_acknowledged(papers_store, se
         assert answers
     finally:
         server.close()
+
+
+def test_adapters_only_translate_no_database_access():
+    """bot/slack and bot/discord import neither SQLAlchemy nor the store (install.py hands slack_sdk an engine)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "bot"
+    offenders = []
+    for path in sorted([*root.joinpath("slack").glob("*.py"), *root.joinpath("discord").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith(("sqlalchemy", "recommender.store"))]
+    assert offenders == ["install.py: sqlalchemy"]
