@@ -35,6 +35,13 @@ class Call:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+def _as_usage_error(check, value: str) -> str:
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def parse_time(value: str) -> str:
     """``"8:05"`` -> ``"08:05"``.
 
@@ -43,10 +50,7 @@ def parse_time(value: str) -> str:
     UsageError
         Not a 24-hour ``HH:MM`` time; the message says what is wrong (``hours go from 00 to 23``).
     """
-    try:
-        return clock.parse_time_of_day(value)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return _as_usage_error(clock.parse_time_of_day, value)
 
 
 def parse_timezone(value: str) -> str:
@@ -57,10 +61,7 @@ def parse_timezone(value: str) -> str:
     UsageError
         Not a timezone (or a time given where a timezone was expected).
     """
-    try:
-        return clock.parse_timezone(value)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return _as_usage_error(clock.parse_timezone, value)
 
 
 def parse(text: str) -> Call:
