@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
-from bot.slack.app import build_app, reaction_value, serve_http
+from bot.slack.app import build_app, reaction_value
+from bot.slack.http import serve_http
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP
 from bot.slack.poster import SlackPoster
 from recommender.settings import Secrets

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
-from bot.slack.app import SlackConfigError, build_app, serve_http
+from bot.slack.app import SlackConfigError, build_app
+from bot.slack.http import serve_http
 from bot.slack.poster import SlackPoster
 from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
 from recommender.settings import Secrets

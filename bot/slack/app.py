@@ -23,7 +23,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
-from bot.slack.http import EVENTS_PATH, serve_http
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
 from recommender.settings import Secrets, Settings
@@ -298,4 +297,4 @@ def build_app(
     return app
 
 
-__all__ = ["BOT_SCOPES", "COMMAND", "SlackConfigError", "build_app", "reaction_value", "register", "serve_http"]
+__all__ = ["BOT_SCOPES", "COMMAND", "SlackConfigError", "build_app", "reaction_value", "register"]
