@@ -29,9 +29,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, UsageError
 from bot.console import ConsolePoster, print_reply
 from bot.delivery import DeliveryTarget, deliver
-from bot.digest import PaperItem, paper_item
+from bot.digest import as_pick, source_name
 from bot.logs import setup_logging
 from recommender.ingest import IngestResult, Skipped, expand_inputs, ingest
+from recommender.picks import Pick
 from bot.settings import REPO_ROOT, Settings, get_settings
 from recommender.store import Channel, Delivery, Digest, Feedback, Member, Paper, Store
 
@@ -113,11 +114,11 @@ def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def item_json(item: PaperItem) -> dict:
+def item_json(item: Pick) -> dict:
     """One paper in ``--json`` output; the same keys for picks and search."""
     return {
-        "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": item.authors,
-        "published": item.date, "source": item.kind, "source_name": item.source, "score": round(item.score, 6),
+        "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
+        "published": item.published, "source": item.source_kind, "source_name": source_name(item), "score": round(item.score, 6),
         "reason": item.reason,
     }
 
@@ -287,7 +288,7 @@ def picks_cmd(
     cmds = commands()
     reply = cmds.picks(existing_user(cmds, name), k)
     if as_json:
-        return emit_json({"user": name, "picks": [item_json(i) for i in reply.items]})
+        return emit_json({"user": name, "picks": [item_json(i) for i in reply.papers]})
     print_reply(console, reply)
 
 
@@ -332,7 +333,7 @@ def search_cmd(
             session, query, k=k, member=member, since=since.date() if since else None,
             until=until.date() if until else None, source=source.value if source else None,
         )
-        items = [paper_item(p, score=s) for p, s in hits]
+        items = [as_pick(hit) for hit in hits]
     if as_json:
         return emit_json({"query": query, "results": [item_json(i) for i in items]})
     if not items:
