@@ -36,7 +36,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.commands import Commands
 from bot.slack.app import build_app
 from bot.slack.http import serve_http, wsgi_app
-from recommender.settings import Secrets, Settings
+from bot.settings import Secrets, Settings
 from recommender.store import Store
 
 SECRET = "benchmark-signing-secret"
