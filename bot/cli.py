@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, UsageError
 from bot.console import ConsolePoster, print_reply
 from bot.delivery import DeliveryTarget, deliver
-from bot.digest import PaperItem, paper_item
+from bot.digest import PaperItem, item_from_pick
 from bot.logs import setup_logging
 from recommender.ingest import IngestResult, Skipped, expand_inputs, ingest
 from recommender.settings import REPO_ROOT, Settings, get_settings
@@ -332,7 +332,7 @@ def search_cmd(
             session, query, k=k, member=member, since=since.date() if since else None,
             until=until.date() if until else None, source=source.value if source else None,
         )
-        items = [paper_item(p, score=s) for p, s in hits]
+        items = [item_from_pick(p) for p in hits]
     if as_json:
         return emit_json({"query": query, "results": [item_json(i) for i in items]})
     if not items:

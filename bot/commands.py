@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.digest import PaperItem, item_from_pick, paper_item
+from bot.digest import PaperItem, item_from_pick
 from recommender.picks import Recommender
 from recommender.settings import Settings
 from recommender.sources.records import normalize_arxiv_id
@@ -264,7 +264,7 @@ class Commands:
         with self._session() as session:
             member = self.member(session, caller) if caller else None
             hits = self.recommender.search(session, query, k=k, member=member)
-            items = [paper_item(p, score=s) for p, s in hits]
+            items = [item_from_pick(p) for p in hits]
         if not items:
             return Reply(f"No stored paper matches “{query}”.")
         return Reply(f"Top {len(items)} for “{query}”:", items)

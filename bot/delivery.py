@@ -166,7 +166,7 @@ def deliver(
             picks = recommender.picks(session, [row], size, since=_since(session, target), now=now)[0]
             for position, pick in enumerate(picks):
                 delivery.items.append(
-                    DeliveryItem(paper_id=pick.paper.id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
+                    DeliveryItem(paper_id=pick.paper_id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
                 )
             session.flush()
         digest = DigestMessage(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from recommender.picks import PaperPick
+from recommender.picks import Pick
 from recommender.store import Paper
 
 SOURCE_NAMES = {
@@ -59,23 +59,23 @@ class DigestMessage:
 
 
 def paper_item(paper: Paper, reason: str = "", score: float = 0.0) -> PaperItem:
+    return item_from_pick(Pick.from_paper(paper, score=score, reason=reason))
+
+
+def item_from_pick(pick: Pick) -> PaperItem:
     return PaperItem(
-        paper_id=paper.id,
-        ref=paper.ref,
-        title=paper.title,
-        url=paper.link,
-        authors=list(paper.authors or []),
-        source=SOURCE_NAMES.get(paper.source_kind, paper.source_kind),
-        date=paper.published,
-        abstract=paper.abstract or "",
-        reason=reason,
-        score=score,
-        kind=paper.source_kind,
+        paper_id=pick.paper_id,
+        ref=pick.ref,
+        title=pick.title,
+        url=pick.url,
+        authors=list(pick.authors),
+        source=SOURCE_NAMES.get(pick.source_kind, pick.source_kind),
+        date=pick.published,
+        abstract=pick.abstract,
+        reason=pick.reason,
+        score=pick.score,
+        kind=pick.source_kind,
     )
-
-
-def item_from_pick(pick: PaperPick) -> PaperItem:
-    return paper_item(pick.paper, pick.reason, pick.score)
 
 
 def clip(text: str, limit: int) -> str:

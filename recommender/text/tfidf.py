@@ -26,12 +26,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["PaperText", "PaperVectorizer", "AUTHOR_PREFIX", "author_token"]
+__all__ = ["PaperText", "PaperVectorizer", "StaleModelError", "AUTHOR_PREFIX", "author_token"]
 
 #: Prefix that marks author features in :meth:`PaperVectorizer.feature_names`.
 AUTHOR_PREFIX = "author:"
 
 _TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
+
+
+class StaleModelError(ValueError):
+    """A persisted model that this version cannot load; the caller refits."""
 
 
 class PaperText(NamedTuple):
@@ -277,8 +281,14 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         ------
         TypeError
             If the bytes hold something other than a fitted PaperVectorizer.
+        StaleModelError
+            If the bytes name a module or class that no longer exists (a
+            model written before ``recommender/model.py`` moved here): refit.
         """
-        obj = joblib.load(io.BytesIO(data))
+        try:
+            obj = joblib.load(io.BytesIO(data))
+        except (ModuleNotFoundError, AttributeError) as exc:
+            raise StaleModelError(f"stored model was written by an older paperbot layout: {exc}") from exc
         if not isinstance(obj, cls):
             raise TypeError(f"expected a serialised {cls.__name__}, got {type(obj).__name__}")
         check_is_fitted(obj, "words_")
