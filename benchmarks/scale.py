@@ -31,7 +31,7 @@ from recommender.evaluation.baselines import arxiv_sanity_vectorizer
 from recommender.evaluation.data import default_data_dir, load_dataset
 from recommender.ranking import Ranker, Target
 from recommender.search import search
-from recommender.text.tfidf import PaperText, PaperVectorizer
+from recommender.text.tfidf import PaperVectorizer
 
 
 def main() -> None:

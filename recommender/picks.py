@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from recommender.ranking import Ranker, Target
 from recommender.search import search
-from recommender.text.tfidf import PaperText, PaperVectorizer, StaleModelError
 from recommender.settings import RecommenderSettings
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, ModelState, Paper, Store
 from recommender.store.models import utcnow
+from recommender.text.tfidf import PaperText, PaperVectorizer, StaleModelError
 
 TargetRow = Member | Channel
 
@@ -79,7 +79,7 @@ class Pick:
     reason: str = ""
 
     @classmethod
-    def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> "Pick":
+    def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> Pick:
         """The pick of a stored :class:`~recommender.store.Paper` row."""
         return cls(
             paper_id=paper.id, ref=paper.ref, title=paper.title, url=paper.link,
@@ -302,13 +302,14 @@ class Recommender:
         for (platform, workspace), indices in workspaces.items():
             ranker = self.ranker(session)
             self._set_community(session, ranker, platform, workspace)
-            inputs, liked_by_id = [], []
+            inputs: list[Target] = []
+            liked_by_id: list[dict[object, Paper]] = []  # keyed like ScoredRow.similar_to
             for i in indices:
-                target_input, liked = self.target_inputs(session, targets[i], papers, now)
+                target_input, liked_papers = self.target_inputs(session, targets[i], papers, now)
                 inputs.append(target_input)
-                liked_by_id.append({p.id: p for p in liked})
+                liked_by_id.append({p.id: p for p in liked_papers})
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors)
-            for i, rows, liked in zip(indices, ranked, liked_by_id):
+            for i, rows, liked in zip(indices, ranked, liked_by_id, strict=True):
                 out[i] = [
                     Pick.from_paper(
                         papers[row.index],

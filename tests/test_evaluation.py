@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from bot.cli_eval import register
 from recommender.evaluation.data import load_dataset, make_split
-from recommender.evaluation.metrics import evaluate_rankings, ndcg_at_k, recall_at_k
+from recommender.evaluation.metrics import ndcg_at_k, recall_at_k
 from recommender.evaluation.run import run_eval
 from recommender.ranking import Ranker, Target, top_k_matrix
 

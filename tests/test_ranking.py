@@ -6,6 +6,7 @@ from recommender.ranking import Ranker, Target, TargetBatch, top_k_indices, top_
 from recommender.ranking.sparse import top_m_rows
 from recommender.search import search
 from recommender.text.tfidf import PaperText, PaperVectorizer
+
 from ranking_reference import explain_one, mmr_select, top_k_reference
 
 PAPERS = [
@@ -195,7 +196,7 @@ def test_rank_of_many_targets_equals_each_target_alone():
         ranker.set_community(x[[0, 3, 5, 6]], sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1.0]])))
         targets = _mixed_targets(x)
         together = ranker.rank(x, targets, k=3, candidate_priors=priors)
-        for t, picks in zip(targets, together):
+        for t, picks in zip(targets, together, strict=True):
             alone = ranker.rank(x, [t], k=3, candidate_priors=priors)[0]
             assert [(p.index, p.terms, p.similar_to) for p in picks] == [(p.index, p.terms, p.similar_to) for p in alone]
             assert [p.score for p in picks] == pytest.approx([p.score for p in alone], abs=1e-6)
@@ -208,7 +209,7 @@ def test_batched_explanations_equal_single_explain():
     vec, x = setup()
     ranker = Ranker(vec, mmr_lambda=0)
     targets = _mixed_targets(x)
-    for t, picks in zip(targets, ranker.rank(x, targets, k=4)):
+    for t, picks in zip(targets, ranker.rank(x, targets, k=4), strict=True):
         for p in picks:
             assert (p.terms, p.similar_to) == explain_one(ranker, x[[p.index]], t)
     picks = ranker.rank(x, [Target(liked=x[[6]], liked_keys=["g"], exclude={6})], k=1)[0]

@@ -17,8 +17,8 @@ which is the random permutation order of the split.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp

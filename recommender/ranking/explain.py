@@ -55,7 +55,7 @@ def top_terms(names: np.ndarray, author: np.ndarray, profiles: sp.csr_matrix, ca
     rank = np.arange(row.size) - starts[row]
     take = rank < n_terms
     out: list[list[str]] = [[] for _ in range(n_pairs)]
-    for r, i in zip(row[take].tolist(), idx[take].tolist()):
+    for r, i in zip(row[take].tolist(), idx[take].tolist(), strict=True):
         out[r].append(str(names[i]))
     return out
 
@@ -102,7 +102,7 @@ def nearest_liked(candidates: sp.csr_matrix, batch: TargetBatch, t_of: np.ndarra
     pos = np.where(sims == np.repeat(seg_max, counts[has]), np.arange(total), total)
     best = np.minimum.reduceat(pos, starts)
     keys = batch.liked_keys
-    for p, b, m in zip(np.flatnonzero(has).tolist(), best.tolist(), seg_max.tolist()):
+    for p, b, m in zip(np.flatnonzero(has).tolist(), best.tolist(), seg_max.tolist(), strict=True):
         if m <= 0:
             continue
         key = keys[liked_row[b]] if keys is not None else None

@@ -17,8 +17,8 @@ The score formula is in :mod:`recommender.ranking.scoring`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -341,7 +341,7 @@ class Ranker:
         if explain and t_of.size:
             terms, similar = self.explain_pairs(candidates, batch, profiles, t_of, c_of)
         out: list[list[ScoredRow]] = [[] for _ in targets]
-        for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist())):
+        for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist(), strict=True)):
             out[t].append(ScoredRow(c, float(val[t, slot[n]]), terms[n], similar[n]))
         return out
 

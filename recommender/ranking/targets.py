@@ -7,8 +7,9 @@ explanations are sparse products over the whole batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -111,7 +112,11 @@ def _stack(targets: Sequence[Target], which: str, n_features: int, half_life_day
     Returns (unique_rows, weights (n_t, n_unique) in each target's own
     order, key of each unique row or None).
     """
-    mats, counts, weights, keys, raw = [], [], [], [], []
+    mats: list[sp.csr_matrix] = []
+    counts: list[int] = []
+    weights: list[np.ndarray] = []
+    keys: list[tuple] = []
+    raw: list[Any] = []
     for t_idx, t in enumerate(targets):
         mat = getattr(t, which)
         n = mat.shape[0] if mat is not None else 0

@@ -16,7 +16,8 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import joblib
 import numpy as np
@@ -138,7 +139,7 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         self.min_fit_papers = min_fit_papers
 
     # ------------------------------------------------------------------ fit
-    def fit(self, papers: Sequence[PaperText], y=None) -> "PaperVectorizer":
+    def fit(self, papers: Sequence[PaperText], y=None) -> PaperVectorizer:
         """Learn vocabulary and IDF from ``papers``.
 
         Parameters
@@ -274,7 +275,7 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "PaperVectorizer":
+    def from_bytes(cls, data: bytes) -> PaperVectorizer:
         """Load a model written by :meth:`to_bytes`; never refits.
 
         Raises
