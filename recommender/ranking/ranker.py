@@ -107,21 +107,11 @@ class Ranker:
         self,
         vectorizer: PaperVectorizer,
         *,
-        half_life_days: float = 30.0,
-        mmr_lambda: float = 0.3,
-        interest_weight: float = 1.0,
-        like_weight: float = 1.0,
-        dislike_weight: float = 0.25,
-        knn_weight: float = 0.0,
-        knn_power: float = 3.0,
-        prior_weight: float = 0.02,
-        mmr_pool: int = 50,
-        n_terms: int = 3,
-        community_weight: float = 0.5,
-        community_neighbors: int = 20,
-        community_power: float = 2.0,
-        community_item_neighbors: int | None = 50,
-        block_cells: int = 1_000_000,
+        half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 3,
+        interest_weight: float = 1.0, like_weight: float = 1.0, dislike_weight: float = 0.25,
+        knn_weight: float = 0.0, knn_power: float = 3.0, prior_weight: float = 0.02,
+        community_weight: float = 0.5, community_neighbors: int = 20, community_power: float = 2.0,
+        community_item_neighbors: int | None = 50, block_cells: int = 1_000_000,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be in [0, 1]")
@@ -129,22 +119,12 @@ class Ranker:
             raise ValueError("knn_weight must be in [0, 1]")
         if knn_power < 1:
             raise ValueError("knn_power must be >= 1")
-        self.vectorizer = vectorizer
-        self.half_life_days = half_life_days
-        self.mmr_lambda = mmr_lambda
-        self.interest_weight = interest_weight
-        self.like_weight = like_weight
-        self.dislike_weight = dislike_weight
-        self.knn_weight = knn_weight
-        self.knn_power = knn_power
-        self.prior_weight = prior_weight
-        self.mmr_pool = mmr_pool
-        self.n_terms = n_terms
-        self.community_weight = community_weight
-        self.community_neighbors = community_neighbors
-        self.community_power = community_power
-        self.community_item_neighbors = community_item_neighbors
-        self.block_cells = block_cells
+        self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
+        self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
+        self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
+        self.knn_weight, self.knn_power, self.prior_weight = knn_weight, knn_power, prior_weight
+        self.community_weight, self.community_neighbors = community_weight, community_neighbors
+        self.community_power, self.community_item_neighbors = community_power, community_item_neighbors
         self.community: Community | None = None
         self._features: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -167,12 +147,8 @@ class Ranker:
 
         Returns
         -------
-        self
-
-        Raises
-        ------
-        ValueError
-            On mismatched shapes.
+        Ranker
+            This ranker, for chaining.  Raises ValueError on mismatched shapes.
         """
         self.community = build_community(item_vectors, user_items, item_keys, self.community_item_neighbors)
         return self

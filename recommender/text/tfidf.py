@@ -232,16 +232,17 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         return self._join(words, authors)
 
     def transform_text(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Vectorise free text (declared interests, search queries).
+        """Vectorise free text (declared interests, search queries), one row per string.
 
-        Parameters
-        ----------
-        texts : sequence of str, length n_texts
+        The result is a ``scipy.sparse.csr_matrix``, shape (n_texts, n_features),
+        float32, in the same space as :meth:`transform`; its author block is zero.
 
-        Returns
-        -------
-        scipy.sparse.csr_matrix, shape (n_texts, n_features), float32
-            Same space as :meth:`transform`; the author block is zero.
+        Raises
+        ------
+        TypeError
+            If ``texts`` is one bare string rather than a sequence of strings.
+        sklearn.exceptions.NotFittedError
+            If called before :meth:`fit`.
         """
         check_is_fitted(self, "words_")
         if isinstance(texts, str):
