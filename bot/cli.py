@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, UsageError
 from bot.console import ConsolePoster, print_reply
 from bot.delivery import DeliveryTarget, deliver
-from bot.digest import as_pick, source_name
+from bot.digest import source_name
 from bot.logs import setup_logging
 from recommender.ingest import IngestResult, Skipped, expand_inputs, ingest
 from recommender.picks import Pick
@@ -333,7 +333,7 @@ def search_cmd(
             session, query, k=k, member=member, since=since.date() if since else None,
             until=until.date() if until else None, source=source.value if source else None,
         )
-        items = [as_pick(hit) for hit in hits]
+        items = list(hits)
     if as_json:
         return emit_json({"query": query, "results": [item_json(i) for i in items]})
     if not items:

@@ -29,8 +29,8 @@ def eval_command(
     ),
 ) -> None:
     """Rank new papers for every evaluated user; print recall@10, recall@50, nDCG@10 and seconds per method."""
-    from recommender.eval_data import DATASETS
-    from recommender.evaluation import run_eval
+    from recommender.evaluation.data import DATASETS
+    from recommender.evaluation.run import run_eval
 
     if dataset not in DATASETS:
         raise typer.BadParameter(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")

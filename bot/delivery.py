@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.commands.caller import actor_user_ref
-from bot.digest import DigestMessage, as_pick
+from bot.digest import DigestMessage
 from bot.settings import Settings
 from recommender.picks import Pick, Recommender
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Member, Store
@@ -233,7 +233,7 @@ def deliver(
         delivery = session.get(Delivery, delivery_id)
         if not delivery.items:
             row = _target_row(session, target)
-            picks = [as_pick(p) for p in recommender.picks(session, [row], size, since=_since(session, target), now=now)[0]]
+            picks = recommender.picks(session, [row], size, since=_since(session, target), now=now)[0]
             for position, pick in enumerate(picks):
                 delivery.items.append(
                     DeliveryItem(paper_id=pick.paper_id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)

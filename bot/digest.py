@@ -36,20 +36,6 @@ class DigestMessage:
         return not self.papers
 
 
-def as_pick(ranked) -> Pick:
-    """A :class:`Pick` from what :class:`recommender.picks.Recommender` returns.
-
-    Accepts a ``Pick`` as is, a ``PaperPick`` (``.paper``, ``.score``,
-    ``.reason``) or a search hit ``(Paper, score)``: the one place bot/ converts.
-    """
-    if isinstance(ranked, Pick):
-        return ranked
-    if isinstance(ranked, tuple):
-        paper, score = ranked
-        return Pick.from_paper(paper, score=float(score))
-    return Pick.from_paper(ranked.paper, score=float(ranked.score), reason=ranked.reason)
-
-
 def source_name(pick: Pick) -> str:
     """The source a person recognises (``"arXiv"``, ``"Hugging Face Daily Papers"``)."""
     return SOURCE_NAMES.get(pick.source_kind, pick.source_kind)

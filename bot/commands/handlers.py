@@ -17,7 +17,6 @@ from bot.commands import rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
-from bot.digest import as_pick
 from recommender.picks import Recommender
 from bot.settings import Settings
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper, Store
@@ -77,7 +76,7 @@ class Commands:
         """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile."""
         with self.store.session() as session:
             member = self.member(session, caller) if caller else None
-            papers = [as_pick(hit) for hit in self.recommender.search(session, query, k=k, member=member)]
+            papers = self.recommender.search(session, query, k=k, member=member)
         if not papers:
             return Reply(f"No stored paper matches “{query}”.")
         return Reply(f"Top {len(papers)} for “{query}”:", papers)
@@ -87,7 +86,7 @@ class Commands:
         with self.store.session() as session:
             member = self.member(session, caller)
             k = k or member.digest_size
-            papers = [as_pick(p) for p in self.recommender.picks(session, [member], k)[0]]
+            papers = self.recommender.picks(session, [member], k)[0]
             hint = "" if member.interests else "\nTip: `/papers interests add <topic>` makes these yours."
         if not papers:
             return Reply("No new papers to pick from yet." + hint)
