@@ -31,16 +31,10 @@ def test_the_check_sees_every_import_form():
     assert forbidden(imported_modules(source)) == ["bot.cli", "slack_sdk", "discord"]
 
 
-# Known violation, owned by the store: the migration takes its table definitions from slack_sdk (so it
-# would also change under a slack_sdk upgrade).  strict: this fails loudly once it is fixed, to drop the mark.
-KNOWN = {"store/migrations/versions/0003_slack_oauth_stores.py"}
-
-
 def recommender_files():
     for path in sorted(RECOMMENDER.rglob("*.py")):
         rel = str(path.relative_to(RECOMMENDER))
-        marks = [pytest.mark.xfail(strict=True, reason="imports slack_sdk; see KNOWN")] if rel in KNOWN else []
-        yield pytest.param(path, id=rel, marks=marks)
+        yield pytest.param(path, id=rel)
 
 
 @pytest.mark.parametrize("path", list(recommender_files()))
