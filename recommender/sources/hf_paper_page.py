@@ -43,12 +43,12 @@ def _label_index(tokens: list[Token], label: re.Pattern, start: int = 0) -> int 
 
 def looks_like(tokens: list[Token]) -> bool:
     """Tell whether page tokens are a single paper's page: an ``arxiv:<id>`` line near
-    the top and an ``Abstract`` label followed by abstract text."""
+    the top and an ``Abstract`` label followed by text (the abstract or the AI summary)."""
     at = _id_index(tokens)
     if at is None:
         return False
     label = _label_index(tokens, _ABSTRACT_LABEL, at)
-    return label is not None and any(t.kind == LONG for t in tokens[label + 1:label + 4])
+    return label is not None and any(t.kind in (LONG, SHORT) for t in tokens[label + 1:label + 4])
 
 
 def _title(tokens: list[Token], at: int) -> Token | None:
