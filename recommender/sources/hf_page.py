@@ -18,7 +18,9 @@ authors), so a lone sentence is never mistaken for a card.  The header is what
 comes before the first card; it must hold no abstract-length line.  A page is
 recognised when its first card is found and either a card has a meta block,
 there are two cards or more, or the header carries a date or a known header
-word.
+word.  Two text lines right above the first abstract are one wrapped title only
+when the second reads as a continuation (starts in lower case, or the first ends
+with a connective such as "to", "of", ":"); otherwise the first is a header line.
 
 Lines after the last card that form no card (a page footer, a card cut off in
 its title) and a last abstract that stops mid-sentence with nothing after it (a
@@ -34,6 +36,7 @@ explicit year; otherwise year-less dates (the page date included) stay ``None``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 
 from . import hf_paper_page
@@ -58,6 +61,7 @@ _DETECT_LINES = 400
 class _Card:
     start: int          # token index of the first line of the card (its meta or title)
     title: int          # token index of the title
+    title_end: int      # token index after the title's lines
     end: int            # token index after the card
     record: PaperRecord
     date: tuple | None
@@ -146,13 +150,17 @@ class _Grammar:
         record = PaperRecord(title=" ".join(t.text for t in title_tokens), abstract=" ".join(parts),
                              upvotes=count, line=self.t[i].line, arxiv_id=arxiv_id,
                              url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
-        return _Card(start, i, end, record, date, has_meta, len(tail))
+        return _Card(start, i, title_end, end, record, date, has_meta, len(tail))
 
     def first_card(self) -> _Card | None:
         for start in range(min(len(self.t), _MAX_HEADER_TOKENS)):
             if self.kind(start) == LONG and not is_title_like(self.t[start]):
                 return None
             card = self.card_at(start)
+            if card is not None and card.title_end - card.title > 1 and not _wraps(self.t[card.title], self.t[card.title + 1]):
+                # A header line right above a one-line title reads like a wrapped title: prefer the one line.
+                one_line = self.card_at(card.title + 1)
+                return one_line if one_line is not None and one_line.end == card.end else card
             if card is not None:
                 return card
         return None
@@ -190,6 +198,14 @@ class _Grammar:
     def recognised(self, page: _Page) -> bool:
         header_evidence = any(t.kind == DATE or DISTINCTIVE_HEADER.search(t.letters) for t in page.header)
         return header_evidence or len(page.cards) > 1 or any(c.has_meta for c in page.cards)
+
+
+_CONNECTOR = re.compile(r"(?:[:,\-–]|\b(?:a|an|and|at|by|for|from|in|into|of|on|or|the|to|via|with))$", re.IGNORECASE)
+
+
+def _wraps(first: Token, second: Token) -> bool:
+    """Does ``second`` read as the continuation of a title wrapped after ``first``?"""
+    return second.text[:1].islower() or bool(_CONNECTOR.search(first.text))
 
 
 def _page_header(tokens: list[Token]) -> list[Token]:

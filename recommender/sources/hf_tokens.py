@@ -46,6 +46,13 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _PUBLISHED = re.compile(r"^published\s+on\b", re.IGNORECASE)
+# Dates of week and month pages: "Week 25, 2025", "2025-W25", "June 2025", "Jun 16 - Jun 22, 2025".
+_PERIOD = re.compile(
+    r"^(?:week\s+\d{1,2}(?:\s*,\s*\d{4})?|\d{4}-w\d{1,2}|\d{4}-\d{2}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\s*[-–]\s*"
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?\d{1,2}(?:\s*,\s*\d{4})?)$",
+    re.IGNORECASE)
 # Header words, compared with everything but letters removed, lower case.  Knowing
 # them is not needed to find the cards; it lets a page with one card be recognised.
 _HEADER = re.compile(
@@ -107,7 +114,7 @@ def classify(text: str) -> str:
         return SEP
     if _HEADER.match(re.sub(r"[^a-z]", "", text.lower())):
         return HEADER
-    if _DATE.match(text) or _PUBLISHED.match(text):
+    if _DATE.match(text) or _PUBLISHED.match(text) or _PERIOD.match(text):
         return DATE
     if _AUTHORS.match(text):
         return AUTHORS
