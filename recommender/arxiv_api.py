@@ -74,7 +74,7 @@ class ArxivClient:
             stop=stop_after_attempt(attempts),
             wait=wait_exponential(multiplier=min_interval, min=min_interval, max=max(60.0, min_interval)))
 
-    def __enter__(self) -> ArxivClient:
+    def __enter__(self) -> ArxivClient:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self
 
     def __exit__(self, *exc) -> None:

@@ -31,7 +31,7 @@ from recommender.sources.records import PaperRecord, ParseError, title_key
 from recommender.store import ArxivLookup, Paper, Store
 from recommender.store.models import utcnow
 
-__all__ = ["EnrichReport", "RETRY_AFTER", "count_unlinked", "enrich", "match"]
+__all__ = ["RETRY_AFTER", "EnrichReport", "count_unlinked", "enrich", "match"]
 
 #: "Not found" answers are asked again after this long.
 RETRY_AFTER = dt.timedelta(days=7)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sources_helpers import DIGESTS, abstract, sample_bytes
+from sources_wild import (
+    MONTH_TEXT,
+    PAPER_MARKDOWN,
+    PAPER_TEXT,
+    SUMMARY_1,
+    SUMMARY_3,
+    TITLES,
+    TRENDING_MARKDOWN,
+    TRENDING_TEXT,
+    WEEK_TEXT,
+)
 
 from recommender.sources import detect_format, hf_page, parse_digest
 from recommender.sources.records import ParseError
-from sources_helpers import DIGESTS, abstract, sample_bytes
-from sources_wild import (MONTH_TEXT, PAPER_MARKDOWN, PAPER_TEXT, SUMMARY_1, SUMMARY_3, TITLES, TRENDING_MARKDOWN,
-                          TRENDING_TEXT, WEEK_TEXT)
 
 
 @pytest.mark.parametrize("text", [TRENDING_TEXT, TRENDING_MARKDOWN], ids=["browser", "markdown"])
@@ -91,8 +100,8 @@ def test_first_3000_bytes_of_a_sample_drop_the_cut_card_with_a_warning():
     full = parse_digest(sample_bytes("digests", DIGESTS[0]))
     assert digest.papers == full.papers[:1]
     second = full.papers[1]
-    assert digest.warnings == [f"cut.txt:{second.line}: last card {second.title[:60]!r} stops mid-sentence "
-                               "with nothing after it (the file looks cut off); dropped"]
+    assert digest.warnings == [(f"cut.txt:{second.line}: last card {second.title[:60]!r} stops mid-sentence "
+                                "with nothing after it (the file looks cut off); dropped")]
 
 
 @pytest.mark.parametrize("name", DIGESTS)

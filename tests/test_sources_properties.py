@@ -7,11 +7,11 @@ from xml.sax.saxutils import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sources_helpers import ATOM, HEADER, RSS, abstract
 
 from recommender.sources import FORMATS, detect_format, hf_page, hf_tokens, parse_digest
 from recommender.sources.cleaning import clean_text
 from recommender.sources.records import DigestRecord, ParseError
-from sources_helpers import ATOM, HEADER, RSS, abstract
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PARSERS = [*FORMATS.values(), parse_digest]
@@ -153,11 +153,11 @@ short_summaries = st.sampled_from([
 ])
 listing_headers = st.sampled_from([
     HEADER,
-    "Trending Papers\n\nGet trending papers in your email inbox once a day!\n\nSubscribe\n\nby\n\nAK\n\n"
-    "and the research community\n\nDaily\n\nWeekly\n\nMonthly\n\nTrending\n\n",
-    "Title: Trending Papers - Hugging Face\n\nURL Source: https://huggingface.co/papers/trending\n\n"
-    "Markdown Content:\n# Trending Papers\n\n[Subscribe](https://huggingface.co/login)\n\n"
-    "by [AK](https://huggingface.co/akhaliq) and the research community\n\n",
+    ("Trending Papers\n\nGet trending papers in your email inbox once a day!\n\nSubscribe\n\nby\n\nAK\n\n"
+     "and the research community\n\nDaily\n\nWeekly\n\nMonthly\n\nTrending\n\n"),
+    ("Title: Trending Papers - Hugging Face\n\nURL Source: https://huggingface.co/papers/trending\n\n"
+     "Markdown Content:\n# Trending Papers\n\n[Subscribe](https://huggingface.co/login)\n\n"
+     "by [AK](https://huggingface.co/akhaliq) and the research community\n\n"),
     "Daily Papers\n\nby AK and the research community\n\nWeek 25, 2025\n\n",
     "Papers of the Week\n\nCurated by our reading group\n\n",
 ])

@@ -5,13 +5,26 @@ from __future__ import annotations
 import json
 
 import pytest
+from sources_helpers import (
+    ATOM,
+    DIGESTS,
+    RSS,
+    abstract,
+    card,
+    page,
+    sample_bytes,
+)
 from sqlalchemy import select
 
 from recommender.ingest import ingest_bytes
-from recommender.sources import arxiv_rss, normalize_arxiv_id, normalize_doi, parse_digest
+from recommender.sources import (
+    arxiv_rss,
+    normalize_arxiv_id,
+    normalize_doi,
+    parse_digest,
+)
 from recommender.sources.records import ParseError
 from recommender.store import Paper
-from sources_helpers import ATOM, DIGESTS, RSS, RSS_ABSTRACT, abstract, card, page, sample_bytes
 
 # --- rss.arxiv.org feeds as other tools re-serialise them -------------------------------
 

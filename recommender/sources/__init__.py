@@ -16,11 +16,18 @@ Formats (module, name returned by :func:`detect_format`):
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import arxiv_atom, arxiv_rss, hf_api, hf_page
 from .cleaning import clean_text, decode_bytes, decode_input, load_json
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id, normalize_doi, title_key
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+    title_key,
+)
 
 __all__ = [
     "FORMATS",
@@ -76,7 +83,7 @@ def _decode(data: bytes | str, source: str) -> tuple[str, str]:
         text, encoding = decode_bytes(bytes(data), source)
     else:
         text, encoding = decode_input(data, source), "str"
-    return (text[1:] if text.startswith("\ufeff") else text), encoding
+    return (text.removeprefix("\ufeff")), encoding
 
 
 def detect_format(data: bytes | str, source: str = "<input>") -> str:

@@ -24,9 +24,15 @@ from typing import Any
 import feedparser
 
 from .cleaning import clean_text, decode_input
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+)
 
-__all__ = ["parse", "looks_like", "read_feed", "feed_date"]
+__all__ = ["feed_date", "looks_like", "parse", "read_feed"]
 
 KIND = "arxiv_atom"
 
@@ -90,7 +96,7 @@ def read_feed(text: str, source: str) -> Any:
     try:
         parsed = feedparser.parse(io.BytesIO(text.encode("utf-8", "replace")),
                                   response_headers={"content-type": "application/xml; charset=utf-8"})
-    except Exception as exc:  # feedparser reports errors in .bozo; this is a last guard
+    except Exception as exc:  # noqa: BLE001 - feedparser reports errors in .bozo; this is a last guard
         raise ParseError(f"could not parse feed XML: {exc}", source=source) from None
     if not parsed.get("version") and not parsed.get("entries"):
         problem = parsed.get("bozo_exception")
@@ -109,7 +115,7 @@ def _bozo_line(problem: Any) -> int | None:
     getter = getattr(problem, "getLineNumber", None)
     try:
         return int(getter()) if getter else None
-    except Exception:
+    except Exception:  # noqa: BLE001 - a line number is a nicety; any failure means "unknown"
         return None
 
 

@@ -32,9 +32,15 @@ from typing import Any
 
 from .arxiv_atom import abs_url, feed_date, read_feed, xml_root
 from .cleaning import clean_text, decode_input, load_json, split_authors, strip_tags
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+)
 
-__all__ = ["parse", "from_json", "looks_like_xml", "looks_like_json", "ANNOUNCE_TYPES"]
+__all__ = ["ANNOUNCE_TYPES", "from_json", "looks_like_json", "looks_like_xml", "parse"]
 
 KIND = "arxiv_rss"
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")

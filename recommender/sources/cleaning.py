@@ -19,7 +19,7 @@ import ftfy
 
 from .records import ParseError
 
-__all__ = ["clean_text", "split_authors", "decode_input", "decode_bytes", "strip_tags", "load_json"]
+__all__ = ["clean_text", "decode_bytes", "decode_input", "load_json", "split_authors", "strip_tags"]
 
 # ftfy repairs mojibake; we keep typographic quotes as the authors wrote them and
 # unescape HTML ourselves (ftfy only does it when the text has no '<').
@@ -196,7 +196,7 @@ def decode_input(data: bytes | str, source: str = "<input>") -> str:
         text = data
     else:
         raise ParseError(f"expected bytes or str, got {type(data).__name__}", source=source)
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
 
 
 _HUGE_INT = re.compile(r"-?\d{4300,}")

@@ -24,9 +24,15 @@ import datetime as dt
 from typing import Any
 
 from .cleaning import clean_text, decode_input, load_json
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+)
 
-__all__ = ["parse", "from_value", "looks_like", "is_python_repr_list"]
+__all__ = ["from_value", "is_python_repr_list", "looks_like", "parse"]
 
 KIND = "hf_api"
 

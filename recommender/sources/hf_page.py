@@ -41,12 +41,29 @@ from dataclasses import dataclass, field, replace
 
 from . import hf_paper_page
 from .cleaning import decode_input
-from .hf_tokens import (ABSTRACT_MIN_CHARS, DATE, DISTINCTIVE_HEADER, HEADER, LONG, META, SEP, SHORT,
-                        SUBMITTED, UPVOTES, Token, ends_complete, is_prose, is_title_like, parse_date,
-                        submitted_user_on_next_line, tokenize, upvotes)
+from .hf_tokens import (
+    ABSTRACT_MIN_CHARS,
+    DATE,
+    DISTINCTIVE_HEADER,
+    HEADER,
+    LONG,
+    META,
+    SEP,
+    SHORT,
+    SUBMITTED,
+    UPVOTES,
+    Token,
+    ends_complete,
+    is_prose,
+    is_title_like,
+    parse_date,
+    submitted_user_on_next_line,
+    tokenize,
+    upvotes,
+)
 from .records import DigestRecord, PaperRecord, ParseError
 
-__all__ = ["parse", "looks_like", "ABSTRACT_MIN_CHARS"]
+__all__ = ["ABSTRACT_MIN_CHARS", "looks_like", "parse"]
 
 KIND = "hf_page"
 #: Lines of text that may make up one wrapped title.

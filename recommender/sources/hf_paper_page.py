@@ -13,8 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .hf_tokens import (AUTHORS, DATE, LONG, SHORT, SUBMITTED, UPVOTES, Token, is_title_like, parse_date,
-                        upvotes)
+from .hf_tokens import (
+    AUTHORS,
+    DATE,
+    LONG,
+    SHORT,
+    SUBMITTED,
+    UPVOTES,
+    Token,
+    is_title_like,
+    parse_date,
+    upvotes,
+)
 from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id
 
 __all__ = ["looks_like", "parse_tokens"]

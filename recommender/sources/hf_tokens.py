@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .cleaning import clean_text
 from .records import normalize_arxiv_id
 
-__all__ = ["Token", "tokenize", "ABSTRACT_MIN_CHARS", "META", "is_prose", "is_title_like", "parse_date"]
+__all__ = ["ABSTRACT_MIN_CHARS", "META", "Token", "is_prose", "is_title_like", "parse_date", "tokenize"]
 
 #: A line at least this long is abstract text; titles are shorter.
 ABSTRACT_MIN_CHARS = 200

@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 __all__ = [
-    "PaperRecord",
     "DigestRecord",
+    "PaperRecord",
     "ParseError",
     "normalize_arxiv_id",
     "normalize_doi",
