@@ -154,6 +154,14 @@ def test_encodings_are_detected_and_named(data, encoding):
     assert [p.title for p in digest.papers] == ["Modèles génératifs à l'échelle: une étude de Ramírez", "Beta"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_ascii_page_in_utf16_without_bom(encoding):
+    ascii_page = page(card("Alpha", 1, "  * 4 authors\nJul 30, 2023"), card("Beta", 2, "  * 2 authors\nJun 8, 2023"))
+    digest = parse_digest(ascii_page.encode(encoding))  # valid UTF-8, but every other byte is NUL
+    assert digest.encoding == encoding.replace("-", "_", 1).replace("-", "_")
+    assert [p.title for p in digest.papers] == ["Alpha", "Beta"]
+
+
 def test_utf16_sample_digest():
     text = sample_bytes("digests", DIGESTS[0]).decode("utf-8")
     assert len(parse_digest(text.encode("utf-16")).papers) == 37

@@ -127,7 +127,8 @@ def decode_bytes(raw: bytes, source: str = "<input>") -> tuple[str, str]:
     """Decode a digest's bytes and say which encoding was used.
 
     Order: a byte-order mark (UTF-8, UTF-16 or UTF-32) decides; else strict
-    UTF-8; else the encoding ``charset_normalizer`` finds most plausible
+    UTF-8 without NUL characters (ASCII text saved as UTF-16 without a BOM is
+    valid UTF-8 full of NULs); else the encoding ``charset_normalizer`` finds most plausible
     (UTF-16 without BOM, cp1252/Latin-1, ...), preferring cp1252 among equally
     plausible single-byte encodings.
 
@@ -158,9 +159,13 @@ def decode_bytes(raw: bytes, source: str = "<input>") -> tuple[str, str]:
                 raise ParseError(f"starts with a {encoding} byte-order mark but is not {encoding} text "
                                  f"(undecodable byte at offset {exc.start + len(bom)})", source=source) from None
     try:
-        return raw.decode("utf-8"), "utf-8"
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         first_bad = exc.start
+    else:
+        if "\x00" not in text:  # NUL bytes are valid UTF-8, but text with them is UTF-16/32 without a BOM
+            return text, "utf-8"
+        first_bad = text.index("\x00")
     guessed = _guess(raw)
     if guessed is None:
         line = raw.count(b"\n", 0, first_bad) + 1
