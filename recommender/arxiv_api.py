@@ -17,9 +17,8 @@ import time
 from collections.abc import Callable
 
 import httpx
-from tenacity import stop_after_attempt, wait_exponential
 
-from recommender.fetch import fetch_bytes
+from recommender.fetch import RetryPolicy, fetch_bytes
 from recommender.sources import arxiv_atom
 from recommender.sources.records import PaperRecord, title_key
 
@@ -70,9 +69,8 @@ class ArxivClient:
         self._last: float | None = None
         self._http = httpx.Client(timeout=httpx.Timeout(timeout), headers={"User-Agent": user_agent},
                                   follow_redirects=True)
-        self._fetch = fetch_bytes.retry_with(
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=min_interval, min=min_interval, max=max(60.0, min_interval)))
+        # retries are spaced at least one interval apart, as arXiv's terms ask
+        self._retry = RetryPolicy(attempts=attempts, first_wait=min_interval, max_wait=max(60.0, min_interval))
 
     def __enter__(self) -> ArxivClient:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self
@@ -111,7 +109,7 @@ class ArxivClient:
         params = {"search_query": title_query(title), "start": 0, "max_results": self.max_results}
         try:
             self.requests += 1
-            body = self._fetch(self.base_url, params=params, client=self._http)
+            body = fetch_bytes(self.base_url, params=params, client=self._http, retry=self._retry)
         finally:
             self._last = self._clock()
         return arxiv_atom.parse(body, source=f"arXiv API answer for {params['search_query'][:80]}").papers
