@@ -1,0 +1,126 @@
+"""``paperbot demo``: a fresh database in its own folder, the sample digests, the demo team, today's digests.
+
+The demo owns its folder: it writes a marker file (:data:`MARKER`) there and
+empties the folder on the next run only when that marker is present. It
+refuses a non-empty folder without the marker and a folder holding the
+database in force, so it never deletes a user's files or data.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bot.cli.ingest import ingest_with_progress, results_table
+from bot.cli.local import caller
+from bot.cli.state import CliState, console, fail, state
+
+MARKER = ".paperbot-demo"
+
+
+def demo_cmd(
+    ctx: typer.Context,
+    data_dir: Annotated[Path, typer.Option(
+        metavar="DIR", help=f"Folder for the demo database: new, empty, or made by an earlier demo (holds {MARKER}); "
+                            "emptied first.")] = Path("data/demo"),
+    digests: Annotated[Optional[Path], typer.Option(
+        metavar="FILE|DIR", help="Digests to ingest (default: the bundled samples/digests).")] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        metavar="FILE", help="Demo users and channel, TOML (default: the bundled config/demo.toml).")] = None,
+) -> None:
+    """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests."""
+    import tomllib
+
+    from sqlalchemy import select
+
+    from bot.commands import POSITIVE
+    from bot.console import ConsolePoster, print_reply
+    from bot.delivery import DeliveryTarget, deliver
+    from recommender.settings import REPO_ROOT
+    from recommender.store import Channel, Member, Paper, Store
+
+    cli = state(ctx)
+    settings = cli.settings  # loads the config and sets up logging first
+    if cli.log_level is None:  # the demo's output is the digests; keep log lines for problems
+        logging.getLogger().setLevel(logging.WARNING)
+    digests = digests or REPO_ROOT / "samples" / "digests"
+    config = config or REPO_ROOT / "config" / "demo.toml"
+    try:
+        with config.open("rb") as fh:
+            demo = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        fail(f"cannot read the demo team from {config}: {exc}", 2)
+    prepare_data_dir(data_dir, _database_in_force(cli))
+    st = Store(f"sqlite:///{data_dir.resolve() / 'paperbot.db'}")
+    console.rule("[bold]1. Ingest the sample digests[/bold]")
+    results, _ = ingest_with_progress(st, [str(digests)])
+    console.print(results_table(results))
+    cmds = cli.commands(st)
+    console.rule("[bold]2. The team[/bold]")
+    # One demo-team set-up for the demo and `run` in console mode: retarget here when bot/service has it.
+    for user in demo.get("users", []):
+        who = caller(user["name"])
+        for text in user.get("interests", []):
+            cmds.interests_add(who, text)
+        cmds.subscribe(who)
+        console.print(f"@{user['name']}: " + "; ".join(user.get("interests", [])))
+    for ch in demo.get("channels", []):
+        cmds.channel_setup(caller("demo", channel=ch["name"]), topic=ch.get("topic"), size=ch.get("size"))
+        console.print(f"#{ch['name']}: {ch.get('topic', '')}")
+    console.rule("[bold]3. Today's digests[/bold]")
+    poster = ConsolePoster(console)
+    with st.session() as session:
+        targets = [DeliveryTarget.of(c) for c in session.scalars(select(Channel).order_by(Channel.id))]
+        targets += [DeliveryTarget.of(m) for m in
+                    session.scalars(select(Member).where(Member.subscribed.is_(True)).order_by(Member.id))]
+    for target in targets:
+        deliver(st, cmds.recommender, settings, poster, target)
+    first = demo.get("users", [{}])[0].get("name")
+    if first:
+        console.rule(f"[bold]4. Feedback retunes at once: @{first} likes a paper[/bold]")
+        with st.session() as session:
+            liked = session.scalars(
+                select(Paper).where(Paper.title.ilike("%knowledge graph%")).order_by(Paper.id).limit(1)
+            ).first()
+        if liked is not None:
+            cmds.feedback(caller(first), liked.id, POSITIVE, origin="cli")
+            console.print(f"👍 “{liked.title}”")
+            print_reply(console, cmds.picks(caller(first), 3))
+    st.dispose()
+    console.print(f"\nDemo data is in {data_dir}/ (SQLite). "
+                  f"Try: paperbot --database-url sqlite:///{data_dir}/paperbot.db search \"zero-shot\"")
+
+
+def _database_in_force(cli: CliState) -> Path | None:
+    """The SQLite file other commands would open (``--database-url``, else the configured one), if any."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(cli.database_url or cli.settings.resolved_database_url())
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).expanduser()
+
+
+def prepare_data_dir(data_dir: Path, protected_db: Path | None = None) -> None:
+    """Make ``data_dir`` an empty folder owned by the demo, or exit with status 2 leaving everything as it was.
+
+    A missing or empty folder is used as is; a folder holding :data:`MARKER`
+    (written by an earlier demo) is emptied. A file, a non-empty folder without
+    the marker, or a folder holding ``protected_db`` is refused.
+    """
+    if data_dir.exists() and not data_dir.is_dir():
+        fail(f"--data-dir {data_dir} is a file, not a folder", 2)
+    if protected_db is not None and protected_db.resolve().is_relative_to(data_dir.resolve()):
+        fail(f"--data-dir {data_dir} holds the database other commands use ({protected_db}): "
+             "choose another folder for the demo", 2)
+    if data_dir.is_dir() and any(data_dir.iterdir()):
+        if not (data_dir / MARKER).is_file():
+            fail(f"--data-dir {data_dir} is not empty and was not made by paperbot demo (no {MARKER} in it): "
+                 "choose a new or empty folder", 2)
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / MARKER).write_text("Made by `paperbot demo`, which empties this folder when run again with it.\n")

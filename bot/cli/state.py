@@ -1,0 +1,150 @@
+"""What every ``paperbot`` command shares: the global options in ``ctx.obj``, error and JSON output.
+
+:class:`CliState` is built by the app callback (:mod:`bot.cli.main`) from the
+global options. Settings and the store are opened on first use, so ``--help``
+and the commands that need neither never load pydantic-settings or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from bot.commands import Commands
+    from recommender.settings import Settings
+    from recommender.store import Store
+
+console = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print ``message`` as one error line on stderr and exit with status ``code``.
+
+    Raises
+    ------
+    typer.Exit
+        Always, with ``code`` (1: the command failed; 2: bad input or configuration).
+    """
+    err.print(f"[red]error[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def emit_json(data: object) -> None:
+    """Write ``data`` to stdout as indented JSON (dates and paths as strings)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@dataclass
+class CliState:
+    """The global options of one ``paperbot`` invocation (``ctx.obj``).
+
+    Attributes
+    ----------
+    database_url : str or None
+        ``--database-url``; overrides ``PAPERBOT_DATABASE_URL`` and the config file.
+    log_level : str or None
+        ``--log-level``; ``None`` means the configured level.
+    """
+
+    database_url: str | None = None
+    log_level: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """The loaded settings; logging is set up at the configured level on first use.
+
+        Exits with status 2 and one line naming the file and key when the
+        configuration file or a ``PAPERBOT_*`` variable is invalid.
+        """
+        if self._settings is None:
+            self._settings = _load_settings()
+            if self.log_level is None:
+                from bot.logs import setup_logging
+
+                setup_logging(self._settings.log_level)
+        return self._settings
+
+    def store(self) -> Store:
+        """Open the database in force, or exit with one clear line when it cannot be opened.
+
+        An explicit URL (``--database-url``, ``PAPERBOT_DATABASE_URL``,
+        ``database_url`` in the config) must name an existing folder for a
+        SQLite file: nothing is created on a typo. The default database's folder
+        (``data_dir``) is created when missing.
+
+        Raises
+        ------
+        typer.Exit
+            Status 2 when the URL is malformed, its driver is missing, its folder
+            does not exist or the server cannot be reached (the password is hidden).
+        """
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+        from recommender.store import Store
+
+        explicit = self.database_url or self.settings.database_url
+        url = explicit or self.settings.resolved_database_url()
+        shown = url
+        try:
+            parsed = make_url(url)
+            shown = parsed.render_as_string(hide_password=True)
+            if explicit:
+                _check_sqlite_folder(parsed)
+            return Store(url)
+        except (OperationalError, NoSuchModuleError, ArgumentError, ModuleNotFoundError, FileNotFoundError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            fail(f"cannot open the database {shown}: {reason}", 2)
+
+    def commands(self, store: Store | None = None) -> Commands:
+        """The platform-neutral command layer on ``store`` (default: :meth:`store`)."""
+        from bot.commands import Commands
+
+        return Commands(store or self.store(), self.settings)
+
+
+def _check_sqlite_folder(parsed) -> None:
+    """Raise FileNotFoundError when a SQLite URL names a file in a folder that does not exist."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    folder = Path(parsed.database).expanduser().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {folder} does not exist (create it first)")
+
+
+def _load_settings() -> Settings:
+    """:func:`recommender.settings.get_settings`, with a bad config reported as one line (exit 2)."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from recommender.settings import config_path, get_settings
+
+    try:
+        return get_settings()
+    except tomllib.TOMLDecodeError as exc:
+        fail(f"{config_path()}: not valid TOML: {exc}", 2)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        fail(f"invalid settings in {config_path()} or PAPERBOT_* variables: {problems}", 2)
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The :class:`CliState` the app callback stored in ``ctx.obj`` (a fresh one when run bare)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
