@@ -86,7 +86,7 @@ def once_table(report) -> Table:
 
 def print_status(console: Console, data: dict) -> None:
     """Render :func:`bot.app.collect_status` (plus the ``database`` in use) as tables."""
-    console.print(f"Database: {data['database']}", highlight=False)
+    console.print(f"Database: {data['database']}", highlight=False, soft_wrap=True)
     sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
     for s in data["sources"]:
         sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",

@@ -124,15 +124,15 @@ def _check_sqlite_folder(parsed) -> None:
 
 
 def _load_settings() -> Settings:
-    """:func:`recommender.settings.get_settings`, with a bad config reported as one line (exit 2)."""
+    """The settings read now from the config file and environment; a bad config is one line (exit 2)."""
     import tomllib
 
     from pydantic import ValidationError
 
-    from recommender.settings import config_path, get_settings
+    from recommender.settings import Settings, config_path
 
     try:
-        return get_settings()
+        return Settings()
     except tomllib.TOMLDecodeError as exc:
         fail(f"{config_path()}: not valid TOML: {exc}", 2)
     except ValidationError as exc:
