@@ -4,10 +4,10 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -27,7 +27,7 @@ def test_importing_the_app_loads_no_heavy_library():
 
 
 def test_help_lists_every_command_under_the_paperbot_name():
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "-h"], cwd=REPO, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "-h"], check=False, cwd=REPO, capture_output=True, text=True,
                             env={**os.environ, "COLUMNS": "160"})
     assert result.returncode == 0, result.stderr
     assert "Usage: paperbot [OPTIONS] COMMAND" in result.stdout
@@ -137,3 +137,16 @@ def test_demo_runs_again_in_its_own_folder(tmp_path, sample_digests):
     assert "digest seen before" not in again.stdout  # a fresh database, not the first run's
     stats = runner.invoke(app, ["--database-url", f"sqlite:///{folder / 'paperbot.db'}", "stats", "--json"])
     assert json.loads(stats.stdout)["papers"] == 37
+
+
+def test_channels_add_then_list(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    added = runner.invoke(app, ["--database-url", url, "channels", "add", "lab", "--topic", "graph learning",
+                                "--time", "08:30", "--timezone", "Europe/Paris", "--size", "3"])
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(app, ["--database-url", url, "channels", "list", "--json"])
+    [channel] = json.loads(listed.stdout)
+    assert (channel["name"], channel["topic"], channel["time"], channel["timezone"], channel["size"]) == (
+        "lab", "graph learning", "08:30", "Europe/Paris", 3)
+    table = runner.invoke(app, ["--database-url", url, "channels", "list"])
+    assert "3 at 08:30 Europe/Paris" in table.stdout

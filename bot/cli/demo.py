@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,14 +27,13 @@ def demo_cmd(
     data_dir: Annotated[Path, typer.Option(
         metavar="DIR", help=f"Folder for the demo database: new, empty, or made by an earlier demo (holds {MARKER}); "
                             "emptied first.")] = Path("data/demo"),
-    digests: Annotated[Optional[Path], typer.Option(
+    digests: Annotated[Path | None, typer.Option(
         metavar="FILE|DIR", help="Digests to ingest (default: the bundled samples/digests).")] = None,
-    config: Annotated[Optional[Path], typer.Option(
+    config: Annotated[Path | None, typer.Option(
         metavar="FILE", help="Demo users and channel, TOML (default: the bundled config/demo.toml).")] = None,
 ) -> None:
     """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests."""
     import tomllib
-
     from sqlalchemy import select
 
     from bot.commands import POSITIVE

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,12 +20,12 @@ METHOD_ORDER = ("random", "rocchio", "arxiv-sanity-lite", "paperbot-text", "pape
 def eval_cmd(
     dataset: Annotated[str, typer.Option(metavar="NAME", help="citeulike-a or citeulike-t")],
     split_seed: Annotated[int, typer.Option(metavar="SEED", help="Seed of the cold-start split (0 = dev split).")] = 0,
-    users: Annotated[Optional[int], typer.Option(
+    users: Annotated[int | None, typer.Option(
         metavar="N", help="Evaluate a fixed random sample of N eligible users.")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option(
+    data_dir: Annotated[Path | None, typer.Option(
         metavar="DIR", help="Folder holding the datasets (default: $PAPERBOT_EVAL_DATA or ../shared/eval).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
-    methods: Annotated[Optional[str], typer.Option(
+    methods: Annotated[str | None, typer.Option(
         metavar="A,B…", help="Comma-separated subset of methods (default: all).")] = None,
 ) -> None:
     """Rank new papers for every evaluated user; print recall@10, recall@50, nDCG@10 and seconds per method."""

@@ -10,7 +10,7 @@ discord.py only inside the commands, so ``paperbot --help`` stays fast.
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,8 +20,8 @@ from bot.cli.ingest import ingest_cmd
 from bot.cli.people import channels_app, users_app
 from bot.cli.picks import dislike_cmd, like_cmd, picks_cmd, search_cmd
 from bot.cli.run import run_cmd, status_cmd
-from bot.cli.stats import stats_cmd
 from bot.cli.state import CliState
+from bot.cli.stats import stats_cmd
 
 app = typer.Typer(
     name="paperbot",
@@ -60,9 +60,9 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    database_url: Annotated[Optional[str], typer.Option(
+    database_url: Annotated[str | None, typer.Option(
         metavar="URL", help="SQLAlchemy URL; overrides PAPERBOT_DATABASE_URL and the config.")] = None,
-    log_level: Annotated[Optional[LogLevel], typer.Option(
+    log_level: Annotated[LogLevel | None, typer.Option(
         metavar="LEVEL", case_sensitive=False, help="DEBUG, INFO, WARNING or ERROR (default: the config's).")] = None,
     version: Annotated[bool, typer.Option(
         "--version", is_eager=True, callback=_print_version, help="Print the version and exit.")] = False,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -46,23 +47,13 @@ def users_add(
 @users_app.command("list")
 def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List users with their interests and subscriptions."""
-    from sqlalchemy import select
-
     from recommender.store import Member
 
-    with state(ctx).store().session() as session:
-        rows = session.scalars(select(Member).order_by(Member.platform, Member.id)).all()
-        data = [
-            {"platform": m.platform, "workspace": m.workspace, "user": m.user_ref, "name": m.name, "interests": m.interests,
-             "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone}
-            for m in rows
-        ]
-    if as_json:
-        return emit_json(data)
-    table = Table("platform", "user", "interests", "DM digest")
-    for d in data:
-        table.add_row(d["platform"], d["name"], "; ".join(d["interests"]), f"{d['time']} {d['timezone']}" if d["subscribed"] else "off")
-    console.print(table)
+    _list(ctx, Member, as_json, lambda m: {
+        "platform": m.platform, "workspace": m.workspace, "user": m.user_ref, "name": m.name, "interests": m.interests,
+        "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone,
+    }, ("platform", "user", "interests", "DM digest"), lambda d: (
+        d["platform"], d["name"], "; ".join(d["interests"]), f"{d['time']} {d['timezone']}" if d["subscribed"] else "off"))
 
 
 @channels_app.command("add")
@@ -70,9 +61,9 @@ def channels_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel name, e.g. ml-reading-group.")],
     topic: Annotated[str, typer.Option(metavar="TEXT", help="What the channel reads about.")] = "",
-    time: Annotated[Optional[str], typer.Option(metavar="HH:MM", help="Local delivery time.")] = None,
-    timezone: Annotated[Optional[str], typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
-    size: Annotated[Optional[int], typer.Option(metavar="N", help="Papers per digest.")] = None,
+    time: Annotated[str | None, typer.Option(metavar="HH:MM", help="Local delivery time.")] = None,
+    timezone: Annotated[str | None, typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
+    size: Annotated[int | None, typer.Option(metavar="N", help="Papers per digest.")] = None,
 ) -> None:
     """Set up a local channel's daily digest."""
     from bot.commands import UsageError
@@ -89,21 +80,26 @@ def channels_add(
 @channels_app.command("list")
 def channels_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List channels with their digest settings."""
-    from sqlalchemy import select
-
     from recommender.store import Channel
 
+    _list(ctx, Channel, as_json, lambda c: {
+        "platform": c.platform, "workspace": c.workspace, "channel": c.channel_ref, "name": c.name, "topic": c.topic,
+        "enabled": c.enabled, "time": c.digest_time, "timezone": c.timezone, "size": c.digest_size,
+    }, ("platform", "channel", "topic", "digest"), lambda d: (
+        d["platform"], d["name"] or d["channel"], d["topic"],
+        f"{d['size']} at {d['time']} {d['timezone']}" if d["enabled"] else "off"))
+
+
+def _list(ctx: typer.Context, model, as_json: bool, as_dict: Callable[[Any], dict], columns: tuple[str, ...],
+          row: Callable[[dict], tuple[str, ...]]) -> None:
+    """Print every ``model`` row (members or channels, by platform then id) as JSON or as a table."""
+    from sqlalchemy import select
+
     with state(ctx).store().session() as session:
-        rows = session.scalars(select(Channel).order_by(Channel.platform, Channel.id)).all()
-        data = [
-            {"platform": c.platform, "workspace": c.workspace, "channel": c.channel_ref, "name": c.name, "topic": c.topic,
-             "enabled": c.enabled, "time": c.digest_time, "timezone": c.timezone, "size": c.digest_size}
-            for c in rows
-        ]
+        data = [as_dict(r) for r in session.scalars(select(model).order_by(model.platform, model.id))]
     if as_json:
         return emit_json(data)
-    table = Table("platform", "channel", "topic", "digest")
+    table = Table(*columns)
     for d in data:
-        table.add_row(d["platform"], d["name"] or d["channel"], d["topic"],
-                      f"{d['size']} at {d['time']} {d['timezone']}" if d["enabled"] else "off")
+        table.add_row(*row(d))
     console.print(table)

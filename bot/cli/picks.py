@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -78,12 +78,12 @@ def search_cmd(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(metavar="QUERY", help="Words to look for, e.g. \"graph neural networks\".")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, metavar="N", help="How many results (1-100).")] = 10,
-    user: Annotated[Optional[str], typer.Option(metavar="PERSON", help="Re-rank for this user's profile.")] = None,
-    since: Annotated[Optional[dt.datetime], typer.Option(
+    user: Annotated[str | None, typer.Option(metavar="PERSON", help="Re-rank for this user's profile.")] = None,
+    since: Annotated[dt.datetime | None, typer.Option(
         formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Published on or after.")] = None,
-    until: Annotated[Optional[dt.datetime], typer.Option(
+    until: Annotated[dt.datetime | None, typer.Option(
         formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Published on or before.")] = None,
-    source: Annotated[Optional[SourceKind], typer.Option(help="Only papers first stored from this format.")] = None,
+    source: Annotated[SourceKind | None, typer.Option(help="Only papers first stored from this format.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Search stored papers by TF-IDF relevance."""

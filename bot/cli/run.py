@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ def run_cmd(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run every source and every digest once, now, and exit.")] = False,
     sync_commands: Annotated[bool, typer.Option("--sync-commands", help="Discord: sync app commands at start.")] = False,
-    port: Annotated[Optional[int], typer.Option(metavar="PORT", help="Slack HTTP mode: port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Slack HTTP mode: port to listen on.")] = None,
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap/--no-bootstrap",
         help="Console mode: ingest the sample digests and add the demo team into an empty database.")] = True,

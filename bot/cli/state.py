@@ -126,7 +126,6 @@ def _check_sqlite_folder(parsed) -> None:
 def _load_settings() -> Settings:
     """The settings read now from the config file and environment; a bad config is one line (exit 2)."""
     import tomllib
-
     from pydantic import ValidationError
 
     from recommender.settings import Settings, config_path
