@@ -150,3 +150,17 @@ def test_channels_add_then_list(tmp_path):
         "lab", "graph learning", "08:30", "Europe/Paris", 3)
     table = runner.invoke(app, ["--database-url", url, "channels", "list"])
     assert "3 at 08:30 Europe/Paris" in table.stdout
+
+
+def test_demo_keeps_a_file_added_to_its_own_folder(tmp_path):
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / MARKER).write_text("")
+    (folder / "paperbot.db").write_text("an old demo")
+    (folder / "results.csv").write_text("mine")
+    result = demo("--data-dir", folder)
+    assert result.exit_code == 2 and "results.csv" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == sorted([MARKER, "paperbot.db", "results.csv"])
+    link = tmp_path / "link"
+    link.symlink_to(folder)
+    assert demo("--data-dir", link).exit_code == 2 and (folder / "results.csv").exists()

@@ -1,15 +1,14 @@
 """``paperbot demo``: a fresh database in its own folder, the sample digests, the demo team, today's digests.
 
-The demo owns its folder: it writes a marker file (:data:`MARKER`) there and
-empties the folder on the next run only when that marker is present. It
-refuses a non-empty folder without the marker and a folder holding the
-database in force, so it never deletes a user's files or data.
+The demo owns its folder: it writes a marker file (:data:`MARKER`) there and,
+on the next run, deletes its own files only when that marker is present and
+nothing else is there. It refuses any other non-empty folder and a folder
+holding the database in force, so it never deletes a user's files or data.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from bot.cli.local import caller
 from bot.cli.state import CliState, console, fail, state
 
 MARKER = ".paperbot-demo"
+DEMO_FILES = {MARKER, "paperbot.db", "paperbot.db-journal", "paperbot.db-wal", "paperbot.db-shm"}
 
 
 def demo_cmd(
@@ -107,19 +107,25 @@ def _database_in_force(cli: CliState) -> Path | None:
 def prepare_data_dir(data_dir: Path, protected_db: Path | None = None) -> None:
     """Make ``data_dir`` an empty folder owned by the demo, or exit with status 2 leaving everything as it was.
 
-    A missing or empty folder is used as is; a folder holding :data:`MARKER`
-    (written by an earlier demo) is emptied. A file, a non-empty folder without
-    the marker, or a folder holding ``protected_db`` is refused.
+    A missing or empty folder is used as is. A folder an earlier demo made
+    (it holds :data:`MARKER`) is emptied only when it holds nothing but the
+    demo's own files (:data:`DEMO_FILES`); those files are deleted one by one,
+    never the folder tree. A file, a symbolic link, a folder with anything else
+    in it, or a folder holding ``protected_db`` is refused.
     """
-    if data_dir.exists() and not data_dir.is_dir():
-        fail(f"--data-dir {data_dir} is a file, not a folder", 2)
+    if data_dir.is_symlink() or (data_dir.exists() and not data_dir.is_dir()):
+        fail(f"--data-dir {data_dir} is not a plain folder", 2)
     if protected_db is not None and protected_db.resolve().is_relative_to(data_dir.resolve()):
         fail(f"--data-dir {data_dir} holds the database other commands use ({protected_db}): "
              "choose another folder for the demo", 2)
-    if data_dir.is_dir() and any(data_dir.iterdir()):
-        if not (data_dir / MARKER).is_file():
-            fail(f"--data-dir {data_dir} is not empty and was not made by paperbot demo (no {MARKER} in it): "
-                 "choose a new or empty folder", 2)
-        shutil.rmtree(data_dir)
+    found = {p.name for p in data_dir.iterdir()} if data_dir.is_dir() else set()
+    if found and MARKER not in found:
+        fail(f"--data-dir {data_dir} is not empty and was not made by paperbot demo (no {MARKER} in it): "
+             "choose a new or empty folder (a demo folder from before the marker: delete it yourself)", 2)
+    if found - DEMO_FILES:
+        fail(f"--data-dir {data_dir} holds files the demo did not make ({', '.join(sorted(found - DEMO_FILES))}): "
+             "move them or choose another folder", 2)
+    for name in found:
+        (data_dir / name).unlink()
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / MARKER).write_text("Made by `paperbot demo`, which empties this folder when run again with it.\n")
