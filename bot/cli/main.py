@@ -69,10 +69,6 @@ def main_options(
 ) -> None:
     """paperbot: paper picks for research teams."""
     ctx.obj = CliState(database_url=database_url, log_level=log_level.value if log_level else None)
-    if log_level is not None:
-        from bot.logs import setup_logging
-
-        setup_logging(log_level.value)
 
 
 app.command("ingest")(ingest_cmd)

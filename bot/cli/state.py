@@ -53,12 +53,16 @@ class CliState:
     database_url : str or None
         ``--database-url``; overrides ``PAPERBOT_DATABASE_URL`` and the config file.
     log_level : str or None
-        ``--log-level``; ``None`` means the configured level.
+        ``--log-level``, set up at once; ``None``: the configured level, set up when the settings load.
     """
 
     database_url: str | None = None
     log_level: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.log_level is not None:
+            _setup_logging(self.log_level)
 
     @property
     def settings(self) -> Settings:
@@ -70,9 +74,7 @@ class CliState:
         if self._settings is None:
             self._settings = _load_settings()
             if self.log_level is None:
-                from bot.logs import setup_logging
-
-                setup_logging(self._settings.log_level)
+                _setup_logging(self._settings.log_level)
         return self._settings
 
     def store(self) -> Store:
@@ -112,6 +114,12 @@ class CliState:
         from bot.commands import Commands
 
         return Commands(store or self.store(), self.settings)
+
+
+def _setup_logging(level: str) -> None:
+    from bot.logs import setup_logging
+
+    setup_logging(level)
 
 
 def _check_sqlite_folder(parsed) -> None:
