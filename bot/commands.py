@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.digest import PaperItem, item_from_pick, paper_item
 from recommender.picks import Recommender
-from recommender.settings import Settings
+from bot.settings import Settings
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow

@@ -1,13 +1,21 @@
-"""The console adapter: digests and replies printed to a terminal, no chat account needed."""
+"""The console adapter: digests and replies printed to a terminal, no chat account needed.
+
+:class:`ConsolePoster` prints a digest as it is posted; :class:`ConsoleRuntime`
+is the adapter ``paperbot run`` starts when no chat platform is configured.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from rich.console import Console
 from rich.markup import escape
 
 from bot.commands import Reply
-from bot.delivery import DeliveryTarget
+from bot.delivery import DeliveryTarget, Poster
 from bot.digest import DigestMessage, PaperItem, clip
+
+log = logging.getLogger(__name__)
 
 
 def render_item(console: Console, n: int, item: PaperItem, *, abstract_chars: int = 0) -> None:
@@ -45,6 +53,24 @@ class ConsolePoster:
                 item.message_ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}:{item.paper_id}"
         self.console.print()
         return header_ref or digest.header_ref
+
+
+class ConsoleRuntime:
+    """The adapter with no chat account (a :class:`bot.runtime.ChatRuntime`): prints digests of ``cli``/``console`` targets."""
+
+    name = "console"
+
+    def __init__(self, console: Console | None = None):
+        self.poster = ConsolePoster(console)
+
+    def posters(self) -> dict[str, Poster]:
+        return {"cli": self.poster, "console": self.poster}
+
+    async def start(self) -> None:
+        log.info("console adapter started", extra={"platforms": "cli,console"})
+
+    async def stop(self) -> None:
+        return None
 
 
 def print_reply(console: Console, reply: Reply) -> None:

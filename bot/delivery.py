@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.digest import DigestMessage, paper_item
 from recommender.picks import Recommender
-from recommender.settings import Settings
+from bot.settings import Settings
 from recommender.store import Channel, Delivery, DeliveryItem, Member, Store
 from recommender.store.models import utcnow
 

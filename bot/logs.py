@@ -1,42 +1,47 @@
-"""Structured logging: one line per event, ``key=value`` pairs, no secrets."""
+"""Structured logging through structlog: one logfmt line per event, ``key=value`` pairs, no secrets.
+
+The code logs with the standard library (``logging.getLogger(__name__)``,
+facts in ``extra=``); structlog's ``ProcessorFormatter`` renders every record,
+ours and the libraries', as ``ts=… level=… logger=… event="…" key=value …``
+(https://www.structlog.org/en/stable/standard-library.html). A traceback is
+kept whole in ``exception="…"`` (its newlines escaped, so one event stays one line).
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+import structlog
+
+__all__ = ["formatter", "setup_logging"]
+
+NOISY = ("httpx", "httpcore", "apscheduler.executors.default", "discord.gateway", "alembic")
 
 
-class LogfmtFormatter(logging.Formatter):
-    """``ts=… level=… logger=… event="…" key=value …`` with the record's ``extra`` fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        fields = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
-        fields.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")})
-        if record.exc_info:
-            fields["exc"] = self.formatException(record.exc_info).splitlines()[-1]
-        return " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
-
-
-def _quote(value: object) -> str:
-    text = str(value)
-    if not text or any(c in text for c in ' "=\n'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    return text
+def formatter() -> logging.Formatter:
+    """The logfmt formatter: timestamp (ISO 8601, UTC), level, logger, event, the record's extras, exception."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+            structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.LogfmtRenderer(key_order=["ts", "level", "logger", "event"], bool_as_flag=False),
+        ],
+    )
 
 
 def setup_logging(level: str = "INFO") -> None:
-    """Send paperbot's logs to stderr, one logfmt line per event."""
+    """Send every log record to stderr, one logfmt line per event, at ``level`` and above."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(LogfmtFormatter())
+    handler.setFormatter(formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "discord.gateway", "alembic"):
+    for noisy in NOISY:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

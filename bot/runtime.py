@@ -1,5 +1,9 @@
 """What a chat adapter hands to ``paperbot run``: its posters and its lifecycle.
 
+The contract sits here, beside the adapters that implement it (``bot/slack``,
+``bot/discord``, ``bot/console.py``), not in ``bot/service/`` that consumes it:
+adapters never import the service, so imports keep one direction.
+
 Delivery calls ``Poster.post`` from a worker thread (never on the event loop),
 so an asyncio-based adapter (Discord) bridges into its loop with
 ``asyncio.run_coroutine_threadsafe(...).result(timeout)``.
@@ -41,6 +45,6 @@ class AdapterStartError(RuntimeError):
 
     The message is one line for the person running the bot, and never holds a
     secret. Adapters raise subclasses from ``start()`` (after closing what they
-    opened); :func:`serve` wraps anything else an adapter raises at start, keeping
+    opened); :func:`bot.service.run.serve` wraps anything else an adapter raises at start, keeping
     the original as ``__cause__`` (``paperbot run --log-level DEBUG`` prints it).
     """

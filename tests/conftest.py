@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
-from recommender.settings import Settings
+from bot.settings import Settings
 from recommender.store import Store
 
 REPO = Path(__file__).resolve().parent.parent

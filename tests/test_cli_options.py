@@ -79,14 +79,21 @@ def test_sqlite_url_in_a_missing_folder_creates_nothing(tmp_path):
     assert not (tmp_path / "no").exists()
 
 
-def test_invalid_config_is_one_line_naming_the_key(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("table", "key"), [
+    ("[digest]\nsize = 99\n", "digest.size"),
+    ('[digest]\ntmie = "09:00"\n', "digest.tmie"),
+    ('[digest]\ntime = "25:99"\n', "digest.time"),
+    ("[recomender]\nhalf_life_days = 3\n", "recomender"),
+])
+def test_invalid_config_is_one_line_naming_the_key(tmp_path, monkeypatch, table, key):
     config = tmp_path / "paperbot.toml"
-    config.write_text(f'data_dir = "{tmp_path.as_posix()}"\n[digest]\nsize = 99\n')
+    config.write_text(f'data_dir = "{tmp_path.as_posix()}"\n{table}')
     monkeypatch.setenv("PAPERBOT_CONFIG", str(config))
     result = runner.invoke(app, ["stats"])
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("error")]
-    assert len(errors) == 1 and "digest.size" in errors[0] and str(config) in errors[0]
+    assert len(errors) == 1 and key in errors[0] and str(config) in errors[0], result.output
+    assert "Traceback" not in result.output
     assert not (tmp_path / "paperbot.db").exists()
 
 

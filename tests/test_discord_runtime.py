@@ -20,7 +20,7 @@ from bot.delivery import DeliveryTarget
 from bot.digest import DigestMessage
 from bot.discord import DiscordPoster, DiscordRuntime, PaperBot, create_runtime
 from bot.discord.runtime import DiscordStartError
-from recommender.settings import DiscordSettings, Secrets
+from bot.settings import DiscordSettings, Secrets
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import func, select
 
-from bot.sources import SourceConfigError, SourceSpec, load_sources, run_source
-from recommender.settings import Settings
+from pydantic import ValidationError
+
+from bot.service.ingest_jobs import run_source
+from bot.settings import ArxivRssSource, HfApiSource, InboxSource, Settings
 from recommender.store import Digest, Paper
 from recommender.store.db import upgrade
 from recommender.store.models import SourceRun
@@ -43,7 +45,7 @@ def test_inbox_good_duplicate_malformed_and_unsupported(store, sample_digests, t
     (inbox / "d_notes.pdf").write_bytes(b"%PDF-1.4")
     (inbox / ".hidden.txt").write_text("ignored")
     (inbox / "e_partial.txt.part").write_text("still downloading")
-    spec = SourceSpec(name="drop", kind="inbox", path=inbox)
+    spec = InboxSource(name="drop", path=inbox)
 
     result = run_source(store, spec, now=dt.datetime(2026, 3, 2, 6, tzinfo=UTC))
 
@@ -70,7 +72,7 @@ def test_inbox_good_duplicate_malformed_and_unsupported(store, sample_digests, t
 
 def test_inbox_same_name_again_is_kept_beside_the_first(store, sample_digests, tmp_path):
     inbox = tmp_path / "inbox"
-    spec = SourceSpec(name="drop", kind="inbox", path=inbox)
+    spec = InboxSource(name="drop", path=inbox)
     inbox.mkdir()
     for n in range(2):
         (inbox / "x.txt").write_bytes((sample_digests / f"00{n}_{['c6f8620f3de3774f', '22f0a1ce284fcda3'][n]}.txt").read_bytes())
@@ -88,23 +90,28 @@ def test_sources_config_schema(tmp_path):
         {"kind": "arxiv_rss", "categories": ["cs.LG", "cs.CL"], "timezone": "America/New_York"},
         {"kind": "inbox", "name": "drop", "path": "data/inbox", "every_minutes": 5},
     ])
-    hf, rss, inbox = load_sources(s)
+    hf, rss, inbox = s.ingest_sources()
     assert (hf.name, hf.time, hf.timezone, hf.url_base) == ("hf_api", "06:00", "UTC", "https://huggingface.co")
     assert rss.categories == ("cs.LG", "cs.CL") and rss.url_base == "https://rss.arxiv.org"
     assert inbox.schedule == "every 5 min" and inbox.path == Path("data/inbox")
-    (default,) = load_sources(Settings(data_dir=tmp_path))
+    assert Settings(data_dir=tmp_path, sources=[{"kind": "arxiv_rss", "categories": "cs.LG+cs.CL"}]).sources[0].categories == (
+        "cs.LG", "cs.CL")
+    (default,) = Settings(data_dir=tmp_path).ingest_sources()
     assert default.kind == "inbox" and default.path == tmp_path / "inbox"
     for bad, message in [
-        ({"kind": "rss"}, "kind must be one of"),
-        ({"kind": "arxiv_rss"}, "needs categories"),
-        ({"kind": "inbox"}, "needs a path"),
-        ({"kind": "hf_api", "time": "25:00"}, "HH:MM"),
-        ({"kind": "hf_api", "timezone": "Mars/Base"}, "unknown timezone"),
+        ({"kind": "rss"}, "'rss'.*expected tags"),
+        ({"kind": "arxiv_rss"}, r"categories\n.*Field required"),
+        ({"kind": "arxiv_rss", "categories": ["cs.LG", "bad cat"]}, "not arXiv categories: bad cat"),
+        ({"kind": "inbox"}, r"path\n.*Field required"),
+        ({"kind": "hf_api", "time": "25:00"}, "hours go from 00 to 23"),
+        ({"kind": "hf_api", "timezone": "Mars/Base"}, "not a timezone"),
+        ({"kind": "hf_api", "every_minutes": 0}, "greater than 0"),
+        ({"kind": "inbox", "path": "x", "base_url": "http://x"}, r"base_url\n.*Extra inputs"),
     ]:
-        with pytest.raises(SourceConfigError, match=message):
-            load_sources(Settings(data_dir=tmp_path, sources=[bad]))
-    with pytest.raises(SourceConfigError, match="distinct names"):
-        load_sources(Settings(data_dir=tmp_path, sources=[{"kind": "hf_api"}, {"kind": "hf_api"}]))
+        with pytest.raises(ValidationError, match=message):
+            Settings(data_dir=tmp_path, sources=[bad])
+    with pytest.raises(ValidationError, match="distinct names"):
+        Settings(data_dir=tmp_path, sources=[{"kind": "hf_api"}, {"kind": "hf_api"}])
 
 
 def test_migration_0002_up_and_down(db_url):
@@ -198,8 +205,9 @@ def server(shared):
     httpd.server_close()
 
 
-def spec(server, **kw) -> SourceSpec:
-    return SourceSpec(base_url=server.base, backoff=0, timeout=5, **kw)
+def spec(server, kind, **kw) -> HfApiSource | ArxivRssSource:
+    model = {"hf_api": HfApiSource, "arxiv_rss": ArxivRssSource}[kind]
+    return model(base_url=server.base, backoff=0, timeout=5, **kw)
 
 
 def test_hf_api_fetches_today_and_lookback(store, server):
@@ -254,6 +262,6 @@ def test_arxiv_rss_listing_and_day_without_announcement(store, server):
 
 
 def test_unreachable_server_is_an_error_with_a_reason(store):
-    s = SourceSpec(name="hf", kind="hf_api", base_url="http://127.0.0.1:9", lookback_days=0, attempts=2, backoff=0, timeout=2)
+    s = HfApiSource(name="hf", base_url="http://127.0.0.1:9", lookback_days=0, attempts=2, backoff=0, timeout=2)
     result = run_source(store, s)
     assert result.status == "error" and "could not fetch" in result.error

@@ -19,9 +19,11 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bot.app import ConsoleRuntime, RunOptions, RuntimeUnavailable, collect_status, create_runtimes, job_store_rows, serve
 from bot.commands import Commands
-from recommender.settings import Secrets, Settings
+from bot.console import ConsoleRuntime
+from bot.service.run import RunOptions, RuntimeUnavailable, create_runtimes, serve
+from bot.service.status import collect_status, job_store_rows
+from bot.settings import Secrets, Settings
 from recommender.store import Store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,23 +12,20 @@ import time_machine
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from sqlalchemy import select
 
-from bot.scheduler import (
+from bot.service.scheduler import (
     JOB_DEFAULTS,
+    JOBSTORE_TABLE,
     SYNC_JOB_ID,
     JobContext,
-    daily_trigger,
     digest_job,
-    digest_job_id,
     ingest_job,
     install_jobs,
     make_scheduler,
-    next_digest_time,
     set_context,
-    slot_day,
-    source_trigger,
     sync_digest_jobs,
 )
-from bot.sources import SourceSpec
+from bot.service.triggers import daily_trigger, digest_job_id, next_digest_time, slot_day, source_trigger
+from bot.settings import HfApiSource, InboxSource
 from recommender.store import Delivery, Member
 from recommender.store.models import SourceRun
 from test_scheduler_helpers import RecordingPoster, make_team, who
@@ -54,7 +51,7 @@ def fire_times(trigger, start: dt.datetime, end: dt.datetime) -> list[dt.datetim
 
 
 def test_daily_triggers_follow_local_time_across_dst():
-    ingest = source_trigger(SourceSpec(name="hf", kind="hf_api", time="06:00", timezone="UTC"))
+    ingest = source_trigger(HfApiSource(name="hf", time="06:00", timezone="UTC"))
     berlin = daily_trigger("09:00", "Europe/Berlin")
     new_york = daily_trigger("08:00", "America/New_York")
     start, end = dt.datetime(2026, 3, 6, tzinfo=UTC), dt.datetime(2026, 3, 31, tzinfo=UTC)
@@ -111,7 +108,7 @@ def test_simulated_day_ingests_then_posts_each_target_at_its_local_time(store, s
     inbox.mkdir()
     (inbox / "today.txt").write_bytes((sample_digests / "001_22f0a1ce284fcda3.txt").read_bytes())
     poster = RecordingPoster()
-    spec = SourceSpec(name="drop", kind="inbox", path=inbox, time="06:00", timezone="UTC")
+    spec = InboxSource(name="drop", path=inbox, time="06:00", timezone="UTC")
     ctx = JobContext(store, settings, {"cli": poster}, [spec])
     set_context(ctx)
     jobs = {
@@ -140,7 +137,7 @@ def test_simulated_day_ingests_then_posts_each_target_at_its_local_time(store, s
 
 async def test_sync_adds_updates_and_removes_digest_jobs(store, settings, sample_digests):
     team = make_team(store, settings, sample_digests, ingest_papers=False)
-    ctx = JobContext(store, settings, {"cli": RecordingPoster()}, [SourceSpec(name="hf", kind="hf_api")])
+    ctx = JobContext(store, settings, {"cli": RecordingPoster()}, [HfApiSource(name="hf")])
     scheduler = make_scheduler(store)
     scheduler.start(paused=True)
     try:
@@ -150,7 +147,7 @@ async def test_sync_adds_updates_and_removes_digest_jobs(store, settings, sample
         ids = {j.id for j in scheduler.get_jobs()}
         assert ids == {"ingest:hf", ch, mb, SYNC_JOB_ID}
         job = scheduler.get_job(mb)
-        assert job.func_ref == "bot.scheduler:digest_job" and tuple(job.args) == ("member", team["member"])
+        assert job.func_ref == "bot.service.scheduler:digest_job" and tuple(job.args) == ("member", team["member"])
         assert job.coalesce is True and job.misfire_grace_time == JOB_DEFAULTS["misfire_grace_time"] >= 3600
         kept = scheduler.get_job(ch).next_run_time
 
@@ -182,7 +179,7 @@ async def test_sync_adds_updates_and_removes_digest_jobs(store, settings, sample
 
 async def test_jobs_persist_across_a_restart(store, settings, sample_digests):
     make_team(store, settings, sample_digests, ingest_papers=False)
-    ctx = JobContext(store, settings, {"cli": RecordingPoster()}, [SourceSpec(name="hf", kind="hf_api")])
+    ctx = JobContext(store, settings, {"cli": RecordingPoster()}, [HfApiSource(name="hf")])
     first = make_scheduler(store)
     first.start(paused=True)
     install_jobs(first, ctx)
@@ -197,6 +194,42 @@ async def test_jobs_persist_across_a_restart(store, settings, sample_digests):
         assert {j.id: j.next_run_time for j in second.get_jobs() if j.id != SYNC_JOB_ID} == before
     finally:
         second.shutdown(wait=False)
+
+
+async def test_a_job_stored_under_an_old_function_name_is_replaced_at_start(store, settings, sample_digests):
+    """A job row whose function moved (an older version's ``bot.scheduler:digest_job``) is dropped by the
+    job store, both when ``paperbot status`` reads it and when ``paperbot run`` starts, and re-added."""
+    import pickle
+
+    from sqlalchemy import MetaData, Table, update
+
+    from bot.service.status import job_store_rows
+
+    team = make_team(store, settings, sample_digests, ingest_papers=False)
+    ctx = JobContext(store, settings, {"cli": RecordingPoster()}, [HfApiSource(name="hf")])
+    first = make_scheduler(store)
+    first.start(paused=True)
+    install_jobs(first, ctx)
+    first.shutdown(wait=False)
+    mb = digest_job_id("member", team["member"])
+    table = Table(JOBSTORE_TABLE, MetaData(), autoload_with=store.engine)
+    with store.engine.begin() as conn:
+        state = pickle.loads(conn.scalar(select(table.c.job_state).where(table.c.id == mb)))
+        state["func"] = "bot.scheduler:digest_job"
+        conn.execute(update(table).where(table.c.id == mb).values(job_state=pickle.dumps(state)))
+
+    rows = job_store_rows(store)
+    assert mb not in rows and {"ingest:hf", SYNC_JOB_ID} <= set(rows)
+
+    second = make_scheduler(store)
+    second.start(paused=True)
+    try:
+        report = install_jobs(second, JobContext(store, settings, {"cli": RecordingPoster()}, ctx.sources))
+        assert mb in report.added
+        assert second.get_job(mb).func_ref == "bot.service.scheduler:digest_job"
+    finally:
+        second.shutdown(wait=False)
+    assert mb in job_store_rows(store)
 
 
 async def test_runs_missed_while_down_run_once_at_start(store, settings, sample_digests):

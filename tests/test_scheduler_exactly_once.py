@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery import STALE_CLAIM_SECONDS
-from bot.scheduler import JobContext, recover, run_digest, set_context
+from bot.service.digest_jobs import recover, run_digest
+from bot.service.scheduler import JobContext, set_context
 from recommender.store import Delivery, Store
 from recommender.store.models import utcnow
 from test_scheduler_helpers import RecordingPoster, make_team

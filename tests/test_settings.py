@@ -1,6 +1,8 @@
 """Settings from config/paperbot.toml and the environment."""
 
-from recommender.settings import Settings
+import pytest
+
+from bot.settings import ConfigError, Settings, get_settings
 
 
 def test_slack_api_url_from_the_flat_environment_name(monkeypatch):
@@ -20,3 +22,58 @@ def test_environment_overrides_the_toml_file(monkeypatch, tmp_path):
     settings = Settings()
     assert settings.digest.time == "06:30"
     assert settings.resolved_database_url() == "postgresql+psycopg://db/paperbot"
+
+
+def load(monkeypatch, tmp_path, text: str) -> Settings:
+    """The settings of a config file holding ``text``, loaded as the CLI loads them."""
+    config = tmp_path / "paperbot.toml"
+    config.write_text(text)
+    monkeypatch.setenv("PAPERBOT_CONFIG", str(config))
+    get_settings.cache_clear()
+    try:
+        return get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[digest]\ntmie = "09:00"\n', "digest.tmie: unknown key"),
+    ("[recomender]\npicks = 3\n", "recomender: unknown key"),
+    ('databse_url = "sqlite://"\n', "databse_url: unknown key"),
+    ('[[sources]]\nkind = "inbox"\npath = "in"\nevery_minute = 5\n', "sources[0].every_minute: unknown key"),
+])
+def test_a_typo_in_the_config_is_an_error_naming_the_key(monkeypatch, tmp_path, text, key):
+    with pytest.raises(ConfigError) as info:
+        load(monkeypatch, tmp_path, text)
+    assert str(info.value) == f"{tmp_path / 'paperbot.toml'}: {key}"
+
+
+def test_a_typo_in_an_environment_override_is_an_error_too(monkeypatch, tmp_path):
+    monkeypatch.setenv("PAPERBOT_DIGEST__TMIE", "07:00")
+    with pytest.raises(ConfigError, match="digest.tmie: unknown key"):
+        load(monkeypatch, tmp_path, "")
+
+
+def test_digest_time_and_timezone_are_checked_at_load(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError, match=r"digest.time: `25:99` is not a time: hours go from 00 to 23"):
+        load(monkeypatch, tmp_path, '[digest]\ntime = "25:99"\n')
+    with pytest.raises(ConfigError, match=r"digest.timezone: `Mars/Base` is not a timezone"):
+        load(monkeypatch, tmp_path, '[digest]\ntimezone = "Mars/Base"\n')
+    settings = load(monkeypatch, tmp_path, '[digest]\ntime = "7:05"\ntimezone = "Europe/Berlin"\n')
+    assert (settings.digest.time, settings.digest.timezone) == ("07:05", "Europe/Berlin")
+
+
+def test_a_source_of_unknown_kind_is_an_error_naming_it(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load(monkeypatch, tmp_path, '[[sources]]\nkind = "hf_api"\n\n[[sources]]\nkind = "rss_feed"\n')
+    assert "sources[1]" in str(info.value) and "'rss_feed'" in str(info.value)
+    assert "hf_api, arxiv_rss, inbox" in str(info.value)
+    with pytest.raises(ConfigError, match=r"sources\[0\]: kind is missing"):
+        load(monkeypatch, tmp_path, '[[sources]]\npath = "in"\n')
+
+
+def test_every_problem_is_reported_at_once(monkeypatch, tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load(monkeypatch, tmp_path, 'log_level = "LOUD"\n[digest]\nsize = 0\n[slack]\nmode = "rtm"\n')
+    lines = str(info.value).splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["log_level", "digest.size", "slack.mode"]

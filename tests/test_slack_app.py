@@ -16,7 +16,7 @@ from bot.delivery import DeliveryTarget, deliver
 from bot.slack.app import build_app, reaction_value, serve_http
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP
 from bot.slack.poster import SlackPoster
-from recommender.settings import Secrets
+from bot.settings import Secrets
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
 from slack_fake import (
     SIGNING_SECRET,

@@ -22,7 +22,7 @@ from bot.delivery import DeliveryTarget, deliver
 from bot.slack.app import SlackConfigError, build_app, serve_http
 from bot.slack.poster import SlackPoster
 from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
-from recommender.settings import Secrets
+from bot.settings import Secrets
 from recommender.store import Channel, Member
 from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
 

@@ -34,42 +34,36 @@ def demo_cmd(
 ) -> None:
     """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests."""
     import tomllib
+    from pydantic import ValidationError
     from sqlalchemy import select
 
     from bot.commands import POSITIVE
     from bot.console import ConsolePoster, print_reply
     from bot.delivery import DeliveryTarget, deliver
-    from recommender.settings import REPO_ROOT
+    from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
     from recommender.store import Channel, Member, Paper, Store
 
     cli = state(ctx)
     settings = cli.settings  # loads the config and sets up logging first
     if cli.log_level is None:  # the demo's output is the digests; keep log lines for problems
         logging.getLogger().setLevel(logging.WARNING)
-    digests = digests or REPO_ROOT / "samples" / "digests"
-    config = config or REPO_ROOT / "config" / "demo.toml"
+    config = config or DEMO_CONFIG
     try:
-        with config.open("rb") as fh:
-            demo = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        fail(f"cannot read the demo team from {config}: {exc}", 2)
+        team = load_demo_team(config)
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        fail(f"cannot read the demo team from {config}: {str(exc).splitlines()[0]}", 2)
     prepare_data_dir(data_dir, _database_in_force(cli))
     st = Store(f"sqlite:///{data_dir.resolve() / 'paperbot.db'}")
     console.rule("[bold]1. Ingest the sample digests[/bold]")
-    results, _ = ingest_with_progress(st, [str(digests)])
+    results, _ = ingest_with_progress(st, [str(digests or SAMPLE_DIGESTS)])
     console.print(results_table(results))
     cmds = cli.commands(st)
     console.rule("[bold]2. The team[/bold]")
-    # One demo-team set-up for the demo and `run` in console mode: retarget here when bot/service has it.
-    for user in demo.get("users", []):
-        who = caller(user["name"])
-        for text in user.get("interests", []):
-            cmds.interests_add(who, text)
-        cmds.subscribe(who)
-        console.print(f"@{user['name']}: " + "; ".join(user.get("interests", [])))
-    for ch in demo.get("channels", []):
-        cmds.channel_setup(caller("demo", channel=ch["name"]), topic=ch.get("topic"), size=ch.get("size"))
-        console.print(f"#{ch['name']}: {ch.get('topic', '')}")
+    add_demo_team(cmds, team)
+    for user in team.users:
+        console.print(f"@{user.name}: " + "; ".join(user.interests))
+    for ch in team.channels:
+        console.print(f"#{ch.name}: {ch.topic or ''}")
     console.rule("[bold]3. Today's digests[/bold]")
     poster = ConsolePoster(console)
     with st.session() as session:
@@ -78,8 +72,8 @@ def demo_cmd(
                     session.scalars(select(Member).where(Member.subscribed.is_(True)).order_by(Member.id))]
     for target in targets:
         deliver(st, cmds.recommender, settings, poster, target)
-    first = demo.get("users", [{}])[0].get("name")
-    if first:
+    if team.users:
+        first = team.users[0].name
         console.rule(f"[bold]4. Feedback retunes at once: @{first} likes a paper[/bold]")
         with st.session() as session:
             liked = session.scalars(

@@ -32,17 +32,16 @@ def run_cmd(
     import logging
     import traceback
 
-    # The service modules: bot.app, bot.sources and the settings move under bot/service and bot/settings.
-    from bot.app import AdapterStartError, RunOptions, RuntimeUnavailable, serve
-    from bot.sources import SourceConfigError
-    from recommender.settings import Secrets
+    from bot.runtime import AdapterStartError
+    from bot.service.run import RunOptions, RuntimeUnavailable, serve
+    from bot.settings import ConfigError, Secrets
 
     cli = state(ctx)
     options = RunOptions(once=once, sync_commands=sync_commands, port=port, bootstrap=bootstrap, console=console)
     store = cli.store()
     try:
         status = asyncio.run(serve(store, cli.settings, Secrets(), options))
-    except (RuntimeUnavailable, SourceConfigError) as exc:
+    except (RuntimeUnavailable, ConfigError) as exc:
         fail(str(exc), 2)
     except AdapterStartError as exc:  # token refused, service unreachable: one line, no secret
         if logging.getLogger().isEnabledFor(logging.DEBUG):
@@ -57,7 +56,7 @@ def run_cmd(
 
 def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Sources (last run, new papers), targets (next digest, last posted), job-store health and the database."""
-    from bot.app import collect_status  # moves to bot/service/status.py
+    from bot.service.status import collect_status
 
     cli = state(ctx)
     store = cli.store()
@@ -85,7 +84,7 @@ def once_table(report) -> Table:
 
 
 def print_status(console: Console, data: dict) -> None:
-    """Render :func:`bot.app.collect_status` (plus the ``database`` in use) as tables."""
+    """Render :func:`bot.service.status.collect_status` (plus the ``database`` in use) as tables."""
     console.print(f"Database: {data['database']}", highlight=False, soft_wrap=True)
     sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
     for s in data["sources"]:

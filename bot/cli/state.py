@@ -18,7 +18,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from bot.commands import Commands
-    from recommender.settings import Settings
+    from bot.settings import Settings
     from recommender.store import Store
 
 console = Console()
@@ -28,14 +28,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print ``message`` as one error line on stderr and exit with status ``code``.
+    """Print ``message`` on stderr, each of its lines as one error line, and exit with status ``code``.
 
     Raises
     ------
     typer.Exit
         Always, with ``code`` (1: the command failed; 2: bad input or configuration).
     """
-    err.print(f"[red]error[/red] {message}", highlight=False, soft_wrap=True)
+    for line in message.splitlines() or [""]:
+        err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -132,21 +133,23 @@ def _check_sqlite_folder(parsed) -> None:
 
 
 def _load_settings() -> Settings:
-    """The settings read now from the config file and environment; a bad config is one line (exit 2)."""
+    """The settings read now from the config file and environment; a bad config exits with status 2.
+
+    Read afresh on each invocation (tests run many in one process), through
+    :func:`bot.settings.get_settings` so the rest of the process sees the same.
+    Each bad key is one error line naming the file and the key.
+    """
     import tomllib
-    from pydantic import ValidationError
 
-    from recommender.settings import Settings, config_path
+    from bot.settings import ConfigError, config_path, get_settings
 
+    get_settings.cache_clear()
     try:
-        return Settings()
+        return get_settings()
     except tomllib.TOMLDecodeError as exc:
         fail(f"{config_path()}: not valid TOML: {exc}", 2)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        fail(f"invalid settings in {config_path()} or PAPERBOT_* variables: {problems}", 2)
+    except ConfigError as exc:
+        fail(str(exc), 2)
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -16,7 +16,7 @@ from bot.commands import Commands
 from bot.delivery import Poster
 from bot.discord.client import PaperBot
 from bot.discord.poster import DiscordPoster
-from recommender.settings import Secrets, Settings
+from bot.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
-from recommender.settings import Secrets, Settings
+from bot.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from bot.commands import Commands
 from bot.delivery import Poster
 from bot.slack.app import SlackConfigError, SlackHTTPServer, build_app, serve_http
 from bot.slack.poster import SlackPoster, web_client
-from recommender.settings import Secrets, Settings
+from bot.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 

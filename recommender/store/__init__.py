@@ -1,6 +1,6 @@
 """The paper store: SQLAlchemy models, sessions and Alembic migrations."""
 
-from recommender.store.db import Store, open_store, upgrade
+from recommender.store.db import Store, upgrade
 from recommender.store.models import (
     Base,
     Channel,
@@ -16,6 +16,6 @@ from recommender.store.models import (
 )
 
 __all__ = [
-    "Store", "open_store", "upgrade", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem",
+    "Store", "upgrade", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem",
     "Digest", "DigestEntry", "Feedback", "Member", "ModelState", "Paper",
 ]

@@ -84,12 +84,3 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def open_store(url: str | None = None) -> Store:
-    """Open (and migrate) the store at ``url``, or the configured one."""
-    if url is None:
-        from recommender.settings import get_settings
-
-        url = get_settings().resolved_database_url()
-    return Store(url)

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from recommender.store.external import include_object
 from recommender.store.models import Base
 
 config = context.config
@@ -15,6 +16,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -25,7 +27,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool)
+    section = dict(config.get_section(config.config_ini_section, {}))
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    if url:  # `alembic -c recommender/store/alembic.ini -x url=...`
+        section["sqlalchemy.url"] = url
+    engine = engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
     with engine.connect() as conn:
         _run(conn)
 

@@ -1,7 +1,7 @@
 """The scheduler of ``paperbot run``: ingestion, daily digests, and keeping both in step with the DB.
 
 APScheduler 3.x with its SQLAlchemy job store in the bot's own database
-(table ``apscheduler_jobs``). Jobs are stored as ``"bot.scheduler:<function>"``
+(table ``apscheduler_jobs``). Jobs are stored as ``"bot.service.scheduler:<function>"``
 references with plain picklable arguments (a target kind and id, a source
 name); what they need at run time (store, posters, settings) comes from the
 process's :class:`JobContext`, set with :func:`set_context`.
@@ -26,6 +26,9 @@ Every job has ``coalesce=True`` and ``misfire_grace_time`` =
 start, not once per missed day. Posting is exactly-once through the delivery
 claim (:mod:`bot.delivery`), so a restart, ``paperbot run --once`` or a second
 scheduler by mistake never post a digest twice.
+
+When the jobs fire is :mod:`bot.service.triggers`; what they do is
+:mod:`bot.service.ingest_jobs` and :mod:`bot.service.digest_jobs`.
 """
 
 from __future__ import annotations
@@ -36,125 +39,32 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
 
-from bot.delivery import MAX_ATTEMPTS, STALE_CLAIM_SECONDS, DeliveryOutcome, DeliveryTarget, Poster, deliver, local_day
-from bot.sources import SourceRunResult, SourceSpec, run_source
+from bot.delivery import DeliveryTarget, Poster
+from bot.service.digest_jobs import digest_targets, recover, run_digest
+from bot.service.ingest_jobs import run_source
+from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
+from bot.settings import Settings, SourceSettings
 from recommender.picks import Recommender
-from recommender.settings import Settings
-from recommender.store import Channel, Delivery, Member, Store
+from recommender.store import Store
 from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-#: A run missed by up to this many seconds (bot down, busy) still runs, once.
-MISFIRE_GRACE_SECONDS = 12 * 3600
 #: How often the sync job reconciles digest jobs with the database, seconds.
 SYNC_INTERVAL_SECONDS = 60
 SYNC_JOB_ID = "sync"
-#: A failed delivery is retried after 60 s, 120 s, 240 s... (doubling per attempt).
-RETRY_BACKOFF_SECONDS = 60
 #: How long shutdown waits for running jobs, seconds; after that they are left claimable.
 SHUTDOWN_TIMEOUT_SECONDS = 60.0
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
-
-
-# -- schedules ----------------------------------------------------------------------------------------
-def parse_hhmm(value: str) -> tuple[int, int]:
-    """``"09:30"`` -> ``(9, 30)``.
-
-    Raises
-    ------
-    ValueError
-        Not a time of day ``HH:MM``.
-    """
-    hours, _, minutes = value.strip().partition(":")
-    h, m = int(hours), int(minutes)
-    if not (0 <= h < 24 and 0 <= m < 60):
-        raise ValueError(f"not a time of day: {value!r}")
-    return h, m
-
-
-def daily_trigger(time: str, timezone: str) -> CronTrigger:
-    """Every day at local ``time`` (``HH:MM``) in ``timezone`` (IANA name), DST-aware.
-
-    On a spring-forward day a time inside the gap fires once, at the first valid
-    instant after it; on a fall-back day a repeated time fires once.
-
-    Raises
-    ------
-    ValueError
-        Bad time; ``zoneinfo.ZoneInfoNotFoundError`` for an unknown timezone.
-    """
-    h, m = parse_hhmm(time)
-    return CronTrigger(hour=h, minute=m, timezone=ZoneInfo(timezone))
-
-
-def source_trigger(spec: SourceSpec) -> CronTrigger | IntervalTrigger:
-    """The trigger of an ingestion source: every ``every_minutes``, else daily at ``time`` in ``timezone``."""
-    if spec.every_minutes:
-        return IntervalTrigger(minutes=spec.every_minutes, timezone=dt.timezone.utc)
-    return daily_trigger(spec.time, spec.timezone)
-
-
-def slot_day(time: str, timezone: str, now: dt.datetime) -> dt.date:
-    """The local day whose ``time`` slot most recently passed at ``now`` (aware).
-
-    A digest that runs late (missed while the bot was down, coalesced) is still
-    the digest of the day it was due, so the next day's digest is not taken.
-    """
-    tz = ZoneInfo(timezone)
-    local = now.astimezone(tz)
-    h, m = parse_hhmm(time)
-    slot = dt.datetime.combine(local.date(), dt.time(h, m), tzinfo=tz)
-    return local.date() if local >= slot else local.date() - dt.timedelta(days=1)
-
-
-def next_digest_time(time: str, timezone: str, *, now: dt.datetime, scheduled: dt.datetime | None = None,
-                     done_days: set[dt.date] | frozenset = frozenset()) -> dt.datetime:
-    """When a target's digest will next actually be posted.
-
-    Starts from ``scheduled`` (its job's next run time in the job store) or else the
-    trigger's next fire time after ``now``, and moves on a day at a time while that
-    run's local day is in ``done_days``: the digest of that day was already posted
-    (by ``paperbot run --once``, say), so the job would find it claimed and post nothing.
-
-    Parameters
-    ----------
-    time, timezone : str
-        The target's ``digest_time`` (``HH:MM``) and IANA timezone.
-    now : datetime
-        Aware current time.
-    scheduled : datetime, optional
-        The job's next run time, when a scheduler has a job for the target.
-    done_days : set of date
-        Local days whose delivery is finished or in progress (not ``failed`` with attempts left).
-    """
-    trigger = daily_trigger(time, timezone)
-    when = scheduled or trigger.get_next_fire_time(None, now)
-    for _ in range(len(done_days) + 1):
-        if slot_day(time, timezone, when) not in done_days:
-            break
-        when = trigger.get_next_fire_time(when, max(when, now) + dt.timedelta(seconds=1))
-    return when
-
-
-def digest_job_id(kind: str, target_id: int) -> str:
-    return f"digest:{kind}:{target_id}"
-
-
-def ingest_job_id(name: str) -> str:
-    return f"ingest:{name}"
 
 
 # -- process context ----------------------------------------------------------------------------------
@@ -169,7 +79,8 @@ class JobContext:
     posters : dict
         Poster per platform this process serves (``"slack"``, ``"discord"``,
         ``"cli"``...); digest jobs are scheduled only for these platforms.
-    sources : list of SourceSpec
+    sources : list of SourceSettings
+        The ``[[sources]]`` models (:meth:`bot.settings.Settings.ingest_sources`).
     scheduler : BaseScheduler or None
         The running scheduler (the sync job edits its jobs).
     fetch : callable or None
@@ -179,7 +90,7 @@ class JobContext:
     store: Store
     settings: Settings
     posters: dict[str, Poster]
-    sources: list[SourceSpec] = field(default_factory=list)
+    sources: list[SourceSettings] = field(default_factory=list)
     scheduler: BaseScheduler | None = None
     fetch: object | None = None
     recommender: object = None
@@ -207,7 +118,7 @@ class JobContext:
         with self._idle:
             return self._idle.wait_for(lambda: self._running == 0, timeout)
 
-    def source(self, name: str) -> SourceSpec | None:
+    def source(self, name: str) -> SourceSettings | None:
         return next((s for s in self.sources if s.name == name), None)
 
 
@@ -229,7 +140,7 @@ def get_context() -> JobContext:
         When no context is installed (a job ran outside ``paperbot run``).
     """
     if _context is None:
-        raise RuntimeError("no JobContext installed: call bot.scheduler.set_context() before starting the scheduler")
+        raise RuntimeError("no JobContext installed: call bot.service.scheduler.set_context() before starting the scheduler")
     return _context
 
 
@@ -277,13 +188,6 @@ class SyncReport:
         return bool(self.added or self.updated or self.removed)
 
 
-def _targets(session, platforms) -> list[Channel | Member]:
-    channels = session.scalars(select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.id)).all()
-    members = session.scalars(select(Member).where(Member.subscribed.is_(True)).order_by(Member.id)).all()
-    rows = [*channels, *members]
-    return rows if platforms is None else [r for r in rows if r.platform in platforms]
-
-
 def _reconcile(scheduler: BaseScheduler, prefix: str, desired: dict[str, tuple], report: SyncReport) -> None:
     """Make the jobs whose id starts with ``prefix`` exactly ``desired`` (id -> (func, args, trigger, name))."""
     existing = {job.id: job for job in scheduler.get_jobs(jobstore="default") if job.id.startswith(prefix)}
@@ -312,7 +216,7 @@ def sync_digest_jobs(scheduler: BaseScheduler, ctx: JobContext) -> SyncReport:
     """
     desired = {}
     with ctx.store.session() as session:
-        for row in _targets(session, set(ctx.posters)):
+        for row in digest_targets(session, set(ctx.posters)):
             target = DeliveryTarget.of(row)
             try:
                 trigger = daily_trigger(row.digest_time, row.timezone)
@@ -320,7 +224,7 @@ def sync_digest_jobs(scheduler: BaseScheduler, ctx: JobContext) -> SyncReport:
                 log.warning("bad digest schedule", extra={"target": target.kind, "target_id": target.id, "error": str(exc)})
                 continue
             desired[digest_job_id(target.kind, target.id)] = (
-                "bot.scheduler:digest_job", (target.kind, target.id), trigger,
+                "bot.service.scheduler:digest_job", (target.kind, target.id), trigger,
                 f"digest {target.platform} {target.kind} {target.name}",
             )
     report = SyncReport()
@@ -334,7 +238,7 @@ def sync_digest_jobs(scheduler: BaseScheduler, ctx: JobContext) -> SyncReport:
 def sync_source_jobs(scheduler: BaseScheduler, ctx: JobContext) -> SyncReport:
     """Make ``ingest:*`` jobs match the configured sources (stale ones are removed)."""
     desired = {
-        ingest_job_id(s.name): ("bot.scheduler:ingest_job", (s.name,), source_trigger(s), f"ingest {s.kind} {s.name}")
+        ingest_job_id(s.name): ("bot.service.scheduler:ingest_job", (s.name,), source_trigger(s), f"ingest {s.kind} {s.name}")
         for s in ctx.sources
     }
     report = SyncReport()
@@ -376,96 +280,14 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
     report.updated += digests.updated
     report.removed += digests.removed
     scheduler.add_job(
-        "bot.scheduler:sync_job", IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS, timezone=dt.timezone.utc),
+        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS, timezone=dt.timezone.utc),
         id=SYNC_JOB_ID, name="sync digest jobs with the database", jobstore="default", replace_existing=True,
         next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=SYNC_INTERVAL_SECONDS, max_instances=1,
     )
     return report
 
 
-# -- what the jobs do ---------------------------------------------------------------------------------
-def _load_target(store: Store, kind: str, target_id: int) -> tuple[DeliveryTarget, str, str] | None:
-    with store.session() as session:
-        row = session.get(Channel if kind == "channel" else Member, target_id)
-        if row is None:
-            return None
-        if (kind == "channel" and not row.enabled) or (kind == "member" and not row.subscribed):
-            return None
-        return DeliveryTarget.of(row), row.digest_time, row.timezone
-
-
-def run_digest(
-    ctx: JobContext, kind: str, target_id: int, *, now: dt.datetime | None = None, day: dt.date | None = None
-) -> DeliveryOutcome:
-    """Deliver one target's digest (exactly once per target and day).
-
-    Parameters
-    ----------
-    kind : str
-        ``"channel"`` or ``"member"``.
-    target_id : int
-        ``Channel.id`` or ``Member.id``.
-    now : datetime, optional
-        Aware time of the run (default: now, UTC).
-    day : date, optional
-        The digest's local day; default :func:`slot_day` (the day whose slot last passed).
-
-    Returns
-    -------
-    DeliveryOutcome
-        ``skipped`` when the target is gone, switched off, on a platform this
-        process does not serve, or already claimed by someone else.
-    """
-    now = now or utcnow()
-    loaded = _load_target(ctx.store, kind, target_id)
-    if loaded is None:
-        log.info("digest skipped", extra={"target": kind, "target_id": target_id, "reason": "target gone or off"})
-        return DeliveryOutcome("skipped", error="target gone or off")
-    target, time, timezone = loaded
-    poster = ctx.posters.get(target.platform)
-    if poster is None:
-        log.warning("digest skipped", extra={"target": kind, "target_id": target_id, "reason": f"no adapter for {target.platform}"})
-        return DeliveryOutcome("skipped", error=f"no adapter for platform {target.platform}")
-    day = day or slot_day(time, timezone, now)
-    outcome = deliver(ctx.store, ctx.recommender, ctx.settings, poster, target, now=now, day=day)
-    log.info("digest job", extra={"target": kind, "target_id": target_id, "platform": target.platform,
-                                  "day": str(day), "status": outcome.status, "papers": outcome.papers})
-    return outcome
-
-
-def recover(ctx: JobContext, *, now: dt.datetime | None = None) -> list[DeliveryOutcome]:
-    """Retry deliveries that failed, or whose claimant died between claim and post.
-
-    Considered: deliveries claimed within the last :data:`MISFIRE_GRACE_SECONDS`
-    with status ``failed`` (after a backoff of ``RETRY_BACKOFF_SECONDS * 2**(attempts-1)``)
-    or ``claimed`` for longer than :data:`bot.delivery.STALE_CLAIM_SECONDS`, fewer than
-    :data:`bot.delivery.MAX_ATTEMPTS` attempts, on a platform this process serves.
-    The claim in :func:`bot.delivery.claim` makes a concurrent retry elsewhere harmless.
-    """
-    now = now or utcnow()
-    window = now - dt.timedelta(seconds=MISFIRE_GRACE_SECONDS)
-    with ctx.store.session() as session:
-        rows = session.execute(
-            select(Delivery.target_kind, Delivery.target_id, Delivery.day, Delivery.status, Delivery.claimed_at, Delivery.attempts)
-            .where(Delivery.status.in_(("failed", "claimed")), Delivery.claimed_at >= window,
-                   Delivery.attempts < MAX_ATTEMPTS)
-            .order_by(Delivery.claimed_at)
-        ).all()
-    outcomes = []
-    for kind, target_id, day, status, claimed_at, attempts in rows:
-        if claimed_at.tzinfo is None:  # SQLite returns naive UTC
-            claimed_at = claimed_at.replace(tzinfo=dt.timezone.utc)
-        age = (now - claimed_at).total_seconds()
-        if status == "claimed" and age < STALE_CLAIM_SECONDS:
-            continue  # someone may be posting it right now
-        if status == "failed" and age < RETRY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1):
-            continue
-        log.info("digest retry", extra={"target": kind, "target_id": target_id, "day": str(day), "was": status,
-                                        "attempts": attempts})
-        outcomes.append(run_digest(ctx, kind, target_id, now=now, day=day))
-    return outcomes
-
-
+# -- the stored jobs (referenced as "bot.service.scheduler:<name>") -------------------------------
 def digest_job(kind: str, target_id: int) -> None:
     """Stored job ``digest:<kind>:<id>``: deliver the target's digest for its current slot."""
     ctx = get_context()
@@ -493,47 +315,8 @@ def sync_job() -> None:
         recover(ctx)
 
 
-# -- run once -----------------------------------------------------------------------------------------
-@dataclass
-class OnceReport:
-    """What ``paperbot run --once`` did."""
-
-    sources: list[SourceRunResult] = field(default_factory=list)
-    digests: list[tuple[DeliveryTarget, DeliveryOutcome]] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        """True when a source run had errors (``error``, or ``partial``: some inputs failed) or a digest failed.
-
-        Same rule as ``paperbot ingest``, which exits 1 when any input failed.
-        """
-        return any(s.status in ("error", "partial") or s.errors for s in self.sources) or any(
-            o.status == "failed" for _, o in self.digests)
-
-
-def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
-    """Run the whole day now: every source, then every served target's digest for its local today.
-
-    The digests are claimed like scheduled ones: a second ``--once`` the same
-    day, or the scheduler later that day, posts nothing again. Failed or abandoned
-    deliveries are retried as by the sync job.
-    """
-    now = now or utcnow()
-    report = OnceReport()
-    for spec in ctx.sources:
-        report.sources.append(run_source(ctx.store, spec, now=now, fetch=ctx.fetch))
-    recover(ctx, now=now)
-    with ctx.store.session() as session:
-        targets = [(DeliveryTarget.of(r), r.timezone) for r in _targets(session, set(ctx.posters))]
-    for target, timezone in targets:
-        outcome = run_digest(ctx, target.kind, target.id, now=now, day=local_day(timezone, now))
-        report.digests.append((target, outcome))
-    return report
-
-
 __all__ = [
-    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_INTERVAL_SECONDS", "SYNC_JOB_ID", "JobContext", "OnceReport",
-    "SyncReport", "daily_trigger", "source_trigger", "slot_day", "next_digest_time", "digest_job_id", "ingest_job_id", "make_scheduler",
-    "install_jobs", "stop_scheduler", "sync_digest_jobs", "sync_source_jobs", "run_digest", "recover", "run_once", "digest_job",
-    "ingest_job", "sync_job", "set_context", "get_context",
+    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_INTERVAL_SECONDS", "SYNC_JOB_ID", "SHUTDOWN_TIMEOUT_SECONDS",
+    "JobContext", "SyncReport", "make_scheduler", "install_jobs", "stop_scheduler", "sync_digest_jobs",
+    "sync_source_jobs", "digest_job", "ingest_job", "sync_job", "set_context", "get_context",
 ]

@@ -20,44 +20,33 @@ import datetime as dt
 import importlib
 import logging
 import signal
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from sqlalchemy import MetaData, Table, func, select
-from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy import func, select
 
-from bot.commands import Caller, Commands
-from bot.console import ConsolePoster
-from bot.delivery import MAX_ATTEMPTS, Poster
+from bot.commands import Commands
+from bot.console import ConsoleRuntime
+from bot.delivery import DeliveryOutcome, DeliveryTarget, Poster, local_day
+from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
 from bot.runtime import AdapterStartError, ChatRuntime
-from bot.scheduler import (
-    JOBSTORE_TABLE,
-    MISFIRE_GRACE_SECONDS,
+from bot.service.digest_jobs import digest_targets, recover, run_digest
+from bot.service.ingest_jobs import SourceRunResult, run_source
+from bot.service.scheduler import (
     SHUTDOWN_TIMEOUT_SECONDS,
-    SYNC_INTERVAL_SECONDS,
-    SYNC_JOB_ID,
     JobContext,
-    OnceReport,
-    digest_job_id,
     install_jobs,
     make_scheduler,
-    next_digest_time,
-    run_once,
     set_context,
     stop_scheduler,
 )
-from bot.sources import SourceSpec, load_sources
+from bot.settings import Secrets, Settings
 from recommender.ingest import ingest
-from recommender.settings import REPO_ROOT, Secrets, Settings
-from recommender.store import Channel, Delivery, Member, Paper, Store
-from recommender.store.models import SourceRun, utcnow
+from recommender.store import Channel, Member, Paper, Store
+from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
-
-SAMPLE_DIGESTS = REPO_ROOT / "samples" / "digests"
-DEMO_CONFIG = REPO_ROOT / "config" / "demo.toml"
 
 
 class RuntimeUnavailable(RuntimeError):
@@ -65,24 +54,6 @@ class RuntimeUnavailable(RuntimeError):
 
 
 # -- chat runtimes ------------------------------------------------------------------------------------
-class ConsoleRuntime:
-    """The adapter with no chat account: posts digests of ``cli``/``console`` targets to the terminal."""
-
-    name = "console"
-
-    def __init__(self, console: Console | None = None):
-        self.poster = ConsolePoster(console)
-
-    def posters(self) -> dict[str, Poster]:
-        return {"cli": self.poster, "console": self.poster}
-
-    async def start(self) -> None:
-        log.info("console adapter started", extra={"platforms": "cli,console"})
-
-    async def stop(self) -> None:
-        return None
-
-
 def slack_mode(settings: Settings, secrets: Secrets) -> str | None:
     """``"socket"``, ``"http"`` or ``None`` (Slack not configured), from which secrets are set.
 
@@ -93,11 +64,6 @@ def slack_mode(settings: Settings, secrets: Secrets) -> str | None:
     if socket and http:
         return settings.slack.mode
     return "socket" if socket else "http" if http else None
-
-
-def configured_platforms(settings: Settings, secrets: Secrets) -> list[str]:
-    """Chat platforms whose secrets are present: a subset of ``["slack", "discord"]``."""
-    return [p for p, on in (("slack", slack_mode(settings, secrets)), ("discord", secrets.discord_token)) if on]
 
 
 def _import_adapter(platform: str, hint: str):
@@ -147,9 +113,8 @@ def bootstrap_console(store: Store, commands: Commands, *, digests: Path = SAMPL
     """Make a fresh console-only bot show something: sample papers and the demo team.
 
     With no papers stored, ingests the bundled ``samples/digests`` (read in place,
-    never moved); with no member and no channel at all, sets up the demo users and
-    channel of ``config/demo.toml`` on the ``cli`` platform, subscribed at the
-    default digest time. Returns what it did, one line each.
+    never moved); with no member and no channel at all, sets up the demo team of
+    ``config/demo.toml`` (:func:`bot.demo.add_demo_team`). Returns what it did, one line each.
     """
     notes = []
     with store.session() as session:
@@ -159,18 +124,9 @@ def bootstrap_console(store: Store, commands: Commands, *, digests: Path = SAMPL
         results = ingest(store, [digests])
         notes.append(f"ingested the bundled sample digests: {sum(r.new for r in results)} papers from {len(results)} files")
     if not people and demo.is_file():
-        with demo.open("rb") as fh:
-            team = tomllib.load(fh)
-        for user in team.get("users", []):
-            who = Caller("cli", "local", user["name"], display_name=user["name"])
-            for text in user.get("interests", []):
-                commands.interests_add(who, text)
-            commands.subscribe(who)
-        for ch in team.get("channels", []):
-            where = Caller("cli", "local", "demo", display_name="demo", channel_ref=ch["name"], channel_name=ch["name"])
-            commands.channel_setup(where, topic=ch.get("topic"), size=ch.get("size"))
-        notes.append(f"set up the demo team from {demo.name}: {len(team.get('users', []))} users, "
-                     f"{len(team.get('channels', []))} channels")
+        team = load_demo_team(demo)
+        add_demo_team(commands, team)
+        notes.append(f"set up the demo team from {demo.name}: {len(team.users)} users, {len(team.channels)} channels")
     for note in notes:
         log.info("console bootstrap", extra={"did": note})
     return notes
@@ -207,7 +163,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     """Run the bot until SIGINT/SIGTERM (or ``options.stop`` is set), or once with ``options.once``.
 
     Shutdown: the scheduler stops taking jobs, running jobs get
-    :data:`bot.scheduler.SHUTDOWN_TIMEOUT_SECONDS` to finish (a digest still
+    :data:`bot.service.scheduler.SHUTDOWN_TIMEOUT_SECONDS` to finish (a digest still
     unfinished then stays claimed and is retried at the next start once its claim
     is stale), then the chat adapters stop. Every database write is one
     transaction, so nothing is half-written.
@@ -216,7 +172,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     -------
     int
         Exit status: 0, or 1 when ``--once`` saw a source run with errors (status
-        ``error`` or ``partial``) or a digest fail (:attr:`bot.scheduler.OnceReport.failed`).
+        ``error`` or ``partial``) or a digest fail (:attr:`OnceReport.failed`).
 
     Raises
     ------
@@ -225,10 +181,8 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     AdapterStartError
         A chat adapter could not start (token refused, service unreachable); the
         adapters already started are stopped first.
-    bot.sources.SourceConfigError
-        An invalid ``[[sources]]`` entry.
     """
-    sources: list[SourceSpec] = load_sources(settings)
+    sources = settings.ingest_sources()
     commands = Commands(store, settings)
     runtimes = create_runtimes(commands, settings, secrets, sync_commands=options.sync_commands,
                                port=options.port, console=options.console)
@@ -306,120 +260,45 @@ def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
     stop.set()
 
 
-# -- status -------------------------------------------------------------------------------------------
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
+# -- run once -----------------------------------------------------------------------------------------
+@dataclass
+class OnceReport:
+    """What ``paperbot run --once`` did."""
+
+    sources: list[SourceRunResult] = field(default_factory=list)
+    digests: list[tuple[DeliveryTarget, DeliveryOutcome]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True when a source run had errors (``error``, or ``partial``: some inputs failed) or a digest failed.
+
+        Same rule as ``paperbot ingest``, which exits 1 when any input failed.
+        """
+        return any(s.status in ("error", "partial") or s.errors for s in self.sources) or any(
+            o.status == "failed" for _, o in self.digests)
 
 
-def job_store_rows(store: Store) -> dict[str, dt.datetime | None] | None:
-    """``{job id: next run time (UTC) or None if paused}`` read from the job store table, or None if absent."""
-    try:
-        table = Table(JOBSTORE_TABLE, MetaData(), autoload_with=store.engine)
-    except NoSuchTableError:
-        return None
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(table.c.id, table.c.next_run_time)).all()
-    return {
-        job_id: dt.datetime.fromtimestamp(ts, dt.timezone.utc) if ts is not None else None for job_id, ts in rows
-    }
+def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
+    """Run the whole day now: every source, then every served target's digest for its local today.
 
-
-def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None = None) -> dict:
-    """Sources (last run, new papers), targets (next digest, last posted) and job-store health.
-
-    Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
-    ``sync`` job's next run time (the heartbeat): at most two sync intervals late.
-    A clean shutdown pauses the ``sync`` job, clearing the heartbeat
-    (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
-    ``"stale"``. A target's ``next_digest`` is when its digest will actually be
-    posted: a slot whose day was already delivered (e.g. by ``run --once``) is
-    skipped (:func:`bot.scheduler.next_digest_time`).
+    The digests are claimed like scheduled ones: a second ``--once`` the same
+    day, or the scheduler later that day, posts nothing again. Failed or abandoned
+    deliveries are retried as by the sync job.
     """
     now = now or utcnow()
-    jobs = job_store_rows(store)
-    out: dict = {"now": now.isoformat(), "sources": [], "targets": []}
-    try:
-        specs = load_sources(settings)
-        config_error = None
-    except ValueError as exc:
-        specs, config_error = [], str(exc)
-    with store.session() as session:
-        for spec in specs:
-            last = session.scalars(
-                select(SourceRun).where(SourceRun.source == spec.name).order_by(SourceRun.started_at.desc()).limit(1)
-            ).first()
-            total = session.scalar(select(func.sum(SourceRun.new_papers)).where(SourceRun.source == spec.name)) or 0
-            out["sources"].append({
-                "name": spec.name, "kind": spec.kind, "schedule": spec.schedule,
-                "last_run": _aware(last.started_at).isoformat() if last else None,
-                "status": last.status if last else None, "new_papers": last.new_papers if last else None,
-                "new_papers_total": int(total), "error": last.error if last else None,
-                "next_run": _iso((jobs or {}).get(f"ingest:{spec.name}")),
-            })
-        rows = [*session.scalars(select(Channel).order_by(Channel.id)), *session.scalars(select(Member).order_by(Member.id))]
-        for row in rows:
-            kind = "channel" if isinstance(row, Channel) else "member"
-            on = row.enabled if kind == "channel" else row.subscribed
-            if not on:
-                continue
-            last = session.scalars(
-                select(Delivery).where(Delivery.target_kind == kind, Delivery.target_id == row.id)
-                .order_by(Delivery.day.desc()).limit(1)
-            ).first()
-            last_posted = session.scalar(
-                select(func.max(Delivery.posted_at)).where(Delivery.target_kind == kind, Delivery.target_id == row.id,
-                                                            Delivery.status == "posted")
-            )
-            job_id = digest_job_id(kind, row.id)
-            done = {
-                day for day, status, attempts in session.execute(
-                    select(Delivery.day, Delivery.status, Delivery.attempts)
-                    .where(Delivery.target_kind == kind, Delivery.target_id == row.id,
-                           Delivery.day >= (now - dt.timedelta(days=2)).date())
-                )
-                if status != "failed" or attempts >= MAX_ATTEMPTS  # a failed one with attempts left is retried
-            }
-            try:
-                due = next_digest_time(row.digest_time, row.timezone, now=now, done_days=done,
-                                       scheduled=(jobs or {}).get(job_id))
-            except Exception:
-                due = None
-            out["targets"].append({
-                "kind": kind, "id": row.id, "platform": row.platform,
-                "name": (f"#{row.name or row.channel_ref}" if kind == "channel" else row.name),
-                "schedule": f"{row.digest_time} {row.timezone}", "scheduled": bool(jobs and job_id in jobs),
-                "next_digest": _iso(due),
-                "last_posted": _iso(_aware(last_posted)), "last_day": str(last.day) if last else None,
-                "last_status": last.status if last else None, "last_error": last.error if last else None,
-            })
-    health: dict = {"table": JOBSTORE_TABLE, "exists": jobs is not None, "config_error": config_error}
-    if jobs is not None:
-        heartbeat = jobs.get(SYNC_JOB_ID)
-        late = [j for j, t in jobs.items() if t is not None and (now - t).total_seconds() > MISFIRE_GRACE_SECONDS]
-        if SYNC_JOB_ID not in jobs:
-            state = "never started"
-        elif heartbeat is None:
-            state = "stopped"  # paused by a clean shutdown
-        elif (now - heartbeat).total_seconds() <= 2 * SYNC_INTERVAL_SECONDS + 5:
-            state = "running"
-        else:
-            state = "stale"  # the process died, or its scheduler is stuck
-        health.update({
-            "jobs": len(jobs), "heartbeat": _iso(heartbeat),
-            "scheduler_running": state == "running", "scheduler_state": state,
-            "overdue_jobs": sorted(late),
-        })
-    out["job_store"] = health
-    return out
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.timezone.utc).isoformat() if value else None
+    report = OnceReport()
+    for spec in ctx.sources:
+        report.sources.append(run_source(ctx.store, spec, now=now, fetch=ctx.fetch))
+    recover(ctx, now=now)
+    with ctx.store.session() as session:
+        targets = [(DeliveryTarget.of(r), r.timezone) for r in digest_targets(session, set(ctx.posters))]
+    for target, timezone in targets:
+        outcome = run_digest(ctx, target.kind, target.id, now=now, day=local_day(timezone, now))
+        report.digests.append((target, outcome))
+    return report
 
 
 __all__ = [
-    "ConsoleRuntime", "RuntimeUnavailable", "AdapterStartError", "RunOptions", "slack_mode", "configured_platforms", "create_runtimes",
-    "bootstrap_console", "serve", "collect_status", "job_store_rows",
+    "RuntimeUnavailable", "RunOptions", "OnceReport", "slack_mode", "create_runtimes", "bootstrap_console", "serve",
+    "run_once",
 ]

@@ -1,0 +1,123 @@
+"""The ``digest:<target>`` jobs: deliver a target's digest for its slot, and retry the ones that failed.
+
+Posting is exactly-once through the delivery claim (:mod:`bot.delivery`): a job
+that finds its (target, day) claimed by someone else posts nothing. A failed
+post is retried by :func:`recover` on a schedule, doubling the wait after each
+attempt (:data:`RETRY_BACKOFF_SECONDS`); that backoff is the service's, not an
+HTTP retry (adapters handle rate limits themselves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.delivery import MAX_ATTEMPTS, STALE_CLAIM_SECONDS, DeliveryOutcome, DeliveryTarget, deliver
+from bot.service.triggers import MISFIRE_GRACE_SECONDS, slot_day
+from recommender.store import Channel, Delivery, Member, Store
+from recommender.store.models import utcnow
+
+if TYPE_CHECKING:  # the scheduler runs these jobs; the context type is only annotated here
+    from bot.service.scheduler import JobContext
+
+__all__ = ["RETRY_BACKOFF_SECONDS", "digest_targets", "run_digest", "recover"]
+
+log = logging.getLogger(__name__)
+
+#: A failed delivery is retried after 60 s, 120 s, 240 s... (doubling per attempt).
+RETRY_BACKOFF_SECONDS = 60
+
+
+def digest_targets(session: Session, platforms: set[str] | None) -> list[Channel | Member]:
+    """Enabled channels, then subscribed members (by id), on ``platforms`` (None: any platform)."""
+    channels = session.scalars(select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.id)).all()
+    members = session.scalars(select(Member).where(Member.subscribed.is_(True)).order_by(Member.id)).all()
+    rows = [*channels, *members]
+    return rows if platforms is None else [r for r in rows if r.platform in platforms]
+
+
+
+def _load_target(store: Store, kind: str, target_id: int) -> tuple[DeliveryTarget, str, str] | None:
+    with store.session() as session:
+        row = session.get(Channel if kind == "channel" else Member, target_id)
+        if row is None:
+            return None
+        if (kind == "channel" and not row.enabled) or (kind == "member" and not row.subscribed):
+            return None
+        return DeliveryTarget.of(row), row.digest_time, row.timezone
+
+
+def run_digest(
+    ctx: JobContext, kind: str, target_id: int, *, now: dt.datetime | None = None, day: dt.date | None = None
+) -> DeliveryOutcome:
+    """Deliver one target's digest (exactly once per target and day).
+
+    Parameters
+    ----------
+    kind : str
+        ``"channel"`` or ``"member"``.
+    target_id : int
+        ``Channel.id`` or ``Member.id``.
+    now : datetime, optional
+        Aware time of the run (default: now, UTC).
+    day : date, optional
+        The digest's local day; default :func:`bot.service.triggers.slot_day` (the day whose slot last passed).
+
+    Returns
+    -------
+    DeliveryOutcome
+        ``skipped`` when the target is gone, switched off, on a platform this
+        process does not serve, or already claimed by someone else.
+    """
+    now = now or utcnow()
+    loaded = _load_target(ctx.store, kind, target_id)
+    if loaded is None:
+        log.info("digest skipped", extra={"target": kind, "target_id": target_id, "reason": "target gone or off"})
+        return DeliveryOutcome("skipped", error="target gone or off")
+    target, time, timezone = loaded
+    poster = ctx.posters.get(target.platform)
+    if poster is None:
+        log.warning("digest skipped", extra={"target": kind, "target_id": target_id, "reason": f"no adapter for {target.platform}"})
+        return DeliveryOutcome("skipped", error=f"no adapter for platform {target.platform}")
+    day = day or slot_day(time, timezone, now)
+    outcome = deliver(ctx.store, ctx.recommender, ctx.settings, poster, target, now=now, day=day)
+    log.info("digest job", extra={"target": kind, "target_id": target_id, "platform": target.platform,
+                                  "day": str(day), "status": outcome.status, "papers": outcome.papers})
+    return outcome
+
+
+def recover(ctx: JobContext, *, now: dt.datetime | None = None) -> list[DeliveryOutcome]:
+    """Retry deliveries that failed, or whose claimant died between claim and post.
+
+    Considered: deliveries claimed within the last :data:`MISFIRE_GRACE_SECONDS`
+    with status ``failed`` (after a backoff of ``RETRY_BACKOFF_SECONDS * 2**(attempts-1)``)
+    or ``claimed`` for longer than :data:`bot.delivery.STALE_CLAIM_SECONDS`, fewer than
+    :data:`bot.delivery.MAX_ATTEMPTS` attempts, on a platform this process serves.
+    The claim in :func:`bot.delivery.claim` makes a concurrent retry elsewhere harmless.
+    """
+    now = now or utcnow()
+    window = now - dt.timedelta(seconds=MISFIRE_GRACE_SECONDS)
+    with ctx.store.session() as session:
+        rows = session.execute(
+            select(Delivery.target_kind, Delivery.target_id, Delivery.day, Delivery.status, Delivery.claimed_at, Delivery.attempts)
+            .where(Delivery.status.in_(("failed", "claimed")), Delivery.claimed_at >= window,
+                   Delivery.attempts < MAX_ATTEMPTS)
+            .order_by(Delivery.claimed_at)
+        ).all()
+    outcomes = []
+    for kind, target_id, day, status, claimed_at, attempts in rows:
+        if claimed_at.tzinfo is None:  # SQLite returns naive UTC
+            claimed_at = claimed_at.replace(tzinfo=dt.timezone.utc)
+        age = (now - claimed_at).total_seconds()
+        if status == "claimed" and age < STALE_CLAIM_SECONDS:
+            continue  # someone may be posting it right now
+        if status == "failed" and age < RETRY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1):
+            continue
+        log.info("digest retry", extra={"target": kind, "target_id": target_id, "day": str(day), "was": status,
+                                        "attempts": attempts})
+        outcomes.append(run_digest(ctx, kind, target_id, now=now, day=day))
+    return outcomes

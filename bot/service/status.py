@@ -1,0 +1,126 @@
+"""``paperbot status``: sources (last run, new papers), targets (next digest, last posted), job-store health."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import func, inspect, select
+
+from bot.delivery import MAX_ATTEMPTS
+from bot.service.scheduler import JOBSTORE_TABLE, SYNC_INTERVAL_SECONDS, SYNC_JOB_ID
+from bot.service.triggers import MISFIRE_GRACE_SECONDS, digest_job_id, next_digest_time
+from bot.settings import Settings
+from recommender.store import Channel, Delivery, Member, Store
+from recommender.store.models import SourceRun, utcnow
+
+__all__ = ["collect_status", "job_store_rows"]
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def job_store_rows(store: Store) -> dict[str, dt.datetime | None] | None:
+    """``{job id: next run time (aware, UTC) or None if paused}``, or None when the job store has no table yet.
+
+    Read through APScheduler's job-store API (``SQLAlchemyJobStore.get_all_jobs``),
+    never by creating the table. Like the scheduler at its start, the job store
+    drops a row whose job function no longer exists (a job stored by an older
+    version); the next ``paperbot run`` adds it again under its current name.
+    """
+    if not inspect(store.engine).has_table(JOBSTORE_TABLE):
+        return None
+    jobs = SQLAlchemyJobStore(engine=store.engine, tablename=JOBSTORE_TABLE).get_all_jobs()
+    return {job.id: job.next_run_time for job in jobs}
+
+
+def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None = None) -> dict:
+    """Sources (last run, new papers), targets (next digest, last posted) and job-store health.
+
+    Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
+    ``sync`` job's next run time (the heartbeat): at most two sync intervals late.
+    A clean shutdown pauses the ``sync`` job, clearing the heartbeat
+    (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
+    ``"stale"``. A target's ``next_digest`` is when its digest will actually be
+    posted: a slot whose day was already delivered (e.g. by ``run --once``) is
+    skipped (:func:`bot.service.triggers.next_digest_time`).
+    """
+    now = now or utcnow()
+    jobs = job_store_rows(store)
+    out: dict = {"now": now.isoformat(), "sources": [], "targets": []}
+    specs = settings.ingest_sources()
+    with store.session() as session:
+        for spec in specs:
+            last = session.scalars(
+                select(SourceRun).where(SourceRun.source == spec.name).order_by(SourceRun.started_at.desc()).limit(1)
+            ).first()
+            total = session.scalar(select(func.sum(SourceRun.new_papers)).where(SourceRun.source == spec.name)) or 0
+            out["sources"].append({
+                "name": spec.name, "kind": spec.kind, "schedule": spec.schedule,
+                "last_run": _aware(last.started_at).isoformat() if last else None,
+                "status": last.status if last else None, "new_papers": last.new_papers if last else None,
+                "new_papers_total": int(total), "error": last.error if last else None,
+                "next_run": _iso((jobs or {}).get(f"ingest:{spec.name}")),
+            })
+        rows = [*session.scalars(select(Channel).order_by(Channel.id)), *session.scalars(select(Member).order_by(Member.id))]
+        for row in rows:
+            kind = "channel" if isinstance(row, Channel) else "member"
+            on = row.enabled if kind == "channel" else row.subscribed
+            if not on:
+                continue
+            last = session.scalars(
+                select(Delivery).where(Delivery.target_kind == kind, Delivery.target_id == row.id)
+                .order_by(Delivery.day.desc()).limit(1)
+            ).first()
+            last_posted = session.scalar(
+                select(func.max(Delivery.posted_at)).where(Delivery.target_kind == kind, Delivery.target_id == row.id,
+                                                            Delivery.status == "posted")
+            )
+            job_id = digest_job_id(kind, row.id)
+            done = {
+                day for day, status, attempts in session.execute(
+                    select(Delivery.day, Delivery.status, Delivery.attempts)
+                    .where(Delivery.target_kind == kind, Delivery.target_id == row.id,
+                           Delivery.day >= (now - dt.timedelta(days=2)).date())
+                )
+                if status != "failed" or attempts >= MAX_ATTEMPTS  # a failed one with attempts left is retried
+            }
+            try:
+                due = next_digest_time(row.digest_time, row.timezone, now=now, done_days=done,
+                                       scheduled=(jobs or {}).get(job_id))
+            except Exception:
+                due = None
+            out["targets"].append({
+                "kind": kind, "id": row.id, "platform": row.platform,
+                "name": (f"#{row.name or row.channel_ref}" if kind == "channel" else row.name),
+                "schedule": f"{row.digest_time} {row.timezone}", "scheduled": bool(jobs and job_id in jobs),
+                "next_digest": _iso(due),
+                "last_posted": _iso(_aware(last_posted)), "last_day": str(last.day) if last else None,
+                "last_status": last.status if last else None, "last_error": last.error if last else None,
+            })
+    health: dict = {"table": JOBSTORE_TABLE, "exists": jobs is not None}
+    if jobs is not None:
+        heartbeat = jobs.get(SYNC_JOB_ID)
+        late = [j for j, t in jobs.items() if t is not None and (now - t).total_seconds() > MISFIRE_GRACE_SECONDS]
+        if SYNC_JOB_ID not in jobs:
+            state = "never started"
+        elif heartbeat is None:
+            state = "stopped"  # paused by a clean shutdown
+        elif (now - heartbeat).total_seconds() <= 2 * SYNC_INTERVAL_SECONDS + 5:
+            state = "running"
+        else:
+            state = "stale"  # the process died, or its scheduler is stuck
+        health.update({
+            "jobs": len(jobs), "heartbeat": _iso(heartbeat),
+            "scheduler_running": state == "running", "scheduler_state": state,
+            "overdue_jobs": sorted(late),
+        })
+    out["job_store"] = health
+    return out
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.timezone.utc).isoformat() if value else None

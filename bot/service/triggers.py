@@ -1,0 +1,100 @@
+"""When jobs run: daily local-time triggers (DST-aware), the day a digest belongs to, job ids.
+
+Times of day and timezones are validated by :mod:`bot.clock`, the one parser
+every schedule uses; a bad value raises ``ValueError`` with its message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import parse_timezone, to_time
+from bot.settings import SourceSettings
+
+__all__ = ["MISFIRE_GRACE_SECONDS", "daily_trigger", "source_trigger", "slot_day", "next_digest_time", "digest_job_id", "ingest_job_id"]
+
+#: A run missed by up to this many seconds (bot down, busy) still runs, once; failed digests
+#: are retried within the same window.
+MISFIRE_GRACE_SECONDS = 12 * 3600
+
+
+def daily_trigger(time: str, timezone: str) -> CronTrigger:
+    """Every day at local ``time`` (``HH:MM``) in ``timezone`` (IANA name), DST-aware.
+
+    On a spring-forward day a time inside the gap fires once, at the first valid
+    instant after it; on a fall-back day a repeated time fires once.
+
+    Raises
+    ------
+    ValueError
+        A bad time of day or an unknown timezone (:mod:`bot.clock`).
+    """
+    at = to_time(time)
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(parse_timezone(timezone)))
+
+
+def source_trigger(source: SourceSettings) -> CronTrigger | IntervalTrigger:
+    """The trigger of an ingestion source (any ``[[sources]]`` model): every ``every_minutes``, else daily."""
+    if source.every_minutes:
+        return IntervalTrigger(minutes=source.every_minutes, timezone=dt.timezone.utc)
+    return daily_trigger(source.time, source.timezone)
+
+
+def slot_day(time: str, timezone: str, now: dt.datetime) -> dt.date:
+    """The local day whose ``time`` slot most recently passed at ``now`` (aware).
+
+    A digest that runs late (missed while the bot was down, coalesced) is still
+    the digest of the day it was due, so the next day's digest is not taken.
+    """
+    tz = ZoneInfo(parse_timezone(timezone))
+    local = now.astimezone(tz)
+    slot = dt.datetime.combine(local.date(), to_time(time), tzinfo=tz)
+    return local.date() if local >= slot else local.date() - dt.timedelta(days=1)
+
+
+def next_digest_time(time: str, timezone: str, *, now: dt.datetime, scheduled: dt.datetime | None = None,
+                     done_days: set[dt.date] | frozenset = frozenset()) -> dt.datetime:
+    """When a target's digest will next actually be posted.
+
+    Starts from ``scheduled`` (its job's next run time in the job store) or else the
+    trigger's next fire time after ``now``, and moves on a day at a time while that
+    run's local day is in ``done_days``: the digest of that day was already posted
+    (by ``paperbot run --once``, say), so the job would find it claimed and post nothing.
+
+    Parameters
+    ----------
+    time, timezone : str
+        The target's ``digest_time`` (``HH:MM``) and IANA timezone.
+    now : datetime
+        Aware current time.
+    scheduled : datetime, optional
+        The job's next run time, when a scheduler has a job for the target.
+    done_days : set of date
+        Local days whose delivery is finished or in progress (not ``failed`` with attempts left).
+
+    Raises
+    ------
+    ValueError
+        A bad time of day or an unknown timezone.
+    """
+    trigger = daily_trigger(time, timezone)
+    when = scheduled or trigger.get_next_fire_time(None, now)
+    for _ in range(len(done_days) + 1):
+        if slot_day(time, timezone, when) not in done_days:
+            break
+        when = trigger.get_next_fire_time(when, max(when, now) + dt.timedelta(seconds=1))
+    return when
+
+
+def digest_job_id(kind: str, target_id: int) -> str:
+    """``digest:channel:<id>`` or ``digest:member:<id>``."""
+    return f"digest:{kind}:{target_id}"
+
+
+def ingest_job_id(name: str) -> str:
+    """``ingest:<source name>``."""
+    return f"ingest:{name}"

@@ -1,0 +1,39 @@
+"""Log lines: one logfmt line per event with the record's extras; a traceback is kept whole."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from bot.logs import formatter
+
+
+def test_an_event_is_one_line_with_its_extras_and_its_whole_traceback():
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter())
+    log = logging.getLogger("paperbot.test_logs")
+    log.addHandler(handler)
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    try:
+        log.info("source run", extra={"source": "hf", "status": "ok", "new_papers": 3, "note": 'a "b" c'})
+
+        def inner():
+            raise ValueError("deep cause")
+
+        try:
+            inner()
+        except ValueError:
+            log.exception("source run crashed", extra={"source": "hf"})
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+        log.setLevel(logging.NOTSET)
+    first, second = out.getvalue().splitlines()
+    assert 'level=info logger=paperbot.test_logs event="source run" source=hf status=ok new_papers=3' in first
+    assert r'note="a \"b\" c"' in first and first.startswith("ts=")
+    assert 'level=error' in second and 'event="source run crashed"' in second
+    # The whole traceback: its first line, the frame that raised, and the error itself.
+    assert "Traceback (most recent call last):" in second
+    assert "in inner" in second and "ValueError: deep cause" in second
