@@ -26,8 +26,8 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.eval_data import default_data_dir, load_dataset
-from recommender.evaluation import paperbot_vectorizer
+from recommender.evaluation.data import default_data_dir, load_dataset
+from recommender.evaluation.run import paperbot_vectorizer
 from recommender.ranking import Ranker, Target
 
 ARMS = ("no feedback", "👍 only", "👍 and 👎")

@@ -27,10 +27,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.svm import LinearSVC
 
-from recommender.eval_data import default_data_dir, load_dataset
-from recommender.evaluation import arxiv_sanity_vectorizer
-from recommender.model import PaperText, PaperVectorizer
+from recommender.evaluation.baselines import arxiv_sanity_vectorizer
+from recommender.evaluation.data import default_data_dir, load_dataset
 from recommender.ranking import Ranker, Target
+from recommender.search import search
+from recommender.text.tfidf import PaperVectorizer
 
 
 def main() -> None:
@@ -120,7 +121,7 @@ def main() -> None:
     lat = []
     for q in queries:
         t0 = time.perf_counter()
-        ranker.search(" ".join(q), x, k=10)
+        search(ranker, " ".join(q), x, k=10)
         lat.append(time.perf_counter() - t0)
     lat_p = np.percentile(lat, [50, 95]) * 1000
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -11,16 +11,18 @@ import logging
 from rich.console import Console
 from rich.markup import escape
 
-from bot.commands import Reply
-from bot.delivery import DeliveryTarget, Poster
-from bot.digest import DigestMessage, PaperItem, clip
+from bot.commands import Reply, reply_text
+from bot.delivery import DigestPost, Poster
+from bot.digest import authors_line, clip, source_name
+from recommender.picks import Pick
 
 log = logging.getLogger(__name__)
 
 
-def render_item(console: Console, n: int, item: PaperItem, *, abstract_chars: int = 0) -> None:
+def render_item(console: Console, n: int, item: Pick, *, abstract_chars: int = 0) -> None:
     console.print(f"[bold]{n}. {escape(item.title)}[/bold]")
-    meta = " · ".join(x for x in (item.authors_line, item.source, item.date.isoformat() if item.date else "", item.ref) if x)
+    published = item.published.isoformat() if item.published else ""
+    meta = " · ".join(x for x in (authors_line(item), source_name(item), published, item.ref) if x)
     if meta:
         console.print(f"   [dim]{escape(meta)}[/dim]")
     if item.url:
@@ -40,19 +42,18 @@ class ConsolePoster:
         self.console = console or Console()
         self.abstract_chars = abstract_chars
 
-    def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None:
+    def post(self, post: DigestPost) -> None:
+        target, digest = post.target, post.digest
         where = f"#{target.name}" if target.kind == "channel" else f"DM @{target.name}"
-        if header_ref is None:
-            digest.header_ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}"
+        if post.header_ref is None:
+            post.posted_header(f"{target.kind}:{target.id}:{digest.day.isoformat()}")
         self.console.rule(f"[bold]{escape(digest.title)}[/bold]  [dim]({escape(where)})[/dim]")
         if digest.intro:
             self.console.print(escape(digest.intro))
-        for n, item in enumerate(digest.items, 1):
-            if item.message_ref is None:
-                render_item(self.console, n, item, abstract_chars=self.abstract_chars)
-                item.message_ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}:{item.paper_id}"
+        for n, item in post.unposted():
+            render_item(self.console, n, item, abstract_chars=self.abstract_chars)
+            post.posted_paper(item.paper_id, f"{target.kind}:{target.id}:{digest.day.isoformat()}:{item.paper_id}")
         self.console.print()
-        return header_ref or digest.header_ref
 
 
 class ConsoleRuntime:
@@ -74,7 +75,8 @@ class ConsoleRuntime:
 
 
 def print_reply(console: Console, reply: Reply) -> None:
-    """Print a command reply (text, then papers)."""
-    console.print(escape(reply.text) if reply.ok else f"[red]{escape(reply.text)}[/red]")
-    for n, item in enumerate(reply.items, 1):
+    """Print a command reply (text and usage, then papers)."""
+    text = escape(reply_text(reply, heading=lambda words: words))
+    console.print(text if reply.ok else f"[red]{text}[/red]")
+    for n, item in enumerate(reply.papers, 1):
         render_item(console, n, item)

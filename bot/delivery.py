@@ -2,26 +2,29 @@
 
 The claim is a unique ``deliveries`` row per (target, day), written before any
 post. Whoever inserts it (or takes over a failed or stale one with one atomic
-UPDATE) posts; everyone else skips. Each paper's message reference is recorded
-as soon as the adapter returns, so a retry posts only what is missing: a
-failing post is retried at the next run and never doubled.
+UPDATE) posts; everyone else skips. The adapter gets a :class:`DigestPost`
+(the delivery id, the papers with their ids, the references posted so far) and
+records each message reference on it as the platform accepts it; they are
+stored when the adapter returns or fails, so a retry posts only what is
+missing: a failing post is retried at the next run and never doubled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.digest import DigestMessage, paper_item
-from recommender.picks import Recommender
+from bot.commands.caller import actor_user_ref
+from bot.digest import DigestMessage
 from bot.settings import Settings
-from recommender.store import Channel, Delivery, DeliveryItem, Member, Store
+from recommender.picks import Pick, Recommender
+from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Member, Store
 from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,19 +59,61 @@ class DeliveryTarget:
         return cls("member", row.id, row.platform, row.workspace, row.user_ref, row.name)
 
 
+@dataclass
+class DigestPost:
+    """One digest on its way to a target: what a poster needs, and what it has posted so far.
+
+    Attributes
+    ----------
+    delivery_id : int
+        The ``deliveries`` row (Slack's 👍/👎 buttons carry it).
+    target : DeliveryTarget
+    digest : DigestMessage
+        Title, intro and the papers (each with its ``paper_id``), in order.
+    header_ref : str or None
+        The header message's platform reference, once posted (by this or an earlier attempt).
+    paper_refs : dict of int to str
+        ``paper_id`` -> the reference of the message that carries it, once posted.
+    configurer : str or None
+        For a channel: the platform user id of whoever last set it up, to tell
+        when it cannot be posted to; None when nobody is known, or when they were
+        told on an earlier day and nothing changed since.
+    """
+
+    delivery_id: int
+    target: DeliveryTarget
+    digest: DigestMessage
+    header_ref: str | None = None
+    paper_refs: dict[int, str] = field(default_factory=dict)
+    configurer: str | None = None
+
+    def unposted(self) -> list[tuple[int, Pick]]:
+        """``(position, pick)`` of the papers not posted yet; positions are 1-based."""
+        return [(n, p) for n, p in enumerate(self.digest.papers, 1) if p.paper_id not in self.paper_refs]
+
+    def posted_header(self, ref: str) -> None:
+        """Record that the header was accepted as message ``ref``."""
+        self.header_ref = ref
+
+    def posted_paper(self, paper_id: int, ref: str) -> None:
+        """Record that paper ``paper_id`` was accepted as message ``ref``."""
+        self.paper_refs[paper_id] = ref
+
+
 class Poster(Protocol):
     """What a chat adapter implements to deliver digests.
 
-    ``post`` posts the digest's header (unless ``header_ref`` is given: it was
-    posted before) and every item whose ``message_ref`` is ``None``, setting
-    ``digest.header_ref`` and each item's ``message_ref`` as soon as each is
-    posted, and returns the header's reference. It raises on failure; refs set
-    so far are kept, so a retry posts only what is missing.
+    ``post`` posts the header (unless ``post.header_ref`` is set: an earlier
+    attempt posted it) and every paper of :meth:`DigestPost.unposted`, calling
+    :meth:`DigestPost.posted_header` / :meth:`DigestPost.posted_paper` as soon as
+    each message is accepted. It raises on failure (:class:`TargetUnreachable`
+    when the target cannot be posted to at all); what was recorded so far is
+    kept, so a retry posts only what is missing.
     """
 
     platform: str
 
-    def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None: ...
+    def post(self, post: DigestPost) -> None: ...
 
 
 @dataclass
@@ -100,6 +145,31 @@ def _since(session, target: DeliveryTarget) -> dt.datetime | None:
         .order_by(Delivery.claimed_at.desc())
         .limit(1)
     )
+
+
+def _configurer(session, target: DeliveryTarget, day: dt.date) -> str | None:
+    """The user id of whoever last changed the channel's setup, unless they were told on an earlier day."""
+    if target.kind != "channel":
+        return None
+    change = session.scalar(
+        select(ChannelChange).where(ChannelChange.channel_id == target.id).order_by(ChannelChange.id.desc()).limit(1)
+    )
+    if change is None:
+        return None
+    previous = session.scalar(
+        select(Delivery)
+        .where(Delivery.target_kind == "channel", Delivery.target_id == target.id, Delivery.day < day)
+        .order_by(Delivery.day.desc())
+        .limit(1)
+    )
+    if previous is not None and previous.status == "unreachable" and _utc(change.at) <= _utc(previous.claimed_at):
+        return None
+    return actor_user_ref(change.actor, target.platform)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Aware UTC (SQLite returns naive datetimes, PostgreSQL aware ones)."""
+    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def claim(store: Store, target: DeliveryTarget, day: dt.date, now: dt.datetime) -> int | None:
@@ -166,20 +236,19 @@ def deliver(
             picks = recommender.picks(session, [row], size, since=_since(session, target), now=now)[0]
             for position, pick in enumerate(picks):
                 delivery.items.append(
-                    DeliveryItem(paper_id=pick.paper.id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
+                    DeliveryItem(paper_id=pick.paper_id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
                 )
             session.flush()
         digest = DigestMessage(
             title=f"Papers for {title_name}, {day:%a %d %b %Y}",
             day=day,
-            items=[],
+            papers=[Pick.from_paper(item.paper, score=item.score, reason=item.reason) for item in delivery.items],
         )
-        for item in delivery.items:
-            pi = paper_item(item.paper, item.reason, item.score)
-            pi.message_ref = item.message_ref
-            digest.items.append(pi)
-        header_ref = delivery.message_ref
-        digest.header_ref = header_ref
+        post = DigestPost(
+            delivery_id, target, digest, header_ref=delivery.message_ref,
+            paper_refs={item.paper_id: item.message_ref for item in delivery.items if item.message_ref},
+            configurer=_configurer(session, target, day),
+        )
 
     if digest.empty and settings.digest.empty_day == "skip":
         with store.session() as session:
@@ -192,7 +261,7 @@ def deliver(
     error = None
     unreachable = False
     try:
-        header_ref = poster.post(target, digest, header_ref) or digest.header_ref
+        poster.post(post)
     except TargetUnreachable as exc:
         error, unreachable = f"unreachable: {exc}", True
         log.warning("digest target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
@@ -201,11 +270,10 @@ def deliver(
         log.warning("digest post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
     with store.session() as session:
         delivery = session.get(Delivery, delivery_id)
-        delivery.message_ref = header_ref or digest.header_ref
-        refs = {i.paper_id: i.message_ref for i in digest.items}
+        delivery.message_ref = post.header_ref
         for item in delivery.items:
-            if refs.get(item.paper_id):
-                item.message_ref = refs[item.paper_id]
+            if item.paper_id in post.paper_refs:
+                item.message_ref = post.paper_refs[item.paper_id]
         if error is None:
             delivery.status = "posted" if not digest.empty else "empty"
             delivery.posted_at = utcnow()
@@ -214,9 +282,9 @@ def deliver(
             delivery.status = "unreachable" if unreachable else "failed"
             delivery.error = error
     if error:
-        return DeliveryOutcome("unreachable" if unreachable else "failed", delivery_id, len(digest.items), error)
-    log.info("digest posted", extra={"target": target.kind, "target_id": target.id, "day": str(day), "papers": len(digest.items)})
-    return DeliveryOutcome("posted", delivery_id, len(digest.items))
+        return DeliveryOutcome("unreachable" if unreachable else "failed", delivery_id, len(digest.papers), error)
+    log.info("digest posted", extra={"target": target.kind, "target_id": target.id, "day": str(day), "papers": len(digest.papers)})
+    return DeliveryOutcome("posted", delivery_id, len(digest.papers))
 
 
-__all__ = ["TargetUnreachable", "DeliveryTarget", "Poster", "DeliveryOutcome", "deliver", "claim", "local_day"]
+__all__ = ["TargetUnreachable", "DeliveryTarget", "DigestPost", "Poster", "DeliveryOutcome", "deliver", "claim", "local_day"]

@@ -1,13 +1,19 @@
-"""Compose digests as platform-neutral data; adapters render them (Block Kit, embeds, text)."""
+"""Digests as platform-neutral data, and the display helpers every adapter shares.
+
+A digest is a title, an intro and the papers as :class:`recommender.picks.Pick`
+values; adapters render it (Block Kit, Discord embeds, the console). The
+per-message references a platform gives back belong to delivery
+(:class:`bot.delivery.DigestPost`), not to the paper.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from recommender.picks import PaperPick
-from recommender.store import Paper
+from recommender.picks import Pick
 
+#: Display names of the source formats (``Pick.source_kind``).
 SOURCE_NAMES = {
     "hf_page": "Hugging Face Daily Papers",
     "hf_api": "Hugging Face Daily Papers",
@@ -17,74 +23,53 @@ SOURCE_NAMES = {
 
 
 @dataclass
-class PaperItem:
-    """One paper as a message shows it."""
-
-    paper_id: int
-    ref: str
-    title: str
-    url: str | None
-    authors: list[str]
-    source: str
-    date: dt.date | None
-    abstract: str
-    reason: str = ""
-    score: float = 0.0
-    message_ref: str | None = None
-    kind: str = ""  # source format: hf_page, hf_api, arxiv_atom, arxiv_rss
-
-    @property
-    def authors_line(self) -> str:
-        if not self.authors:
-            return ""
-        if len(self.authors) <= 4:
-            return ", ".join(self.authors)
-        return ", ".join(self.authors[:3]) + f" and {len(self.authors) - 3} more"
-
-
-@dataclass
 class DigestMessage:
-    """A digest for one target and day: a title line, an intro, and the papers."""
+    """A digest for one target and day: a title line, an intro, and the papers in order."""
 
     title: str
     day: dt.date
-    items: list[PaperItem] = field(default_factory=list)
+    papers: list[Pick] = field(default_factory=list)
     intro: str = ""
-    #: Platform reference of the header message, set by the poster as soon as it is posted.
-    header_ref: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.items
+        return not self.papers
 
 
-def paper_item(paper: Paper, reason: str = "", score: float = 0.0) -> PaperItem:
-    return PaperItem(
-        paper_id=paper.id,
-        ref=paper.ref,
-        title=paper.title,
-        url=paper.link,
-        authors=list(paper.authors or []),
-        source=SOURCE_NAMES.get(paper.source_kind, paper.source_kind),
-        date=paper.published,
-        abstract=paper.abstract or "",
-        reason=reason,
-        score=score,
-        kind=paper.source_kind,
-    )
+def source_name(pick: Pick) -> str:
+    """The source a person recognises (``"arXiv"``, ``"Hugging Face Daily Papers"``)."""
+    return SOURCE_NAMES.get(pick.source_kind, pick.source_kind)
 
 
-def item_from_pick(pick: PaperPick) -> PaperItem:
-    return paper_item(pick.paper, pick.reason, pick.score)
+def authors_line(pick: Pick, *, shown: int = 3) -> str:
+    """``"A, B, C and 7 more"``; every author when there are at most ``shown + 1``."""
+    authors = pick.authors
+    if len(authors) <= shown + 1:
+        return ", ".join(authors)
+    return ", ".join(authors[:shown]) + f" and {len(authors) - shown} more"
 
 
-def clip(text: str, limit: int) -> str:
-    """Cut ``text`` to at most ``limit`` characters at a word boundary, ending with an ellipsis."""
-    text = " ".join(text.split())
+def meta_line(pick: Pick) -> str:
+    """``authors · source · date``: the parts that are known."""
+    parts = (authors_line(pick), source_name(pick), pick.published.isoformat() if pick.published else "")
+    return " · ".join(p for p in parts if p)
+
+
+def clip(text: str, limit: int, *, keep_lines: bool = False) -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary, ending with ``…``.
+
+    Whitespace runs collapse to one space (with ``keep_lines``, line breaks are
+    kept and only spaces within a line collapse). A word is cut only when the
+    last word boundary is in the first 60 % of the limit.
+    """
+    if keep_lines:
+        text = "\n".join(" ".join(line.split()) for line in text.strip().splitlines())
+    else:
+        text = " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[: max(limit - 1, 0)]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-") + "…"
+    boundary = max(cut.rfind(" "), cut.rfind("\n"))
+    if boundary > limit * 0.6:
+        cut = cut[:boundary]
+    return cut.rstrip(" ,;:.-\n") + "…"

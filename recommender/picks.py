@@ -20,11 +20,12 @@ import scipy.sparse as sp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recommender.model import PaperText, PaperVectorizer
 from recommender.ranking import Ranker, Target
+from recommender.search import search
 from recommender.settings import RecommenderSettings
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, ModelState, Paper, Store
 from recommender.store.models import utcnow
+from recommender.text.tfidf import PaperText, PaperVectorizer, StaleModelError
 
 TargetRow = Member | Channel
 
@@ -78,7 +79,7 @@ class Pick:
     reason: str = ""
 
     @classmethod
-    def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> "Pick":
+    def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> Pick:
         """The pick of a stored :class:`~recommender.store.Paper` row."""
         return cls(
             paper_id=paper.id, ref=paper.ref, title=paper.title, url=paper.link,
@@ -87,27 +88,17 @@ class Pick:
         )
 
 
-@dataclass
-class PaperPick:
-    """A recommended paper with its score and the reason it was picked."""
-
-    paper: Paper
-    score: float
-    terms: list[str]
-    similar_to: Paper | None = None
-
-    @property
-    def reason(self) -> str:
-        """One line saying why: the terms that weighed most, and the liked paper it is closest to."""
-        parts = []
-        terms = distinct_terms(self.terms, 4)
-        if terms:
-            parts.append("matches " + ", ".join(terms))
-        if self.similar_to is not None:
-            parts.append(f"similar to 👍 “{_short(self.similar_to.title)}”")
-        if not parts:
-            return "newest first: no interests or feedback yet (add interests to make picks yours)"
-        return "; ".join(parts)
+def pick_reason(terms: Sequence[str], similar_title: str | None) -> str:
+    """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to."""
+    parts = []
+    shown = distinct_terms(terms, 4)
+    if shown:
+        parts.append("matches " + ", ".join(shown))
+    if similar_title is not None:
+        parts.append(f"similar to 👍 “{_short(similar_title)}”")
+    if not parts:
+        return "newest first: no interests or feedback yet (add interests to make picks yours)"
+    return "; ".join(parts)
 
 
 def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
@@ -127,11 +118,16 @@ def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
     return kept
 
 
+def _title(paper: Paper | None) -> str | None:
+    return None if paper is None else paper.title
+
+
 def _short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
-def paper_text(paper: Paper) -> PaperText:
+def vectorizer_text(paper: Paper) -> PaperText:
+    """What the vectorizer reads of a stored paper: title, abstract, authors."""
     return PaperText(paper.title, paper.abstract or "", tuple(paper.authors or ()))
 
 
@@ -173,11 +169,15 @@ class Recommender:
         """The fitted vectorizer: loaded from the store, refitted only when its policy asks."""
         n_papers = session.scalar(select(func.count(Paper.id))) or 0
         latest = session.scalar(select(ModelState).order_by(ModelState.id.desc()).limit(1))
+        stale = False
         if latest is not None and latest.id != self._model_id:
-            self._vectorizer = PaperVectorizer.from_bytes(latest.blob)
+            try:
+                self._vectorizer = PaperVectorizer.from_bytes(latest.blob)
+            except StaleModelError:
+                stale = True  # written by an older layout: refit below
             self._model_id = latest.id
             self._rows.clear()
-        if self._vectorizer is None or self._vectorizer.needs_refit(n_papers):
+        if stale or self._vectorizer is None or self._vectorizer.needs_refit(n_papers):
             self.refit(session)
         assert self._vectorizer is not None
         return self._vectorizer
@@ -186,7 +186,7 @@ class Recommender:
     def refit(self, session: Session) -> PaperVectorizer:
         """Fit the vectorizer on every stored paper and persist it in the store."""
         papers = session.scalars(select(Paper).order_by(Paper.id)).all()
-        vectorizer = PaperVectorizer().fit([paper_text(p) for p in papers])
+        vectorizer = PaperVectorizer().fit([vectorizer_text(p) for p in papers])
         state = ModelState(n_papers=len(papers), blob=vectorizer.to_bytes(), fitted_at=utcnow())
         session.add(state)
         session.flush()
@@ -200,7 +200,7 @@ class Recommender:
         vectorizer = self.vectorizer(session)
         missing = [p for p in papers if p.id not in self._rows]
         if missing:
-            X = vectorizer.transform([paper_text(p) for p in missing])
+            X = vectorizer.transform([vectorizer_text(p) for p in missing])
             for i, paper in enumerate(missing):
                 self._rows[paper.id] = X[i]
         n_features = len(vectorizer.feature_names())
@@ -281,8 +281,8 @@ class Recommender:
         *,
         since: dt.datetime | None = None,
         now: dt.datetime | None = None,
-    ) -> list[list[PaperPick]]:
-        """Top-``k`` picks for each target among papers first seen since ``since``.
+    ) -> list[list[Pick]]:
+        """Top-``k`` picks for each target among papers first seen since ``since`` (UTC).
 
         Targets of one workspace are scored in one ranker call (one sparse
         product), with that workspace's 👍 as the ranker's community: papers
@@ -298,25 +298,25 @@ class Recommender:
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
             workspaces[(target.platform, target.workspace)].append(i)
-        out: list[list[PaperPick]] = [[] for _ in targets]
+        out: list[list[Pick]] = [[] for _ in targets]
         for (platform, workspace), indices in workspaces.items():
             ranker = self.ranker(session)
             self._set_community(session, ranker, platform, workspace)
-            inputs, liked_by_id = [], []
+            inputs: list[Target] = []
+            liked_by_id: list[dict[object, Paper]] = []  # keyed like ScoredRow.similar_to
             for i in indices:
-                target_input, liked = self.target_inputs(session, targets[i], papers, now)
+                target_input, liked_papers = self.target_inputs(session, targets[i], papers, now)
                 inputs.append(target_input)
-                liked_by_id.append({p.id: p for p in liked})
+                liked_by_id.append({p.id: p for p in liked_papers})
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors)
-            for i, picks, liked in zip(indices, ranked, liked_by_id):
+            for i, rows, liked in zip(indices, ranked, liked_by_id, strict=True):
                 out[i] = [
-                    PaperPick(
-                        paper=papers[p.index],
-                        score=float(p.score),
-                        terms=list(p.terms),
-                        similar_to=liked.get(p.similar_to) if p.similar_to is not None else None,
+                    Pick.from_paper(
+                        papers[row.index],
+                        score=float(row.score),
+                        reason=pick_reason(row.terms, _title(liked.get(row.similar_to))),
                     )
-                    for p in picks
+                    for row in rows
                 ]
         return out
 
@@ -352,8 +352,8 @@ class Recommender:
         since: dt.date | None = None,
         until: dt.date | None = None,
         source: str | None = None,
-    ) -> list[tuple[Paper, float]]:
-        """Papers ranked by TF-IDF relevance to ``query``, re-ranked for ``member`` when given.
+    ) -> list[Pick]:
+        """Papers ranked by TF-IDF relevance to ``query``, re-ranked for ``member`` when given (``reason`` empty).
 
         ``since``/``until`` filter on the publication date (else first-seen date), inclusive;
         ``source`` on the source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
@@ -376,5 +376,5 @@ class Recommender:
         target = self.target_inputs(session, member, papers, utcnow())[0] if member is not None else None
         if target is not None:
             target.exclude = set()
-        hits = self.ranker(session).search(query, X, k=k, target=target)
-        return [(papers[i], float(score)) for i, score in hits]
+        hits = search(self.ranker(session), query, X, k=k, target=target)
+        return [Pick.from_paper(papers[i], score=float(score)) for i, score in hits]

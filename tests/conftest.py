@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -97,3 +98,77 @@ def papers_store(db_url, request, sample_digests):
         assert all(r.error is None for r in results)
     yield st
     st.dispose()
+
+
+# -- strict logs: adapter tests run at INFO and fail on any logged error ----------------------------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "strict_logs: run at INFO (the shipped level) and fail the test on any ERROR record, logged "
+        "exception or record that cannot be formatted (allow expected ones with the strict_logs fixture)",
+    )
+
+
+class _StrictHandler(logging.Handler):
+    """Collects what must not happen: ERROR records, records with an exception, records that do not format."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.problems: list[str] = []
+        self.allowed: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception as exc:  # noqa: BLE001 - a record that breaks formatting is the failure we look for
+            self.problems.append(f"unformattable record from {record.name}: {type(exc).__name__}: {exc}")
+            return
+        if (record.levelno >= logging.ERROR or record.exc_info) and not any(a in line for a in self.allowed):
+            self.problems.append(line)
+
+
+class StrictLogs:
+    """What the ``strict_logs`` fixture gives a test: ``allow("text")`` accepts error records containing it."""
+
+    def __init__(self, handler: _StrictHandler):
+        self._handler = handler
+
+    def allow(self, text: str) -> None:
+        self._handler.allowed.append(text)
+
+    @property
+    def problems(self) -> list[str]:
+        return list(self._handler.problems)
+
+
+@pytest.fixture
+def strict_logs(request):
+    """Root logging at INFO with a handler that fails the test on any logged error or exception.
+
+    ``logging`` raises from the logging call itself when a record cannot be made
+    (``extra={"message": …}``): the event handler then fails, and discord.py or
+    Bolt log that failure at ERROR, which this handler catches.
+    """
+    root = logging.getLogger()
+    handler = _StrictHandler()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield StrictLogs(handler)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    if handler.problems:
+        pytest.fail("logged at ERROR or with an exception:\n" + "\n".join(handler.problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _strict_logs_marker(request):
+    """Apply the ``strict_logs`` fixture to tests marked ``strict_logs``."""
+    if request.node.get_closest_marker("strict_logs") is not None:
+        request.getfixturevalue("strict_logs")
+    yield

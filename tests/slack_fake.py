@@ -5,7 +5,9 @@ methods paperbot uses (``auth.test``, ``chat.postMessage``,
 ``conversations.open``, ``oauth.v2.access``) and response_url posts, records
 every call (method, params from form or JSON bodies, token) and can be told to
 fail: ``fail_next("chat.postMessage", status=429, retry_after=0)`` or
-``channel_errors["C_GONE"] = "channel_not_found"``.
+``channel_errors["C_GONE"] = "channel_not_found"``. As Slack does, it refuses
+blocks that are not valid Block Kit (``invalid_blocks``), checked with
+``slack_sdk.models.blocks`` (:func:`block_errors`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
 
 from slack_bolt import BoltRequest
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+
+
+def block_errors(blocks: list[dict]) -> list[str]:
+    """Why ``blocks`` are not valid Block Kit, per ``slack_sdk.models.blocks`` ([] when they are).
+
+    Each block must parse to a known block type, pass the model's validators
+    (lengths, required fields) and serialise back to exactly what was given.
+    """
+    errors = []
+    if len(blocks) > 50:
+        errors.append(f"{len(blocks)} blocks (at most 50)")
+    for raw, block in zip(blocks, Block.parse_all(blocks)):
+        if block is None:
+            errors.append(f"unknown block {raw.get('type')!r}")
+            continue
+        try:
+            block.validate_json()
+        except SlackObjectFormationError as exc:
+            errors.append(f"{raw.get('type')} {raw.get('block_id', '')}: {exc}")
+            continue
+        if block.to_dict() != raw:
+            errors.append(f"{raw.get('type')} {raw.get('block_id', '')}: fields the model does not know")
+    return errors
 
 
 @dataclass
@@ -133,6 +160,11 @@ class FakeSlack:
         with self._cond:
             return [c for c in self.calls if c.method == method]
 
+    def invalid_blocks(self) -> list[Call]:
+        """Calls refused because their blocks were not valid Block Kit."""
+        with self._cond:
+            return [c for c in self.calls if c.params.get("_invalid")]
+
     def posts(self, channel: str | None = None) -> list[Call]:
         """Successful chat.postMessage calls (answered with ok), optionally in one channel."""
         with self._cond:
@@ -162,6 +194,10 @@ class FakeSlack:
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, headers, {"ok": False, "error": failure.error or "ratelimited"}
+        invalid = block_errors(call.params.get("blocks") or [])
+        if invalid:
+            call.params["_invalid"] = invalid
+            return 200, {}, {"ok": False, "error": "invalid_blocks", "errors": invalid}
         if call.method == "response_url":
             return 200, {}, "ok"
         handler = getattr(self, "_" + call.method.replace(".", "_"), None)

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, UsageError, parse_time, parse_timezone
-from recommender.store import ChannelChange, Feedback, Member, Paper
+from bot.commands import NEGATIVE, POSITIVE, USAGE_COMMAND, Caller, Commands, UsageError, parse_time, parse_timezone, reply_text
+from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
 
 ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
 ADA_DM = Caller("slack", "T1", "U1", display_name="ada")
@@ -28,10 +28,50 @@ def first_paper(store, like="%graph%"):
 )
 def test_malformed_or_help_input_answers_usage_privately(cmds, text):
     reply = cmds.handle(ADA, text)
-    assert reply.ephemeral
-    assert "/papers <command>" in reply.text
+    assert reply.ephemeral and reply.usage
+    assert "/papers <command>" in reply_text(reply, heading=str) and USAGE_COMMAND == "/papers <command>"
     if text not in ("", "help"):
         assert not reply.ok
+
+
+def store_counts(store) -> tuple[int, ...]:
+    with store.session() as s:
+        return tuple(len(s.scalars(select(model)).all()) for model in (Member, Channel, ChannelChange, Feedback))
+
+
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("channel setup 99:99 Mars/Phobos", "not a time: hours go from 00 to 23"),
+        ("channel setup 25:00 UTC", "not a time: hours go from 00 to 23"),
+        ("channel setup 08:61 reading group", "minutes go from 00 to 59"),
+        ("channel setup 08:00 Mars/Phobos graphs", "`Mars/Phobos` is not a timezone"),
+        ("channel setup 08:00 09:00 graphs", "one time"),
+        ("channel setup 0", "between 1 and 20"),
+        ("channel setup 08:00 " + "graph " * 80, "at most 300 characters"),
+        ("subscribe 24:30", "`24:30` is not a time: hours go from 00 to 23"),
+        ("subscribe 08:00 09:00", "one time"),
+        ("subscribe Mars/Olympus", "`Mars/Olympus` is not a timezone"),
+        ("interests add " + "x" * 201, "at most 200 characters"),
+        ("picks 5", "takes no arguments"),
+    ],
+)
+def test_bad_input_says_what_is_wrong_and_changes_nothing(cmds, text, why):
+    before = store_counts(cmds.store)
+    reply = cmds.handle(ADA, text)
+    assert not reply.ok and reply.ephemeral and reply.usage
+    assert why in reply.text
+    assert store_counts(cmds.store) == before == (0, 0, 0, 0)
+
+
+def test_interest_count_is_limited(cmds):
+    for n in range(20):
+        assert cmds.handle(ADA_DM, f"interests add topic {n}").ok
+    refused = cmds.handle(ADA_DM, "interests add one too many")
+    assert not refused.ok and "remove one first" in refused.text
+    assert cmds.handle(ADA_DM, "interests add topic 3").ok  # already there: no change, no error
+    with cmds.store.session() as s:
+        assert len(s.scalar(select(Member)).interests) == 20
 
 
 def test_time_and_timezone_parsing():
@@ -41,18 +81,20 @@ def test_time_and_timezone_parsing():
         parse_time("8pm")
     with pytest.raises(UsageError):
         parse_timezone("Europe/Atlantis")
+    with pytest.raises(UsageError, match="hours go from 00 to 23"):
+        parse_time("24:30")
 
 
 def test_interests_add_list_remove_change_picks(cmds):
-    before = [i.paper_id for i in cmds.handle(ADA_DM, "picks").items]
+    before = [i.paper_id for i in cmds.handle(ADA_DM, "picks").papers]
     assert cmds.handle(ADA_DM, "interests add graph neural networks").ok
     assert cmds.handle(ADA_DM, "interests add graph neural networks").ok  # no duplicate
     listed = cmds.handle(ADA_DM, "interests list").text
     assert listed.count("graph neural networks") == 1
     after = cmds.handle(ADA_DM, "picks")
-    assert [i.paper_id for i in after.items] != before
-    assert any("graph" in i.title.lower() for i in after.items)
-    assert all(i.reason for i in after.items)
+    assert [i.paper_id for i in after.papers] != before
+    assert any("graph" in i.title.lower() for i in after.papers)
+    assert all(i.reason for i in after.papers)
     assert cmds.handle(ADA_DM, "interests remove graph neural networks").ok
     assert not cmds.handle(ADA_DM, "interests remove graph neural networks").ok
     assert "no interests" in cmds.handle(ADA_DM, "interests list").text
@@ -104,8 +146,10 @@ def test_like_dislike_by_arxiv_link_and_unknown_paper(cmds):
 
 def test_feedback_retunes_picks_at_once(cmds):
     liked = first_paper(cmds.store, "%graph neural%")
-    cmds.feedback(ADA_DM, liked.id, POSITIVE)
-    picks = cmds.picks(ADA_DM, 5).items
+    noted = cmds.feedback(ADA_DM, liked.id, POSITIVE)
+    assert noted.ok and liked.title in noted.text  # the answer names the paper
+    assert not cmds.feedback(ADA_DM, 10**9, POSITIVE).ok
+    picks = cmds.picks(ADA_DM, 5).papers
     assert liked.id not in [i.paper_id for i in picks]  # rated papers are never picked
     assert any(liked.title[:40] in i.reason for i in picks)  # "similar to 👍 …"
 
@@ -118,7 +162,47 @@ def test_reaction_on_unknown_message_is_ignored(cmds):
 
 def test_search_ranks_relevant_papers_first(cmds):
     reply = cmds.search(ADA_DM, "zero-shot learning", k=3)
-    assert len(reply.items) == 3
-    assert all("zero-shot" in (i.title + i.abstract).lower() for i in reply.items)
-    assert any("zero-shot" in i.title.lower() for i in reply.items)
-    assert cmds.search(ADA_DM, "xylophone quokka").items == []
+    assert len(reply.papers) == 3
+    assert all("zero-shot" in (i.title + i.abstract).lower() for i in reply.papers)
+    assert any("zero-shot" in i.title.lower() for i in reply.papers)
+    assert cmds.search(ADA_DM, "xylophone quokka").papers == []
+
+
+def _posted(store, kind: str, target_id: int, paper_id: int, ref: str) -> None:
+    import datetime as dt
+
+    with store.session() as s:
+        delivery = Delivery(target_kind=kind, target_id=target_id, day=dt.date(2026, 11, 23), status="posted", platform="slack")
+        delivery.items.append(DeliveryItem(paper_id=paper_id, position=0, platform="slack", message_ref=ref))
+        s.add(delivery)
+
+
+def test_reaction_counts_only_in_the_workspace_that_got_the_message(cmds):
+    cmds.channel_setup(ADA, topic="graphs")
+    paper = first_paper(cmds.store)
+    with cmds.store.session() as s:
+        channel_id = s.scalar(select(Channel.id))
+    _posted(cmds.store, "channel", channel_id, paper.id, "C1:1700000000.000100")
+    # Slack Connect: workspace T2 shares channel C1, and so the message reference
+    other = Caller("slack", "T2", "U9", channel_ref="C1")
+    assert cmds.reaction(other, "C1:1700000000.000100", POSITIVE, added=True) is False
+    assert cmds.reaction(Caller("slack", "T1", "U2", channel_ref="C1"), "C1:1700000000.000100", POSITIVE, added=True)
+    with cmds.store.session() as s:
+        rows = s.execute(select(Member.workspace, Feedback.channel_id).join(Member, Feedback.member_id == Member.id)).all()
+    assert rows == [("T1", channel_id)]
+
+
+def test_dm_reaction_counts_only_for_the_member_the_digest_went_to(cmds):
+    cmds.subscribe(ADA_DM)
+    paper = first_paper(cmds.store)
+    with cmds.store.session() as s:
+        member_id = s.scalar(select(Member.id))
+    _posted(cmds.store, "member", member_id, paper.id, "DU1:1700000000.000200")
+    stranger = Caller("slack", "dm", "U7")
+    assert cmds.dm_reaction(stranger, "DU1:1700000000.000200", POSITIVE, added=True) is False
+    assert cmds.dm_reaction(Caller("slack", "dm", "U1"), "DU1:1700000000.000200", NEGATIVE, added=True)
+    with cmds.store.session() as s:
+        assert s.execute(select(Member.workspace, Feedback.value).join(Member, Feedback.member_id == Member.id)).all() == [("T1", -1)]
+    assert cmds.dm_reaction(Caller("slack", "dm", "U1"), "DU1:1700000000.000200", NEGATIVE, added=False)
+    with cmds.store.session() as s:
+        assert s.scalars(select(Feedback)).all() == []

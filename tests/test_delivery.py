@@ -24,20 +24,17 @@ class RecordingPoster:
         self.fail_after = fail_after
         self.unreachable = unreachable
 
-    def post(self, target, digest, header_ref):
+    def post(self, post):
         if self.unreachable:
             raise TargetUnreachable("missing permission")
-        if header_ref is None:
+        if post.header_ref is None:
             self.headers += 1
-            header_ref = digest.header_ref = f"{target.ref}:header"
-        for item in digest.items:
-            if item.message_ref is not None:
-                continue
+            post.posted_header(f"{post.target.ref}:header")
+        for _, pick in post.unposted():
             if self.fail_after is not None and len(self.posted) >= self.fail_after:
                 raise ConnectionError("network down")
-            self.posted.append(item.paper_id)
-            item.message_ref = f"{target.ref}:{item.paper_id}"
-        return header_ref
+            self.posted.append(pick.paper_id)
+            post.posted_paper(pick.paper_id, f"{post.target.ref}:{pick.paper_id}")
 
 
 @pytest.fixture
@@ -74,6 +71,9 @@ def test_failed_post_is_retried_without_doubling(team, settings):
     assert retried.status == "posted"
     assert len(poster.posted) == 5 == len(set(poster.posted))
     assert poster.headers == 1
+    with cmds.store.session() as s:
+        delivery = s.scalar(select(Delivery))
+        assert delivery.message_ref == "C1:header" and all(i.message_ref for i in delivery.items)
 
 
 def test_next_day_never_repeats_a_paper(team, settings):

@@ -26,6 +26,8 @@ from bot.discord.poster import DiscordPoster
 from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_bot, sent_messages
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
 
+pytestmark = pytest.mark.strict_logs
+
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 MANAGER = discord.Permissions(manage_channels=True, send_messages=True)
 MEMBER = discord.Permissions(send_messages=True)
@@ -52,7 +54,7 @@ class World:
         self.guild = cfg.guilds[0]
         self.reading, self.locked = cfg.channels[0], cfg.channels[1]
         self.ada, self.alan, self.grace = cfg.members
-        self.poster = DiscordPoster(bot, self.store, loop=asyncio.get_running_loop())
+        self.poster = DiscordPoster(bot, loop=asyncio.get_running_loop())
 
     def interaction(self, user, channel=None, permissions=MEMBER, **kw) -> FakeInteraction:
         return FakeInteraction(user, channel if channel is not None else self.reading, permissions=permissions, **kw)

@@ -7,8 +7,8 @@ import datetime as dt
 import discord
 import pytest
 
-from bot.commands import USAGE, Reply
-from bot.digest import DigestMessage, PaperItem
+from bot.commands import Reply
+from bot.digest import DigestMessage
 from bot.discord.client import reaction_value
 from bot.discord.cog import answer, caller_of, missing_channel_permissions
 from bot.discord.embeds import (
@@ -21,12 +21,15 @@ from bot.discord.embeds import (
     reply_embeds,
 )
 from discord_helpers import FakeInteraction
+from recommender.picks import Pick
+
+pytestmark = pytest.mark.strict_logs
 
 
-def item(n: int = 1, *, title: str = "Sparse attention at scale", words: int = 40, authors: int = 2, reason: str = "matches attention") -> PaperItem:
-    return PaperItem(
+def item(n: int = 1, *, title: str = "Sparse attention at scale", words: int = 40, authors: int = 2, reason: str = "matches attention") -> Pick:
+    return Pick(
         paper_id=n, ref=f"2611.{n:05d}", title=title, url=f"https://arxiv.org/abs/2611.{n:05d}",
-        authors=[f"Author {i}" for i in range(authors)], source="arXiv", date=dt.date(2026, 11, 20),
+        authors=tuple(f"Author {i}" for i in range(authors)), source_kind="arxiv_atom", published=dt.date(2026, 11, 20),
         abstract=" ".join(["token"] * words), reason=reason,
     )
 
@@ -51,7 +54,7 @@ def test_paper_embed_stays_within_discords_limits():
     assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
     assert dict((f.name, f.value) for f in embed.fields)["Authors"] == "Author 0, Author 1, Author 2 and 297 more"
     assert len(embed) <= EMBED_TOTAL_MAX
-    bare = paper_embed(PaperItem(1, "#1", "", None, [], "", None, ""))
+    bare = paper_embed(Pick(1, "#1", "", None, (), "", None, ""))
     assert bare.title == "(untitled)" and bare.url is None and bare.description is None
 
 
@@ -70,13 +73,14 @@ def test_embeds_are_chunked_by_count_and_by_total_characters():
 
 
 def test_header_and_reply_content():
-    digest = DigestMessage(title="Papers for #reading, Mon 23 Nov 2026", day=dt.date(2026, 11, 23), items=[item()])
+    digest = DigestMessage(title="Papers for #reading, Mon 23 Nov 2026", day=dt.date(2026, 11, 23), papers=[item()])
     assert header_content(digest).splitlines() == [
         "**Papers for #reading, Mon 23 Nov 2026**", "React 👍 or 👎 on a paper to tune the next picks."]
     empty = DigestMessage(title="Papers for ada", day=dt.date(2026, 11, 23), intro="No new papers for you today.")
     assert header_content(empty).splitlines() == ["**Papers for ada**", "No new papers for you today."]
-    assert reply_content(USAGE).startswith("**Usage:** `/papers <command>`")
-    assert len(reply_content("x" * 5000)) == CONTENT_MAX
+    assert reply_content(Reply("", usage=True)).startswith("**Usage:** `/papers <command>`")
+    assert reply_content(Reply("unknown command `x`", usage=True)).startswith("unknown command `x`\n\n**Usage:** `/papers <command>`")
+    assert len(reply_content(Reply("x" * 5000))) == CONTENT_MAX
 
 
 @pytest.mark.parametrize("name,value", [

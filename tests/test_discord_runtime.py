@@ -16,11 +16,13 @@ from typer.testing import CliRunner
 from pydantic import SecretStr
 
 from bot.commands import Commands
-from bot.delivery import DeliveryTarget
+from bot.delivery import DeliveryTarget, DigestPost
 from bot.digest import DigestMessage
 from bot.discord import DiscordPoster, DiscordRuntime, PaperBot, create_runtime
 from bot.discord.runtime import DiscordStartError
 from bot.settings import DiscordSettings, Secrets
+
+pytestmark = pytest.mark.strict_logs
 
 
 @pytest.fixture
@@ -114,17 +116,17 @@ async def test_start_returns_once_connecting_and_stop_closes(cmds, monkeypatch):
 
 
 async def test_post_refuses_to_block_the_clients_own_loop(cmds):
-    poster = DiscordPoster(PaperBot(cmds), cmds.store, loop=asyncio.get_running_loop())
+    poster = DiscordPoster(PaperBot(cmds), loop=asyncio.get_running_loop())
     target = DeliveryTarget("channel", 1, "discord", "42", "99", "reading")
     with pytest.raises(RuntimeError, match="post_async"):
-        poster.post(target, DigestMessage("t", dt.date(2026, 11, 23)), None)
+        poster.post(DigestPost(1, target, DigestMessage("t", dt.date(2026, 11, 23))))
 
 
 def test_post_before_login_is_a_clear_error(cmds):
-    poster = DiscordPoster(PaperBot(cmds), cmds.store)
+    poster = DiscordPoster(PaperBot(cmds))
     target = DeliveryTarget("member", 1, "discord", "42", "7", "ada")
     with pytest.raises(RuntimeError, match="not started"):
-        poster.post(target, DigestMessage("t", dt.date(2026, 11, 23)), None)
+        poster.post(DigestPost(1, target, DigestMessage("t", dt.date(2026, 11, 23))))
 
 
 # -- start failures: discord.py's real HTTP client against local addresses ----------------------------

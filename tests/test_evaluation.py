@@ -3,8 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.eval_data import load_dataset, make_split
-from recommender.evaluation import evaluate_rankings, ndcg_at_k, recall_at_k, run_eval, top_k_rows
+from recommender.evaluation.data import load_dataset, make_split
+from recommender.evaluation.metrics import ndcg_at_k, recall_at_k
+from recommender.evaluation.run import run_eval
+from recommender.ranking import Ranker, Target, top_k_matrix
 
 N_PAPERS = 15
 
@@ -19,9 +21,9 @@ def test_metrics_by_hand():
     assert ndcg_at_k(ranked, set(), 10) == 0.0
 
 
-def test_top_k_rows_ties_by_column():
+def test_top_k_matrix_ties_by_column():
     scores = np.array([[0.1, 0.5, 0.5, 0.9], [1.0, 1.0, 1.0, 1.0]])
-    assert top_k_rows(scores, 3).tolist() == [[3, 1, 2], [0, 1, 2]]
+    assert top_k_matrix(scores, 3)[0].tolist() == [[3, 1, 2], [0, 1, 2]]
 
 
 def write_fixture(root: Path) -> dict:
@@ -82,9 +84,15 @@ def test_bag_of_words_pseudo_documents(tmp_path):
     assert ds.papers[1].title == "protein protein protein"
 
 
+def paperbot_targets(split, users, x_hist):
+    """Reference: one Target per evaluated user, history papers as 👍 (age 0)."""
+    hist = split.history_items
+    return [Target(liked=x_hist[hist.indices[hist.indptr[u] : hist.indptr[u + 1]]],
+                   liked_keys=hist.indices[hist.indptr[u] : hist.indptr[u + 1]].tolist()) for u in users]
+
+
 def test_paperbot_batch_ranks_like_per_user_targets(tmp_path):
-    from recommender.evaluation import paperbot_batch, paperbot_targets, paperbot_vectorizer
-    from recommender.ranking import Ranker
+    from recommender.evaluation.run import paperbot_batch, paperbot_vectorizer
 
     write_fixture(tmp_path)
     ds = load_dataset("tiny", tmp_path)

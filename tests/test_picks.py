@@ -27,7 +27,7 @@ def scores_for(cmds, caller):
     with cmds.store.session() as s:
         member = cmds.member(s, caller)
         picks = cmds.recommender.picks(s, [member], k=5)[0]
-        return {p.paper.title: p.score for p in picks}
+        return {p.title: p.score for p in picks}
 
 
 def test_teammates_co_likes_lift_related_papers(store, settings):
@@ -65,3 +65,21 @@ def test_feedback_in_another_workspace_does_not_leak(store, settings):
     cmds.feedback(Caller("slack", "T1", "U3"), ids["Q1"], POSITIVE)
     cmds.feedback(Caller("slack", "T1", "U3"), ids["X"], POSITIVE)
     assert scores_for(cmds, mine)[TEXTS["X"][0]] > before[TEXTS["X"][0]]
+
+
+def test_a_stored_model_from_an_older_layout_is_refitted(store):
+    from sqlalchemy import func, select
+
+    from recommender.picks import Recommender
+    from recommender.store import ModelState
+    from recommender.store.models import utcnow
+
+    add_papers(store)
+    legacy = b"\x80\x04crecommender.retired_module\nPaperVectorizer\n)\x81."  # names a module that is gone
+    with store.session() as s:
+        s.add(ModelState(n_papers=len(TEXTS), blob=legacy, fitted_at=utcnow()))
+    rec = Recommender(store)
+    with store.session() as s:
+        vectorizer = rec.vectorizer(s)
+        assert "quantization" in set(vectorizer.feature_names())
+        assert s.scalar(select(func.count(ModelState.id))) == 2  # the refit is stored next to the old row

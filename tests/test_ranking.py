@@ -2,8 +2,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender.model import PaperText, PaperVectorizer
-from recommender.ranking import Ranker, Target, mmr_select, top_k_indices
+from recommender.ranking import Ranker, Target, TargetBatch, top_k_indices, top_k_matrix
+from recommender.ranking.sparse import top_m_rows
+from recommender.search import search
+from recommender.text.tfidf import PaperText, PaperVectorizer
+
+from ranking_reference import explain_one, mmr_select, top_k_reference
 
 PAPERS = [
     PaperText("Convolutional neural networks for image recognition", "deep convolutional image features"),  # 0
@@ -26,6 +30,7 @@ def test_top_k_indices_skips_excluded_and_breaks_ties_by_index():
     s = np.array([0.5, 0.9, -np.inf, 0.9, 0.1])
     assert top_k_indices(s, 3).tolist() == [1, 3, 0]
     assert top_k_indices(np.array([-np.inf, 1.0]), 5).tolist() == [1]
+    assert top_k_indices(np.array([1.0, 2.0]), 0).tolist() == []
 
 
 def test_liked_topic_ranks_first_and_exclusion_holds():
@@ -110,21 +115,21 @@ def test_explanations_are_words_unless_author_drives():
     assert pick.similar_to is None  # no likes
     # liking a paper by an author: the author's other paper is explained by words + author
     t2 = Target(liked=x[[6]], liked_keys=[6], exclude={6})
-    terms, similar = ranker.explain(x[[7]], t2)
+    terms, similar = explain_one(ranker, x[[7]], t2)
     assert "graph" in terms and similar == 6
-    assert all(not s.startswith("author:") for s in ranker.explain(x[[0]], Target(liked=x[[1]]))[0])
+    assert all(not s.startswith("author:") for s in explain_one(ranker, x[[0]], Target(liked=x[[1]]))[0])
 
 
 def test_search_relevance_and_personalisation():
     vec, x = setup()
-    ranker = Ranker(vec, search_personal_weight=0.9)
-    hits = ranker.search("protein folding", x, k=3)
+    ranker = Ranker(vec)
+    hits = search(ranker, "protein folding", x, k=3)
     assert {i for i, _ in hits} == {3, 4}
-    assert ranker.search("zzzz unknown", x) == []
-    graph = ranker.search("graph", x, k=2)
+    assert search(ranker, "zzzz unknown", x) == []
+    graph = search(ranker, "graph", x, k=2)
     assert {i for i, _ in graph} == {6, 7}
     liker = Target(liked=x[[7]])
-    assert ranker.search("graph", x, k=2, target=liker)[0][0] == 7
+    assert search(ranker, "graph", x, k=2, target=liker, personal_weight=0.9)[0][0] == 7
 
 
 def test_community_signal_uses_co_likes():
@@ -143,10 +148,7 @@ def test_community_signal_uses_co_likes():
 
 
 # ------------------------------------------------------------------ batched paths
-from recommender.ranking import TargetBatch, _top_m_rows, top_k_matrix  # noqa: E402
-
-
-def test_top_k_matrix_equals_top_k_indices_per_row():
+def test_top_k_matrix_equals_top_k_reference_per_row():
     rng = np.random.default_rng(0)
     for _ in range(30):
         s = np.round(rng.random((12, 90)) * rng.integers(2, 20), 0).astype(np.float32)  # many ties
@@ -155,7 +157,7 @@ def test_top_k_matrix_equals_top_k_indices_per_row():
         k = int(rng.integers(1, 60))
         idx, val = top_k_matrix(s, k)
         for r in range(s.shape[0]):
-            exp = top_k_indices(s[r], k)
+            exp = top_k_reference(s[r], k)
             assert idx[r, : exp.size].tolist() == exp.tolist()
             assert (idx[r, exp.size :] == -1).all() and np.isneginf(val[r, exp.size :]).all()
             assert val[r, : exp.size].tolist() == s[r, exp].tolist()
@@ -163,12 +165,12 @@ def test_top_k_matrix_equals_top_k_indices_per_row():
 
 def test_top_m_rows_keeps_largest_positive_ties_by_lower_column():
     m = sp.csr_matrix(np.array([[0.5, 0.9, 0.5, 0.5, -1.0], [0.0, -2.0, 3.0, 0.0, 0.0], [1, 1, 1, 1, 1.0]]))
-    out = _top_m_rows(m, 2).toarray()
+    out = top_m_rows(m, 2).toarray()
     assert out.tolist() == [[0.5, 0.9, 0, 0, 0], [0, 0, 3.0, 0, 0], [1, 1, 0, 0, 0]]
     rng = np.random.default_rng(1)
     big = sp.random(30, 400, density=0.6, random_state=2, format="csr")
     big.data = np.round(big.data * 3)  # ties, zeros
-    got = _top_m_rows(big, 7).toarray()
+    got = top_m_rows(big, 7).toarray()
     dense = big.toarray()
     for r in range(30):
         exp = [c for c in np.lexsort((np.arange(400), -dense[r]))[:7] if dense[r, c] > 0]
@@ -194,7 +196,7 @@ def test_rank_of_many_targets_equals_each_target_alone():
         ranker.set_community(x[[0, 3, 5, 6]], sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1.0]])))
         targets = _mixed_targets(x)
         together = ranker.rank(x, targets, k=3, candidate_priors=priors)
-        for t, picks in zip(targets, together):
+        for t, picks in zip(targets, together, strict=True):
             alone = ranker.rank(x, [t], k=3, candidate_priors=priors)[0]
             assert [(p.index, p.terms, p.similar_to) for p in picks] == [(p.index, p.terms, p.similar_to) for p in alone]
             assert [p.score for p in picks] == pytest.approx([p.score for p in alone], abs=1e-6)
@@ -207,9 +209,9 @@ def test_batched_explanations_equal_single_explain():
     vec, x = setup()
     ranker = Ranker(vec, mmr_lambda=0)
     targets = _mixed_targets(x)
-    for t, picks in zip(targets, ranker.rank(x, targets, k=4)):
+    for t, picks in zip(targets, ranker.rank(x, targets, k=4), strict=True):
         for p in picks:
-            assert (p.terms, p.similar_to) == ranker.explain(x[[p.index]], t)
+            assert (p.terms, p.similar_to) == explain_one(ranker, x[[p.index]], t)
     picks = ranker.rank(x, [Target(liked=x[[6]], liked_keys=["g"], exclude={6})], k=1)[0]
     assert picks[0].index == 7 and picks[0].similar_to == "g" and "graph" in picks[0].terms
     picks = ranker.rank(x, [Target(liked=x[[3, 6]], exclude={3, 6})], k=1)[0]  # no keys: position in likes
@@ -239,7 +241,7 @@ def test_batched_mmr_equals_mmr_select_per_target():
     targets = [Target(interests_text="convolutional image recognition protein graph"), Target(liked=x[[0, 3, 6]])]
     scores, _ = ranker.score(x, targets)
     for t_idx, picks in enumerate(ranker.rank(x, targets, k=3)):
-        best = top_k_indices(scores[t_idx], 9)
+        best = top_k_reference(scores[t_idx], 9)
         sub = x[best]
         exp = best[mmr_select(scores[t_idx, best], (sub @ sub.T).toarray(), 3, 0.6)]
         assert [p.index for p in picks] == exp.tolist()

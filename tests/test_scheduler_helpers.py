@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 
 from bot.commands import Caller, Commands
-from bot.delivery import DeliveryTarget
-from bot.digest import DigestMessage
+from bot.delivery import DigestPost
 from recommender.ingest import ingest
 
 
@@ -21,26 +20,23 @@ class RecordingPoster:
         self.fail = fail  # callable(call number, items posted so far) -> exception or None
         self.lock = threading.Lock()
 
-    def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref):
+    def post(self, post: DigestPost) -> None:
+        target, day = post.target, post.digest.day
         with self.lock:
             self.calls += 1
             call = self.calls
-        if header_ref is None:
+        if post.header_ref is None:
             with self.lock:
-                self.headers.append((target.kind, target.id, digest.day.isoformat()))
-            header_ref = f"h:{target.kind}:{target.id}:{digest.day}"
-            digest.header_ref = header_ref  # kept by delivery even if a later item fails
-        for n, item in enumerate(digest.items):
-            if item.message_ref is not None:
-                continue
+                self.headers.append((target.kind, target.id, day.isoformat()))
+            post.posted_header(f"h:{target.kind}:{target.id}:{day}")  # kept by delivery even if a later item fails
+        for position, pick in post.unposted():
             if self.fail is not None:
-                exc = self.fail(call, n)
+                exc = self.fail(call, position - 1)
                 if exc is not None:
                     raise exc
             with self.lock:
-                self.posts.append((target.kind, target.id, digest.day.isoformat(), item.paper_id))
-            item.message_ref = f"m:{target.kind}:{target.id}:{item.paper_id}"
-        return header_ref
+                self.posts.append((target.kind, target.id, day.isoformat(), pick.paper_id))
+            post.posted_paper(pick.paper_id, f"m:{target.kind}:{target.id}:{pick.paper_id}")
 
 
 def who(name: str, channel: str | None = None) -> Caller:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
-from bot.slack.app import build_app, reaction_value, serve_http
+from bot.slack.app import build_app, reaction_value
+from bot.slack.http import serve_http
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP
 from bot.slack.poster import SlackPoster
 from bot.settings import Secrets
@@ -29,6 +32,8 @@ from slack_fake import (
     slash_command,
 )
 
+pytestmark = pytest.mark.strict_logs
+
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
 TOKEN = "xoxb-test-single-workspace"
 
@@ -37,6 +42,7 @@ TOKEN = "xoxb-test-single-workspace"
 def fake():
     with FakeSlack(teams={TOKEN: Team("T1", "UBOT", "BBOT")}) as f:
         yield f
+        assert f.invalid_blocks() == []  # every message was valid Block Kit
 
 
 @pytest.fixture
@@ -92,7 +98,7 @@ def test_a_full_day_in_a_channel(slack, fake, settings):
     # the day's digest, through the real delivery claim and the Slack poster
     with store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Channel)))
-    poster = SlackPoster(app.client, store=store)
+    poster = SlackPoster(app.client)
     outcome = deliver(store, commands.recommender, settings, poster, target, now=NOW)
     assert outcome.status == "posted" and outcome.papers == 5
 
@@ -173,7 +179,8 @@ def test_reactions_on_messages_the_bot_did_not_post_are_ignored(slack, fake):
     ("frobnicate the papers", "unknown command"),
     ("like", "takes one paper"),
     ("subscribe 8pm", "not a timezone"),
-    ("subscribe 25:00 Europe/Berlin", "not a timezone"),
+        ("subscribe 25:00 Europe/Berlin", "`25:00` is not a time: hours go from 00 to 23"),
+        ("channel setup 99:99 Mars/Phobos", "`99:99` is not a time"),
     ("interests", "needs `add"),
     ("channel explode", "use `channel setup"),
     ("channel setup 09:00 Mars/Olympus_Mons", "not a timezone"),
@@ -277,7 +284,7 @@ def test_over_real_http(slack, fake, settings):
 
         with commands.store.session() as s:
             target = DeliveryTarget.of(s.scalar(select(Channel)))
-        deliver(commands.store, commands.recommender, settings, SlackPoster(app.client, store=commands.store), target, now=NOW)
+        deliver(commands.store, commands.recommender, settings, SlackPoster(app.client), target, now=NOW)
         with commands.store.session() as s:
             ref = s.scalars(select(DeliveryItem.message_ref)).first()
         event, etype = reaction_event("reaction_added", "thumbsup", ref, user="U7")
@@ -305,3 +312,43 @@ def test_production_mode_acks_first_and_answers_through_response_url(papers_stor
             assert s.scalar(select(Member.interests)) == ["diffusion models"]
     finally:
         server.close()
+
+
+def test_a_burst_of_100_concurrent_commands_is_all_acknowledged(papers_store, settings, fake):
+    """As `paperbot run` serves: 100 signed commands at once all get their 200 and, later, their answer."""
+    settings.slack.api_url = fake.api_url
+    app = build_app(Commands(papers_store, settings), settings,
+                    secrets=Secrets(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET))
+    server = serve_http(app, "127.0.0.1", 0)
+    assert server.port > 0  # port 0 bound a free port
+    requests = [slash_command("help", user=f"U{n}", response_url=fake.response_url(f"burst{n}")) for n in range(100)]
+    start = threading.Barrier(len(requests))
+
+    def send(body_and_type):
+        body, ctype = body_and_type
+        start.wait()
+        return http_post(f"{server.url}/slack/events", body, signed_headers(body, ctype))
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+            statuses = [status for status, _ in pool.map(send, requests)]
+        assert statuses == [200] * 100
+        answers = fake.wait_for(lambda calls: len([c for c in calls if c.path.startswith("/hooks/burst")]) == 100 or None,
+                                timeout=60)
+        assert answers
+    finally:
+        server.close()
+
+
+def test_adapters_only_translate_no_database_access():
+    """bot/slack and bot/discord import neither SQLAlchemy nor the store (install.py hands slack_sdk an engine)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "bot"
+    offenders = []
+    for path in sorted([*root.joinpath("slack").glob("*.py"), *root.joinpath("discord").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith(("sqlalchemy", "recommender.store"))]
+    assert offenders == ["install.py: sqlalchemy"]

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.commands import USAGE, Reply
-from bot.digest import DigestMessage, PaperItem
+from bot.commands import Reply
+from bot.digest import DigestMessage
 from bot.slack.blocks import (
     ACTION_SHARE,
     MAX_BLOCKS,
@@ -18,16 +18,20 @@ from bot.slack.blocks import (
     reply_message,
     vote_value,
 )
+from recommender.picks import Pick
+from slack_fake import block_errors
+
+pytestmark = pytest.mark.strict_logs
 
 WORDS = "graph neural message passing sparse attention pruning transformer diffusion ".split()
 
 
-def item(n: int, *, title_words=12, abstract_words=40, authors=3, url=True) -> PaperItem:
+def item(n: int, *, title_words=12, abstract_words=40, authors=3, url=True) -> Pick:
     text = lambda k: " ".join(WORDS[(n + i) % len(WORDS)] for i in range(k))  # noqa: E731
-    return PaperItem(
+    return Pick(
         paper_id=n, ref=f"2401.{n:05d}", title=f"Paper {n}: " + text(title_words),
         url=f"https://arxiv.org/abs/2401.{n:05d}" if url else None,
-        authors=[f"Author {a} <x&y>" for a in range(authors)], source="arXiv", date=dt.date(2024, 1, 2),
+        authors=tuple(f"Author {a} <x&y>" for a in range(authors)), source_kind="arxiv_atom", published=dt.date(2024, 1, 2),
         abstract=text(abstract_words), reason="matches graph, sparse; similar to 👍 “Paper 1”",
     )
 
@@ -46,6 +50,13 @@ def check_limits(text: str, blocks: list[dict]) -> None:
             assert all(len(e["value"]) <= 2000 and len(e["text"]["text"]) <= 75 for e in b["elements"])
     ids = [b["block_id"] for b in blocks if "block_id" in b]
     assert len(ids) == len(set(ids))
+    assert block_errors(blocks) == []  # valid Block Kit per slack_sdk.models.blocks
+
+
+def test_block_check_catches_invalid_blocks():
+    assert block_errors([{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}])
+    assert block_errors([{"type": "sparkle"}])
+    assert block_errors([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}])
 
 
 def test_a_normal_digest_has_header_sections_reasons_and_buttons():
@@ -94,22 +105,27 @@ def test_thread_reply_carries_one_paper_and_a_longer_abstract():
 
 
 def test_paper_without_link_or_date_or_authors():
-    bare = PaperItem(9, "#9", "Untitled <b>work</b>", None, [], "", None, "")
+    bare = Pick(9, "#9", "Untitled <b>work</b>", None, (), "", None, "")
     text, blocks = digest_message(DigestMessage("D", dt.date(2026, 1, 1), [bare]))
     check_limits(text, blocks)
     assert next(b for b in blocks if b.get("block_id") == "paper-9")["text"]["text"] == "*1. Untitled &lt;b&gt;work&lt;/b&gt;*"
 
 
 def test_reply_usage_is_escaped_and_papers_get_buttons_and_share():
-    text, blocks = reply_message(Reply(USAGE, ok=False))
+    text, blocks = reply_message(Reply("unknown command `x`", usage=True, ok=False))
     check_limits(text, blocks)
     assert "`/papers &lt;command&gt;`" in blocks[0]["text"]["text"] and "<command>" not in text
+    assert blocks[0]["text"]["text"].startswith("unknown command `x`\n\n*Usage:* `/papers &lt;command&gt;`")
     reply = Reply("Top 2 for “gnn”:", [item(1), item(2)])
     text, blocks = reply_message(reply, share_command="search gnn")
     check_limits(text, blocks)
     assert blocks[-1]["elements"][0]["action_id"] == ACTION_SHARE and blocks[-1]["elements"][0]["value"] == "search gnn"
     assert [e["value"] for e in blocks[3]["elements"]] == ["-:1", "-:1"]
     _, shared = reply_message(Reply("x", [item(1)], ephemeral=False), share_command="search gnn")
+    assert all(b.get("block_id") != "share" for b in shared)
+    text, shared = reply_message(Reply("Top 1 for “<gnn>”:", [item(1)]), share_command="search <gnn>", shared_by="U1")
+    check_limits(text, shared)
+    assert shared[0]["text"]["text"] == "<@U1> shared `/papers search &lt;gnn&gt;`:\nTop 1 for “&lt;gnn&gt;”:"
     assert all(b.get("block_id") != "share" for b in shared)
 
 

@@ -19,12 +19,15 @@ from sqlalchemy import select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
-from bot.slack.app import SlackConfigError, build_app, serve_http
+from bot.slack.app import SlackConfigError, build_app
+from bot.slack.http import serve_http
 from bot.slack.poster import SlackPoster
 from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
 from bot.settings import Secrets
 from recommender.store import Channel, Member
 from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
+
+pytestmark = pytest.mark.strict_logs
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
@@ -69,6 +72,7 @@ def multi(papers_store, settings):
             yield commands, app, fake, server
         finally:
             server.close()
+        assert fake.invalid_blocks() == []  # every message was valid Block Kit
 
 
 def install(server, code):
@@ -111,7 +115,7 @@ def test_install_into_two_workspaces_with_separate_data(multi, settings, caplog)
     assert {c.token for c in fake.of("auth.test")} >= {TOKENS["TA"], TOKENS["TB"]}
 
     # digests go out with each workspace's bot token
-    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url, store=commands.store)
+    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url)
     for target in targets:
         assert deliver(commands.store, commands.recommender, settings, poster, target, now=NOW).status == "posted"
     by_token = {c.token for c in fake.posts() if c.params["blocks"][0].get("type") == "header"}
@@ -139,7 +143,7 @@ def test_a_workspace_that_has_not_installed_the_app_is_unreachable(multi, settin
         s.add(Channel(platform="slack", workspace="TZ", channel_ref="C1", name="x", topic="", digest_time="08:00", timezone="UTC", digest_size=3))
     with commands.store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Channel)))
-    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url, store=commands.store)
+    poster = SlackPoster(installations=app.installation_store, base_url=fake.api_url)
     outcome = deliver(commands.store, commands.recommender, settings, poster, target, now=NOW)
     assert outcome.status == "unreachable" and "not installed" in outcome.error
     assert fake.posts() == []
@@ -232,7 +236,8 @@ def test_start_with_a_refused_token_says_which_variable(papers_store, settings):
         assert [c.method for c in fake.calls] == ["auth.test"]  # once: a refused token is not retried
 
 
-def test_socket_start_with_a_refused_app_token_closes_the_handler(papers_store, settings):
+def test_socket_start_with_a_refused_app_token_closes_the_handler(papers_store, settings, strict_logs):
+    strict_logs.allow("Failed to retrieve WSS URL")  # Bolt's own log of the refusal this test provokes
     with FakeSlack(teams={"xoxb-good": Team("T1", "UBOT", "BBOT")}) as fake:
         settings.slack.api_url = fake.api_url
         runtime = create_runtime(Commands(papers_store, settings), settings,

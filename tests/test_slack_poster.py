@@ -11,11 +11,14 @@ from slack_sdk.http_retry import builtin_handlers
 from sqlalchemy import select
 
 from bot.commands import Caller, Commands
-from bot.delivery import DeliveryTarget, TargetUnreachable, deliver
-from bot.digest import DigestMessage, PaperItem
+from bot.delivery import DeliveryTarget, DigestPost, TargetUnreachable, deliver
+from bot.digest import DigestMessage
 from bot.slack.poster import SlackPoster, web_client
+from recommender.picks import Pick
 from recommender.store import Channel, Delivery, Feedback, Member
 from slack_fake import FakeSlack, Team
+
+pytestmark = pytest.mark.strict_logs
 
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
 TOKEN = "xoxb-test-poster"
@@ -33,6 +36,7 @@ def sleeps(monkeypatch):
 def fake():
     with FakeSlack(teams={TOKEN: Team("T1", "UBOT", "BBOT")}) as f:
         yield f
+        assert f.invalid_blocks() == []  # every message was valid Block Kit
 
 
 @pytest.fixture
@@ -42,7 +46,7 @@ def team(papers_store, settings, fake):
     commands.channel_setup(caller, size=4, topic="graph neural networks")
     with papers_store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Channel)))
-    poster = SlackPoster(web_client(TOKEN, fake.api_url), store=papers_store)
+    poster = SlackPoster(web_client(TOKEN, fake.api_url))
     return commands, target, poster
 
 
@@ -100,12 +104,15 @@ def test_unreachable_channel_is_marked_and_not_retried(team, fake, settings, err
 
 def test_poster_raises_target_unreachable_and_keeps_the_header(fake):
     poster = SlackPoster(web_client(TOKEN, fake.api_url))
-    item = PaperItem(1, "2401.00001", "A", "https://arxiv.org/abs/2401.00001", [], "arXiv", None, "")
-    digest = DigestMessage("Papers", dt.date(2026, 11, 23), [item])
+    item = Pick(1, "2401.00001", "A", "https://arxiv.org/abs/2401.00001", (), "arxiv_atom", None, "")
+    post = DigestPost(7, DeliveryTarget("channel", 1, "slack", "T1", "C1", "reading"),
+                      DigestMessage("Papers", dt.date(2026, 11, 23), [item]))
     fake.fail_next("chat.postMessage", error="is_archived", after=1)
     with pytest.raises(TargetUnreachable, match="is_archived"):
-        poster.post(DeliveryTarget("channel", 1, "slack", "T1", "C1", "reading"), digest, None)
-    assert digest.header_ref == "C1:1700000000.000001" and item.message_ref is None
+        poster.post(post)
+    assert post.header_ref == "C1:1700000000.000001" and post.paper_refs == {}
+    header = fake.posts("C1")[0].params["blocks"]
+    assert [e["value"] for b in header if b["type"] == "actions" for e in b["elements"]] == ["7:1", "7:1"]  # the delivery id
 
 
 def test_dm_picks_open_a_conversation_first(papers_store, settings, fake):
@@ -115,7 +122,7 @@ def test_dm_picks_open_a_conversation_first(papers_store, settings, fake):
     commands.subscribe(ada, "07:00", "Europe/Berlin")
     with papers_store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Member)))
-    poster = SlackPoster(web_client(TOKEN, fake.api_url), store=papers_store)
+    poster = SlackPoster(web_client(TOKEN, fake.api_url))
     outcome = deliver(papers_store, commands.recommender, settings, poster, target, now=NOW)
     assert outcome.status == "posted"
     assert [c.params["users"] for c in fake.of("conversations.open")] == ["U1"]
@@ -130,7 +137,8 @@ def test_dm_picks_open_a_conversation_first(papers_store, settings, fake):
         assert s.scalar(select(Feedback.channel_id)) is None
 
 
-def test_connection_refused_is_a_failure_not_a_crash(team, settings, fake):
+def test_connection_refused_is_a_failure_not_a_crash(team, settings, fake, strict_logs):
+    strict_logs.allow("Connection refused")  # slack_sdk's own log of the failure this test provokes
     commands, target, _ = team
     dead = SlackPoster(web_client(TOKEN, "http://127.0.0.1:9/api/", connection_retries=0))
     outcome = deliver(commands.store, commands.recommender, settings, dead, target, now=NOW)

@@ -34,6 +34,7 @@ def demo_cmd(
 ) -> None:
     """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests."""
     import tomllib
+
     from pydantic import ValidationError
     from sqlalchemy import select
 

@@ -29,8 +29,8 @@ def eval_cmd(
         metavar="A,B…", help="Comma-separated subset of methods (default: all).")] = None,
 ) -> None:
     """Rank new papers for every evaluated user; print recall@10, recall@50, nDCG@10 and seconds per method."""
-    from recommender.eval_data import DATASETS
-    from recommender.evaluation import run_eval
+    from recommender.evaluation.data import DATASETS
+    from recommender.evaluation.run import run_eval
 
     if dataset not in DATASETS:
         raise typer.BadParameter(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}",
@@ -50,7 +50,7 @@ def eval_cmd(
 
 
 def print_result(result: dict) -> None:
-    """The table of one :func:`recommender.evaluation.run_eval` result, methods in :data:`METHOD_ORDER`."""
+    """The table of one :func:`recommender.evaluation.run.run_eval` result, methods in :data:`METHOD_ORDER`."""
     from rich.table import Table
 
     table = Table(

@@ -13,7 +13,7 @@ from bot.cli.local import existing_user
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 if TYPE_CHECKING:
-    from bot.digest import PaperItem
+    from recommender.picks import Pick
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")]
 PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")]
@@ -28,12 +28,14 @@ class SourceKind(str, enum.Enum):
     arxiv_rss = "arxiv_rss"
 
 
-def item_json(item: PaperItem) -> dict:
+def item_json(item: Pick) -> dict:
     """One paper in ``--json`` output; the same keys for picks and search."""
+    from bot.digest import source_name
+
     return {
-        "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": item.authors,
-        "published": item.date, "source": item.kind, "source_name": item.source, "score": round(item.score, 6),
-        "reason": item.reason,
+        "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
+        "published": item.published, "source": item.source_kind, "source_name": source_name(item),
+        "score": round(item.score, 6), "reason": item.reason,
     }
 
 
@@ -49,7 +51,7 @@ def picks_cmd(
     cmds = state(ctx).commands()
     reply = cmds.picks(existing_user(cmds, name), k)
     if as_json:
-        return emit_json({"user": name, "picks": [item_json(i) for i in reply.items]})
+        return emit_json({"user": name, "picks": [item_json(i) for i in reply.papers]})
     print_reply(console, reply)
 
 
@@ -87,19 +89,16 @@ def search_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Search stored papers by TF-IDF relevance."""
-    from bot.digest import paper_item
-
     if since and until and since > until:
         fail("--since is after --until", 2)
     cmds = state(ctx).commands()
     who = existing_user(cmds, user) if user else None
     with cmds.store.session() as session:
         member = cmds.member(session, who) if who else None
-        hits = cmds.recommender.search(
+        items = cmds.recommender.search(
             session, query, k=k, member=member, since=since.date() if since else None,
             until=until.date() if until else None, source=source.value if source else None,
         )
-        items = [paper_item(p, score=s) for p, s in hits]
     if as_json:
         return emit_json({"query": query, "results": [item_json(i) for i in items]})
     if not items:

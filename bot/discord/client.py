@@ -17,7 +17,6 @@ from discord.ext import commands as dcommands
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands
 from bot.discord.cog import PLATFORM, PapersCog
 from bot.discord.embeds import THUMBS_DOWN, THUMBS_UP
-from recommender.store import Member
 
 log = logging.getLogger(__name__)
 
@@ -99,32 +98,15 @@ class PaperBot(dcommands.Bot):
         recorded = await asyncio.to_thread(self._record, payload, value, added, name)
         if recorded:
             log.info(
-                "discord reaction", extra={"message": payload.message_id, "user": payload.user_id, "value": value, "added": added}
+                "discord reaction", extra={"message_id": payload.message_id, "user": payload.user_id, "value": value, "added": added}
             )
         return recorded
 
     def _record(self, payload: discord.RawReactionActionEvent, value: int, added: bool, name: str | None) -> bool:
         message_ref = str(payload.message_id)
-        workspace = str(payload.guild_id) if payload.guild_id is not None else self._dm_workspace(message_ref, payload.user_id)
-        if workspace is None:
-            return False
-        caller = Caller(
-            PLATFORM,
-            workspace,
-            str(payload.user_id),
-            display_name=name,
-            channel_ref=str(payload.channel_id) if payload.guild_id is not None else None,
-        )
+        if payload.guild_id is None:  # a DM: the command layer finds whose digest it was
+            caller = Caller(PLATFORM, "dm", str(payload.user_id), display_name=name)
+            return self.paper_commands.dm_reaction(caller, message_ref, value, added=added)
+        caller = Caller(PLATFORM, str(payload.guild_id), str(payload.user_id), display_name=name,
+                        channel_ref=str(payload.channel_id))
         return self.paper_commands.reaction(caller, message_ref, value, added=added)
-
-    def _dm_workspace(self, message_ref: str, user_id: int) -> str | None:
-        """The workspace of the member whose DM digest carries ``message_ref`` (None when not theirs)."""
-        cmds = self.paper_commands
-        with cmds.store.session() as session:
-            item = cmds.posted_item(session, PLATFORM, message_ref)
-            if item is None or item.delivery.target_kind != "member":
-                return None
-            member = session.get(Member, item.delivery.target_id)
-            if member is None or member.user_ref != str(user_id):
-                return None
-            return member.workspace

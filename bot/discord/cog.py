@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands as dcommands
 
-from bot.commands import NEGATIVE, POSITIVE, USAGE, Caller, Commands, Reply, UsageError, timezone_choices
+from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError, timezone_choices, usage_reply
 from bot.discord.embeds import reply_content, reply_embeds
 
 log = logging.getLogger(__name__)
@@ -63,20 +63,15 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
     message and within 6000 embed characters.
     """
     ephemeral = (reply.ephemeral and not share) or not reply.ok
-    chunks = reply_embeds(reply.items)
+    chunks = reply_embeds(reply.papers)
     first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
-    content = reply_content(reply.text)
+    content = reply_content(reply)
     if interaction.response.is_done():
         await interaction.followup.send(content, ephemeral=ephemeral, **first)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **first)
     for chunk in chunks[1:]:
         await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
-
-
-def usage_reply(error: UsageError) -> Reply:
-    """The private usage answer for malformed input (as the text entry point gives it)."""
-    return Reply(f"{error}\n\n{USAGE}", ok=False)
 
 
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):

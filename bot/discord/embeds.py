@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from bot.digest import DigestMessage, PaperItem, clip
+from bot.commands import Reply, reply_text
+from bot.digest import DigestMessage, authors_line, clip, source_name
+from recommender.picks import Pick
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256
@@ -35,12 +37,12 @@ DIGEST_ABSTRACT_CHARS = 600
 REPLY_ABSTRACT_CHARS = 300
 
 
-def paper_embed(item: PaperItem, *, position: int | None = None, abstract_chars: int = DIGEST_ABSTRACT_CHARS) -> discord.Embed:
+def paper_embed(item: Pick, *, position: int | None = None, abstract_chars: int = DIGEST_ABSTRACT_CHARS) -> discord.Embed:
     """One paper as an embed: linked title, abstract excerpt, authors, source, date and reason.
 
     Parameters
     ----------
-    item : PaperItem
+    item : Pick
         The paper to show.
     position : int, optional
         1-based rank shown before the title.
@@ -61,11 +63,11 @@ def paper_embed(item: PaperItem, *, position: int | None = None, abstract_chars:
         colour=COLOUR,
     )
     if item.authors:
-        embed.add_field(name="Authors", value=clip(item.authors_line, FIELD_VALUE_MAX), inline=False)
-    if item.source:
-        embed.add_field(name="Source", value=clip(item.source, FIELD_VALUE_MAX), inline=True)
-    if item.date:
-        embed.add_field(name="Date", value=item.date.isoformat(), inline=True)
+        embed.add_field(name="Authors", value=clip(authors_line(item), FIELD_VALUE_MAX), inline=False)
+    if source_name(item):
+        embed.add_field(name="Source", value=clip(source_name(item), FIELD_VALUE_MAX), inline=True)
+    if item.published:
+        embed.add_field(name="Date", value=item.published.isoformat(), inline=True)
     if item.reason:
         embed.add_field(name="Why this paper", value=clip(item.reason, FIELD_VALUE_MAX), inline=False)
     embed.set_footer(text=clip(f"{item.ref} · /papers like {item.ref}", FOOTER_MAX))
@@ -77,21 +79,14 @@ def header_content(digest: DigestMessage) -> str:
     lines = [f"**{digest.title}**"]
     if digest.intro:
         lines.append(digest.intro)
-    if digest.items:
+    if digest.papers:
         lines.append(f"React {THUMBS_UP} or {THUMBS_DOWN} on a paper to tune the next picks.")
-    return clip_content("\n".join(lines))
+    return clip("\n".join(lines), CONTENT_MAX, keep_lines=True)
 
 
-def clip_content(text: str) -> str:
-    """Message content cut to Discord's 2000 characters, keeping line breaks."""
-    if len(text) <= CONTENT_MAX:
-        return text
-    return text[: CONTENT_MAX - 1].rstrip() + "…"
-
-
-def reply_content(text: str) -> str:
-    """A command reply's text as Discord markdown (Slack's ``*bold*`` heading becomes ``**bold**``)."""
-    return clip_content(text.replace("*Usage:*", "**Usage:**"))
+def reply_content(reply: Reply) -> str:
+    """A command reply's text (and usage) as Discord markdown, within the 2000 characters of a message."""
+    return clip(reply_text(reply, heading=lambda words: f"**{words}**"), CONTENT_MAX, keep_lines=True)
 
 
 def chunk_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
@@ -119,6 +114,6 @@ def chunk_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
     return chunks
 
 
-def reply_embeds(items: Sequence[PaperItem]) -> list[list[discord.Embed]]:
+def reply_embeds(items: Sequence[Pick]) -> list[list[discord.Embed]]:
     """Command-reply papers (search, picks) as embeds, grouped into sendable messages."""
     return chunk_embeds(paper_embed(item, position=n, abstract_chars=REPLY_ABSTRACT_CHARS) for n, item in enumerate(items, 1))

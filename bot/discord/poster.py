@@ -11,21 +11,16 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import logging
-import re
 from typing import NoReturn
 
 import discord
-from sqlalchemy import select
 
-from bot.delivery import DeliveryTarget, TargetUnreachable
-from bot.digest import DigestMessage
+from bot.delivery import DeliveryTarget, DigestPost, TargetUnreachable
 from bot.discord.cog import CHANNEL_PERMISSIONS, missing_channel_permissions
 from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_embed
-from recommender.store import ChannelChange, Delivery, Store
 
 log = logging.getLogger(__name__)
 
-_ACTOR = re.compile(r"^discord:(\d+)")
 _NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -36,8 +31,6 @@ class DiscordPoster:
     ----------
     client : discord.Client
         A logged-in client (its rate-limit handling stays on).
-    store : Store
-        Read to find whom to tell when a channel cannot be posted to.
     loop : asyncio.AbstractEventLoop, optional
         The client's event loop; defaults to ``client.loop`` (set at login).
     timeout : float
@@ -48,29 +41,22 @@ class DiscordPoster:
     A channel the bot may not post in (``discord.Forbidden``, missing
     permissions, unknown channel) raises :class:`TargetUnreachable`; delivery
     then marks that day ``unreachable`` and does not retry it. The channel's
-    configurer (the actor of its last ``ChannelChange``) gets one DM about it:
-    at most once per channel and day in this process, and not again on later
-    days while the previous delivery was unreachable and nobody changed the
-    channel's setup since.
+    configurer (``DigestPost.configurer``, chosen by the delivery layer: not
+    again on later days while nobody changed the setup) gets one DM about it,
+    at most once per channel and day in this process.
     """
 
     platform = "discord"
 
-    def __init__(self, client: discord.Client, store: Store, *, loop: asyncio.AbstractEventLoop | None = None, timeout: float = 300.0):
+    def __init__(self, client: discord.Client, *, loop: asyncio.AbstractEventLoop | None = None, timeout: float = 300.0):
         self.client = client
-        self.store = store
         self.timeout = timeout
         self._loop = loop
         self._reported: set[tuple[int, dt.date]] = set()
 
     # -- the Poster protocol -----------------------------------------------------------
-    def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None:
-        """Post ``digest`` from a worker thread; blocks until done.
-
-        Returns
-        -------
-        str
-            The header message id.
+    def post(self, post: DigestPost) -> None:
+        """Post a digest from a worker thread; blocks until done.
 
         Raises
         ------
@@ -93,39 +79,36 @@ class DiscordPoster:
             running = None
         if running is loop:
             raise RuntimeError("DiscordPoster.post blocks; on the client's loop await post_async instead")
-        future = asyncio.run_coroutine_threadsafe(self.post_async(target, digest, header_ref), loop)
+        future = asyncio.run_coroutine_threadsafe(self.post_async(post), loop)
         try:
-            return future.result(self.timeout)
+            future.result(self.timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            raise TimeoutError(f"discord post to {target.kind} {target.ref} took over {self.timeout:g} s") from None
+            raise TimeoutError(f"discord post to {post.target.kind} {post.target.ref} took over {self.timeout:g} s") from None
 
-    async def post_async(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None:
-        """Post the header (unless posted before) and every item without a ``message_ref``, on the client's loop.
+    async def post_async(self, post: DigestPost) -> None:
+        """Post the header (unless posted before) and every unposted paper, on the client's loop.
 
-        Sets ``digest.header_ref`` and each ``item.message_ref`` to the message
-        id (a decimal string) right after it is posted, then adds 👍 and 👎
-        under each paper. Raises as :meth:`post` does.
+        Records the header's and each paper's message id (a decimal string) on
+        ``post`` right after it is sent, then adds 👍 and 👎 under each paper.
+        Raises as :meth:`post` does.
         """
-        header_ref = header_ref or digest.header_ref
         try:
-            destination = await self._destination(target, digest.day)
-            if header_ref is None:
-                header = await destination.send(header_content(digest), allowed_mentions=_NO_MENTIONS)
-                header_ref = digest.header_ref = str(header.id)
-            for position, item in enumerate(digest.items, 1):
-                if item.message_ref is not None:
-                    continue
-                message = await destination.send(embed=paper_embed(item, position=position), allowed_mentions=_NO_MENTIONS)
-                item.message_ref = str(message.id)
+            destination = await self._destination(post)
+            if post.header_ref is None:
+                header = await destination.send(header_content(post.digest), allowed_mentions=_NO_MENTIONS)
+                post.posted_header(str(header.id))
+            for position, pick in post.unposted():
+                message = await destination.send(embed=paper_embed(pick, position=position), allowed_mentions=_NO_MENTIONS)
+                post.posted_paper(pick.paper_id, str(message.id))
                 for emoji in FEEDBACK_EMOJI:
                     await message.add_reaction(emoji)
         except (discord.Forbidden, discord.NotFound) as exc:
-            await self._unreachable(target, digest.day, f"{exc.status} {exc.text or type(exc).__name__}")
-        return header_ref
+            await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}")
 
     # -- destinations -----------------------------------------------------------------
-    async def _destination(self, target: DeliveryTarget, day: dt.date) -> discord.abc.Messageable:
+    async def _destination(self, post: DigestPost) -> discord.abc.Messageable:
+        target = post.target
         if target.kind == "member":
             user_id = int(target.ref)
             user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
@@ -133,32 +116,31 @@ class DiscordPoster:
         channel_id = int(target.ref)
         channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
-            await self._unreachable(target, day, f"channel {channel_id} is not a text channel")
+            await self._unreachable(post, f"channel {channel_id} is not a text channel")
         me = getattr(getattr(channel, "guild", None), "me", None)
         if me is not None:
             missing = missing_channel_permissions(channel.permissions_for(me))
             if missing:
-                await self._unreachable(target, day, "missing permissions: " + ", ".join(missing))
+                await self._unreachable(post, "missing permissions: " + ", ".join(missing))
         return channel
 
-    async def _unreachable(self, target: DeliveryTarget, day: dt.date, detail: str) -> NoReturn:
+    async def _unreachable(self, post: DigestPost, detail: str) -> NoReturn:
+        target = post.target
         if target.kind == "channel":
-            await self.report_unreachable(target, day, detail)
+            await self.report_unreachable(target, post.digest.day, detail, post.configurer)
         raise TargetUnreachable(f"discord {target.kind} {target.ref}: {detail}")
 
     # -- telling the configurer -----------------------------------------------------
-    async def report_unreachable(self, target: DeliveryTarget, day: dt.date, detail: str) -> bool:
-        """DM the channel's configurer that its digest for ``day`` could not be posted; True when sent.
+    async def report_unreachable(self, target: DeliveryTarget, day: dt.date, detail: str, user_ref: str | None) -> bool:
+        """DM ``user_ref`` (the channel's configurer) that its digest for ``day`` could not be posted; True when sent.
 
-        Sent at most once per (channel, day) in this process, and not when the
-        previous day's delivery was already unreachable with no setup change
-        since (they were told then). A failure to DM is logged, never raised.
+        Sent at most once per (channel, day) in this process; nobody is told
+        when ``user_ref`` is None. A failure to DM is logged, never raised.
         """
         key = (target.id, day)
         if key in self._reported:
             return False
         self._reported.add(key)
-        user_ref = await asyncio.to_thread(self._configurer_to_tell, target, day)
         if user_ref is None:
             log.warning("discord channel unreachable, nobody to tell", extra={"channel": target.ref, "detail": detail})
             return False
@@ -177,28 +159,3 @@ class DiscordPoster:
             return False
         log.info("discord unreachable reported", extra={"channel": target.ref, "user": user_ref, "day": str(day)})
         return True
-
-    def _configurer_to_tell(self, target: DeliveryTarget, day: dt.date) -> str | None:
-        """The Discord user id of the last person who changed the channel, unless already told."""
-        with self.store.session() as session:
-            change = session.scalar(
-                select(ChannelChange).where(ChannelChange.channel_id == target.id).order_by(ChannelChange.id.desc()).limit(1)
-            )
-            if change is None:
-                return None
-            previous = session.scalar(
-                select(Delivery)
-                .where(Delivery.target_kind == "channel", Delivery.target_id == target.id, Delivery.day < day)
-                .order_by(Delivery.day.desc())
-                .limit(1)
-            )
-            if previous is not None and previous.status == "unreachable" and _naive(change.at) <= _naive(previous.claimed_at):
-                return None
-            match = _ACTOR.match(change.actor)
-            return match.group(1) if match else None
-
-
-def _naive(value: dt.datetime) -> dt.datetime:
-    """UTC without tzinfo (SQLite returns naive datetimes, PostgreSQL aware ones)."""
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-

@@ -70,7 +70,7 @@ class DiscordRuntime:
         self.client = client or PaperBot(commands, sync_commands=sync_commands)
         self._token = token
         self._task: asyncio.Task | None = None
-        self.poster = DiscordPoster(self.client, commands.store)
+        self.poster = DiscordPoster(self.client)
 
     def posters(self) -> dict[str, Poster]:
         """``{"discord": DiscordPoster}``; the poster posts once :meth:`start` returned."""

@@ -7,19 +7,15 @@ the command layer says otherwise or the asker presses "Share in channel".
 
 Every HTTP request is verified with the signing secret (Bolt's
 RequestVerification middleware: a bad or stale signature gets 401 and reaches
-no listener). Socket Mode requests arrive over an authenticated websocket.
+no listener); :mod:`bot.slack.http` serves the app. Socket Mode requests
+arrive over an authenticated websocket.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import threading
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -36,7 +32,6 @@ log = logging.getLogger(__name__)
 #: Bot scopes the app asks for (same as config/slack-manifest.yaml).
 BOT_SCOPES = ["chat:write", "chat:write.public", "commands", "im:write", "reactions:read"]
 COMMAND = "/papers"
-EVENTS_PATH = "/slack/events"
 
 #: Reaction names (without skin tone) that count as feedback.
 REACTION_VALUES = {"+1": POSITIVE, "thumbsup": POSITIVE, "-1": NEGATIVE, "thumbsdown": NEGATIVE}
@@ -101,21 +96,14 @@ def caller_from_action(body: dict, context) -> Caller:
     )
 
 
-def _respond(respond, reply: Reply, *, share_command: str | None = None, replace_original: bool | None = None) -> None:
+def _respond(respond, reply: Reply, *, share_command: str | None = None) -> None:
     text, blocks = reply_message(reply, share_command=share_command)
-    respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel",
-            replace_original=replace_original)
+    respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel")
 
 
-def _paper_title(body: dict, paper_id: int) -> str | None:
-    """The title shown in the message a button was pressed on, when Slack sent the message along."""
-    for block in (body.get("message") or {}).get("blocks") or []:
-        if block.get("block_id") == f"paper-{paper_id}":
-            line = block.get("text", {}).get("text", "").split("\n", 1)[0].strip("*")
-            line = re.sub(r"^\d+\. ", "", line)
-            link = re.fullmatch(r"<[^|>]*\|([^>]*)>", line)
-            return (link.group(1) if link else line) or None
-    return None
+def _say_privately(respond, text: str) -> None:
+    """A one-line private answer that leaves the message it answers as it was."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App, commands: Commands) -> None:
@@ -137,21 +125,16 @@ def register(app: App, commands: Commands) -> None:
         ack()
         try:
             paper_id, delivery_id = parse_vote_value(action.get("value", ""))
-            recorded = commands.feedback(caller_from_action(body, context), paper_id, value, origin="button", delivery_id=delivery_id)
         except ValueError:
             log.warning("unknown button value", extra={"action": action.get("action_id")})
-            recorded = False
+            return _say_privately(respond, "That paper is no longer available for feedback.")
+        try:
+            reply = commands.feedback(caller_from_action(body, context), paper_id, value, origin="button", delivery_id=delivery_id)
         except Exception:
             log.exception("button feedback failed", extra={"team": _workspace(body, context)})
-            respond(text=SORRY, response_type="ephemeral", replace_original=False)
-            return
-        if not recorded:
-            respond(text="That paper is no longer available for feedback.", response_type="ephemeral", replace_original=False)
-            return
-        title = _paper_title(body, paper_id)
-        what = f" for “{title}”" if title else ""
-        respond(text=("👍" if value > 0 else "👎") + f" noted{what}. Your next picks reflect it; press the other button to change it.",
-                response_type="ephemeral", replace_original=False)
+            return _say_privately(respond, SORRY)
+        hint = " Press the other button to change it." if reply.ok else ""
+        _say_privately(respond, escape(reply.text) + hint)
 
     @app.action(ACTION_UP)
     def on_up(ack, body, action, respond, context):
@@ -172,14 +155,10 @@ def register(app: App, commands: Commands) -> None:
             reply = commands.handle(caller, command)
         except Exception:
             log.exception("share failed", extra={"team": caller.workspace})
-            respond(text=SORRY, response_type="ephemeral", replace_original=False)
-            return
-        reply.ephemeral = False
-        reply.text = f"<@{caller.user_ref}> shared `/papers {command}`:\n{reply.text}"
-        text, blocks = reply_message(reply)
-        # the mention was escaped with the rest: let this one through
-        mention = escape(f"<@{caller.user_ref}>")
-        blocks[0]["text"]["text"] = blocks[0]["text"]["text"].replace(mention, f"<@{caller.user_ref}>", 1)
+            return _say_privately(respond, SORRY)
+        if not reply.ok:
+            return _say_privately(respond, escape(reply.text))
+        text, blocks = reply_message(reply, share_command=command, shared_by=caller.user_ref)
         respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
     def on_reaction(event, body, context, added: bool):
@@ -318,114 +297,4 @@ def build_app(
     return app
 
 
-# -- HTTP serving --------------------------------------------------------------------------------
-
-MAX_BODY_BYTES = 1 << 20
-
-
-class SlackHTTPServer(ThreadingHTTPServer):
-    """The HTTP endpoint of a Bolt app: ``POST /slack/events`` (commands, buttons, events),
-    ``GET /slack/install`` and ``GET /slack/oauth_redirect`` (OAuth mode), ``GET /healthz``.
-
-    Started in a daemon thread by :func:`serve_http`; :meth:`close` stops it.
-    """
-
-    daemon_threads = True
-
-    def __init__(self, app: App, host: str, port: int):
-        self.app = app
-        super().__init__((host, port), _Handler)
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="slack-http", daemon=True)
-
-    @property
-    def port(self) -> int:
-        """The bound port (useful with port 0)."""
-        return self.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """``http://host:port``."""
-        return f"http://{self.server_address[0]}:{self.port}"
-
-    def close(self) -> None:
-        """Stop serving; requests in flight finish."""
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=10)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: SlackHTTPServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
-        log.debug("http %s", format % args)
-
-    def _send(self, resp: BoltResponse) -> None:
-        body = resp.body if isinstance(resp.body, str) else json.dumps(resp.body)
-        data = body.encode()
-        self.send_response(resp.status)
-        for name, values in resp.headers.items():
-            if name.lower() == "content-length":
-                continue
-            for value in values:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _plain(self, status: int, text: str) -> None:
-        self._send(BoltResponse(status=status, body=text, headers={"content-type": "text/plain; charset=utf-8"}))
-
-    def _request(self, body: str = "") -> BoltRequest:
-        path, _, query = self.path.partition("?")
-        headers = {k.lower(): self.headers.get_all(k) for k in self.headers.keys()}
-        return BoltRequest(body=body, query=query, headers=headers)
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        path = self.path.partition("?")[0]
-        flow = self.server.app.oauth_flow
-        if path == "/healthz":
-            return self._plain(200, "ok")
-        if flow is not None and path == flow.install_path:
-            return self._send(flow.handle_installation(self._request()))
-        if flow is not None and path == flow.redirect_uri_path:
-            return self._send(flow.handle_callback(self._request()))
-        self._plain(404, "not found")
-
-    def do_POST(self):  # noqa: N802
-        if self.path.partition("?")[0] != EVENTS_PATH:
-            return self._plain(404, "not found")
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return self._plain(400, "bad content-length")
-        if length > MAX_BODY_BYTES:
-            self.close_connection = True
-            return self._plain(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too large")
-        body = self.rfile.read(length).decode("utf-8", errors="replace")
-        self._send(self.server.app.dispatch(self._request(body)))
-
-
-def serve_http(app: App, host: str = "0.0.0.0", port: int = 3000) -> SlackHTTPServer:
-    """Serve ``app`` over HTTP in a background thread and return the running server.
-
-    Parameters
-    ----------
-    app : slack_bolt.App
-        The app from :func:`build_app`.
-    host : str
-        Interface to bind (``127.0.0.1`` for local only).
-    port : int
-        TCP port; 0 picks a free one (see ``server.port``).
-
-    Raises
-    ------
-    OSError
-        The address cannot be bound.
-    """
-    server = SlackHTTPServer(app, host, port)
-    server._thread.start()
-    log.info("slack http endpoint listening", extra={"host": host, "port": server.port})
-    return server
+__all__ = ["BOT_SCOPES", "COMMAND", "SlackConfigError", "build_app", "reaction_value", "register"]

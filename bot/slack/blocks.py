@@ -10,8 +10,9 @@ Rendering is pure: functions return ``(text, blocks)`` and never call Slack.
 
 from __future__ import annotations
 
-from bot.commands import Reply
-from bot.digest import DigestMessage, PaperItem, clip
+from bot.commands import Reply, reply_text
+from bot.digest import DigestMessage, clip, meta_line
+from recommender.picks import Pick
 
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -57,7 +58,7 @@ def parse_vote_value(value: str) -> tuple[int, int | None]:
     return int(paper), None if delivery == "-" else int(delivery)
 
 
-def _title_link(item: PaperItem) -> str:
+def _title_link(item: Pick) -> str:
     title = escape(" ".join(item.title.split()))
     if item.url:
         url = item.url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
@@ -65,13 +66,7 @@ def _title_link(item: PaperItem) -> str:
     return title
 
 
-def meta_line(item: PaperItem) -> str:
-    """``authors · source · date``, the parts that are known."""
-    parts = [item.authors_line, item.source, item.date.isoformat() if item.date else ""]
-    return escape(" · ".join(p for p in parts if p))
-
-
-def paper_text(item: PaperItem, n: int | None = None, *, abstract_chars: int = DIGEST_ABSTRACT_CHARS, reason: bool = False) -> str:
+def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGEST_ABSTRACT_CHARS, reason: bool = False) -> str:
     """The mrkdwn of one paper's section: linked title, meta line, clipped abstract (and reason).
 
     The result is at most :data:`SECTION_MAX` characters; the abstract is cut at
@@ -82,7 +77,7 @@ def paper_text(item: PaperItem, n: int | None = None, *, abstract_chars: int = D
     if len(head) > SECTION_MAX // 2:  # absurd title: drop the link, clip the words
         head = f"*{number}{escape(clip(item.title, SECTION_MAX // 2 - 10))}*"
     lines = [head]
-    meta = meta_line(item)
+    meta = escape(meta_line(item))
     if meta:
         lines.append(clip(meta, 500))
     tail = f"\n_Why: {escape(clip(item.reason, 500))}_" if reason and item.reason else ""
@@ -99,7 +94,7 @@ def paper_text(item: PaperItem, n: int | None = None, *, abstract_chars: int = D
     return text + tail
 
 
-def vote_buttons(item: PaperItem, delivery_id: int | None) -> dict:
+def vote_buttons(item: Pick, delivery_id: int | None) -> dict:
     """An actions block with 👍 and 👎 for ``item``."""
     value = vote_value(item.paper_id, delivery_id)
     return {
@@ -112,11 +107,11 @@ def vote_buttons(item: PaperItem, delivery_id: int | None) -> dict:
     }
 
 
-def _paper_blocks(item: PaperItem, n: int, delivery_id: int | None, *, compact: bool) -> list[dict]:
+def _paper_blocks(item: Pick, n: int, delivery_id: int | None, *, compact: bool) -> list[dict]:
     section = {
         "type": "section",
         "block_id": f"paper-{item.paper_id}",
-        "text": {"type": "mrkdwn", "text": paper_text(item, n, reason=compact)},
+        "text": {"type": "mrkdwn", "text": paper_mrkdwn(item, n, reason=compact)},
     }
     blocks = [section]
     if item.reason and not compact:
@@ -125,13 +120,16 @@ def _paper_blocks(item: PaperItem, n: int, delivery_id: int | None, *, compact: 
     return blocks
 
 
-def _fallback(title: str, items: list[PaperItem], intro: str = "") -> str:
+def _fallback(title: str, items: list[Pick], intro: str = "") -> str:
     lines = [title] + ([intro] if intro else []) + [f"{n}. {' '.join(i.title.split())}" for n, i in enumerate(items, 1)]
-    text = escape("\n".join(lines))
-    return text if len(text) <= FALLBACK_MAX else text[: FALLBACK_MAX - 1].rstrip() + "…"
+    return _fallback_text(escape("\n".join(lines)))
 
 
-def _fit_papers(lead: list[dict], items: list[PaperItem], delivery_id: int | None, more_note: str) -> list[dict]:
+def _fallback_text(mrkdwn: str) -> str:
+    return clip(mrkdwn, FALLBACK_MAX, keep_lines=True)
+
+
+def _fit_papers(lead: list[dict], items: list[Pick], delivery_id: int | None, more_note: str) -> list[dict]:
     """``lead`` plus the papers' blocks in the most detailed layout that fits in 50 blocks."""
     for compact, dividers in ((False, True), (False, False), (True, False)):
         blocks = list(lead)
@@ -167,16 +165,16 @@ def digest_message(digest: DigestMessage, *, delivery_id: int | None = None) -> 
     """
     lead: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": clip(digest.title, HEADER_MAX), "emoji": True}}]
     intro = digest.intro
-    if digest.items:
+    if digest.papers:
         hint = "React 👍 or 👎 to a paper in the thread, or use the buttons."
         intro = f"{intro}\n{hint}" if intro else hint
     if intro:
         lead.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(clip(intro, CONTEXT_MAX))}]})
-    blocks = _fit_papers(lead, digest.items, delivery_id, "…and {n} more in the thread.")
-    return _fallback(digest.title, digest.items, digest.intro), blocks
+    blocks = _fit_papers(lead, digest.papers, delivery_id, "…and {n} more in the thread.")
+    return _fallback(digest.title, digest.papers, digest.intro), blocks
 
 
-def paper_message(item: PaperItem, n: int) -> tuple[str, list[dict]]:
+def paper_message(item: Pick, n: int) -> tuple[str, list[dict]]:
     """A per-paper thread reply under a digest: the message 👍/👎 reactions map to.
 
     Returns
@@ -186,17 +184,17 @@ def paper_message(item: PaperItem, n: int) -> tuple[str, list[dict]]:
     """
     blocks = [
         {"type": "section", "block_id": f"paper-{item.paper_id}",
-         "text": {"type": "mrkdwn", "text": paper_text(item, n, abstract_chars=PAPER_ABSTRACT_CHARS)}},
+         "text": {"type": "mrkdwn", "text": paper_mrkdwn(item, n, abstract_chars=PAPER_ABSTRACT_CHARS)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "React 👍 or 👎 on this message to rate this paper."}]},
     ]
     return escape(clip(f"{n}. {item.title}", FALLBACK_MAX)), blocks
 
 
-def _text_sections(text: str) -> list[dict]:
-    """mrkdwn sections holding ``text`` (escaped), split at line ends to stay under 3000 characters each."""
+def _text_sections(mrkdwn: str) -> list[dict]:
+    """mrkdwn sections holding ``mrkdwn`` (already escaped), split at line ends to stay under 3000 characters each."""
     chunks: list[str] = []
     current = ""
-    for line in escape(text).split("\n"):
+    for line in mrkdwn.split("\n"):
         while len(line) > SECTION_MAX:
             chunks.append(line[:SECTION_MAX])
             line = line[SECTION_MAX:]
@@ -210,7 +208,12 @@ def _text_sections(text: str) -> list[dict]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks[:10]]
 
 
-def reply_message(reply: Reply, *, share_command: str | None = None) -> tuple[str, list[dict]]:
+def reply_mrkdwn(reply: Reply) -> str:
+    """A reply's text (and usage, when asked) as escaped Slack mrkdwn; `` `code` `` spans are mrkdwn already."""
+    return escape(reply_text(reply, heading=lambda words: f"*{words}*"))
+
+
+def reply_message(reply: Reply, *, share_command: str | None = None, shared_by: str | None = None) -> tuple[str, list[dict]]:
     """A ``/papers`` answer: its text, then its papers with 👍/👎 buttons.
 
     Parameters
@@ -220,17 +223,23 @@ def reply_message(reply: Reply, *, share_command: str | None = None) -> tuple[st
     share_command : str, optional
         For a private answer with papers: the command text a "Share in channel"
         button re-runs and posts for everyone.
+    shared_by : str, optional
+        The Slack user id who shared this answer: the text starts with their
+        mention and the command (``share_command``) they ran.
 
     Returns
     -------
     tuple of (str, list of dict)
         The ``text`` fallback and the blocks (at most 50).
     """
-    lead = _text_sections(reply.text)
-    if not reply.items:
-        return _fallback_text(reply.text), lead
-    blocks = _fit_papers(lead, reply.items, None, "…and {n} more.")
-    if share_command and reply.ephemeral and len(blocks) < MAX_BLOCKS:
+    text = reply_mrkdwn(reply)
+    if shared_by is not None:
+        text = f"<@{shared_by}> shared `/papers {escape(share_command or '')}`:\n{text}"
+    lead = _text_sections(text)
+    if not reply.papers:
+        return _fallback_text(text), lead
+    blocks = _fit_papers(lead, reply.papers, None, "…and {n} more.")
+    if share_command and shared_by is None and reply.ephemeral and len(blocks) < MAX_BLOCKS:
         blocks.append({
             "type": "actions",
             "block_id": "share",
@@ -239,9 +248,5 @@ def reply_message(reply: Reply, *, share_command: str | None = None) -> tuple[st
                 "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
             }],
         })
-    return _fallback(reply.text, reply.items), blocks
-
-
-def _fallback_text(text: str) -> str:
-    text = escape(text)
-    return text if len(text) <= FALLBACK_MAX else text[: FALLBACK_MAX - 1].rstrip() + "…"
+    lines = [text] + [f"{n}. {escape(' '.join(p.title.split()))}" for n, p in enumerate(reply.papers, 1)]
+    return _fallback_text("\n".join(lines)), blocks

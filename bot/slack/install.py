@@ -51,8 +51,3 @@ def open_stores(engine: Engine, client_id: str, *, state_expiration_seconds: int
     states = SQLAlchemyOAuthStateStore(expiration_seconds=state_expiration_seconds, engine=engine)
     return SlackStores(installations, states)
 
-
-def bot_token_for(installations: SQLAlchemyInstallationStore, team_id: str, enterprise_id: str | None = None) -> str | None:
-    """The latest bot token installed in workspace ``team_id``, or None when the app is not installed there."""
-    bot = installations.find_bot(enterprise_id=enterprise_id, team_id=team_id)
-    return bot.bot_token if bot is not None else None

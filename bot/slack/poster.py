@@ -17,12 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
-from sqlalchemy import select
 
-from bot.delivery import DeliveryTarget, TargetUnreachable
-from bot.digest import DigestMessage
+from bot.delivery import DigestPost, TargetUnreachable
 from bot.slack.blocks import digest_message, paper_message
-from recommender.store import Delivery, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +38,7 @@ class SlackPostError(RuntimeError):
     """A Web API call failed after its retries (rate limits, connection errors, server errors).
 
     The message names the method and Slack's error code only, never a token.
-    ``header_ref`` is the digest header posted before the failure, if any.
     """
-
-    def __init__(self, message: str, header_ref: str | None = None):
-        super().__init__(message)
-        self.header_ref = header_ref
 
 
 def web_client(token: str | None = None, base_url: str | None = None, *, rate_limit_retries: int = 3,
@@ -103,31 +95,29 @@ class SlackPoster:
         OAuth mode: each target's workspace bot token is looked up here.
     base_url : str, optional
         Web API base URL for the per-workspace clients of OAuth mode.
-    store : Store, optional
-        Used to find the delivery id that the 👍/👎 buttons carry (so button
-        feedback counts for the channel). Without it buttons still work.
+    client_factory : callable, optional
+        OAuth mode: makes the client for a bot token (default :func:`web_client`).
 
     Notes
     -----
-    ``post`` is idempotent per item: items with a ``message_ref`` are skipped,
-    and a header ref given in is reused, so a retried post is never doubled.
+    ``post`` is idempotent per paper: papers with a recorded reference are
+    skipped and a recorded header is reused, so a retried post is never doubled.
     Rate limits and connection errors are retried by the client; a call that
     still fails raises :class:`SlackPostError`, and Slack errors that mean the
     target cannot be posted to (``channel_not_found``, ``not_in_channel``,
     ``is_archived``, a revoked token…) raise
-    :class:`bot.delivery.TargetUnreachable`. Both carry ``header_ref``.
+    :class:`bot.delivery.TargetUnreachable`. What was posted before stays recorded on the post.
     """
 
     platform = PLATFORM
 
     def __init__(self, client: WebClient | None = None, *, installations: InstallationStore | None = None,
-                 base_url: str | None = None, store: Store | None = None,
+                 base_url: str | None = None,
                  client_factory: Callable[[str], WebClient] | None = None):
         if client is None and installations is None:
             raise ValueError("SlackPoster needs a client (single workspace) or an installation store (OAuth)")
         self._client = client
         self._installations = installations
-        self._store = store
         self._factory = client_factory or (lambda token: web_client(token, base_url))
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
@@ -152,75 +142,49 @@ class SlackPoster:
                 client = self._clients[bot.bot_token] = self._factory(bot.bot_token)
         return client
 
-    def _delivery_id(self, target: DeliveryTarget, digest: DigestMessage) -> int | None:
-        if self._store is None:
-            return None
-        with self._store.session() as session:
-            return session.scalar(
-                select(Delivery.id).where(
-                    Delivery.target_kind == target.kind, Delivery.target_id == target.id, Delivery.day == digest.day
-                )
-            )
-
-    def post(self, target: DeliveryTarget, digest: DigestMessage, header_ref: str | None) -> str | None:
-        """Post ``digest`` to ``target``: header message, then a thread reply per paper not yet posted.
+    def post(self, post: DigestPost) -> None:
+        """Post a digest: the header message, then a thread reply per paper not yet posted.
 
         Parameters
         ----------
-        target : DeliveryTarget
-            A channel (``ref`` is the channel id) or a member (``ref`` is the user id: a DM).
-        digest : DigestMessage
-            The digest; ``digest.header_ref`` and each item's ``message_ref`` are set
-            as soon as each is posted.
-        header_ref : str or None
-            The header posted by an earlier attempt, reused instead of posting again.
-
-        Returns
-        -------
-        str or None
-            The header's ref, ``"<channel id>:<ts>"``.
+        post : DigestPost
+            A channel target (``ref`` is the channel id) or a member (``ref`` is the
+            user id: a DM). References (``"<channel id>:<ts>"``) are recorded on it
+            as soon as each message is accepted; a recorded header is reused.
 
         Raises
         ------
         TargetUnreachable
             The channel or user cannot be posted to.
         SlackPostError
-            Any other failure after retries; refs posted so far are kept.
+            Any other failure after retries; references recorded so far are kept.
         """
+        target = post.target
         method = "auth"
         try:
             client = self.client_for(target.workspace)
-            if header_ref is None:
+            if post.header_ref is None:
                 if target.kind == "member":
                     method = "conversations.open"
                     channel = client.conversations_open(users=target.ref)["channel"]["id"]
                 else:
                     channel = target.ref
-                text, blocks = digest_message(digest, delivery_id=self._delivery_id(target, digest))
+                text, blocks = digest_message(post.digest, delivery_id=post.delivery_id)
                 method = "chat.postMessage"
                 resp = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
-                header_ref = make_ref(resp["channel"], resp["ts"])
-                digest.header_ref = header_ref  # kept even if a paper below fails
-            channel, thread_ts = split_ref(header_ref)
+                post.posted_header(make_ref(resp["channel"], resp["ts"]))
+            channel, thread_ts = split_ref(post.header_ref)
             method = "chat.postMessage"
-            for n, item in enumerate(digest.items, 1):
-                if item.message_ref is not None:
-                    continue
-                text, blocks = paper_message(item, n)
+            for n, pick in post.unposted():
+                text, blocks = paper_message(pick, n)
                 resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                                                unfurl_links=False, unfurl_media=False)
-                item.message_ref = make_ref(resp["channel"], resp["ts"])
-            return header_ref
-        except TargetUnreachable as exc:
-            exc.header_ref = header_ref
-            raise
+                post.posted_paper(pick.paper_id, make_ref(resp["channel"], resp["ts"]))
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             status = exc.response.status_code if exc.response is not None else None
             if error in UNREACHABLE_ERRORS:
-                unreachable = TargetUnreachable(f"slack {method}: {error}")
-                unreachable.header_ref = header_ref
-                raise unreachable from None
-            raise SlackPostError(f"slack {method} failed: {error or f'HTTP {status}'}", header_ref) from None
+                raise TargetUnreachable(f"slack {method}: {error}") from None
+            raise SlackPostError(f"slack {method} failed: {error or f'HTTP {status}'}") from None
         except (URLError, OSError) as exc:
-            raise SlackPostError(f"slack {method} failed: {type(exc).__name__}", header_ref) from None
+            raise SlackPostError(f"slack {method} failed: {type(exc).__name__}") from None

@@ -29,7 +29,8 @@ from slack_sdk.http_retry import RateLimitErrorRetryHandler
 from bot.runtime import AdapterStartError
 from bot.commands import Commands
 from bot.delivery import Poster
-from bot.slack.app import SlackConfigError, SlackHTTPServer, build_app, serve_http
+from bot.slack.app import SlackConfigError, build_app
+from bot.slack.http import SlackHTTPServer, serve_http
 from bot.slack.poster import SlackPoster, web_client
 from bot.settings import Secrets, Settings
 
@@ -86,7 +87,7 @@ class SlackRuntime:
     app_token : str, optional
         Socket Mode's app-level token.
     host, port : str, int
-        Where HTTP mode listens.
+        Where HTTP mode listens; port 0 binds a free port, given by ``server.port`` once started.
     """
 
     name = "slack"
@@ -143,6 +144,7 @@ class SlackRuntime:
         else:
             try:
                 self.server = await asyncio.to_thread(serve_http, self.app, self.host, self.port)
+                self.port = self.server.port  # the one bound, when asked for port 0
             except OSError as exc:
                 raise SlackStartError(
                     f"Slack HTTP mode cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
@@ -198,16 +200,16 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         if missing:
             raise SlackConfigError("Socket Mode needs " + " and ".join(missing))
         app = build_app(commands, settings, secrets=secrets, token_verification=False)  # checked by start()
-        poster = SlackPoster(app.client, store=commands.store)
+        poster = SlackPoster(app.client)
         return SlackRuntime(app, poster, mode="socket", app_token=secrets.slack_app_token.get_secret_value())
     if not secrets.slack_signing_secret:
         raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET")
     if secrets.slack_client_id and secrets.slack_client_secret:
         app = build_app(commands, settings, secrets=secrets, oauth=True)
-        poster = SlackPoster(installations=app.installation_store, base_url=settings.slack.api_url, store=commands.store)
+        poster = SlackPoster(installations=app.installation_store, base_url=settings.slack.api_url)
     elif secrets.slack_bot_token:
         app = build_app(commands, settings, secrets=secrets, token_verification=False)  # checked by start()
-        poster = SlackPoster(app.client, store=commands.store)
+        poster = SlackPoster(app.client)
     else:
         raise SlackConfigError("HTTP mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) or SLACK_BOT_TOKEN (one)")
     return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port)

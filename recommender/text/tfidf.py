@@ -16,7 +16,8 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import joblib
 import numpy as np
@@ -26,12 +27,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["PaperText", "PaperVectorizer", "AUTHOR_PREFIX", "author_token"]
+__all__ = ["PaperText", "PaperVectorizer", "StaleModelError", "AUTHOR_PREFIX", "author_token"]
 
 #: Prefix that marks author features in :meth:`PaperVectorizer.feature_names`.
 AUTHOR_PREFIX = "author:"
 
 _TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
+
+
+class StaleModelError(ValueError):
+    """A persisted model that this version cannot load; the caller refits."""
 
 
 class PaperText(NamedTuple):
@@ -134,7 +139,7 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         self.min_fit_papers = min_fit_papers
 
     # ------------------------------------------------------------------ fit
-    def fit(self, papers: Sequence[PaperText], y=None) -> "PaperVectorizer":
+    def fit(self, papers: Sequence[PaperText], y=None) -> PaperVectorizer:
         """Learn vocabulary and IDF from ``papers``.
 
         Parameters
@@ -227,16 +232,17 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         return self._join(words, authors)
 
     def transform_text(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Vectorise free text (declared interests, search queries).
+        """Vectorise free text (declared interests, search queries), one row per string.
 
-        Parameters
-        ----------
-        texts : sequence of str, length n_texts
+        The result is a ``scipy.sparse.csr_matrix``, shape (n_texts, n_features),
+        float32, in the same space as :meth:`transform`; its author block is zero.
 
-        Returns
-        -------
-        scipy.sparse.csr_matrix, shape (n_texts, n_features), float32
-            Same space as :meth:`transform`; the author block is zero.
+        Raises
+        ------
+        TypeError
+            If ``texts`` is one bare string rather than a sequence of strings.
+        sklearn.exceptions.NotFittedError
+            If called before :meth:`fit`.
         """
         check_is_fitted(self, "words_")
         if isinstance(texts, str):
@@ -270,15 +276,21 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "PaperVectorizer":
+    def from_bytes(cls, data: bytes) -> PaperVectorizer:
         """Load a model written by :meth:`to_bytes`; never refits.
 
         Raises
         ------
         TypeError
             If the bytes hold something other than a fitted PaperVectorizer.
+        StaleModelError
+            If the bytes name a module or class that no longer exists (a
+            model written before ``recommender/model.py`` moved here): refit.
         """
-        obj = joblib.load(io.BytesIO(data))
+        try:
+            obj = joblib.load(io.BytesIO(data))
+        except (ModuleNotFoundError, AttributeError) as exc:
+            raise StaleModelError(f"stored model was written by an older paperbot layout: {exc}") from exc
         if not isinstance(obj, cls):
             raise TypeError(f"expected a serialised {cls.__name__}, got {type(obj).__name__}")
         check_is_fitted(obj, "words_")

@@ -1,6 +1,6 @@
 """Load the CiteULike evaluation datasets and make the cold-start split.
 
-Format (see ``/work/shared/eval/README.md``): ``users.dat`` has one line per
+Format (see ``../shared/eval/README.md``): ``users.dat`` has one line per
 user, ``<count> <paper id> ...`` (0-based ids).  citeulike-a has
 ``titles.txt`` (line i+1 = paper i).  citeulike-t has only a bag of words,
 ``mult.dat`` (``<n distinct> word_id:count ...`` per paper) over
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .model import PaperText
+from ..text.tfidf import PaperText
 
 __all__ = ["Dataset", "Split", "load_dataset", "make_split", "default_data_dir", "DATASETS"]
 
@@ -79,7 +79,7 @@ def default_data_dir() -> Path:
     shared = os.environ.get("PAPERBOT_SHARED_DIR")
     if shared:
         return Path(shared) / "eval"
-    return Path(__file__).resolve().parents[2] / "shared" / "eval"
+    return Path(__file__).resolve().parents[3] / "shared" / "eval"
 
 
 def _read_users(path: Path, n_papers: int) -> sp.csr_matrix:

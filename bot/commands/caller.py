@@ -1,0 +1,50 @@
+"""Who is asking: the :class:`Caller` every adapter builds from its platform's request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: A 👍 and a 👎, as the command layer stores them (``Feedback.value``).
+POSITIVE, NEGATIVE = 1, -1
+
+_ACTOR = re.compile(r"^(?P<platform>[^:\s]+):(?P<user_ref>\S+)")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, and where.
+
+    Attributes
+    ----------
+    platform : str
+        ``"slack"``, ``"discord"``, ``"console"`` or ``"cli"``.
+    workspace : str
+        The Slack workspace (team id) or Discord guild id.
+    user_ref : str
+        The platform's user id.
+    display_name : str, optional
+    channel_ref : str, optional
+        The channel the command was typed in (``None`` in a DM).
+    channel_name : str, optional
+    """
+
+    platform: str
+    workspace: str
+    user_ref: str
+    display_name: str | None = None
+    channel_ref: str | None = None
+    channel_name: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """``"slack:U123 (ada)"``: how a channel change names who made it (:func:`actor_user_ref` reads it back)."""
+        return f"{self.platform}:{self.user_ref}" + (f" ({self.display_name})" if self.display_name else "")
+
+
+def actor_user_ref(actor: str, platform: str) -> str | None:
+    """The user id in an :attr:`Caller.actor` string when it is of ``platform``, else None."""
+    match = _ACTOR.match(actor)
+    if match is None or match.group("platform") != platform:
+        return None
+    return match.group("user_ref")

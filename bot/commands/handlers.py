@@ -1,0 +1,325 @@
+"""The platform-neutral command layer: everything ``/papers``, buttons and reactions can do.
+
+Slack, Discord, the console and the CLI all call :class:`Commands`; an adapter
+only translates its platform's requests into these calls and renders the
+:class:`~bot.commands.reply.Reply` it gets back. Every method runs in one
+transaction; a command that does not parse changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.commands import rows
+from bot.commands.caller import Caller
+from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
+from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
+from recommender.picks import Recommender
+from bot.settings import Settings
+from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper, Store
+from recommender.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Commands:
+    """Every action a person can take on paperbot, independent of the chat platform.
+
+    Parameters
+    ----------
+    store : Store
+        The paper store.
+    settings : Settings
+        Defaults for digest time, timezone and size.
+    recommender : Recommender, optional
+        Shared recommender (keeps its TF-IDF cache); one is made when omitted.
+    """
+
+    def __init__(self, store: Store, settings: Settings, recommender: Recommender | None = None):
+        self.store = store
+        self.settings = settings
+        self.recommender = recommender or Recommender(store, settings.recommender)
+
+    # -- text entry point --------------------------------------------------------
+    def handle(self, caller: Caller, text: str) -> Reply:
+        """Run one ``/papers`` command line; malformed input answers with the usage, privately, changing nothing."""
+        try:
+            call = parse(text)
+            if call.method == "help":
+                return self.help()
+            return getattr(self, call.method)(caller, **call.kwargs)
+        except UsageError as exc:
+            return usage_reply(exc)
+
+    def help(self) -> Reply:
+        """The command list."""
+        return Reply("", usage=True)
+
+    # -- rows ----------------------------------------------------------------------
+    def _defaults(self) -> dict:
+        digest = self.settings.digest
+        return dict(digest_time=digest.time, timezone=digest.timezone, digest_size=digest.size)
+
+    def member(self, session: Session, caller: Caller) -> Member:
+        """The caller's member row, created on first use (safe under concurrent first use)."""
+        return rows.member_row(session, caller, self._defaults())
+
+    def channel(self, session: Session, caller: Caller, *, create: bool = False) -> Channel | None:
+        """The caller's channel row (created when ``create``); raises :class:`UsageError` in a DM."""
+        return rows.channel_row(session, caller, self._defaults() if create else None)
+
+    # -- reading -----------------------------------------------------------------------
+    def search(self, caller: Caller | None, query: str, k: int = 5) -> Reply:
+        """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile."""
+        with self.store.session() as session:
+            member = self.member(session, caller) if caller else None
+            papers = self.recommender.search(session, query, k=k, member=member)
+        if not papers:
+            return Reply(f"No stored paper matches “{query}”.")
+        return Reply(f"Top {len(papers)} for “{query}”:", papers)
+
+    def picks(self, caller: Caller, k: int | None = None) -> Reply:
+        """The caller's picks now, among papers not yet delivered to or rated by them."""
+        with self.store.session() as session:
+            member = self.member(session, caller)
+            k = k or member.digest_size
+            papers = self.recommender.picks(session, [member], k)[0]
+            hint = "" if member.interests else "\nTip: `/papers interests add <topic>` makes these yours."
+        if not papers:
+            return Reply("No new papers to pick from yet." + hint)
+        return Reply(f"Your top {len(papers)} picks:" + hint, papers)
+
+    # -- interests ---------------------------------------------------------------------
+    def interests_list(self, caller: Caller) -> Reply:
+        with self.store.session() as session:
+            interests = list(self.member(session, caller).interests or [])
+        if not interests:
+            return Reply("You have no interests yet. Add one: `/papers interests add graph neural networks`")
+        return Reply("Your interests:\n" + "\n".join(f"• {i}" for i in interests))
+
+    def interests_add(self, caller: Caller, text: str) -> Reply:
+        """Add an interest (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters)."""
+        text = " ".join(text.split())
+        if not text:
+            raise UsageError("`interests add` needs some text")
+        if len(text) > MAX_INTEREST_CHARS:
+            raise UsageError(f"an interest is at most {MAX_INTEREST_CHARS} characters ({len(text)} given)")
+        with self.store.session() as session:
+            member = self.member(session, caller)
+            current = list(member.interests or [])
+            if text.lower() not in (i.lower() for i in current):
+                if len(current) >= MAX_INTERESTS:
+                    raise UsageError(f"you have {len(current)} interests, the most there can be: remove one first")
+                member.interests = current + [text]
+        return Reply(f"Added interest “{text}”. Your next picks use it.")
+
+    def interests_remove(self, caller: Caller, text: str) -> Reply:
+        text = " ".join(text.split())
+        with self.store.session() as session:
+            member = self.member(session, caller)
+            current = list(member.interests or [])
+            kept = [i for i in current if i.lower() != text.lower()]
+            if len(kept) == len(current):
+                return Reply(f"“{text}” is not among your interests. `/papers interests list` shows them.", ok=False)
+            member.interests = kept
+        return Reply(f"Removed interest “{text}”.")
+
+    # -- subscriptions ---------------------------------------------------------------
+    def subscribe(self, caller: Caller, time: str | None = None, timezone: str | None = None) -> Reply:
+        """Daily picks by DM at ``time`` (HH:MM) in ``timezone`` (IANA), defaulting to current settings."""
+        time = parse_time(time) if time else None
+        timezone = parse_timezone(timezone) if timezone else None
+        with self.store.session() as session:
+            member = self.member(session, caller)
+            member.subscribed = True
+            if time:
+                member.digest_time = time
+            if timezone:
+                member.timezone = timezone
+            when = f"{member.digest_time} {member.timezone}"
+        return Reply(f"Subscribed: your picks arrive by DM every day at {when}.")
+
+    def unsubscribe(self, caller: Caller) -> Reply:
+        with self.store.session() as session:
+            member = self.member(session, caller)
+            was = member.subscribed
+            member.subscribed = False
+        return Reply("Unsubscribed: no more daily DMs." if was else "You were not subscribed.")
+
+    # -- channels -----------------------------------------------------------------------
+    def _log_change(self, session: Session, channel: Channel, caller: Caller, change: str) -> None:
+        session.add(ChannelChange(channel_id=channel.id, actor=caller.actor, change=change, at=utcnow()))
+        log.info("channel change", extra={"channel": channel.channel_ref, "actor": caller.actor, "change": change})
+
+    def channel_setup(
+        self,
+        caller: Caller,
+        *,
+        time: str | None = None,
+        timezone: str | None = None,
+        size: int | None = None,
+        topic: str | None = None,
+    ) -> Reply:
+        """Turn on (or change) the daily digest of the caller's channel; every change is logged with who made it."""
+        time = parse_time(time) if time else None
+        timezone = parse_timezone(timezone) if timezone else None
+        if size is not None and not 1 <= size <= MAX_DIGEST_SIZE:
+            raise UsageError(f"digest size must be between 1 and {MAX_DIGEST_SIZE}")
+        topic = " ".join(topic.split()) if topic is not None else None
+        if topic and len(topic) > MAX_TOPIC_CHARS:
+            raise UsageError(f"a topic is at most {MAX_TOPIC_CHARS} characters ({len(topic)} given)")
+        with self.store.session() as session:
+            channel = self.channel(session, caller, create=True)
+            assert channel is not None
+            changes = []
+            if not channel.enabled:
+                channel.enabled = True
+                changes.append("enabled")
+            if caller.channel_name and channel.name != caller.channel_name:
+                channel.name = caller.channel_name
+            for attr, value, label in (
+                ("digest_time", time, "time"),
+                ("timezone", timezone, "timezone"),
+                ("digest_size", size, "size"),
+                ("topic", topic, "topic"),
+            ):
+                if value is not None and getattr(channel, attr) != value:
+                    setattr(channel, attr, value)
+                    changes.append(f"{label}={value}")
+            self._log_change(session, channel, caller, "setup " + (", ".join(changes) or "(no change)"))
+            summary = _channel_summary(channel)
+        return Reply("Channel digest is on. " + summary, ephemeral=False)
+
+    def channel_off(self, caller: Caller) -> Reply:
+        with self.store.session() as session:
+            channel = self.channel(session, caller)
+            if channel is None or not channel.enabled:
+                return Reply("This channel has no digest.")
+            channel.enabled = False
+            self._log_change(session, channel, caller, "off")
+        return Reply("Channel digest is off.", ephemeral=False)
+
+    def channel_status(self, caller: Caller, history: int = 5) -> Reply:
+        with self.store.session() as session:
+            channel = self.channel(session, caller)
+            if channel is None:
+                return Reply("This channel has no digest. `/papers channel setup` turns one on.")
+            changes = session.scalars(
+                select(ChannelChange).where(ChannelChange.channel_id == channel.id).order_by(ChannelChange.id.desc()).limit(history)
+            ).all()
+            last = session.scalar(
+                select(Delivery)
+                .where(Delivery.target_kind == "channel", Delivery.target_id == channel.id, Delivery.status == "posted")
+                .order_by(Delivery.day.desc())
+                .limit(1)
+            )
+            lines = [("On. " if channel.enabled else "Off. ") + _channel_summary(channel)]
+            lines.append(f"Last digest: {last.day.isoformat()}" if last else "Last digest: none yet")
+            if changes:
+                lines.append("Recent changes:")
+                lines += [f"• {c.at:%Y-%m-%d %H:%M} UTC {c.actor}: {c.change}" for c in changes]
+        return Reply("\n".join(lines))
+
+    # -- feedback --------------------------------------------------------------------------
+    def rate(self, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:
+        """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""
+        with self.store.session() as session:
+            paper = rows.find_paper(session, paper_ref)
+            if paper is None:
+                return Reply(f"No stored paper `{paper_ref}`. Give an arXiv id (2401.01234), an arXiv link, "
+                             "or the #id shown with a paper (#12).", ok=False)
+            channel = self.channel(session, caller) if caller.channel_ref is not None else None
+            self._set_feedback(session, caller, paper.id, value, origin, channel.id if channel else None)
+            title = paper.title
+        return Reply(_noted(value, title))
+
+    def _set_feedback(self, session: Session, caller: Caller, paper_id: int, value: int, origin: str, channel_id: int | None) -> None:
+        member = self.member(session, caller)
+        query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
+        row = session.scalar(query)
+        if row is None:
+            new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=utcnow())
+            row = rows.insert_or_get(session, new, query)
+            if row is new:
+                return
+        row.value, row.origin, row.created_at = value, origin, utcnow()
+        if channel_id is not None:
+            row.channel_id = channel_id
+
+    def feedback(self, caller: Caller, paper_id: int, value: int, *, origin: str = "button", delivery_id: int | None = None) -> Reply:
+        """Record 👍/👎 on a paper the bot showed (a button press); the other button changes it.
+
+        Returns
+        -------
+        Reply
+            Names the paper's title; ``ok`` is False (and nothing is recorded) when
+            the paper does not exist or is not in the given delivery.
+        """
+        with self.store.session() as session:
+            paper = session.get(Paper, paper_id)
+            item = session.get(DeliveryItem, (delivery_id, paper_id)) if delivery_id is not None else None
+            if paper is None or (delivery_id is not None and item is None):
+                return Reply("That paper is no longer available for feedback.", ok=False)
+            channel_id = item.delivery.target_id if item is not None and item.delivery.target_kind == "channel" else None
+            self._set_feedback(session, caller, paper_id, value, origin, channel_id)
+            title = paper.title
+        return Reply(_noted(value, title))
+
+    def reaction(self, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
+        """A 👍/👎 reaction added to (or removed from) a bot message that carries a paper.
+
+        The message is matched by platform, workspace and message reference
+        (a Slack Connect channel shared by two workspaces has the same channel
+        id in both). Adding records feedback for the reacting person; removing
+        retracts it when it still holds that value. Returns False, recording
+        nothing, for messages the bot did not post in the caller's workspace.
+        """
+        with self.store.session() as session:
+            for item in rows.posted_items(session, caller.platform, message_ref):
+                target = rows.target_of(session, item.delivery)
+                if target is not None and target.workspace == caller.workspace:
+                    self._react(session, caller, item, value, added)
+                    return True
+        return False
+
+    def dm_reaction(self, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
+        """A reaction in a direct message, where the platform names no workspace (Discord DMs).
+
+        Counts only on a DM digest delivered to the reacting person
+        (``caller.user_ref``); the workspace is that member's. Returns whether it counted.
+        """
+        with self.store.session() as session:
+            for item in rows.posted_items(session, caller.platform, message_ref):
+                member = rows.target_of(session, item.delivery)
+                if isinstance(member, Member) and member.user_ref == caller.user_ref:
+                    who = Caller(caller.platform, member.workspace, caller.user_ref, display_name=caller.display_name)
+                    self._react(session, who, item, value, added)
+                    return True
+        return False
+
+    def _react(self, session: Session, caller: Caller, item: DeliveryItem, value: int, added: bool) -> None:
+        if added:
+            channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
+            self._set_feedback(session, caller, item.paper_id, value, "reaction", channel_id)
+            return
+        member = self.member(session, caller)
+        session.execute(
+            delete(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == item.paper_id, Feedback.value == value)
+        )
+
+
+def usage_reply(error: UsageError) -> Reply:
+    """The private answer to malformed input: what is wrong, then the usage."""
+    return Reply(str(error), usage=True, ok=False)
+
+
+def _noted(value: int, title: str) -> str:
+    return ("👍 " if value > 0 else "👎 ") + f"noted for “{title}”. Your next picks reflect it."
+
+
+def _channel_summary(channel: Channel) -> str:
+    topic = f" Topic: “{channel.topic}”." if channel.topic else " No topic yet: add one to steer the picks."
+    return f"{channel.digest_size} papers every day at {channel.digest_time} {channel.timezone}.{topic}"

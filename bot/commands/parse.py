@@ -1,0 +1,153 @@
+"""``/papers`` command lines into calls: pure parsing, no database.
+
+:func:`parse` turns the text after ``/papers`` into a :class:`Call` (which
+:class:`~bot.commands.handlers.Commands` method, with which arguments) or
+raises :class:`UsageError` saying what is wrong. Times and timezones go
+through :mod:`bot.clock`, the one parser the settings and the scheduler use
+too, so ``25:00`` or ``Mars/Phobos`` is refused here as it is in
+``paperbot.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import clock
+from bot.commands.caller import NEGATIVE, POSITIVE
+
+__all__ = ["Call", "UsageError", "parse", "parse_time", "parse_timezone", "timezone_choices"]
+
+HELP_WORDS = ("help", "-h", "--help", "?")
+
+timezone_choices = clock.timezone_choices
+
+
+class UsageError(ValueError):
+    """A command that does not parse; the reply is the usage, privately, and nothing changes."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One parsed command: the :class:`~bot.commands.handlers.Commands` method and its keyword arguments."""
+
+    method: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def _as_usage_error(check, value: str) -> str:
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_time(value: str) -> str:
+    """``"8:05"`` -> ``"08:05"``.
+
+    Raises
+    ------
+    UsageError
+        Not a 24-hour ``HH:MM`` time; the message says what is wrong (``hours go from 00 to 23``).
+    """
+    return _as_usage_error(clock.parse_time_of_day, value)
+
+
+def parse_timezone(value: str) -> str:
+    """Validate an IANA timezone name (``Europe/Berlin``).
+
+    Raises
+    ------
+    UsageError
+        Not a timezone (or a time given where a timezone was expected).
+    """
+    return _as_usage_error(clock.parse_timezone, value)
+
+
+def parse(text: str) -> Call:
+    """The :class:`Call` of one ``/papers`` line (the text after the command).
+
+    Raises
+    ------
+    UsageError
+        Unknown command, missing or extra arguments, or an invalid time,
+        timezone or size; the message says which.
+    """
+    words = text.split()
+    if not words or words[0].lower() in HELP_WORDS:
+        return Call("help")
+    verb, args = words[0].lower(), words[1:]
+    if verb == "search":
+        if not args:
+            raise UsageError("`search` needs a query, e.g. `/papers search graph neural networks`")
+        return Call("search", {"query": " ".join(args)})
+    if verb in ("picks", "unsubscribe"):
+        if args:
+            raise UsageError(f"`{verb}` takes no arguments")
+        return Call(verb)
+    if verb == "interests":
+        return _interests(args)
+    if verb == "subscribe":
+        return _subscribe(args)
+    if verb == "channel":
+        return _channel(args)
+    if verb in ("like", "dislike"):
+        if len(args) != 1:
+            raise UsageError(f"`{verb}` takes one paper: an arXiv id or link")
+        return Call("rate", {"paper_ref": args[0], "value": POSITIVE if verb == "like" else NEGATIVE})
+    raise UsageError(f"unknown command `{words[0]}`")
+
+
+def _interests(args: list[str]) -> Call:
+    if not args:
+        raise UsageError("`interests` needs `add <text>`, `remove <text>` or `list`")
+    sub, rest = args[0].lower(), " ".join(args[1:]).strip()
+    if sub == "list" and not rest:
+        return Call("interests_list")
+    if sub in ("add", "remove") and rest:
+        return Call(f"interests_{sub}", {"text": rest})
+    raise UsageError("use `interests add <text>`, `interests remove <text>` or `interests list`")
+
+
+def _subscribe(args: list[str]) -> Call:
+    if len(args) > 2:
+        raise UsageError("`subscribe` takes at most a time and a timezone")
+    found: dict[str, str] = {}
+    for arg in args:
+        key = "time" if clock.looks_like_time(arg) else "timezone"
+        if key in found:
+            raise UsageError(f"`subscribe` takes one {key}")
+        found[key] = parse_time(arg) if key == "time" else parse_timezone(arg)
+    return Call("subscribe", found)
+
+
+def _looks_like_timezone(arg: str) -> bool:
+    return "/" in arg or arg in ("UTC", "GMT")
+
+
+def _channel(args: list[str]) -> Call:
+    if not args:
+        raise UsageError("`channel` needs `setup`, `off` or `status`")
+    sub, rest = args[0].lower(), args[1:]
+    if sub in ("off", "status") and not rest:
+        return Call(f"channel_{sub}")
+    if sub != "setup":
+        raise UsageError("use `channel setup [HH:MM] [timezone] [size] [topic…]`, `channel off` or `channel status`")
+    found: dict[str, Any] = {}
+    topic: list[str] = []
+    for arg in rest:
+        if topic:
+            topic.append(arg)
+        elif clock.looks_like_time(arg):
+            if "time" in found:
+                raise UsageError("`channel setup` takes one time")
+            found["time"] = parse_time(arg)
+        elif "timezone" not in found and _looks_like_timezone(arg):
+            found["timezone"] = parse_timezone(arg)
+        elif "size" not in found and arg.isdigit():
+            found["size"] = int(arg)
+        else:
+            topic.append(arg)
+    if topic:
+        found["topic"] = " ".join(topic)
+    return Call("channel_setup", found)

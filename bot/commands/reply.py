@@ -1,0 +1,74 @@
+"""What a command answers: a markup-neutral :class:`Reply` and the usage every adapter shows.
+
+A reply's text is plain text with two marks that every chat renders alike or
+can translate: `` `code` `` (something to type: a command, a value) and lines
+starting with ``• `` (list items). Headings, mentions, links and paper layout
+are the adapters' business (Block Kit, Discord embeds, the console): a reply
+carries the papers as :class:`~recommender.picks.Pick` values, and ``usage``
+asks for the command list below the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from recommender.picks import Pick
+
+#: Limits on what people type, stated in the usage (characters / count).
+MAX_INTEREST_CHARS = 200
+MAX_INTERESTS = 20
+MAX_TOPIC_CHARS = 300
+MAX_DIGEST_SIZE = 20
+
+#: The command the usage is about.
+USAGE_COMMAND = "/papers <command>"
+#: One line per command group, neutral marks only.
+USAGE = (
+    "• `search <query>`: find stored papers",
+    "• `picks`: your picks, now",
+    "• `interests add <text>` · `interests remove <text>` · `interests list`"
+    f" (at most {MAX_INTERESTS} interests of {MAX_INTEREST_CHARS} characters)",
+    "• `subscribe [HH:MM] [timezone]`: your own picks by DM every day · `unsubscribe`",
+    "• `channel setup [HH:MM] [timezone] [size] [topic…]`: a daily digest in this channel"
+    f" (size 1-{MAX_DIGEST_SIZE}, topic at most {MAX_TOPIC_CHARS} characters)",
+    "• `channel off` · `channel status`",
+    "• `like <paper>` · `dislike <paper>`: by arXiv id or link",
+    "• `help`",
+)
+
+
+@dataclass
+class Reply:
+    """What to answer, independent of the chat platform.
+
+    Attributes
+    ----------
+    text : str
+        Plain text; `` `code` `` spans and ``• `` list lines are the only marks.
+    papers : list of Pick
+        Papers to show below the text, best first.
+    usage : bool
+        Show the command list (:data:`USAGE`) below the text.
+    ephemeral : bool
+        Only the caller sees it (the default); False posts it for the channel.
+    ok : bool
+        False when the command failed or did not parse (adapters never post those for everyone).
+    """
+
+    text: str
+    papers: list[Pick] = field(default_factory=list)
+    usage: bool = False
+    ephemeral: bool = True
+    ok: bool = True
+
+
+def reply_text(reply: Reply, heading: Callable[[str], str]) -> str:
+    """The reply's text followed, when asked, by the usage under ``heading("Usage:")``.
+
+    ``heading`` is the adapter's bold (``*…*`` in Slack mrkdwn, ``**…**`` in Discord).
+    """
+    if not reply.usage:
+        return reply.text
+    usage = "\n".join((f"{heading('Usage:')} `{USAGE_COMMAND}`", *USAGE))
+    return f"{reply.text}\n\n{usage}" if reply.text else usage

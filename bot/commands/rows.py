@@ -1,0 +1,85 @@
+"""The rows a command works on: members, channels, papers and the bot's posted messages.
+
+Each function takes an open session (the caller's transaction) and creates a
+member or channel on first use, safely when two requests do so at once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.commands.caller import Caller
+from bot.commands.parse import UsageError
+from recommender.sources.records import normalize_arxiv_id
+from recommender.store import Channel, Delivery, DeliveryItem, Member, Paper
+
+
+def insert_or_get(session: Session, row, query):
+    """Insert ``row``; when a concurrent request inserted the same unique row first, return that one."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.scalar(query)
+
+
+def member_row(session: Session, caller: Caller, defaults: dict) -> Member:
+    """The caller's member row, created with ``defaults`` (time, timezone, size) on first use."""
+    query = select(Member).where(
+        Member.platform == caller.platform, Member.workspace == caller.workspace, Member.user_ref == caller.user_ref
+    )
+    row = session.scalar(query)
+    if row is not None:
+        if caller.display_name and row.display_name != caller.display_name:
+            row.display_name = caller.display_name
+        return row
+    row = Member(platform=caller.platform, workspace=caller.workspace, user_ref=caller.user_ref,
+                 display_name=caller.display_name, interests=[], **defaults)
+    return insert_or_get(session, row, query)
+
+
+def channel_row(session: Session, caller: Caller, defaults: dict | None = None) -> Channel | None:
+    """The caller's channel row; created with ``defaults`` when given and missing.
+
+    Raises
+    ------
+    UsageError
+        The caller is in a direct message.
+    """
+    if caller.channel_ref is None:
+        raise UsageError("this command works in a channel, not in a direct message")
+    query = select(Channel).where(
+        Channel.platform == caller.platform, Channel.workspace == caller.workspace, Channel.channel_ref == caller.channel_ref
+    )
+    row = session.scalar(query)
+    if row is None and defaults is not None:
+        row = Channel(platform=caller.platform, workspace=caller.workspace, channel_ref=caller.channel_ref,
+                      name=caller.channel_name, topic="", enabled=True, **defaults)
+        row = insert_or_get(session, row, query)
+    return row
+
+
+def find_paper(session: Session, ref: str) -> Paper | None:
+    """A stored paper by arXiv id or link (any version), or ``#<id>`` as shown under a paper."""
+    ref = ref.strip().strip("<>")
+    if ref.startswith("#") and ref[1:].isdigit():
+        return session.get(Paper, int(ref[1:]))
+    arxiv_id = normalize_arxiv_id(ref)
+    if arxiv_id:
+        return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+    return None
+
+
+def posted_items(session: Session, platform: str, message_ref: str) -> list[DeliveryItem]:
+    """The delivered papers a bot message on ``platform`` carries (normally one)."""
+    return list(session.scalars(
+        select(DeliveryItem).where(DeliveryItem.platform == platform, DeliveryItem.message_ref == message_ref)
+    ))
+
+
+def target_of(session: Session, delivery: Delivery) -> Channel | Member | None:
+    """The channel or member a delivery went to."""
+    return session.get(Channel if delivery.target_kind == "channel" else Member, delivery.target_id)

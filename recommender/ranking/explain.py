@@ -1,0 +1,110 @@
+"""Why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
+
+Computed for the picks only, for all (target, candidate) pairs in one batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .targets import TargetBatch
+
+__all__ = ["top_terms", "nearest_liked"]
+
+
+def top_terms(names: np.ndarray, author: np.ndarray, profiles: sp.csr_matrix, candidates: sp.csr_matrix,
+              t_of: np.ndarray, c_of: np.ndarray, n_terms: int) -> list[list[str]]:
+    """Features with the largest profile*candidate contribution, per (target, candidate) pair.
+
+    Author features are shown only when one contributes at least as much
+    as the best word of that pair (i.e. the author drove the match).
+
+    Parameters
+    ----------
+    names : ndarray of str, shape (n_features,)
+        Feature names (``PaperVectorizer.feature_names()``).
+    author : ndarray of bool, shape (n_features,)
+        True for author features (``PaperVectorizer.is_author_feature()``).
+    profiles : csr_matrix, shape (n_targets, n_features)
+    candidates : csr_matrix, shape (n_candidates, n_features)
+    t_of, c_of : ndarray of int, shape (n_pairs,)
+        Target row and candidate row of each pair.
+    n_terms : int
+        Terms per pair, best first (ties: lower feature index).
+
+    Returns
+    -------
+    list (length n_pairs) of list of str
+    """
+    contrib = sp.csr_matrix(profiles[t_of].multiply(candidates[c_of]))
+    contrib.sum_duplicates()
+    n_pairs = t_of.size
+    row = np.repeat(np.arange(n_pairs), np.diff(contrib.indptr))
+    idx, val = contrib.indices, contrib.data
+    keep = val > 0
+    row, idx, val = row[keep], idx[keep], val[keep]
+    is_auth = author[idx]
+    best_word = np.zeros(n_pairs, dtype=val.dtype)
+    np.maximum.at(best_word, row[~is_auth], val[~is_auth])
+    ok = ~is_auth | (val >= best_word[row])
+    row, idx, val = row[ok], idx[ok], val[ok]
+    order = np.lexsort((idx, -val, row))
+    row, idx = row[order], idx[order]
+    starts = np.searchsorted(row, np.arange(n_pairs))
+    rank = np.arange(row.size) - starts[row]
+    take = rank < n_terms
+    out: list[list[str]] = [[] for _ in range(n_pairs)]
+    for r, i in zip(row[take].tolist(), idx[take].tolist(), strict=True):
+        out[r].append(str(names[i]))
+    return out
+
+
+def nearest_liked(candidates: sp.csr_matrix, batch: TargetBatch, t_of: np.ndarray, c_of: np.ndarray,
+                  chunk: int = 200_000) -> list[object | None]:
+    """Most similar liked paper per (target, candidate) pair.
+
+    Parameters
+    ----------
+    candidates : csr_matrix, shape (n_candidates, n_features)
+    batch : TargetBatch
+    t_of, c_of : ndarray of int, shape (n_pairs,)
+    chunk : int
+        Pairs x likes multiplied at a time (bounds memory).
+
+    Returns
+    -------
+    list, length n_pairs
+        The liked row's key (``batch.liked_keys``), else its position in the
+        target's likes; None when the target has no like with a positive
+        cosine to the candidate (ties: the earlier like).
+    """
+    n_pairs = t_of.size
+    w = batch.like_weights
+    counts = np.diff(w.indptr)[t_of]
+    total = int(counts.sum())
+    out: list[object | None] = [None] * n_pairs
+    if total == 0:
+        return out
+    pair = np.repeat(np.arange(n_pairs), counts)
+    first = np.cumsum(counts) - counts
+    local = np.arange(total) - np.repeat(first, counts)
+    liked_row = w.indices[np.repeat(w.indptr[t_of], counts) + local]
+    sims = np.empty(total, dtype=np.float64)
+    liked = sp.csr_matrix(batch.liked, dtype=np.float32)
+    for lo in range(0, total, chunk):
+        hi = min(lo + chunk, total)
+        prod = liked[liked_row[lo:hi]].multiply(candidates[c_of[pair[lo:hi]]])
+        sims[lo:hi] = np.asarray(prod.sum(axis=1)).reshape(-1)
+    has = counts > 0
+    starts = first[has]
+    seg_max = np.maximum.reduceat(sims, starts)
+    pos = np.where(sims == np.repeat(seg_max, counts[has]), np.arange(total), total)
+    best = np.minimum.reduceat(pos, starts)
+    keys = batch.liked_keys
+    for p, b, m in zip(np.flatnonzero(has).tolist(), best.tolist(), seg_max.tolist(), strict=True):
+        if m <= 0:
+            continue
+        key = keys[liked_row[b]] if keys is not None else None
+        out[p] = key if key is not None else int(local[b])
+    return out

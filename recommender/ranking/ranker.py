@@ -1,0 +1,335 @@
+"""The ranker: scores, exclusion, top-k, MMR and explanations for many targets at once.
+
+All targets are ranked in one batch (:class:`~recommender.ranking.targets.TargetBatch`):
+the liked rows of everybody are stacked once, the profiles are one sparse
+matrix (:func:`~recommender.ranking.profiles.rocchio_profiles`), and the
+scores are computed block by block of targets (one sparse product per block,
+about ``block_cells`` dense scores at a time) with exclusions as ``-inf`` and
+a vectorised top-k (:func:`~recommender.ranking.topk.top_k_matrix`).
+:meth:`Ranker.rank` turns its :class:`Target` list into a batch; the offline
+evaluation builds the batch straight from its user-item matrix
+(:meth:`Ranker.top_k_batch`).  MMR (:mod:`recommender.ranking.mmr`) runs on
+all targets' top pools at once, and explanations
+(:mod:`recommender.ranking.explain`) are computed for the picks only.
+
+The score formula is in :mod:`recommender.ranking.scoring`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..text.tfidf import PaperVectorizer
+from .community import Community, build_community, community_likes, propagation
+from .explain import nearest_liked, top_terms
+from .mmr import mmr_rows
+from .profiles import rocchio_profiles
+from .scoring import Scoring, block_scores
+from .sparse import row_normalize
+from .targets import Target, TargetBatch, batch_of
+from .topk import top_k_matrix
+
+__all__ = ["Ranker", "ScoredRow"]
+
+
+@dataclass
+class ScoredRow:
+    """One candidate row picked for one target.
+
+    Attributes
+    ----------
+    index : int
+        Row of the candidate matrix.
+    score : float
+        Relevance score (before MMR); higher is better.
+    terms : list of str
+        Features that contributed most to the profile match, best first.
+    similar_to : object or None
+        The ``liked_keys`` entry (or liked row index when no keys were given)
+        of the liked paper most similar to this row; None without likes.
+    """
+
+    index: int
+    score: float
+    terms: list[str]
+    similar_to: object | None
+
+
+class Ranker:
+    """Rank candidate papers for many targets at once.
+
+    Parameters
+    ----------
+    vectorizer : PaperVectorizer
+        Fitted; supplies ``transform_text`` for interests and queries and the
+        feature names for explanations.
+    half_life_days : float, default 30.0
+        Recency half-life of 👍/👎 in days (``inf`` = no decay).
+    mmr_lambda : float in [0, 1], default 0.3
+        Diversity weight of MMR; 0 turns MMR off.
+    interest_weight, like_weight, dislike_weight : float, default 1.0, 1.0, 0.25
+        Rocchio weights (see :mod:`recommender.ranking.profiles`).
+    knn_weight : float in [0, 1], default 0.0
+        Share of the item-kNN power-mean score versus the centroid cosine.
+    knn_power : float >= 1, default 3.0
+        Power of the power mean over liked papers (1 = mean, large = max).
+    prior_weight : float, default 0.02
+        Weight of ``candidate_priors`` for targets that have a profile.
+        Targets with nothing at all (no interests, no likes) are ranked by
+        the priors alone, or by candidate order when no priors are given.
+    mmr_pool : int, default 50
+        How many top candidates MMR re-orders (at least ``3 * k``).
+    n_terms : int, default 3
+        Terms per explanation.
+    community_weight : float, default 0.5
+        Weight of the community signal (its per-target maximum is scaled to this).
+    community_neighbors : int, default 20
+        Nearest community papers that vote for a candidate.
+    community_power : float, default 2.0
+        Exponent of those neighbours' cosines.
+    community_item_neighbors : int or None, default 50
+        Strongest co-likes kept per community paper (None = all).
+    block_cells : int, default 1_000_000
+        Dense scores are computed for blocks of targets of about this many
+        cells (targets x candidates): bounded memory (4 MB of float32) that stays in cache.
+
+    Raises
+    ------
+    ValueError
+        If ``mmr_lambda`` or ``knn_weight`` is outside [0, 1] or ``knn_power < 1``.
+    """
+
+    def __init__(
+        self,
+        vectorizer: PaperVectorizer,
+        *,
+        half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 3,
+        interest_weight: float = 1.0, like_weight: float = 1.0, dislike_weight: float = 0.25,
+        knn_weight: float = 0.0, knn_power: float = 3.0, prior_weight: float = 0.02,
+        community_weight: float = 0.5, community_neighbors: int = 20, community_power: float = 2.0,
+        community_item_neighbors: int | None = 50, block_cells: int = 1_000_000,
+    ):
+        if not 0.0 <= mmr_lambda <= 1.0:
+            raise ValueError("mmr_lambda must be in [0, 1]")
+        if not 0.0 <= knn_weight <= 1.0:
+            raise ValueError("knn_weight must be in [0, 1]")
+        if knn_power < 1:
+            raise ValueError("knn_power must be >= 1")
+        self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
+        self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
+        self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
+        self.knn_weight, self.knn_power, self.prior_weight = knn_weight, knn_power, prior_weight
+        self.community_weight, self.community_neighbors = community_weight, community_neighbors
+        self.community_power, self.community_item_neighbors = community_power, community_item_neighbors
+        self.community: Community | None = None
+        self._features: tuple[np.ndarray, np.ndarray] | None = None
+
+    # ------------------------------------------------------------- community
+    def set_community(self, item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
+                      item_keys: Sequence | None = None) -> Ranker:
+        """Give the ranker everyone's 👍 so it can learn which papers go together.
+
+        See :mod:`recommender.ranking.community`.
+
+        Parameters
+        ----------
+        item_vectors : csr_matrix, shape (n_items, n_features)
+            TF-IDF rows of the papers anybody liked.
+        user_items : sparse matrix, shape (n_users, n_items)
+            Who liked what (binary; team members' 👍).
+        item_keys : sequence, length n_items, optional
+            Keys matched against :attr:`Target.liked_keys`; default
+            ``range(n_items)``.
+
+        Returns
+        -------
+        Ranker
+            This ranker, for chaining.  Raises ValueError on mismatched shapes.
+        """
+        self.community = build_community(item_vectors, user_items, item_keys, self.community_item_neighbors)
+        return self
+
+    def clear_community(self) -> Ranker:
+        """Forget the community; ranking falls back to text-only profiles."""
+        self.community = None
+        return self
+
+    # ---------------------------------------------------------------- batches
+    def batch(self, targets: Sequence[Target], n_features: int, n_candidates: int | None = None) -> TargetBatch:
+        """:func:`~recommender.ranking.targets.batch_of` with this ranker's vectorizer and half-life."""
+        return batch_of(targets, n_features, n_candidates, vectorizer=self.vectorizer,
+                        half_life_days=self.half_life_days)
+
+    def profiles(self, batch: TargetBatch) -> sp.csr_matrix:
+        """Rocchio profiles of a batch, shape (n_targets, n_features), float32, unit rows (zero = nothing known)."""
+        return rocchio_profiles(batch, interest_weight=self.interest_weight, like_weight=self.like_weight,
+                                dislike_weight=self.dislike_weight)
+
+    # --------------------------------------------------------------- scoring
+    def _prepare(self, candidates: sp.csr_matrix, batch: TargetBatch, candidate_priors) -> Scoring:
+        n_c, n_features = candidates.shape
+        if batch.liked.shape[1] != n_features:
+            raise ValueError(f"liked rows have {batch.liked.shape[1]} features, candidates {n_features}")
+        if candidate_priors is not None:
+            priors = np.asarray(candidate_priors, dtype=np.float32).reshape(-1)
+            if priors.shape[0] != n_c:
+                raise ValueError(f"{priors.shape[0]} priors for {n_c} candidates")
+        else:
+            priors = np.zeros(n_c, dtype=np.float32)
+        profiles = self.profiles(batch)
+        scoring = Scoring(
+            profiles=profiles,
+            cand_t=sp.csr_matrix(candidates.T),
+            priors=priors,
+            empty=np.diff(profiles.indptr) == 0,
+            exclude=None if batch.exclude is None else sp.csr_matrix(batch.exclude, dtype=bool),
+        )
+        if self.community is not None and self.community_weight > 0:
+            likes = community_likes(self.community, batch)
+            if likes is not None and likes.nnz:
+                prop = propagation(self.community, candidates, neighbors=self.community_neighbors,
+                                   power=self.community_power, block_cells=self.block_cells)
+                scoring.community = (likes, prop)
+        if self.knn_weight > 0 and batch.liked.shape[0]:
+            scoring.knn = (sp.csr_matrix(row_normalize(batch.like_weights), dtype=np.float32),
+                           sp.csr_matrix(batch.liked, dtype=np.float32))
+        return scoring
+
+    def _block_scores(self, sc: Scoring, lo: int, hi: int) -> np.ndarray:
+        return block_scores(sc, lo, hi, knn_weight=self.knn_weight, knn_power=self.knn_power,
+                            community_weight=self.community_weight, prior_weight=self.prior_weight,
+                            block_cells=self.block_cells)
+
+    def _blocks(self, n_t: int, n_c: int) -> list[tuple[int, int]]:
+        step = max(1, self.block_cells // max(n_c, 1))
+        return [(lo, min(lo + step, n_t)) for lo in range(0, n_t, step)]
+
+    def score_batch(self, candidates: sp.csr_matrix, batch: TargetBatch, *,
+                    candidate_priors: np.ndarray | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Dense scores of every candidate for every target of ``batch`` (excluded = ``-inf``).
+
+        Returns
+        -------
+        scores : ndarray, shape (n_targets, n_candidates), float32
+        profiles : csr_matrix, shape (n_targets, n_features)
+        """
+        candidates = sp.csr_matrix(candidates, dtype=np.float32)
+        sc = self._prepare(candidates, batch, candidate_priors)
+        n_t, n_c = batch.n_targets, candidates.shape[0]
+        out = np.empty((n_t, n_c), dtype=np.float32)
+        for lo, hi in self._blocks(n_t, n_c):
+            out[lo:hi] = self._block_scores(sc, lo, hi)
+        return out, sc.profiles
+
+    def top_k_batch(self, candidates: sp.csr_matrix, batch: TargetBatch, k: int, *,
+                    candidate_priors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+        """Top-k candidates of every target, computed block by block of targets.
+
+        Memory stays at one dense block of about ``block_cells`` scores; no
+        per-target Python work.  No MMR, no explanations.
+
+        Returns
+        -------
+        indices : ndarray of int64, shape (n_targets, min(k, n_candidates))
+            Best first, ties by lower candidate index; ``-1`` pads targets
+            with fewer than ``k`` candidates left after exclusion.
+        scores : ndarray of float32, same shape (``-inf`` for padding)
+        profiles : csr_matrix, shape (n_targets, n_features)
+        """
+        candidates = sp.csr_matrix(candidates, dtype=np.float32)
+        sc = self._prepare(candidates, batch, candidate_priors)
+        n_t, n_c = batch.n_targets, candidates.shape[0]
+        kk = min(k, n_c)
+        idx = np.full((n_t, kk), -1, dtype=np.int64)
+        val = np.full((n_t, kk), -np.inf, dtype=np.float32)
+        for lo, hi in self._blocks(n_t, n_c):
+            idx[lo:hi], val[lo:hi] = top_k_matrix(self._block_scores(sc, lo, hi), kk)
+        return idx, val, sc.profiles
+
+    def score(self, candidates: sp.csr_matrix, targets: Sequence[Target], *,
+              candidate_priors: np.ndarray | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Score every candidate for every target (no exclusion, no MMR).
+
+        Parameters
+        ----------
+        candidates : csr_matrix, shape (n_candidates, n_features)
+            L2-normalised TF-IDF rows (:meth:`PaperVectorizer.transform`).
+        targets : sequence of Target, length n_targets
+        candidate_priors : ndarray, shape (n_candidates,), optional
+            Popularity/recency prior in [0, 1] (e.g. normalised upvotes).
+
+        Returns
+        -------
+        scores : ndarray, shape (n_targets, n_candidates), float32
+        profiles : csr_matrix, shape (n_targets, n_features)
+            The Rocchio profile of each target (zero row = nothing known).
+
+        Raises
+        ------
+        ValueError
+            On mismatched feature counts or prior length.
+        """
+        candidates = sp.csr_matrix(candidates, dtype=np.float32)
+        batch = self.batch(targets, candidates.shape[1], None)
+        return self.score_batch(candidates, batch, candidate_priors=candidate_priors)
+
+    # ---------------------------------------------------------------- ranking
+    def rank(self, candidates: sp.csr_matrix, targets: Sequence[Target], k: int = 10, *,
+             candidate_priors: np.ndarray | None = None, explain: bool = True) -> list[list[ScoredRow]]:
+        """Top-k rows per target, excluded rows never picked, MMR-diversified.
+
+        Parameters
+        ----------
+        candidates : csr_matrix, shape (n_candidates, n_features)
+        targets : sequence of Target, length n_targets
+        k : int, default 10
+        candidate_priors : ndarray, shape (n_candidates,), optional
+            See :meth:`score`.  Used alone for targets with no interests and
+            no likes (cold start with nothing at all).
+        explain : bool, default True
+            Fill ``terms`` and ``similar_to`` (computed for the picks only,
+            in one batch, by :meth:`explain_pairs`); False leaves them empty/None.
+
+        Returns
+        -------
+        list (length n_targets) of list of ScoredRow
+            Best first, at most ``k`` each (fewer when fewer candidates are
+            left after exclusion).
+        """
+        if not targets:
+            return []
+        candidates = sp.csr_matrix(candidates, dtype=np.float32)
+        n_c, n_features = candidates.shape
+        batch = self.batch(targets, n_features, n_c)
+        pool = k if self.mmr_lambda <= 0 else max(self.mmr_pool, 3 * k)
+        idx, val, profiles = self.top_k_batch(candidates, batch, pool, candidate_priors=candidate_priors)
+        if self.mmr_lambda > 0 and idx.shape[1] > 1:
+            idx, val = mmr_rows(candidates, idx, val, k, self.mmr_lambda)
+        idx, val = idx[:, :k], val[:, :k]
+        t_of, slot = np.nonzero(idx >= 0)
+        c_of = idx[t_of, slot]
+        terms: list[list[str]] = [[] for _ in range(t_of.size)]
+        similar: list[object | None] = [None] * t_of.size
+        if explain and t_of.size:
+            terms, similar = self.explain_pairs(candidates, batch, profiles, t_of, c_of)
+        out: list[list[ScoredRow]] = [[] for _ in targets]
+        for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist(), strict=True)):
+            out[t].append(ScoredRow(c, float(val[t, slot[n]]), terms[n], similar[n]))
+        return out
+
+    def explain_pairs(self, candidates: sp.csr_matrix, batch: TargetBatch, profiles: sp.csr_matrix,
+                      t_of: np.ndarray, c_of: np.ndarray) -> tuple[list[list[str]], list[object | None]]:
+        """Top terms and nearest liked paper of each (target row, candidate row) pair, shape (n_pairs,).
+
+        See :func:`~recommender.ranking.explain.top_terms` and
+        :func:`~recommender.ranking.explain.nearest_liked`.
+        """
+        if self._features is None:
+            self._features = (self.vectorizer.feature_names(), self.vectorizer.is_author_feature())
+        names, author = self._features
+        return (top_terms(names, author, profiles, candidates, t_of, c_of, self.n_terms),
+                nearest_liked(candidates, batch, t_of, c_of))

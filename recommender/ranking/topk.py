@@ -1,0 +1,62 @@
+"""Top-k selection: the one routine every ranking path uses (picks, search, evaluation)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["top_k_matrix", "top_k_indices"]
+
+
+def top_k_matrix(scores: np.ndarray, k: int, bound_cols: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the ``k`` largest finite scores of every row, best first.
+
+    Vectorised over rows.  Split the first ``k * (n // k)`` columns into
+    ``k`` chunks: the smallest of the ``k`` chunk maxima is a lower bound of
+    the k-th largest score, so only scores at or above it (a few hundred per
+    row rather than ``n``) are sorted, by row, score descending, then index.
+    Ties are broken by lower index; ``-inf`` (excluded) entries are never
+    returned.
+
+    Parameters
+    ----------
+    scores : ndarray, shape (n_rows, n)
+    k : int
+    bound_cols : int, optional
+        Limit the chunks to the first columns (e.g. the columns every row
+        fills when the block is padded with ``-inf`` at the end).
+
+    Returns
+    -------
+    indices : ndarray of int64, shape (n_rows, min(k, n))
+        Best first; ``-1`` pads rows with fewer than ``k`` finite scores.
+    values : ndarray, shape (n_rows, min(k, n))
+        The scores of ``indices`` (``-inf`` for padding), dtype of ``scores``.
+    """
+    n_rows, n = scores.shape
+    k = max(min(k, n), 0)
+    idx = np.full((n_rows, k), -1, dtype=np.int64)
+    out = np.full((n_rows, k), -np.inf, dtype=scores.dtype)
+    if k == 0 or n_rows == 0:
+        return idx, out
+    width = (n if bound_cols is None else min(bound_cols, n)) // k
+    if width >= 2:
+        bound = scores[:, : k * width].reshape(n_rows, k, width).max(axis=2).min(axis=1)
+        row, col = np.nonzero(scores >= bound[:, None])
+    else:
+        row, col = np.nonzero(np.ones(scores.shape, dtype=bool))
+    val = scores[row, col]
+    finite = np.isfinite(val)
+    row, col, val = row[finite], col[finite], val[finite]
+    order = np.lexsort((-val, row))  # stable: equal scores stay in column order
+    row, col, val = row[order], col[order], val[order]
+    rank = np.arange(row.size) - np.searchsorted(row, np.arange(n_rows))[row]
+    keep = rank < k
+    idx[row[keep], rank[keep]] = col[keep]
+    out[row[keep], rank[keep]] = val[keep]
+    return idx, out
+
+
+def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`top_k_matrix` of one row, shape (n,): ndarray of int64, shape (<= k,), padding dropped."""
+    best = top_k_matrix(np.asarray(scores).reshape(1, -1), k)[0][0]
+    return best[best >= 0]
