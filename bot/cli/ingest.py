@@ -64,7 +64,8 @@ def ingest_cmd(
             err.print(f"skipped {s.source}: {s.reason}", highlight=False)
         emit_json([
             {"source": r.source, "format": r.kind, "entries": r.entries, "new": r.new, "known": r.known,
-             "updated": r.updated, "duplicate_digest": r.duplicate_digest, "error": r.error}
+             "updated": r.updated, "duplicate_digest": r.duplicate_digest, "empty": r.empty,
+             "warnings": r.warnings, "error": r.error}
             for r in results
         ])
     else:
@@ -84,12 +85,17 @@ def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
     failed = sum(1 for r in results if r.error)
     if seen:
         console.print(f"{seen} of {len(results)} digests were ingested before with the same content.")
+    empty = [r for r in results if r.empty and not r.duplicate_digest]
+    for r in empty:
+        console.print(f"{_name(r.source)}: the digest had no papers.", highlight=False)
     if new:
         console.print(f"{new} new papers stored.")
     elif failed:
         console.print("No new papers stored.")
-    else:
+    elif len(empty) < len(results):
         console.print("Nothing new: every paper was already stored.")
     for r in results:
+        for warning in r.warnings:
+            err.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
         if r.error:
             err.print(f"[red]error[/red] {r.error}", highlight=False)

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.demo import demo_cmd
+from bot.cli.enrich import enrich_cmd
 from bot.cli.eval import eval_cmd
 from bot.cli.ingest import ingest_cmd
 from bot.cli.people import channels_app, users_app
@@ -72,6 +73,7 @@ def main_options(
 
 
 app.command("ingest")(ingest_cmd)
+app.command("enrich")(enrich_cmd)
 app.command("picks")(picks_cmd)
 app.command("like")(like_cmd)
 app.command("dislike")(dislike_cmd)
@@ -83,6 +85,7 @@ app.command("run")(run_cmd)
 app.command("status")(status_cmd)
 app.add_typer(users_app, name="users")
 app.add_typer(channels_app, name="channels")
+
 
 def main() -> None:
     """Console-script entry point (``paperbot``)."""

@@ -86,6 +86,9 @@ def once_table(report) -> Table:
 def print_status(console: Console, data: dict) -> None:
     """Render :func:`bot.service.status.collect_status` (plus the ``database`` in use) as tables."""
     console.print(f"Database: {data['database']}", highlight=False, soft_wrap=True)
+    papers = data["papers"]
+    console.print(f"Papers: {papers['stored']} stored, {papers['without_link']} without a link"
+                  + (" (paperbot enrich looks them up on arXiv)" if papers["without_link"] else ""), highlight=False)
     sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
     for s in data["sources"]:
         sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",
