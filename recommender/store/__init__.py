@@ -14,9 +14,10 @@ from recommender.store.models import (
     Member,
     ModelState,
     Paper,
+    PaperEmbedding,
 )
 
 __all__ = [
     "Store", "upgrade", "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem",
-    "Digest", "DigestEntry", "Feedback", "Member", "ModelState", "Paper",
+    "Digest", "DigestEntry", "Feedback", "Member", "ModelState", "Paper", "PaperEmbedding",
 ]
