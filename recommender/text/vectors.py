@@ -18,7 +18,7 @@ from ..store import Paper, PaperEmbedding, Store
 from ..store.models import utcnow
 from .embeddings import PaperEmbedder, embedding_text
 
-__all__ = ["count_missing", "embed_missing", "load_embeddings"]
+__all__ = ["count_missing", "embed_missing", "embeddings_for", "load_embeddings"]
 
 
 def _missing_query(embedder: PaperEmbedder):
@@ -30,6 +30,13 @@ def _missing_query(embedder: PaperEmbedder):
 def count_missing(session: Session, embedder: PaperEmbedder) -> int:
     """Papers without an embedding of ``embedder``'s model version."""
     return session.scalar(select(func.count()).select_from(_missing_query(embedder).subquery())) or 0
+
+
+def _rows(papers: Sequence[Paper], vectors: np.ndarray, embedder: PaperEmbedder) -> list[PaperEmbedding]:
+    now = utcnow()
+    return [PaperEmbedding(paper_id=p.id, model=embedder.name, model_version=embedder.version, dim=embedder.dim,
+                           vector=v.astype("<f4").tobytes(), created_at=now)
+            for p, v in zip(papers, vectors, strict=True)]
 
 
 def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 256,
@@ -58,12 +65,7 @@ def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 25
         with store.session() as session:
             papers = session.scalars(select(Paper).where(Paper.id.in_(ids)).order_by(Paper.id)).all()
             vectors = embedder.encode([embedding_text(p.title, p.abstract) for p in papers])
-            now = utcnow()
-            session.add_all(
-                PaperEmbedding(paper_id=p.id, model=embedder.name, model_version=embedder.version,
-                               dim=embedder.dim, vector=v.astype("<f4").tobytes(), created_at=now)
-                for p, v in zip(papers, vectors, strict=True)
-            )
+            session.add_all(_rows(papers, vectors, embedder))
         done += len(ids)
         if progress is not None:
             progress(done, len(todo))
@@ -86,3 +88,21 @@ def load_embeddings(session: Session, paper_ids: Sequence[int], embedder: PaperE
         for pid, blob in rows:
             out[row_of[pid]] = np.frombuffer(blob, dtype="<f4")
     return out
+
+
+def embeddings_for(session: Session, papers: Sequence[Paper], embedder: PaperEmbedder) -> np.ndarray:
+    """Vectors of ``papers``, shape (len(papers), dim): stored ones read, missing ones computed and added to ``session``.
+
+    The new rows go into the caller's transaction (flushed, not committed).
+    """
+    vectors = load_embeddings(session, [p.id for p in papers], embedder)
+    missing = np.flatnonzero(~vectors.any(axis=1))
+    if missing.size:
+        todo = list({papers[i].id: papers[i] for i in missing.tolist()}.values())  # a paper listed twice is stored once
+        fresh = embedder.encode([embedding_text(p.title, p.abstract) for p in todo])
+        by_id = {p.id: v for p, v in zip(todo, fresh, strict=True)}
+        for i in missing.tolist():
+            vectors[i] = by_id[papers[i].id]
+        session.add_all(_rows(todo, fresh, embedder))
+        session.flush()
+    return vectors
