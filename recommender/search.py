@@ -69,7 +69,7 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
     pool = top_k_indices(rel, n_pool)
     if pool.size == 0:
         return []
-    pool_semantic = None if semantic is None else SemanticInputs(embeddings[pool], mean=mean)
+    pool_semantic = None if semantic is None or embeddings is None else SemanticInputs(embeddings[pool], mean=mean)
     personal, profiles = ranker.score(papers[pool], [target], semantic=pool_semantic)
     if np.diff(profiles.indptr)[0] == 0:
         mixed = rel[pool]

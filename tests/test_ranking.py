@@ -3,8 +3,8 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.ranking import Ranker, Target, TargetBatch, top_k_indices, top_k_matrix
-from recommender.ranking.sparse import top_m_rows
 from recommender.ranking.semantic import SemanticInputs
+from recommender.ranking.sparse import top_m_rows
 from recommender.search import search
 from recommender.text.tfidf import PaperText, PaperVectorizer
 

@@ -68,7 +68,7 @@ def make_teams(split: Split, x_hist: sp.csr_matrix, size: int, kind: str, seed: 
     n_components = max(1, min(64, centroids.shape[1] - 1, len(users) - 1))
     reduced = normalize(TruncatedSVD(n_components, random_state=seed).fit_transform(centroids))
     labels = KMeans(n_clusters=max(1, len(users) // size), n_init=1, random_state=seed).fit_predict(reduced)
-    teams = []
+    teams: list[np.ndarray] = []
     for label in range(int(labels.max()) + 1):
         members = rng.permutation(users[labels == label])
         teams.extend(members[i : i + size] for i in range(0, len(members), size))

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import json
 import importlib.util
+import json
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
@@ -152,10 +152,11 @@ class PaperEmbedder:
         (a few seconds, once per instance; :func:`default_embedder` shares one).
         """
         reason = unavailable_reason()
-        if reason is not None:
-            _warn_once(reason)
+        folder = _model_dir()
+        if reason is not None or folder is None:
+            _warn_once(reason or "semantic ranking off: no embedding model")
             return None
-        return cls(_model_dir(), **kwargs)
+        return cls(folder, **kwargs)
 
     def encode(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Embed ``texts``.
