@@ -18,6 +18,7 @@ from recommender.sources import parse_digest
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
 from recommender.store.models import utcnow
+from recommender.text.vectors import forget_embeddings
 
 DIGEST_SUFFIXES = {".txt", ".json", ".xml", ".atom", ".rss", ""}
 
@@ -200,6 +201,7 @@ def store_digest(session: Session, digest: DigestRecord, source: str, content_ha
                 result.known += 1
                 if _merge(paper, record):
                     result.updated += 1
+                    forget_embeddings(session, paper.id)  # its text changed
             seen[record.key] = paper
             seen[f"title:{title_key(record.title)}"] = paper
         else:

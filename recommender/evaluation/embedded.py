@@ -11,7 +11,6 @@ there is no sentence to read.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable
@@ -19,15 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..text.embeddings import PaperEmbedder, embedding_text
+from ..text.embeddings import PaperEmbedder, cache_dir, embedding_text
 from .data import Dataset
 
-__all__ = ["cache_dir", "dataset_embeddings"]
-
-
-def cache_dir() -> Path:
-    """``$PAPERBOT_CACHE_DIR``, else ``~/.cache/paperbot``."""
-    return Path(os.environ.get("PAPERBOT_CACHE_DIR") or Path.home() / ".cache" / "paperbot")
+__all__ = ["dataset_embeddings"]
 
 
 def _texts(ds: Dataset) -> list[str]:

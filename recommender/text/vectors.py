@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from ..store import Paper, PaperEmbedding, Store
 from ..store.models import utcnow
 from .embeddings import PaperEmbedder, embedding_text
 
-__all__ = ["count_missing", "embed_missing", "embeddings_for", "load_embeddings"]
+__all__ = ["count_missing", "embed_missing", "embeddings_for", "forget_embeddings", "load_embeddings"]
 
 
 def _missing_query(embedder: PaperEmbedder):
@@ -106,3 +106,8 @@ def embeddings_for(session: Session, papers: Sequence[Paper], embedder: PaperEmb
         session.add_all(_rows(todo, fresh, embedder))
         session.flush()
     return vectors
+
+
+def forget_embeddings(session: Session, paper_id: int) -> None:
+    """Drop the stored vectors of a paper whose text changed; the next :func:`embed_missing` recomputes them."""
+    session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id == paper_id))
