@@ -1,14 +1,14 @@
 """paper embeddings: one sentence-embedding vector per paper and model version
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
@@ -26,11 +26,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('paper_id', 'model', 'model_version', name='uq_paper_embedding')
     )
-    with op.batch_alter_table('paper_embeddings', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_paper_embeddings_paper_id'), ['paper_id'], unique=False)
+    op.create_index('ix_paper_embeddings_paper_id', 'paper_embeddings', ['paper_id'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('paper_embeddings', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_paper_embeddings_paper_id'))
+    op.drop_index('ix_paper_embeddings_paper_id', table_name='paper_embeddings')
     op.drop_table('paper_embeddings')
