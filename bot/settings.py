@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from bot.bundled import REPO_ROOT, bundled_config
 from bot.clock import TimeOfDay, TimezoneName
 from recommender.settings import RecommenderSettings, StoreSettings
 
@@ -41,8 +42,7 @@ __all__ = [
     "describe", "get_settings",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = REPO_ROOT / "config" / "paperbot.toml"
+DEFAULT_CONFIG = bundled_config() / "paperbot.toml"
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 _STRICT = ConfigDict(extra="forbid")
 
