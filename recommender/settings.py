@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    database_connect_timeout: int = Field(
+        10, ge=1, description="Seconds to wait for the database server to accept a connection before failing."
+    )
     log_level: str = "INFO"
     recommender: RecommenderSettings = RecommenderSettings()
     digest: DigestSettings = DigestSettings()
