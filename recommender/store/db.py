@@ -138,10 +138,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         When the SQLite file needs a migration and cannot be written.
     """
     cfg = alembic_config(engine)
-    with schema_lock(engine), _read_only_as_error(engine):
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+    with schema_lock(engine), _read_only_as_error(engine), engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
 
 
 def _is_read_only(exc: OperationalError) -> bool:
