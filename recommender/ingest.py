@@ -72,7 +72,8 @@ LOOKUP_CHUNK = 5000
 """Keys per ``IN (...)`` lookup and rows per bulk insert (under SQLite's and PostgreSQL's bind-parameter limits)."""
 
 
-def _chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+def _chunks(values: list) -> Iterator[list]:
+    size = LOOKUP_CHUNK
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
@@ -242,6 +243,38 @@ def _already_stored(source: str, previous: Digest) -> IngestResult:
     )
 
 
+def _resolve(
+    session: Session, records: list[PaperRecord], kind: str, result: IngestResult
+) -> tuple[list[Paper | NewPaper], list[tuple[NewPaper, PaperRecord]]]:
+    """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``."""
+    keys = [title_key(r.title) for r in records]
+    known = _Known(session, records, keys)
+    now = utcnow()
+    seen: dict[str, Paper | NewPaper] = {}
+    new: list[tuple[NewPaper, PaperRecord]] = []
+    targets: list[Paper | NewPaper] = []
+    for record, key in zip(records, keys):
+        title = f"title:{key}"
+        own = f"arxiv:{record.arxiv_id}" if record.arxiv_id else title
+        paper = seen.get(own)
+        if paper is None:
+            paper = known.find(record, key)
+            if paper is None:
+                paper = _new_paper(record, key, kind, now)
+                new.append((paper, record))
+                result.new += 1
+            else:
+                result.known += 1
+                if _merge(paper, record) and isinstance(paper, Paper):
+                    result.updated += 1
+            known.add(paper)
+            seen[own] = seen[title] = paper
+        else:
+            result.known += 1
+        targets.append(paper)
+    return targets, new
+
+
 def store_digest(
     session: Session, digest: DigestRecord, source: str, content_hash: str,
     *, on_papers: Callable[[int, int], None] | None = None,
@@ -263,41 +296,19 @@ def store_digest(
     if digest_id is None:
         return _already_stored(source, session.scalars(select(Digest).where(Digest.content_hash == content_hash)).one())
     records = digest.papers
-    keys = [title_key(r.title) for r in records]
-    known = _Known(session, records, keys)
-    now = utcnow()
-    seen: dict[str, Paper | NewPaper] = {}
-    new: list[tuple[NewPaper, PaperRecord]] = []
-    targets: list[Paper | NewPaper] = []
-    for record, key in zip(records, keys):
-        title = f"title:{key}"
-        paper = seen.get(f"arxiv:{record.arxiv_id}" if record.arxiv_id else title)
-        if paper is None:
-            paper = known.find(record, key)
-            if paper is None:
-                paper = _new_paper(record, key, digest.kind, now)
-                new.append((paper, record))
-                result.new += 1
-            else:
-                result.known += 1
-                if _merge(paper, record) and isinstance(paper, Paper):
-                    result.updated += 1
-            known.add(paper)
-            seen[f"arxiv:{record.arxiv_id}" if record.arxiv_id else title] = seen[title] = paper
-        else:
-            result.known += 1
-        targets.append(paper)
+    targets, new = _resolve(session, records, digest.kind, result)
     session.flush()  # merges into stored papers, before inserting (their arXiv ids may be what a new row conflicts with)
     _insert_papers(session, new, result)
     entry_stmt = _insert(session, DigestEntry.__table__)
-    for start, chunk in enumerate(_chunks(targets)):
+    done = 0
+    for chunk in _chunks(list(zip(targets, records))):
         session.connection().execute(entry_stmt, [
-            {"digest_id": digest_id, "position": start * LOOKUP_CHUNK + i, "paper_id": paper.id,
-             "upvotes": records[start * LOOKUP_CHUNK + i].upvotes}
-            for i, paper in enumerate(chunk)
+            {"digest_id": digest_id, "position": done + i, "paper_id": paper.id, "upvotes": record.upvotes}
+            for i, (paper, record) in enumerate(chunk)
         ])
+        done += len(chunk)
         if on_papers is not None:
-            on_papers(min((start + 1) * LOOKUP_CHUNK, len(targets)), len(targets))
+            on_papers(done, len(targets))
     session.execute(update(Digest).where(Digest.id == digest_id).values(n_new=result.new))
     return result
 
