@@ -45,15 +45,16 @@ _REF = re.compile(r"#(\d{1,18})")
 
 
 def query_words(query: str) -> list[str]:
-    """The distinct lower-case words of ``query`` in order, English stop words dropped unless nothing else is left.
+    """The distinct lower-case words of ``query`` in order, English stop words dropped, at most :data:`MAX_WORDS`.
 
-    Stop words are scikit-learn's ``ENGLISH_STOP_WORDS``. At most :data:`MAX_WORDS` words.
+    Stop words are scikit-learn's ``ENGLISH_STOP_WORDS`` (PostgreSQL's 'english'
+    configuration drops its own list too), so both backends find nothing for a
+    query of stop words alone, rather than every paper.
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = list(dict.fromkeys(w.casefold() for w in _WORD.findall(query)))
-    content = [w for w in words if w not in ENGLISH_STOP_WORDS]
-    return (content or words)[:MAX_WORDS]
+    words = dict.fromkeys(w.casefold() for w in _WORD.findall(query))
+    return [w for w in words if w not in ENGLISH_STOP_WORDS][:MAX_WORDS]
 
 
 def _filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str] | None) -> list[ColumnElement[bool]]:
