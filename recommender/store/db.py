@@ -160,9 +160,9 @@ def _read_only_as_error(engine: Engine) -> Iterator[None]:
 
 
 def _check_writable(path: Path) -> None:
-    """Raise ReadOnlyDatabaseError when an existing database file or its folder is not writable."""
+    """Raise ReadOnlyDatabaseError when the database file, or the folder SQLite writes its journal in, is read-only."""
     folder_ok = os.access(path.parent, os.W_OK) if path.parent.exists() else True
-    if path.exists() and not (os.access(path, os.W_OK) and folder_ok):
+    if not folder_ok or (path.exists() and not os.access(path, os.W_OK)):
         raise ReadOnlyDatabaseError(str(path))
 
 
@@ -215,6 +215,13 @@ class Store:
         makers = self._write_sessions if immediate else self._sessions
         with _read_only_as_error(self.engine), makers.begin() as session:
             yield session
+
+    def schema_lock(self):
+        """:func:`schema_lock` on this store's database: wrap DDL that racing processes could both run.
+
+        For example APScheduler's ``SQLAlchemyJobStore`` creates its table when the scheduler starts.
+        """
+        return schema_lock(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
