@@ -56,11 +56,12 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> 
 
     Notes
     -----
-    For SQLite the file's folder is created, foreign keys are enforced, and
-    transactions are begun by SQLAlchemy rather than the ``sqlite3`` module (the
-    recipe of SQLAlchemy's pysqlite documentation, "Serializable isolation /
-    Savepoints / Transactional DDL"), so a session can begin ``IMMEDIATE`` (see
-    :meth:`Store.session`).
+    For SQLite the file's folder is created and foreign keys are enforced.
+    Transactions keep the ``sqlite3`` module's default (it begins one before the
+    first write, so reads take no lock), except on connections with the
+    execution option ``paperbot_sqlite_begin="IMMEDIATE"``: those begin with
+    ``BEGIN IMMEDIATE`` and hold the write lock from their first statement (see
+    :meth:`Store.session`; migrations use it too, so they are one transaction).
     """
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
@@ -79,14 +80,14 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> 
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - trivial
-            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, 'DEFERRED')}")
+            if conn.get_execution_options().get(_BEGIN_OPTION) == "IMMEDIATE":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the sqlite3 module then adds no BEGIN of its own
 
     return engine
 
@@ -138,7 +139,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         When the SQLite file needs a migration and cannot be written.
     """
     cfg = alembic_config(engine)
-    with schema_lock(engine), _read_only_as_error(engine), engine.begin() as conn:
+    immediate = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    with schema_lock(engine), _read_only_as_error(engine), immediate.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
