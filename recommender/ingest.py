@@ -49,8 +49,9 @@ class IngestResult:
 
     ``entries`` counts the digest's cards, ``new`` the papers stored for the
     first time, ``known`` the entries whose paper was already stored (including
-    repeats within the digest), ``updated`` known papers whose text changed (an
-    arXiv replacement, or an arXiv id learned for a title-only paper).
+    repeats within the digest, and papers a racing process stored first),
+    ``updated`` known papers whose text changed (an arXiv replacement, an arXiv
+    id learned for a title-only paper, a longer abstract or author list).
     """
 
     source: str
