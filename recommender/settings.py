@@ -31,6 +31,9 @@ class StoreSettings(BaseModel):
 
     data_dir: Path = Field(Path("data"), description="Folder of the SQLite database and the fitted model.")
     database_url: str | None = Field(None, description="Any SQLAlchemy URL; empty means SQLite in data_dir.")
+    database_connect_timeout: int = Field(
+        10, ge=1, description="Seconds to wait for the database server to accept a connection before failing."
+    )
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL: ``database_url`` if set, else ``sqlite:///<data_dir>/paperbot.db`` (absolute)."""

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -56,9 +57,21 @@ class UTCDateTime(TypeDecorator):
 
 
 class Paper(Base):
-    """A paper, stored once: keyed by arXiv id (no version) when known, else by normalized title."""
+    """A paper, stored once: keyed by arXiv id (no version) when known, else by normalized title.
+
+    Both keys are unique in the database: ``arxiv_id`` everywhere, ``title_key``
+    among papers with no arXiv id (a partial unique index), so racing ingests
+    cannot store a paper twice. The full-text index over title, abstract and
+    authors lives outside this model (migration 0004): the FTS5 table
+    ``papers_fts`` on SQLite, the generated column ``search_vector`` on
+    PostgreSQL; :mod:`recommender.store.fulltext` queries it.
+    """
 
     __tablename__ = "papers"
+    __table_args__ = (
+        Index("uq_papers_title_key_no_arxiv", "title_key", unique=True,
+              sqlite_where=text("arxiv_id IS NULL"), postgresql_where=text("arxiv_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
