@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands import Caller, Commands
-from bot.delivery import STALE_CLAIM_SECONDS, DeliveryTarget, TargetUnreachable, claim, deliver
+from bot.delivery import DeliveryTarget, TargetUnreachable, claim, deliver
 from recommender.store import Channel, Delivery, DeliveryItem
 
 # A day after the papers were ingested (today, by the real clock): "since the last digest" has no new paper.
@@ -108,14 +108,21 @@ def test_unreachable_target_is_not_retried(team, settings):
     assert poster.posted == []
 
 
-def test_stale_claim_is_taken_over_but_a_fresh_one_is_not(team):
+def test_stale_claim_is_taken_over_but_a_fresh_one_is_not(team, settings):
     cmds, target = team
     day = NOW.date()
-    assert claim(cmds.store, target, day, NOW) is not None
-    assert claim(cmds.store, target, day, NOW + dt.timedelta(seconds=10)) is None
-    later = NOW + dt.timedelta(seconds=STALE_CLAIM_SECONDS + 1)
-    assert claim(cmds.store, target, day, later) is not None
-    assert claim(cmds.store, target, day, later) is None
+    recovery = settings.delivery.recovery_seconds
+    assert recovery == 60  # the default: a minute, not ten
+    first = claim(cmds.store, target, day, NOW, recovery_seconds=recovery)
+    assert first is not None and first.attempt == 1
+    assert claim(cmds.store, target, day, NOW + dt.timedelta(seconds=10), recovery_seconds=recovery) is None
+    later = NOW + dt.timedelta(seconds=recovery + 1)
+    second = claim(cmds.store, target, day, later, recovery_seconds=recovery)
+    assert second is not None and (second.delivery_id, second.attempt) == (first.delivery_id, 2)
+    assert claim(cmds.store, target, day, later, recovery_seconds=recovery) is None
+    with cmds.store.session() as s:  # the first claim time survives the takeover
+        delivery = s.scalar(select(Delivery))
+        assert (delivery.first_claimed_at, delivery.claimed_at, delivery.heartbeat_at) == (NOW, later, later)
 
 
 def test_local_day_follows_the_target_timezone(team, settings):
