@@ -211,6 +211,7 @@ class SlackPoster:
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             status = exc.response.status_code if exc.response is not None else None
+            method = str(getattr(exc.response, "api_url", "") or method).rsplit("/", 1)[-1]  # the call that failed
             if error in UNREACHABLE_ERRORS:
                 raise TargetUnreachable(f"slack {method}: {error}") from None
             raise SlackPostError(f"slack {method} failed: {error or f'HTTP {status}'}") from None
