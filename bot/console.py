@@ -40,7 +40,8 @@ class ConsolePoster:
     each paper) is rendered first, then recorded, then written and flushed in
     one write: a process killed between the record and the write (microseconds)
     leaves that part unprinted rather than printed twice, and a resumed digest
-    prints only the parts not on record, under no second header.
+    prints only the parts not on record, under a dim "(continued)" line instead
+    of a second header.
     """
 
     platform = "console"
@@ -60,6 +61,10 @@ class ConsolePoster:
                     self.console.print(escape(digest.intro))
             post.posted_header(ref)
             self._write(header.get())
+        elif post.unposted():  # a resumed digest: say which one the remaining papers belong to
+            with self.console.capture() as continued:
+                self.console.rule(f"[dim]{escape(digest.title)} (continued)  ({escape(where)})[/dim]")
+            self._write(continued.get())
         for n, item in post.unposted():
             with self.console.capture() as paper:
                 render_item(self.console, n, item, abstract_chars=self.abstract_chars)
