@@ -8,7 +8,8 @@ params from form or JSON bodies or the query string, token) and can be told to
 fail: ``fail_next("chat.postMessage", status=429, retry_after=0)``,
 ``channel_errors["C_GONE"] = "channel_not_found"``, or
 ``drop_next("chat.postMessage")``: accept the message, then close the
-connection without an answer (a response lost after Slack accepted the post).
+connection without an answer (a response lost after Slack accepted the post),
+or ``hold_next``: accept it and answer only when released (kill the caller meanwhile).
 As Slack does, it keeps each accepted message with its ``metadata``, returns
 them from ``conversations.history`` (top-level messages, newest first, between
 ``oldest`` and ``latest``, paginated by ``cursor``) and ``conversations.replies``
@@ -81,6 +82,7 @@ class Failure:
     error: str | None = None
     retry_after: int | None = None
     drop: bool = False  # answer normally, then close the connection instead of sending the answer
+    hold: threading.Event | None = None  # answer normally, but send the answer only once this is set
 
 
 @dataclass
@@ -136,13 +138,16 @@ class FakeSlack:
                     self.close_connection = True
                     return
                 data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the caller is gone (killed while its answer was held)
+                    self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -183,6 +188,14 @@ class FakeSlack:
             queue = self._failures.setdefault(method, [])
             queue.extend([None] * after + [Failure(drop=True) for _ in range(times)])
 
+    def hold_next(self, method: str, *, after: int = 0) -> threading.Event:
+        """Let ``after`` calls of ``method`` through, then accept the next one but hold its answer until the
+        returned event is set (time to kill the caller while Slack has the message)."""
+        release = threading.Event()
+        with self._cond:
+            self._failures.setdefault(method, []).extend([None] * after + [Failure(hold=release)])
+        return release
+
     # -- inspection --------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -220,8 +233,14 @@ class FakeSlack:
                 self._cond.notify_all()
             queue = self._failures.get(call.method)
             failure = queue.pop(0) if queue and not dropped else None
-        if failure is not None and failure.drop:
-            return None, {}, self._answer(call, dropped=True)[2]
+        if failure is not None and (failure.drop or failure.hold):
+            status, headers, body = self._answer(call, dropped=True)
+            if failure.drop:
+                return None, {}, body
+            with self._cond:
+                self._cond.notify_all()  # accepted: wait_for can see it
+            failure.hold.wait(60)
+            return status, headers, body
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, headers, {"ok": False, "error": failure.error or "ratelimited"}

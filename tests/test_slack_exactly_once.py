@@ -12,6 +12,11 @@ thread, one reply per paper, all on record.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
@@ -27,6 +32,8 @@ pytestmark = pytest.mark.strict_logs
 
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
 TOKEN = "xoxb-test-once"
+REPO = Path(__file__).resolve().parent.parent
+CHILD = Path(__file__).resolve().parent / "delivery_child.py"
 SIZE = 4  # papers per digest: 5 messages
 
 
@@ -200,3 +207,33 @@ def test_a_resumed_dm_digest_adopts_its_header(papers_store, settings, fake):
     messages = fake.messages["DU1"]
     assert len([m for m in messages if m.get("thread_ts", m["ts"]) == m["ts"]]) == 1
     assert len(messages) == 1 + outcome.papers
+
+
+def test_a_process_sigkilled_while_slack_holds_its_answer_resumes_without_doubles(team, fake, settings, db_url):
+    """A real process (tests/delivery_child.py) is SIGKILLed after Slack accepted its third post (the second
+    reply) and before the answer reached it; the restart adopts that message and posts the rest."""
+    commands, target = team
+    held = 3
+    release = fake.hold_next("chat.postMessage", after=held - 1)
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), db_url, str(settings.data_dir), fake.api_url, TOKEN, target.kind, str(target.id),
+         NOW.isoformat()], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        fake.wait_for(lambda calls: len(fake.messages.get("C1", [])) >= held, timeout=120)
+        child.send_signal(signal.SIGKILL)
+        child.wait(60)
+    finally:
+        release.set()
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL, child.stderr.read()
+    with commands.store.session() as s:
+        delivery = s.scalar(select(Delivery))
+        on_record = [delivery.message_ref] + [i.message_ref for i in delivery.items]
+        assert delivery.status == "claimed" and sum(r is not None for r in on_record) == held - 1
+
+    later = NOW + dt.timedelta(seconds=settings.delivery.recovery_seconds + 30)
+    outcome = deliver(commands.store, commands.recommender, settings, SlackPoster(web_client(TOKEN, fake.api_url)), target, now=later)
+    assert outcome.status == "posted"
+    assert_posted_once(fake, commands.store)
