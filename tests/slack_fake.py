@@ -338,7 +338,7 @@ def oauth_answer(team: Team, token: str, installer: str = "UINSTALL") -> dict:
     """What oauth.v2.access answers for a bot install into ``team``."""
     return {
         "ok": True, "app_id": "A0PAPERBOT", "authed_user": {"id": installer},
-        "scope": "chat:write,chat:write.public,commands,im:write,reactions:read", "token_type": "bot",
+        "scope": "channels:history,chat:write,chat:write.public,commands,groups:history,im:history,im:write,reactions:read", "token_type": "bot",
         "access_token": token, "bot_user_id": team.bot_user_id,
         "team": {"id": team.team_id, "name": team.name}, "enterprise": None, "is_enterprise_install": False,
     }
