@@ -10,7 +10,7 @@ callbacks are called with :class:`FakeInteraction`, which records every response
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import discord

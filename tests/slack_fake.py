@@ -46,7 +46,7 @@ def block_errors(blocks: list[dict]) -> list[str]:
     errors = []
     if len(blocks) > 50:
         errors.append(f"{len(blocks)} blocks (at most 50)")
-    for raw, block in zip(blocks, Block.parse_all(blocks)):
+    for raw, block in zip(blocks, Block.parse_all(blocks), strict=True):
         if block is None:
             errors.append(f"unknown block {raw.get('type')!r}")
             continue

@@ -26,6 +26,7 @@ from bot.commands import Caller, Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.slack.poster import METADATA_EVENT, SlackPoster, web_client
 from recommender.store import Channel, Delivery, Member, Store
+
 from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs

@@ -99,7 +99,7 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
         row = _target_row(session, target)
         if row is None:
             return None
-        delivery = session.get(Delivery, held.delivery_id)
+        delivery = session.get_one(Delivery, held.delivery_id)
         if not delivery.items:
             picks = recommender.picks(session, [row], row.digest_size, since=_since(session, target), now=now)[0]
             for position, pick in enumerate(picks):
@@ -197,7 +197,7 @@ def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, u
     """Settle the attempt in one transaction: the outcome, and any reference whose own commit failed."""
     target, papers = post.target, len(post.digest.papers)
     with store.session() as session:
-        delivery = session.get(Delivery, held.delivery_id, with_for_update=True)
+        delivery = session.get_one(Delivery, held.delivery_id, with_for_update=True)
         if delivery.attempts != held.attempt:  # taken over while this process was presumed dead
             log.warning("digest taken over", extra={"target": target.kind, "target_id": target.id,
                                                     "delivery_id": held.delivery_id})

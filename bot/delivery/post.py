@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, Union
+from typing import Protocol
 
 from bot.digest import DigestMessage
 from recommender.picks import Pick
@@ -23,7 +23,7 @@ from recommender.store import Channel, Member
 HEADER = "header"
 
 #: A message of a digest: :data:`HEADER` or a ``paper_id``.
-Part = Union[str, int]
+Part = str | int
 
 
 class TargetUnreachable(Exception):

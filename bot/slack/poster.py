@@ -244,7 +244,7 @@ def _send(client: WebClient, post: DigestPost, part: Part, **message) -> str:
         log.warning("slack answer lost after posting; looking the message up",
                     extra={"delivery_id": post.delivery_id, "part": str(part), "error": type(exc).__name__})
         channel, thread_ts = message["channel"], message.get("thread_ts")
-        found = find_header(client, post, channel) if thread_ts is None else find_replies(client, post, channel, thread_ts).get(part)
+        found = find_header(client, post, channel) if thread_ts is None else find_replies(client, post, channel, thread_ts).get(int(part))
         if found is None:
             raise
         return found
