@@ -37,7 +37,7 @@ from bot.clock import TimeOfDay, TimezoneName
 from recommender.settings import RecommenderSettings, StoreSettings
 
 __all__ = [
-    "REPO_ROOT", "DEFAULT_CONFIG", "config_path", "ConfigError", "DigestSettings", "SlackSettings",
+    "REPO_ROOT", "DEFAULT_CONFIG", "config_path", "ConfigError", "DigestSettings", "DeliverySettings", "SlackSettings",
     "DiscordSettings", "HfApiSource", "ArxivRssSource", "InboxSource", "SourceSettings", "Settings", "Secrets",
     "describe", "get_settings",
 ]
@@ -66,6 +66,17 @@ class DigestSettings(BaseModel):
     size: int = Field(5, ge=1, le=20, description="Papers per digest.")
     empty_day: Literal["skip", "note"] = Field(
         "skip", description="On days with no new papers: post nothing, or a short note.")
+
+
+class DeliverySettings(BaseModel):
+    """The ``[delivery]`` table: how a digest whose poster died is taken over."""
+
+    model_config = _STRICT
+
+    recovery_seconds: float = Field(
+        60.0, ge=0,
+        description="Seconds after its claimant's last heartbeat before a half-posted digest is taken over "
+                    "(the claimant beats every quarter of this while it posts).")
 
 
 class SlackSettings(BaseModel):
@@ -188,6 +199,7 @@ class Settings(BaseSettings, StoreSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     recommender: RecommenderSettings = RecommenderSettings()
     digest: DigestSettings = DigestSettings()
+    delivery: DeliverySettings = DeliverySettings()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
     sources: list[SourceSettings] = Field(default_factory=list, description="Ingestion sources for the scheduler.")

@@ -30,7 +30,8 @@ from bot.settings import Secrets, Settings
 log = logging.getLogger(__name__)
 
 #: Bot scopes the app asks for (same as config/slack-manifest.yaml).
-BOT_SCOPES = ["chat:write", "chat:write.public", "commands", "im:write", "reactions:read"]
+BOT_SCOPES = ["channels:history", "chat:write", "chat:write.public", "commands", "groups:history", "im:history", "im:write",
+              "reactions:read"]  # *:history: find a digest message whose answer was lost (poster.find_header)
 COMMAND = "/papers"
 
 #: Reaction names (without skin tone) that count as feedback.

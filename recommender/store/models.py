@@ -215,7 +215,8 @@ class Delivery(Base):
     posting: a digest is posted at most once across restarts and instances.
     ``status`` is ``claimed``, ``posted``, ``empty``, ``failed`` (retried at the next
     run) or ``unreachable`` (not retried); ``message_ref``
-    is the platform reference of the digest's header message, once posted.
+    is the platform reference of the digest's header message, committed the moment
+    the platform accepted it (each paper's likewise, on its :class:`DeliveryItem`).
     """
 
     __tablename__ = "deliveries"
@@ -232,6 +233,12 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     platform: Mapped[str | None] = mapped_column(String(16))
     message_ref: Mapped[str | None] = mapped_column(String(256))
+    #: When the first attempt claimed it (``claimed_at`` moves on each takeover): no message of
+    #: this digest can exist on the platform before then. UTC.
+    first_claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The claimant's last sign of life (its lease), refreshed while it posts: a ``claimed`` row whose
+    #: heartbeat is older than ``delivery.recovery_seconds`` is taken over. UTC.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[DeliveryItem]] = relationship(
         back_populates="delivery", cascade="all, delete-orphan", order_by="DeliveryItem.position"
