@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0005'  # the lead chains it after 0005 at merge
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
