@@ -2,7 +2,7 @@
 
 ``FakeSlack`` is a stdlib HTTP server in a thread. It answers the Web API
 methods paperbot uses (``auth.test``, ``chat.postMessage``,
-``conversations.open``, ``oauth.v2.access``) and response_url posts, records
+``conversations.open``, ``files.info`` with downloads of ``files``, ``oauth.v2.access``) and response_url posts, records
 every call (method, params from form or JSON bodies, token) and can be told to
 fail: ``fail_next("chat.postMessage", status=429, retry_after=0)`` or
 ``channel_errors["C_GONE"] = "channel_not_found"``. As Slack does, it refuses
@@ -82,6 +82,7 @@ class FakeSlack:
     teams: dict[str, Team] = field(default_factory=dict)  # bot token -> team
     oauth_codes: dict[str, dict] = field(default_factory=dict)  # code -> oauth.v2.access answer
     channel_errors: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> (name, bytes) of uploads
 
     def __post_init__(self):
         self.calls: list[Call] = []
@@ -95,6 +96,29 @@ class FakeSlack:
 
             def log_message(self, *args):
                 pass
+
+            def do_GET(self):  # noqa: N802 - files.info (GET as slack_sdk sends it) and private file downloads
+                path, _, query = self.path.partition("?")
+                auth = self.headers.get("Authorization", "")
+                token = auth[7:] if auth.startswith("Bearer ") else None
+                if path.startswith("/files/"):
+                    fake._record(Call("download", {"file": path[len("/files/"):]}, token, path))
+                    upload = fake.files.get(path[len("/files/"):])
+                    status, data = (200, upload[1]) if upload and token in fake.teams else (404, b"not found")
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                params = {k: v[0] for k, v in parse_qs(query).items()}
+                status, headers, body = fake._answer(Call(path[len("/api/"):], params, token, path))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self):  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -185,10 +209,14 @@ class FakeSlack:
                 self._cond.wait(left)
 
     # -- answers -----------------------------------------------------------------------
-    def _answer(self, call: Call) -> tuple[int, dict, dict | str]:
+    def _record(self, call: Call) -> None:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
+
+    def _answer(self, call: Call) -> tuple[int, dict, dict | str]:
+        self._record(call)
+        with self._cond:
             queue = self._failures.get(call.method)
             failure = queue.pop(0) if queue else None
         if failure is not None:
@@ -221,6 +249,14 @@ class FakeSlack:
         ts = f"1700000000.{next(self._ts):06d}"
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": call.params.get("text"), "ts": ts}}
 
+    def _files_info(self, call: Call) -> dict:
+        upload = self.files.get(call.params.get("file"))
+        if upload is None:
+            return {"ok": False, "error": "file_not_found"}
+        name, data = upload
+        return {"ok": True, "file": {"id": call.params["file"], "name": name, "size": len(data),
+                                     "url_private_download": f"{self.url}/files/{call.params['file']}"}}
+
     def _conversations_open(self, call: Call) -> dict:
         users = call.params.get("users")
         return {"ok": True, "channel": {"id": "D" + users}}
@@ -236,7 +272,7 @@ def oauth_answer(team: Team, token: str, installer: str = "UINSTALL") -> dict:
     """What oauth.v2.access answers for a bot install into ``team``."""
     return {
         "ok": True, "app_id": "A0PAPERBOT", "authed_user": {"id": installer},
-        "scope": "chat:write,chat:write.public,commands,im:write,reactions:read", "token_type": "bot",
+        "scope": "chat:write,chat:write.public,commands,files:read,im:write,reactions:read", "token_type": "bot",
         "access_token": token, "bot_user_id": team.bot_user_id,
         "team": {"id": team.team_id, "name": team.name}, "enterprise": None, "is_enterprise_install": False,
     }
@@ -285,6 +321,18 @@ def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user
         "event_id": f"Ev{abs(hash((kind, reaction, ref, user))) % 10**8}", "event_time": 1700000000,
         "event": {"type": kind, "user": user, "reaction": reaction, "item_user": item_user,
                   "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": "1700000000.9"},
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"
+
+
+def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", user: str = "U1") -> tuple[str, str]:
+    """A ``file_shared`` Events API callback (someone shared ``file_id`` in ``channel``): (JSON body, content type)."""
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": f"Ev{abs(hash((file_id, channel, user))) % 10**8}", "event_time": 1700000000,
+        "event": {"type": "file_shared", "channel_id": channel, "file_id": file_id, "user_id": user,
+                  "file": {"id": file_id}, "event_ts": "1700000000.5"},
         "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
     }
     return json.dumps(body), "application/json"

@@ -169,3 +169,63 @@ def test_cli_import_reports_and_fails_on_a_malformed_file(db_url, tmp_path):
     assert "Imported 4 entries" in ok.stdout and "4 new" in ok.stdout
     failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(bad)])
     assert failed.exit_code == 1 and "broken.bib:1" in failed.stdout
+
+
+# -- through the adapters ------------------------------------------------------------------------------
+
+SLACK_TOKEN = "xoxb-test-library"
+
+
+def test_a_library_uploaded_in_the_slack_dm_is_imported(library_store, settings):
+    from bot.settings import Secrets
+    from bot.slack.app import build_app
+    from slack_fake import SIGNING_SECRET, FakeSlack, Team, bolt_request, file_shared_event
+
+    with FakeSlack(teams={SLACK_TOKEN: Team("T1", "UBOT", "BBOT")}) as fake:
+        settings.slack.api_url = fake.api_url
+        app = build_app(Commands(library_store, settings), settings, process_before_response=True,
+                        secrets=Secrets(slack_bot_token=SLACK_TOKEN, slack_signing_secret=SIGNING_SECRET))
+        fake.files["F1"] = ("my.bib", BIB.encode())
+        fake.files["F2"] = ("broken.bib", BIB.replace("  year = 2019\n}", "  year = 2019\n").encode())
+        fake.files["F3"] = ("shared-in-a-channel.bib", BIB.encode())
+        assert app.dispatch(bolt_request(file_shared_event("F1", channel="DU1", user="U1"))).status == 200
+        assert app.dispatch(bolt_request(file_shared_event("F2", channel="DU2", user="U2"))).status == 200
+        assert app.dispatch(bolt_request(file_shared_event("F3", channel="C1", user="U3"))).status == 200
+        downloads = fake.of("download")
+        assert [d.params["file"] for d in downloads] == ["F1", "F2"] and {d.token for d in downloads} == {SLACK_TOKEN}
+        answers = {p.params["channel"]: p.params["text"] for p in fake.posts()}
+        assert set(answers) == {"DU1", "DU2"}  # a file in a channel is not an import
+        assert "Imported 4 entries" in answers["DU1"]
+        assert "Nothing imported" in answers["DU2"] and "broken.bib:10" in answers["DU2"]
+    assert len(_feedback(library_store, "U1")) == 4
+    assert _feedback(library_store, "U2") == {} and _feedback(library_store, "U3") == {}
+    assert _papers(library_store) == 4
+
+
+async def test_a_library_attached_to_discord_papers_import_is_imported(library_store, settings, monkeypatch, tmp_path):
+    import discord.ext.test as dpytest
+    from discord.ext.test.backend import make_attachment
+    from discord_helpers import FakeInteraction, config, invoke, make_bot
+
+    bot = await make_bot(Commands(library_store, settings), monkeypatch)
+    try:
+        ada, grace = config().members[0], config().members[2]
+        (tmp_path / "zotero.json").write_text(CSL)
+        (tmp_path / "broken.ris").write_text(RIS.replace("TI  - Another Unstored Paper\n", ""))
+        good = await invoke(bot, "import", FakeInteraction(ada, config().channels[0]),
+                            file=make_attachment(tmp_path / "zotero.json", "zotero.json"))
+        bad = await invoke(bot, "import", FakeInteraction(grace, config().channels[0]),
+                           file=make_attachment(tmp_path / "broken.ris", "broken.ris"))
+    finally:
+        await dpytest.empty_queue()
+    assert good.answer.ephemeral and "Imported 2 entries" in good.answer.content
+    assert bad.answer.ephemeral and "broken.ris:9" in bad.answer.content and "Nothing imported" in bad.answer.content
+    assert set(_feedback(library_store, str(ada.id))) == {"Graph Neural Networks: A Review",
+                                                          "BERT: Pre-training of Deep Bidirectional Transformers"}
+    assert _feedback(library_store, str(grace.id)) == {}
+
+
+def test_papers_import_typed_as_text_says_where_the_file_goes(library_store, settings):
+    reply = Commands(library_store, settings).handle(Caller("slack", "T1", "U1"), "import")
+    assert reply.ok and "direct message" in reply.text and "BibTeX" in reply.text
+    assert _feedback(library_store, "U1") == {}

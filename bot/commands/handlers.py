@@ -228,6 +228,10 @@ class Commands:
         """The caller's library export as 👍 (:func:`bot.commands.library.import_library`)."""
         return library.import_library(self, caller, data, name, on_progress=on_progress)
 
+    def import_howto(self, caller: Caller) -> Reply:
+        """``/papers import`` typed as text: where the file goes on each platform."""
+        return Reply(library.HOWTO)
+
     # -- feedback --------------------------------------------------------------------------
     def rate(self, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:
         """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 #: Largest library file accepted (bytes); 5,000 BibTeX entries take about 2 MB.
 MAX_LIBRARY_BYTES = 20 * 1024 * 1024
 
+#: The answer to ``/papers import`` typed without a file.
+HOWTO = ("Export your library from Zotero, Mendeley or any reference manager as BibTeX (.bib), RIS (.ris) "
+         "or CSL-JSON, then upload the file in a direct message with me (Slack), attach it to "
+         "`/papers import` (Discord) or run `paperbot import <you> <file>`. Each paper becomes your 👍.")
+
 
 def import_library(
     cmds: Commands, caller: Caller, data: bytes, name: str,
