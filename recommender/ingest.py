@@ -13,8 +13,11 @@ __all__ = [
     "Skipped",
     "expand_inputs",
     "ingest",
+    "dialect_insert",
     "ingest_bytes",
+    "insert_new_papers",
     "read_input",
+    "resolve_records",
     "store_digest",
 ]
 
@@ -203,7 +206,7 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
     return changed
 
 
-def _insert(session: Session, table):
+def dialect_insert(session: Session, table):
     """``INSERT`` for ``table`` in the session's dialect, so ``ON CONFLICT`` can be added (SQLite, PostgreSQL)."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
@@ -213,10 +216,10 @@ def _insert(session: Session, table):
     raise NotImplementedError(f"ingest supports SQLite and PostgreSQL, not {name}")
 
 
-def _insert_papers(session: Session, new: list[tuple[NewPaper, PaperRecord]], result: IngestResult) -> None:
+def insert_new_papers(session: Session, new: list[tuple[NewPaper, PaperRecord]], result: IngestResult) -> None:
     """Bulk-insert new papers (``ON CONFLICT DO NOTHING``); a paper another process stored meanwhile is merged instead."""
     table = Paper.__table__
-    stmt = _insert(session, table).on_conflict_do_nothing().returning(table.c.id, table.c.arxiv_id, table.c.title_key)
+    stmt = dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id, table.c.arxiv_id, table.c.title_key)
     for chunk in _chunks(new):
         rows = session.connection().execute(stmt, [p.row() for p, _ in chunk]).all()
         ids = {(row.arxiv_id or "", row.title_key if row.arxiv_id is None else ""): row.id for row in rows}
@@ -238,7 +241,7 @@ def _claim_digest(session: Session, digest: DigestRecord, source: str, content_h
     """Insert the digest row; None when a digest with the same content is already stored (maybe just now, by another process)."""
     table = Digest.__table__
     stmt = (
-        _insert(session, table)
+        dialect_insert(session, table)
         .values(kind=digest.kind, source=source, content_hash=content_hash, digest_date=digest.date,
                 fetched_at=utcnow(), n_entries=len(digest.papers), n_new=0)
         .on_conflict_do_nothing(index_elements=["content_hash"])
@@ -253,7 +256,7 @@ def _already_stored(source: str, previous: Digest) -> IngestResult:
     )
 
 
-def _resolve(
+def resolve_records(
     session: Session, records: list[PaperRecord], kind: str, result: IngestResult
 ) -> tuple[list[Paper | NewPaper], list[tuple[NewPaper, PaperRecord]]]:
     """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``."""
@@ -306,10 +309,10 @@ def store_digest(
     if digest_id is None:
         return _already_stored(source, session.scalars(select(Digest).where(Digest.content_hash == content_hash)).one())
     records = digest.papers
-    targets, new = _resolve(session, records, digest.kind, result)
+    targets, new = resolve_records(session, records, digest.kind, result)
     session.flush()  # merges into stored papers, before inserting (their arXiv ids may be what a new row conflicts with)
-    _insert_papers(session, new, result)
-    entry_stmt = _insert(session, DigestEntry.__table__)
+    insert_new_papers(session, new, result)
+    entry_stmt = dialect_insert(session, DigestEntry.__table__)
     done = 0
     for chunk in _chunks(list(zip(targets, records))):
         session.connection().execute(entry_stmt, [

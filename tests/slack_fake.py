@@ -3,7 +3,7 @@
 ``FakeSlack`` is a stdlib HTTP server in a thread. It answers the Web API
 methods paperbot uses (``auth.test``, ``chat.postMessage``,
 ``conversations.open``, ``conversations.history``, ``conversations.replies``,
-``oauth.v2.access``) and response_url posts, records every call (method,
+``files.info`` with downloads of ``files``, ``oauth.v2.access``) and response_url posts, records every call (method,
 params from form or JSON bodies or the query string, token) and can be told to
 fail: ``fail_next("chat.postMessage", status=429, retry_after=0)``,
 ``channel_errors["C_GONE"] = "channel_not_found"``, or
@@ -92,6 +92,7 @@ class FakeSlack:
     teams: dict[str, Team] = field(default_factory=dict)  # bot token -> team
     oauth_codes: dict[str, dict] = field(default_factory=dict)  # code -> oauth.v2.access answer
     channel_errors: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> (name, bytes) of uploads
 
     clock: object = None  # callable returning the epoch seconds of a new ts (default: a fixed 1700000000)
 
@@ -109,7 +110,20 @@ class FakeSlack:
             def log_message(self, *args):
                 pass
 
-            def do_GET(self):  # noqa: N802 - slack_sdk reads conversations.* with GET and a query string
+            def do_GET(self):  # noqa: N802 - conversations.* and files.info (GET with a query string), file downloads
+                path = self.path.partition("?")[0]
+                if path.startswith("/files/"):
+                    auth = self.headers.get("Authorization", "")
+                    token = auth[7:] if auth.startswith("Bearer ") else None
+                    fake._record(Call("download", {"file": path[len("/files/"):]}, token, path))
+                    upload = fake.files.get(path[len("/files/"):])
+                    status, data = (200, upload[1]) if upload and token in fake.teams else (404, b"not found")
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 self._handle({k: v[0] for k, v in parse_qs(self.path.partition("?")[2]).items()})
 
             def do_POST(self):  # noqa: N802
@@ -226,11 +240,15 @@ class FakeSlack:
                 self._cond.wait(left)
 
     # -- answers -----------------------------------------------------------------------
-    def _answer(self, call: Call, dropped: bool = False) -> tuple[int | None, dict, dict | str]:
+    def _record(self, call: Call) -> None:
         with self._cond:
-            if not dropped:
-                self.calls.append(call)
-                self._cond.notify_all()
+            self.calls.append(call)
+            self._cond.notify_all()
+
+    def _answer(self, call: Call, dropped: bool = False) -> tuple[int | None, dict, dict | str]:
+        if not dropped:
+            self._record(call)
+        with self._cond:
             queue = self._failures.get(call.method)
             failure = queue.pop(0) if queue and not dropped else None
         if failure is not None and (failure.drop or failure.hold):
@@ -323,6 +341,14 @@ class FakeSlack:
             thread = [parent] + [m for m in self.messages[channel] if m.get("thread_ts") == ts and m is not parent]
             return self._page(call, thread)
 
+    def _files_info(self, call: Call) -> dict:
+        upload = self.files.get(call.params.get("file"))
+        if upload is None:
+            return {"ok": False, "error": "file_not_found"}
+        name, data = upload
+        return {"ok": True, "file": {"id": call.params["file"], "name": name, "size": len(data),
+                                     "url_private_download": f"{self.url}/files/{call.params['file']}"}}
+
     def _conversations_open(self, call: Call) -> dict:
         users = call.params.get("users")
         return {"ok": True, "channel": {"id": "D" + users}}
@@ -338,7 +364,8 @@ def oauth_answer(team: Team, token: str, installer: str = "UINSTALL") -> dict:
     """What oauth.v2.access answers for a bot install into ``team``."""
     return {
         "ok": True, "app_id": "A0PAPERBOT", "authed_user": {"id": installer},
-        "scope": "channels:history,chat:write,chat:write.public,commands,groups:history,im:history,im:write,reactions:read", "token_type": "bot",
+        "scope": "channels:history,chat:write,chat:write.public,commands,files:read,groups:history,im:history,im:write,"
+                 "reactions:read", "token_type": "bot",
         "access_token": token, "bot_user_id": team.bot_user_id,
         "team": {"id": team.team_id, "name": team.name}, "enterprise": None, "is_enterprise_install": False,
     }
@@ -387,6 +414,18 @@ def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user
         "event_id": f"Ev{abs(hash((kind, reaction, ref, user))) % 10**8}", "event_time": 1700000000,
         "event": {"type": kind, "user": user, "reaction": reaction, "item_user": item_user,
                   "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": "1700000000.9"},
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"
+
+
+def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", user: str = "U1") -> tuple[str, str]:
+    """A ``file_shared`` Events API callback (someone shared ``file_id`` in ``channel``): (JSON body, content type)."""
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": f"Ev{abs(hash((file_id, channel, user))) % 10**8}", "event_time": 1700000000,
+        "event": {"type": "file_shared", "channel_id": channel, "file_id": file_id, "user_id": user,
+                  "file": {"id": file_id}, "event_ts": "1700000000.5"},
         "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
     }
     return json.dumps(body), "application/json"
