@@ -53,28 +53,32 @@ def test_migration_0004_merges_title_only_duplicates_and_makes_the_key_unique(db
 
     st = Store(db_url)
     _downgrade(st, "0003")
+
+    def row(s, model, **values) -> int | None:  # Core insert of the given columns only: the schema is 0003's
+        table = model.__table__
+        if "id" not in table.c:
+            s.execute(table.insert().values(**values))
+            return None
+        return s.execute(table.insert().values(**values).returning(table.c.id)).scalar_one()
+
     with st.session() as s:
-        dups = [Paper(title_key="same paper", title="Same Paper", abstract=text, source_kind="hf_page", authors=authors)
+        dups = [row(s, Paper, title_key="same paper", title="Same Paper", abstract=text, source_kind="hf_page",
+                    authors=authors, is_news=True)
                 for text, authors in (("short", ["A"]), ("the longest abstract of the three", []), ("middling", ["A", "B"]))]
-        other = Paper(title_key="other paper", title="Other Paper", abstract="x", source_kind="hf_page", authors=[])
-        s.add_all(dups + [other])
-        s.flush()
-        digest = Digest(kind="hf_page", source="d", content_hash="h", n_entries=3)
-        s.add(digest)
-        ann, bob = Member(platform="slack", workspace="T", user_ref="ann"), Member(platform="slack", workspace="T", user_ref="bob")
-        s.add_all([ann, bob])
-        s.flush()
-        s.add_all([DigestEntry(digest_id=digest.id, position=i, paper_id=p.id) for i, p in enumerate(dups)])
-        s.add_all([Feedback(member_id=ann.id, paper_id=dups[0].id, value=1, origin="cli"),
-                   Feedback(member_id=ann.id, paper_id=dups[1].id, value=-1, origin="cli"),
-                   Feedback(member_id=bob.id, paper_id=dups[2].id, value=1, origin="cli"),
-                   Feedback(member_id=bob.id, paper_id=other.id, value=-1, origin="cli")])
-        delivery = Delivery(target_kind="member", target_id=ann.id, day=dt.date(2024, 5, 27))
-        s.add(delivery)
-        s.flush()
-        s.add_all([DeliveryItem(delivery_id=delivery.id, paper_id=dups[1].id, position=0),
-                   DeliveryItem(delivery_id=delivery.id, paper_id=dups[2].id, position=1)])
-        keep, ids = dups[0].id, {p.id for p in dups}
+        other = row(s, Paper, title_key="other paper", title="Other Paper", abstract="x", source_kind="hf_page",
+                    authors=[], is_news=True)
+        digest = row(s, Digest, kind="hf_page", source="d", content_hash="h", n_entries=3, n_new=0)
+        ann = row(s, Member, platform="slack", workspace="T", user_ref="ann")
+        bob = row(s, Member, platform="slack", workspace="T", user_ref="bob")
+        for i, p in enumerate(dups):
+            row(s, DigestEntry, digest_id=digest, position=i, paper_id=p)
+        for member, paper_id, value in ((ann, dups[0], 1), (ann, dups[1], -1), (bob, dups[2], 1), (bob, other, -1)):
+            row(s, Feedback, member_id=member, paper_id=paper_id, value=value, origin="cli")
+        delivery = row(s, Delivery, target_kind="member", target_id=ann, day=dt.date(2024, 5, 27), status="posted",
+                       attempts=1)
+        row(s, DeliveryItem, delivery_id=delivery, paper_id=dups[1], position=0)
+        row(s, DeliveryItem, delivery_id=delivery, paper_id=dups[2], position=1)
+        keep, ids = dups[0], set(dups)
     upgrade(st.engine)
     with st.session() as s:
         [merged] = s.scalars(select(Paper).where(Paper.title_key == "same paper")).all()
@@ -82,7 +86,7 @@ def test_migration_0004_merges_title_only_duplicates_and_makes_the_key_unique(db
         assert (merged.abstract, merged.authors) == ("the longest abstract of the three", ["A", "B"])
         assert s.scalars(select(DigestEntry.paper_id).order_by(DigestEntry.position)).all() == [keep] * 3
         opinions = {(f.member_id, f.paper_id, f.value) for f in s.scalars(select(Feedback))}
-        assert opinions == {(ann.id, keep, 1), (bob.id, keep, 1), (bob.id, other.id, -1)}  # the kept row's opinion wins
+        assert opinions == {(ann, keep, 1), (bob, keep, 1), (bob, other, -1)}  # the kept row's opinion wins
         assert s.scalars(select(DeliveryItem.paper_id)).all() == [keep]
         assert not ids - {keep} & set(s.scalars(select(Paper.id)))
     with pytest.raises(IntegrityError), st.session() as s:
@@ -117,9 +121,9 @@ def test_connect_timeout_bounds_a_server_that_never_answers():
     import pytest
     from sqlalchemy.exc import OperationalError
 
-    from recommender.settings import Settings
+    from recommender.settings import StoreSettings
 
-    assert Settings().database_connect_timeout == 10
+    assert StoreSettings().database_connect_timeout == 10
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)  # the kernel accepts connections; nobody ever answers them
