@@ -1,0 +1,168 @@
+"""When the database goes away mid-window: which errors to wait out, how to report them, what to remember.
+
+* :func:`transient` tells a database outage (connection refused or dropped, a
+  timeout, a locked SQLite file) from a bug or bad data;
+* :func:`describe_error` is the whole error on one line: its type (and the
+  driver's), its whole message and the kind of statement it interrupted, never
+  the parameters (SQLAlchemy's own text ends with a "Background on this error"
+  link, which is all a log line that keeps the last line shows);
+* :func:`db_retrying` retries a block on transient errors with exponential
+  backoff (tenacity), logging each failure whole, until it succeeds, the
+  service closes, or a bound passes;
+* :class:`RememberingPoster` keeps the message references a platform accepted
+  in this process until the database has them, so a digest whose final record
+  could not be written is finished, not posted again;
+* :func:`release_claim` hands back a claim this process made in an attempt
+  that failed on the database, so its retry takes it over at once instead of
+  waiting for the claim to go stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay, wait_exponential
+
+from bot.delivery import DigestPost, Poster
+from recommender.store import Delivery, Store
+
+__all__ = [
+    "RETRY_WINDOW_SECONDS", "transient", "describe_error", "db_retrying", "RememberingPoster", "release_claim",
+]
+
+log = logging.getLogger(__name__)
+
+#: How long one piece of work waits out a database outage before it is dropped (the next sync finds it again).
+RETRY_WINDOW_SECONDS = 600.0
+#: The first wait after a database error, seconds; doubling up to :data:`MAX_WAIT_SECONDS`.
+FIRST_WAIT_SECONDS = 1.0
+MAX_WAIT_SECONDS = 30.0
+
+_TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
+
+
+def transient(exc: BaseException) -> bool:
+    """True for a database error that waiting may cure: the server unreachable, a dropped connection, a timeout, a lock."""
+    return isinstance(exc, _TRANSIENT) or bool(getattr(exc, "connection_invalidated", False))
+
+
+def describe_error(exc: BaseException) -> str:
+    """The whole error on one line: ``OperationalError (psycopg.OperationalError): <message> (during INSERT)``.
+
+    The message keeps every line of the driver's text (newlines folded into
+    ``" | "``); the statement is named by its first keyword only, never with its parameters.
+    """
+    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    if orig is not None:
+        kind = f"{type(exc).__name__} ({type(orig).__module__}.{type(orig).__qualname__})"
+        message = str(orig)
+    else:
+        kind = type(exc).__name__
+        message = exc._message() if isinstance(exc, SQLAlchemyError) else str(exc)
+    message = " | ".join(line.strip() for line in message.splitlines() if line.strip()) or "(no message)"
+    statement = getattr(exc, "statement", None) if isinstance(exc, DBAPIError) else None
+    keyword = statement.lstrip(" \t\n(").split(None, 1)[0].upper() if statement and statement.strip(" \t\n(") else None
+    return f"{kind}: {message}" + (f" (during {keyword})" if keyword else "")
+
+
+def db_retrying(what: str, *, stop: threading.Event | None = None, window: float = RETRY_WINDOW_SECONDS,
+                first_wait: float = FIRST_WAIT_SECONDS, max_wait: float = MAX_WAIT_SECONDS, **facts) -> Retrying:
+    """A tenacity ``Retrying`` for database work: retry :func:`transient` errors, re-raise the last one.
+
+    Waits ``first_wait`` seconds, doubling up to ``max_wait``, for at most
+    ``window`` seconds in all; ``stop`` (the service closing) ends the wait at
+    once. Each failure is logged at WARNING with :func:`describe_error` and
+    ``what`` and ``facts``; the first success after a failure is logged at INFO.
+
+    Use as ``for attempt in db_retrying("post digest"): with attempt: ...``.
+    """
+    stop = stop or threading.Event()
+
+    def closing(_state: RetryCallState) -> bool:
+        return stop.is_set()
+
+    def failed(state: RetryCallState) -> None:
+        exc = state.outcome.exception()
+        log.warning("database error, retrying", extra={
+            "work": what, **facts, "attempt": state.attempt_number, "wait_seconds": round(state.next_action.sleep, 1),
+            "error": describe_error(exc)})
+
+    def done(state: RetryCallState) -> None:
+        if state.attempt_number > 1 and state.outcome is not None and not state.outcome.failed:
+            log.info("database back", extra={"work": what, **facts, "attempts": state.attempt_number})
+
+    return Retrying(
+        retry=retry_if_exception(transient),
+        wait=wait_exponential(multiplier=first_wait, max=max_wait),
+        stop=stop_after_delay(window) | closing,
+        sleep=stop.wait,
+        before_sleep=failed,
+        after=done,
+        reraise=True,
+    )
+
+
+class RememberingPoster:
+    """A :class:`bot.delivery.Poster` that remembers what its platform accepted until the database has it.
+
+    When the database fails after a digest was posted (its final record not
+    written), the retry of the same delivery in this process gets the remembered
+    message references filled in before the real poster runs, so it posts only
+    what was never accepted, and nothing when the whole digest was. Kept in
+    memory: a process killed in between relies on the references recorded per
+    message by :mod:`bot.delivery`.
+    """
+
+    def __init__(self, inner: Poster):
+        self.inner = inner
+        self.platform = inner.platform
+        self._accepted: dict[int, tuple[str | None, dict[int, str]]] = {}
+        self._lock = threading.Lock()
+
+    def post(self, post: DigestPost) -> None:
+        with self._lock:
+            header, papers = self._accepted.get(post.delivery_id, (None, {}))
+        if header is not None and post.header_ref is None:
+            post.posted_header(header)
+        for paper_id, ref in papers.items():
+            if paper_id not in post.paper_refs:
+                post.posted_paper(paper_id, ref)
+        if header is not None and post.header_ref is not None and not post.unposted():
+            return  # all of it was accepted by an attempt whose record the database lost
+        try:
+            self.inner.post(post)
+        finally:
+            with self._lock:
+                self._accepted[post.delivery_id] = (post.header_ref, dict(post.paper_refs))
+
+    def forget(self, delivery_id: int | None) -> None:
+        """Drop what is remembered for ``delivery_id`` (its record is in the database)."""
+        with self._lock:
+            self._accepted.pop(delivery_id, None)
+
+    def __getattr__(self, name: str):  # anything else a platform's poster offers
+        return getattr(self.inner, name)
+
+
+def release_claim(store: Store, kind: str, target_id: int, day: dt.date, claimed_at: dt.datetime, error: str) -> bool:
+    """Mark this process's own claim of an attempt that failed on the database as ``failed``.
+
+    Matches the row by target, day, status ``claimed`` and the exact ``claimed_at``
+    this process's attempt wrote (:func:`bot.delivery.claim` stores the ``now`` it is
+    given): a claim taken over by anyone since has another time and is left alone.
+    Returns True when a row was released (a retry then takes it over at once).
+    """
+    with store.session() as session:
+        result = session.execute(
+            update(Delivery)
+            .where(Delivery.target_kind == kind, Delivery.target_id == target_id, Delivery.day == day,
+                   Delivery.status == "claimed", Delivery.claimed_at == claimed_at)
+            .values(status="failed", error=f"database: {error}"[:2000])
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
