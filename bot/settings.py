@@ -161,6 +161,8 @@ class InboxSource(_Source):
 
     kind: Literal["inbox"] = "inbox"
     path: Path = Field(description="Inbox folder; relative to the working directory.")
+    settle_seconds: float = Field(
+        120.0, ge=0, description="Ingest a file only once unchanged (size, modification time) for this many seconds.")
 
 
 #: One ``[[sources]]`` table: the model named by its ``kind``.
