@@ -26,10 +26,7 @@ if TYPE_CHECKING:  # annotations only: the scheduler and the workers import this
 
     from bot.service.workers import DigestWorkers
 
-__all__ = ["SHUTDOWN_TIMEOUT_SECONDS", "JobContext", "set_context", "get_context"]
-
-#: How long shutdown waits for running posts and jobs, seconds; what is left stays derivable.
-SHUTDOWN_TIMEOUT_SECONDS = 60.0
+__all__ = ["JobContext", "set_context", "get_context"]
 
 
 @dataclass
@@ -85,7 +82,7 @@ class JobContext:
                 self._running -= 1
                 self._idle.notify_all()
 
-    def wait_idle(self, timeout: float = SHUTDOWN_TIMEOUT_SECONDS) -> bool:
+    def wait_idle(self, timeout: float) -> bool:
         """Block until no job runs (True) or ``timeout`` seconds pass (False)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._running == 0, timeout)

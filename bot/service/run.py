@@ -31,12 +31,12 @@ from bot.console import ConsoleRuntime
 from bot.delivery import Poster
 from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
 from bot.runtime import AdapterStartError, ChatRuntime
-from bot.service.context import SHUTDOWN_TIMEOUT_SECONDS, JobContext, set_context
+from bot.service.context import JobContext, set_context
 from bot.service.due import due_digests
 from bot.service.once import OnceReport, run_once
 from bot.service.outage import RememberingPoster, describe_error, transient
 from bot.service.scheduler import install_jobs, make_scheduler, stop_scheduler
-from bot.service.workers import DEFAULT_THREADS, DigestWorkers
+from bot.service.workers import DigestWorkers
 from bot.settings import Secrets, Settings
 from recommender.ingest import ingest
 from recommender.store import Channel, Member, Paper, Store
@@ -143,18 +143,12 @@ class RunOptions:
         Slack HTTP mode: port to listen on (default ``[slack] port``).
     bootstrap : bool
         Console mode: sample digests and demo team into an empty database.
-    workers : int
-        Threads posting digests (:class:`bot.service.workers.DigestWorkers`).
-    shutdown_seconds : float
-        How long a shutdown waits for posts under way, seconds.
     """
 
     once: bool = False
     sync_commands: bool = False
     port: int | None = None
     bootstrap: bool = True
-    workers: int = DEFAULT_THREADS
-    shutdown_seconds: float = SHUTDOWN_TIMEOUT_SECONDS
     fetch: object | None = None
     console: Console | None = None
     stop: asyncio.Event | None = None
@@ -168,7 +162,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     (:mod:`bot.service.due`), and posted by :class:`bot.service.workers.DigestWorkers`.
     Shutdown stops taking work (the context closes: jobs and retry waits end,
     queued digests are dropped), gives the posts under way
-    ``options.shutdown_seconds`` to finish, logs how many digests were left (the
+    ``[service] shutdown_seconds`` to finish, logs how many digests were left (the
     next start posts them: they are still due in the database, or their claims
     go stale), then stops the chat adapters. ``--once`` honours the same signals:
     the digest being posted finishes, the rest is left for the next start.
@@ -225,7 +219,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         set_context(ctx)
         if options.once:
             return await _serve_once(ctx, stop, options)
-        workers = ctx.workers = DigestWorkers(ctx, options.workers)
+        workers = ctx.workers = DigestWorkers(ctx, settings.service.workers)
         workers.start()
         scheduler = make_scheduler(store)
         try:
@@ -239,12 +233,12 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         scheduler.resume()
         log.info("scheduler running", extra={"jobs": len(scheduler.get_jobs()), "added": len(sync.added),
                                              "updated": len(sync.updated), "removed": len(sync.removed),
-                                             "workers": options.workers})
+                                             "workers": settings.service.workers})
         await stop.wait()
-        log.info("shutting down", extra={"waiting_seconds": options.shutdown_seconds})
+        log.info("shutting down", extra={"waiting_seconds": settings.service.shutdown_seconds})
         ctx.close()
         stop_scheduler(scheduler)
-        await asyncio.to_thread(_finish, ctx, workers, options.shutdown_seconds)
+        await asyncio.to_thread(_finish, ctx, workers, settings.service.shutdown_seconds)
         return 0
     finally:
         ctx.close()
@@ -293,7 +287,7 @@ async def _serve_once(ctx: JobContext, stop: asyncio.Event, options: RunOptions)
     stopped = asyncio.ensure_future(stop.wait())
     await asyncio.wait({once, stopped}, return_when=asyncio.FIRST_COMPLETED)
     if not once.done():
-        log.info("shutting down", extra={"waiting_seconds": options.shutdown_seconds})
+        log.info("shutting down", extra={"once": True})
         ctx.close()
     stopped.cancel()
     report = await once

@@ -17,7 +17,7 @@ Jobs (ids):
   per subscribed member whose platform this process serves, at the target's
   ``digest_time`` in its ``timezone`` (daylight-saving changes included: the
   trigger works in local wall-clock time); it wakes the workers for that target;
-* ``sync``: every :data:`SYNC_INTERVAL_SECONDS`, reconciles the digest jobs with
+* ``sync``: every ``[service] sync_seconds`` (60), reconciles the digest jobs with
   the database (people change schedules through chat commands, possibly in other
   processes), then queues every digest that is due and missing and every failed
   or abandoned delivery due for a retry (:func:`queue_due`). Its
@@ -48,7 +48,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery import DeliveryTarget
-from bot.service.context import SHUTDOWN_TIMEOUT_SECONDS, JobContext, get_context, set_context
+from bot.service.context import JobContext, get_context, set_context
 from bot.service.digest_jobs import digest_targets, recover, retry_candidates, run_digest
 from bot.service.due import due_digests
 from bot.service.ingest_jobs import run_source
@@ -60,8 +60,6 @@ from recommender.store.models import utcnow
 log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-#: How often the sync job reconciles digest jobs with the database, seconds.
-SYNC_INTERVAL_SECONDS = 60
 SYNC_JOB_ID = "sync"
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
@@ -202,10 +200,11 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
     report.added += digests.added
     report.updated += digests.updated
     report.removed += digests.removed
+    every = ctx.settings.service.sync_seconds
     scheduler.add_job(
-        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS, timezone=dt.timezone.utc),
+        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.timezone.utc),
         id=SYNC_JOB_ID, name="sync digest jobs with the database", jobstore="default", replace_existing=True,
-        next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=SYNC_INTERVAL_SECONDS, max_instances=1,
+        next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=max(1, int(every)), max_instances=1,
     )
     return report
 
@@ -269,7 +268,7 @@ def sync_job() -> None:
         return
     with ctx.job():
         try:
-            for attempt in db_retrying("sync", stop=ctx.closed, window=SYNC_INTERVAL_SECONDS):
+            for attempt in db_retrying("sync", stop=ctx.closed, window=ctx.settings.service.sync_seconds):
                 with attempt:
                     if ctx.scheduler is not None:
                         sync_digest_jobs(ctx.scheduler, ctx)
@@ -278,11 +277,11 @@ def sync_job() -> None:
             if not transient(exc):
                 raise
             log.warning("sync postponed", extra={"reason": "database unavailable", "error": describe_error(exc),
-                                                 "next_try_seconds": SYNC_INTERVAL_SECONDS})
+                                                 "next_try_seconds": ctx.settings.service.sync_seconds})
 
 
 __all__ = [
-    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_INTERVAL_SECONDS", "SYNC_JOB_ID", "SHUTDOWN_TIMEOUT_SECONDS",
+    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_JOB_ID",
     "JobContext", "SyncReport", "make_scheduler", "install_jobs", "stop_scheduler", "sync_digest_jobs",
     "sync_source_jobs", "queue_due", "digest_job", "ingest_job", "sync_job", "set_context", "get_context",
 ]
