@@ -41,10 +41,16 @@ class IngestResult:
     duplicate_digest: bool = False
     error: str | None = None
     new_paper_ids: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def empty(self) -> bool:
+        """The digest parsed and listed no papers at all (not "nothing new")."""
+        return self.ok and self.entries == 0
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ def _new_paper(record: PaperRecord, kind: str) -> Paper:
         authors=list(record.authors),
         published=record.published,
         url=record.url,
+        doi=record.doi,
         source_kind=kind,
         is_news=not record.is_replacement,
         first_seen=now,
@@ -155,9 +162,10 @@ def _merge(paper: Paper, record: PaperRecord) -> bool:
         paper.arxiv_id = record.arxiv_id
         changed = True
     replace = record.is_replacement
-    for attr in ("abstract", "url", "published"):
+    for attr in ("abstract", "url", "published", "doi"):
         value = getattr(record, attr)
-        if value and (replace or not getattr(paper, attr)) and getattr(paper, attr) != value:
+        longer = attr == "abstract" and len(value or "") > len(paper.abstract or "")
+        if value and (replace or longer or not getattr(paper, attr)) and getattr(paper, attr) != value:
             setattr(paper, attr, value)
             changed = True
     if record.authors and (replace or not paper.authors) and list(record.authors) != paper.authors:
@@ -174,7 +182,7 @@ def _merge(paper: Paper, record: PaperRecord) -> bool:
 
 def store_digest(session: Session, digest: DigestRecord, source: str, content_hash: str) -> IngestResult:
     """Store one parsed digest in ``session`` (the caller owns the transaction)."""
-    result = IngestResult(source=source, kind=digest.kind, entries=len(digest.papers))
+    result = IngestResult(source=source, kind=digest.kind, entries=len(digest.papers), warnings=list(digest.warnings))
     row = Digest(kind=digest.kind, source=source, content_hash=content_hash, digest_date=digest.date, fetched_at=utcnow())
     session.add(row)
     seen: dict[str, Paper] = {}

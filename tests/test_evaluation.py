@@ -1,12 +1,8 @@
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from bot.cli_eval import register
 from recommender.evaluation.data import load_dataset, make_split
 from recommender.evaluation.metrics import ndcg_at_k, recall_at_k
 from recommender.evaluation.run import run_eval
@@ -86,31 +82,6 @@ def test_bag_of_words_pseudo_documents(tmp_path):
     assert ds.bag_of_words
     assert ds.papers[0].title == "graph graph neural"
     assert ds.papers[1].title == "protein protein protein"
-
-
-def test_cli_json_and_table(tmp_path):
-    write_fixture(tmp_path)
-    app = typer.Typer()
-    register(app)
-
-    @app.command()
-    def other() -> None:  # a second command keeps Typer in multi-command mode
-        pass
-
-    runner = CliRunner()
-    args = ["eval", "--dataset", "citeulike-a", "--data-dir", str(tmp_path), "--json"]
-    res = runner.invoke(app, args)
-    assert res.exit_code == 2  # no citeulike-a in the fixture folder
-    # the command accepts only the two real names; point it at the fixture by symlink
-    (tmp_path / "citeulike-a").symlink_to(tmp_path / "tiny")
-    res = runner.invoke(app, args + ["--methods", "random,rocchio"])
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout)
-    assert out["dataset"] == "citeulike-a" and out["n_users"] == 3 and out["split_seed"] == 0
-    assert set(out["methods"]["rocchio"]) >= {"ndcg@10", "recall@10", "recall@50", "seconds"}
-    res = runner.invoke(app, ["eval", "--dataset", "citeulike-a", "--data-dir", str(tmp_path), "--users", "2",
-                              "--methods", "rocchio"])
-    assert res.exit_code == 0 and "rocchio" in res.stdout
 
 
 def paperbot_targets(split, users, x_hist):

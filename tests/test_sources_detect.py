@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sources_helpers import ATOM, DIGESTS, RSS, card, page, sample_bytes
 
 from recommender.sources import FORMATS, detect_format, parse_digest
 from recommender.sources.records import ParseError
-from sources_helpers import ATOM, DIGESTS, RSS, card, page, sample_bytes
 
 SAMPLES = [
     (("digests", DIGESTS[0]), "hf_page", 37),
@@ -88,7 +88,7 @@ def test_junk_is_rejected(junk):
 
 def test_undecodable_bytes_name_the_source():
     with pytest.raises(ParseError) as info:
-        parse_digest(b"Daily Papers\n\xff\n", source="odd.txt")
+        parse_digest(b"Daily Papers\n\x00\xff\x00\x9c\x01\n", source="odd.txt")
     assert str(info.value).startswith("odd.txt:2: ") and "UTF-8" in str(info.value)
 
 

@@ -6,10 +6,10 @@ import datetime as dt
 import json
 
 import pytest
+from sources_helpers import abstract, sample_bytes
 
 from recommender.sources import hf_api
 from recommender.sources.records import ParseError
-from sources_helpers import abstract, sample_bytes
 
 OLD = "daily_papers_2024-05-27.json"
 NEW = "daily_papers_2026-08-21.json"
@@ -95,7 +95,8 @@ def test_empty_array_is_an_empty_digest():
     ("[1, 2]", "item 0"),
     ('[{"title": "no paper"}]', "no 'paper'"),
     ('[{"paper": {"id": "2401.00001"}}]', "no title"),
-    (b"\xff\xfe[]", "UTF-8"),
+    (b"\xff\xfe[]", "not valid JSON"),  # a UTF-16 byte-order mark, then one UTF-16 character
+    (b"\x00\x01\x02\xff\xfe", "UTF-8"),
 ])
 def test_bad_input(data, words):
     with pytest.raises(ParseError) as info:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sources_helpers import DIGESTS, HEADER, abstract, card, page, sample_bytes
 
 from recommender.sources import hf_page
-from recommender.sources.records import ParseError, title_key
-from sources_helpers import DIGESTS, HEADER, abstract, card, page, sample_bytes
+from recommender.sources.records import ParseError
+
 
 def titles(digest) -> list[str]:
     return [p.title for p in digest.papers]
@@ -201,7 +202,7 @@ def test_empty_input(data):
 
 def test_random_prose_is_rejected_with_line():
     err = error("\n\nIt was a bright cold day in April, and the clocks were striking thirteen.\n" + abstract(1))
-    assert err.line == 3 and "not a Hugging Face Daily Papers page" in err.message
+    assert err.line == 3 and "not a Hugging Face papers page" in err.message
 
 
 def test_python_file_is_rejected():
@@ -213,10 +214,19 @@ def test_binary_is_rejected():
     assert "UTF-8" in err.message and err.line == 1
 
 
-def test_truncated_last_card_names_its_line():
+def test_truncated_last_card_is_dropped_with_a_warning_naming_its_line():
     text = page(card("Alpha", 1)) + "\nBeta: A Truncated Card\n"
+    digest = hf_page.parse(text, source="page.txt")
+    assert titles(digest) == ["Alpha"]
+    line = text.splitlines().index("Beta: A Truncated Card") + 1
+    assert len(digest.warnings) == 1 and digest.warnings[0].startswith(f"page.txt:{line}: ")
+    assert "cut off" in digest.warnings[0]
+
+
+def test_title_without_abstract_before_the_last_card_is_an_error():
+    text = page(card("Alpha", 1), "Beta: No Abstract Here\n\n  • 2 authors\n·\nJun 8", card("Gamma", 3))
     err = error(text)
-    assert err.line == text.splitlines().index("Beta: A Truncated Card") + 1
+    assert err.line == text.splitlines().index("Beta: No Abstract Here") + 1
     assert "no abstract" in err.message
 
 
@@ -237,5 +247,5 @@ def test_header_without_cards():
 
 
 def test_line_number_in_message():
-    err = error(page(card("Alpha", 1)) + "\nBeta\n", source="x.txt")
+    err = error(page(card("Alpha", 1), "Beta\n\n  • 2 authors\n·\nJun 8", card("Gamma", 3)), source="x.txt")
     assert str(err).startswith(f"x.txt:{err.line}: ")

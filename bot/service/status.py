@@ -11,7 +11,8 @@ from bot.delivery import MAX_ATTEMPTS
 from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, digest_job_id, next_digest_time
 from bot.settings import Settings
-from recommender.store import Channel, Delivery, Member, Store
+from recommender.enrich import count_unlinked
+from recommender.store import Channel, Delivery, Member, Paper, Store
 from recommender.store.models import SourceRun, utcnow
 
 __all__ = ["collect_status", "job_store_rows"]
@@ -38,7 +39,8 @@ def job_store_rows(store: Store) -> dict[str, dt.datetime | None] | None:
 
 
 def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None = None) -> dict:
-    """Sources (last run, new papers), targets (next digest, last posted) and job-store health.
+    """Sources (last run, new papers), targets (next digest, last posted), job-store health,
+    and how many stored papers still lack a link (``papers.without_link``; ``paperbot enrich``).
 
     Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
     ``sync`` job's next run time (the heartbeat): at most two sync intervals (``[service] sync_seconds``) late.
@@ -119,6 +121,9 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
             "overdue_jobs": sorted(late),
         })
     out["job_store"] = health
+    with store.session() as session:
+        total = session.scalar(select(func.count(Paper.id))) or 0
+    out["papers"] = {"stored": int(total), "without_link": count_unlinked(store)}
     return out
 
 

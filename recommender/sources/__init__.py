@@ -6,7 +6,8 @@
 
 Formats (module, name returned by :func:`detect_format`):
 
-* :mod:`.hf_page` ``"hf_page"``: Hugging Face Daily Papers pages copied as text;
+* :mod:`.hf_page` ``"hf_page"``: Hugging Face papers pages (Daily, Trending, week,
+  month, a single paper) copied as text or captured as markdown;
 * :mod:`.hf_api` ``"hf_api"``: Hugging Face Daily Papers API JSON;
 * :mod:`.arxiv_atom` ``"arxiv_atom"``: arXiv API Atom responses;
 * :mod:`.arxiv_rss` ``"arxiv_rss"``: rss.arxiv.org listing feeds, raw XML or
@@ -15,12 +16,18 @@ Formats (module, name returned by :func:`detect_format`):
 
 from __future__ import annotations
 
-import json
-from typing import Callable
+from collections.abc import Callable
 
 from . import arxiv_atom, arxiv_rss, hf_api, hf_page
-from .cleaning import clean_text, decode_input
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id, title_key
+from .cleaning import clean_text, decode_bytes, decode_input, load_json
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+    title_key,
+)
 
 __all__ = [
     "FORMATS",
@@ -30,6 +37,7 @@ __all__ = [
     "clean_text",
     "detect_format",
     "normalize_arxiv_id",
+    "normalize_doi",
     "parse_digest",
     "title_key",
 ]
@@ -43,34 +51,39 @@ FORMATS: dict[str, Callable[..., DigestRecord]] = {
 }
 
 
-def _detect_text(text: str, source: str) -> str:
+def _detect_text(text: str, source: str) -> tuple[str, object]:
+    """``(format name, decoded JSON value or None)``; JSON is decoded once, here."""
     stripped = text.lstrip()
     if not stripped:
         raise ParseError("empty input: no digest to parse", source=source)
     if stripped[0] in "[{":
-        try:
-            value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise ParseError(f"looks like JSON but is not valid JSON: {getattr(exc, 'msg', exc)}",
-                             source=source, line=getattr(exc, "lineno", None)) from None
+        value = load_json(text, source)
         if hf_api.looks_like(value):
-            return "hf_api"
+            return "hf_api", value
         if arxiv_rss.looks_like_json(value):
-            return "arxiv_rss"
+            return "arxiv_rss", value
         raise ParseError("JSON of no known digest shape (expected a Daily Papers API array "
                          "or a cached arXiv feed)", source=source)
     if stripped.startswith("<"):
         if arxiv_rss.looks_like_xml(text):
-            return "arxiv_rss"
+            return "arxiv_rss", None
         if arxiv_atom.looks_like(text):
-            return "arxiv_atom"
+            return "arxiv_atom", None
         raise ParseError("markup of no known digest format (expected an arXiv API Atom response "
                          "or an rss.arxiv.org feed)", source=source, line=1)
     if hf_page.looks_like(text):
-        return "hf_page"
+        return "hf_page", None
     first = next((n for n, line in enumerate(text.splitlines(), 1) if line.strip()), 1)
-    raise ParseError("not a known digest format (no Daily Papers page header, JSON or feed XML)",
+    raise ParseError("not a known digest format (no Hugging Face papers page, JSON or feed XML)",
                      source=source, line=first)
+
+
+def _decode(data: bytes | str, source: str) -> tuple[str, str]:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        text, encoding = decode_bytes(bytes(data), source)
+    else:
+        text, encoding = decode_input(data, source), "str"
+    return (text.removeprefix("\ufeff")), encoding
 
 
 def detect_format(data: bytes | str, source: str = "<input>") -> str:
@@ -79,7 +92,8 @@ def detect_format(data: bytes | str, source: str = "<input>") -> str:
     Parameters
     ----------
     data : bytes or str
-        The raw digest; bytes are decoded as UTF-8 (a BOM is tolerated).
+        The raw digest; bytes are decoded by :func:`.cleaning.decode_bytes`
+        (byte-order mark, UTF-8, then the most plausible other encoding).
     source : str, optional
         File name or URL, used in error messages.
 
@@ -91,9 +105,9 @@ def detect_format(data: bytes | str, source: str = "<input>") -> str:
     Raises
     ------
     ParseError
-        Undecodable bytes, empty input, or content of no known digest format.
+        Binary data, empty input, invalid JSON, or content of no known digest format.
     """
-    return _detect_text(decode_input(data, source), source)
+    return _detect_text(_decode(data, source)[0], source)[0]
 
 
 def parse_digest(data: bytes | str, source: str = "<input>") -> DigestRecord:
@@ -102,20 +116,36 @@ def parse_digest(data: bytes | str, source: str = "<input>") -> DigestRecord:
     Parameters
     ----------
     data : bytes or str
-        The raw digest; bytes are decoded as UTF-8 (a BOM is tolerated).
+        The raw digest; bytes are decoded by :func:`.cleaning.decode_bytes`.
     source : str, optional
         File name or URL, used in error messages.
 
     Returns
     -------
     DigestRecord
-        All papers of the digest, in digest order, with ``kind`` set to the format.
+        All papers of the digest, in digest order, with ``kind`` set to the
+        format and ``encoding`` to the text encoding used.
 
     Raises
     ------
     ParseError
-        Undecodable bytes, unknown format, or any problem the format's parser
-        reports.  Never partial results: all records of the input, or an error.
+        Binary data, unknown format, or any problem the format's parser
+        reports.  Any other exception raised while parsing is turned into a
+        ParseError naming the file too, so one bad file never stops a batch.
+        Never partial results: all records of the input, or an error.
     """
-    text = decode_input(data, source)
-    return FORMATS[_detect_text(text, source)](text, source)
+    try:
+        text, encoding = _decode(data, source)
+        kind, value = _detect_text(text, source)
+        if kind == "hf_api":
+            digest = hf_api.from_value(value, text, source)
+        elif kind == "arxiv_rss" and value is not None:
+            digest = arxiv_rss.from_json(value, source)
+        else:
+            digest = FORMATS[kind](text, source)
+    except ParseError:
+        raise
+    except Exception as exc:  # a parser bug or an input nobody foresaw: fail this file alone
+        raise ParseError(f"could not be parsed ({type(exc).__name__}: {exc})", source=source) from exc
+    digest.encoding = encoding
+    return digest

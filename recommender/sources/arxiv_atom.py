@@ -7,8 +7,9 @@ declared on each element, hard-wrapped summaries, http links) and the current on
 
 Choices: ``arxiv_id`` is the entry ``<id>`` without version; ``url`` is the
 canonical ``https://arxiv.org/abs/<id>`` (no version, the same URL the other
-parsers give); ``published`` is the first-version date; the digest date is the
-day the API generated the response (feed ``<updated>``).
+parsers give); ``published`` is the first-version date; ``doi`` is
+``<arxiv:doi>`` when given; the digest date is the day the API generated the
+response (feed ``<updated>``).
 """
 
 from __future__ import annotations
@@ -23,15 +24,22 @@ from typing import Any
 import feedparser
 
 from .cleaning import clean_text, decode_input
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+)
 
-__all__ = ["parse", "looks_like", "read_feed", "feed_date"]
+__all__ = ["feed_date", "looks_like", "parse", "read_feed"]
 
 KIND = "arxiv_atom"
 
 _HEAD = 4000
 _ROOT = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:[\w.-]+:)?(?P<root>feed|rss|rdf:RDF)\b",
                    re.DOTALL)
+_CLOSED = re.compile(r"</(?:[\w.-]+:)?(?:feed|rss|RDF)\s*>\s*(?:<!--.*?-->\s*)*$", re.DOTALL)
 _API_MARK = re.compile(r"arxiv\.org/api|arxiv\.org/schemas/atom|arxiv\.org/abs/", re.IGNORECASE)
 
 
@@ -78,15 +86,17 @@ def read_feed(text: str, source: str) -> Any:
     Raises
     ------
     ParseError
-        When feedparser finds no feed at all (no version detected) or the XML is
-        broken badly enough that no entries or feed title could be read.
+        When feedparser finds no feed at all (no version detected), the XML is
+        broken badly enough that no entries or feed title could be read, or the
+        document stops before its root element is closed (a truncated file:
+        its last entry would be cut off).
     """
     # A file-like object keeps feedparser from treating the text as a URL or path;
     # the header tells it the bytes are UTF-8 whatever the XML declaration says.
     try:
         parsed = feedparser.parse(io.BytesIO(text.encode("utf-8", "replace")),
                                   response_headers={"content-type": "application/xml; charset=utf-8"})
-    except Exception as exc:  # feedparser reports errors in .bozo; this is a last guard
+    except Exception as exc:  # noqa: BLE001 - feedparser reports errors in .bozo; this is a last guard
         raise ParseError(f"could not parse feed XML: {exc}", source=source) from None
     if not parsed.get("version") and not parsed.get("entries"):
         problem = parsed.get("bozo_exception")
@@ -95,6 +105,9 @@ def read_feed(text: str, source: str) -> Any:
     if parsed.get("bozo") and not parsed.get("entries") and not parsed.get("feed", {}).get("title"):
         problem = parsed.get("bozo_exception")
         raise ParseError(f"broken feed XML: {problem}", source=source, line=_bozo_line(problem))
+    if not _CLOSED.search(text[-2000:]):
+        raise ParseError("the feed stops before its closing tag: the file is cut off (truncated download?)",
+                         source=source, line=text.count("\n") + 1)
     return parsed
 
 
@@ -102,7 +115,7 @@ def _bozo_line(problem: Any) -> int | None:
     getter = getattr(problem, "getLineNumber", None)
     try:
         return int(getter()) if getter else None
-    except Exception:
+    except Exception:  # noqa: BLE001 - a line number is a nicety; any failure means "unknown"
         return None
 
 
@@ -209,6 +222,7 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
             arxiv_id=arxiv_id,
             published=_entry_date(entry, "published", "updated"),
             url=abs_url(arxiv_id, entry),
+            doi=normalize_doi(entry.get("arxiv_doi")) if isinstance(entry.get("arxiv_doi"), str) else None,
         ))
     date = _entry_date(dict(feed.get("feed", {})), "updated", "published")
     return DigestRecord(kind=KIND, papers=papers, date=date)

@@ -13,30 +13,51 @@ Each entry's description reads ``arXiv:2203.01250v3 Announce Type: replace-cross
 present, else from that text, and the abstract is the text after ``Abstract:``.
 ``url`` is the canonical ``https://arxiv.org/abs/<id>``; the digest date is the
 channel's announcement date (``pubDate``), else its ``updated`` day.
+
+Feeds re-serialised by other tools are read too:
+
+* namespace prefixes stripped (``<announce_type>``, ``<creator>``, ``<doi>``, or
+  JSON keys ``announce_type``, ``creator``, ``dc_creator``);
+* HTML or other text before ``arXiv:<id> Announce Type: <type> Abstract:`` in
+  the description: only the text after ``Abstract:`` is the abstract;
+* no announce type anywhere: an entry whose id carries a version above 1
+  (``2203.01250v3``) is a replacement, since new papers are announced at v1.
 """
 
 from __future__ import annotations
 
 import collections
-import json
 import re
 from typing import Any
 
 from .arxiv_atom import abs_url, feed_date, read_feed, xml_root
-from .cleaning import clean_text, decode_input, split_authors
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id
+from .cleaning import clean_text, decode_input, load_json, split_authors, strip_tags
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+)
 
-__all__ = ["parse", "looks_like_xml", "looks_like_json", "ANNOUNCE_TYPES"]
+__all__ = ["ANNOUNCE_TYPES", "from_json", "looks_like_json", "looks_like_xml", "parse"]
 
 KIND = "arxiv_rss"
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 _HEAD = 4000
 _RSS_MARK = re.compile(r"rss\.arxiv\.org|announce_type|oai:arXiv\.org|arXiv\.org e-print archive", re.IGNORECASE)
+# The marker may follow other text (HTML, journal references) that re-serialisers put first.
 _DESCRIPTION = re.compile(
-    r"^\s*(?:arXiv:(?P<id>\S+)\s+)?Announce\s+Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$",
+    r"(?:arXiv:(?P<id>\S+)\s+)?Announce\s+Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$",
     re.DOTALL | re.IGNORECASE,
 )
+_ABSTRACT_LABEL = re.compile(r"(?:^|\s)Abstract:\s*(?P<abstract>.*)$", re.DOTALL)
+_VERSION = re.compile(r"v(?P<n>\d+)(?:\.pdf)?/?$")
+# Keys an entry's fields have under feedparser, with and without namespace prefixes.
+_ANNOUNCE_KEYS = ("arxiv_announce_type", "announce_type")
+_AUTHOR_KEYS = ("author", "dc_creator", "creator")
+_DOI_KEYS = ("arxiv_doi", "doi", "dc_identifier")
 
 
 def looks_like_xml(text: str) -> bool:
@@ -93,32 +114,62 @@ def looks_like_json(value: Any) -> bool:
     return "announce type" in probe.lower() or "arxiv" in probe.lower()
 
 
+def _first_str(entry: dict, keys: tuple[str, ...]) -> str | None:
+    return next((entry[k] for k in keys if isinstance(entry.get(k), str) and entry[k].strip()), None)
+
+
+def _summary(entry: dict) -> tuple[str, re.Match | None]:
+    """The description as text (HTML tags dropped when feedparser says it is HTML) and its marker match."""
+    raw = entry.get("summary") if isinstance(entry.get("summary"), str) else ""
+    detail = entry.get("summary_detail")
+    if isinstance(detail, dict) and "html" in str(detail.get("type", "")):
+        raw = strip_tags(raw)
+    return raw, _DESCRIPTION.search(raw)
+
+
+def _abstract(raw: str, m: re.Match | None) -> str:
+    if m:
+        return clean_text(m.group("abstract"))
+    label = _ABSTRACT_LABEL.search(raw)
+    return clean_text(label.group("abstract") if label else raw)
+
+
+def _version(values: list) -> int | None:
+    for value in values:
+        m = _VERSION.search(value) if isinstance(value, str) and normalize_arxiv_id(value) else None
+        if m:
+            return int(m.group("n"))
+    return None
+
+
 def _entry(entry: Any, index: int, source: str) -> PaperRecord:
     if not isinstance(entry, dict):
         raise ParseError(f"entry {index} is a {type(entry).__name__}, expected an object", source=source)
     title = clean_text(entry.get("title")) if isinstance(entry.get("title"), str) else ""
-    raw_summary = entry.get("summary") if isinstance(entry.get("summary"), str) else ""
-    m = _DESCRIPTION.match(raw_summary)
-    announce = entry.get("arxiv_announce_type") or (m.group("type") if m else None)
-    announce = (clean_text(announce).lower() or None) if isinstance(announce, str) else None
+    raw_summary, m = _summary(entry)
+    announce = _first_str(entry, _ANNOUNCE_KEYS) or (m.group("type") if m else None)
+    announce = clean_text(announce).lower() or None if announce else None
     if announce is not None and announce not in ANNOUNCE_TYPES:
         raise ParseError(f"entry {index} ({title[:50]!r}) has unknown announce type {announce!r}", source=source)
-    ids = [entry.get("id"), m.group("id") if m else None, entry.get("link")]
+    ids = [entry.get("id"), f"arXiv:{m.group('id')}" if m and m.group("id") else None, entry.get("link")]
     arxiv_id = next((normalize_arxiv_id(v) for v in ids if isinstance(v, str) and normalize_arxiv_id(v)), None)
     if not title or not arxiv_id:
         raise ParseError(f"entry {index} has no {'title' if not title else 'arXiv id'}", source=source)
-    author = entry.get("author")
-    if not isinstance(author, str):
+    if announce is None and (_version(ids) or 1) > 1:
+        announce = "replace"
+    author = _first_str(entry, _AUTHOR_KEYS)
+    if author is None:
         people = entry.get("authors") if isinstance(entry.get("authors"), list) else []
         author = ", ".join(a["name"] for a in people if isinstance(a, dict) and isinstance(a.get("name"), str))
     return PaperRecord(
         title=title,
-        abstract=clean_text(m.group("abstract") if m else raw_summary),
+        abstract=_abstract(raw_summary, m),
         authors=split_authors(author),
         arxiv_id=arxiv_id,
         published=feed_date(entry.get("published")) or feed_date(entry.get("published_parsed")),
         url=abs_url(arxiv_id, entry),
         announce_type=announce,
+        doi=normalize_doi(_first_str(entry, _DOI_KEYS)),
     )
 
 
@@ -138,6 +189,15 @@ def _digest(feeds: list[Any], source: str) -> DigestRecord:
     counts = collections.Counter(dates)
     day = max(counts, key=lambda d: (counts[d], d)) if counts else None
     return DigestRecord(kind=KIND, papers=papers, date=day)
+
+
+def from_json(value: Any, source: str = "<input>") -> DigestRecord:
+    """Parse feedparser's cached result, already decoded from JSON (see :func:`parse`)."""
+    feeds = _feeds(value)
+    if feeds is None:
+        raise ParseError("JSON is not a cached feed: expected {'feed': ..., 'entries': [...]} "
+                         "or a map of feed URLs to such objects", source=source)
+    return _digest(feeds, source)
 
 
 def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
@@ -170,15 +230,6 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     if not text.strip():
         raise ParseError("empty input: nothing to parse", source=source)
     if text.lstrip().startswith("{"):
-        try:
-            value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise ParseError(f"not valid JSON: {getattr(exc, 'msg', exc)}", source=source,
-                             line=getattr(exc, "lineno", None)) from None
-        feeds = _feeds(value)
-        if feeds is None:
-            raise ParseError("JSON is not a cached feed: expected {'feed': ..., 'entries': [...]} "
-                             "or a map of feed URLs to such objects", source=source)
-        return _digest(feeds, source)
+        return from_json(load_json(text, source), source)
     parsed = read_feed(text, source)
     return _digest([{"feed": dict(parsed.get("feed", {})), "entries": [dict(e) for e in parsed.entries]}], source)

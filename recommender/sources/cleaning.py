@@ -8,15 +8,18 @@ into one display line.
 
 from __future__ import annotations
 
+import codecs
 import html
+import json
 import re
 import unicodedata
 
+import charset_normalizer
 import ftfy
 
 from .records import ParseError
 
-__all__ = ["clean_text", "split_authors", "decode_input"]
+__all__ = ["clean_text", "decode_bytes", "decode_input", "load_json", "split_authors", "strip_tags"]
 
 # ftfy repairs mojibake; we keep typographic quotes as the authors wrote them and
 # unescape HTML ourselves (ftfy only does it when the text has no '<').
@@ -25,6 +28,9 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, no
 # Characters that render as nothing and only get in the way of comparisons.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _WHITESPACE = re.compile(r"\s+")
+# Pure ASCII text without control characters is left alone by ftfy: skip it (speed).
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 def clean_text(value: object) -> str:
@@ -50,7 +56,10 @@ def clean_text(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    text = html.unescape(text)
+    if "&" in text:
+        text = html.unescape(text)
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        return _WHITESPACE.sub(" ", text).strip()
     # Lone surrogates (from JSON "\ud800" escapes) cannot be encoded; ftfy fixes
     # surrogate pairs, and anything still unpaired is replaced here.
     text = ftfy.fix_text(text, _FTFY_CONFIG)
@@ -58,6 +67,15 @@ def clean_text(value: object) -> str:
     text = text.translate(_INVISIBLE)
     text = _WHITESPACE.sub(" ", text).strip()
     return unicodedata.normalize("NFC", text)
+
+
+def strip_tags(markup: str) -> str:
+    """Drop HTML tags from ``markup`` (entities are left for :func:`clean_text`).
+
+    Only well-formed tags (``<p>``, ``</a>``, ``<br/>``) are removed, so an
+    escaped ``&lt;`` or a lone ``<`` in mathematics is kept.
+    """
+    return _TAG.sub(" ", markup)
 
 
 def split_authors(value: str | None) -> tuple[str, ...]:
@@ -80,14 +98,90 @@ def split_authors(value: str | None) -> tuple[str, ...]:
     return tuple(p for p in (part.strip() for part in parts) if p)
 
 
+# Byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Among equally plausible single-byte guesses, the web's default (WHATWG maps latin-1 to it).
+_PREFERRED_SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _guess(raw: bytes) -> tuple[str, str] | None:
+    """Text and encoding charset-normalizer finds for ``raw``, or None for binary."""
+    matches = charset_normalizer.from_bytes(raw)
+    best = matches.best()
+    if best is None:
+        return None
+    for match in matches:
+        if match.encoding in _PREFERRED_SINGLE_BYTE and match.chaos <= best.chaos:
+            best = match
+            break
+    text = str(best)
+    if "\x00" in text:
+        return None
+    return text, best.encoding
+
+
+def decode_bytes(raw: bytes, source: str = "<input>") -> tuple[str, str]:
+    """Decode a digest's bytes and say which encoding was used.
+
+    Order: a byte-order mark (UTF-8, UTF-16 or UTF-32) decides; else strict
+    UTF-8 without NUL characters (ASCII text saved as UTF-16 without a BOM is
+    valid UTF-8 full of NULs); else the encoding ``charset_normalizer`` finds most plausible
+    (UTF-16 without BOM, cp1252/Latin-1, ...), preferring cp1252 among equally
+    plausible single-byte encodings.
+
+    Parameters
+    ----------
+    raw : bytes
+        The digest as read from a file or URL.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    (str, str)
+        The text without BOM, and the codec name (``"utf-8"``, ``"utf-16-le"``,
+        ``"cp1252"``...).
+
+    Raises
+    ------
+    ParseError
+        When the bytes are binary (no encoding gives text); the line is the
+        one holding the first byte that is not UTF-8.
+    """
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise ParseError(f"starts with a {encoding} byte-order mark but is not {encoding} text "
+                                 f"(undecodable byte at offset {exc.start + len(bom)})", source=source) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    else:
+        if "\x00" not in text:  # NUL bytes are valid UTF-8, but text with them is UTF-16/32 without a BOM
+            return text, "utf-8"
+        first_bad = text.index("\x00")
+    guessed = _guess(raw)
+    if guessed is None:
+        line = raw.count(b"\n", 0, first_bad) + 1
+        raise ParseError(f"not text: not UTF-8 (undecodable byte at offset {first_bad}) and no other "
+                         "text encoding fits; is this a digest?", source=source, line=line)
+    return guessed
+
+
 def decode_input(data: bytes | str, source: str = "<input>") -> str:
     """Return the text of a digest given as bytes or str.
 
     Parameters
     ----------
     data : bytes or str
-        Raw digest.  Bytes must be UTF-8; a leading byte-order mark is dropped
-        from bytes and str alike.
+        Raw digest.  Bytes are decoded by :func:`decode_bytes`; a leading
+        byte-order mark is dropped from str too.
     source : str
         Name used in error messages.
 
@@ -99,21 +193,51 @@ def decode_input(data: bytes | str, source: str = "<input>") -> str:
     Raises
     ------
     ParseError
-        When ``data`` is neither bytes nor str, or the bytes are not UTF-8.
+        When ``data`` is neither bytes nor str, or the bytes are not text.
     """
     if isinstance(data, (bytes, bytearray, memoryview)):
-        raw = bytes(data)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            raise ParseError(
-                f"not UTF-8 text (undecodable byte at offset {exc.start}); is this a digest?",
-                source=source,
-                line=line,
-            ) from None
+        text = decode_bytes(bytes(data), source)[0]
     elif isinstance(data, str):
         text = data
     else:
         raise ParseError(f"expected bytes or str, got {type(data).__name__}", source=source)
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
+
+
+_HUGE_INT = re.compile(r"-?\d{4300,}")
+
+
+def load_json(text: str, source: str = "<input>") -> object:
+    """Parse JSON text, turning every failure into a :class:`ParseError`.
+
+    Parameters
+    ----------
+    text : str
+        The decoded JSON document.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    object
+        The decoded value.
+
+    Raises
+    ------
+    ParseError
+        Invalid JSON (with its line), nesting too deep, or an integer longer
+        than Python converts (4,300 digits; ``sys.get_int_max_str_digits``),
+        naming the line that holds it.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from None
+    except RecursionError:
+        raise ParseError("JSON nested too deeply to be a digest", source=source) from None
+    except ValueError as exc:  # int too long to convert: CPython's guard against quadratic int()
+        m = _HUGE_INT.search(text)
+        line = text.count("\n", 0, m.start()) + 1 if m else None
+        digits = len(m.group().lstrip("-")) if m else "too many"
+        raise ParseError(f"JSON holds an integer of {digits} digits, too long to be a digest value ({exc})",
+                         source=source, line=line) from None

@@ -12,29 +12,29 @@ Choices:
   ``item.publishedAt`` (the 2024-era "submitted to Daily" time); the day most
   items agree on is used, the latest on a tie.
 * ``upvotes`` is ``paper.upvotes``.
+* ``paper.id`` is an arXiv id only when the whole field is one; a DOI there
+  (files saved by other tools hold DOIs and PubMed ids) is kept as ``doi`` with a
+  doi.org link, and any other id gives neither id nor link.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
-import json
 from typing import Any
 
-from .cleaning import clean_text, decode_input
-from .records import DigestRecord, PaperRecord, ParseError, normalize_arxiv_id
+from .cleaning import clean_text, decode_input, load_json
+from .records import (
+    DigestRecord,
+    PaperRecord,
+    ParseError,
+    normalize_arxiv_id,
+    normalize_doi,
+)
 
-__all__ = ["parse", "looks_like", "is_python_repr_list"]
+__all__ = ["from_value", "is_python_repr_list", "looks_like", "parse"]
 
 KIND = "hf_api"
-
-
-def _load(text: str, source: str) -> Any:
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise ParseError(f"not valid JSON: {getattr(exc, 'msg', exc)}", source=source, line=line) from None
 
 
 def is_python_repr_list(value: Any) -> bool:
@@ -100,6 +100,7 @@ def _item(item: Any, index: int, source: str) -> tuple[PaperRecord, dt.date | No
         raise ParseError(f"{where} has no title", source=source)
     raw_id = paper.get("id")
     arxiv_id = normalize_arxiv_id(raw_id) if isinstance(raw_id, str) else None
+    doi = normalize_doi(raw_id) if isinstance(raw_id, str) and not arxiv_id else None
     summary = paper.get("summary") if isinstance(paper.get("summary"), str) else item.get("summary")
     authors = paper.get("authors")
     if not isinstance(authors, list):
@@ -112,8 +113,9 @@ def _item(item: Any, index: int, source: str) -> tuple[PaperRecord, dt.date | No
         authors=names,
         arxiv_id=arxiv_id,
         published=_date(paper.get("publishedAt")),
-        url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
+        url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else (f"https://doi.org/{doi}" if doi else None),
         upvotes=_int(paper.get("upvotes")),
+        doi=doi,
     )
     day = _date(paper.get("submittedOnDailyAt")) or _date(item.get("publishedAt"))
     return record, day
@@ -147,7 +149,15 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     text = decode_input(data, source)
     if not text.strip():
         raise ParseError("empty input: no JSON to parse", source=source)
-    value = _load(text, source)
+    return from_value(load_json(text, source), text, source)
+
+
+def from_value(value: Any, text: str, source: str = "<input>") -> DigestRecord:
+    """Parse an already decoded API response ``value`` (``text`` is its JSON, for line numbers).
+
+    Same result and errors as :func:`parse`; lets callers that decoded the JSON
+    to detect the format avoid decoding it twice.
+    """
     if is_python_repr_list(value):
         raise ParseError(
             "items are Python-repr strings (\"{'paper': ...}\"), not JSON objects: the file was "

@@ -1,26 +1,32 @@
-"""Hugging Face Daily Papers pages copied as text.
+"""Hugging Face papers pages copied as text or captured as markdown.
 
-A copied page is a header block (``new``, ``Get trending papers in your email
-inbox!``, ``Subscribe``, ``Daily Papers``, ``byAK and the research community``, in
-any order and spelling), the page date without a year (``Dec 30``), then cards::
+Daily Papers, Trending Papers, the week and month pages and a single paper's
+page (:mod:`.hf_paper_page`) are all read here.  A listing page is a header (any
+lines: tabs, "Subscribe", "by" / "AK" / "and the research community", a page
+date) followed by cards; a card is recognised by its structure, never by header
+spellings::
 
-    [upvotes]            "12" or "-", optional
-    title                one line, or wrapped onto two
-    abstract             one or more long lines
-    [meta block]         "• 4 authors" (or "* ...", "- ...", an organization name)
-                         "·", a date ("Jul 30, 2023", "Jun 8", "Oct 3, 2023 2")
+    [count / meta]       "12", "Upvote" "42", "Submitted by" user, "-"
+    title                one line, or wrapped onto two; not ending in a full stop
+    [meta]               "Published on Jun 5"
+    abstract             one or more abstract-length lines (>= ABSTRACT_MIN_CHARS), or
+                         one short summary sentence when the card has a meta block
+    [meta block]         "• 4 authors", an organisation, "·", a date, "GitHub 3.29k", "arXiv Page"
 
-Copies seen in the wild add ``Submitted by`` / user, ``GitHub 3.29k``, ``arXiv
-Page`` and ``Published on ...`` lines around a card and may repeat a card; those
-lines are skipped and repeats are kept (deduplication is the store's job).
+A short summary is accepted only on a card with meta lines (counts, dates,
+authors), so a lone sentence is never mistaken for a card.  The header is what
+comes before the first card; it must hold no abstract-length line.  A page is
+recognised when its first card is found and either a card has a meta block,
+there are two cards or more, or the header carries a date or a known header
+word.  Two text lines right above the first abstract are one wrapped title only
+when the second reads as a continuation (starts in lower case, or the first ends
+with a connective such as "to", "of", ":"); otherwise the first is a header line.
 
-Lines are told apart by shape: an abstract is a line of at least
-:data:`ABSTRACT_MIN_CHARS` characters, a title is a shorter line that is not
-recognizably meta (dates, counts, bullets, separators, header text) and is
-followed by an abstract (a longer line is taken as a title only when it has no
-sentence break, is at most 300 characters and an abstract follows it).  Two
-short lines before an abstract are one wrapped title; three are an error.  Pages carry no arXiv ids, so records have
-``arxiv_id=None`` and deduplicate by normalized title.
+Lines after the last card that form no card (a page footer, a card cut off in
+its title) and a last abstract that stops mid-sentence with nothing after it (a
+truncated file) are dropped with a warning naming the line.  Pages carry no
+arXiv ids, except that a markdown link to ``huggingface.co/papers/<id>`` on a
+title gives the card its id and arxiv.org link.
 
 The year: Hugging Face omits it for dates in the current year.  When a page has
 both year-less and dated cards, the current year is taken as one past the latest
@@ -31,110 +37,206 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from .cleaning import clean_text, decode_input
+from . import hf_paper_page
+from .cleaning import decode_input
+from .hf_tokens import (
+    ABSTRACT_MIN_CHARS,
+    DATE,
+    DISTINCTIVE_HEADER,
+    HEADER,
+    LONG,
+    META,
+    SEP,
+    SHORT,
+    SUBMITTED,
+    UPVOTES,
+    Token,
+    ends_complete,
+    is_prose,
+    is_title_like,
+    parse_date,
+    submitted_user_on_next_line,
+    tokenize,
+    upvotes,
+)
 from .records import DigestRecord, PaperRecord, ParseError
 
-__all__ = ["parse", "looks_like", "ABSTRACT_MIN_CHARS"]
+__all__ = ["ABSTRACT_MIN_CHARS", "looks_like", "parse"]
 
 KIND = "hf_page"
-
-#: A line at least this long is abstract text; titles are shorter.
-ABSTRACT_MIN_CHARS = 200
-#: A line this long or shorter, with no sentence break, may still be a (very long) title.
-_LONG_TITLE_MAX_CHARS = 300
-_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
 #: Lines of text that may make up one wrapped title.
 _MAX_TITLE_LINES = 2
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_DATE = re.compile(
-    r"^(?:published\s+on\s*:?\s*)?"
-    r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})"
-    r"(?:\s*,\s*(?P<year>\d{4}))?(?:\s+\d+(?:[.,]\d+)?[kKmM]?)?$",
-    re.IGNORECASE,
-)
-_PUBLISHED = re.compile(r"^published\s+on\b", re.IGNORECASE)
-# Header lines compared with everything but letters removed, lower case.
-_HEADER = re.compile(
-    r"^(?:new|subscribe|dailypapers|by\s*ak(?:and)?theresearchcommunity|byakandresearchcommunity"
-    r"|gettrendingpapersinyouremailinbox|gettrendingpapersinyourinbox)$"
-)
-_DISTINCTIVE_HEADER = re.compile(r"dailypapers|researchcommunity|trendingpapers|subscribe")
-_SEP = re.compile(r"^[·•|∙⋅]$")
-_BULLET = re.compile(r"^[•*\-–∙]\s+\S")
-_AUTHORS = re.compile(r"^\d+\s+authors?$", re.IGNORECASE)
-_UPVOTES = re.compile(r"^(?:upvotes?\s*)?(?P<n>\d+(?:[.,]\d+)?[kK]?|[-–—])(?:\s*upvotes?)?$", re.IGNORECASE)
-_SUBMITTED = re.compile(r"^submitted\s+by\b\s*:?\s*(?P<user>.*)$", re.IGNORECASE)
-_GITHUB = re.compile(r"^github(?:\s+[\d.,]+\s*[kKmM]?)?$", re.IGNORECASE)
-_ARXIV_PAGE = re.compile(r"^(?:view\s+)?arxiv(?:\s+page)?$", re.IGNORECASE)
-
-# Token kinds.
-HEADER, DATE, SEP, BULLET, AUTHORS, UPVOTES, SUBMITTED, GITHUB, ARXIV, LONG, SHORT = (
-    "header", "date", "sep", "bullet", "authors", "upvotes", "submitted", "github", "arxiv",
-    "long", "short")
-# Kinds that are never part of a title or abstract.
-_META = {HEADER, DATE, SEP, BULLET, AUTHORS, UPVOTES, SUBMITTED, GITHUB, ARXIV}
+#: The first card must start within this many lines of the page.
+_MAX_HEADER_TOKENS = 80
+#: Lines read to recognise a page.
+_DETECT_LINES = 400
 
 
-@dataclass(frozen=True)
-class _Token:
-    line: int
-    text: str
-    kind: str
+@dataclass
+class _Card:
+    start: int          # token index of the first line of the card (its meta or title)
+    title: int          # token index of the title
+    title_end: int      # token index after the title's lines
+    end: int            # token index after the card
+    record: PaperRecord
+    date: tuple | None
+    has_meta: bool
+    tail: int           # meta lines after the abstract
 
 
-def _classify(text: str) -> str:
-    if len(text) >= ABSTRACT_MIN_CHARS:
-        return LONG
-    if _SEP.match(text):
-        return SEP
-    if _HEADER.match(re.sub(r"[^a-z]", "", text.lower())):
-        return HEADER
-    if _DATE.match(text) or _PUBLISHED.match(text):
-        return DATE
-    if _AUTHORS.match(text):
-        return AUTHORS
-    if _BULLET.match(text):
-        return BULLET
-    if _UPVOTES.match(text):
-        return UPVOTES
-    if _SUBMITTED.match(text):
-        return SUBMITTED
-    if _GITHUB.match(text):
-        return GITHUB
-    if _ARXIV_PAGE.match(text):
-        return ARXIV
-    return SHORT
+@dataclass
+class _Page:
+    header: list[Token]
+    cards: list[_Card] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def _tokenize(text: str) -> list[_Token]:
-    tokens = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = clean_text(raw)
-        if line:
-            tokens.append(_Token(number, line, _classify(line)))
-    return tokens
+class _Grammar:
+    def __init__(self, tokens: list[Token], source: str):
+        self.t = tokens
+        self.source = source
+
+    def kind(self, i: int) -> str | None:
+        return self.t[i].kind if 0 <= i < len(self.t) else None
+
+    def is_org_line(self, i: int) -> bool:
+        """A short line directly followed by a separator is meta (organization, user)."""
+        return self.kind(i) == SHORT and self.kind(i + 1) == SEP
+
+    def skip_meta(self, i: int, *, stop_at_next_card: bool = False) -> int:
+        while i < len(self.t):
+            kind = self.kind(i)
+            if stop_at_next_card and kind in (UPVOTES, SUBMITTED):
+                break
+            if kind == SUBMITTED:
+                user_next = submitted_user_on_next_line(self.t[i].text)
+                i += 1
+                if user_next and self.kind(i) == SHORT and self.kind(i + 1) not in (LONG, None):
+                    i += 1
+            elif kind in META or self.is_org_line(i):
+                i += 1
+            else:
+                break
+        return i
+
+    def body_at(self, k: int) -> str | None:
+        """``"long"`` for abstract-length text at ``k``, ``"short"`` for a summary sentence, else None."""
+        if self.kind(k) == LONG and not (is_title_like(self.t[k]) and self.kind(self.skip_meta(k + 1)) == LONG):
+            return "long"
+        if self.kind(k) == SHORT and is_prose(self.t[k].text) and not self.t[k].heading:
+            return "short"
+        return None
+
+    def card_at(self, start: int) -> _Card | None:
+        """The card whose meta or title starts at token ``start``, or None."""
+        i = self.skip_meta(start)
+        if i >= len(self.t) or not is_title_like(self.t[i]):
+            return None
+        j = i + 1
+        for _ in range(_MAX_TITLE_LINES):
+            k = self.skip_meta(j)
+            body = self.body_at(k)
+            if body is not None:
+                return self._finish(start, i, j, k, body)
+            if j >= len(self.t) or self.kind(j) != SHORT or self.t[j].heading or not is_title_like(self.t[j]):
+                return None
+            j += 1
+        return None
+
+    def _finish(self, start: int, i: int, title_end: int, k: int, body: str) -> _Card | None:
+        pre, mid = self.t[start:i], self.t[title_end:k]
+        parts = [self.t[k].text]
+        k += 1
+        while body == "long" and self.kind(k) == LONG and not is_title_like(self.t[k]):
+            parts.append(self.t[k].text)
+            k += 1
+        end = self.skip_meta(k, stop_at_next_card=True)
+        tail = self.t[k:end]
+        has_meta = any(t.kind != HEADER for t in pre + mid + tail)
+        if body == "short" and not has_meta:
+            return None
+        date = None  # a date before the title is the page's or a submission date, not the paper's
+        for t in mid + tail:
+            if t.kind == DATE:
+                date = parse_date(t.text)
+        count = next((upvotes(t.text) for t in pre if t.kind == UPVOTES), None)
+        title_tokens = self.t[i:title_end]
+        arxiv_id = next((t.arxiv_id for t in title_tokens + mid + tail if t.arxiv_id), None)
+        record = PaperRecord(title=" ".join(t.text for t in title_tokens), abstract=" ".join(parts),
+                             upvotes=count, line=self.t[i].line, arxiv_id=arxiv_id,
+                             url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
+        return _Card(start, i, title_end, end, record, date, has_meta, len(tail))
+
+    def first_card(self) -> _Card | None:
+        for start in range(min(len(self.t), _MAX_HEADER_TOKENS)):
+            if self.kind(start) == LONG and not is_title_like(self.t[start]):
+                return None
+            card = self.card_at(start)
+            if card is not None and card.title_end - card.title > 1 and not _wraps(self.t[card.title], self.t[card.title + 1]):
+                # A header line right above a one-line title reads like a wrapped title: prefer the one line.
+                one_line = self.card_at(card.title + 1)
+                return one_line if one_line is not None and one_line.end == card.end else card
+            if card is not None:
+                return card
+        return None
+
+    def page(self) -> _Page | None:
+        """All cards, or None when the tokens do not start like a papers page."""
+        first = self.first_card()
+        if first is None:
+            return None
+        page = _Page(header=self.t[:first.title], cards=[first])
+        i = first.end
+        while i < len(self.t):
+            card = self.card_at(i)
+            if card is not None:
+                page.cards.append(card)
+                i = card.end
+                continue
+            tok = self.t[self.skip_meta(i)] if self.skip_meta(i) < len(self.t) else self.t[i]
+            if any(t.kind == LONG for t in self.t[i:]):
+                if tok.kind == LONG:
+                    raise ParseError("abstract paragraph without a title before it", source=self.source, line=tok.line)
+                raise ParseError(f"card {tok.text[:60]!r} has no abstract", source=self.source, line=tok.line)
+            page.warnings.append(
+                f"{self.source}:{tok.line}: lines {tok.line}-{self.t[-1].line} after the last card form no card "
+                f"(a page footer or a card cut off before its abstract); ignored")
+            break
+        last = page.cards[-1]
+        if last.end == len(self.t) and not last.tail and not ends_complete(last.record.abstract):
+            page.warnings.append(
+                f"{self.source}:{last.record.line}: last card {last.record.title[:60]!r} stops mid-sentence "
+                "with nothing after it (the file looks cut off); dropped")
+            page.cards.pop()
+        return page
+
+    def recognised(self, page: _Page) -> bool:
+        header_evidence = any(t.kind == DATE or DISTINCTIVE_HEADER.search(t.letters) for t in page.header)
+        return header_evidence or len(page.cards) > 1 or any(c.has_meta for c in page.cards)
 
 
-def _header_end(tokens: list[_Token]) -> int:
-    """Index of the first token after the header block (header lines and page date)."""
-    i = 0
-    while i < len(tokens) and tokens[i].kind in (HEADER, DATE):
-        i += 1
-    return i
+_CONNECTOR = re.compile(r"(?:[:,\-–]|\b(?:a|an|and|at|by|for|from|in|into|of|on|or|the|to|via|with))$", re.IGNORECASE)
 
 
-def _has_header(tokens: list[_Token], end: int) -> bool:
-    head = tokens[:end]
-    return any(t.kind == DATE for t in head) or any(
-        _DISTINCTIVE_HEADER.search(re.sub(r"[^a-z]", "", t.text.lower())) for t in head)
+def _wraps(first: Token, second: Token) -> bool:
+    """Does ``second`` read as the continuation of a title wrapped after ``first``?"""
+    return second.text[:1].islower() or bool(_CONNECTOR.search(first.text))
+
+
+def _page_header(tokens: list[Token]) -> list[Token]:
+    """Header lines up to the first count or "Submitted by" (later dates are a card's, not the page's)."""
+    end = next((n for n, t in enumerate(tokens) if t.kind in (UPVOTES, SUBMITTED)), len(tokens))
+    return tokens[:end]
+
+
+def _has_header_words(tokens: list[Token]) -> bool:
+    return any(DISTINCTIVE_HEADER.search(t.letters) or t.kind == DATE for t in tokens[:_MAX_HEADER_TOKENS])
 
 
 def looks_like(text: str) -> bool:
-    """Tell whether ``text`` starts like a copied Daily Papers page.
+    """Tell whether ``text`` is a Hugging Face papers page (listing or single paper).
 
     Parameters
     ----------
@@ -144,20 +246,19 @@ def looks_like(text: str) -> bool:
     Returns
     -------
     bool
-        ``True`` when the first lines are the page header and/or page date and
-        something follows them.  Never raises.
+        ``True`` when the first lines hold a card structure (see the module
+        notes) or a single paper's page.  Never raises.
     """
-    tokens = _tokenize("\n".join(text.splitlines()[:40]))
-    end = _header_end(tokens)
-    return 0 < end < len(tokens) and _has_header(tokens, end)
-
-
-def _parse_date(text: str) -> tuple[int, int, int | None]:
-    m = _DATE.match(text)
-    if not m:
-        return (0, 0, None)
-    year = int(m.group("year")) if m.group("year") else None
-    return (_MONTHS[m.group("mon").lower()[:3]], int(m.group("day")), year)
+    tokens = tokenize("\n".join(text.splitlines()[:_DETECT_LINES]))
+    if hf_paper_page.looks_like(tokens):
+        return True
+    grammar = _Grammar(tokens, "<detect>")
+    try:
+        page = grammar.page()
+    except ParseError:
+        first = grammar.first_card()
+        return first is not None and _has_header_words(tokens[:first.title])
+    return page is not None and bool(page.cards) and grammar.recognised(page)
 
 
 def _make_date(parts: tuple[int, int, int | None] | None, year: int | None) -> dt.date | None:
@@ -170,154 +271,62 @@ def _make_date(parts: tuple[int, int, int | None] | None, year: int | None) -> d
         return None
 
 
-def _upvotes(text: str) -> int | None:
-    m = _UPVOTES.match(text)
-    if not m or not m.group("n")[0].isdigit():
-        return None
-    n = m.group("n").replace(",", ".")
-    return int(float(n[:-1]) * 1000) if n[-1] in "kK" else int(float(n))
-
-
-class _Parser:
-    def __init__(self, tokens: list[_Token], source: str):
-        self.t = tokens
-        self.source = source
-
-    def kind(self, i: int) -> str | None:
-        return self.t[i].kind if 0 <= i < len(self.t) else None
-
-    def is_org_line(self, i: int) -> bool:
-        """A short line directly followed by a separator is meta (organization, user)."""
-        return self.kind(i) == SHORT and self.kind(i + 1) == SEP
-
-    def skip_submitted(self, i: int) -> int:
-        """Skip a ``Submitted by`` line and, when it stands alone, the user name after it."""
-        m = _SUBMITTED.match(self.t[i].text)
-        i += 1
-        if m and not m.group("user") and self.kind(i) == SHORT and self.kind(i + 1) not in (LONG, None):
-            i += 1
-        return i
-
-    def skip_meta(self, i: int) -> int:
-        while i < len(self.t):
-            if self.kind(i) == SUBMITTED:
-                i = self.skip_submitted(i)
-            elif self.kind(i) in _META or self.is_org_line(i):
-                i += 1
-            else:
-                break
-        return i
-
-    def is_long_title(self, i: int) -> bool:
-        """A long line is still a title when it reads like one (one sentence) and an abstract follows."""
-        text = self.t[i].text
-        return (len(text) <= _LONG_TITLE_MAX_CHARS and not _SENTENCE_BREAK.search(text)
-                and self.kind(self.skip_meta(i + 1)) == LONG)
-
-    def title_span(self, i: int) -> tuple[int, int] | None:
-        """Return (end of title lines, index of abstract) for a title starting at ``i``."""
-        j = i + 1
-        for _ in range(_MAX_TITLE_LINES):
-            k = self.skip_meta(j)
-            if self.kind(k) == LONG:
-                return j, k
-            if self.kind(j) != SHORT:
-                return None
-            j += 1
-        return None
-
-    def parse(self) -> tuple[list[tuple[PaperRecord, tuple | None]], list[tuple]]:
-        cards: list[tuple[PaperRecord, tuple | None]] = []
-        i = _header_end(self.t)
-        if i == 0 or not _has_header(self.t, i):
-            first = self.t[0]
-            raise ParseError(
-                "not a Hugging Face Daily Papers page: expected the page header "
-                f"('Daily Papers', 'byAK and the research community', ...) or page date, found {first.text[:60]!r}",
-                source=self.source, line=first.line)
-        page_dates = [_parse_date(t.text) for t in self.t[:i] if t.kind == DATE]
-        upvotes: int | None = None
-        pending_date = None
-        while i < len(self.t):
-            tok = self.t[i]
-            if tok.kind == LONG and not self.is_long_title(i):
-                raise ParseError("abstract paragraph without a title before it", source=self.source, line=tok.line)
-            if tok.kind == UPVOTES:
-                upvotes = _upvotes(tok.text)
-                i += 1
-            elif tok.kind == SUBMITTED:
-                i = self.skip_submitted(i)
-            elif tok.kind == DATE:
-                pending_date = _parse_date(tok.text)
-                i += 1
-            elif tok.kind in _META or self.is_org_line(i):
-                i += 1
-            else:
-                span = self.title_span(i)
-                if span is None:
-                    raise ParseError(f"card {tok.text[:60]!r} has no abstract", source=self.source, line=tok.line)
-                title_end, k = span
-                title = " ".join(t.text for t in self.t[i:title_end])
-                date = pending_date
-                for t in self.t[title_end:k]:
-                    if t.kind == DATE:
-                        date = _parse_date(t.text)
-                abstract_parts = []
-                while self.kind(k) == LONG:
-                    abstract_parts.append(self.t[k].text)
-                    k += 1
-                # Meta block after the abstract: stop at anything that opens the next card.
-                while k < len(self.t) and self.kind(k) not in (UPVOTES, SUBMITTED) and (
-                        self.kind(k) in _META or self.is_org_line(k)):
-                    if self.kind(k) == DATE:
-                        date = _parse_date(self.t[k].text)
-                    k += 1
-                cards.append((PaperRecord(title=title, abstract=" ".join(abstract_parts),
-                                          upvotes=upvotes, line=tok.line), date))
-                upvotes, pending_date, i = None, None, k
-        return cards, page_dates
-
-
 def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
-    """Parse a Hugging Face Daily Papers page copied as text.
+    """Parse a Hugging Face papers page copied as text or captured as markdown.
 
     Parameters
     ----------
     data : bytes or str
-        The page text (bytes are decoded as UTF-8).
+        The page text (bytes are decoded as by :func:`.cleaning.decode_bytes`).
     source : str
-        File name or URL, used in error messages.
+        File name or URL, used in error messages and warnings.
 
     Returns
     -------
     DigestRecord
         ``kind="hf_page"``; one :class:`PaperRecord` per card in page order
-        (repeated cards kept), with title, abstract, published date when the
-        card shows one and the year is known, upvotes when shown before the
-        title, and the card's first line number.  ``authors`` is empty: pages
-        show only a count or an organization.
+        (repeated cards kept), with title, abstract (or the page's short
+        summary), published date when the card shows one and the year is
+        known, upvotes when shown before the title, the card's first line
+        number, and the arXiv id when a markdown link gives it.  ``authors`` is
+        empty on listing pages (they show only a count or an organization).
+        ``warnings`` lists dropped trailing lines and a dropped cut-off last card.
 
     Raises
     ------
     ParseError
-        Empty input, undecodable bytes, text that does not start with the page
-        header or date, an abstract with no title, a title with no abstract
-        (e.g. a truncated last card), or a page with no cards.  The error names
-        ``source`` and the 1-based line.  No partial results are returned.
+        Empty input, undecodable bytes, text with no card structure, an
+        abstract with no title, or a title with no abstract before the last
+        card.  The error names ``source`` and the 1-based line.  No partial
+        results are returned.
     """
     text = decode_input(data, source)
-    tokens = _tokenize(text)
+    tokens = tokenize(text)
     if not tokens:
         raise ParseError("empty input: no text to parse", source=source)
-    cards, page_dates = _Parser(tokens, source).parse()
-    if not cards:
-        raise ParseError("no paper cards after the page header", source=source, line=tokens[-1].line)
+    if hf_paper_page.looks_like(tokens):
+        return hf_paper_page.parse_tokens(tokens, source)
+    grammar = _Grammar(tokens, source)
+    page = grammar.page()
+    if page is None or not page.cards:
+        if _has_header_words(tokens) and not any(t.kind == LONG for t in tokens):
+            raise ParseError("no paper cards after the page header", source=source, line=tokens[-1].line)
+        first = tokens[0]
+        raise ParseError(
+            "not a Hugging Face papers page: no card (a title, then an abstract or a summary with its "
+            f"meta lines) found; first line {first.text[:60]!r}", source=source, line=first.line)
+    if not grammar.recognised(page):
+        first = tokens[0]
+        raise ParseError("not a Hugging Face papers page: one title and one paragraph, with no header, date "
+                         "or card meta lines to tell it from other text", source=source, line=first.line)
+    cards = [(c.record, c.date) for c in page.cards]
+    page_dates = [parse_date(t.text) for t in _page_header(page.header) if t.kind == DATE]
     explicit_years = [d[2] for _, d in cards if d and d[2]]
     has_yearless = any(d and d[0] and d[2] is None for _, d in cards)
     current_year = max(explicit_years) + 1 if explicit_years and has_yearless else None
     papers = [_with_date(record, _make_date(date, current_year)) for record, date in cards]
     page_date = _make_date(page_dates[-1], current_year) if page_dates else None
-    return DigestRecord(kind=KIND, papers=papers, date=page_date)
+    return DigestRecord(kind=KIND, papers=papers, date=page_date, warnings=page.warnings)
 
 
 def _with_date(record: PaperRecord, date: dt.date | None) -> PaperRecord:

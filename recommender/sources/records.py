@@ -13,10 +13,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 __all__ = [
-    "PaperRecord",
     "DigestRecord",
+    "PaperRecord",
     "ParseError",
     "normalize_arxiv_id",
+    "normalize_doi",
     "title_key",
 ]
 
@@ -70,6 +71,9 @@ class PaperRecord:
         ``"replace-cross"``.  A replacement updates a stored paper and is not news.
     line : int or None
         1-based line where the entry starts in the input, for error messages.
+    doi : str or None
+        Digital Object Identifier without resolver or ``doi:`` prefix
+        (``"10.1111/j.1751-9004.2011.00352.x"``), when the digest gives one.
     """
 
     title: str
@@ -81,6 +85,7 @@ class PaperRecord:
     upvotes: int | None = None
     announce_type: str | None = None
     line: int | None = None
+    doi: str | None = None
 
     @property
     def key(self) -> str:
@@ -107,33 +112,72 @@ class DigestRecord:
     date : datetime.date or None
         The digest day when the digest states it (for a page with no year, the
         year is inferred from the card dates or left as ``None``).
+    warnings : list of str
+        Problems that did not fail the digest, each naming the source and line
+        (``"page.txt:412: last card 'X' is cut off mid-sentence; dropped"``).
+    encoding : str
+        The text encoding the input was decoded with (``"utf-8"``,
+        ``"utf-16"``, ``"cp1252"``...); ``"str"`` when text was passed in.
     """
 
     kind: str
     papers: list[PaperRecord] = field(default_factory=list)
     date: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)
+    encoding: str = "str"
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the digest listed no papers at all (a weekend feed, a ``[]`` API day)."""
+        return not self.papers
 
 
-_ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
-_ARXIV_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
+# An id field is matched WHOLE: prefixes and versions around the id are allowed,
+# nothing else (so the digits of a DOI never become an arXiv id).
+_ARXIV_WHOLE = re.compile(
+    r"^(?:arxiv\s*:\s*|oai:arxiv\.org:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"|(?:https?://)?huggingface\.co/papers/|(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)?"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+_DOI_WHOLE = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/\S+)$", re.IGNORECASE)
 
 
 def normalize_arxiv_id(value: str | None) -> str | None:
-    """Return the bare arXiv id (no version, no URL, no ``arXiv:`` prefix) or ``None``.
+    """Return the bare arXiv id of a field that IS an arXiv id, else ``None``.
 
-    Accepts ``"2401.01234v2"``, ``"arXiv:2401.01234"``, ``"https://arxiv.org/abs/2401.01234v1"``,
-    ``"oai:arXiv.org:2505.17037v1"``, ``"hep-th/9901001v3"`` and the like.
+    The whole field must be one id, optionally with a version, an ``arXiv:`` or
+    ``oai:arXiv.org:`` prefix, an arxiv.org abs/pdf URL, a Hugging Face paper URL
+    or arXiv's own DOI prefix ``10.48550/arXiv.``.  Accepts ``"2401.01234v2"``,
+    ``"arXiv:2401.01234"``, ``"https://arxiv.org/abs/2401.01234v1"``,
+    ``"oai:arXiv.org:2505.17037v1"``, ``"hep-th/9901001v3"``; rejects
+    ``"10.1093/oso/9780197.2401.01234"``, ``"PMC2401.01234"`` and free text.
+
+    Returns
+    -------
+    str or None
+        ``"2401.01234"`` (new style) or ``"hep-th/9901001"`` (old style, lower case).
     """
     if not value:
         return None
-    text = value.strip()
-    m = _ARXIV_NEW.search(text)
-    if m:
-        return m.group(1)
-    m = _ARXIV_OLD.search(text)
-    if m:
-        return m.group(1).lower() if "/" in m.group(1) else m.group(1)
-    return None
+    m = _ARXIV_WHOLE.match(value.strip())
+    if not m:
+        return None
+    found = m.group("id")
+    return found.lower() if "/" in found else found
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """Return the DOI of a field that IS a DOI (``10.<registrant>/<suffix>``), else ``None``.
+
+    A ``doi:`` prefix or a doi.org URL is dropped; the suffix keeps its case.
+    arXiv's own DOIs (``10.48550/arXiv.<id>``) are DOIs too; callers that want
+    the arXiv id try :func:`normalize_arxiv_id` first.
+    """
+    if not value:
+        return None
+    m = _DOI_WHOLE.match(value.strip())
+    return m.group("doi") if m else None
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

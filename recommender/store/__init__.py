@@ -2,6 +2,7 @@
 
 from recommender.store.db import Store, upgrade
 from recommender.store.models import (
+    ArxivLookup,
     Base,
     Channel,
     ChannelChange,
@@ -16,6 +17,6 @@ from recommender.store.models import (
 )
 
 __all__ = [
-    "Store", "upgrade", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem",
+    "Store", "upgrade", "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem",
     "Digest", "DigestEntry", "Feedback", "Member", "ModelState", "Paper",
 ]

@@ -72,6 +72,7 @@ class Paper(Base):
     is_news: Mapped[bool] = mapped_column(Boolean, default=True)
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    doi: Mapped[str | None] = mapped_column(String(255), index=True)
 
     entries: Mapped[list[DigestEntry]] = relationship(back_populates="paper")
 
@@ -279,3 +280,22 @@ class SourceRun(Base):
     entries: Mapped[int] = mapped_column(Integer, default=0)
     new_papers: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ArxivLookup(Base):
+    """The arXiv API's answer for one normalized title, cached by enrichment (:mod:`recommender.enrich`).
+
+    ``status`` is ``found`` (``arxiv_id`` and ``record`` hold the match: title,
+    abstract, authors, published, url), ``not_found`` or ``ambiguous`` (several
+    arXiv papers carry that title); answers other than ``found`` are asked again
+    once they are older than the retry interval.  ``checked_at`` is UTC.
+    """
+
+    __tablename__ = "arxiv_lookups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title_key: Mapped[str] = mapped_column(String(1000), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    arxiv_id: Mapped[str | None] = mapped_column(String(64))
+    record: Mapped[dict | None] = mapped_column(JSON)
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

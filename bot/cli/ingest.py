@@ -1,0 +1,101 @@
+"""``paperbot ingest``: store the papers of digest files, folders or URLs, with a summary table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from bot.cli.state import JsonOpt, console, emit_json, err, fail, state
+
+if TYPE_CHECKING:
+    from recommender.ingest import IngestResult, Skipped
+    from recommender.store import Store
+
+
+def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False) -> tuple[list[IngestResult], list[Skipped]]:
+    """Ingest ``inputs`` (files, folders, URLs) into ``store`` with a progress bar on stderr.
+
+    The bar shows for two or more digests unless ``quiet``. Returns one
+    :class:`recommender.ingest.IngestResult` per digest and the inputs skipped, with why.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from recommender.ingest import expand_inputs, ingest
+
+    found = expand_inputs(inputs)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=err, transient=True, disable=quiet or len(found.sources) < 2,
+    ) as progress:
+        task = progress.add_task("Ingesting", total=len(found.sources))
+        return ingest(store, found, progress=lambda _r: progress.advance(task)), found.skipped
+
+
+def _name(source: str) -> str:
+    return source if "://" in source else Path(source).name
+
+
+def results_table(results: list[IngestResult]) -> Table:
+    """The ingest summary: one row per digest and a total row."""
+    counts = ("entries", "new papers", "already known", "errors")
+    table = Table(title="Ingest summary")
+    for col in ("file", "format", *counts, "note"):
+        table.add_column(col, justify="right" if col in counts else "left", overflow="fold")
+    for r in results:
+        note = "digest seen before" if r.duplicate_digest else ""
+        table.add_row(_name(r.source), r.kind or "-", str(r.entries), str(r.new), str(r.known), "1" if r.error else "0", r.error or note)
+    table.add_row("[bold]total[/bold]", "", str(sum(r.entries for r in results)), str(sum(r.new for r in results)),
+                  str(sum(r.known for r in results)), str(sum(1 for r in results if r.error)), "", end_section=True)
+    return table
+
+
+def ingest_cmd(
+    ctx: typer.Context,
+    inputs: Annotated[list[str], typer.Argument(metavar="FILE|DIR|URL", help="Digest files, folders of digests, or URLs.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest digests (format detected from content). Exit status 1 when any input failed."""
+    results, skipped = ingest_with_progress(state(ctx).store(), inputs, quiet=as_json)
+    if as_json:
+        for s in skipped:
+            err.print(f"skipped {s.source}: {s.reason}", highlight=False)
+        emit_json([
+            {"source": r.source, "format": r.kind, "entries": r.entries, "new": r.new, "known": r.known,
+             "updated": r.updated, "duplicate_digest": r.duplicate_digest, "empty": r.empty,
+             "warnings": r.warnings, "error": r.error}
+            for r in results
+        ])
+    else:
+        _print_summary(results, skipped)
+    if not results:
+        fail("nothing to ingest")
+    if any(r.error for r in results):
+        raise typer.Exit(1)
+
+
+def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
+    console.print(results_table(results))
+    for s in skipped:
+        console.print(f"skipped {_name(s.source)}: {s.reason}", highlight=False, soft_wrap=True)
+    new = sum(r.new for r in results)
+    seen = sum(1 for r in results if r.duplicate_digest)
+    failed = sum(1 for r in results if r.error)
+    if seen:
+        console.print(f"{seen} of {len(results)} digests were ingested before with the same content.")
+    empty = [r for r in results if r.empty and not r.duplicate_digest]
+    for r in empty:
+        console.print(f"{_name(r.source)}: the digest had no papers.", highlight=False)
+    if new:
+        console.print(f"{new} new papers stored.")
+    elif failed:
+        console.print("No new papers stored.")
+    elif len(empty) < len(results):
+        console.print("Nothing new: every paper was already stored.")
+    for r in results:
+        for warning in r.warnings:
+            err.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+        if r.error:
+            err.print(f"[red]error[/red] {r.error}", highlight=False)

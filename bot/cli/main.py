@@ -1,0 +1,92 @@
+"""``paperbot``: the Typer app, its global options and the console-script entry point.
+
+Each command group lives in its own module (:mod:`bot.cli.ingest`,
+:mod:`bot.cli.people`, :mod:`bot.cli.picks`, :mod:`bot.cli.stats`,
+:mod:`bot.cli.demo`, :mod:`bot.cli.eval`, :mod:`bot.cli.run`); this module adds
+them to the app. Those modules import scikit-learn, SQLAlchemy, Bolt and
+discord.py only inside the commands, so ``paperbot --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from bot.cli.demo import demo_cmd
+from bot.cli.enrich import enrich_cmd
+from bot.cli.eval import eval_cmd
+from bot.cli.ingest import ingest_cmd
+from bot.cli.people import channels_app, users_app
+from bot.cli.picks import dislike_cmd, like_cmd, picks_cmd, search_cmd
+from bot.cli.run import run_cmd, status_cmd
+from bot.cli.state import CliState
+from bot.cli.stats import stats_cmd
+
+app = typer.Typer(
+    name="paperbot",
+    help="paperbot: paper picks for research teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,  # locals may hold tokens or database passwords
+)
+
+
+class LogLevel(str, enum.Enum):
+    """Levels ``--log-level`` accepts (any case)."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("paperbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"paperbot {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database_url: Annotated[str | None, typer.Option(
+        metavar="URL", help="SQLAlchemy URL; overrides PAPERBOT_DATABASE_URL and the config.")] = None,
+    log_level: Annotated[LogLevel | None, typer.Option(
+        metavar="LEVEL", case_sensitive=False, help="DEBUG, INFO, WARNING or ERROR (default: the config's).")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version, help="Print the version and exit.")] = False,
+) -> None:
+    """paperbot: paper picks for research teams."""
+    ctx.obj = CliState(database_url=database_url, log_level=log_level.value if log_level else None)
+
+
+app.command("ingest")(ingest_cmd)
+app.command("enrich")(enrich_cmd)
+app.command("picks")(picks_cmd)
+app.command("like")(like_cmd)
+app.command("dislike")(dislike_cmd)
+app.command("search")(search_cmd)
+app.command("stats")(stats_cmd)
+app.command("demo")(demo_cmd)
+app.command("eval")(eval_cmd)
+app.command("run")(run_cmd)
+app.command("status")(status_cmd)
+app.add_typer(users_app, name="users")
+app.add_typer(channels_app, name="channels")
+
+
+def main() -> None:
+    """Console-script entry point (``paperbot``)."""
+    app(prog_name="paperbot")

@@ -1,0 +1,105 @@
+"""``paperbot users …`` and ``paperbot channels …``: local people and channels that get digests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from bot.cli.local import caller
+from bot.cli.state import JsonOpt, console, emit_json, fail, state
+
+users_app = typer.Typer(help="People who get picks (local CLI users).", no_args_is_help=True)
+channels_app = typer.Typer(help="Team channels (local CLI channels).", no_args_is_help=True)
+
+UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A one-word user name, e.g. ada.")]
+
+
+def split_interests(text: str) -> list[str]:
+    """Interests from one option value: separated by ``;`` when it holds one, else by ``,``."""
+    sep = ";" if ";" in text else ","
+    return [t.strip() for t in text.split(sep) if t.strip()]
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: UserArg,
+    interests: Annotated[str, typer.Option(metavar="TEXT; TEXT…", help="Interests, separated by ';' or ','.")] = "",
+) -> None:
+    """Add a local user (or add interests to an existing one)."""
+    from bot.console import print_reply
+
+    name = name.strip()
+    if not name or any(c.isspace() for c in name):
+        fail("a user name is one word, e.g. 'ada'", 2)
+    cmds = state(ctx).commands()
+    who = caller(name)
+    with cmds.store.session() as session:
+        cmds.member(session, who)
+    for text in split_interests(interests):
+        cmds.interests_add(who, text)
+    print_reply(console, cmds.interests_list(who))
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List users with their interests and subscriptions."""
+    from recommender.store import Member
+
+    _list(ctx, Member, as_json, lambda m: {
+        "platform": m.platform, "workspace": m.workspace, "user": m.user_ref, "name": m.name, "interests": m.interests,
+        "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone,
+    }, ("platform", "user", "interests", "DM digest"), lambda d: (
+        d["platform"], d["name"], "; ".join(d["interests"]), f"{d['time']} {d['timezone']}" if d["subscribed"] else "off"))
+
+
+@channels_app.command("add")
+def channels_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel name, e.g. ml-reading-group.")],
+    topic: Annotated[str, typer.Option(metavar="TEXT", help="What the channel reads about.")] = "",
+    time: Annotated[str | None, typer.Option(metavar="HH:MM", help="Local delivery time.")] = None,
+    timezone: Annotated[str | None, typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
+    size: Annotated[int | None, typer.Option(metavar="N", help="Papers per digest.")] = None,
+) -> None:
+    """Set up a local channel's daily digest."""
+    from bot.commands import UsageError
+    from bot.console import print_reply
+
+    try:
+        reply = state(ctx).commands().channel_setup(caller("cli", channel=name), time=time, timezone=timezone, size=size,
+                                                    topic=topic or None)
+    except UsageError as exc:
+        fail(str(exc), 2)
+    print_reply(console, reply)
+
+
+@channels_app.command("list")
+def channels_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List channels with their digest settings."""
+    from recommender.store import Channel
+
+    _list(ctx, Channel, as_json, lambda c: {
+        "platform": c.platform, "workspace": c.workspace, "channel": c.channel_ref, "name": c.name, "topic": c.topic,
+        "enabled": c.enabled, "time": c.digest_time, "timezone": c.timezone, "size": c.digest_size,
+    }, ("platform", "channel", "topic", "digest"), lambda d: (
+        d["platform"], d["name"] or d["channel"], d["topic"],
+        f"{d['size']} at {d['time']} {d['timezone']}" if d["enabled"] else "off"))
+
+
+def _list(ctx: typer.Context, model, as_json: bool, as_dict: Callable[[Any], dict], columns: tuple[str, ...],
+          row: Callable[[dict], tuple[str, ...]]) -> None:
+    """Print every ``model`` row (members or channels, by platform then id) as JSON or as a table."""
+    from sqlalchemy import select
+
+    with state(ctx).store().session() as session:
+        data = [as_dict(r) for r in session.scalars(select(model).order_by(model.platform, model.id))]
+    if as_json:
+        return emit_json(data)
+    table = Table(*columns)
+    for d in data:
+        table.add_row(*row(d))
+    console.print(table)

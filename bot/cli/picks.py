@@ -1,0 +1,110 @@
+"""``paperbot picks``, ``like``, ``dislike`` and ``search``: a local user's papers, feedback and search."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from bot.cli.local import existing_user
+from bot.cli.state import JsonOpt, console, emit_json, fail, state
+
+if TYPE_CHECKING:
+    from recommender.picks import Pick
+
+UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")]
+PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")]
+
+
+class SourceKind(str, enum.Enum):
+    """Digest formats, as stored with each paper."""
+
+    hf_page = "hf_page"
+    hf_api = "hf_api"
+    arxiv_atom = "arxiv_atom"
+    arxiv_rss = "arxiv_rss"
+
+
+def item_json(item: Pick) -> dict:
+    """One paper in ``--json`` output; the same keys for picks and search."""
+    from bot.digest import source_name
+
+    return {
+        "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
+        "published": item.published, "source": item.source_kind, "source_name": source_name(item),
+        "score": round(item.score, 6), "reason": item.reason,
+    }
+
+
+def picks_cmd(
+    ctx: typer.Context,
+    name: UserArg,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, metavar="N", help="How many picks (1-50).")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Top-k new papers for a user, each with the reason it was picked."""
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    reply = cmds.picks(existing_user(cmds, name), k)
+    if as_json:
+        return emit_json({"user": name, "picks": [item_json(i) for i in reply.papers]})
+    print_reply(console, reply)
+
+
+def _rate(ctx: typer.Context, name: str, paper: str, positive: bool) -> None:
+    from bot.commands import NEGATIVE, POSITIVE
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    reply = cmds.rate(existing_user(cmds, name), paper, POSITIVE if positive else NEGATIVE, origin="cli")
+    print_reply(console, reply)
+    if not reply.ok:
+        raise typer.Exit(1)
+
+
+def like_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
+    """👍 a paper for a user: their next picks move toward it."""
+    _rate(ctx, name, paper, positive=True)
+
+
+def dislike_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
+    """👎 a paper for a user: their next picks move away from it."""
+    _rate(ctx, name, paper, positive=False)
+
+
+def search_cmd(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="Words to look for, e.g. \"graph neural networks\".")],
+    k: Annotated[int, typer.Option("-k", min=1, max=100, metavar="N", help="How many results (1-100).")] = 10,
+    user: Annotated[str | None, typer.Option(metavar="PERSON", help="Re-rank for this user's profile.")] = None,
+    since: Annotated[dt.datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Published on or after.")] = None,
+    until: Annotated[dt.datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Published on or before.")] = None,
+    source: Annotated[SourceKind | None, typer.Option(help="Only papers first stored from this format.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search stored papers by TF-IDF relevance."""
+    if since and until and since > until:
+        fail("--since is after --until", 2)
+    cmds = state(ctx).commands()
+    who = existing_user(cmds, user) if user else None
+    with cmds.store.session() as session:
+        member = cmds.member(session, who) if who else None
+        items = cmds.recommender.search(
+            session, query, k=k, member=member, since=since.date() if since else None,
+            until=until.date() if until else None, source=source.value if source else None,
+        )
+    if as_json:
+        return emit_json({"query": query, "results": [item_json(i) for i in items]})
+    if not items:
+        console.print(f"No stored paper matches “{query}”.")
+        return
+    table = Table("#", "score", "paper", "ref")
+    for n, item in enumerate(items, 1):
+        table.add_row(str(n), f"{item.score:.3f}", item.title, item.ref)
+    console.print(table)

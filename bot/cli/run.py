@@ -1,0 +1,111 @@
+"""``paperbot run`` (the bot process) and ``paperbot status`` (what it did and will do)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.cli.state import JsonOpt, console, emit_json, fail, state
+
+
+def run_cmd(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run every source and every digest once, now, and exit.")] = False,
+    sync_commands: Annotated[bool, typer.Option("--sync-commands", help="Discord: sync app commands at start.")] = False,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Slack HTTP mode: port to listen on.")] = None,
+    bootstrap: Annotated[bool, typer.Option(
+        "--bootstrap/--no-bootstrap",
+        help="Console mode: ingest the sample digests and add the demo team into an empty database.")] = True,
+) -> None:
+    """Run the bot: scheduled ingestion and daily digests, plus the configured chat adapters.
+
+    Slack and/or Discord start when their secrets are in the environment;
+    with none, digests are printed to this terminal. Stop with Ctrl+C or SIGTERM.
+    Exit status 1 when a chat adapter cannot start (one error line; the
+    traceback with --log-level DEBUG) or when --once saw a failure; 2 for a
+    configuration error.
+    """
+    import asyncio
+    import logging
+    import traceback
+
+    from bot.runtime import AdapterStartError
+    from bot.service.run import RunOptions, RuntimeUnavailable, serve
+    from bot.settings import ConfigError, Secrets
+
+    cli = state(ctx)
+    options = RunOptions(once=once, sync_commands=sync_commands, port=port, bootstrap=bootstrap, console=console)
+    store = cli.store()
+    try:
+        status = asyncio.run(serve(store, cli.settings, Secrets(), options))
+    except (RuntimeUnavailable, ConfigError) as exc:
+        fail(str(exc), 2)
+    except AdapterStartError as exc:  # token refused, service unreachable: one line, no secret
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            traceback.print_exception(exc)
+        fail(str(exc), 1)
+    finally:
+        store.dispose()
+    if once and options.report is not None:
+        console.print(once_table(options.report))
+    raise typer.Exit(status)
+
+
+def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Sources (last run, new papers), targets (next digest, last posted), job-store health and the database."""
+    from bot.service.status import collect_status
+
+    cli = state(ctx)
+    store = cli.store()
+    try:
+        data = collect_status(store, cli.settings)
+        data["database"] = store.engine.url.render_as_string(hide_password=True)
+    finally:
+        store.dispose()
+    if as_json:
+        return emit_json(data)
+    print_status(console, data)
+
+
+def once_table(report) -> Table:
+    """Summary of ``run --once``: one row per source and per digest."""
+    table = Table(title="paperbot run --once")
+    for col in ("job", "status", "papers", "error"):
+        table.add_column(col)
+    for s in report.sources:
+        table.add_row(f"ingest {s.source} ({s.kind})", s.status, f"{s.new_papers} new", s.error or "")
+    for target, outcome in report.digests:
+        where = f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
+        table.add_row(f"digest {where} ({target.platform})", outcome.status, str(outcome.papers), outcome.error or "")
+    return table
+
+
+def print_status(console: Console, data: dict) -> None:
+    """Render :func:`bot.service.status.collect_status` (plus the ``database`` in use) as tables."""
+    console.print(f"Database: {data['database']}", highlight=False, soft_wrap=True)
+    papers = data["papers"]
+    console.print(f"Papers: {papers['stored']} stored, {papers['without_link']} without a link"
+                  + (" (paperbot enrich looks them up on arXiv)" if papers["without_link"] else ""), highlight=False)
+    sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
+    for s in data["sources"]:
+        sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",
+                        "-" if s["new_papers"] is None else str(s["new_papers"]), s["next_run"] or "-", s["error"] or "")
+    console.print(sources)
+    targets = Table("target", "platform", "schedule", "next digest", "last posted", "last", title="Digests")
+    for t in data["targets"]:
+        nxt = (t["next_digest"] or "-") + ("" if t["scheduled"] else " (not scheduled)")
+        last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
+        targets.add_row(t["name"], t["platform"], t["schedule"], nxt, t["last_posted"] or "never", last)
+    console.print(targets)
+    js = data["job_store"]
+    if not js["exists"]:
+        console.print(f"Job store: table {js['table']} not created yet (paperbot run has not started on this database).")
+    else:
+        state = js.get("scheduler_state") or ("running" if js["scheduler_running"] else "not running")
+        console.print(f"Job store: {js['jobs']} jobs; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
+                      f"overdue: {', '.join(js['overdue_jobs']) or 'none'}")
+    if js.get("config_error"):
+        console.print(f"[red]config error[/red] {js['config_error']}")

@@ -1,0 +1,160 @@
+"""What every ``paperbot`` command shares: the global options in ``ctx.obj``, error and JSON output.
+
+:class:`CliState` is built by the app callback (:mod:`bot.cli.main`) from the
+global options. Settings and the store are opened on first use, so ``--help``
+and the commands that need neither never load pydantic-settings or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from bot.commands import Commands
+    from bot.settings import Settings
+    from recommender.store import Store
+
+console = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print ``message`` on stderr, each of its lines as one error line, and exit with status ``code``.
+
+    Raises
+    ------
+    typer.Exit
+        Always, with ``code`` (1: the command failed; 2: bad input or configuration).
+    """
+    for line in message.splitlines() or [""]:
+        err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def emit_json(data: object) -> None:
+    """Write ``data`` to stdout as indented JSON (dates and paths as strings)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@dataclass
+class CliState:
+    """The global options of one ``paperbot`` invocation (``ctx.obj``).
+
+    Attributes
+    ----------
+    database_url : str or None
+        ``--database-url``; overrides ``PAPERBOT_DATABASE_URL`` and the config file.
+    log_level : str or None
+        ``--log-level``, set up at once; ``None``: the configured level, set up when the settings load.
+    """
+
+    database_url: str | None = None
+    log_level: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.log_level is not None:
+            _setup_logging(self.log_level)
+
+    @property
+    def settings(self) -> Settings:
+        """The loaded settings; logging is set up at the configured level on first use.
+
+        Exits with status 2 and one line naming the file and key when the
+        configuration file or a ``PAPERBOT_*`` variable is invalid.
+        """
+        if self._settings is None:
+            self._settings = _load_settings()
+            if self.log_level is None:
+                _setup_logging(self._settings.log_level)
+        return self._settings
+
+    def store(self) -> Store:
+        """Open the database in force, or exit with one clear line when it cannot be opened.
+
+        An explicit URL (``--database-url``, ``PAPERBOT_DATABASE_URL``,
+        ``database_url`` in the config) must name an existing folder for a
+        SQLite file: nothing is created on a typo. The default database's folder
+        (``data_dir``) is created when missing.
+
+        Raises
+        ------
+        typer.Exit
+            Status 2 when the URL is malformed, its driver is missing, its folder
+            does not exist or the server cannot be reached (the password is hidden).
+        """
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+        from recommender.store import Store
+
+        explicit = self.database_url or self.settings.database_url
+        url = explicit or self.settings.resolved_database_url()
+        shown = url
+        try:
+            parsed = make_url(url)
+            shown = parsed.render_as_string(hide_password=True)
+            if explicit:
+                _check_sqlite_folder(parsed)
+            return Store(url)
+        except (OperationalError, NoSuchModuleError, ArgumentError, ModuleNotFoundError, FileNotFoundError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            fail(f"cannot open the database {shown}: {reason}", 2)
+
+    def commands(self, store: Store | None = None) -> Commands:
+        """The platform-neutral command layer on ``store`` (default: :meth:`store`)."""
+        from bot.commands import Commands
+
+        return Commands(store or self.store(), self.settings)
+
+
+def _setup_logging(level: str) -> None:
+    from bot.logs import setup_logging
+
+    setup_logging(level)
+
+
+def _check_sqlite_folder(parsed) -> None:
+    """Raise FileNotFoundError when a SQLite URL names a file in a folder that does not exist."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    folder = Path(parsed.database).expanduser().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {folder} does not exist (create it first)")
+
+
+def _load_settings() -> Settings:
+    """The settings read now from the config file and environment; a bad config exits with status 2.
+
+    Read afresh on each invocation (tests run many in one process), through
+    :func:`bot.settings.get_settings` so the rest of the process sees the same.
+    Each bad key is one error line naming the file and the key.
+    """
+    import tomllib
+
+    from bot.settings import ConfigError, config_path, get_settings
+
+    get_settings.cache_clear()
+    try:
+        return get_settings()
+    except tomllib.TOMLDecodeError as exc:
+        fail(f"{config_path()}: not valid TOML: {exc}", 2)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The :class:`CliState` the app callback stored in ``ctx.obj`` (a fresh one when run bare)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj

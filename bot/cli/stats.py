@@ -1,0 +1,38 @@
+"""``paperbot stats``: counts of what the database holds."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from bot.cli.state import JsonOpt, console, emit_json, state
+
+
+def stats_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Counts of papers, digests, users, channels and feedback."""
+    from sqlalchemy import func, select
+
+    from recommender.store import Channel, Delivery, Digest, Feedback, Member, Paper
+
+    store = state(ctx).store()
+    with store.session() as session:
+        def count(col, *where):
+            return session.scalar(select(func.count(col)).where(*where)) or 0
+
+        data = {
+            "papers": count(Paper.id),
+            "digests": count(Digest.id),
+            "users": count(Member.id),
+            "channels": count(Channel.id),
+            "feedback": count(Feedback.id),
+            "likes": count(Feedback.id, Feedback.value > 0),
+            "dislikes": count(Feedback.id, Feedback.value < 0),
+            "deliveries": count(Delivery.id, Delivery.status == "posted"),
+        }
+    database = store.engine.url.render_as_string(hide_password=True)
+    if as_json:
+        return emit_json({**data, "database": database})
+    table = Table("what", "count", title=f"paperbot at {database}")
+    for key, value in data.items():
+        table.add_row(key, str(value))
+    console.print(table)
