@@ -78,8 +78,7 @@ def due_digests(session: Session, platforms: set[str] | None, now: dt.datetime,
     if not candidates:
         return []
     days = {d.day for d in candidates.values()}
-    done = set(session.execute(
-        select(Delivery.target_kind, Delivery.target_id, Delivery.day).where(Delivery.day.in_(days))
-    ).tuples())
+    done = {tuple(row) for row in session.execute(
+        select(Delivery.target_kind, Delivery.target_id, Delivery.day).where(Delivery.day.in_(days)))}
     due = [d for d in candidates.values() if (d.kind, d.target_id, d.day) not in done]
     return sorted(due, key=lambda d: (d.slot, d.kind, d.target_id))
