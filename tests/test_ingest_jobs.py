@@ -12,9 +12,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import func, select
-
 from pydantic import ValidationError
+from sqlalchemy import func, select
 
 from bot.service.ingest_jobs import run_source
 from bot.settings import ArxivRssSource, HfApiSource, InboxSource, Settings

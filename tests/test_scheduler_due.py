@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import OperationalError
+from test_scheduler_helpers import RecordingPoster, make_team
 
 from bot.delivery import MAX_ATTEMPTS
 from bot.service.context import JobContext, set_context
@@ -17,7 +18,6 @@ from bot.service.outage import RememberingPoster, describe_error, transient
 from bot.service.scheduler import digest_job, install_jobs, make_scheduler
 from bot.service.triggers import daily_trigger, digest_job_id, last_slot
 from recommender.store import Channel, Delivery, Member
-from test_scheduler_helpers import RecordingPoster, make_team
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 3, 30, 10, 0, tzinfo=UTC)  # 12:00 in Berlin (summer time), 06:00 in New York

@@ -8,7 +8,6 @@ import random
 import re
 
 import pytest
-
 from service_harness import BotProcess, TcpProxy, deliveries, finished, seed, tally, wait_until
 
 #: Seconds a run may take to post what is due (the machine is shared; a pass takes a fraction of it).

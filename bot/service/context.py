@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.delivery import Poster
+from bot.service.ingest_jobs import Fetch
 from bot.settings import Settings, SourceSettings
 from recommender.picks import Recommender
 from recommender.store import Store
@@ -55,7 +56,7 @@ class JobContext:
     posters: dict[str, Poster]
     sources: list[SourceSettings] = field(default_factory=list)
     scheduler: BaseScheduler | None = None
-    fetch: object | None = None
+    fetch: Fetch | None = None
     recommender: object = None
     workers: DigestWorkers | None = None
     closed: threading.Event = field(default_factory=threading.Event)

@@ -23,10 +23,11 @@ import datetime as dt
 import logging
 import threading
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay, wait_exponential
+from tenacity.stop import stop_base
 
 from bot.delivery import DigestPost, Poster
 from recommender.store import Delivery, Store
@@ -81,16 +82,17 @@ def db_retrying(what: str, *, stop: threading.Event | None = None, window: float
 
     Use as ``for attempt in db_retrying("post digest"): with attempt: ...``.
     """
-    stop = stop or threading.Event()
-
-    def closing(_state: RetryCallState) -> bool:
-        return stop.is_set()
+    closing = stop or threading.Event()
 
     def failed(state: RetryCallState) -> None:
-        exc = state.outcome.exception()
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
         log.warning("database error, retrying", extra={
-            "work": what, **facts, "attempt": state.attempt_number, "wait_seconds": round(state.next_action.sleep, 1),
-            "error": describe_error(exc)})
+            "work": what, **facts, "attempt": state.attempt_number, "wait_seconds": round(wait, 1),
+            "error": describe_error(exc) if exc else "(none)"})
+
+    def sleep(seconds: float) -> None:
+        closing.wait(seconds)
 
     def done(state: RetryCallState) -> None:
         if state.attempt_number > 1 and state.outcome is not None and not state.outcome.failed:
@@ -99,12 +101,22 @@ def db_retrying(what: str, *, stop: threading.Event | None = None, window: float
     return Retrying(
         retry=retry_if_exception(transient),
         wait=wait_exponential(multiplier=first_wait, max=max_wait),
-        stop=stop_after_delay(window) | closing,
-        sleep=stop.wait,
+        stop=stop_after_delay(window) | _Closed(closing),
+        sleep=sleep,
         before_sleep=failed,
         after=done,
         reraise=True,
     )
+
+
+class _Closed(stop_base):
+    """A tenacity stop condition: the service is closing."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.event.is_set()
 
 
 class RememberingPoster:
@@ -142,8 +154,9 @@ class RememberingPoster:
 
     def forget(self, delivery_id: int | None) -> None:
         """Drop what is remembered for ``delivery_id`` (its record is in the database)."""
-        with self._lock:
-            self._accepted.pop(delivery_id, None)
+        if delivery_id is not None:
+            with self._lock:
+                self._accepted.pop(delivery_id, None)
 
     def __getattr__(self, name: str):  # anything else a platform's poster offers
         return getattr(self.inner, name)
@@ -158,7 +171,7 @@ def release_claim(store: Store, kind: str, target_id: int, day: dt.date, claimed
     Returns True when a row was released (a retry then takes it over at once).
     """
     with store.session() as session:
-        result = session.execute(
+        result: CursorResult = session.execute(  # type: ignore[assignment]
             update(Delivery)
             .where(Delivery.target_kind == kind, Delivery.target_id == target_id, Delivery.day == day,
                    Delivery.status == "claimed", Delivery.claimed_at == claimed_at)

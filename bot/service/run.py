@@ -33,6 +33,7 @@ from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
 from bot.runtime import AdapterStartError, ChatRuntime
 from bot.service.context import JobContext, set_context
 from bot.service.due import due_digests
+from bot.service.ingest_jobs import Fetch
 from bot.service.once import OnceReport, run_once
 from bot.service.outage import RememberingPoster, describe_error, transient
 from bot.service.scheduler import install_jobs, make_scheduler, stop_scheduler
@@ -149,7 +150,7 @@ class RunOptions:
     sync_commands: bool = False
     port: int | None = None
     bootstrap: bool = True
-    fetch: object | None = None
+    fetch: Fetch | None = None
     console: Console | None = None
     stop: asyncio.Event | None = None
     report: OnceReport | None = field(default=None)
