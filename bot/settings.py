@@ -32,17 +32,18 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from bot.bundled import REPO_ROOT, bundled_config
 from bot.clock import TimeOfDay, TimezoneName
 from recommender.settings import RecommenderSettings, StoreSettings
 
 __all__ = [
-    "REPO_ROOT", "DEFAULT_CONFIG", "config_path", "ConfigError", "DigestSettings", "SlackSettings",
-    "DiscordSettings", "ServiceSettings", "HfApiSource", "ArxivRssSource", "InboxSource", "SourceSettings", "Settings", "Secrets",
+    "REPO_ROOT", "DEFAULT_CONFIG", "config_path", "ConfigError", "DigestSettings", "DeliverySettings", "SlackSettings",
+    "DiscordSettings", "ServiceSettings", "HfApiSource", "ArxivRssSource", "InboxSource", "SourceSettings", "Settings",
+    "Secrets",
     "describe", "get_settings",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = REPO_ROOT / "config" / "paperbot.toml"
+DEFAULT_CONFIG = bundled_config() / "paperbot.toml"
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 _STRICT = ConfigDict(extra="forbid")
 
@@ -66,6 +67,17 @@ class DigestSettings(BaseModel):
     size: int = Field(5, ge=1, le=20, description="Papers per digest.")
     empty_day: Literal["skip", "note"] = Field(
         "skip", description="On days with no new papers: post nothing, or a short note.")
+
+
+class DeliverySettings(BaseModel):
+    """The ``[delivery]`` table: how a digest whose poster died is taken over."""
+
+    model_config = _STRICT
+
+    recovery_seconds: float = Field(
+        60.0, ge=0,
+        description="Seconds after its claimant's last heartbeat before a half-posted digest is taken over "
+                    "(the claimant beats every quarter of this while it posts).")
 
 
 class SlackSettings(BaseModel):
@@ -201,6 +213,7 @@ class Settings(BaseSettings, StoreSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     recommender: RecommenderSettings = RecommenderSettings()
     digest: DigestSettings = DigestSettings()
+    delivery: DeliverySettings = DeliverySettings()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
     service: ServiceSettings = ServiceSettings()

@@ -6,9 +6,8 @@ ago, so a starting bot finds every digest due in the database; the console adapt
 digest's header, ``Papers for #ch<n>, <day>``, which is how a post is counted. A :class:`TcpProxy`
 in front of PostgreSQL drops every connection on demand (a database outage).
 
-The stale-claim delay is a constant of :mod:`bot.delivery` on this branch; the launcher sets it
-from ``PAPERBOT_HARNESS_STALE_SECONDS`` in the child process (a bot killed mid-post leaves its
-claim to be taken over after that delay) until delivery reads it from a setting.
+A bot killed mid-post leaves its claim to be taken over ``delivery.recovery_seconds`` after its
+last heartbeat; the children run with a short one (``stale_seconds``) and a short ``sync``.
 """
 
 from __future__ import annotations
@@ -35,13 +34,6 @@ REPO = Path(__file__).resolve().parent.parent
 SECRET_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
                "DISCORD_TOKEN")
 HEADER = re.compile(r"Papers for #(ch\d+),")
-LAUNCH = (
-    "import os\n"
-    "import bot.delivery, bot.service.digest_jobs as jobs\n"
-    "jobs.STALE_CLAIM_SECONDS = bot.delivery.STALE_CLAIM_SECONDS = float(os.environ['PAPERBOT_HARNESS_STALE_SECONDS'])\n"
-    "from bot.cli import app\n"
-    "app(prog_name='paperbot')\n"
-)
 TOPICS = [
     "diffusion models for video generation", "large language model reasoning", "graph neural networks",
     "reinforcement learning from human feedback", "speech recognition", "vision transformers",
@@ -106,9 +98,9 @@ class BotProcess:
         config.write_text(f'data_dir = "{data_dir.as_posix()}"\n')
         env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
         env.update(PAPERBOT_CONFIG=str(config), PYTHONUNBUFFERED="1", COLUMNS="200",
-                   PAPERBOT_HARNESS_STALE_SECONDS=str(stale_seconds), PAPERBOT_SERVICE__SYNC_SECONDS=str(sync_seconds),
+                   PAPERBOT_DELIVERY__RECOVERY_SECONDS=str(stale_seconds), PAPERBOT_SERVICE__SYNC_SECONDS=str(sync_seconds),
                    PAPERBOT_SERVICE__SHUTDOWN_SECONDS=str(shutdown_seconds), PAPERBOT_SERVICE__WORKERS=str(workers))
-        args = [sys.executable, "-c", LAUNCH, "--database-url", url, "run", "--no-bootstrap", *(["--once"] if once else [])]
+        args = [sys.executable, "-m", "bot.cli", "--database-url", url, "run", "--no-bootstrap", *(["--once"] if once else [])]
         self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.headers: list[str] = []
         self.log: list[str] = []

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import MAX_ATTEMPTS, STALE_CLAIM_SECONDS, DeliveryOutcome, DeliveryTarget, deliver
-from bot.service.outage import RememberingPoster, db_retrying, describe_error, release_claim
+from bot.delivery import MAX_ATTEMPTS, DeliveryOutcome, DeliveryTarget, deliver
+from bot.service.outage import db_retrying, describe_error, release_claim
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, slot_day
 from recommender.store import Channel, Delivery, Member, Store
 from recommender.store.models import utcnow
@@ -121,10 +121,6 @@ def post_digest(ctx: JobContext, kind: str, target_id: int, day: dt.date | None 
             except Exception as exc:
                 error = describe_error(exc)
                 raise
-    if outcome.status != "failed":
-        for poster in ctx.posters.values():
-            if isinstance(poster, RememberingPoster):
-                poster.forget(outcome.delivery_id)
     return outcome
 
 
@@ -150,7 +146,7 @@ def retry_candidates(ctx: JobContext, *, now: dt.datetime | None = None) -> list
         if claimed_at.tzinfo is None:  # SQLite returns naive UTC
             claimed_at = claimed_at.replace(tzinfo=dt.timezone.utc)
         age = (now - claimed_at).total_seconds()
-        if status == "claimed" and age < STALE_CLAIM_SECONDS:
+        if status == "claimed" and age < ctx.settings.delivery.recovery_seconds:
             continue  # someone may be posting it right now
         if status == "failed" and age < RETRY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1):
             continue
@@ -165,7 +161,7 @@ def recover(ctx: JobContext, *, now: dt.datetime | None = None) -> list[Delivery
 
     Considered: deliveries claimed within the last :data:`MISFIRE_GRACE_SECONDS`
     with status ``failed`` (after a backoff of ``RETRY_BACKOFF_SECONDS * 2**(attempts-1)``)
-    or ``claimed`` for longer than :data:`bot.delivery.STALE_CLAIM_SECONDS`, fewer than
+    or ``claimed`` for longer than ``settings.delivery.recovery_seconds`` (the claim decides from its heartbeat), fewer than
     :data:`bot.delivery.MAX_ATTEMPTS` attempts, on a platform this process serves.
     The claim in :func:`bot.delivery.claim` makes a concurrent retry elsewhere harmless.
     """

@@ -9,12 +9,10 @@
 * :func:`db_retrying` retries a block on transient errors with exponential
   backoff (tenacity), logging each failure whole, until it succeeds, the
   service closes, or a bound passes;
-* :class:`RememberingPoster` keeps the message references a platform accepted
-  in this process until the database has them, so a digest whose final record
-  could not be written is finished, not posted again;
 * :func:`release_claim` hands back a claim this process made in an attempt
-  that failed on the database, so its retry takes it over at once instead of
-  waiting for the claim to go stale.
+  that failed on the database, so its retry takes it over at once (and resumes
+  from the message references :mod:`bot.delivery` committed one by one)
+  instead of waiting for the claim's recovery delay.
 """
 
 from __future__ import annotations
@@ -29,11 +27,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay, wait_exponential
 from tenacity.stop import stop_base
 
-from bot.delivery import DigestPost, Poster
 from recommender.store import Delivery, Store
 
 __all__ = [
-    "RETRY_WINDOW_SECONDS", "transient", "describe_error", "db_retrying", "RememberingPoster", "release_claim",
+    "RETRY_WINDOW_SECONDS", "transient", "describe_error", "db_retrying", "release_claim",
 ]
 
 log = logging.getLogger(__name__)
@@ -117,49 +114,6 @@ class _Closed(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return self.event.is_set()
-
-
-class RememberingPoster:
-    """A :class:`bot.delivery.Poster` that remembers what its platform accepted until the database has it.
-
-    When the database fails after a digest was posted (its final record not
-    written), the retry of the same delivery in this process gets the remembered
-    message references filled in before the real poster runs, so it posts only
-    what was never accepted, and nothing when the whole digest was. Kept in
-    memory: a process killed in between relies on the references recorded per
-    message by :mod:`bot.delivery`.
-    """
-
-    def __init__(self, inner: Poster):
-        self.inner = inner
-        self.platform = inner.platform
-        self._accepted: dict[int, tuple[str | None, dict[int, str]]] = {}
-        self._lock = threading.Lock()
-
-    def post(self, post: DigestPost) -> None:
-        with self._lock:
-            header, papers = self._accepted.get(post.delivery_id, (None, {}))
-        if header is not None and post.header_ref is None:
-            post.posted_header(header)
-        for paper_id, ref in papers.items():
-            if paper_id not in post.paper_refs:
-                post.posted_paper(paper_id, ref)
-        if header is not None and post.header_ref is not None and not post.unposted():
-            return  # all of it was accepted by an attempt whose record the database lost
-        try:
-            self.inner.post(post)
-        finally:
-            with self._lock:
-                self._accepted[post.delivery_id] = (post.header_ref, dict(post.paper_refs))
-
-    def forget(self, delivery_id: int | None) -> None:
-        """Drop what is remembered for ``delivery_id`` (its record is in the database)."""
-        if delivery_id is not None:
-            with self._lock:
-                self._accepted.pop(delivery_id, None)
-
-    def __getattr__(self, name: str):  # anything else a platform's poster offers
-        return getattr(self.inner, name)
 
 
 def release_claim(store: Store, kind: str, target_id: int, day: dt.date, claimed_at: dt.datetime, error: str) -> bool:

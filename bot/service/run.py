@@ -35,7 +35,7 @@ from bot.service.context import JobContext, set_context
 from bot.service.due import due_digests
 from bot.service.ingest_jobs import Fetch
 from bot.service.once import OnceReport, run_once
-from bot.service.outage import RememberingPoster, describe_error, transient
+from bot.service.outage import describe_error, transient
 from bot.service.scheduler import install_jobs, make_scheduler, stop_scheduler
 from bot.service.workers import DigestWorkers
 from bot.settings import Secrets, Settings
@@ -191,8 +191,6 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     posters: dict[str, Poster] = {}
     for rt in runtimes:
         posters.update(rt.posters())
-    remembering = {id(p): RememberingPoster(p) for p in posters.values()}
-    posters = {platform: remembering[id(p)] for platform, p in posters.items()}
     if options.bootstrap and [rt.name for rt in runtimes] == ["console"]:
         bootstrap_console(store, commands)
     ctx = JobContext(store, settings, posters, sources, fetch=options.fetch)
