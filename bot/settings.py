@@ -38,7 +38,8 @@ from recommender.settings import RecommenderSettings, StoreSettings
 
 __all__ = [
     "REPO_ROOT", "DEFAULT_CONFIG", "config_path", "ConfigError", "DigestSettings", "DeliverySettings", "SlackSettings",
-    "DiscordSettings", "HfApiSource", "ArxivRssSource", "InboxSource", "SourceSettings", "Settings", "Secrets",
+    "DiscordSettings", "ServiceSettings", "HfApiSource", "ArxivRssSource", "InboxSource", "SourceSettings", "Settings",
+    "Secrets",
     "describe", "get_settings",
 ]
 
@@ -95,6 +96,17 @@ class DiscordSettings(BaseModel):
     model_config = _STRICT
 
     sync_commands: bool = False
+
+
+class ServiceSettings(BaseModel):
+    """The ``[service]`` table: how ``paperbot run`` runs its jobs."""
+
+    model_config = _STRICT
+
+    workers: int = Field(4, ge=1, le=64, description="Threads posting digests at once.")
+    sync_seconds: float = Field(
+        60.0, ge=1, description="How often the database is read for due digests, schedule changes and retries.")
+    shutdown_seconds: float = Field(60.0, ge=0, description="How long a shutdown waits for posts under way.")
 
 
 # -- [[sources]]: one model per kind ------------------------------------------------------------------
@@ -172,6 +184,8 @@ class InboxSource(_Source):
 
     kind: Literal["inbox"] = "inbox"
     path: Path = Field(description="Inbox folder; relative to the working directory.")
+    settle_seconds: float = Field(
+        120.0, ge=0, description="Ingest a file only once unchanged (size, modification time) for this many seconds.")
 
 
 #: One ``[[sources]]`` table: the model named by its ``kind``.
@@ -202,6 +216,7 @@ class Settings(BaseSettings, StoreSettings):
     delivery: DeliverySettings = DeliverySettings()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
+    service: ServiceSettings = ServiceSettings()
     sources: list[SourceSettings] = Field(default_factory=list, description="Ingestion sources for the scheduler.")
 
     @classmethod
