@@ -34,7 +34,15 @@ def render_item(console: Console, n: int, item: Pick, *, abstract_chars: int = 0
 
 
 class ConsolePoster:
-    """A :class:`bot.delivery.Poster` that prints each digest as it is posted."""
+    """A :class:`bot.delivery.Poster` that prints each digest as it is posted.
+
+    A terminal cannot be asked what it already shows, so each part (the header,
+    each paper) is rendered first, then recorded, then written and flushed in
+    one write: a process killed between the record and the write (microseconds)
+    leaves that part unprinted rather than printed twice, and a resumed digest
+    prints only the parts not on record, under a dim "(continued)" line instead
+    of a second header.
+    """
 
     platform = "console"
 
@@ -45,15 +53,29 @@ class ConsolePoster:
     def post(self, post: DigestPost) -> None:
         target, digest = post.target, post.digest
         where = f"#{target.name}" if target.kind == "channel" else f"DM @{target.name}"
+        ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}"
         if post.header_ref is None:
-            post.posted_header(f"{target.kind}:{target.id}:{digest.day.isoformat()}")
-        self.console.rule(f"[bold]{escape(digest.title)}[/bold]  [dim]({escape(where)})[/dim]")
-        if digest.intro:
-            self.console.print(escape(digest.intro))
+            with self.console.capture() as header:
+                self.console.rule(f"[bold]{escape(digest.title)}[/bold]  [dim]({escape(where)})[/dim]")
+                if digest.intro:
+                    self.console.print(escape(digest.intro))
+            post.posted_header(ref)
+            self._write(header.get())
+        elif post.unposted():  # a resumed digest: say which one the remaining papers belong to
+            with self.console.capture() as continued:
+                self.console.rule(f"[dim]{escape(digest.title)} (continued)  ({escape(where)})[/dim]")
+            self._write(continued.get())
         for n, item in post.unposted():
-            render_item(self.console, n, item, abstract_chars=self.abstract_chars)
-            post.posted_paper(item.paper_id, f"{target.kind}:{target.id}:{digest.day.isoformat()}:{item.paper_id}")
-        self.console.print()
+            with self.console.capture() as paper:
+                render_item(self.console, n, item, abstract_chars=self.abstract_chars)
+                if n == len(digest.papers):
+                    self.console.print()
+            post.posted_paper(item.paper_id, f"{ref}:{item.paper_id}")
+            self._write(paper.get())
+
+    def _write(self, text: str) -> None:
+        self.console.file.write(text)
+        self.console.file.flush()
 
 
 class ConsoleRuntime:

@@ -12,13 +12,13 @@ import tomllib
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.commands import Caller, Commands
-from bot.settings import REPO_ROOT
+from bot.bundled import bundled_config, bundled_samples
 
 __all__ = ["DEMO_CONFIG", "SAMPLE_DIGESTS", "DemoUser", "DemoChannel", "DemoTeam", "load_demo_team", "add_demo_team"]
 
 #: The bundled sample digests the demo ingests (read in place, never moved).
-SAMPLE_DIGESTS = REPO_ROOT / "samples" / "digests"
-DEMO_CONFIG = REPO_ROOT / "config" / "demo.toml"
+SAMPLE_DIGESTS = bundled_samples() / "digests"
+DEMO_CONFIG = bundled_config() / "demo.toml"
 CLI_PLATFORM, CLI_WORKSPACE = "cli", "local"
 
 

@@ -10,13 +10,32 @@ kept whole in ``exception="…"`` (its newlines escaped, so one event stays one 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
 
-__all__ = ["formatter", "setup_logging"]
+__all__ = ["formatter", "redact", "setup_logging"]
 
 NOISY = ("httpx", "httpcore", "apscheduler.executors.default", "discord.gateway", "alembic")
+
+#: OAuth values that must never reach a log, in query strings (``code=…&state=…``) and in
+#: reprs of dicts (``'code': '…'``), as Bolt's and slack_sdk's DEBUG lines print requests.
+_SECRET_VALUES = re.compile(
+    r"(?P<key>\b(?:code|state|client_secret|access_token|refresh_token|token))"
+    r"(?P<sep>=|['\"]?\s*:\s*['\"]?)(?P<value>[^&\s'\",;}]+)",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of OAuth ``code``, ``state`` and token parameters replaced by ``[redacted]``."""
+    return _SECRET_VALUES.sub(lambda m: f"{m['key']}{m['sep']}[redacted]", text)
+
+
+def _redact_event(_logger, _name, event_dict: dict) -> dict:
+    """structlog processor: :func:`redact` every string value of the event, the traceback included."""
+    return {k: redact(v) if isinstance(v, str) else v for k, v in event_dict.items()}
 
 
 def formatter() -> logging.Formatter:
@@ -31,6 +50,7 @@ def formatter() -> logging.Formatter:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            _redact_event,
             structlog.processors.LogfmtRenderer(key_order=["ts", "level", "logger", "event"], bool_as_flag=False),
         ],
     )

@@ -32,17 +32,18 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from bot.bundled import REPO_ROOT, bundled_config
 from bot.clock import TimeOfDay, TimezoneName
 from recommender.settings import RecommenderSettings, StoreSettings
 
 __all__ = [
-    "REPO_ROOT", "DEFAULT_CONFIG", "config_path", "ConfigError", "DigestSettings", "SlackSettings",
-    "DiscordSettings", "HfApiSource", "ArxivRssSource", "InboxSource", "SourceSettings", "Settings", "Secrets",
+    "REPO_ROOT", "DEFAULT_CONFIG", "config_path", "ConfigError", "DigestSettings", "DeliverySettings", "SlackSettings",
+    "DiscordSettings", "ServiceSettings", "HfApiSource", "ArxivRssSource", "InboxSource", "SourceSettings", "Settings",
+    "Secrets",
     "describe", "get_settings",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = REPO_ROOT / "config" / "paperbot.toml"
+DEFAULT_CONFIG = bundled_config() / "paperbot.toml"
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 _STRICT = ConfigDict(extra="forbid")
 
@@ -68,6 +69,17 @@ class DigestSettings(BaseModel):
         "skip", description="On days with no new papers: post nothing, or a short note.")
 
 
+class DeliverySettings(BaseModel):
+    """The ``[delivery]`` table: how a digest whose poster died is taken over."""
+
+    model_config = _STRICT
+
+    recovery_seconds: float = Field(
+        60.0, ge=0,
+        description="Seconds after its claimant's last heartbeat before a half-posted digest is taken over "
+                    "(the claimant beats every quarter of this while it posts).")
+
+
 class SlackSettings(BaseModel):
     """The ``[slack]`` table."""
 
@@ -84,6 +96,17 @@ class DiscordSettings(BaseModel):
     model_config = _STRICT
 
     sync_commands: bool = False
+
+
+class ServiceSettings(BaseModel):
+    """The ``[service]`` table: how ``paperbot run`` runs its jobs."""
+
+    model_config = _STRICT
+
+    workers: int = Field(4, ge=1, le=64, description="Threads posting digests at once.")
+    sync_seconds: float = Field(
+        60.0, ge=1, description="How often the database is read for due digests, schedule changes and retries.")
+    shutdown_seconds: float = Field(60.0, ge=0, description="How long a shutdown waits for posts under way.")
 
 
 # -- [[sources]]: one model per kind ------------------------------------------------------------------
@@ -161,6 +184,8 @@ class InboxSource(_Source):
 
     kind: Literal["inbox"] = "inbox"
     path: Path = Field(description="Inbox folder; relative to the working directory.")
+    settle_seconds: float = Field(
+        120.0, ge=0, description="Ingest a file only once unchanged (size, modification time) for this many seconds.")
 
 
 #: One ``[[sources]]`` table: the model named by its ``kind``.
@@ -188,8 +213,10 @@ class Settings(BaseSettings, StoreSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     recommender: RecommenderSettings = RecommenderSettings()
     digest: DigestSettings = DigestSettings()
+    delivery: DeliverySettings = DeliverySettings()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
+    service: ServiceSettings = ServiceSettings()
     sources: list[SourceSettings] = Field(default_factory=list, description="Ingestion sources for the scheduler.")
 
     @classmethod

@@ -6,21 +6,45 @@ to parse stores nothing, and the other inputs of the same call still go in.
 
 from __future__ import annotations
 
+__all__ = [
+    "DIGEST_SUFFIXES",
+    "IngestResult",
+    "Inputs",
+    "Skipped",
+    "expand_inputs",
+    "ingest",
+    "dialect_insert",
+    "ingest_bytes",
+    "insert_new_papers",
+    "read_input",
+    "resolve_records",
+    "store_digest",
+]
+
+import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
+from recommender.inputs import (
+    DIGEST_SUFFIXES,
+    Inputs,
+    Skipped,
+    expand_inputs,
+    read_input,
+)
 from recommender.sources import parse_digest
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
 from recommender.store.models import utcnow
 from recommender.text.vectors import forget_embeddings
-
-DIGEST_SUFFIXES = {".txt", ".json", ".xml", ".atom", ".rss", ""}
 
 
 @dataclass
@@ -29,8 +53,9 @@ class IngestResult:
 
     ``entries`` counts the digest's cards, ``new`` the papers stored for the
     first time, ``known`` the entries whose paper was already stored (including
-    repeats within the digest), ``updated`` known papers whose text changed (an
-    arXiv replacement, or an arXiv id learned for a title-only paper).
+    repeats within the digest, and papers a racing process stored first),
+    ``updated`` known papers whose text changed (an arXiv replacement, an arXiv
+    id learned for a title-only paper, a longer abstract or author list).
     """
 
     source: str
@@ -54,95 +79,82 @@ class IngestResult:
         return self.ok and self.entries == 0
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """Something in a folder that is not ingested, and why."""
+LOOKUP_CHUNK = 5000
+"""Keys per ``IN (...)`` lookup and rows per bulk insert (under SQLite's and PostgreSQL's bind-parameter limits)."""
 
-    source: str
-    reason: str
+
+def _chunks(values: list) -> Iterator[list]:
+    size = LOOKUP_CHUNK
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class _Known:
+    """The stored papers a digest can match, loaded with one query per key kind, plus the digest's new papers.
+
+    Lookups follow the dedup rule: a record with an arXiv id matches that id, else
+    a paper of the same title that has no arXiv id yet (merged); a record without
+    one matches any paper of the same title (the lowest id).
+    """
+
+    def __init__(self, session: Session, records: list[PaperRecord], keys: list[str]):
+        self.by_arxiv: dict[str, Paper | NewPaper] = {}
+        self.by_title: dict[str, Paper | NewPaper] = {}
+        self.title_only: dict[str, Paper | NewPaper] = {}
+        ids = sorted({r.arxiv_id for r in records if r.arxiv_id})
+        for chunk in _chunks(ids):
+            for paper in session.scalars(select(Paper).where(Paper.arxiv_id.in_(chunk))):
+                self.by_arxiv[paper.arxiv_id] = paper
+        for chunk in _chunks(sorted(set(keys))):
+            for paper in session.scalars(select(Paper).where(Paper.title_key.in_(chunk)).order_by(Paper.id)):
+                self.add(paper)
+
+    def add(self, paper: Paper | NewPaper) -> None:
+        """Make ``paper`` findable (a new paper, or a stored one that just learned its arXiv id)."""
+        if paper.arxiv_id:
+            self.by_arxiv[paper.arxiv_id] = paper
+            if self.title_only.get(paper.title_key) is paper:
+                del self.title_only[paper.title_key]
+        else:
+            self.title_only.setdefault(paper.title_key, paper)
+        self.by_title.setdefault(paper.title_key, paper)  # the lowest id: loaded in id order, new papers come last
+
+    def find(self, record: PaperRecord, key: str) -> Paper | NewPaper | None:
+        if record.arxiv_id:
+            return self.by_arxiv.get(record.arxiv_id) or self.title_only.get(key)
+        return self.by_title.get(key)
+
+
+_PAPER_COLUMNS = ("arxiv_id", "title_key", "title", "abstract", "authors", "published", "url", "doi", "source_kind",
+                  "is_news", "first_seen", "updated_at")
 
 
 @dataclass
-class Inputs:
-    """What :func:`expand_inputs` found: sources to read, things left out, folders with no digest."""
+class NewPaper:
+    """A paper first seen in this digest: the column values of its row, bulk-inserted (``id`` set once inserted)."""
 
-    sources: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    empty_folders: list[str] = field(default_factory=list)
+    arxiv_id: str | None
+    title_key: str
+    title: str
+    abstract: str
+    authors: list[str]
+    published: dt.date | None
+    url: str | None
+    doi: str | None
+    source_kind: str
+    is_news: bool
+    first_seen: dt.datetime
+    updated_at: dt.datetime
+    id: int | None = None
 
-
-def expand_inputs(inputs: Iterable[str | Path]) -> Inputs:
-    """Expand folders into their digest files; keep files and URLs as given.
-
-    A folder contributes its files with a digest suffix (``.txt``, ``.json``,
-    ``.xml``, ``.atom``, ``.rss`` or none), sorted by name. Hidden files,
-    subfolders and other file types are returned as :class:`Skipped`, with the
-    reason, so callers can say what they left out.
-    """
-    found = Inputs()
-    out, skipped = found.sources, found.skipped
-    for item in inputs:
-        text = str(item)
-        if text.startswith(("http://", "https://")):
-            out.append(text)
-            continue
-        path = Path(text)
-        if not path.is_dir():
-            out.append(text)
-            continue
-        before = len(out)
-        for child in sorted(path.iterdir()):
-            if child.name.startswith("."):
-                continue
-            if child.is_dir():
-                skipped.append(Skipped(str(child), "a folder (folders are not searched recursively)"))
-            elif child.suffix.lower() not in DIGEST_SUFFIXES:
-                skipped.append(Skipped(str(child), f"not a digest file type ({child.suffix})"))
-            else:
-                out.append(str(child))
-        if len(out) == before:
-            found.empty_folders.append(text)
-    return found
+    def row(self) -> dict:
+        return {name: getattr(self, name) for name in _PAPER_COLUMNS}
 
 
-def read_input(source: str, fetch: Callable[[str], bytes] | None = None) -> bytes:
-    """Read a file's bytes, or fetch a URL with ``fetch`` (default: :func:`recommender.fetch.fetch_bytes`).
-
-    Raises
-    ------
-    ParseError
-        When the file cannot be read or the URL cannot be fetched.
-    """
-    if source.startswith(("http://", "https://")):
-        if fetch is None:
-            from recommender.fetch import fetch_bytes as fetch
-        try:
-            return fetch(source)
-        except Exception as exc:  # network errors of any kind become one clear message
-            raise ParseError(f"could not fetch: {exc}", source=source) from exc
-    try:
-        return Path(source).read_bytes()
-    except OSError as exc:
-        raise ParseError(f"cannot read file: {exc.strerror or exc}", source=source) from exc
-
-
-def _find_paper(session: Session, record: PaperRecord) -> Paper | None:
-    if record.arxiv_id:
-        paper = session.scalar(select(Paper).where(Paper.arxiv_id == record.arxiv_id))
-        if paper is not None:
-            return paper
-    key = title_key(record.title)
-    if record.arxiv_id:
-        # A title-only paper that now arrives with its arXiv id is merged.
-        return session.scalar(select(Paper).where(Paper.title_key == key, Paper.arxiv_id.is_(None)).limit(1))
-    return session.scalar(select(Paper).where(Paper.title_key == key).order_by(Paper.id).limit(1))
-
-
-def _new_paper(record: PaperRecord, kind: str) -> Paper:
-    now = utcnow()
-    return Paper(
+def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> NewPaper:
+    return NewPaper(
         arxiv_id=record.arxiv_id,
-        title_key=title_key(record.title),
+        title_key=key,
         title=record.title,
         abstract=record.abstract,
         authors=list(record.authors),
@@ -156,21 +168,35 @@ def _new_paper(record: PaperRecord, kind: str) -> Paper:
     )
 
 
-def _merge(paper: Paper, record: PaperRecord) -> bool:
-    """Fill in or refresh a stored paper from a newer record; True when anything changed."""
+def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
+    """Fill in or refresh ``paper`` from a newer record; True when anything changed.
+
+    Empty fields are filled; a replacement (arXiv ``replace``) overwrites; a longer
+    abstract or author list replaces a shorter one (a truncated digest came first).
+    For a stored :class:`Paper` the abstract is set by a SQL ``CASE`` on its length,
+    so of two racing ingests the longer text wins whichever commits last.
+    """
     changed = False
     if record.arxiv_id and not paper.arxiv_id:
         paper.arxiv_id = record.arxiv_id
         changed = True
     replace = record.is_replacement
-    for attr in ("abstract", "url", "published", "doi"):
+    for attr in ("url", "published", "doi"):
         value = getattr(record, attr)
         longer = attr == "abstract" and len(value or "") > len(paper.abstract or "")
         if value and (replace or longer or not getattr(paper, attr)) and getattr(paper, attr) != value:
             setattr(paper, attr, value)
             changed = True
-    if record.authors and (replace or not paper.authors) and list(record.authors) != paper.authors:
-        paper.authors = list(record.authors)
+    current = paper.abstract or ""
+    if record.abstract and record.abstract != current and (replace or len(record.abstract) > len(current)):
+        if isinstance(paper, Paper) and not replace:
+            paper.abstract = case((func.length(Paper.abstract) < len(record.abstract), record.abstract), else_=Paper.abstract)
+        else:
+            paper.abstract = record.abstract
+        changed = True
+    authors = list(record.authors)
+    if authors and authors != paper.authors and (replace or len(authors) > len(paper.authors or [])):
+        paper.authors = authors
         changed = True
     if replace and record.title and record.title != paper.title:
         paper.title = record.title
@@ -181,56 +207,161 @@ def _merge(paper: Paper, record: PaperRecord) -> bool:
     return changed
 
 
-def store_digest(session: Session, digest: DigestRecord, source: str, content_hash: str) -> IngestResult:
-    """Store one parsed digest in ``session`` (the caller owns the transaction)."""
-    result = IngestResult(source=source, kind=digest.kind, entries=len(digest.papers), warnings=list(digest.warnings))
-    row = Digest(kind=digest.kind, source=source, content_hash=content_hash, digest_date=digest.date, fetched_at=utcnow())
-    session.add(row)
-    seen: dict[str, Paper] = {}
-    for position, record in enumerate(digest.papers):
-        paper = seen.get(record.key)
+def dialect_insert(session: Session, table):
+    """``INSERT`` for ``table`` in the session's dialect, so ``ON CONFLICT`` can be added (SQLite, PostgreSQL)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"ingest supports SQLite and PostgreSQL, not {name}")
+
+
+def insert_new_papers(session: Session, new: list[tuple[NewPaper, PaperRecord]], result: IngestResult) -> None:
+    """Bulk-insert new papers (``ON CONFLICT DO NOTHING``); a paper another process stored meanwhile is merged instead."""
+    table = Paper.__table__
+    stmt = dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id, table.c.arxiv_id, table.c.title_key)
+    for chunk in _chunks(new):
+        rows = session.connection().execute(stmt, [p.row() for p, _ in chunk]).all()
+        ids = {(row.arxiv_id or "", row.title_key if row.arxiv_id is None else ""): row.id for row in rows}
+        for paper, record in chunk:
+            paper.id = ids.get((paper.arxiv_id or "", paper.title_key if paper.arxiv_id is None else ""))
+            if paper.id is None:  # stored by a racing ingest since our lookup: known, not new
+                raced = _Known(session, [record], [paper.title_key]).find(record, paper.title_key)
+                if raced is None:
+                    raise RuntimeError(f"paper {paper.arxiv_id or paper.title!r} conflicted but cannot be found")
+                merge_record(raced, record)
+                paper.id = raced.id
+                result.new -= 1
+                result.known += 1
+        inserted = set(ids.values())
+        result.new_paper_ids += [p.id for p, _ in chunk if p.id in inserted]
+
+
+def _claim_digest(session: Session, digest: DigestRecord, source: str, content_hash: str) -> int | None:
+    """Insert the digest row; None when a digest with the same content is already stored (maybe just now, by another process)."""
+    table = Digest.__table__
+    stmt = (
+        dialect_insert(session, table)
+        .values(kind=digest.kind, source=source, content_hash=content_hash, digest_date=digest.date,
+                fetched_at=utcnow(), n_entries=len(digest.papers), n_new=0)
+        .on_conflict_do_nothing(index_elements=["content_hash"])
+        .returning(table.c.id)
+    )
+    return session.connection().execute(stmt).scalar()
+
+
+def _already_stored(source: str, previous: Digest) -> IngestResult:
+    return IngestResult(
+        source=source, kind=previous.kind, entries=previous.n_entries, known=previous.n_entries, duplicate_digest=True
+    )
+
+
+def resolve_records(
+    session: Session, records: list[PaperRecord], kind: str, result: IngestResult
+) -> tuple[list[Paper | NewPaper], list[tuple[NewPaper, PaperRecord]]]:
+    """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``."""
+    keys = [title_key(r.title) for r in records]
+    known = _Known(session, records, keys)
+    now = utcnow()
+    seen: dict[str, Paper | NewPaper] = {}
+    new: list[tuple[NewPaper, PaperRecord]] = []
+    targets: list[Paper | NewPaper] = []
+    for record, key in zip(records, keys):
+        title = f"title:{key}"
+        own = f"arxiv:{record.arxiv_id}" if record.arxiv_id else title
+        paper = seen.get(own)
         if paper is None:
-            paper = _find_paper(session, record)
+            paper = known.find(record, key)
             if paper is None:
-                paper = _new_paper(record, digest.kind)
-                session.add(paper)
-                session.flush()
+                paper = _new_paper(record, key, kind, now)
+                new.append((paper, record))
                 result.new += 1
-                result.new_paper_ids.append(paper.id)
             else:
                 result.known += 1
-                if _merge(paper, record):
+                if merge_record(paper, record) and isinstance(paper, Paper):
                     result.updated += 1
                     forget_embeddings(session, paper.id)  # its text changed
-            seen[record.key] = paper
-            seen[f"title:{title_key(record.title)}"] = paper
+            known.add(paper)
+            seen[own] = seen[title] = paper
         else:
             result.known += 1
-        row.entries.append(DigestEntry(position=position, paper_id=paper.id, upvotes=record.upvotes))
-    row.n_entries = result.entries
-    row.n_new = result.new
+        targets.append(paper)
+    return targets, new
+
+
+def store_digest(
+    session: Session, digest: DigestRecord, source: str, content_hash: str,
+    *, on_papers: Callable[[int, int], None] | None = None,
+) -> IngestResult:
+    """Store one parsed digest in ``session`` (the caller owns the transaction).
+
+    Set-based: one ``IN`` query per key kind finds the stored papers (per
+    :data:`LOOKUP_CHUNK` keys), new papers and digest entries are bulk-inserted.
+    Papers are deduplicated by arXiv id, else by title key, both unique in the
+    database; a paper or digest another process stored meanwhile counts as known.
+
+    Parameters
+    ----------
+    on_papers : callable, optional
+        Called as ``on_papers(done, total)`` while the digest's entries are stored.
+    """
+    result = IngestResult(source=source, kind=digest.kind, entries=len(digest.papers), warnings=list(digest.warnings))
+    digest_id = _claim_digest(session, digest, source, content_hash)
+    if digest_id is None:
+        return _already_stored(source, session.scalars(select(Digest).where(Digest.content_hash == content_hash)).one())
+    records = digest.papers
+    targets, new = resolve_records(session, records, digest.kind, result)
+    session.flush()  # merges into stored papers, before inserting (their arXiv ids may be what a new row conflicts with)
+    insert_new_papers(session, new, result)
+    entry_stmt = dialect_insert(session, DigestEntry.__table__)
+    done = 0
+    for chunk in _chunks(list(zip(targets, records))):
+        session.connection().execute(entry_stmt, [
+            {"digest_id": digest_id, "position": done + i, "paper_id": paper.id, "upvotes": record.upvotes}
+            for i, (paper, record) in enumerate(chunk)
+        ])
+        done += len(chunk)
+        if on_papers is not None:
+            on_papers(done, len(targets))
+    session.execute(update(Digest).where(Digest.id == digest_id).values(n_new=result.new))
     return result
 
 
-def ingest_bytes(store: Store, data: bytes, source: str) -> IngestResult:
+_RETRYABLE = (IntegrityError, OperationalError)
+
+
+def _retryable(exc: BaseException) -> bool:
+    """A deadlock, serialization failure or unique violation between racing ingests: retrying sees the winner's rows."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, _RETRYABLE) and code in ("40P01", "40001", "23505")
+
+
+def ingest_bytes(
+    store: Store, data: bytes, source: str, *, on_papers: Callable[[int, int], None] | None = None
+) -> IngestResult:
     """Parse and store one digest's raw bytes in one transaction.
 
-    A digest whose content was ingested before is a no-op (``duplicate_digest``).
-    A parse error is reported in ``error``; nothing of that input is stored.
+    A digest whose content was ingested before, here or by a racing process, is a
+    no-op (``duplicate_digest``). A parse error is reported in ``error``; nothing of
+    that input is stored. On SQLite the transaction takes the write lock when it
+    begins; on PostgreSQL a deadlock or unique violation with a racing ingest is
+    retried (up to three attempts), and the retry finds the other's papers.
     """
     content_hash = hashlib.sha256(data).hexdigest()
     with store.session() as session:
         previous = session.scalar(select(Digest).where(Digest.content_hash == content_hash))
         if previous is not None:
-            return IngestResult(
-                source=source, kind=previous.kind, entries=previous.n_entries, known=previous.n_entries, duplicate_digest=True
-            )
+            return _already_stored(source, previous)
     try:
         digest = parse_digest(data, source=source)
     except ParseError as exc:
         return IngestResult(source=source, error=str(exc))
-    with store.session() as session:
-        return store_digest(session, digest, source, content_hash)
+    for attempt in Retrying(retry=retry_if_exception(_retryable), stop=stop_after_attempt(3), reraise=True,
+                            wait=wait_random(0, 0.5)):
+        with attempt, store.session(immediate=True) as session:
+            return store_digest(session, digest, source, content_hash, on_papers=on_papers)
+    raise AssertionError("unreachable")  # pragma: no cover - Retrying re-raises the last error
 
 
 def ingest(
@@ -239,10 +370,19 @@ def ingest(
     *,
     fetch: Callable[[str], bytes] | None = None,
     progress: Callable[[IngestResult], None] | None = None,
+    on_papers: Callable[[str, int, int], None] | None = None,
 ) -> list[IngestResult]:
     """Ingest files, folders (every digest file inside) and URLs; one result per input.
 
     A folder with no digest file at all gives one failed result naming it.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        Called with each input's result when that input is done.
+    on_papers : callable, optional
+        Called as ``on_papers(source, done, total)`` while a digest's entries are
+        stored (in steps of :data:`LOOKUP_CHUNK`), for a progress bar within one large file.
     """
     found = inputs if isinstance(inputs, Inputs) else expand_inputs(inputs)
     results = [IngestResult(source=folder, error=f"{folder}: the folder holds no digest file") for folder in found.empty_folders]
@@ -252,7 +392,8 @@ def ingest(
         except ParseError as exc:
             result = IngestResult(source=source, error=str(exc))
         else:
-            result = ingest_bytes(store, data, source)
+            step = None if on_papers is None else (lambda done, total, source=source: on_papers(source, done, total))
+            result = ingest_bytes(store, data, source, on_papers=step)
         results.append(result)
         if progress is not None:
             progress(result)

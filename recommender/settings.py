@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["RecommenderSettings", "StoreSettings"]
@@ -30,8 +31,15 @@ class StoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    data_dir: Path = Field(Path("data"), description="Folder of the SQLite database and the fitted model.")
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("paperbot", appauthor=False)),
+        description="Folder of the SQLite database (default: the per-user data folder, e.g. ~/.local/share/paperbot); "
+                    "a relative path is taken from the current folder.",
+    )
     database_url: str | None = Field(None, description="Any SQLAlchemy URL; empty means SQLite in data_dir.")
+    database_connect_timeout: int = Field(
+        10, ge=1, description="Seconds to wait for the database server to accept a connection before failing."
+    )
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL: ``database_url`` if set, else ``sqlite:///<data_dir>/paperbot.db`` (absolute)."""

@@ -2,18 +2,20 @@
 
 dpytest 0.7.0 fakes Discord's HTTP API and gateway for messages, embeds and
 reactions, but (issue 129) its raw reaction events lack the ``type`` field
-that discord.py 2.4+ reads, and it cannot inject interactions. The first is
-patched here; app-command callbacks are called with :class:`FakeInteraction`,
-which records every response.
+that discord.py 2.4+ reads, it ignores a message's ``enforce_nonce``, and it
+cannot inject interactions. The first two are patched here; app-command
+callbacks are called with :class:`FakeInteraction`, which records every response.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 import discord
 import discord.ext.test as dpytest
+from discord.ext.test import backend as dpytest_backend
 from discord.ext.test import state as dpytest_state
 
 from bot.commands import Commands
@@ -33,9 +35,30 @@ def patch_dpytest_reactions(monkeypatch) -> None:
         monkeypatch.setattr(dpytest_state.FakeState, name, parse)
 
 
+def patch_dpytest_nonces(monkeypatch) -> None:
+    """Make dpytest's message create honour ``enforce_nonce`` as Discord does: when the same author already
+    created a message with that nonce in the channel, that message is returned and none is created.
+
+    (Discord checks the past few minutes; this fake checks the whole channel.)
+    """
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
+        payload = params.payload or {}
+        if payload.get("nonce") is not None and payload.get("enforce_nonce"):
+            for data in dpytest_backend._cur_config.messages.get(channel.id, []):  # what the fake API holds
+                if data.get("nonce") == payload["nonce"] and int(data["author"]["id"]) == self.state.user.id:
+                    return data
+        return await _original(self, channel_id, params=params)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+
+
 async def make_bot(commands: Commands, monkeypatch, *, members=("ada", "alan", "grace"), channels=("reading", "locked")) -> PaperBot:
     """A :class:`PaperBot` wired to dpytest's fake Discord, with ``setup_hook`` run (no sync)."""
     patch_dpytest_reactions(monkeypatch)
+    patch_dpytest_nonces(monkeypatch)
     # dpytest builds its fake guild through the member cache, which needs the members
     # intent; the bot itself runs with Intents.default() (see test_discord_runtime).
     intents = discord.Intents.default()

@@ -2,12 +2,20 @@
 
 ``FakeSlack`` is a stdlib HTTP server in a thread. It answers the Web API
 methods paperbot uses (``auth.test``, ``chat.postMessage``,
-``conversations.open``, ``oauth.v2.access``) and response_url posts, records
-every call (method, params from form or JSON bodies, token) and can be told to
-fail: ``fail_next("chat.postMessage", status=429, retry_after=0)`` or
-``channel_errors["C_GONE"] = "channel_not_found"``. As Slack does, it refuses
-blocks that are not valid Block Kit (``invalid_blocks``), checked with
-``slack_sdk.models.blocks`` (:func:`block_errors`).
+``conversations.open``, ``conversations.history``, ``conversations.replies``,
+``files.info`` with downloads of ``files``, ``oauth.v2.access``) and response_url posts, records every call (method,
+params from form or JSON bodies or the query string, token) and can be told to
+fail: ``fail_next("chat.postMessage", status=429, retry_after=0)``,
+``channel_errors["C_GONE"] = "channel_not_found"``, or
+``drop_next("chat.postMessage")``: accept the message, then close the
+connection without an answer (a response lost after Slack accepted the post),
+or ``hold_next``: accept it and answer only when released (kill the caller meanwhile).
+As Slack does, it keeps each accepted message with its ``metadata``, returns
+them from ``conversations.history`` (top-level messages, newest first, between
+``oldest`` and ``latest``, paginated by ``cursor``) and ``conversations.replies``
+(the parent, then its replies), with the metadata only when
+``include_all_metadata`` is set, and refuses blocks that are not valid Block Kit
+(``invalid_blocks``), checked with ``slack_sdk.models.blocks`` (:func:`block_errors`).
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ def block_errors(blocks: list[dict]) -> list[str]:
     errors = []
     if len(blocks) > 50:
         errors.append(f"{len(blocks)} blocks (at most 50)")
-    for raw, block in zip(blocks, Block.parse_all(blocks)):
+    for raw, block in zip(blocks, Block.parse_all(blocks), strict=True):
         if block is None:
             errors.append(f"unknown block {raw.get('type')!r}")
             continue
@@ -73,6 +81,8 @@ class Failure:
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    drop: bool = False  # answer normally, then close the connection instead of sending the answer
+    hold: threading.Event | None = None  # answer normally, but send the answer only once this is set
 
 
 @dataclass
@@ -82,9 +92,13 @@ class FakeSlack:
     teams: dict[str, Team] = field(default_factory=dict)  # bot token -> team
     oauth_codes: dict[str, dict] = field(default_factory=dict)  # code -> oauth.v2.access answer
     channel_errors: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> (name, bytes) of uploads
+
+    clock: object = None  # callable returning the epoch seconds of a new ts (default: a fixed 1700000000)
 
     def __post_init__(self):
         self.calls: list[Call] = []
+        self.messages: dict[str, list[dict]] = {}  # channel -> accepted messages, oldest first
         self._cond = threading.Condition()
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
@@ -96,6 +110,22 @@ class FakeSlack:
             def log_message(self, *args):
                 pass
 
+            def do_GET(self):  # noqa: N802 - conversations.* and files.info (GET with a query string), file downloads
+                path = self.path.partition("?")[0]
+                if path.startswith("/files/"):
+                    auth = self.headers.get("Authorization", "")
+                    token = auth[7:] if auth.startswith("Bearer ") else None
+                    fake._record(Call("download", {"file": path[len("/files/"):]}, token, path))
+                    upload = fake.files.get(path[len("/files/"):])
+                    status, data = (200, upload[1]) if upload and token in fake.teams else (404, b"not found")
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                self._handle({k: v[0] for k, v in parse_qs(self.path.partition("?")[2]).items()})
+
             def do_POST(self):  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 ctype = self.headers.get("Content-Type", "")
@@ -103,8 +133,12 @@ class FakeSlack:
                     params = json.loads(raw or "{}")
                 else:
                     params = {k: v[0] for k, v in parse_qs(raw).items()}
-                if isinstance(params.get("blocks"), str):
-                    params["blocks"] = json.loads(params["blocks"])
+                self._handle(params)
+
+            def _handle(self, params: dict):
+                for key in ("blocks", "metadata"):
+                    if isinstance(params.get(key), str):
+                        params[key] = json.loads(params[key])
                 auth = self.headers.get("Authorization", "")
                 token = auth[7:] if auth.startswith("Bearer ") else params.get("token")
                 if auth.startswith("Basic "):
@@ -114,14 +148,20 @@ class FakeSlack:
                 path = self.path.partition("?")[0]
                 method = path[len("/api/"):] if path.startswith("/api/") else "response_url"
                 status, headers, body = fake._answer(Call(method, params, token, path))
+                if status is None:  # accepted, answer lost
+                    self.close_connection = True
+                    return
                 data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the caller is gone (killed while its answer was held)
+                    self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -155,6 +195,21 @@ class FakeSlack:
             queue = self._failures.setdefault(method, [])
             queue.extend([None] * after + [Failure(status, error, retry_after) for _ in range(times)])
 
+    def drop_next(self, method: str, *, times: int = 1, after: int = 0) -> None:
+        """Let ``after`` calls of ``method`` through, then accept the next ``times`` but close the connection
+        without answering: the caller cannot tell whether Slack accepted them."""
+        with self._cond:
+            queue = self._failures.setdefault(method, [])
+            queue.extend([None] * after + [Failure(drop=True) for _ in range(times)])
+
+    def hold_next(self, method: str, *, after: int = 0) -> threading.Event:
+        """Let ``after`` calls of ``method`` through, then accept the next one but hold its answer until the
+        returned event is set (time to kill the caller while Slack has the message)."""
+        release = threading.Event()
+        with self._cond:
+            self._failures.setdefault(method, []).extend([None] * after + [Failure(hold=release)])
+        return release
+
     # -- inspection --------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -185,12 +240,25 @@ class FakeSlack:
                 self._cond.wait(left)
 
     # -- answers -----------------------------------------------------------------------
-    def _answer(self, call: Call) -> tuple[int, dict, dict | str]:
+    def _record(self, call: Call) -> None:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
+
+    def _answer(self, call: Call, dropped: bool = False) -> tuple[int | None, dict, dict | str]:
+        if not dropped:
+            self._record(call)
+        with self._cond:
             queue = self._failures.get(call.method)
-            failure = queue.pop(0) if queue else None
+            failure = queue.pop(0) if queue and not dropped else None
+        if failure is not None and (failure.drop or failure.hold):
+            status, headers, body = self._answer(call, dropped=True)
+            if failure.drop:
+                return None, {}, body
+            with self._cond:
+                self._cond.notify_all()  # accepted: wait_for can see it
+            failure.hold.wait(60)
+            return status, headers, body
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, headers, {"ok": False, "error": failure.error or "ratelimited"}
@@ -218,8 +286,68 @@ class FakeSlack:
         channel = call.params.get("channel")
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
-        ts = f"1700000000.{next(self._ts):06d}"
-        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": call.params.get("text"), "ts": ts}}
+        team, params = self.teams[call.token], call.params
+        with self._cond:
+            ts = f"{int(self.clock() if self.clock else 1700000000)}.{next(self._ts):06d}"
+            message = {"type": "message", "user": team.bot_user_id, "bot_id": team.bot_id, "app_id": "A0PAPERBOT",
+                       "team": team.team_id, "text": params.get("text", ""), "ts": ts}
+            for key in ("blocks", "metadata"):
+                if params.get(key):
+                    message[key] = params[key]
+            parent = self._find(channel, params.get("thread_ts"))
+            if params.get("thread_ts"):
+                if parent is None:
+                    return {"ok": False, "error": "thread_not_found"}
+                message["thread_ts"] = parent["ts"]
+                parent.update(thread_ts=parent["ts"], reply_count=parent.get("reply_count", 0) + 1, latest_reply=ts,
+                              reply_users=[team.bot_user_id], reply_users_count=1)
+            self.messages.setdefault(channel, []).append(message)
+        shown = {k: v for k, v in message.items() if k != "metadata"}
+        return {"ok": True, "channel": channel, "ts": ts, "message": shown}
+
+    def _find(self, channel: str, ts: str | None) -> dict | None:
+        return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
+    def _page(self, call: Call, messages: list[dict]) -> dict:
+        """One page of ``messages`` as conversations.history/replies answer: ``oldest``/``latest`` bounds
+        (exclusive unless ``inclusive``), ``limit`` (default 100, at most 999), an opaque ``cursor``."""
+        p = call.params
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        low, high = float(p.get("oldest") or 0), float(p.get("latest") or 9e12)
+        kept = [m for m in messages
+                if (low <= float(m["ts"]) <= high if inclusive else low < float(m["ts"]) < high)]
+        start = int(base64.b64decode(p["cursor"]).decode().removeprefix("offset:")) if p.get("cursor") else 0
+        limit = max(1, min(int(p.get("limit") or 100), 999))
+        page, more = kept[start:start + limit], start + limit < len(kept)
+        with_metadata = str(p.get("include_all_metadata", "")).lower() in ("1", "true")
+        page = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+        return {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_history(self, call: Call) -> dict:
+        channel = call.params.get("channel")
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        with self._cond:
+            top = [m for m in self.messages.get(channel, []) if m.get("thread_ts", m["ts"]) == m["ts"]]
+            return {**self._page(call, top[::-1]), "pin_count": 0, "channel_actions_ts": None, "channel_actions_count": 0}
+
+    def _conversations_replies(self, call: Call) -> dict:
+        channel, ts = call.params.get("channel"), call.params.get("ts")
+        with self._cond:
+            parent = self._find(channel, ts)
+            if parent is None:
+                return {"ok": False, "error": "thread_not_found"}
+            thread = [parent] + [m for m in self.messages[channel] if m.get("thread_ts") == ts and m is not parent]
+            return self._page(call, thread)
+
+    def _files_info(self, call: Call) -> dict:
+        upload = self.files.get(call.params.get("file"))
+        if upload is None:
+            return {"ok": False, "error": "file_not_found"}
+        name, data = upload
+        return {"ok": True, "file": {"id": call.params["file"], "name": name, "size": len(data),
+                                     "url_private_download": f"{self.url}/files/{call.params['file']}"}}
 
     def _conversations_open(self, call: Call) -> dict:
         users = call.params.get("users")
@@ -236,7 +364,8 @@ def oauth_answer(team: Team, token: str, installer: str = "UINSTALL") -> dict:
     """What oauth.v2.access answers for a bot install into ``team``."""
     return {
         "ok": True, "app_id": "A0PAPERBOT", "authed_user": {"id": installer},
-        "scope": "chat:write,chat:write.public,commands,im:write,reactions:read", "token_type": "bot",
+        "scope": "channels:history,chat:write,chat:write.public,commands,files:read,groups:history,im:history,im:write,"
+                 "reactions:read", "token_type": "bot",
         "access_token": token, "bot_user_id": team.bot_user_id,
         "team": {"id": team.team_id, "name": team.name}, "enterprise": None, "is_enterprise_install": False,
     }
@@ -285,6 +414,18 @@ def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user
         "event_id": f"Ev{abs(hash((kind, reaction, ref, user))) % 10**8}", "event_time": 1700000000,
         "event": {"type": kind, "user": user, "reaction": reaction, "item_user": item_user,
                   "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": "1700000000.9"},
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"
+
+
+def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", user: str = "U1") -> tuple[str, str]:
+    """A ``file_shared`` Events API callback (someone shared ``file_id`` in ``channel``): (JSON body, content type)."""
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": f"Ev{abs(hash((file_id, channel, user))) % 10**8}", "event_time": 1700000000,
+        "event": {"type": "file_shared", "channel_id": channel, "file_id": file_id, "user_id": user,
+                  "file": {"id": file_id}, "event_ts": "1700000000.5"},
         "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
     }
     return json.dumps(body), "application/json"

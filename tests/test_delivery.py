@@ -1,13 +1,16 @@
 """Exactly-once delivery: claims, retries that never double, empty days, unreachable targets."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
 
 from bot.commands import Caller, Commands
-from bot.delivery import STALE_CLAIM_SECONDS, DeliveryTarget, TargetUnreachable, claim, deliver
+from bot.delivery import DeliveryTarget, TargetUnreachable, claim, deliver
 from recommender.store import Channel, Delivery, DeliveryItem
+from recommender.store.models import utcnow
 
 # A day after the papers were ingested (today, by the real clock): "since the last digest" has no new paper.
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=1)
@@ -108,14 +111,21 @@ def test_unreachable_target_is_not_retried(team, settings):
     assert poster.posted == []
 
 
-def test_stale_claim_is_taken_over_but_a_fresh_one_is_not(team):
+def test_stale_claim_is_taken_over_but_a_fresh_one_is_not(team, settings):
     cmds, target = team
     day = NOW.date()
-    assert claim(cmds.store, target, day, NOW) is not None
-    assert claim(cmds.store, target, day, NOW + dt.timedelta(seconds=10)) is None
-    later = NOW + dt.timedelta(seconds=STALE_CLAIM_SECONDS + 1)
-    assert claim(cmds.store, target, day, later) is not None
-    assert claim(cmds.store, target, day, later) is None
+    recovery = settings.delivery.recovery_seconds
+    assert recovery == 60  # the default: a minute, not ten
+    first = claim(cmds.store, target, day, NOW, recovery_seconds=recovery)
+    assert first is not None and first.attempt == 1
+    assert claim(cmds.store, target, day, NOW + dt.timedelta(seconds=10), recovery_seconds=recovery) is None
+    later = NOW + dt.timedelta(seconds=recovery + 1)
+    second = claim(cmds.store, target, day, later, recovery_seconds=recovery)
+    assert second is not None and (second.delivery_id, second.attempt) == (first.delivery_id, 2)
+    assert claim(cmds.store, target, day, later, recovery_seconds=recovery) is None
+    with cmds.store.session() as s:  # the first claim time survives the takeover
+        delivery = s.scalar(select(Delivery))
+        assert (delivery.first_claimed_at, delivery.claimed_at, delivery.heartbeat_at) == (NOW, later, later)
 
 
 def test_local_day_follows_the_target_timezone(team, settings):
@@ -125,3 +135,70 @@ def test_local_day_follows_the_target_timezone(team, settings):
     deliver(cmds.store, cmds.recommender, settings, RecordingPoster(), target, now=dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc))
     with cmds.store.session() as s:
         assert s.scalar(select(Delivery.day)) == dt.date(2026, 11, 23)
+
+
+class BlockingPoster(RecordingPoster):
+    """Posts the header, then waits for ``go`` before the papers (a slow platform, a long rate-limit wait)."""
+
+    def __init__(self):
+        super().__init__()
+        self.header_posted, self.go = threading.Event(), threading.Event()
+
+    def post(self, post):
+        if post.header_ref is None:
+            self.headers += 1
+            post.posted_header(f"{post.target.ref}:header")
+        self.header_posted.set()
+        assert self.go.wait(60)
+        super().post(post)
+
+
+def in_thread(fn) -> tuple[threading.Thread, list]:
+    results: list = []
+    thread = threading.Thread(target=lambda: results.append(fn()))
+    thread.start()
+    return thread, results
+
+
+def test_a_live_claimant_keeps_its_claim_past_the_recovery_delay(team, settings):
+    """Its lease beats every quarter of recovery_seconds: a claim older than the delay is not stale while it beats."""
+    cmds, target = team
+    settings.delivery.recovery_seconds = 2
+    poster = BlockingPoster()
+    thread, results = in_thread(lambda: deliver(cmds.store, cmds.recommender, settings, poster, target))
+    try:
+        assert poster.header_posted.wait(60)
+        deadline = time.monotonic() + 60
+        while True:  # until the claim itself is older than the recovery delay, kept alive by heartbeats
+            with cmds.store.session() as s:
+                delivery = s.scalar(select(Delivery))
+                age = (delivery.heartbeat_at - delivery.claimed_at).total_seconds()
+            if age > 2.5:
+                break
+            assert time.monotonic() < deadline, "no heartbeat"
+            threading.Event().wait(0.05)
+        assert claim(cmds.store, target, delivery.day, utcnow(), recovery_seconds=2) is None
+    finally:
+        poster.go.set()
+        thread.join(60)
+    assert results[0].status == "posted" and poster.headers == 1 and len(poster.posted) == 5
+
+
+def test_a_claimant_taken_over_stops_at_its_next_message(team, settings):
+    """Presumed dead (no heartbeat for longer than the delay, e.g. a frozen VM), then back: it posts nothing more."""
+    cmds, target = team
+    poster = BlockingPoster()
+    thread, results = in_thread(lambda: deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW))
+    assert poster.header_posted.wait(60)
+    later = NOW + dt.timedelta(seconds=settings.delivery.recovery_seconds + 30)
+    taker = claim(cmds.store, target, NOW.date(), later, recovery_seconds=settings.delivery.recovery_seconds)
+    poster.go.set()
+    thread.join(60)
+    assert taker is not None and taker.attempt == 2
+    (outcome,) = results
+    assert outcome.status == "skipped" and "taken over" in outcome.error
+    assert len(poster.posted) == 1  # the message in flight when it noticed, recorded all the same
+    with cmds.store.session() as s:
+        delivery = s.scalar(select(Delivery))
+        assert (delivery.status, delivery.attempts, delivery.message_ref) == ("claimed", 2, "C1:header")
+        assert [i.message_ref for i in delivery.items if i.message_ref] == [f"C1:{poster.posted[0]}"]

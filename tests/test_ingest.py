@@ -123,3 +123,86 @@ def test_ingest_a_url_served_over_http(store, sample_digests):
         server.server_close()
     assert ok.error is None and ok.new == 37
     assert missing.error and "404" in missing.error and "nope.txt" in missing.error
+
+
+# -- set-based ingest ------------------------------------------------------------------------------------
+def statements_for(store, data, source):
+    """Run ingest_bytes and return (result, number of SQL statements it executed)."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        result = ingest_bytes(store, data, source)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    return result, len(seen)
+
+
+def api_digest(ids, prefix="Paper"):
+    return json.dumps([hf_api_item(f"2406.{i:05d}", f"{prefix} number {i}") for i in ids]).encode()
+
+
+def test_statements_per_digest_do_not_grow_with_its_size(store):
+    small, n_small = statements_for(store, api_digest(range(1, 21)), "small.json")
+    large, n_large = statements_for(store, api_digest(range(100, 400)), "large.json")
+    assert (small.new, large.new) == (20, 300)
+    assert n_small == n_large  # lookups, inserts and entries are set-based, not one query per paper
+    known, n_known = statements_for(store, api_digest(range(100, 400), prefix="Paper"), "large-again.json")
+    assert known.duplicate_digest and n_known <= 2  # one SELECT (and SQLite's BEGIN)
+    mixed, n_mixed = statements_for(store, api_digest(list(range(1, 21)) + list(range(500, 800))) + b" ", "mixed.json")
+    assert (mixed.new, mixed.known) == (300, 20)
+    assert n_mixed == n_large
+
+
+def test_chunked_lookups_and_inserts_keep_order_dedup_and_report_progress(store, monkeypatch):
+    import recommender.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "LOOKUP_CHUNK", 3)
+    first = ingest_bytes(store, page_digest(("Message Passing at Scale", ABSTRACT), ("Graph Sparsifiers", ABSTRACT)), "p.txt")
+    assert first.new == 2
+    items = [hf_api_item(f"2406.{i:05d}", f"Chunked paper {i}") for i in range(1, 8)]
+    items.insert(3, hf_api_item("2406.00002", "Chunked paper 2"))  # a repeat within the digest
+    items.append(hf_api_item("2406.00100", "Message Passing at Scale", ABSTRACT))  # learns the title-only paper's id
+    steps = []
+    result = ingest_bytes(store, json.dumps(items).encode(), "api.json", on_papers=lambda done, total: steps.append((done, total)))
+    assert (result.entries, result.new, result.known, result.updated) == (9, 7, 2, 1)
+    assert steps == [(3, 9), (6, 9), (9, 9)]
+    with store.session() as s:
+        digest = s.scalar(select(Digest).where(Digest.source == "api.json"))
+        listed = [s.get(Paper, e.paper_id) for e in sorted(digest.entries, key=lambda e: e.position)]
+        assert [p.arxiv_id for p in listed] == [f"2406.{i:05d}" for i in (1, 2, 3, 2, 4, 5, 6, 7)] + ["2406.00100"]
+        assert digest.n_new == 7
+        assert count(store, Paper.id) == 9
+        assert s.scalar(select(Paper.arxiv_id).where(Paper.title_key == "message passing at scale")) == "2406.00100"
+
+
+def test_a_longer_text_of_a_known_paper_replaces_a_shorter_one(store):
+    truncated = ABSTRACT[:230].rsplit(" ", 1)[0] + " …"  # a page digest's cut-off abstract
+    assert ingest_bytes(store, page_digest(("Message Passing at Scale", truncated)), "short.txt").new == 1
+    longer = ingest_bytes(store, page_digest(("Message Passing at Scale", ABSTRACT)), "long.txt")
+    assert (longer.new, longer.known, longer.updated) == (0, 1, 1)
+    shorter_again = ingest_bytes(store, page_digest(("Message Passing at Scale", truncated)) + b"\n", "short-again.txt")
+    assert (shorter_again.known, shorter_again.updated) == (1, 0)
+    more_authors = hf_api_item("2405.00001", "Message Passing at Scale", truncated, authors=("Ada Lovelace", "Alan Turing"))
+    assert ingest_bytes(store, json.dumps([more_authors]).encode(), "api.json").updated == 1
+    with store.session() as s:
+        [paper] = s.scalars(select(Paper)).all()
+        assert paper.abstract == ABSTRACT
+        assert (paper.arxiv_id, paper.authors) == ("2405.00001", ["Ada Lovelace", "Alan Turing"])
+
+
+def test_a_title_only_paper_cannot_be_stored_twice(store):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    assert ingest_bytes(store, page_digest(("Message Passing at Scale", ABSTRACT)), "a.txt").new == 1
+    with pytest.raises(IntegrityError), store.session() as s:
+        s.add(Paper(title_key="message passing at scale", title="Message passing at scale", source_kind="hf_page", authors=[]))
+    again = ingest_bytes(store, page_digest(("Message Passing At Scale!", ABSTRACT)), "b.txt")
+    assert (again.new, again.known) == (0, 1)
+    assert count(store, Paper.id) == 1

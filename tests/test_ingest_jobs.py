@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import func, select
-
 from pydantic import ValidationError
+from sqlalchemy import func, select
 
 from bot.service.ingest_jobs import run_source
 from bot.settings import ArxivRssSource, HfApiSource, InboxSource, Settings
@@ -45,7 +45,7 @@ def test_inbox_good_duplicate_malformed_and_unsupported(store, sample_digests, t
     (inbox / "d_notes.pdf").write_bytes(b"%PDF-1.4")
     (inbox / ".hidden.txt").write_text("ignored")
     (inbox / "e_partial.txt.part").write_text("still downloading")
-    spec = InboxSource(name="drop", path=inbox)
+    spec = InboxSource(name="drop", path=inbox, settle_seconds=0)  # files count as written long ago
 
     result = run_source(store, spec, now=dt.datetime(2026, 3, 2, 6, tzinfo=UTC))
 
@@ -72,7 +72,7 @@ def test_inbox_good_duplicate_malformed_and_unsupported(store, sample_digests, t
 
 def test_inbox_same_name_again_is_kept_beside_the_first(store, sample_digests, tmp_path):
     inbox = tmp_path / "inbox"
-    spec = InboxSource(name="drop", path=inbox)
+    spec = InboxSource(name="drop", path=inbox, settle_seconds=0)  # files count as written long ago
     inbox.mkdir()
     for n in range(2):
         (inbox / "x.txt").write_bytes((sample_digests / f"00{n}_{['c6f8620f3de3774f', '22f0a1ce284fcda3'][n]}.txt").read_bytes())
@@ -81,6 +81,62 @@ def test_inbox_same_name_again_is_kept_beside_the_first(store, sample_digests, t
     assert count(store, Digest.id) == 2
     assert run_source(store, spec).status == "empty"  # nothing waiting
     assert [r.status for r in runs(store, "drop")] == ["ok", "ok", "empty"]
+
+
+def test_inbox_poisoned_file_first_fails_alone(store, sample_digests, tmp_path):
+    """A JSON integer of 5,000 digits makes json.loads raise ValueError: that file goes to failed/ with
+    its reason, and the files sorted after it are still ingested, in this run."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "0_poison.json").write_bytes(b'{"papers": [{"id": ' + b"9" * 5000 + b"}]}")
+    for name in ("000_c6f8620f3de3774f.txt", "001_22f0a1ce284fcda3.txt"):
+        (inbox / f"1_{name}").write_bytes((sample_digests / name).read_bytes())
+    spec = InboxSource(name="drop", path=inbox, settle_seconds=0)
+
+    result = run_source(store, spec, now=dt.datetime(2026, 3, 2, 6, tzinfo=UTC))
+
+    assert result.moved == {"0_poison.json": "failed", "1_000_c6f8620f3de3774f.txt": "done",
+                            "1_001_22f0a1ce284fcda3.txt": "done"}
+    reason = (inbox / "failed" / "0_poison.json.error.txt").read_text().splitlines()[0]
+    assert reason.strip() and "0_poison.json" in result.error
+    assert count(store, Digest.id) == 2 and result.new_papers == count(store, Paper.id) > 0
+    assert result.status == "partial" and [r.status for r in runs(store, "drop")] == ["partial"]
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == []  # nothing left to block the next run
+
+
+def test_inbox_file_still_being_written_waits_until_it_settles(store, sample_digests, tmp_path):
+    """Two halves written 100 s apart: nothing is ingested until the file has not changed for
+    settle_seconds; then the whole file is, once."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    whole = (sample_digests / "000_c6f8620f3de3774f.txt").read_bytes()
+    path = inbox / "today.txt"
+    t0 = dt.datetime(2026, 3, 2, 6, tzinfo=UTC)
+    spec = InboxSource(name="drop", path=inbox, settle_seconds=120)
+
+    def written(data: bytes, at: dt.datetime) -> None:
+        with path.open("ab") as f:
+            f.write(data)
+        os.utime(path, (at.timestamp(), at.timestamp()))
+
+    written(whole[: len(whole) // 2], t0)
+    first = run_source(store, spec, now=t0 + dt.timedelta(seconds=50))
+    written(whole[len(whole) // 2:], t0 + dt.timedelta(seconds=100))
+    second = run_source(store, spec, now=t0 + dt.timedelta(seconds=150))  # 50 s after the second half
+    assert (first.waiting, second.waiting) == (["today.txt"], ["today.txt"])
+    assert first.status == second.status == "empty" and not first.moved and not second.moved
+    assert path.exists() and count(store, Digest.id) == 0
+
+    third = run_source(store, spec, now=t0 + dt.timedelta(seconds=221))  # unchanged for 121 s
+    assert third.moved == {"today.txt": "done"} and third.status == "ok" and not third.waiting
+    assert (inbox / "done" / "today.txt").read_bytes() == whole
+    assert count(store, Digest.id) == 1 and third.new_papers == count(store, Paper.id) > 0
+
+    # A partial download is still never taken, however old.
+    (inbox / "next.txt.part").write_bytes(whole)
+    os.utime(inbox / "next.txt.part", (t0.timestamp(), t0.timestamp()))
+    assert run_source(store, spec, now=t0 + dt.timedelta(hours=1)).status == "empty"
+    assert (inbox / "next.txt.part").exists()
 
 
 # -- configuration --------------------------------------------------------------------------------------

@@ -37,3 +37,22 @@ def test_an_event_is_one_line_with_its_extras_and_its_whole_traceback():
     # The whole traceback: its first line, the frame that raised, and the error itself.
     assert "Traceback (most recent call last):" in second
     assert "in inner" in second and "ValueError: deep cause" in second
+
+
+def test_oauth_codes_states_and_tokens_never_reach_a_debug_line():
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter())
+    log = logging.getLogger("slack_bolt.test_redaction")
+    log.addHandler(handler)
+    log.propagate = False
+    log.setLevel(logging.DEBUG)
+    try:
+        log.debug("Handling an OAuth callback (query: code=4242.abcdef&state=s3cr3t-state)")
+        log.debug("oauth.v2.access params: %s", {"code": "4242.abcdef", "client_secret": "shh", "client_id": "123.456"})
+        log.debug("callback", extra={"url": "/slack/oauth_redirect?state=s3cr3t-state&code=4242.abcdef"})
+    finally:
+        log.removeHandler(handler)
+    text = out.getvalue()
+    assert "4242.abcdef" not in text and "s3cr3t-state" not in text and "shh" not in text
+    assert text.count("[redacted]") == 6 and "123.456" in text  # the client id is not a secret

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -67,6 +68,8 @@ def test_run_once_exits_1_when_a_source_run_was_partial(store, tmp_path, no_secr
     inbox.mkdir()
     (inbox / "a_good.txt").write_bytes((sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
     (inbox / "b_malformed.json").write_text('{"neither": "api nor feed"}')
+    for path in inbox.iterdir():  # dropped an hour ago: settled (the inbox waits for files still being written)
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
     settings = Settings(data_dir=tmp_path)
     status, options, _ = run(store, settings, no_secrets, once=True, bootstrap=False)
     [source] = options.report.sources

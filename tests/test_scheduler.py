@@ -108,7 +108,7 @@ def test_simulated_day_ingests_then_posts_each_target_at_its_local_time(store, s
     inbox.mkdir()
     (inbox / "today.txt").write_bytes((sample_digests / "001_22f0a1ce284fcda3.txt").read_bytes())
     poster = RecordingPoster()
-    spec = InboxSource(name="drop", path=inbox, time="06:00", timezone="UTC")
+    spec = InboxSource(name="drop", path=inbox, time="06:00", timezone="UTC", settle_seconds=0)
     ctx = JobContext(store, settings, {"cli": poster}, [spec])
     set_context(ctx)
     jobs = {

@@ -9,7 +9,6 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bot.delivery import STALE_CLAIM_SECONDS
 from bot.service.digest_jobs import recover, run_digest
 from bot.service.scheduler import JobContext, set_context
 from recommender.store import Delivery, Store
@@ -35,24 +34,28 @@ def deliveries(store) -> list[tuple[str, str, int]]:
 def test_killed_between_claim_and_post_posts_once_after_restart(store, settings, sample_digests, db_url, death):
     team = make_team(store, settings, sample_digests)
     t0 = utcnow()
-    dying = RecordingPoster(fail=lambda call, n: death())  # the process dies as the first message goes out
+    dying = RecordingPoster(fail=lambda call, n: death())  # the process dies as the first paper goes out
     with pytest.raises(death):
         run_digest(JobContext(store, settings, {"cli": dying}), "channel", team["channel"], now=t0, day=DAY)
     assert dying.posts == [] and deliveries(store) == [("channel", "claimed", 1)]
+    with store.session() as s:  # the header was committed the moment it was accepted
+        assert s.scalar(select(Delivery.message_ref)) == f"h:channel:{team['channel']}:{DAY}"
 
     # Restart: a new process with its own store and poster.
     st = Store(db_url)
     try:
         poster = RecordingPoster()
         ctx = JobContext(st, settings, {"cli": poster})
-        assert recover(ctx, now=t0 + dt.timedelta(minutes=1)) == []  # the claim is fresh: maybe still posting
-        assert run_digest(ctx, "channel", team["channel"], now=t0 + dt.timedelta(minutes=1), day=DAY).status == "skipped"
-        later = t0 + dt.timedelta(seconds=STALE_CLAIM_SECONDS + 60)
+        fresh = t0 + dt.timedelta(seconds=settings.delivery.recovery_seconds / 2)
+        assert recover(ctx, now=fresh) == []  # the claim is fresh: maybe still posting
+        assert run_digest(ctx, "channel", team["channel"], now=fresh, day=DAY).status == "skipped"
+        later = t0 + dt.timedelta(seconds=settings.delivery.recovery_seconds + 60)
         (outcome,) = recover(ctx, now=later)
         assert outcome.status == "posted" and outcome.papers > 0
         assert recover(ctx, now=later + dt.timedelta(minutes=5)) == []
         assert run_digest(ctx, "channel", team["channel"], now=later, day=DAY).status == "skipped"
-        assert len(poster.headers) == 1 and len(poster.posts) == outcome.papers == len(set(poster.posts))
+        assert len(dying.headers) == 1 and poster.headers == []  # resumed under the header already posted
+        assert len(poster.posts) == outcome.papers == len(set(poster.posts))
         assert deliveries(st) == [("channel", "posted", 2)]
     finally:
         st.dispose()

@@ -77,3 +77,15 @@ def test_every_problem_is_reported_at_once(monkeypatch, tmp_path):
         load(monkeypatch, tmp_path, 'log_level = "LOUD"\n[digest]\nsize = 0\n[slack]\nmode = "rtm"\n')
     lines = str(info.value).splitlines()
     assert [line.split(": ")[1] for line in lines] == ["log_level", "digest.size", "slack.mode"]
+
+
+def test_the_default_database_is_one_per_user_not_per_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("PAPERBOT_DATA_DIR", raising=False)
+    monkeypatch.delenv("PAPERBOT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    urls = set()
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        urls.add(load(monkeypatch, tmp_path, "").resolved_database_url())
+    assert urls == {f"sqlite:///{tmp_path / 'xdg' / 'paperbot' / 'paperbot.db'}"}

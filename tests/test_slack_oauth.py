@@ -15,13 +15,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.slack.app import SlackConfigError, build_app
 from bot.slack.http import serve_http
-from bot.slack.poster import SlackPoster
+from bot.slack.poster import SlackPoster, UnsentPostRetryHandler
 from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
 from bot.settings import Secrets
 from recommender.store import Channel, Member
@@ -191,8 +192,9 @@ def test_socket_runtime_is_built_without_connecting(papers_store, settings):
         assert fake.calls == []  # the token is checked when the runtime starts, not when it is built
         client = runtime.app.client  # Bolt's own client, with paperbot's base URL and retry handlers
         assert client.base_url == fake.api_url and client.token == "xoxb-sock"
-        assert {type(h).__name__ for h in client.retry_handlers} == {"RateLimitErrorRetryHandler",
-                                                                     "ConnectionErrorRetryHandler"}
+        kinds = [type(h) for h in client.retry_handlers]
+        assert kinds == [RateLimitErrorRetryHandler, UnsentPostRetryHandler]  # web_client's: 429s, connection errors
+        assert issubclass(UnsentPostRetryHandler, ConnectionErrorRetryHandler)
 
 
 def test_the_token_from_the_environment_is_given_to_bolt_once(papers_store, settings, monkeypatch, caplog):

@@ -19,7 +19,7 @@ from bot.cli.local import caller
 from bot.cli.state import CliState, console, fail, state
 
 MARKER = ".paperbot-demo"
-DEMO_FILES = {MARKER, "paperbot.db", "paperbot.db-journal", "paperbot.db-wal", "paperbot.db-shm"}
+DEMO_FILES = {MARKER, "paperbot.db", "paperbot.db-journal", "paperbot.db-wal", "paperbot.db-shm", "paperbot.db.schema.lock"}
 
 
 def demo_cmd(

@@ -1,7 +1,7 @@
 """``paperbot``: the Typer app, its global options and the console-script entry point.
 
 Each command group lives in its own module (:mod:`bot.cli.ingest`,
-:mod:`bot.cli.people`, :mod:`bot.cli.picks`, :mod:`bot.cli.stats`,
+:mod:`bot.cli.people`, :mod:`bot.cli.library`, :mod:`bot.cli.picks`, :mod:`bot.cli.stats`,
 :mod:`bot.cli.demo`, :mod:`bot.cli.eval`, :mod:`bot.cli.run`); this module adds
 them to the app. Those modules import scikit-learn, SQLAlchemy, Bolt and
 discord.py only inside the commands, so ``paperbot --help`` stays fast.
@@ -18,6 +18,7 @@ from bot.cli.demo import demo_cmd
 from bot.cli.enrich import enrich_cmd
 from bot.cli.eval import eval_cmd
 from bot.cli.ingest import ingest_cmd
+from bot.cli.library import import_cmd
 from bot.cli.people import channels_app, users_app
 from bot.cli.picks import dislike_cmd, like_cmd, picks_cmd, search_cmd
 from bot.cli.run import run_cmd, status_cmd
@@ -74,6 +75,7 @@ def main_options(
 
 app.command("ingest")(ingest_cmd)
 app.command("enrich")(enrich_cmd)
+app.command("import")(import_cmd)
 app.command("picks")(picks_cmd)
 app.command("like")(like_cmd)
 app.command("dislike")(dislike_cmd)

@@ -95,7 +95,7 @@ class CliState:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-        from recommender.store import Store
+        from recommender.store import Store, StoreError, describe_db_error
 
         explicit = self.database_url or self.settings.database_url
         url = explicit or self.settings.resolved_database_url()
@@ -105,9 +105,13 @@ class CliState:
             shown = parsed.render_as_string(hide_password=True)
             if explicit:
                 _check_sqlite_folder(parsed)
-            return Store(url)
-        except (OperationalError, NoSuchModuleError, ArgumentError, ModuleNotFoundError, FileNotFoundError) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            return Store(url, connect_timeout=self.settings.database_connect_timeout)
+        except StoreError as exc:  # e.g. a read-only SQLite file: the message says what to do
+            fail(str(exc), 2)
+        except OperationalError as exc:
+            fail(f"cannot open the database {shown}: {describe_db_error(exc)}", 2)
+        except (NoSuchModuleError, ArgumentError, ModuleNotFoundError, FileNotFoundError) as exc:
+            reason = str(exc).strip().splitlines()[0]
             fail(f"cannot open the database {shown}: {reason}", 2)
 
     def commands(self, store: Store | None = None) -> Commands:

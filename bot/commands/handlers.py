@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.commands import rows
+from bot.commands import library, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
@@ -222,6 +222,15 @@ class Commands:
                 lines.append("Recent changes:")
                 lines += [f"• {c.at:%Y-%m-%d %H:%M} UTC {c.actor}: {c.change}" for c in changes]
         return Reply("\n".join(lines))
+
+    # -- library ------------------------------------------------------------------------------
+    def import_library(self, caller: Caller, data: bytes, name: str, *, on_progress=None) -> Reply:
+        """The caller's library export as 👍 (:func:`bot.commands.library.import_library`)."""
+        return library.import_library(self, caller, data, name, on_progress=on_progress)
+
+    def import_howto(self, caller: Caller) -> Reply:
+        """``/papers import`` typed as text: where the file goes on each platform."""
+        return Reply(library.HOWTO)
 
     # -- feedback --------------------------------------------------------------------------
     def rate(self, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:

@@ -81,6 +81,8 @@ def parse(text: str) -> Call:
         if not args:
             raise UsageError("`search` needs a query, e.g. `/papers search graph neural networks`")
         return Call("search", {"query": " ".join(args)})
+    if verb == "import":
+        return Call("import_howto")
     if verb in ("picks", "unsubscribe"):
         if args:
             raise UsageError(f"`{verb}` takes no arguments")

@@ -34,6 +34,7 @@ USAGE = (
     f" (size 1-{MAX_DIGEST_SIZE}, topic at most {MAX_TOPIC_CHARS} characters)",
     "• `channel off` · `channel status`",
     "• `like <paper>` · `dislike <paper>`: by arXiv id or link",
+    "• `import`: your library (BibTeX, RIS, Zotero CSL-JSON) as 👍",
     "• `help`",
 )
 

@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands as dcommands
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError, timezone_choices, usage_reply
+from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.discord.embeds import reply_content, reply_embeds
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,23 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         """``/papers dislike paper``."""
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.rate(caller, paper, NEGATIVE))
+
+    # -- library -------------------------------------------------------------------
+    @app_commands.command(name="import", description="Your library (BibTeX, RIS, Zotero CSL-JSON) as 👍")
+    @app_commands.describe(file="An export of your reference manager: .bib, .ris or CSL-JSON")
+    async def import_library(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        """``/papers import file``: the attachment is downloaded and handed to the command layer; answered privately."""
+        caller = caller_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if file.size > MAX_LIBRARY_BYTES:
+            reply = Reply(f"`{file.filename}` is larger than {MAX_LIBRARY_BYTES // 1_000_000} MB; nothing imported.", ok=False)
+            return await answer(interaction, reply)
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            reply = Reply(f"`{file.filename}` could not be downloaded ({exc.status}); nothing imported.", ok=False)
+            return await answer(interaction, reply)
+        await self._run(interaction, lambda: self.commands.import_library(caller, data, file.filename))
 
     @app_commands.command(name="help", description="What /papers can do")
     async def help(self, interaction: discord.Interaction) -> None:

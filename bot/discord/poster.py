@@ -1,8 +1,12 @@
 """Post digests to Discord: a header message, then one message per paper with 👍 and 👎.
 
 One message per paper lets a reaction name exactly one paper; each message id
-is stored as the item's ``message_ref`` (the id as a decimal string) as soon as
-it is posted, so a retry posts only what is missing and never doubles a paper.
+is committed as the item's ``message_ref`` (the id as a decimal string) as soon
+as Discord accepted it, so a retry posts only what is missing and never doubles
+a paper. Every message is sent with a nonce naming the delivery and the part
+(``enforce_nonce``): when an attempt died or lost Discord's answer after the
+message was created, the next attempt's send within Discord's nonce window
+(a few minutes) returns that message instead of creating another.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import NoReturn
 
 import discord
 
-from bot.delivery import DeliveryTarget, DigestPost, TargetUnreachable
+from bot.delivery import HEADER, DeliveryTarget, DigestPost, TargetUnreachable
 from bot.discord.cog import CHANNEL_PERMISSIONS, missing_channel_permissions
 from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_embed
 
@@ -90,17 +94,20 @@ class DiscordPoster:
         """Post the header (unless posted before) and every unposted paper, on the client's loop.
 
         Records the header's and each paper's message id (a decimal string) on
-        ``post`` right after it is sent, then adds 👍 and 👎 under each paper.
+        ``post`` right after Discord accepted it (the database write runs in a
+        worker thread, off the event loop), then adds 👍 and 👎 under each paper.
         Raises as :meth:`post` does.
         """
         try:
             destination = await self._destination(post)
             if post.header_ref is None:
-                header = await destination.send(header_content(post.digest), allowed_mentions=_NO_MENTIONS)
-                post.posted_header(str(header.id))
+                header = await destination.send(header_content(post.digest), allowed_mentions=_NO_MENTIONS,
+                                                nonce=post.idempotency_key(HEADER))
+                await asyncio.to_thread(post.posted_header, str(header.id))
             for position, pick in post.unposted():
-                message = await destination.send(embed=paper_embed(pick, position=position), allowed_mentions=_NO_MENTIONS)
-                post.posted_paper(pick.paper_id, str(message.id))
+                message = await destination.send(embed=paper_embed(pick, position=position), allowed_mentions=_NO_MENTIONS,
+                                                 nonce=post.idempotency_key(pick.paper_id))
+                await asyncio.to_thread(post.posted_paper, pick.paper_id, str(message.id))
                 for emoji in FEEDBACK_EMOJI:
                     await message.add_reaction(emoji)
         except (discord.Forbidden, discord.NotFound) as exc:

@@ -4,7 +4,9 @@ Posting is exactly-once through the delivery claim (:mod:`bot.delivery`): a job
 that finds its (target, day) claimed by someone else posts nothing. A failed
 post is retried by :func:`recover` on a schedule, doubling the wait after each
 attempt (:data:`RETRY_BACKOFF_SECONDS`); that backoff is the service's, not an
-HTTP retry (adapters handle rate limits themselves).
+HTTP retry (adapters handle rate limits themselves). :func:`post_digest` is one
+digest through a database outage: the attempt is retried with backoff
+(:mod:`bot.service.outage`), and a claim its failed attempt left is handed back first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import MAX_ATTEMPTS, STALE_CLAIM_SECONDS, DeliveryOutcome, DeliveryTarget, deliver
+from bot.delivery import MAX_ATTEMPTS, DeliveryOutcome, DeliveryTarget, deliver
+from bot.service.outage import db_retrying, describe_error, release_claim
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, slot_day
 from recommender.store import Channel, Delivery, Member, Store
 from recommender.store.models import utcnow
@@ -24,7 +27,7 @@ from recommender.store.models import utcnow
 if TYPE_CHECKING:  # the scheduler runs these jobs; the context type is only annotated here
     from bot.service.scheduler import JobContext
 
-__all__ = ["RETRY_BACKOFF_SECONDS", "digest_targets", "run_digest", "recover"]
+__all__ = ["RETRY_BACKOFF_SECONDS", "digest_targets", "run_digest", "post_digest", "retry_candidates", "recover"]
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +93,45 @@ def run_digest(
     return outcome
 
 
-def recover(ctx: JobContext, *, now: dt.datetime | None = None) -> list[DeliveryOutcome]:
-    """Retry deliveries that failed, or whose claimant died between claim and post.
+def post_digest(ctx: JobContext, kind: str, target_id: int, day: dt.date | None = None) -> DeliveryOutcome:
+    """:func:`run_digest` now, through a database outage.
 
-    Considered: deliveries claimed within the last :data:`MISFIRE_GRACE_SECONDS`
-    with status ``failed`` (after a backoff of ``RETRY_BACKOFF_SECONDS * 2**(attempts-1)``)
-    or ``claimed`` for longer than :data:`bot.delivery.STALE_CLAIM_SECONDS`, fewer than
-    :data:`bot.delivery.MAX_ATTEMPTS` attempts, on a platform this process serves.
-    The claim in :func:`bot.delivery.claim` makes a concurrent retry elsewhere harmless.
+    A transient database error (:func:`bot.service.outage.transient`) is logged
+    whole and the attempt retried with backoff until it succeeds, the context
+    closes or :data:`bot.service.outage.RETRY_WINDOW_SECONDS` pass; before each
+    retry the claim the failed attempt may have left is released
+    (:func:`bot.service.outage.release_claim`), so the retry takes it over at once.
+
+    Raises
+    ------
+    sqlalchemy.exc.OperationalError
+        (or another transient error) when the outage outlasts the retries; the
+        digest stays derivable as due (:mod:`bot.service.due`) or retryable.
     """
+    attempt_at: dt.datetime | None = None
+    error = ""
+    for attempt in db_retrying("post digest", stop=ctx.closed, target=kind, target_id=target_id):
+        with attempt:
+            try:
+                if attempt_at is not None and day is not None:  # the previous attempt failed on the database
+                    release_claim(ctx.store, kind, target_id, day, attempt_at, error)
+                attempt_at = utcnow()
+                day = day or _slot_day(ctx, kind, target_id, attempt_at)
+                outcome = run_digest(ctx, kind, target_id, now=attempt_at, day=day)
+            except Exception as exc:
+                error = describe_error(exc)
+                raise
+    return outcome
+
+
+def _slot_day(ctx: JobContext, kind: str, target_id: int, now: dt.datetime) -> dt.date | None:
+    """The day :func:`run_digest` gives a target's digest at ``now`` (None: the target is gone or off)."""
+    loaded = _load_target(ctx.store, kind, target_id)
+    return slot_day(loaded[1], loaded[2], now) if loaded else None
+
+
+def retry_candidates(ctx: JobContext, *, now: dt.datetime | None = None) -> list[tuple[str, int, dt.date]]:
+    """``(kind, target id, day)`` of the deliveries :func:`recover` retries at ``now``, oldest claim first."""
     now = now or utcnow()
     window = now - dt.timedelta(seconds=MISFIRE_GRACE_SECONDS)
     with ctx.store.session() as session:
@@ -108,16 +141,29 @@ def recover(ctx: JobContext, *, now: dt.datetime | None = None) -> list[Delivery
                    Delivery.attempts < MAX_ATTEMPTS)
             .order_by(Delivery.claimed_at)
         ).all()
-    outcomes = []
+    out = []
     for kind, target_id, day, status, claimed_at, attempts in rows:
         if claimed_at.tzinfo is None:  # SQLite returns naive UTC
             claimed_at = claimed_at.replace(tzinfo=dt.timezone.utc)
         age = (now - claimed_at).total_seconds()
-        if status == "claimed" and age < STALE_CLAIM_SECONDS:
+        if status == "claimed" and age < ctx.settings.delivery.recovery_seconds:
             continue  # someone may be posting it right now
         if status == "failed" and age < RETRY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1):
             continue
         log.info("digest retry", extra={"target": kind, "target_id": target_id, "day": str(day), "was": status,
                                         "attempts": attempts})
-        outcomes.append(run_digest(ctx, kind, target_id, now=now, day=day))
-    return outcomes
+        out.append((kind, target_id, day))
+    return out
+
+
+def recover(ctx: JobContext, *, now: dt.datetime | None = None) -> list[DeliveryOutcome]:
+    """Retry deliveries that failed, or whose claimant died between claim and post.
+
+    Considered: deliveries claimed within the last :data:`MISFIRE_GRACE_SECONDS`
+    with status ``failed`` (after a backoff of ``RETRY_BACKOFF_SECONDS * 2**(attempts-1)``)
+    or ``claimed`` for longer than ``settings.delivery.recovery_seconds`` (the claim decides from its heartbeat), fewer than
+    :data:`bot.delivery.MAX_ATTEMPTS` attempts, on a platform this process serves.
+    The claim in :func:`bot.delivery.claim` makes a concurrent retry elsewhere harmless.
+    """
+    now = now or utcnow()
+    return [run_digest(ctx, kind, target_id, now=now, day=day) for kind, target_id, day in retry_candidates(ctx, now=now)]

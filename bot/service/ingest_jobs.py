@@ -9,8 +9,9 @@ Three kinds, configured as ``[[sources]]`` tables in ``config/paperbot.toml``
 * ``arxiv_rss``: the rss.arxiv.org listing feed of chosen categories,
   ``{base_url}/rss/cs.LG+cs.CL``; a day with no announcement (weekends,
   holidays: an empty channel) stores nothing and is recorded as ``empty``;
-* ``inbox``: a folder where digest files are dropped; each is ingested and moved
-  to ``done/``, or to ``failed/`` with a ``<name>.error.txt`` saying why.
+* ``inbox``: a folder where digest files are dropped; each is ingested once it
+  has stopped changing (``settle_seconds``) and moved to ``done/``, or to
+  ``failed/`` with a ``<name>.error.txt`` saying why (one bad file fails alone).
 
 Every run writes one :class:`recommender.store.models.SourceRun` row and one log
 line (source, status, new papers, errors). HTTP goes through the project's one
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.service.outage import describe_error, transient
 from bot.settings import ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
 from recommender.ingest import DIGEST_SUFFIXES, IngestResult, ingest_bytes
@@ -76,6 +79,7 @@ class SourceRunResult:
     errors: list[str] = field(default_factory=list)
     results: list[IngestResult] = field(default_factory=list)
     moved: dict[str, str] = field(default_factory=dict)  # inbox: file name -> "done" | "failed"
+    waiting: list[str] = field(default_factory=list)  # inbox: files still being written, left for a later run
 
     @property
     def error(self) -> str | None:
@@ -146,46 +150,97 @@ def inbox_files(folder: Path) -> list[Path]:
     )
 
 
-def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | None, result: SourceRunResult) -> None:
-    """Ingest every file in the inbox, then move it to ``done/`` or ``failed/`` (+ ``.error.txt``).
+def _ingest_file(store: Store, path: Path, seen: os.stat_result) -> IngestResult | None:
+    """Ingest one inbox file; None when it changed while being read (still being written: left for later)."""
+    if path.suffix.lower() not in DIGEST_SUFFIXES:
+        return IngestResult(source=str(path), error=f"not a digest file type ({path.suffix}); expected "
+                            + ", ".join(sorted(s or "no suffix" for s in DIGEST_SUFFIXES)))
+    data = path.read_bytes()
+    now = path.stat()
+    if len(data) != seen.st_size or (now.st_size, now.st_mtime_ns) != (seen.st_size, seen.st_mtime_ns):
+        return None
+    return ingest_bytes(store, data, str(path))
 
-    A file is moved only after its digest is committed, so a crash in between
-    re-ingests it at the next run, which is a no-op (same content).
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    target = _free_name(folder, path.name)
+    shutil.move(str(path), target)
+    return target
+
+
+def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | None, result: SourceRunResult) -> None:
+    """Ingest every settled file in the inbox, then move it to ``done/`` or ``failed/`` (+ ``.error.txt``).
+
+    A file is taken only once its size and modification time have not changed for
+    ``spec.settle_seconds`` before ``now`` (and again not while it is read): a
+    file still being written waits for a later run (:attr:`SourceRunResult.waiting`).
+    Any exception from one file (a parser bug, a JSON integer too long to convert)
+    fails that file alone: it goes to ``failed/`` with its reason and the next
+    files are still ingested. A database outage is not the file's fault: the file
+    stays where it is and the run stops (the next run takes it). A file is moved
+    only after its digest is committed, so a crash in between re-ingests it at the
+    next run, which is a no-op (same content).
     """
     folder = Path(spec.path).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
-    done, failed = folder / "done", folder / "failed"
     for path in inbox_files(folder):
+        try:
+            seen = path.stat()
+        except OSError:
+            continue  # gone since the listing
+        age = now.timestamp() - seen.st_mtime
+        if spec.settle_seconds and age < spec.settle_seconds:
+            result.waiting.append(path.name)
+            log.info("inbox file waiting", extra={"source": spec.name, "file": path.name,
+                                                  "unchanged_seconds": round(age, 1), "settle_seconds": spec.settle_seconds})
+            continue
         result.inputs += 1
-        if path.suffix.lower() not in DIGEST_SUFFIXES:
-            r = IngestResult(source=str(path), error=f"not a digest file type ({path.suffix}); expected "
-                             + ", ".join(sorted(s or "no suffix" for s in DIGEST_SUFFIXES)))
-        else:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                result.errors.append(f"{path.name}: cannot read: {exc.strerror or exc}")
-                continue  # left in place, retried next run
-            r = ingest_bytes(store, data, str(path))
-        result.results.append(r)
-        result.entries += r.entries
-        result.new_papers += r.new
+        try:
+            r = _ingest_file(store, path, seen)
+        except OSError as exc:
+            result.errors.append(f"{path.name}: cannot read: {exc.strerror or exc}")
+            continue  # left in place, retried next run
+        except Exception as exc:
+            if transient(exc):
+                result.errors.append(f"{path.name}: database unavailable, left in the inbox: {describe_error(exc)}")
+                log.warning("inbox run stopped", extra={"source": spec.name, "file": path.name,
+                                                        "error": describe_error(exc)})
+                return
+            log.warning("inbox file crashed ingestion", extra={"source": spec.name, "file": path.name}, exc_info=True)
+            r = IngestResult(source=str(path), error=f"{type(exc).__name__}: {str(exc)[:500]}")
+        if r is None:
+            result.inputs -= 1
+            result.waiting.append(path.name)
+            log.info("inbox file waiting", extra={"source": spec.name, "file": path.name, "reason": "changed while read"})
+            continue
+        _file_done(spec, path, r, now, result)
+
+
+def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime, result: SourceRunResult) -> None:
+    """Record one file's result and move it to ``done/`` or ``failed/`` (with ``<name>.error.txt``)."""
+    result.results.append(r)
+    result.entries += r.entries
+    result.new_papers += r.new
+    folder = Path(spec.path).expanduser()
+    try:
         if r.error:
-            failed.mkdir(exist_ok=True)
-            target = _free_name(failed, path.name)
-            shutil.move(str(path), target)
+            target = _move(path, folder / "failed")
             target.with_name(target.name + ".error.txt").write_text(
-                f"{r.error}\n\nfile: {path.name}\nat: {now.isoformat()}\n", encoding="utf-8"
-            )
-            result.errors.append(f"{path.name}: {r.error}")
-            result.moved[path.name] = "failed"
-            log.warning("inbox file failed", extra={"source": spec.name, "file": path.name, "error": r.error})
+                f"{r.error}\n\nfile: {path.name}\nat: {now.isoformat()}\n", encoding="utf-8")
         else:
-            done.mkdir(exist_ok=True)
-            shutil.move(str(path), _free_name(done, path.name))
-            result.moved[path.name] = "done"
-            log.info("inbox file ingested", extra={"source": spec.name, "file": path.name, "new": r.new,
-                                                   "known": r.known, "duplicate": r.duplicate_digest})
+            _move(path, folder / "done")
+    except OSError as exc:  # a full disk, a permission: the file stays, its digest (if any) is already stored
+        result.errors.append(f"{path.name}: cannot move: {exc.strerror or exc}")
+        return
+    if r.error:
+        result.errors.append(f"{path.name}: {r.error}")
+        result.moved[path.name] = "failed"
+        log.warning("inbox file failed", extra={"source": spec.name, "file": path.name, "error": r.error})
+    else:
+        result.moved[path.name] = "done"
+        log.info("inbox file ingested", extra={"source": spec.name, "file": path.name, "new": r.new,
+                                               "known": r.known, "duplicate": r.duplicate_digest})
 
 
 RUNNERS = {"hf_api": run_hf_api, "arxiv_rss": run_arxiv_rss, "inbox": run_inbox}
@@ -239,6 +294,7 @@ def run_source(
         "source": spec.name, "kind": spec.kind, "status": result.status, "inputs": result.inputs,
         "new_papers": result.new_papers, "errors": len(result.errors),
         "seconds": round(time.monotonic() - clock, 3), **({"error": result.error} if result.error else {}),
+        **({"waiting": len(result.waiting)} if result.waiting else {}),
     })
     return result
 

@@ -16,10 +16,10 @@ a missing adapter or dependency is an error only for the platform that needs it.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import importlib
 import logging
 import signal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,19 +28,16 @@ from sqlalchemy import func, select
 
 from bot.commands import Commands
 from bot.console import ConsoleRuntime
-from bot.delivery import DeliveryOutcome, DeliveryTarget, Poster, local_day
+from bot.delivery import Poster
 from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
 from bot.runtime import AdapterStartError, ChatRuntime
-from bot.service.digest_jobs import digest_targets, recover, run_digest
-from bot.service.ingest_jobs import SourceRunResult, run_source
-from bot.service.scheduler import (
-    SHUTDOWN_TIMEOUT_SECONDS,
-    JobContext,
-    install_jobs,
-    make_scheduler,
-    set_context,
-    stop_scheduler,
-)
+from bot.service.context import JobContext, set_context
+from bot.service.due import due_digests
+from bot.service.ingest_jobs import Fetch
+from bot.service.once import OnceReport, run_once
+from bot.service.outage import describe_error, transient
+from bot.service.scheduler import install_jobs, make_scheduler, stop_scheduler
+from bot.service.workers import DigestWorkers
 from bot.settings import Secrets, Settings
 from recommender.ingest import ingest
 from recommender.store import Channel, Member, Paper, Store
@@ -153,7 +150,7 @@ class RunOptions:
     sync_commands: bool = False
     port: int | None = None
     bootstrap: bool = True
-    fetch: object | None = None
+    fetch: Fetch | None = None
     console: Console | None = None
     stop: asyncio.Event | None = None
     report: OnceReport | None = field(default=None)
@@ -162,17 +159,22 @@ class RunOptions:
 async def serve(store: Store, settings: Settings, secrets: Secrets, options: RunOptions) -> int:
     """Run the bot until SIGINT/SIGTERM (or ``options.stop`` is set), or once with ``options.once``.
 
-    Shutdown: the scheduler stops taking jobs, running jobs get
-    :data:`bot.service.scheduler.SHUTDOWN_TIMEOUT_SECONDS` to finish (a digest still
-    unfinished then stays claimed and is retried at the next start once its claim
-    is stale), then the chat adapters stop. Every database write is one
-    transaction, so nothing is half-written.
+    What is due is read from the database at start and at every ``sync``
+    (:mod:`bot.service.due`), and posted by :class:`bot.service.workers.DigestWorkers`.
+    Shutdown stops taking work (the context closes: jobs and retry waits end,
+    queued digests are dropped), gives the posts under way
+    ``[service] shutdown_seconds`` to finish, logs how many digests were left (the
+    next start posts them: they are still due in the database, or their claims
+    go stale), then stops the chat adapters. ``--once`` honours the same signals:
+    the digest being posted finishes, the rest is left for the next start.
 
     Returns
     -------
     int
-        Exit status: 0, or 1 when ``--once`` saw a source run with errors (status
-        ``error`` or ``partial``) or a digest fail (:attr:`OnceReport.failed`).
+        Exit status: 0; 1 when ``--once`` saw a source run with errors (status
+        ``error`` or ``partial``), a digest fail, or was stopped by a signal before
+        the end (:attr:`OnceReport.failed`); 1 when the database was unreachable at start
+        (one log line with the whole error).
 
     Raises
     ------
@@ -208,30 +210,41 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
             pass
     started: list[ChatRuntime] = []
     scheduler = None
+    workers = None
     try:
         for rt in runtimes:
             await _start(rt)
             started.append(rt)
+        set_context(ctx)
         if options.once:
-            set_context(ctx)
-            report = await asyncio.to_thread(run_once, ctx)
-            options.report = report
-            return 1 if report.failed else 0
+            return await _serve_once(ctx, stop, options)
+        workers = ctx.workers = DigestWorkers(ctx, settings.service.workers)
+        workers.start()
         scheduler = make_scheduler(store)
-        scheduler.start(paused=True)
-        sync = install_jobs(scheduler, ctx)
+        try:
+            scheduler.start(paused=True)
+            sync = install_jobs(scheduler, ctx)
+        except Exception as exc:
+            if not transient(exc):
+                raise
+            log.error("database unavailable at start", extra={"error": describe_error(exc)})
+            return 1
         scheduler.resume()
         log.info("scheduler running", extra={"jobs": len(scheduler.get_jobs()), "added": len(sync.added),
-                                             "updated": len(sync.updated), "removed": len(sync.removed)})
+                                             "updated": len(sync.updated), "removed": len(sync.removed),
+                                             "workers": settings.service.workers})
         await stop.wait()
-        log.info("shutting down", extra={"waiting_seconds": SHUTDOWN_TIMEOUT_SECONDS})
+        log.info("shutting down", extra={"waiting_seconds": settings.service.shutdown_seconds})
+        ctx.close()
         stop_scheduler(scheduler)
-        if not await asyncio.to_thread(ctx.wait_idle, SHUTDOWN_TIMEOUT_SECONDS):
-            log.warning("jobs still running at shutdown; their digests stay claimed and are retried at the next start")
+        await asyncio.to_thread(_finish, ctx, workers, settings.service.shutdown_seconds)
         return 0
     finally:
+        ctx.close()
         if scheduler is not None:
             stop_scheduler(scheduler)
+        if workers is not None:
+            workers.close(0)
         for rt in reversed(started):
             try:
                 await rt.stop()
@@ -239,8 +252,49 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
                 log.exception("adapter stop failed", extra={"adapter": rt.name})
         for sig in handled:
             loop.remove_signal_handler(sig)
-        set_context(None)
         log.info("paperbot stopped")
+
+
+def _finish(ctx: JobContext, workers: DigestWorkers, timeout: float) -> None:
+    """Let the posts under way finish (at most ``timeout`` seconds), then log what is left for the next start."""
+    deadline = time.monotonic() + timeout
+    dropped, unfinished = workers.close(timeout)
+    ctx.wait_idle(max(0.0, deadline - time.monotonic()))
+    left = left_due(ctx)
+    facts = {"posted": workers.posted, "queued_dropped": dropped, "unfinished": unfinished,
+             "due_left": "unknown (database unavailable)" if left is None else left}
+    if (left or 0) + unfinished:
+        log.warning(f"{(left or 0) + unfinished} digests left; the next start posts them", extra=facts)
+    else:
+        log.info("no digest left", extra=facts)
+
+
+def left_due(ctx: JobContext) -> int | None:
+    """How many digests are due and unclaimed in the database now (None: the database cannot say)."""
+    try:
+        with ctx.store.session() as session:
+            return len(due_digests(session, set(ctx.posters), utcnow()))
+    except Exception as exc:
+        if not transient(exc):
+            raise
+        return None
+
+
+async def _serve_once(ctx: JobContext, stop: asyncio.Event, options: RunOptions) -> int:
+    """``--once`` in a worker thread; a signal closes the context, so it stops after the digest under way."""
+    once = asyncio.ensure_future(asyncio.to_thread(run_once, ctx))
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({once, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if not once.done():
+        log.info("shutting down", extra={"once": True})
+        ctx.close()
+    stopped.cancel()
+    report = await once
+    options.report = report
+    if report.left:
+        log.warning(f"{report.left} digests left; the next start posts them", extra={"posted": sum(
+            o.status == "posted" for _, o in report.digests)})
+    return 1 if report.failed else 0
 
 
 async def _start(rt: ChatRuntime) -> None:
@@ -260,45 +314,7 @@ def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
     stop.set()
 
 
-# -- run once -----------------------------------------------------------------------------------------
-@dataclass
-class OnceReport:
-    """What ``paperbot run --once`` did."""
-
-    sources: list[SourceRunResult] = field(default_factory=list)
-    digests: list[tuple[DeliveryTarget, DeliveryOutcome]] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        """True when a source run had errors (``error``, or ``partial``: some inputs failed) or a digest failed.
-
-        Same rule as ``paperbot ingest``, which exits 1 when any input failed.
-        """
-        return any(s.status in ("error", "partial") or s.errors for s in self.sources) or any(
-            o.status == "failed" for _, o in self.digests)
-
-
-def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
-    """Run the whole day now: every source, then every served target's digest for its local today.
-
-    The digests are claimed like scheduled ones: a second ``--once`` the same
-    day, or the scheduler later that day, posts nothing again. Failed or abandoned
-    deliveries are retried as by the sync job.
-    """
-    now = now or utcnow()
-    report = OnceReport()
-    for spec in ctx.sources:
-        report.sources.append(run_source(ctx.store, spec, now=now, fetch=ctx.fetch))
-    recover(ctx, now=now)
-    with ctx.store.session() as session:
-        targets = [(DeliveryTarget.of(r), r.timezone) for r in digest_targets(session, set(ctx.posters))]
-    for target, timezone in targets:
-        outcome = run_digest(ctx, target.kind, target.id, now=now, day=local_day(timezone, now))
-        report.digests.append((target, outcome))
-    return report
-
-
 __all__ = [
     "RuntimeUnavailable", "RunOptions", "OnceReport", "slack_mode", "create_runtimes", "bootstrap_console", "serve",
-    "run_once",
+    "run_once", "left_due",
 ]

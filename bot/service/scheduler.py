@@ -4,7 +4,10 @@ APScheduler 3.x with its SQLAlchemy job store in the bot's own database
 (table ``apscheduler_jobs``). Jobs are stored as ``"bot.service.scheduler:<function>"``
 references with plain picklable arguments (a target kind and id, a source
 name); what they need at run time (store, posters, settings) comes from the
-process's :class:`JobContext`, set with :func:`set_context`.
+process's :class:`bot.service.context.JobContext`, set with :func:`set_context`.
+The scheduler is a clock, not the record of what was done: which digests are
+due and missing is read from the database (:mod:`bot.service.due`) at start and
+at every ``sync``, and the digests are posted by :mod:`bot.service.workers`.
 
 Jobs (ids):
 
@@ -13,10 +16,11 @@ Jobs (ids):
 * ``digest:channel:<id>`` and ``digest:member:<id>``: one per enabled channel and
   per subscribed member whose platform this process serves, at the target's
   ``digest_time`` in its ``timezone`` (daylight-saving changes included: the
-  trigger works in local wall-clock time);
-* ``sync``: every :data:`SYNC_INTERVAL_SECONDS`, reconciles the digest jobs with
+  trigger works in local wall-clock time); it wakes the workers for that target;
+* ``sync``: every ``[service] sync_seconds`` (60), reconciles the digest jobs with
   the database (people change schedules through chat commands, possibly in other
-  processes) and retries failed or abandoned deliveries (:func:`recover`). Its
+  processes), then queues every digest that is due and missing and every failed
+  or abandoned delivery due for a retry (:func:`queue_due`). Its
   ``next_run_time`` in the job store doubles as the scheduler's heartbeat: the
   scheduler moves it forward every interval while it runs, and a clean shutdown
   (:func:`stop_scheduler`) pauses the job, clearing it.
@@ -35,9 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -46,102 +47,22 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery import DeliveryTarget, Poster
-from bot.service.digest_jobs import digest_targets, recover, run_digest
+from bot.delivery import DeliveryTarget
+from bot.service.context import JobContext, get_context, set_context
+from bot.service.digest_jobs import digest_targets, recover, retry_candidates, run_digest
+from bot.service.due import due_digests
 from bot.service.ingest_jobs import run_source
+from bot.service.outage import db_retrying, describe_error, transient
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
-from bot.settings import Settings, SourceSettings
-from recommender.picks import Recommender
 from recommender.store import Store
 from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-#: How often the sync job reconciles digest jobs with the database, seconds.
-SYNC_INTERVAL_SECONDS = 60
 SYNC_JOB_ID = "sync"
-#: How long shutdown waits for running jobs, seconds; after that they are left claimable.
-SHUTDOWN_TIMEOUT_SECONDS = 60.0
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
-
-
-# -- process context ----------------------------------------------------------------------------------
-@dataclass
-class JobContext:
-    """What the stored jobs of this process run with.
-
-    Attributes
-    ----------
-    store : Store
-    settings : Settings
-    posters : dict
-        Poster per platform this process serves (``"slack"``, ``"discord"``,
-        ``"cli"``...); digest jobs are scheduled only for these platforms.
-    sources : list of SourceSettings
-        The ``[[sources]]`` models (:meth:`bot.settings.Settings.ingest_sources`).
-    scheduler : BaseScheduler or None
-        The running scheduler (the sync job edits its jobs).
-    fetch : callable or None
-        HTTP fetch override for the sources (tests).
-    """
-
-    store: Store
-    settings: Settings
-    posters: dict[str, Poster]
-    sources: list[SourceSettings] = field(default_factory=list)
-    scheduler: BaseScheduler | None = None
-    fetch: object | None = None
-    recommender: object = None
-    _running: int = 0
-    _idle: threading.Condition = field(default_factory=threading.Condition)
-
-    def __post_init__(self) -> None:
-        if self.recommender is None:
-            self.recommender = Recommender(self.store, self.settings.recommender)
-
-    @contextmanager
-    def job(self) -> Iterator[None]:
-        """Count a running job, so shutdown can wait for it."""
-        with self._idle:
-            self._running += 1
-        try:
-            yield
-        finally:
-            with self._idle:
-                self._running -= 1
-                self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = SHUTDOWN_TIMEOUT_SECONDS) -> bool:
-        """Block until no job runs (True) or ``timeout`` seconds pass (False)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._running == 0, timeout)
-
-    def source(self, name: str) -> SourceSettings | None:
-        return next((s for s in self.sources if s.name == name), None)
-
-
-_context: JobContext | None = None
-
-
-def set_context(ctx: JobContext | None) -> None:
-    """Install the context the stored jobs of this process run with (``None`` to clear)."""
-    global _context
-    _context = ctx
-
-
-def get_context() -> JobContext:
-    """The installed context.
-
-    Raises
-    ------
-    RuntimeError
-        When no context is installed (a job ran outside ``paperbot run``).
-    """
-    if _context is None:
-        raise RuntimeError("no JobContext installed: call bot.service.scheduler.set_context() before starting the scheduler")
-    return _context
 
 
 # -- the scheduler ------------------------------------------------------------------------------------
@@ -279,18 +200,46 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
     report.added += digests.added
     report.updated += digests.updated
     report.removed += digests.removed
+    every = ctx.settings.service.sync_seconds
     scheduler.add_job(
-        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS, timezone=dt.timezone.utc),
+        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.timezone.utc),
         id=SYNC_JOB_ID, name="sync digest jobs with the database", jobstore="default", replace_existing=True,
-        next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=SYNC_INTERVAL_SECONDS, max_instances=1,
+        next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=max(1, int(every)), max_instances=1,
     )
     return report
 
 
 # -- the stored jobs (referenced as "bot.service.scheduler:<name>") -------------------------------
+def queue_due(ctx: JobContext, *, now: dt.datetime | None = None) -> int:
+    """Hand every digest the database says is due and missing (:mod:`bot.service.due`), and every
+    failed or abandoned delivery due for a retry, to ``ctx.workers``; returns how many were queued.
+
+    Without workers (tests, ``run --once``) the retries run here (:func:`recover`) and nothing is queued.
+    """
+    now = now or utcnow()
+    if ctx.workers is None:
+        recover(ctx, now=now)
+        return 0
+    with ctx.store.session() as session:
+        due = due_digests(session, set(ctx.posters), now)
+    retries = retry_candidates(ctx, now=now)
+    queued = ctx.workers.submit([(d.kind, d.target_id, d.day) for d in due] + retries)
+    if queued:
+        log.info("digests queued", extra={"due": len(due), "retries": len(retries), "queued": queued})
+    return queued
+
+
 def digest_job(kind: str, target_id: int) -> None:
-    """Stored job ``digest:<kind>:<id>``: deliver the target's digest for its current slot."""
+    """Stored job ``digest:<kind>:<id>``: deliver the target's digest for its current slot.
+
+    With workers (``paperbot run``) the target is handed to them; otherwise it is posted here.
+    """
     ctx = get_context()
+    if ctx.closed.is_set():
+        return
+    if ctx.workers is not None:
+        ctx.workers.submit([(kind, target_id, None)])
+        return
     with ctx.job():
         run_digest(ctx, kind, target_id)
 
@@ -298,6 +247,8 @@ def digest_job(kind: str, target_id: int) -> None:
 def ingest_job(name: str) -> None:
     """Stored job ``ingest:<name>``: run the configured source ``name`` once."""
     ctx = get_context()
+    if ctx.closed.is_set():
+        return
     with ctx.job():
         spec = ctx.source(name)
         if spec is None:
@@ -307,16 +258,30 @@ def ingest_job(name: str) -> None:
 
 
 def sync_job() -> None:
-    """Stored job ``sync``: reconcile digest jobs with the database, then retry what failed."""
+    """Stored job ``sync``: reconcile digest jobs with the database, then queue what is due or to retry.
+
+    A database outage is waited out with backoff for up to one sync interval
+    (each failure logged whole); if it lasts longer, the next sync tries again.
+    """
     ctx = get_context()
+    if ctx.closed.is_set():
+        return
     with ctx.job():
-        if ctx.scheduler is not None:
-            sync_digest_jobs(ctx.scheduler, ctx)
-        recover(ctx)
+        try:
+            for attempt in db_retrying("sync", stop=ctx.closed, window=ctx.settings.service.sync_seconds):
+                with attempt:
+                    if ctx.scheduler is not None:
+                        sync_digest_jobs(ctx.scheduler, ctx)
+                    queue_due(ctx)
+        except Exception as exc:
+            if not transient(exc):
+                raise
+            log.warning("sync postponed", extra={"reason": "database unavailable", "error": describe_error(exc),
+                                                 "next_try_seconds": ctx.settings.service.sync_seconds})
 
 
 __all__ = [
-    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_INTERVAL_SECONDS", "SYNC_JOB_ID", "SHUTDOWN_TIMEOUT_SECONDS",
+    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_JOB_ID",
     "JobContext", "SyncReport", "make_scheduler", "install_jobs", "stop_scheduler", "sync_digest_jobs",
-    "sync_source_jobs", "digest_job", "ingest_job", "sync_job", "set_context", "get_context",
+    "sync_source_jobs", "queue_due", "digest_job", "ingest_job", "sync_job", "set_context", "get_context",
 ]

@@ -8,7 +8,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, inspect, select
 
 from bot.delivery import MAX_ATTEMPTS
-from bot.service.scheduler import JOBSTORE_TABLE, SYNC_INTERVAL_SECONDS, SYNC_JOB_ID
+from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, digest_job_id, next_digest_time
 from bot.settings import Settings
 from recommender.enrich import count_unlinked
@@ -43,7 +43,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     and how many stored papers still lack a link (``papers.without_link``; ``paperbot enrich``).
 
     Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
-    ``sync`` job's next run time (the heartbeat): at most two sync intervals late.
+    ``sync`` job's next run time (the heartbeat): at most two sync intervals (``[service] sync_seconds``) late.
     A clean shutdown pauses the ``sync`` job, clearing the heartbeat
     (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
     ``"stale"``. A target's ``next_digest`` is when its digest will actually be
@@ -111,7 +111,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
             state = "never started"
         elif heartbeat is None:
             state = "stopped"  # paused by a clean shutdown
-        elif (now - heartbeat).total_seconds() <= 2 * SYNC_INTERVAL_SECONDS + 5:
+        elif (now - heartbeat).total_seconds() <= 2 * settings.service.sync_seconds + 5:
             state = "running"
         else:
             state = "stale"  # the process died, or its scheduler is stuck

@@ -15,7 +15,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import parse_timezone, to_time
 from bot.settings import SourceSettings
 
-__all__ = ["MISFIRE_GRACE_SECONDS", "daily_trigger", "source_trigger", "slot_day", "next_digest_time", "digest_job_id", "ingest_job_id"]
+__all__ = [
+    "MISFIRE_GRACE_SECONDS", "daily_trigger", "source_trigger", "slot_day", "last_slot", "next_digest_time", "digest_job_id",
+    "ingest_job_id",
+]
 
 #: A run missed by up to this many seconds (bot down, busy) still runs, once; failed digests
 #: are retried within the same window.
@@ -54,6 +57,28 @@ def slot_day(time: str, timezone: str, now: dt.datetime) -> dt.date:
     local = now.astimezone(tz)
     slot = dt.datetime.combine(local.date(), to_time(time), tzinfo=tz)
     return local.date() if local >= slot else local.date() - dt.timedelta(days=1)
+
+
+def last_slot(time: str, timezone: str, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The local day and the instant (aware) of the most recent ``time`` slot at or before ``now``.
+
+    Computed by the same trigger that fires the digest job (:func:`daily_trigger`),
+    so a spring-forward gap or a repeated fall-back hour gives the instant the job
+    fires at.
+
+    Raises
+    ------
+    ValueError
+        A bad time of day or an unknown timezone.
+    """
+    trigger = daily_trigger(time, timezone)
+    today = now.astimezone(trigger.timezone).date()
+    for back in (0, 1, 2):
+        day = today - dt.timedelta(days=back)
+        fire = trigger.get_next_fire_time(None, dt.datetime.combine(day, dt.time(), tzinfo=trigger.timezone))
+        if fire is not None and fire <= now and fire.astimezone(trigger.timezone).date() == day:
+            return day, fire
+    raise ValueError(f"no {time} slot in {timezone} in the two days before {now.isoformat()}")  # pragma: no cover
 
 
 def next_digest_time(time: str, timezone: str, *, now: dt.datetime, scheduled: dt.datetime | None = None,

@@ -2,7 +2,8 @@
 
 Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
 👍/👎 buttons to ``Commands.feedback``; 👍/👎 reactions to
-``Commands.reaction``. Answers are ephemeral (only the asker sees them) unless
+``Commands.reaction``; a file shared in the bot's DM to
+``Commands.import_library``. Answers are ephemeral (only the asker sees them) unless
 the command layer says otherwise or the asker presses "Share in channel".
 
 Every HTTP request is verified with the signing secret (Bolt's
@@ -25,12 +26,15 @@ from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
+from bot.slack.uploads import UploadError, fetch_upload
 from bot.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 
 #: Bot scopes the app asks for (same as config/slack-manifest.yaml).
-BOT_SCOPES = ["chat:write", "chat:write.public", "commands", "im:write", "reactions:read"]
+BOT_SCOPES = ["channels:history", "chat:write", "chat:write.public", "commands", "files:read", "groups:history",
+              "im:history", "im:write", "reactions:read"]
+# *:history: find a digest message whose answer was lost (poster.find_header); files:read: library uploads in DMs
 COMMAND = "/papers"
 
 #: Reaction names (without skin tone) that count as feedback.
@@ -178,6 +182,24 @@ def register(app: App, commands: Commands) -> None:
     @app.event("reaction_removed")
     def on_reaction_removed(event, body, context):
         on_reaction(event, body, context, False)
+
+    @app.event("file_shared")
+    def on_file_shared(event, body, context, client):
+        """A file shared in the bot's DM is a library export to import; files in channels are not ours."""
+        channel = event.get("channel_id") or ""
+        user = event.get("user_id")
+        if not channel.startswith("D") or not user or user == context.get("bot_user_id"):
+            return
+        try:
+            name, data = fetch_upload(client, event.get("file_id") or (event.get("file") or {}).get("id", ""))
+            reply = commands.import_library(Caller(PLATFORM, _workspace(body, context), user), data, name)
+        except UploadError as exc:
+            reply = Reply(str(exc), ok=False)
+        except Exception:
+            log.exception("library import failed", extra={"team": _workspace(body, context), "user": user})
+            reply = Reply(SORRY, ok=False)
+        text, blocks = reply_message(reply)
+        client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
     @app.event("message")
     def on_message(ack):  # message events are not subscribed; acknowledge quietly if Slack sends one

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -18,12 +18,19 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
 
-from bot.delivery import DigestPost, TargetUnreachable
+from bot.delivery import HEADER, DigestPost, Part, TargetUnreachable
 from bot.slack.blocks import digest_message, paper_message
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+#: ``event_type`` of the metadata on every digest message.
+METADATA_EVENT = "paperbot_digest"
+#: Seconds subtracted from the first claim time when looking for earlier posts (our clock against Slack's).
+CLOCK_SKEW_SECONDS = 300
+#: Messages per page, and pages at most, read by a lookup.
+LOOKUP_PAGE_SIZE = 200
+LOOKUP_PAGES = 10
 
 #: Slack error codes after which posting to the target cannot succeed without a person acting.
 UNREACHABLE_ERRORS = frozenset({
@@ -45,6 +52,10 @@ def web_client(token: str | None = None, base_url: str | None = None, *, rate_li
                connection_retries: int = 2, timeout: int = 30) -> WebClient:
     """A WebClient that retries 429s (after ``Retry-After`` seconds) and connection errors.
 
+    A ``chat.postMessage`` is retried after a connection error only when the
+    connection was refused: after a reset or a lost answer Slack may have the
+    message, and :class:`SlackPoster` looks it up instead of posting it twice.
+
     Parameters
     ----------
     token : str, optional
@@ -65,7 +76,7 @@ def web_client(token: str | None = None, base_url: str | None = None, *, rate_li
         timeout=timeout,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-            ConnectionErrorRetryHandler(max_retry_count=connection_retries),
+            UnsentPostRetryHandler(max_retry_count=connection_retries),
         ],
         **kwargs,
     )
@@ -101,8 +112,11 @@ class SlackPoster:
     Notes
     -----
     ``post`` is idempotent per paper: papers with a recorded reference are
-    skipped and a recorded header is reused, so a retried post is never doubled.
-    Rate limits and connection errors are retried by the client; a call that
+    skipped and a recorded header is reused, so a retried post is never doubled;
+    a message Slack accepted but nobody recorded is found by its metadata
+    (:func:`find_header`, :func:`find_replies`) and adopted.
+    Rate limits and connection errors are retried by the client (a
+    ``chat.postMessage`` only when it never reached Slack); a call that
     still fails raises :class:`SlackPostError`, and Slack errors that mean the
     target cannot be posted to (``channel_not_found``, ``not_in_channel``,
     ``is_archived``, a revoked token…) raise
@@ -152,6 +166,14 @@ class SlackPoster:
             user id: a DM). References (``"<channel id>:<ts>"``) are recorded on it
             as soon as each message is accepted; a recorded header is reused.
 
+        Notes
+        -----
+        Every message carries :func:`metadata` naming the delivery and the part.
+        On a resumed post, and whenever a post's answer is lost after it was sent,
+        the header is looked for with ``conversations.history`` (from the first
+        claim on) and the replies with ``conversations.replies``, and adopted when
+        found instead of being posted again (:func:`find_posted`).
+
         Raises
         ------
         TargetUnreachable
@@ -169,22 +191,123 @@ class SlackPoster:
                     channel = client.conversations_open(users=target.ref)["channel"]["id"]
                 else:
                     channel = target.ref
-                text, blocks = digest_message(post.digest, delivery_id=post.delivery_id)
-                method = "chat.postMessage"
-                resp = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
-                post.posted_header(make_ref(resp["channel"], resp["ts"]))
+                method = "conversations.history"
+                ts = find_header(client, post, channel) if post.resumed else None
+                if ts is None:
+                    method = "chat.postMessage"
+                    text, blocks = digest_message(post.digest, delivery_id=post.delivery_id)
+                    ts = _send(client, post, HEADER, channel=channel, text=text, blocks=blocks)
+                post.posted_header(make_ref(channel, ts))
             channel, thread_ts = split_ref(post.header_ref)
+            if post.resumed and post.unposted():
+                method = "conversations.replies"
+                for paper_id, ts in find_replies(client, post, channel, thread_ts).items():
+                    post.posted_paper(paper_id, make_ref(channel, ts))
             method = "chat.postMessage"
             for n, pick in post.unposted():
                 text, blocks = paper_message(pick, n)
-                resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
-                                               unfurl_links=False, unfurl_media=False)
-                post.posted_paper(pick.paper_id, make_ref(resp["channel"], resp["ts"]))
+                ts = _send(client, post, pick.paper_id, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+                post.posted_paper(pick.paper_id, make_ref(channel, ts))
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             status = exc.response.status_code if exc.response is not None else None
+            method = str(getattr(exc.response, "api_url", "") or method).rsplit("/", 1)[-1]  # the call that failed
             if error in UNREACHABLE_ERRORS:
                 raise TargetUnreachable(f"slack {method}: {error}") from None
             raise SlackPostError(f"slack {method} failed: {error or f'HTTP {status}'}") from None
         except (URLError, OSError) as exc:
             raise SlackPostError(f"slack {method} failed: {type(exc).__name__}") from None
+
+
+# -- idempotent posts: metadata on every message, looked up before posting again ----------------------
+def metadata(post: DigestPost, part: Part) -> dict:
+    """The message metadata naming a digest's message: ``{event_type, event_payload: {delivery_id, part}}``,
+    ``part`` being ``"header"`` or the paper id (https://docs.slack.dev/messaging/message-metadata)."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": post.delivery_id, "part": part}}
+
+
+def _is_part(message: dict, post: DigestPost, part: Part) -> bool:
+    meta = message.get("metadata") or {}
+    payload = meta.get("event_payload") or {}
+    return (meta.get("event_type") == METADATA_EVENT and str(payload.get("delivery_id")) == str(post.delivery_id)
+            and str(payload.get("part")) == str(part))
+
+
+def _send(client: WebClient, post: DigestPost, part: Part, **message) -> str:
+    """``chat.postMessage`` with the part's metadata; its ts. When the answer is lost after the request
+    was sent, the message is looked up (adopted if Slack has it) rather than posted again."""
+    try:
+        resp = client.chat_postMessage(metadata=metadata(post, part), unfurl_links=False, unfurl_media=False, **message)
+    except (URLError, OSError) as exc:
+        if _never_sent(exc):
+            raise
+        log.warning("slack answer lost after posting; looking the message up",
+                    extra={"delivery_id": post.delivery_id, "part": str(part), "error": type(exc).__name__})
+        channel, thread_ts = message["channel"], message.get("thread_ts")
+        found = find_header(client, post, channel) if thread_ts is None else find_replies(client, post, channel, thread_ts).get(int(part))
+        if found is None:
+            raise
+        return found
+    return resp["ts"]
+
+
+def find_header(client: WebClient, post: DigestPost, channel: str) -> str | None:
+    """The ts of ``post``'s header in ``channel`` if Slack has it (an earlier attempt posted it unrecorded), else None.
+
+    Reads ``conversations.history`` with ``include_all_metadata`` from
+    ``post.first_claimed_at`` minus :data:`CLOCK_SKEW_SECONDS`, at most
+    :data:`LOOKUP_PAGES` pages of :data:`LOOKUP_PAGE_SIZE`. A Slack error other
+    than a rate limit or a server error (``missing_scope`` on an install without
+    the history scopes, ``not_in_channel``) means no lookup is possible: logged, and None.
+    """
+    oldest = post.first_claimed_at.timestamp() - CLOCK_SKEW_SECONDS if post.first_claimed_at else 0.0
+    pages = _pages(lambda: client.conversations_history(
+        channel=channel, oldest=f"{oldest:.6f}", limit=LOOKUP_PAGE_SIZE, include_all_metadata=True), post, channel)
+    return next((m["ts"] for m in pages if _is_part(m, post, HEADER)), None)
+
+
+def find_replies(client: WebClient, post: DigestPost, channel: str, thread_ts: str) -> dict[int, str]:
+    """``paper_id -> ts`` of ``post``'s unrecorded papers already in the thread ``thread_ts`` (``conversations.replies``).
+
+    Same limits and errors as :func:`find_header`.
+    """
+    wanted = [pick.paper_id for _, pick in post.unposted()]
+    pages = _pages(lambda: client.conversations_replies(
+        channel=channel, ts=thread_ts, limit=LOOKUP_PAGE_SIZE, include_all_metadata=True), post, channel)
+    found: dict[int, str] = {}
+    for message in pages:
+        for paper_id in wanted:
+            if paper_id not in found and _is_part(message, post, paper_id):
+                found[paper_id] = message["ts"]
+    return found
+
+
+def _pages(first_page, post: DigestPost, channel: str) -> Iterator[dict]:
+    """The messages of up to :data:`LOOKUP_PAGES` pages (cursor pagination); nothing when Slack refuses the lookup."""
+    try:
+        for n, page in enumerate(first_page()):
+            yield from page.get("messages") or []
+            if n + 1 >= LOOKUP_PAGES:
+                return
+    except SlackApiError as exc:
+        status = exc.response.status_code if exc.response is not None else None
+        if status == 429 or (status or 0) >= 500:
+            raise
+        log.warning("slack lookup unavailable; posting without it", extra={
+            "delivery_id": post.delivery_id, "channel": channel, "error": exc.response.get("error")})
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when a connection error certainly happened before Slack saw the request (a refused connection)."""
+    reason = exc.reason if isinstance(exc, URLError) else exc
+    return isinstance(reason, ConnectionRefusedError)
+
+
+class UnsentPostRetryHandler(ConnectionErrorRetryHandler):
+    """Retries connection errors, but a ``chat.postMessage`` only when it never reached Slack: a reset or a
+    lost answer after sending may mean Slack has the message, which :func:`_send` then looks up."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if "chat.postMessage" in request.url and error is not None and not _never_sent(error):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)

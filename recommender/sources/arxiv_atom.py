@@ -52,16 +52,8 @@ def xml_root(text: str) -> str | None:
 def looks_like(text: str) -> bool:
     """Tell whether ``text`` is an arXiv API Atom response.
 
-    Parameters
-    ----------
-    text : str
-        Decoded digest text.
-
-    Returns
-    -------
-    bool
-        ``True`` for an Atom ``<feed>`` that mentions the arXiv API or the arXiv
-        Atom schema near its start and is not an rss.arxiv.org listing feed.
+    ``True`` for an Atom ``<feed>`` that mentions the arXiv API or the arXiv Atom schema near its start and is
+    not an rss.arxiv.org listing feed.
     """
     head = text[:_HEAD]
     return (xml_root(text) == "feed" and bool(_API_MARK.search(head))

@@ -63,16 +63,8 @@ _DOI_KEYS = ("arxiv_doi", "doi", "dc_identifier")
 def looks_like_xml(text: str) -> bool:
     """Tell whether ``text`` is a raw rss.arxiv.org feed (RSS 2.0 or Atom).
 
-    Parameters
-    ----------
-    text : str
-        Decoded digest text.
-
-    Returns
-    -------
-    bool
-        ``True`` for an ``<rss>``/``<feed>`` document whose first few kilobytes
-        carry an rss.arxiv.org marker (feed link, ``announce_type``, ``oai:arXiv.org``).
+    ``True`` for an ``<rss>``/``<feed>`` document whose first few kilobytes carry an rss.arxiv.org marker (feed
+    link, ``announce_type``, ``oai:arXiv.org``).
     """
     return xml_root(text) in ("rss", "feed", "rdf:RDF") and bool(_RSS_MARK.search(text[:_HEAD]))
 
@@ -90,16 +82,8 @@ def _feeds(value: Any) -> list[dict] | None:
 def looks_like_json(value: Any) -> bool:
     """Tell whether decoded JSON ``value`` is a cached feedparser result of an arXiv listing.
 
-    Parameters
-    ----------
-    value : Any
-        The result of :func:`json.loads`.
-
-    Returns
-    -------
-    bool
-        ``True`` for ``{"feed", "entries"}`` (or a map of URLs to such objects)
-        whose first entry, if any, has an arXiv id or an ``Announce Type``.
+    ``True`` for ``{"feed", "entries"}`` (or a map of URLs to such objects) whose first entry, if any, has an
+    arXiv id or an ``Announce Type``.
     """
     feeds = _feeds(value)
     if not feeds:

@@ -50,18 +50,9 @@ def is_python_repr_list(value: Any) -> bool:
 def looks_like(value: Any) -> bool:
     """Tell whether decoded JSON ``value`` is a Daily Papers API response.
 
-    Parameters
-    ----------
-    value : Any
-        The result of :func:`json.loads`.
-
-    Returns
-    -------
-    bool
-        ``True`` for a list whose first element is an object with a ``paper``
-        object, for an empty list (a day without papers) and for the known
-        list-of-Python-repr-strings corruption, which :func:`parse` rejects
-        with a specific message.
+    ``True`` for a list whose first element is an object with a ``paper`` object, for an empty list (a day
+    without papers) and for the known list-of-Python-repr-strings corruption, which :func:`parse` rejects with a
+    specific message.
     """
     if not isinstance(value, list):
         return False

@@ -238,16 +238,8 @@ def _has_header_words(tokens: list[Token]) -> bool:
 def looks_like(text: str) -> bool:
     """Tell whether ``text`` is a Hugging Face papers page (listing or single paper).
 
-    Parameters
-    ----------
-    text : str
-        Decoded digest text.
-
-    Returns
-    -------
-    bool
-        ``True`` when the first lines hold a card structure (see the module
-        notes) or a single paper's page.  Never raises.
+    ``True`` when the first lines hold a card structure (see the module notes) or a single paper's page.  Never
+    raises.
     """
     tokens = tokenize("\n".join(text.splitlines()[:_DETECT_LINES]))
     if hf_paper_page.looks_like(tokens):

@@ -39,12 +39,12 @@ _ENDS_URL = re.compile(r"(?:https?://|www\.)\S+$")
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_DATE = re.compile(
-    r"^(?:(?:published\s+on|submitted\s+on|on)\s*:?\s*)?"
-    r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})"
-    r"(?:\s*,\s*(?P<year>\d{4}))?(?:\s+\d+(?:[.,]\d+)?[kKmM]?)?$",
-    re.IGNORECASE,
-)
+_DATE = re.compile(r"""
+    ^(?:(?:published\s+on|submitted\s+on|on)\s*:?\s*)?                      # "Published on", "Submitted on"
+    (?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})
+    (?:\s*,\s*(?P<year>\d{4}))?                                              # ", 2025"
+    (?:\s+\d+(?:[.,]\d+)?[kKmM]?)?$                                          # a trailing count
+""", re.IGNORECASE | re.VERBOSE)
 _PUBLISHED = re.compile(r"^published\s+on\b", re.IGNORECASE)
 # Dates of week and month pages: "Week 25, 2025", "2025-W25", "June 2025", "Jun 16 - Jun 22, 2025".
 _PERIOD = re.compile(
@@ -106,6 +106,11 @@ class Token:
         return re.sub(r"[^a-z]", "", self.text.lower())
 
 
+#: Line patterns tried in order after the length, separator, header and date checks.
+_LINE_KINDS = ((_AUTHORS, AUTHORS), (_BULLET, BULLET), (_UPVOTES, UPVOTES), (_SUBMITTED, SUBMITTED),
+               (_GITHUB, GITHUB), (_ARXIV_PAGE, ARXIV))
+
+
 def classify(text: str) -> str:
     """Kind of one cleaned line (see the module notes)."""
     if len(text) >= ABSTRACT_MIN_CHARS:
@@ -116,18 +121,9 @@ def classify(text: str) -> str:
         return HEADER
     if _DATE.match(text) or _PUBLISHED.match(text) or _PERIOD.match(text):
         return DATE
-    if _AUTHORS.match(text):
-        return AUTHORS
-    if _BULLET.match(text):
-        return BULLET
-    if _UPVOTES.match(text):
-        return UPVOTES
-    if _SUBMITTED.match(text):
-        return SUBMITTED
-    if _GITHUB.match(text):
-        return GITHUB
-    if _ARXIV_PAGE.match(text):
-        return ARXIV
+    for pattern, kind in _LINE_KINDS:
+        if pattern.match(text):
+            return kind
     return SHORT
 
 

@@ -1,6 +1,7 @@
 """The paper store: SQLAlchemy models, sessions and Alembic migrations."""
 
-from recommender.store.db import Store, upgrade
+from recommender.store.db import Store, schema_lock, upgrade
+from recommender.store.errors import ReadOnlyDatabaseError, StoreError, describe_db_error
 from recommender.store.models import (
     ArxivLookup,
     Base,
@@ -18,6 +19,7 @@ from recommender.store.models import (
 )
 
 __all__ = [
-    "Store", "upgrade", "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem",
-    "Digest", "DigestEntry", "Feedback", "Member", "ModelState", "Paper", "PaperEmbedding",
+    "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
+    "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback", "Member",
+    "ModelState", "Paper", "PaperEmbedding",
 ]

@@ -1,44 +1,124 @@
-"""Engine, sessions and schema upgrades for the paper store.
+"""Engine, sessions, schema upgrades and the schema lock of the paper store.
 
 SQLite by default, PostgreSQL (or any SQLAlchemy URL) for teams: the same code.
-The schema is created and upgraded by Alembic, never by ``create_all``.
+The schema is created and upgraded by Alembic, never by ``create_all``; several
+processes opening the same empty database take turns (see :func:`schema_lock`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from filelock import FileLock
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from recommender.store.errors import ReadOnlyDatabaseError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+DEFAULT_CONNECT_TIMEOUT = 10
+"""Seconds to wait for a database server to accept a connection (PostgreSQL's ``connect_timeout``)."""
+SQLITE_BUSY_TIMEOUT = 30
+"""Seconds a SQLite connection waits for another process's write lock before failing."""
+SCHEMA_LOCK_KEY = 0x7061706572626F74  # "paperbot" in ASCII: the PostgreSQL advisory lock of schema changes
+_BEGIN_OPTION = "paperbot_sqlite_begin"
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; for SQLite, create the file's folder and enforce foreign keys."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (``sqlite:///x.db``, ``sqlite:///file:x.db?uri=true``); None for other URLs and ``:memory:``."""
     parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    name = parsed.database
+    if parsed.query.get("uri") and name.startswith("file:"):
+        name = name.removeprefix("file:").split("?", 1)[0]
+    return Path(name)
+
+
+def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> Engine:
+    """Create an engine for ``url``.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL.
+    connect_timeout : int
+        Seconds a new PostgreSQL connection may take before it fails (libpq's ``connect_timeout``);
+        without it a server that accepts the TCP connection and never answers hangs the caller
+        for minutes. SQLite files open at once and wait :data:`SQLITE_BUSY_TIMEOUT` for locks.
+
+    Notes
+    -----
+    For SQLite the file's folder is created and foreign keys are enforced.
+    Transactions keep the ``sqlite3`` module's default (it begins one before the
+    first write, so reads take no lock), except on connections with the
+    execution option ``paperbot_sqlite_begin="IMMEDIATE"``: those begin with
+    ``BEGIN IMMEDIATE`` and hold the write lock from their first statement (see
+    :meth:`Store.session`; migrations use it too, so they are one transaction).
+    """
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
     kwargs: dict = {}
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+    if sqlite:
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
     else:
         kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": max(1, int(connect_timeout))}
     engine = create_engine(url, **kwargs)
-    if parsed.get_backend_name() == "sqlite":
+    if sqlite:
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            if conn.get_execution_options().get(_BEGIN_OPTION) == "IMMEDIATE":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the sqlite3 module then adds no BEGIN of its own
+
     return engine
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's schema lock: one process at a time changes the schema.
+
+    PostgreSQL: a session advisory lock (``pg_advisory_lock``, key :data:`SCHEMA_LOCK_KEY`)
+    on a connection of its own. SQLite: a file lock beside the database
+    (``<file>.schema.lock``, the ``filelock`` package). Other backends and in-memory
+    SQLite: no lock. Wrap any DDL that racing processes could both run (Alembic
+    upgrades, APScheduler's job-store table) in it.
+    """
+    backend = engine.dialect.name
+    if backend == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                conn.commit()
+        return
+    path = sqlite_file(engine.url.render_as_string(hide_password=False)) if backend == "sqlite" else None
+    if path is None:
+        yield
+        return
+    with FileLock(f"{path}.schema.lock"):
+        yield
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -51,11 +131,41 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema of ``engine``'s database to ``revision`` with Alembic."""
+    """Bring the schema of ``engine``'s database to ``revision`` with Alembic, under :func:`schema_lock`.
+
+    Raises
+    ------
+    ReadOnlyDatabaseError
+        When the SQLite file needs a migration and cannot be written.
+    """
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    immediate = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    with schema_lock(engine), _read_only_as_error(engine), immediate.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def _is_read_only(exc: OperationalError) -> bool:
+    name = getattr(exc.orig, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_READONLY") or "readonly database" in str(exc.orig)
+
+
+@contextmanager
+def _read_only_as_error(engine: Engine) -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        path = sqlite_file(engine.url.render_as_string(hide_password=False)) if engine.dialect.name == "sqlite" else None
+        if path is not None and _is_read_only(exc):
+            raise ReadOnlyDatabaseError(str(path)) from exc
+        raise
+
+
+def _check_writable(path: Path) -> None:
+    """Raise ReadOnlyDatabaseError when the database file, or the folder SQLite writes its journal in, is read-only."""
+    folder_ok = os.access(path.parent, os.W_OK) if path.parent.exists() else True
+    if not folder_ok or (path.exists() and not os.access(path, os.W_OK)):
+        raise ReadOnlyDatabaseError(str(path))
 
 
 class Store:
@@ -66,21 +176,54 @@ class Store:
     url : str
         SQLAlchemy URL (``sqlite:///data/paperbot.db``, ``postgresql+psycopg://…``).
     migrate : bool
-        Run Alembic migrations to head on open (default True).
+        Run Alembic migrations to head on open (default True), under :func:`schema_lock`.
+    connect_timeout : int
+        Seconds to wait for a database server to accept a connection (default 10).
+
+    Raises
+    ------
+    ReadOnlyDatabaseError
+        When the SQLite file (or its folder) is not writable.
     """
 
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT):
         self.url = url
-        self.engine = make_engine(url)
+        path = sqlite_file(url)
+        if path is not None and make_url(url).query.get("mode") != "ro":  # a read-only URI asks for no writes
+            _check_writable(path)
+        self.engine = make_engine(url, connect_timeout=connect_timeout)
         if migrate:
             upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        immediate = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._write_sessions = sessionmaker(immediate, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._sessions.begin() as session:
+    def session(self, *, immediate: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        Parameters
+        ----------
+        immediate : bool
+            SQLite: take the write lock when the transaction begins (``BEGIN IMMEDIATE``),
+            so a transaction that reads and then writes waits for other writers instead of
+            failing with "database is locked". No effect on PostgreSQL.
+
+        Raises
+        ------
+        ReadOnlyDatabaseError
+            When a SQLite write fails because the file cannot be written.
+        """
+        makers = self._write_sessions if immediate else self._sessions
+        with _read_only_as_error(self.engine), makers.begin() as session:
             yield session
+
+    def schema_lock(self):
+        """:func:`schema_lock` on this store's database: wrap DDL that racing processes could both run.
+
+        For example APScheduler's ``SQLAlchemyJobStore`` creates its table when the scheduler starts.
+        """
+        return schema_lock(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

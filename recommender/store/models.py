@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -56,9 +57,21 @@ class UTCDateTime(TypeDecorator):
 
 
 class Paper(Base):
-    """A paper, stored once: keyed by arXiv id (no version) when known, else by normalized title."""
+    """A paper, stored once: keyed by arXiv id (no version) when known, else by normalized title.
+
+    Both keys are unique in the database: ``arxiv_id`` everywhere, ``title_key``
+    among papers with no arXiv id (a partial unique index), so racing ingests
+    cannot store a paper twice. The full-text index over title, abstract and
+    authors lives outside this model (migration 0004): the FTS5 table
+    ``papers_fts`` on SQLite, the generated column ``search_vector`` on
+    PostgreSQL; :mod:`recommender.store.fulltext` queries it.
+    """
 
     __tablename__ = "papers"
+    __table_args__ = (
+        Index("uq_papers_title_key_no_arxiv", "title_key", unique=True,
+              sqlite_where=text("arxiv_id IS NULL"), postgresql_where=text("arxiv_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -202,7 +215,8 @@ class Delivery(Base):
     posting: a digest is posted at most once across restarts and instances.
     ``status`` is ``claimed``, ``posted``, ``empty``, ``failed`` (retried at the next
     run) or ``unreachable`` (not retried); ``message_ref``
-    is the platform reference of the digest's header message, once posted.
+    is the platform reference of the digest's header message, committed the moment
+    the platform accepted it (each paper's likewise, on its :class:`DeliveryItem`).
     """
 
     __tablename__ = "deliveries"
@@ -219,6 +233,12 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     platform: Mapped[str | None] = mapped_column(String(16))
     message_ref: Mapped[str | None] = mapped_column(String(256))
+    #: When the first attempt claimed it (``claimed_at`` moves on each takeover): no message of
+    #: this digest can exist on the platform before then. UTC.
+    first_claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The claimant's last sign of life (its lease), refreshed while it posts: a ``claimed`` row whose
+    #: heartbeat is older than ``delivery.recovery_seconds`` is taken over. UTC.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[DeliveryItem]] = relationship(
         back_populates="delivery", cascade="all, delete-orphan", order_by="DeliveryItem.position"

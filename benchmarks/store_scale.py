@@ -1,0 +1,263 @@
+"""Store scale benchmark: a year of papers (100,000) through ``paperbot ingest``, on SQLite and PostgreSQL.
+
+The corpus is real text recombined: titles from the sample digests, the Hugging
+Face API samples and citeulike-a (a title used a second time gets a real model
+name from a sample title as its prefix, "GNNPipe: ..."), abstracts of 4 to 8
+sentences drawn from the sample digests' and API samples' abstracts, authors
+from the API samples. No random words. It is written as Hugging Face Daily
+Papers API JSON files (one file per day) and ingested by a child process running
+``python -m bot.cli --database-url URL ingest DIR --json``; the child's wall time
+and peak RSS are measured.
+
+The same measurement is run on the code path of ``--baseline-ref`` (main at the
+start of the bulk-ingest work), exported with ``git archive`` and run from its
+own folder, on a first slice of ``--baseline-papers`` papers (the old path takes
+about 18 minutes for 100,000 papers); its throughput on a small store is an
+upper bound of its throughput on a large one, so the ratio printed is a lower bound.
+
+Wave 2 adds search, picks and daily-digest timings in :func:`query_timings`.
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/store_scale.py [--papers 100000] [--per-file 1000] [--baseline-papers 10000]
+        [--backends sqlite,postgresql] [--keep DIR]
+
+PostgreSQL runs when ``PAPERBOT_TEST_DATABASE_URL`` is set (a fresh schema is made and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE_REF = "39a5665"  # main when the bulk-ingest work began (issue 11 / 15)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class TextPools:
+    """Real text to recombine: titles, names before a colon, abstract sentences, author names."""
+
+    titles: list[str]
+    names: list[str]
+    sentences: list[str]
+    authors: list[str]
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("PAPERBOT_SHARED_DIR", REPO.parent / "shared"))
+
+
+def load_pools(shared: Path) -> TextPools:
+    """Parse the sample digests and API samples with paperbot's own parsers; read citeulike-a titles."""
+    from recommender.sources import parse_digest
+
+    records = []
+    for path in sorted((REPO / "samples" / "digests").glob("*.txt")) + sorted((shared / "formats" / "hf_api").glob("daily_*.json")):
+        records += parse_digest(path.read_bytes(), source=str(path)).papers
+    titles = [r.title for r in records]
+    titles += [line.strip() for line in (shared / "eval" / "citeulike-a" / "titles.txt").read_text().splitlines() if line.strip()]
+    names = sorted({r.title.split(":", 1)[0].strip() for r in records if ":" in r.title and len(r.title.split(":", 1)[0]) <= 24})
+    sentences = sorted({s.strip() for r in records for s in SENTENCE_END.split(r.abstract) if len(s.split()) >= 5})
+    authors = sorted({a for r in records for a in r.authors})
+    return TextPools(titles=list(dict.fromkeys(titles)), names=names, sentences=sentences, authors=authors)
+
+
+def make_items(pools: TextPools, n: int, seed: int = 0) -> list[dict]:
+    """``n`` Hugging Face API items with unique arXiv ids and unique titles, in arXiv id order."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(pools.titles))
+    items = []
+    for i in range(n):
+        base = pools.titles[order[i % len(order)]]
+        repeat = i // len(order)
+        title = base if repeat == 0 else f"{pools.names[(repeat - 1 + i) % len(pools.names)]}: {base}"
+        sentences = rng.choice(len(pools.sentences), size=int(rng.integers(4, 9)), replace=False)
+        authors = rng.choice(len(pools.authors), size=int(rng.integers(1, 9)), replace=False)
+        month, number = divmod(i, 9000)
+        year, month = 24 + month // 12, month % 12 + 1
+        day = 1 + (i // 1000) % 28
+        published = f"20{year}-{month:02d}-{day:02d}T17:59:00.000Z"
+        abstract = " ".join(pools.sentences[j] for j in sentences)
+        items.append({
+            "paper": {
+                "id": f"{year}{month:02d}.{number + 1:05d}",
+                "authors": [{"name": pools.authors[j]} for j in authors],
+                "publishedAt": published,
+                "title": title,
+                "summary": abstract,
+                "upvotes": int(rng.integers(0, 200)),
+            },
+            "title": title,
+            "summary": abstract,
+            "publishedAt": published,
+            "numComments": int(rng.integers(0, 20)),
+        })
+    return items
+
+
+def write_files(items: list[dict], folder: Path, per_file: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(0, len(items), per_file):
+        (folder / f"daily_papers_{k // per_file:05d}.json").write_text(json.dumps(items[k:k + per_file]))
+    return folder
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    papers: int
+    new: int
+
+    @property
+    def rate(self) -> float:
+        return self.papers / self.seconds
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.papers / self.cpu_seconds
+
+
+# The child reports its own peak RSS (VmHWM, reset by exec) when it exits: the ru_maxrss that wait4
+# returns for a child starts from the parent's RSS at fork, and this parent holds the whole corpus.
+CLI = """
+import atexit, runpy, sys
+def _peak():
+    with open("/proc/self/status") as status:
+        sys.stderr.write(next(line for line in status if line.startswith("VmHWM")))
+atexit.register(_peak)
+sys.argv = ["paperbot", *sys.argv[1:]]
+runpy.run_module("bot.cli", run_name="__main__")
+"""
+
+
+def run_ingest(code_dir: Path, url: str, folder: Path, papers: int) -> Run:
+    """Run ``paperbot ingest`` (``bot.cli``) from ``code_dir`` (its packages win) in a child: wall and CPU time, peak RSS."""
+    env = dict(os.environ, PYTHONPATH=str(code_dir))
+    cmd = [sys.executable, "-c", CLI, "--database-url", url, "ingest", str(folder), "--json"]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=code_dir, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        log = err.read().decode()
+        if child.returncode != 0:
+            raise SystemExit(f"ingest failed ({child.returncode}) in {code_dir}:\n{log[-3000:]}")
+        results = json.loads(out.read())
+    peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", log).group(1))
+    return Run(seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime, peak_rss_mb=peak_kb / 1024,
+               papers=papers, new=sum(r["new"] for r in results))
+
+
+def export_ref(ref: str, dest: Path) -> Path:
+    """``git archive`` of ``ref`` unpacked into ``dest`` (the old code path, runnable from there)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+class Backend:
+    """A fresh empty database per run: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+
+    def __init__(self, name: str, work: Path):
+        self.name, self.work, self.schemas = name, work, []
+
+    def fresh_url(self, label: str) -> str:
+        if self.name == "sqlite":
+            path = self.work / f"{label}.db"
+            path.unlink(missing_ok=True)
+            return f"sqlite:///{path}"
+        from sqlalchemy import create_engine, text
+
+        base = os.environ["PAPERBOT_TEST_DATABASE_URL"]
+        schema = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+        with create_engine(base, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.schemas.append(schema)
+        return f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
+
+    def cleanup(self) -> None:
+        if not self.schemas:
+            return
+        from sqlalchemy import create_engine, text
+
+        with create_engine(os.environ["PAPERBOT_TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT").connect() as conn:
+            for schema in self.schemas:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def query_timings(url: str, items: list[dict]) -> list[tuple[str, float, float | None]]:
+    """Search, picks and daily-digest timings on the ingested store, as (name, ours, baseline) rows.
+
+    Wave 2 of issue 11 fills this in (200 searches p50/p95/max through ``Commands.search``,
+    the first search after a fresh start, ``picks`` for one person, the daily digest run
+    for 1,000 targets over a 2,000-paper day); until then it measures nothing.
+    """
+    return []
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--papers", type=int, default=100_000)
+    ap.add_argument("--per-file", type=int, default=1_000)
+    ap.add_argument("--baseline-papers", type=int, default=10_000, help="Slice run on the old code path (0: skip).")
+    ap.add_argument("--baseline-ref", default=BASELINE_REF)
+    ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--keep", type=Path, help="Keep the generated files and SQLite stores in this folder.")
+    args = ap.parse_args()
+    backends = [b for b in args.backends.split(",") if b == "sqlite" or os.environ.get("PAPERBOT_TEST_DATABASE_URL")]
+    work = args.keep or Path(tempfile.mkdtemp(prefix="store_scale_"))
+    work.mkdir(parents=True, exist_ok=True)
+    pools = load_pools(shared_dir())
+    items = make_items(pools, args.papers)
+    full = write_files(items, work / "full", args.per_file)
+    n_base = min(args.baseline_papers, args.papers)
+    sliced = write_files(items[:n_base], work / "slice", args.per_file) if n_base else None
+    old_code = export_ref(args.baseline_ref, work / "baseline_code") if n_base else None
+    print(f"corpus {len(items)} papers in {len(list(full.iterdir()))} HF API files; pools: {len(pools.titles)} titles, "
+          f"{len(pools.sentences)} sentences, {len(pools.authors)} authors; old path = {args.baseline_ref} on the first {n_base}")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall rates fall under load; "
+          "CPU-second rates much less)")
+    print(f"{'backend':10s} {'measure':34s} {'ours':>10s} {'old path':>10s} {'ours/old':>9s}")
+    for name in backends:
+        backend = Backend(name, work)
+        try:
+            url = backend.fresh_url("ours")
+            ours = run_ingest(REPO, url, full, len(items))
+            assert ours.new == len(items), (ours.new, len(items))
+            old = run_ingest(old_code, backend.fresh_url("old"), sliced, n_base) if n_base else None
+            rows = [
+                ("ingest, papers/s (wall)", ours.rate, old.rate if old else None),
+                ("ingest, papers per CPU second", ours.cpu_rate, old.cpu_rate if old else None),
+                ("ingest wall time, s", ours.seconds, None),  # the old path ran on a slice: not comparable
+                ("ingest peak RSS, MB", ours.peak_rss_mb, old.peak_rss_mb if old else None),
+            ] + query_timings(url, items)
+            for label, value, base in rows:
+                ratio = f"{value / base:8.2f}x" if base else "        -"
+                base_s = f"{base:10.1f}" if base else "         -"
+                print(f"{name:10s} {label:34s} {value:10.1f} {base_s} {ratio}", flush=True)
+        finally:
+            backend.cleanup()
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

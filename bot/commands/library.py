@@ -1,0 +1,61 @@
+"""``/papers import``: a person's library export (BibTeX, RIS, CSL-JSON) becomes their 👍.
+
+Every adapter hands over the file's bytes (a Slack upload fetched with the bot
+token, a Discord attachment, a path on the CLI); this module parses, stores in
+one transaction and answers. A malformed file answers with the entry and line
+that failed and stores nothing of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.commands.caller import Caller
+from bot.commands.reply import Reply
+from recommender.imports import parse_library, store_library
+from recommender.sources.records import ParseError
+
+if TYPE_CHECKING:
+    from bot.commands.handlers import Commands
+
+#: Largest library file accepted (bytes); 5,000 BibTeX entries take about 2 MB.
+MAX_LIBRARY_BYTES = 20 * 1024 * 1024
+
+#: The answer to ``/papers import`` typed without a file.
+HOWTO = ("Export your library from Zotero, Mendeley or any reference manager as BibTeX (.bib), RIS (.ris) "
+         "or CSL-JSON, then upload the file in a direct message with me (Slack), attach it to "
+         "`/papers import` (Discord) or run `paperbot import <you> <file>`. Each paper becomes your 👍.")
+
+
+def import_library(
+    cmds: Commands, caller: Caller, data: bytes, name: str,
+    *, on_progress: Callable[[int, int], None] | None = None,
+) -> Reply:
+    """Import ``data`` (the file called ``name``) as the caller's library; one transaction.
+
+    Returns
+    -------
+    Reply
+        Counts of entries, papers found, papers new to the store and 👍 recorded;
+        ``ok`` is False (nothing stored) when the file is too large or does not parse,
+        with the failing entry and its line.
+    """
+    if len(data) > MAX_LIBRARY_BYTES:
+        return Reply(f"`{name}` is {len(data) // 1_000_000} MB; a library file is at most "
+                     f"{MAX_LIBRARY_BYTES // 1_000_000} MB.", ok=False)
+    try:
+        entries = parse_library(data, name)
+    except ParseError as exc:
+        return Reply(f"Nothing imported: {exc}. Fix that entry and upload the file again.", ok=False)
+    if not entries:
+        return Reply(f"`{name}` holds no entries: nothing imported.", ok=False)
+    with cmds.store.session(immediate=True) as session:
+        member = cmds.member(session, caller)
+        result = store_library(session, member.id, entries, on_progress=on_progress)
+    kept = f" {result.kept} you had already rated were left as they were." if result.kept else ""
+    return Reply(
+        f"Imported {result.entries} entries from `{name}`: {result.matched} papers already known, "
+        f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept} "
+        "Your next picks use them."
+    )

@@ -1,0 +1,228 @@
+"""Deliver a daily digest to one target exactly once: claim, compose, post, record each message.
+
+* :mod:`bot.delivery.claim`: the unique (target, day) claim, taken over only
+  from a claimant that failed or stopped beating, and the :class:`Lease` that
+  beats while it posts and commits each message reference as it is accepted.
+* :mod:`bot.delivery.post`: what a chat adapter sees (:class:`DigestPost`,
+  :class:`Poster`, :class:`DeliveryTarget`).
+* :func:`deliver` (here): one attempt at one target's digest for one day.
+
+A retry, a restart or another process's takeover resumes a half-posted digest
+from the references on record, in the same thread; what the platform accepted
+but the dead process could not record is adopted where the platform allows
+(Slack message metadata, Discord's nonce; see docs/slack.md and docs/discord.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.commands.caller import actor_user_ref
+from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim
+from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
+from bot.digest import DigestMessage
+from bot.settings import Settings
+from recommender.picks import Pick, Recommender
+from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Member, Store
+from recommender.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryOutcome:
+    status: str  # posted, empty, skipped, failed, unreachable
+    delivery_id: int | None = None
+    papers: int = 0
+    error: str | None = None
+
+
+def local_day(timezone: str, now: dt.datetime) -> dt.date:
+    """The calendar day at ``now`` (aware, UTC) in ``timezone`` (IANA name)."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def _target_row(session, target: DeliveryTarget) -> Channel | Member | None:
+    return session.get(Channel if target.kind == "channel" else Member, target.id)
+
+
+def _since(session, target: DeliveryTarget) -> dt.datetime | None:
+    """When the target's last digest was composed: newer papers are its candidates."""
+    return session.scalar(
+        select(Delivery.claimed_at)
+        .where(
+            Delivery.target_kind == target.kind,
+            Delivery.target_id == target.id,
+            Delivery.status.in_(("posted", "empty")),
+        )
+        .order_by(Delivery.claimed_at.desc())
+        .limit(1)
+    )
+
+
+def _configurer(session, target: DeliveryTarget, day: dt.date) -> str | None:
+    """The user id of whoever last changed the channel's setup, unless they were told on an earlier day."""
+    if target.kind != "channel":
+        return None
+    change = session.scalar(
+        select(ChannelChange).where(ChannelChange.channel_id == target.id).order_by(ChannelChange.id.desc()).limit(1)
+    )
+    if change is None:
+        return None
+    previous = session.scalar(
+        select(Delivery)
+        .where(Delivery.target_kind == "channel", Delivery.target_id == target.id, Delivery.day < day)
+        .order_by(Delivery.day.desc())
+        .limit(1)
+    )
+    if previous is not None and previous.status == "unreachable" and _utc(change.at) <= _utc(previous.claimed_at):
+        return None
+    return actor_user_ref(change.actor, target.platform)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Aware UTC (SQLite returns naive datetimes, PostgreSQL aware ones)."""
+    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, held: Claim, day: dt.date,
+             now: dt.datetime) -> DigestPost | None:
+    """The claimed digest with what is on record; papers are chosen on the first attempt only
+    (a retry re-posts the papers chosen the first time). None when the target is gone."""
+    with store.session() as session:
+        row = _target_row(session, target)
+        if row is None:
+            return None
+        delivery = session.get_one(Delivery, held.delivery_id)
+        if not delivery.items:
+            picks = recommender.picks(session, [row], row.digest_size, since=_since(session, target), now=now)[0]
+            for position, pick in enumerate(picks):
+                delivery.items.append(
+                    DeliveryItem(paper_id=pick.paper_id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
+                )
+            session.flush()
+        title_name = f"#{target.name}" if target.kind == "channel" else target.name
+        digest = DigestMessage(
+            title=f"Papers for {title_name}, {day:%a %d %b %Y}",
+            day=day,
+            papers=[Pick.from_paper(item.paper, score=item.score, reason=item.reason) for item in delivery.items],
+        )
+        return DigestPost(
+            held.delivery_id, target, digest, header_ref=delivery.message_ref,
+            paper_refs={item.paper_id: item.message_ref for item in delivery.items if item.message_ref},
+            configurer=_configurer(session, target, day), attempt=held.attempt,
+            first_claimed_at=delivery.first_claimed_at or delivery.claimed_at,
+        )
+
+
+def deliver(
+    store: Store,
+    recommender: Recommender,
+    settings: Settings,
+    poster: Poster,
+    target: DeliveryTarget,
+    *,
+    now: dt.datetime | None = None,
+    day: dt.date | None = None,
+) -> DeliveryOutcome:
+    """Post ``target``'s digest for its local ``day`` once; safe to call again, from many processes, after a kill.
+
+    Parameters
+    ----------
+    now : datetime, optional
+        Aware time of the attempt (default: now, UTC); heartbeats count on from it.
+    day : date, optional
+        The digest's local day (default: the target's local day at ``now``).
+
+    Returns
+    -------
+    DeliveryOutcome
+        ``skipped`` when someone else holds the claim, the digest is done, or the
+        target is gone; ``failed`` (retried later) or ``unreachable`` (not retried)
+        with the error; ``posted`` or ``empty``.
+
+    Notes
+    -----
+    Each message reference is committed as the platform accepts it (see
+    :mod:`bot.delivery.claim`). A poster that raises a ``BaseException`` (the
+    process is going down) leaves the delivery ``claimed``: it is taken over
+    ``settings.delivery.recovery_seconds`` after its last heartbeat.
+    """
+    now = now or utcnow()
+    started = time.monotonic()
+
+    def clock() -> dt.datetime:
+        return now + dt.timedelta(seconds=time.monotonic() - started)
+
+    with store.session() as session:
+        row = _target_row(session, target)
+        if row is None:
+            return DeliveryOutcome("skipped", error="target no longer exists")
+        timezone = row.timezone
+    day = day or local_day(timezone, now)
+    recovery = settings.delivery.recovery_seconds
+    held = claim(store, target, day, now, recovery_seconds=recovery)
+    if held is None:
+        return DeliveryOutcome("skipped")
+
+    error, unreachable = None, False
+    with Lease(store, held, recovery_seconds=recovery, clock=clock) as lease:
+        post = _compose(store, recommender, target, held, day, now)
+        if post is None:
+            return DeliveryOutcome("skipped", held.delivery_id, error="target no longer exists")
+        post.recorder = lease.record
+        if post.digest.empty and settings.digest.empty_day == "skip":
+            return _finish(store, held, post, None, empty=True)
+        if post.digest.empty:
+            post.digest.intro = "No new papers for you today."
+        try:
+            poster.post(post)
+        except TargetUnreachable as exc:
+            error, unreachable = f"unreachable: {exc}", True
+            log.warning("digest target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
+        except Exception as exc:  # any adapter failure: keep what was posted, retry the rest later
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("digest post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
+    return _finish(store, held, post, error, unreachable=unreachable)
+
+
+def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, unreachable: bool = False,
+            empty: bool = False) -> DeliveryOutcome:
+    """Settle the attempt in one transaction: the outcome, and any reference whose own commit failed."""
+    target, papers = post.target, len(post.digest.papers)
+    with store.session() as session:
+        delivery = session.get_one(Delivery, held.delivery_id, with_for_update=True)
+        if delivery.attempts != held.attempt:  # taken over while this process was presumed dead
+            log.warning("digest taken over", extra={"target": target.kind, "target_id": target.id,
+                                                    "delivery_id": held.delivery_id})
+            return DeliveryOutcome("skipped", held.delivery_id, papers, error or "taken over by another process")
+        delivery.message_ref = delivery.message_ref or post.header_ref
+        for item in delivery.items:
+            item.message_ref = item.message_ref or post.paper_refs.get(item.paper_id)
+        if error is None:
+            delivery.status = "empty" if empty or post.digest.empty else "posted"
+            delivery.posted_at = None if empty else utcnow()
+            delivery.error = None
+        else:
+            delivery.status = "unreachable" if unreachable else "failed"
+            delivery.error = error
+    if empty:
+        log.info("digest empty", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day)})
+        return DeliveryOutcome("empty", held.delivery_id)
+    if error:
+        return DeliveryOutcome("unreachable" if unreachable else "failed", held.delivery_id, papers, error)
+    log.info("digest posted", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day),
+                                     "papers": papers})
+    return DeliveryOutcome("posted", held.delivery_id, papers)
+
+
+__all__ = [
+    "HEADER", "MAX_ATTEMPTS", "Claim", "ClaimLost", "DeliveryOutcome", "DeliveryTarget", "DigestPost", "Lease",
+    "Part", "Poster", "TargetUnreachable", "claim", "deliver", "local_day",
+]

@@ -1,0 +1,175 @@
+"""The claim on a (target, day) digest, and the lease that keeps it while its poster runs.
+
+The claim is the unique ``deliveries`` row per (target, day), written before
+anything is posted. Whoever inserts it, or takes over a ``failed`` one or a
+``claimed`` one whose claimant stopped beating, with one atomic UPDATE guarded
+by the attempt count, posts; everyone else skips.
+
+While it posts, the claimant holds a :class:`Lease`: a thread refreshes
+``heartbeat_at`` every quarter of ``delivery.recovery_seconds``, and every
+message reference is committed with a heartbeat in its own transaction the
+moment the platform accepted the message. A live claimant is never taken over;
+one that died (SIGKILL, power loss) is taken over ``recovery_seconds`` after its
+last heartbeat, and the taker resumes from the references on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot.delivery.post import HEADER, DeliveryTarget, Part
+from recommender.store import Delivery, DeliveryItem, Store
+
+log = logging.getLogger(__name__)
+
+#: Give up on a digest after this many failed attempts.
+MAX_ATTEMPTS = 5
+
+
+class ClaimLost(Exception):
+    """This process's claim was taken over (it was presumed dead): it must stop posting."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this caller now owns: its row, and which attempt this is (1 for the first)."""
+
+    delivery_id: int
+    attempt: int
+
+
+def claim(store: Store, target: DeliveryTarget, day: dt.date, now: dt.datetime, *,
+          recovery_seconds: float) -> Claim | None:
+    """Claim the (target, day) digest; None when someone else holds it or it is done.
+
+    Parameters
+    ----------
+    now : datetime
+        Aware time of the claim (UTC); also the first heartbeat.
+    recovery_seconds : float
+        A ``claimed`` row whose last heartbeat (``heartbeat_at``, else ``claimed_at``)
+        is older than this many seconds is taken over. A ``failed`` one is
+        taken over at once, up to :data:`MAX_ATTEMPTS` attempts.
+    """
+    try:
+        with store.session() as session:
+            row = Delivery(
+                target_kind=target.kind, target_id=target.id, day=day, status="claimed", claimed_at=now,
+                first_claimed_at=now, heartbeat_at=now, attempts=1, platform=target.platform,
+            )
+            session.add(row)
+            session.flush()
+            return Claim(row.id, 1)
+    except IntegrityError:
+        pass
+    stale = now - dt.timedelta(seconds=recovery_seconds)
+    with store.session() as session:
+        existing = session.scalar(
+            select(Delivery).where(Delivery.target_kind == target.kind, Delivery.target_id == target.id, Delivery.day == day)
+        )
+        if existing is None or existing.attempts >= MAX_ATTEMPTS:
+            return None
+        last_sign = func.coalesce(Delivery.heartbeat_at, Delivery.claimed_at)
+        taken = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == existing.id,
+                Delivery.attempts == existing.attempts,
+                or_(Delivery.status == "failed", (Delivery.status == "claimed") & (last_sign < stale)),
+            )
+            .values(status="claimed", claimed_at=now, heartbeat_at=now, attempts=Delivery.attempts + 1,
+                    first_claimed_at=func.coalesce(Delivery.first_claimed_at, Delivery.claimed_at))
+            .execution_options(synchronize_session=False)
+        )
+        return Claim(existing.id, existing.attempts + 1) if taken.rowcount == 1 else None
+
+
+class Lease:
+    """This process's hold on a claimed delivery while it composes and posts; a context manager.
+
+    Parameters
+    ----------
+    store : Store
+    claim : Claim
+    recovery_seconds : float
+        Heartbeats are ``recovery_seconds / 4`` apart (none when 0).
+    clock : callable
+        Returns the aware UTC time of a heartbeat (delivery's clock, which starts at its ``now``).
+
+    Notes
+    -----
+    Every write is fenced by the attempt: once another process took the
+    delivery over, heartbeats stop and :meth:`record` raises :class:`ClaimLost`
+    (after committing the reference: the message exists either way).
+    """
+
+    def __init__(self, store: Store, claim: Claim, *, recovery_seconds: float, clock: Callable[[], dt.datetime]):
+        self.store = store
+        self.claim = claim
+        self.clock = clock
+        self.interval = recovery_seconds / 4
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Lease:
+        if self.interval > 0:
+            self._thread = threading.Thread(target=self._beat_until_stopped, daemon=True,
+                                            name=f"lease-{self.claim.delivery_id}")
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def record(self, part: Part, ref: str) -> None:
+        """Commit message ``ref`` of ``part`` (:data:`HEADER` or a paper id), with a heartbeat, in one transaction.
+
+        Raises
+        ------
+        ClaimLost
+            Another process took the delivery over; the reference was committed all the same.
+        """
+        with self.store.session() as session:
+            if part == HEADER:
+                statement = update(Delivery).where(Delivery.id == self.claim.delivery_id)
+            else:
+                statement = update(DeliveryItem).where(
+                    DeliveryItem.delivery_id == self.claim.delivery_id, DeliveryItem.paper_id == part)
+            session.execute(statement.values(message_ref=ref).execution_options(synchronize_session=False))
+            held = self._beat(session)
+        if not held:
+            self.lost = True
+            raise ClaimLost(f"delivery {self.claim.delivery_id} was taken over by another process")
+
+    def _beat(self, session) -> bool:
+        result = session.execute(
+            update(Delivery)
+            .where(Delivery.id == self.claim.delivery_id, Delivery.attempts == self.claim.attempt,
+                   Delivery.status == "claimed")
+            .values(heartbeat_at=self.clock())
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def _beat_until_stopped(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                with self.store.session() as session:
+                    held = self._beat(session)
+            except SQLAlchemyError as exc:  # an outage: keep trying, the claim is ours until someone takes it
+                log.warning("delivery heartbeat failed", extra={"delivery_id": self.claim.delivery_id,
+                                                                "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            if not held:
+                self.lost = True
+                return

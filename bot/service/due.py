@@ -1,0 +1,84 @@
+"""Which digests are due and not yet posted, decided by the database alone.
+
+A target (an enabled channel, a subscribed member) is due for a local day when
+its ``digest_time`` slot of that day has passed in its ``timezone``, at most
+:data:`bot.service.triggers.MISFIRE_GRACE_SECONDS` ago, after the target was
+created, and no ``deliveries`` row exists for it and that day. Nothing here
+depends on what a scheduler remembers: APScheduler 3 moves a job's next run
+time on before the job runs, so a process killed with jobs waiting in its
+thread pool leaves them "done" in the job store and missing in the channel. A
+start, every ``sync`` and the end of a database outage ask this module instead,
+and post what it lists (the claim in :mod:`bot.delivery` keeps that exactly once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.service.digest_jobs import digest_targets
+from bot.service.triggers import MISFIRE_GRACE_SECONDS, last_slot
+from recommender.store import Channel, Delivery
+
+__all__ = ["DueDigest", "due_digests"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DueDigest:
+    """One digest that is due: the target, its local day and when its slot passed (aware, UTC)."""
+
+    kind: str  # "channel" or "member"
+    target_id: int
+    day: dt.date
+    slot: dt.datetime
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def due_digests(session: Session, platforms: set[str] | None, now: dt.datetime,
+                *, grace_seconds: float = MISFIRE_GRACE_SECONDS) -> list[DueDigest]:
+    """Every digest due at ``now`` with no ``deliveries`` row, oldest slot first.
+
+    Parameters
+    ----------
+    session : Session
+    platforms : set of str or None
+        Only targets on these platforms (the ones this process can post to); None: all.
+    now : datetime
+        Aware current time.
+    grace_seconds : float
+        A slot that passed longer ago than this (seconds) is not caught up.
+
+    Returns
+    -------
+    list of DueDigest
+        Two queries whatever the number of targets: the targets, then the
+        deliveries of the days in question. A target with a bad schedule is
+        skipped (logged).
+    """
+    candidates: dict[tuple[str, int], DueDigest] = {}
+    for row in digest_targets(session, platforms):
+        kind = "channel" if isinstance(row, Channel) else "member"
+        try:
+            day, slot = last_slot(row.digest_time, row.timezone, now)
+        except ValueError as exc:
+            log.warning("bad digest schedule", extra={"target": kind, "target_id": row.id, "error": str(exc)})
+            continue
+        if (now - slot).total_seconds() > grace_seconds or (row.created_at and _aware(row.created_at) > slot):
+            continue
+        candidates[(kind, row.id)] = DueDigest(kind, row.id, day, slot)
+    if not candidates:
+        return []
+    days = {d.day for d in candidates.values()}
+    done = {tuple(row) for row in session.execute(
+        select(Delivery.target_kind, Delivery.target_id, Delivery.day).where(Delivery.day.in_(days)))}
+    due = [d for d in candidates.values() if (d.kind, d.target_id, d.day) not in done]
+    return sorted(due, key=lambda d: (d.slot, d.kind, d.target_id))

@@ -1,0 +1,74 @@
+"""``paperbot run --once``: every source, then every served target's digest for its local today, now.
+
+The digests are claimed like scheduled ones (:mod:`bot.delivery`), so a second
+``--once`` the same day, or the scheduler later that day, posts nothing again.
+A signal closes the context: the digest being posted finishes, the rest is
+counted as left and posted by the next start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot.delivery import DeliveryOutcome, DeliveryTarget, local_day
+from bot.service.context import JobContext
+from bot.service.digest_jobs import digest_targets, post_digest, recover
+from bot.service.ingest_jobs import SourceRunResult, run_source
+from bot.service.outage import db_retrying
+from recommender.store.models import utcnow
+
+__all__ = ["OnceReport", "run_once"]
+
+
+@dataclass
+class OnceReport:
+    """What ``paperbot run --once`` did.
+
+    Attributes
+    ----------
+    left : int
+        Digests not attempted because a signal stopped the run (the next start posts them).
+    """
+
+    sources: list[SourceRunResult] = field(default_factory=list)
+    digests: list[tuple[DeliveryTarget, DeliveryOutcome]] = field(default_factory=list)
+    left: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """True when a source run had errors (``error``, or ``partial``: some inputs failed), a digest failed,
+        or a signal stopped the run with digests left.
+
+        Same rule as ``paperbot ingest``, which exits 1 when any input failed.
+        """
+        return bool(self.left) or any(s.status in ("error", "partial") or s.errors for s in self.sources) or any(
+            o.status == "failed" for _, o in self.digests)
+
+
+def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
+    """Run the whole day now: every source, then every served target's digest for its local today.
+
+    The digests are claimed like scheduled ones: a second ``--once`` the same
+    day, or the scheduler later that day, posts nothing again. Failed or abandoned
+    deliveries are retried as by the sync job. Database errors are waited out
+    with backoff (:func:`bot.service.digest_jobs.post_digest`). Once ``ctx`` is
+    closed (a signal), nothing new starts: the rest is counted in :attr:`OnceReport.left`.
+    """
+    now = now or utcnow()
+    report = OnceReport()
+    for spec in ctx.sources:
+        if ctx.closed.is_set():
+            break
+        report.sources.append(run_source(ctx.store, spec, now=now, fetch=ctx.fetch))
+    for attempt in db_retrying("run once", stop=ctx.closed):
+        with attempt:
+            recover(ctx, now=now)
+            with ctx.store.session() as session:
+                targets = [(DeliveryTarget.of(r), r.timezone) for r in digest_targets(session, set(ctx.posters))]
+    for n, (target, timezone) in enumerate(targets):
+        if ctx.closed.is_set():
+            report.left = len(targets) - n
+            break
+        report.digests.append((target, post_digest(ctx, target.kind, target.id, local_day(timezone, now))))
+    return report

@@ -1,0 +1,140 @@
+"""The threads of ``paperbot run`` that post digests, fed by the scheduler's jobs.
+
+The scheduler is a clock: its ``digest:<target>`` jobs and its ``sync`` job only
+hand targets to :class:`DigestWorkers` (:meth:`DigestWorkers.submit`), which
+post them with :func:`bot.service.digest_jobs.post_digest` (exactly once through
+the claim, retried through database outages). Nothing waits in APScheduler's
+thread pool, so a shutdown has nothing there to tear down, and what the workers
+had not done when the process stopped, or died, is still due in the database
+(:mod:`bot.service.due`), where the next start finds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from bot.service.digest_jobs import post_digest
+from bot.service.outage import describe_error, transient
+
+if TYPE_CHECKING:
+    from bot.service.context import JobContext
+
+__all__ = ["DEFAULT_THREADS", "DigestWorkers"]
+
+log = logging.getLogger(__name__)
+
+#: Threads posting digests at once (posting waits on chat APIs more than it computes).
+DEFAULT_THREADS = 4
+
+Key = tuple[str, int]  # (kind, target id): a target has at most one digest waiting
+
+
+class DigestWorkers:
+    """Threads that post the digests handed to them, each target once at a time.
+
+    Parameters
+    ----------
+    ctx : JobContext
+        Store, posters and settings; closing it (:meth:`JobContext.close`) stops the workers taking work.
+    threads : int
+        Worker threads (daemon threads: a post stuck past the shutdown wait does not hold the process).
+    """
+
+    def __init__(self, ctx: JobContext, threads: int = DEFAULT_THREADS):
+        self.ctx = ctx
+        self._pending: OrderedDict[Key, dt.date | None] = OrderedDict()
+        self._running: set[Key] = set()
+        self._cond = threading.Condition()
+        self._threads = [threading.Thread(target=self._loop, name=f"digest-worker-{n}", daemon=True)
+                         for n in range(threads)]
+        self.posted = 0
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, items: Iterable[tuple[str, int, dt.date | None]]) -> int:
+        """Queue ``(kind, target id, day)`` digests (day None: the slot that last passed); returns how many were new.
+
+        A target already waiting or being posted is not queued twice; nothing is queued once the context is closed.
+        """
+        added = 0
+        with self._cond:
+            if self.ctx.closed.is_set():
+                return 0
+            for kind, target_id, day in items:
+                key = (kind, target_id)
+                if key in self._pending or key in self._running:
+                    continue
+                self._pending[key] = day
+                added += 1
+            if added:
+                self._cond.notify_all()
+        return added
+
+    @property
+    def waiting(self) -> int:
+        """Digests queued or being posted."""
+        with self._cond:
+            return len(self._pending) + len(self._running)
+
+    def _take(self) -> tuple[Key, dt.date | None] | None:
+        with self._cond:
+            while not self._pending and not self.ctx.closed.is_set():
+                self._cond.wait()
+            if self.ctx.closed.is_set():
+                return None
+            key, day = self._pending.popitem(last=False)
+            self._running.add(key)
+            return key, day
+
+    def _loop(self) -> None:
+        while (taken := self._take()) is not None:
+            (kind, target_id), day = taken
+            try:
+                outcome = post_digest(self.ctx, kind, target_id, day)
+                if outcome.status == "posted":
+                    with self._cond:
+                        self.posted += 1
+            except Exception as exc:  # an outage outlasting the retries, or a bug: still due, the next sync finds it
+                facts = {"target": kind, "target_id": target_id, "error": describe_error(exc)}
+                if self.ctx.closed.is_set() or transient(exc):
+                    log.warning("digest not posted", extra={**facts, "reason": "shutdown" if self.ctx.closed.is_set()
+                                                            else "database unavailable"})
+                else:
+                    log.error("digest not posted", extra=facts, exc_info=True)
+            finally:
+                with self._cond:
+                    self._running.discard((kind, target_id))
+                    self._cond.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing is queued or being posted (True) or ``timeout`` seconds pass (False)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._running, timeout)
+
+    def close(self, timeout: float) -> tuple[int, int]:
+        """Stop: drop what is queued, wait up to ``timeout`` seconds for the posts under way.
+
+        Closes the context if it is not closed yet. Returns ``(dropped, unfinished)``:
+        digests that were queued and not started, and posts still under way when the
+        wait ended (their claims go stale and are taken over at the next start).
+        """
+        self.ctx.close()
+        with self._cond:
+            dropped = len(self._pending)
+            self._pending.clear()
+            self._cond.notify_all()
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._cond.wait_for(lambda: not self._running, max(0.0, deadline - time.monotonic()))
+            unfinished = len(self._running)
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return dropped, unfinished

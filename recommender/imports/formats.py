@@ -1,0 +1,256 @@
+"""Reference-manager exports read into :class:`LibraryEntry` values: BibTeX, RIS and CSL-JSON.
+
+Each reader takes the whole file's text and returns its entries in file order, or
+raises :class:`~recommender.sources.records.ParseError` naming the first entry that
+failed and its 1-based line; nothing of a failed file is returned. The parsing
+itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, ``rispy``
+for RIS (https://en.wikipedia.org/wiki/RIS_(file_format)), :mod:`json` for
+CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from recommender.sources.records import PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
+
+__all__ = ["FORMATS", "LibraryEntry", "detect_format", "parse_library"]
+
+#: The formats :func:`parse_library` reads, by name.
+FORMATS = ("bibtex", "ris", "csl-json")
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """One paper of a person's library, as their reference manager exported it.
+
+    Attributes
+    ----------
+    record : PaperRecord
+        The paper (title, authors, arXiv id, DOI, publication date, ``line``: where the entry starts, 1-based).
+    added : datetime.datetime or None
+        When the person added it to their library (UTC), when the export says; else ``None``.
+    """
+
+    record: PaperRecord
+    added: dt.datetime | None = None
+
+    @property
+    def liked_at(self) -> dt.date | dt.datetime | None:
+        """The date the 👍 carries: when the paper was added, else when it was published."""
+        return self.added or self.record.published
+
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def _date(year, month=None, day=None) -> dt.date | None:
+    """A calendar date from loose year/month/day values (``"2019"``, ``"may"``, ``5``); None when there is no year."""
+    try:
+        y = int(str(year).strip()[:4])
+    except (TypeError, ValueError):
+        return None
+    m = _MONTHS.get(str(month).strip().lower()[:3]) if month is not None else 1
+    if m is None:
+        try:
+            m = int(str(month).strip())
+        except ValueError:
+            m = 1
+    try:
+        return dt.date(y, m, int(day) if day else 1)
+    except (ValueError, TypeError):
+        return dt.date(y, 1, 1) if 1 <= y <= 9999 else None
+
+
+def _timestamp(value: str | None) -> dt.datetime | None:
+    """An ISO-like timestamp (``2019-05-02``, ``2019.05.02``, ``2019-05-02T10:00:00+0200``) as UTC; None if unreadable."""
+    if not value:
+        return None
+    text = value.strip().replace(".", "-", 2) if re.match(r"^\d{4}\.\d", value.strip()) else value.strip()
+    try:
+        when = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text and len(text) > 10 else text)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+
+
+def _clean(text: str | None) -> str:
+    """BibTeX protective braces and line breaks dropped: ``{BERT}:  Pre-training`` -> ``BERT: Pre-training``."""
+    return " ".join((text or "").replace("{", "").replace("}", "").split())
+
+
+def _ids(*fields: str | None) -> tuple[str | None, str | None]:
+    """The arXiv id and DOI found among identifier-like fields (eprint, URL, DOI), first hit of each."""
+    arxiv_id = doi = None
+    for value in fields:
+        arxiv_id = arxiv_id or normalize_arxiv_id(value)
+        doi = doi or (None if normalize_arxiv_id(value) else normalize_doi(value))
+    return arxiv_id, doi
+
+
+def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tuple, url, added) -> LibraryEntry:
+    title = _clean(title)
+    if not title:
+        raise ParseError("the entry has no title", source=where, line=line)
+    arxiv_id, doi = ids
+    record = PaperRecord(title=title, authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
+                         doi=doi, published=_date(year, month, day), url=url or None, line=line)
+    return LibraryEntry(record, _timestamp(added))
+
+
+# -- BibTeX ------------------------------------------------------------------------------------------
+def _bibtex(text: str, where: str) -> list[LibraryEntry]:
+    import bibtexparser
+
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # failed blocks are reported below, as a ParseError
+    library = bibtexparser.parse_string(text)
+    if library.failed_blocks:
+        first = min(library.failed_blocks, key=lambda b: b.start_line)
+        raise ParseError(f"BibTeX entry {first.raw.strip().splitlines()[0][:60]!r} is malformed",
+                         source=where, line=first.start_line + 1)
+    out = []
+    for e in library.entries:
+        f = {k.lower(): v for k, v in e.fields_dict.items()}
+        value = lambda name: f[name].value if name in f else None  # noqa: E731
+        authors = re.split(r"\s+and\s+", _clean(value("author"))) if value("author") else []
+        added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
+        ids = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
+        try:
+            out.append(_entry(where, e.start_line + 1, value("title"), authors, value("year"), value("month"),
+                              value("day"), ids, value("url"), added))
+        except ParseError as exc:
+            raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
+    return out
+
+
+# -- RIS ------------------------------------------------------------------------------------------------
+_RIS_START = re.compile(r"^[ \t]*TY  -", re.MULTILINE)
+
+
+def _ris(text: str, where: str) -> list[LibraryEntry]:
+    import rispy
+
+    starts = [m.start() for m in _RIS_START.finditer(text)]
+    out = []
+    for i, start in enumerate(starts):
+        chunk = text[start:starts[i + 1] if i + 1 < len(starts) else len(text)]
+        line = text.count("\n", 0, start) + 1
+        try:
+            (ref,) = rispy.loads(chunk)
+        except Exception as exc:  # rispy raises IOError, KeyError or ValueError on broken records
+            raise ParseError(f"RIS record is malformed ({type(exc).__name__}: {exc})", source=where, line=line) from None
+        title = ref.get("title") or ref.get("primary_title") or ref.get("translated_title")
+        date = ref.get("date") or ref.get("year") or ""
+        parts = [p for p in re.split(r"[/\-]", str(date)) if p] + [None, None, None]
+        year = ref.get("year") or parts[0]
+        urls = ref.get("urls") or []
+        ids = _ids(*([ref.get("doi")] + list(urls)))
+        added = ref.get("access_date")
+        try:
+            out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], year,
+                              parts[1], parts[2], ids, urls[0] if urls else None, added))
+        except ParseError as exc:
+            raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
+    if not starts and text.strip():
+        raise ParseError("no RIS record (a record starts with 'TY  - ')", source=where, line=1)
+    return out
+
+
+# -- CSL-JSON --------------------------------------------------------------------------------------------
+def _csl_items(text: str, where: str) -> list[tuple[int, dict]]:
+    """The top-level array's items with the line each starts on (json.JSONDecoder.raw_decode, item by item)."""
+    decoder = json.JSONDecoder()
+    pos = re.compile(r"\s*").match(text).end()
+    if not text.startswith("[", pos):
+        raise ParseError("CSL-JSON is an array of items: '[' expected", source=where, line=text.count("\n", 0, pos) + 1)
+    items, pos = [], pos + 1
+    skip = re.compile(r"\s*,?\s*")
+    while True:
+        pos = skip.match(text, pos).end()
+        if text.startswith("]", pos):
+            return items
+        line = text.count("\n", 0, pos) + 1
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise ParseError(f"CSL-JSON item {len(items) + 1} is not valid JSON: {exc.msg}",
+                             source=where, line=exc.lineno) from None
+        if not isinstance(item, dict):
+            raise ParseError(f"CSL-JSON item {len(items) + 1} is not an object", source=where, line=line)
+        items.append((line, item))
+
+
+def _csl_date(value) -> tuple:
+    parts = (value or {}).get("date-parts") if isinstance(value, dict) else None
+    first = list(parts[0]) if parts and parts[0] else []
+    return tuple(first + [None, None, None])[:3]
+
+
+def _csl(text: str, where: str) -> list[LibraryEntry]:
+    out = []
+    for n, (line, item) in enumerate(_csl_items(text, where), 1):
+        authors = [" ".join(filter(None, (a.get("given"), a.get("family")))) or a.get("literal", "")
+                   for a in item.get("author") or [] if isinstance(a, dict)]
+        year, month, day = _csl_date(item.get("issued"))
+        accessed = _csl_date(item.get("accessed"))
+        added = _date(*accessed).isoformat() if accessed[0] else None
+        ids = _ids(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
+        title = item.get("title")
+        try:
+            out.append(_entry(where, line, title if isinstance(title, str) else "", authors, year, month, day, ids,
+                              item.get("URL"), added))
+        except ParseError as exc:
+            raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
+    return out
+
+
+_READERS = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl}
+
+
+def detect_format(text: str, name: str = "") -> str:
+    """The export format of ``text``: by content (``@`` entry, ``TY  -`` record, JSON array), else by file suffix.
+
+    Raises
+    ------
+    ParseError
+        Neither the content nor the name says which format it is.
+    """
+    if _RIS_START.search(text[:4000]):
+        return "ris"
+    head = text.lstrip()[:1]
+    if head == "[":
+        return "csl-json"
+    if re.search(r"^\s*@\w+\s*[{(]", text, re.MULTILINE):
+        return "bibtex"
+    for suffix, kind in ((".bib", "bibtex"), (".ris", "ris"), (".json", "csl-json")):
+        if name.lower().endswith(suffix):
+            return kind
+    raise ParseError("not a BibTeX, RIS or CSL-JSON export", source=name or None, line=1)
+
+
+def parse_library(data: bytes | str, name: str = "") -> list[LibraryEntry]:
+    """Every entry of a library export (BibTeX, RIS or CSL-JSON, detected), in file order.
+
+    Parameters
+    ----------
+    data : bytes or str
+        The file's content; bytes are decoded as UTF-8 (a BOM is dropped).
+    name : str
+        The file name, for messages and when the content does not tell the format.
+
+    Raises
+    ------
+    ParseError
+        The file is not one of the formats, or an entry is malformed or has no
+        title; the message names the entry and its 1-based line.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"not UTF-8 text (byte {exc.start})", source=name or None) from None
+    return _READERS[detect_format(data, name)](data, name or "<upload>")

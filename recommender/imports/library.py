@@ -1,0 +1,131 @@
+"""A person's library into the store: each entry matched to a stored paper (or stored, not as news) and 👍'd.
+
+Matching follows the store's keys, in order: DOI (case-insensitive), then the
+digest rule of :func:`recommender.ingest.resolve_records` (arXiv id, then
+normalised title). A paper not stored yet is stored with ``is_news=False``, so no
+digest ever posts it as new. Each entry becomes a 👍 (``Feedback.value == 1``,
+``origin == "import"``) dated when the paper was added to the library, else when
+it was published, so recency decay treats an old library as old. An opinion the
+person already gave on a paper is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from recommender.imports.formats import LibraryEntry
+from recommender.ingest import IngestResult, LOOKUP_CHUNK, dialect_insert, insert_new_papers, resolve_records
+from recommender.store import Feedback, Paper
+from recommender.store.models import utcnow
+
+__all__ = ["IMPORT_ORIGIN", "ImportResult", "store_library"]
+
+#: ``Feedback.origin`` of a 👍 that came from an imported library.
+IMPORT_ORIGIN = "import"
+#: ``Paper.source_kind`` of a paper first stored by a library import.
+LIBRARY_KIND = "library"
+
+
+@dataclass
+class ImportResult:
+    """What one library import did.
+
+    ``entries`` counts the file's entries, ``matched`` those found among stored
+    papers, ``new`` the papers stored for the first time (not news), ``liked`` the
+    👍 recorded, ``kept`` the papers the person had already rated (left as they were).
+    """
+
+    entries: int = 0
+    matched: int = 0
+    new: int = 0
+    liked: int = 0
+    kept: int = 0
+
+
+def _by_doi(session: Session, entries: list[LibraryEntry]) -> dict[int, int]:
+    """Entry index -> stored paper id, for entries whose DOI a stored paper has (one ``IN`` query per chunk)."""
+    wanted: dict[str, list[int]] = {}
+    for i, e in enumerate(entries):
+        if e.record.doi and not e.record.arxiv_id:
+            wanted.setdefault(e.record.doi.lower(), []).append(i)
+    found: dict[int, int] = {}
+    keys = sorted(wanted)
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start:start + LOOKUP_CHUNK]
+        rows = session.execute(select(func.lower(Paper.doi), func.min(Paper.id))
+                               .where(func.lower(Paper.doi).in_(chunk)).group_by(func.lower(Paper.doi)))
+        for doi, paper_id in rows:
+            for i in wanted[doi]:
+                found[i] = paper_id
+    return found
+
+
+def _liked_at(entry: LibraryEntry, now: dt.datetime) -> dt.datetime:
+    when = entry.liked_at
+    if when is None:
+        return now
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime(when.year, when.month, when.day, tzinfo=dt.timezone.utc)
+    return min(when, now)
+
+
+def store_library(
+    session: Session, member_id: int, entries: list[LibraryEntry],
+    *, on_progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Match or store every entry's paper and record the member's 👍 on it, in the caller's transaction.
+
+    Parameters
+    ----------
+    session : Session
+        An open transaction (the caller commits it, or rolls all of it back).
+    member_id : int
+        ``Member.id`` of the person whose library it is.
+    entries : list of LibraryEntry
+        From :func:`recommender.imports.formats.parse_library`.
+    on_progress : callable, optional
+        Called as ``on_progress(done, total)`` while the 👍 are written (per :data:`LOOKUP_CHUNK` entries).
+
+    Returns
+    -------
+    ImportResult
+    """
+    result = ImportResult(entries=len(entries))
+    doi_ids = _by_doi(session, entries)
+    rest = [i for i in range(len(entries)) if i not in doi_ids]
+    counts = IngestResult(source="library")
+    papers, new = resolve_records(session, [entries[i].record for i in rest], LIBRARY_KIND, counts)
+    for paper, _ in new:
+        paper.is_news = False
+    session.flush()
+    insert_new_papers(session, new, counts)
+    result.new = counts.new
+    result.matched = len(entries) - result.new
+    paper_of = dict(doi_ids)
+    paper_of.update({i: p.id for i, p in zip(rest, papers)})
+
+    now = utcnow()
+    earliest: dict[int, dt.datetime] = {}
+    for i, entry in enumerate(entries):  # a paper listed twice is 👍'd once, from its earliest date
+        when = _liked_at(entry, now)
+        pid = paper_of[i]
+        earliest[pid] = min(earliest.get(pid, when), when)
+    rated = set()
+    ids = sorted(earliest)
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        rated.update(session.scalars(select(Feedback.paper_id).where(
+            Feedback.member_id == member_id, Feedback.paper_id.in_(ids[start:start + LOOKUP_CHUNK]))))
+    rows = [{"member_id": member_id, "paper_id": pid, "channel_id": None, "value": 1, "origin": IMPORT_ORIGIN,
+             "created_at": when} for pid, when in earliest.items() if pid not in rated]
+    stmt = dialect_insert(session, Feedback.__table__).on_conflict_do_nothing()
+    for start in range(0, len(rows), LOOKUP_CHUNK):
+        session.connection().execute(stmt, rows[start:start + LOOKUP_CHUNK])
+        if on_progress is not None:
+            on_progress(min(start + LOOKUP_CHUNK, len(rows)), len(rows))
+    result.liked, result.kept = len(rows), len(rated)
+    return result

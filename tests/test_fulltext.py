@@ -1,0 +1,124 @@
+"""Full-text candidates from the database's index (FTS5 on SQLite, tsvector on PostgreSQL), on the sample digests."""
+
+import datetime as dt
+import json
+
+from sqlalchemy import delete, select
+
+from recommender.ingest import ingest_bytes
+from recommender.store import Paper
+from recommender.store.fulltext import candidates, query_words
+
+
+def all_papers(store):
+    with store.session() as s:
+        return s.scalars(select(Paper).order_by(Paper.id)).all()
+
+
+def first(store, query, **kw):
+    with store.session() as s:
+        found = candidates(s, query, limit=kw.pop("limit", 5), **kw)
+    return found[0][0] if found else None
+
+
+def test_every_exact_title_finds_its_paper_first(papers_store):
+    papers = all_papers(papers_store)
+    assert len(papers) == 216
+    missed = [p.title for p in papers if first(papers_store, p.title) != p.id]
+    assert missed == []
+
+
+def test_every_distinctive_name_before_a_colon_finds_its_paper_first(papers_store):
+    papers = all_papers(papers_store)
+    names = {}
+    for p in papers:
+        if ":" in p.title:
+            names.setdefault(p.title.split(":", 1)[0].strip(), []).append(p)
+    distinctive = {
+        name: group[0] for name, group in names.items()
+        if len(group) == 1 and not any(name.lower() in q.title.lower() for q in papers if q is not group[0])
+    }
+    assert {"GNNPipe", "zkDL", "CREST"} <= set(distinctive)
+    assert len(distinctive) >= 90
+    missed = [name for name, paper in distinctive.items() if first(papers_store, name) != paper.id]
+    assert missed == []
+
+
+def test_a_word_in_one_paper_only_matches_it(papers_store):
+    papers = all_papers(papers_store)
+    [zkdl] = [p for p in papers if p.title.startswith("zkDL:")]
+    assert "zkReLU" in zkdl.abstract and sum("zkrelu" in p.abstract.lower() for p in papers) == 1
+    with papers_store.session() as s:
+        assert candidates(s, "zkReLU", limit=10) == [(zkdl.id, candidates(s, "zkReLU", limit=1)[0][1])]
+        assert candidates(s, "FAC4DNN circuit", limit=3)[0][0] == zkdl.id
+
+
+def test_words_rank_papers_holding_more_of_them_higher(papers_store):
+    with papers_store.session() as s:
+        found = candidates(s, "graph neural networks", limit=20)
+        scores = [score for _, score in found]
+        assert len(found) == 20 and scores == sorted(scores, reverse=True)
+        top = s.get(Paper, found[0][0])
+        text = f"{top.title} {top.abstract}".lower()
+        assert "graph" in text and "neural" in text and "network" in text
+        assert candidates(s, "the of and", limit=3) == []  # stop words alone match nothing, not everything
+        assert candidates(s, "!!! ???", limit=3) == []
+        assert candidates(s, "graph", limit=0) == []
+    assert query_words("The GNNPipe and the graph") == ["gnnpipe", "graph"]
+
+
+def test_arxiv_id_link_and_ref_find_their_paper_first(store):
+    item = {"paper": {"id": "2405.07777", "title": "Sparse Attention Kernels", "summary": "We study attention kernels.",
+                      "authors": [{"name": "José Pérez"}], "publishedAt": "2024-05-10T00:00:00.000Z"},
+            "publishedAt": "2024-05-11T00:00:00.000Z"}
+    other = json.loads(json.dumps(item))
+    other["paper"].update(id="2405.08888", title="Attention Kernels Revisited", summary="Sparse attention kernels again.",
+                          authors=[{"name": "Ada Lovelace"}])
+    assert ingest_bytes(store, json.dumps([other, item]).encode(), "api.json").new == 2
+    with store.session() as s:
+        wanted = s.scalar(select(Paper.id).where(Paper.arxiv_id == "2405.07777"))
+        for query in ("2405.07777", "arXiv:2405.07777v2", "https://arxiv.org/abs/2405.07777v1", f"#{wanted}",
+                      "sparse attention kernels", "Pérez", "josé"):
+            assert candidates(s, query, limit=5)[0][0] == wanted, query
+
+
+def test_date_and_source_filters_run_in_sql_and_undated_papers_never_pass_a_date(papers_store):
+    papers = all_papers(papers_store)
+    dated = [p for p in papers if p.published is not None]
+    undated = [p for p in papers if p.published is None]
+    assert dated and undated
+    since = sorted(p.published for p in dated)[len(dated) // 2]
+    with papers_store.session() as s:
+        everything = {i for i, _ in candidates(s, "learning model", limit=1000)}
+        after = {i for i, _ in candidates(s, "learning model", limit=1000, since=since)}
+        before = {i for i, _ in candidates(s, "learning model", limit=1000, until=since - dt.timedelta(days=1))}
+        by_id = {p.id: p for p in papers}
+        assert after and before and after.isdisjoint(before)
+        assert all(by_id[i].published is not None and by_id[i].published >= since for i in after)
+        assert all(by_id[i].published is not None and by_id[i].published < since for i in before)
+        assert everything & {p.id for p in undated}  # undated papers match without a date filter
+        assert everything - after - before == {i for i in everything if by_id[i].published is None}
+        undated_title = undated[0].title
+        assert candidates(s, undated_title, limit=5, since=dt.date(1900, 1, 1))[0][0] != undated[0].id
+        assert candidates(s, undated_title, limit=5, sources=["hf_page"])[0][0] == undated[0].id
+        assert candidates(s, undated_title, limit=5, sources=["arxiv_rss"]) == []
+
+
+def test_index_follows_inserts_updates_and_deletes(papers_store):
+    item = {"paper": {"id": "2405.09999", "title": "QuokkaNet: Marsupial Vision",
+                      "summary": "We present QuokkaNet, a vision model built on a Platypusformer backbone.",
+                      "authors": [{"name": "Ada Lovelace"}], "publishedAt": "2024-05-10T00:00:00.000Z"}}
+    assert ingest_bytes(papers_store, json.dumps([item]).encode(), "api.json").new == 1
+    with papers_store.session() as s:
+        paper = s.scalar(select(Paper).where(Paper.title_key == "quokkanet marsupial vision"))
+        assert candidates(s, "Platypusformer", limit=5) == candidates(s, "platypusformer", limit=1)
+        assert candidates(s, "Platypusformer", limit=5)[0][0] == paper.id
+        paper.abstract = "We present a wombat detector."
+    with papers_store.session() as s:
+        assert candidates(s, "wombat", limit=5)[0][0] == paper.id
+        assert candidates(s, "Platypusformer", limit=5) == []
+        assert candidates(s, "QuokkaNet", limit=5)[0][0] == paper.id  # the title is still indexed
+        s.execute(delete(Paper).where(Paper.id == paper.id))
+    with papers_store.session() as s:
+        assert candidates(s, "wombat", limit=5) == []
+        assert candidates(s, "QuokkaNet", limit=5) == []

@@ -1,0 +1,231 @@
+"""Importing a person's library (BibTeX, RIS, CSL-JSON): matching, new papers, dated 👍, all or nothing."""
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.commands import Caller, Commands
+from recommender.imports import parse_library
+from recommender.sources.records import ParseError, title_key
+from recommender.store import Feedback, Member, Paper
+
+UTC = dt.timezone.utc
+
+BIB = """% my library
+@article{vaswani,
+  title = {Attention Is All You Need},
+  author = {Vaswani, Ashish and Shazeer, Noam},
+  eprint = {1706.03762},
+  year = {2017}, month = jun,
+  timestamp = {2023-03-04}
+}
+
+@inproceedings{devlin,
+  title = {{BERT}: Pre-training of Deep Bidirectional Transformers},
+  doi = {10.18653/V1/N19-1423},
+  year = 2019
+}
+
+@article{gnn,
+  title = {Graph Neural Networks: A Review},
+  year = 2020
+}
+
+@misc{fresh,
+  title = {A Paper Nobody Stored Yet},
+  author = {Lovelace, Ada},
+  year = 2021
+}
+"""
+
+RIS = """TY  - JOUR
+TI  - Attention is all you need
+AU  - Vaswani, Ashish
+PY  - 2017
+UR  - https://arxiv.org/abs/1706.03762v5
+Y2  - 2022-01-05
+ER  - 
+
+TY  - CONF
+TI  - Another Unstored Paper
+DA  - 2018/05/02
+DO  - 10.5555/unstored
+ER  - 
+"""
+
+CSL = json.dumps([
+    {"id": "a", "type": "article", "title": "Graph neural networks: a review",
+     "author": [{"given": "Jie", "family": "Zhou"}], "issued": {"date-parts": [[2020, 3]]},
+     "accessed": {"date-parts": [[2024, 2, 1]]}},
+    {"id": "b", "type": "article", "title": "BERT: pre-training of deep bidirectional transformers",
+     "DOI": "10.18653/v1/N19-1423"},
+], indent=2)
+
+
+@pytest.fixture
+def library_store(store):
+    """A store with three papers: one by arXiv id, one with a DOI (no arXiv id), one by title only."""
+    with store.session() as s:
+        for arxiv_id, title, doi in (("1706.03762", "Attention Is All You Need", None),
+                                     (None, "BERT: Pre-training of Deep Bidirectional Transformers", "10.18653/v1/N19-1423"),
+                                     (None, "Graph Neural Networks: A Review", None)):
+            s.add(Paper(arxiv_id=arxiv_id, title=title, title_key=title_key(title), doi=doi, abstract="", authors=[],
+                        source_kind="arxiv_atom", is_news=True))
+    return store
+
+
+def _feedback(store, user="ada"):
+    with store.session() as s:
+        rows = s.execute(select(Paper.title, Feedback.value, Feedback.origin, Feedback.created_at, Paper.is_news)
+                         .join(Paper, Paper.id == Feedback.paper_id).join(Member, Member.id == Feedback.member_id)
+                         .where(Member.user_ref == user)).all()
+    return {r.title: r for r in rows}
+
+
+def _papers(store) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count(Paper.id)))
+
+
+def test_bibtex_entries_match_by_arxiv_id_doi_and_title_and_new_papers_are_not_news(library_store, settings):
+    cmds = Commands(library_store, settings)
+    reply = cmds.import_library(Caller("slack", "T1", "U1", "ada"), BIB.encode(), "my.bib")
+    assert reply.ok, reply.text
+    assert "Imported 4 entries" in reply.text and "3 papers already known" in reply.text and "1 new" in reply.text
+    assert _papers(library_store) == 4
+    liked = _feedback(library_store, "U1")
+    assert {t: (r.value, r.origin) for t, r in liked.items()} == {
+        "Attention Is All You Need": (1, "import"),
+        "BERT: Pre-training of Deep Bidirectional Transformers": (1, "import"),
+        "Graph Neural Networks: A Review": (1, "import"),
+        "A Paper Nobody Stored Yet": (1, "import"),
+    }
+    assert liked["A Paper Nobody Stored Yet"].is_news is False
+    assert liked["Attention Is All You Need"].is_news is True  # a stored paper keeps what it was
+    # each 👍 carries its own date: when added to the library, else when published
+    assert liked["Attention Is All You Need"].created_at == dt.datetime(2023, 3, 4, tzinfo=UTC)
+    assert liked["Graph Neural Networks: A Review"].created_at == dt.datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def test_ris_and_csl_json_exports_import_and_earlier_opinions_are_kept(library_store, settings):
+    cmds = Commands(library_store, settings)
+    ada = Caller("cli", "local", "ada", "ada")
+    assert cmds.rate(ada, "1706.03762", -1).ok
+    reply = cmds.import_library(ada, RIS.encode(), "export.ris")
+    assert reply.ok, reply.text
+    assert "1 you had already rated" in reply.text
+    liked = _feedback(library_store)
+    assert liked["Attention Is All You Need"].value == -1  # the 👎 given before stays
+    assert liked["Another Unstored Paper"].created_at == dt.datetime(2018, 5, 2, tzinfo=UTC)
+    reply = cmds.import_library(ada, CSL.encode(), "zotero.json")
+    assert reply.ok, reply.text
+    liked = _feedback(library_store)
+    assert liked["Graph Neural Networks: A Review"].created_at == dt.datetime(2024, 2, 1, tzinfo=UTC)
+    assert "BERT: Pre-training of Deep Bidirectional Transformers" in liked
+    assert _papers(library_store) == 4
+
+
+@pytest.mark.parametrize("text, name, line, words", [
+    (BIB.replace("  year = 2019\n}", "  year = 2019\n"), "bad.bib", 10, "devlin"),
+    (RIS.replace("TI  - Another Unstored Paper\n", ""), "bad.ris", 9, "no title"),
+    (CSL.replace('"id": "b"', '"id": "b" "x"'), "bad.json", CSL.count("\n", 0, CSL.index('"id": "b"')) + 1, "item 2"),
+])
+def test_a_malformed_entry_names_its_line_and_imports_nothing(library_store, settings, text, name, line, words):
+    with pytest.raises(ParseError) as failed:
+        parse_library(text.encode(), name)
+    assert failed.value.line == line and words in str(failed.value)
+    reply = Commands(library_store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), name)
+    assert not reply.ok and f"{name}:{line}" in reply.text and "Nothing imported" in reply.text
+    assert _papers(library_store) == 3 and _feedback(library_store) == {}
+
+
+def test_an_unknown_format_is_refused():
+    with pytest.raises(ParseError, match="not a BibTeX, RIS or CSL-JSON"):
+        parse_library(b"just some notes", "notes.txt")
+
+
+def test_five_thousand_entries_import_in_one_go(store, settings):
+    bib = "\n".join(f"@article{{k{i},\n  title = {{Synthetic paper number {i}}},\n  year = {2000 + i % 20}\n}}"
+                    for i in range(5000))
+    steps = []
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "bo"), bib.encode(), "big.bib",
+                                                     on_progress=lambda done, total: steps.append((done, total)))
+    assert reply.ok and "Imported 5000 entries" in reply.text
+    assert steps[-1] == (5000, 5000)
+    assert len(_feedback(store, "bo")) == 5000 and _papers(store) == 5000
+
+
+def test_cli_import_reports_and_fails_on_a_malformed_file(db_url, tmp_path):
+    runner = CliRunner()
+    good, bad = tmp_path / "lib.bib", tmp_path / "broken.bib"
+    good.write_text(BIB)
+    bad.write_text("@article{x,\n title = {Open\n")
+    ok = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(good)])
+    assert ok.exit_code == 0, ok.output
+    assert "Imported 4 entries" in ok.stdout and "4 new" in ok.stdout
+    failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(bad)])
+    assert failed.exit_code == 1 and "broken.bib:1" in failed.stdout
+
+
+# -- through the adapters ------------------------------------------------------------------------------
+
+SLACK_TOKEN = "xoxb-test-library"
+
+
+def test_a_library_uploaded_in_the_slack_dm_is_imported(library_store, settings):
+    from bot.settings import Secrets
+    from bot.slack.app import build_app
+    from slack_fake import SIGNING_SECRET, FakeSlack, Team, bolt_request, file_shared_event
+
+    with FakeSlack(teams={SLACK_TOKEN: Team("T1", "UBOT", "BBOT")}) as fake:
+        settings.slack.api_url = fake.api_url
+        app = build_app(Commands(library_store, settings), settings, process_before_response=True,
+                        secrets=Secrets(slack_bot_token=SLACK_TOKEN, slack_signing_secret=SIGNING_SECRET))
+        fake.files["F1"] = ("my.bib", BIB.encode())
+        fake.files["F2"] = ("broken.bib", BIB.replace("  year = 2019\n}", "  year = 2019\n").encode())
+        fake.files["F3"] = ("shared-in-a-channel.bib", BIB.encode())
+        assert app.dispatch(bolt_request(file_shared_event("F1", channel="DU1", user="U1"))).status == 200
+        assert app.dispatch(bolt_request(file_shared_event("F2", channel="DU2", user="U2"))).status == 200
+        assert app.dispatch(bolt_request(file_shared_event("F3", channel="C1", user="U3"))).status == 200
+        downloads = fake.of("download")
+        assert [d.params["file"] for d in downloads] == ["F1", "F2"] and {d.token for d in downloads} == {SLACK_TOKEN}
+        answers = {p.params["channel"]: p.params["text"] for p in fake.posts()}
+        assert set(answers) == {"DU1", "DU2"}  # a file in a channel is not an import
+        assert "Imported 4 entries" in answers["DU1"]
+        assert "Nothing imported" in answers["DU2"] and "broken.bib:10" in answers["DU2"]
+    assert len(_feedback(library_store, "U1")) == 4
+    assert _feedback(library_store, "U2") == {} and _feedback(library_store, "U3") == {}
+    assert _papers(library_store) == 4
+
+
+async def test_a_library_attached_to_discord_papers_import_is_imported(library_store, settings, monkeypatch, tmp_path):
+    import discord.ext.test as dpytest
+    from discord.ext.test.backend import make_attachment
+    from discord_helpers import FakeInteraction, config, invoke, make_bot
+
+    bot = await make_bot(Commands(library_store, settings), monkeypatch)
+    try:
+        ada, grace = config().members[0], config().members[2]
+        (tmp_path / "zotero.json").write_text(CSL)
+        (tmp_path / "broken.ris").write_text(RIS.replace("TI  - Another Unstored Paper\n", ""))
+        good = await invoke(bot, "import", FakeInteraction(ada, config().channels[0]),
+                            file=make_attachment(tmp_path / "zotero.json", "zotero.json"))
+        bad = await invoke(bot, "import", FakeInteraction(grace, config().channels[0]),
+                           file=make_attachment(tmp_path / "broken.ris", "broken.ris"))
+    finally:
+        await dpytest.empty_queue()
+    assert good.answer.ephemeral and "Imported 2 entries" in good.answer.content
+    assert bad.answer.ephemeral and "broken.ris:9" in bad.answer.content and "Nothing imported" in bad.answer.content
+    assert set(_feedback(library_store, str(ada.id))) == {"Graph Neural Networks: A Review",
+                                                          "BERT: Pre-training of Deep Bidirectional Transformers"}
+    assert _feedback(library_store, str(grace.id)) == {}
+
+
+def test_papers_import_typed_as_text_says_where_the_file_goes(library_store, settings):
+    reply = Commands(library_store, settings).handle(Caller("slack", "T1", "U1"), "import")
+    assert reply.ok and "direct message" in reply.text and "BibTeX" in reply.text
+    assert _feedback(library_store, "U1") == {}
