@@ -54,11 +54,11 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
     n_pool = max(100, 10 * k)
     lexical = np.asarray((papers @ q.T).toarray(), dtype=np.float64).reshape(-1)
     rel = np.where(lexical > 0, lexical, -np.inf)
-    semantic = None
+    mean = None
     if embeddings is not None and ranker.embedder is not None and ranker.semantic_weight > 0:
-        semantic = SemanticInputs(embeddings)
-        cand, mean = semantic.centered_candidates()
-        meaning = (cand @ center(ranker.embedder.encode([query]), mean)[0]).astype(np.float64)
+        emb = np.asarray(embeddings, dtype=np.float32)
+        mean = emb.mean(axis=0)
+        meaning = _centered_cosines(emb, mean, center(ranker.embedder.encode([query]), mean)[0])
         w = ranker.semantic_weight
         close = np.zeros(papers.shape[0], dtype=bool)
         close[top_k_indices(meaning, n_pool)] = True
@@ -69,7 +69,7 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
     pool = top_k_indices(rel, n_pool)
     if pool.size == 0:
         return []
-    pool_semantic = None if semantic is None or embeddings is None else SemanticInputs(embeddings[pool], mean=mean)
+    pool_semantic = None if mean is None or embeddings is None else SemanticInputs(embeddings[pool], mean=mean)
     personal, profiles = ranker.score(papers[pool], [target], semantic=pool_semantic)
     if np.diff(profiles.indptr)[0] == 0:
         mixed = rel[pool]
@@ -77,3 +77,16 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
         mixed = (1 - personal_weight) * rel[pool] + personal_weight * personal[0]
     order = top_k_indices(mixed.astype(np.float64), k)
     return [(int(pool[i]), float(mixed[i])) for i in order]
+
+
+def _centered_cosines(emb: np.ndarray, mean: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``cos(e_i - mean, query)`` for unit rows ``e_i`` and a unit centred ``query``, shape (n,).
+
+    Two matrix-vector products instead of centring every row:
+    ``||e - m||^2 = 1 - 2 e.m + m.m`` (zero rows, papers without a vector, score 0).
+    """
+    dots = emb @ query - float(mean @ query)
+    norms_sq = 1.0 - 2.0 * (emb @ mean) + float(mean @ mean)
+    present = np.any(emb != 0, axis=1)
+    out = np.where(present, dots / np.sqrt(np.maximum(norms_sq, 1e-12)), 0.0)
+    return out.astype(np.float64)

@@ -126,3 +126,25 @@ def test_embeddings_for_fills_the_gaps_in_the_callers_transaction(store, embedde
         assert vectors[0] == pytest.approx(vectors[1]) and vectors.shape == (3, embedder.dim)
     with store.session() as s:
         assert sorted(s.scalars(select(PaperEmbedding.paper_id)).all()) == [papers[0].id, papers[2].id]
+
+
+def test_search_finds_papers_by_meaning_not_only_shared_words(embedder):
+    from recommender.ranking import Ranker
+    from recommender.search import _centered_cosines, search
+    from recommender.text.tfidf import PaperText, PaperVectorizer
+
+    titles = ["Denoising score matching generates realistic pictures",
+              "Diffusion of gases in chromatography columns",
+              "A survey of bird migration", "Protein folding with energy landscapes",
+              "Image generation models trained on web photos"]
+    vec = PaperVectorizer().fit([PaperText(t) for t in titles])
+    x = vec.transform([PaperText(t) for t in titles])
+    emb = embedder.encode(titles)
+    query = "diffusion models for image generation"
+    lexical = search(Ranker(vec), query, x, k=5)
+    assert {i for i, _ in lexical} == {1, 4}  # the papers sharing a word
+    hybrid = [i for i, _ in search(Ranker(vec, embedder=embedder), query, x, k=5, embeddings=emb)]
+    assert hybrid.index(0) < hybrid.index(1)  # denoising (no shared word) above the gas "diffusion" paper
+    mean = emb.mean(axis=0)
+    q = center(embedder.encode(["diffusion models"]), mean)[0]
+    assert _centered_cosines(emb, mean, q) == pytest.approx(center(emb, mean) @ q, abs=1e-5)
