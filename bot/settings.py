@@ -188,9 +188,22 @@ class InboxSource(_Source):
         120.0, ge=0, description="Ingest a file only once unchanged (size, modification time) for this many seconds.")
 
 
+class ArxivEnrichSource(_Source):
+    """``kind = "arxiv_enrich"``: look title-only papers up on the arXiv API (:mod:`recommender.enrich`).
+
+    Runs on its own schedule and right after every ingest source run that stored new papers.
+    """
+
+    kind: Literal["arxiv_enrich"] = "arxiv_enrich"
+    base_url: str | None = Field(None, description="API query endpoint; default https://export.arxiv.org/api/query.")
+    interval: float = Field(3.0, ge=0, description="Seconds between two requests (arXiv's terms ask for 3).")
+    limit: int = Field(100, ge=1, description="Papers asked about per run, at most (cached answers do not count).")
+
+
 #: One ``[[sources]]`` table: the model named by its ``kind``.
-SourceSettings = Annotated[Union[HfApiSource, ArxivRssSource, InboxSource], Field(discriminator="kind")]
-_SOURCE_KINDS = ("hf_api", "arxiv_rss", "inbox")
+SourceSettings = Annotated[
+    Union[HfApiSource, ArxivRssSource, InboxSource, ArxivEnrichSource], Field(discriminator="kind")]
+_SOURCE_KINDS = ("hf_api", "arxiv_rss", "inbox", "arxiv_enrich")
 
 
 # -- the whole file -----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 
 from bot.service.outage import describe_error, transient
-from bot.settings import ArxivRssSource, HfApiSource, InboxSource, SourceSettings
+from bot.settings import ArxivEnrichSource, ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
 from recommender.ingest import DIGEST_SUFFIXES, IngestResult, ingest_bytes
 from recommender.sources import parse_digest
@@ -243,7 +243,21 @@ def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime,
                                                "known": r.known, "duplicate": r.duplicate_digest})
 
 
-RUNNERS = {"hf_api": run_hf_api, "arxiv_rss": run_arxiv_rss, "inbox": run_inbox}
+def run_arxiv_enrich(store: Store, spec: ArxivEnrichSource, now: dt.datetime, fetch: Fetch | None,
+                     result: SourceRunResult) -> None:
+    """Resolve title-only papers through the arXiv API; linked papers count as this run's news."""
+    from recommender.arxiv_api import API_URL, ArxivClient
+    from recommender.enrich import enrich
+
+    with ArxivClient(base_url=spec.base_url or API_URL, min_interval=spec.interval) as client:
+        report = enrich(store, limit=spec.limit, client=client, now=now)
+    result.inputs = report.asked
+    result.entries = report.candidates
+    result.new_papers = report.linked
+    result.errors += report.errors
+
+
+RUNNERS = {"hf_api": run_hf_api, "arxiv_rss": run_arxiv_rss, "inbox": run_inbox, "arxiv_enrich": run_arxiv_enrich}
 
 
 def run_source(
@@ -255,7 +269,7 @@ def run_source(
     ----------
     store : Store
         Where papers and the :class:`SourceRun` row go.
-    spec : HfApiSource, ArxivRssSource or InboxSource
+    spec : HfApiSource, ArxivRssSource, InboxSource or ArxivEnrichSource
         The source (a ``[[sources]]`` model).
     now : datetime, optional
         Aware time of the run (UTC); chooses the Daily Papers dates. Default: now.
@@ -272,7 +286,7 @@ def run_source(
     clock = time.monotonic()
     result = SourceRunResult(source=spec.name, kind=spec.kind)
     try:
-        if fetch is None and not isinstance(spec, InboxSource):
+        if fetch is None and isinstance(spec, (HfApiSource, ArxivRssSource)):
             fetch = http_fetcher(spec)
         RUNNERS[spec.kind](store, spec, now, fetch, result)
     except Exception as exc:  # a bug or an unreadable folder: recorded, the scheduler keeps going
@@ -282,7 +296,7 @@ def run_source(
         result.status = "error"
     elif result.errors:
         result.status = "partial"
-    elif not result.results:
+    elif not result.results and not result.new_papers:
         result.status = "empty"
     with store.session() as session:
         session.add(SourceRun(

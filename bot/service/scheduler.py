@@ -254,7 +254,11 @@ def ingest_job(name: str) -> None:
         if spec is None:
             log.warning("ingest skipped", extra={"source": name, "reason": "not configured any more"})
             return
-        run_source(ctx.store, spec, fetch=ctx.fetch)
+        result = run_source(ctx.store, spec, fetch=ctx.fetch)
+        if result.new_papers and spec.kind != "arxiv_enrich":  # new title-only papers: look them up at once
+            for enrich_spec in ctx.settings.ingest_sources():
+                if enrich_spec.kind == "arxiv_enrich" and not ctx.closed.is_set():
+                    run_source(ctx.store, enrich_spec)
 
 
 def sync_job() -> None:
