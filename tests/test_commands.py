@@ -3,7 +3,17 @@
 import pytest
 from sqlalchemy import select
 
-from bot.commands import NEGATIVE, POSITIVE, USAGE_COMMAND, Caller, Commands, UsageError, parse_time, parse_timezone, reply_text
+from bot.commands import (
+    NEGATIVE,
+    POSITIVE,
+    USAGE_COMMAND,
+    Caller,
+    Commands,
+    UsageError,
+    parse_time,
+    parse_timezone,
+    reply_text,
+)
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
 
 ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")

@@ -23,8 +23,9 @@ from sqlalchemy import select
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.discord.poster import DiscordPoster
-from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_bot, sent_messages
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
+
+from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_bot, sent_messages
 
 pytestmark = pytest.mark.strict_logs
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from arxiv_fake import FakeArxiv, Known
-from sources_helpers import abstract, card, page
 from sqlalchemy import select
 
 from recommender.arxiv_api import ArxivClient, title_query
@@ -14,6 +13,8 @@ from recommender.enrich import count_unlinked, enrich, match
 from recommender.ingest import ingest_bytes
 from recommender.sources.records import PaperRecord
 from recommender.store import ArxivLookup, Paper
+
+from sources_helpers import abstract, card, page
 
 TITLE = "Sparse Mixtures of Experts for Tabular Reasoning"
 LONG_ABSTRACT = abstract(7) + " We also show how the experts specialise by column type, with ablations."

@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
+from bot.settings import Secrets
 from bot.slack.app import SlackConfigError, build_app
 from bot.slack.http import serve_http
 from bot.slack.poster import SlackPoster, UnsentPostRetryHandler
 from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
-from bot.settings import Secrets
 from recommender.store import Channel, Member
+
 from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
 
 pytestmark = pytest.mark.strict_logs

@@ -16,6 +16,7 @@ from bot.digest import DigestMessage
 from bot.slack.poster import SlackPoster, web_client
 from recommender.picks import Pick
 from recommender.store import Channel, Delivery, Feedback, Member
+
 from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs

@@ -32,13 +32,14 @@ from pathlib import Path
 
 import httpx
 
-from bot.service.outage import describe_error, transient
+from bot.service.outage import transient
 from bot.settings import ArxivEnrichSource, ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
 from recommender.ingest import DIGEST_SUFFIXES, IngestResult, ingest_bytes
 from recommender.sources import parse_digest
 from recommender.sources.records import ParseError
 from recommender.store import Store
+from recommender.store.errors import describe_db_error
 from recommender.store.models import SourceRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -203,9 +204,9 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
             continue  # left in place, retried next run
         except Exception as exc:
             if transient(exc):
-                result.errors.append(f"{path.name}: database unavailable, left in the inbox: {describe_error(exc)}")
+                result.errors.append(f"{path.name}: database unavailable, left in the inbox: {describe_db_error(exc)}")
                 log.warning("inbox run stopped", extra={"source": spec.name, "file": path.name,
-                                                        "error": describe_error(exc)})
+                                                        "error": describe_db_error(exc)})
                 return
             log.warning("inbox file crashed ingestion", extra={"source": spec.name, "file": path.name}, exc_info=True)
             r = IngestResult(source=str(path), error=f"{type(exc).__name__}: {str(exc)[:500]}")

@@ -35,12 +35,13 @@ from bot.service.context import JobContext, set_context
 from bot.service.due import due_digests
 from bot.service.ingest_jobs import Fetch
 from bot.service.once import OnceReport, run_once
-from bot.service.outage import describe_error, transient
+from bot.service.outage import transient
 from bot.service.scheduler import install_jobs, make_scheduler, stop_scheduler
 from bot.service.workers import DigestWorkers
 from bot.settings import Secrets, Settings
 from recommender.ingest import ingest
 from recommender.store import Channel, Member, Paper, Store
+from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -254,7 +255,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         except Exception as exc:
             if not transient(exc):
                 raise
-            log.error("database unavailable at start", extra={"error": describe_error(exc)})
+            log.error("database unavailable at start", extra={"error": describe_db_error(exc)})
             return 1
         scheduler.resume()
         log.info("scheduler running", extra={"jobs": len(scheduler.get_jobs()), "added": len(sync.added),

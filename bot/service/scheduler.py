@@ -52,9 +52,10 @@ from bot.service.context import JobContext, get_context, set_context
 from bot.service.digest_jobs import digest_targets, recover, retry_candidates, run_digest
 from bot.service.due import due_digests
 from bot.service.ingest_jobs import run_source
-from bot.service.outage import db_retrying, describe_error, transient
+from bot.service.outage import db_retrying, transient
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
 from recommender.store import Store
+from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -280,7 +281,7 @@ def sync_job() -> None:
         except Exception as exc:
             if not transient(exc):
                 raise
-            log.warning("sync postponed", extra={"reason": "database unavailable", "error": describe_error(exc),
+            log.warning("sync postponed", extra={"reason": "database unavailable", "error": describe_db_error(exc),
                                                  "next_try_seconds": ctx.settings.service.sync_seconds})
 
 
