@@ -10,8 +10,10 @@ other pick a miss (👎).  Three arms:
 * ``👍 only``: hits join the liked papers;
 * ``👍 and 👎``: hits are liked and misses disliked.
 
-Text-only profiles (no community), as for a lone user.  Recency decay uses
-the simulated day of each rating.
+Profiles without community, as for a lone user; each arm runs twice, with
+TF-IDF alone and with the hybrid score (TF-IDF plus the packaged sentence
+embeddings, when the model is installed).  Recency decay uses the simulated
+day of each rating.
 
 Usage::
 
@@ -27,13 +29,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.evaluation.data import default_data_dir, load_dataset
+from recommender.evaluation.embedded import dataset_embeddings
 from recommender.evaluation.run import paperbot_vectorizer
 from recommender.ranking import Ranker, Target
+from recommender.ranking.semantic import SemanticInputs
+from recommender.text.embeddings import PaperEmbedder
 
 ARMS = ("no feedback", "👍 only", "👍 and 👎")
 
 
-def simulate(x, libraries, seeds, order, days, batch, arm, ranker, k=10):
+def simulate(x, libraries, seeds, order, days, batch, arm, ranker, emb=None, k=10):
     n_users = len(libraries)
     liked = [list(s) for s in seeds]
     liked_day = [[0] * len(s) for s in seeds]
@@ -44,6 +49,7 @@ def simulate(x, libraries, seeds, order, days, batch, arm, ranker, k=10):
     for day in range(1, days + 1):
         arrived = order[: day * batch]
         cand = x[arrived]
+        semantic = None if emb is None else SemanticInputs(emb[arrived], mean=emb.mean(axis=0))
         pos = {int(p): i for i, p in enumerate(arrived)}
         targets = []
         for u in range(n_users):
@@ -56,9 +62,10 @@ def simulate(x, libraries, seeds, order, days, batch, arm, ranker, k=10):
                     disliked=x[disliked[u]] if disliked[u] else sp.csr_matrix((0, x.shape[1]), dtype=np.float32),
                     disliked_age_days=day - np.asarray(disliked_day[u], dtype=float),
                     exclude=ex,
+                    liked_embeddings=None if emb is None else emb[liked[u]],
                 )
             )
-        picks = ranker.rank(cand, targets, k=k, explain=False)
+        picks = ranker.rank(cand, targets, k=k, explain=False, semantic=semantic)
         hits = 0
         for u, row in enumerate(picks):
             for p in row:
@@ -101,11 +108,17 @@ def main() -> None:
     days = min(args.days, len(order) // args.batch)
     ranker = Ranker(vec, mmr_lambda=0.0, half_life_days=30.0)
     print(f"{args.dataset}: {len(users)} users (library >= {args.min_library}), {days} days x {args.batch} new papers, top-10 per day")
-    results = {arm: simulate(x, libraries, seeds, order, days, args.batch, arm, ranker) for arm in ARMS}
-    print("day  " + "  ".join(f"{arm:>11s}" for arm in ARMS))
+    spaces = {"tfidf": None}
+    embedder = PaperEmbedder.load()
+    if embedder is not None:
+        spaces["hybrid"] = dataset_embeddings(ds, embedder)[0]
+    cols = [(space, arm) for space in spaces for arm in ARMS]
+    results = {(space, arm): simulate(x, libraries, seeds, order, days, args.batch, arm, ranker, spaces[space])
+               for space, arm in cols}
+    print("day  " + "  ".join(f"{space + ' ' + arm:>18s}" for space, arm in cols))
     for d in range(days):
-        print(f"{d + 1:3d}  " + "  ".join(f"{results[arm][d]:11.3f}" for arm in ARMS))
-    print("mean " + "  ".join(f"{np.mean(results[arm]):11.3f}" for arm in ARMS))
+        print(f"{d + 1:3d}  " + "  ".join(f"{results[c][d]:18.3f}" for c in cols))
+    print("mean " + "  ".join(f"{np.mean(results[c]):18.3f}" for c in cols))
     print(f"({time.perf_counter() - start:.1f} s)")
 
 

@@ -8,7 +8,10 @@ fit (100k), ingest of a 2,000-paper batch (transform), the daily ranking of all
 profiles (top-10 each, text-only and with the community of all profiles'
 likes), the same text ranking with explanations (terms and most similar liked
 paper, computed in one batch for the 10 picks of every profile), search
-latency p50/p95 over the 100k, peak RSS.  arxiv-sanity-lite's per-user
+latency p50/p95 over the 100k, peak RSS; then the hybrid ranking and search
+with sentence embeddings (the corpus copies the cached embeddings of the
+CiteULike papers: inference is an ingest cost, see
+``benchmarks/embedding_speed.py``).  arxiv-sanity-lite's per-user
 LinearSVC (trained on all 100k papers) is timed on a few users and
 extrapolated to 10,000.
 
@@ -29,8 +32,11 @@ from sklearn.svm import LinearSVC
 
 from recommender.evaluation.baselines import arxiv_sanity_vectorizer
 from recommender.evaluation.data import default_data_dir, load_dataset
+from recommender.evaluation.embedded import dataset_embeddings
 from recommender.ranking import Ranker, Target
+from recommender.ranking.semantic import SemanticInputs
 from recommender.search import search
+from recommender.text.embeddings import PaperEmbedder
 from recommender.text.tfidf import PaperVectorizer
 
 
@@ -52,7 +58,8 @@ def main() -> None:
     by_base: dict[int, list[int]] = {}
     for i, j in enumerate(src):
         by_base.setdefault(int(j), []).append(i)
-    new_texts = [base[j] for j in rng.integers(0, len(base), size=args.batch)]
+    new_src = rng.integers(0, len(base), size=args.batch)
+    new_texts = [base[j] for j in new_src]
     rows = []
 
     def report(name, ours, theirs=None):
@@ -124,6 +131,26 @@ def main() -> None:
         search(ranker, " ".join(q), x, k=10)
         lat.append(time.perf_counter() - t0)
     lat_p = np.percentile(lat, [50, 95]) * 1000
+
+    embedder = PaperEmbedder.load()
+    hybrid = None
+    if embedder is not None:
+        base_emb = np.concatenate([dataset_embeddings(a, embedder)[0], dataset_embeddings(t, embedder)[0]])
+        emb = base_emb[src]
+        semantic = SemanticInputs(base_emb[new_src], mean=emb.mean(axis=0))
+        for target in targets:
+            target.liked_embeddings = emb[target.liked_keys]
+        hybrid_ranker = Ranker(vec, mmr_lambda=0.3, embedder=embedder)
+        t0 = time.perf_counter()
+        hybrid_ranker.rank(x_new, targets, k=10, explain=False, semantic=semantic)
+        rank_hybrid_s = time.perf_counter() - t0
+        embedder.encode(["warm up"])
+        hlat = []
+        for q in queries:
+            t0 = time.perf_counter()
+            search(hybrid_ranker, " ".join(q), x, k=10, embeddings=emb)
+            hlat.append(time.perf_counter() - t0)
+        hybrid = (rank_hybrid_s, np.percentile(hlat, [50, 95]) * 1000)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"corpus {args.papers} papers ({vec.n_features_} features), {args.profiles} profiles x 20 likes, "
@@ -137,6 +164,10 @@ def main() -> None:
     report("  of which explanations (difference), s", max(rank_explain_s - rank_text_s, 0.0))
     report(f"search p50 over {args.papers // 1000}k, ms", float(lat_p[0]))
     report(f"search p95 over {args.papers // 1000}k, ms", float(lat_p[1]))
+    if hybrid is not None:
+        report("daily ranking, all profiles, hybrid, s", hybrid[0], svm_s)
+        report(f"hybrid search p50 over {args.papers // 1000}k, ms", float(hybrid[1][0]))
+        report(f"hybrid search p95 over {args.papers // 1000}k, ms", float(hybrid[1][1]))
     report("peak RSS (whole run), MB", peak_mb)
     print("\n".join(rows))
     assert picks and picks[0]

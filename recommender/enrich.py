@@ -30,6 +30,7 @@ from recommender.ingest import merge_record
 from recommender.sources.records import PaperRecord, ParseError, title_key
 from recommender.store import ArxivLookup, Paper, Store
 from recommender.store.models import utcnow
+from recommender.text.vectors import forget_embeddings
 
 __all__ = ["RETRY_AFTER", "EnrichReport", "count_unlinked", "enrich", "match"]
 
@@ -134,6 +135,7 @@ def _link(session: Session, paper_id: int, hit: PaperRecord) -> bool:
         paper.updated_at = utcnow()
         return True
     merge_record(paper, hit)
+    forget_embeddings(session, paper.id)  # title and abstract may have changed
     return True
 
 

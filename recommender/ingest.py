@@ -44,6 +44,7 @@ from recommender.sources import parse_digest
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
 from recommender.store.models import utcnow
+from recommender.text.vectors import forget_embeddings
 
 
 @dataclass
@@ -280,6 +281,7 @@ def resolve_records(
                 result.known += 1
                 if merge_record(paper, record) and isinstance(paper, Paper):
                     result.updated += 1
+                    forget_embeddings(session, paper.id)  # its text changed
             known.add(paper)
             seen[own] = seen[title] = paper
         else:

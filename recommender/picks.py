@@ -4,6 +4,8 @@ Profiles are never stored: each call derives them from the members' declared
 interests and feedback in the store, so they stay valid across model refits.
 The fitted TF-IDF vectorizer is persisted in the store (``model_state``) and
 reloaded without refitting; it is refitted only when its refit policy says so.
+Sentence embeddings are stored per paper and model version (:mod:`recommender.text.vectors`);
+without the embedding model, ranking and search use TF-IDF alone.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recommender.ranking import Ranker, Target
+from recommender.ranking.semantic import SemanticInputs
 from recommender.search import search
 from recommender.settings import RecommenderSettings
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, ModelState, Paper, Store
 from recommender.store.models import utcnow
+from recommender.text.embeddings import PaperEmbedder, default_embedder
 from recommender.text.tfidf import PaperText, PaperVectorizer, StaleModelError
+from recommender.text.vectors import embeddings_for
 
 TargetRow = Member | Channel
 
@@ -118,10 +123,6 @@ def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
     return kept
 
 
-def _title(paper: Paper | None) -> str | None:
-    return None if paper is None else paper.title
-
-
 def _short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
@@ -155,9 +156,12 @@ class Recommender:
     the chat adapters' handlers; a lock guards the model and the vector cache.
     """
 
-    def __init__(self, store: Store, settings: RecommenderSettings | None = None):
+    def __init__(self, store: Store, settings: RecommenderSettings | None = None,
+                 embedder: PaperEmbedder | None = None):
         self.store = store
         self.settings = settings or RecommenderSettings()
+        #: the sentence-embedding model (None: TF-IDF alone; the reason is logged once)
+        self.embedder = embedder if embedder is not None else (default_embedder() if self.settings.semantic else None)
         self._lock = threading.RLock()
         self._vectorizer: PaperVectorizer | None = None
         self._model_id: int | None = None
@@ -208,12 +212,18 @@ class Recommender:
             return sp.csr_matrix((0, n_features))
         return sp.vstack([self._rows[p.id] for p in papers], format="csr")
 
+    @_locked
+    def embeddings(self, session: Session, papers: Sequence[Paper]) -> np.ndarray | None:
+        """Sentence embeddings of ``papers``, shape (len(papers), dim); None without the model.
+
+        Papers with no stored vector of this model version are embedded now
+        and stored in ``session`` (:func:`~recommender.text.vectors.embeddings_for`).
+        """
+        return None if self.embedder is None else embeddings_for(session, papers, self.embedder)
+
     def ranker(self, session: Session) -> Ranker:
-        return Ranker(
-            self.vectorizer(session),
-            half_life_days=self.settings.half_life_days,
-            mmr_lambda=self.settings.mmr_lambda,
-        )
+        return Ranker(self.vectorizer(session), half_life_days=self.settings.half_life_days,
+                      mmr_lambda=self.settings.mmr_lambda, embedder=self.embedder)
 
     # -- targets ----------------------------------------------------------------
     def _feedback(self, session: Session, target: TargetRow) -> list[Feedback]:
@@ -247,6 +257,7 @@ class Recommender:
         return (
             Target(
                 interests_text=interests,
+                liked_embeddings=self.embeddings(session, liked_papers) if liked_papers else None,
                 liked=self.matrix(session, liked_papers),
                 liked_age_days=_ages_days(liked, now),
                 liked_keys=[p.id for p in liked_papers],
@@ -286,7 +297,9 @@ class Recommender:
 
         Targets of one workspace are scored in one ranker call (one sparse
         product), with that workspace's 👍 as the ranker's community: papers
-        co-liked by teammates with a target's own 👍 lift similar new papers.
+        co-liked by teammates with a target's own 👍 lift similar new papers,
+        with a weight that grows with how many teammates' 👍 fall on the
+        target's liked papers (the rule ``paperbot eval --team-size`` measures).
         Papers already delivered to or rated by a target are never picked for it.
         """
         now = now or utcnow()
@@ -294,6 +307,8 @@ class Recommender:
         if not papers or not targets:
             return [[] for _ in targets]
         X = self.matrix(session, papers)
+        emb = self.embeddings(session, papers)
+        semantic = None if emb is None else SemanticInputs(emb)
         priors = self._priors(session, papers)
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
@@ -308,13 +323,13 @@ class Recommender:
                 target_input, liked_papers = self.target_inputs(session, targets[i], papers, now)
                 inputs.append(target_input)
                 liked_by_id.append({p.id: p for p in liked_papers})
-            ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors)
+            ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
             for i, rows, liked in zip(indices, ranked, liked_by_id, strict=True):
                 out[i] = [
                     Pick.from_paper(
                         papers[row.index],
                         score=float(row.score),
-                        reason=pick_reason(row.terms, _title(liked.get(row.similar_to))),
+                        reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None)),
                     )
                     for row in rows
                 ]
@@ -353,7 +368,7 @@ class Recommender:
         until: dt.date | None = None,
         source: str | None = None,
     ) -> list[Pick]:
-        """Papers ranked by TF-IDF relevance to ``query``, re-ranked for ``member`` when given (``reason`` empty).
+        """Papers ranked by relevance to ``query`` (TF-IDF and, with the model, meaning), re-ranked for ``member`` when given (``reason`` empty).
 
         ``since``/``until`` filter on the publication date (else first-seen date), inclusive;
         ``source`` on the source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
@@ -376,5 +391,6 @@ class Recommender:
         target = self.target_inputs(session, member, papers, utcnow())[0] if member is not None else None
         if target is not None:
             target.exclude = set()
-        hits = search(self.ranker(session), query, X, k=k, target=target)
+        emb = self.embeddings(session, papers)
+        hits = search(self.ranker(session), query, X, k=k, target=target, embeddings=emb)
         return [Pick.from_paper(papers[i], score=float(score)) for i, score in hits]

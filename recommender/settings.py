@@ -23,6 +23,7 @@ class RecommenderSettings(BaseModel):
     half_life_days: float = Field(30.0, gt=0, description="Feedback recency half-life, days.")
     mmr_lambda: float = Field(0.3, ge=0, le=1, description="MMR diversity weight; 0 turns MMR off.")
     picks: int = Field(5, ge=1, le=50, description="Default number of picks per digest.")
+    semantic: bool = Field(True, description="Rank and search with the sentence-embedding model when it is installed.")
 
 
 class StoreSettings(BaseModel):

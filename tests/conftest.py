@@ -172,3 +172,9 @@ def _strict_logs_marker(request):
     if request.node.get_closest_marker("strict_logs") is not None:
         request.getfixturevalue("strict_logs")
     yield
+
+
+@pytest.fixture(autouse=True)
+def _embedding_cache(tmp_path_factory, monkeypatch):
+    """Dataset embeddings computed by tests are cached in a temporary folder, never in ~/.cache."""
+    monkeypatch.setenv("PAPERBOT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))

@@ -31,9 +31,18 @@ def test_eval_json_and_table(tmp_path):
     assert set(out["methods"]["rocchio"]) >= {"ndcg@10", "recall@10", "recall@50", "seconds"}
     table = runner.invoke(app, [*args, "--users", "2", "--methods", "rocchio"])
     assert table.exit_code == 0 and "rocchio" in table.stdout and "2 users" in table.stdout
+    teams = runner.invoke(app, [*args, "--json", "--methods", "paperbot,paperbot-text", "--team-size", "2",
+                                "--teams", "random"])
+    assert teams.exit_code == 0, teams.output
+    out = json.loads(teams.stdout)
+    assert out["team_size"] == 2 and out["teams"] == "random" and set(out["methods"]) == {"paperbot", "paperbot-text"}
+    assert json.loads(runner.invoke(app, [*args, "--json", "--methods", "rocchio"]).stdout)["team_size"] == "all"
 
 
 def test_eval_rejects_unknown_names_and_counts(tmp_path):
     unknown = runner.invoke(app, ["eval", "--dataset", "movielens", "--data-dir", str(tmp_path)])
     assert unknown.exit_code == 2 and "citeulike-a" in unknown.output
     assert runner.invoke(app, ["eval", "--dataset", "citeulike-a", "--users", "0"]).exit_code == 2
+    for bad in (["--team-size", "0"], ["--team-size", "many"], ["--teams", "friends"]):
+        res = runner.invoke(app, ["eval", "--dataset", "citeulike-a", "--data-dir", str(tmp_path), *bad])
+        assert res.exit_code == 2 and "Traceback" not in res.output

@@ -33,19 +33,24 @@ def scores_for(cmds, caller):
 def test_teammates_co_likes_lift_related_papers(store, settings):
     ids = add_papers(store)
     cmds = Commands(store, settings)
-    ada, bob = Caller("slack", "T1", "UA"), Caller("slack", "T1", "UB")
+    ada = Caller("slack", "T1", "UA")
     loner = Caller("slack", "T2", "UA")  # same user id, other workspace: no teammates
     for who in (ada, loner):
         cmds.feedback(who, ids["G1"], POSITIVE)
-    cmds.feedback(bob, ids["G1"], POSITIVE)
-    cmds.feedback(bob, ids["Q1"], POSITIVE)
-
-    with_team = scores_for(cmds, ada)
-    alone = scores_for(cmds, loner)
     q2, x = TEXTS["Q2"][0], TEXTS["X"][0]
+    alone = scores_for(cmds, loner)
+    lifts = []
+    for n in range(1, 41):  # teammates who like G1 and Q1 together
+        mate = Caller("slack", "T1", f"U{n}")
+        cmds.feedback(mate, ids["G1"], POSITIVE)
+        cmds.feedback(mate, ids["Q1"], POSITIVE)
+        if n in (1, 40):
+            with_team = scores_for(cmds, ada)
+            lifts.append(with_team[q2] - alone[q2])
     assert TEXTS["G1"][0] not in with_team  # rated papers are never picked
-    assert with_team[q2] > with_team[x]  # bob likes G1 and Q1 together, so Q1-like papers rise for ada
+    assert with_team[q2] > with_team[x]  # teammates like G1 and Q1 together, so Q1-like papers rise for ada
     assert with_team[q2] > alone[q2]
+    assert 0 < lifts[0] < lifts[1]  # the community's weight grows with the teammates' evidence
     assert max(with_team, key=with_team.get) == TEXTS["G2"][0]
 
 

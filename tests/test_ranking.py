@@ -3,6 +3,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.ranking import Ranker, Target, TargetBatch, top_k_indices, top_k_matrix
+from recommender.ranking.semantic import SemanticInputs
 from recommender.ranking.sparse import top_m_rows
 from recommender.search import search
 from recommender.text.tfidf import PaperText, PaperVectorizer
@@ -137,7 +138,7 @@ def test_community_signal_uses_co_likes():
     # community: both people who liked image paper 0 also liked protein paper 3
     items = x[[0, 3, 5, 6]]
     users = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]], dtype=float))
-    ranker = Ranker(vec, mmr_lambda=0, community_weight=5.0)
+    ranker = Ranker(vec, mmr_lambda=0, community_weight=5.0, community_shrinkage=0)  # full weight on any evidence
     ranker.set_community(items, users, item_keys=["a", "b", "c", "d"])
     t = Target(liked=x[[0]], liked_keys=["a"])
     with_com, _ = ranker.score(x, [t])
@@ -145,6 +146,46 @@ def test_community_signal_uses_co_likes():
     # paper 4 shares no word with paper 0, but its text neighbour 3 is co-liked with 0
     assert plain[0, 4] == 0
     assert with_com[0, 4] > with_com[0, 7] + 1.0  # 7's neighbour (6) is not co-liked with 0
+
+
+def test_community_weight_grows_with_teammates_evidence():
+    vec, x = setup()
+    items = x[[0, 3, 5, 6]]
+    t = Target(liked=x[[0]], liked_keys=["a"])
+    plain, _ = Ranker(vec, mmr_lambda=0).score(x, [t])
+    lifts = []
+    for co_likers in (0, 1, 3, 9):  # teammates who liked paper "a" and protein paper "b" too
+        rows = [[1, 0, 0, 0]] + [[1, 1, 0, 0]] * co_likers + [[0, 0, 1, 1]]
+        ranker = Ranker(vec, mmr_lambda=0, community_weight=1.0, community_shrinkage=3.0)
+        ranker.set_community(items, sp.csr_matrix(np.array(rows, dtype=float)), item_keys=["a", "b", "c", "d"])
+        scores, _ = ranker.score(x, [t])
+        lifts.append(float(scores[0, 4] - plain[0, 4]))  # 4: text neighbour of "b", no word shared with "a"
+        if co_likers == 0:
+            assert np.array_equal(scores, plain)  # nobody else liked what the target liked: no community at all
+    assert lifts[0] == 0 and lifts[1] > 0
+    assert lifts[1] < lifts[2] < lifts[3] < 1.0  # weight co_likers / (co_likers + 3), below its maximum
+
+
+def test_hybrid_score_lifts_papers_close_in_meaning():
+    vec, x = setup()
+    rng = np.random.default_rng(1)
+    emb = rng.normal(size=(8, 16)).astype(np.float32)
+    emb[4] = emb[0] + 0.05 * rng.normal(size=16)  # 4 means what 0 means, with no word in common
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    t = Target(liked=x[[0]], liked_keys=[0], liked_embeddings=emb[[0]])
+    ranker = Ranker(vec, mmr_lambda=0, semantic_weight=0.5)
+    text, _ = ranker.score(x, [t])
+    hybrid, _ = ranker.score(x, [t], semantic=SemanticInputs(emb, mean=emb.mean(axis=0)))
+    assert text[0, 4] == 0 and hybrid[0, 4] > hybrid[0, 7]
+    cand = emb - emb.mean(axis=0)
+    cand /= np.linalg.norm(cand, axis=1, keepdims=True)
+    assert hybrid[0] == pytest.approx(0.5 * text[0] + 0.5 * cand @ cand[0], abs=1e-5)
+    off, _ = Ranker(vec, mmr_lambda=0, semantic_weight=0.0).score(x, [t], semantic=SemanticInputs(emb))
+    assert np.array_equal(off, text)
+    no_emb, _ = ranker.score(x, [Target(liked=x[[0]], liked_keys=[0])], semantic=SemanticInputs(emb))
+    assert np.array_equal(no_emb, text)  # a target without embeddings keeps its TF-IDF score
+    with pytest.raises(ValueError):
+        ranker.score(x, [t], semantic=SemanticInputs(emb[:3]))
 
 
 # ------------------------------------------------------------------ batched paths
@@ -192,8 +233,8 @@ def test_rank_of_many_targets_equals_each_target_alone():
     vec, x = setup()
     priors = np.linspace(0, 1, 8)
     for mmr in (0.0, 0.5):
-        ranker = Ranker(vec, mmr_lambda=mmr, block_cells=16)  # tiny blocks: several targets per block edge
-        ranker.set_community(x[[0, 3, 5, 6]], sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1.0]])))
+        ranker = Ranker(vec, mmr_lambda=mmr, block_cells=16, community_shrinkage=1.0)  # tiny blocks: several targets per block edge
+        ranker.set_community(x[[0, 3, 5, 6]], sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1.0]])))
         targets = _mixed_targets(x)
         together = ranker.rank(x, targets, k=3, candidate_priors=priors)
         for t, picks in zip(targets, together, strict=True):
@@ -220,8 +261,8 @@ def test_batched_explanations_equal_single_explain():
 
 def test_top_k_batch_from_matrices_equals_targets():
     vec, x = setup()
-    ranker = Ranker(vec, mmr_lambda=0)
-    users = sp.csr_matrix(np.array([[1, 0, 0, 1, 0, 0], [0, 1, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1.0]]))
+    ranker = Ranker(vec, mmr_lambda=0, community_shrinkage=1.0)
+    users = sp.csr_matrix(np.array([[1, 0, 0, 1, 0, 0], [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1.0]]))
     items = x[[0, 1, 3, 4, 6, 7]]
     ranker.set_community(items, users)
     batch = TargetBatch(liked=items, like_weights=users, liked_keys=range(6))

@@ -27,6 +27,10 @@ def eval_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     methods: Annotated[str | None, typer.Option(
         metavar="A,B…", help="Comma-separated subset of methods (default: all).")] = None,
+    team_size: Annotated[str, typer.Option(
+        metavar="N|all", help="Community = the history papers of each user's team of N (default: all users).")] = "all",
+    teams: Annotated[str, typer.Option(
+        metavar="KIND", help="How teams are formed: similar (research groups) or random.")] = "similar",
 ) -> None:
     """Rank new papers for every evaluated user; print recall@10, recall@50, nDCG@10 and seconds per method."""
     from recommender.evaluation.data import DATASETS
@@ -37,10 +41,18 @@ def eval_cmd(
                                  param_hint="--dataset")
     if users is not None and users <= 0:
         raise typer.BadParameter("must be positive", param_hint="--users")
+    size: int | str = team_size
+    if team_size != "all":
+        if not team_size.isdigit() or int(team_size) < 1:
+            raise typer.BadParameter("a positive number or 'all'", param_hint="--team-size")
+        size = int(team_size)
+    if teams not in ("similar", "random"):
+        raise typer.BadParameter("similar or random", param_hint="--teams")
     chosen = tuple(m.strip() for m in methods.split(",")) if methods else None
     progress = None if as_json else (lambda m: err.log(f"running {m}"))
     try:
-        result = run_eval(dataset, split_seed, users=users, data_dir=data_dir, methods=chosen, progress=progress)
+        result = run_eval(dataset, split_seed, users=users, data_dir=data_dir, methods=chosen, progress=progress,
+                          team_size=size, teams=teams)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc), 2)
     if as_json:
@@ -53,9 +65,12 @@ def print_result(result: dict) -> None:
     """The table of one :func:`recommender.evaluation.run.run_eval` result, methods in :data:`METHOD_ORDER`."""
     from rich.table import Table
 
+    size = result.get("team_size", "all")
+    community = "all users" if size == "all" else f"teams of {size} ({result.get('teams')})"
     table = Table(
-        title=f"{result['dataset']}, split seed {result['split_seed']}, {result['n_users']} users "
-        f"(vectorizer fit {result['vectorizer_fit_seconds']:.1f} s, not included below)"
+        title=f"{result['dataset']}, split seed {result['split_seed']}, {result['n_users']} users, "
+        f"community: {community} (vectorizer fit {result['vectorizer_fit_seconds']:.1f} s, "
+        f"embeddings {result.get('embedding_seconds', 0.0):.1f} s, not included below)"
     )
     for col in ("method", "nDCG@10", "recall@10", "recall@50", "seconds"):
         table.add_column(col, justify="left" if col == "method" else "right")

@@ -24,6 +24,8 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from recommender.ingest import expand_inputs, ingest
+    from recommender.text.embeddings import default_embedder
+    from recommender.text.vectors import embed_missing
 
     found = expand_inputs(inputs)
     with Progress(
@@ -31,7 +33,16 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
         console=err, transient=True, disable=quiet or len(found.sources) < 2,
     ) as progress:
         task = progress.add_task("Ingesting", total=len(found.sources))
-        return ingest(store, found, progress=lambda _r: progress.advance(task)), found.skipped
+        results = ingest(store, found, progress=lambda _r: progress.advance(task))
+    embedder = default_embedder()  # None (said once in the log) when the model is not installed
+    if embedder is not None and any(r.new or r.updated for r in results):
+        with Progress(
+            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            console=err, transient=True, disable=quiet,
+        ) as progress:
+            task = progress.add_task("Embedding", total=None)
+            embed_missing(store, embedder, progress=lambda done, total: progress.update(task, completed=done, total=total))
+    return results, found.skipped
 
 
 def _name(source: str) -> str:

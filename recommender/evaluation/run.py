@@ -5,9 +5,13 @@ Every method gets the text of all papers and the *history* papers of every
 user; only the metrics read which users hold a new paper.
 
 paperbot
-    :class:`recommender.ranking.Ranker` with default settings and the
-    community built from all users' history papers (no MMR: the metrics
-    score relevance order).  paperbot-text is the same without the community.
+    :class:`recommender.ranking.Ranker` with default settings (hybrid TF-IDF
+    and sentence-embedding score when the embedding model is installed; no
+    MMR: the metrics score relevance order) and the community of the user's
+    team: all users' history papers by default (``team_size="all"``), else
+    the history papers of the members of the user's simulated team
+    (:mod:`recommender.evaluation.teams`).  paperbot-text is the same without
+    any community: what a lone reader gets.
 
 Baselines are in :mod:`recommender.evaluation.baselines`, metrics in
 :mod:`recommender.evaluation.metrics`.  Ties are broken by candidate order,
@@ -24,10 +28,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..ranking import Ranker, TargetBatch
+from ..ranking.semantic import SemanticInputs
+from ..text.embeddings import PaperEmbedder
 from ..text.tfidf import PaperVectorizer
 from .baselines import arxiv_sanity_ranking, arxiv_sanity_vectorizer, centroid_ranking, random_ranking
 from .data import Dataset, Split, load_dataset, make_split
+from .embedded import dataset_embeddings
 from .metrics import evaluate_rankings
+from .teams import make_teams
 
 __all__ = ["METHODS", "run_eval", "sample_users", "paperbot_vectorizer", "paperbot_batch"]
 
@@ -63,15 +71,36 @@ def paperbot_batch(split: Split, users: np.ndarray, x_hist: sp.csr_matrix) -> Ta
     )
 
 
-def _paperbot(split: Split, users: np.ndarray, x_all: sp.csr_matrix, ranker: Ranker, community: bool) -> np.ndarray:
-    x_hist = x_all[split.history]
-    x_new = x_all[split.new]
-    if community:
+def _paperbot(split: Split, users: np.ndarray, x_all: sp.csr_matrix, ranker: Ranker, *,
+              community: bool, teams: list[np.ndarray] | None = None, emb: np.ndarray | None = None) -> np.ndarray:
+    """Top-k new papers of ``users``; the community is everybody (``teams`` None) or each user's team."""
+    x_hist, x_new = x_all[split.history], x_all[split.new]
+    semantic = None if emb is None else SemanticInputs(emb[split.new], mean=emb.mean(axis=0))
+    liked_emb = None if emb is None else emb[split.history]
+
+    def rank(rows: np.ndarray) -> np.ndarray:
+        batch = paperbot_batch(split, rows, x_hist)
+        batch.liked_embeddings = liked_emb
+        return ranker.top_k_batch(x_new, batch, _K, semantic=semantic)[0]
+
+    ranker.clear_community()
+    if not community:
+        return rank(users)
+    if teams is None:
         ranker.set_community(x_hist, split.history_items)
-    else:
-        ranker.clear_community()
-    ranked, _, _ = ranker.top_k_batch(x_new, paperbot_batch(split, users, x_hist), _K)
-    return ranked
+        return rank(users)
+    out = np.full((len(users), min(_K, x_new.shape[0])), -1, dtype=np.int64)
+    row_of = {int(u): i for i, u in enumerate(users)}
+    for team in teams:
+        evaluated = np.array([u for u in team if int(u) in row_of], dtype=np.int64)
+        if evaluated.size == 0:
+            continue
+        likes = sp.csr_matrix(split.history_items[team])
+        items = np.unique(likes.indices)  # the team's own history papers
+        ranker.set_community(x_hist[items], likes[:, items], item_keys=items.tolist())
+        out[[row_of[int(u)] for u in evaluated]] = rank(evaluated)
+    ranker.clear_community()
+    return out
 
 
 def sample_users(eligible: np.ndarray, n: int | None, seed: int) -> np.ndarray:
@@ -91,6 +120,9 @@ def run_eval(
     methods: tuple[str, ...] | None = None,
     ranker_params: dict | None = None,
     progress: Callable[[str], None] | None = None,
+    team_size: int | str = "all",
+    teams: str = "similar",
+    embeddings: bool = True,
 ) -> dict:
     """Run paperbot and the baselines on one split.
 
@@ -109,20 +141,33 @@ def run_eval(
         Extra :class:`Ranker` parameters for the paperbot methods.
     progress : callable, optional
         Called with a short message before each method.
+    team_size : int or "all", default "all"
+        Size of the simulated workspaces whose members' history papers form
+        each user's community (``"all"``: everybody, one community).  Teams
+        are built over all eligible users before ``users`` samples.
+    teams : {"similar", "random"}, default "similar"
+        How teams are formed (:mod:`recommender.evaluation.teams`).
+    embeddings : bool, default True
+        Use the sentence-embedding model in the paperbot methods when it is
+        installed (the hybrid score); False ranks with TF-IDF alone.
 
     Returns
     -------
     dict
-        ``{"dataset", "split_seed", "n_users", "vectorizer_fit_seconds",
+        ``{"dataset", "split_seed", "n_users", "team_size", "teams",
+        "vectorizer_fit_seconds", "embedding_model", "embedding_seconds",
         "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}}``.
         ``seconds`` is wall time of ranking all evaluated users (profiles,
         scoring, top-k; for arxiv-sanity-lite the SVM fits), excluding the
-        unsupervised vectorizer fit, reported separately.
+        unsupervised vectorizer fit and the embedding inference (ingest
+        costs, reported separately; ``embedding_seconds`` is 0 when the
+        vectors came from the cache, ``embedding_model`` null when the model
+        is not installed or ``embeddings`` is False).
 
     Raises
     ------
     ValueError
-        On an unknown method.
+        On an unknown method, team kind or a team size below 1.
     FileNotFoundError
         When the dataset folder is missing (see :func:`~recommender.evaluation.data.load_dataset`).
     """
@@ -131,6 +176,8 @@ def run_eval(
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise ValueError(f"unknown methods: {sorted(unknown)}")
+    if team_size != "all" and (not isinstance(team_size, int) or team_size < 1):
+        raise ValueError(f"team size must be a positive integer or 'all', not {team_size!r}")
     ds = load_dataset(dataset, data_dir)
     split = make_split(ds.user_items, split_seed)
     eval_users = sample_users(split.users, users, split_seed)
@@ -140,6 +187,13 @@ def run_eval(
     vec = paperbot_vectorizer(ds).fit(ds.papers)
     x_all = vec.transform(ds.papers)
     fit_seconds = time.perf_counter() - t0
+    team_list = None if team_size == "all" else make_teams(split, x_all[split.history], int(team_size), teams, split_seed)
+    emb, emb_seconds, embedder = None, 0.0, None
+    if embeddings and ({"paperbot", "paperbot-text"} & set(methods)):
+        embedder = PaperEmbedder.load()
+        if embedder is not None:
+            say("embeddings")
+            emb, emb_seconds = dataset_embeddings(ds, embedder)
 
     results: dict[str, dict] = {}
 
@@ -164,13 +218,19 @@ def run_eval(
         record("arxiv-sanity-lite", lambda: arxiv_sanity_ranking(split, eval_users, x_asl, _K))
     params = {"mmr_lambda": 0.0, **(ranker_params or {})}
     if "paperbot" in methods:
-        record("paperbot", lambda: _paperbot(split, eval_users, x_all, Ranker(vec, **params), community=True))
+        record("paperbot", lambda: _paperbot(split, eval_users, x_all, Ranker(vec, **params), community=True,
+                                             teams=team_list, emb=emb))
     if "paperbot-text" in methods:
-        record("paperbot-text", lambda: _paperbot(split, eval_users, x_all, Ranker(vec, **params), community=False))
+        record("paperbot-text", lambda: _paperbot(split, eval_users, x_all, Ranker(vec, **params), community=False,
+                                                  emb=emb))
     return {
         "dataset": dataset,
         "split_seed": split_seed,
         "n_users": int(len(eval_users)),
+        "team_size": team_size,
+        "teams": teams,
         "vectorizer_fit_seconds": round(fit_seconds, 3),
+        "embedding_model": None if embedder is None or emb is None else f"{embedder.name} {embedder.version}",
+        "embedding_seconds": round(emb_seconds, 3),
         "methods": results,
     }

@@ -6,6 +6,13 @@ strongly each of them is co-liked with the target's own 👍 papers (cosine of
 item co-occurrence columns, as in item-based CF: Sarwar et al. 2001,
 "Item-based collaborative filtering recommendation algorithms", WWW).  New
 papers need no ratings, only text.
+
+The weight of that signal grows with its evidence (issue 10): a target whose
+liked papers no teammate liked gets none of it, and the weight approaches
+``community_weight`` as the count of teammates' 👍 on the target's own liked
+papers grows (:func:`evidence`, shrinkage ``E / (E + community_shrinkage)``).
+Fitted on the dev split (seed 0) of both CiteULike datasets with teams of 5,
+20, 100 and everybody.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import scipy.sparse as sp
 from .sparse import scale_rows, top_m_product, top_m_rows
 from .targets import TargetBatch
 
-__all__ = ["Community", "build_community", "community_likes", "propagation"]
+__all__ = ["Community", "build_community", "community_likes", "evidence", "propagation"]
 
 
 @dataclass(frozen=True)
@@ -37,12 +44,15 @@ class Community:
         Cosine of the items' co-like columns, strongest entries per row only.
     index : dict
         Item key -> row of ``items``.
+    like_counts : ndarray, shape (n_items,), float32
+        How many people of the community liked each item.
     """
 
     items: sp.csr_matrix
     items_t: sp.csr_matrix
     co_likes: sp.csr_matrix
     index: dict[Any, int]
+    like_counts: np.ndarray
 
 
 def build_community(item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
@@ -73,13 +83,14 @@ def build_community(item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
         raise ValueError("item_keys length differs from item_vectors rows")
     ui.sum_duplicates()
     ui.data[:] = 1.0
+    counts = np.asarray(ui.sum(axis=0), dtype=np.float32).reshape(-1)
     co = sp.csr_matrix(sp.csr_matrix(ui.T) @ ui)
     inv = (1.0 / np.sqrt(np.maximum(co.diagonal(), 1.0))).astype(np.float32)
     co.data *= np.repeat(inv, np.diff(co.indptr)) * inv[co.indices]  # cosine of item columns
     co = sp.csr_matrix(co.T)  # symmetric: the transpose is the same matrix with sorted columns (linear, no sort)
     if item_neighbors:
         co = top_m_rows(co, item_neighbors)  # item-kNN: keep the strongest co-likes
-    return Community(items, sp.csr_matrix(items.T), co, {k: i for i, k in enumerate(keys)})
+    return Community(items, sp.csr_matrix(items.T), co, {k: i for i, k in enumerate(keys)}, counts)
 
 
 def propagation(community: Community, candidates: sp.csr_matrix, *, neighbors: int, power: float,
@@ -121,3 +132,20 @@ def community_likes(community: Community, batch: TargetBatch) -> sp.csr_matrix |
     n_i = community.items.shape[0]
     to_items = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols[rows])), shape=(len(keys), n_i))
     return sp.csr_matrix(sp.csr_matrix(batch.like_weights, dtype=np.float32) @ to_items)
+
+
+def evidence(community: Community, likes: sp.csr_matrix) -> np.ndarray:
+    """Teammates' 👍 on each target's own liked papers, shape (n_targets,).
+
+    For every community item a target liked, the number of *other* people of
+    the community who liked it too (the target itself is not evidence).
+
+    Parameters
+    ----------
+    likes : csr_matrix, shape (n_targets, n_items)
+        :func:`community_likes` (any positive entry counts as a like).
+    """
+    liked = sp.csr_matrix(likes, dtype=np.float32, copy=True)
+    liked.data = (liked.data > 0).astype(np.float32)
+    others = np.maximum(community.like_counts - 1.0, 0.0)
+    return np.asarray(liked @ others, dtype=np.float64).reshape(-1)

@@ -24,11 +24,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..text.tfidf import PaperVectorizer
-from .community import Community, build_community, community_likes, propagation
+from .community import Community, build_community, community_likes, evidence, propagation
 from .explain import nearest_liked, top_terms
 from .mmr import mmr_rows
 from .profiles import rocchio_profiles
 from .scoring import Scoring, block_scores
+from .semantic import SemanticInputs, semantic_profiles
 from .sparse import row_normalize
 from .targets import Target, TargetBatch, batch_of
 from .topk import top_k_matrix
@@ -85,8 +86,18 @@ class Ranker:
         How many top candidates MMR re-orders (at least ``3 * k``).
     n_terms : int, default 3
         Terms per explanation.
-    community_weight : float, default 0.5
-        Weight of the community signal (its per-target maximum is scaled to this).
+    embedder : PaperEmbedder, optional
+        Embeds interests texts for the semantic profile
+        (:mod:`recommender.text.embeddings`); None leaves interests TF-IDF only.
+    semantic_weight : float in [0, 1], default 0.5
+        Share of the embedding cosine in the hybrid score (used only when
+        candidate embeddings are given; see :mod:`recommender.ranking.semantic`).
+    community_weight : float, default 0.2
+        Largest weight of the community signal (its per-target maximum is
+        scaled to this, times the evidence shrinkage).
+    community_shrinkage : float, default 30.0
+        Evidence ``E`` (teammates' 👍 on the target's liked papers) at which
+        the community gets half of ``community_weight``: ``E / (E + this)``.
     community_neighbors : int, default 20
         Nearest community papers that vote for a candidate.
     community_power : float, default 2.0
@@ -110,7 +121,9 @@ class Ranker:
         half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 3,
         interest_weight: float = 1.0, like_weight: float = 1.0, dislike_weight: float = 0.25,
         knn_weight: float = 0.0, knn_power: float = 3.0, prior_weight: float = 0.02,
-        community_weight: float = 0.5, community_neighbors: int = 20, community_power: float = 2.0,
+        embedder=None, semantic_weight: float = 0.5,
+        community_weight: float = 0.2, community_shrinkage: float = 30.0,
+        community_neighbors: int = 20, community_power: float = 2.0,
         community_item_neighbors: int | None = 50, block_cells: int = 1_000_000,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
@@ -119,6 +132,10 @@ class Ranker:
             raise ValueError("knn_weight must be in [0, 1]")
         if knn_power < 1:
             raise ValueError("knn_power must be >= 1")
+        if not 0.0 <= semantic_weight <= 1.0:
+            raise ValueError("semantic_weight must be in [0, 1]")
+        self.embedder, self.semantic_weight = embedder, semantic_weight
+        self.community_shrinkage = community_shrinkage
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
@@ -160,9 +177,19 @@ class Ranker:
 
     # ---------------------------------------------------------------- batches
     def batch(self, targets: Sequence[Target], n_features: int, n_candidates: int | None = None) -> TargetBatch:
-        """:func:`~recommender.ranking.targets.batch_of` with this ranker's vectorizer and half-life."""
-        return batch_of(targets, n_features, n_candidates, vectorizer=self.vectorizer,
-                        half_life_days=self.half_life_days)
+        """:func:`~recommender.ranking.targets.batch_of` with this ranker's vectorizer and half-life.
+
+        With an ``embedder``, the interests texts are embedded too.
+        """
+        batch = batch_of(targets, n_features, n_candidates, vectorizer=self.vectorizer,
+                         half_life_days=self.half_life_days)
+        texts = [t.interests_text.strip() for t in targets]
+        if self.embedder is not None and any(texts):
+            rows = [i for i, text in enumerate(texts) if text]
+            emb = np.zeros((len(targets), self.embedder.dim), dtype=np.float32)
+            emb[rows] = self.embedder.encode([texts[i] for i in rows])
+            batch.interest_embeddings = emb
+        return batch
 
     def profiles(self, batch: TargetBatch) -> sp.csr_matrix:
         """Rocchio profiles of a batch, shape (n_targets, n_features), float32, unit rows (zero = nothing known)."""
@@ -170,7 +197,8 @@ class Ranker:
                                 dislike_weight=self.dislike_weight)
 
     # --------------------------------------------------------------- scoring
-    def _prepare(self, candidates: sp.csr_matrix, batch: TargetBatch, candidate_priors) -> Scoring:
+    def _prepare(self, candidates: sp.csr_matrix, batch: TargetBatch, candidate_priors,
+                 semantic: SemanticInputs | None = None) -> Scoring:
         n_c, n_features = candidates.shape
         if batch.liked.shape[1] != n_features:
             raise ValueError(f"liked rows have {batch.liked.shape[1]} features, candidates {n_features}")
@@ -194,6 +222,14 @@ class Ranker:
                 prop = propagation(self.community, candidates, neighbors=self.community_neighbors,
                                    power=self.community_power, block_cells=self.block_cells)
                 scoring.community = (likes, prop)
+                found = evidence(self.community, likes)
+                scoring.community_scale = found / (found + self.community_shrinkage) if self.community_shrinkage > 0 else (found > 0) * 1.0
+        if semantic is not None and self.semantic_weight > 0:
+            if semantic.candidates.shape[0] != n_c:
+                raise ValueError(f"{semantic.candidates.shape[0]} candidate embeddings for {n_c} candidates")
+            cand, mean = semantic.centered_candidates()
+            profiles_sem = semantic_profiles(batch, mean, interest_weight=self.interest_weight, like_weight=self.like_weight)
+            scoring.semantic = (profiles_sem, np.ascontiguousarray(cand.T))
         if self.knn_weight > 0 and batch.liked.shape[0]:
             scoring.knn = (sp.csr_matrix(row_normalize(batch.like_weights), dtype=np.float32),
                            sp.csr_matrix(batch.liked, dtype=np.float32))
@@ -201,7 +237,7 @@ class Ranker:
 
     def _block_scores(self, sc: Scoring, lo: int, hi: int) -> np.ndarray:
         return block_scores(sc, lo, hi, knn_weight=self.knn_weight, knn_power=self.knn_power,
-                            community_weight=self.community_weight, prior_weight=self.prior_weight,
+                            semantic_weight=self.semantic_weight, community_weight=self.community_weight, prior_weight=self.prior_weight,
                             block_cells=self.block_cells)
 
     def _blocks(self, n_t: int, n_c: int) -> list[tuple[int, int]]:
@@ -209,8 +245,11 @@ class Ranker:
         return [(lo, min(lo + step, n_t)) for lo in range(0, n_t, step)]
 
     def score_batch(self, candidates: sp.csr_matrix, batch: TargetBatch, *,
-                    candidate_priors: np.ndarray | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
+                    candidate_priors: np.ndarray | None = None,
+                    semantic: SemanticInputs | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
         """Dense scores of every candidate for every target of ``batch`` (excluded = ``-inf``).
+
+        ``semantic`` (the candidates' sentence embeddings) turns on the hybrid score.
 
         Returns
         -------
@@ -218,7 +257,7 @@ class Ranker:
         profiles : csr_matrix, shape (n_targets, n_features)
         """
         candidates = sp.csr_matrix(candidates, dtype=np.float32)
-        sc = self._prepare(candidates, batch, candidate_priors)
+        sc = self._prepare(candidates, batch, candidate_priors, semantic)
         n_t, n_c = batch.n_targets, candidates.shape[0]
         out = np.empty((n_t, n_c), dtype=np.float32)
         for lo, hi in self._blocks(n_t, n_c):
@@ -226,8 +265,11 @@ class Ranker:
         return out, sc.profiles
 
     def top_k_batch(self, candidates: sp.csr_matrix, batch: TargetBatch, k: int, *,
-                    candidate_priors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+                    candidate_priors: np.ndarray | None = None,
+                    semantic: SemanticInputs | None = None) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
         """Top-k candidates of every target, computed block by block of targets.
+
+        ``semantic`` (the candidates' sentence embeddings) turns on the hybrid score.
 
         Memory stays at one dense block of about ``block_cells`` scores; no
         per-target Python work.  No MMR, no explanations.
@@ -241,7 +283,7 @@ class Ranker:
         profiles : csr_matrix, shape (n_targets, n_features)
         """
         candidates = sp.csr_matrix(candidates, dtype=np.float32)
-        sc = self._prepare(candidates, batch, candidate_priors)
+        sc = self._prepare(candidates, batch, candidate_priors, semantic)
         n_t, n_c = batch.n_targets, candidates.shape[0]
         kk = min(k, n_c)
         idx = np.full((n_t, kk), -1, dtype=np.int64)
@@ -251,7 +293,8 @@ class Ranker:
         return idx, val, sc.profiles
 
     def score(self, candidates: sp.csr_matrix, targets: Sequence[Target], *,
-              candidate_priors: np.ndarray | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
+              candidate_priors: np.ndarray | None = None,
+              semantic: SemanticInputs | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
         """Score every candidate for every target (no exclusion, no MMR).
 
         Parameters
@@ -261,6 +304,8 @@ class Ranker:
         targets : sequence of Target, length n_targets
         candidate_priors : ndarray, shape (n_candidates,), optional
             Popularity/recency prior in [0, 1] (e.g. normalised upvotes).
+        semantic : SemanticInputs, optional
+            Candidate embeddings for the hybrid score.
 
         Returns
         -------
@@ -275,11 +320,12 @@ class Ranker:
         """
         candidates = sp.csr_matrix(candidates, dtype=np.float32)
         batch = self.batch(targets, candidates.shape[1], None)
-        return self.score_batch(candidates, batch, candidate_priors=candidate_priors)
+        return self.score_batch(candidates, batch, candidate_priors=candidate_priors, semantic=semantic)
 
     # ---------------------------------------------------------------- ranking
     def rank(self, candidates: sp.csr_matrix, targets: Sequence[Target], k: int = 10, *,
-             candidate_priors: np.ndarray | None = None, explain: bool = True) -> list[list[ScoredRow]]:
+             candidate_priors: np.ndarray | None = None, explain: bool = True,
+             semantic: SemanticInputs | None = None) -> list[list[ScoredRow]]:
         """Top-k rows per target, excluded rows never picked, MMR-diversified.
 
         Parameters
@@ -293,6 +339,9 @@ class Ranker:
         explain : bool, default True
             Fill ``terms`` and ``similar_to`` (computed for the picks only,
             in one batch, by :meth:`explain_pairs`); False leaves them empty/None.
+        semantic : SemanticInputs, optional
+            Candidate embeddings for the hybrid score (targets' liked embeddings
+            come with each :class:`Target`).
 
         Returns
         -------
@@ -306,7 +355,8 @@ class Ranker:
         n_c, n_features = candidates.shape
         batch = self.batch(targets, n_features, n_c)
         pool = k if self.mmr_lambda <= 0 else max(self.mmr_pool, 3 * k)
-        idx, val, profiles = self.top_k_batch(candidates, batch, pool, candidate_priors=candidate_priors)
+        idx, val, profiles = self.top_k_batch(candidates, batch, pool, candidate_priors=candidate_priors,
+                                              semantic=semantic)
         if self.mmr_lambda > 0 and idx.shape[1] > 1:
             idx, val = mmr_rows(candidates, idx, val, k, self.mmr_lambda)
         idx, val = idx[:, :k], val[:, :k]

@@ -1,9 +1,11 @@
 """The score of every candidate for a block of targets: the terms of the ranking formula, summed.
 
-Score of candidate ``c`` for target ``t`` (all vectors unit-norm TF-IDF)::
+Score of candidate ``c`` for target ``t`` (all vectors unit-norm)::
 
-    s = (1 - knn_weight) * cos(profile_t, c)                 # Rocchio (1971)
-        + knn_weight * powermean_p(max(0, cos(liked_i, c)))  # item kNN / soft-max
+    text = (1 - knn_weight) * cos(profile_t, c)              # Rocchio (1971), TF-IDF
+           + knn_weight * powermean_p(max(0, cos(liked_i, c)))  # item kNN / soft-max
+    s = (1 - semantic_weight) * text
+        + semantic_weight * cos(semantic_profile_t, e_c)     # recommender.ranking.semantic
         + community_weight * z(collab_t(c))                  # recommender.ranking.community
         + prior_weight * prior(c)
 
@@ -43,6 +45,11 @@ class Scoring:
     knn : (like_weights, liked), optional
         Row-normalised 👍 weights, shape (n_targets, n_rows), and the liked
         rows, shape (n_rows, n_features).
+    semantic : (profiles, candidates_t), optional
+        Unit semantic profiles, shape (n_targets, dim) (zero rows: none), and
+        the centred candidate embeddings transposed, shape (dim, n_candidates).
+    community_scale : ndarray, shape (n_targets,), optional
+        Per-target factor of the community weight (its evidence shrinkage).
     """
 
     profiles: sp.csr_matrix
@@ -52,6 +59,8 @@ class Scoring:
     exclude: sp.csr_matrix | None
     community: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
     knn: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+    semantic: tuple[np.ndarray, np.ndarray] | None = None
+    community_scale: np.ndarray | None = None
 
 
 def _knn_block(w_like: sp.csr_matrix, liked: sp.csr_matrix, cand_t: sp.csr_matrix, power: float,
@@ -74,7 +83,7 @@ def _knn_block(w_like: sp.csr_matrix, liked: sp.csr_matrix, cand_t: sp.csr_matri
     return agg if p == 1 else np.power(agg, 1.0 / p)
 
 
-def block_scores(sc: Scoring, lo: int, hi: int, *, knn_weight: float, knn_power: float,
+def block_scores(sc: Scoring, lo: int, hi: int, *, knn_weight: float, knn_power: float, semantic_weight: float,
                  community_weight: float, prior_weight: float, block_cells: int) -> np.ndarray:
     """Final scores of targets ``lo..hi`` (community, priors, exclusion as ``-inf``).
 
@@ -89,12 +98,20 @@ def block_scores(sc: Scoring, lo: int, hi: int, *, knn_weight: float, knn_power:
         has_likes = np.diff(w_blk.indptr) > 0
         mix = np.where(has_likes, knn_weight, 0.0).astype(np.float32)[:, None]
         scores = (1 - mix) * scores + mix * _knn_block(w_blk, liked, sc.cand_t, knn_power, block_cells)
+    if sc.semantic is not None and semantic_weight > 0:
+        profiles, cand_t = sc.semantic
+        prof = profiles[lo:hi]
+        mix = np.where(np.any(prof != 0, axis=1), semantic_weight, 0.0).astype(np.float32)[:, None]
+        scores = (1 - mix) * scores + mix * (prof @ cand_t)
     if sc.community is not None:
         likes, prop_t = sc.community
         com = (likes[lo:hi] @ prop_t).toarray()
         top = com.max(axis=1, initial=0.0)
         top[top <= 0] = 1.0
-        com *= (np.float32(community_weight) / top.astype(np.float32))[:, None]
+        weight = np.full(hi - lo, community_weight, dtype=np.float32)
+        if sc.community_scale is not None:
+            weight *= sc.community_scale[lo:hi].astype(np.float32)
+        com *= (weight / top.astype(np.float32))[:, None]
         scores += com
     if sc.priors.any():
         scores += np.float32(prior_weight) * sc.priors[None, :]

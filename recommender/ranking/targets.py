@@ -46,6 +46,9 @@ class Target:
     exclude : set of int
         Candidate row indices never to pick for this target (already
         delivered or rated).
+    liked_embeddings : ndarray, shape (n_liked, dim), optional
+        Sentence embeddings of the liked papers (zero rows: none computed);
+        None when the ranking is TF-IDF only.
     """
 
     interests_text: str = ""
@@ -55,6 +58,7 @@ class Target:
     disliked: sp.csr_matrix = field(default_factory=_empty_csr)
     disliked_age_days: np.ndarray = field(default_factory=lambda: np.zeros(0))
     exclude: set = field(default_factory=set)
+    liked_embeddings: np.ndarray | None = None
 
 
 @dataclass
@@ -81,6 +85,10 @@ class TargetBatch:
     dislike_weights : csr_matrix, shape (n_targets, n_dis_rows), optional
     exclude : sparse matrix, shape (n_targets, n_candidates), optional
         Non-zero = never pick this candidate for this target.
+    liked_embeddings : ndarray, shape (n_rows, dim), optional
+        Sentence embeddings of the ``liked`` rows (zero rows: none computed).
+    interest_embeddings : ndarray, shape (n_targets, dim), optional
+        Sentence embedding of each target's interests text (zero rows: none).
     """
 
     liked: sp.csr_matrix
@@ -90,6 +98,8 @@ class TargetBatch:
     disliked: sp.csr_matrix | None = None
     dislike_weights: sp.csr_matrix | None = None
     exclude: sp.spmatrix | None = None
+    liked_embeddings: np.ndarray | None = None
+    interest_embeddings: np.ndarray | None = None
 
     @property
     def n_targets(self) -> int:
@@ -110,7 +120,8 @@ def _stack(targets: Sequence[Target], which: str, n_features: int, half_life_day
     """Stack rated rows of all targets.
 
     Returns (unique_rows, weights (n_t, n_unique) in each target's own
-    order, key of each unique row or None).
+    order, key of each unique row or None, position of each unique row among
+    all targets' rows in target order).
     """
     mats: list[sp.csr_matrix] = []
     counts: list[int] = []
@@ -143,7 +154,7 @@ def _stack(targets: Sequence[Target], which: str, n_features: int, half_life_day
             keys.extend(("r", t_idx, i) for i in range(n))
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     if not mats:
-        return _empty_csr(n_features), sp.csr_matrix((len(targets), 0), dtype=np.float32), []
+        return _empty_csr(n_features), sp.csr_matrix((len(targets), 0), dtype=np.float32), [], np.zeros(0, dtype=np.int64)
     rows = sp.vstack(mats, format="csr")
     first: dict[Any, int] = {}
     inverse = np.fromiter((first.setdefault(k, len(first)) for k in keys), dtype=np.int64, count=len(keys))
@@ -151,7 +162,7 @@ def _stack(targets: Sequence[Target], which: str, n_features: int, half_life_day
     uniq_pos[inverse[::-1]] = np.arange(len(keys))[::-1]
     w = sp.csr_matrix((np.concatenate(weights), inverse, indptr), shape=(len(targets), len(first)))
     uniq_rows = rows if len(first) == len(keys) else rows[uniq_pos]
-    return uniq_rows, w, [raw[i] for i in uniq_pos]
+    return uniq_rows, w, [raw[i] for i in uniq_pos], uniq_pos
 
 
 def batch_of(
@@ -175,8 +186,8 @@ def batch_of(
         If a target's rated rows do not have ``n_features`` columns, or its
         ages do not match its rows.
     """
-    liked, w_like, keys = _stack(targets, "liked", n_features, half_life_days, dedup=True)
-    dis, w_dis, _ = _stack(targets, "disliked", n_features, half_life_days, dedup=False)
+    liked, w_like, keys, liked_pos = _stack(targets, "liked", n_features, half_life_days, dedup=True)
+    dis, w_dis, _, _ = _stack(targets, "disliked", n_features, half_life_days, dedup=False)
     exclude = None
     if n_candidates is not None and any(t.exclude for t in targets):
         ex = [np.fromiter((i for i in t.exclude if 0 <= i < n_candidates), dtype=np.int64) for t in targets]
@@ -191,4 +202,21 @@ def batch_of(
         disliked=dis if dis.shape[0] else None,
         dislike_weights=w_dis if dis.shape[0] else None,
         exclude=exclude,
+        liked_embeddings=_stack_embeddings(targets, liked_pos),
     )
+
+
+def _stack_embeddings(targets: Sequence[Target], positions: np.ndarray) -> np.ndarray | None:
+    """The liked rows' embeddings in :func:`_stack`'s order (zero rows where a target gave none); None if nobody did."""
+    given = [t.liked_embeddings for t in targets if t.liked_embeddings is not None and t.liked.shape[0]]
+    if not given:
+        return None
+    dim = given[0].shape[1]
+    parts = []
+    for t_idx, t in enumerate(targets):
+        n = t.liked.shape[0] if t.liked is not None else 0
+        emb = t.liked_embeddings
+        if emb is not None and n and emb.shape != (n, dim):
+            raise ValueError(f"target {t_idx}: {n} liked rows but liked_embeddings of shape {emb.shape}")
+        parts.append(np.zeros((n, dim), dtype=np.float32) if emb is None else np.asarray(emb, dtype=np.float32))
+    return np.concatenate(parts)[positions]

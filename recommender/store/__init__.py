@@ -15,10 +15,11 @@ from recommender.store.models import (
     Member,
     ModelState,
     Paper,
+    PaperEmbedding,
 )
 
 __all__ = [
     "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback", "Member",
-    "ModelState", "Paper",
+    "ModelState", "Paper", "PaperEmbedding",
 ]

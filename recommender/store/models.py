@@ -319,3 +319,24 @@ class ArxivLookup(Base):
     arxiv_id: Mapped[str | None] = mapped_column(String(64))
     record: Mapped[dict | None] = mapped_column(JSON)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PaperEmbedding(Base):
+    """A paper's sentence embedding, computed once at ingest (:mod:`recommender.text.vectors`).
+
+    One row per paper and model version: ``model`` names the encoder
+    (``all-MiniLM-L6-v2``), ``model_version`` its package version, precision and
+    input length; vectors of different versions are never mixed.  ``vector`` is
+    ``dim`` little-endian float32 values (unit length).  ``created_at`` is UTC.
+    """
+
+    __tablename__ = "paper_embeddings"
+    __table_args__ = (UniqueConstraint("paper_id", "model", "model_version", name="uq_paper_embedding"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(String(128))
+    model_version: Mapped[str] = mapped_column(String(64))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

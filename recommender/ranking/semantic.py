@@ -1,0 +1,88 @@
+"""The semantic half of the hybrid score: Rocchio profiles in sentence-embedding space.
+
+A target's semantic profile is the recency-weighted mean of its liked
+papers' embeddings plus its declared interests' embedding (the same Rocchio
+weights as the TF-IDF profile), all centred on the corpus mean
+(:func:`recommender.text.embeddings.center`).  The hybrid score of a
+candidate is ``(1 - w) * cos_tfidf + w * cos_embedding`` (``w`` =
+``semantic_weight``), for targets and candidates that have embeddings;
+everything else keeps the TF-IDF score alone.
+
+``semantic_weight = 0.5`` was fitted on the dev split (seed 0) of both
+CiteULike datasets: nDCG@10 for a lone reader 0.1965 -> 0.2428
+(citeulike-a), 0.1819 -> 0.2028 (citeulike-t).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..text.embeddings import center
+from .sparse import row_normalize
+from .targets import TargetBatch
+
+__all__ = ["SemanticInputs", "semantic_profiles"]
+
+
+@dataclass
+class SemanticInputs:
+    """Embeddings for one ranking call.
+
+    Attributes
+    ----------
+    candidates : ndarray, shape (n_candidates, dim), float32
+        Unit embeddings of the candidates (zero rows: none computed).
+    mean : ndarray, shape (dim,), optional
+        Corpus mean to centre on; default: the mean of the candidates' rows.
+    """
+
+    candidates: np.ndarray
+    mean: np.ndarray | None = None
+
+    def centered_candidates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(centred unit candidate rows, shape (n_candidates, dim); the mean used, shape (dim,))."""
+        cand = np.asarray(self.candidates, dtype=np.float32)
+        present = np.linalg.norm(cand, axis=1) > 0
+        mean = self.mean if self.mean is not None else (cand[present].mean(axis=0) if present.any() else np.zeros(cand.shape[1]))
+        return _center_present(cand, mean), np.asarray(mean, dtype=np.float32)
+
+
+def _center_present(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """:func:`center` on the non-zero rows; zero rows (no embedding) stay zero."""
+    rows = np.asarray(rows, dtype=np.float32)
+    out = np.zeros_like(rows)
+    present = np.linalg.norm(rows, axis=1) > 0
+    if present.any():
+        out[present] = center(rows[present], mean)
+    return out
+
+
+def semantic_profiles(batch: TargetBatch, mean: np.ndarray, *, interest_weight: float,
+                      like_weight: float) -> np.ndarray:
+    """Unit semantic profiles, shape (n_targets, dim), float32; zero rows for targets with no embedding at all.
+
+    Parameters
+    ----------
+    batch : TargetBatch
+        Uses ``liked_embeddings`` (rows aligned with ``liked``), ``like_weights``
+        and ``interest_embeddings``.
+    mean : ndarray, shape (dim,)
+        Corpus mean (see :class:`SemanticInputs`).
+    interest_weight, like_weight : float
+        Rocchio weights, as for the TF-IDF profile.
+    """
+    n_t = batch.n_targets
+    dim = mean.shape[0]
+    profile = np.zeros((n_t, dim), dtype=np.float32)
+    if batch.liked_embeddings is not None and batch.liked_embeddings.shape[0]:
+        liked = _center_present(batch.liked_embeddings, mean)
+        has = (np.linalg.norm(liked, axis=1) > 0).astype(np.float32)
+        weights = sp.csr_matrix(batch.like_weights, dtype=np.float32) @ sp.diags(has)
+        profile += like_weight * np.asarray(row_normalize(sp.csr_matrix(weights)) @ liked, dtype=np.float32)
+    if batch.interest_embeddings is not None:
+        profile += interest_weight * _center_present(batch.interest_embeddings, mean)
+    norms = np.linalg.norm(profile, axis=1, keepdims=True)
+    return profile / np.where(norms > 0, norms, 1.0)

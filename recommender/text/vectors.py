@@ -1,0 +1,113 @@
+"""Sentence embeddings persisted with the papers: one row per paper and model version.
+
+Computed at ingest (:func:`embed_missing`, in batches, each batch one
+transaction, so an interrupted backfill resumes where it stopped) and read
+back by the ranker (:func:`load_embeddings`).  Rows of another model version
+are ignored, never mixed with the current one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from ..store import Paper, PaperEmbedding, Store
+from ..store.models import utcnow
+from .embeddings import PaperEmbedder, embedding_text
+
+__all__ = ["count_missing", "embed_missing", "embeddings_for", "forget_embeddings", "load_embeddings"]
+
+
+def _missing_query(embedder: PaperEmbedder):
+    have = and_(PaperEmbedding.paper_id == Paper.id, PaperEmbedding.model == embedder.name,
+                PaperEmbedding.model_version == embedder.version)
+    return select(Paper.id).outerjoin(PaperEmbedding, have).where(PaperEmbedding.id.is_(None))
+
+
+def count_missing(session: Session, embedder: PaperEmbedder) -> int:
+    """Papers without an embedding of ``embedder``'s model version."""
+    return session.scalar(select(func.count()).select_from(_missing_query(embedder).subquery())) or 0
+
+
+def _rows(papers: Sequence[Paper], vectors: np.ndarray, embedder: PaperEmbedder) -> list[PaperEmbedding]:
+    now = utcnow()
+    return [PaperEmbedding(paper_id=p.id, model=embedder.name, model_version=embedder.version, dim=embedder.dim,
+                           vector=v.astype("<f4").tobytes(), created_at=now)
+            for p, v in zip(papers, vectors, strict=True)]
+
+
+def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 256,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed every stored paper that has no vector of this model version yet.
+
+    Parameters
+    ----------
+    store : Store
+    embedder : PaperEmbedder
+    batch_size : int, default 256
+        Papers per transaction.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each batch (papers).
+
+    Returns
+    -------
+    int
+        Papers embedded.
+    """
+    with store.session() as session:
+        todo = list(session.scalars(_missing_query(embedder).order_by(Paper.id)).all())
+    done = 0
+    for lo in range(0, len(todo), batch_size):
+        ids = todo[lo : lo + batch_size]
+        with store.session() as session:
+            papers = session.scalars(select(Paper).where(Paper.id.in_(ids)).order_by(Paper.id)).all()
+            vectors = embedder.encode([embedding_text(p.title, p.abstract) for p in papers])
+            session.add_all(_rows(papers, vectors, embedder))
+        done += len(ids)
+        if progress is not None:
+            progress(done, len(todo))
+    return done
+
+
+def load_embeddings(session: Session, paper_ids: Sequence[int], embedder: PaperEmbedder) -> np.ndarray:
+    """Stored vectors of ``paper_ids``, shape (len(paper_ids), dim), float32; zero rows where none is stored."""
+    out = np.zeros((len(paper_ids), embedder.dim), dtype=np.float32)
+    if not paper_ids:
+        return out
+    row_of = {pid: i for i, pid in enumerate(paper_ids)}
+    wanted = list(row_of)
+    for lo in range(0, len(wanted), 5000):  # stay below the databases' bound-parameter limits
+        rows = session.execute(
+            select(PaperEmbedding.paper_id, PaperEmbedding.vector).where(
+                PaperEmbedding.paper_id.in_(wanted[lo : lo + 5000]),
+                PaperEmbedding.model == embedder.name, PaperEmbedding.model_version == embedder.version)
+        ).all()
+        for pid, blob in rows:
+            out[row_of[pid]] = np.frombuffer(blob, dtype="<f4")
+    return out
+
+
+def embeddings_for(session: Session, papers: Sequence[Paper], embedder: PaperEmbedder) -> np.ndarray:
+    """Vectors of ``papers``, shape (len(papers), dim): stored ones read, missing ones computed and added to ``session``.
+
+    The new rows go into the caller's transaction (flushed, not committed).
+    """
+    vectors = load_embeddings(session, [p.id for p in papers], embedder)
+    missing = np.flatnonzero(~vectors.any(axis=1))
+    if missing.size:
+        todo = list({papers[i].id: papers[i] for i in missing.tolist()}.values())  # a paper listed twice is stored once
+        fresh = embedder.encode([embedding_text(p.title, p.abstract) for p in todo])
+        by_id = {p.id: v for p, v in zip(todo, fresh, strict=True)}
+        for i in missing.tolist():
+            vectors[i] = by_id[papers[i].id]
+        session.add_all(_rows(todo, fresh, embedder))
+        session.flush()
+    return vectors
+
+
+def forget_embeddings(session: Session, paper_id: int) -> None:
+    """Drop the stored vectors of a paper whose text changed; the next :func:`embed_missing` recomputes them."""
+    session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id == paper_id))
