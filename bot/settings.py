@@ -18,7 +18,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -202,7 +202,7 @@ class ArxivEnrichSource(_Source):
 
 #: One ``[[sources]]`` table: the model named by its ``kind``.
 SourceSettings = Annotated[
-    Union[HfApiSource, ArxivRssSource, InboxSource, ArxivEnrichSource], Field(discriminator="kind")]
+    HfApiSource | ArxivRssSource | InboxSource | ArxivEnrichSource, Field(discriminator="kind")]
 _SOURCE_KINDS = ("hf_api", "arxiv_rss", "inbox", "arxiv_enrich")
 
 
@@ -258,7 +258,7 @@ class Settings(BaseSettings, StoreSettings):
         return value
 
     @model_validator(mode="after")
-    def _slack_api_url_alias(self) -> "Settings":
+    def _slack_api_url_alias(self) -> Settings:
         flat = os.environ.get("PAPERBOT_SLACK_API_URL")
         if flat and not self.slack.api_url:
             self.slack = self.slack.model_copy(update={"api_url": flat})

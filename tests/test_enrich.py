@@ -77,7 +77,7 @@ def test_no_match_is_cached_and_asked_again_after_a_week(store, fake):
     with client(fake) as c:
         first = enrich(store, client=c)
         again = enrich(store, client=c)
-        later = enrich(store, client=c, now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=8))
+        later = enrich(store, client=c, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
     assert (first.asked, first.not_found) == (1, 1)
     assert (again.asked, again.skipped) == (0, 1)
     assert later.asked == 1

@@ -21,7 +21,7 @@ from recommender.store import Digest, Paper
 from recommender.store.db import upgrade
 from recommender.store.models import SourceRun
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def count(store, col, *where) -> int:

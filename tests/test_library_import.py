@@ -13,7 +13,7 @@ from recommender.imports import parse_library
 from recommender.sources.records import ParseError, title_key
 from recommender.store import Feedback, Member, Paper
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 BIB = """% my library
 @article{vaswani,

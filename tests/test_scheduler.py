@@ -30,7 +30,7 @@ from bot.settings import HfApiSource, InboxSource
 from recommender.store import Delivery, Member
 from recommender.store.models import SourceRun
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(autouse=True)

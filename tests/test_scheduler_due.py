@@ -20,7 +20,7 @@ from bot.service.triggers import daily_trigger, digest_job_id, last_slot
 from recommender.store import Channel, Delivery, Member
 from recommender.store.errors import describe_db_error
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 30, 10, 0, tzinfo=UTC)  # 12:00 in Berlin (summer time), 06:00 in New York
 
 

@@ -35,7 +35,7 @@ from slack_fake import (
 
 pytestmark = pytest.mark.strict_logs
 
-NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 TOKEN = "xoxb-test-single-workspace"
 
 

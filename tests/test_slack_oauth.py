@@ -32,7 +32,7 @@ from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_hea
 pytestmark = pytest.mark.strict_logs
 
 REPO = Path(__file__).resolve().parent.parent
-NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 A, B = Team("TA", "UBOTA", "BA", "Lab A"), Team("TB", "UBOTB", "BB", "Lab B")
 TOKENS = {"TA": "xoxb-team-a-secret", "TB": "xoxb-team-b-secret"}
 OAUTH = Secrets(slack_client_id="111.222", slack_client_secret="client-secret-xyz", slack_signing_secret=SIGNING_SECRET)

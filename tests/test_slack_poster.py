@@ -21,7 +21,7 @@ from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 
-NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 TOKEN = "xoxb-test-poster"
 
 

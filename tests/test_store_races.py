@@ -59,7 +59,7 @@ def race(code: str, argvs: list[list[str]]) -> list[object]:
         for child in children:
             if child.poll() is None:
                 child.kill()
-    failures = [(child.returncode, err[-3000:]) for child, (_, err) in zip(children, outputs) if child.returncode != 0]
+    failures = [(child.returncode, err[-3000:]) for child, (_, err) in zip(children, outputs, strict=False) if child.returncode != 0]
     assert failures == []
     return [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
 

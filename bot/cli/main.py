@@ -35,7 +35,7 @@ app = typer.Typer(
 )
 
 
-class LogLevel(str, enum.Enum):
+class LogLevel(enum.StrEnum):
     """Levels ``--log-level`` accepts (any case)."""
 
     DEBUG = "DEBUG"

@@ -145,7 +145,7 @@ def retry_candidates(ctx: JobContext, *, now: dt.datetime | None = None) -> list
     out = []
     for kind, target_id, day, status, claimed_at, attempts in rows:
         if claimed_at.tzinfo is None:  # SQLite returns naive UTC
-            claimed_at = claimed_at.replace(tzinfo=dt.timezone.utc)
+            claimed_at = claimed_at.replace(tzinfo=dt.UTC)
         age = (now - claimed_at).total_seconds()
         if status == "claimed" and age < ctx.settings.delivery.recovery_seconds:
             continue  # someone may be posting it right now

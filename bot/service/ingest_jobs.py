@@ -119,7 +119,7 @@ def _fetch_into(store: Store, fetch: Fetch, url: str, params: dict | None, resul
 
 def run_hf_api(store: Store, spec: HfApiSource, now: dt.datetime, fetch: Fetch, result: SourceRunResult) -> None:
     """Fetch the Daily Papers of today (UTC) and ``lookback_days`` before, oldest first."""
-    today = now.astimezone(dt.timezone.utc).date()
+    today = now.astimezone(dt.UTC).date()
     for back in range(max(0, spec.lookback_days), -1, -1):
         day = today - dt.timedelta(days=back)
         _fetch_into(store, fetch, f"{spec.url_base}/api/daily_papers", {"date": day.isoformat()}, result)

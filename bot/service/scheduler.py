@@ -93,7 +93,7 @@ def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
         jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBSTORE_TABLE)},
         executors={"default": ThreadPoolExecutor(workers)},
         job_defaults=dict(JOB_DEFAULTS),
-        timezone=dt.timezone.utc,
+        timezone=dt.UTC,
     )
 
 
@@ -203,7 +203,7 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
     report.removed += digests.removed
     every = ctx.settings.service.sync_seconds
     scheduler.add_job(
-        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.timezone.utc),
+        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.UTC),
         id=SYNC_JOB_ID, name="sync digest jobs with the database", jobstore="default", replace_existing=True,
         next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=max(1, int(every)), max_instances=1,
     )
