@@ -250,7 +250,8 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         workers.start()
         scheduler = make_scheduler(store)
         try:
-            scheduler.start(paused=True)
+            with store.schema_lock():  # APScheduler creates its job-store table here: one process at a time
+                scheduler.start(paused=True)
             sync = install_jobs(scheduler, ctx)
         except Exception as exc:
             if not transient(exc):
