@@ -95,6 +95,7 @@ def test_time_and_timezone_parsing():
         parse_time("24:30")
 
 
+@pytest.mark.semantic  # the shipped path: stored sentence embeddings mixed with TF-IDF
 def test_interests_add_list_remove_change_picks(cmds):
     before = [i.paper_id for i in cmds.handle(ADA_DM, "picks").papers]
     assert cmds.handle(ADA_DM, "interests add graph neural networks").ok
