@@ -34,9 +34,9 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from bot.commands import Commands
+from bot.settings import Secrets, Settings
 from bot.slack.app import build_app
 from bot.slack.http import serve_http, wsgi_app
-from bot.settings import Secrets, Settings
 from recommender.store import Store
 
 SECRET = "benchmark-signing-secret"

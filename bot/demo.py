@@ -6,13 +6,13 @@ database (:func:`bot.service.run.serve`), so both create the same team.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
-import tomllib
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.commands import Caller, Commands
 from bot.bundled import bundled_config, bundled_samples
+from bot.commands import Caller, Commands
 
 __all__ = ["DEMO_CONFIG", "SAMPLE_DIGESTS", "DemoUser", "DemoChannel", "DemoTeam", "load_demo_team", "add_demo_team"]
 

@@ -18,7 +18,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -188,9 +188,22 @@ class InboxSource(_Source):
         120.0, ge=0, description="Ingest a file only once unchanged (size, modification time) for this many seconds.")
 
 
+class ArxivEnrichSource(_Source):
+    """``kind = "arxiv_enrich"``: look title-only papers up on the arXiv API (:mod:`recommender.enrich`).
+
+    Runs on its own schedule and right after every ingest source run that stored new papers.
+    """
+
+    kind: Literal["arxiv_enrich"] = "arxiv_enrich"
+    base_url: str | None = Field(None, description="API query endpoint; default https://export.arxiv.org/api/query.")
+    interval: float = Field(3.0, ge=0, description="Seconds between two requests (arXiv's terms ask for 3).")
+    limit: int = Field(100, ge=1, description="Papers asked about per run, at most (cached answers do not count).")
+
+
 #: One ``[[sources]]`` table: the model named by its ``kind``.
-SourceSettings = Annotated[Union[HfApiSource, ArxivRssSource, InboxSource], Field(discriminator="kind")]
-_SOURCE_KINDS = ("hf_api", "arxiv_rss", "inbox")
+SourceSettings = Annotated[
+    HfApiSource | ArxivRssSource | InboxSource | ArxivEnrichSource, Field(discriminator="kind")]
+_SOURCE_KINDS = ("hf_api", "arxiv_rss", "inbox", "arxiv_enrich")
 
 
 # -- the whole file -----------------------------------------------------------------------------------
@@ -245,7 +258,7 @@ class Settings(BaseSettings, StoreSettings):
         return value
 
     @model_validator(mode="after")
-    def _slack_api_url_alias(self) -> "Settings":
+    def _slack_api_url_alias(self) -> Settings:
         flat = os.environ.get("PAPERBOT_SLACK_API_URL")
         if flat and not self.slack.api_url:
             self.slack = self.slack.model_copy(update={"api_url": flat})

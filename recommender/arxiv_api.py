@@ -112,4 +112,4 @@ class ArxivClient:
             body = fetch_bytes(self.base_url, params=params, client=self._http, retry=self._retry)
         finally:
             self._last = self._clock()
-        return arxiv_atom.parse(body, source=f"arXiv API answer for {params['search_query'][:80]}").papers
+        return arxiv_atom.parse(body, source=f"arXiv API answer for {str(params['search_query'])[:80]}").papers

@@ -193,7 +193,7 @@ def enrich(store: Store, *, limit: int | None = None, progress: Callable[[int, i
             if status == "found" and record:
                 with store.session() as session:
                     report.linked += _link(session, paper_id, _from_json(record))
-            elif status in ("not_found", "ambiguous") and now - checked_at < retry_after:
+            elif status in ("not_found", "ambiguous") and checked_at and now - checked_at < retry_after:
                 report.skipped += 1
             elif limit is None or report.asked < limit:
                 report.asked += 1

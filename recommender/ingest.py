@@ -104,7 +104,7 @@ class _Known:
         ids = sorted({r.arxiv_id for r in records if r.arxiv_id})
         for chunk in _chunks(ids):
             for paper in session.scalars(select(Paper).where(Paper.arxiv_id.in_(chunk))):
-                self.by_arxiv[paper.arxiv_id] = paper
+                self.by_arxiv[paper.arxiv_id or ""] = paper
         for chunk in _chunks(sorted(set(keys))):
             for paper in session.scalars(select(Paper).where(Paper.title_key.in_(chunk)).order_by(Paper.id)):
                 self.add(paper)
@@ -267,7 +267,7 @@ def resolve_records(
     seen: dict[str, Paper | NewPaper] = {}
     new: list[tuple[NewPaper, PaperRecord]] = []
     targets: list[Paper | NewPaper] = []
-    for record, key in zip(records, keys):
+    for record, key in zip(records, keys, strict=False):
         title = f"title:{key}"
         own = f"arxiv:{record.arxiv_id}" if record.arxiv_id else title
         paper = seen.get(own)
@@ -316,7 +316,7 @@ def store_digest(
     insert_new_papers(session, new, result)
     entry_stmt = dialect_insert(session, DigestEntry.__table__)
     done = 0
-    for chunk in _chunks(list(zip(targets, records))):
+    for chunk in _chunks(list(zip(targets, records, strict=False))):
         session.connection().execute(entry_stmt, [
             {"digest_id": digest_id, "position": done + i, "paper_id": paper.id, "upvotes": record.upvotes}
             for i, (paper, record) in enumerate(chunk)

@@ -71,10 +71,11 @@ def read_input(source: str, fetch: Callable[[str], bytes] | None = None) -> byte
         When the file cannot be read or the URL cannot be fetched.
     """
     if source.startswith(("http://", "https://")):
-        if fetch is None:
-            from recommender.fetch import fetch_bytes as fetch
+        from recommender.fetch import fetch_bytes
+
+        get = fetch or fetch_bytes
         try:
-            return fetch(source)
+            return get(source)
         except Exception as exc:  # network errors of any kind become one clear message
             raise ParseError(f"could not fetch: {exc}", source=source) from exc
     try:

@@ -135,7 +135,7 @@ def vectorizer_text(paper: Paper) -> PaperText:
 def _ages_days(rows: Sequence[Feedback], now: dt.datetime) -> np.ndarray:
     ages = []
     for row in rows:
-        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.timezone.utc)
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
         ages.append(max((now - created).total_seconds(), 0.0) / 86400.0)
     return np.asarray(ages, dtype=float)
 

@@ -109,6 +109,8 @@ def pytest_configure(config):
         "strict_logs: run at INFO (the shipped level) and fail the test on any ERROR record, logged "
         "exception or record that cannot be formatted (allow expected ones with the strict_logs fixture)",
     )
+    config.addinivalue_line(
+        "markers", "semantic: rank with the shipped sentence-embedding model (the suite's default is TF-IDF alone)")
 
 
 class _StrictHandler(logging.Handler):
@@ -172,6 +174,15 @@ def _strict_logs_marker(request):
     if request.node.get_closest_marker("strict_logs") is not None:
         request.getfixturevalue("strict_logs")
     yield
+
+
+@pytest.fixture(autouse=True)
+def _semantic_off_unless_asked(request, monkeypatch):
+    """Tests rank with TF-IDF alone (the environment reaches child processes too): loading the
+    sentence model and embedding the samples costs seconds per process. Tests of the hybrid path
+    give a ``PaperEmbedder`` explicitly, or are marked ``semantic`` to use the shipped default."""
+    if request.node.get_closest_marker("semantic") is None:
+        monkeypatch.setenv("PAPERBOT_RECOMMENDER__SEMANTIC", "false")
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from arxiv_fake import FakeArxiv, Known
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
 from recommender.store import Paper, Store
-from arxiv_fake import FakeArxiv, Known
 
 runner = CliRunner()
 

@@ -3,7 +3,17 @@
 import pytest
 from sqlalchemy import select
 
-from bot.commands import NEGATIVE, POSITIVE, USAGE_COMMAND, Caller, Commands, UsageError, parse_time, parse_timezone, reply_text
+from bot.commands import (
+    NEGATIVE,
+    POSITIVE,
+    USAGE_COMMAND,
+    Caller,
+    Commands,
+    UsageError,
+    parse_time,
+    parse_timezone,
+    reply_text,
+)
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
 
 ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
@@ -85,6 +95,7 @@ def test_time_and_timezone_parsing():
         parse_time("24:30")
 
 
+@pytest.mark.semantic  # the shipped path: stored sentence embeddings mixed with TF-IDF
 def test_interests_add_list_remove_change_picks(cmds):
     before = [i.paper_id for i in cmds.handle(ADA_DM, "picks").papers]
     assert cmds.handle(ADA_DM, "interests add graph neural networks").ok

@@ -77,7 +77,7 @@ def test_a_console_digest_killed_after_each_part_resumes_with_the_rest(papers_st
                            size=5, topic="graph neural networks")
     with papers_store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Channel)))
-    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
     first = DyingTerminal(die_after)
     with pytest.raises(Killed):
         deliver(papers_store, commands.recommender, settings, ConsolePoster(Console(file=first, width=200)), target, now=now)

@@ -13,7 +13,7 @@ from recommender.store import Channel, Delivery, DeliveryItem
 from recommender.store.models import utcnow
 
 # A day after the papers were ingested (today, by the real clock): "since the last digest" has no new paper.
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=1)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
 
 
 class RecordingPoster:
@@ -132,7 +132,7 @@ def test_local_day_follows_the_target_timezone(team, settings):
     cmds, target = team
     with cmds.store.session() as s:
         s.scalar(select(Channel)).timezone = "Pacific/Auckland"  # UTC+13 in November
-    deliver(cmds.store, cmds.recommender, settings, RecordingPoster(), target, now=dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc))
+    deliver(cmds.store, cmds.recommender, settings, RecordingPoster(), target, now=dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC))
     with cmds.store.session() as s:
         assert s.scalar(select(Delivery.day)) == dt.date(2026, 11, 23)
 

@@ -23,12 +23,13 @@ from sqlalchemy import select
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.discord.poster import DiscordPoster
-from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_bot, sent_messages
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
+
+from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_bot, sent_messages
 
 pytestmark = pytest.mark.strict_logs
 
-NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 MANAGER = discord.Permissions(manage_channels=True, send_messages=True)
 MEMBER = discord.Permissions(send_messages=True)
 
@@ -176,7 +177,7 @@ async def test_channel_digest_is_one_embed_message_per_paper_with_the_bots_react
         items = delivery.items
         assert [i.message_ref for i in items] == [str(m.id) for m in papers]
         assert {i.platform for i in items} == {"discord"}
-        for n, (item, message) in enumerate(zip(items, papers), 1):
+        for n, (item, message) in enumerate(zip(items, papers, strict=False), 1):
             embed = message.embeds[0]
             assert embed.title == f"{n}. {item.paper.title}"[:256]
             fields = {f.name: f.value for f in embed.fields}

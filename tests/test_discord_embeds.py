@@ -20,8 +20,9 @@ from bot.discord.embeds import (
     reply_content,
     reply_embeds,
 )
-from discord_helpers import FakeInteraction
 from recommender.picks import Pick
+
+from discord_helpers import FakeInteraction
 
 pytestmark = pytest.mark.strict_logs
 

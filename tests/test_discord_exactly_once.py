@@ -29,7 +29,7 @@ from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_b
 
 pytestmark = pytest.mark.strict_logs
 
-NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 SIZE = 3  # papers per digest: 4 messages
 MANAGER = discord.Permissions(manage_channels=True, send_messages=True)
 

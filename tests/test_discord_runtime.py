@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import aiohttp
 import discord
 import pytest
-from typer.testing import CliRunner
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, DigestPost

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from arxiv_fake import FakeArxiv, Known
-from sources_helpers import abstract, card, page
 from sqlalchemy import select
 
 from recommender.arxiv_api import ArxivClient, title_query
@@ -14,6 +13,8 @@ from recommender.enrich import count_unlinked, enrich, match
 from recommender.ingest import ingest_bytes
 from recommender.sources.records import PaperRecord
 from recommender.store import ArxivLookup, Paper
+
+from sources_helpers import abstract, card, page
 
 TITLE = "Sparse Mixtures of Experts for Tabular Reasoning"
 LONG_ABSTRACT = abstract(7) + " We also show how the experts specialise by column type, with ablations."
@@ -76,7 +77,7 @@ def test_no_match_is_cached_and_asked_again_after_a_week(store, fake):
     with client(fake) as c:
         first = enrich(store, client=c)
         again = enrich(store, client=c)
-        later = enrich(store, client=c, now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=8))
+        later = enrich(store, client=c, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
     assert (first.asked, first.not_found) == (1, 1)
     assert (again.asked, again.skipped) == (0, 1)
     assert later.asked == 1

@@ -21,7 +21,7 @@ from recommender.store import Digest, Paper
 from recommender.store.db import upgrade
 from recommender.store.models import SourceRun
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def count(store, col, *where) -> int:
@@ -321,3 +321,29 @@ def test_unreachable_server_is_an_error_with_a_reason(store):
     s = HfApiSource(name="hf", base_url="http://127.0.0.1:9", lookback_days=0, attempts=2, backoff=0, timeout=2)
     result = run_source(store, s)
     assert result.status == "error" and "could not fetch" in result.error
+
+
+def test_arxiv_enrich_source_links_title_only_papers_and_records_the_run(store, sample_digests, tmp_path):
+    from arxiv_fake import FakeArxiv, Known
+
+    from bot.settings import ArxivEnrichSource
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "day.txt").write_bytes((sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
+    old = dt.datetime.now().timestamp() - 3600
+    os.utime(inbox / "day.txt", (old, old))
+    assert run_source(store, InboxSource(name="inbox", path=inbox, every_minutes=10)).new_papers == 37
+    with store.session() as s:
+        title = s.scalars(select(Paper.title).order_by(Paper.id)).first()
+    fake = FakeArxiv()
+    fake.papers.append(Known("2403.04321", title, "An abstract. " * 30))
+    try:
+        spec = ArxivEnrichSource(name="arxiv", base_url=fake.url, interval=0, limit=50, every_minutes=60)
+        result = run_source(store, spec)
+    finally:
+        fake.stop()
+    assert (result.status, result.inputs, result.new_papers, result.errors) == ("ok", 37, 1, [])
+    assert count(store, Paper.id, Paper.arxiv_id == "2403.04321") == 1
+    assert [r.new_papers for r in runs(store, "arxiv")] == [1]
+    assert Settings.model_validate({"sources": [{"kind": "arxiv_enrich", "name": "a", "every_minutes": 60}]}).sources

@@ -13,7 +13,7 @@ from recommender.imports import parse_library
 from recommender.sources.records import ParseError, title_key
 from recommender.store import Feedback, Member, Paper
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 BIB = """% my library
 @article{vaswani,
@@ -179,6 +179,7 @@ SLACK_TOKEN = "xoxb-test-library"
 def test_a_library_uploaded_in_the_slack_dm_is_imported(library_store, settings):
     from bot.settings import Secrets
     from bot.slack.app import build_app
+
     from slack_fake import SIGNING_SECRET, FakeSlack, Team, bolt_request, file_shared_event
 
     with FakeSlack(teams={SLACK_TOKEN: Team("T1", "UBOT", "BBOT")}) as fake:
@@ -205,6 +206,7 @@ def test_a_library_uploaded_in_the_slack_dm_is_imported(library_store, settings)
 async def test_a_library_attached_to_discord_papers_import_is_imported(library_store, settings, monkeypatch, tmp_path):
     import discord.ext.test as dpytest
     from discord.ext.test.backend import make_attachment
+
     from discord_helpers import FakeInteraction, config, invoke, make_bot
 
     bot = await make_bot(Commands(library_store, settings), monkeypatch)

@@ -153,7 +153,20 @@ def test_adapters_are_created_as_configured(store, settings, monkeypatch, no_sec
     runtimes = create_runtimes(Commands(store, settings), settings, Secrets(), sync_commands=True, port=8123)
     assert [r.name for r in runtimes] == ["slack", "discord"]
     assert made["slack"][0].slack.mode == "http" and made["slack"][0].slack.port == 8123
+    assert made["slack"][1] == {"host": "0.0.0.0"}
     assert made["discord"][1] == {"sync_commands": True}
+    create_runtimes(Commands(store, settings), settings, Secrets(), port=0, host="127.0.0.1")
+    assert made["slack"][0].slack.port == 0 and made["slack"][1] == {"host": "127.0.0.1"}  # 0 = any free port
+
+
+def test_a_half_configured_slack_says_which_secret_is_missing(store, settings, monkeypatch, no_secrets, caplog):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret")
+    with caplog.at_level("INFO", logger="bot.service.run"):
+        runtimes = create_runtimes(Commands(store, settings), settings, Secrets())
+    assert [r.name for r in runtimes] == ["console"]
+    warning = next(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "SLACK_BOT_TOKEN is set" in warning and "SLACK_APP_TOKEN" in warning and "xoxb-secret" not in warning
+    assert any(getattr(r, "adapter", None) == "console" for r in caplog.records)
 
 
 def test_status_cli_json(db_url, tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from sqlalchemy import select
+from test_scheduler_helpers import RecordingPoster, make_team, who
 
 from bot.service.scheduler import (
     JOB_DEFAULTS,
@@ -28,9 +29,8 @@ from bot.service.triggers import daily_trigger, digest_job_id, next_digest_time,
 from bot.settings import HfApiSource, InboxSource
 from recommender.store import Delivery, Member
 from recommender.store.models import SourceRun
-from test_scheduler_helpers import RecordingPoster, make_team, who
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(autouse=True)

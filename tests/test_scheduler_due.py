@@ -14,12 +14,13 @@ from bot.delivery import MAX_ATTEMPTS
 from bot.service.context import JobContext, set_context
 from bot.service.digest_jobs import post_digest
 from bot.service.due import DueDigest, due_digests
-from bot.service.outage import describe_error, transient
+from bot.service.outage import transient
 from bot.service.scheduler import digest_job, install_jobs, make_scheduler
 from bot.service.triggers import daily_trigger, digest_job_id, last_slot
 from recommender.store import Channel, Delivery, Member
+from recommender.store.errors import describe_db_error
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 30, 10, 0, tzinfo=UTC)  # 12:00 in Berlin (summer time), 06:00 in New York
 
 
@@ -136,7 +137,7 @@ def test_database_errors_are_described_whole():
     exc = OperationalError("UPDATE deliveries SET status=%(status)s", {"status": "posted"},
                            ConnectionError("server closed the connection unexpectedly\n\tThis probably means the server "
                                            "terminated abnormally"))
-    line = describe_error(exc)
+    line = describe_db_error(exc)
     assert transient(exc)
     assert line == ("OperationalError (builtins.ConnectionError): server closed the connection unexpectedly | "
                     "This probably means the server terminated abnormally (during UPDATE)")

@@ -8,12 +8,12 @@ import threading
 
 import pytest
 from sqlalchemy import select
+from test_scheduler_helpers import RecordingPoster, make_team
 
 from bot.service.digest_jobs import recover, run_digest
 from bot.service.scheduler import JobContext, set_context
 from recommender.store import Delivery, Store
 from recommender.store.models import utcnow
-from test_scheduler_helpers import RecordingPoster, make_team
 
 #: The digest day, fixed: the slot day would depend on the wall-clock time the tests run at.
 DAY = dt.date(2026, 3, 29)

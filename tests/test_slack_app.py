@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
-from bot.slack.app import build_app, reaction_value
-from bot.slack.http import serve_http
-from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP
-from bot.slack.poster import SlackPoster
 from bot.settings import Secrets
+from bot.slack.app import build_app, reaction_value
+from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP
+from bot.slack.http import serve_http
+from bot.slack.poster import SlackPoster
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
+
 from slack_fake import (
     SIGNING_SECRET,
     FakeSlack,
@@ -34,7 +35,7 @@ from slack_fake import (
 
 pytestmark = pytest.mark.strict_logs
 
-NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 TOKEN = "xoxb-test-single-workspace"
 
 

@@ -19,6 +19,7 @@ from bot.slack.blocks import (
     vote_value,
 )
 from recommender.picks import Pick
+
 from slack_fake import block_errors
 
 pytestmark = pytest.mark.strict_logs

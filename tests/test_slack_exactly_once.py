@@ -31,7 +31,7 @@ from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 
-NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 TOKEN = "xoxb-test-once"
 REPO = Path(__file__).resolve().parent.parent
 CHILD = Path(__file__).resolve().parent / "delivery_child.py"

@@ -20,18 +20,19 @@ from sqlalchemy import select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
+from bot.settings import Secrets
 from bot.slack.app import SlackConfigError, build_app
 from bot.slack.http import serve_http
 from bot.slack.poster import SlackPoster, UnsentPostRetryHandler
 from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
-from bot.settings import Secrets
 from recommender.store import Channel, Member
+
 from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
 
 pytestmark = pytest.mark.strict_logs
 
 REPO = Path(__file__).resolve().parent.parent
-NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 A, B = Team("TA", "UBOTA", "BA", "Lab A"), Team("TB", "UBOTB", "BB", "Lab B")
 TOKENS = {"TA": "xoxb-team-a-secret", "TB": "xoxb-team-b-secret"}
 OAUTH = Secrets(slack_client_id="111.222", slack_client_secret="client-secret-xyz", slack_signing_secret=SIGNING_SECRET)

@@ -16,11 +16,12 @@ from bot.digest import DigestMessage
 from bot.slack.poster import SlackPoster, web_client
 from recommender.picks import Pick
 from recommender.store import Channel, Delivery, Feedback, Member
+
 from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 
-NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 TOKEN = "xoxb-test-poster"
 
 

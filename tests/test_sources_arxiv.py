@@ -7,10 +7,11 @@ import datetime as dt
 import json
 
 import pytest
-from sources_helpers import ATOM, RSS, sample_bytes
 
 from recommender.sources import arxiv_atom, arxiv_rss
 from recommender.sources.records import ParseError
+
+from sources_helpers import ATOM, RSS, sample_bytes
 
 LEGACY = "api_2016_search_query=au_del_maestro.xml"
 CURRENT = "api_2026-04-12_q_testing_s0_m10.body.xml"

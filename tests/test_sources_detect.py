@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sources_helpers import ATOM, DIGESTS, RSS, card, page, sample_bytes
 
 from recommender.sources import FORMATS, detect_format, parse_digest
 from recommender.sources.records import ParseError
+
+from sources_helpers import ATOM, DIGESTS, RSS, card, page, sample_bytes
 
 SAMPLES = [
     (("digests", DIGESTS[0]), "hf_page", 37),

@@ -6,10 +6,11 @@ import datetime as dt
 import json
 
 import pytest
-from sources_helpers import abstract, sample_bytes
 
 from recommender.sources import hf_api
 from recommender.sources.records import ParseError
+
+from sources_helpers import abstract, sample_bytes
 
 OLD = "daily_papers_2024-05-27.json"
 NEW = "daily_papers_2026-08-21.json"

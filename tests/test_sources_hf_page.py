@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sources_helpers import DIGESTS, HEADER, abstract, card, page, sample_bytes
 
 from recommender.sources import hf_page
 from recommender.sources.records import ParseError
+
+from sources_helpers import DIGESTS, HEADER, abstract, card, page, sample_bytes
 
 
 def titles(digest) -> list[str]:

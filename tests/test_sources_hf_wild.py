@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sources_helpers import DIGESTS, abstract, sample_bytes
 from sources_wild import (
     MONTH_TEXT,
     PAPER_MARKDOWN,
@@ -20,6 +19,8 @@ from sources_wild import (
 
 from recommender.sources import detect_format, hf_page, parse_digest
 from recommender.sources.records import ParseError
+
+from sources_helpers import DIGESTS, abstract, sample_bytes
 
 
 @pytest.mark.parametrize("text", [TRENDING_TEXT, TRENDING_MARKDOWN], ids=["browser", "markdown"])

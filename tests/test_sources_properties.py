@@ -7,11 +7,12 @@ from xml.sax.saxutils import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sources_helpers import ATOM, HEADER, RSS, abstract
 
 from recommender.sources import FORMATS, detect_format, hf_page, hf_tokens, parse_digest
 from recommender.sources.cleaning import clean_text
 from recommender.sources.records import DigestRecord, ParseError
+
+from sources_helpers import ATOM, HEADER, RSS, abstract
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PARSERS = [*FORMATS.values(), parse_digest]

@@ -5,15 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from sources_helpers import (
-    ATOM,
-    DIGESTS,
-    RSS,
-    abstract,
-    card,
-    page,
-    sample_bytes,
-)
 from sqlalchemy import select
 
 from recommender.ingest import ingest_bytes
@@ -25,6 +16,16 @@ from recommender.sources import (
 )
 from recommender.sources.records import ParseError
 from recommender.store import Paper
+
+from sources_helpers import (
+    ATOM,
+    DIGESTS,
+    RSS,
+    abstract,
+    card,
+    page,
+    sample_bytes,
+)
 
 # --- rss.arxiv.org feeds as other tools re-serialise them -------------------------------
 

@@ -28,6 +28,25 @@ Store(sys.argv[1]).dispose()
 print("{}")
 """
 
+START_SCHEDULER = """
+import asyncio, sys
+from bot.service.scheduler import make_scheduler
+from recommender.store import Store
+print("ready", flush=True)
+sys.stdin.readline()
+store = Store(sys.argv[1])
+
+async def start():  # as paperbot run starts its scheduler: the job-store table is created under the schema lock
+    scheduler = make_scheduler(store)
+    with store.schema_lock():
+        scheduler.start(paused=True)
+    scheduler.shutdown(wait=False)
+
+asyncio.run(start())
+store.dispose()
+print("{}")
+"""
+
 INGEST = """
 import json, sys
 from recommender.ingest import ingest
@@ -59,7 +78,7 @@ def race(code: str, argvs: list[list[str]]) -> list[object]:
         for child in children:
             if child.poll() is None:
                 child.kill()
-    failures = [(child.returncode, err[-3000:]) for child, (_, err) in zip(children, outputs) if child.returncode != 0]
+    failures = [(child.returncode, err[-3000:]) for child, (_, err) in zip(children, outputs, strict=False) if child.returncode != 0]
     assert failures == []
     return [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
 
@@ -78,6 +97,13 @@ def test_four_processes_opening_an_empty_database_all_migrate_it(db_url):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [head_revision()]
     assert {"papers", "digests", "feedback", "source_runs"} <= set(inspect(store.engine).get_table_names())
+    store.dispose()
+
+
+def test_four_schedulers_starting_on_an_empty_database_all_start(db_url):
+    race(START_SCHEDULER, [[db_url]] * PROCESSES)
+    store = Store(db_url, migrate=False)
+    assert "apscheduler_jobs" in inspect(store.engine).get_table_names()
     store.dispose()
 
 

@@ -56,7 +56,7 @@ def demo_cmd(
     prepare_data_dir(data_dir, _database_in_force(cli))
     st = Store(f"sqlite:///{data_dir.resolve() / 'paperbot.db'}")
     console.rule("[bold]1. Ingest the sample digests[/bold]")
-    results, _ = ingest_with_progress(st, [str(digests or SAMPLE_DIGESTS)])
+    results, _ = ingest_with_progress(st, [str(digests or SAMPLE_DIGESTS)], embed=cli.settings.recommender.semantic)
     console.print(results_table(results))
     cmds = cli.commands(st)
     console.rule("[bold]2. The team[/bold]")

@@ -15,11 +15,13 @@ if TYPE_CHECKING:
     from recommender.store import Store
 
 
-def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False) -> tuple[list[IngestResult], list[Skipped]]:
+def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False,
+                         embed: bool = True) -> tuple[list[IngestResult], list[Skipped]]:
     """Ingest ``inputs`` (files, folders, URLs) into ``store`` with a progress bar on stderr.
 
     The bar shows for two or more digests unless ``quiet``. Returns one
     :class:`recommender.ingest.IngestResult` per digest and the inputs skipped, with why.
+    With ``embed`` (``[recommender] semantic``), new papers are then embedded, with their own bar.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -34,7 +36,7 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
     ) as progress:
         task = progress.add_task("Ingesting", total=len(found.sources))
         results = ingest(store, found, progress=lambda _r: progress.advance(task))
-    embedder = default_embedder()  # None (said once in the log) when the model is not installed
+    embedder = default_embedder() if embed else None  # None (said once in the log) when not installed
     if embedder is not None and any(r.new or r.updated for r in results):
         with Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -69,7 +71,8 @@ def ingest_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest digests (format detected from content). Exit status 1 when any input failed."""
-    results, skipped = ingest_with_progress(state(ctx).store(), inputs, quiet=as_json)
+    cli = state(ctx)
+    results, skipped = ingest_with_progress(cli.store(), inputs, quiet=as_json, embed=cli.settings.recommender.semantic)
     if as_json:
         for s in skipped:
             err.print(f"skipped {s.source}: {s.reason}", highlight=False)

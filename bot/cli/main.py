@@ -35,7 +35,7 @@ app = typer.Typer(
 )
 
 
-class LogLevel(str, enum.Enum):
+class LogLevel(enum.StrEnum):
     """Levels ``--log-level`` accepts (any case)."""
 
     DEBUG = "DEBUG"
@@ -73,18 +73,14 @@ def main_options(
     ctx.obj = CliState(database_url=database_url, log_level=log_level.value if log_level else None)
 
 
-app.command("ingest")(ingest_cmd)
-app.command("enrich")(enrich_cmd)
-app.command("import")(import_cmd)
-app.command("picks")(picks_cmd)
-app.command("like")(like_cmd)
-app.command("dislike")(dislike_cmd)
-app.command("search")(search_cmd)
-app.command("stats")(stats_cmd)
-app.command("demo")(demo_cmd)
-app.command("eval")(eval_cmd)
-app.command("run")(run_cmd)
-app.command("status")(status_cmd)
+#: The commands, in the order ``paperbot --help`` lists them.
+COMMANDS = {
+    "ingest": ingest_cmd, "enrich": enrich_cmd, "import": import_cmd, "picks": picks_cmd, "like": like_cmd,
+    "dislike": dislike_cmd, "search": search_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
+    "run": run_cmd, "status": status_cmd,
+}
+for _name, _command in COMMANDS.items():
+    app.command(_name)(_command)
 app.add_typer(users_app, name="users")
 app.add_typer(channels_app, name="channels")
 

@@ -19,7 +19,7 @@ UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added wit
 PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")]
 
 
-class SourceKind(str, enum.Enum):
+class SourceKind(enum.StrEnum):
     """Digest formats, as stored with each paper."""
 
     hf_page = "hf_page"

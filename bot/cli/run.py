@@ -15,7 +15,9 @@ def run_cmd(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run every source and every digest once, now, and exit.")] = False,
     sync_commands: Annotated[bool, typer.Option("--sync-commands", help="Discord: sync app commands at start.")] = False,
-    port: Annotated[int | None, typer.Option(metavar="PORT", help="Slack HTTP mode: port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(
+        metavar="PORT", min=0, max=65535, help="Slack HTTP mode: port to listen on (0: any free port, logged).")] = None,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Slack HTTP mode: address to bind.")] = "0.0.0.0",
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap/--no-bootstrap",
         help="Console mode: ingest the sample digests and add the demo team into an empty database.")] = True,
@@ -37,7 +39,8 @@ def run_cmd(
     from bot.settings import ConfigError, Secrets
 
     cli = state(ctx)
-    options = RunOptions(once=once, sync_commands=sync_commands, port=port, bootstrap=bootstrap, console=console)
+    options = RunOptions(once=once, sync_commands=sync_commands, port=port, host=host, bootstrap=bootstrap,
+                         console=console)
     store = cli.store()
     try:
         status = asyncio.run(serve(store, cli.settings, Secrets(), options))

@@ -17,8 +17,8 @@ from bot.commands import library, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
-from recommender.picks import Recommender
 from bot.settings import Settings
+from recommender.picks import Recommender
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
 

@@ -88,7 +88,7 @@ def _configurer(session, target: DeliveryTarget, day: dt.date) -> str | None:
 
 def _utc(value: dt.datetime) -> dt.datetime:
     """Aware UTC (SQLite returns naive datetimes, PostgreSQL aware ones)."""
-    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, held: Claim, day: dt.date,

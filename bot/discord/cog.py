@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -141,7 +141,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     # -- subscriptions -------------------------------------------------------------
     @app_commands.command(name="subscribe", description="Your own picks by DM every day")
     @app_commands.describe(time="Local time, 24-hour HH:MM (e.g. 08:30)", timezone="IANA timezone, e.g. Europe/Berlin")
-    async def subscribe(self, interaction: discord.Interaction, time: Optional[str] = None, timezone: Optional[str] = None) -> None:
+    async def subscribe(self, interaction: discord.Interaction, time: str | None = None, timezone: str | None = None) -> None:
         """``/papers subscribe [time] [timezone]``."""
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.subscribe(caller, time, timezone))
@@ -180,10 +180,10 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     async def channel_setup(
         self,
         interaction: discord.Interaction,
-        time: Optional[str] = None,
-        timezone: Optional[str] = None,
-        size: Optional[app_commands.Range[int, 1, 20]] = None,
-        topic: Optional[str] = None,
+        time: str | None = None,
+        timezone: str | None = None,
+        size: app_commands.Range[int, 1, 20] | None = None,
+        topic: str | None = None,
     ) -> None:
         """``/papers channel setup [time] [timezone] [size] [topic]``; needs Manage Channels."""
         if not await self._may_manage(interaction, "setup"):

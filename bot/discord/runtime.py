@@ -11,11 +11,11 @@ import socket
 import aiohttp
 import discord
 
-from bot.runtime import AdapterStartError
 from bot.commands import Commands
 from bot.delivery import Poster
 from bot.discord.client import PaperBot
 from bot.discord.poster import DiscordPoster
+from bot.runtime import AdapterStartError
 from bot.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)

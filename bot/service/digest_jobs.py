@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.delivery import MAX_ATTEMPTS, DeliveryOutcome, DeliveryTarget, deliver
-from bot.service.outage import db_retrying, describe_error, release_claim
+from bot.service.outage import db_retrying, release_claim
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, slot_day
 from recommender.store import Channel, Delivery, Member, Store
+from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
 
 if TYPE_CHECKING:  # the scheduler runs these jobs; the context type is only annotated here
@@ -119,7 +120,7 @@ def post_digest(ctx: JobContext, kind: str, target_id: int, day: dt.date | None 
                 day = day or _slot_day(ctx, kind, target_id, attempt_at)
                 outcome = run_digest(ctx, kind, target_id, now=attempt_at, day=day)
             except Exception as exc:
-                error = describe_error(exc)
+                error = describe_db_error(exc)
                 raise
     return outcome
 
@@ -144,7 +145,7 @@ def retry_candidates(ctx: JobContext, *, now: dt.datetime | None = None) -> list
     out = []
     for kind, target_id, day, status, claimed_at, attempts in rows:
         if claimed_at.tzinfo is None:  # SQLite returns naive UTC
-            claimed_at = claimed_at.replace(tzinfo=dt.timezone.utc)
+            claimed_at = claimed_at.replace(tzinfo=dt.UTC)
         age = (now - claimed_at).total_seconds()
         if status == "claimed" and age < ctx.settings.delivery.recovery_seconds:
             continue  # someone may be posting it right now

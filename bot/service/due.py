@@ -40,7 +40,7 @@ class DueDigest:
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def due_digests(session: Session, platforms: set[str] | None, now: dt.datetime,

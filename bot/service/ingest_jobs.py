@@ -32,13 +32,14 @@ from pathlib import Path
 
 import httpx
 
-from bot.service.outage import describe_error, transient
-from bot.settings import ArxivRssSource, HfApiSource, InboxSource, SourceSettings
+from bot.service.outage import transient
+from bot.settings import ArxivEnrichSource, ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
 from recommender.ingest import DIGEST_SUFFIXES, IngestResult, ingest_bytes
 from recommender.sources import parse_digest
 from recommender.sources.records import ParseError
 from recommender.store import Store
+from recommender.store.errors import describe_db_error
 from recommender.store.models import SourceRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def _fetch_into(store: Store, fetch: Fetch, url: str, params: dict | None, resul
 
 def run_hf_api(store: Store, spec: HfApiSource, now: dt.datetime, fetch: Fetch, result: SourceRunResult) -> None:
     """Fetch the Daily Papers of today (UTC) and ``lookback_days`` before, oldest first."""
-    today = now.astimezone(dt.timezone.utc).date()
+    today = now.astimezone(dt.UTC).date()
     for back in range(max(0, spec.lookback_days), -1, -1):
         day = today - dt.timedelta(days=back)
         _fetch_into(store, fetch, f"{spec.url_base}/api/daily_papers", {"date": day.isoformat()}, result)
@@ -203,9 +204,9 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
             continue  # left in place, retried next run
         except Exception as exc:
             if transient(exc):
-                result.errors.append(f"{path.name}: database unavailable, left in the inbox: {describe_error(exc)}")
+                result.errors.append(f"{path.name}: database unavailable, left in the inbox: {describe_db_error(exc)}")
                 log.warning("inbox run stopped", extra={"source": spec.name, "file": path.name,
-                                                        "error": describe_error(exc)})
+                                                        "error": describe_db_error(exc)})
                 return
             log.warning("inbox file crashed ingestion", extra={"source": spec.name, "file": path.name}, exc_info=True)
             r = IngestResult(source=str(path), error=f"{type(exc).__name__}: {str(exc)[:500]}")
@@ -243,7 +244,21 @@ def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime,
                                                "known": r.known, "duplicate": r.duplicate_digest})
 
 
-RUNNERS = {"hf_api": run_hf_api, "arxiv_rss": run_arxiv_rss, "inbox": run_inbox}
+def run_arxiv_enrich(store: Store, spec: ArxivEnrichSource, now: dt.datetime, fetch: Fetch | None,
+                     result: SourceRunResult) -> None:
+    """Resolve title-only papers through the arXiv API; linked papers count as this run's news."""
+    from recommender.arxiv_api import API_URL, ArxivClient
+    from recommender.enrich import enrich
+
+    with ArxivClient(base_url=spec.base_url or API_URL, min_interval=spec.interval) as client:
+        report = enrich(store, limit=spec.limit, client=client, now=now)
+    result.inputs = report.asked
+    result.entries = report.candidates
+    result.new_papers = report.linked
+    result.errors += report.errors
+
+
+RUNNERS = {"hf_api": run_hf_api, "arxiv_rss": run_arxiv_rss, "inbox": run_inbox, "arxiv_enrich": run_arxiv_enrich}
 
 
 def run_source(
@@ -255,7 +270,7 @@ def run_source(
     ----------
     store : Store
         Where papers and the :class:`SourceRun` row go.
-    spec : HfApiSource, ArxivRssSource or InboxSource
+    spec : HfApiSource, ArxivRssSource, InboxSource or ArxivEnrichSource
         The source (a ``[[sources]]`` model).
     now : datetime, optional
         Aware time of the run (UTC); chooses the Daily Papers dates. Default: now.
@@ -272,7 +287,7 @@ def run_source(
     clock = time.monotonic()
     result = SourceRunResult(source=spec.name, kind=spec.kind)
     try:
-        if fetch is None and not isinstance(spec, InboxSource):
+        if fetch is None and isinstance(spec, (HfApiSource, ArxivRssSource)):
             fetch = http_fetcher(spec)
         RUNNERS[spec.kind](store, spec, now, fetch, result)
     except Exception as exc:  # a bug or an unreadable folder: recorded, the scheduler keeps going
@@ -282,7 +297,7 @@ def run_source(
         result.status = "error"
     elif result.errors:
         result.status = "partial"
-    elif not result.results:
+    elif not result.results and not result.new_papers:
         result.status = "empty"
     with store.session() as session:
         session.add(SourceRun(

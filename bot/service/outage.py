@@ -2,7 +2,7 @@
 
 * :func:`transient` tells a database outage (connection refused or dropped, a
   timeout, a locked SQLite file) from a bug or bad data;
-* :func:`describe_error` is the whole error on one line: its type (and the
+* :func:`recommender.store.describe_db_error` is the whole error on one line: its type (and the
   driver's), its whole message and the kind of statement it interrupted, never
   the parameters (SQLAlchemy's own text ends with a "Background on this error"
   link, which is all a log line that keeps the last line shows);
@@ -22,15 +22,16 @@ import logging
 import threading
 
 from sqlalchemy import CursorResult, update
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay, wait_exponential
 from tenacity.stop import stop_base
 
 from recommender.store import Delivery, Store
+from recommender.store.errors import describe_db_error
 
 __all__ = [
-    "RETRY_WINDOW_SECONDS", "transient", "describe_error", "db_retrying", "release_claim",
+    "RETRY_WINDOW_SECONDS", "transient", "db_retrying", "release_claim",
 ]
 
 log = logging.getLogger(__name__)
@@ -49,32 +50,13 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, _TRANSIENT) or bool(getattr(exc, "connection_invalidated", False))
 
 
-def describe_error(exc: BaseException) -> str:
-    """The whole error on one line: ``OperationalError (psycopg.OperationalError): <message> (during INSERT)``.
-
-    The message keeps every line of the driver's text (newlines folded into
-    ``" | "``); the statement is named by its first keyword only, never with its parameters.
-    """
-    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
-    if orig is not None:
-        kind = f"{type(exc).__name__} ({type(orig).__module__}.{type(orig).__qualname__})"
-        message = str(orig)
-    else:
-        kind = type(exc).__name__
-        message = exc._message() if isinstance(exc, SQLAlchemyError) else str(exc)
-    message = " | ".join(line.strip() for line in message.splitlines() if line.strip()) or "(no message)"
-    statement = getattr(exc, "statement", None) if isinstance(exc, DBAPIError) else None
-    keyword = statement.lstrip(" \t\n(").split(None, 1)[0].upper() if statement and statement.strip(" \t\n(") else None
-    return f"{kind}: {message}" + (f" (during {keyword})" if keyword else "")
-
-
 def db_retrying(what: str, *, stop: threading.Event | None = None, window: float = RETRY_WINDOW_SECONDS,
                 first_wait: float = FIRST_WAIT_SECONDS, max_wait: float = MAX_WAIT_SECONDS, **facts) -> Retrying:
     """A tenacity ``Retrying`` for database work: retry :func:`transient` errors, re-raise the last one.
 
     Waits ``first_wait`` seconds, doubling up to ``max_wait``, for at most
     ``window`` seconds in all; ``stop`` (the service closing) ends the wait at
-    once. Each failure is logged at WARNING with :func:`describe_error` and
+    once. Each failure is logged at WARNING with :func:`recommender.store.describe_db_error` and
     ``what`` and ``facts``; the first success after a failure is logged at INFO.
 
     Use as ``for attempt in db_retrying("post digest"): with attempt: ...``.
@@ -86,7 +68,7 @@ def db_retrying(what: str, *, stop: threading.Event | None = None, window: float
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning("database error, retrying", extra={
             "work": what, **facts, "attempt": state.attempt_number, "wait_seconds": round(wait, 1),
-            "error": describe_error(exc) if exc else "(none)"})
+            "error": describe_db_error(exc) if exc else "(none)"})
 
     def sleep(seconds: float) -> None:
         closing.wait(seconds)

@@ -35,12 +35,13 @@ from bot.service.context import JobContext, set_context
 from bot.service.due import due_digests
 from bot.service.ingest_jobs import Fetch
 from bot.service.once import OnceReport, run_once
-from bot.service.outage import describe_error, transient
+from bot.service.outage import transient
 from bot.service.scheduler import install_jobs, make_scheduler, stop_scheduler
 from bot.service.workers import DigestWorkers
 from bot.settings import Secrets, Settings
 from recommender.ingest import ingest
 from recommender.store import Channel, Member, Paper, Store
+from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,27 @@ def slack_mode(settings: Settings, secrets: Secrets) -> str | None:
 
     When both sets are present, ``[slack] mode`` in the config decides.
     """
+    modes = slack_mode_of(secrets)
+    return settings.slack.mode if modes == "both" else modes
+
+
+def slack_missing(secrets: Secrets) -> str | None:
+    """Why Slack does not start although some of its secrets are set (None when none or enough are set)."""
+    given = [name for name in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "slack_client_id",
+                               "slack_client_secret") if getattr(secrets, name)]
+    if not given or slack_mode_of(secrets) is not None:
+        return None
+    shown = ", ".join(n.upper() for n in given)
+    return (f"Slack not started: {shown} is set, but Socket Mode also needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, "
+            "and HTTP mode SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (OAuth)")
+
+
+def slack_mode_of(secrets: Secrets) -> str | None:
+    """``"socket"``, ``"http"``, ``"both"`` or None: which Slack modes the secrets allow."""
     socket = bool(secrets.slack_bot_token and secrets.slack_app_token)
     http = bool(secrets.slack_signing_secret and (secrets.slack_client_id or secrets.slack_bot_token))
-    if socket and http:
-        return settings.slack.mode
-    return "socket" if socket else "http" if http else None
+    return "both" if socket and http else "socket" if socket else "http" if http else None
 
 
 def _import_adapter(platform: str, hint: str):
@@ -79,9 +96,11 @@ def _import_adapter(platform: str, hint: str):
 
 def create_runtimes(
     commands: Commands, settings: Settings, secrets: Secrets, *, sync_commands: bool = False,
-    port: int | None = None, console: Console | None = None,
+    port: int | None = None, host: str = "0.0.0.0", console: Console | None = None,
 ) -> list[ChatRuntime]:
     """The chat runtimes to run: Slack and/or Discord as configured, else the console.
+
+    Which adapters start, and why, is logged; so is the secret a half-configured Slack lacks.
 
     Raises
     ------
@@ -91,16 +110,22 @@ def create_runtimes(
     runtimes: list[ChatRuntime] = []
     mode = slack_mode(settings, secrets)
     if mode:
-        slack = settings.slack.model_copy(update={"mode": mode, **({"port": port} if port else {})})
+        slack = settings.slack.model_copy(update={"mode": mode, **({"port": port} if port is not None else {})})
         slack_settings = settings.model_copy(update={"slack": slack})
         hint = "SLACK_BOT_TOKEN and SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET"
-        runtimes.append(_import_adapter("slack", hint).create_runtime(commands, slack_settings, secrets))
+        runtimes.append(_import_adapter("slack", hint).create_runtime(commands, slack_settings, secrets, host=host))
+        log.info("adapter selected", extra={"adapter": "slack", "mode": mode, "why": f"{hint} set"})
+    elif (missing := slack_missing(secrets)) is not None:
+        log.warning(missing)
     if secrets.discord_token:
         adapter = _import_adapter("discord", "DISCORD_TOKEN")
         runtimes.append(adapter.create_runtime(
             commands, settings, secrets, sync_commands=sync_commands or settings.discord.sync_commands))
+    if secrets.discord_token:
+        log.info("adapter selected", extra={"adapter": "discord", "why": "DISCORD_TOKEN set"})
     if not runtimes:
         runtimes.append(ConsoleRuntime(console))
+        log.info("adapter selected", extra={"adapter": "console", "why": "no complete Slack or Discord secrets"})
     return runtimes
 
 
@@ -141,7 +166,9 @@ class RunOptions:
     sync_commands : bool
         Discord: sync the app commands at start.
     port : int or None
-        Slack HTTP mode: port to listen on (default ``[slack] port``).
+        Slack HTTP mode: port to listen on (default ``[slack] port``; 0 = any free port, logged).
+    host : str
+        Slack HTTP mode: address to bind (default all interfaces).
     bootstrap : bool
         Console mode: sample digests and demo team into an empty database.
     """
@@ -149,6 +176,7 @@ class RunOptions:
     once: bool = False
     sync_commands: bool = False
     port: int | None = None
+    host: str = "0.0.0.0"
     bootstrap: bool = True
     fetch: Fetch | None = None
     console: Console | None = None
@@ -187,7 +215,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     sources = settings.ingest_sources()
     commands = Commands(store, settings)
     runtimes = create_runtimes(commands, settings, secrets, sync_commands=options.sync_commands,
-                               port=options.port, console=options.console)
+                               port=options.port, host=options.host, console=options.console)
     posters: dict[str, Poster] = {}
     for rt in runtimes:
         posters.update(rt.posters())
@@ -222,12 +250,13 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         workers.start()
         scheduler = make_scheduler(store)
         try:
-            scheduler.start(paused=True)
+            with store.schema_lock():  # APScheduler creates its job-store table here: one process at a time
+                scheduler.start(paused=True)
             sync = install_jobs(scheduler, ctx)
         except Exception as exc:
             if not transient(exc):
                 raise
-            log.error("database unavailable at start", extra={"error": describe_error(exc)})
+            log.error("database unavailable at start", extra={"error": describe_db_error(exc)})
             return 1
         scheduler.resume()
         log.info("scheduler running", extra={"jobs": len(scheduler.get_jobs()), "added": len(sync.added),

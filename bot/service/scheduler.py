@@ -52,9 +52,10 @@ from bot.service.context import JobContext, get_context, set_context
 from bot.service.digest_jobs import digest_targets, recover, retry_candidates, run_digest
 from bot.service.due import due_digests
 from bot.service.ingest_jobs import run_source
-from bot.service.outage import db_retrying, describe_error, transient
+from bot.service.outage import db_retrying, transient
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
 from recommender.store import Store
+from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
         jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBSTORE_TABLE)},
         executors={"default": ThreadPoolExecutor(workers)},
         job_defaults=dict(JOB_DEFAULTS),
-        timezone=dt.timezone.utc,
+        timezone=dt.UTC,
     )
 
 
@@ -202,7 +203,7 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
     report.removed += digests.removed
     every = ctx.settings.service.sync_seconds
     scheduler.add_job(
-        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.timezone.utc),
+        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.UTC),
         id=SYNC_JOB_ID, name="sync digest jobs with the database", jobstore="default", replace_existing=True,
         next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=max(1, int(every)), max_instances=1,
     )
@@ -254,7 +255,11 @@ def ingest_job(name: str) -> None:
         if spec is None:
             log.warning("ingest skipped", extra={"source": name, "reason": "not configured any more"})
             return
-        run_source(ctx.store, spec, fetch=ctx.fetch)
+        result = run_source(ctx.store, spec, fetch=ctx.fetch)
+        if result.new_papers and spec.kind != "arxiv_enrich":  # new title-only papers: look them up at once
+            for enrich_spec in ctx.settings.ingest_sources():
+                if enrich_spec.kind == "arxiv_enrich" and not ctx.closed.is_set():
+                    run_source(ctx.store, enrich_spec)
 
 
 def sync_job() -> None:
@@ -276,7 +281,7 @@ def sync_job() -> None:
         except Exception as exc:
             if not transient(exc):
                 raise
-            log.warning("sync postponed", extra={"reason": "database unavailable", "error": describe_error(exc),
+            log.warning("sync postponed", extra={"reason": "database unavailable", "error": describe_db_error(exc),
                                                  "next_try_seconds": ctx.settings.service.sync_seconds})
 
 

@@ -43,7 +43,7 @@ def daily_trigger(time: str, timezone: str) -> CronTrigger:
 def source_trigger(source: SourceSettings) -> CronTrigger | IntervalTrigger:
     """The trigger of an ingestion source (any ``[[sources]]`` model): every ``every_minutes``, else daily."""
     if source.every_minutes:
-        return IntervalTrigger(minutes=source.every_minutes, timezone=dt.timezone.utc)
+        return IntervalTrigger(minutes=source.every_minutes, timezone=dt.UTC)
     return daily_trigger(source.time, source.timezone)
 
 

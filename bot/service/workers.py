@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from bot.service.digest_jobs import post_digest
-from bot.service.outage import describe_error, transient
+from bot.service.outage import transient
+from recommender.store.errors import describe_db_error
 
 if TYPE_CHECKING:
     from bot.service.context import JobContext
@@ -103,7 +104,7 @@ class DigestWorkers:
                     with self._cond:
                         self.posted += 1
             except Exception as exc:  # an outage outlasting the retries, or a bug: still due, the next sync finds it
-                facts = {"target": kind, "target_id": target_id, "error": describe_error(exc)}
+                facts = {"target": kind, "target_id": target_id, "error": describe_db_error(exc)}
                 if self.ctx.closed.is_set() or transient(exc):
                     log.warning("digest not posted", extra={**facts, "reason": "shutdown" if self.ctx.closed.is_set()
                                                             else "database unavailable"})

@@ -23,11 +23,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
+from bot.settings import Secrets, Settings
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
-from bot.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 

@@ -26,13 +26,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.runtime import AdapterStartError
 from bot.commands import Commands
 from bot.delivery import Poster
+from bot.runtime import AdapterStartError
+from bot.settings import Secrets, Settings
 from bot.slack.app import SlackConfigError, build_app
 from bot.slack.http import SlackHTTPServer, serve_http
 from bot.slack.poster import SlackPoster, web_client
-from bot.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 

@@ -75,7 +75,7 @@ def _timestamp(value: str | None) -> dt.datetime | None:
         when = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text and len(text) > 10 else text)
     except ValueError:
         return None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 def _clean(text: str | None) -> str:
@@ -109,18 +109,18 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # failed blocks are reported below, as a ParseError
     library = bibtexparser.parse_string(text)
     if library.failed_blocks:
-        first = min(library.failed_blocks, key=lambda b: b.start_line)
-        raise ParseError(f"BibTeX entry {first.raw.strip().splitlines()[0][:60]!r} is malformed",
-                         source=where, line=first.start_line + 1)
+        first = min(library.failed_blocks, key=lambda b: b.start_line or 0)
+        raise ParseError(f"BibTeX entry {(first.raw or '').strip().splitlines()[0][:60]!r} is malformed",
+                         source=where, line=(first.start_line or 0) + 1)
     out = []
     for e in library.entries:
         f = {k.lower(): v for k, v in e.fields_dict.items()}
-        value = lambda name: f[name].value if name in f else None  # noqa: E731
+        value = lambda name, f=f: f[name].value if name in f else None  # noqa: E731
         authors = re.split(r"\s+and\s+", _clean(value("author"))) if value("author") else []
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
         ids = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
         try:
-            out.append(_entry(where, e.start_line + 1, value("title"), authors, value("year"), value("month"),
+            out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors, value("year"), value("month"),
                               value("day"), ids, value("url"), added))
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
@@ -164,13 +164,14 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
 def _csl_items(text: str, where: str) -> list[tuple[int, dict]]:
     """The top-level array's items with the line each starts on (json.JSONDecoder.raw_decode, item by item)."""
     decoder = json.JSONDecoder()
-    pos = re.compile(r"\s*").match(text).end()
+    pos = len(text) - len(text.lstrip())
     if not text.startswith("[", pos):
         raise ParseError("CSL-JSON is an array of items: '[' expected", source=where, line=text.count("\n", 0, pos) + 1)
-    items, pos = [], pos + 1
+    items: list[tuple[int, dict]] = []
+    pos += 1
     skip = re.compile(r"\s*,?\s*")
     while True:
-        pos = skip.match(text, pos).end()
+        pos = skip.match(text, pos).end()  # type: ignore[union-attr]  # this pattern matches everywhere
         if text.startswith("]", pos):
             return items
         line = text.count("\n", 0, pos) + 1
@@ -197,7 +198,8 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
                    for a in item.get("author") or [] if isinstance(a, dict)]
         year, month, day = _csl_date(item.get("issued"))
         accessed = _csl_date(item.get("accessed"))
-        added = _date(*accessed).isoformat() if accessed[0] else None
+        accessed_day = _date(*accessed) if accessed[0] else None
+        added = accessed_day.isoformat() if accessed_day else None
         ids = _ids(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
         title = item.get("title")
         try:

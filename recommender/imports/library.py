@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recommender.imports.formats import LibraryEntry
-from recommender.ingest import IngestResult, LOOKUP_CHUNK, dialect_insert, insert_new_papers, resolve_records
+from recommender.ingest import LOOKUP_CHUNK, IngestResult, dialect_insert, insert_new_papers, resolve_records
 from recommender.store import Feedback, Paper
 from recommender.store.models import utcnow
 
@@ -70,7 +70,7 @@ def _liked_at(entry: LibraryEntry, now: dt.datetime) -> dt.datetime:
     if when is None:
         return now
     if not isinstance(when, dt.datetime):
-        when = dt.datetime(when.year, when.month, when.day, tzinfo=dt.timezone.utc)
+        when = dt.datetime(when.year, when.month, when.day, tzinfo=dt.UTC)
     return min(when, now)
 
 
@@ -107,7 +107,7 @@ def store_library(
     result.new = counts.new
     result.matched = len(entries) - result.new
     paper_of = dict(doi_ids)
-    paper_of.update({i: p.id for i, p in zip(rest, papers)})
+    paper_of.update({i: p.id for i, p in zip(rest, papers, strict=False) if p.id is not None})
 
     now = utcnow()
     earliest: dict[int, dt.datetime] = {}
@@ -115,7 +115,7 @@ def store_library(
         when = _liked_at(entry, now)
         pid = paper_of[i]
         earliest[pid] = min(earliest.get(pid, when), when)
-    rated = set()
+    rated: set[int] = set()
     ids = sorted(earliest)
     for start in range(0, len(ids), LOOKUP_CHUNK):
         rated.update(session.scalars(select(Feedback.paper_id).where(

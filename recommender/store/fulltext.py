@@ -113,7 +113,7 @@ def _postgres_ranked(session: Session, words: list[str], conditions, limit: int)
     tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), phrase).op("||")(
         func.websearch_to_tsquery(literal_column("'simple'::regconfig"), phrase)
     )
-    vector = literal_column("papers.search_vector")
+    vector: ColumnElement = literal_column("papers.search_vector")
     score = func.ts_rank(vector, tsquery)
     stmt = (
         select(Paper.id, score)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 def utcnow() -> dt.datetime:
     """Current time, UTC, timezone-aware."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -46,14 +46,14 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        value = value.astimezone(dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Paper(Base):
@@ -132,46 +132,44 @@ class DigestEntry(Base):
     paper: Mapped[Paper] = relationship(back_populates="entries")
 
 
-class Member(Base):
+class _DigestTarget:
+    """Columns of everything that gets a digest (a member's DM, a channel): where it lives and its schedule."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_size: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Member(_DigestTarget, Base):
     """A person on a platform: (platform, workspace or guild, user id)."""
 
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("platform", "workspace", "user_ref"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(64))
     user_ref: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str | None] = mapped_column(String(256))
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
-    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    digest_size: Mapped[int] = mapped_column(Integer, default=5)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def name(self) -> str:
         return self.display_name or self.user_ref
 
 
-class Channel(Base):
+class Channel(_DigestTarget, Base):
     """A team channel on a platform: (platform, workspace or guild, channel id)."""
 
     __tablename__ = "channels"
     __table_args__ = (UniqueConstraint("platform", "workspace", "channel_ref"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(64))
     channel_ref: Mapped[str] = mapped_column(String(128))
     name: Mapped[str | None] = mapped_column(String(256))
     topic: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    digest_size: Mapped[int] = mapped_column(Integer, default=5)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ChannelChange(Base):
