@@ -89,6 +89,9 @@ def once_table(report) -> Table:
 def print_status(console: Console, data: dict) -> None:
     """Render :func:`bot.service.status.collect_status` (plus the ``database`` in use) as tables."""
     console.print(f"Database: {data['database']}", highlight=False, soft_wrap=True)
+    ranking = data["ranking"]
+    console.print("Ranking: TF-IDF and sentence embeddings" if ranking["semantic"] else f"Ranking: {ranking['reason']}",
+                  highlight=False)
     papers = data["papers"]
     console.print(f"Papers: {papers['stored']} stored, {papers['without_link']} without a link"
                   + (" (paperbot enrich looks them up on arXiv)" if papers["without_link"] else ""), highlight=False)

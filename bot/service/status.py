@@ -14,6 +14,7 @@ from bot.settings import Settings
 from recommender.enrich import count_unlinked
 from recommender.store import Channel, Delivery, Member, Paper, Store
 from recommender.store.models import SourceRun, utcnow
+from recommender.text.embeddings import unavailable_reason
 
 __all__ = ["collect_status", "job_store_rows"]
 
@@ -124,6 +125,9 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     with store.session() as session:
         total = session.scalar(select(func.count(Paper.id))) or 0
     out["papers"] = {"stored": int(total), "without_link": count_unlinked(store)}
+    reason = None if settings.recommender.semantic else "semantic ranking off in the settings ([recommender] semantic)"
+    reason = reason or unavailable_reason()
+    out["ranking"] = {"semantic": reason is None, "reason": reason}
     return out
 
 
