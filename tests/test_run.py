@@ -161,7 +161,7 @@ def test_adapters_are_created_as_configured(store, settings, monkeypatch, no_sec
 
 def test_a_half_configured_slack_says_which_secret_is_missing(store, settings, monkeypatch, no_secrets, caplog):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret")
-    with caplog.at_level("INFO", logger="bot.service.run"):
+    with caplog.at_level("DEBUG", logger="bot.service.run"):
         runtimes = create_runtimes(Commands(store, settings), settings, Secrets())
     assert [r.name for r in runtimes] == ["console"]
     warning = next(r.getMessage() for r in caplog.records if r.levelname == "WARNING")

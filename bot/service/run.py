@@ -114,7 +114,7 @@ def create_runtimes(
         slack_settings = settings.model_copy(update={"slack": slack})
         hint = "SLACK_BOT_TOKEN and SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET"
         runtimes.append(_import_adapter("slack", hint).create_runtime(commands, slack_settings, secrets, host=host))
-        log.info("adapter selected", extra={"adapter": "slack", "mode": mode, "why": f"{hint} set"})
+        log.debug("adapter selected", extra={"adapter": "slack", "mode": mode, "why": f"{hint} set"})
     elif (missing := slack_missing(secrets)) is not None:
         log.warning(missing)
     if secrets.discord_token:
@@ -122,10 +122,10 @@ def create_runtimes(
         runtimes.append(adapter.create_runtime(
             commands, settings, secrets, sync_commands=sync_commands or settings.discord.sync_commands))
     if secrets.discord_token:
-        log.info("adapter selected", extra={"adapter": "discord", "why": "DISCORD_TOKEN set"})
+        log.debug("adapter selected", extra={"adapter": "discord", "why": "DISCORD_TOKEN set"})
     if not runtimes:
         runtimes.append(ConsoleRuntime(console))
-        log.info("adapter selected", extra={"adapter": "console", "why": "no complete Slack or Discord secrets"})
+        log.debug("adapter selected", extra={"adapter": "console", "why": "no complete Slack or Discord secrets"})
     return runtimes
 
 
