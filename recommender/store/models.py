@@ -154,6 +154,8 @@ class Member(_DigestTarget, Base):
     display_name: Mapped[str | None] = mapped_column(String(256))
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Opted in to be named under channel digest papers that fit them (``/papers mentions me on``).
+    mentions: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     @property
     def name(self) -> str:
@@ -170,6 +172,8 @@ class Channel(_DigestTarget, Base):
     name: Mapped[str | None] = mapped_column(String(256))
     topic: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Digest papers name the opted-in members they fit best (``/papers mentions on``).
+    mentions: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class ChannelChange(Base):
@@ -263,6 +267,31 @@ class DeliveryItem(Base):
 
     delivery: Mapped[Delivery] = relationship(back_populates="items")
     paper: Mapped[Paper] = relationship()
+
+
+class Mention(Base):
+    """A member named under a paper of a channel digest: at most one per member and (local) day.
+
+    Written with the digest's papers, before anything is posted (the same
+    claim-before-post rule as :class:`Delivery`): a resumed digest names the
+    same people under the same papers, and two digests of one workspace posting
+    at once cannot both name a person that day (the unique row). ``day`` is the
+    digest's local day; the message that carries the mention is the
+    :class:`DeliveryItem` of (``delivery_id``, ``paper_id``).
+    """
+
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("member_id", "day", name="uq_mention_member_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    member: Mapped[Member] = relationship()
 
 
 class ModelState(Base):
