@@ -3,12 +3,16 @@
 A digest is a title, an intro and the papers as :class:`recommender.picks.Pick`
 values; adapters render it (Block Kit, Discord embeds, the console). The
 per-message references a platform gives back belong to delivery
-(:class:`bot.delivery.DigestPost`), not to the paper.
+(:class:`bot.delivery.DigestPost`), not to the paper. In a channel with
+mentions on, a paper may name the teammates it fits best (:class:`Mention`);
+each adapter renders a real mention (``<@U123>`` on Slack, ``<@id>`` on
+Discord, ``@name`` on the console) in the line :func:`mention_line` words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from recommender.picks import Pick
@@ -22,18 +26,40 @@ SOURCE_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A teammate named under a digest paper: their platform user id and the name paperbot knows them by."""
+
+    user_ref: str
+    name: str
+
+
 @dataclass
 class DigestMessage:
-    """A digest for one target and day: a title line, an intro, and the papers in order."""
+    """A digest for one target and day: a title line, an intro, and the papers in order.
+
+    ``mentions`` maps a ``paper_id`` to the teammates named under that paper
+    (one or two, best fit first; absent when nobody is named).
+    """
 
     title: str
     day: dt.date
     papers: list[Pick] = field(default_factory=list)
     intro: str = ""
+    mentions: dict[int, tuple[Mention, ...]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not self.papers
+
+
+def mention_line(mentions: Sequence[Mention], render: Callable[[Mention], str]) -> str:
+    """``"For <@U1> and <@U2>: this fits what you read."`` with each mention rendered by the adapter ("" for none)."""
+    if not mentions:
+        return ""
+    names = [render(m) for m in mentions]
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"For {who}: this fits what you read."
 
 
 def source_name(pick: Pick) -> str:
