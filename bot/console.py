@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from bot.commands import Reply, reply_text
 from bot.delivery import DigestPost, Poster
-from bot.digest import authors_line, clip, source_name
+from bot.digest import authors_line, clip, mention_line, source_name
 from recommender.picks import Pick
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,9 @@ class ConsolePoster:
         for n, item in post.unposted():
             with self.console.capture() as paper:
                 render_item(self.console, n, item, abstract_chars=self.abstract_chars)
+                named = mention_line(digest.mentions.get(item.paper_id, ()), lambda m: f"@{m.name}")
+                if named:
+                    self.console.print(f"   {escape(named)}")
                 if n == len(digest.papers):
                     self.console.print()
             post.posted_paper(item.paper_id, f"{ref}:{item.paper_id}")

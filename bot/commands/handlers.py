@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.commands import library, rows
+from bot.commands import library, mentions, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
@@ -231,6 +231,19 @@ class Commands:
     def import_howto(self, caller: Caller) -> Reply:
         """``/papers import`` typed as text: where the file goes on each platform."""
         return Reply(library.HOWTO)
+
+    # -- the teammate who should read this ------------------------------------------------
+    def who(self, caller: Caller, paper_ref: str) -> Reply:
+        """The opted-in teammates a paper fits best, privately (:func:`bot.commands.mentions.who`)."""
+        return mentions.who(self, caller, paper_ref)
+
+    def mentions_channel(self, caller: Caller, on: bool) -> Reply:
+        """This channel's digest names people under its papers, or not (:func:`bot.commands.mentions.mentions_channel`)."""
+        return mentions.mentions_channel(self, caller, on)
+
+    def mentions_me(self, caller: Caller, on: bool) -> Reply:
+        """The caller's own opt-in to be named (:func:`bot.commands.mentions.mentions_me`)."""
+        return mentions.mentions_me(self, caller, on)
 
     # -- feedback --------------------------------------------------------------------------
     def rate(self, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:

@@ -93,6 +93,12 @@ def parse(text: str) -> Call:
         return _subscribe(args)
     if verb == "channel":
         return _channel(args)
+    if verb == "who":
+        if len(args) != 1:
+            raise UsageError("`who` takes one paper: an arXiv id, an arXiv link or the #id shown with a paper")
+        return Call("who", {"paper_ref": args[0]})
+    if verb == "mentions":
+        return _mentions(args)
     if verb in ("like", "dislike"):
         if len(args) != 1:
             raise UsageError(f"`{verb}` takes one paper: an arXiv id or link")
@@ -121,6 +127,15 @@ def _subscribe(args: list[str]) -> Call:
             raise UsageError(f"`subscribe` takes one {key}")
         found[key] = parse_time(arg) if key == "time" else parse_timezone(arg)
     return Call("subscribe", found)
+
+
+def _mentions(args: list[str]) -> Call:
+    words = [a.lower() for a in args]
+    if len(words) == 1 and words[0] in ("on", "off"):
+        return Call("mentions_channel", {"on": words[0] == "on"})
+    if len(words) == 2 and words[0] == "me" and words[1] in ("on", "off"):
+        return Call("mentions_me", {"on": words[1] == "on"})
+    raise UsageError("use `mentions on` or `mentions off` (this channel's digest) or `mentions me on|off` (you)")
 
 
 def _looks_like_timezone(arg: str) -> bool:

@@ -34,6 +34,9 @@ USAGE = (
     f" (size 1-{MAX_DIGEST_SIZE}, topic at most {MAX_TOPIC_CHARS} characters)",
     "• `channel off` · `channel status`",
     "• `like <paper>` · `dislike <paper>`: by arXiv id or link",
+    "• `who <paper>`: the teammates a paper fits best, with why (in a channel, privately)",
+    "• `mentions on` · `mentions off`: this channel's digest names who each paper fits best"
+    " · `mentions me on|off`: you may be named (at most once a day)",
     "• `import`: your library (BibTeX, RIS, Zotero CSL-JSON) as 👍",
     "• `help`",
 )

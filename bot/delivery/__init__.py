@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.commands.caller import actor_user_ref
+from bot.delivery import mentions
 from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
@@ -107,11 +108,14 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
                     DeliveryItem(paper_id=pick.paper_id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
                 )
             session.flush()
+            if isinstance(row, Channel):  # names chosen with the papers, before any post (bot.delivery.mentions)
+                mentions.plan(session, recommender, row, delivery, now)
         title_name = f"#{target.name}" if target.kind == "channel" else target.name
         digest = DigestMessage(
             title=f"Papers for {title_name}, {day:%a %d %b %Y}",
             day=day,
             papers=[Pick.from_paper(item.paper, score=item.score, reason=item.reason) for item in delivery.items],
+            mentions=mentions.named(session, delivery.id) if target.kind == "channel" else {},
         )
         return DigestPost(
             held.delivery_id, target, digest, header_ref=delivery.message_ref,
@@ -212,6 +216,8 @@ def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, u
         else:
             delivery.status = "unreachable" if unreachable else "failed"
             delivery.error = error
+            if unreachable:
+                mentions.release_unposted(session, delivery)
     if empty:
         log.info("digest empty", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day)})
         return DeliveryOutcome("empty", held.delivery_id)

@@ -86,6 +86,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
 
     interests = app_commands.Group(name="interests", description="What you read about")
     channel = app_commands.Group(name="channel", description="This channel's daily digest")
+    mentions = app_commands.Group(name="mentions", description="Name the teammates each digest paper fits best")
 
     def __init__(self, commands: Commands):
         self.commands = commands
@@ -158,14 +159,14 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
 
     # -- channel digests -------------------------------------------------------------
     async def _may_manage(self, interaction: discord.Interaction, what: str) -> bool:
-        """Refuse (privately) outside a guild channel or without Manage Channels."""
+        """Refuse (privately) outside a guild channel or without Manage Channels; ``what`` follows ``/papers``."""
         if interaction.guild_id is None:
-            await answer(interaction, Reply(f"`/papers channel {what}` works in a server channel, not in a DM.", ok=False))
+            await answer(interaction, Reply(f"`/papers {what}` works in a server channel, not in a DM.", ok=False))
             return False
         if not interaction.permissions.manage_channels:
             await answer(
                 interaction,
-                Reply(f"`/papers channel {what}` needs the Manage Channels permission in this channel.", ok=False),
+                Reply(f"`/papers {what}` needs the Manage Channels permission in this channel.", ok=False),
             )
             return False
         return True
@@ -186,7 +187,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         topic: str | None = None,
     ) -> None:
         """``/papers channel setup [time] [timezone] [size] [topic]``; needs Manage Channels."""
-        if not await self._may_manage(interaction, "setup"):
+        if not await self._may_manage(interaction, "channel setup"):
             return
         caller = caller_of(interaction)
         try:
@@ -208,7 +209,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     @channel.command(name="off", description="Turn off this channel's daily digest")
     async def channel_off(self, interaction: discord.Interaction) -> None:
         """``/papers channel off``; needs Manage Channels."""
-        if not await self._may_manage(interaction, "off"):
+        if not await self._may_manage(interaction, "channel off"):
             return
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.channel_off(caller))
@@ -233,6 +234,42 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         """``/papers dislike paper``."""
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.rate(caller, paper, NEGATIVE))
+
+    # -- the teammate who should read this ------------------------------------------------
+    @app_commands.command(name="who", description="The teammates a paper fits best, with why (only you see it)")
+    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    async def who(self, interaction: discord.Interaction, paper: str) -> None:
+        """``/papers who paper``: answered privately (an ephemeral follow-up)."""
+        caller = caller_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._run(interaction, lambda: self.commands.who(caller, paper))
+
+    @mentions.command(name="on", description="This channel's digest names who each paper fits best")
+    async def mentions_on(self, interaction: discord.Interaction) -> None:
+        """``/papers mentions on``; needs Manage Channels, like the channel's other settings."""
+        if not await self._may_manage(interaction, "mentions on"):
+            return
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.mentions_channel(caller, True))
+
+    @mentions.command(name="off", description="This channel's digest names nobody")
+    async def mentions_off(self, interaction: discord.Interaction) -> None:
+        """``/papers mentions off``; needs Manage Channels."""
+        if not await self._may_manage(interaction, "mentions off"):
+            return
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.mentions_channel(caller, False))
+
+    @mentions.command(name="me", description="Whether digest papers that fit you may name you (at most once a day)")
+    @app_commands.describe(state="on: you may be named; off: never")
+    @app_commands.choices(state=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")])
+    async def mentions_me(self, interaction: discord.Interaction, state: app_commands.Choice[str]) -> None:
+        """``/papers mentions me on|off``: the caller's own opt-in in this server (a DM names no server)."""
+        if interaction.guild_id is None:
+            reply = Reply("`/papers mentions me` works in a server channel: you opt in per server.", ok=False)
+            return await answer(interaction, reply)
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.mentions_me(caller, state.value == "on"))
 
     # -- library -------------------------------------------------------------------
     @app_commands.command(name="import", description="Your library (BibTeX, RIS, Zotero CSL-JSON) as 👍")

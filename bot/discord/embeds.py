@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from bot.commands import Reply, reply_text
-from bot.digest import DigestMessage, authors_line, clip, source_name
+from bot.digest import DigestMessage, Mention, authors_line, clip, mention_line, source_name
 from recommender.picks import Pick
 
 CONTENT_MAX = 2000
@@ -72,6 +72,16 @@ def paper_embed(item: Pick, *, position: int | None = None, abstract_chars: int 
         embed.add_field(name="Why this paper", value=clip(item.reason, FIELD_VALUE_MAX), inline=False)
     embed.set_footer(text=clip(f"{item.ref} · /papers like {item.ref}", FOOTER_MAX))
     return embed
+
+
+def discord_mention(mention: Mention) -> str:
+    """``<@id>``: a real mention (allowed per message by the poster, for these users only)."""
+    return f"<@{mention.user_ref}>"
+
+
+def paper_content(mentions: Sequence[Mention]) -> str | None:
+    """The content above a digest paper's embed: who it fits best (None when it names nobody)."""
+    return mention_line(mentions, discord_mention) or None
 
 
 def header_content(digest: DigestMessage) -> str:

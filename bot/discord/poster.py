@@ -20,12 +20,19 @@ from typing import NoReturn
 import discord
 
 from bot.delivery import HEADER, DeliveryTarget, DigestPost, TargetUnreachable
+from bot.digest import Mention
 from bot.discord.cog import CHANNEL_PERMISSIONS, missing_channel_permissions
-from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_embed
+from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_content, paper_embed
 
 log = logging.getLogger(__name__)
 
 _NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def allowed_mentions(mentions: tuple[Mention, ...]) -> discord.AllowedMentions:
+    """Notify exactly the people a paper names (never @everyone or a role)."""
+    users = [discord.Object(int(m.user_ref)) for m in mentions if m.user_ref.isdigit()]
+    return discord.AllowedMentions(everyone=False, roles=False, replied_user=False, users=users) if users else _NO_MENTIONS
 
 
 class DiscordPoster:
@@ -105,7 +112,9 @@ class DiscordPoster:
                                                 nonce=post.idempotency_key(HEADER))
                 await asyncio.to_thread(post.posted_header, str(header.id))
             for position, pick in post.unposted():
-                message = await destination.send(embed=paper_embed(pick, position=position), allowed_mentions=_NO_MENTIONS,
+                named = post.digest.mentions.get(pick.paper_id, ())
+                message = await destination.send(paper_content(named), embed=paper_embed(pick, position=position),
+                                                 allowed_mentions=allowed_mentions(named),
                                                  nonce=post.idempotency_key(pick.paper_id))
                 await asyncio.to_thread(post.posted_paper, pick.paper_id, str(message.id))
                 for emoji in FEEDBACK_EMOJI:

@@ -10,8 +10,10 @@ Rendering is pure: functions return ``(text, blocks)`` and never call Slack.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.commands import Reply, reply_text
-from bot.digest import DigestMessage, clip, meta_line
+from bot.digest import DigestMessage, Mention, clip, mention_line, meta_line
 from recommender.picks import Pick
 
 HEADER_MAX = 150
@@ -174,8 +176,16 @@ def digest_message(digest: DigestMessage, *, delivery_id: int | None = None) -> 
     return _fallback(digest.title, digest.papers, digest.intro), blocks
 
 
-def paper_message(item: Pick, n: int) -> tuple[str, list[dict]]:
+def slack_mention(mention: Mention) -> str:
+    """``<@U123>``: a real mention (the person is notified)."""
+    return f"<@{escape(mention.user_ref)}>"
+
+
+def paper_message(item: Pick, n: int, mentions: Sequence[Mention] = ()) -> tuple[str, list[dict]]:
     """A per-paper thread reply under a digest: the message 👍/👎 reactions map to.
+
+    ``mentions`` (the teammates the paper fits best, when the channel has
+    mentions on) are named in a section of their own and in the fallback text.
 
     Returns
     -------
@@ -187,7 +197,12 @@ def paper_message(item: Pick, n: int) -> tuple[str, list[dict]]:
          "text": {"type": "mrkdwn", "text": paper_mrkdwn(item, n, abstract_chars=PAPER_ABSTRACT_CHARS)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "React 👍 or 👎 on this message to rate this paper."}]},
     ]
-    return escape(clip(f"{n}. {item.title}", FALLBACK_MAX)), blocks
+    text = escape(clip(f"{n}. {item.title}", FALLBACK_MAX - 200))
+    named = mention_line(mentions, slack_mention)
+    if named:
+        blocks.insert(1, {"type": "section", "block_id": f"mentions-{item.paper_id}", "text": {"type": "mrkdwn", "text": named}})
+        text = f"{text}\n{named}"
+    return text, blocks
 
 
 def _text_sections(mrkdwn: str) -> list[dict]:

@@ -205,7 +205,7 @@ class SlackPoster:
                     post.posted_paper(paper_id, make_ref(channel, ts))
             method = "chat.postMessage"
             for n, pick in post.unposted():
-                text, blocks = paper_message(pick, n)
+                text, blocks = paper_message(pick, n, post.digest.mentions.get(pick.paper_id, ()))
                 ts = _send(client, post, pick.paper_id, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
                 post.posted_paper(pick.paper_id, make_ref(channel, ts))
         except SlackApiError as exc:

@@ -1,0 +1,110 @@
+"""``/papers who`` and ``/papers mentions``: the teammates a paper fits, and naming them under digest papers.
+
+* ``who <paper>`` ranks the people of the workspace who opted in by how well
+  the paper fits their profile (:func:`recommender.teammates.member_fits`), each
+  with the reason, privately. It works in a channel only and writes nothing.
+* ``mentions on|off`` is a channel setting (off by default, logged as a
+  channel change like ``channel setup``): the channel digest's papers then
+  name the one or two opted-in people they fit best (:mod:`bot.delivery.mentions`).
+* ``mentions me on|off`` is each person's own opt-in, per workspace.
+
+Who counts as "the channel's members": everyone of the workspace (Slack team,
+Discord guild) who opted in. The opt-in is the consent; asking the platform
+who is in the channel would cost an API call per digest and an adapter that
+queries, so a channel setting reaches every opted-in person of its workspace.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot.commands import rows
+from bot.commands.caller import Caller
+from bot.commands.parse import UsageError
+from bot.commands.reply import Reply
+from recommender.store import Feedback, Member
+from recommender.teammates import member_fits, min_fit
+
+if TYPE_CHECKING:
+    from bot.commands.handlers import Commands
+
+#: How many people ``who`` lists at most.
+WHO_LIMIT = 10
+
+OPT_IN = "`/papers mentions me on`"
+
+
+def opted_in(session, platform: str, workspace: str) -> list[Member]:
+    """The members of a workspace who opted in to be named, by id."""
+    return list(session.scalars(
+        select(Member).where(Member.platform == platform, Member.workspace == workspace, Member.mentions.is_(True))
+        .order_by(Member.id)
+    ))
+
+
+def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
+    """The opted-in people of the caller's workspace that ``paper_ref`` fits, best first, with the reason.
+
+    Raises
+    ------
+    UsageError
+        In a direct message, or when ``paper_ref`` names no stored paper. Nothing is written either way.
+    """
+    if caller.channel_ref is None:
+        raise UsageError("`who` works in a channel: it ranks the people of this workspace who opted in")
+    with cmds.store.session() as session:
+        paper = rows.find_paper(session, paper_ref)
+        if paper is None:
+            raise UsageError(f"no stored paper `{paper_ref}`: give an arXiv id (2401.01234), an arXiv link, "
+                             "or the #id shown with a paper (#12)")
+        people = opted_in(session, caller.platform, caller.workspace)
+        title = paper.title
+        if not people:
+            return Reply(f"Nobody here has opted in to be named for papers yet. Anyone can: {OPT_IN}.")
+        found = member_fits(cmds.recommender, session, [paper], people, min_score=0.0)
+        names = {m.id: m.name for m in people}
+        bar = min_fit(cmds.recommender)
+    if not found:
+        return Reply(f"“{title}” fits none of the {len(people)} people who opted in ({OPT_IN}).")
+    lines = [f"Who should read “{title}” (fit, then why; below {bar:.2f} is a weak fit, never named in a digest):"]
+    for fit in found[:WHO_LIMIT]:
+        weak = " (weak)" if fit.score < bar else ""
+        lines.append(f"• {names[fit.member_id]}: {fit.score:.2f}{weak}, {fit.reason}")
+    return Reply("\n".join(lines))
+
+
+def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
+    """Turn the naming of people under this channel's digest papers on or off (a logged channel change).
+
+    Raises
+    ------
+    UsageError
+        In a direct message.
+    """
+    with cmds.store.session() as session:
+        channel = cmds.channel(session, caller)
+        if channel is None:
+            return Reply("This channel has no digest yet: `/papers channel setup` turns one on first.", ok=False)
+        was = bool(channel.mentions)
+        channel.mentions = on
+        if was != on:
+            cmds._log_change(session, channel, caller, "mentions " + ("on" if on else "off"))
+    if not on:
+        return Reply("Mentions are off: this channel's digest names nobody.", ephemeral=False)
+    return Reply("Mentions are on: each paper in this channel's digest names the one or two people it fits best "
+                 f"(among those who opted in with {OPT_IN}), each person at most once a day.", ephemeral=False)
+
+
+def mentions_me(cmds: Commands, caller: Caller, on: bool) -> Reply:
+    """The caller's own opt-in to be named under digest papers (and listed by ``who``) in this workspace."""
+    with cmds.store.session() as session:
+        member = cmds.member(session, caller)
+        member.mentions = on
+        has_profile = bool(member.interests) or session.scalar(
+            select(Feedback.id).where(Feedback.member_id == member.id).limit(1)) is not None
+    if not on:
+        return Reply("You will no longer be named under digest papers here.")
+    hint = "" if has_profile else " Add interests (`/papers interests add <topic>`) or 👍 papers so that some fit you."
+    return Reply("You may now be named under a channel digest paper that fits you well, at most once a day." + hint)
