@@ -97,10 +97,10 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         target, liked = recommender.target_inputs(session, member, papers, now)
         targets.append(target)
         liked_titles.append({p.id: p.title for p in liked})
-    rated = set(session.execute(
+    rated = {(m, p) for m, p in session.execute(
         select(Feedback.member_id, Feedback.paper_id)
         .where(Feedback.member_id.in_([m.id for m in members]), Feedback.paper_id.in_([p.id for p in papers]))
-    ).tuples())
+    )}
     found = fits(recommender.ranker(session), X, targets, min_score=min_fit(recommender) if min_score is None else min_score,
                  semantic=_semantic(recommender, session, papers))
     out = []

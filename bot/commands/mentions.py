@@ -63,7 +63,7 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
         title = paper.title
         if not people:
             return Reply(f"Nobody here has opted in to be named for papers yet. Anyone can: {OPT_IN}.")
-        found = member_fits(cmds.recommender, session, [paper], people, min_score=0.0)
+        found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0]
         names = {m.id: m.name for m in people}
         bar = min_fit(cmds.recommender)
     if not found:

@@ -1,0 +1,65 @@
+"""``paperbot who``, ``paperbot channels mentions`` and ``paperbot users mentions``: the console's teammates.
+
+The same command layer as ``/papers who`` and ``/papers mentions`` on Slack and
+Discord, for the local platform (``cli``, workspace ``local``): a local
+channel's printed digest names the users a paper fits best as ``@name``.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from bot.cli.local import caller, existing_user
+from bot.cli.state import console, fail, state
+
+
+class Switch(enum.StrEnum):
+    """``on`` or ``off``."""
+
+    on = "on"
+    off = "off"
+
+
+ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel added with: paperbot channels add.")]
+SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off")]
+
+
+def who_cmd(
+    ctx: typer.Context,
+    paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")],
+    channel: Annotated[str, typer.Option(metavar="CHANNEL", help="The local channel asking (who works in a channel).")],
+) -> None:
+    """The local users who opted in that a paper fits best, each with why."""
+    from bot.commands import UsageError
+    from bot.console import print_reply
+
+    try:
+        reply = state(ctx).commands().who(caller("cli", channel=channel), paper)
+    except UsageError as exc:
+        fail(str(exc), 2)
+    print_reply(console, reply)
+
+
+def channel_mentions_cmd(ctx: typer.Context, channel: ChannelArg, switch: SwitchArg) -> None:
+    """Name (or stop naming) the users each paper of a local channel's digest fits best."""
+    from bot.console import print_reply
+
+    reply = state(ctx).commands().mentions_channel(caller("cli", channel=channel), switch is Switch.on)
+    print_reply(console, reply)
+    if not reply.ok:
+        raise typer.Exit(1)
+
+
+def user_mentions_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")],
+    switch: SwitchArg,
+) -> None:
+    """A local user's opt-in to be named under a channel digest paper that fits them."""
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    print_reply(console, cmds.mentions_me(existing_user(cmds, name), switch is Switch.on))

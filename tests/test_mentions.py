@@ -1,0 +1,246 @@
+"""The teammate who should read this: ``/papers who``, the mentions settings, and the names under a
+channel digest's papers (chosen once with the papers, at most one a person and day), at the command
+layer and through the console adapter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from rich.console import Console
+from sqlalchemy import func, select
+
+from bot.commands import Caller, Commands, reply_text
+from bot.console import ConsolePoster
+from bot.delivery import DeliveryTarget, TargetUnreachable, deliver
+from recommender.store import Channel, ChannelChange, Delivery, Feedback, Member, Mention, Paper
+
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
+KIM = Caller("slack", "T1", "U2", display_name="kim", channel_ref="C1", channel_name="reading")
+MIA = Caller("slack", "T1", "U3", display_name="mia", channel_ref="C1", channel_name="reading")
+RAJ = Caller("slack", "T1", "U4", display_name="raj", channel_ref="C1", channel_name="reading")
+ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
+ADA_DM = Caller("slack", "T1", "U1", display_name="ada")
+OTHER_CHANNEL = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C2", channel_name="robots")
+TOPICS = {KIM: "graph neural networks", MIA: "diffusion models", RAJ: "graph neural networks"}
+
+
+@pytest.fixture
+def cmds(papers_store, settings):
+    return Commands(papers_store, settings)
+
+
+def team(cmds: Commands, opted=(KIM, MIA)) -> None:
+    """kim (GNNs) and mia (diffusion) opt in; raj (GNNs too) does not."""
+    for who, topic in TOPICS.items():
+        assert cmds.interests_add(who, topic).ok
+    for who in opted:
+        assert cmds.handle(who, "mentions me on").ok
+
+
+def paper(store, like: str) -> Paper:
+    with store.session() as s:
+        return s.scalars(select(Paper).where(Paper.title.ilike(like)).order_by(Paper.id)).first()
+
+
+def counts(store) -> tuple[int, ...]:
+    with store.session() as s:
+        return tuple(s.scalar(select(func.count()).select_from(m)) for m in (Member, Channel, ChannelChange, Feedback, Mention))
+
+
+def target_of(store, ref="C1") -> DeliveryTarget:
+    with store.session() as s:
+        return DeliveryTarget.of(s.scalar(select(Channel).where(Channel.channel_ref == ref)))
+
+
+def named_rows(store) -> list[tuple[str, int, dt.date]]:
+    with store.session() as s:
+        return [(m.member.user_ref, m.paper_id, m.day) for m in s.scalars(select(Mention).order_by(Mention.id))]
+
+
+def console_poster() -> tuple[ConsolePoster, io.StringIO]:
+    out = io.StringIO()
+    return ConsolePoster(Console(file=out, width=200, color_system=None)), out
+
+
+# -- who -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["who", "who #1 #2", "mentions", "mentions maybe", "mentions me", "mentions me soon",
+                                  "mentions you on", "who not-a-paper", "who #999999"])
+def test_bad_who_or_mentions_answers_usage_privately_and_changes_nothing(cmds, text):
+    before = counts(cmds.store)
+    reply = cmds.handle(ADA, text)
+    assert not reply.ok and reply.usage and reply.ephemeral
+    assert "`who <paper>`" in reply_text(reply, heading=str)  # the usage lists the new commands
+    assert counts(cmds.store) == before == (0, 0, 0, 0, 0)
+
+
+def test_who_in_a_direct_message_is_a_usage_error(cmds):
+    team(cmds)
+    before = counts(cmds.store)
+    reply = cmds.handle(ADA_DM, f"who #{paper(cmds.store, '%graph neural%').id}")
+    assert not reply.ok and reply.usage and "`who` works in a channel" in reply.text
+    assert counts(cmds.store) == before
+
+
+def test_who_says_when_nobody_opted_in_and_how_to(cmds):
+    team(cmds, opted=())
+    reply = cmds.handle(ADA, f"who #{paper(cmds.store, '%graph neural%').id}")
+    assert reply.ok and reply.ephemeral
+    assert "Nobody here has opted in" in reply.text and "`/papers mentions me on`" in reply.text
+
+
+def test_who_ranks_the_people_who_opted_in_with_the_reason_privately(cmds):
+    team(cmds)
+    gnn = paper(cmds.store, "%graph neural%")
+    before = counts(cmds.store)
+    reply = cmds.handle(ADA, f"who #{gnn.id}")
+    assert reply.ok and reply.ephemeral
+    lines = reply.text.splitlines()
+    assert gnn.title in lines[0]
+    assert lines[1].startswith("• kim: ") and "matches graph neural" in lines[1]
+    assert not any(line.startswith("• raj") for line in lines)  # raj fits too but never opted in
+    assert counts(cmds.store) == before  # reading: nothing written, no member row for the asker
+    # a 👍 since makes the reason name the liked paper; a rated paper no longer "fits" the one who rated it
+    other = paper(cmds.store, "%graph neural networks%")
+    cmds.rate(KIM, f"#{other.id}" if other.id != gnn.id else "#1", 1)
+    reply = cmds.handle(ADA, f"who #{gnn.id}")
+    assert "similar to 👍" in reply.text.splitlines()[1]
+    cmds.rate(KIM, f"#{gnn.id}", 1)
+    assert "kim" not in cmds.handle(ADA, f"who #{gnn.id}").text
+
+
+# -- settings -------------------------------------------------------------------------------------------
+def test_mentions_is_a_logged_channel_setting_off_by_default(cmds):
+    assert not cmds.handle(ADA, "mentions on").ok  # no digest here yet
+    cmds.channel_setup(ADA, topic="graph neural networks")
+    with cmds.store.session() as s:
+        assert s.scalar(select(Channel)).mentions is False
+    on = cmds.handle(ADA, "mentions on")
+    assert on.ok and not on.ephemeral and "Mentions are on" in on.text
+    dm = cmds.handle(ADA_DM, "mentions on")
+    assert not dm.ok and dm.usage and "works in a channel" in dm.text
+    assert cmds.handle(ADA, "mentions off").ok
+    with cmds.store.session() as s:
+        assert s.scalar(select(Channel)).mentions is False
+        changes = s.scalars(select(ChannelChange.change).order_by(ChannelChange.id)).all()
+    assert changes[-2:] == ["mentions on", "mentions off"]
+
+
+def test_mentions_me_is_each_persons_own_opt_in(cmds):
+    assert cmds.handle(ADA_DM, "mentions me on").ok  # works in a DM too: the workspace is known
+    with cmds.store.session() as s:
+        assert s.scalar(select(Member.mentions).where(Member.user_ref == "U1")) is True
+    assert "interests add" in cmds.handle(ADA_DM, "mentions me on").text  # nothing can fit an empty profile
+    assert cmds.handle(ADA, "MENTIONS ME OFF").ok
+    with cmds.store.session() as s:
+        assert s.scalar(select(Member.mentions).where(Member.user_ref == "U1")) is False
+
+
+# -- the digest: names, threshold, cap --------------------------------------------------------------------
+def setup_digest(cmds, caller=ADA, size=5, topic="graph neural networks diffusion models"):
+    cmds.channel_setup(caller, size=size, topic=topic)
+    assert cmds.handle(caller, "mentions on").ok
+
+
+def test_console_digest_names_the_best_fits_at_most_once_a_day(cmds, settings):
+    team(cmds)
+    setup_digest(cmds)
+    poster, out = console_poster()
+    assert deliver(cmds.store, cmds.recommender, settings, poster, target_of(cmds.store), now=NOW).status == "posted"
+    text = out.getvalue()
+    assert text.count("@kim") == 1 and text.count("@mia") == 1 and "@raj" not in text
+    rows = named_rows(cmds.store)
+    assert sorted(u for u, _, _ in rows) == ["U2", "U3"] and {d for _, _, d in rows} == {NOW.date()}
+    titles = {p.id: p.title for p in _papers(cmds.store)}
+    kim_paper = next(pid for u, pid, _ in rows if u == "U2")
+    mia_paper = next(pid for u, pid, _ in rows if u == "U3")
+    assert "graph" in titles[kim_paper].lower() or "gnn" in titles[kim_paper].lower()
+    assert "diffusion" in titles[mia_paper].lower()
+    # each name sits under its own paper (before the next paper's title), rendered as @name
+    after_kim_paper = text.split(titles[kim_paper])[1]
+    assert after_kim_paper.split("why:")[1].splitlines()[1].strip() == "For @kim: this fits what you read."
+
+    # a second channel of the workspace, the same day: kim and mia were named already
+    setup_digest(cmds, OTHER_CHANNEL, topic="graph neural networks diffusion models generation")
+    poster2, out2 = console_poster()
+    assert deliver(cmds.store, cmds.recommender, settings, poster2, target_of(cmds.store, "C2"), now=NOW).status == "posted"
+    assert "@kim" not in out2.getvalue() and "@mia" not in out2.getvalue()
+    assert len(named_rows(cmds.store)) == 2
+    # the next day they may be named again
+    poster3, out3 = console_poster()
+    tomorrow = NOW + dt.timedelta(days=1)
+    assert deliver(cmds.store, cmds.recommender, settings, poster3, target_of(cmds.store, "C2"), now=tomorrow).status == "posted"
+    assert {d for _, _, d in named_rows(cmds.store)} == {NOW.date(), tomorrow.date()}
+
+
+def _papers(store) -> list[Paper]:
+    with store.session() as s:
+        return list(s.scalars(select(Paper)))
+
+
+def test_nobody_is_named_for_a_paper_that_barely_fits_or_without_the_setting(cmds, settings):
+    for who, topic in ((KIM, "medieval occitan troubadour poetry"), (MIA, "diffusion models")):
+        cmds.interests_add(who, topic)
+        cmds.handle(who, "mentions me on")
+    setup_digest(cmds, topic="graph neural networks")  # no diffusion paper in a GNN digest
+    cmds.handle(ADA, "mentions off")
+    poster, out = console_poster()
+    deliver(cmds.store, cmds.recommender, settings, poster, target_of(cmds.store), now=NOW)
+    assert "@" not in out.getvalue() and named_rows(cmds.store) == []
+    cmds.handle(ADA, "mentions on")
+    poster, out = console_poster()
+    deliver(cmds.store, cmds.recommender, settings, poster, target_of(cmds.store), now=NOW + dt.timedelta(days=1))
+    assert "@kim" not in out.getvalue()  # poetry fits no GNN paper
+    assert all(u != "U2" for u, _, _ in named_rows(cmds.store))
+
+
+def test_names_of_an_unreachable_channel_are_given_back(cmds, settings):
+    team(cmds)
+    setup_digest(cmds)
+
+    class Gone:
+        platform = "slack"
+
+        def post(self, post):
+            assert post.digest.mentions  # chosen before the post
+            raise TargetUnreachable("channel_not_found")
+
+    assert deliver(cmds.store, cmds.recommender, settings, Gone(), target_of(cmds.store), now=NOW).status == "unreachable"
+    assert named_rows(cmds.store) == []
+
+
+def test_a_resumed_console_digest_names_nobody_twice(cmds, settings):
+    team(cmds)
+    setup_digest(cmds)
+
+    class Killed(BaseException):
+        pass
+
+    class DiesAfterTwo(ConsolePoster):
+        """Dies as the third paper is about to be recorded (the console writes a part after its record)."""
+
+        def post(self, post):
+            record = post.recorder
+
+            def count(part, ref):
+                if len(post.paper_refs) == 3:
+                    raise Killed
+                record(part, ref)
+
+            post.recorder = count
+            super().post(post)
+
+    out = io.StringIO()
+    with pytest.raises(Killed):
+        deliver(cmds.store, cmds.recommender, settings, DiesAfterTwo(Console(file=out, width=200)), target_of(cmds.store), now=NOW)
+    first = named_rows(cmds.store)
+    assert out.getvalue().count("why:") == 2
+    poster, out2 = console_poster()
+    later = NOW + dt.timedelta(seconds=settings.delivery.recovery_seconds + 30)
+    assert deliver(cmds.store, cmds.recommender, settings, poster, target_of(cmds.store), now=later).status == "posted"
+    assert named_rows(cmds.store) == first and len(first) == 2
+    both = out.getvalue() + out2.getvalue()
+    assert both.count("@kim") == 1 and both.count("@mia") == 1
+    with cmds.store.session() as s:
+        assert s.scalar(select(Delivery)).status == "posted"
