@@ -244,3 +244,23 @@ def test_a_resumed_console_digest_names_nobody_twice(cmds, settings):
     assert both.count("@kim") == 1 and both.count("@mia") == 1
     with cmds.store.session() as s:
         assert s.scalar(select(Delivery)).status == "posted"
+
+
+@pytest.mark.semantic
+def test_with_sentence_embeddings_who_uses_the_hybrid_threshold(store, settings):
+    from recommender.teammates import MIN_FIT_HYBRID, min_fit
+
+    cmds = Commands(store, settings)
+    if cmds.recommender.embedder is None:
+        pytest.skip("the sentence-embedding model is not installed")
+    assert min_fit(cmds.recommender) == MIN_FIT_HYBRID
+    titles = ["Message passing graph neural networks for molecules", "Latent diffusion models for video generation",
+              "Tax policy and regional employment", "A survey of sorting networks", "Protein folding with attention"]
+    with store.session() as s:
+        s.add_all([Paper(title=t, title_key=t.lower(), abstract="", authors=[], source_kind="arxiv_atom") for t in titles])
+    team(cmds)
+    reply = cmds.handle(ADA, "who #1")
+    assert reply.ok and reply.text.splitlines()[1].startswith("• kim: ")
+    assert f"below {MIN_FIT_HYBRID:.2f} is a weak fit" in reply.text
+    tax = cmds.handle(ADA, "who #3").text.splitlines()
+    assert not any(line.startswith("• kim") and "(weak)" not in line for line in tax)  # no GNN reader fits tax policy
