@@ -74,7 +74,7 @@ async def test_the_papers_tree_has_the_slack_command_set_with_typed_options(cmds
     payload = bot.tree.get_commands()[0].to_dict(bot.tree)  # what a sync would send; validates names and options
     top = {o["name"]: o for o in payload["options"]}
     assert set(top) == {"search", "picks", "interests", "subscribe", "unsubscribe", "channel", "like", "dislike", "import",
-                        "help"}
+                        "who", "mentions", "help"}
     assert top["import"]["options"][0]["type"] == discord.AppCommandOptionType.attachment.value
     assert {o["name"] for o in top["interests"]["options"]} == {"add", "remove", "list"}
     assert {o["name"] for o in top["channel"]["options"]} == {"setup", "off", "status"}
@@ -84,6 +84,11 @@ async def test_the_papers_tree_has_the_slack_command_set_with_typed_options(cmds
     assert setup["timezone"]["autocomplete"] and not setup["time"].get("required", False)
     subscribe = {o["name"]: o for o in top["subscribe"]["options"]}
     assert subscribe["timezone"]["autocomplete"]
+    assert top["who"]["options"][0]["name"] == "paper" and top["who"]["options"][0]["required"]
+    mentions = {o["name"]: o for o in top["mentions"]["options"]}
+    assert set(mentions) == {"on", "off", "me"}
+    state = mentions["me"]["options"][0]
+    assert state["required"] and [c["value"] for c in state["choices"]] == ["on", "off"]
     search = {o["name"]: o for o in top["search"]["options"]}
     assert search["query"]["required"] and search["share"]["type"] == discord.AppCommandOptionType.boolean.value
 

@@ -124,7 +124,9 @@ class Poster(Protocol):
     attempt posted it) and every paper of :meth:`DigestPost.unposted`, in the
     header's thread, calling :meth:`DigestPost.posted_header` /
     :meth:`DigestPost.posted_paper` as soon as the platform accepted each
-    message. On a :attr:`DigestPost.resumed` post it first adopts what an earlier
+    message. A paper with names in ``post.digest.mentions`` carries them as the
+    platform's real mentions (:func:`bot.digest.mention_line`), notifying those
+    people only. On a :attr:`DigestPost.resumed` post it first adopts what an earlier
     attempt may have posted unrecorded, where the platform lets it tell
     (:meth:`DigestPost.idempotency_key`: Slack message metadata, Discord's nonce).
     It raises on failure (:class:`TargetUnreachable` when the target cannot be
