@@ -97,7 +97,7 @@ def opening_round(
     diversity : float in [0, 1]
         MMR's diversity weight.
     exclude : ndarray of bool, shape (n_candidates,), optional
-        Candidates never to choose (already rated).
+        Candidates never to choose (already blocked).
 
     Returns
     -------
@@ -135,6 +135,7 @@ def follow_up_round(
     popularity_weight: float = 0.5,
     diversity: float = 0.3,
     mode: str = "boundary",
+    exclude: np.ndarray | None = None,
 ) -> np.ndarray:
     """The next ``k`` papers to rate, chosen from what the ratings so far leave uncertain.
 
@@ -155,6 +156,8 @@ def follow_up_round(
     mode : {"boundary", "top"}
         ``boundary``: closest to the midpoint of the mean 👍 and mean 👎 scores
         (the uncertain ones); ``top``: the highest scores (the likely 👍).
+    exclude : ndarray of bool, shape (n_candidates,), optional
+        Other candidates never to choose (shown before, blocked elsewhere).
 
     Returns
     -------
@@ -173,17 +176,17 @@ def follow_up_round(
     if mode not in ("boundary", "top"):
         raise ValueError(f"unknown mode {mode!r}")
     liked, disliked = np.asarray(liked, dtype=np.int64), np.asarray(disliked, dtype=np.int64)
-    rated = np.zeros(n, dtype=bool)
-    rated[liked], rated[disliked] = True, True
+    blocked = ~_available(exclude, n)
+    blocked[liked], blocked[disliked] = True, True
     pop = _popularity(popularity, n)
     finite = np.where(np.isfinite(scores), scores, np.nan)
-    if liked.size == 0 or np.all(np.isnan(finite[~rated])):
+    if liked.size == 0 or np.all(np.isnan(finite[~blocked])):
         # nothing liked yet: explore the corpus away from the 👎
         relevance = 0.3 * _scaled(_centrality(candidates)) + 0.7 * pop
         if disliked.size:
             away = np.asarray((candidates @ candidates[disliked].T).max(axis=1).todense()).reshape(-1)
             relevance = relevance - 0.5 * away
-        return _diverse(candidates, relevance, k, ~rated, diversity)
+        return _diverse(candidates, relevance, k, ~blocked, diversity)
     fill = np.nanmin(finite) if np.isfinite(np.nanmin(finite)) else 0.0
     finite = np.nan_to_num(finite, nan=fill)
     if mode == "top":
@@ -193,4 +196,4 @@ def follow_up_round(
         boundary = (finite[liked].mean() + low) / 2.0
         certainty = 1.0 - _scaled(np.abs(finite - boundary))
     relevance = (1 - popularity_weight) * certainty + popularity_weight * pop
-    return _diverse(candidates, relevance, k, ~rated, diversity)
+    return _diverse(candidates, relevance, k, ~blocked, diversity)

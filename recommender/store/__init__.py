@@ -14,6 +14,7 @@ from recommender.store.models import (
     Feedback,
     Member,
     ModelState,
+    Onboarding,
     Paper,
     PaperEmbedding,
 )
@@ -21,5 +22,5 @@ from recommender.store.models import (
 __all__ = [
     "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback", "Member",
-    "ModelState", "Paper", "PaperEmbedding",
+    "ModelState", "Onboarding", "Paper", "PaperEmbedding",
 ]
