@@ -70,9 +70,13 @@ def start(cmds: Commands, caller: Caller, *, newcomers_only: bool = False) -> Re
         the store holds no news paper to rate; None when ``newcomers_only`` and
         the caller is not a newcomer.
     """
+    if newcomers_only:
+        with cmds.store.session() as session:  # a plain read for everybody else's picks
+            if not is_newcomer(session, cmds.member(session, caller)):
+                return None
     with cmds.store.session(immediate=True) as session:
         member = cmds.member(session, caller)
-        if newcomers_only and not is_newcomer(session, member):
+        if newcomers_only and not is_newcomer(session, member):  # another request started it meanwhile
             return None
         picks = rating_round(cmds.recommender, session, member, set())
         if not picks:
