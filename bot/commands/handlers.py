@@ -81,9 +81,12 @@ class Commands:
             return Reply(f"No stored paper matches “{query}”.")
         return Reply(f"Top {len(papers)} for “{query}”:", papers)
 
-    def picks(self, caller: Caller, k: int | None = None) -> Reply:
-        """The caller's picks now, among papers not yet delivered to or rated by them; a newcomer's onboarding first."""
-        started = onboarding.start(self, caller, newcomers_only=True)
+    def picks(self, caller: Caller, k: int | None = None, *, onboard: bool = True) -> Reply:
+        """The caller's picks now, among papers not yet delivered to or rated by them.
+
+        A newcomer gets their onboarding's first round instead (:mod:`bot.commands.onboarding`) unless ``onboard`` is False.
+        """
+        started = onboarding.start(self, caller, newcomers_only=True) if onboard else None
         if started is not None:
             return started
         with self.store.session() as session:
