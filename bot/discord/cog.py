@@ -82,8 +82,11 @@ DM_SENT = "I sent you a direct message: {n} papers to rate with 👍 or 👎."
 async def send_dm(user: discord.abc.User, reply: Reply, workspace: str) -> None:
     """Send ``reply`` to ``user``'s direct messages: text, papers as embeds, rating buttons when it asks for ratings."""
     chunks = reply_embeds(reply.papers)
-    extra: dict[str, Any] = {"view": rating_view(reply, workspace)} if reply.rating else {}
+    view = rating_view(reply, workspace) if reply.rating else None
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
     await user.send(reply_content(reply), embeds=chunks[0] if chunks else [], **extra)
+    if view is not None:
+        view.stop()  # presses reach PapersCog.on_interaction, before and after a restart alike; keep no view in memory
 
 
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):
