@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recommender.picks import Pick, Recommender
+from recommender.picks import Pick, Recommender, _locked
 from recommender.ranking.onboarding import ROUND_SIZE, follow_up_round, opening_round
 from recommender.ranking.semantic import SemanticInputs
 from recommender.store import DigestEntry, Feedback, Member, Paper
@@ -60,6 +60,7 @@ def _candidates(rec: Recommender, session: Session, now: dt.datetime) -> list[Pa
     return recent if len(recent) >= MIN_CANDIDATES else rec.candidates(session)
 
 
+@_locked  # under the recommender's lock, like its own methods: one vectorizer for every matrix below
 def rating_round(rec: Recommender, session: Session, member: Member, shown: Collection[int], *,
                  k: int = ROUND_SIZE, now: dt.datetime | None = None) -> list[Pick]:
     """The next ``k`` papers for ``member`` to rate, best shown first.

@@ -10,6 +10,8 @@ from bot.cli import app
 from bot.commands import Caller, Commands
 from recommender.store import Feedback, Member, Onboarding
 
+pytestmark = pytest.mark.strict_logs
+
 runner = CliRunner()
 
 
