@@ -31,7 +31,7 @@ def test_help_lists_every_command_under_the_paperbot_name():
                             env={**os.environ, "COLUMNS": "160"})
     assert result.returncode == 0, result.stderr
     assert "Usage: paperbot [OPTIONS] COMMAND" in result.stdout
-    for command in ("ingest", "users", "channels", "picks", "like", "dislike", "search", "stats", "demo", "eval",
+    for command in ("ingest", "users", "channels", "start", "picks", "like", "dislike", "search", "stats", "demo", "eval",
                     "run", "status"):
         assert f"│ {command} " in result.stdout
 

@@ -17,7 +17,7 @@ from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.settings import Secrets
 from bot.slack.app import build_app, reaction_value
-from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP
+from bot.slack.blocks import ACTION_DOWN, ACTION_RATE_SKIP, ACTION_SHARE, ACTION_UP
 from bot.slack.http import serve_http
 from bot.slack.poster import SlackPoster
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
@@ -90,7 +90,11 @@ def test_a_full_day_in_a_channel(slack, fake, settings):
     assert answer["response_type"] == "ephemeral"
     assert "slack:U1 (ada): setup" in answer["text"] and "Europe/Berlin" in answer["text"]
 
-    # a second person's picks, before any feedback
+    # a second person, new here: their first picks start onboarding by DM, which they skip
+    _, started = run(app, fake, "picks", user="U2", user_name="bob")
+    assert "direct message" in started["text"] and len(fake.posts("DU2")) == 1
+    app.dispatch(bolt_request(block_action(ACTION_RATE_SKIP, "skip", user="U2", user_name="bob", channel="DU2")))
+    # their picks, before any feedback
     _, before = run(app, fake, "picks", user="U2", user_name="bob")
     assert before["response_type"] == "ephemeral"
     picks_before = paper_ids(before["blocks"])
@@ -114,14 +118,15 @@ def test_a_full_day_in_a_channel(slack, fake, settings):
     assert sum(1 for b in blocks if b["type"] == "context" and b["elements"][0]["text"].startswith("Why: ")) == 5
     buttons = [b for b in blocks if b["type"] == "actions"]
     assert [[e["action_id"] for e in b["elements"]] for b in buttons] == [[ACTION_UP, ACTION_DOWN]] * 5
-    header_ts = "1700000000.000001"  # the fake numbers its timestamps in order
+    dms = len(fake.posts("DU2"))  # the fake numbers its timestamps in order, bob's DMs first
+    header_ts = f"1700000000.{1 + dms:06d}"
     assert all(r.params["thread_ts"] == header_ts for r in replies)
 
     with store.session() as s:
         delivery = s.scalar(select(Delivery))
         assert delivery.message_ref == f"C1:{header_ts}"
         items = list(delivery.items)
-        assert [i.message_ref for i in items] == [f"C1:1700000000.{n:06d}" for n in range(2, 7)]
+        assert [i.message_ref for i in items] == [f"C1:1700000000.{n:06d}" for n in range(2 + dms, 7 + dms)]
         assert paper_ids(blocks) == [i.paper_id for i in items]
         liked, disliked = items[0].paper_id, items[1].paper_id
         refs = {i.paper_id: i.message_ref for i in items}

@@ -49,7 +49,7 @@ def picks_cmd(
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
-    reply = cmds.picks(existing_user(cmds, name), k)
+    reply = cmds.picks(existing_user(cmds, name), k, onboard=False)  # a script's picks; `paperbot start` onboards
     if as_json:
         return emit_json({"user": name, "picks": [item_json(i) for i in reply.papers]})
     print_reply(console, reply)

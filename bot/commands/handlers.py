@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.commands import library, mentions, rows
+from bot.commands import library, mentions, onboarding, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
@@ -81,8 +81,14 @@ class Commands:
             return Reply(f"No stored paper matches “{query}”.")
         return Reply(f"Top {len(papers)} for “{query}”:", papers)
 
-    def picks(self, caller: Caller, k: int | None = None) -> Reply:
-        """The caller's picks now, among papers not yet delivered to or rated by them."""
+    def picks(self, caller: Caller, k: int | None = None, *, onboard: bool = True) -> Reply:
+        """The caller's picks now, among papers not yet delivered to or rated by them.
+
+        A newcomer gets their onboarding's first round instead (:mod:`bot.commands.onboarding`) unless ``onboard`` is False.
+        """
+        started = onboarding.start(self, caller, newcomers_only=True) if onboard else None
+        if started is not None:
+            return started
         with self.store.session() as session:
             member = self.member(session, caller)
             k = k or member.digest_size
@@ -245,6 +251,19 @@ class Commands:
         """The caller's own opt-in to be named (:func:`bot.commands.mentions.mentions_me`)."""
         return mentions.mentions_me(self, caller, on)
 
+    # -- onboarding (bot.commands.onboarding) ------------------------------------------------
+    def start(self, caller: Caller) -> Reply:
+        """``/papers start``: (re)start onboarding by rating; the first round goes by DM."""
+        return onboarding.start(self, caller) or Reply(onboarding.NOTHING_TEXT, ok=False)
+
+    def onboarding_rate(self, caller: Caller, paper_id: int, value: int) -> Reply:
+        """An onboarding button: 👍/👎 on a paper to rate (:func:`bot.commands.onboarding.rate`)."""
+        return onboarding.rate(self, caller, paper_id, value)
+
+    def onboarding_skip(self, caller: Caller) -> Reply:
+        """The onboarding skip button: the first picks now."""
+        return onboarding.skip(self, caller)
+
     # -- feedback --------------------------------------------------------------------------
     def rate(self, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:
         """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""
@@ -254,11 +273,11 @@ class Commands:
                 return Reply(f"No stored paper `{paper_ref}`. Give an arXiv id (2401.01234), an arXiv link, "
                              "or the #id shown with a paper (#12).", ok=False)
             channel = self.channel(session, caller) if caller.channel_ref is not None else None
-            self._set_feedback(session, caller, paper.id, value, origin, channel.id if channel else None)
+            self.set_feedback(session, caller, paper.id, value, origin, channel.id if channel else None)
             title = paper.title
         return Reply(_noted(value, title))
 
-    def _set_feedback(self, session: Session, caller: Caller, paper_id: int, value: int, origin: str, channel_id: int | None) -> None:
+    def set_feedback(self, session: Session, caller: Caller, paper_id: int, value: int, origin: str, channel_id: int | None) -> None:
         member = self.member(session, caller)
         query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
         row = session.scalar(query)
@@ -286,7 +305,7 @@ class Commands:
             if paper is None or (delivery_id is not None and item is None):
                 return Reply("That paper is no longer available for feedback.", ok=False)
             channel_id = item.delivery.target_id if item is not None and item.delivery.target_kind == "channel" else None
-            self._set_feedback(session, caller, paper_id, value, origin, channel_id)
+            self.set_feedback(session, caller, paper_id, value, origin, channel_id)
             title = paper.title
         return Reply(_noted(value, title))
 
@@ -325,7 +344,7 @@ class Commands:
     def _react(self, session: Session, caller: Caller, item: DeliveryItem, value: int, added: bool) -> None:
         if added:
             channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
-            self._set_feedback(session, caller, item.paper_id, value, "reaction", channel_id)
+            self.set_feedback(session, caller, item.paper_id, value, "reaction", channel_id)
             return
         member = self.member(session, caller)
         session.execute(

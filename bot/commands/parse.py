@@ -83,7 +83,7 @@ def parse(text: str) -> Call:
         return Call("search", {"query": " ".join(args)})
     if verb == "import":
         return Call("import_howto")
-    if verb in ("picks", "unsubscribe"):
+    if verb in ("picks", "unsubscribe", "start"):
         if args:
             raise UsageError(f"`{verb}` takes no arguments")
         return Call(verb)

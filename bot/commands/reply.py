@@ -27,6 +27,7 @@ USAGE_COMMAND = "/papers <command>"
 USAGE = (
     "• `search <query>`: find stored papers",
     "• `picks`: your picks, now",
+    "• `start`: rate a few recent papers (👍/👎) so your picks learn what you read; again any time",
     "• `interests add <text>` · `interests remove <text>` · `interests list`"
     f" (at most {MAX_INTERESTS} interests of {MAX_INTEREST_CHARS} characters)",
     "• `subscribe [HH:MM] [timezone]`: your own picks by DM every day · `unsubscribe`",
@@ -58,6 +59,11 @@ class Reply:
         Only the caller sees it (the default); False posts it for the channel.
     ok : bool
         False when the command failed or did not parse (adapters never post those for everyone).
+    dm : bool
+        Send it to the caller's direct messages rather than answering where they asked.
+    rating : bool
+        The papers are to rate for onboarding (:mod:`bot.commands.onboarding`): each gets
+        onboarding 👍/👎 buttons, and the message a button that skips the rest.
     """
 
     text: str
@@ -65,6 +71,8 @@ class Reply:
     usage: bool = False
     ephemeral: bool = True
     ok: bool = True
+    dm: bool = False
+    rating: bool = False
 
 
 def reply_text(reply: Reply, heading: Callable[[str], str]) -> str:

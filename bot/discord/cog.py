@@ -21,6 +21,7 @@ from discord.ext import commands as dcommands
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError, timezone_choices, usage_reply
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.discord.embeds import reply_content, reply_embeds
+from bot.discord.rating import parse_custom_id, rating_view
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,19 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
         await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
 
 
+DM_SENT = "I sent you a direct message: {n} papers to rate with 👍 or 👎."
+
+
+async def send_dm(user: discord.abc.User, reply: Reply, workspace: str) -> None:
+    """Send ``reply`` to ``user``'s direct messages: text, papers as embeds, rating buttons when it asks for ratings."""
+    chunks = reply_embeds(reply.papers)
+    view = rating_view(reply, workspace) if reply.rating else None
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
+    await user.send(reply_content(reply), embeds=chunks[0] if chunks else [], **extra)
+    if view is not None:
+        view.stop()  # presses reach PapersCog.on_interaction, before and after a restart alike; keep no view in memory
+
+
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):
     """``/papers``: search, picks, interests, subscriptions, channel digests and feedback.
 
@@ -96,6 +110,9 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
             reply = await asyncio.to_thread(call)
         except UsageError as exc:
             reply = usage_reply(exc)
+        if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
+            await send_dm(interaction.user, reply, caller_of(interaction).workspace)
+            reply = Reply(DM_SENT.format(n=len(reply.papers)))
         await answer(interaction, reply, share=share)
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -117,6 +134,34 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         caller = caller_of(interaction)
         await interaction.response.defer(ephemeral=not share, thinking=True)
         await self._run(interaction, lambda: self.commands.picks(caller), share=share)
+
+    # -- onboarding ------------------------------------------------------------------
+    @app_commands.command(name="start", description="Rate a few recent papers so your picks learn what you read")
+    async def start(self, interaction: discord.Interaction) -> None:
+        """``/papers start``: the first round of papers to rate comes by DM."""
+        caller = caller_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._run(interaction, lambda: self.commands.start(caller))
+
+    @dcommands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A rating button (:mod:`bot.discord.rating`): the rating, then the next round or the first picks by DM."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        parsed = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
+        if parsed is None:
+            return
+        workspace, value, paper_id = parsed
+        caller = Caller(PLATFORM, workspace, str(interaction.user.id),
+                        display_name=getattr(interaction.user, "display_name", None) or interaction.user.name)
+        await interaction.response.defer(ephemeral=True, thinking=False)
+        if value is None:
+            reply = await asyncio.to_thread(self.commands.onboarding_skip, caller)
+        else:
+            reply = await asyncio.to_thread(self.commands.onboarding_rate, caller, paper_id, value)
+        if reply.dm:
+            return await send_dm(interaction.user, reply, workspace)
+        await answer(interaction, reply)
 
     # -- interests -------------------------------------------------------------------
     @interests.command(name="add", description="Add an interest that steers your picks")

@@ -24,7 +24,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
 from bot.settings import Secrets, Settings
-from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
+from bot.slack.blocks import (
+    ACTION_DOWN,
+    ACTION_RATE_DOWN,
+    ACTION_RATE_SKIP,
+    ACTION_RATE_UP,
+    ACTION_SHARE,
+    ACTION_UP,
+    escape,
+    parse_vote_value,
+    reply_message,
+)
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
@@ -110,11 +120,21 @@ def _say_privately(respond, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+def _send_dm(client: WebClient, user: str, reply: Reply) -> None:
+    """Post ``reply`` in the bot's direct messages with ``user`` (``conversations.open`` first)."""
+    channel = client.conversations_open(users=user)["channel"]["id"]
+    text, blocks = reply_message(reply)
+    client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+DM_SENT = "I sent you a direct message: {n} papers to rate with 👍 or 👎."
+
+
 def register(app: App, commands: Commands) -> None:
     """Attach paperbot's listeners (slash command, buttons, reactions) to ``app``."""
 
     @app.command(COMMAND)
-    def on_papers(ack, body, respond, context):
+    def on_papers(ack, body, respond, context, client):
         ack()  # within Slack's 3 s; the answer follows through response_url
         text = body.get("text") or ""
         try:
@@ -122,8 +142,43 @@ def register(app: App, commands: Commands) -> None:
         except Exception:
             log.exception("slash command failed", extra={"team": body.get("team_id"), "user": body.get("user_id")})
             reply = Reply(SORRY, ok=False)
+        if reply.dm and reply.ok:
+            _send_dm(client, body["user_id"], reply)
+            return _say_privately(respond, DM_SENT.format(n=len(reply.papers)))
         verb = text.split()[0].lower() if text.split() else ""
         _respond(respond, reply, share_command=text if verb in SHAREABLE else None)
+
+    def on_rating(ack, body, action, respond, context, client, value: int | None):
+        """An onboarding button (``value`` None: skip); the next round or the first picks come by DM."""
+        ack()
+        paper = action.get("value", "")
+        if value is not None and not paper.isdigit():
+            log.warning("unknown button value", extra={"action": action.get("action_id")})
+            return _say_privately(respond, "That paper is no longer available for feedback.")
+        caller = caller_from_action(body, context)
+        try:
+            if value is None:
+                reply = commands.onboarding_skip(caller)
+            else:
+                reply = commands.onboarding_rate(caller, int(paper), value)
+        except Exception:
+            log.exception("onboarding button failed", extra={"team": caller.workspace})
+            return _say_privately(respond, SORRY)
+        if reply.dm:
+            return _send_dm(client, caller.user_ref, reply)
+        _say_privately(respond, escape(reply.text))
+
+    @app.action(ACTION_RATE_UP)
+    def on_rate_up(ack, body, action, respond, context, client):
+        on_rating(ack, body, action, respond, context, client, POSITIVE)
+
+    @app.action(ACTION_RATE_DOWN)
+    def on_rate_down(ack, body, action, respond, context, client):
+        on_rating(ack, body, action, respond, context, client, NEGATIVE)
+
+    @app.action(ACTION_RATE_SKIP)
+    def on_rate_skip(ack, body, action, respond, context, client):
+        on_rating(ack, body, action, respond, context, client, None)
 
     def on_vote(ack, body, action, respond, context, value: int):
         ack()

@@ -31,6 +31,10 @@ PAPER_ABSTRACT_CHARS = 1500
 ACTION_UP = "paperbot_vote_up"
 ACTION_DOWN = "paperbot_vote_down"
 ACTION_SHARE = "paperbot_share"
+#: Onboarding buttons: 👍/👎 on a paper to rate (value: the paper id), and skip the rest.
+ACTION_RATE_UP = "paperbot_rate_up"
+ACTION_RATE_DOWN = "paperbot_rate_down"
+ACTION_RATE_SKIP = "paperbot_rate_skip"
 
 
 def escape(text: str) -> str:
@@ -109,7 +113,28 @@ def vote_buttons(item: Pick, delivery_id: int | None) -> dict:
     }
 
 
-def _paper_blocks(item: Pick, n: int, delivery_id: int | None, *, compact: bool) -> list[dict]:
+def rating_buttons(item: Pick, delivery_id: int | None = None) -> dict:
+    """An actions block with onboarding 👍 and 👎 for ``item`` (value: the paper id)."""
+    value = str(item.paper_id)
+    return {
+        "type": "actions",
+        "block_id": f"rate-{item.paper_id}",
+        "elements": [
+            {"type": "button", "action_id": ACTION_RATE_UP, "text": {"type": "plain_text", "text": "👍", "emoji": True}, "value": value},
+            {"type": "button", "action_id": ACTION_RATE_DOWN, "text": {"type": "plain_text", "text": "👎", "emoji": True}, "value": value},
+        ],
+    }
+
+
+SKIP_BLOCK = {
+    "type": "actions",
+    "block_id": "rate-skip",
+    "elements": [{"type": "button", "action_id": ACTION_RATE_SKIP, "value": "skip",
+                  "text": {"type": "plain_text", "text": "Skip the rest: my picks now", "emoji": True}}],
+}
+
+
+def _paper_blocks(item: Pick, n: int, delivery_id: int | None, *, compact: bool, buttons=vote_buttons) -> list[dict]:
     section = {
         "type": "section",
         "block_id": f"paper-{item.paper_id}",
@@ -118,7 +143,7 @@ def _paper_blocks(item: Pick, n: int, delivery_id: int | None, *, compact: bool)
     blocks = [section]
     if item.reason and not compact:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "Why: " + escape(clip(item.reason, CONTEXT_MAX - 10))}]})
-    blocks.append(vote_buttons(item, delivery_id))
+    blocks.append(buttons(item, delivery_id))
     return blocks
 
 
@@ -131,15 +156,16 @@ def _fallback_text(mrkdwn: str) -> str:
     return clip(mrkdwn, FALLBACK_MAX, keep_lines=True)
 
 
-def _fit_papers(lead: list[dict], items: list[Pick], delivery_id: int | None, more_note: str) -> list[dict]:
-    """``lead`` plus the papers' blocks in the most detailed layout that fits in 50 blocks."""
+def _fit_papers(lead: list[dict], items: list[Pick], delivery_id: int | None, more_note: str, *,
+                buttons=vote_buttons, room: int = MAX_BLOCKS) -> list[dict]:
+    """``lead`` plus the papers' blocks in the most detailed layout that fits in ``room`` (50) blocks."""
     for compact, dividers in ((False, True), (False, False), (True, False)):
         blocks = list(lead)
         for n, item in enumerate(items, 1):
             if dividers and n > 1:
                 blocks.append({"type": "divider"})
-            blocks += _paper_blocks(item, n, delivery_id, compact=compact)
-        if len(blocks) <= MAX_BLOCKS:
+            blocks += _paper_blocks(item, n, delivery_id, compact=compact, buttons=buttons)
+        if len(blocks) <= room:
             return blocks
     # more papers than even the compact layout holds: show what fits, say where the rest is
     blocks = list(lead)
@@ -253,7 +279,11 @@ def reply_message(reply: Reply, *, share_command: str | None = None, shared_by: 
     lead = _text_sections(text)
     if not reply.papers:
         return _fallback_text(text), lead
-    blocks = _fit_papers(lead, reply.papers, None, "…and {n} more.")
+    if reply.rating:
+        blocks = _fit_papers(lead, reply.papers, None, "…and {n} more.", buttons=rating_buttons, room=MAX_BLOCKS - 1)
+        blocks.append(SKIP_BLOCK)
+    else:
+        blocks = _fit_papers(lead, reply.papers, None, "…and {n} more.")
     if share_command and shared_by is None and reply.ephemeral and len(blocks) < MAX_BLOCKS:
         blocks.append({
             "type": "actions",

@@ -2,7 +2,8 @@
 
 One module per step: :mod:`.targets` (who to rank for), :mod:`.profiles`,
 :mod:`.community`, :mod:`.scoring`, :mod:`.topk`, :mod:`.mmr`,
-:mod:`.explain`; :mod:`.ranker` composes them.
+:mod:`.explain`; :mod:`.ranker` composes them. :mod:`.onboarding` chooses the
+papers a newcomer rates before their first picks.
 """
 
 from .profiles import decay_weights, rocchio_profiles

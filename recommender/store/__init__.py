@@ -15,6 +15,7 @@ from recommender.store.models import (
     Member,
     Mention,
     ModelState,
+    Onboarding,
     Paper,
     PaperEmbedding,
 )
@@ -22,5 +23,5 @@ from recommender.store.models import (
 __all__ = [
     "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback", "Member", "Mention",
-    "ModelState", "Paper", "PaperEmbedding",
+    "ModelState", "Onboarding", "Paper", "PaperEmbedding",
 ]

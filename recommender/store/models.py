@@ -367,3 +367,22 @@ class PaperEmbedding(Base):
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Onboarding(Base):
+    """A newcomer's onboarding by rating: the rounds of papers shown to them, kept so a restart continues.
+
+    ``rounds`` holds the paper ids of each round shown, in order (``[[…8 ids], [… 8 ids]]``);
+    the ratings themselves are ordinary :class:`Feedback` rows. ``status`` is
+    ``rating`` (the last round waits for ratings), ``done`` (every round rated)
+    or ``skipped``. One row per member; ``/papers start`` starts it over. Times are UTC.
+    """
+
+    __tablename__ = "onboardings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="rating")
+    rounds: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,159 @@
+"""Onboarding by rating: a newcomer rates two rounds of papers, then gets their first picks.
+
+A person with no interests, no feedback and no onboarding yet who asks for
+picks (or anyone typing ``/papers start``) gets a direct message with
+:data:`~recommender.ranking.onboarding.ROUND_SIZE` recent papers chosen to
+cover the corpus, each with 👍/👎 buttons and a skip button. Once the round is
+rated, a second round asks about what those ratings leave uncertain; once that
+is rated (or on skip) come the first picks. Each rating is an ordinary
+:class:`~recommender.store.Feedback` row, stored in one transaction with the
+round's progress; the rounds shown are kept in the ``onboardings`` row, so a
+restart continues where the person was.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.commands import rows
+from bot.commands.caller import Caller
+from bot.commands.reply import Reply
+from recommender.onboarding import rating_round
+from recommender.picks import Pick
+from recommender.ranking.onboarding import ROUND_SIZE
+from recommender.store import Feedback, Member, Onboarding, Paper
+from recommender.store.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.commands.handlers import Commands
+
+#: Rounds of papers to rate before the first picks.
+ROUNDS = 2
+#: ``Feedback.origin`` of a rating given during onboarding.
+ORIGIN = "onboarding"
+
+OPENING_TEXT = ("Welcome to paperbot! Rate these {n} recent papers with 👍 or 👎 (or skip the rest): "
+                "they teach me what you read. Three ratings already change your picks.")
+FOLLOW_UP_TEXT = "Thanks! {n} more, chosen from what your first ratings leave open:"
+NOTHING_TEXT = "No recent papers to rate yet: try `/papers start` once the first digests are in."
+
+
+def _row(session: Session, member: Member, *, lock: bool = False) -> Onboarding | None:
+    query = select(Onboarding).where(Onboarding.member_id == member.id)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def _rated(session: Session, member: Member) -> dict[int, int]:
+    return {f.paper_id: f.value for f in session.scalars(select(Feedback).where(Feedback.member_id == member.id))}
+
+
+def is_newcomer(session: Session, member: Member) -> bool:
+    """No interests, no feedback and never onboarded: picks would be guesses."""
+    return not member.interests and not _rated(session, member) and _row(session, member) is None
+
+
+def start(cmds: Commands, caller: Caller, *, newcomers_only: bool = False) -> Reply | None:
+    """Start (or start over) the caller's onboarding: the first round, to send by direct message.
+
+    Parameters
+    ----------
+    newcomers_only : bool
+        Start only when the caller is a newcomer (:func:`is_newcomer`); otherwise return None.
+
+    Returns
+    -------
+    Reply or None
+        ``dm`` and ``rating`` set, with the round's papers; ``ok`` False when
+        the store holds no news paper to rate; None when ``newcomers_only`` and
+        the caller is not a newcomer.
+    """
+    if newcomers_only:
+        with cmds.store.session() as session:  # a plain read for everybody else's picks
+            if not is_newcomer(session, cmds.member(session, caller)):
+                return None
+    with cmds.store.session(immediate=True) as session:
+        member = cmds.member(session, caller)
+        if newcomers_only and not is_newcomer(session, member):  # another request started it meanwhile
+            return None
+        picks = rating_round(cmds.recommender, session, member, set())
+        if not picks:
+            return Reply(NOTHING_TEXT, ok=False)
+        now = utcnow()
+        row = _row(session, member, lock=True)
+        if row is None:
+            query = select(Onboarding).where(Onboarding.member_id == member.id)
+            row = rows.insert_or_get(session, Onboarding(member_id=member.id, rounds=[], started_at=now, updated_at=now), query)
+        row.status, row.rounds, row.started_at, row.updated_at = "rating", [[p.paper_id for p in picks]], now, now
+    return Reply(OPENING_TEXT.format(n=len(picks)), picks, dm=True, rating=True)
+
+
+def rate(cmds: Commands, caller: Caller, paper_id: int, value: int) -> Reply:
+    """A 👍 (``value=1``) or 👎 (``-1``) on an onboarding paper; one transaction.
+
+    Returns
+    -------
+    Reply
+        A short private note while the round waits for more ratings; the next
+        round (``dm`` and ``rating`` set) once this one is rated; the first
+        picks (``dm`` set) after the last round. ``ok`` is False, and nothing
+        is stored, when the paper does not exist.
+    """
+    with cmds.store.session(immediate=True) as session:
+        if session.get(Paper, paper_id) is None:
+            return Reply("That paper is no longer available for feedback.", ok=False)
+        member = cmds.member(session, caller)
+        cmds.set_feedback(session, caller, paper_id, value, ORIGIN, None)
+        session.flush()
+        row = _row(session, member, lock=True)
+        if row is None or row.status != "rating" or paper_id not in row.rounds[-1]:
+            return Reply(("👍" if value > 0 else "👎") + " noted. Your next picks reflect it.")
+        rated = _rated(session, member)
+        left = [p for p in row.rounds[-1] if p not in rated]
+        row.updated_at = utcnow()
+        if left:
+            done = len(row.rounds[-1]) - len(left)
+            return Reply(f"{'👍' if value > 0 else '👎'} noted ({done} of {len(row.rounds[-1])} in this round).")
+        if len(row.rounds) < ROUNDS:
+            shown = {p for r in row.rounds for p in r}
+            picks = rating_round(cmds.recommender, session, member, shown)
+            if picks:
+                row.rounds = [*row.rounds, [p.paper_id for p in picks]]
+                return Reply(FOLLOW_UP_TEXT.format(n=len(picks)), picks, dm=True, rating=True)
+        row.status = "done"
+        return _first_picks(cmds, session, member, f"Thanks, that's {len(rated)} ratings.")
+
+
+def skip(cmds: Commands, caller: Caller) -> Reply:
+    """Skip the rest of onboarding (what was rated stays) and answer with the first picks, by direct message."""
+    with cmds.store.session(immediate=True) as session:
+        member = cmds.member(session, caller)
+        row = _row(session, member, lock=True)
+        if row is not None and row.status == "rating":
+            row.status, row.updated_at = "skipped", utcnow()
+        return _first_picks(cmds, session, member, "Onboarding skipped.")
+
+
+def current(cmds: Commands, caller: Caller) -> Reply | None:
+    """The unrated papers of the caller's round in progress (after a restart), or None when none is."""
+    with cmds.store.session() as session:
+        member = cmds.member(session, caller)
+        row = _row(session, member)
+        if row is None or row.status != "rating":
+            return None
+        rated = _rated(session, member)
+        papers = [session.get(Paper, p) for p in row.rounds[-1] if p not in rated]
+        picks = [Pick.from_paper(p) for p in papers if p is not None]
+    return Reply(f"Round {len(row.rounds)} of {ROUNDS}, {len(picks)} left to rate:", picks, dm=True, rating=True)
+
+
+def _first_picks(cmds: Commands, session: Session, member: Member, lead: str) -> Reply:
+    papers = cmds.recommender.picks(session, [member], member.digest_size)[0]
+    if not papers:
+        return Reply(f"{lead} No new papers to pick from yet.", dm=True)
+    return Reply(f"{lead} Your first {len(papers)} picks:", papers, dm=True)
+
+
+__all__ = ["ORIGIN", "ROUNDS", "ROUND_SIZE", "current", "is_newcomer", "rate", "skip", "start"]

@@ -1,0 +1,48 @@
+"""Onboarding by rating on Discord: the buttons under a round of papers and what their ids say.
+
+A round goes by direct message as embeds (numbered like the papers) with a
+view of buttons: 👍 n and 👎 n per paper, then one that skips the rest. A
+button's custom id carries the guild the person started in (a DM names no
+guild) and the paper: ``paperbot:rate:<guild>:<up|down|skip>:<paper id>``.
+The cog answers presses through its ``on_interaction`` listener, not through
+view callbacks, so buttons sent before a restart keep working.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.commands import NEGATIVE, POSITIVE, Reply
+
+PREFIX = "paperbot:rate:"
+_VALUES = {"up": POSITIVE, "down": NEGATIVE}
+#: Discord allows 5 buttons per row and 5 rows: two papers' buttons per row, the skip button last.
+_PAPERS_PER_ROW = 2
+
+
+def custom_id(workspace: str, what: str, paper_id: int = 0) -> str:
+    """``paperbot:rate:<workspace>:<what>:<paper id>`` (``what``: up, down or skip); at most 100 characters."""
+    return f"{PREFIX}{workspace}:{what}:{paper_id}"
+
+
+def parse_custom_id(value: str) -> tuple[str, int | None, int] | None:
+    """``(workspace, +1 / -1 / None for skip, paper id)`` of a rating button's id; None for any other id."""
+    if not value.startswith(PREFIX):
+        return None
+    parts = value[len(PREFIX):].split(":")
+    if len(parts) != 3 or not parts[0] or not parts[2].isdigit() or parts[1] not in (*_VALUES, "skip"):
+        return None
+    return parts[0], _VALUES.get(parts[1]), int(parts[2])
+
+
+def rating_view(reply: Reply, workspace: str) -> discord.ui.View:
+    """👍 n / 👎 n buttons for each paper of ``reply`` (n = its position) and a skip button; no timeout."""
+    view = discord.ui.View(timeout=None)
+    for n, item in enumerate(reply.papers, 1):
+        row = min((n - 1) // _PAPERS_PER_ROW, 3)
+        for what, emoji, style in (("up", "👍", discord.ButtonStyle.success), ("down", "👎", discord.ButtonStyle.secondary)):
+            view.add_item(discord.ui.Button(label=f"{emoji} {n}", style=style, row=row,
+                                            custom_id=custom_id(workspace, what, item.paper_id)))
+    view.add_item(discord.ui.Button(label="Skip the rest: my picks now", style=discord.ButtonStyle.primary,
+                                    custom_id=custom_id(workspace, "skip"), row=4))
+    return view

@@ -1,0 +1,103 @@
+"""Onboarding by rating on Discord, offline: ``/papers start`` and ``/papers picks`` through interaction
+doubles, the DM with its embeds and buttons read from dpytest's fake API, button presses as component
+interactions into the cog's listener, ratings read from the store."""
+
+from __future__ import annotations
+
+import sys
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+from discord.ext.test import backend as dpytest_backend
+from sqlalchemy import func, select
+
+from bot.commands import Commands
+from bot.discord.rating import custom_id, parse_custom_id
+from recommender.store import Feedback, Onboarding
+
+from discord_helpers import FakeInteraction, config, invoke, make_bot, sent_messages
+
+pytestmark = pytest.mark.strict_logs
+
+
+class ButtonPress(FakeInteraction):
+    """A component interaction: a press on the button ``custom_id`` (in a DM: no guild)."""
+
+    def __init__(self, user, button: str):
+        super().__init__(user, None)
+        self.type = discord.InteractionType.component
+        self.data = {"custom_id": button, "component_type": 2}
+
+
+@pytest.fixture
+async def bot(papers_store, settings, monkeypatch):
+    """The bot, and the components of every message it sends (dpytest keeps no components)."""
+    components: list[list[dict]] = []
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # noqa: F841 - dpytest reads its caller's `channel` local
+        components.append(list((params.payload or {}).get("components") or []))
+        return await _original(self, channel_id, params=params)
+
+    cmds = Commands(papers_store, settings)
+    made = await make_bot(cmds, monkeypatch)
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+    sent_messages()
+    yield made, components
+    await dpytest.empty_queue()
+
+
+def buttons(rows: list[dict]) -> list[str]:
+    return [c["custom_id"] for row in rows for c in row["components"]]
+
+
+async def press(made, user, button: str) -> ButtonPress:
+    interaction = ButtonPress(user, button)
+    await made.cog.on_interaction(interaction)
+    await dpytest.run_all_events()
+    return interaction
+
+
+async def test_start_sends_a_dm_round_with_buttons_and_ratings_lead_to_picks(bot, papers_store):
+    made, components = bot
+    cfg = config()
+    ada, guild = cfg.members[0], cfg.guilds[0]
+    who = await invoke(made, "picks", FakeInteraction(ada, cfg.channels[0]))  # a newcomer's picks: onboarding
+    assert who.answer.ephemeral and "direct message" in who.answer.content
+    [dm] = sent_messages()
+    assert isinstance(dm.channel, discord.DMChannel) and len(dm.embeds) == 8
+    ids = buttons(components[-1])
+    ups = [i for i in ids if ":up:" in i]
+    assert len(ups) == 8 and len([i for i in ids if ":down:" in i]) == 8 and ids[-1].endswith(":skip:0")
+    assert all(parse_custom_id(i)[0] == str(guild.id) for i in ids)
+
+    for n, button in enumerate(ups):
+        await press(made, ada, button if n else button.replace(":up:", ":down:"))
+    with papers_store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Feedback).where(Feedback.origin == "onboarding")) == 8
+        assert s.scalar(select(func.count()).select_from(Feedback).where(Feedback.value < 0)) == 1
+    [second] = sent_messages()
+    assert len(second.embeds) == 8 and "more" in second.content
+    second_ups = [i for i in buttons(components[-1]) if ":up:" in i]
+    assert not {parse_custom_id(i)[2] for i in second_ups} & {parse_custom_id(i)[2] for i in ups}
+
+    await press(made, ada, second_ups[0])
+    await press(made, ada, custom_id(str(guild.id), "skip"))
+    [picks] = sent_messages()
+    assert "first" in picks.content and picks.embeds and components[-1] == []
+    with papers_store.session() as s:
+        assert s.scalar(select(Onboarding.status)) == "skipped"
+
+
+async def test_bad_start_answers_usage_and_changes_nothing(bot, papers_store):
+    made, _ = bot
+    who = await invoke(made, "help", FakeInteraction(config().members[1], config().channels[0]))
+    assert "`start`" in who.answer.content
+    # a forged or foreign button id is ignored
+    await press(made, config().members[1], "paperbot:rate:123:sideways:4")
+    assert sent_messages() == []
+    with papers_store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Onboarding)) == 0
+        assert s.scalar(select(func.count()).select_from(Feedback)) == 0

@@ -1,0 +1,75 @@
+"""Onboarding by rating on the console (``paperbot start``), and the command layer's rules behind every adapter."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.commands import Caller, Commands
+from recommender.store import Feedback, Member, Onboarding
+
+pytestmark = pytest.mark.strict_logs
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(papers_store, db_url):
+    def run(*args, input=None):
+        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)], input=input)
+    return run
+
+
+def counts(store):
+    with store.session() as s:
+        return (s.scalar(select(func.count()).select_from(Feedback)), s.scalar(select(func.count()).select_from(Onboarding)))
+
+
+def test_rating_on_the_console_then_first_picks(cli, papers_store):
+    assert cli("users", "add", "mia").exit_code == 0
+    result = cli("start", "mia", input="y\nn\ny\ns\n")
+    assert result.exit_code == 0, result.output
+    assert "Rate these 8 recent papers" in result.output and "Your first 5 picks" in result.output
+    assert "similar to 👍" in result.output
+    with papers_store.session() as s:
+        assert sorted(f.value for f in s.scalars(select(Feedback))) == [-1, 1, 1]
+        assert {f.origin for f in s.scalars(select(Feedback))} == {"onboarding"}
+        assert s.scalar(select(Onboarding.status)) == "skipped"
+
+
+def test_a_stopped_run_continues_where_it_was(cli, papers_store):
+    cli("users", "add", "mia")
+    stopped = cli("start", "mia", input="n\nn\n")  # the input ends: the process stops mid-round
+    assert stopped.exit_code != 0 and counts(papers_store) == (2, 1)
+    resumed = cli("start", "mia", input="n\n" * 6 + "s\n")
+    assert resumed.exit_code == 0, resumed.output
+    assert "Round 1 of 2, 6 left to rate" in resumed.output and "more, chosen from" in resumed.output
+    assert counts(papers_store) == (8, 1)
+
+
+def test_bad_input_changes_nothing(cli, papers_store, settings):
+    assert cli("start", "nobody").exit_code == 1
+    cli("users", "add", "mia")
+    result = cli("start", "mia", input="maybe\ny\ns\n")  # an unknown answer is asked again
+    assert result.exit_code == 0 and counts(papers_store)[0] == 1
+    cmds = Commands(papers_store, settings)
+    reply = cmds.handle(Caller("slack", "T1", "U9"), "start please")
+    assert not reply.ok and reply.usage and "takes no arguments" in reply.text
+    with papers_store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Member).where(Member.user_ref == "U9")) == 0
+
+
+def test_only_newcomers_get_onboarding_from_picks(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    newcomer, reader = Caller("slack", "T1", "U1"), Caller("slack", "T1", "U2")
+    cmds.interests_add(reader, "diffusion models")
+    assert cmds.picks(reader).rating is False
+    first = cmds.picks(newcomer)
+    assert first.rating and first.dm and len(first.papers) == 8
+    assert cmds.picks(newcomer).rating is False  # asked once: later picks are picks
+    again = cmds.handle(newcomer, "start")  # /papers start redoes it, never showing a rated paper
+    cmds.onboarding_rate(newcomer, again.papers[0].paper_id, 1)
+    redo = cmds.start(newcomer)
+    assert again.papers[0].paper_id not in {p.paper_id for p in redo.papers}
