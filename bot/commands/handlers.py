@@ -9,11 +9,12 @@ transaction; a command that does not parse changes nothing.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.commands import library, rows
+from bot.commands import club, library, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
@@ -21,6 +22,10 @@ from bot.settings import Settings
 from recommender.picks import Recommender
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +41,16 @@ class Commands:
         Defaults for digest time, timezone and size.
     recommender : Recommender, optional
         Shared recommender (keeps its TF-IDF cache); one is made when omitted.
+    clock : callable, optional
+        Returns the aware current time (UTC) for time-bound actions (journal club votes); tests inject one.
     """
 
-    def __init__(self, store: Store, settings: Settings, recommender: Recommender | None = None):
+    def __init__(self, store: Store, settings: Settings, recommender: Recommender | None = None, *,
+                 clock: Callable[[], dt.datetime] | None = None):
         self.store = store
         self.settings = settings
         self.recommender = recommender or Recommender(store, settings.recommender)
+        self.clock = clock or utcnow
 
     # -- text entry point --------------------------------------------------------
     def handle(self, caller: Caller, text: str) -> Reply:
@@ -222,6 +231,24 @@ class Commands:
                 lines.append("Recent changes:")
                 lines += [f"• {c.at:%Y-%m-%d %H:%M} UTC {c.actor}: {c.change}" for c in changes]
         return Reply("\n".join(lines))
+
+    # -- journal club (bot.commands.club) ------------------------------------------------------
+    def club_set(self, caller: Caller, weekday: int, time: str) -> Reply:
+        return club.set_club(self, caller, weekday, time)
+
+    def club_off(self, caller: Caller) -> Reply:
+        return club.club_off(self, caller)
+
+    def club_status(self, caller: Caller) -> Reply:
+        return club.club_status(self, caller)
+
+    def club_vote(self, caller: Caller, choice: int) -> Reply:
+        """``/papers club vote <n>``: the text fallback of the vote buttons."""
+        return club.vote_number(self, caller, choice)
+
+    def club_vote_button(self, caller: Caller, poll_id: int, paper_id: int) -> club.ClubVoteResult:
+        """A vote button pressed on poll ``poll_id``; the result carries the ballot to re-render."""
+        return club.vote(self, caller, poll_id, paper_id)
 
     # -- library ------------------------------------------------------------------------------
     def import_library(self, caller: Caller, data: bytes, name: str, *, on_progress=None) -> Reply:
