@@ -30,7 +30,7 @@ from recommender.store import Channel, ClubVote, Delivery
 if TYPE_CHECKING:
     from bot.commands.handlers import Commands
 
-__all__ = ["ClubVoteResult", "club_off", "club_status", "set_club", "vote", "vote_number"]
+__all__ = ["ClubVoteResult", "club_off", "club_status", "current_ballot", "set_club", "vote", "vote_number"]
 
 
 @dataclass
@@ -161,3 +161,18 @@ def vote_number(commands: Commands, caller: Caller, choice: int) -> Reply:
             raise UsageError(f"this week's ballot has papers 1 to {len(items)}; `club vote {choice}` is not one")
         poll_id, paper_id = poll.id, items[choice - 1].paper_id
     return vote(commands, caller, poll_id, paper_id).reply
+
+
+def current_ballot(commands: Commands, poll_id: int) -> ClubVoteResult | None:
+    """Poll ``poll_id``'s ballot as the store has it now, with its message reference (None: no such poll).
+
+    Adapters re-read it right before updating the poll message, one update at a
+    time, so the last update shows every vote committed before it.
+    """
+    with commands.store.session() as session:
+        poll = session.get(Delivery, poll_id)
+        channel = session.get(Channel, poll.target_id) if poll is not None and poll.target_kind == POLL else None
+        if poll is None or channel is None:
+            return None
+        ballot = load_ballot(session, poll, channel.name or channel.channel_ref, commands.clock())
+        return ClubVoteResult(Reply(""), ballot, poll.message_ref)

@@ -250,6 +250,10 @@ class Commands:
         """A vote button pressed on poll ``poll_id``; the result carries the ballot to re-render."""
         return club.vote(self, caller, poll_id, paper_id)
 
+    def club_ballot(self, poll_id: int) -> club.ClubVoteResult | None:
+        """Poll ``poll_id``'s ballot now, to re-render its message (:func:`bot.commands.club.current_ballot`)."""
+        return club.current_ballot(self, poll_id)
+
     # -- library ------------------------------------------------------------------------------
     def import_library(self, caller: Caller, data: bytes, name: str, *, on_progress=None) -> Reply:
         """The caller's library export as 👍 (:func:`bot.commands.library.import_library`)."""
@@ -277,11 +281,11 @@ class Commands:
         query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
         row = session.scalar(query)
         if row is None:
-            new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=utcnow())
+            new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=self.clock())
             row = rows.insert_or_get(session, new, query)
             if row is new:
                 return
-        row.value, row.origin, row.created_at = value, origin, utcnow()
+        row.value, row.origin, row.created_at = value, origin, self.clock()
         if channel_id is not None:
             row.channel_id = channel_id
 

@@ -2,7 +2,8 @@
 
 Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
 👍/👎 buttons to ``Commands.feedback``; 👍/👎 reactions to
-``Commands.reaction``; a file shared in the bot's DM to
+``Commands.reaction``; journal club vote buttons to
+``Commands.club_vote_button`` (then the poll message is updated); a file shared in the bot's DM to
 ``Commands.import_library``. Answers are ephemeral (only the asker sees them) unless
 the command layer says otherwise or the asker presses "Share in channel".
 
@@ -15,6 +16,7 @@ arrive over an authenticated websocket.
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -25,8 +27,9 @@ from slack_sdk.errors import SlackApiError
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
 from bot.settings import Secrets, Settings
 from bot.slack.blocks import ACTION_DOWN, ACTION_SHARE, ACTION_UP, escape, parse_vote_value, reply_message
+from bot.slack.club import ACTION_CLUB_VOTE, parse_club_vote_value, poll_message
 from bot.slack.install import SlackStores, open_stores
-from bot.slack.poster import PLATFORM, web_client
+from bot.slack.poster import PLATFORM, split_ref, web_client
 from bot.slack.uploads import UploadError, fetch_upload
 
 log = logging.getLogger(__name__)
@@ -147,6 +150,33 @@ def register(app: App, commands: Commands) -> None:
     @app.action(ACTION_DOWN)
     def on_down(ack, body, action, respond, context):
         on_vote(ack, body, action, respond, context, NEGATIVE)
+
+    club_updates = threading.Lock()  # one poll message update at a time, each from a fresh read
+
+    @app.action(ACTION_CLUB_VOTE)
+    def on_club_vote(ack, body, action, respond, context, client):
+        """A journal club vote button: record (or change) the vote, then update the poll's counts (chat.update)."""
+        ack()
+        try:
+            poll_id, paper_id = parse_club_vote_value(action.get("value", ""))
+            result = commands.club_vote_button(caller_from_action(body, context), poll_id, paper_id)
+        except ValueError:
+            log.warning("unknown club button value", extra={"action": action.get("action_id")})
+            return _say_privately(respond, "That poll is no longer open for votes.")
+        except Exception:
+            log.exception("club vote failed", extra={"team": _workspace(body, context)})
+            return _say_privately(respond, SORRY)
+        if result.ballot is not None:
+            with club_updates:
+                fresh = commands.club_ballot(poll_id)
+                if fresh is not None and fresh.ballot is not None and fresh.message_ref:
+                    channel, ts = split_ref(fresh.message_ref)
+                    text, blocks = poll_message(fresh.ballot)
+                    try:
+                        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+                    except SlackApiError as exc:  # the vote is recorded; the counts show at the next update
+                        log.warning("club poll update failed", extra={"poll_id": poll_id, "error": exc.response.get("error")})
+        _say_privately(respond, escape(result.reply.text))
 
     @app.action(ACTION_SHARE)
     def on_share(ack, body, action, respond, context):
