@@ -8,6 +8,7 @@ import io
 import threading
 
 import pytest
+from club_helpers import MONDAY, Clock, like, paper_id, paper_link, paper_refs
 from rich.console import Console
 from sqlalchemy import select
 
@@ -19,8 +20,6 @@ from bot.service.context import JobContext
 from bot.service.due import DueClub, due_club
 from bot.service.scheduler import queue_due
 from recommender.store import Channel, ChannelChange, ClubVote, Delivery, Store
-
-from club_helpers import MONDAY, Clock, like, paper_id, paper_link, paper_refs
 
 pytestmark = pytest.mark.strict_logs
 
