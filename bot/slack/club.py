@@ -46,7 +46,7 @@ def poll_message(ballot: ClubBallot) -> tuple[str, list[dict]]:
     for n, option in enumerate(ballot.options, 1):
         line = f"*{n}. {_title_link(option.pick)}*\n{likes_phrase(option)} · {escape(votes_phrase(option))}"
         section: dict = {"type": "section", "block_id": f"club-{option.pick.paper_id}",
-                         "text": {"type": "mrkdwn", "text": clip(line, SECTION_MAX)}}
+                         "text": {"type": "mrkdwn", "text": clip(line, SECTION_MAX, keep_lines=True)}}
         if not ballot.closed:
             section["accessory"] = {"type": "button", "action_id": ACTION_CLUB_VOTE, "text": {"type": "plain_text", "text": f"Vote {n}"},
                                     "value": club_vote_value(ballot.poll_id, option.pick.paper_id)}
@@ -63,7 +63,7 @@ def winner_message(ballot: ClubBallot) -> tuple[str, list[dict]]:
     line = f"🏆 *Journal club pick:* {_title_link(winner.pick)}\n{who}"
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(ballot.title, HEADER_MAX), "emoji": True}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip(line, SECTION_MAX)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(line, SECTION_MAX, keep_lines=True)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(clip(" · ".join(ballot_lines(ballot)), CONTEXT_MAX - 400))}]},
     ]
     return winner_text(ballot), blocks
