@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from club_helpers import MONDAY, Clock, paper_refs
-from slack_fake import SIGNING_SECRET, FakeSlack, Team, block_action, bolt_request, reaction_event, slash_command
 from sqlalchemy import select
 
 from bot.club import CLOSE, POLL
@@ -21,6 +20,8 @@ from bot.slack.app import build_app
 from bot.slack.club import ACTION_CLUB_VOTE
 from bot.slack.poster import METADATA_EVENT, SlackPoster, web_client
 from recommender.store import Channel, ChannelChange, ClubVote, Delivery, Store
+
+from slack_fake import SIGNING_SECRET, FakeSlack, Team, block_action, bolt_request, reaction_event, slash_command
 
 pytestmark = pytest.mark.strict_logs
 
