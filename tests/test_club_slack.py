@@ -169,3 +169,22 @@ def test_a_week_of_journal_club_on_slack(slack, fake, clock, settings, db_url):
 @pytest.fixture(autouse=True)
 def _links(papers_store):
     paper_refs(papers_store, 216)  # every sample paper gets a link
+
+
+def test_a_poll_whose_answer_was_lost_is_adopted_not_posted_twice(slack, fake, clock, settings, strict_logs):
+    """Slack accepted the poll, the answer never came back: the message is found by its metadata."""
+    strict_logs.allow("Remote end closed connection without response")  # slack_sdk's own log of the drop
+    commands, app = slack
+    run(app, fake, "club monday 09:00")
+    (ref,) = paper_refs(commands.store, 1)
+    run(app, fake, f"like {ref}")
+    clock.now = MONDAY + dt.timedelta(minutes=1)
+    fake.drop_next("chat.postMessage")
+    ctx = JobContext(commands.store, settings, {"slack": SlackPoster(web_client(TOKEN, fake.api_url))})
+    queue_due(ctx, now=clock.now)
+    (poll_msg,) = top_level(fake)
+    with commands.store.session() as s:
+        poll = s.scalar(select(Delivery).where(Delivery.target_kind == POLL))
+        assert poll.status == "posted" and poll.message_ref == f"C1:{poll_msg['ts']}"
+    queue_due(ctx, now=clock.now + dt.timedelta(minutes=5))
+    assert len(top_level(fake)) == 1
