@@ -203,3 +203,17 @@ def test_due_club_follows_the_schedule_and_the_database(club):
         assert due_club(s, {"slack"}, MONDAY + dt.timedelta(hours=1)) == []  # not a platform served here
         assert due_club(s, {"console"}, MONDAY + dt.timedelta(hours=13)) == []  # past the 12 h grace
         assert due_club(s, {"console"}, MONDAY - dt.timedelta(minutes=1)) == []
+
+
+def test_one_poll_a_week_even_when_the_day_changes(club):
+    commands, clock, out, ctx = club
+    commands.handle(ADA, "club monday 09:00")
+    (a,) = paper_refs(commands.store, 1)
+    like(commands, clock, "ada", a, MONDAY - dt.timedelta(days=1))
+    assert [o.status for o in run_due_clubs(ctx, now=MONDAY + dt.timedelta(minutes=1))] == ["posted"]
+    clock.now = MONDAY + dt.timedelta(hours=2)
+    commands.handle(ADA, "club wednesday 09:00")  # moved mid-week: this week's poll was Monday's
+    wednesday = MONDAY + dt.timedelta(days=2, minutes=1)
+    with commands.store.session() as s:
+        assert [d.kind for d in due_club(s, {"console"}, wednesday)] == [CLOSE]  # Monday's poll closes; no new one
+        assert [d.kind for d in due_club(s, {"console"}, wednesday + dt.timedelta(days=7))] == [POLL]

@@ -105,7 +105,8 @@ def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
 
     A poll is due when the channel's weekly slot (``club_weekday`` at ``club_time`` in its
     ``timezone``) passed at most ``grace_seconds`` ago and after the club was set
-    (``club_since``). A close is due once its poll was posted and :data:`bot.club.CLOSE_AFTER`
+    (``club_since``), and the channel has no poll row of that day or the 6 days before
+    (one a week, also when the club's day is changed mid-week). A close is due once its poll was posted and :data:`bot.club.CLOSE_AFTER`
     passed since the poll was first claimed, up to :data:`CLOSE_GRACE` later, whether or
     not the club is still on. Three queries whatever the number of channels.
     """
@@ -123,12 +124,14 @@ def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
         if (now - slot).total_seconds() > grace_seconds or (row.club_since and _aware(row.club_since) > slot):
             continue
         polls[(row.id, day)] = slot
-    if polls:
-        done = {tuple(r) for r in session.execute(
-            select(Delivery.target_id, Delivery.day)
-            .where(Delivery.target_kind == POLL, Delivery.day.in_({day for _, day in polls})))}
+    if polls:  # one poll a week: none within the 6 days before (the club's day may have been changed)
+        earliest = min(day for _, day in polls) - dt.timedelta(days=6)
+        recent: dict[int, list[dt.date]] = {}
+        for channel_id, day in session.execute(
+                select(Delivery.target_id, Delivery.day).where(Delivery.target_kind == POLL, Delivery.day >= earliest)):
+            recent.setdefault(channel_id, []).append(day)
         due += [DueClub(POLL, channel_id, day, slot) for (channel_id, day), slot in polls.items()
-                if (channel_id, day) not in done]
+                if not any(day - dt.timedelta(days=6) <= d <= day for d in recent.get(channel_id, []))]
     posted = session.execute(
         select(Delivery.target_id, Delivery.day, Delivery.first_claimed_at, Delivery.claimed_at, Channel.platform)
         .join(Channel, Channel.id == Delivery.target_id)
