@@ -217,3 +217,31 @@ def test_one_poll_a_week_even_when_the_day_changes(club):
     with commands.store.session() as s:
         assert [d.kind for d in due_club(s, {"console"}, wednesday)] == [CLOSE]  # Monday's poll closes; no new one
         assert [d.kind for d in due_club(s, {"console"}, wednesday + dt.timedelta(days=7))] == [POLL]
+
+
+def test_paperbot_runs_posting_threads_post_the_due_poll(papers_store, settings):
+    """The path of ``paperbot run``: the sync job's queue_due hands the due poll to the posting threads."""
+    from bot.service.workers import DigestWorkers
+    from recommender.store.models import utcnow
+
+    now = utcnow()
+    slot = now - dt.timedelta(minutes=1)
+    commands = Commands(papers_store, settings)
+    clock = Clock(now - dt.timedelta(hours=1))
+    commands.clock = clock
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[slot.weekday()]
+    assert commands.handle(ADA, f"club {weekday} {slot:%H:%M}").ok
+    (a,) = paper_refs(papers_store, 1)
+    like(commands, clock, "ada", a, now - dt.timedelta(minutes=30))
+    out = io.StringIO()
+    ctx = JobContext(papers_store, settings, {"console": ConsolePoster(Console(file=out, width=200))})
+    ctx.workers = DigestWorkers(ctx, threads=1)
+    ctx.workers.start()
+    try:
+        assert queue_due(ctx) == 1
+        assert ctx.workers.wait_idle(60)
+    finally:
+        ctx.workers.close(10)
+    assert out.getvalue().count("Journal club for #reading") == 1
+    (poll,) = club_rows(papers_store, POLL)
+    assert poll.status == "posted" and len(poll.items) == 1
