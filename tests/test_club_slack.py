@@ -133,7 +133,7 @@ def test_a_week_of_journal_club_on_slack(slack, fake, clock, settings, db_url):
     # Votes by button: one per person, changeable; each updates the poll's counts through chat.update.
     clock.now += dt.timedelta(hours=2)
     assert "Your journal club vote" in press(app, fake, values[2], "U2", "bob")["text"]
-    press(app, fake, values[0], "U3", "cy")
+    assert "Your journal club vote" in run(app, fake, "club vote 1", user="U3", user_name="cy")["text"]  # by text
     press(app, fake, values[1], "U2", "bob")  # bob changes his vote
     press(app, fake, values[1], "U1", "ada")
     assert len(fake.of("chat.update")) == 4

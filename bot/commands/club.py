@@ -30,7 +30,7 @@ from recommender.store import Channel, ClubVote, Delivery
 if TYPE_CHECKING:
     from bot.commands.handlers import Commands
 
-__all__ = ["ClubVoteResult", "club_off", "club_status", "current_ballot", "set_club", "vote", "vote_number"]
+__all__ = ["ClubVoteResult", "club_off", "club_status", "current_ballot", "open_poll_id", "set_club", "vote", "vote_number"]
 
 
 @dataclass
@@ -141,6 +141,16 @@ def vote(commands: Commands, caller: Caller, poll_id: int, paper_id: int) -> Clu
     text = (f"Your journal club vote: “{option.pick.title}”. Vote again to change it, until "
             f"{ballot.closes_at:%a %d %b %H:%M} UTC.")
     return ClubVoteResult(Reply(text), ballot, ref)
+
+
+def open_poll_id(commands: Commands, caller: Caller) -> int | None:
+    """The id of the caller's channel's latest posted poll (None in a DM or without one)."""
+    if caller.channel_ref is None:
+        return None
+    with commands.store.session() as session:
+        channel = commands.channel(session, caller)
+        poll = _open_poll(session, channel) if channel is not None else None
+        return poll.id if poll is not None else None
 
 
 def vote_number(commands: Commands, caller: Caller, choice: int) -> Reply:

@@ -250,6 +250,10 @@ class Commands:
         """A vote button pressed on poll ``poll_id``; the result carries the ballot to re-render."""
         return club.vote(self, caller, poll_id, paper_id)
 
+    def club_poll_id(self, caller: Caller) -> int | None:
+        """The caller's channel's latest poll, whose message a text vote's adapter refreshes."""
+        return club.open_poll_id(self, caller)
+
     def club_ballot(self, poll_id: int) -> club.ClubVoteResult | None:
         """Poll ``poll_id``'s ballot now, to re-render its message (:func:`bot.commands.club.current_ballot`)."""
         return club.current_ballot(self, poll_id)

@@ -55,7 +55,6 @@ class PaperBot(dcommands.Bot):
         self.paper_commands = commands
         self.sync_commands = sync_commands
         self.cog: PapersCog | None = None
-        self._club_edits = asyncio.Lock()
 
     async def setup_hook(self) -> None:
         """Add the ``/papers`` cog; sync the command tree only when asked to.
@@ -78,7 +77,8 @@ class PaperBot(dcommands.Bot):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A journal club vote button (any other interaction is the app commands' business)."""
         if interaction.type == discord.InteractionType.component:
-            await handle_club_button(self.paper_commands, interaction, self._club_edits)
+            lock = self.cog.club_edits if self.cog is not None else asyncio.Lock()
+            await handle_club_button(self.paper_commands, interaction, lock)
 
     # -- reactions -----------------------------------------------------------------
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:

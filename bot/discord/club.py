@@ -81,17 +81,32 @@ async def handle_club_button(commands: Commands, interaction: discord.Interactio
     caller = caller_of(interaction)
     result = await asyncio.to_thread(commands.club_vote_button, caller, poll_id, paper_id)
     await interaction.response.send_message(result.reply.text, ephemeral=True)
-    if result.ballot is not None and interaction.message is not None:
-        async with lock:
-            fresh = await asyncio.to_thread(commands.club_ballot, poll_id)
-            if fresh is not None and fresh.ballot is not None:
-                try:
-                    await interaction.message.edit(content=poll_content(fresh.ballot), view=poll_view(fresh.ballot))
-                except discord.HTTPException as exc:  # the vote is recorded; the counts show at the next edit
-                    log.warning("club poll edit failed", extra={"poll_id": poll_id, "error": str(exc)})
+    if result.ballot is not None:
+        await refresh_poll(commands, interaction.channel, poll_id, lock, message=interaction.message)
     log.info("discord club vote", extra={"poll_id": poll_id, "user": caller.user_ref, "ok": result.reply.ok})
     return True
 
 
+async def refresh_poll(commands: Commands, channel, poll_id: int, lock: asyncio.Lock, *,
+                       message: discord.Message | None = None) -> None:
+    """Edit poll ``poll_id``'s message (``message``, else fetched from ``channel`` by its reference) to its counts now.
+
+    One edit at a time, each from a fresh read. A failure is logged: the votes are
+    recorded, and the next edit or the close shows them.
+    """
+    async with lock:
+        fresh = await asyncio.to_thread(commands.club_ballot, poll_id)
+        if fresh is None or fresh.ballot is None or not fresh.message_ref:
+            return
+        try:
+            if message is None:
+                if not isinstance(channel, discord.abc.Messageable):
+                    return
+                message = await channel.fetch_message(int(fresh.message_ref))
+            await message.edit(content=poll_content(fresh.ballot), view=poll_view(fresh.ballot))
+        except discord.HTTPException as exc:
+            log.warning("club poll edit failed", extra={"poll_id": poll_id, "error": str(exc)})
+
+
 __all__ = ["CLUB_BUTTON_PREFIX", "club_button_id", "handle_club_button", "parse_club_button_id", "poll_content",
-           "poll_embeds", "poll_view", "votes_phrase", "winner_content"]
+           "poll_embeds", "poll_view", "refresh_poll", "votes_phrase", "winner_content"]

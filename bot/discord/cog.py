@@ -90,6 +90,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
 
     def __init__(self, commands: Commands):
         self.commands = commands
+        self.club_edits = asyncio.Lock()  # journal club poll messages are edited one at a time
 
     async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: bool = False) -> None:
         try:
@@ -251,6 +252,11 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         """``/papers club vote number``: the text fallback of the vote buttons."""
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.club_vote(caller, number))
+        poll_id = await asyncio.to_thread(self.commands.club_poll_id, caller) if caller.channel_ref else None
+        if poll_id is not None:  # the poll message shows the vote too
+            from bot.discord.club import refresh_poll  # bot.discord.club imports this module
+
+            await refresh_poll(self.commands, interaction.channel, poll_id, self.club_edits)
 
     # -- feedback --------------------------------------------------------------------
     @app_commands.command(name="like", description="👍 a paper: your next picks move toward it")

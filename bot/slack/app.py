@@ -117,16 +117,26 @@ def register(app: App, commands: Commands) -> None:
     """Attach paperbot's listeners (slash command, buttons, reactions) to ``app``."""
 
     @app.command(COMMAND)
-    def on_papers(ack, body, respond, context):
+    def on_papers(ack, body, respond, context, client):
         ack()  # within Slack's 3 s; the answer follows through response_url
         text = body.get("text") or ""
+        caller = caller_from_command(body, context)
         try:
-            reply = commands.handle(caller_from_command(body, context), text)
+            reply = commands.handle(caller, text)
         except Exception:
             log.exception("slash command failed", extra={"team": body.get("team_id"), "user": body.get("user_id")})
             reply = Reply(SORRY, ok=False)
-        verb = text.split()[0].lower() if text.split() else ""
+        words = text.lower().split()
+        verb = words[0] if words else ""
         _respond(respond, reply, share_command=text if verb in SHAREABLE else None)
+        if reply.ok and words[:2] == ["club", "vote"]:  # a text vote: the poll message shows it too
+            try:
+                poll_id = commands.club_poll_id(caller)
+            except Exception as exc:  # the vote is recorded; the counts show at the next update
+                log.warning("club poll lookup failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+                return
+            if poll_id is not None:
+                refresh_poll(client, poll_id)
 
     def on_vote(ack, body, action, respond, context, value: int):
         ack()
@@ -153,6 +163,19 @@ def register(app: App, commands: Commands) -> None:
 
     club_updates = threading.Lock()  # one poll message update at a time, each from a fresh read
 
+    def refresh_poll(client, poll_id: int) -> None:
+        """Show poll ``poll_id``'s current counts in its message (chat.update)."""
+        with club_updates:
+            fresh = commands.club_ballot(poll_id)
+            if fresh is None or fresh.ballot is None or not fresh.message_ref:
+                return
+            channel, ts = split_ref(fresh.message_ref)
+            text, blocks = poll_message(fresh.ballot)
+            try:
+                client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+            except SlackApiError as exc:  # the vote is recorded; the counts show at the next update
+                log.warning("club poll update failed", extra={"poll_id": poll_id, "error": exc.response.get("error")})
+
     @app.action(ACTION_CLUB_VOTE)
     def on_club_vote(ack, body, action, respond, context, client):
         """A journal club vote button: record (or change) the vote, then update the poll's counts (chat.update)."""
@@ -167,15 +190,7 @@ def register(app: App, commands: Commands) -> None:
             log.exception("club vote failed", extra={"team": _workspace(body, context)})
             return _say_privately(respond, SORRY)
         if result.ballot is not None:
-            with club_updates:
-                fresh = commands.club_ballot(poll_id)
-                if fresh is not None and fresh.ballot is not None and fresh.message_ref:
-                    channel, ts = split_ref(fresh.message_ref)
-                    text, blocks = poll_message(fresh.ballot)
-                    try:
-                        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-                    except SlackApiError as exc:  # the vote is recorded; the counts show at the next update
-                        log.warning("club poll update failed", extra={"poll_id": poll_id, "error": exc.response.get("error")})
+            refresh_poll(client, poll_id)
         _say_privately(respond, escape(result.reply.text))
 
     @app.action(ACTION_SHARE)
