@@ -23,8 +23,10 @@ __all__ = [
     "TimeOfDay",
     "TimezoneName",
     "looks_like_time",
+    "WEEKDAYS",
     "parse_time_of_day",
     "parse_timezone",
+    "parse_weekday",
     "timezone_choices",
     "to_time",
 ]
@@ -64,6 +66,25 @@ def to_time(value: str) -> dt.time:
     """``"09:30"`` -> ``datetime.time(9, 30)``; raises ``ValueError`` as :func:`parse_time_of_day`."""
     hours, minutes = parse_time_of_day(value).split(":")
     return dt.time(int(hours), int(minutes))
+
+
+#: Weekday names, Monday first: ``WEEKDAYS[0]`` is Monday, as ``datetime.date.weekday()`` counts.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_weekday(value: str) -> int:
+    """``"Thursday"``, ``"thu"`` -> ``3`` (0 is Monday, as ``datetime.date.weekday()`` counts).
+
+    Raises
+    ------
+    ValueError
+        Not a weekday's English name or its first three letters (any case).
+    """
+    text = str(value).strip().lower()
+    for number, name in enumerate(WEEKDAYS):
+        if text == name or text == name[:3]:
+            return number
+    raise ValueError(f"`{str(value).strip()}` is not a weekday; use monday … sunday (or mon … sun)")
 
 
 @lru_cache(maxsize=1024)

@@ -11,8 +11,10 @@ import logging
 from rich.console import Console
 from rich.markup import escape
 
+from bot.club import POLL, ballot_lines
 from bot.commands import Reply, reply_text
 from bot.delivery import DigestPost, Poster
+from bot.delivery.club import ClubPost
 from bot.digest import authors_line, clip, mention_line, source_name
 from recommender.picks import Pick
 
@@ -75,6 +77,30 @@ class ConsolePoster:
                     self.console.print()
             post.posted_paper(item.paper_id, f"{ref}:{item.paper_id}")
             self._write(paper.get())
+
+    def post_club(self, post: ClubPost) -> None:
+        """Print a journal club poll (a numbered ballot: ``/papers club vote <n>`` votes) or its winner.
+
+        One part, recorded before it is written, as a digest's header is.
+        """
+        if post.header_ref is not None or post.ballot is None:
+            return
+        where = f"#{post.target.name}"
+        with self.console.capture() as out:
+            label = "vote" if post.stage == POLL else "winner"
+            self.console.rule(f"[bold]{escape(post.digest.title)}: {label}[/bold]  [dim]({escape(where)})[/dim]")
+            self.console.print(escape(post.digest.intro), soft_wrap=True)
+            lines = ballot_lines(post.ballot)
+            if post.stage == POLL:
+                for n, option in enumerate(post.ballot.options, 1):
+                    render_item(self.console, n, option.pick)
+            else:
+                self.console.print("Final count:")
+                for line in lines:
+                    self.console.print(f"   {escape(line)}")
+            self.console.print()
+        post.posted_header(f"{post.target.kind}:{post.target.id}:{post.digest.day.isoformat()}")
+        self._write(out.get())
 
     def _write(self, text: str) -> None:
         self.console.file.write(text)

@@ -1,7 +1,7 @@
 """A local stand-in for the Slack Web API, and helpers that sign requests as Slack does.
 
 ``FakeSlack`` is a stdlib HTTP server in a thread. It answers the Web API
-methods paperbot uses (``auth.test``, ``chat.postMessage``,
+methods paperbot uses (``auth.test``, ``chat.postMessage``, ``chat.update``,
 ``conversations.open``, ``conversations.history``, ``conversations.replies``,
 ``files.info`` with downloads of ``files``, ``oauth.v2.access``) and response_url posts, records every call (method,
 params from form or JSON bodies or the query string, token) and can be told to
@@ -304,6 +304,19 @@ class FakeSlack:
             self.messages.setdefault(channel, []).append(message)
         shown = {k: v for k, v in message.items() if k != "metadata"}
         return {"ok": True, "channel": channel, "ts": ts, "message": shown}
+
+    def _chat_update(self, call: Call) -> dict:
+        """Replace a kept message's text and blocks, as Slack's chat.update does (``message_not_found`` otherwise)."""
+        channel, ts = call.params.get("channel"), call.params.get("ts")
+        with self._cond:
+            message = self._find(channel, ts)
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            message["text"] = call.params.get("text", message["text"])
+            if call.params.get("blocks"):
+                message["blocks"] = call.params["blocks"]
+            message["edited"] = {"user": self.teams[call.token].bot_user_id}
+        return {"ok": True, "channel": channel, "ts": ts, "text": message["text"]}
 
     def _find(self, channel: str, ts: str | None) -> dict | None:
         return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)

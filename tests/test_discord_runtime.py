@@ -74,10 +74,13 @@ async def test_the_papers_tree_has_the_slack_command_set_with_typed_options(cmds
     payload = bot.tree.get_commands()[0].to_dict(bot.tree)  # what a sync would send; validates names and options
     top = {o["name"]: o for o in payload["options"]}
     assert set(top) == {"search", "picks", "start", "interests", "subscribe", "unsubscribe", "channel", "like", "dislike", "import",
-                        "who", "mentions", "help"}
+                        "who", "mentions", "club", "help"}
     assert top["import"]["options"][0]["type"] == discord.AppCommandOptionType.attachment.value
     assert {o["name"] for o in top["interests"]["options"]} == {"add", "remove", "list"}
     assert {o["name"] for o in top["channel"]["options"]} == {"setup", "off", "status"}
+    assert {o["name"] for o in top["club"]["options"]} == {"set", "off", "status", "vote"}
+    vote = next(o for o in top["club"]["options"] if o["name"] == "vote")["options"][0]
+    assert (vote["type"], vote["min_value"], vote["max_value"]) == (discord.AppCommandOptionType.integer.value, 1, 3)
     setup = {o["name"]: o for o in next(o for o in top["channel"]["options"] if o["name"] == "setup")["options"]}
     assert setup["size"]["type"] == discord.AppCommandOptionType.integer.value
     assert (setup["size"]["min_value"], setup["size"]["max_value"]) == (1, 20)

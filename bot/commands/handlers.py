@@ -9,18 +9,23 @@ transaction; a command that does not parse changes nothing.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.commands import library, mentions, onboarding, rows
+from bot.commands import channels, club, library, mentions, onboarding, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
-from bot.commands.reply import MAX_DIGEST_SIZE, MAX_INTEREST_CHARS, MAX_INTERESTS, MAX_TOPIC_CHARS, Reply
+from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
 from bot.settings import Settings
 from recommender.picks import Recommender
-from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper, Store
+from recommender.store import Channel, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +41,16 @@ class Commands:
         Defaults for digest time, timezone and size.
     recommender : Recommender, optional
         Shared recommender (keeps its TF-IDF cache); one is made when omitted.
+    clock : callable, optional
+        Returns the aware current time (UTC) for time-bound actions (journal club votes); tests inject one.
     """
 
-    def __init__(self, store: Store, settings: Settings, recommender: Recommender | None = None):
+    def __init__(self, store: Store, settings: Settings, recommender: Recommender | None = None, *,
+                 clock: Callable[[], dt.datetime] | None = None):
         self.store = store
         self.settings = settings
         self.recommender = recommender or Recommender(store, settings.recommender)
+        self.clock = clock or utcnow
 
     # -- text entry point --------------------------------------------------------
     def handle(self, caller: Caller, text: str) -> Reply:
@@ -155,79 +164,43 @@ class Commands:
             member.subscribed = False
         return Reply("Unsubscribed: no more daily DMs." if was else "You were not subscribed.")
 
-    # -- channels -----------------------------------------------------------------------
-    def _log_change(self, session: Session, channel: Channel, caller: Caller, change: str) -> None:
-        session.add(ChannelChange(channel_id=channel.id, actor=caller.actor, change=change, at=utcnow()))
-        log.info("channel change", extra={"channel": channel.channel_ref, "actor": caller.actor, "change": change})
-
-    def channel_setup(
-        self,
-        caller: Caller,
-        *,
-        time: str | None = None,
-        timezone: str | None = None,
-        size: int | None = None,
-        topic: str | None = None,
-    ) -> Reply:
-        """Turn on (or change) the daily digest of the caller's channel; every change is logged with who made it."""
-        time = parse_time(time) if time else None
-        timezone = parse_timezone(timezone) if timezone else None
-        if size is not None and not 1 <= size <= MAX_DIGEST_SIZE:
-            raise UsageError(f"digest size must be between 1 and {MAX_DIGEST_SIZE}")
-        topic = " ".join(topic.split()) if topic is not None else None
-        if topic and len(topic) > MAX_TOPIC_CHARS:
-            raise UsageError(f"a topic is at most {MAX_TOPIC_CHARS} characters ({len(topic)} given)")
-        with self.store.session() as session:
-            channel = self.channel(session, caller, create=True)
-            assert channel is not None
-            changes = []
-            if not channel.enabled:
-                channel.enabled = True
-                changes.append("enabled")
-            if caller.channel_name and channel.name != caller.channel_name:
-                channel.name = caller.channel_name
-            for attr, value, label in (
-                ("digest_time", time, "time"),
-                ("timezone", timezone, "timezone"),
-                ("digest_size", size, "size"),
-                ("topic", topic, "topic"),
-            ):
-                if value is not None and getattr(channel, attr) != value:
-                    setattr(channel, attr, value)
-                    changes.append(f"{label}={value}")
-            self._log_change(session, channel, caller, "setup " + (", ".join(changes) or "(no change)"))
-            summary = _channel_summary(channel)
-        return Reply("Channel digest is on. " + summary, ephemeral=False)
+    # -- channels (bot.commands.channels) ---------------------------------------------------
+    def channel_setup(self, caller: Caller, *, time: str | None = None, timezone: str | None = None,
+                      size: int | None = None, topic: str | None = None) -> Reply:
+        """Turn on (or change) the daily digest of the caller's channel (:func:`bot.commands.channels.setup`)."""
+        return channels.setup(self, caller, time=time, timezone=timezone, size=size, topic=topic)
 
     def channel_off(self, caller: Caller) -> Reply:
-        with self.store.session() as session:
-            channel = self.channel(session, caller)
-            if channel is None or not channel.enabled:
-                return Reply("This channel has no digest.")
-            channel.enabled = False
-            self._log_change(session, channel, caller, "off")
-        return Reply("Channel digest is off.", ephemeral=False)
+        return channels.off(self, caller)
 
     def channel_status(self, caller: Caller, history: int = 5) -> Reply:
-        with self.store.session() as session:
-            channel = self.channel(session, caller)
-            if channel is None:
-                return Reply("This channel has no digest. `/papers channel setup` turns one on.")
-            changes = session.scalars(
-                select(ChannelChange).where(ChannelChange.channel_id == channel.id).order_by(ChannelChange.id.desc()).limit(history)
-            ).all()
-            last = session.scalar(
-                select(Delivery)
-                .where(Delivery.target_kind == "channel", Delivery.target_id == channel.id, Delivery.status == "posted")
-                .order_by(Delivery.day.desc())
-                .limit(1)
-            )
-            lines = [("On. " if channel.enabled else "Off. ") + _channel_summary(channel)]
-            lines.append(f"Last digest: {last.day.isoformat()}" if last else "Last digest: none yet")
-            if changes:
-                lines.append("Recent changes:")
-                lines += [f"• {c.at:%Y-%m-%d %H:%M} UTC {c.actor}: {c.change}" for c in changes]
-        return Reply("\n".join(lines))
+        return channels.status(self, caller, history)
+
+    # -- journal club (bot.commands.club) ------------------------------------------------------
+    def club_set(self, caller: Caller, weekday: int, time: str) -> Reply:
+        return club.set_club(self, caller, weekday, time)
+
+    def club_off(self, caller: Caller) -> Reply:
+        return club.club_off(self, caller)
+
+    def club_status(self, caller: Caller) -> Reply:
+        return club.club_status(self, caller)
+
+    def club_vote(self, caller: Caller, choice: int) -> Reply:
+        """``/papers club vote <n>``: the text fallback of the vote buttons."""
+        return club.vote_number(self, caller, choice)
+
+    def club_vote_button(self, caller: Caller, poll_id: int, paper_id: int) -> club.ClubVoteResult:
+        """A vote button pressed on poll ``poll_id``; the result carries the ballot to re-render."""
+        return club.vote(self, caller, poll_id, paper_id)
+
+    def club_poll_id(self, caller: Caller) -> int | None:
+        """The caller's channel's latest poll, whose message a text vote's adapter refreshes."""
+        return club.open_poll_id(self, caller)
+
+    def club_ballot(self, poll_id: int) -> club.ClubVoteResult | None:
+        """Poll ``poll_id``'s ballot now, to re-render its message (:func:`bot.commands.club.current_ballot`)."""
+        return club.current_ballot(self, poll_id)
 
     # -- library ------------------------------------------------------------------------------
     def import_library(self, caller: Caller, data: bytes, name: str, *, on_progress=None) -> Reply:
@@ -282,11 +255,11 @@ class Commands:
         query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
         row = session.scalar(query)
         if row is None:
-            new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=utcnow())
+            new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=self.clock())
             row = rows.insert_or_get(session, new, query)
             if row is new:
                 return
-        row.value, row.origin, row.created_at = value, origin, utcnow()
+        row.value, row.origin, row.created_at = value, origin, self.clock()
         if channel_id is not None:
             row.channel_id = channel_id
 
@@ -359,8 +332,3 @@ def usage_reply(error: UsageError) -> Reply:
 
 def _noted(value: int, title: str) -> str:
     return ("👍 " if value > 0 else "👎 ") + f"noted for “{title}”. Your next picks reflect it."
-
-
-def _channel_summary(channel: Channel) -> str:
-    topic = f" Topic: “{channel.topic}”." if channel.topic else " No topic yet: add one to steer the picks."
-    return f"{channel.digest_size} papers every day at {channel.digest_time} {channel.timezone}.{topic}"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot.commands import rows
+from bot.commands import channels, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
@@ -90,7 +90,7 @@ def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
         was = bool(channel.mentions)
         channel.mentions = on
         if was != on:
-            cmds._log_change(session, channel, caller, "mentions " + ("on" if on else "off"))
+            channels.log_change(session, channel, caller, "mentions " + ("on" if on else "off"))
     if not on:
         return Reply("Mentions are off: this channel's digest names nobody.", ephemeral=False)
     return Reply("Mentions are on: each paper in this channel's digest names the one or two people it fits best "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import clock
+from bot.club import BALLOT_SIZE
 from bot.commands.caller import NEGATIVE, POSITIVE
 
 __all__ = ["Call", "UsageError", "parse", "parse_time", "parse_timezone", "timezone_choices"]
@@ -99,6 +100,8 @@ def parse(text: str) -> Call:
         return Call("who", {"paper_ref": args[0]})
     if verb == "mentions":
         return _mentions(args)
+    if verb == "club":
+        return _club(args)
     if verb in ("like", "dislike"):
         if len(args) != 1:
             raise UsageError(f"`{verb}` takes one paper: an arXiv id or link")
@@ -168,3 +171,25 @@ def _channel(args: list[str]) -> Call:
     if topic:
         found["topic"] = " ".join(topic)
     return Call("channel_setup", found)
+
+
+def _club(args: list[str]) -> Call:
+    """``club``, ``club status``, ``club off``, ``club vote <n>`` or ``club <weekday> <HH:MM>``."""
+    usage = "use `club <weekday> <HH:MM>`, `club off`, `club status` or `club vote <n>`"
+    words = [a.lower() for a in args]
+    if not words or words == ["status"]:
+        return Call("club_status")
+    if words == ["off"]:
+        return Call("club_off")
+    if words[0] == "vote":
+        if len(words) != 2 or not words[1].isdigit() or not 1 <= int(words[1]) <= BALLOT_SIZE:
+            raise UsageError(f"`club vote` takes the number of a paper on the ballot, 1 to {BALLOT_SIZE}")
+        return Call("club_vote", {"choice": int(words[1])})
+    if len(words) != 2:
+        raise UsageError(usage)
+    try:
+        weekday = clock.parse_weekday(words[0])
+        time = clock.parse_time_of_day(words[1])
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return Call("club_set", {"weekday": weekday, "time": time})

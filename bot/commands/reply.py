@@ -34,6 +34,8 @@ USAGE = (
     "• `channel setup [HH:MM] [timezone] [size] [topic…]`: a daily digest in this channel"
     f" (size 1-{MAX_DIGEST_SIZE}, topic at most {MAX_TOPIC_CHARS} characters)",
     "• `channel off` · `channel status`",
+    "• `club <weekday> <HH:MM>`: a weekly journal club here, the week's 3 most 👍'd papers put to a vote"
+    " · `club vote <n>` · `club off` · `club status`",
     "• `like <paper>` · `dislike <paper>`: by arXiv id or link",
     "• `who <paper>`: the teammates a paper fits best, with why (in a channel, privately)",
     "• `mentions on` · `mentions off`: this channel's digest names who each paper fits best"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -159,17 +160,50 @@ def deliver(
     ``settings.delivery.recovery_seconds`` after its last heartbeat.
     """
     now = now or utcnow()
-    started = time.monotonic()
-
-    def clock() -> dt.datetime:
-        return now + dt.timedelta(seconds=time.monotonic() - started)
-
     with store.session() as session:
         row = _target_row(session, target)
         if row is None:
             return DeliveryOutcome("skipped", error="target no longer exists")
         timezone = row.timezone
     day = day or local_day(timezone, now)
+
+    def compose(held: Claim) -> DigestPost | None:
+        post = _compose(store, recommender, target, held, day, now)
+        if post is not None and post.digest.empty and settings.digest.empty_day != "skip":
+            post.digest.intro = "No new papers for you today."
+        return post
+
+    return attempt(store, settings, target, day, now, compose, poster.post,
+                   skip_empty=settings.digest.empty_day == "skip")
+
+
+def attempt(store: Store, settings: Settings, target: DeliveryTarget, day: dt.date, now: dt.datetime,
+            compose: Callable[[Claim], DigestPost | None], send: Callable[[DigestPost], None], *,
+            skip_empty: bool, what: str = "digest") -> DeliveryOutcome:
+    """One claimed attempt at one delivery of any kind (a digest, a journal club poll or close).
+
+    Claims ``(target.kind, target.id, day)`` (:func:`bot.delivery.claim.claim`), holds the
+    :class:`Lease` while ``compose(claim)`` builds the post (None: the target is gone) and
+    ``send(post)`` posts it, recording each message reference as the platform accepts it,
+    then settles the row in one transaction.
+
+    Parameters
+    ----------
+    skip_empty : bool
+        A post with no papers is recorded ``empty`` and not sent.
+    what : str
+        The kind of delivery the log lines name (``"digest"``, ``"club poll"``...).
+
+    Returns
+    -------
+    DeliveryOutcome
+        As :func:`deliver` returns.
+    """
+    started = time.monotonic()
+
+    def clock() -> dt.datetime:
+        return now + dt.timedelta(seconds=time.monotonic() - started)
+
     recovery = settings.delivery.recovery_seconds
     held = claim(store, target, day, now, recovery_seconds=recovery)
     if held is None:
@@ -177,33 +211,31 @@ def deliver(
 
     error, unreachable = None, False
     with Lease(store, held, recovery_seconds=recovery, clock=clock) as lease:
-        post = _compose(store, recommender, target, held, day, now)
+        post = compose(held)
         if post is None:
             return DeliveryOutcome("skipped", held.delivery_id, error="target no longer exists")
         post.recorder = lease.record
-        if post.digest.empty and settings.digest.empty_day == "skip":
-            return _finish(store, held, post, None, empty=True)
-        if post.digest.empty:
-            post.digest.intro = "No new papers for you today."
+        if post.digest.empty and skip_empty:
+            return _finish(store, held, post, None, empty=True, what=what)
         try:
-            poster.post(post)
+            send(post)
         except TargetUnreachable as exc:
             error, unreachable = f"unreachable: {exc}", True
-            log.warning("digest target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
+            log.warning(f"{what} target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
         except Exception as exc:  # any adapter failure: keep what was posted, retry the rest later
             error = f"{type(exc).__name__}: {exc}"
-            log.warning("digest post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
-    return _finish(store, held, post, error, unreachable=unreachable)
+            log.warning(f"{what} post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
+    return _finish(store, held, post, error, unreachable=unreachable, what=what)
 
 
 def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, unreachable: bool = False,
-            empty: bool = False) -> DeliveryOutcome:
+             empty: bool = False, what: str = "digest") -> DeliveryOutcome:
     """Settle the attempt in one transaction: the outcome, and any reference whose own commit failed."""
     target, papers = post.target, len(post.digest.papers)
     with store.session() as session:
         delivery = session.get_one(Delivery, held.delivery_id, with_for_update=True)
         if delivery.attempts != held.attempt:  # taken over while this process was presumed dead
-            log.warning("digest taken over", extra={"target": target.kind, "target_id": target.id,
+            log.warning(f"{what} taken over", extra={"target": target.kind, "target_id": target.id,
                                                     "delivery_id": held.delivery_id})
             return DeliveryOutcome("skipped", held.delivery_id, papers, error or "taken over by another process")
         delivery.message_ref = delivery.message_ref or post.header_ref
@@ -219,16 +251,16 @@ def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, u
             if unreachable:
                 mentions.release_unposted(session, delivery)
     if empty:
-        log.info("digest empty", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day)})
+        log.info(f"{what} empty", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day)})
         return DeliveryOutcome("empty", held.delivery_id)
     if error:
         return DeliveryOutcome("unreachable" if unreachable else "failed", held.delivery_id, papers, error)
-    log.info("digest posted", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day),
+    log.info(f"{what} posted", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day),
                                      "papers": papers})
     return DeliveryOutcome("posted", held.delivery_id, papers)
 
 
 __all__ = [
     "HEADER", "MAX_ATTEMPTS", "Claim", "ClaimLost", "DeliveryOutcome", "DeliveryTarget", "DigestPost", "Lease",
-    "Part", "Poster", "TargetUnreachable", "claim", "deliver", "local_day",
+    "Part", "Poster", "TargetUnreachable", "attempt", "claim", "deliver", "local_day",
 ]

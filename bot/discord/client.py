@@ -1,4 +1,4 @@
-"""The Discord client: the ``/papers`` commands and 👍/👎 reactions on digest messages.
+"""The Discord client: the ``/papers`` commands, 👍/👎 reactions on digest messages, journal club vote buttons.
 
 Uses ``discord.Intents.default()`` only: app commands need no intent, and the
 default set includes guild and DM reactions. Reactions are read with the raw
@@ -15,6 +15,7 @@ import discord
 from discord.ext import commands as dcommands
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands
+from bot.discord.club import handle_club_button
 from bot.discord.cog import PLATFORM, PapersCog
 from bot.discord.embeds import THUMBS_DOWN, THUMBS_UP
 
@@ -71,6 +72,13 @@ class PaperBot(dcommands.Bot):
 
     async def on_ready(self) -> None:
         log.info("discord connected", extra={"user": str(self.user), "guilds": len(self.guilds)})
+
+    # -- journal club vote buttons -------------------------------------------------------
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A journal club vote button (any other interaction is the app commands' business)."""
+        if interaction.type == discord.InteractionType.component:
+            lock = self.cog.club_edits if self.cog is not None else asyncio.Lock()
+            await handle_club_button(self.paper_commands, interaction, lock)
 
     # -- reactions -----------------------------------------------------------------
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:

@@ -101,9 +101,11 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     interests = app_commands.Group(name="interests", description="What you read about")
     channel = app_commands.Group(name="channel", description="This channel's daily digest")
     mentions = app_commands.Group(name="mentions", description="Name the teammates each digest paper fits best")
+    club = app_commands.Group(name="club", description="This channel's weekly journal club")
 
     def __init__(self, commands: Commands):
         self.commands = commands
+        self.club_edits = asyncio.Lock()  # journal club poll messages are edited one at a time
 
     async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: bool = False) -> None:
         try:
@@ -264,6 +266,42 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         """``/papers channel status``."""
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.channel_status(caller))
+
+    # -- journal club ------------------------------------------------------------------
+    @club.command(name="set", description="A weekly vote on the 3 papers this channel 👍'd most")
+    @app_commands.describe(weekday="Day of the week, e.g. thursday", time="Local time (the channel's timezone), HH:MM")
+    async def club_set(self, interaction: discord.Interaction, weekday: str, time: str) -> None:
+        """``/papers club set weekday time``; needs Manage Channels. Parsed like ``/papers club <weekday> <HH:MM>``."""
+        if not await self._may_manage(interaction, "club"):
+            return
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.handle(caller, f"club {weekday} {time}"))
+
+    @club.command(name="off", description="End this channel's journal club")
+    async def club_off(self, interaction: discord.Interaction) -> None:
+        """``/papers club off``; needs Manage Channels."""
+        if not await self._may_manage(interaction, "club"):
+            return
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.club_off(caller))
+
+    @club.command(name="status", description="This channel's journal club and its open vote")
+    async def club_status(self, interaction: discord.Interaction) -> None:
+        """``/papers club status``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.club_status(caller))
+
+    @club.command(name="vote", description="Vote for a paper of this week's journal club (or use its buttons)")
+    @app_commands.describe(number="The paper's number on the ballot")
+    async def club_vote(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 3]) -> None:
+        """``/papers club vote number``: the text fallback of the vote buttons."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.club_vote(caller, number))
+        poll_id = await asyncio.to_thread(self.commands.club_poll_id, caller) if caller.channel_ref else None
+        if poll_id is not None:  # the poll message shows the vote too
+            from bot.discord.club import refresh_poll  # bot.discord.club imports this module
+
+            await refresh_poll(self.commands, interaction.channel, poll_id, self.club_edits)
 
     # -- feedback --------------------------------------------------------------------
     @app_commands.command(name="like", description="👍 a paper: your next picks move toward it")

@@ -19,8 +19,11 @@ from typing import NoReturn
 
 import discord
 
+from bot.club import CLOSE, POLL
 from bot.delivery import HEADER, DeliveryTarget, DigestPost, TargetUnreachable
+from bot.delivery.club import ClubPost
 from bot.digest import Mention
+from bot.discord.club import poll_content, poll_embeds, poll_view, winner_content
 from bot.discord.cog import CHANNEL_PERMISSIONS, missing_channel_permissions
 from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_content, paper_embed
 
@@ -81,16 +84,28 @@ class DiscordPoster:
         discord.HTTPException
             Any other failure (delivery retries at the next run).
         """
+        self._run(self.post_async(post), post)
+
+    def post_club(self, post: ClubPost) -> None:
+        """Post a journal club poll or its winner from a worker thread (:meth:`post_club_async`); blocks until done.
+
+        Raises as :meth:`post`.
+        """
+        self._run(self.post_club_async(post), post)
+
+    def _run(self, coroutine, post: DigestPost) -> None:
         loop = self._loop or self.client.loop
         if not isinstance(loop, asyncio.AbstractEventLoop):  # discord.py's placeholder until login
+            coroutine.close()
             raise RuntimeError("the Discord client has not started (login) yet")
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
+            coroutine.close()
             raise RuntimeError("DiscordPoster.post blocks; on the client's loop await post_async instead")
-        future = asyncio.run_coroutine_threadsafe(self.post_async(post), loop)
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
         try:
             future.result(self.timeout)
         except concurrent.futures.TimeoutError:
@@ -119,6 +134,31 @@ class DiscordPoster:
                 await asyncio.to_thread(post.posted_paper, pick.paper_id, str(message.id))
                 for emoji in FEEDBACK_EMOJI:
                     await message.add_reaction(emoji)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}")
+
+    async def post_club_async(self, post: ClubPost) -> None:
+        """Post the poll (text, an embed per paper, a Vote button each) or the winner, once, on the client's loop.
+
+        Sent with the delivery's nonce like a digest header. A close then edits the
+        poll message to its final count, without buttons.
+        """
+        assert post.ballot is not None
+        try:
+            destination = await self._destination(post)
+            if post.header_ref is None:
+                if post.stage == POLL:
+                    view = poll_view(post.ballot)
+                    message = await destination.send(poll_content(post.ballot), embeds=poll_embeds(post.ballot),
+                                                     allowed_mentions=_NO_MENTIONS, nonce=post.idempotency_key(HEADER),
+                                                     **({"view": view} if view is not None else {}))
+                else:
+                    message = await destination.send(winner_content(post.ballot), embeds=[paper_embed(p) for p in post.digest.papers],
+                                                     allowed_mentions=_NO_MENTIONS, nonce=post.idempotency_key(HEADER))
+                await asyncio.to_thread(post.posted_header, str(message.id))
+            if post.stage == CLOSE and post.poll_ref and isinstance(destination, discord.abc.Messageable):
+                poll = await destination.fetch_message(int(post.poll_ref))
+                await poll.edit(content=poll_content(post.ballot), view=None)
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}")
 

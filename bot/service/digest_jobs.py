@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.delivery import MAX_ATTEMPTS, DeliveryOutcome, DeliveryTarget, deliver
+from bot.service.club_jobs import CLUB_KINDS, run_club
 from bot.service.outage import db_retrying, release_claim
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, slot_day
 from recommender.store import Channel, Delivery, Member, Store
@@ -63,7 +64,8 @@ def run_digest(
     Parameters
     ----------
     kind : str
-        ``"channel"`` or ``"member"``.
+        ``"channel"`` or ``"member"``; a journal club kind (``club_poll``, ``club_close``) is
+        handed to :func:`bot.service.club_jobs.run_club`.
     target_id : int
         ``Channel.id`` or ``Member.id``.
     now : datetime, optional
@@ -78,6 +80,8 @@ def run_digest(
         process does not serve, or already claimed by someone else.
     """
     now = now or utcnow()
+    if kind in CLUB_KINDS:  # a journal club poll or close: a delivery of another kind, same claim and retries
+        return run_club(ctx, kind, target_id, now=now, day=day)
     loaded = _load_target(ctx.store, kind, target_id)
     if loaded is None:
         log.info("digest skipped", extra={"target": kind, "target_id": target_id, "reason": "target gone or off"})
@@ -117,7 +121,8 @@ def post_digest(ctx: JobContext, kind: str, target_id: int, day: dt.date | None 
                 if attempt_at is not None and day is not None:  # the previous attempt failed on the database
                     release_claim(ctx.store, kind, target_id, day, attempt_at, error)
                 attempt_at = utcnow()
-                day = day or _slot_day(ctx, kind, target_id, attempt_at)
+                if kind not in CLUB_KINDS:
+                    day = day or _slot_day(ctx, kind, target_id, attempt_at)
                 outcome = run_digest(ctx, kind, target_id, now=attempt_at, day=day)
             except Exception as exc:
                 error = describe_db_error(exc)

@@ -20,11 +20,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.club import CLOSE, CLOSE_AFTER, POLL
 from bot.service.digest_jobs import digest_targets
-from bot.service.triggers import MISFIRE_GRACE_SECONDS, last_slot
+from bot.service.triggers import MISFIRE_GRACE_SECONDS, last_slot, last_weekly_slot
 from recommender.store import Channel, Delivery
 
-__all__ = ["DueDigest", "due_digests"]
+__all__ = ["DueClub", "DueDigest", "due_club", "due_digests"]
+
+#: A poll whose close was missed (the bot was down) is still closed up to this long after its close time.
+CLOSE_GRACE = dt.timedelta(days=6)
 
 log = logging.getLogger(__name__)
 
@@ -82,3 +86,65 @@ def due_digests(session: Session, platforms: set[str] | None, now: dt.datetime,
         select(Delivery.target_kind, Delivery.target_id, Delivery.day).where(Delivery.day.in_(days)))}
     due = [d for d in candidates.values() if (d.kind, d.target_id, d.day) not in done]
     return sorted(due, key=lambda d: (d.slot, d.kind, d.target_id))
+
+
+@dataclass(frozen=True)
+class DueClub:
+    """A journal club delivery that is due: the poll (``kind`` :data:`bot.club.POLL`) or the close
+    (:data:`bot.club.CLOSE`) of a channel's club ``day``, due since ``at`` (aware, UTC)."""
+
+    kind: str
+    channel_id: int
+    day: dt.date
+    at: dt.datetime
+
+
+def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
+             *, grace_seconds: float = MISFIRE_GRACE_SECONDS) -> list[DueClub]:
+    """Every journal club poll and close due at ``now`` with no ``deliveries`` row of its kind, oldest first.
+
+    A poll is due when the channel's weekly slot (``club_weekday`` at ``club_time`` in its
+    ``timezone``) passed at most ``grace_seconds`` ago and after the club was set
+    (``club_since``), and the channel has no poll row of that day or the 6 days before
+    (one a week, also when the club's day is changed mid-week). A close is due once its poll was posted and :data:`bot.club.CLOSE_AFTER`
+    passed since the poll was first claimed, up to :data:`CLOSE_GRACE` later, whether or
+    not the club is still on. Three queries whatever the number of channels.
+    """
+    due: list[DueClub] = []
+    clubs = session.scalars(select(Channel).where(Channel.club_weekday.is_not(None)).order_by(Channel.id)).all()
+    polls: dict[tuple[int, dt.date], dt.datetime] = {}
+    for row in clubs:
+        if platforms is not None and row.platform not in platforms:
+            continue
+        try:
+            day, slot = last_weekly_slot(row.club_weekday or 0, row.club_time or "", row.timezone, now)
+        except ValueError as exc:
+            log.warning("bad club schedule", extra={"channel_id": row.id, "error": str(exc)})
+            continue
+        if (now - slot).total_seconds() > grace_seconds or (row.club_since and _aware(row.club_since) > slot):
+            continue
+        polls[(row.id, day)] = slot
+    if polls:  # one poll a week: none within the 6 days before (the club's day may have been changed)
+        earliest = min(day for _, day in polls) - dt.timedelta(days=6)
+        recent: dict[int, list[dt.date]] = {}
+        for channel_id, day in session.execute(
+                select(Delivery.target_id, Delivery.day).where(Delivery.target_kind == POLL, Delivery.day >= earliest)):
+            recent.setdefault(channel_id, []).append(day)
+        due += [DueClub(POLL, channel_id, day, slot) for (channel_id, day), slot in polls.items()
+                if not any(day - dt.timedelta(days=6) <= d <= day for d in recent.get(channel_id, []))]
+    posted = session.execute(
+        select(Delivery.target_id, Delivery.day, Delivery.first_claimed_at, Delivery.claimed_at, Channel.platform)
+        .join(Channel, Channel.id == Delivery.target_id)
+        .where(Delivery.target_kind == POLL, Delivery.status == "posted",
+               Delivery.day >= (now - CLOSE_AFTER - CLOSE_GRACE - dt.timedelta(days=1)).date())
+    ).all()
+    if posted:
+        closed = {tuple(r) for r in session.execute(
+            select(Delivery.target_id, Delivery.day)
+            .where(Delivery.target_kind == CLOSE, Delivery.day.in_({r.day for r in posted})))}
+        for channel_id, day, first, claimed, platform in posted:
+            closes = _aware(first or claimed) + CLOSE_AFTER
+            if (platforms is None or platform in platforms) and closes <= now < closes + CLOSE_GRACE \
+                    and (channel_id, day) not in closed:
+                due.append(DueClub(CLOSE, channel_id, day, closes))
+    return sorted(due, key=lambda d: (d.at, d.kind, d.channel_id))

@@ -1,4 +1,5 @@
-"""``paperbot run --once``: every source, then every served target's digest for its local today, now.
+"""``paperbot run --once``: every source, then every served target's digest for its local today, now,
+then every journal club poll or close that is due (:func:`bot.service.club_jobs.run_due_clubs`).
 
 The digests are claimed like scheduled ones (:mod:`bot.delivery`), so a second
 ``--once`` the same day, or the scheduler later that day, posts nothing again.
@@ -12,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.delivery import DeliveryOutcome, DeliveryTarget, local_day
+from bot.service.club_jobs import run_due_clubs
 from bot.service.context import JobContext
 from bot.service.digest_jobs import digest_targets, post_digest, recover
 from bot.service.ingest_jobs import SourceRunResult, run_source
@@ -33,6 +35,7 @@ class OnceReport:
 
     sources: list[SourceRunResult] = field(default_factory=list)
     digests: list[tuple[DeliveryTarget, DeliveryOutcome]] = field(default_factory=list)
+    clubs: list[DeliveryOutcome] = field(default_factory=list)
     left: int = 0
 
     @property
@@ -43,7 +46,7 @@ class OnceReport:
         Same rule as ``paperbot ingest``, which exits 1 when any input failed.
         """
         return bool(self.left) or any(s.status in ("error", "partial") or s.errors for s in self.sources) or any(
-            o.status == "failed" for _, o in self.digests)
+            o.status == "failed" for o in [*(o for _, o in self.digests), *self.clubs])
 
 
 def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
@@ -71,4 +74,6 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
             report.left = len(targets) - n
             break
         report.digests.append((target, post_digest(ctx, target.kind, target.id, local_day(timezone, now))))
+    if not ctx.closed.is_set():
+        report.clubs = run_due_clubs(ctx, now=now)
     return report

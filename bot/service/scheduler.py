@@ -48,9 +48,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery import DeliveryTarget
+from bot.service.club_jobs import run_due_clubs
 from bot.service.context import JobContext, get_context, set_context
 from bot.service.digest_jobs import digest_targets, recover, retry_candidates, run_digest
-from bot.service.due import due_digests
+from bot.service.due import due_club, due_digests
 from bot.service.ingest_jobs import run_source
 from bot.service.outage import db_retrying, transient
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
@@ -212,21 +213,27 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
 
 # -- the stored jobs (referenced as "bot.service.scheduler:<name>") -------------------------------
 def queue_due(ctx: JobContext, *, now: dt.datetime | None = None) -> int:
-    """Hand every digest the database says is due and missing (:mod:`bot.service.due`), and every
-    failed or abandoned delivery due for a retry, to ``ctx.workers``; returns how many were queued.
+    """Hand every digest the database says is due and missing (:mod:`bot.service.due`), every journal
+    club poll or close due (:func:`bot.service.due.due_club`), and every failed or abandoned delivery
+    due for a retry, to ``ctx.workers``; returns how many were queued.
 
-    Without workers (tests, ``run --once``) the retries run here (:func:`recover`) and nothing is queued.
+    Without workers (tests, ``run --once``) the retries and the due club posts run here
+    (:func:`recover`, :func:`bot.service.club_jobs.run_due_clubs`) and nothing is queued.
     """
     now = now or utcnow()
     if ctx.workers is None:
         recover(ctx, now=now)
+        run_due_clubs(ctx, now=now)
         return 0
     with ctx.store.session() as session:
         due = due_digests(session, set(ctx.posters), now)
+        clubs = due_club(session, set(ctx.posters), now)
     retries = retry_candidates(ctx, now=now)
-    queued = ctx.workers.submit([(d.kind, d.target_id, d.day) for d in due] + retries)
+    queued = ctx.workers.submit([(d.kind, d.target_id, d.day) for d in due]
+                                + [(c.kind, c.channel_id, c.day) for c in clubs] + retries)
     if queued:
-        log.info("digests queued", extra={"due": len(due), "retries": len(retries), "queued": queued})
+        log.info("digests queued", extra={"due": len(due), "clubs": len(clubs), "retries": len(retries),
+                                          "queued": queued})
     return queued
 
 

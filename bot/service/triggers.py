@@ -16,7 +16,7 @@ from bot.clock import parse_timezone, to_time
 from bot.settings import SourceSettings
 
 __all__ = [
-    "MISFIRE_GRACE_SECONDS", "daily_trigger", "source_trigger", "slot_day", "last_slot", "next_digest_time", "digest_job_id",
+    "MISFIRE_GRACE_SECONDS", "daily_trigger", "weekly_trigger", "last_weekly_slot", "source_trigger", "slot_day", "last_slot", "next_digest_time", "digest_job_id",
     "ingest_job_id",
 ]
 
@@ -38,6 +38,43 @@ def daily_trigger(time: str, timezone: str) -> CronTrigger:
     """
     at = to_time(time)
     return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(parse_timezone(timezone)))
+
+
+def weekly_trigger(weekday: int, time: str, timezone: str) -> CronTrigger:
+    """Every week on ``weekday`` (0 = Monday) at local ``time`` in ``timezone``, DST-aware as :func:`daily_trigger`.
+
+    Raises
+    ------
+    ValueError
+        A bad weekday, time of day or timezone.
+    """
+    if not 0 <= weekday <= 6:
+        raise ValueError(f"weekday {weekday} is not 0 (Monday) to 6 (Sunday)")
+    at = to_time(time)
+    return CronTrigger(day_of_week=weekday, hour=at.hour, minute=at.minute, timezone=ZoneInfo(parse_timezone(timezone)))
+
+
+def last_weekly_slot(weekday: int, time: str, timezone: str, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The local day and instant (aware) of the most recent weekly slot at or before ``now``.
+
+    Computed by :func:`weekly_trigger`, so a slot in a spring-forward gap is the
+    instant the trigger fires at (as :func:`last_slot` does for daily slots).
+
+    Raises
+    ------
+    ValueError
+        A bad weekday, time of day or timezone.
+    """
+    trigger = weekly_trigger(weekday, time, timezone)
+    today = now.astimezone(trigger.timezone).date()
+    for back in range(0, 9):
+        day = today - dt.timedelta(days=back)
+        if day.weekday() != weekday:
+            continue
+        fire = trigger.get_next_fire_time(None, dt.datetime.combine(day, dt.time(), tzinfo=trigger.timezone))
+        if fire is not None and fire <= now and fire.astimezone(trigger.timezone).date() == day:
+            return day, fire
+    raise ValueError(f"no weekly {time} slot in {timezone} before {now.isoformat()}")  # pragma: no cover
 
 
 def source_trigger(source: SourceSettings) -> CronTrigger | IntervalTrigger:

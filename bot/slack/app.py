@@ -2,7 +2,8 @@
 
 Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
 👍/👎 buttons to ``Commands.feedback``; 👍/👎 reactions to
-``Commands.reaction``; a file shared in the bot's DM to
+``Commands.reaction``; journal club vote buttons to
+``Commands.club_vote_button`` (then the poll message is updated); a file shared in the bot's DM to
 ``Commands.import_library``. Answers are ephemeral (only the asker sees them) unless
 the command layer says otherwise or the asker presses "Share in channel".
 
@@ -24,17 +25,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
 from bot.settings import Secrets, Settings
+from bot.slack.actions import SHAREABLE, register_actions
 from bot.slack.blocks import (
-    ACTION_DOWN,
-    ACTION_RATE_DOWN,
-    ACTION_RATE_SKIP,
-    ACTION_RATE_UP,
-    ACTION_SHARE,
-    ACTION_UP,
-    escape,
-    parse_vote_value,
     reply_message,
 )
+from bot.slack.callers import SORRY, caller_from_command, respond_with, say_privately, send_dm, workspace_of
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
@@ -49,10 +44,7 @@ COMMAND = "/papers"
 
 #: Reaction names (without skin tone) that count as feedback.
 REACTION_VALUES = {"+1": POSITIVE, "thumbsup": POSITIVE, "-1": NEGATIVE, "thumbsdown": NEGATIVE}
-#: Commands whose private answer may be shared in the channel (they only read).
-SHAREABLE = ("search", "picks")
 
-SORRY = "Sorry, something went wrong on paperbot's side; nothing was changed. Please try again in a minute."
 
 
 class SlackConfigError(ValueError):
@@ -64,168 +56,44 @@ def reaction_value(name: str) -> int | None:
     return REACTION_VALUES.get(name.split("::", 1)[0])
 
 
-def _workspace(body: dict, context) -> str:
-    team = body.get("team")
-    return (
-        context.get("team_id")
-        or body.get("team_id")
-        or (team.get("id") if isinstance(team, dict) else None)
-        or context.get("enterprise_id")
-        or ""
-    )
-
-
-def _channel_ref(channel_id: str | None, channel_name: str | None) -> str | None:
-    """The channel a command counts for: None in a direct message."""
-    if not channel_id or channel_name == "directmessage" or channel_id.startswith("D"):
-        return None
-    return channel_id
-
-
-def caller_from_command(body: dict, context) -> Caller:
-    """The :class:`Caller` of a slash command payload (form fields ``team_id``, ``user_id``, ``channel_id``…)."""
-    name = body.get("channel_name")
-    return Caller(
-        platform=PLATFORM,
-        workspace=_workspace(body, context),
-        user_ref=body["user_id"],
-        display_name=body.get("user_name") or None,
-        channel_ref=_channel_ref(body.get("channel_id"), name),
-        channel_name=None if name in (None, "directmessage", "privategroup") else name,
-    )
-
-
-def caller_from_action(body: dict, context) -> Caller:
-    """The :class:`Caller` of a ``block_actions`` payload (a button press)."""
-    user = body.get("user") or {}
-    channel = body.get("channel") or {}
-    name = channel.get("name")
-    return Caller(
-        platform=PLATFORM,
-        workspace=_workspace(body, context),
-        user_ref=user["id"],
-        display_name=user.get("name") or user.get("username") or None,
-        channel_ref=_channel_ref(channel.get("id"), name),
-        channel_name=None if name in (None, "directmessage", "privategroup") else name,
-    )
-
-
-def _respond(respond, reply: Reply, *, share_command: str | None = None) -> None:
-    text, blocks = reply_message(reply, share_command=share_command)
-    respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel")
-
-
-def _say_privately(respond, text: str) -> None:
-    """A one-line private answer that leaves the message it answers as it was."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def _send_dm(client: WebClient, user: str, reply: Reply) -> None:
-    """Post ``reply`` in the bot's direct messages with ``user`` (``conversations.open`` first)."""
-    channel = client.conversations_open(users=user)["channel"]["id"]
-    text, blocks = reply_message(reply)
-    client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-
-
 DM_SENT = "I sent you a direct message: {n} papers to rate with 👍 or 👎."
 
 
 def register(app: App, commands: Commands) -> None:
     """Attach paperbot's listeners (slash command, buttons, reactions) to ``app``."""
+    refresh_poll = register_actions(app, commands)
 
     @app.command(COMMAND)
     def on_papers(ack, body, respond, context, client):
         ack()  # within Slack's 3 s; the answer follows through response_url
         text = body.get("text") or ""
+        caller = caller_from_command(body, context)
         try:
-            reply = commands.handle(caller_from_command(body, context), text)
+            reply = commands.handle(caller, text)
         except Exception:
             log.exception("slash command failed", extra={"team": body.get("team_id"), "user": body.get("user_id")})
             reply = Reply(SORRY, ok=False)
         if reply.dm and reply.ok:
-            _send_dm(client, body["user_id"], reply)
-            return _say_privately(respond, DM_SENT.format(n=len(reply.papers)))
-        verb = text.split()[0].lower() if text.split() else ""
-        _respond(respond, reply, share_command=text if verb in SHAREABLE else None)
-
-    def on_rating(ack, body, action, respond, context, client, value: int | None):
-        """An onboarding button (``value`` None: skip); the next round or the first picks come by DM."""
-        ack()
-        paper = action.get("value", "")
-        if value is not None and not paper.isdigit():
-            log.warning("unknown button value", extra={"action": action.get("action_id")})
-            return _say_privately(respond, "That paper is no longer available for feedback.")
-        caller = caller_from_action(body, context)
-        try:
-            if value is None:
-                reply = commands.onboarding_skip(caller)
-            else:
-                reply = commands.onboarding_rate(caller, int(paper), value)
-        except Exception:
-            log.exception("onboarding button failed", extra={"team": caller.workspace})
-            return _say_privately(respond, SORRY)
-        if reply.dm:
-            return _send_dm(client, caller.user_ref, reply)
-        _say_privately(respond, escape(reply.text))
-
-    @app.action(ACTION_RATE_UP)
-    def on_rate_up(ack, body, action, respond, context, client):
-        on_rating(ack, body, action, respond, context, client, POSITIVE)
-
-    @app.action(ACTION_RATE_DOWN)
-    def on_rate_down(ack, body, action, respond, context, client):
-        on_rating(ack, body, action, respond, context, client, NEGATIVE)
-
-    @app.action(ACTION_RATE_SKIP)
-    def on_rate_skip(ack, body, action, respond, context, client):
-        on_rating(ack, body, action, respond, context, client, None)
-
-    def on_vote(ack, body, action, respond, context, value: int):
-        ack()
-        try:
-            paper_id, delivery_id = parse_vote_value(action.get("value", ""))
-        except ValueError:
-            log.warning("unknown button value", extra={"action": action.get("action_id")})
-            return _say_privately(respond, "That paper is no longer available for feedback.")
-        try:
-            reply = commands.feedback(caller_from_action(body, context), paper_id, value, origin="button", delivery_id=delivery_id)
-        except Exception:
-            log.exception("button feedback failed", extra={"team": _workspace(body, context)})
-            return _say_privately(respond, SORRY)
-        hint = " Press the other button to change it." if reply.ok else ""
-        _say_privately(respond, escape(reply.text) + hint)
-
-    @app.action(ACTION_UP)
-    def on_up(ack, body, action, respond, context):
-        on_vote(ack, body, action, respond, context, POSITIVE)
-
-    @app.action(ACTION_DOWN)
-    def on_down(ack, body, action, respond, context):
-        on_vote(ack, body, action, respond, context, NEGATIVE)
-
-    @app.action(ACTION_SHARE)
-    def on_share(ack, body, action, respond, context):
-        ack()
-        command = action.get("value") or ""
-        if not command.split() or command.split()[0].lower() not in SHAREABLE:
-            return
-        caller = caller_from_action(body, context)
-        try:
-            reply = commands.handle(caller, command)
-        except Exception:
-            log.exception("share failed", extra={"team": caller.workspace})
-            return _say_privately(respond, SORRY)
-        if not reply.ok:
-            return _say_privately(respond, escape(reply.text))
-        text, blocks = reply_message(reply, share_command=command, shared_by=caller.user_ref)
-        respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+            send_dm(client, body["user_id"], reply)
+            return say_privately(respond, DM_SENT.format(n=len(reply.papers)))
+        words = text.lower().split()
+        verb = words[0] if words else ""
+        respond_with(respond, reply, share_command=text if verb in SHAREABLE else None)
+        if reply.ok and words[:2] == ["club", "vote"]:  # a text vote: the poll message shows it too
+            try:
+                poll_id = commands.club_poll_id(caller)
+            except Exception as exc:  # the vote is recorded; the counts show at the next update
+                log.warning("club poll lookup failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+                return
+            if poll_id is not None:
+                refresh_poll(client, poll_id)
 
     def on_reaction(event, body, context, added: bool):
         value = reaction_value(event.get("reaction", ""))
         item = event.get("item") or {}
         if value is None or item.get("type") != "message" or not event.get("user"):
             return
-        caller = Caller(PLATFORM, _workspace(body, context), event["user"], channel_ref=item.get("channel"))
+        caller = Caller(PLATFORM, workspace_of(body, context), event["user"], channel_ref=item.get("channel"))
         ref = f"{item.get('channel')}:{item.get('ts')}"
         if not commands.reaction(caller, ref, value, added=added):
             log.debug("reaction on a message the bot did not post", extra={"ref": ref})
@@ -247,11 +115,11 @@ def register(app: App, commands: Commands) -> None:
             return
         try:
             name, data = fetch_upload(client, event.get("file_id") or (event.get("file") or {}).get("id", ""))
-            reply = commands.import_library(Caller(PLATFORM, _workspace(body, context), user), data, name)
+            reply = commands.import_library(Caller(PLATFORM, workspace_of(body, context), user), data, name)
         except UploadError as exc:
             reply = Reply(str(exc), ok=False)
         except Exception:
-            log.exception("library import failed", extra={"team": _workspace(body, context), "user": user})
+            log.exception("library import failed", extra={"team": workspace_of(body, context), "user": user})
             reply = Reply(SORRY, ok=False)
         text, blocks = reply_message(reply)
         client.chat_postMessage(channel=channel, text=text, blocks=blocks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from typing import NoReturn
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -18,8 +19,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot.club import CLOSE, POLL
 from bot.delivery import HEADER, DigestPost, Part, TargetUnreachable
+from bot.delivery.club import ClubPost
 from bot.slack.blocks import digest_message, paper_message
+from bot.slack.club import poll_message, winner_message
 
 log = logging.getLogger(__name__)
 
@@ -208,15 +212,54 @@ class SlackPoster:
                 text, blocks = paper_message(pick, n, post.digest.mentions.get(pick.paper_id, ()))
                 ts = _send(client, post, pick.paper_id, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
                 post.posted_paper(pick.paper_id, make_ref(channel, ts))
-        except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
-            status = exc.response.status_code if exc.response is not None else None
-            method = str(getattr(exc.response, "api_url", "") or method).rsplit("/", 1)[-1]  # the call that failed
-            if error in UNREACHABLE_ERRORS:
-                raise TargetUnreachable(f"slack {method}: {error}") from None
-            raise SlackPostError(f"slack {method} failed: {error or f'HTTP {status}'}") from None
-        except (URLError, OSError) as exc:
-            raise SlackPostError(f"slack {method} failed: {type(exc).__name__}") from None
+        except (SlackApiError, URLError, OSError) as exc:
+            _raise_post_error(exc, method)
+
+    def post_club(self, post: ClubPost) -> None:
+        """Post a journal club poll (Block Kit with a vote button per paper) or its winner, once.
+
+        The message carries :func:`metadata` like a digest header and is adopted, not
+        posted again, when an earlier attempt's answer was lost (:func:`find_header`).
+        A close then updates the poll message (``chat.update``) to its final count,
+        without buttons.
+
+        Raises
+        ------
+        TargetUnreachable, SlackPostError
+            As :meth:`post`.
+        """
+        assert post.ballot is not None
+        channel = post.target.ref
+        method = "auth"
+        try:
+            client = self.client_for(post.target.workspace)
+            if post.header_ref is None:
+                method = "conversations.history"
+                ts = find_header(client, post, channel) if post.resumed else None
+                if ts is None:
+                    method = "chat.postMessage"
+                    text, blocks = poll_message(post.ballot) if post.stage == POLL else winner_message(post.ballot)
+                    ts = _send(client, post, HEADER, channel=channel, text=text, blocks=blocks)
+                post.posted_header(make_ref(channel, ts))
+            if post.stage == CLOSE and post.poll_ref:
+                method = "chat.update"
+                poll_channel, poll_ts = split_ref(post.poll_ref)
+                text, blocks = poll_message(post.ballot)
+                client.chat_update(channel=poll_channel, ts=poll_ts, text=text, blocks=blocks)
+        except (SlackApiError, URLError, OSError) as exc:
+            _raise_post_error(exc, method)
+
+
+def _raise_post_error(exc: Exception, method: str) -> NoReturn:
+    """Raise :class:`TargetUnreachable` or :class:`SlackPostError` for a failed Web API call (``method``)."""
+    if isinstance(exc, SlackApiError):
+        error = exc.response.get("error") if exc.response is not None else None
+        status = exc.response.status_code if exc.response is not None else None
+        method = str(getattr(exc.response, "api_url", "") or method).rsplit("/", 1)[-1]  # the call that failed
+        if error in UNREACHABLE_ERRORS:
+            raise TargetUnreachable(f"slack {method}: {error}") from None
+        raise SlackPostError(f"slack {method} failed: {error or f'HTTP {status}'}") from None
+    raise SlackPostError(f"slack {method} failed: {type(exc).__name__}") from None
 
 
 # -- idempotent posts: metadata on every message, looked up before posting again ----------------------

@@ -7,6 +7,7 @@ from recommender.store.models import (
     Base,
     Channel,
     ChannelChange,
+    ClubVote,
     Delivery,
     DeliveryItem,
     Digest,
@@ -22,6 +23,6 @@ from recommender.store.models import (
 
 __all__ = [
     "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
-    "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback", "Member", "Mention",
-    "ModelState", "Onboarding", "Paper", "PaperEmbedding",
+    "ArxivLookup", "Base", "Channel", "ChannelChange", "ClubVote", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback",
+    "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding",
 ]

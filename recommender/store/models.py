@@ -174,6 +174,11 @@ class Channel(_DigestTarget, Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Digest papers name the opted-in members they fit best (``/papers mentions on``).
     mentions: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    #: The weekly journal club (``/papers club``): weekday (0 = Monday) and local ``HH:MM`` in
+    #: ``timezone``; no weekday, no club. ``club_since`` (UTC) is when it was last set.
+    club_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    club_time: Mapped[str | None] = mapped_column(String(5))
+    club_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class ChannelChange(Base):
@@ -290,6 +295,21 @@ class Mention(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     score: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+class ClubVote(Base):
+    """One person's vote in a journal club poll; changing it updates the row.
+
+    ``poll_id`` is the poll's ``deliveries`` row (``target_kind`` ``club_poll``), whose
+    items are the papers on the ballot; ``voted_at`` is UTC.
+    """
+
+    __tablename__ = "club_votes"
+    __table_args__ = (UniqueConstraint("poll_id", "member_id", name="uq_club_vote"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    voted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     member: Mapped[Member] = relationship()
 

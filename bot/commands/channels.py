@@ -1,0 +1,110 @@
+"""Channel setup: a team channel's daily digest turned on, changed, off, and its status.
+
+Every change is logged with who made it (``channel_changes``); ``channel status``
+lists the latest. The journal club and mentions settings log through :func:`log_change` too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.commands.caller import Caller
+from bot.commands.parse import UsageError, parse_time, parse_timezone
+from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply
+from recommender.store import Channel, ChannelChange, Delivery
+from recommender.store.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.commands.handlers import Commands
+
+log = logging.getLogger("bot.commands.handlers")
+
+
+def log_change(session: Session, channel: Channel, caller: Caller, change: str) -> None:
+    """Record one change of a channel's settings, with who made it (``channel status`` lists them)."""
+    session.add(ChannelChange(channel_id=channel.id, actor=caller.actor, change=change, at=utcnow()))
+    log.info("channel change", extra={"channel": channel.channel_ref, "actor": caller.actor, "change": change})
+
+
+def setup(
+    commands: Commands,
+    caller: Caller,
+    *,
+    time: str | None = None,
+    timezone: str | None = None,
+    size: int | None = None,
+    topic: str | None = None,
+) -> Reply:
+    """Turn on (or change) the daily digest of the caller's channel; every change is logged with who made it."""
+    time = parse_time(time) if time else None
+    timezone = parse_timezone(timezone) if timezone else None
+    if size is not None and not 1 <= size <= MAX_DIGEST_SIZE:
+        raise UsageError(f"digest size must be between 1 and {MAX_DIGEST_SIZE}")
+    topic = " ".join(topic.split()) if topic is not None else None
+    if topic and len(topic) > MAX_TOPIC_CHARS:
+        raise UsageError(f"a topic is at most {MAX_TOPIC_CHARS} characters ({len(topic)} given)")
+    with commands.store.session() as session:
+        channel = commands.channel(session, caller, create=True)
+        assert channel is not None
+        changes = []
+        if not channel.enabled:
+            channel.enabled = True
+            changes.append("enabled")
+        if caller.channel_name and channel.name != caller.channel_name:
+            channel.name = caller.channel_name
+        for attr, value, label in (
+            ("digest_time", time, "time"),
+            ("timezone", timezone, "timezone"),
+            ("digest_size", size, "size"),
+            ("topic", topic, "topic"),
+        ):
+            if value is not None and getattr(channel, attr) != value:
+                setattr(channel, attr, value)
+                changes.append(f"{label}={value}")
+        log_change(session, channel, caller, "setup " + (", ".join(changes) or "(no change)"))
+        line = summary(channel)
+    return Reply("Channel digest is on. " + line, ephemeral=False)
+
+
+def off(commands: Commands, caller: Caller) -> Reply:
+    """Turn the caller's channel digest off (logged)."""
+    with commands.store.session() as session:
+        channel = commands.channel(session, caller)
+        if channel is None or not channel.enabled:
+            return Reply("This channel has no digest.")
+        channel.enabled = False
+        log_change(session, channel, caller, "off")
+    return Reply("Channel digest is off.", ephemeral=False)
+
+
+def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
+    """The channel's digest settings, its last digest day and its ``history`` latest changes."""
+    with commands.store.session() as session:
+        channel = commands.channel(session, caller)
+        if channel is None:
+            return Reply("This channel has no digest. `/papers channel setup` turns one on.")
+        changes = session.scalars(
+            select(ChannelChange).where(ChannelChange.channel_id == channel.id).order_by(ChannelChange.id.desc()).limit(history)
+        ).all()
+        last = session.scalar(
+            select(Delivery)
+            .where(Delivery.target_kind == "channel", Delivery.target_id == channel.id, Delivery.status == "posted")
+            .order_by(Delivery.day.desc())
+            .limit(1)
+        )
+        lines = [("On. " if channel.enabled else "Off. ") + summary(channel)]
+        lines.append(f"Last digest: {last.day.isoformat()}" if last else "Last digest: none yet")
+        if changes:
+            lines.append("Recent changes:")
+            lines += [f"• {c.at:%Y-%m-%d %H:%M} UTC {c.actor}: {c.change}" for c in changes]
+    return Reply("\n".join(lines))
+
+
+def summary(channel: Channel) -> str:
+    """One line: size, time, timezone and topic of a channel's digest."""
+    topic = f" Topic: “{channel.topic}”." if channel.topic else " No topic yet: add one to steer the picks."
+    return f"{channel.digest_size} papers every day at {channel.digest_time} {channel.timezone}.{topic}"

@@ -1,0 +1,80 @@
+"""Slack requests into :class:`~bot.commands.Caller`, and the ways of answering one.
+
+Shared by the listeners of :mod:`bot.slack.app` (slash command, events) and
+:mod:`bot.slack.actions` (buttons).
+"""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.commands import Caller, Reply
+from bot.slack.blocks import reply_message
+from bot.slack.poster import PLATFORM
+
+SORRY = "Sorry, something went wrong on paperbot's side; nothing was changed. Please try again in a minute."
+
+
+def workspace_of(body: dict, context) -> str:
+    """The workspace (team id, else enterprise id) a request comes from."""
+    team = body.get("team")
+    return (
+        context.get("team_id")
+        or body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or context.get("enterprise_id")
+        or ""
+    )
+
+
+def channel_ref_of(channel_id: str | None, channel_name: str | None) -> str | None:
+    """The channel a command counts for: None in a direct message."""
+    if not channel_id or channel_name == "directmessage" or channel_id.startswith("D"):
+        return None
+    return channel_id
+
+
+def caller_from_command(body: dict, context) -> Caller:
+    """The :class:`Caller` of a slash command payload (form fields ``team_id``, ``user_id``, ``channel_id``…)."""
+    name = body.get("channel_name")
+    return Caller(
+        platform=PLATFORM,
+        workspace=workspace_of(body, context),
+        user_ref=body["user_id"],
+        display_name=body.get("user_name") or None,
+        channel_ref=channel_ref_of(body.get("channel_id"), name),
+        channel_name=None if name in (None, "directmessage", "privategroup") else name,
+    )
+
+
+def caller_from_action(body: dict, context) -> Caller:
+    """The :class:`Caller` of a ``block_actions`` payload (a button press)."""
+    user = body.get("user") or {}
+    channel = body.get("channel") or {}
+    name = channel.get("name")
+    return Caller(
+        platform=PLATFORM,
+        workspace=workspace_of(body, context),
+        user_ref=user["id"],
+        display_name=user.get("name") or user.get("username") or None,
+        channel_ref=channel_ref_of(channel.get("id"), name),
+        channel_name=None if name in (None, "directmessage", "privategroup") else name,
+    )
+
+
+def respond_with(respond, reply: Reply, *, share_command: str | None = None) -> None:
+    """Answer through ``response_url``: privately unless the reply is public."""
+    text, blocks = reply_message(reply, share_command=share_command)
+    respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel")
+
+
+def say_privately(respond, text: str) -> None:
+    """A one-line private answer that leaves the message it answers as it was."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def send_dm(client: WebClient, user: str, reply: Reply) -> None:
+    """Post ``reply`` in the bot's direct messages with ``user`` (``conversations.open`` first)."""
+    channel = client.conversations_open(users=user)["channel"]["id"]
+    text, blocks = reply_message(reply)
+    client.chat_postMessage(channel=channel, text=text, blocks=blocks)
