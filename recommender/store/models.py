@@ -295,6 +295,10 @@ class Mention(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     score: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    member: Mapped[Member] = relationship()
+
+
 class ClubVote(Base):
     """One person's vote in a journal club poll; changing it updates the row.
 
