@@ -16,10 +16,11 @@ from recommender.store.models import (
     ModelState,
     Paper,
     PaperEmbedding,
+    TfidfRows,
 )
 
 __all__ = [
     "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback", "Member",
-    "ModelState", "Paper", "PaperEmbedding",
+    "ModelState", "Paper", "PaperEmbedding", "TfidfRows",
 ]

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from recommender.sources.records import normalize_arxiv_id, title_key
 from recommender.store.models import Paper
 
-__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "TITLE_WEIGHT", "candidates", "query_words"]
+__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
 
 TITLE_WEIGHT = 10.0
 """SQLite bm25 weight of the title column relative to the abstract (1.0)."""
@@ -57,7 +57,8 @@ def query_words(query: str) -> list[str]:
     return [w for w in words if w not in ENGLISH_STOP_WORDS][:MAX_WORDS]
 
 
-def _filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str] | None) -> list[ColumnElement[bool]]:
+def filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str] | None) -> list[ColumnElement[bool]]:
+    """SQL conditions on ``papers``: published on or after ``since`` / on or before ``until`` (undated never pass), source kind in ``sources``."""
     conditions: list[ColumnElement[bool]] = []
     if since is not None:
         conditions.append(Paper.published >= since)  # NULL (undated) never passes
@@ -88,6 +89,15 @@ def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) 
             if paper_id not in found:
                 found.append(paper_id)
     return found
+
+
+def named(session: Session, query: str, *, since: dt.date | None = None, until: dt.date | None = None,
+          sources: Iterable[str] | None = None) -> list[int]:
+    """Ids of the papers ``query`` names exactly (arXiv id or link, ``#<id>``, whole title), passing the filters.
+
+    These are the papers :func:`candidates` puts first.
+    """
+    return _exact(session, query, filters(since, until, sources))
 
 
 def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int) -> list[tuple[int, float]]:
@@ -165,7 +175,7 @@ def candidates(
     """
     if limit <= 0:
         return []
-    conditions = _filters(since, until, sources)
+    conditions = filters(since, until, sources)
     exact = _exact(session, query, conditions)
     words = query_words(query)
     ranked: list[tuple[int, float]] = []

@@ -338,3 +338,25 @@ class PaperEmbedding(Base):
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TfidfRows(Base):
+    """A batch of stored papers' TF-IDF rows under one fitted model (:mod:`recommender.text.rows`).
+
+    One row holds up to a few thousand papers as the arrays of a CSR matrix, so a
+    process loads a model's whole matrix in a few reads: ``paper_ids`` (``n_rows``
+    little-endian int64), ``indptr`` (``n_rows + 1`` int64), ``indices`` (int32)
+    and ``data`` (float32). A paper appearing in two batches of one model takes its
+    row from the later batch. ``created_at`` is UTC.
+    """
+
+    __tablename__ = "tfidf_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_state_id: Mapped[int] = mapped_column(ForeignKey("model_state.id", ondelete="CASCADE"), index=True)
+    n_rows: Mapped[int] = mapped_column(Integer)
+    paper_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    indptr: Mapped[bytes] = mapped_column(LargeBinary)
+    indices: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
