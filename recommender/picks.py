@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from recommender.pooled import rank_in_pools
 from recommender.ranking import Ranker, Target
 from recommender.ranking.semantic import SemanticInputs
 from recommender.settings import RecommenderSettings
@@ -253,13 +254,18 @@ class Recommender:
         """News papers first seen at or after ``since`` (UTC), all when ``None``: ``(paper id, day)`` by id.
 
         ``day`` is the publication day, else the first-seen day (only the
-        cold-start prior uses it, to put newer papers first).
+        cold-start prior uses it, to put newer papers first). First-seen times
+        are read for undated papers only (a day of 2,000 dated papers reads no timestamp).
         """
-        query = select(Paper.id, Paper.published, Paper.first_seen).where(Paper.is_news.is_(True))
+        conditions: list[ColumnElement[bool]] = [Paper.is_news.is_(True)]
         if since is not None:
-            query = query.where(Paper.first_seen >= since)
-        return [(int(pid), published or first_seen.date())
-                for pid, published, first_seen in session.execute(query.order_by(Paper.id))]
+            conditions.append(Paper.first_seen >= since)
+        days: dict[int, dt.date | None] = {
+            pid: day for pid, day in session.execute(select(Paper.id, Paper.published).where(*conditions))}
+        if any(day is None for day in days.values()):
+            undated = select(Paper.id, Paper.first_seen).where(*conditions, Paper.published.is_(None))
+            days.update((pid, first_seen.date()) for pid, first_seen in session.execute(undated))
+        return [(int(pid), day) for pid, day in sorted(days.items()) if day is not None]
 
     @staticmethod
     def _priors(days: Sequence[dt.date]) -> np.ndarray:
@@ -311,7 +317,8 @@ class Recommender:
                 target_input, liked_papers = self.target_inputs(session, targets[i], ids, now)
                 inputs.append(target_input)
                 liked_of[i] = {p.id: p for p in liked_papers}
-            for i, rows in zip(indices, ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic), strict=True):
+            ranked = rank_in_pools(ranker, X, inputs, k, candidate_priors=priors, semantic=semantic)
+            for i, rows in zip(indices, ranked, strict=True):
                 ranked_rows[i] = rows
         shown = sorted({ids[row.index] for rows in ranked_rows for row in rows})
         papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(shown)))} if shown else {}
