@@ -258,11 +258,13 @@ def query_timings(url: str, items: list[dict], *, old_code: Path | None = None, 
     The old path (``QUERY_BASELINE_REF`` on its own store of the same papers) runs
     ``old_searches`` warm searches and ``old_targets`` digests (scaled to 1,000, said in the label).
     """
+    refit_s = child(REPO, ["-m", "bot.cli", "--database-url", url, "refit", "--json"])[0]  # what the service's job does
     ours = queries_child(REPO, url, "search", str(queries_file), "--warm", "200")
     old = queries_child(old_code, old_url, "search", str(queries_file), "--warm", str(old_searches)) if old_code else None
     warm = np.array(ours["warm"]) * 1000
     old_warm = np.array(old["warm"]) * 1000 if old else None
     rows: list[tuple[str, float, float | None]] = [
+        ("paperbot refit (fit + every row stored), s", refit_s, None),
         ("search warm p50, ms", float(np.percentile(warm, 50)), float(np.percentile(old_warm, 50)) if old else None),
         ("search warm p95, ms", float(np.percentile(warm, 95)), float(np.percentile(old_warm, 95)) if old else None),
         ("search warm max, ms", float(warm.max()), float(old_warm.max()) if old else None),

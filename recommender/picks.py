@@ -33,7 +33,7 @@ from recommender.store.models import utcnow
 from recommender.store_search import find
 from recommender.text.current import CurrentVectors
 from recommender.text.embeddings import PaperEmbedder, default_embedder
-from recommender.text.tfidf import PaperText, PaperVectorizer
+from recommender.text.tfidf import PaperVectorizer
 
 TargetRow = Member | Channel
 
@@ -130,11 +130,6 @@ def _short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
-def vectorizer_text(paper: Paper) -> PaperText:
-    """What the vectorizer reads of a stored paper: title, abstract, authors."""
-    return PaperText(paper.title, paper.abstract or "", tuple(paper.authors or ()))
-
-
 def _ages_days(rows: Sequence[Feedback], now: dt.datetime) -> np.ndarray:
     ages = []
     for row in rows:
@@ -203,7 +198,10 @@ class Recommender:
         return self.vectors.embeddings(session, paper_ids)
 
     def ranker(self, session: Session) -> Ranker:
-        return Ranker(self.vectorizer(session), half_life_days=self.settings.half_life_days,
+        return self._ranker(self.vectorizer(session))
+
+    def _ranker(self, vectorizer: PaperVectorizer) -> Ranker:
+        return Ranker(vectorizer, half_life_days=self.settings.half_life_days,
                       mmr_lambda=self.settings.mmr_lambda, embedder=self.embedder)
 
     # -- targets ----------------------------------------------------------------
@@ -354,6 +352,23 @@ class Recommender:
         )
         ranker.set_community(self.matrix(session, paper_ids), user_items, item_keys=paper_ids)
 
+    def _search_target(self, session: Session, member: Member) -> Target | None:
+        """``member``'s profile inputs for search (nothing excluded); None when nothing is known of them."""
+        feedback = self._feedback(session, member)
+        if not feedback and not member.interests:
+            return None
+        liked = [f for f in feedback if f.value > 0]
+        disliked = [f for f in feedback if f.value < 0]
+        liked_ids = [f.paper_id for f in liked]
+        now = utcnow()
+        return Target(
+            interests_text=" ".join(member.interests or []),
+            liked_embeddings=self.embeddings(session, liked_ids) if liked_ids else None,
+            liked=self.matrix(session, liked_ids), liked_age_days=_ages_days(liked, now), liked_keys=liked_ids,
+            disliked=self.matrix(session, [f.paper_id for f in disliked]),
+            disliked_age_days=_ages_days(disliked, now),
+        )
+
     @_locked
     def search(
         self,
@@ -375,9 +390,6 @@ class Recommender:
         papers never pass (an ingest day is not a publication day). ``source``
         keeps one source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
         """
-        target = None
-        if member is not None:
-            target = self.target_inputs(session, member, [], utcnow())[0]
-            target.exclude = set()
-        hits = find(session, self.vectors, self.ranker, query, k, target=target, since=since, until=until, source=source)
+        target = self._search_target(session, member) if member is not None else None
+        hits = find(session, self.vectors, self._ranker, query, k, target=target, since=since, until=until, source=source)
         return [Pick.from_paper(paper, score=score) for paper, score in hits]

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from .ranking import Ranker, Target, top_k_indices
 from .search import query_meaning, rerank
 from .store import Paper
-from .store.fulltext import candidates, filters, named
+from .store.fulltext import candidates, filters
 from .text.current import CurrentVectors
+from .text.tfidf import PaperVectorizer
 
 __all__ = ["POOL", "find"]
 
@@ -42,7 +43,7 @@ def _filtered(session: Session, paper_ids: list[int], since: dt.date | None, unt
 def find(
     session: Session,
     vectors: CurrentVectors,
-    make_ranker: Callable[[Session], Ranker],
+    make_ranker: Callable[[PaperVectorizer], Ranker],
     query: str,
     k: int,
     *,
@@ -59,7 +60,7 @@ def find(
     vectors : CurrentVectors
         The process's TF-IDF model and embeddings.
     make_ranker : callable
-        Builds the ranker (vectorizer, embedder, weights) for ``session``.
+        Builds the ranker (embedder, weights) around the current vectorizer.
     query : str
     k : int
     target : Target, optional
@@ -74,12 +75,13 @@ def find(
     list of (Paper, float)
     """
     pool = max(POOL, 10 * k)
+    exact: list[int] = []
     lexical = candidates(session, query, limit=pool, since=since, until=until,
-                         sources=[source] if source else None)
+                         sources=[source] if source else None, named_out=exact)
     ids = [pid for pid, _ in lexical]
     scores = {pid: s for pid, s in lexical}
-    exact = set(named(session, query, since=since, until=until, sources=[source] if source else None)) if lexical else set()
-    ranker = make_ranker(session)
+    model = vectors.model(session)
+    ranker = make_ranker(model.vectorizer)
     meaning = None
     emb = vectors.embedding_matrix(session)
     if emb is not None and ranker.embedder is not None and ranker.semantic_weight > 0 and query.strip():
@@ -94,11 +96,10 @@ def find(
             meaning = np.where(pos >= 0, all_meaning[np.maximum(pos, 0)], 0.0)
     if not ids:
         return []
-    model, rows = vectors.rows(session, ids)
-    ranker.vectorizer = model.vectorizer
+    model, rows = vectors.rows(session, ids, model)
     embeddings = vectors.stored_embeddings(session, ids) if target is not None else None
     hits = rerank(ranker, query, rows, np.array([scores.get(pid, 0.0) for pid in ids]), k,
-                  named=np.array([pid in exact for pid in ids], dtype=bool),
+                  named=np.isin(np.asarray(ids), np.asarray(exact, dtype=np.int64)),
                   meaning=meaning, embeddings=embeddings, mean=emb[1] if emb is not None else None, target=target)
     wanted = [ids[i] for i, _ in hits]
     by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}

@@ -132,8 +132,8 @@ class CurrentVectors:
         """The current model, holding a row for every stored paper.
 
         Loads the newest stored model when this process holds an older one (or
-        none), and vectorises papers stored since (persisting their rows in
-        ``session``). Fits synchronously only when no usable model exists.
+        none). Fits synchronously only when no usable model exists. Rows of
+        papers stored since are added when asked for (:meth:`rows`).
         """
         latest_id = session.scalar(select(func.max(ModelState.id)))
         model = self._model
@@ -143,17 +143,13 @@ class CurrentVectors:
             model = self._install(loaded) if loaded is not None else None
         if model is None or self._too_small(session, model):
             model = self._install(_fit(session))
-        return self.extend(session, model, self._new_ids(session, model))
+        return model
 
     def _too_small(self, session: Session, model: TfidfModel) -> bool:
         vectorizer = model.vectorizer
         if getattr(vectorizer, "n_papers_fit_", 0) >= vectorizer.min_fit_papers:
             return False
         return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
-
-    @staticmethod
-    def _new_ids(session: Session, model: TfidfModel) -> list[int]:
-        return list(session.scalars(select(Paper.id).where(Paper.id > model.rows.max_id).order_by(Paper.id)))
 
     def extend(self, session: Session, model: TfidfModel, paper_ids: Sequence[int]) -> TfidfModel:
         """``model`` with rows for ``paper_ids`` too: the missing ones vectorised, stored in ``session``, merged in."""
@@ -167,10 +163,13 @@ class CurrentVectors:
         save_tfidf_rows(session, model.state_id, ids, rows)
         return self._install(replace(model, rows=model.rows.merged(ids, rows)))
 
-    def rows(self, session: Session, paper_ids: Sequence[int]) -> tuple[TfidfModel, sp.csr_matrix]:
-        """The current model and the TF-IDF rows of ``paper_ids``, shape (len(paper_ids), n_features)."""
-        model = self.model(session)
-        model = self.extend(session, model, paper_ids)
+    def rows(self, session: Session, paper_ids: Sequence[int],
+             model: TfidfModel | None = None) -> tuple[TfidfModel, sp.csr_matrix]:
+        """The model (``model``, else the current one) and the TF-IDF rows of ``paper_ids``, shape (len(paper_ids), n_features).
+
+        Papers without a row yet (stored since the model was loaded) are vectorised now and their rows stored.
+        """
+        model = self.extend(session, model or self.model(session), paper_ids)
         if not len(paper_ids):
             return model, sp.csr_matrix((0, model.n_features), dtype=np.float32)
         return model, model.rows.take(paper_ids)
