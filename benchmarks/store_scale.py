@@ -15,7 +15,12 @@ own folder, on a first slice of ``--baseline-papers`` papers (the old path takes
 about 18 minutes for 100,000 papers); its throughput on a small store is an
 upper bound of its throughput on a large one, so the ratio printed is a lower bound.
 
-Wave 2 adds search, picks and daily-digest timings in :func:`query_timings`.
+Then :func:`query_timings` times search, picks, the daily digests and CLI search
+against CLI stats (through ``benchmarks/store_queries.py`` children), beside the
+same measurements of ``--query-baseline-ref`` (main before search went through the
+index) run on its own store of the same papers. Sentence embeddings are off in every
+child (``PAPERBOT_RECOMMENDER__SEMANTIC=false``): embedding 100,000 papers takes longer
+than the rest of the run on a shared 2-core machine.
 
 Usage::
 
@@ -146,9 +151,9 @@ runpy.run_module("bot.cli", run_name="__main__")
 """
 
 
-def run_ingest(code_dir: Path, url: str, folder: Path, papers: int) -> Run:
+def run_ingest(code_dir: Path, url: str, folder: Path, papers: int, extra_env: dict | None = None) -> Run:
     """Run ``paperbot ingest`` (``bot.cli``) from ``code_dir`` (its packages win) in a child: wall and CPU time, peak RSS."""
-    env = dict(os.environ, PYTHONPATH=str(code_dir))
+    env = dict(os.environ, PYTHONPATH=str(code_dir), **(extra_env or {}))
     cmd = [sys.executable, "-c", CLI, "--database-url", url, "ingest", str(folder), "--json"]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -204,14 +209,87 @@ class Backend:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-def query_timings(url: str, items: list[dict]) -> list[tuple[str, float, float | None]]:
-    """Search, picks and daily-digest timings on the ingested store, as (name, ours, baseline) rows.
+QUERY_BASELINE_REF = "b9204a1"  # main before search went through the index and the persisted rows (issue 11, wave 2)
+NO_EMBEDDINGS = {"PAPERBOT_RECOMMENDER__SEMANTIC": "false"}  # 100,000 embeddings take too long on a shared 2-core box
 
-    Wave 2 of issue 11 fills this in (200 searches p50/p95/max through ``Commands.search``,
-    the first search after a fresh start, ``picks`` for one person, the daily digest run
-    for 1,000 targets over a 2,000-paper day); until then it measures nothing.
+
+def make_queries(pools: TextPools, items: list[dict], n: int = 201, seed: int = 1) -> list[str]:
+    """What people type: a model's name, a title's first words, a whole title, a topic phrase (cycled)."""
+    rng = np.random.default_rng(seed)
+    topics = ["graph neural networks", "quantization", "diffusion models", "reinforcement learning from human feedback",
+              "speech recognition", "protein structure prediction", "federated learning", "sparse attention"]
+    out = []
+    for i in range(n):
+        title = items[int(rng.integers(len(items)))]["title"]
+        kind = i % 4
+        out.append(pools.names[int(rng.integers(len(pools.names)))] if kind == 0 else
+                   " ".join(title.split()[:4]) if kind == 1 else title if kind == 2 else topics[i % len(topics)])
+    return out
+
+
+def child(code_dir: Path, args: list[str], timeout: float = 7200) -> tuple[float, str]:
+    """Run ``python ARGS`` with ``code_dir``'s packages first; (wall seconds, stdout); raises on failure."""
+    env = dict(os.environ, PYTHONPATH=str(code_dir), **NO_EMBEDDINGS)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], cwd=code_dir, env=env, capture_output=True, text=True, timeout=timeout)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{args[:3]} failed ({done.returncode}) in {code_dir}:\n{done.stderr[-3000:]}")
+    return seconds, done.stdout
+
+
+def queries_child(code_dir: Path, url: str, mode: str, *extra: str) -> dict:
+    script = str(REPO / "benchmarks" / "store_queries.py")
+    return json.loads(child(code_dir, [script, mode, url, *extra])[1].strip().splitlines()[-1])
+
+
+def cli_wall(code_dir: Path, url: str, *command: str, runs: int = 1) -> float:
+    """Median wall time of ``paperbot --database-url URL COMMAND`` in a fresh process, seconds."""
+    return float(np.median([child(code_dir, ["-m", "bot.cli", "--database-url", url, *command])[0] for _ in range(runs)]))
+
+
+def query_timings(url: str, items: list[dict], *, old_code: Path | None = None, old_url: str | None = None,
+                  queries_file: Path, old_searches: int = 5, old_targets: int = 100) -> list[tuple[str, float, float | None]]:
+    """Search, picks, daily-digest and CLI timings on the ingested store, as (name, ours, old path) rows.
+
+    Ours: 200 warm searches through ``Commands.search`` (p50, p95, max), the first search
+    after a fresh process start, ``picks`` for one person, the daily digests of 1,000 targets
+    over a 2,000-paper day (``run --once``'s path), CLI ``search`` against CLI ``stats``.
+    The old path (``QUERY_BASELINE_REF`` on its own store of the same papers) runs
+    ``old_searches`` warm searches and ``old_targets`` digests (scaled to 1,000, said in the label).
     """
-    return []
+    refit_s = child(REPO, ["-m", "bot.cli", "--database-url", url, "refit", "--json"])[0]  # what the service's job does
+    ours = queries_child(REPO, url, "search", str(queries_file), "--warm", "200")
+    old = queries_child(old_code, old_url, "search", str(queries_file), "--warm", str(old_searches)) if old_code else None
+    warm = np.array(ours["warm"]) * 1000
+    old_warm = np.array(old["warm"]) * 1000 if old else None
+    rows: list[tuple[str, float, float | None]] = [
+        ("paperbot refit (fit + every row stored), s", refit_s, None),
+        ("search warm p50, ms", float(np.percentile(warm, 50)), float(np.percentile(old_warm, 50)) if old else None),
+        ("search warm p95, ms", float(np.percentile(warm, 95)), float(np.percentile(old_warm, 95)) if old else None),
+        ("search warm max, ms", float(warm.max()), float(old_warm.max()) if old else None),
+        ("first search after start, s", ours["first"], old["first"] if old else None),
+        ("picks for one person, s", ours["picks"], old["picks"] if old else None),
+        ("search process peak RSS, MB", ours["peak_rss_mb"], old["peak_rss_mb"] if old else None),
+    ]
+    cli_search = cli_wall(REPO, url, "search", "graph neural networks", runs=3)
+    cli_stats = cli_wall(REPO, url, "stats", runs=3)
+    old_search = cli_wall(old_code, old_url, "search", "graph neural networks") if old_code else None
+    old_stats = cli_wall(old_code, old_url, "stats") if old_code else None
+    rows += [
+        ("CLI search wall, s", cli_search, old_search),
+        ("CLI stats wall, s", cli_stats, old_stats),
+        ("CLI search / CLI stats", cli_search / cli_stats, old_search / old_stats if old_search and old_stats else None),
+    ]
+    digest = queries_child(REPO, url, "digest", "--targets", "1000", "--day-papers", "2000")
+    assert digest["posted"] == 1000, digest
+    old_digest = queries_child(old_code, old_url, "digest", "--targets", str(old_targets), "--day-papers", "2000") if old_code else None
+    rows += [
+        (f"digests 1000 targets, s (old: {old_targets} x{1000 // old_targets})", digest["seconds"],
+         old_digest["seconds"] * 1000 / old_targets if old_digest else None),
+        ("digest process peak RSS, MB", digest["peak_rss_mb"], old_digest["peak_rss_mb"] if old_digest else None),
+    ]
+    return rows
 
 
 def main() -> None:
@@ -222,6 +300,9 @@ def main() -> None:
     ap.add_argument("--baseline-ref", default=BASELINE_REF)
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--keep", type=Path, help="Keep the generated files and SQLite stores in this folder.")
+    ap.add_argument("--query-baseline-ref", default=QUERY_BASELINE_REF, help="Old path for the query timings ('' : skip).")
+    ap.add_argument("--old-searches", type=int, default=5, help="Warm searches timed on the old path.")
+    ap.add_argument("--old-targets", type=int, default=100, help="Digests timed on the old path (scaled to 1,000).")
     args = ap.parse_args()
     backends = [b for b in args.backends.split(",") if b == "sqlite" or os.environ.get("PAPERBOT_TEST_DATABASE_URL")]
     work = args.keep or Path(tempfile.mkdtemp(prefix="store_scale_"))
@@ -232,28 +313,36 @@ def main() -> None:
     n_base = min(args.baseline_papers, args.papers)
     sliced = write_files(items[:n_base], work / "slice", args.per_file) if n_base else None
     old_code = export_ref(args.baseline_ref, work / "baseline_code") if n_base else None
+    query_code = export_ref(args.query_baseline_ref, work / "query_baseline_code") if args.query_baseline_ref else None
+    queries_file = work / "queries.json"
+    queries_file.write_text(json.dumps(make_queries(pools, items)))
     print(f"corpus {len(items)} papers in {len(list(full.iterdir()))} HF API files; pools: {len(pools.titles)} titles, "
-          f"{len(pools.sentences)} sentences, {len(pools.authors)} authors; old path = {args.baseline_ref} on the first {n_base}")
+          f"{len(pools.sentences)} sentences, {len(pools.authors)} authors; old path = {args.baseline_ref} on the first {n_base}"
+          f" (ingest), {args.query_baseline_ref or 'none'} on all papers (queries); sentence embeddings off")
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall rates fall under load; "
           "CPU-second rates much less)")
-    print(f"{'backend':10s} {'measure':34s} {'ours':>10s} {'old path':>10s} {'ours/old':>9s}")
+    print(f"{'backend':10s} {'measure':44s} {'ours':>10s} {'old path':>10s} {'ours/old':>9s}")
     for name in backends:
         backend = Backend(name, work)
         try:
             url = backend.fresh_url("ours")
-            ours = run_ingest(REPO, url, full, len(items))
+            ours = run_ingest(REPO, url, full, len(items), NO_EMBEDDINGS)
             assert ours.new == len(items), (ours.new, len(items))
             old = run_ingest(old_code, backend.fresh_url("old"), sliced, n_base) if n_base else None
+            old_url = backend.fresh_url("oldq") if query_code else None
+            if query_code:
+                run_ingest(query_code, old_url, full, len(items), NO_EMBEDDINGS)
             rows = [
                 ("ingest, papers/s (wall)", ours.rate, old.rate if old else None),
                 ("ingest, papers per CPU second", ours.cpu_rate, old.cpu_rate if old else None),
                 ("ingest wall time, s", ours.seconds, None),  # the old path ran on a slice: not comparable
                 ("ingest peak RSS, MB", ours.peak_rss_mb, old.peak_rss_mb if old else None),
-            ] + query_timings(url, items)
+            ] + query_timings(url, items, old_code=query_code, old_url=old_url, queries_file=queries_file,
+                              old_searches=args.old_searches, old_targets=args.old_targets)
             for label, value, base in rows:
                 ratio = f"{value / base:8.2f}x" if base else "        -"
                 base_s = f"{base:10.1f}" if base else "         -"
-                print(f"{name:10s} {label:34s} {value:10.1f} {base_s} {ratio}", flush=True)
+                print(f"{name:10s} {label:44s} {value:10.1f} {base_s} {ratio}", flush=True)
         finally:
             backend.cleanup()
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -15,7 +15,7 @@ from bot.club import POLL, ballot_lines
 from bot.commands import Reply, reply_text
 from bot.delivery import DigestPost, Poster
 from bot.delivery.club import ClubPost
-from bot.digest import authors_line, clip, mention_line, source_name
+from bot.digest import authors_line, clip, date_label, mention_line, source_name
 from recommender.picks import Pick
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 
 def render_item(console: Console, n: int, item: Pick, *, abstract_chars: int = 0) -> None:
     console.print(f"[bold]{n}. {escape(item.title)}[/bold]")
-    published = item.published.isoformat() if item.published else ""
-    meta = " · ".join(x for x in (authors_line(item), source_name(item), published, item.ref) if x)
+    meta = " · ".join(x for x in (authors_line(item), source_name(item), date_label(item), item.ref) if x)
     if meta:
         console.print(f"   [dim]{escape(meta)}[/dim]")
     if item.url:

@@ -75,9 +75,14 @@ def authors_line(pick: Pick, *, shown: int = 3) -> str:
     return ", ".join(authors[:shown]) + f" and {len(authors) - shown} more"
 
 
+def date_label(pick: Pick) -> str:
+    """The publication day as ``YYYY-MM-DD``, or ``"undated"`` when the source gave none (never the ingest day)."""
+    return pick.published.isoformat() if pick.published else "undated"
+
+
 def meta_line(pick: Pick) -> str:
-    """``authors · source · date``: the parts that are known."""
-    parts = (authors_line(pick), source_name(pick), pick.published.isoformat() if pick.published else "")
+    """``authors · source · date``: the parts that are known, and always the date or ``undated``."""
+    parts = (authors_line(pick), source_name(pick), date_label(pick))
     return " · ".join(p for p in parts if p)
 
 

@@ -2,10 +2,12 @@
 
 Profiles are never stored: each call derives them from the members' declared
 interests and feedback in the store, so they stay valid across model refits.
-The fitted TF-IDF vectorizer is persisted in the store (``model_state``) and
-reloaded without refitting; it is refitted only when its refit policy says so.
+The fitted TF-IDF vectorizer and every paper's TF-IDF row are persisted in the
+store and loaded once per process (:mod:`recommender.text.current`); a refit runs
+beside requests (``paperbot refit``, the service's refit job) and is swapped in.
 Sentence embeddings are stored per paper and model version (:mod:`recommender.text.vectors`);
-without the embedding model, ranking and search use TF-IDF alone.
+without the embedding model, ranking and search use TF-IDF alone. Search itself
+lives in :mod:`recommender.store_search`.
 """
 
 from __future__ import annotations
@@ -19,18 +21,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from recommender.pooled import rank_in_pools
 from recommender.ranking import Ranker, Target
 from recommender.ranking.semantic import SemanticInputs
-from recommender.search import search
 from recommender.settings import RecommenderSettings
-from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, ModelState, Paper, Store
+from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
+from recommender.store_search import find
+from recommender.text.current import CurrentVectors
 from recommender.text.embeddings import PaperEmbedder, default_embedder
-from recommender.text.tfidf import PaperText, PaperVectorizer, StaleModelError
-from recommender.text.vectors import embeddings_for
+from recommender.text.tfidf import PaperVectorizer
 
 TargetRow = Member | Channel
 
@@ -127,11 +130,6 @@ def _short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
-def vectorizer_text(paper: Paper) -> PaperText:
-    """What the vectorizer reads of a stored paper: title, abstract, authors."""
-    return PaperText(paper.title, paper.abstract or "", tuple(paper.authors or ()))
-
-
 def _ages_days(rows: Sequence[Feedback], now: dt.datetime) -> np.ndarray:
     ages = []
     for row in rows:
@@ -153,7 +151,8 @@ class Recommender:
     Notes
     -----
     Thread-safe: one instance is shared by the scheduler's worker threads and
-    the chat adapters' handlers; a lock guards the model and the vector cache.
+    the chat adapters' handlers; a lock serialises requests. :meth:`refit` does
+    not take it: requests go on with the previous model until the new one is swapped in.
     """
 
     def __init__(self, store: Store, settings: RecommenderSettings | None = None,
@@ -163,66 +162,46 @@ class Recommender:
         #: the sentence-embedding model (None: TF-IDF alone; the reason is logged once)
         self.embedder = embedder if embedder is not None else (default_embedder() if self.settings.semantic else None)
         self._lock = threading.RLock()
-        self._vectorizer: PaperVectorizer | None = None
-        self._model_id: int | None = None
-        self._rows: dict[int, sp.csr_matrix] = {}
+        #: the TF-IDF model, its rows and the stored embeddings, loaded once per process
+        self.vectors = CurrentVectors(self.embedder)
 
-    # -- vectorizer lifecycle -------------------------------------------------
+    # -- vectors ----------------------------------------------------------------
     @_locked
     def vectorizer(self, session: Session) -> PaperVectorizer:
-        """The fitted vectorizer: loaded from the store, refitted only when its policy asks."""
-        n_papers = session.scalar(select(func.count(Paper.id))) or 0
-        latest = session.scalar(select(ModelState).order_by(ModelState.id.desc()).limit(1))
-        stale = False
-        if latest is not None and latest.id != self._model_id:
-            try:
-                self._vectorizer = PaperVectorizer.from_bytes(latest.blob)
-            except StaleModelError:
-                stale = True  # written by an older layout: refit below
-            self._model_id = latest.id
-            self._rows.clear()
-        if stale or self._vectorizer is None or self._vectorizer.needs_refit(n_papers):
-            self.refit(session)
-        assert self._vectorizer is not None
-        return self._vectorizer
+        """The current fitted vectorizer (fitted now only when no usable model is stored)."""
+        return self.vectors.model(session).vectorizer
+
+    def refit(self) -> PaperVectorizer:
+        """Fit a new vectorizer on every stored paper, persist it with every paper's row, and swap it in.
+
+        Runs beside requests (they keep the previous model until the swap); see
+        :meth:`recommender.text.current.CurrentVectors.refit`.
+        """
+        return self.vectors.refit(self.store).vectorizer
+
+    def needs_refit(self, session: Session) -> bool:
+        """Whether the stored model's refit policy asks for a refit (the service's refit job asks this)."""
+        return self.vectors.needs_refit(session)
 
     @_locked
-    def refit(self, session: Session) -> PaperVectorizer:
-        """Fit the vectorizer on every stored paper and persist it in the store."""
-        papers = session.scalars(select(Paper).order_by(Paper.id)).all()
-        vectorizer = PaperVectorizer().fit([vectorizer_text(p) for p in papers])
-        state = ModelState(n_papers=len(papers), blob=vectorizer.to_bytes(), fitted_at=utcnow())
-        session.add(state)
-        session.flush()
-        self._vectorizer, self._model_id = vectorizer, state.id
-        self._rows.clear()
-        return vectorizer
+    def matrix(self, session: Session, paper_ids: Sequence[int]) -> sp.csr_matrix:
+        """TF-IDF rows of ``paper_ids``, shape ``(len(paper_ids), n_features)`` sparse CSR float32."""
+        return self.vectors.rows(session, paper_ids)[1]
 
     @_locked
-    def matrix(self, session: Session, papers: Sequence[Paper]) -> sp.csr_matrix:
-        """TF-IDF rows for ``papers``, shape ``(len(papers), n_features)`` sparse CSR, cached per model."""
-        vectorizer = self.vectorizer(session)
-        missing = [p for p in papers if p.id not in self._rows]
-        if missing:
-            X = vectorizer.transform([vectorizer_text(p) for p in missing])
-            for i, paper in enumerate(missing):
-                self._rows[paper.id] = X[i]
-        n_features = len(vectorizer.feature_names())
-        if not papers:
-            return sp.csr_matrix((0, n_features))
-        return sp.vstack([self._rows[p.id] for p in papers], format="csr")
-
-    @_locked
-    def embeddings(self, session: Session, papers: Sequence[Paper]) -> np.ndarray | None:
-        """Sentence embeddings of ``papers``, shape (len(papers), dim); None without the model.
+    def embeddings(self, session: Session, paper_ids: Sequence[int]) -> np.ndarray | None:
+        """Sentence embeddings of ``paper_ids``, shape (len(paper_ids), dim); None without the model.
 
         Papers with no stored vector of this model version are embedded now
         and stored in ``session`` (:func:`~recommender.text.vectors.embeddings_for`).
         """
-        return None if self.embedder is None else embeddings_for(session, papers, self.embedder)
+        return self.vectors.embeddings(session, paper_ids)
 
     def ranker(self, session: Session) -> Ranker:
-        return Ranker(self.vectorizer(session), half_life_days=self.settings.half_life_days,
+        return self._ranker(self.vectorizer(session))
+
+    def _ranker(self, vectorizer: PaperVectorizer) -> Ranker:
+        return Ranker(vectorizer, half_life_days=self.settings.half_life_days,
                       mmr_lambda=self.settings.mmr_lambda, embedder=self.embedder)
 
     # -- targets ----------------------------------------------------------------
@@ -245,43 +224,55 @@ class Recommender:
         rated = [f.paper_id for f in self._feedback(session, target)]
         return set(delivered) | set(rated)
 
-    def target_inputs(self, session: Session, target: TargetRow, candidates: Sequence[Paper], now: dt.datetime) -> tuple[Target, list[Paper]]:
+    def target_inputs(self, session: Session, target: TargetRow, candidate_ids: Sequence[int], now: dt.datetime) -> tuple[Target, list[Paper]]:
         """The ranker's view of ``target``: interests text, liked and disliked rows with ages (days)."""
         interests = " ".join(target.interests or []) if isinstance(target, Member) else (target.topic or "")
         feedback = self._feedback(session, target)
         liked = [f for f in feedback if f.value > 0]
         disliked = [f for f in feedback if f.value < 0]
         seen = self.seen_paper_ids(session, target)
-        exclude = {i for i, p in enumerate(candidates) if p.id in seen}
+        exclude = {i for i, pid in enumerate(candidate_ids) if pid in seen}
         liked_papers = [f.paper for f in liked]
+        liked_ids = [p.id for p in liked_papers]
         return (
             Target(
                 interests_text=interests,
-                liked_embeddings=self.embeddings(session, liked_papers) if liked_papers else None,
-                liked=self.matrix(session, liked_papers),
+                liked_embeddings=self.embeddings(session, liked_ids) if liked_ids else None,
+                liked=self.matrix(session, liked_ids),
                 liked_age_days=_ages_days(liked, now),
-                liked_keys=[p.id for p in liked_papers],
-                disliked=self.matrix(session, [f.paper for f in disliked]),
+                liked_keys=liked_ids,
+                disliked=self.matrix(session, [f.paper_id for f in disliked]),
                 disliked_age_days=_ages_days(disliked, now),
                 exclude=exclude,
             ),
             liked_papers,
         )
 
-    def candidates(self, session: Session, *, since: dt.datetime | None = None) -> list[Paper]:
-        """News papers first seen at or after ``since`` (UTC); all news papers when ``None``."""
-        query = select(Paper).where(Paper.is_news.is_(True))
-        if since is not None:
-            query = query.where(Paper.first_seen >= since)
-        return list(session.scalars(query.order_by(Paper.id)).all())
+    def candidates(self, session: Session, *, since: dt.datetime | None = None) -> list[tuple[int, dt.date]]:
+        """News papers first seen at or after ``since`` (UTC), all when ``None``: ``(paper id, day)`` by id.
 
-    def _priors(self, session: Session, papers: Sequence[Paper]) -> np.ndarray:
-        """Cold-start prior per candidate in [0, 1]: newer publication dates first."""
-        if not papers:
+        ``day`` is the publication day, else the first-seen day (only the
+        cold-start prior uses it, to put newer papers first). First-seen times
+        are read for undated papers only (a day of 2,000 dated papers reads no timestamp).
+        """
+        conditions: list[ColumnElement[bool]] = [Paper.is_news.is_(True)]
+        if since is not None:
+            conditions.append(Paper.first_seen >= since)
+        days: dict[int, dt.date | None] = {
+            pid: day for pid, day in session.execute(select(Paper.id, Paper.published).where(*conditions))}
+        if any(day is None for day in days.values()):
+            undated = select(Paper.id, Paper.first_seen).where(*conditions, Paper.published.is_(None))
+            days.update((pid, first_seen.date()) for pid, first_seen in session.execute(undated))
+        return [(int(pid), day) for pid, day in sorted(days.items()) if day is not None]
+
+    @staticmethod
+    def _priors(days: Sequence[dt.date]) -> np.ndarray:
+        """Cold-start prior per candidate in [0, 1]: newer days first."""
+        if not days:
             return np.zeros(0)
-        ordinals = np.array([(p.published or p.first_seen.date()).toordinal() for p in papers], dtype=float)
+        ordinals = np.array([d.toordinal() for d in days], dtype=float)
         span = ordinals.max() - ordinals.min()
-        return (ordinals - ordinals.min()) / span if span > 0 else np.zeros(len(papers))
+        return (ordinals - ordinals.min()) / span if span > 0 else np.zeros(len(days))
 
     @_locked
     def picks(
@@ -303,37 +294,43 @@ class Recommender:
         Papers already delivered to or rated by a target are never picked for it.
         """
         now = now or utcnow()
-        papers = self.candidates(session, since=since)
-        if not papers or not targets:
+        found = self.candidates(session, since=since)
+        if not found or not targets:
             return [[] for _ in targets]
-        X = self.matrix(session, papers)
-        emb = self.embeddings(session, papers)
+        ids = [pid for pid, _ in found]
+        X = self.matrix(session, ids)
+        emb = self.embeddings(session, ids)
         semantic = None if emb is None else SemanticInputs(emb)
-        priors = self._priors(session, papers)
+        priors = self._priors([day for _, day in found])
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
             workspaces[(target.platform, target.workspace)].append(i)
-        out: list[list[Pick]] = [[] for _ in targets]
+        ranked_rows: list[list] = [[] for _ in targets]
+        liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
         for (platform, workspace), indices in workspaces.items():
             ranker = self.ranker(session)
             self._set_community(session, ranker, platform, workspace)
             inputs: list[Target] = []
-            liked_by_id: list[dict[object, Paper]] = []  # keyed like ScoredRow.similar_to
             for i in indices:
-                target_input, liked_papers = self.target_inputs(session, targets[i], papers, now)
+                target_input, liked_papers = self.target_inputs(session, targets[i], ids, now)
                 inputs.append(target_input)
-                liked_by_id.append({p.id: p for p in liked_papers})
-            ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
-            for i, rows, liked in zip(indices, ranked, liked_by_id, strict=True):
-                out[i] = [
-                    Pick.from_paper(
-                        papers[row.index],
-                        score=float(row.score),
-                        reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None)),
-                    )
-                    for row in rows
-                ]
-        return out
+                liked_of[i] = {p.id: p for p in liked_papers}
+            ranked = rank_in_pools(ranker, X, inputs, k, candidate_priors=priors, semantic=semantic)
+            for i, rows in zip(indices, ranked, strict=True):
+                ranked_rows[i] = rows
+        shown = sorted({ids[row.index] for rows in ranked_rows for row in rows})
+        papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(shown)))} if shown else {}
+        return [
+            [
+                Pick.from_paper(
+                    papers[ids[row.index]],
+                    score=float(row.score),
+                    reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None)),
+                )
+                for row in rows
+            ]
+            for rows, liked in zip(ranked_rows, liked_of, strict=True)
+        ]
 
     def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
         """Give ``ranker`` who liked what in one workspace (members' 👍), when at least two people gave any."""
@@ -347,14 +344,30 @@ class Recommender:
         if len(members) < 2:
             return
         paper_ids = sorted({p for _, p in rows})
-        by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))}
         member_index = {m: i for i, m in enumerate(members)}
         paper_index = {p: j for j, p in enumerate(paper_ids)}
         user_items = sp.csr_matrix(
             (np.ones(len(rows)), ([member_index[m] for m, _ in rows], [paper_index[p] for _, p in rows])),
             shape=(len(members), len(paper_ids)),
         )
-        ranker.set_community(self.matrix(session, [by_id[p] for p in paper_ids]), user_items, item_keys=paper_ids)
+        ranker.set_community(self.matrix(session, paper_ids), user_items, item_keys=paper_ids)
+
+    def _search_target(self, session: Session, member: Member) -> Target | None:
+        """``member``'s profile inputs for search (nothing excluded); None when nothing is known of them."""
+        feedback = self._feedback(session, member)
+        if not feedback and not member.interests:
+            return None
+        liked = [f for f in feedback if f.value > 0]
+        disliked = [f for f in feedback if f.value < 0]
+        liked_ids = [f.paper_id for f in liked]
+        now = utcnow()
+        return Target(
+            interests_text=" ".join(member.interests or []),
+            liked_embeddings=self.embeddings(session, liked_ids) if liked_ids else None,
+            liked=self.matrix(session, liked_ids), liked_age_days=_ages_days(liked, now), liked_keys=liked_ids,
+            disliked=self.matrix(session, [f.paper_id for f in disliked]),
+            disliked_age_days=_ages_days(disliked, now),
+        )
 
     @_locked
     def search(
@@ -368,29 +381,15 @@ class Recommender:
         until: dt.date | None = None,
         source: str | None = None,
     ) -> list[Pick]:
-        """Papers ranked by relevance to ``query`` (TF-IDF and, with the model, meaning), re-ranked for ``member`` when given (``reason`` empty).
+        """Stored papers matching ``query``, best first (``reason`` empty); see :func:`recommender.store_search.find`.
 
-        ``since``/``until`` filter on the publication date (else first-seen date), inclusive;
-        ``source`` on the source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
+        Candidates come from the database's full-text index (papers the query
+        names exactly first) and, with embeddings, by meaning; they are re-ranked
+        by TF-IDF (and embedding) relevance and, for ``member``, their profile.
+        ``since``/``until`` bound the publication day (UTC), inclusive: undated
+        papers never pass (an ingest day is not a publication day). ``source``
+        keeps one source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
         """
-        stmt = select(Paper)
-        if source:
-            stmt = stmt.where(Paper.source_kind == source)
-        papers = list(session.scalars(stmt.order_by(Paper.id)).all())
-
-        def day(p: Paper) -> dt.date:
-            return p.published or p.first_seen.date()
-
-        if since:
-            papers = [p for p in papers if day(p) >= since]
-        if until:
-            papers = [p for p in papers if day(p) <= until]
-        if not papers:
-            return []
-        X = self.matrix(session, papers)
-        target = self.target_inputs(session, member, papers, utcnow())[0] if member is not None else None
-        if target is not None:
-            target.exclude = set()
-        emb = self.embeddings(session, papers)
-        hits = search(self.ranker(session), query, X, k=k, target=target, embeddings=emb)
-        return [Pick.from_paper(papers[i], score=float(score)) for i, score in hits]
+        target = self._search_target(session, member) if member is not None else None
+        hits = find(session, self.vectors, self._ranker, query, k, target=target, since=since, until=until, source=source)
+        return [Pick.from_paper(paper, score=score) for paper, score in hits]

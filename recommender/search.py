@@ -15,7 +15,12 @@ from .ranking import Ranker, Target, top_k_indices
 from .ranking.semantic import SemanticInputs
 from .text.embeddings import center
 
-__all__ = ["search"]
+__all__ = ["LEXICAL_WEIGHT", "query_meaning", "rerank", "search"]
+
+LEXICAL_WEIGHT = 0.5
+"""Share of the full-text index's score (scaled to [0, 1] by the best candidate's) in the lexical relevance;
+the rest is the TF-IDF cosine. The index's score carries words the TF-IDF vocabulary dropped (a model's name
+in one paper only); the cosine weighs the words the vocabulary knows."""
 
 
 def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
@@ -77,6 +82,79 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
         mixed = (1 - personal_weight) * rel[pool] + personal_weight * personal[0]
     order = top_k_indices(mixed.astype(np.float64), k)
     return [(int(pool[i]), float(mixed[i])) for i in order]
+
+
+def query_meaning(ranker: Ranker, query: str, embeddings: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Cosine of each paper's centred embedding with the query's, shape (n_papers,); 0 for papers without one.
+
+    ``embeddings`` has shape (n_papers, dim) (unit rows, zero rows for none) and
+    ``mean`` shape (dim,), the corpus mean both are centred on.
+    """
+    assert ranker.embedder is not None
+    return _centered_cosines(embeddings, mean, center(ranker.embedder.encode([query]), mean)[0])
+
+
+def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray, k: int, *,
+           named: np.ndarray | None = None, meaning: np.ndarray | None = None,
+           embeddings: np.ndarray | None = None, mean: np.ndarray | None = None,
+           target: Target | None = None, personal_weight: float = 0.3) -> list[tuple[int, float]]:
+    """Candidates of a search, ordered: the papers the query names first, then by relevance (and the person).
+
+    Relevance is ``(1 - w) * lexical_relevance + w * meaning`` with ``w`` the
+    ranker's ``semantic_weight`` when ``meaning`` is given (else 0), and
+    ``lexical_relevance = a * index_score / best_index_score + (1 - a) * cos_tfidf``
+    with ``a`` = :data:`LEXICAL_WEIGHT`. With a ``target``, the score is
+    ``(1 - personal_weight) * relevance + personal_weight * personal score``
+    (``target.exclude`` ignored); a target with nothing known keeps relevance.
+
+    Parameters
+    ----------
+    ranker : Ranker
+        Its vectorizer reads the query; its profile scores personalise.
+    query : str
+    rows : csr_matrix, shape (n, n_features)
+        TF-IDF rows of the candidates.
+    lexical : ndarray, shape (n,)
+        The full-text index's score of each candidate (higher is better, 0 when
+        the index did not return it).
+    k : int
+    named : ndarray of bool, shape (n,), optional
+        Candidates the query names exactly (arXiv id, ``#id``, whole title), kept first in their order.
+    meaning : ndarray, shape (n,), optional
+        Cosine of the candidates' centred embeddings with the query's (:func:`query_meaning`).
+    embeddings, mean : ndarray, shapes (n, dim) and (dim,), optional
+        The candidates' embeddings and the corpus mean, for the person's semantic profile.
+    target : Target, optional
+    personal_weight : float, default 0.3
+
+    Returns
+    -------
+    list of (candidate index, score)
+        At most ``k``, best first.
+    """
+    n = rows.shape[0]
+    if n == 0 or k <= 0:
+        return []
+    lexical = np.asarray(lexical, dtype=np.float64)
+    named = np.zeros(n, dtype=bool) if named is None else np.asarray(named, dtype=bool)
+    best = lexical[~named].max(initial=0.0)
+    index_part = lexical / best if best > 0 else (lexical > 0).astype(np.float64)
+    q = ranker.vectorizer.transform_text([query])
+    cos = np.asarray((sp.csr_matrix(rows, dtype=np.float32) @ q.T).toarray(), dtype=np.float64).reshape(-1)
+    rel = LEXICAL_WEIGHT * np.minimum(index_part, 1.0) + (1 - LEXICAL_WEIGHT) * cos
+    if meaning is not None and ranker.embedder is not None and ranker.semantic_weight > 0:
+        w = ranker.semantic_weight
+        rel = (1 - w) * rel + w * np.asarray(meaning, dtype=np.float64)
+    score = rel
+    if target is not None:
+        semantic = None if embeddings is None or mean is None else SemanticInputs(embeddings, mean=mean)
+        personal, profiles = ranker.score(rows, [target], semantic=semantic)
+        if np.diff(profiles.indptr)[0] > 0:
+            score = (1 - personal_weight) * rel + personal_weight * np.asarray(personal[0], dtype=np.float64)
+    first = [int(i) for i in np.flatnonzero(named)][:k]
+    rest = np.where(named, -np.inf, score)
+    order = first + [int(i) for i in top_k_indices(rest, k - len(first)) if np.isfinite(rest[i])] if k > len(first) else first
+    return [(i, float(score[i])) for i in order]
 
 
 def _centered_cosines(emb: np.ndarray, mean: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MI
 from sqlalchemy import select
 from test_scheduler_helpers import RecordingPoster, make_team, who
 
+from bot.service.refit_job import REFIT_JOB_ID
 from bot.service.scheduler import (
     JOB_DEFAULTS,
     JOBSTORE_TABLE,
@@ -145,7 +146,7 @@ async def test_sync_adds_updates_and_removes_digest_jobs(store, settings, sample
         ch, mb = digest_job_id("channel", team["channel"]), digest_job_id("member", team["member"])
         assert sorted(report.added) == sorted(["ingest:hf", ch, mb])
         ids = {j.id for j in scheduler.get_jobs()}
-        assert ids == {"ingest:hf", ch, mb, SYNC_JOB_ID}
+        assert ids == {"ingest:hf", ch, mb, SYNC_JOB_ID, REFIT_JOB_ID}
         job = scheduler.get_job(mb)
         assert job.func_ref == "bot.service.scheduler:digest_job" and tuple(job.args) == ("member", team["member"])
         assert job.coalesce is True and job.misfire_grace_time == JOB_DEFAULTS["misfire_grace_time"] >= 3600
@@ -166,7 +167,7 @@ async def test_sync_adds_updates_and_removes_digest_jobs(store, settings, sample
 
         cmds.unsubscribe(who("ada"))
         assert sync_digest_jobs(scheduler, ctx).removed == [mb]
-        assert {j.id for j in scheduler.get_jobs()} == {"ingest:hf", SYNC_JOB_ID}
+        assert {j.id for j in scheduler.get_jobs()} == {"ingest:hf", SYNC_JOB_ID, REFIT_JOB_ID}
 
         # Targets on a platform this process does not serve get no job.
         with store.session() as s:

@@ -1,7 +1,7 @@
 """``paperbot``: the Typer app, its global options and the console-script entry point.
 
 Each command group lives in its own module (:mod:`bot.cli.ingest`,
-:mod:`bot.cli.people`, :mod:`bot.cli.library`, :mod:`bot.cli.picks`, :mod:`bot.cli.mentions`, :mod:`bot.cli.stats`,
+:mod:`bot.cli.people`, :mod:`bot.cli.library`, :mod:`bot.cli.picks`, :mod:`bot.cli.mentions`, :mod:`bot.cli.refit`, :mod:`bot.cli.stats`,
 :mod:`bot.cli.demo`, :mod:`bot.cli.eval`, :mod:`bot.cli.run`); this module adds
 them to the app. Those modules import scikit-learn, SQLAlchemy, Bolt and
 discord.py only inside the commands, so ``paperbot --help`` stays fast.
@@ -23,6 +23,7 @@ from bot.cli.mentions import channel_mentions_cmd, user_mentions_cmd, who_cmd
 from bot.cli.onboarding import start_cmd
 from bot.cli.people import channels_app, users_app
 from bot.cli.picks import dislike_cmd, like_cmd, picks_cmd, search_cmd
+from bot.cli.refit import refit_cmd
 from bot.cli.run import run_cmd, status_cmd
 from bot.cli.state import CliState
 from bot.cli.stats import stats_cmd
@@ -78,7 +79,7 @@ def main_options(
 #: The commands, in the order ``paperbot --help`` lists them.
 COMMANDS = {
     "ingest": ingest_cmd, "enrich": enrich_cmd, "import": import_cmd, "start": start_cmd, "picks": picks_cmd, "like": like_cmd,
-    "dislike": dislike_cmd, "search": search_cmd, "who": who_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
+    "dislike": dislike_cmd, "search": search_cmd, "who": who_cmd, "refit": refit_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
     "run": run_cmd, "status": status_cmd,
 }
 for _name, _command in COMMANDS.items():

@@ -88,7 +88,7 @@ def search_cmd(
     source: Annotated[SourceKind | None, typer.Option(help="Only papers first stored from this format.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Search stored papers by TF-IDF relevance."""
+    """Search stored papers: full-text index candidates re-ranked by TF-IDF (and meaning); dates or "undated" shown."""
     if since and until and since > until:
         fail("--since is after --until", 2)
     cmds = state(ctx).commands()
@@ -104,7 +104,9 @@ def search_cmd(
     if not items:
         console.print(f"No stored paper matches “{query}”.")
         return
-    table = Table("#", "score", "paper", "ref")
+    from bot.digest import date_label
+
+    table = Table("#", "score", "paper", "date", "ref")
     for n, item in enumerate(items, 1):
-        table.add_row(str(n), f"{item.score:.3f}", item.title, item.ref)
+        table.add_row(str(n), f"{item.score:.3f}", item.title, date_label(item), item.ref)
     console.print(table)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from bot.commands import Reply, reply_text
-from bot.digest import DigestMessage, Mention, authors_line, clip, mention_line, source_name
+from bot.digest import DigestMessage, Mention, authors_line, clip, date_label, mention_line, source_name
 from recommender.picks import Pick
 
 CONTENT_MAX = 2000
@@ -66,8 +66,7 @@ def paper_embed(item: Pick, *, position: int | None = None, abstract_chars: int 
         embed.add_field(name="Authors", value=clip(authors_line(item), FIELD_VALUE_MAX), inline=False)
     if source_name(item):
         embed.add_field(name="Source", value=clip(source_name(item), FIELD_VALUE_MAX), inline=True)
-    if item.published:
-        embed.add_field(name="Date", value=item.published.isoformat(), inline=True)
+    embed.add_field(name="Date", value=date_label(item), inline=True)
     if item.reason:
         embed.add_field(name="Why this paper", value=clip(item.reason, FIELD_VALUE_MAX), inline=False)
     embed.set_footer(text=clip(f"{item.ref} · /papers like {item.ref}", FOOTER_MAX))

@@ -221,7 +221,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         posters.update(rt.posters())
     if options.bootstrap and [rt.name for rt in runtimes] == ["console"]:
         bootstrap_console(store, commands)
-    ctx = JobContext(store, settings, posters, sources, fetch=options.fetch)
+    ctx = JobContext(store, settings, posters, sources, fetch=options.fetch, recommender=commands.recommender)
     log.info("paperbot starting", extra={
         "adapters": ",".join(rt.name for rt in runtimes), "platforms": ",".join(sorted(posters)),
         "sources": ",".join(s.name for s in sources), "once": options.once,

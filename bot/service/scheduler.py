@@ -17,6 +17,8 @@ Jobs (ids):
   per subscribed member whose platform this process serves, at the target's
   ``digest_time`` in its ``timezone`` (daylight-saving changes included: the
   trigger works in local wall-clock time); it wakes the workers for that target;
+* ``refit``: hourly, fits a new TF-IDF model beside requests when the corpus has
+  grown enough (:mod:`bot.service.refit_job`);
 * ``sync``: every ``[service] sync_seconds`` (60), reconciles the digest jobs with
   the database (people change schedules through chat commands, possibly in other
   processes), then queues every digest that is due and missing and every failed
@@ -54,6 +56,7 @@ from bot.service.digest_jobs import digest_targets, recover, retry_candidates, r
 from bot.service.due import due_club, due_digests
 from bot.service.ingest_jobs import run_source
 from bot.service.outage import db_retrying, transient
+from bot.service.refit_job import add_refit_job
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
 from recommender.store import Store
 from recommender.store.errors import describe_db_error
@@ -192,8 +195,9 @@ def stop_scheduler(scheduler: BaseScheduler) -> None:
 def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime | None = None) -> SyncReport:
     """Install every job on a started (usually paused) scheduler and make ``ctx`` current.
 
-    Adds the ingestion jobs, the digest jobs and the ``sync`` job (first run: now,
-    so failed or abandoned deliveries are retried at start).
+    Adds the ingestion jobs, the digest jobs, the ``refit`` job
+    (:mod:`bot.service.refit_job`) and the ``sync`` job (first run: now, so failed
+    or abandoned deliveries are retried at start).
     """
     ctx.scheduler = scheduler
     set_context(ctx)
@@ -202,6 +206,7 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
     report.added += digests.added
     report.updated += digests.updated
     report.removed += digests.removed
+    add_refit_job(scheduler)
     every = ctx.settings.service.sync_seconds
     scheduler.add_job(
         "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.UTC),

@@ -15,14 +15,13 @@ from recommender.store.models import (
     Feedback,
     Member,
     Mention,
-    ModelState,
     Onboarding,
     Paper,
-    PaperEmbedding,
 )
+from recommender.store.vectors import ModelState, PaperEmbedding, TfidfRows
 
 __all__ = [
     "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "ClubVote", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback",
-    "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding",
+    "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding", "TfidfRows",
 ]

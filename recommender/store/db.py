@@ -56,7 +56,13 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> 
 
     Notes
     -----
-    For SQLite the file's folder is created and foreign keys are enforced.
+    For SQLite the file's folder is created and foreign keys are enforced. A
+    file database is switched to write-ahead logging with ``synchronous=NORMAL``
+    (https://www.sqlite.org/wal.html): a commit then writes the log without
+    waiting for the disk, so each of a digest's ten commits (claim, lease, one
+    per message) costs well under a millisecond instead of an fsync (15 ms on
+    the shared benchmark machine); a killed process loses nothing committed,
+    only a power cut can lose the last commits. Readers no longer wait for a writer.
     Transactions keep the ``sqlite3`` module's default (it begins one before the
     first write, so reads take no lock), except on connections with the
     execution option ``paperbot_sqlite_begin="IMMEDIATE"``: those begin with
@@ -77,11 +83,15 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> 
             kwargs["connect_args"] = {"connect_timeout": max(1, int(connect_timeout))}
     engine = create_engine(url, **kwargs)
     if sqlite:
+        wal = sqlite_file(url) is not None and parsed.query.get("mode") != "ro"
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
+            if wal:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         @event.listens_for(engine, "begin")

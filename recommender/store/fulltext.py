@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from recommender.sources.records import normalize_arxiv_id, title_key
 from recommender.store.models import Paper
 
-__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "TITLE_WEIGHT", "candidates", "query_words"]
+__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
 
 TITLE_WEIGHT = 10.0
 """SQLite bm25 weight of the title column relative to the abstract (1.0)."""
@@ -57,7 +57,8 @@ def query_words(query: str) -> list[str]:
     return [w for w in words if w not in ENGLISH_STOP_WORDS][:MAX_WORDS]
 
 
-def _filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str] | None) -> list[ColumnElement[bool]]:
+def filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str] | None) -> list[ColumnElement[bool]]:
+    """SQL conditions on ``papers``: published on or after ``since`` / on or before ``until`` (undated never pass), source kind in ``sources``."""
     conditions: list[ColumnElement[bool]] = []
     if since is not None:
         conditions.append(Paper.published >= since)  # NULL (undated) never passes
@@ -90,9 +91,19 @@ def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) 
     return found
 
 
-def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int) -> list[tuple[int, float]]:
-    terms = words + ([" ".join(words)] if len(words) > 1 else [])  # the words as a phrase score again
-    match = " OR ".join('"' + w.replace('"', '""') + '"' for w in terms)
+def named(session: Session, query: str, *, since: dt.date | None = None, until: dt.date | None = None,
+          sources: Iterable[str] | None = None) -> list[int]:
+    """Ids of the papers ``query`` names exactly (arXiv id or link, ``#<id>``, whole title), passing the filters.
+
+    These are the papers :func:`candidates` puts first.
+    """
+    return _exact(session, query, filters(since, until, sources))
+
+
+def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False) -> list[tuple[int, float]]:
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    phrase = ['"' + " ".join(words).replace('"', '""') + '"'] if len(words) > 1 else []  # the phrase scores again
+    match = " OR ".join(["(" + " AND ".join(quoted) + ")", *phrase] if every_word else quoted + phrase)
     fts = table("papers_fts", column("rowid"))
     rank = func.bm25(literal_column("papers_fts"), TITLE_WEIGHT, 1.0, AUTHORS_WEIGHT)  # lower is better
     stmt = (
@@ -105,11 +116,12 @@ def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int) -
     return [(int(i), -float(r)) for i, r in session.execute(stmt)]
 
 
-def _postgres_ranked(session: Session, words: list[str], conditions, limit: int) -> list[tuple[int, float]]:
-    # websearch_to_tsquery never raises on user text, and "or" joins the words. Title and abstract
-    # are indexed with the 'english' configuration (stemmed), author names with 'simple'.
+def _postgres_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False) -> list[tuple[int, float]]:
+    # websearch_to_tsquery never raises on user text; "or" joins words, a space requires both. Title and
+    # abstract are indexed with the 'english' configuration (stemmed), author names with 'simple'.
     terms = [w for w in words if w != "or"] or words[:1]
-    phrase = " or ".join(terms + ([f'"{" ".join(terms)}"'] if len(terms) > 1 else []))  # the phrase scores again
+    together = [f'"{" ".join(terms)}"'] if len(terms) > 1 else []  # the phrase scores again
+    phrase = " or ".join([" ".join(terms), *together] if every_word else terms + together)
     tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), phrase).op("||")(
         func.websearch_to_tsquery(literal_column("'simple'::regconfig"), phrase)
     )
@@ -132,8 +144,13 @@ def candidates(
     since: dt.date | None = None,
     until: dt.date | None = None,
     sources: Iterable[str] | None = None,
+    named_out: list[int] | None = None,
 ) -> list[tuple[int, float]]:
     """Papers matching ``query`` by the database's full-text index, best first.
+
+    Papers holding every word are asked for first (an AND query: fewer rows to
+    score than the OR of the words on a large store); only when they are fewer
+    than ``limit`` does the OR query fill the list, below them.
 
     Parameters
     ----------
@@ -150,6 +167,8 @@ def candidates(
     sources : iterable of str, optional
         Keep papers whose ``source_kind`` (the digest format that first brought
         them: ``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``) is one of these.
+    named_out : list, optional
+        Receives the ids of the papers the query names exactly (see :func:`named`).
 
     Returns
     -------
@@ -165,18 +184,28 @@ def candidates(
     """
     if limit <= 0:
         return []
-    conditions = _filters(since, until, sources)
+    conditions = filters(since, until, sources)
     exact = _exact(session, query, conditions)
+    if named_out is not None:
+        named_out.extend(exact)
     words = query_words(query)
     ranked: list[tuple[int, float]] = []
     if words:
         backend = session.get_bind().dialect.name
         if backend == "sqlite":
-            ranked = _sqlite_ranked(session, words, conditions, limit + len(exact))
+            ask = _sqlite_ranked
         elif backend == "postgresql":
-            ranked = _postgres_ranked(session, words, conditions, limit + len(exact))
+            ask = _postgres_ranked
         else:
             raise NotImplementedError(f"full-text search supports SQLite and PostgreSQL, not {backend}")
+        want = limit + len(exact)
+        ranked = ask(session, words, conditions, want, every_word=True) if len(words) > 1 else []
+        if len(ranked) < want:
+            have = {pid for pid, _ in ranked}
+            floor = ranked[-1][1] if ranked else None
+            more = [(pid, score if floor is None else min(score, floor) * (1 - 1e-6) - 1e-9)
+                    for pid, score in ask(session, words, conditions, want) if pid not in have]
+            ranked += more
     top = (ranked[0][1] if ranked else 0.0) + 1.0
     named = set(exact)
     return ([(paper_id, top) for paper_id in exact] + [r for r in ranked if r[0] not in named])[:limit]

@@ -16,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -318,17 +317,6 @@ class ClubVote(Base):
     member: Mapped[Member] = relationship()
 
 
-class ModelState(Base):
-    """A fitted TF-IDF vectorizer, persisted with the database it was fitted on."""
-
-    __tablename__ = "model_state"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    n_papers: Mapped[int] = mapped_column(Integer)
-    blob: Mapped[bytes] = mapped_column(LargeBinary)
-
-
 class SourceRun(Base):
     """One run of a scheduled ingestion source (``paperbot run``): when, what came in, what failed.
 
@@ -370,27 +358,6 @@ class ArxivLookup(Base):
     arxiv_id: Mapped[str | None] = mapped_column(String(64))
     record: Mapped[dict | None] = mapped_column(JSON)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class PaperEmbedding(Base):
-    """A paper's sentence embedding, computed once at ingest (:mod:`recommender.text.vectors`).
-
-    One row per paper and model version: ``model`` names the encoder
-    (``all-MiniLM-L6-v2``), ``model_version`` its package version, precision and
-    input length; vectors of different versions are never mixed.  ``vector`` is
-    ``dim`` little-endian float32 values (unit length).  ``created_at`` is UTC.
-    """
-
-    __tablename__ = "paper_embeddings"
-    __table_args__ = (UniqueConstraint("paper_id", "model", "model_version", name="uq_paper_embedding"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
-    model: Mapped[str] = mapped_column(String(128))
-    model_version: Mapped[str] = mapped_column(String(64))
-    dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Onboarding(Base):

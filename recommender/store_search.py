@@ -1,0 +1,107 @@
+"""Search over the store: candidates from the database's full-text index (and by meaning), re-ranked in memory.
+
+1. Candidates: :func:`recommender.store.fulltext.candidates` (papers the query
+   names exactly first; date and source filters in SQL; undated papers never pass
+   a date filter) and, with stored embeddings, the papers closest in meaning to
+   the query among all stored embeddings, kept when they pass the same filters (in SQL).
+2. Re-ranking: :func:`recommender.search.rerank` over the candidates' rows of the
+   process's TF-IDF matrix and embedding matrix (:mod:`recommender.text.current`),
+   personalised when a member is given.
+3. Only the ``k`` papers shown are read as whole rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .ranking import Ranker, Target, top_k_indices
+from .search import query_meaning, rerank
+from .store import Paper
+from .store.fulltext import candidates, filters
+from .text.current import CurrentVectors
+from .text.tfidf import PaperVectorizer
+
+__all__ = ["POOL", "find"]
+
+POOL = 200
+"""Candidates taken from the full-text index (and as many by meaning) before re-ranking; at least ``10 k``."""
+
+
+def _filtered(session: Session, paper_ids: list[int], since: dt.date | None, until: dt.date | None,
+              source: str | None) -> set[int]:
+    conditions = filters(since, until, [source] if source else None)
+    if not conditions:
+        return set(paper_ids)
+    return set(session.scalars(select(Paper.id).where(Paper.id.in_(paper_ids), *conditions)))
+
+
+def find(
+    session: Session,
+    vectors: CurrentVectors,
+    make_ranker: Callable[[PaperVectorizer], Ranker],
+    query: str,
+    k: int,
+    *,
+    target: Target | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    source: str | None = None,
+) -> list[tuple[Paper, float]]:
+    """The ``k`` stored papers that best match ``query``, best first, with their scores.
+
+    Parameters
+    ----------
+    session : Session
+    vectors : CurrentVectors
+        The process's TF-IDF model and embeddings.
+    make_ranker : callable
+        Builds the ranker (embedder, weights) around the current vectorizer.
+    query : str
+    k : int
+    target : Target, optional
+        The asker's profile inputs: re-rank for them.
+    since, until : datetime.date, optional
+        Publication day (UTC) bounds, inclusive; undated papers never pass.
+    source : str, optional
+        Keep papers first stored from this source kind.
+
+    Returns
+    -------
+    list of (Paper, float)
+    """
+    pool = max(POOL, 10 * k)
+    exact: list[int] = []
+    lexical = candidates(session, query, limit=pool, since=since, until=until,
+                         sources=[source] if source else None, named_out=exact)
+    ids = [pid for pid, _ in lexical]
+    scores = {pid: s for pid, s in lexical}
+    model = vectors.model(session)
+    ranker = make_ranker(model.vectorizer)
+    meaning = None
+    emb = vectors.embedding_matrix(session)
+    if emb is not None and ranker.embedder is not None and ranker.semantic_weight > 0 and query.strip():
+        matrix, mean = emb
+        if len(matrix) and mean is not None:
+            all_meaning = query_meaning(ranker, query, matrix.matrix, mean)
+            close = top_k_indices(all_meaning, pool * (5 if since or until or source else 1))
+            close_ids = [int(matrix.ids[i]) for i in close]
+            kept = _filtered(session, close_ids, since, until, source)
+            ids += [pid for pid in close_ids if pid in kept and pid not in scores][:pool]
+            pos = matrix.positions(ids)
+            meaning = np.where(pos >= 0, all_meaning[np.maximum(pos, 0)], 0.0)
+    if not ids:
+        return []
+    model, rows = vectors.rows(session, ids, model)
+    embeddings = vectors.stored_embeddings(session, ids) if target is not None else None
+    hits = rerank(ranker, query, rows, np.array([scores.get(pid, 0.0) for pid in ids]), k,
+                  named=np.isin(np.asarray(ids), np.asarray(exact, dtype=np.int64)),
+                  meaning=meaning, embeddings=embeddings, mean=emb[1] if emb is not None else None, target=target)
+    wanted = [ids[i] for i, _ in hits]
+    by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
+    return [(by_id[ids[i]], score) for i, score in hits]
+

@@ -1,0 +1,266 @@
+"""The vectors a process ranks with: the current TF-IDF model and its rows, and the stored embeddings.
+
+Each is loaded once per process into one :class:`~recommender.text.rows.PaperMatrix`
+and then only extended: papers stored since (or missing for any reason) get their
+TF-IDF rows computed, persisted and merged in; embeddings stored since are read.
+Text is never re-vectorised at start.
+
+A refit (:meth:`CurrentVectors.refit`, run by ``paperbot refit`` and the
+service's refit job) fits the new vectorizer and vectorises every paper in its
+own sessions without the lock requests take, stores the model and its rows in
+one transaction, then swaps the new :class:`TfidfModel` in with one assignment;
+requests keep the old one meanwhile. Requests fit synchronously only when there
+is no usable model at all: none stored, one written in an older layout, or one
+fitted on fewer than ``min_fit_papers`` papers (a few hundred papers fit in well
+under a second, and IDF from a handful is noise).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..store import ModelState, Paper, PaperEmbedding, Store
+from ..store.models import utcnow
+from .embeddings import PaperEmbedder
+from .rows import PaperMatrix, load_tfidf_rows, save_tfidf_rows
+from .tfidf import PaperText, PaperVectorizer, StaleModelError
+from .vectors import embeddings_for
+
+__all__ = ["CurrentVectors", "TfidfModel", "paper_texts"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TfidfModel:
+    """One fitted model version and the TF-IDF rows of the papers it has vectorised.
+
+    Attributes
+    ----------
+    state_id : int
+        ``model_state.id`` of the persisted vectorizer.
+    vectorizer : PaperVectorizer
+    n_features : int
+        Columns of every row (computed once, not per call).
+    rows : PaperMatrix
+        CSR rows, shape (n_papers, n_features), float32, unit L2 norm.
+    """
+
+    state_id: int
+    vectorizer: PaperVectorizer
+    n_features: int
+    rows: PaperMatrix
+
+
+def paper_texts(session: Session, paper_ids: Sequence[int] | None = None) -> tuple[list[int], list[PaperText]]:
+    """Ids (ascending) and vectorizer texts of ``paper_ids`` (every stored paper when None), read as plain columns."""
+    stmt = select(Paper.id, Paper.title, Paper.abstract, Paper.authors).order_by(Paper.id)
+    ids: list[int] = []
+    texts: list[PaperText] = []
+    chunks = [None] if paper_ids is None else [list(paper_ids)[lo : lo + 5000] for lo in range(0, len(paper_ids), 5000)]
+    for chunk in chunks:
+        query = stmt if chunk is None else stmt.where(Paper.id.in_(chunk))
+        for pid, title, abstract, authors in session.execute(query):
+            ids.append(int(pid))
+            texts.append(PaperText(title, abstract or "", tuple(authors or ())))
+    return ids, texts
+
+
+def _fit(session: Session) -> TfidfModel:
+    """Fit on every stored paper, persist the model and all rows in ``session``'s transaction."""
+    ids, texts = paper_texts(session)
+    vectorizer = PaperVectorizer().fit(texts)
+    rows = vectorizer.transform(texts)
+    state = ModelState(n_papers=len(ids), blob=vectorizer.to_bytes(), fitted_at=utcnow())
+    session.add(state)
+    session.flush()
+    save_tfidf_rows(session, state.id, ids, rows)
+    return TfidfModel(state.id, vectorizer, vectorizer.n_features_, PaperMatrix.of(ids, rows))
+
+
+class CurrentVectors:
+    """The process's TF-IDF model and embedding matrix, shared by every thread.
+
+    Parameters
+    ----------
+    embedder : PaperEmbedder, optional
+        Whose stored vectors :meth:`embeddings` serves; None: no embeddings.
+
+    Notes
+    -----
+    Readers take the current :class:`TfidfModel` (an immutable value) and use it
+    for the whole request; a swap or an extension replaces the reference under a
+    short lock and never mutates a model in use.
+    """
+
+    def __init__(self, embedder: PaperEmbedder | None = None):
+        self.embedder = embedder
+        self._swap = threading.Lock()  # held only to replace a reference
+        self._refitting = threading.Lock()  # one refit at a time in this process
+        self._model: TfidfModel | None = None
+        self._emb: PaperMatrix | None = None
+        self._emb_mean: np.ndarray | None = None
+        self._emb_last_row = 0
+
+    # -- TF-IDF ---------------------------------------------------------------
+    def _install(self, model: TfidfModel) -> TfidfModel:
+        with self._swap:
+            current = self._model
+            if current is None or model.state_id > current.state_id or (
+                    model.state_id == current.state_id and len(model.rows) >= len(current.rows)):
+                self._model = model
+                return model
+            return current
+
+    def _load(self, session: Session, state: ModelState) -> TfidfModel | None:
+        try:
+            vectorizer = PaperVectorizer.from_bytes(state.blob)
+        except StaleModelError:
+            return None  # written by an older layout
+        n_features = vectorizer.n_features_
+        return TfidfModel(state.id, vectorizer, n_features, load_tfidf_rows(session, state.id, n_features))
+
+    def model(self, session: Session) -> TfidfModel:
+        """The current model, holding a row for every stored paper.
+
+        Loads the newest stored model when this process holds an older one (or
+        none). Fits synchronously only when no usable model exists. Rows of
+        papers stored since are added when asked for (:meth:`rows`).
+        """
+        latest_id = session.scalar(select(func.max(ModelState.id)))
+        model = self._model
+        if latest_id is not None and (model is None or latest_id > model.state_id):
+            state = session.get(ModelState, latest_id)
+            loaded = self._load(session, state) if state is not None else None
+            model = self._install(loaded) if loaded is not None else None
+        if model is None or self._too_small(session, model):
+            model = self._install(_fit(session))
+        return model
+
+    def _too_small(self, session: Session, model: TfidfModel) -> bool:
+        vectorizer = model.vectorizer
+        if getattr(vectorizer, "n_papers_fit_", 0) >= vectorizer.min_fit_papers:
+            return False
+        return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
+
+    def extend(self, session: Session, model: TfidfModel, paper_ids: Sequence[int]) -> TfidfModel:
+        """``model`` with rows for ``paper_ids`` too: the missing ones vectorised, stored in ``session``, merged in."""
+        todo = model.rows.missing(paper_ids) if len(paper_ids) else []
+        if not todo:
+            return model
+        ids, texts = paper_texts(session, todo)
+        if not ids:
+            return model
+        rows = model.vectorizer.transform(texts)
+        save_tfidf_rows(session, model.state_id, ids, rows)
+        return self._install(replace(model, rows=model.rows.merged(ids, rows)))
+
+    def rows(self, session: Session, paper_ids: Sequence[int],
+             model: TfidfModel | None = None) -> tuple[TfidfModel, sp.csr_matrix]:
+        """The model (``model``, else the current one) and the TF-IDF rows of ``paper_ids``, shape (len(paper_ids), n_features).
+
+        Papers without a row yet (stored since the model was loaded) are vectorised now and their rows stored.
+        """
+        model = self.extend(session, model or self.model(session), paper_ids)
+        if not len(paper_ids):
+            return model, sp.csr_matrix((0, model.n_features), dtype=np.float32)
+        return model, model.rows.take(paper_ids)
+
+    def needs_refit(self, session: Session) -> bool:
+        """Whether the refit policy of the stored model asks for a refit (also when there is none)."""
+        state = session.scalar(select(ModelState).order_by(ModelState.id.desc()).limit(1))
+        if state is None:
+            return True
+        try:
+            vectorizer = PaperVectorizer.from_bytes(state.blob)
+        except StaleModelError:
+            return True
+        return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
+
+    def refit(self, store: Store) -> TfidfModel:
+        """Fit a new model on every stored paper, persist it with its rows, then swap it in.
+
+        Runs in its own transaction, without blocking requests, which use the
+        previous model until the swap. Papers stored during the fit are
+        vectorised by the next request.
+
+        Raises
+        ------
+        ValueError
+            If the store holds no paper with a usable word.
+        """
+        with self._refitting:
+            with store.session() as session:
+                model = _fit(session)
+            log.info("refitted TF-IDF model %d on %d papers", model.state_id, len(model.rows))
+            return self._install(model)
+
+    # -- embeddings -------------------------------------------------------------
+    def _read_embeddings(self, session: Session) -> PaperMatrix:
+        embedder = self.embedder
+        assert embedder is not None
+        rows = session.execute(
+            select(PaperEmbedding.id, PaperEmbedding.paper_id, PaperEmbedding.vector)
+            .where(PaperEmbedding.id > self._emb_last_row, PaperEmbedding.model == embedder.name,
+                   PaperEmbedding.model_version == embedder.version)
+            .order_by(PaperEmbedding.id)
+        ).all()
+        current = self._emb if self._emb is not None else PaperMatrix.empty(embedder.dim, dense=True)
+        if not rows:
+            return current
+        vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").reshape(len(rows), embedder.dim)
+        merged = current.merged([r[1] for r in rows], vectors)
+        with self._swap:
+            self._emb, self._emb_last_row = merged, max(self._emb_last_row, int(rows[-1][0]))
+            self._emb_mean = merged.matrix.mean(axis=0) if len(merged) else None
+        return merged
+
+    def embedding_matrix(self, session: Session) -> tuple[PaperMatrix, np.ndarray | None] | None:
+        """Every stored embedding of the embedder's version, shape (n, dim), and their mean; None without an embedder."""
+        if self.embedder is None:
+            return None
+        matrix = self._read_embeddings(session)
+        return matrix, self._emb_mean
+
+    def stored_embeddings(self, session: Session, paper_ids: Sequence[int]) -> np.ndarray | None:
+        """Stored embeddings of ``paper_ids``, shape (len(paper_ids), dim) float32, zero rows where none is stored;
+        None without an embedder."""
+        if self.embedder is None:
+            return None
+        matrix = self._read_embeddings(session)
+        pos = matrix.positions(np.asarray(paper_ids, dtype=np.int64))
+        out = np.zeros((len(pos), self.embedder.dim), dtype=np.float32)
+        have = pos >= 0
+        if have.any():
+            out[have] = matrix.matrix[pos[have]]
+        return out
+
+    def embeddings(self, session: Session, paper_ids: Sequence[int]) -> np.ndarray | None:
+        """Embeddings of ``paper_ids``, shape (len(paper_ids), dim) float32; None without an embedder.
+
+        Vectors not stored yet are computed and stored in ``session``
+        (:func:`~recommender.text.vectors.embeddings_for`).
+        """
+        out = self.stored_embeddings(session, paper_ids)
+        if out is None or self.embedder is None:
+            return None
+        missing = np.flatnonzero(~out.any(axis=1))
+        if missing.size:
+            wanted = sorted({paper_ids[i] for i in missing.tolist()})
+            papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
+            todo = [papers[paper_ids[i]] for i in missing.tolist() if paper_ids[i] in papers]
+            if todo:
+                fresh = embeddings_for(session, todo, self.embedder)
+                by_id = {p.id: v for p, v in zip(todo, fresh, strict=True)}
+                for i in missing.tolist():
+                    if paper_ids[i] in by_id:
+                        out[i] = by_id[paper_ids[i]]
+        return out
