@@ -57,7 +57,9 @@ def _popularity(session: Session, member: Member, papers: list[Paper]) -> np.nda
 
 def _candidates(rec: Recommender, session: Session, now: dt.datetime) -> list[Paper]:
     recent = rec.candidates(session, since=now - dt.timedelta(days=RECENT_DAYS))
-    return recent if len(recent) >= MIN_CANDIDATES else rec.candidates(session)
+    ids = [i for i, _ in (recent if len(recent) >= MIN_CANDIDATES else rec.candidates(session))]
+    by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
+    return [by_id[i] for i in ids]
 
 
 @_locked  # under the recommender's lock, like its own methods: one vectorizer for every matrix below
@@ -95,15 +97,16 @@ def rating_round(rec: Recommender, session: Session, member: Member, shown: Coll
         return []
     feedback = {f.paper_id: f.value for f in session.scalars(select(Feedback).where(Feedback.member_id == member.id))}
     exclude = np.array([p.id in feedback or p.id in shown for p in papers], dtype=bool)
-    X = rec.matrix(session, papers)
+    ids = [p.id for p in papers]
+    X = rec.matrix(session, ids)
     popularity = _popularity(session, member, papers)
     rated_shown = [i for i, p in enumerate(papers) if p.id in shown and p.id in feedback]
     if not rated_shown:
         rows = opening_round(X, k, popularity=popularity, exclude=exclude)
         reason = OPENING_REASON
     else:
-        emb = rec.embeddings(session, papers)
-        target, _ = rec.target_inputs(session, member, papers, now)
+        emb = rec.embeddings(session, ids)
+        target, _ = rec.target_inputs(session, member, ids, now)
         scores, _ = rec.ranker(session).score(X, [target], semantic=None if emb is None else SemanticInputs(emb))
         liked = np.array([i for i in rated_shown if feedback[papers[i].id] > 0], dtype=np.int64)
         disliked = np.array([i for i in rated_shown if feedback[papers[i].id] < 0], dtype=np.int64)

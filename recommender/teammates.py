@@ -91,10 +91,11 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
     if not papers or not members:
         return []
     now = now or utcnow()
-    X = recommender.matrix(session, papers)
+    ids = [p.id for p in papers]
+    X = recommender.matrix(session, ids)
     targets, liked_titles = [], []  # liked_titles: per member, liked paper id -> title
     for member in members:
-        target, liked = recommender.target_inputs(session, member, papers, now)
+        target, liked = recommender.target_inputs(session, member, ids, now)
         targets.append(target)
         liked_titles.append({p.id: p.title for p in liked})
     rated = {(m, p) for m, p in session.execute(
@@ -115,11 +116,11 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
 
 def _semantic(recommender: Recommender, session: Session, papers: Sequence[Paper]) -> SemanticInputs | None:
     """The papers' embeddings, centred on the mean of the most recent papers' (None without the model)."""
-    emb = recommender.embeddings(session, papers)
+    emb = recommender.embeddings(session, [p.id for p in papers])
     if emb is None:
         return None
     recent = list(session.scalars(select(Paper).where(Paper.is_news.is_(True))
                                   .order_by(Paper.id.desc()).limit(REFERENCE_PAPERS)))
-    reference = recommender.embeddings(session, recent) if recent else None
+    reference = recommender.embeddings(session, [p.id for p in recent]) if recent else None
     rows = reference[np.linalg.norm(reference, axis=1) > 0] if reference is not None else emb[:0]
     return SemanticInputs(emb, mean=rows.mean(axis=0) if len(rows) else None)
