@@ -295,12 +295,9 @@ class Recommender:
     ) -> list[list[Pick]]:
         """Top-``k`` picks for each target among papers first seen since ``since`` (UTC).
 
-        Targets of one workspace are scored in one ranker call (one sparse
-        product), with that workspace's 👍 as the ranker's community: papers
-        co-liked by teammates with a target's own 👍 lift similar new papers,
-        with a weight that grows with how many teammates' 👍 fall on the
-        target's liked papers (the rule ``paperbot eval --team-size`` measures).
-        Papers already delivered to or rated by a target are never picked for it.
+        Targets of one workspace are scored in one ranker call against the papers known before the
+        candidates (:meth:`_corpus`), with that workspace's 👍 as the community: the rule ``paperbot eval``
+        measures (:mod:`recommender.ranking.community`). Papers already delivered to or rated by a target are never picked for it.
         """
         now = now or utcnow()
         papers = self.candidates(session, since=since)
@@ -310,12 +307,13 @@ class Recommender:
         emb = self.embeddings(session, papers)
         semantic = None if emb is None else SemanticInputs(emb)
         priors = self._priors(session, papers)
+        corpus = self._corpus(session, papers)
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
             workspaces[(target.platform, target.workspace)].append(i)
         out: list[list[Pick]] = [[] for _ in targets]
         for (platform, workspace), indices in workspaces.items():
-            ranker = self.ranker(session)
+            ranker = self.ranker(session).set_corpus(*corpus)
             self._set_community(session, ranker, platform, workspace)
             inputs: list[Target] = []
             liked_by_id: list[dict[object, Paper]] = []  # keyed like ScoredRow.similar_to
@@ -334,6 +332,12 @@ class Recommender:
                     for row in rows
                 ]
         return out
+
+    def _corpus(self, session: Session, candidates: Sequence[Paper]) -> tuple[sp.csr_matrix, list[int], np.ndarray | None]:
+        """The ranker's corpus (TF-IDF rows, ids, embeddings): the papers known before ``candidates`` (the others, every 👍 one)."""
+        new, liked = {p.id for p in candidates}, set(session.scalars(select(Feedback.paper_id).where(Feedback.value > 0)))
+        known = [p for p in session.scalars(select(Paper).order_by(Paper.id)) if p.id not in new or p.id in liked]
+        return self.matrix(session, known), [p.id for p in known], self.embeddings(session, known)
 
     def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
         """Give ``ranker`` who liked what in one workspace (members' 👍), when at least two people gave any."""

@@ -24,7 +24,7 @@ from ..text.embeddings import center
 from .sparse import row_normalize
 from .targets import TargetBatch
 
-__all__ = ["SemanticInputs", "semantic_profiles"]
+__all__ = ["SemanticInputs", "center_present", "semantic_profiles"]
 
 
 @dataclass
@@ -47,10 +47,10 @@ class SemanticInputs:
         cand = np.asarray(self.candidates, dtype=np.float32)
         present = np.linalg.norm(cand, axis=1) > 0
         mean = self.mean if self.mean is not None else (cand[present].mean(axis=0) if present.any() else np.zeros(cand.shape[1]))
-        return _center_present(cand, mean), np.asarray(mean, dtype=np.float32)
+        return center_present(cand, mean), np.asarray(mean, dtype=np.float32)
 
 
-def _center_present(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+def center_present(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """:func:`center` on the non-zero rows; zero rows (no embedding) stay zero."""
     rows = np.asarray(rows, dtype=np.float32)
     out = np.zeros_like(rows)
@@ -78,11 +78,11 @@ def semantic_profiles(batch: TargetBatch, mean: np.ndarray, *, interest_weight: 
     dim = mean.shape[0]
     profile = np.zeros((n_t, dim), dtype=np.float32)
     if batch.liked_embeddings is not None and batch.liked_embeddings.shape[0]:
-        liked = _center_present(batch.liked_embeddings, mean)
+        liked = center_present(batch.liked_embeddings, mean)
         has = (np.linalg.norm(liked, axis=1) > 0).astype(np.float32)
         weights = sp.csr_matrix(batch.like_weights, dtype=np.float32) @ sp.diags(has)
         profile += like_weight * np.asarray(row_normalize(sp.csr_matrix(weights)) @ liked, dtype=np.float32)
     if batch.interest_embeddings is not None:
-        profile += interest_weight * _center_present(batch.interest_embeddings, mean)
+        profile += interest_weight * center_present(batch.interest_embeddings, mean)
     norms = np.linalg.norm(profile, axis=1, keepdims=True)
     return profile / np.where(norms > 0, norms, 1.0)
