@@ -31,7 +31,7 @@ from .community import Community, add_corpus_terms, build_community
 from .explain import nearest_liked, top_terms
 from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, make_corpus, neighbourhood
-from .profiles import rocchio_profiles
+from .profiles import expand_interests, rocchio_profiles
 from .scoring import Scoring, block_scores
 from .semantic import SemanticInputs, semantic_profiles
 from .targets import Target, TargetBatch, batch_of
@@ -91,6 +91,8 @@ class Ranker:
     semantic_weight : float in [0, 1], default 0.5
         Share of the embedding cosine in the hybrid score (used only when
         candidate embeddings are given; see :mod:`recommender.ranking.semantic`).
+    interest_feedback : int, default 3
+        Best candidates added to the profile of a target with declared interests (0: off; see ``expand_interests``).
     neighbourhood_weight : float, default 0.5
         Weight of the share of a candidate's nearest corpus papers that the
         target liked (its per-target maximum is scaled to this; needs a corpus
@@ -123,7 +125,7 @@ class Ranker:
         *,
         half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 3,
         interest_weight: float = 1.0, like_weight: float = 1.0, dislike_weight: float = 0.25,
-        prior_weight: float = 0.02,
+        prior_weight: float = 0.02, interest_feedback: int = 3,
         embedder=None, semantic_weight: float = 0.5,
         neighbourhood_weight: float = 0.5, community_weight: float = 0.5, community_shrinkage: float = 30.0,
         neighbors: int = 100, neighbor_power: float = 2.0,
@@ -138,7 +140,7 @@ class Ranker:
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
-        self.prior_weight = prior_weight
+        self.prior_weight, self.interest_feedback = prior_weight, interest_feedback
         self.neighbourhood_weight, self.community_weight = neighbourhood_weight, community_weight
         self.neighbors, self.neighbor_power = neighbors, neighbor_power
         self.community_item_neighbors = community_item_neighbors
@@ -224,8 +226,14 @@ class Ranker:
             if semantic.candidates.shape[0] != n_c:
                 raise ValueError(f"{semantic.candidates.shape[0]} candidate embeddings for {n_c} candidates")
             cand_emb, mean = semantic.centered_candidates()
-            profiles_sem = semantic_profiles(batch, mean, interest_weight=self.interest_weight, like_weight=self.like_weight)
-            scoring.semantic = (profiles_sem, np.ascontiguousarray(cand_emb.T))
+            scoring.semantic = (semantic_profiles(batch, mean, interest_weight=self.interest_weight,
+                                                  like_weight=self.like_weight), np.ascontiguousarray(cand_emb.T))
+        declared = np.zeros(0, dtype=np.int64) if batch.interests is None else np.flatnonzero(batch.interests.getnnz(axis=1))
+        sem = None if scoring.semantic is None else scoring.semantic[0]
+        scoring.profiles, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
+                                                 semantic_weight=self.semantic_weight, top=self.interest_feedback)
+        if scoring.semantic is not None and sem is not None:
+            scoring.semantic = (sem, scoring.semantic[1])
         self._prepare_neighbourhood(scoring, candidates, batch, cand_emb, mean, cache_key)
         return scoring
 
@@ -308,15 +316,9 @@ class Ranker:
               semantic: SemanticInputs | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
         """Score every candidate for every target (no exclusion, no MMR).
 
-        Parameters
-        ----------
-        candidates : csr_matrix, shape (n_candidates, n_features)
-            L2-normalised TF-IDF rows (:meth:`PaperVectorizer.transform`).
-        targets : sequence of Target, length n_targets
-        candidate_priors : ndarray, shape (n_candidates,), optional
-            Popularity/recency prior in [0, 1] (e.g. normalised upvotes).
-        semantic : SemanticInputs, optional
-            Candidate embeddings for the hybrid score.
+        ``candidates``: L2-normalised TF-IDF rows, shape (n_candidates, n_features);
+        ``candidate_priors``: popularity/recency prior in [0, 1], shape (n_candidates,);
+        ``semantic``: candidate embeddings for the hybrid score.
 
         Returns
         -------
