@@ -230,7 +230,7 @@ class Ranker:
                                                   like_weight=self.like_weight), np.ascontiguousarray(cand_emb.T))
         declared = np.zeros(0, dtype=np.int64) if batch.interests is None else np.flatnonzero(batch.interests.getnnz(axis=1))
         sem = None if scoring.semantic is None else scoring.semantic[0]
-        scoring.profiles, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
+        scoring.expanded, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
                                                  semantic_weight=self.semantic_weight, top=self.interest_feedback)
         if scoring.semantic is not None and sem is not None:
             scoring.semantic = (sem, scoring.semantic[1])

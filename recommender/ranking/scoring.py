@@ -50,6 +50,10 @@ class Scoring:
         the centred candidate embeddings transposed, shape (dim, n_candidates).
     community_scale : ndarray, shape (n_targets,), optional
         Per-target factor of the community weight (its evidence shrinkage).
+    expanded : csr_matrix, shape (n_targets, n_features), optional
+        The profiles that score, when declared interests were expanded
+        (:func:`~recommender.ranking.profiles.expand_interests`); ``profiles``
+        stay the target's own words for explanations.
     """
 
     profiles: sp.csr_matrix
@@ -60,6 +64,7 @@ class Scoring:
     community: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
     semantic: tuple[np.ndarray, np.ndarray] | None = None
     community_scale: np.ndarray | None = None
+    expanded: sp.csr_matrix | None = None
     share: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
 
 
@@ -80,7 +85,7 @@ def block_scores(sc: Scoring, lo: int, hi: int, *, semantic_weight: float,
     -------
     ndarray, shape (hi - lo, n_candidates), float32
     """
-    scores = (sc.profiles[lo:hi] @ sc.cand_t).toarray()
+    scores = ((sc.profiles if sc.expanded is None else sc.expanded)[lo:hi] @ sc.cand_t).toarray()
     if sc.semantic is not None and semantic_weight > 0:
         profiles, cand_t = sc.semantic
         prof = profiles[lo:hi]
