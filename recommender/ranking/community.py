@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .neighbourhood import Corpus, corpus_likes
+from .neighbourhood import Corpus, Neighbours, corpus_likes
 from .scoring import Scoring
 from .sparse import top_m_rows
 from .targets import TargetBatch
@@ -156,13 +156,13 @@ def evidence(like_counts: np.ndarray, likes: sp.csr_matrix) -> np.ndarray:
 
 
 def add_corpus_terms(scoring: Scoring, corpus: Corpus, community: Community | None, batch: TargetBatch,
-                     neighbours: sp.csr_matrix, *, share: bool, shrinkage: float) -> None:
+                     neighbours: Neighbours, *, share: bool, shrinkage: float) -> None:
     """Fill ``scoring.share`` and ``scoring.community`` (with its evidence scale) from the targets' 👍 on corpus papers.
 
     Parameters
     ----------
-    neighbours : csr_matrix, shape (n_candidates, n_items)
-        :func:`~recommender.ranking.neighbourhood.neighbourhood` in ``corpus``.
+    neighbours : Neighbours
+        :func:`~recommender.ranking.neighbourhood.neighbourhood` in ``corpus``, both layouts.
     share : bool
         Add the share of each candidate's neighbours the target liked.
     shrinkage : float
@@ -172,10 +172,10 @@ def add_corpus_terms(scoring: Scoring, corpus: Corpus, community: Community | No
     if likes is None or not likes.nnz:
         return
     if share:
-        scoring.share = (likes, sp.csr_matrix(neighbours.T))
+        scoring.share = (likes, neighbours.by_item)
     if community is not None:
         rows, co_likes, counts = in_corpus(community, corpus.index)
         mine = sp.csr_matrix(likes[:, rows])  # the rest of the corpus passes no co-likes on
-        scoring.community = (mine, propagation(sp.csc_matrix(neighbours)[:, rows], co_likes))
+        scoring.community = (mine, propagation(neighbours.columns[:, rows], co_likes))
         found = evidence(counts, mine)
         scoring.community_scale = found / (found + shrinkage) if shrinkage > 0 else (found > 0) * 1.0

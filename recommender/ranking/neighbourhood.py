@@ -35,7 +35,7 @@ from .semantic import center_present
 from .targets import TargetBatch
 from .topk import top_k_matrix
 
-__all__ = ["Corpus", "NeighbourCache", "make_corpus", "corpus_likes", "neighbourhood"]
+__all__ = ["Corpus", "NeighbourCache", "Neighbours", "make_corpus", "corpus_likes", "neighbourhood"]
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,27 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
     return out
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """One :func:`neighbourhood` in the two layouts the scoring reads.
+
+    Attributes
+    ----------
+    by_item : csr_matrix, shape (n_items, n_candidates)
+        The neighbourhood transposed (the share is ``likes @ by_item``).
+    columns : csc_matrix, shape (n_candidates, n_items)
+        The neighbourhood by corpus column (a team's papers are sliced from it).
+    """
+
+    by_item: sp.csr_matrix
+    columns: sp.csc_matrix
+
+    @classmethod
+    def of(cls, neighbours: sp.csr_matrix) -> Neighbours:
+        """Both layouts of ``neighbours``, shape (n_candidates, n_items)."""
+        return cls(sp.csr_matrix(neighbours.T), sp.csc_matrix(neighbours))
+
+
 class NeighbourCache:
     """The last neighbourhood computed, kept while the same objects come back.
 
@@ -180,9 +201,9 @@ class NeighbourCache:
     """
 
     def __init__(self) -> None:
-        self._last: tuple[tuple, tuple, sp.csr_matrix] | None = None
+        self._last: tuple[tuple, tuple, Neighbours] | None = None
 
-    def get(self, objects: tuple, params: tuple, compute: Callable[[], sp.csr_matrix]) -> sp.csr_matrix:
+    def get(self, objects: tuple, params: tuple, compute: Callable[[], Neighbours]) -> Neighbours:
         """The remembered result when ``objects`` (by identity) and ``params`` (by value) match, else ``compute()``."""
         if self._last is not None:
             old_objects, old_params, result = self._last

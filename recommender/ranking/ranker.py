@@ -30,7 +30,7 @@ from ..text.tfidf import PaperVectorizer
 from .community import Community, add_corpus_terms, build_community
 from .explain import nearest_liked, top_terms
 from .mmr import mmr_rows
-from .neighbourhood import Corpus, NeighbourCache, make_corpus, neighbourhood
+from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
 from .profiles import expand_interests, rocchio_profiles
 from .scoring import Scoring, block_scores
 from .semantic import SemanticInputs, semantic_profiles
@@ -248,9 +248,9 @@ class Ranker:
         if corpus is None or not (share or community is not None):
             return
         params = (self.semantic_weight, self.neighbors, self.neighbor_power)
-        nb = self._neighbours.get((*cache_key, corpus), params, lambda: neighbourhood(
+        nb = self._neighbours.get((*cache_key, corpus), params, lambda: Neighbours.of(neighbourhood(
             corpus, candidates, cand_emb, mean, semantic_weight=self.semantic_weight, neighbors=self.neighbors,
-            power=self.neighbor_power, block_cells=self.block_cells))
+            power=self.neighbor_power, block_cells=self.block_cells)))
         add_corpus_terms(scoring, corpus, community, batch, nb, share=share, shrinkage=self.community_shrinkage)
 
     def _block_scores(self, sc: Scoring, lo: int, hi: int) -> np.ndarray:
