@@ -307,13 +307,13 @@ class Recommender:
         emb = self.embeddings(session, papers)
         semantic = None if emb is None else SemanticInputs(emb)
         priors = self._priors(session, papers)
-        corpus = self._corpus(session, papers)
+        ranker = self.ranker(session).set_corpus(*self._corpus(session, papers))  # neighbours found once
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
             workspaces[(target.platform, target.workspace)].append(i)
         out: list[list[Pick]] = [[] for _ in targets]
         for (platform, workspace), indices in workspaces.items():
-            ranker = self.ranker(session).set_corpus(*corpus)
+            ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)
             inputs: list[Target] = []
             liked_by_id: list[dict[object, Paper]] = []  # keyed like ScoredRow.similar_to
