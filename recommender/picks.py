@@ -286,12 +286,9 @@ class Recommender:
     ) -> list[list[Pick]]:
         """Top-``k`` picks for each target among papers first seen since ``since`` (UTC).
 
-        Targets of one workspace are scored in one ranker call (one sparse
-        product), with that workspace's 👍 as the ranker's community: papers
-        co-liked by teammates with a target's own 👍 lift similar new papers,
-        with a weight that grows with how many teammates' 👍 fall on the
-        target's liked papers (the rule ``paperbot eval --team-size`` measures).
-        Papers already delivered to or rated by a target are never picked for it.
+        Targets of one workspace are scored in one ranker call against the papers known before the
+        candidates (:meth:`_corpus`), with that workspace's 👍 as the community: the rule ``paperbot eval``
+        measures (:mod:`recommender.ranking.community`). Papers already delivered to or rated by a target are never picked for it.
         """
         now = now or utcnow()
         found = self.candidates(session, since=since)
@@ -302,13 +299,14 @@ class Recommender:
         emb = self.embeddings(session, ids)
         semantic = None if emb is None else SemanticInputs(emb)
         priors = self._priors([day for _, day in found])
+        ranker = self.ranker(session).set_corpus(*self._corpus(session, ids))  # neighbours found once
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
             workspaces[(target.platform, target.workspace)].append(i)
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
         for (platform, workspace), indices in workspaces.items():
-            ranker = self.ranker(session)
+            ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)
             inputs: list[Target] = []
             for i in indices:
@@ -331,6 +329,12 @@ class Recommender:
             ]
             for rows, liked in zip(ranked_rows, liked_of, strict=True)
         ]
+
+    def _corpus(self, session: Session, candidate_ids: Sequence[int]) -> tuple[sp.csr_matrix, list[int], np.ndarray | None]:
+        """The ranker's corpus (TF-IDF rows, ids, embeddings): the papers known before the candidates (the others, every 👍 one)."""
+        new, liked = set(candidate_ids), set(session.scalars(select(Feedback.paper_id).where(Feedback.value > 0)))
+        known = [pid for pid in session.scalars(select(Paper.id).order_by(Paper.id)) if pid not in new or pid in liked]
+        return self.matrix(session, known), known, self.embeddings(session, known)
 
     def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
         """Give ``ranker`` who liked what in one workspace (members' 👍), when at least two people gave any."""

@@ -133,6 +133,30 @@ def test_search_relevance_and_personalisation():
     assert search(ranker, "graph", x, k=2, target=liker, personal_weight=0.9)[0][0] == 7
 
 
+def _unit(rows) -> sp.csr_matrix:
+    a = np.asarray(rows, dtype=np.float32)
+    return sp.csr_matrix(a / np.linalg.norm(a, axis=1, keepdims=True))
+
+
+def test_neighbourhood_share_prefers_candidates_whose_nearest_known_papers_were_liked():
+    vec, _ = setup()
+    rng = np.random.default_rng(3)
+    near = lambda d, n: np.asarray(d, dtype=float) + 0.05 * rng.random((n, 4))  # noqa: E731
+    # liked: 5 papers in direction a, 5 in direction b; 110 unliked papers crowd direction c
+    corpus = _unit(np.vstack([near([1, 1, 1, 0], 5), near([1, 1, -1, 0], 5), near([1, 1, 0, 1], 110)]))
+    cands = _unit([[1, 1, 1, 0], [1, 1, 0, 1]])  # same cosine (0.82) to the liked centroid (1, 1, 0, 0)
+    t = Target(liked=corpus[:10], liked_keys=list(range(10)))
+    plain, _ = Ranker(vec, mmr_lambda=0, neighbors=20).score(cands, [t])
+    assert plain[0, 0] == pytest.approx(plain[0, 1], abs=1e-3)  # a centroid cannot tell them apart
+    ranker = Ranker(vec, mmr_lambda=0, neighbors=20).set_corpus(corpus, range(120))
+    shared, _ = ranker.score(cands, [t])
+    assert shared[0, 0] > shared[0, 1] + 0.4  # candidate 0's neighbours are liked papers, 1's are not
+    small = Ranker(vec, mmr_lambda=0, neighbors=20).set_corpus(corpus[:15], range(15))
+    assert np.allclose(small.score(cands, [t])[0], plain)  # a corpus no larger than the neighbourhood: no share
+    with pytest.raises(ValueError):
+        Ranker(vec).set_corpus(corpus, range(3))
+
+
 def test_community_signal_uses_co_likes():
     vec, x = setup()
     # community: both people who liked image paper 0 also liked protein paper 3

@@ -7,7 +7,9 @@ user; only the metrics read which users hold a new paper.
 paperbot
     :class:`recommender.ranking.Ranker` with default settings (hybrid TF-IDF
     and sentence-embedding score when the embedding model is installed; no
-    MMR: the metrics score relevance order) and the community of the user's
+    MMR: the metrics score relevance order), the history papers as the
+    corpus (the papers known before the new ones, whose neighbourhoods
+    carry the share of liked papers), and the community of the user's
     team: all users' history papers by default (``team_size="all"``), else
     the history papers of the members of the user's simulated team
     (:mod:`recommender.evaluation.teams`).  paperbot-text is the same without
@@ -84,6 +86,7 @@ def _paperbot(split: Split, users: np.ndarray, x_all: sp.csr_matrix, ranker: Ran
         return ranker.top_k_batch(x_new, batch, _K, semantic=semantic)[0]
 
     ranker.clear_community()
+    ranker.set_corpus(x_hist, range(x_hist.shape[0]), liked_emb)  # the papers known before the new ones
     if not community:
         return rank(users)
     if teams is None:

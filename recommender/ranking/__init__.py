@@ -1,7 +1,8 @@
 """Ranking: targets -> Rocchio profiles -> scores (+ community) -> top-k -> MMR -> explanations.
 
 One module per step: :mod:`.targets` (who to rank for), :mod:`.profiles`,
-:mod:`.community`, :mod:`.scoring`, :mod:`.topk`, :mod:`.mmr`,
+:mod:`.semantic`, :mod:`.neighbourhood` (the candidates' nearest known
+papers), :mod:`.community`, :mod:`.scoring`, :mod:`.topk`, :mod:`.mmr`,
 :mod:`.explain`; :mod:`.ranker` composes them. :mod:`.onboarding` chooses the
 papers a newcomer rates before their first picks.
 """

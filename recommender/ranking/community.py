@@ -1,11 +1,14 @@
 """The community signal: papers co-liked by teammates lift similar new papers.
 
 Content-based item kNN through collaborative neighbours: a candidate's
-nearest community papers by TF-IDF cosine (top ``neighbors``) vote with how
-strongly each of them is co-liked with the target's own 👍 papers (cosine of
-item co-occurrence columns, as in item-based CF: Sarwar et al. 2001,
-"Item-based collaborative filtering recommendation algorithms", WWW).  New
-papers need no ratings, only text.
+nearest corpus papers (:mod:`recommender.ranking.neighbourhood`: hybrid
+cosine, top ``neighbors``) vote with how strongly each of them is co-liked
+with the target's own 👍 papers (cosine of item co-occurrence columns, as in
+item-based CF: Sarwar et al. 2001, "Item-based collaborative filtering
+recommendation algorithms", WWW).  New papers need no ratings, only text.
+Corpus papers nobody in the team liked take their share of the vote and
+pass on nothing, so a candidate whose neighbours the team never read gets
+little from the team.
 
 The weight of that signal grows with its evidence (issue 10): a target whose
 liked papers no teammate liked gets none of it, and the weight approaches
@@ -24,10 +27,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .sparse import scale_rows, top_m_product, top_m_rows
+from .neighbourhood import Corpus, Neighbours, corpus_likes
+from .scoring import Scoring
+from .sparse import top_m_rows
 from .targets import TargetBatch
 
-__all__ = ["Community", "build_community", "community_likes", "evidence", "propagation"]
+__all__ = ["Community", "add_corpus_terms", "build_community", "evidence", "in_corpus", "propagation"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,6 @@ class Community:
     ----------
     items : csr_matrix, shape (n_items, n_features), float32
         TF-IDF rows of the papers anybody liked.
-    items_t : csr_matrix, shape (n_features, n_items)
-        ``items`` transposed (kept to avoid transposing at every call).
     co_likes : csr_matrix, shape (n_items, n_items), float32
         Cosine of the items' co-like columns, strongest entries per row only.
     index : dict
@@ -49,7 +52,6 @@ class Community:
     """
 
     items: sp.csr_matrix
-    items_t: sp.csr_matrix
     co_likes: sp.csr_matrix
     index: dict[Any, int]
     like_counts: np.ndarray
@@ -90,62 +92,90 @@ def build_community(item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
     co = sp.csr_matrix(co.T)  # symmetric: the transpose is the same matrix with sorted columns (linear, no sort)
     if item_neighbors:
         co = top_m_rows(co, item_neighbors)  # item-kNN: keep the strongest co-likes
-    return Community(items, sp.csr_matrix(items.T), co, {k: i for i, k in enumerate(keys)}, counts)
+    return Community(items, co, {k: i for i, k in enumerate(keys)}, counts)
 
 
-def propagation(community: Community, candidates: sp.csr_matrix, *, neighbors: int, power: float,
-                block_cells: int) -> sp.csr_matrix:
-    """Candidate -> co-liked community item weights, transposed.
+def in_corpus(community: Community, index: dict[Any, int]) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
+    """The community papers that are in a corpus: their corpus rows, co-likes and like counts.
 
     Parameters
     ----------
-    candidates : csr_matrix, shape (n_candidates, n_features)
-    neighbors : int
-        Nearest community papers (by TF-IDF cosine) that vote for a candidate.
-    power : float
-        Exponent of the neighbours' cosines before they are normalised.
-    block_cells : int
-        Dense cells per block of the candidate x item product.
+    index : dict
+        Paper key -> corpus row (:attr:`~recommender.ranking.neighbourhood.Corpus.index`).
 
     Returns
     -------
-    csr_matrix, shape (n_items, n_candidates)
+    rows : ndarray of int64, shape (n_kept,)
+        Corpus row of each community paper found in the corpus (the others are dropped).
+    co_likes : csr_matrix, shape (n_kept, n_kept), float32
+    like_counts : ndarray, shape (n_kept,), float32
     """
-    knn = top_m_product(candidates, community.items_t, neighbors, block_cells)
-    if power != 1:
-        knn.data **= power
-    sums = np.asarray(knn.sum(axis=1)).ravel()
-    knn = scale_rows(knn, 1.0 / np.maximum(sums, 1e-9))
-    return sp.csr_matrix((knn @ community.co_likes).T)
+    keys = [None] * len(community.index)
+    for key, row in community.index.items():
+        keys[row] = key
+    rows = np.fromiter((index.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
+    kept = np.flatnonzero(rows >= 0)
+    co = sp.csr_matrix(community.co_likes[kept][:, kept], dtype=np.float32)
+    return rows[kept], co, community.like_counts[kept]
 
 
-def community_likes(community: Community, batch: TargetBatch) -> sp.csr_matrix | None:
-    """Each target's decay-weighted 👍 on community items, shape (n_targets, n_items); None if none."""
-    keys = batch.liked_keys
-    if keys is None or batch.liked.shape[0] == 0:
-        return None
-    index = community.index
-    cols = np.fromiter((-1 if key is None else index.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
-    rows = np.flatnonzero(cols >= 0)
-    if rows.size == 0:
-        return None
-    n_i = community.items.shape[0]
-    to_items = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols[rows])), shape=(len(keys), n_i))
-    return sp.csr_matrix(sp.csr_matrix(batch.like_weights, dtype=np.float32) @ to_items)
-
-
-def evidence(community: Community, likes: sp.csr_matrix) -> np.ndarray:
-    """Teammates' 👍 on each target's own liked papers, shape (n_targets,).
-
-    For every community item a target liked, the number of *other* people of
-    the community who liked it too (the target itself is not evidence).
+def propagation(neighbours: sp.spmatrix, co_likes: sp.csr_matrix) -> sp.csr_matrix:
+    """Candidate -> co-liked community paper weights, transposed.
 
     Parameters
     ----------
+    neighbours : sparse matrix, shape (n_candidates, n_kept)
+        :func:`~recommender.ranking.neighbourhood.neighbourhood`, the columns
+        of the community papers only (:func:`in_corpus`).
+    co_likes : csr_matrix, shape (n_kept, n_kept)
+
+    Returns
+    -------
+    csr_matrix, shape (n_kept, n_candidates)
+    """
+    return sp.csr_matrix((sp.csr_matrix(neighbours) @ co_likes).T)
+
+
+def evidence(like_counts: np.ndarray, likes: sp.csr_matrix) -> np.ndarray:
+    """Teammates' 👍 on each target's own liked papers, shape (n_targets,).
+
+    For every item a target liked, the number of *other* people of the
+    community who liked it too (the target itself is not evidence).
+
+    Parameters
+    ----------
+    like_counts : ndarray, shape (n_items,)
+        How many people of the community liked each item.
     likes : csr_matrix, shape (n_targets, n_items)
-        :func:`community_likes` (any positive entry counts as a like).
+        Each target's 👍 on the same items (any positive entry counts as a like).
     """
     liked = sp.csr_matrix(likes, dtype=np.float32, copy=True)
     liked.data = (liked.data > 0).astype(np.float32)
-    others = np.maximum(community.like_counts - 1.0, 0.0)
+    others = np.maximum(like_counts - 1.0, 0.0)
     return np.asarray(liked @ others, dtype=np.float64).reshape(-1)
+
+
+def add_corpus_terms(scoring: Scoring, corpus: Corpus, community: Community | None, batch: TargetBatch,
+                     neighbours: Neighbours, *, share: bool, shrinkage: float) -> None:
+    """Fill ``scoring.share`` and ``scoring.community`` (with its evidence scale) from the targets' 👍 on corpus papers.
+
+    Parameters
+    ----------
+    neighbours : Neighbours
+        :func:`~recommender.ranking.neighbourhood.neighbourhood` in ``corpus``, both layouts.
+    share : bool
+        Add the share of each candidate's neighbours the target liked.
+    shrinkage : float
+        Evidence at which the community gets half its weight (0: full weight on any evidence).
+    """
+    likes = corpus_likes(corpus, batch)
+    if likes is None or not likes.nnz:
+        return
+    if share:
+        scoring.share = (likes, neighbours.by_item)
+    if community is not None:
+        rows, co_likes, counts = in_corpus(community, corpus.index)
+        mine = sp.csr_matrix(likes[:, rows])  # the rest of the corpus passes no co-likes on
+        scoring.community = (mine, propagation(neighbours.columns[:, rows], co_likes))
+        found = evidence(counts, mine)
+        scoring.community_scale = found / (found + shrinkage) if shrinkage > 0 else (found > 0) * 1.0

@@ -6,6 +6,9 @@ matrix (:func:`~recommender.ranking.profiles.rocchio_profiles`), and the
 scores are computed block by block of targets (one sparse product per block,
 about ``block_cells`` dense scores at a time) with exclusions as ``-inf`` and
 a vectorised top-k (:func:`~recommender.ranking.topk.top_k_matrix`).
+With a corpus (:meth:`Ranker.set_corpus`), each candidate's nearest known
+papers carry the share a target liked and the community's co-likes
+(:mod:`recommender.ranking.neighbourhood`).
 :meth:`Ranker.rank` turns its :class:`Target` list into a batch; the offline
 evaluation builds the batch straight from its user-item matrix
 (:meth:`Ranker.top_k_batch`).  MMR (:mod:`recommender.ranking.mmr`) runs on
@@ -24,13 +27,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..text.tfidf import PaperVectorizer
-from .community import Community, build_community, community_likes, evidence, propagation
+from .community import Community, add_corpus_terms, build_community
 from .explain import nearest_liked, top_terms
 from .mmr import mmr_rows
-from .profiles import rocchio_profiles
+from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
+from .profiles import expand_interests, rocchio_profiles
 from .scoring import Scoring, block_scores
 from .semantic import SemanticInputs, semantic_profiles
-from .sparse import row_normalize
 from .targets import Target, TargetBatch, batch_of
 from .topk import top_k_matrix
 
@@ -74,10 +77,6 @@ class Ranker:
         Diversity weight of MMR; 0 turns MMR off.
     interest_weight, like_weight, dislike_weight : float, default 1.0, 1.0, 0.25
         Rocchio weights (see :mod:`recommender.ranking.profiles`).
-    knn_weight : float in [0, 1], default 0.0
-        Share of the item-kNN power-mean score versus the centroid cosine.
-    knn_power : float >= 1, default 3.0
-        Power of the power mean over liked papers (1 = mean, large = max).
     prior_weight : float, default 0.02
         Weight of ``candidate_priors`` for targets that have a profile.
         Targets with nothing at all (no interests, no likes) are ranked by
@@ -92,15 +91,21 @@ class Ranker:
     semantic_weight : float in [0, 1], default 0.5
         Share of the embedding cosine in the hybrid score (used only when
         candidate embeddings are given; see :mod:`recommender.ranking.semantic`).
-    community_weight : float, default 0.2
+    interest_feedback : int, default 3
+        Best candidates added to the profile of a target with declared interests (0: off; see ``expand_interests``).
+    neighbourhood_weight : float, default 0.5
+        Weight of the share of a candidate's nearest corpus papers that the
+        target liked (its per-target maximum is scaled to this; needs a corpus
+        of more than ``neighbors`` papers, see :meth:`set_corpus`).
+    community_weight : float, default 0.5
         Largest weight of the community signal (its per-target maximum is
         scaled to this, times the evidence shrinkage).
     community_shrinkage : float, default 30.0
         Evidence ``E`` (teammates' 👍 on the target's liked papers) at which
         the community gets half of ``community_weight``: ``E / (E + this)``.
-    community_neighbors : int, default 20
-        Nearest community papers that vote for a candidate.
-    community_power : float, default 2.0
+    neighbors : int, default 100
+        Nearest corpus papers (hybrid cosine) that vote for a candidate.
+    neighbor_power : float, default 2.0
         Exponent of those neighbours' cosines.
     community_item_neighbors : int or None, default 50
         Strongest co-likes kept per community paper (None = all).
@@ -111,7 +116,7 @@ class Ranker:
     Raises
     ------
     ValueError
-        If ``mmr_lambda`` or ``knn_weight`` is outside [0, 1] or ``knn_power < 1``.
+        If ``mmr_lambda`` or ``semantic_weight`` is outside [0, 1].
     """
 
     def __init__(
@@ -120,18 +125,14 @@ class Ranker:
         *,
         half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 3,
         interest_weight: float = 1.0, like_weight: float = 1.0, dislike_weight: float = 0.25,
-        knn_weight: float = 0.0, knn_power: float = 3.0, prior_weight: float = 0.02,
+        prior_weight: float = 0.02, interest_feedback: int = 3,
         embedder=None, semantic_weight: float = 0.5,
-        community_weight: float = 0.2, community_shrinkage: float = 30.0,
-        community_neighbors: int = 20, community_power: float = 2.0,
+        neighbourhood_weight: float = 0.5, community_weight: float = 0.5, community_shrinkage: float = 30.0,
+        neighbors: int = 100, neighbor_power: float = 2.0,
         community_item_neighbors: int | None = 50, block_cells: int = 1_000_000,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be in [0, 1]")
-        if not 0.0 <= knn_weight <= 1.0:
-            raise ValueError("knn_weight must be in [0, 1]")
-        if knn_power < 1:
-            raise ValueError("knn_power must be >= 1")
         if not 0.0 <= semantic_weight <= 1.0:
             raise ValueError("semantic_weight must be in [0, 1]")
         self.embedder, self.semantic_weight = embedder, semantic_weight
@@ -139,33 +140,25 @@ class Ranker:
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
-        self.knn_weight, self.knn_power, self.prior_weight = knn_weight, knn_power, prior_weight
-        self.community_weight, self.community_neighbors = community_weight, community_neighbors
-        self.community_power, self.community_item_neighbors = community_power, community_item_neighbors
+        self.prior_weight, self.interest_feedback = prior_weight, interest_feedback
+        self.neighbourhood_weight, self.community_weight = neighbourhood_weight, community_weight
+        self.neighbors, self.neighbor_power = neighbors, neighbor_power
+        self.community_item_neighbors = community_item_neighbors
         self.community: Community | None = None
+        self.corpus: Corpus | None = None
+        self._neighbours = NeighbourCache()
         self._features: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------- community
     def set_community(self, item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
                       item_keys: Sequence | None = None) -> Ranker:
-        """Give the ranker everyone's 👍 so it can learn which papers go together.
+        """Give the ranker a team's 👍 so it can learn which papers go together; returns this ranker.
 
-        See :mod:`recommender.ranking.community`.
-
-        Parameters
-        ----------
-        item_vectors : csr_matrix, shape (n_items, n_features)
-            TF-IDF rows of the papers anybody liked.
-        user_items : sparse matrix, shape (n_users, n_items)
-            Who liked what (binary; team members' 👍).
-        item_keys : sequence, length n_items, optional
-            Keys matched against :attr:`Target.liked_keys`; default
-            ``range(n_items)``.
-
-        Returns
-        -------
-        Ranker
-            This ranker, for chaining.  Raises ValueError on mismatched shapes.
+        ``item_vectors``: TF-IDF rows of the papers anybody liked, shape
+        (n_items, n_features); ``user_items``: who liked what, shape (n_users,
+        n_items), binary; ``item_keys`` (default ``range(n_items)``) are matched
+        against :attr:`Target.liked_keys` and the corpus keys (see
+        :mod:`recommender.ranking.community`).  Raises ValueError on mismatched shapes.
         """
         self.community = build_community(item_vectors, user_items, item_keys, self.community_item_neighbors)
         return self
@@ -173,6 +166,18 @@ class Ranker:
     def clear_community(self) -> Ranker:
         """Forget the community; ranking falls back to text-only profiles."""
         self.community = None
+        return self
+
+    def set_corpus(self, vectors: sp.csr_matrix, keys: Sequence | None = None,
+                   embeddings: np.ndarray | None = None) -> Ranker:
+        """Give the ranker the papers known before the candidates; returns this ranker.
+
+        Arguments as :func:`~recommender.ranking.neighbourhood.make_corpus`:
+        unit TF-IDF rows, shape (n_items, n_features), keys matched against
+        :attr:`Target.liked_keys` and the community's item keys, unit
+        embeddings, shape (n_items, dim).  Raises ValueError on mismatched lengths.
+        """
+        self.corpus = make_corpus(vectors, keys, embeddings)
         return self
 
     # ---------------------------------------------------------------- batches
@@ -198,7 +203,7 @@ class Ranker:
 
     # --------------------------------------------------------------- scoring
     def _prepare(self, candidates: sp.csr_matrix, batch: TargetBatch, candidate_priors,
-                 semantic: SemanticInputs | None = None) -> Scoring:
+                 semantic: SemanticInputs | None = None, cache_key: tuple = ()) -> Scoring:
         n_c, n_features = candidates.shape
         if batch.liked.shape[1] != n_features:
             raise ValueError(f"liked rows have {batch.liked.shape[1]} features, candidates {n_features}")
@@ -216,29 +221,41 @@ class Ranker:
             empty=np.diff(profiles.indptr) == 0,
             exclude=None if batch.exclude is None else sp.csr_matrix(batch.exclude, dtype=bool),
         )
-        if self.community is not None and self.community_weight > 0:
-            likes = community_likes(self.community, batch)
-            if likes is not None and likes.nnz:
-                prop = propagation(self.community, candidates, neighbors=self.community_neighbors,
-                                   power=self.community_power, block_cells=self.block_cells)
-                scoring.community = (likes, prop)
-                found = evidence(self.community, likes)
-                scoring.community_scale = found / (found + self.community_shrinkage) if self.community_shrinkage > 0 else (found > 0) * 1.0
+        cand_emb = mean = None
         if semantic is not None and self.semantic_weight > 0:
             if semantic.candidates.shape[0] != n_c:
                 raise ValueError(f"{semantic.candidates.shape[0]} candidate embeddings for {n_c} candidates")
-            cand, mean = semantic.centered_candidates()
-            profiles_sem = semantic_profiles(batch, mean, interest_weight=self.interest_weight, like_weight=self.like_weight)
-            scoring.semantic = (profiles_sem, np.ascontiguousarray(cand.T))
-        if self.knn_weight > 0 and batch.liked.shape[0]:
-            scoring.knn = (sp.csr_matrix(row_normalize(batch.like_weights), dtype=np.float32),
-                           sp.csr_matrix(batch.liked, dtype=np.float32))
+            cand_emb, mean = semantic.centered_candidates()
+            scoring.semantic = (semantic_profiles(batch, mean, interest_weight=self.interest_weight,
+                                                  like_weight=self.like_weight), np.ascontiguousarray(cand_emb.T))
+        declared = np.zeros(0, dtype=np.int64) if batch.interests is None else np.flatnonzero(batch.interests.getnnz(axis=1))
+        sem = None if scoring.semantic is None else scoring.semantic[0]
+        scoring.expanded, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
+                                                 semantic_weight=self.semantic_weight, top=self.interest_feedback)
+        if scoring.semantic is not None and sem is not None:
+            scoring.semantic = (sem, scoring.semantic[1])
+        self._prepare_neighbourhood(scoring, candidates, batch, cand_emb, mean, cache_key)
         return scoring
 
+    def _prepare_neighbourhood(self, scoring: Scoring, candidates: sp.csr_matrix, batch: TargetBatch,
+                               cand_emb: np.ndarray | None, mean: np.ndarray | None, cache_key: tuple) -> None:
+        """The share and community terms of ``scoring`` (:func:`~recommender.ranking.community.add_corpus_terms`)."""
+        community = self.community if self.community_weight > 0 else None
+        corpus = self.corpus
+        if corpus is None and community is not None:
+            corpus = make_corpus(community.items, list(community.index))  # no corpus: the liked papers alone
+        share = self.corpus is not None and self.corpus.size > self.neighbors and self.neighbourhood_weight > 0
+        if corpus is None or not (share or community is not None):
+            return
+        params = (self.semantic_weight, self.neighbors, self.neighbor_power)
+        nb = self._neighbours.get((*cache_key, corpus), params, lambda: Neighbours.of(neighbourhood(
+            corpus, candidates, cand_emb, mean, semantic_weight=self.semantic_weight, neighbors=self.neighbors,
+            power=self.neighbor_power, block_cells=8 * self.block_cells)))  # one dense product per block: 2x faster
+        add_corpus_terms(scoring, corpus, community, batch, nb, share=share, shrinkage=self.community_shrinkage)
+
     def _block_scores(self, sc: Scoring, lo: int, hi: int) -> np.ndarray:
-        return block_scores(sc, lo, hi, knn_weight=self.knn_weight, knn_power=self.knn_power,
-                            semantic_weight=self.semantic_weight, community_weight=self.community_weight, prior_weight=self.prior_weight,
-                            block_cells=self.block_cells)
+        return block_scores(sc, lo, hi, semantic_weight=self.semantic_weight, community_weight=self.community_weight, prior_weight=self.prior_weight,
+                            neighbourhood_weight=self.neighbourhood_weight)
 
     def _blocks(self, n_t: int, n_c: int) -> list[tuple[int, int]]:
         step = max(1, self.block_cells // max(n_c, 1))
@@ -256,8 +273,9 @@ class Ranker:
         scores : ndarray, shape (n_targets, n_candidates), float32
         profiles : csr_matrix, shape (n_targets, n_features)
         """
+        given = candidates
         candidates = sp.csr_matrix(candidates, dtype=np.float32)
-        sc = self._prepare(candidates, batch, candidate_priors, semantic)
+        sc = self._prepare(candidates, batch, candidate_priors, semantic, cache_key=(given, semantic))
         n_t, n_c = batch.n_targets, candidates.shape[0]
         out = np.empty((n_t, n_c), dtype=np.float32)
         for lo, hi in self._blocks(n_t, n_c):
@@ -282,8 +300,9 @@ class Ranker:
         scores : ndarray of float32, same shape (``-inf`` for padding)
         profiles : csr_matrix, shape (n_targets, n_features)
         """
+        given = candidates
         candidates = sp.csr_matrix(candidates, dtype=np.float32)
-        sc = self._prepare(candidates, batch, candidate_priors, semantic)
+        sc = self._prepare(candidates, batch, candidate_priors, semantic, cache_key=(given, semantic))
         n_t, n_c = batch.n_targets, candidates.shape[0]
         kk = min(k, n_c)
         idx = np.full((n_t, kk), -1, dtype=np.int64)
@@ -297,15 +316,9 @@ class Ranker:
               semantic: SemanticInputs | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
         """Score every candidate for every target (no exclusion, no MMR).
 
-        Parameters
-        ----------
-        candidates : csr_matrix, shape (n_candidates, n_features)
-            L2-normalised TF-IDF rows (:meth:`PaperVectorizer.transform`).
-        targets : sequence of Target, length n_targets
-        candidate_priors : ndarray, shape (n_candidates,), optional
-            Popularity/recency prior in [0, 1] (e.g. normalised upvotes).
-        semantic : SemanticInputs, optional
-            Candidate embeddings for the hybrid score.
+        ``candidates``: L2-normalised TF-IDF rows, shape (n_candidates, n_features);
+        ``candidate_priors``: popularity/recency prior in [0, 1], shape (n_candidates,);
+        ``semantic``: candidate embeddings for the hybrid score.
 
         Returns
         -------
