@@ -24,9 +24,8 @@ import scipy.sparse as sp
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from recommender.pooled import rank_in_pools
+from recommender.prepared import CandidateCache
 from recommender.ranking import Ranker, Target
-from recommender.ranking.semantic import SemanticInputs
 from recommender.settings import RecommenderSettings
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
@@ -164,6 +163,7 @@ class Recommender:
         self._lock = threading.RLock()
         #: the TF-IDF model, its rows and the stored embeddings, loaded once per process
         self.vectors = CurrentVectors(self.embedder)
+        self._prepared = CandidateCache()
 
     # -- vectors ----------------------------------------------------------------
     @_locked
@@ -198,9 +198,10 @@ class Recommender:
         return self.vectors.embeddings(session, paper_ids)
 
     def ranker(self, session: Session) -> Ranker:
-        return self._ranker(self.vectorizer(session))
+        return self.new_ranker(self.vectorizer(session))
 
-    def _ranker(self, vectorizer: PaperVectorizer) -> Ranker:
+    def new_ranker(self, vectorizer: PaperVectorizer) -> Ranker:
+        """A :class:`Ranker` over ``vectorizer`` with this recommender's settings."""
         return Ranker(vectorizer, half_life_days=self.settings.half_life_days,
                       mmr_lambda=self.settings.mmr_lambda, embedder=self.embedder)
 
@@ -265,15 +266,6 @@ class Recommender:
             days.update((pid, first_seen.date()) for pid, first_seen in session.execute(undated))
         return [(int(pid), day) for pid, day in sorted(days.items()) if day is not None]
 
-    @staticmethod
-    def _priors(days: Sequence[dt.date]) -> np.ndarray:
-        """Cold-start prior per candidate in [0, 1]: newer days first."""
-        if not days:
-            return np.zeros(0)
-        ordinals = np.array([d.toordinal() for d in days], dtype=float)
-        span = ordinals.max() - ordinals.min()
-        return (ordinals - ordinals.min()) / span if span > 0 else np.zeros(len(days))
-
     @_locked
     def picks(
         self,
@@ -287,19 +279,15 @@ class Recommender:
         """Top-``k`` picks for each target among papers first seen since ``since`` (UTC).
 
         Targets of one workspace are scored in one ranker call against the papers known before the
-        candidates (:meth:`_corpus`), with that workspace's 👍 as the community: the rule ``paperbot eval``
+        candidates (:func:`recommender.prepared.corpus_ids`), with that workspace's 👍 as the community: the rule ``paperbot eval``
         measures (:mod:`recommender.ranking.community`). Papers already delivered to or rated by a target are never picked for it.
         """
         now = now or utcnow()
         found = self.candidates(session, since=since)
         if not found or not targets:
             return [[] for _ in targets]
-        ids = [pid for pid, _ in found]
-        X = self.matrix(session, ids)
-        emb = self.embeddings(session, ids)
-        semantic = None if emb is None else SemanticInputs(emb)
-        priors = self._priors([day for _, day in found])
-        ranker = self.ranker(session).set_corpus(*self._corpus(session, ids))  # neighbours found once
+        ready = self._prepared.get(self, session, found)  # built once per day's candidates, corpus and model
+        ids, X, semantic, priors, ranker = ready.ids, ready.matrix, ready.semantic, ready.priors, ready.ranker
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
             workspaces[(target.platform, target.workspace)].append(i)
@@ -313,7 +301,7 @@ class Recommender:
                 target_input, liked_papers = self.target_inputs(session, targets[i], ids, now)
                 inputs.append(target_input)
                 liked_of[i] = {p.id: p for p in liked_papers}
-            ranked = rank_in_pools(ranker, X, inputs, k, candidate_priors=priors, semantic=semantic)
+            ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
             for i, rows in zip(indices, ranked, strict=True):
                 ranked_rows[i] = rows
         shown = sorted({ids[row.index] for rows in ranked_rows for row in rows})
@@ -329,12 +317,6 @@ class Recommender:
             ]
             for rows, liked in zip(ranked_rows, liked_of, strict=True)
         ]
-
-    def _corpus(self, session: Session, candidate_ids: Sequence[int]) -> tuple[sp.csr_matrix, list[int], np.ndarray | None]:
-        """The ranker's corpus (TF-IDF rows, ids, embeddings): the papers known before the candidates (the others, every 👍 one)."""
-        new, liked = set(candidate_ids), set(session.scalars(select(Feedback.paper_id).where(Feedback.value > 0)))
-        known = [pid for pid in session.scalars(select(Paper.id).order_by(Paper.id)) if pid not in new or pid in liked]
-        return self.matrix(session, known), known, self.embeddings(session, known)
 
     def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
         """Give ``ranker`` who liked what in one workspace (members' 👍), when at least two people gave any."""
@@ -395,5 +377,5 @@ class Recommender:
         keeps one source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
         """
         target = self._search_target(session, member) if member is not None else None
-        hits = find(session, self.vectors, self._ranker, query, k, target=target, since=since, until=until, source=source)
+        hits = find(session, self.vectors, self.new_ranker, query, k, target=target, since=since, until=until, source=source)
         return [Pick.from_paper(paper, score=score) for paper, score in hits]

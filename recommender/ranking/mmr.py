@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 __all__ = ["mmr_rows"]
 
-#: Candidate counts up to this use one dense Gram matrix of all candidates.
+#: Pool unions up to this many candidates use one dense Gram matrix of those candidates.
 _DENSE_GRAM_MAX = 6000
 
 
@@ -48,7 +48,14 @@ def mmr_rows(candidates: sp.csr_matrix, idx: np.ndarray, val: np.ndarray, k: int
     n_t, pool = idx.shape
     kk = min(k, pool)
     n_c = candidates.shape[0]
-    gram = (candidates @ candidates.T).toarray() if n_c <= _DENSE_GRAM_MAX else None
+    used = np.unique(idx[idx >= 0])  # the Gram matrix of the pools' rows only: the other candidates never meet
+    pos = np.zeros(n_c, dtype=np.int64)
+    pos[used] = np.arange(used.size)
+    if used.size <= _DENSE_GRAM_MAX:
+        sub = candidates[used]
+        gram = (sub @ sub.T).toarray()
+    else:
+        gram = None
     out_i = np.full((n_t, kk), -1, dtype=np.int64)
     out_v = np.full((n_t, kk), -np.inf, dtype=np.float32)
     step = max(1, 2_000_000 // (pool * pool))
@@ -59,7 +66,8 @@ def mmr_rows(candidates: sp.csr_matrix, idx: np.ndarray, val: np.ndarray, k: int
         valid = ii >= 0
         safe = np.where(valid, ii, 0)
         if gram is not None:
-            sims = gram[safe[:, :, None], safe[:, None, :]]
+            at = pos[safe]
+            sims = gram[at[:, :, None], at[:, None, :]]
         else:
             sims = np.zeros((hi - lo, pool, pool), dtype=np.float32)
             for r in range(hi - lo):

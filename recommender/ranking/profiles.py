@@ -113,6 +113,10 @@ def rocchio_profiles(
     return sp.csr_matrix(normalize(pos), dtype=np.float32)
 
 
+#: An added candidate scores at least this share of the best match (first pass).
+EXPANSION_MIN_SHARE = 0.5
+
+
 def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candidates: sp.csr_matrix,
                      candidates_emb: np.ndarray | None, rows: np.ndarray, *, semantic_weight: float,
                      top: int) -> tuple[sp.csr_matrix, np.ndarray | None]:
@@ -144,7 +148,8 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
     semantic_weight : float
         Share of the embedding cosine in the first-pass score.
     top : int
-        Candidates added to each profile (0: none).
+        Candidates added to each profile at most (0: none); only those scoring
+        above zero and at least :data:`EXPANSION_MIN_SHARE` of the best match.
 
     Returns
     -------
@@ -164,8 +169,14 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         first = (1 - mix) * first + mix * (semantic[rows] @ candidates_emb.T)
     m = min(top, n_c)
     best = top_k_matrix(first.astype(np.float32), m)[0]
-    pick = sp.csr_matrix((np.full(best.size, 1.0 / m), (np.repeat(np.arange(rows.size), m), best.reshape(-1))),
+    got = np.take_along_axis(first, best, axis=1)
+    # only real matches: above zero and at least half the best match (a handful of candidates may hold one)
+    keep = (got > 0) & (got >= EXPANSION_MIN_SHARE * got[:, :1])
+    counts = np.maximum(keep.sum(axis=1, keepdims=True), 1)
+    weights = np.where(keep, 1.0 / counts, 0.0)
+    pick = sp.csr_matrix((weights.reshape(-1), (np.repeat(np.arange(rows.size), m), best.reshape(-1))),
                          shape=(rows.size, n_c))
+    pick.eliminate_zeros()
     expanded = normalize(sp.csr_matrix(profiles[rows], dtype=np.float64) + normalize(pick @ candidates))
     put = sp.csr_matrix((np.ones(rows.size), (rows, np.arange(rows.size))), shape=(profiles.shape[0], rows.size))
     profiles = sp.csr_matrix(profiles + put @ (expanded - profiles[rows]), dtype=np.float32)
