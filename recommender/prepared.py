@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recommender.ranking import Ranker
@@ -80,10 +80,14 @@ class CandidateCache:
     def get(self, rec: Recommender, session: Session, found: Sequence[tuple[int, dt.date]]) -> PreparedCandidates:
         """``found`` ((paper id, day) pairs, :meth:`Recommender.candidates`) ready to rank."""
         ids = [pid for pid, _ in found]
-        known = corpus_ids(session, ids)
         vectorizer = rec.vectorizer(session)
-        key = (vectorizer, tuple(ids), tuple(known), tuple(day for _, day in found))
+        # the corpus is every stored paper but the candidates nobody 👍'd: it changes with the store's papers
+        # (count, newest id) or with which candidates are liked, so those stand for it in the key
+        n_papers, newest = session.execute(select(func.count(Paper.id), func.max(Paper.id))).one()
+        liked_new = frozenset(session.scalars(select(Feedback.paper_id).where(Feedback.value > 0))) & frozenset(ids)
+        key = (vectorizer, tuple(ids), tuple(day for _, day in found), n_papers, newest, liked_new)
         if self._value is None or self._key != key:
+            known = corpus_ids(session, ids)
             emb = rec.embeddings(session, ids)
             ranker = rec.new_ranker(vectorizer).set_corpus(rec.matrix(session, known), known,
                                                            rec.embeddings(session, known))

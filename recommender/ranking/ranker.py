@@ -364,11 +364,12 @@ class Ranker:
         """
         if not targets:
             return []
+        given = candidates  # the caller's object: the neighbourhood cache knows candidates by identity
         candidates = sp.csr_matrix(candidates, dtype=np.float32)
         n_c, n_features = candidates.shape
         batch = self.batch(targets, n_features, n_c)
         pool = k if self.mmr_lambda <= 0 else max(self.mmr_pool, 3 * k)
-        idx, val, profiles = self.top_k_batch(candidates, batch, pool, candidate_priors=candidate_priors,
+        idx, val, profiles = self.top_k_batch(given, batch, pool, candidate_priors=candidate_priors,
                                               semantic=semantic)
         if self.mmr_lambda > 0 and idx.shape[1] > 1:
             idx, val = mmr_rows(candidates, idx, val, k, self.mmr_lambda)
