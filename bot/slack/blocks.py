@@ -100,30 +100,26 @@ def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGE
     return text + tail
 
 
-def vote_buttons(item: Pick, delivery_id: int | None) -> dict:
-    """An actions block with 👍 and 👎 for ``item``."""
-    value = vote_value(item.paper_id, delivery_id)
+def _thumbs(block_id: str, up_action: str, down_action: str, value: str) -> dict:
+    """An actions block of a 👍 and a 👎 button carrying ``value``."""
     return {
         "type": "actions",
-        "block_id": f"vote-{item.paper_id}",
+        "block_id": block_id,
         "elements": [
-            {"type": "button", "action_id": ACTION_UP, "text": {"type": "plain_text", "text": "👍", "emoji": True}, "value": value},
-            {"type": "button", "action_id": ACTION_DOWN, "text": {"type": "plain_text", "text": "👎", "emoji": True}, "value": value},
+            {"type": "button", "action_id": action, "text": {"type": "plain_text", "text": emoji, "emoji": True}, "value": value}
+            for action, emoji in ((up_action, "👍"), (down_action, "👎"))
         ],
     }
+
+
+def vote_buttons(item: Pick, delivery_id: int | None) -> dict:
+    """An actions block with 👍 and 👎 for ``item``."""
+    return _thumbs(f"vote-{item.paper_id}", ACTION_UP, ACTION_DOWN, vote_value(item.paper_id, delivery_id))
 
 
 def rating_buttons(item: Pick, delivery_id: int | None = None) -> dict:
     """An actions block with onboarding 👍 and 👎 for ``item`` (value: the paper id)."""
-    value = str(item.paper_id)
-    return {
-        "type": "actions",
-        "block_id": f"rate-{item.paper_id}",
-        "elements": [
-            {"type": "button", "action_id": ACTION_RATE_UP, "text": {"type": "plain_text", "text": "👍", "emoji": True}, "value": value},
-            {"type": "button", "action_id": ACTION_RATE_DOWN, "text": {"type": "plain_text", "text": "👎", "emoji": True}, "value": value},
-        ],
-    }
+    return _thumbs(f"rate-{item.paper_id}", ACTION_RATE_UP, ACTION_RATE_DOWN, str(item.paper_id))
 
 
 SKIP_BLOCK = {
