@@ -171,6 +171,14 @@ class Recommender:
         """The current fitted vectorizer (fitted now only when no usable model is stored)."""
         return self.vectors.model(session).vectorizer
 
+    def warm_up(self) -> None:
+        """Load the TF-IDF rows and stored embeddings in a background thread (a long-running process, at start).
+
+        Until they are loaded, searches vectorise their candidates' text
+        (:meth:`~recommender.text.current.CurrentVectors.few_rows`); picks and digests wait for them.
+        """
+        self.vectors.load_in_background(self.store)
+
     def refit(self) -> PaperVectorizer:
         """Fit a new vectorizer on every stored paper, persist it with every paper's row, and swap it in.
 
@@ -350,8 +358,8 @@ class Recommender:
         return Target(
             interests_text=" ".join(member.interests or []),
             liked_embeddings=self.embeddings(session, liked_ids) if liked_ids else None,
-            liked=self.matrix(session, liked_ids), liked_age_days=_ages_days(liked, now), liked_keys=liked_ids,
-            disliked=self.matrix(session, [f.paper_id for f in disliked]),
+            liked=self.vectors.few_rows(session, liked_ids)[1], liked_age_days=_ages_days(liked, now), liked_keys=liked_ids,
+            disliked=self.vectors.few_rows(session, [f.paper_id for f in disliked])[1],
             disliked_age_days=_ages_days(disliked, now),
         )
 

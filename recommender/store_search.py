@@ -4,8 +4,9 @@
    names exactly first; date and source filters in SQL; undated papers never pass
    a date filter) and, with stored embeddings, the papers closest in meaning to
    the query among all stored embeddings, kept when they pass the same filters (in SQL).
-2. Re-ranking: :func:`recommender.search.rerank` over the candidates' rows of the
-   process's TF-IDF matrix and embedding matrix (:mod:`recommender.text.current`),
+2. Re-ranking: :func:`recommender.search.rerank` over the candidates' TF-IDF rows
+   (:meth:`~recommender.text.current.CurrentVectors.few_rows`: from the process's
+   matrix, or vectorised from their text before it is loaded) and embeddings,
    personalised when a member is given.
 3. Only the ``k`` papers shown are read as whole rows.
 """
@@ -80,8 +81,8 @@ def find(
                          sources=[source] if source else None, named_out=exact)
     ids = [pid for pid, _ in lexical]
     scores = {pid: s for pid, s in lexical}
-    model = vectors.model(session)
-    ranker = make_ranker(model.vectorizer)
+    vectorizer, _ = vectors.few_rows(session, [])
+    ranker = make_ranker(vectorizer)
     meaning = None
     emb = vectors.embedding_matrix(session)
     if emb is not None and ranker.embedder is not None and ranker.semantic_weight > 0 and query.strip():
@@ -96,7 +97,9 @@ def find(
             meaning = np.where(pos >= 0, all_meaning[np.maximum(pos, 0)], 0.0)
     if not ids:
         return []
-    model, rows = vectors.rows(session, ids, model)
+    current, rows = vectors.few_rows(session, ids)
+    if current is not vectorizer:  # a refit was swapped in meanwhile: read the query with the rows' model
+        ranker = make_ranker(current)
     embeddings = vectors.stored_embeddings(session, ids) if target is not None else None
     hits = rerank(ranker, query, rows, np.array([scores.get(pid, 0.0) for pid in ids]), k,
                   named=np.isin(np.asarray(ids), np.asarray(exact, dtype=np.int64)),

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from recommender.ingest import ingest_bytes
 from recommender.store import Paper
-from recommender.store.fulltext import candidates, query_words
+from recommender.store.fulltext import candidates, papers_holding, query_words, rarest_within_budget
 
 
 def all_papers(store):
@@ -122,3 +122,14 @@ def test_index_follows_inserts_updates_and_deletes(papers_store):
     with papers_store.session() as s:
         assert candidates(s, "wombat", limit=5) == []
         assert candidates(s, "QuokkaNet", limit=5) == []
+
+
+def test_the_or_query_takes_the_rarest_words_within_the_row_budget(papers_store):
+    with papers_store.session() as s:
+        n_common, n_rare = papers_holding(s, "learning"), papers_holding(s, "zkrelu")
+        assert n_rare == 1 and n_common > 50
+        assert papers_holding(s, "quokkaxyz") == 0
+        assert rarest_within_budget(s, ["learning", "zkrelu", "quokkaxyz"], budget=10) == ["zkrelu"]
+        assert rarest_within_budget(s, ["learning", "zkrelu"], budget=n_common + 1) == ["learning", "zkrelu"]
+        assert rarest_within_budget(s, ["learning"], budget=1) == ["learning"]  # the rarest word is always kept
+        assert rarest_within_budget(s, ["quokkaxyz"]) == []

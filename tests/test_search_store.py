@@ -122,6 +122,25 @@ def test_rows_persist_per_model_and_a_new_process_reads_them_instead_of_the_text
         assert len(second.vectors.model(s).rows) == 217 and s.scalar(select(func.sum(TfidfRows.n_rows))) in (217, 218)
 
 
+def test_a_fresh_process_searches_before_reading_every_row_and_finds_the_same(papers_store, settings):
+    loaded = tfidf_only(papers_store)
+    with papers_store.session() as s:
+        loaded.vectors.model(s)  # fits, stores the model and every row, holds the matrix
+    Commands(papers_store, settings, loaded).feedback(ADA, top(loaded, "graph neural networks", k=1)[0], POSITIVE)
+    fresh = tfidf_only(papers_store)  # another process
+    for query in ["graph neural networks", "quantization of large language models", "zkReLU"]:
+        assert top(fresh, query, k=10) == top(loaded, query, k=10)
+        with papers_store.session() as s:
+            ada = Commands(papers_store, settings, fresh).member(s, ADA)
+            assert [p.paper_id for p in fresh.search(s, query, 10, member=ada)] == \
+                [p.paper_id for p in loaded.search(s, query, 10, member=ada)]
+    assert not fresh.vectors.rows_loaded  # the candidates' text was vectorised, not 216 rows read
+    fresh.warm_up()
+    fresh.vectors.load_in_background(papers_store).join(timeout=60)
+    assert fresh.vectors.rows_loaded
+    assert top(fresh, "graph neural networks", k=10) == top(loaded, "graph neural networks", k=10)
+
+
 def test_requests_never_refit_a_usable_model_and_a_refit_does_not_wait_for_them(papers_store):
     rec = tfidf_only(papers_store)
     top(rec, "graph", k=1)

@@ -50,6 +50,17 @@ def test_bytes_roundtrip_does_not_refit(monkeypatch):
     assert list(loaded.feature_names()) == list(vec.feature_names())
 
 
+def test_a_model_stored_as_joblib_bytes_by_an_earlier_version_still_loads():
+    import io
+
+    import joblib
+    vec = PaperVectorizer().fit(PAPERS)
+    buf = io.BytesIO()
+    joblib.dump(vec, buf, compress=3)
+    loaded = PaperVectorizer.from_bytes(buf.getvalue())
+    assert (abs(loaded.transform(PAPERS) - vec.transform(PAPERS))).sum() == 0
+
+
 def test_from_bytes_rejects_other_objects():
     import io
 

@@ -246,6 +246,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         set_context(ctx)
         if options.once:
             return await _serve_once(ctx, stop, options)
+        commands.recommender.warm_up()  # the TF-IDF rows load beside the first requests
         workers = ctx.workers = DigestWorkers(ctx, settings.service.workers)
         workers.start()
         scheduler = make_scheduler(store)

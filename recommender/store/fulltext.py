@@ -14,7 +14,13 @@ The index (migration 0004) covers title, abstract and author names:
 The words of a query are OR-ed, so a word that occurs in a single paper (a model's
 name such as "GNNPipe") still matches, and papers holding more of the words rank
 higher; the words as one phrase are a further OR-ed term, so papers holding them
-in that order rank higher still. Before the index is asked, the query is tried as an exact reference: an
+in that order rank higher still. Scoring every paper that holds a common word
+("learning": most of a year of papers) costs far more than the match, so the OR
+query takes the words rarest first and stops before the papers holding them pass
+:data:`ROW_BUDGET` (the rarest word is always taken): the "quit" strategy of
+Moffat and Zobel, "Self-indexing inverted files for fast text retrieval", ACM TOIS
+14(4), 1996. Papers holding only the commonest words of a query are then found by
+the every-word query or not at all; the re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
 arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first.
 Scores of the two backends are not comparable with each other, only within one
 result list.
@@ -24,15 +30,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, Engine, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from recommender.sources.records import normalize_arxiv_id, title_key
 from recommender.store.models import Paper
 
-__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
+__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "ROW_BUDGET", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
 
 TITLE_WEIGHT = 10.0
 """SQLite bm25 weight of the title column relative to the abstract (1.0)."""
@@ -40,6 +48,9 @@ AUTHORS_WEIGHT = 3.0
 """SQLite bm25 weight of the authors column relative to the abstract (1.0)."""
 MAX_WORDS = 32
 """Words of a query kept (the first ones), so a pasted abstract stays a fast query."""
+ROW_BUDGET = 10_000
+"""Most papers the OR query's words may hold together (each scored by the index); the rarest word is always kept."""
+_COUNT_CACHE_SIZE = 100_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 _REF = re.compile(r"#(\d{1,18})")
 
@@ -100,31 +111,45 @@ def named(session: Session, query: str, *, since: dt.date | None = None, until: 
     return _exact(session, query, filters(since, until, sources))
 
 
-def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False) -> list[tuple[int, float]]:
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    phrase = ['"' + " ".join(words).replace('"', '""') + '"'] if len(words) > 1 else []  # the phrase scores again
+def _sqlite_quoted(words: list[str]) -> list[str]:
+    return ['"' + w.replace('"', '""') + '"' for w in words]
+
+
+def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False,
+                   phrase_of: list[str] | None = None) -> list[tuple[int, float]]:
+    quoted = _sqlite_quoted(words)
+    together = phrase_of if phrase_of is not None else words
+    phrase = _sqlite_quoted([" ".join(together)]) if len(together) > 1 else []  # the phrase scores again
     match = " OR ".join(["(" + " AND ".join(quoted) + ")", *phrase] if every_word else quoted + phrase)
     fts = table("papers_fts", column("rowid"))
     rank = func.bm25(literal_column("papers_fts"), TITLE_WEIGHT, 1.0, AUTHORS_WEIGHT)  # lower is better
-    stmt = (
-        select(fts.c.rowid, rank)
-        .join(Paper, Paper.id == fts.c.rowid)
-        .where(literal_column("papers_fts").op("MATCH")(match), *conditions)
-        .order_by(rank, fts.c.rowid)
-        .limit(limit)
-    )
+    stmt = select(fts.c.rowid, rank)
+    if conditions:  # the index's rowid is the paper id: join only to filter
+        stmt = stmt.join(Paper, Paper.id == fts.c.rowid)
+    stmt = stmt.where(literal_column("papers_fts").op("MATCH")(match), *conditions).order_by(rank, fts.c.rowid).limit(limit)
     return [(int(i), -float(r)) for i, r in session.execute(stmt)]
 
 
-def _postgres_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False) -> list[tuple[int, float]]:
+def _sqlite_count(session: Session, word: str) -> int:
+    match = _sqlite_quoted([word])[0]
+    return int(session.execute(text("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH :m"), {"m": match}).scalar_one())
+
+
+def _postgres_tsquery(phrase: str) -> ColumnElement:
     # websearch_to_tsquery never raises on user text; "or" joins words, a space requires both. Title and
     # abstract are indexed with the 'english' configuration (stemmed), author names with 'simple'.
-    terms = [w for w in words if w != "or"] or words[:1]
-    together = [f'"{" ".join(terms)}"'] if len(terms) > 1 else []  # the phrase scores again
-    phrase = " or ".join([" ".join(terms), *together] if every_word else terms + together)
-    tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), phrase).op("||")(
+    return func.websearch_to_tsquery(literal_column("'english'::regconfig"), phrase).op("||")(
         func.websearch_to_tsquery(literal_column("'simple'::regconfig"), phrase)
     )
+
+
+def _postgres_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False,
+                     phrase_of: list[str] | None = None) -> list[tuple[int, float]]:
+    terms = [w for w in words if w != "or"] or words[:1]
+    whole = [w for w in (phrase_of if phrase_of is not None else words) if w != "or"]
+    together = [f'"{" ".join(whole)}"'] if len(whole) > 1 else []  # the phrase scores again
+    phrase = " or ".join([" ".join(terms), *together] if every_word else terms + together)
+    tsquery = _postgres_tsquery(phrase)
     vector: ColumnElement = literal_column("papers.search_vector")
     score = func.ts_rank(vector, tsquery)
     stmt = (
@@ -134,6 +159,54 @@ def _postgres_ranked(session: Session, words: list[str], conditions, limit: int,
         .limit(limit)
     )
     return [(int(i), float(s)) for i, s in session.execute(stmt)]
+
+
+def _postgres_count(session: Session, word: str) -> int:
+    if word == "or":
+        return 0
+    vector: ColumnElement = literal_column("papers.search_vector")
+    return int(session.scalar(select(func.count()).select_from(Paper).where(vector.op("@@")(_postgres_tsquery(word)))) or 0)
+
+
+_counts: OrderedDict[tuple[str, str], int] = OrderedDict()
+_counts_lock = threading.Lock()
+
+
+def papers_holding(session: Session, word: str) -> int:
+    """How many stored papers hold ``word`` by the full-text index (cached per process and database).
+
+    The cache is not invalidated as papers arrive: the counts only order a
+    query's words and bound :data:`ROW_BUDGET`, where a day's growth does not matter.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = (engine.url.render_as_string(hide_password=True), word)
+    with _counts_lock:
+        if key in _counts:
+            _counts.move_to_end(key)
+            return _counts[key]
+    n = (_sqlite_count if bind.dialect.name == "sqlite" else _postgres_count)(session, word)
+    with _counts_lock:
+        _counts[key] = n
+        while len(_counts) > _COUNT_CACHE_SIZE:
+            _counts.popitem(last=False)
+    return n
+
+
+def rarest_within_budget(session: Session, words: list[str], budget: int = ROW_BUDGET) -> list[str]:
+    """The words to OR: rarest first, while the papers holding them stay within ``budget``; the rarest is always kept.
+
+    Words no stored paper holds are dropped. Returned in the query's order.
+    """
+    counts = {w: papers_holding(session, w) for w in words}
+    kept: set[str] = set()
+    total = 0
+    for word in sorted((w for w in words if counts[w] > 0), key=lambda w: counts[w]):
+        if kept and total + counts[word] > budget:
+            break
+        kept.add(word)
+        total += counts[word]
+    return [w for w in words if w in kept]
 
 
 def candidates(
@@ -150,7 +223,8 @@ def candidates(
 
     Papers holding every word are asked for first (an AND query: fewer rows to
     score than the OR of the words on a large store); only when they are fewer
-    than ``limit`` does the OR query fill the list, below them.
+    than ``limit`` does the OR query of the rarest words
+    (:func:`rarest_within_budget`) fill the list, below them.
 
     Parameters
     ----------
@@ -200,11 +274,12 @@ def candidates(
             raise NotImplementedError(f"full-text search supports SQLite and PostgreSQL, not {backend}")
         want = limit + len(exact)
         ranked = ask(session, words, conditions, want, every_word=True) if len(words) > 1 else []
-        if len(ranked) < want:
+        rare = rarest_within_budget(session, words) if len(ranked) < want else []
+        if rare:
             have = {pid for pid, _ in ranked}
             floor = ranked[-1][1] if ranked else None
             more = [(pid, score if floor is None else min(score, floor) * (1 - 1e-6) - 1e-9)
-                    for pid, score in ask(session, words, conditions, want) if pid not in have]
+                    for pid, score in ask(session, rare, conditions, want, phrase_of=words) if pid not in have]
             ranked += more
     top = (ranked[0][1] if ranked else 0.0) + 1.0
     named = set(exact)

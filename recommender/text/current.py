@@ -13,6 +13,13 @@ requests keep the old one meanwhile. Requests fit synchronously only when there
 is no usable model at all: none stored, one written in an older layout, or one
 fitted on fewer than ``min_fit_papers`` papers (a few hundred papers fit in well
 under a second, and IDF from a handful is noise).
+
+A request that needs only a few hundred papers' rows (a search) before the
+process holds the matrix (:meth:`CurrentVectors.few_rows`) vectorises those
+papers' stored text with the stored vectorizer instead: reading 100,000 rows
+costs more than vectorising a search's candidates, and a one-shot
+``paperbot search`` never needs the rest. A long-running process loads the
+matrix in the background at start (:meth:`CurrentVectors.load_in_background`).
 """
 
 from __future__ import annotations
@@ -109,6 +116,8 @@ class CurrentVectors:
         self._emb: PaperMatrix | None = None
         self._emb_mean: np.ndarray | None = None
         self._emb_last_row = 0
+        self._vectorizer: tuple[int, PaperVectorizer] | None = None  # (model_state.id, vectorizer) read without rows
+        self._loader: threading.Thread | None = None
 
     # -- TF-IDF ---------------------------------------------------------------
     def _install(self, model: TfidfModel) -> TfidfModel:
@@ -120,11 +129,21 @@ class CurrentVectors:
                 return model
             return current
 
-    def _load(self, session: Session, state: ModelState) -> TfidfModel | None:
+    def _read_vectorizer(self, state: ModelState) -> PaperVectorizer | None:
+        cached = self._vectorizer
+        if cached is not None and cached[0] == state.id:
+            return cached[1]
         try:
             vectorizer = PaperVectorizer.from_bytes(state.blob)
         except StaleModelError:
             return None  # written by an older layout
+        self._vectorizer = (state.id, vectorizer)
+        return vectorizer
+
+    def _load(self, session: Session, state: ModelState) -> TfidfModel | None:
+        vectorizer = self._read_vectorizer(state)
+        if vectorizer is None:
+            return None
         n_features = vectorizer.n_features_
         return TfidfModel(state.id, vectorizer, n_features, load_tfidf_rows(session, state.id, n_features))
 
@@ -141,12 +160,57 @@ class CurrentVectors:
             state = session.get(ModelState, latest_id)
             loaded = self._load(session, state) if state is not None else None
             model = self._install(loaded) if loaded is not None else None
-        if model is None or self._too_small(session, model):
+        if model is None or self._too_small(session, model.vectorizer):
             model = self._install(_fit(session))
         return model
 
-    def _too_small(self, session: Session, model: TfidfModel) -> bool:
-        vectorizer = model.vectorizer
+    @property
+    def rows_loaded(self) -> bool:
+        """Whether this process holds a model's rows as one matrix (False until a request or the warm-up loads them)."""
+        return self._model is not None
+
+    def few_rows(self, session: Session, paper_ids: Sequence[int]) -> tuple[PaperVectorizer, sp.csr_matrix]:
+        """The current vectorizer and the TF-IDF rows of ``paper_ids``, shape (len(paper_ids), n_features).
+
+        From the process's matrix when it holds the newest model; else the papers'
+        stored text vectorised with the newest stored vectorizer, without reading
+        every row (a few hundred papers take milliseconds; the same vectorizer on
+        the same text gives the stored row). Fits only when no usable model exists.
+        """
+        latest_id = session.scalar(select(func.max(ModelState.id)))
+        model = self._model
+        if model is None or (latest_id is not None and latest_id > model.state_id):
+            state = session.get(ModelState, latest_id) if latest_id is not None else None
+            vectorizer = self._read_vectorizer(state) if state is not None else None
+            if vectorizer is not None and not self._too_small(session, vectorizer):
+                ids, texts = paper_texts(session, paper_ids)
+                rows = vectorizer.transform(texts) if texts else sp.csr_matrix((0, vectorizer.n_features_), dtype=np.float32)
+                return vectorizer, PaperMatrix.of(ids, rows).take(paper_ids) if len(paper_ids) else rows
+        model, rows = self.rows(session, paper_ids)
+        return model.vectorizer, rows
+
+    def load_in_background(self, store: Store) -> threading.Thread:
+        """Load the newest model's rows (and the stored embeddings) in a daemon thread, once per process.
+
+        A long-running process calls this at start, so its first requests that
+        need the whole matrix (picks, digests) do not wait for it. A failure is
+        logged as a warning: the next request loads the matrix itself.
+        """
+        with self._swap:
+            if self._loader is None:
+                self._loader = threading.Thread(target=self._load_all, args=(store,), name="paperbot-vectors", daemon=True)
+                self._loader.start()
+            return self._loader
+
+    def _load_all(self, store: Store) -> None:
+        try:
+            with store.session() as session:
+                self.model(session)
+                self.embedding_matrix(session)
+        except Exception as exc:  # noqa: BLE001 - a warm-up only; requests load what they need themselves
+            log.warning("could not load the TF-IDF rows in the background: %s", exc)
+
+    def _too_small(self, session: Session, vectorizer: PaperVectorizer) -> bool:
         if getattr(vectorizer, "n_papers_fit_", 0) >= vectorizer.min_fit_papers:
             return False
         return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
@@ -179,9 +243,8 @@ class CurrentVectors:
         state = session.scalar(select(ModelState).order_by(ModelState.id.desc()).limit(1))
         if state is None:
             return True
-        try:
-            vectorizer = PaperVectorizer.from_bytes(state.blob)
-        except StaleModelError:
+        vectorizer = self._read_vectorizer(state)
+        if vectorizer is None:
             return True
         return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
 
