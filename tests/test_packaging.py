@@ -16,7 +16,9 @@ def test_every_source_package_is_listed_in_pyproject():
     listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = set(find_packages(str(REPO), include=["bot*", "recommender*"]))
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
-    assert listed - found == {"bot.bundled_config", "bot.bundled_samples"}
+    data_folders = {"bot.bundled_config", "bot.bundled_samples", "bot.bundled_samples.digests",
+                    "recommender.store.migrations", "recommender.store.migrations.versions"}
+    assert listed - found == data_folders
 
 
 def test_bundled_files_are_found():
