@@ -8,7 +8,8 @@ exported by ``store_scale.py``), so the same measurement runs on both::
 
 Prints one JSON object: seconds, and the process's peak RSS (``VmHWM``, MB).
 ``search``: ``first`` is from this script's start (imports, opening the store,
-loading the model) to the first result; ``warm`` the following searches one
+loading the model) to the first result, with the TF-IDF rows loading in the
+background as in ``paperbot run``; ``warm`` the following searches one
 by one; ``picks`` one person's picks. ``digest``: 1,000 subscribed members of a
 ``cli`` workspace whose last digest was yesterday, over a day whose 2,000 newest
 papers were first seen since (the older papers are moved three days back), run
@@ -46,6 +47,7 @@ def run_search(url: str, queries: list[str], warm: int) -> dict:
     from bot.commands import Caller
 
     cmds = commands(url)
+    cmds.recommender.warm_up()  # as `paperbot run` does at start: the rows load beside the first search
     ada = Caller("cli", "bench", "ada")
     found = cmds.search(ada, queries[0], k=5).papers
     first = time.perf_counter() - START

@@ -5,12 +5,37 @@ Computed for the picks only, for all (target, candidate) pairs in one batch.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
 from .targets import TargetBatch
 
-__all__ = ["top_terms", "nearest_liked"]
+__all__ = ["ScoredRow", "top_terms", "nearest_liked"]
+
+
+@dataclass
+class ScoredRow:
+    """One candidate row picked for one target.
+
+    Attributes
+    ----------
+    index : int
+        Row of the candidate matrix.
+    score : float
+        Relevance score (before MMR); higher is better.
+    terms : list of str
+        Features that contributed most to the profile match, best first.
+    similar_to : object or None
+        The ``liked_keys`` entry (or liked row index when no keys were given)
+        of the liked paper most similar to this row; None without likes.
+    """
+
+    index: int
+    score: float
+    terms: list[str]
+    similar_to: object | None
 
 
 def top_terms(names: np.ndarray, author: np.ndarray, profiles: sp.csr_matrix, candidates: sp.csr_matrix,

@@ -119,7 +119,7 @@ EXPANSION_MIN_SHARE = 0.5
 
 def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candidates: sp.csr_matrix,
                      candidates_emb: np.ndarray | None, rows: np.ndarray, *, semantic_weight: float,
-                     top: int) -> tuple[sp.csr_matrix, np.ndarray | None]:
+                     top: int, candidates_t: sp.csr_matrix | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
     """Pseudo-relevance feedback for targets with declared interests.
 
     A few words of interests match any paper that mentions them in passing
@@ -150,6 +150,8 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
     top : int
         Candidates added to each profile at most (0: none); only those scoring
         above zero and at least :data:`EXPANSION_MIN_SHARE` of the best match.
+    candidates_t : csr_matrix, shape (n_features, n_candidates), optional
+        ``candidates.T`` as CSR when the caller has it (saves a conversion per call).
 
     Returns
     -------
@@ -161,7 +163,7 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         return profiles, semantic
     from .topk import top_k_matrix
 
-    first = (profiles[rows] @ candidates.T).toarray()
+    first = (profiles[rows] @ (sp.csr_matrix(candidates.T) if candidates_t is None else candidates_t)).toarray()
     use_sem = semantic is not None and candidates_emb is not None
     if use_sem:
         assert semantic is not None and candidates_emb is not None

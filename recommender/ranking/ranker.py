@@ -21,14 +21,13 @@ The score formula is in :mod:`recommender.ranking.scoring`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..text.tfidf import PaperVectorizer
 from .community import Community, add_corpus_terms, build_community
-from .explain import nearest_liked, top_terms
+from .explain import ScoredRow, nearest_liked, top_terms
 from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
 from .profiles import expand_interests, rocchio_profiles
@@ -38,29 +37,6 @@ from .targets import Target, TargetBatch, batch_of
 from .topk import top_k_matrix
 
 __all__ = ["Ranker", "ScoredRow"]
-
-
-@dataclass
-class ScoredRow:
-    """One candidate row picked for one target.
-
-    Attributes
-    ----------
-    index : int
-        Row of the candidate matrix.
-    score : float
-        Relevance score (before MMR); higher is better.
-    terms : list of str
-        Features that contributed most to the profile match, best first.
-    similar_to : object or None
-        The ``liked_keys`` entry (or liked row index when no keys were given)
-        of the liked paper most similar to this row; None without likes.
-    """
-
-    index: int
-    score: float
-    terms: list[str]
-    similar_to: object | None
 
 
 class Ranker:
@@ -148,6 +124,7 @@ class Ranker:
         self.corpus: Corpus | None = None
         self._neighbours = NeighbourCache()
         self._features: tuple[np.ndarray, np.ndarray] | None = None
+        self._transposed: tuple[object, sp.csr_matrix] | None = None  # (caller's candidates, transpose as CSR)
 
     # ------------------------------------------------------------- community
     def set_community(self, item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
@@ -216,7 +193,7 @@ class Ranker:
         profiles = self.profiles(batch)
         scoring = Scoring(
             profiles=profiles,
-            cand_t=sp.csr_matrix(candidates.T),
+            cand_t=self._transpose(candidates, cache_key[0] if cache_key else candidates),
             priors=priors,
             empty=np.diff(profiles.indptr) == 0,
             exclude=None if batch.exclude is None else sp.csr_matrix(batch.exclude, dtype=bool),
@@ -231,11 +208,22 @@ class Ranker:
         declared = np.zeros(0, dtype=np.int64) if batch.interests is None else np.flatnonzero(batch.interests.getnnz(axis=1))
         sem = None if scoring.semantic is None else scoring.semantic[0]
         scoring.expanded, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
-                                                 semantic_weight=self.semantic_weight, top=self.interest_feedback)
+                                                 semantic_weight=self.semantic_weight, top=self.interest_feedback,
+                                                 candidates_t=scoring.cand_t)
         if scoring.semantic is not None and sem is not None:
             scoring.semantic = (sem, scoring.semantic[1])
         self._prepare_neighbourhood(scoring, candidates, batch, cand_emb, mean, cache_key)
         return scoring
+
+    def _transpose(self, candidates: sp.csr_matrix, given: object) -> sp.csr_matrix:
+        """``candidates.T`` as CSR, shape (n_features, n_candidates); kept while the caller passes the same
+        object ``given`` (a day's digests rank one candidate matrix target by target)."""
+        cached = self._transposed
+        if cached is not None and cached[0] is given:
+            return cached[1]
+        cand_t = sp.csr_matrix(candidates.T)
+        self._transposed = (given, cand_t)
+        return cand_t
 
     def _prepare_neighbourhood(self, scoring: Scoring, candidates: sp.csr_matrix, batch: TargetBatch,
                                cand_emb: np.ndarray | None, mean: np.ndarray | None, cache_key: tuple) -> None:
