@@ -77,11 +77,11 @@ def find(
     """
     pool = max(POOL, 10 * k)
     exact: list[int] = []
-    lexical = candidates(session, query, limit=pool, since=since, until=until,
-                         sources=[source] if source else None, named_out=exact)
+    vectorizer, _ = vectors.few_rows(session, [])
+    lexical = candidates(session, query, limit=pool, since=since, until=until, sources=[source] if source else None,
+                         named_out=exact, known_counts=vectorizer.document_counts)
     ids = [pid for pid, _ in lexical]
     scores = {pid: s for pid, s in lexical}
-    vectorizer, _ = vectors.few_rows(session, [])
     ranker = make_ranker(vectorizer)
     meaning = None
     emb = vectors.embedding_matrix(session)

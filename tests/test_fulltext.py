@@ -133,3 +133,6 @@ def test_the_or_query_takes_the_rarest_words_within_the_row_budget(papers_store)
         assert rarest_within_budget(s, ["learning", "zkrelu"], budget=n_common + 1) == ["learning", "zkrelu"]
         assert rarest_within_budget(s, ["learning"], budget=1) == ["learning"]  # the rarest word is always kept
         assert rarest_within_budget(s, ["quokkaxyz"]) == []
+        # counts known without the index (the TF-IDF model's) order the words instead, -1 asks the index
+        assert rarest_within_budget(s, ["learning", "zkrelu"], budget=10, known=lambda ws: [1, 5_000]) == ["learning"]
+        assert rarest_within_budget(s, ["learning", "zkrelu"], budget=10, known=lambda ws: [-1, -1]) == ["zkrelu"]

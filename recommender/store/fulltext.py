@@ -32,7 +32,7 @@ import datetime as dt
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import ColumnElement, Engine, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
@@ -193,12 +193,17 @@ def papers_holding(session: Session, word: str) -> int:
     return n
 
 
-def rarest_within_budget(session: Session, words: list[str], budget: int = ROW_BUDGET) -> list[str]:
+def rarest_within_budget(session: Session, words: list[str], budget: int = ROW_BUDGET,
+                         known: Callable[[list[str]], Iterable[int]] | None = None) -> list[str]:
     """The words to OR: rarest first, while the papers holding them stay within ``budget``; the rarest is always kept.
 
-    Words no stored paper holds are dropped. Returned in the query's order.
+    ``known`` gives a count per word, -1 where it does not know the word (the
+    TF-IDF model's document counts: no query to the database); the other words
+    are counted by the index (:func:`papers_holding`). Words no stored paper
+    holds are dropped. Returned in the query's order.
     """
-    counts = {w: papers_holding(session, w) for w in words}
+    given = list(known(words)) if known is not None else [-1] * len(words)
+    counts = {w: int(c) if c >= 0 else papers_holding(session, w) for w, c in zip(words, given, strict=True)}
     kept: set[str] = set()
     total = 0
     for word in sorted((w for w in words if counts[w] > 0), key=lambda w: counts[w]):
@@ -218,6 +223,7 @@ def candidates(
     until: dt.date | None = None,
     sources: Iterable[str] | None = None,
     named_out: list[int] | None = None,
+    known_counts: Callable[[list[str]], Iterable[int]] | None = None,
 ) -> list[tuple[int, float]]:
     """Papers matching ``query`` by the database's full-text index, best first.
 
@@ -243,6 +249,9 @@ def candidates(
         them: ``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``) is one of these.
     named_out : list, optional
         Receives the ids of the papers the query names exactly (see :func:`named`).
+    known_counts : callable, optional
+        Papers holding each word where known without asking the index, -1 elsewhere
+        (:meth:`recommender.text.tfidf.PaperVectorizer.document_counts`); see :func:`rarest_within_budget`.
 
     Returns
     -------
@@ -274,7 +283,7 @@ def candidates(
             raise NotImplementedError(f"full-text search supports SQLite and PostgreSQL, not {backend}")
         want = limit + len(exact)
         ranked = ask(session, words, conditions, want, every_word=True) if len(words) > 1 else []
-        rare = rarest_within_budget(session, words) if len(ranked) < want else []
+        rare = rarest_within_budget(session, words, known=known_counts) if len(ranked) < want else []
         if rare:
             have = {pid for pid, _ in ranked}
             floor = ranked[-1][1] if ranked else None
