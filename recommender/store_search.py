@@ -79,7 +79,7 @@ def find(
     exact: list[int] = []
     vectorizer, _ = vectors.few_rows(session, [])
     lexical = candidates(session, query, limit=pool, since=since, until=until, sources=[source] if source else None,
-                         named_out=exact, known_counts=vectorizer.document_counts)
+                         named_out=exact)
     ids = [pid for pid, _ in lexical]
     scores = {pid: s for pid, s in lexical}
     ranker = make_ranker(vectorizer)

@@ -129,10 +129,8 @@ def test_the_or_query_takes_the_rarest_words_within_the_row_budget(papers_store)
         n_common, n_rare = papers_holding(s, "learning"), papers_holding(s, "zkrelu")
         assert n_rare == 1 and n_common > 50
         assert papers_holding(s, "quokkaxyz") == 0
+        assert papers_holding(s, "learning", at_most=10) == 10  # counting stops there
         assert rarest_within_budget(s, ["learning", "zkrelu", "quokkaxyz"], budget=10) == ["zkrelu"]
         assert rarest_within_budget(s, ["learning", "zkrelu"], budget=n_common + 1) == ["learning", "zkrelu"]
         assert rarest_within_budget(s, ["learning"], budget=1) == ["learning"]  # the rarest word is always kept
         assert rarest_within_budget(s, ["quokkaxyz"]) == []
-        # counts known without the index (the TF-IDF model's) order the words instead, -1 asks the index
-        assert rarest_within_budget(s, ["learning", "zkrelu"], budget=10, known=lambda ws: [1, 5_000]) == ["learning"]
-        assert rarest_within_budget(s, ["learning", "zkrelu"], budget=10, known=lambda ws: [-1, -1]) == ["zkrelu"]

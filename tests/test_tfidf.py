@@ -61,15 +61,6 @@ def test_a_model_stored_as_joblib_bytes_by_an_earlier_version_still_loads():
     assert (abs(loaded.transform(PAPERS) - vec.transform(PAPERS))).sum() == 0
 
 
-def test_document_counts_read_back_how_many_papers_held_each_word():
-    vec = PaperVectorizer(min_df=1, max_df=1.0).fit(PAPERS)
-    analyze = vec.words_.build_analyzer()
-    held = [set(analyze(f"{p.title}\n{p.abstract}" if p.abstract else p.title)) for p in PAPERS]
-    words = sorted(vec.words_.vocabulary_)[:50] + ["notawordanywhere"]
-    expected = [sum(w in h for h in held) for w in words[:-1]] + [-1]
-    assert vec.document_counts(words).tolist() == expected
-
-
 def test_from_bytes_rejects_other_objects():
     import io
 

@@ -235,23 +235,6 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
             authors = self.authors_.transform([p.authors for p in papers])
         return self._join(words, authors)
 
-    def document_counts(self, words: Sequence[str]) -> np.ndarray:
-        """How many papers of the fit held each word, shape (len(words),) int64, read back from the IDF.
-
-        With scikit-learn's smoothed IDF, ``idf = ln((1 + n) / (1 + df)) + 1``, so
-        ``df = (1 + n) / exp(idf - 1) - 1``. -1 for a word without a feature: rarer
-        than ``min_df``, commoner than ``max_df``, or beyond ``max_features``.
-        """
-        check_is_fitted(self, "words_")
-        vocabulary, idf = self.words_.vocabulary_, self.words_.idf_
-        n = self.n_papers_fit_
-        out = np.full(len(words), -1, dtype=np.int64)
-        for i, word in enumerate(words):
-            column = vocabulary.get(word)
-            if column is not None:
-                out[i] = int(round((1 + n) / np.exp(idf[column] - 1.0) - 1.0))
-        return out
-
     def transform_text(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Vectorise free text (declared interests, search queries), one row per string.
 
