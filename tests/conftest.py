@@ -189,3 +189,13 @@ def _semantic_off_unless_asked(request, monkeypatch):
 def _embedding_cache(tmp_path_factory, monkeypatch):
     """Dataset embeddings computed by tests are cached in a temporary folder, never in ~/.cache."""
     monkeypatch.setenv("PAPERBOT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _no_job_context_left_behind():
+    """Every test starts without an installed JobContext (tests that install one need not clean up):
+    with tests spread over workers, a context left by an earlier test would change what a later one sees."""
+    from bot.service.context import set_context
+
+    yield
+    set_context(None)
