@@ -60,6 +60,14 @@ def block_errors(blocks: list[dict]) -> list[str]:
     return errors
 
 
+class _Server(ThreadingHTTPServer):
+    """Slack's Web API answers bursts: a listen backlog of 5 (socketserver's default) resets
+    connections when 100 concurrent commands each call it on a busy machine."""
+
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @dataclass
 class Call:
     method: str
@@ -163,8 +171,7 @@ class FakeSlack:
                 except OSError:  # the caller is gone (killed while its answer was held)
                     self.close_connection = True
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- lifecycle ---------------------------------------------------------------------
