@@ -192,8 +192,9 @@ def papers_holding(session: Session, word: str, at_most: int = 1_000_000_000) ->
     """How many stored papers hold ``word`` by the full-text index, counted up to ``at_most`` (cached per process and database).
 
     Counting stops at ``at_most``: a word held by more papers than a budget is
-    only known to be too common, at the cost of reading that many index rows.
-    The cache is not invalidated as papers arrive: the counts only order a
+    only known to be too common. On PostgreSQL a word the planner's statistics
+    already expect in ``at_most`` papers or more is not counted at all (counting
+    reads heap rows there). The cache is not invalidated as papers arrive: the counts only order a
     query's words and bound :data:`ROW_BUDGET`, where a day's growth does not matter.
     """
     bind = session.get_bind()
