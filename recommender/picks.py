@@ -32,7 +32,7 @@ from recommender.store.models import utcnow
 from recommender.store_search import find
 from recommender.text.current import CurrentVectors
 from recommender.text.embeddings import PaperEmbedder, default_embedder
-from recommender.text.tfidf import PaperVectorizer
+from recommender.text.frozen import FrozenTfidf, TextVectorizer
 
 TargetRow = Member | Channel
 
@@ -167,7 +167,7 @@ class Recommender:
 
     # -- vectors ----------------------------------------------------------------
     @_locked
-    def vectorizer(self, session: Session) -> PaperVectorizer:
+    def vectorizer(self, session: Session) -> FrozenTfidf:
         """The current fitted vectorizer (fitted now only when no usable model is stored)."""
         return self.vectors.model(session).vectorizer
 
@@ -179,7 +179,7 @@ class Recommender:
         """
         self.vectors.load_in_background(self.store)
 
-    def refit(self) -> PaperVectorizer:
+    def refit(self) -> FrozenTfidf:
         """Fit a new vectorizer on every stored paper, persist it with every paper's row, and swap it in.
 
         Runs beside requests (they keep the previous model until the swap); see
@@ -208,7 +208,7 @@ class Recommender:
     def ranker(self, session: Session) -> Ranker:
         return self.new_ranker(self.vectorizer(session))
 
-    def new_ranker(self, vectorizer: PaperVectorizer) -> Ranker:
+    def new_ranker(self, vectorizer: TextVectorizer) -> Ranker:
         """A :class:`Ranker` over ``vectorizer`` with this recommender's settings."""
         return Ranker(vectorizer, half_life_days=self.settings.half_life_days,
                       mmr_lambda=self.settings.mmr_lambda, embedder=self.embedder)

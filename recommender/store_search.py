@@ -25,7 +25,7 @@ from .search import query_meaning, rerank
 from .store import Paper
 from .store.fulltext import candidates, filters
 from .text.current import CurrentVectors
-from .text.tfidf import PaperVectorizer
+from .text.frozen import TextVectorizer
 
 __all__ = ["POOL", "find"]
 
@@ -44,7 +44,7 @@ def _filtered(session: Session, paper_ids: list[int], since: dt.date | None, unt
 def find(
     session: Session,
     vectors: CurrentVectors,
-    make_ranker: Callable[[PaperVectorizer], Ranker],
+    make_ranker: Callable[[TextVectorizer], Ranker],
     query: str,
     k: int,
     *,
@@ -79,7 +79,7 @@ def find(
     exact: list[int] = []
     vectorizer, _ = vectors.few_rows(session, [])
     lexical = candidates(session, query, limit=pool, since=since, until=until, sources=[source] if source else None,
-                         named_out=exact)
+                         named_out=exact, stop_words=vectorizer.stop_words)
     ids = [pid for pid, _ in lexical]
     scores = {pid: s for pid, s in lexical}
     ranker = make_ranker(vectorizer)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
+from recommender.text.frozen import FrozenTfidf
 from recommender.text.tfidf import PaperText, PaperVectorizer, StaleModelError, author_token
 
 PAPERS = [
@@ -95,3 +96,60 @@ def test_needs_refit_policy():
     assert vec.needs_refit(7)
     small = PaperVectorizer(min_fit_papers=200).fit(PAPERS)
     assert not small.needs_refit(4) and small.needs_refit(5)
+
+
+def _sklearn_rows(vec, papers):
+    # the rows as scikit-learn's own TfidfVectorizer gives them: the oracle the frozen model must equal
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    words = vec.words_.transform([f"{p.title}\n{p.abstract}" if p.abstract else p.title for p in papers])
+    authors = vec.authors_.transform([p.authors for p in papers]) * np.float32(vec.author_weight)
+    return normalize(sp.hstack([words, authors], format="csr", dtype=np.float32))
+
+
+MIXED = [
+    PaperText("Café-au-lait naïve Bayes: the Über model", "Naïve naive NAIVE bayes bayes bayes, résumé of x_1 and 2d",
+              ("José Müller", "J. Muller", "")),
+    PaperText("Graph neural networks", "graph graph graph message passing on graphs", ("Thomas Kipf", "Max Welling")),
+    PaperText("Deep learning for image recognition", "", ("Yann LeCun",)),
+    PaperText("The and of", "", ()),  # stop words only: a zero row
+    PaperText("Convolutional networks for images", "image classification with deep convolutional networks",
+              ("Y. LeCun", "Thomas Kipf")),
+] * 5
+
+
+def test_frozen_rows_equal_scikit_learns_rows_to_the_bit():
+    vec = PaperVectorizer().fit(MIXED + PAPERS)
+    ours, theirs = vec.transform(MIXED + PAPERS), _sklearn_rows(vec, MIXED + PAPERS)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype == np.float32
+    assert (ours != theirs).nnz == 0
+    assert ours[3].nnz == 0  # a paper of stop words
+    q = ["naïve Bayes graph", "message passing message", "nothing known here"]
+    theirs_q = _sklearn_rows(vec, [PaperText(t) for t in q])
+    assert (vec.transform_text(q) != theirs_q).nnz == 0
+
+
+def test_frozen_model_round_trips_through_bytes_and_old_models_convert():
+    vec = PaperVectorizer().fit(MIXED)
+    frozen = vec.frozen()
+    loaded = FrozenTfidf.from_bytes(frozen.to_bytes())
+    assert (loaded.transform(MIXED) != vec.transform(MIXED)).nnz == 0
+    assert list(loaded.feature_names()) == list(vec.feature_names())
+    assert loaded.stop_words == frozen.stop_words and "the" in loaded.stop_words
+    assert loaded.n_papers_fit_ == len(MIXED) and loaded.needs_refit(len(MIXED) + 1) == vec.needs_refit(len(MIXED) + 1)
+    old = FrozenTfidf.from_bytes(vec.to_bytes())  # a model stored by an earlier version: a pickled PaperVectorizer
+    assert (old.transform(MIXED) != vec.transform(MIXED)).nnz == 0
+    with pytest.raises(TypeError):
+        FrozenTfidf.from_bytes(b"paperbot-tfidf frozen1\n" + __import__("zlib").compress(__import__("pickle").dumps([1])))
+
+
+def test_the_command_layer_imports_without_scikit_learn():
+    # a search from the command line never pays scikit-learn's import (a second or more); fitting imports it
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.commands, bot.cli.main, recommender.store_search\n"
+            "assert 'sklearn' not in sys.modules, sorted(m for m in sys.modules if m.startswith('sklearn'))[:3]")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

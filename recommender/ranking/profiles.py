@@ -20,14 +20,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
+from ..text.frozen import unit_rows
 from .sparse import row_normalize
 
 if TYPE_CHECKING:
     from .targets import TargetBatch
 
 __all__ = ["decay_weights", "weighted_centroids", "rocchio_profiles", "expand_interests"]
+
+
+def _unit(mat) -> sp.csr_matrix:
+    """A copy of sparse ``mat`` with unit-L2 rows (zero rows stay zero), as scikit-learn's ``normalize`` gives it."""
+    return unit_rows(sp.csr_matrix(mat, copy=True))
 
 
 def decay_weights(age_days, half_life_days: float) -> np.ndarray:
@@ -101,7 +106,7 @@ def rocchio_profiles(
     if batch.disliked is not None and batch.disliked.shape[0] and dislike_weight > 0:
         dis_c = weighted_centroids(batch.dislike_weights, batch.disliked)
         if dis_c.nnz:
-            unit = normalize(pos)
+            unit = _unit(pos)
             neg = sp.csr_matrix(dis_c, dtype=np.float64)
             proj = np.asarray(neg.multiply(unit).sum(axis=1)).reshape(-1)
             neg = neg - sp.diags(proj) @ unit
@@ -110,7 +115,7 @@ def rocchio_profiles(
             pos = pos - dislike_weight * neg
     pos = sp.csr_matrix(pos)
     pos.eliminate_zeros()
-    return sp.csr_matrix(normalize(pos), dtype=np.float32)
+    return sp.csr_matrix(_unit(pos), dtype=np.float32)
 
 
 #: An added candidate scores at least this share of the best match (first pass).
@@ -179,7 +184,7 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
     pick = sp.csr_matrix((weights.reshape(-1), (np.repeat(np.arange(rows.size), m), best.reshape(-1))),
                          shape=(rows.size, n_c))
     pick.eliminate_zeros()
-    expanded = normalize(sp.csr_matrix(profiles[rows], dtype=np.float64) + normalize(pick @ candidates))
+    expanded = _unit(sp.csr_matrix(profiles[rows], dtype=np.float64) + _unit(pick @ candidates))
     put = sp.csr_matrix((np.ones(rows.size), (rows, np.arange(rows.size))), shape=(profiles.shape[0], rows.size))
     profiles = sp.csr_matrix(profiles + put @ (expanded - profiles[rows]), dtype=np.float32)
     profiles.eliminate_zeros()

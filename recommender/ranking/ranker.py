@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ..text.tfidf import PaperVectorizer
+from ..text.frozen import TextVectorizer
 from .community import Community, add_corpus_terms, build_community
 from .explain import ScoredRow, nearest_liked, top_terms
 from .mmr import mmr_rows
@@ -44,7 +44,7 @@ class Ranker:
 
     Parameters
     ----------
-    vectorizer : PaperVectorizer
+    vectorizer : TextVectorizer
         Fitted; supplies ``transform_text`` for interests and queries and the
         feature names for explanations.
     half_life_days : float, default 30.0
@@ -97,7 +97,7 @@ class Ranker:
 
     def __init__(
         self,
-        vectorizer: PaperVectorizer,
+        vectorizer: TextVectorizer,
         *,
         half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 3,
         interest_weight: float = 1.0, like_weight: float = 1.0, dislike_weight: float = 0.25,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..text.tfidf import PaperVectorizer
+from ..text.frozen import TextVectorizer
 from .profiles import decay_weights
 
 __all__ = ["Target", "TargetBatch", "batch_of"]
@@ -106,7 +106,7 @@ class TargetBatch:
         return int(self.like_weights.shape[0])
 
 
-def _interests(targets: Sequence[Target], n_features: int, vectorizer: PaperVectorizer) -> sp.csr_matrix:
+def _interests(targets: Sequence[Target], n_features: int, vectorizer: TextVectorizer) -> sp.csr_matrix:
     texts = [t.interests_text.strip() for t in targets]
     rows = [i for i, s in enumerate(texts) if s]
     if not rows:
@@ -170,7 +170,7 @@ def batch_of(
     n_features: int,
     n_candidates: int | None,
     *,
-    vectorizer: PaperVectorizer,
+    vectorizer: TextVectorizer,
     half_life_days: float,
 ) -> TargetBatch:
     """Turn :class:`Target` objects into one :class:`TargetBatch`.

@@ -33,7 +33,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import ColumnElement, Engine, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
@@ -60,17 +60,20 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _REF = re.compile(r"#(\d{1,18})")
 
 
-def query_words(query: str) -> list[str]:
-    """The distinct lower-case words of ``query`` in order, English stop words dropped, at most :data:`MAX_WORDS`.
+def query_words(query: str, stop_words: Collection[str] | None = None) -> list[str]:
+    """The distinct lower-case words of ``query`` in order, stop words dropped, at most :data:`MAX_WORDS`.
 
-    Stop words are scikit-learn's ``ENGLISH_STOP_WORDS`` (PostgreSQL's 'english'
-    configuration drops its own list too), so both backends find nothing for a
-    query of stop words alone, rather than every paper.
+    ``stop_words`` are the TF-IDF model's (``FrozenTfidf.stop_words``); None
+    means scikit-learn's ``ENGLISH_STOP_WORDS`` (imported then). PostgreSQL's
+    'english' configuration drops its own list too, so both backends find
+    nothing for a query of stop words alone, rather than every paper.
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    if stop_words is None:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+        stop_words = ENGLISH_STOP_WORDS
     words = dict.fromkeys(w.casefold() for w in _WORD.findall(query))
-    return [w for w in words if w not in ENGLISH_STOP_WORDS][:MAX_WORDS]
+    return [w for w in words if w not in stop_words][:MAX_WORDS]
 
 
 def filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str] | None) -> list[ColumnElement[bool]]:
@@ -243,6 +246,7 @@ def candidates(
     until: dt.date | None = None,
     sources: Iterable[str] | None = None,
     named_out: list[int] | None = None,
+    stop_words: Collection[str] | None = None,
 ) -> list[tuple[int, float]]:
     """Papers matching ``query`` by the database's full-text index, best first.
 
@@ -268,6 +272,8 @@ def candidates(
         them: ``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``) is one of these.
     named_out : list, optional
         Receives the ids of the papers the query names exactly (see :func:`named`).
+    stop_words : collection of str, optional
+        Words of the query not asked for (see :func:`query_words`).
 
     Returns
     -------
@@ -287,7 +293,7 @@ def candidates(
     exact = _exact(session, query, conditions)
     if named_out is not None:
         named_out.extend(exact)
-    words = query_words(query)
+    words = query_words(query, stop_words)
     ranked: list[tuple[int, float]] = []
     if words:
         backend = session.get_bind().dialect.name

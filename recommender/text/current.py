@@ -37,8 +37,8 @@ from sqlalchemy.orm import Session
 from ..store import ModelState, Paper, PaperEmbedding, Store
 from ..store.models import utcnow
 from .embeddings import PaperEmbedder
+from .frozen import FrozenTfidf, PaperText, StaleModelError
 from .rows import PaperMatrix, load_tfidf_rows, save_tfidf_rows
-from .tfidf import PaperText, PaperVectorizer, StaleModelError
 from .vectors import embeddings_for
 
 __all__ = ["CurrentVectors", "TfidfModel", "paper_texts"]
@@ -54,7 +54,7 @@ class TfidfModel:
     ----------
     state_id : int
         ``model_state.id`` of the persisted vectorizer.
-    vectorizer : PaperVectorizer
+    vectorizer : FrozenTfidf
     n_features : int
         Columns of every row (computed once, not per call).
     rows : PaperMatrix
@@ -62,7 +62,7 @@ class TfidfModel:
     """
 
     state_id: int
-    vectorizer: PaperVectorizer
+    vectorizer: FrozenTfidf
     n_features: int
     rows: PaperMatrix
 
@@ -83,8 +83,10 @@ def paper_texts(session: Session, paper_ids: Sequence[int] | None = None) -> tup
 
 def _fit(session: Session) -> TfidfModel:
     """Fit on every stored paper, persist the model and all rows in ``session``'s transaction."""
+    from .tfidf import PaperVectorizer  # scikit-learn: imported only by a process that fits
+
     ids, texts = paper_texts(session)
-    vectorizer = PaperVectorizer().fit(texts)
+    vectorizer = PaperVectorizer().fit(texts).frozen()
     rows = vectorizer.transform(texts)
     state = ModelState(n_papers=len(ids), blob=vectorizer.to_bytes(), fitted_at=utcnow())
     session.add(state)
@@ -116,7 +118,7 @@ class CurrentVectors:
         self._emb: PaperMatrix | None = None
         self._emb_mean: np.ndarray | None = None
         self._emb_last_row = 0
-        self._vectorizer: tuple[int, PaperVectorizer] | None = None  # (model_state.id, vectorizer) read without rows
+        self._vectorizer: tuple[int, FrozenTfidf] | None = None  # (model_state.id, vectorizer) read without rows
         self._loader: threading.Thread | None = None
 
     # -- TF-IDF ---------------------------------------------------------------
@@ -129,12 +131,12 @@ class CurrentVectors:
                 return model
             return current
 
-    def _read_vectorizer(self, state: ModelState) -> PaperVectorizer | None:
+    def _read_vectorizer(self, state: ModelState) -> FrozenTfidf | None:
         cached = self._vectorizer
         if cached is not None and cached[0] == state.id:
             return cached[1]
         try:
-            vectorizer = PaperVectorizer.from_bytes(state.blob)
+            vectorizer = FrozenTfidf.from_bytes(state.blob)
         except StaleModelError:
             return None  # written by an older layout
         self._vectorizer = (state.id, vectorizer)
@@ -169,7 +171,7 @@ class CurrentVectors:
         """Whether this process holds a model's rows as one matrix (False until a request or the warm-up loads them)."""
         return self._model is not None
 
-    def few_rows(self, session: Session, paper_ids: Sequence[int]) -> tuple[PaperVectorizer, sp.csr_matrix]:
+    def few_rows(self, session: Session, paper_ids: Sequence[int]) -> tuple[FrozenTfidf, sp.csr_matrix]:
         """The current vectorizer and the TF-IDF rows of ``paper_ids``, shape (len(paper_ids), n_features).
 
         From the process's matrix when it holds the newest model; else the papers'
@@ -210,8 +212,8 @@ class CurrentVectors:
         except Exception as exc:  # noqa: BLE001 - a warm-up only; requests load what they need themselves
             log.warning("could not load the TF-IDF rows in the background: %s", exc)
 
-    def _too_small(self, session: Session, vectorizer: PaperVectorizer) -> bool:
-        if getattr(vectorizer, "n_papers_fit_", 0) >= vectorizer.min_fit_papers:
+    def _too_small(self, session: Session, vectorizer: FrozenTfidf) -> bool:
+        if vectorizer.n_papers_fit_ >= vectorizer.min_fit_papers:
             return False
         return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
 

@@ -1,8 +1,9 @@
 """TF-IDF vectorizer for papers: title + abstract words, authors as their own tokens.
 
-The fitted model is persisted as zlib-compressed pickle bytes (the store keeps
-them in the database; models written as joblib bytes by earlier versions still
-load) and loading never refits.  Words and authors live in two blocks of
+Fitting is scikit-learn's ``TfidfVectorizer``; the fitted vocabulary and IDF
+are then kept as a :class:`~recommender.text.frozen.FrozenTfidf`
+(:meth:`PaperVectorizer.frozen`), which transforms without scikit-learn and is
+what the store persists; loading never refits.  Words and authors live in two blocks of
 one feature space: ``[word features | author features]``; each row is scaled
 so the whole vector has unit L2 norm, so a dot product is a cosine similarity.
 
@@ -16,71 +17,35 @@ from __future__ import annotations
 
 import io
 import pickle
-import re
-import unicodedata
 import zlib
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
+
+from .frozen import (
+    AUTHOR_PREFIX,
+    TOKEN_PATTERN,
+    FrozenTfidf,
+    PaperText,
+    StaleModelError,
+    author_token,
+    author_tokens,
+    paper_words,
+)
 
 __all__ = ["PaperText", "PaperVectorizer", "StaleModelError", "AUTHOR_PREFIX", "author_token"]
 
-#: Prefix that marks author features in :meth:`PaperVectorizer.feature_names`.
-AUTHOR_PREFIX = "author:"
+
 _PICKLED = b"paperbot-tfidf pickle5+zlib\n"
 """Leading bytes of :meth:`PaperVectorizer.to_bytes` output (older models are joblib bytes)."""
 
-_TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
-
-
-class StaleModelError(ValueError):
-    """A persisted model that this version cannot load; the caller refits."""
-
-
-class PaperText(NamedTuple):
-    """The text of one paper that the vectorizer reads.
-
-    Attributes
-    ----------
-    title : str
-    abstract : str, default ""
-    authors : tuple of str, default ()
-        Full names; each becomes one author token (see :func:`author_token`).
-    """
-
-    title: str
-    abstract: str = ""
-    authors: tuple[str, ...] = ()
-
-
-def author_token(name: str) -> str:
-    """Normalise an author name to one token: ``"author:<initial>_<surname>"``.
-
-    ``"Geoffrey E. Hinton"`` and ``"G. Hinton"`` both give ``"author:g_hinton"``;
-    accents and case are dropped.  An empty name gives ``""``.
-    """
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    parts = re.findall(r"[a-z]+", plain)
-    if not parts:
-        return ""
-    if len(parts) == 1:
-        return AUTHOR_PREFIX + parts[0]
-    return f"{AUTHOR_PREFIX}{parts[0][0]}_{parts[-1]}"
-
-
 def _author_tokens(authors: Sequence[str]) -> list[str]:
-    # module level so the fitted vectorizer pickles
-    return [t for t in (author_token(a) for a in authors) if t]
-
-
-def _paper_words(paper: PaperText) -> str:
-    return f"{paper.title}\n{paper.abstract}" if paper.abstract else paper.title
+    # the name models pickled by earlier versions refer to
+    return author_tokens(authors)
 
 
 class PaperVectorizer(BaseEstimator, TransformerMixin):
@@ -161,6 +126,7 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
             If ``papers`` is empty or contains no usable word.
         """
         papers = [p if isinstance(p, PaperText) else PaperText(*p) for p in papers]
+        self.__dict__.pop("_frozen", None)
         if not papers:
             raise ValueError("cannot fit PaperVectorizer on zero papers")
         small = len(papers) < 20
@@ -170,7 +136,7 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
             strip_accents="unicode",
             lowercase=True,
             stop_words=self.stop_words,
-            token_pattern=_TOKEN_PATTERN,
+            token_pattern=TOKEN_PATTERN,
             ngram_range=tuple(self.ngram_range),
             min_df=min_df,
             max_df=max_df,
@@ -179,12 +145,12 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
             norm="l2",
             dtype=np.float32,
         )
-        self.words_.fit([_paper_words(p) for p in papers])
+        self.words_.fit([paper_words(p) for p in papers])
         self.n_word_features_ = len(self.words_.vocabulary_)
         self.authors_ = None
         if self.author_weight > 0 and any(p.authors for p in papers):
             authors = TfidfVectorizer(
-                analyzer=_author_tokens, min_df=min_df, norm="l2", dtype=np.float32
+                analyzer=author_tokens, min_df=min_df, norm="l2", dtype=np.float32
             )
             try:
                 authors.fit([p.authors for p in papers])
@@ -195,23 +161,42 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         return self
 
     # ------------------------------------------------------------ transform
+    def frozen(self) -> FrozenTfidf:
+        """The fitted vocabulary and IDF as a :class:`~recommender.text.frozen.FrozenTfidf`: what the store persists.
+
+        Built once and kept (not pickled with this object).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If called before :meth:`fit`.
+        """
+        check_is_fitted(self, "words_")
+        cached = self.__dict__.get("_frozen")
+        if cached is not None:
+            return cached
+        words, authors = self.words_, self.authors_
+        terms = [""] * len(words.vocabulary_)
+        for term, j in words.vocabulary_.items():
+            terms[j] = term
+        author_names = [""] * (len(authors.vocabulary_) if authors is not None else 0)
+        for name, j in (authors.vocabulary_.items() if authors is not None else ()):
+            author_names[j] = name
+        frozen = FrozenTfidf(
+            terms, words.idf_, author_names, authors.idf_ if authors is not None else np.zeros(0, np.float32),
+            stop_words=words.get_stop_words() or (), ngram_range=words.ngram_range, sublinear_tf=words.sublinear_tf,
+            author_weight=self.author_weight, n_papers_fit=getattr(self, "n_papers_fit_", 0),
+            min_fit_papers=self.min_fit_papers, refit_growth=self.refit_growth,
+        )
+        self.__dict__["_frozen"] = frozen
+        return frozen
+
     @property
     def n_features_(self) -> int:
-        check_is_fitted(self, "words_")
-        n_auth = len(self.authors_.vocabulary_) if self.authors_ is not None else 0
-        return self.n_word_features_ + n_auth
-
-    def _join(self, words: sp.csr_matrix, authors: sp.csr_matrix | None) -> sp.csr_matrix:
-        n_auth = self.n_features_ - self.n_word_features_
-        if authors is None:
-            authors = sp.csr_matrix((words.shape[0], n_auth), dtype=np.float32)
-        else:
-            authors = authors * np.float32(self.author_weight)
-        out = sp.hstack([words, authors], format="csr", dtype=np.float32)
-        return normalize(out, norm="l2", copy=False)
+        return self.frozen().n_features_
 
     def transform(self, papers: Sequence[PaperText]) -> sp.csr_matrix:
-        """Vectorise papers.
+        """Vectorise papers (:meth:`FrozenTfidf.transform <recommender.text.frozen.FrozenTfidf.transform>`).
 
         Parameters
         ----------
@@ -227,13 +212,7 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         sklearn.exceptions.NotFittedError
             If called before :meth:`fit`.
         """
-        check_is_fitted(self, "words_")
-        papers = [p if isinstance(p, PaperText) else PaperText(*p) for p in papers]
-        words = self.words_.transform([_paper_words(p) for p in papers])
-        authors = None
-        if self.authors_ is not None:
-            authors = self.authors_.transform([p.authors for p in papers])
-        return self._join(words, authors)
+        return self.frozen().transform(papers)
 
     def transform_text(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Vectorise free text (declared interests, search queries), one row per string.
@@ -248,39 +227,21 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         sklearn.exceptions.NotFittedError
             If called before :meth:`fit`.
         """
-        check_is_fitted(self, "words_")
-        if isinstance(texts, str):
-            raise TypeError("transform_text expects a sequence of strings, not one string")
-        return self._join(self.words_.transform(list(texts)), None)
+        return self.frozen().transform_text(texts)
 
     def feature_names(self) -> np.ndarray:
-        """Names of the features, shape (n_features,), dtype object.
-
-        Word features are the n-grams; author features start with
-        :data:`AUTHOR_PREFIX`. Built once per loaded model (about 0.1 s for
-        200,000 features) and kept, not persisted; do not modify the array.
-        """
-        check_is_fitted(self, "words_")
-        cached = self.__dict__.get("_feature_names")
-        if cached is not None and cached.shape[0] == self.n_features_:
-            return cached
-        names = list(self.words_.get_feature_names_out())
-        if self.authors_ is not None:
-            names += list(self.authors_.get_feature_names_out())
-        out = np.asarray(names, dtype=object)
-        self.__dict__["_feature_names"] = out
-        return out
+        """Names of the features, shape (n_features,), dtype object: word n-grams, then author tokens."""
+        return self.frozen().feature_names()
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_feature_names", None)  # derived: rebuilt on first use after loading
+        state.pop("_feature_names", None)  # derived (written by earlier versions)
+        state.pop("_frozen", None)  # derived: rebuilt on first use after loading
         return state
 
     def is_author_feature(self) -> np.ndarray:
         """Boolean mask, shape (n_features,): True for author features."""
-        mask = np.zeros(self.n_features_, dtype=bool)
-        mask[self.n_word_features_ :] = True
-        return mask
+        return self.frozen().is_author_feature()
 
     # ---------------------------------------------------------- persistence
     def to_bytes(self) -> bytes:
@@ -337,11 +298,6 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         n_papers_now : int
             Papers in the store now.
         """
-        fitted = getattr(self, "n_papers_fit_", None)
-        if fitted is None:
+        if getattr(self, "n_papers_fit_", None) is None:
             return True
-        if n_papers_now <= fitted:
-            return False
-        if fitted < self.min_fit_papers:
-            return True
-        return n_papers_now > fitted * (1.0 + self.refit_growth)
+        return self.frozen().needs_refit(n_papers_now)
