@@ -9,7 +9,9 @@ discord.py only inside the commands, so ``paperbot --help`` stays fast.
 
 from __future__ import annotations
 
+import atexit
 import enum
+import gc
 from typing import Annotated
 
 import typer
@@ -91,5 +93,13 @@ app.add_typer(channels_app, name="channels")
 
 
 def main() -> None:
-    """Console-script entry point (``paperbot``)."""
+    """Console-script entry point (``paperbot``).
+
+    At exit, every object left is frozen out of the garbage collector
+    (:func:`gc.freeze`): the interpreter's final collections otherwise traverse
+    the objects of every imported library (SQLAlchemy, pydantic, numpy), which
+    took about 0.4 s after every command here. The process is ending; only
+    unreachable reference cycles go unfreed, as the operating system reclaims them.
+    """
+    atexit.register(gc.freeze)
     app(prog_name="paperbot")
