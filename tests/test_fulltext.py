@@ -137,3 +137,24 @@ def test_the_or_query_takes_the_rarest_words_within_the_row_budget(papers_store)
         assert rarest_within_budget(s, ["learning", "zkrelu"], budget=n_common + 1) == ["learning", "zkrelu"]
         assert rarest_within_budget(s, ["learning"], budget=1) == ["learning"]  # the rarest word is always kept
         assert rarest_within_budget(s, ["quokkaxyz"]) == []
+
+
+def test_when_every_word_is_common_only_papers_holding_all_of_them_are_asked_for(papers_store, monkeypatch):
+    from recommender.store import fulltext
+
+    monkeypatch.setattr(fulltext, "ROW_BUDGET", {"sqlite": 5, "postgresql": 5})
+    by_id = {p.id: p for p in all_papers(papers_store)}
+
+    def holds(paper, stem):
+        return stem in f"{paper.title} {paper.abstract}".lower()
+
+    with papers_store.session() as s:
+        assert papers_holding(s, "learning", 6) > 5 and papers_holding(s, "graph", 6) > 5
+        found = [pid for pid, _ in candidates(s, "learning graph", limit=50)]
+        assert found and all(holds(by_id[pid], "learn") and holds(by_id[pid], "graph") for pid in found)
+        alone = [pid for pid, _ in candidates(s, "learning", limit=50)]
+        holding = sorted((pid for pid, p in by_id.items() if holds(p, "learn")), reverse=True)
+        if s.get_bind().dialect.name == "postgresql":  # one common word: only its newest budget of papers are scored
+            assert sorted(alone, reverse=True) == holding[:5]
+        else:  # FTS5's bm25 is cheap enough to score them all
+            assert len(alone) == 50 and set(alone) <= set(holding)

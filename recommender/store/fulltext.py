@@ -17,10 +17,12 @@ higher; the words as one phrase are a further OR-ed term, so papers holding them
 in that order rank higher still. Scoring every paper that holds a common word
 ("learning": most of a year of papers) costs far more than the match, so the OR
 query takes the words rarest first and stops before the papers holding them pass
-:data:`ROW_BUDGET` (the rarest word is always taken): the "quit" strategy of
+:data:`ROW_BUDGET`: the "quit" strategy of
 Moffat and Zobel, "Self-indexing inverted files for fast text retrieval", ACM TOIS
 14(4), 1996. Papers holding only the commonest words of a query are then found by
-the every-word query or not at all; the re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
+the every-word query or not at all (when every word is common, the OR query is not
+asked; a one-word query scores its newest papers only, on PostgreSQL); the
+re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
 arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first.
 Scores of the two backends are not comparable with each other, only within one
 result list.
@@ -33,7 +35,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from sqlalchemy import ColumnElement, Engine, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
@@ -55,6 +57,8 @@ ROW_BUDGET = {"sqlite": 10_000, "postgresql": 2_000}
 Scoring a matched paper costs about 1 µs with FTS5's ``bm25`` and about 17 µs with
 PostgreSQL's ``ts_rank`` (it reads the paper's whole ``tsvector``), measured on
 100,000 papers: either budget is a few tens of milliseconds."""
+PHRASE_WORDS = 4
+"""PostgreSQL's OR query adds the query as a phrase only up to this many words (the every-word query always does)."""
 _COUNT_CACHE_SIZE = 100_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 _REF = re.compile(r"#(\d{1,18})")
@@ -153,42 +157,74 @@ def _postgres_tsquery(phrase: str) -> ColumnElement:
 
 
 def _postgres_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False,
-                     phrase_of: list[str] | None = None) -> list[tuple[int, float]]:
+                     phrase_of: list[str] | None = None, newest: int | None = None) -> list[tuple[int, float]]:
     terms = [w for w in words if w != "or"] or words[:1]
     whole = [w for w in (phrase_of if phrase_of is not None else words) if w != "or"]
-    together = [f'"{" ".join(whole)}"'] if len(whole) > 1 else []  # the phrase scores again
+    # The phrase scores again; in the OR query only for a short one: ts_rank's cost grows with the query's
+    # terms, and a long query's papers holding its words in order hold them all (the every-word query's).
+    together = [f'"{" ".join(whole)}"'] if 1 < len(whole) and (every_word or len(whole) <= PHRASE_WORDS) else []
     phrase = " or ".join([" ".join(terms), *together] if every_word else terms + together)
     tsquery = _postgres_tsquery(phrase)
     vector: ColumnElement = literal_column("papers.search_vector")
-    score = func.ts_rank(vector, tsquery)
-    stmt = (
-        select(Paper.id, score)
-        .where(vector.op("@@")(tsquery), *conditions)
-        .order_by(score.desc(), Paper.id)
-        .limit(limit)
-    )
-    return [(int(i), float(s)) for i, s in session.execute(stmt)]
+    if newest is None:
+        score = func.ts_rank(vector, tsquery)
+        stmt = select(Paper.id, score).where(vector.op("@@")(tsquery), *conditions).order_by(score.desc(), Paper.id)
+    else:  # score only the newest matches: reading every match's tsvector is what costs (5 to 17 us a row)
+        # A word the planner expects in a tenth of the papers or more: walk the newest papers back until enough
+        # hold it. Rarer: the index's matches, newest first (``id + 0`` keeps the planner off that walk, which
+        # would read most of the table to find them; it chose it for a word held by 2 % of 100,000 papers: 0.4 s).
+        often = _postgres_planned_rows(session, words[0]) >= 10 * newest
+        order = Paper.id.desc() if often else (Paper.id + 0).desc()
+        held = (select(Paper.id, vector.label("search_vector")).where(vector.op("@@")(tsquery), *conditions)
+                .order_by(order).limit(newest).subquery())
+        score = func.ts_rank(held.c.search_vector, tsquery)
+        stmt = select(held.c.id, score).order_by(score.desc(), held.c.id)
+    return [(int(i), float(s)) for i, s in session.execute(stmt.limit(limit))]
+
+
+def _postgres_planned_rows(session: Session, word: str) -> int:
+    """The planner's estimate of the papers holding ``word``: the column's lexeme statistics, no row read
+    (the "count estimate" of https://wiki.postgresql.org/wiki/Count_estimate). Cached with the counts."""
+    def plan() -> int:
+        vector: ColumnElement = literal_column("papers.search_vector")
+        compiled = select(Paper.id).where(vector.op("@@")(_postgres_tsquery(word))).compile(session.get_bind())
+        found = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
+        found = json.loads(found) if isinstance(found, str) else found
+        return int(float(found[0]["Plan"]["Plan Rows"]))
+
+    return _cached(session, ("planned", word, 0), plan)
 
 
 def _postgres_count(session: Session, word: str, at_most: int) -> int:
-    # The planner's estimate first (the column's lexeme statistics, no row read: the "count estimate" of
-    # https://wiki.postgresql.org/wiki/Count_estimate): a word it expects in at least ``at_most`` papers is
-    # common, and counting it would read that many heap rows. The others are counted, up to ``at_most``.
+    # A word the planner expects in at least ``at_most`` papers is common: counting it would read that many
+    # heap rows. The others are counted, up to ``at_most``.
     if word == "or":
         return 0
-    vector: ColumnElement = literal_column("papers.search_vector")
-    matching = select(Paper.id).where(vector.op("@@")(_postgres_tsquery(word)))
-    compiled = matching.compile(session.get_bind())
-    plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    if float(plan[0]["Plan"]["Plan Rows"]) >= at_most:
+    if _postgres_planned_rows(session, word) >= at_most:
         return at_most
-    holding = matching.limit(at_most).subquery()
+    vector: ColumnElement = literal_column("papers.search_vector")
+    holding = select(Paper.id).where(vector.op("@@")(_postgres_tsquery(word))).limit(at_most).subquery()
     return int(session.scalar(select(func.count()).select_from(holding)) or 0)
 
 
-_counts: OrderedDict[tuple[str, str, int], int] = OrderedDict()
+_counts: OrderedDict[tuple[str, str, str, int], int] = OrderedDict()
 _counts_lock = threading.Lock()
+
+
+def _cached(session: Session, key: tuple[str, str, int], compute: Callable[[], int]) -> int:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    full = (engine.url.render_as_string(hide_password=True), *key)
+    with _counts_lock:
+        if full in _counts:
+            _counts.move_to_end(full)
+            return _counts[full]
+    n = compute()
+    with _counts_lock:
+        _counts[full] = n
+        while len(_counts) > _COUNT_CACHE_SIZE:
+            _counts.popitem(last=False)
+    return n
 
 
 def papers_holding(session: Session, word: str, at_most: int = 1_000_000_000) -> int:
@@ -200,19 +236,8 @@ def papers_holding(session: Session, word: str, at_most: int = 1_000_000_000) ->
     reads heap rows there). The cache is not invalidated as papers arrive: the counts only order a
     query's words and bound :data:`ROW_BUDGET`, where a day's growth does not matter.
     """
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    key = (engine.url.render_as_string(hide_password=True), word, at_most)
-    with _counts_lock:
-        if key in _counts:
-            _counts.move_to_end(key)
-            return _counts[key]
-    n = (_sqlite_count if bind.dialect.name == "sqlite" else _postgres_count)(session, word, at_most)
-    with _counts_lock:
-        _counts[key] = n
-        while len(_counts) > _COUNT_CACHE_SIZE:
-            _counts.popitem(last=False)
-    return n
+    count = _sqlite_count if session.get_bind().dialect.name == "sqlite" else _postgres_count
+    return _cached(session, ("count", word, at_most), lambda: count(session, word, at_most))
 
 
 def rarest_within_budget(session: Session, words: list[str], budget: int | None = None) -> list[str]:
@@ -253,7 +278,12 @@ def candidates(
     Papers holding every word are asked for first (an AND query: fewer rows to
     score than the OR of the words on a large store); only when they are fewer
     than ``limit`` does the OR query of the rarest words
-    (:func:`rarest_within_budget`) fill the list, below them.
+    (:func:`rarest_within_budget`) fill the list, below them. When even the
+    rarest word is held by more papers than the row budget, a query of several
+    words keeps the AND query's papers alone (scoring every paper that holds one
+    common word took 0.4 s on PostgreSQL for 55,000 of 100,000 papers and finds
+    little worth showing), and a one-word query on PostgreSQL scores the newest
+    :data:`ROW_BUDGET` papers holding it.
 
     Parameters
     ----------
@@ -306,11 +336,19 @@ def candidates(
         want = limit + len(exact)
         ranked = ask(session, words, conditions, want, every_word=True) if len(words) > 1 else []
         rare = rarest_within_budget(session, words) if len(ranked) < want else []
+        budget = ROW_BUDGET[backend]
+        common = len(rare) == 1 and papers_holding(session, rare[0], budget + 1) > budget
+        if common and len(words) > 1:
+            rare = []  # every word is common: the every-word query stands alone
         if rare:
             have = {pid for pid, _ in ranked}
             floor = ranked[-1][1] if ranked else None
+            if common and backend == "postgresql":
+                asked = _postgres_ranked(session, rare, conditions, want, phrase_of=words, newest=budget)
+            else:
+                asked = ask(session, rare, conditions, want, phrase_of=words)
             more = [(pid, score if floor is None else min(score, floor) * (1 - 1e-6) - 1e-9)
-                    for pid, score in ask(session, rare, conditions, want, phrase_of=words) if pid not in have]
+                    for pid, score in asked if pid not in have]
             ranked += more
     top = (ranked[0][1] if ranked else 0.0) + 1.0
     named = set(exact)

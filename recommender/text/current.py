@@ -182,8 +182,12 @@ class CurrentVectors:
         latest_id = session.scalar(select(func.max(ModelState.id)))
         model = self._model
         if model is None or (latest_id is not None and latest_id > model.state_id):
-            state = session.get(ModelState, latest_id) if latest_id is not None else None
-            vectorizer = self._read_vectorizer(state) if state is not None else None
+            cached = self._vectorizer
+            if cached is not None and cached[0] == latest_id:  # known: do not read the model's bytes again
+                vectorizer: FrozenTfidf | None = cached[1]
+            else:
+                state = session.get(ModelState, latest_id) if latest_id is not None else None
+                vectorizer = self._read_vectorizer(state) if state is not None else None
             if vectorizer is not None and not self._too_small(session, vectorizer):
                 ids, texts = paper_texts(session, paper_ids)
                 rows = vectorizer.transform(texts) if texts else sp.csr_matrix((0, vectorizer.n_features_), dtype=np.float32)
