@@ -33,13 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
-from recommender.inputs import (
-    DIGEST_SUFFIXES,
-    Inputs,
-    Skipped,
-    expand_inputs,
-    read_input,
-)
+from recommender.inputs import DIGEST_SUFFIXES, Inputs, Skipped, expand_inputs, read_input
 from recommender.sources import parse_digest
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
@@ -360,8 +354,9 @@ def ingest_bytes(
     for attempt in Retrying(retry=retry_if_exception(_retryable), stop=stop_after_attempt(3), reraise=True,
                             wait=wait_random(0, 0.5)):
         with attempt, store.session(immediate=True) as session:
-            return store_digest(session, digest, source, content_hash, on_papers=on_papers)
-    raise AssertionError("unreachable")  # pragma: no cover - Retrying re-raises the last error
+            result = store_digest(session, digest, source, content_hash, on_papers=on_papers)
+    store.papers_added(result.new)  # keeps PostgreSQL's planner statistics up with a backfill
+    return result
 
 
 def ingest(

@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 
 from recommender.ingest import ingest, ingest_bytes
@@ -206,3 +207,21 @@ def test_a_title_only_paper_cannot_be_stored_twice(store):
     again = ingest_bytes(store, page_digest(("Message Passing At Scale!", ABSTRACT)), "b.txt")
     assert (again.new, again.known) == (0, 1)
     assert count(store, Paper.id) == 1
+
+
+def test_postgresql_statistics_follow_a_backfill_each_time_papers_double(store):
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans these lookups from its indexes, without statistics")
+    from sqlalchemy import text
+
+    def analyzed():
+        with store.session() as s:
+            return s.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'papers'::regclass"))
+
+    before = analyzed()
+    assert ingest_bytes(store, api_digest(range(1, 900)), "a.json").new == 899
+    assert analyzed() == before  # fewer than 1,000 new papers: not yet
+    assert ingest_bytes(store, api_digest(range(900, 1200)), "b.json").new == 300
+    assert analyzed() == 1199  # the planner now knows the table's size
+    assert ingest_bytes(store, api_digest(range(1200, 2000)), "c.json").new == 800
+    assert analyzed() == 1199  # the next analysis waits until the table has doubled

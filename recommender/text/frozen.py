@@ -24,6 +24,7 @@ import pickle
 import re
 import unicodedata
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple, Protocol
 
@@ -195,14 +196,13 @@ class FrozenTfidf:
         indices: list[int] = []
         counts: list[int] = []
         indptr = [0]
+        get = vocabulary.get
         for doc in docs:
-            counter: dict[int, int] = {}
-            for feature in doc:
-                j = vocabulary.get(feature)
+            for feature, n in Counter(doc).items():  # counted in C, then one lookup per distinct feature
+                j = get(feature)
                 if j is not None:
-                    counter[j] = counter.get(j, 0) + 1
-            indices.extend(counter)
-            counts.extend(counter.values())
+                    indices.append(j)
+                    counts.append(n)
             indptr.append(len(indices))
         mat = sp.csr_matrix((np.asarray(counts, dtype=np.float32), np.asarray(indices, dtype=np.int32),
                              np.asarray(indptr, dtype=np.int32)), shape=(len(indptr) - 1, len(vocabulary)))
