@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
 from recommender.inputs import DIGEST_SUFFIXES, Inputs, Skipped, expand_inputs, read_input
-from recommender.sources import parse_digest
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
 from recommender.store.models import utcnow
@@ -347,6 +346,8 @@ def ingest_bytes(
         previous = session.scalar(select(Digest).where(Digest.content_hash == content_hash))
         if previous is not None:
             return _already_stored(source, previous)
+    from recommender.sources.detect import parse_digest  # the parsers' libraries load with the first digest
+
     try:
         digest = parse_digest(data, source=source)
     except ParseError as exc:

@@ -171,13 +171,14 @@ class Recommender:
         """The current fitted vectorizer (fitted now only when no usable model is stored)."""
         return self.vectors.model(session).vectorizer
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> threading.Thread:
         """Load the TF-IDF rows and stored embeddings in a background thread (a long-running process, at start).
 
         Until they are loaded, searches vectorise their candidates' text
         (:meth:`~recommender.text.current.CurrentVectors.few_rows`); picks and digests wait for them.
+        Returns the (daemon) thread, which ends when they are loaded.
         """
-        self.vectors.load_in_background(self.store)
+        return self.vectors.load_in_background(self.store)
 
     def refit(self) -> FrozenTfidf:
         """Fit a new vectorizer on every stored paper, persist it with every paper's row, and swap it in.

@@ -51,12 +51,13 @@ AUTHORS_WEIGHT = 3.0
 """SQLite bm25 weight of the authors column relative to the abstract (1.0)."""
 MAX_WORDS = 32
 """Words of a query kept (the first ones), so a pasted abstract stays a fast query."""
-ROW_BUDGET = {"sqlite": 10_000, "postgresql": 2_000}
-"""Most papers the OR query's words may hold together, per backend; the rarest word is always kept.
+ROW_BUDGET = {"sqlite": 10_000, "postgresql": 1_000}
+"""Most papers the OR query's words may hold together, per backend (see :func:`candidates` when even the rarest word exceeds it).
 
 Scoring a matched paper costs about 1 µs with FTS5's ``bm25`` and about 17 µs with
-PostgreSQL's ``ts_rank`` (it reads the paper's whole ``tsvector``), measured on
-100,000 papers: either budget is a few tens of milliseconds."""
+PostgreSQL's ``ts_rank`` (it reads the paper's whole ``tsvector``, and a long query
+costs more), measured on 100,000 papers. PostgreSQL's budget went from 2,000 to
+1,000 when a pass of the benchmark's queries took p95 111 -> 80 ms with it (by hand)."""
 PHRASE_WORDS = 4
 """PostgreSQL's OR query adds the query as a phrase only up to this many words (the every-word query always does)."""
 _COUNT_CACHE_SIZE = 100_000
