@@ -207,8 +207,7 @@ class Backend:
         """PostgreSQL: ``VACUUM (ANALYZE) papers``, as autovacuum does to a table that inserts grew; seconds.
 
         A store that has grown for a year has been vacuumed many times; right after a bulk load its pages
-        are neither marked all-visible nor hint-bitted, and the first searches pay for that (on the
-        benchmark's store: one pass of its queries p95 130 ms before, 44 ms after, by hand). SQLite: 0.
+        are neither marked all-visible nor hint-bitted, and the first searches pay for that. SQLite: 0.
         """
         if self.name == "sqlite":
             return 0.0

@@ -97,8 +97,8 @@ def main() -> None:
 
     At exit, every object left is frozen out of the garbage collector
     (:func:`gc.freeze`): the interpreter's final collections otherwise traverse
-    the objects of every imported library (SQLAlchemy, pydantic, numpy), which
-    took about 0.4 s after every command here. The process is ending; only
+    the objects of every imported library (SQLAlchemy, pydantic, numpy), a
+    noticeable share of a short command's wall time. The process is ending; only
     unreachable reference cycles go unfreed, as the operating system reclaims them.
     """
     atexit.register(gc.freeze)

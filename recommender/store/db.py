@@ -243,8 +243,9 @@ class Store:
 
         While a backfill grows ``papers`` from empty, autovacuum analyses it about
         once a minute at most, so the planner keeps a nearly empty table's
-        statistics and looks each digest's titles up by sequential scans (0.1 s
-        a digest at 100,000 papers, and more with every file). Doubling bounds
+        statistics and looks each digest's titles up by sequential scans, which
+        cost more with every file (``benchmarks/store_scale.py`` reports the
+        ingest rate on PostgreSQL). Doubling bounds
         the analyses to about 17 for a million papers, each reading a sample of
         30,000 rows at most (https://www.postgresql.org/docs/current/sql-analyze.html).
         """

@@ -37,7 +37,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 
-from sqlalchemy import ColumnElement, Engine, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Engine, Select, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from recommender.sources.records import normalize_arxiv_id, title_key
@@ -56,8 +56,8 @@ ROW_BUDGET = {"sqlite": 10_000, "postgresql": 1_000}
 
 Scoring a matched paper costs about 1 µs with FTS5's ``bm25`` and about 17 µs with
 PostgreSQL's ``ts_rank`` (it reads the paper's whole ``tsvector``, and a long query
-costs more), measured on 100,000 papers. PostgreSQL's budget went from 2,000 to
-1,000 when a pass of the benchmark's queries took p95 111 -> 80 ms with it (by hand)."""
+costs more), so PostgreSQL's budget is the smaller (``benchmarks/store_scale.py``
+times searches through the store on both)."""
 PHRASE_WORDS = 4
 """PostgreSQL's OR query adds the query as a phrase only up to this many words (the every-word query always does)."""
 _COUNT_CACHE_SIZE = 100_000
@@ -173,7 +173,7 @@ def _postgres_ranked(session: Session, words: list[str], conditions, limit: int,
     else:  # score only the newest matches: reading every match's tsvector is what costs (5 to 17 us a row)
         # A word the planner expects in a tenth of the papers or more: walk the newest papers back until enough
         # hold it. Rarer: the index's matches, newest first (``id + 0`` keeps the planner off that walk, which
-        # would read most of the table to find them; it chose it for a word held by 2 % of 100,000 papers: 0.4 s).
+        # would read most of the table to find them, as the planner chose for a word held by 2 % of the papers).
         often = _postgres_planned_rows(session, words[0]) >= 10 * newest
         order = Paper.id.desc() if often else (Paper.id + 0).desc()
         held = (select(Paper.id, vector.label("search_vector")).where(vector.op("@@")(tsquery), *conditions)
@@ -183,12 +183,16 @@ def _postgres_ranked(session: Session, words: list[str], conditions, limit: int,
     return [(int(i), float(s)) for i, s in session.execute(stmt.limit(limit))]
 
 
+def _postgres_holding(word: str) -> Select:
+    """``SELECT id FROM papers`` holding ``word`` by the index."""
+    return select(Paper.id).where(literal_column("papers.search_vector").op("@@")(_postgres_tsquery(word)))
+
+
 def _postgres_planned_rows(session: Session, word: str) -> int:
     """The planner's estimate of the papers holding ``word``: the column's lexeme statistics, no row read
     (the "count estimate" of https://wiki.postgresql.org/wiki/Count_estimate). Cached with the counts."""
     def plan() -> int:
-        vector: ColumnElement = literal_column("papers.search_vector")
-        compiled = select(Paper.id).where(vector.op("@@")(_postgres_tsquery(word))).compile(session.get_bind())
+        compiled = _postgres_holding(word).compile(session.get_bind())
         found = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
         found = json.loads(found) if isinstance(found, str) else found
         return int(float(found[0]["Plan"]["Plan Rows"]))
@@ -203,8 +207,7 @@ def _postgres_count(session: Session, word: str, at_most: int) -> int:
         return 0
     if _postgres_planned_rows(session, word) >= at_most:
         return at_most
-    vector: ColumnElement = literal_column("papers.search_vector")
-    holding = select(Paper.id).where(vector.op("@@")(_postgres_tsquery(word))).limit(at_most).subquery()
+    holding = _postgres_holding(word).limit(at_most).subquery()
     return int(session.scalar(select(func.count()).select_from(holding)) or 0)
 
 
@@ -282,8 +285,7 @@ def candidates(
     (:func:`rarest_within_budget`) fill the list, below them. When even the
     rarest word is held by more papers than the row budget, a query of several
     words keeps the AND query's papers alone (scoring every paper that holds one
-    common word took 0.4 s on PostgreSQL for 55,000 of 100,000 papers and finds
-    little worth showing), and a one-word query on PostgreSQL scores the newest
+    common word scores most of the store and finds little worth showing), and a one-word query on PostgreSQL scores the newest
     :data:`ROW_BUDGET` papers holding it.
 
     Parameters

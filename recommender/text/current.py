@@ -131,10 +131,15 @@ class CurrentVectors:
                 return model
             return current
 
-    def _read_vectorizer(self, state: ModelState) -> FrozenTfidf | None:
+    def _read_vectorizer(self, session: Session, state_id: int | None) -> FrozenTfidf | None:
+        """The vectorizer of ``model_state`` ``state_id``: kept once read (its bytes are read once per model);
+        None when there is none or it was written by an older layout."""
         cached = self._vectorizer
-        if cached is not None and cached[0] == state.id:
+        if cached is not None and cached[0] == state_id:
             return cached[1]
+        state = session.get(ModelState, state_id) if state_id is not None else None
+        if state is None:
+            return None
         try:
             vectorizer = FrozenTfidf.from_bytes(state.blob)
         except StaleModelError:
@@ -142,12 +147,12 @@ class CurrentVectors:
         self._vectorizer = (state.id, vectorizer)
         return vectorizer
 
-    def _load(self, session: Session, state: ModelState) -> TfidfModel | None:
-        vectorizer = self._read_vectorizer(state)
+    def _load(self, session: Session, state_id: int) -> TfidfModel | None:
+        vectorizer = self._read_vectorizer(session, state_id)
         if vectorizer is None:
             return None
         n_features = vectorizer.n_features_
-        return TfidfModel(state.id, vectorizer, n_features, load_tfidf_rows(session, state.id, n_features))
+        return TfidfModel(state_id, vectorizer, n_features, load_tfidf_rows(session, state_id, n_features))
 
     def model(self, session: Session) -> TfidfModel:
         """The current model, holding a row for every stored paper.
@@ -159,8 +164,7 @@ class CurrentVectors:
         latest_id = session.scalar(select(func.max(ModelState.id)))
         model = self._model
         if latest_id is not None and (model is None or latest_id > model.state_id):
-            state = session.get(ModelState, latest_id)
-            loaded = self._load(session, state) if state is not None else None
+            loaded = self._load(session, latest_id)
             model = self._install(loaded) if loaded is not None else None
         if model is None or self._too_small(session, model.vectorizer):
             model = self._install(_fit(session))
@@ -182,12 +186,7 @@ class CurrentVectors:
         latest_id = session.scalar(select(func.max(ModelState.id)))
         model = self._model
         if model is None or (latest_id is not None and latest_id > model.state_id):
-            cached = self._vectorizer
-            if cached is not None and cached[0] == latest_id:  # known: do not read the model's bytes again
-                vectorizer: FrozenTfidf | None = cached[1]
-            else:
-                state = session.get(ModelState, latest_id) if latest_id is not None else None
-                vectorizer = self._read_vectorizer(state) if state is not None else None
+            vectorizer = self._read_vectorizer(session, latest_id)
             if vectorizer is not None and not self._too_small(session, vectorizer):
                 ids, texts = paper_texts(session, paper_ids)
                 rows = vectorizer.transform(texts) if texts else sp.csr_matrix((0, vectorizer.n_features_), dtype=np.float32)
@@ -246,10 +245,7 @@ class CurrentVectors:
 
     def needs_refit(self, session: Session) -> bool:
         """Whether the refit policy of the stored model asks for a refit (also when there is none)."""
-        state = session.scalar(select(ModelState).order_by(ModelState.id.desc()).limit(1))
-        if state is None:
-            return True
-        vectorizer = self._read_vectorizer(state)
+        vectorizer = self._read_vectorizer(session, session.scalar(select(func.max(ModelState.id))))
         if vectorizer is None:
             return True
         return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)

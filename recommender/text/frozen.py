@@ -4,8 +4,8 @@
 ``TfidfVectorizer``; :meth:`~recommender.text.tfidf.PaperVectorizer.frozen`
 then keeps only what transforming needs (the vocabulary, the IDF weights, the
 analyzer's settings) as a :class:`FrozenTfidf`, which is what the store
-persists and every request uses. Importing scikit-learn takes a second or more
-here (most of a ``paperbot search`` from the command line), and a search only
+persists and every request uses. Importing scikit-learn takes several times as
+long as this module and its imports (``benchmarks/tfidf_transform.py``) (most of a ``paperbot search`` from the command line), and a search only
 vectorises a query and a few hundred candidates.
 
 The transform is scikit-learn's, step for step, so the rows are equal to its
