@@ -37,12 +37,17 @@ def test_eval_json_and_table(tmp_path):
     out = json.loads(teams.stdout)
     assert out["team_size"] == 2 and out["teams"] == "random" and set(out["methods"]) == {"paperbot", "paperbot-text"}
     assert json.loads(runner.invoke(app, [*args, "--json", "--methods", "rocchio"]).stdout)["team_size"] == "all"
+    tuned = runner.invoke(app, [*args, "--json", "--methods", "paperbot", "--ranker-param", "community_item_neighbors=none",
+                                "--ranker-param", "semantic_weight=0.25"])
+    assert tuned.exit_code == 0, tuned.output
+    assert json.loads(tuned.stdout)["ranker_params"] == {"community_item_neighbors": None, "semantic_weight": 0.25}
 
 
 def test_eval_rejects_unknown_names_and_counts(tmp_path):
     unknown = runner.invoke(app, ["eval", "--dataset", "movielens", "--data-dir", str(tmp_path)])
     assert unknown.exit_code == 2 and "citeulike-a" in unknown.output
     assert runner.invoke(app, ["eval", "--dataset", "citeulike-a", "--users", "0"]).exit_code == 2
-    for bad in (["--team-size", "0"], ["--team-size", "many"], ["--teams", "friends"]):
+    for bad in (["--team-size", "0"], ["--team-size", "many"], ["--teams", "friends"],
+                ["--ranker-param", "speed=3"], ["--ranker-param", "neighbors"], ["--ranker-param", "neighbors=many"]):
         res = runner.invoke(app, ["eval", "--dataset", "citeulike-a", "--data-dir", str(tmp_path), *bad])
         assert res.exit_code == 2 and "Traceback" not in res.output

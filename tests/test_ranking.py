@@ -3,8 +3,10 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.ranking import Ranker, Target, TargetBatch, top_k_indices, top_k_matrix
+from recommender.ranking.community import co_like_rows
 from recommender.ranking.semantic import SemanticInputs
 from recommender.ranking.sparse import top_m_rows
+from recommender.ranking.topk import top_k_entries
 from recommender.search import search
 from recommender.text.tfidf import PaperText, PaperVectorizer
 
@@ -172,6 +174,24 @@ def test_community_signal_uses_co_likes():
     assert with_com[0, 4] > with_com[0, 7] + 1.0  # 7's neighbour (6) is not co-liked with 0
 
 
+def test_co_like_rows_are_the_strongest_cosines_whatever_the_block():
+    rng = np.random.default_rng(4)
+    likes = sp.csr_matrix((rng.random((30, 45)) < 0.2).astype(np.float32))
+    counts = np.asarray(likes.sum(axis=0)).reshape(-1)
+    dense = likes.toarray()
+    norms = np.sqrt(np.maximum(counts, 1.0))
+    cosine = (dense.T @ dense) / norms[:, None] / norms[None, :]
+    whole = co_like_rows(likes, counts, None, block=7).toarray()
+    assert np.allclose(whole, cosine, atol=1e-6)
+    cut = co_like_rows(likes, counts, 4, block=7)
+    assert (cut != co_like_rows(likes, counts, 4, block=1000)).nnz == 0
+    for r in range(45):
+        kept = np.flatnonzero(cut[r].toarray())
+        assert kept.size == min(4, np.count_nonzero(cosine[r]))
+        if kept.size:
+            assert cosine[r, kept].min() >= np.sort(cosine[r])[-kept.size] - 1e-6
+
+
 def test_community_weight_grows_with_teammates_evidence():
     vec, x = setup()
     items = x[[0, 3, 5, 6]]
@@ -241,6 +261,20 @@ def test_top_m_rows_keeps_largest_positive_ties_by_lower_column():
         exp = [c for c in np.lexsort((np.arange(400), -dense[r]))[:7] if dense[r, c] > 0]
         assert set(np.flatnonzero(got[r])) == set(exp)
     del rng
+
+
+def test_top_k_entries_is_the_set_top_k_matrix_ranks():
+    scores = np.array([[0.1, 0.5, 0.5, 0.9], [1.0, 1.0, 1.0, 1.0], [-np.inf, 0.2, -np.inf, -np.inf]])
+    rows, cols = top_k_entries(scores, 3)
+    assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == [(0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (2, 1)]
+    rng = np.random.default_rng(3)
+    big = np.round(rng.random((40, 300)) * 5)  # many ties at the k-th score
+    big[rng.random(big.shape) < 0.3] = -np.inf
+    rows, cols = top_k_entries(big, 9)
+    best, _ = top_k_matrix(big, 9)
+    for r in range(40):
+        assert set(cols[rows == r].tolist()) == {int(c) for c in best[r] if c >= 0}
+    assert top_k_entries(big, 0)[0].size == 0
 
 
 def _mixed_targets(x):

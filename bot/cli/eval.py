@@ -31,6 +31,9 @@ def eval_cmd(
         metavar="N|all", help="Community = the history papers of each user's team of N (default: all users).")] = "all",
     teams: Annotated[str, typer.Option(
         metavar="KIND", help="How teams are formed: similar (research groups) or random.")] = "similar",
+    ranker_param: Annotated[list[str] | None, typer.Option(
+        metavar="NAME=VALUE", help="A Ranker parameter other than the default (repeatable), "
+        "e.g. community_item_neighbors=50.")] = None,
 ) -> None:
     """Rank new papers for every evaluated user; print recall@10, recall@50, nDCG@10 and seconds per method."""
     from recommender.evaluation.data import DATASETS
@@ -49,16 +52,43 @@ def eval_cmd(
     if teams not in ("similar", "random"):
         raise typer.BadParameter("similar or random", param_hint="--teams")
     chosen = tuple(m.strip() for m in methods.split(",")) if methods else None
+    params = ranker_params(ranker_param or [])
     progress = None if as_json else (lambda m: err.log(f"running {m}"))
     try:
         result = run_eval(dataset, split_seed, users=users, data_dir=data_dir, methods=chosen, progress=progress,
-                          team_size=size, teams=teams)
+                          team_size=size, teams=teams, ranker_params=params)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc), 2)
     if as_json:
         typer.echo(json.dumps(result))
         return
     print_result(result)
+
+
+def ranker_params(pairs: list[str]) -> dict[str, float | int | None]:
+    """``NAME=VALUE`` pairs as :class:`~recommender.ranking.Ranker` keyword arguments (numbers, or ``none``).
+
+    Raises
+    ------
+    typer.BadParameter
+        On a malformed pair, a name the ranker does not take, or a value that is not a number.
+    """
+    import inspect
+
+    from recommender.ranking import Ranker
+
+    known = set(inspect.signature(Ranker).parameters) - {"vectorizer", "embedder"}
+    out: dict[str, float | int | None] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in known:
+            raise typer.BadParameter(f"{pair!r}: NAME=VALUE with NAME one of {', '.join(sorted(known))}",
+                                     param_hint="--ranker-param")
+        try:
+            out[name] = None if value.lower() == "none" else int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{pair!r}: the value is not a number", param_hint="--ranker-param") from None
+    return out
 
 
 def print_result(result: dict) -> None:

@@ -157,7 +157,7 @@ def run_eval(
     Returns
     -------
     dict
-        ``{"dataset", "split_seed", "n_users", "team_size", "teams",
+        ``{"dataset", "split_seed", "n_users", "team_size", "teams", "ranker_params",
         "vectorizer_fit_seconds", "embedding_model", "embedding_seconds",
         "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}}``.
         ``seconds`` is wall time of ranking all evaluated users (profiles,
@@ -232,6 +232,7 @@ def run_eval(
         "n_users": int(len(eval_users)),
         "team_size": team_size,
         "teams": teams,
+        "ranker_params": dict(ranker_params or {}),
         "vectorizer_fit_seconds": round(fit_seconds, 3),
         "embedding_model": None if embedder is None or emb is None else f"{embedder.name} {embedder.version}",
         "embedding_seconds": round(emb_seconds, 3),

@@ -32,7 +32,8 @@ from .scoring import Scoring
 from .sparse import top_m_rows
 from .targets import TargetBatch
 
-__all__ = ["Community", "add_corpus_terms", "build_community", "evidence", "in_corpus", "propagation"]
+__all__ = ["CO_LIKE_BLOCK", "Community", "add_corpus_terms", "build_community", "co_like_rows", "evidence", "in_corpus",
+           "propagation"]
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,46 @@ def build_community(item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
     ui.sum_duplicates()
     ui.data[:] = 1.0
     counts = np.asarray(ui.sum(axis=0), dtype=np.float32).reshape(-1)
-    co = sp.csr_matrix(sp.csr_matrix(ui.T) @ ui)
-    inv = (1.0 / np.sqrt(np.maximum(co.diagonal(), 1.0))).astype(np.float32)
-    co.data *= np.repeat(inv, np.diff(co.indptr)) * inv[co.indices]  # cosine of item columns
-    co = sp.csr_matrix(co.T)  # symmetric: the transpose is the same matrix with sorted columns (linear, no sort)
-    if item_neighbors:
-        co = top_m_rows(co, item_neighbors)  # item-kNN: keep the strongest co-likes
-    return Community(items, co, {k: i for i, k in enumerate(keys)}, counts)
+    return Community(items, co_like_rows(ui, counts, item_neighbors), {k: i for i, k in enumerate(keys)}, counts)
+
+
+#: Community papers whose co-like rows are computed (and cut to the strongest) at a time.
+CO_LIKE_BLOCK = 2048
+
+
+def co_like_rows(user_items: sp.csr_matrix, counts: np.ndarray, item_neighbors: int | None, *,
+                 block: int = CO_LIKE_BLOCK) -> sp.csr_matrix:
+    """Cosine of the items' like columns, the strongest ``item_neighbors`` per row, shape (n_items, n_items).
+
+    Computed ``block`` items at a time, each block cut to its strongest
+    entries before the next: the whole co-like matrix of thousands of
+    people's libraries (millions of entries) is never held at once.
+
+    Parameters
+    ----------
+    user_items : csr_matrix, shape (n_users, n_items), float32
+        Binary: who liked what.
+    counts : ndarray, shape (n_items,)
+        Likes per item (the column sums of ``user_items``).
+    item_neighbors : int or None
+        Entries kept per row (None: all).
+    block : int
+        Items per block (the result does not depend on it).
+    """
+    n_items = user_items.shape[1]
+    inv = (1.0 / np.sqrt(np.maximum(counts, 1.0))).astype(np.float32)
+    by_item = sp.csr_matrix(user_items.T)
+    columns = sp.csc_matrix(user_items)
+    parts = []
+    for lo in range(0, n_items, block):
+        hi = min(lo + block, n_items)
+        # (by_item @ columns).T is the block's rows with sorted columns (a transpose, no sort)
+        part = sp.csr_matrix((by_item @ sp.csr_matrix(columns[:, lo:hi])).T)
+        part.data *= np.repeat(inv[lo:hi], np.diff(part.indptr)) * inv[part.indices]
+        parts.append(top_m_rows(part, item_neighbors) if item_neighbors else part)
+    if not parts:
+        return sp.csr_matrix((n_items, n_items), dtype=np.float32)
+    return sp.csr_matrix(sp.vstack(parts, format="csr"), dtype=np.float32)
 
 
 def in_corpus(community: Community, index: dict[Any, int]) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
@@ -119,21 +153,24 @@ def in_corpus(community: Community, index: dict[Any, int]) -> tuple[np.ndarray, 
     return rows[kept], co, community.like_counts[kept]
 
 
-def propagation(neighbours: sp.spmatrix, co_likes: sp.csr_matrix) -> sp.csr_matrix:
-    """Candidate -> co-liked community paper weights, transposed.
+def propagation(by_item: sp.spmatrix, co_likes: sp.csr_matrix) -> sp.csr_matrix:
+    """Candidate -> co-liked community paper weights, transposed: ``(neighbours @ co_likes).T``.
+
+    Computed as ``co_likes.T @ by_item`` so that the product comes out in
+    the layout the scoring reads (no transpose of the large result).
 
     Parameters
     ----------
-    neighbours : sparse matrix, shape (n_candidates, n_kept)
-        :func:`~recommender.ranking.neighbourhood.neighbourhood`, the columns
-        of the community papers only (:func:`in_corpus`).
+    by_item : sparse matrix, shape (n_kept, n_candidates)
+        :attr:`~recommender.ranking.neighbourhood.Neighbours.by_item`, the
+        rows of the community papers only (:func:`in_corpus`).
     co_likes : csr_matrix, shape (n_kept, n_kept)
 
     Returns
     -------
     csr_matrix, shape (n_kept, n_candidates)
     """
-    return sp.csr_matrix((sp.csr_matrix(neighbours) @ co_likes).T)
+    return sp.csr_matrix(sp.csr_matrix(co_likes.T) @ sp.csr_matrix(by_item))
 
 
 def evidence(like_counts: np.ndarray, likes: sp.csr_matrix) -> np.ndarray:
@@ -176,6 +213,6 @@ def add_corpus_terms(scoring: Scoring, corpus: Corpus, community: Community | No
     if community is not None:
         rows, co_likes, counts = in_corpus(community, corpus.index)
         mine = sp.csr_matrix(likes[:, rows])  # the rest of the corpus passes no co-likes on
-        scoring.community = (mine, propagation(neighbours.columns[:, rows], co_likes))
+        scoring.community = (mine, propagation(neighbours.by_item[rows], co_likes))
         found = evidence(counts, mine)
         scoring.community_scale = found / (found + shrinkage) if shrinkage > 0 else (found > 0) * 1.0

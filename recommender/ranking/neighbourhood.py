@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from .semantic import center_present
 from .targets import TargetBatch
-from .topk import top_k_matrix
+from .topk import top_k_entries
 
 __all__ = ["Corpus", "NeighbourCache", "Neighbours", "make_corpus", "corpus_likes", "neighbourhood"]
 
@@ -154,11 +154,10 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
             sims *= np.float32(semantic_weight)
             sims[np.repeat(np.arange(hi - lo), np.diff(words.indptr)), words.indices] += (
                 np.float32(1.0 - semantic_weight) * words.data)
-        idx, val = top_k_matrix(sims, k)
-        ok = idx >= 0
-        rows.append(np.nonzero(ok)[0] + lo)
-        cols.append(idx[ok])
-        vals.append(np.maximum(val[ok], 0.0))
+        r, c = top_k_entries(sims, k)
+        rows.append(r + lo)
+        cols.append(c)
+        vals.append(np.maximum(sims[r, c], 0.0))
     data = np.concatenate(vals).astype(np.float32)
     if power != 1:
         data **= np.float32(power)
@@ -172,23 +171,21 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
 
 @dataclass(frozen=True)
 class Neighbours:
-    """One :func:`neighbourhood` in the two layouts the scoring reads.
+    """One :func:`neighbourhood` in the layout the scoring reads.
 
     Attributes
     ----------
     by_item : csr_matrix, shape (n_items, n_candidates)
-        The neighbourhood transposed (the share is ``likes @ by_item``).
-    columns : csc_matrix, shape (n_candidates, n_items)
-        The neighbourhood by corpus column (a team's papers are sliced from it).
+        The neighbourhood transposed: the share is ``likes @ by_item``, and a
+        team's papers are its rows (:func:`~recommender.ranking.community.propagation`).
     """
 
     by_item: sp.csr_matrix
-    columns: sp.csc_matrix
 
     @classmethod
     def of(cls, neighbours: sp.csr_matrix) -> Neighbours:
-        """Both layouts of ``neighbours``, shape (n_candidates, n_items)."""
-        return cls(sp.csr_matrix(neighbours.T), sp.csc_matrix(neighbours))
+        """The layout of ``neighbours``, shape (n_candidates, n_items)."""
+        return cls(sp.csr_matrix(neighbours.T))
 
 
 class NeighbourCache:

@@ -88,8 +88,8 @@ def top_m_rows(mat: sp.csr_matrix, m: int) -> sp.csr_matrix:
                     chosen[ties[r], c] = rank < need[ties][r]
                 chosen = chosen.reshape(-1)
             keep[src] &= chosen[flat]
-    cum = np.concatenate([[0], np.cumsum(keep)])
-    return sp.csr_matrix((data[keep], indices[keep], cum[indptr]), shape=mat.shape)
+    kept = np.flatnonzero(keep)
+    return sp.csr_matrix((data[kept], indices[kept], np.searchsorted(kept, indptr)), shape=mat.shape)
 
 
 def top_m_product(a: sp.csr_matrix, b_t: sp.csr_matrix, m: int, block_cells: int) -> sp.csr_matrix:
