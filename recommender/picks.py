@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from recommender.prepared import CandidateCache
 from recommender.ranking import Ranker, Target
@@ -216,22 +216,22 @@ class Recommender:
 
     # -- targets ----------------------------------------------------------------
     def _feedback(self, session: Session, target: TargetRow) -> list[Feedback]:
-        query = select(Feedback).join(Paper, Feedback.paper_id == Paper.id)
+        query = select(Feedback).join(Feedback.paper).options(contains_eager(Feedback.paper))  # no lazy load per 👍
         if isinstance(target, Member):
             query = query.where(Feedback.member_id == target.id)
         else:
             query = query.where(Feedback.channel_id == target.id)
         return list(session.scalars(query.order_by(Feedback.id)).all())
 
-    def seen_paper_ids(self, session: Session, target: TargetRow) -> set[int]:
-        """Papers already delivered to, or rated by, ``target``: never picked again."""
+    def seen_paper_ids(self, session: Session, target: TargetRow, feedback: Sequence[Feedback] | None = None) -> set[int]:
+        """Papers already delivered to, or rated by, ``target``: never picked again (``feedback``: its rows, when read)."""
         kind = "member" if isinstance(target, Member) else "channel"
         delivered = session.scalars(
             select(DeliveryItem.paper_id)
             .join(Delivery, DeliveryItem.delivery_id == Delivery.id)
             .where(Delivery.target_kind == kind, Delivery.target_id == target.id)
         ).all()
-        rated = [f.paper_id for f in self._feedback(session, target)]
+        rated = [f.paper_id for f in (self._feedback(session, target) if feedback is None else feedback)]
         return set(delivered) | set(rated)
 
     def target_inputs(self, session: Session, target: TargetRow, candidate_ids: Sequence[int], now: dt.datetime) -> tuple[Target, list[Paper]]:
@@ -240,7 +240,7 @@ class Recommender:
         feedback = self._feedback(session, target)
         liked = [f for f in feedback if f.value > 0]
         disliked = [f for f in feedback if f.value < 0]
-        seen = self.seen_paper_ids(session, target)
+        seen = self.seen_paper_ids(session, target, feedback)
         exclude = {i for i, pid in enumerate(candidate_ids) if pid in seen}
         liked_papers = [f.paper for f in liked]
         liked_ids = [p.id for p in liked_papers]

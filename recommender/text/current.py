@@ -91,8 +91,25 @@ def _fit(session: Session) -> TfidfModel:
     state = ModelState(n_papers=len(ids), blob=vectorizer.to_bytes(), fitted_at=utcnow())
     session.add(state)
     session.flush()
+    session.info[_LATEST] = state.id
     save_tfidf_rows(session, state.id, ids, rows)
     return TfidfModel(state.id, vectorizer, vectorizer.n_features_, PaperMatrix.of(ids, rows))
+
+
+def latest_model_id(session: Session) -> int | None:
+    """``model_state.id`` of the newest stored model (None: none), read once per session.
+
+    A session is one transaction here (:meth:`recommender.store.db.Store.session`):
+    a refit committed meanwhile is seen by the next one, as it would be at the
+    next request. A day's digest reads the model's id once per target, not once
+    per row lookup.
+    """
+    if _LATEST not in session.info:
+        session.info[_LATEST] = session.scalar(select(func.max(ModelState.id)))
+    return session.info[_LATEST]
+
+
+_LATEST = "paperbot.latest_model_id"
 
 
 class CurrentVectors:
@@ -161,7 +178,7 @@ class CurrentVectors:
         none). Fits synchronously only when no usable model exists. Rows of
         papers stored since are added when asked for (:meth:`rows`).
         """
-        latest_id = session.scalar(select(func.max(ModelState.id)))
+        latest_id = latest_model_id(session)
         model = self._model
         if latest_id is not None and (model is None or latest_id > model.state_id):
             loaded = self._load(session, latest_id)
@@ -183,7 +200,7 @@ class CurrentVectors:
         every row (a few hundred papers take milliseconds; the same vectorizer on
         the same text gives the stored row). Fits only when no usable model exists.
         """
-        latest_id = session.scalar(select(func.max(ModelState.id)))
+        latest_id = latest_model_id(session)
         model = self._model
         if model is None or (latest_id is not None and latest_id > model.state_id):
             vectorizer = self._read_vectorizer(session, latest_id)
@@ -245,7 +262,7 @@ class CurrentVectors:
 
     def needs_refit(self, session: Session) -> bool:
         """Whether the refit policy of the stored model asks for a refit (also when there is none)."""
-        vectorizer = self._read_vectorizer(session, session.scalar(select(func.max(ModelState.id))))
+        vectorizer = self._read_vectorizer(session, latest_model_id(session))
         if vectorizer is None:
             return True
         return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
