@@ -263,17 +263,19 @@ def test_top_m_rows_keeps_largest_positive_ties_by_lower_column():
     del rng
 
 
-def test_top_k_entries_is_the_set_top_k_matrix_ranks():
-    scores = np.array([[0.1, 0.5, 0.5, 0.9], [1.0, 1.0, 1.0, 1.0], [-np.inf, 0.2, -np.inf, -np.inf]])
-    rows, cols = top_k_entries(scores, 3)
-    assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == [(0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (2, 1)]
+def test_top_k_entries_is_the_positive_set_top_k_matrix_ranks():
+    scores = np.array([[0.1, 0.5, 0.5, 0.9], [1.0, 1.0, 1.0, 1.0], [-np.inf, 0.2, -np.inf, -np.inf], [0.0, -1.0, 0.3, 0.0]])
+    rows, cols, values = top_k_entries(scores, 3)
+    assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == [(0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (2, 1), (3, 2)]
+    assert values.tolist() == pytest.approx([0.5, 0.5, 0.9, 1.0, 1.0, 1.0, 0.2, 0.3])
     rng = np.random.default_rng(3)
-    big = np.round(rng.random((40, 300)) * 5)  # many ties at the k-th score
-    big[rng.random(big.shape) < 0.3] = -np.inf
-    rows, cols = top_k_entries(big, 9)
-    best, _ = top_k_matrix(big, 9)
-    for r in range(40):
-        assert set(cols[rows == r].tolist()) == {int(c) for c in best[r] if c >= 0}
+    for width in (300, 5000):  # a weak and a strong chunk bound
+        big = np.round(rng.random((40, width)) * 5) - 1  # many ties at the k-th score, zeros and negatives
+        big[rng.random(big.shape) < 0.3] = -np.inf
+        rows, cols, _ = top_k_entries(big, 9)
+        best, val = top_k_matrix(big, 9)
+        for r in range(40):
+            assert set(cols[rows == r].tolist()) == {int(c) for c, v in zip(best[r], val[r], strict=True) if c >= 0 and v > 0}
     assert top_k_entries(big, 0)[0].size == 0
 
 

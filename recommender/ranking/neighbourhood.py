@@ -154,10 +154,10 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
             sims *= np.float32(semantic_weight)
             sims[np.repeat(np.arange(hi - lo), np.diff(words.indptr)), words.indices] += (
                 np.float32(1.0 - semantic_weight) * words.data)
-        r, c = top_k_entries(sims, k)
+        r, c, v = top_k_entries(sims, k)  # positive cosines only: the others would vote 0
         rows.append(r + lo)
         cols.append(c)
-        vals.append(np.maximum(sims[r, c], 0.0))
+        vals.append(v)
     data = np.concatenate(vals).astype(np.float32)
     if power != 1:
         data **= np.float32(power)
