@@ -366,8 +366,8 @@ def main() -> None:
                               old_searches=args.old_searches, old_targets=args.old_targets)
             for label, value, base in rows:
                 ratio = f"{value / base:8.2f}x" if base else "        -"
-                base_s = f"{base:10.1f}" if base else "         -"
-                print(f"{name:10s} {label:44s} {value:10.1f} {base_s} {ratio}", flush=True)
+                base_s = f"{base:10.2f}" if base else "         -"
+                print(f"{name:10s} {label:44s} {value:10.2f} {base_s} {ratio}", flush=True)
         finally:
             backend.cleanup()
     print(f"load average after: {os.getloadavg()[0]:.1f}")

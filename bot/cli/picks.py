@@ -91,11 +91,14 @@ def search_cmd(
     """Search stored papers: full-text index candidates re-ranked by TF-IDF (and meaning); dates or "undated" shown."""
     if since and until and since > until:
         fail("--since is after --until", 2)
-    cmds = state(ctx).commands()
-    who = existing_user(cmds, user) if user else None
-    with cmds.store.session() as session:
-        member = cmds.member(session, who) if who else None
-        items = cmds.recommender.search(
+    cli = state(ctx)
+    cmds = cli.commands() if user else None  # the command layer only to read the user's profile
+    who = existing_user(cmds, user) if cmds and user else None
+    store = cmds.store if cmds else cli.store()
+    recommender = cmds.recommender if cmds else cli.recommender(store)
+    with store.session() as session:
+        member = cmds.member(session, who) if cmds and who else None
+        items = recommender.search(
             session, query, k=k, member=member, since=since.date() if since else None,
             until=until.date() if until else None, source=source.value if source else None,
         )

@@ -19,6 +19,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     from bot.commands import Commands
     from bot.settings import Settings
+    from recommender.picks import Recommender
     from recommender.store import Store
 
 console = Console()
@@ -113,6 +114,13 @@ class CliState:
         except (NoSuchModuleError, ArgumentError, ModuleNotFoundError, FileNotFoundError) as exc:
             reason = str(exc).strip().splitlines()[0]
             fail(f"cannot open the database {shown}: {reason}", 2)
+
+    def recommender(self, store: Store | None = None) -> Recommender:
+        """The recommender alone on ``store`` (default: :meth:`store`), for a command that needs no chat
+        rows: ``paperbot search`` without ``--user`` does not load the command layer's modules."""
+        from recommender.picks import Recommender
+
+        return Recommender(store or self.store(), self.settings.recommender)
 
     def commands(self, store: Store | None = None) -> Commands:
         """The platform-neutral command layer on ``store`` (default: :meth:`store`)."""
