@@ -75,6 +75,8 @@ def find(
     -------
     list of (Paper, float)
     """
+    if session.scalar(select(Paper.id).limit(1)) is None:
+        return []  # an empty store: nothing to find (and no paper to fit a model on)
     pool = max(POOL, 10 * k)
     exact: list[int] = []
     vectorizer, _ = vectors.few_rows(session, [])
