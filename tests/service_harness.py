@@ -36,6 +36,8 @@ SECRET_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SL
                "DISCORD_TOKEN")
 #: A digest's header; a resumed digest prints "Papers for #chN, <day> (continued)" instead, not counted.
 HEADER = re.compile(r"Papers for #(ch\d+), [^()]*\(#ch\d+\)")
+#: The line a resumed digest prints above the papers it had left.
+CONTINUED = re.compile(r"Papers for #(ch\d+), [^()]*\(continued\)\s+\(#ch\d+\)")
 TOPICS = [
     "diffusion models for video generation", "large language model reasoning", "graph neural networks",
     "reinforcement learning from human feedback", "speech recognition", "vision transformers",
@@ -105,6 +107,7 @@ class BotProcess:
         args = [sys.executable, "-m", "bot.cli", "--database-url", url, "run", "--no-bootstrap", *(["--once"] if once else [])]
         self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.headers: list[str] = []
+        self.continued: list[str] = []
         self.log: list[str] = []
         self._cond = threading.Condition()
         self._readers = [threading.Thread(target=self._read, args=(self.proc.stdout, True), daemon=True),
@@ -117,6 +120,7 @@ class BotProcess:
             with self._cond:
                 if is_stdout:
                     self.headers.extend(HEADER.findall(line))
+                    self.continued.extend(CONTINUED.findall(line))
                 else:
                     self.log.append(line)
                 self._cond.notify_all()
@@ -163,6 +167,18 @@ class BotProcess:
 def tally(*runs: BotProcess) -> Counter:
     """How many times each channel's header was printed across ``runs``."""
     return Counter(name for run in runs for name in run.headers)
+
+
+def resumed_only(*runs: BotProcess) -> set[str]:
+    """Channels whose digest printed its papers under a "(continued)" line and never its header.
+
+    The console adapter records a header's reference before printing it, so that a lost record
+    leaves the header unprinted rather than printed twice: when the connection drops after the
+    server committed that record but before the client heard, the retry finds the header on
+    record and prints the papers under "(continued)".
+    """
+    headers = {name for run in runs for name in run.headers}
+    return {name for run in runs for name in run.continued} - headers
 
 
 class TcpProxy:
