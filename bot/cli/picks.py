@@ -93,7 +93,7 @@ def search_cmd(
         fail("--since is after --until", 2)
     cli = state(ctx)
     cmds = cli.commands() if user else None  # the command layer only to read the user's profile
-    who = existing_user(cmds, user) if cmds and user else None
+    who = existing_user(cmds, user) if cmds else None
     store = cmds.store if cmds else cli.store()
     recommender = cmds.recommender if cmds else cli.recommender(store)
     with store.session() as session:
