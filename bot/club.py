@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 #: Papers on a ballot.
 BALLOT_SIZE = 3

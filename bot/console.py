@@ -16,7 +16,7 @@ from bot.commands import Reply, reply_text
 from bot.delivery import DigestPost, Poster
 from bot.delivery.club import ClubPost
 from bot.digest import authors_line, clip, date_label, mention_line, source_name
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 log = logging.getLogger(__name__)
 

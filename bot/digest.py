@@ -1,6 +1,6 @@
 """Digests as platform-neutral data, and the display helpers every adapter shares.
 
-A digest is a title, an intro and the papers as :class:`recommender.picks.Pick`
+A digest is a title, an intro and the papers as :class:`recommender.pick.Pick`
 values; adapters render it (Block Kit, Discord embeds, the console). The
 per-message references a platform gives back belong to delivery
 (:class:`bot.delivery.DigestPost`), not to the paper. In a channel with
@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 #: Display names of the source formats (``Pick.source_kind``).
 SOURCE_NAMES = {

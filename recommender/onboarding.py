@@ -1,4 +1,4 @@
-"""Onboarding rounds over the store: the recent papers a newcomer rates, as :class:`~recommender.picks.Pick`.
+"""Onboarding rounds over the store: the recent papers a newcomer rates, as :class:`~recommender.pick.Pick`.
 
 The choice itself is :mod:`recommender.ranking.onboarding` (pure, over
 matrices); this module gathers its inputs from the store: the news papers of
@@ -19,7 +19,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recommender.picks import Pick, Recommender, _locked
+from recommender.pick import Pick
+from recommender.picks import Recommender, _locked
 from recommender.ranking.onboarding import ROUND_SIZE, follow_up_round, opening_round
 from recommender.ranking.semantic import SemanticInputs
 from recommender.store import DigestEntry, Feedback, Member, Paper

@@ -11,17 +11,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .lexical_search import LEXICAL_WEIGHT, lexical_relevance
 from .ranking import Ranker, Target, top_k_indices
 from .ranking.semantic import SemanticInputs
 from .text.embeddings import center
 
 __all__ = ["LEXICAL_WEIGHT", "query_meaning", "rerank", "search"]
-
-LEXICAL_WEIGHT = 0.5
-"""Share of the full-text index's score (scaled to [0, 1] by the best candidate's) in the lexical relevance;
-the rest is the TF-IDF cosine. The index's score carries words the TF-IDF vocabulary dropped (a model's name
-in one paper only); the cosine weighs the words the vocabulary knows."""
-
 
 def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
            target: Target | None = None, personal_weight: float = 0.3,
@@ -135,13 +130,10 @@ def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray,
     n = rows.shape[0]
     if n == 0 or k <= 0:
         return []
-    lexical = np.asarray(lexical, dtype=np.float64)
     named = np.zeros(n, dtype=bool) if named is None else np.asarray(named, dtype=bool)
-    best = lexical[~named].max(initial=0.0)
-    index_part = lexical / best if best > 0 else (lexical > 0).astype(np.float64)
     q = ranker.vectorizer.transform_text([query])
     cos = np.asarray((sp.csr_matrix(rows, dtype=np.float32) @ q.T).toarray(), dtype=np.float64).reshape(-1)
-    rel = LEXICAL_WEIGHT * np.minimum(index_part, 1.0) + (1 - LEXICAL_WEIGHT) * cos
+    rel = np.asarray(lexical_relevance(np.asarray(lexical, dtype=np.float64).tolist(), named.tolist(), cos.tolist()))
     if meaning is not None and ranker.embedder is not None and ranker.semantic_weight > 0:
         w = ranker.semantic_weight
         rel = (1 - w) * rel + w * np.asarray(meaning, dtype=np.float64)

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .lexical_search import POOL
 from .ranking import Ranker, Target, top_k_indices
 from .search import query_meaning, rerank
 from .store import Paper
@@ -28,10 +29,6 @@ from .text.current import CurrentVectors
 from .text.frozen import TextVectorizer
 
 __all__ = ["POOL", "find"]
-
-POOL = 200
-"""Candidates taken from the full-text index (and as many by meaning) before re-ranking; at least ``10 k``."""
-
 
 def _filtered(session: Session, paper_ids: list[int], since: dt.date | None, until: dt.date | None,
               source: str | None) -> set[int]:

@@ -20,7 +20,7 @@ from bot.discord.embeds import (
     reply_content,
     reply_embeds,
 )
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 from discord_helpers import FakeInteraction
 

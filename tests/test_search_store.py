@@ -13,7 +13,8 @@ from bot.console import render_item
 from bot.digest import meta_line
 from bot.discord.embeds import paper_embed
 from recommender.ingest import ingest_bytes
-from recommender.picks import Pick, Recommender
+from recommender.pick import Pick
+from recommender.picks import Recommender
 from recommender.settings import RecommenderSettings
 from recommender.store import ModelState, Paper, TfidfRows
 from recommender.text.vectors import embed_missing

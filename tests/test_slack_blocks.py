@@ -18,7 +18,7 @@ from bot.slack.blocks import (
     reply_message,
     vote_value,
 )
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 from slack_fake import block_errors
 

@@ -14,7 +14,7 @@ from bot.commands import Caller, Commands
 from bot.delivery import DeliveryTarget, DigestPost, TargetUnreachable, deliver
 from bot.digest import DigestMessage
 from bot.slack.poster import SlackPoster, web_client
-from recommender.picks import Pick
+from recommender.pick import Pick
 from recommender.store import Channel, Delivery, Feedback, Member
 
 from slack_fake import FakeSlack, Team

@@ -13,7 +13,7 @@ from bot.cli.local import existing_user
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 if TYPE_CHECKING:
-    from recommender.picks import Pick
+    from recommender.pick import Pick
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")]
 PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")]
@@ -95,13 +95,14 @@ def search_cmd(
     cmds = cli.commands() if user else None  # the command layer only to read the user's profile
     who = existing_user(cmds, user) if cmds else None
     store = cmds.store if cmds else cli.store()
-    recommender = cmds.recommender if cmds else cli.recommender(store)
+    bounds = {"since": since.date() if since else None, "until": until.date() if until else None,
+              "source": source.value if source else None}
     with store.session() as session:
-        member = cmds.member(session, who) if cmds and who else None
-        items = recommender.search(
-            session, query, k=k, member=member, since=since.date() if since else None,
-            until=until.date() if until else None, source=source.value if source else None,
-        )
+        items = None if cmds else _by_words(session, query, k, cli.settings.recommender.semantic, bounds)
+        if items is None:
+            recommender = cmds.recommender if cmds else cli.recommender(store)
+            member = cmds.member(session, who) if cmds and who else None
+            items = recommender.search(session, query, k=k, member=member, **bounds)
     if as_json:
         return emit_json({"query": query, "results": [item_json(i) for i in items]})
     if not items:
@@ -113,3 +114,13 @@ def search_cmd(
     for n, item in enumerate(items, 1):
         table.add_row(str(n), f"{item.score:.3f}", item.title, date_label(item), item.ref)
     console.print(table)
+
+
+def _by_words(session, query: str, k: int, semantic: bool, bounds: dict) -> list[Pick] | None:
+    """Results by words alone, without importing numpy or scipy (:mod:`recommender.lexical_search`); None when
+    the full search must run (embeddings to mix in, no usable stored model)."""
+    from recommender.lexical_search import find_words
+    from recommender.pick import Pick
+
+    hits = find_words(session, query, k, semantic=semantic, **bounds)
+    return None if hits is None else [Pick.from_paper(paper, score=score) for paper, score in hits]

@@ -22,7 +22,7 @@ from bot.commands import rows
 from bot.commands.caller import Caller
 from bot.commands.reply import Reply
 from recommender.onboarding import rating_round
-from recommender.picks import Pick
+from recommender.pick import Pick
 from recommender.ranking.onboarding import ROUND_SIZE
 from recommender.store import Feedback, Member, Onboarding, Paper
 from recommender.store.models import utcnow

@@ -4,7 +4,7 @@ A reply's text is plain text with two marks that every chat renders alike or
 can translate: `` `code` `` (something to type: a command, a value) and lines
 starting with ``• `` (list items). Headings, mentions, links and paper layout
 are the adapters' business (Block Kit, Discord embeds, the console): a reply
-carries the papers as :class:`~recommender.picks.Pick` values, and ``usage``
+carries the papers as :class:`~recommender.pick.Pick` values, and ``usage``
 asks for the command list below the text.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 #: Limits on what people type, stated in the usage (characters / count).
 MAX_INTEREST_CHARS = 200

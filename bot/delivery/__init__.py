@@ -30,7 +30,8 @@ from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
 from bot.settings import Settings
-from recommender.picks import Pick, Recommender
+from recommender.pick import Pick
+from recommender.picks import Recommender
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Member, Paper, Store
 from recommender.store.models import utcnow
 

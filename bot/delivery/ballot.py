@@ -12,7 +12,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.club import BALLOT_SIZE, CLOSE, CLOSE_AFTER, POLL, ClubBallot, ClubOption
-from recommender.picks import Pick
+from recommender.pick import Pick
 from recommender.store import ClubVote, Delivery, Feedback
 
 __all__ = ["load_ballot", "most_liked", "poll_of"]

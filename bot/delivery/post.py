@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.digest import DigestMessage
-from recommender.picks import Pick
+from recommender.pick import Pick
 from recommender.store import Channel, Member
 
 #: The ``part`` of a digest's header message; a paper's part is its ``paper_id``.

@@ -14,7 +14,7 @@ import discord
 
 from bot.commands import Reply, reply_text
 from bot.digest import DigestMessage, Mention, authors_line, clip, date_label, mention_line, source_name
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256

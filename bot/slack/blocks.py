@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.commands import Reply, reply_text
 from bot.digest import DigestMessage, Mention, clip, mention_line, meta_line
-from recommender.picks import Pick
+from recommender.pick import Pick
 
 HEADER_MAX = 150
 SECTION_MAX = 3000

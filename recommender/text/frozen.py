@@ -5,8 +5,9 @@
 then keeps only what transforming needs (the vocabulary, the IDF weights, the
 analyzer's settings) as a :class:`FrozenTfidf`, which is what the store
 persists and every request uses. Importing scikit-learn takes several times as
-long as this module and its imports (``benchmarks/tfidf_transform.py``) (most of a ``paperbot search`` from the command line), and a search only
-vectorises a query and a few hundred candidates.
+long as this module and its imports (``benchmarks/tfidf_transform.py``), and a search only
+vectorises a query and a few hundred candidates. How a text is read into
+n-grams, and the stored state, live in :mod:`recommender.text.analyzer` (pure Python).
 
 The transform is scikit-learn's, step for step, so the rows are equal to its
 rows bit for bit (tested against ``TfidfVectorizer.transform``): text
@@ -21,46 +22,33 @@ Source: ``sklearn/feature_extraction/text.py`` (``_word_ngrams``,
 from __future__ import annotations
 
 import pickle
-import re
-import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["AUTHOR_PREFIX", "FrozenTfidf", "PaperText", "StaleModelError", "TextVectorizer", "author_token",
-           "author_tokens", "unit_rows"]
+from .analyzer import (
+    AUTHOR_PREFIX,
+    MARKER,
+    OLD_MARKER,
+    TOKEN_PATTERN,
+    PaperText,
+    analyze,
+    author_token,
+    author_tokens,
+    paper_words,
+    read_state,
+)
 
-TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
-"""Word tokens: two or more letters, digits or underscores, starting with a letter or underscore."""
-#: Prefix that marks author features in :meth:`FrozenTfidf.feature_names`.
-AUTHOR_PREFIX = "author:"
-
-_MARKER = b"paperbot-tfidf frozen1\n"
-"""Leading bytes of :meth:`FrozenTfidf.to_bytes` output."""
+__all__ = ["AUTHOR_PREFIX", "TOKEN_PATTERN", "FrozenTfidf", "PaperText", "StaleModelError", "TextVectorizer",
+           "author_token", "author_tokens", "paper_words", "unit_rows"]
 
 
 class StaleModelError(ValueError):
     """A persisted model that this version cannot load; the caller refits."""
-
-
-class PaperText(NamedTuple):
-    """The text of one paper that the vectorizer reads.
-
-    Attributes
-    ----------
-    title : str
-    abstract : str, default ""
-    authors : tuple of str, default ()
-        Full names; each becomes one author token (see :func:`recommender.text.tfidf.author_token`).
-    """
-
-    title: str
-    abstract: str = ""
-    authors: tuple[str, ...] = ()
 
 
 class TextVectorizer(Protocol):
@@ -78,31 +66,6 @@ class TextVectorizer(Protocol):
     def is_author_feature(self) -> np.ndarray: ...
 
 
-def author_token(name: str) -> str:
-    """Normalise an author name to one token: ``"author:<initial>_<surname>"``.
-
-    ``"Geoffrey E. Hinton"`` and ``"G. Hinton"`` both give ``"author:g_hinton"``;
-    accents and case are dropped.  An empty name gives ``""``.
-    """
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    parts = re.findall(r"[a-z]+", plain)
-    if not parts:
-        return ""
-    if len(parts) == 1:
-        return AUTHOR_PREFIX + parts[0]
-    return f"{AUTHOR_PREFIX}{parts[0][0]}_{parts[-1]}"
-
-
-def author_tokens(authors: Sequence[str]) -> list[str]:
-    """The author tokens of a paper's author names, empty ones dropped (the author block's analyzer)."""
-    return [t for t in (author_token(a) for a in authors) if t]
-
-
-def paper_words(paper: PaperText) -> str:
-    """The word text of a paper: its title, then its abstract on the next line."""
-    return f"{paper.title}\n{paper.abstract}" if paper.abstract else paper.title
-
-
 def unit_rows(mat: sp.csr_matrix) -> sp.csr_matrix:
     """Rows of ``mat`` scaled to unit L2 norm in place (zero rows stay zero); returns ``mat``.
 
@@ -117,12 +80,6 @@ def unit_rows(mat: sp.csr_matrix) -> sp.csr_matrix:
     norms[norms == 0.0] = 1.0
     mat.data = (data.astype(np.float64) / norms[rows]).astype(data.dtype)
     return mat
-
-
-def _strip_accents(text: str) -> str:
-    if text.isascii():
-        return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 class FrozenTfidf:
@@ -170,7 +127,6 @@ class FrozenTfidf:
         self.n_papers_fit_, self.min_fit_papers, self.refit_growth = int(n_papers_fit), int(min_fit_papers), float(refit_growth)
         self._vocabulary = dict(zip(self.terms, range(len(self.terms)), strict=True))
         self._author_vocabulary = dict(zip(self.authors, range(len(self.authors)), strict=True))
-        self._tokens = re.compile(TOKEN_PATTERN)
         self._names: np.ndarray | None = None
 
     @property
@@ -183,13 +139,8 @@ class FrozenTfidf:
 
     # ------------------------------------------------------------ transform
     def analyze(self, text: str) -> list[str]:
-        """The word n-grams of ``text`` that the model counts (known or not), in order."""
-        tokens = [t for t in self._tokens.findall(_strip_accents(text.lower())) if t not in self.stop_words]
-        low, high = self.ngram_range
-        grams = list(tokens) if low == 1 else []
-        for n in range(max(low, 2), min(high, len(tokens)) + 1):
-            grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-        return grams
+        """The word n-grams of ``text`` that the model counts (known or not), in order (:func:`~recommender.text.analyzer.analyze`)."""
+        return analyze(text, self.stop_words, self.ngram_range)
 
     @staticmethod
     def _tfidf(docs: Iterable[list[str]], vocabulary: dict[str, int], idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
@@ -268,20 +219,25 @@ class FrozenTfidf:
 
     # ---------------------------------------------------------- persistence
     def to_bytes(self) -> bytes:
-        """Plain lists, numbers and arrays pickled (protocol 5), zlib-compressed, behind a marker: no class is pickled."""
+        """Plain lists, numbers and float32 bytes pickled (protocol 5), zlib-compressed, behind a marker.
+
+        No class and no numpy array is pickled, so a reader without numpy
+        (:func:`~recommender.text.analyzer.read_state`) can load it.
+        """
         state = {
-            "terms": self.terms, "idf": self.idf, "authors": self.authors, "author_idf": self.author_idf,
-            "stop_words": sorted(self.stop_words), "ngram_range": self.ngram_range, "sublinear_tf": self.sublinear_tf,
-            "author_weight": self.author_weight, "n_papers_fit": self.n_papers_fit_,
-            "min_fit_papers": self.min_fit_papers, "refit_growth": self.refit_growth,
+            "terms": self.terms, "idf": self.idf.astype("<f4").tobytes(), "authors": self.authors,
+            "author_idf": self.author_idf.astype("<f4").tobytes(), "stop_words": sorted(self.stop_words),
+            "ngram_range": self.ngram_range, "sublinear_tf": self.sublinear_tf, "author_weight": self.author_weight,
+            "n_papers_fit": self.n_papers_fit_, "min_fit_papers": self.min_fit_papers, "refit_growth": self.refit_growth,
         }
-        return _MARKER + zlib.compress(pickle.dumps(state, protocol=5), 6)
+        return MARKER + zlib.compress(pickle.dumps(state, protocol=5), 6)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> FrozenTfidf:
-        """Load a model written by :meth:`to_bytes`, or by an earlier version (a pickled ``PaperVectorizer``).
+        """Load a model written by :meth:`to_bytes`, or by an earlier version (numpy arrays pickled, or a pickled
+        ``PaperVectorizer``).
 
-        Only the earlier layouts import scikit-learn. Never refits.
+        Only the oldest layout imports scikit-learn. Never refits.
 
         Raises
         ------
@@ -290,14 +246,19 @@ class FrozenTfidf:
         TypeError
             If the bytes hold something other than a fitted model.
         """
-        if not data.startswith(_MARKER):
+        if data.startswith(MARKER):
+            state = read_state(data)
+            idf, author_idf = np.frombuffer(state["idf"], dtype="<f4"), np.frombuffer(state["author_idf"], dtype="<f4")
+        elif data.startswith(OLD_MARKER):
+            state = pickle.loads(zlib.decompress(data[len(OLD_MARKER):]))
+            if not isinstance(state, dict) or "terms" not in state:
+                raise TypeError(f"expected a serialised {cls.__name__}, got {type(state).__name__}")
+            idf, author_idf = state["idf"], state["author_idf"]
+        else:
             from .tfidf import PaperVectorizer
 
             return PaperVectorizer.from_bytes(data).frozen()
-        state = pickle.loads(zlib.decompress(data[len(_MARKER):]))
-        if not isinstance(state, dict) or "terms" not in state:
-            raise TypeError(f"expected a serialised {cls.__name__}, got {type(state).__name__}")
-        return cls(state["terms"], state["idf"], state["authors"], state["author_idf"],
+        return cls(state["terms"], idf, state["authors"], author_idf,
                    stop_words=state["stop_words"], ngram_range=state["ngram_range"], sublinear_tf=state["sublinear_tf"],
                    author_weight=state["author_weight"], n_papers_fit=state["n_papers_fit"],
                    min_fit_papers=state["min_fit_papers"], refit_growth=state["refit_growth"])

@@ -1,0 +1,90 @@
+"""``paperbot search`` by words alone (issue 11): the full search's results, without importing numpy or scipy."""
+
+import datetime as dt
+import pickle
+import subprocess
+import sys
+import zlib
+
+from sqlalchemy import select
+
+from recommender.lexical_search import find_words
+from recommender.picks import Recommender
+from recommender.settings import RecommenderSettings
+from recommender.store import ModelState, Paper
+from recommender.text.analyzer import OLD_MARKER
+from recommender.text.vectors import embed_missing
+
+QUERIES = ["graph neural networks", "quantization of large language models", "zkReLU", "diffusion", "the of",
+           "xylophone quokka", "attention is all", ""]
+BOUNDS = [{}, {"since": dt.date(2021, 1, 1)}, {"until": dt.date(2023, 6, 30)}, {"source": "hf_page"},
+          {"source": "arxiv_rss"}]
+
+
+def full(rec, query, k=10, **bounds):
+    with rec.store.session() as s:
+        return [(p.paper_id, round(p.score, 5)) for p in rec.search(s, query, k, **bounds)]
+
+
+def words(store, query, k=10, semantic=False, **bounds):
+    with store.session() as s:
+        hits = find_words(s, query, k, semantic=semantic, **bounds)
+    return None if hits is None else [(p.id, round(score, 5)) for p, score in hits]
+
+
+def test_words_alone_give_the_full_searchs_papers_order_and_scores(papers_store):
+    rec = Recommender(papers_store, RecommenderSettings(semantic=False))
+    assert words(papers_store, "graph") is None  # no model stored yet: the full search fits one first
+    full(rec, "graph")
+    with papers_store.session() as s:
+        papers = s.scalars(select(Paper)).all()
+    queries = QUERIES + [p.title for p in papers[::7]] + [p.ref for p in papers[::11]] + [f"#{papers[3].id}"]
+    differ = [(q, b) for q in queries for b in BOUNDS if words(papers_store, q, **b) != full(rec, q, **b)]
+    assert differ == []
+    assert len(words(papers_store, "learning", k=50)) == 50 and words(papers_store, "learning", k=1) == full(rec, "learning", k=1)
+
+
+def test_words_alone_decline_when_embeddings_would_be_mixed_in(papers_store):
+    rec = Recommender(papers_store)
+    full(rec, "graph")
+    assert words(papers_store, "graph", semantic=True) is not None  # no embedding stored yet
+    embed_missing(papers_store, rec.embedder)
+    assert words(papers_store, "graph", semantic=True) is None
+    tfidf_only = Recommender(papers_store, RecommenderSettings(semantic=False))
+    assert words(papers_store, "graph neural networks") == full(tfidf_only, "graph neural networks")
+
+
+def test_a_model_stored_in_the_earlier_layout_is_left_to_the_full_search(papers_store):
+    rec = Recommender(papers_store, RecommenderSettings(semantic=False))
+    before = full(rec, "graph neural networks")
+    with papers_store.session() as s:
+        stored = s.scalars(select(ModelState)).one()
+        vectorizer = rec.vectors.few_rows(s, [])[0]
+        state = {"terms": vectorizer.terms, "idf": vectorizer.idf, "authors": vectorizer.authors,
+                 "author_idf": vectorizer.author_idf, "stop_words": sorted(vectorizer.stop_words),
+                 "ngram_range": vectorizer.ngram_range, "sublinear_tf": vectorizer.sublinear_tf,
+                 "author_weight": vectorizer.author_weight, "n_papers_fit": vectorizer.n_papers_fit_,
+                 "min_fit_papers": vectorizer.min_fit_papers, "refit_growth": vectorizer.refit_growth}
+        stored.blob = OLD_MARKER + zlib.compress(pickle.dumps(state))  # numpy arrays inside, as version 1 wrote
+    assert words(papers_store, "graph neural networks") is None
+    assert full(Recommender(papers_store, RecommenderSettings(semantic=False)), "graph neural networks") == before
+
+
+def test_a_search_from_the_command_line_imports_neither_numpy_nor_scipy(db_url, sample_digests, tmp_path):
+    def paperbot(*args, check_modules=False):
+        code = ("import sys\nfrom bot.cli.main import main\n"
+                f"sys.argv = ['paperbot', '--database-url', {db_url!r}, '--log-level', 'WARNING', *{[str(a) for a in args]!r}]\n"
+                "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+                + ("print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'scipy'}))\n"
+                   if check_modules else ""))
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={"PAPERBOT_RECOMMENDER__SEMANTIC": "false", "PATH": "", "COLUMNS": "200",
+                                   "HOME": str(tmp_path)})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    paperbot("ingest", sample_digests)
+    paperbot("refit")
+    out = paperbot("search", "Forward Learning of Graph Neural Networks", "-k", "3", check_modules=True)
+    assert "Forward Learning of Graph Neural Networks" in out.splitlines()[3]
+    assert "LOADED []" in out
