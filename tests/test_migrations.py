@@ -43,3 +43,23 @@ def test_frozen_slack_tables_match_slack_sdk(db_url):
             assert {name: nullable for name, (nullable, _) in got.items()} == want
     finally:
         store.dispose()
+
+
+def test_the_head_a_store_checks_for_is_alembics_and_an_older_store_is_upgraded(db_url):
+    from alembic.script import ScriptDirectory
+
+    from recommender.store.db import HEAD_REVISION, alembic_config, at_head, make_engine, upgrade
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
+    engine = make_engine(db_url)
+    try:
+        assert not at_head(engine)  # an empty database: no version table
+        upgrade(engine, "0010")
+        assert not at_head(engine)
+        store = Store(db_url)  # opening it migrates the rest
+        store.dispose()
+        assert at_head(engine)
+        with engine.connect() as conn:
+            assert sa.inspect(conn).has_table("tfidf_rows")
+    finally:
+        engine.dispose()
