@@ -21,7 +21,7 @@ query takes the words rarest first and stops before the papers holding them pass
 Moffat and Zobel, "Self-indexing inverted files for fast text retrieval", ACM TOIS
 14(4), 1996. Papers holding only the commonest words of a query are then found by
 the every-word query or not at all (when every word is common, the OR query is not
-asked; a one-word query scores its newest papers only, on PostgreSQL); the
+asked; on PostgreSQL the every-word query and a one-word query score their newest matches only); the
 re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
 arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first.
 Scores of the two backends are not comparable with each other, only within one
@@ -174,7 +174,7 @@ def _postgres_ranked(session: Session, words: list[str], conditions, limit: int,
         # A word the planner expects in a tenth of the papers or more: walk the newest papers back until enough
         # hold it. Rarer: the index's matches, newest first (``id + 0`` keeps the planner off that walk, which
         # would read most of the table to find them, as the planner chose for a word held by 2 % of the papers).
-        often = _postgres_planned_rows(session, words[0]) >= 10 * newest
+        often = _postgres_planned_rows(session, " ".join(terms) if every_word else terms[0]) >= 10 * newest
         order = Paper.id.desc() if often else (Paper.id + 0).desc()
         held = (select(Paper.id, vector.label("search_vector")).where(vector.op("@@")(tsquery), *conditions)
                 .order_by(order).limit(newest).subquery())
@@ -285,8 +285,10 @@ def candidates(
     (:func:`rarest_within_budget`) fill the list, below them. When even the
     rarest word is held by more papers than the row budget, a query of several
     words keeps the AND query's papers alone (scoring every paper that holds one
-    common word scores most of the store and finds little worth showing), and a one-word query on PostgreSQL scores the newest
-    :data:`ROW_BUDGET` papers holding it.
+    common word scores most of the store and finds little worth showing). On PostgreSQL the every-word
+    query, and a one-word query, score only the newest :data:`ROW_BUDGET` papers that match (``ts_rank``
+    reads each match's ``tsvector``: "graph neural networks" matched 5,700 of 100,000 papers and took
+    110 ms to rank, 26 ms for its newest 1,000).
 
     Parameters
     ----------
@@ -337,9 +339,10 @@ def candidates(
         else:
             raise NotImplementedError(f"full-text search supports SQLite and PostgreSQL, not {backend}")
         want = limit + len(exact)
-        ranked = ask(session, words, conditions, want, every_word=True) if len(words) > 1 else []
-        rare = rarest_within_budget(session, words) if len(ranked) < want else []
         budget = ROW_BUDGET[backend]
+        newest = {"newest": budget} if backend == "postgresql" else {}  # ts_rank reads each match's tsvector
+        ranked = ask(session, words, conditions, want, every_word=True, **newest) if len(words) > 1 else []
+        rare = rarest_within_budget(session, words) if len(ranked) < want else []
         common = len(rare) == 1 and papers_holding(session, rare[0], budget + 1) > budget
         if common and len(words) > 1:
             rare = []  # every word is common: the every-word query stands alone
