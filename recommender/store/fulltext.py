@@ -340,8 +340,12 @@ def candidates(
             raise NotImplementedError(f"full-text search supports SQLite and PostgreSQL, not {backend}")
         want = limit + len(exact)
         budget = ROW_BUDGET[backend]
-        newest = {"newest": budget} if backend == "postgresql" else {}  # ts_rank reads each match's tsvector
-        ranked = ask(session, words, conditions, want, every_word=True, **newest) if len(words) > 1 else []
+        if len(words) < 2:
+            ranked = []
+        elif backend == "postgresql":  # ts_rank reads each match's tsvector: the newest matches only
+            ranked = _postgres_ranked(session, words, conditions, want, every_word=True, newest=budget)
+        else:
+            ranked = _sqlite_ranked(session, words, conditions, want, every_word=True)
         rare = rarest_within_budget(session, words) if len(ranked) < want else []
         common = len(rare) == 1 and papers_holding(session, rare[0], budget + 1) > budget
         if common and len(words) > 1:

@@ -246,8 +246,10 @@ class FrozenTfidf:
         TypeError
             If the bytes hold something other than a fitted model.
         """
+        state: dict | None
         if data.startswith(MARKER):
             state = read_state(data)
+            assert state is not None
             idf, author_idf = np.frombuffer(state["idf"], dtype="<f4"), np.frombuffer(state["author_idf"], dtype="<f4")
         elif data.startswith(OLD_MARKER):
             state = pickle.loads(zlib.decompress(data[len(OLD_MARKER):]))
