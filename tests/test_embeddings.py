@@ -148,3 +148,26 @@ def test_search_finds_papers_by_meaning_not_only_shared_words(embedder):
     mean = emb.mean(axis=0)
     q = center(embedder.encode(["diffusion models"]), mean)[0]
     assert _centered_cosines(emb, mean, q) == pytest.approx(center(emb, mean) @ q, abs=1e-5)
+
+
+def test_a_process_with_the_cached_int8_model_neither_builds_the_graph_nor_imports_onnx(embedder, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    env = {"PAPERBOT_CACHE_DIR": str(tmp_path), "PATH": "", "HOME": str(tmp_path)}
+    code = ("import json, sys\nfrom recommender.text.embeddings import PaperEmbedder\n"
+            f"vectors = PaperEmbedder.load().encode({TEXTS!r})\n"
+            "print(json.dumps({'onnx': 'onnx' in sys.modules, 'vectors': vectors.tolist()}))")
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first = run()  # builds the graph, quantises it and caches it
+    assert first["onnx"] and len(list((tmp_path / "models").glob("*.onnx"))) == 1
+    second = run()
+    assert not second["onnx"]
+    assert np.allclose(second["vectors"], first["vectors"], atol=1e-6)
+    assert np.allclose(second["vectors"], embedder.encode(TEXTS), atol=1e-5)

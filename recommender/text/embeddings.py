@@ -137,16 +137,12 @@ class PaperEmbedder:
         """(tokenizer, onnxruntime session), built on first use: a few seconds (graph, int8 weights)."""
         if self._runtime is None:
             import onnxruntime as ort
-            from safetensors.numpy import load_file
             from tokenizers import Tokenizer
-
-            from .minilm import build_graph
 
             tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
             tokenizer.enable_truncation(max_length=self.max_tokens)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-            model = build_graph(load_file(str(self.model_dir / "model.safetensors")))
-            graph = self._quantized(model) if self.int8 else model.SerializeToString()
+            graph = self._quantized() if self.int8 else self._graph().SerializeToString()
             options = ort.SessionOptions()
             options.inter_op_num_threads = 1
             if self.threads:
@@ -155,16 +151,25 @@ class PaperEmbedder:
             self._runtime = (tokenizer, ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"]))
         return self._runtime
 
-    def _quantized(self, model) -> bytes:
-        """``model`` with int8 weights (per output channel), serialised; kept in :func:`cache_dir` for the next process."""
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    def _graph(self):
+        """The network as an ONNX model built from the packaged weights (imports ``onnx``: most of a second)."""
+        from safetensors.numpy import load_file
 
+        from .minilm import build_graph
+
+        return build_graph(load_file(str(self.model_dir / "model.safetensors")))
+
+    def _quantized(self) -> bytes:
+        """The network with int8 weights (per output channel), serialised; kept in :func:`cache_dir`, so the next
+        process reads it and neither builds the graph nor imports ``onnx``."""
         cached = cache_dir() / "models" / (re.sub(r"[^A-Za-z0-9.]+", "-", f"{self.name}-{self.version}") + ".onnx")
         if cached.exists():
             return cached.read_bytes()
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "int8.onnx"
-            quantize_dynamic(model, out, weight_type=QuantType.QInt8, per_channel=True,
+            quantize_dynamic(self._graph(), out, weight_type=QuantType.QInt8, per_channel=True,
                              op_types_to_quantize=["MatMul", "Attention"],
                              extra_options={"DefaultTensorType": 1})  # 1 = float: types of the contrib ops' outputs
             data = out.read_bytes()
