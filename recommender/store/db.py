@@ -168,13 +168,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def at_head(engine: Engine) -> bool:
     """Whether ``engine``'s database records :data:`HEAD_REVISION` as its only Alembic revision.
 
-    False when it records another, or none, or cannot be read (the upgrade that follows says why).
+    False when it records another, or none (no version table yet).
+
+    Raises
+    ------
+    sqlalchemy.exc.OperationalError
+        When the database cannot be reached (as the upgrade would).
     """
-    try:
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        try:
             return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [HEAD_REVISION]
-    except DBAPIError:
-        return False
+        except DBAPIError:
+            return False
 
 
 def _is_read_only(exc: OperationalError) -> bool:
