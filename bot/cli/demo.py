@@ -86,7 +86,7 @@ def demo_cmd(
             print_reply(console, cmds.picks(caller(first), 3))
     st.dispose()
     console.print(f"\nDemo data is in {data_dir}/ (SQLite). "
-                  f"Try: paperbot --database-url sqlite:///{data_dir}/paperbot.db search \"zero-shot\"")
+                  f"Try: paperbot --database-url sqlite:///{data_dir.resolve() / 'paperbot.db'} search \"zero-shot\"")
 
 
 def _database_in_force(cli: CliState) -> Path | None:
