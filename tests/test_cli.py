@@ -116,3 +116,10 @@ def test_folder_ingest_says_what_it_skipped(cli, tmp_path, sample_digests):
     empty.mkdir()
     nothing = cli("ingest", empty)
     assert nothing.exit_code == 1 and "holds no digest file" in nothing.output
+
+
+def test_an_empty_search_query_is_a_usage_error(cli):
+    for query in ("", "   "):
+        result = cli("search", query)
+        assert result.exit_code == 2
+        assert "the query is empty" in result.output

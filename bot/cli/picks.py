@@ -89,6 +89,8 @@ def search_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Search stored papers: full-text index candidates re-ranked by TF-IDF (and meaning); dates or "undated" shown."""
+    if not query.strip():
+        fail("the query is empty: give words to look for, a title, an arXiv id or #<paper id>", 2)
     if since and until and since > until:
         fail("--since is after --until", 2)
     cli = state(ctx)
