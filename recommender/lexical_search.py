@@ -66,6 +66,11 @@ class WordModel:
         self.author_weight = float(state["author_weight"])
         self.n_papers_fit, self.min_fit_papers = int(state["n_papers_fit"]), int(state["min_fit_papers"])
 
+    def document_frequency(self, word: str) -> float | None:
+        """Papers that held ``word`` at fit time (see :meth:`~recommender.text.frozen.FrozenTfidf.document_frequency`); None when unknown."""
+        idf = self.idf.get(word)
+        return None if idf is None else (1 + self.n_papers_fit) * math.exp(1.0 - idf) - 1
+
     def weights(self, text: str) -> dict[str, float]:
         """Known n-gram -> TF-IDF weight of ``text``, before normalisation."""
         out = {}
@@ -152,7 +157,8 @@ def find_words(session: Session, query: str, k: int, *, semantic: bool, since: d
         return None  # the full path fits a model on every paper first
     exact: list[int] = []
     lexical = candidates(session, query, limit=max(POOL, 10 * k), since=since, until=until,
-                         sources=[source] if source else None, named_out=exact, stop_words=model.stop_words)
+                         sources=[source] if source else None, named_out=exact, stop_words=model.stop_words,
+                         document_frequency=model.document_frequency)
     if not lexical:
         return []
     ids = [pid for pid, _ in lexical]

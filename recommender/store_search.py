@@ -78,7 +78,8 @@ def find(
     exact: list[int] = []
     vectorizer, _ = vectors.few_rows(session, [])
     lexical = candidates(session, query, limit=pool, since=since, until=until, sources=[source] if source else None,
-                         named_out=exact, stop_words=vectorizer.stop_words)
+                         named_out=exact, stop_words=vectorizer.stop_words,
+                         document_frequency=vectorizer.document_frequency)
     ids = [pid for pid, _ in lexical]
     scores = {pid: s for pid, s in lexical}
     ranker = make_ranker(vectorizer)

@@ -139,6 +139,17 @@ def test_the_or_query_takes_the_rarest_words_within_the_row_budget(papers_store)
         assert rarest_within_budget(s, ["quokkaxyz"]) == []
 
 
+def test_the_models_document_frequencies_order_the_counting_and_keep_the_same_words(papers_store):
+    words = ["learning", "zkrelu", "graph", "diffusion", "quantization", "quokkaxyz", "model"]
+    with papers_store.session() as s:
+        exact = {w: papers_holding(s, w) for w in words}
+        model = {w: float(n) for w, n in exact.items() if w != "learning"}  # the model dropped "learning": too common
+        for group in (words, ["learning", "zkrelu"], ["graph", "diffusion", "model"], ["learning"], ["quokkaxyz"]):
+            for budget in (1, 10, 40, exact["learning"] + 1):
+                assert rarest_within_budget(s, group, budget=budget, document_frequency=model.get) == \
+                    rarest_within_budget(s, group, budget=budget), (group, budget)
+
+
 def test_when_every_word_is_common_only_papers_holding_all_of_them_are_asked_for(papers_store, monkeypatch):
     from recommender.store import fulltext
 

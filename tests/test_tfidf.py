@@ -153,3 +153,12 @@ def test_the_command_layer_imports_without_scikit_learn():
             "assert 'sklearn' not in sys.modules, sorted(m for m in sys.modules if m.startswith('sklearn'))[:3]")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_document_frequency_is_read_back_from_the_idf():
+    texts = [PaperText("graph neural networks for molecules"), PaperText("graph transformers"),
+             PaperText("diffusion models"), PaperText("graph diffusion"), PaperText("language models")] * 3
+    frozen = PaperVectorizer(min_df=1, max_df=1.0).fit(texts).frozen()
+    assert frozen.document_frequency("graph") == pytest.approx(9, abs=1e-4)
+    assert frozen.document_frequency("transformers") == pytest.approx(3, abs=1e-4)
+    assert frozen.document_frequency("zebrafish") is None

@@ -200,12 +200,12 @@ def _postgres_planned_rows(session: Session, word: str) -> int:
     return _cached(session, ("planned", word, 0), plan)
 
 
-def _postgres_count(session: Session, word: str, at_most: int) -> int:
+def _postgres_count(session: Session, word: str, at_most: int, rare: bool = False) -> int:
     # A word the planner expects in at least ``at_most`` papers is common: counting it would read that many
-    # heap rows. The others are counted, up to ``at_most``.
+    # heap rows. The others are counted, up to ``at_most``. A word known to be rare is counted at once.
     if word == "or":
         return 0
-    if _postgres_planned_rows(session, word) >= at_most:
+    if not rare and _postgres_planned_rows(session, word) >= at_most:
         return at_most
     holding = _postgres_holding(word).limit(at_most).subquery()
     return int(session.scalar(select(func.count()).select_from(holding)) or 0)
@@ -231,20 +231,29 @@ def _cached(session: Session, key: tuple[str, str, int], compute: Callable[[], i
     return n
 
 
-def papers_holding(session: Session, word: str, at_most: int = 1_000_000_000) -> int:
+def papers_holding(session: Session, word: str, at_most: int = 1_000_000_000, *, rare: bool = False) -> int:
     """How many stored papers hold ``word`` by the full-text index, counted up to ``at_most`` (cached per process and database).
 
     Counting stops at ``at_most``: a word held by more papers than a budget is
     only known to be too common. On PostgreSQL a word the planner's statistics
     already expect in ``at_most`` papers or more is not counted at all (counting
     reads heap rows there). The cache is not invalidated as papers arrive: the counts only order a
-    query's words and bound :data:`ROW_BUDGET`, where a day's growth does not matter.
+    query's words and bound :data:`ROW_BUDGET`, where a day's growth does not matter. ``rare``: the
+    caller knows the word to be held by fewer than ``at_most`` papers, so PostgreSQL counts it without
+    asking the planner first (a round trip, and its estimate is the same for every word outside the
+    column's most common ones).
     """
-    count = _sqlite_count if session.get_bind().dialect.name == "sqlite" else _postgres_count
-    return _cached(session, ("count", word, at_most), lambda: count(session, word, at_most))
+    if session.get_bind().dialect.name == "sqlite":
+        return _cached(session, ("count", word, at_most), lambda: _sqlite_count(session, word, at_most))
+    return _cached(session, ("count", word, at_most), lambda: _postgres_count(session, word, at_most, rare))
 
 
-def rarest_within_budget(session: Session, words: list[str], budget: int | None = None) -> list[str]:
+def _or_first(df: float | None) -> float:
+    return -1.0 if df is None else df
+
+
+def rarest_within_budget(session: Session, words: list[str], budget: int | None = None,
+                         document_frequency: Callable[[str], float | None] | None = None) -> list[str]:
     """The words to OR: rarest first, while the papers holding them stay within ``budget``; the rarest is always kept.
 
     Each word is counted by the index (:func:`papers_holding`, up to ``budget + 1``,
@@ -252,13 +261,30 @@ def rarest_within_budget(session: Session, words: list[str], budget: int | None 
     matches "based"), which the TF-IDF vocabulary's counts would miss. Words no
     stored paper holds are dropped. ``budget`` defaults to :data:`ROW_BUDGET` of
     the session's backend. Returned in the query's order.
+
+    With ``document_frequency`` (how many papers held a word when the TF-IDF model
+    was fitted; None for a word it does not know), words are counted rarest first
+    by it, a word it puts under the budget is counted without asking the planner,
+    and counting stops once the counted words it knows hold more than the budget
+    (the rest are commoner by the model). A word the model does not know
+    is counted first, by the planner's leave: it is rare, or so common that the
+    model dropped it, which the index tells.
     """
     if budget is None:
         budget = ROW_BUDGET.get(session.get_bind().dialect.name, ROW_BUDGET["sqlite"])
-    counts = {w: papers_holding(session, w, budget + 1) for w in words}
+    known = {w: document_frequency(w) for w in words} if document_frequency is not None else {}
+    order = sorted(words, key=lambda w: _or_first(known.get(w))) if known else list(words)
+    counts: dict[str, int] = {}
+    within = 0
+    for word in order:
+        df = known.get(word)
+        counts[word] = papers_holding(session, word, budget + 1, rare=df is not None and df < budget)
+        within += counts[word] if df is not None and counts[word] <= budget else 0  # unknown words are out of order
+        if known and within > budget:
+            break
     kept: set[str] = set()
     total = 0
-    for word in sorted((w for w in words if counts[w] > 0), key=lambda w: counts[w]):
+    for word in sorted((w for w in counts if counts[w] > 0), key=lambda w: counts[w]):
         if kept and total + counts[word] > budget:
             break
         kept.add(word)
@@ -276,6 +302,7 @@ def candidates(
     sources: Iterable[str] | None = None,
     named_out: list[int] | None = None,
     stop_words: Collection[str] | None = None,
+    document_frequency: Callable[[str], float | None] | None = None,
 ) -> list[tuple[int, float]]:
     """Papers matching ``query`` by the database's full-text index, best first.
 
@@ -308,6 +335,9 @@ def candidates(
         Receives the ids of the papers the query names exactly (see :func:`named`).
     stop_words : collection of str, optional
         Words of the query not asked for (see :func:`query_words`).
+    document_frequency : callable, optional
+        Papers that held a word when the TF-IDF model was fitted (None when it does not
+        know the word): which words to count first, and how (see :func:`rarest_within_budget`).
 
     Returns
     -------
@@ -345,7 +375,7 @@ def candidates(
             ranked = _postgres_ranked(session, words, conditions, want, every_word=True, newest=budget)
         else:
             ranked = _sqlite_ranked(session, words, conditions, want, every_word=True)
-        rare = rarest_within_budget(session, words) if len(ranked) < want else []
+        rare = rarest_within_budget(session, words, document_frequency=document_frequency) if len(ranked) < want else []
         common = len(rare) == 1 and papers_holding(session, rare[0], budget + 1) > budget
         if common and len(words) > 1:
             rare = []  # every word is common: the every-word query stands alone
