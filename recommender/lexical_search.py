@@ -2,7 +2,7 @@
 
 A search from the command line is a new process each time. The search over
 the store (:func:`recommender.store_search.find`) ranks with numpy and scipy,
-whose import takes about 0.3 s here, a third of the whole command
+whose import was most of what ``paperbot search`` cost beyond ``paperbot stats``
 (``benchmarks/store_scale.py``, "CLI search / CLI stats"). When nothing but
 words can rank the results (no person to re-rank for, no stored embedding to
 mix in), :func:`find_words` gives the same papers in the same order with the
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from .store import ModelState, Paper, PaperEmbedding
 from .store.fulltext import candidates
-from .text.analyzer import analyze, author_tokens, floats, read_state
+from .text.analyzer import analyze, author_tokens, document_frequency, floats, read_state
 
 __all__ = ["LEXICAL_WEIGHT", "POOL", "WordModel", "find_words", "lexical_relevance", "order_results"]
 
@@ -69,7 +69,7 @@ class WordModel:
     def document_frequency(self, word: str) -> float | None:
         """Papers that held ``word`` at fit time (see :meth:`~recommender.text.frozen.FrozenTfidf.document_frequency`); None when unknown."""
         idf = self.idf.get(word)
-        return None if idf is None else (1 + self.n_papers_fit) * math.exp(1.0 - idf) - 1
+        return None if idf is None else document_frequency(idf, self.n_papers_fit)
 
     def weights(self, text: str) -> dict[str, float]:
         """Known n-gram -> TF-IDF weight of ``text``, before normalisation."""
@@ -128,15 +128,10 @@ def find_words(session: Session, query: str, k: int, *, semantic: bool, since: d
 
     Parameters
     ----------
-    session : Session
-    query : str
-    k : int
+    session, query, k, since, until, source
+        As for :func:`recommender.store_search.find`.
     semantic : bool
         Whether search would mix in sentence embeddings (the ``semantic`` setting).
-    since, until : datetime.date, optional
-        Publication day (UTC) bounds, inclusive; undated papers never pass.
-    source : str, optional
-        Keep papers first stored from this source kind.
 
     Returns
     -------

@@ -11,17 +11,18 @@ step (``sklearn/feature_extraction/text.py``: ``strip_accents_unicode``,
 
 from __future__ import annotations
 
+import math
 import pickle
 import re
 import sys
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 __all__ = ["AUTHOR_PREFIX", "MARKER", "OLD_MARKER", "TOKEN_PATTERN", "PaperText", "analyze", "author_token",
-           "author_tokens", "floats", "paper_words", "read_state"]
+           "author_tokens", "document_frequency", "floats", "paper_words", "read_state"]
 
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 """Word tokens: two or more letters, digits or underscores, starting with a letter or underscore."""
@@ -101,16 +102,21 @@ def analyze(text: str, stop_words: frozenset[str], ngram_range: tuple[int, int])
     return grams
 
 
-def floats(values: Iterable[float] | bytes) -> array:
-    """``values`` as an ``array('f')`` (float32); ``bytes`` are read as little-endian float32."""
+def floats(data: bytes) -> array:
+    """Little-endian float32 ``data`` (a stored model's IDF) as an ``array('f')``."""
     out = array("f")
-    if isinstance(values, bytes | bytearray | memoryview):
-        out.frombytes(bytes(values))
-        if sys.byteorder == "big":
-            out.byteswap()
-    else:
-        out.extend(float(v) for v in values)
+    out.frombytes(data)
+    if sys.byteorder == "big":
+        out.byteswap()
     return out
+
+
+def document_frequency(idf: float, n_papers_fit: int) -> float:
+    """Papers that held a term when the model was fitted, read back from its smoothed IDF.
+
+    scikit-learn's ``TfidfVectorizer(smooth_idf=True)``: ``idf = ln((1 + n) / (1 + df)) + 1``.
+    """
+    return (1 + n_papers_fit) * math.exp(1.0 - idf) - 1
 
 
 def read_state(data: bytes) -> dict | None:

@@ -152,7 +152,7 @@ class PaperEmbedder:
         return self._runtime
 
     def _graph(self):
-        """The network as an ONNX model built from the packaged weights (imports ``onnx``: most of a second)."""
+        """The network as an ONNX model built from the packaged weights (imports ``onnx``, which a process that reads the cached int8 model never does)."""
         from safetensors.numpy import load_file
 
         from .minilm import build_graph

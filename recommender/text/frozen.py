@@ -21,7 +21,6 @@ Source: ``sklearn/feature_extraction/text.py`` (``_word_ngrams``,
 
 from __future__ import annotations
 
-import math
 import pickle
 import zlib
 from collections import Counter
@@ -40,6 +39,7 @@ from .analyzer import (
     analyze,
     author_token,
     author_tokens,
+    document_frequency,
     paper_words,
     read_state,
 )
@@ -195,10 +195,10 @@ class FrozenTfidf:
         return self._join(self._tfidf((self.analyze(t) for t in texts), self._vocabulary, self.idf, self.sublinear_tf), None)
 
     def document_frequency(self, word: str) -> float | None:
-        """Papers that held ``word`` (or word n-gram) when the model was fitted, from its smoothed IDF
-        (``idf = ln((1 + n) / (1 + df)) + 1``, scikit-learn's); None when the model does not know it."""
+        """Papers that held ``word`` (or word n-gram) when the model was fitted
+        (:func:`~recommender.text.analyzer.document_frequency`); None when the model does not know it."""
         j = self._vocabulary.get(word)
-        return None if j is None else (1 + self.n_papers_fit_) * math.exp(1.0 - float(self.idf[j])) - 1
+        return None if j is None else document_frequency(float(self.idf[j]), self.n_papers_fit_)
 
     def feature_names(self) -> np.ndarray:
         """Names of the features, shape (n_features,), dtype object: word n-grams, then author tokens. Do not modify."""
