@@ -3,11 +3,12 @@
 import datetime as dt
 import json
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, event, select, text
 
 from recommender.ingest import ingest_bytes
 from recommender.store import Paper
-from recommender.store.fulltext import candidates, papers_holding, query_words, rarest_within_budget
+from recommender.store.fulltext import candidates, query_words
+from recommender.store.word_counts import count_rare_words, papers_holding, rarest_within_budget
 
 
 def all_papers(store):
@@ -136,7 +137,7 @@ def test_the_or_query_takes_the_rarest_words_within_the_row_budget(papers_store)
         assert rarest_within_budget(s, ["learning", "zkrelu", "quokkaxyz"], budget=10) == ["zkrelu"]
         assert rarest_within_budget(s, ["learning", "zkrelu"], budget=n_common + 1) == ["learning", "zkrelu"]
         assert rarest_within_budget(s, ["learning"], budget=1) == ["learning"]  # the rarest word is always kept
-        assert rarest_within_budget(s, ["quokkaxyz"]) == []
+        assert rarest_within_budget(s, ["quokkaxyz"], budget=10) == []
 
 
 def test_the_models_document_frequencies_order_the_counting_and_keep_the_same_words(papers_store):
@@ -148,6 +149,29 @@ def test_the_models_document_frequencies_order_the_counting_and_keep_the_same_wo
             for budget in (1, 10, 40, exact["learning"] + 1):
                 assert rarest_within_budget(s, group, budget=budget, document_frequency=model.get) == \
                     rarest_within_budget(s, group, budget=budget), (group, budget)
+
+
+def test_rare_words_are_counted_together_in_one_statement_with_the_same_counts(papers_store):
+    words = ["zkrelu", "diffusion", "graphs", "quantized", "or", "quokkaxyz", "learning", "o'brien"]
+    with papers_store.session() as s:
+        exact = {w: papers_holding(s, w) for w in words}  # one by one, with no cap
+        assert exact["zkrelu"] == 1 and exact["quokkaxyz"] == 0 and exact["learning"] > 7
+        statements: list[str] = []
+        engine = s.get_bind()
+
+        def record(conn, cursor, statement, *rest):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            count_rare_words(s, words, 7)
+            together = len(statements)
+            counted = {w: papers_holding(s, w, 7, rare=True) for w in words}
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert counted == {w: min(n, 7) for w, n in exact.items()}
+        if engine.dialect.name == "postgresql":
+            assert together == 1 and len(statements) == 1  # the cache answered every word after the one statement
 
 
 def test_when_every_word_is_common_only_papers_holding_all_of_them_are_asked_for(papers_store, monkeypatch):

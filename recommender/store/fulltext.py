@@ -31,17 +31,21 @@ result list.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 
-from sqlalchemy import ColumnElement, Engine, Select, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from recommender.sources.records import normalize_arxiv_id, title_key
 from recommender.store.models import Paper
+from recommender.store.word_counts import (
+    papers_holding,
+    postgres_planned_rows,
+    postgres_tsquery,
+    rarest_within_budget,
+    sqlite_quoted,
+)
 
 __all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "ROW_BUDGET", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
 
@@ -51,16 +55,17 @@ AUTHORS_WEIGHT = 3.0
 """SQLite bm25 weight of the authors column relative to the abstract (1.0)."""
 MAX_WORDS = 32
 """Words of a query kept (the first ones), so a pasted abstract stays a fast query."""
-ROW_BUDGET = {"sqlite": 10_000, "postgresql": 1_000}
+ROW_BUDGET = {"sqlite": 10_000, "postgresql": 700}
 """Most papers the OR query's words may hold together, per backend (see :func:`candidates` when even the rarest word exceeds it).
 
 Scoring a matched paper costs about 1 µs with FTS5's ``bm25`` and about 17 µs with
 PostgreSQL's ``ts_rank`` (it reads the paper's whole ``tsvector``, and a long query
 costs more), so PostgreSQL's budget is the smaller (``benchmarks/store_scale.py``
-times searches through the store on both)."""
+times searches through the store on both). ``benchmarks/search_budget.py`` weighs a
+PostgreSQL budget against another on the same store: search times, and how many of
+the results and known items stay the same."""
 PHRASE_WORDS = 4
 """PostgreSQL's OR query adds the query as a phrase only up to this many words (the every-word query always does)."""
-_COUNT_CACHE_SIZE = 100_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 _REF = re.compile(r"#(\d{1,18})")
 
@@ -124,15 +129,11 @@ def named(session: Session, query: str, *, since: dt.date | None = None, until: 
     return _exact(session, query, filters(since, until, sources))
 
 
-def _sqlite_quoted(words: list[str]) -> list[str]:
-    return ['"' + w.replace('"', '""') + '"' for w in words]
-
-
 def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False,
                    phrase_of: list[str] | None = None) -> list[tuple[int, float]]:
-    quoted = _sqlite_quoted(words)
+    quoted = sqlite_quoted(words)
     together = phrase_of if phrase_of is not None else words
-    phrase = _sqlite_quoted([" ".join(together)]) if len(together) > 1 else []  # the phrase scores again
+    phrase = sqlite_quoted([" ".join(together)]) if len(together) > 1 else []  # the phrase scores again
     match = " OR ".join(["(" + " AND ".join(quoted) + ")", *phrase] if every_word else quoted + phrase)
     fts = table("papers_fts", column("rowid"))
     rank = func.bm25(literal_column("papers_fts"), TITLE_WEIGHT, 1.0, AUTHORS_WEIGHT)  # lower is better
@@ -143,20 +144,6 @@ def _sqlite_ranked(session: Session, words: list[str], conditions, limit: int, e
     return [(int(i), -float(r)) for i, r in session.execute(stmt)]
 
 
-def _sqlite_count(session: Session, word: str, at_most: int) -> int:
-    match = _sqlite_quoted([word])[0]
-    sql = text("SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH :m LIMIT :n)")
-    return int(session.execute(sql, {"m": match, "n": at_most}).scalar_one())
-
-
-def _postgres_tsquery(phrase: str) -> ColumnElement:
-    # websearch_to_tsquery never raises on user text; "or" joins words, a space requires both. Title and
-    # abstract are indexed with the 'english' configuration (stemmed), author names with 'simple'.
-    return func.websearch_to_tsquery(literal_column("'english'::regconfig"), phrase).op("||")(
-        func.websearch_to_tsquery(literal_column("'simple'::regconfig"), phrase)
-    )
-
-
 def _postgres_ranked(session: Session, words: list[str], conditions, limit: int, every_word: bool = False,
                      phrase_of: list[str] | None = None, newest: int | None = None) -> list[tuple[int, float]]:
     terms = [w for w in words if w != "or"] or words[:1]
@@ -165,7 +152,7 @@ def _postgres_ranked(session: Session, words: list[str], conditions, limit: int,
     # terms, and a long query's papers holding its words in order hold them all (the every-word query's).
     together = [f'"{" ".join(whole)}"'] if 1 < len(whole) and (every_word or len(whole) <= PHRASE_WORDS) else []
     phrase = " or ".join([" ".join(terms), *together] if every_word else terms + together)
-    tsquery = _postgres_tsquery(phrase)
+    tsquery = postgres_tsquery(phrase)
     vector: ColumnElement = literal_column("papers.search_vector")
     if newest is None:
         score = func.ts_rank(vector, tsquery)
@@ -174,122 +161,13 @@ def _postgres_ranked(session: Session, words: list[str], conditions, limit: int,
         # A word the planner expects in a tenth of the papers or more: walk the newest papers back until enough
         # hold it. Rarer: the index's matches, newest first (``id + 0`` keeps the planner off that walk, which
         # would read most of the table to find them, as the planner chose for a word held by 2 % of the papers).
-        often = _postgres_planned_rows(session, " ".join(terms) if every_word else terms[0]) >= 10 * newest
+        often = postgres_planned_rows(session, " ".join(terms) if every_word else terms[0]) >= 10 * newest
         order = Paper.id.desc() if often else (Paper.id + 0).desc()
         held = (select(Paper.id, vector.label("search_vector")).where(vector.op("@@")(tsquery), *conditions)
                 .order_by(order).limit(newest).subquery())
         score = func.ts_rank(held.c.search_vector, tsquery)
         stmt = select(held.c.id, score).order_by(score.desc(), held.c.id)
     return [(int(i), float(s)) for i, s in session.execute(stmt.limit(limit))]
-
-
-def _postgres_holding(word: str) -> Select:
-    """``SELECT id FROM papers`` holding ``word`` by the index."""
-    return select(Paper.id).where(literal_column("papers.search_vector").op("@@")(_postgres_tsquery(word)))
-
-
-def _postgres_planned_rows(session: Session, word: str) -> int:
-    """The planner's estimate of the papers holding ``word``: the column's lexeme statistics, no row read
-    (the "count estimate" of https://wiki.postgresql.org/wiki/Count_estimate). Cached with the counts."""
-    def plan() -> int:
-        compiled = _postgres_holding(word).compile(session.get_bind())
-        found = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
-        found = json.loads(found) if isinstance(found, str) else found
-        return int(float(found[0]["Plan"]["Plan Rows"]))
-
-    return _cached(session, ("planned", word, 0), plan)
-
-
-def _postgres_count(session: Session, word: str, at_most: int, rare: bool = False) -> int:
-    # A word the planner expects in at least ``at_most`` papers is common: counting it would read that many
-    # heap rows. The others are counted, up to ``at_most``. A word known to be rare is counted at once.
-    if word == "or":
-        return 0
-    if not rare and _postgres_planned_rows(session, word) >= at_most:
-        return at_most
-    holding = _postgres_holding(word).limit(at_most).subquery()
-    return int(session.scalar(select(func.count()).select_from(holding)) or 0)
-
-
-_counts: OrderedDict[tuple[str, str, str, int], int] = OrderedDict()
-_counts_lock = threading.Lock()
-
-
-def _cached(session: Session, key: tuple[str, str, int], compute: Callable[[], int]) -> int:
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    full = (engine.url.render_as_string(hide_password=True), *key)
-    with _counts_lock:
-        if full in _counts:
-            _counts.move_to_end(full)
-            return _counts[full]
-    n = compute()
-    with _counts_lock:
-        _counts[full] = n
-        while len(_counts) > _COUNT_CACHE_SIZE:
-            _counts.popitem(last=False)
-    return n
-
-
-def papers_holding(session: Session, word: str, at_most: int = 1_000_000_000, *, rare: bool = False) -> int:
-    """How many stored papers hold ``word`` by the full-text index, counted up to ``at_most`` (cached per process and database).
-
-    Counting stops at ``at_most``: a word held by more papers than a budget is
-    only known to be too common. On PostgreSQL a word the planner's statistics
-    already expect in ``at_most`` papers or more is not counted at all (counting
-    reads heap rows there). The cache is not invalidated as papers arrive: the counts only order a
-    query's words and bound :data:`ROW_BUDGET`, where a day's growth does not matter. ``rare``: the
-    caller knows the word to be held by fewer than ``at_most`` papers, so PostgreSQL counts it without
-    asking the planner first (a round trip, and its estimate is the same for every word outside the
-    column's most common ones).
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        return _cached(session, ("count", word, at_most), lambda: _sqlite_count(session, word, at_most))
-    return _cached(session, ("count", word, at_most), lambda: _postgres_count(session, word, at_most, rare))
-
-
-def _or_first(df: float | None) -> float:
-    return -1.0 if df is None else df
-
-
-def rarest_within_budget(session: Session, words: list[str], budget: int | None = None,
-                         document_frequency: Callable[[str], float | None] | None = None) -> list[str]:
-    """The words to OR: rarest first, while the papers holding them stay within ``budget``; the rarest is always kept.
-
-    Each word is counted by the index (:func:`papers_holding`, up to ``budget + 1``,
-    cached): the index's own stemming decides what a word matches ("base" also
-    matches "based"), which the TF-IDF vocabulary's counts would miss. Words no
-    stored paper holds are dropped. ``budget`` defaults to :data:`ROW_BUDGET` of
-    the session's backend. Returned in the query's order.
-
-    With ``document_frequency`` (how many papers held a word when the TF-IDF model
-    was fitted; None for a word it does not know), words are counted rarest first
-    by it, a word it puts under the budget is counted without asking the planner,
-    and counting stops once the counted words it knows hold more than the budget
-    (the rest are commoner by the model). A word the model does not know
-    is counted first, by the planner's leave: it is rare, or so common that the
-    model dropped it, which the index tells.
-    """
-    if budget is None:
-        budget = ROW_BUDGET.get(session.get_bind().dialect.name, ROW_BUDGET["sqlite"])
-    known = {w: document_frequency(w) for w in words} if document_frequency is not None else {}
-    order = sorted(words, key=lambda w: _or_first(known.get(w))) if known else list(words)
-    counts: dict[str, int] = {}
-    within = 0
-    for word in order:
-        df = known.get(word)
-        counts[word] = papers_holding(session, word, budget + 1, rare=df is not None and df < budget)
-        within += counts[word] if df is not None and counts[word] <= budget else 0  # unknown words are out of order
-        if known and within > budget:
-            break
-    kept: set[str] = set()
-    total = 0
-    for word in sorted((w for w in counts if counts[w] > 0), key=lambda w: counts[w]):
-        if kept and total + counts[word] > budget:
-            break
-        kept.add(word)
-        total += counts[word]
-    return [w for w in words if w in kept]
 
 
 def candidates(
@@ -375,7 +253,7 @@ def candidates(
             ranked = _postgres_ranked(session, words, conditions, want, every_word=True, newest=budget)
         else:
             ranked = _sqlite_ranked(session, words, conditions, want, every_word=True)
-        rare = rarest_within_budget(session, words, document_frequency=document_frequency) if len(ranked) < want else []
+        rare = rarest_within_budget(session, words, budget, document_frequency=document_frequency) if len(ranked) < want else []
         common = len(rare) == 1 and papers_holding(session, rare[0], budget + 1) > budget
         if common and len(words) > 1:
             rare = []  # every word is common: the every-word query stands alone
