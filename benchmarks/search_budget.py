@@ -10,7 +10,7 @@ process, twice each (the word counts cached by the first run are cleared)::
 
 ``URL`` is a PostgreSQL store built by ``benchmarks/store_scale.py`` (``--keep``
 keeps its files; ingest them with ``paperbot ingest``, then ``paperbot refit``),
-``QUERIES.json`` its queries (the same folder). Printed per budget and run: warm
+``QUERIES.json`` its queries (``DIR/queries.json``; the papers are ``DIR/full``). Printed per budget and run: warm
 search p50 / p95 / max (ms), and the known items found: a query made of a title's
 first words (every fourth query from the second) whose paper, a title starting with
 those words, is in the top 5 and first. Then, against the first budget: how many
