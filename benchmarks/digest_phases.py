@@ -9,7 +9,7 @@ with the SQL statements and commits the run made::
 
 Each phase is a function of the delivery path, timed by wrapping it for this
 process only; statements and commits are counted during the run only (nested phases are included in their callers: ``picks`` holds
-``candidates`` to ``rank``; ``compose`` holds ``picks``). The store must not have
+``candidates`` to ``rank``; the plan and ``compose`` hold ``picks``, the plan's calls for many targets and any target ranked alone). The store must not have
 been through this run or ``store_queries.py digest`` (both add the members and
 yesterday's deliveries); ``store_scale.py --keep DIR`` keeps the files to ingest
 into a fresh one (``paperbot ingest DIR/full``, then ``paperbot refit``).
@@ -32,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import store_queries  # noqa: E402
 
 PHASES = {
+    "plan (the day ranked together)": ("bot.delivery.plan", "DigestPlan.prepare"),
+    "planned picks taken": ("bot.delivery.plan", "DigestPlan.take"),
     "claim": ("bot.delivery", "claim"),
     "compose": ("bot.delivery", "_compose"),
     "picks": ("recommender.picks", "Recommender.picks"),

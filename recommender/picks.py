@@ -12,6 +12,7 @@ lives in :mod:`recommender.store_search`.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import threading
@@ -80,6 +81,10 @@ def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
 
 def _short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _ages_days(rows: Sequence[Feedback], now: dt.datetime) -> np.ndarray:
@@ -235,7 +240,7 @@ class Recommender:
         targets: Sequence[TargetRow],
         k: int,
         *,
-        since: dt.datetime | None = None,
+        since: dt.datetime | None | Sequence[dt.datetime | None] = None,
         now: dt.datetime | None = None,
     ) -> list[list[Pick]]:
         """Top-``k`` picks for each target among papers first seen since ``since`` (UTC).
@@ -243,13 +248,29 @@ class Recommender:
         Targets of one workspace are scored in one ranker call against the papers known before the
         candidates (:func:`recommender.prepared.corpus_ids`), with that workspace's 👍 as the community: the rule ``paperbot eval``
         measures (:mod:`recommender.ranking.community`). Papers already delivered to or rated by a target are never picked for it.
+
+        ``since`` is one bound for every target, or a list with one per target (a day's digests, whose
+        last digests were composed at different times): the candidates are then the papers of the
+        earliest bound, and each target's papers first seen before its own bound are excluded for it.
+        None, alone or in the list, means every news paper.
+
+        Raises
+        ------
+        ValueError
+            When ``since`` is a list whose length is not ``len(targets)``.
         """
         now = now or utcnow()
-        found = self.candidates(session, since=since)
+        bounds: list[dt.datetime | None] = list(since) if isinstance(since, (list, tuple)) else [since] * len(targets)  # type: ignore[list-item]
+        if len(bounds) != len(targets):
+            raise ValueError(f"since has {len(bounds)} bounds for {len(targets)} targets")
+        dated = [b for b in bounds if b is not None]
+        floor = min(dated) if dated and len(dated) == len(bounds) else None
+        found = self.candidates(session, since=floor)
         if not found or not targets:
             return [[] for _ in targets]
         ready = self._prepared.get(self, session, found)  # built once per day's candidates, corpus and model
         ids, X, semantic, priors, ranker = ready.ids, ready.matrix, ready.semantic, ready.priors, ready.ranker
+        older = self._older_than(session, ids, bounds, floor)
         workspaces: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, target in enumerate(targets):
             workspaces[(target.platform, target.workspace)].append(i)
@@ -261,6 +282,7 @@ class Recommender:
             inputs: list[Target] = []
             for i in indices:
                 target_input, liked_papers = self.target_inputs(session, targets[i], ids, now)
+                target_input.exclude |= older[i]
                 inputs.append(target_input)
                 liked_of[i] = {p.id: p for p in liked_papers}
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
@@ -279,6 +301,21 @@ class Recommender:
             ]
             for rows, liked in zip(ranked_rows, liked_of, strict=True)
         ]
+
+    @staticmethod
+    def _older_than(session: Session, ids: Sequence[int], bounds: Sequence[dt.datetime | None],
+                    floor: dt.datetime | None) -> list[set[int]]:
+        """Per target, the candidate rows first seen before its own bound (none when every bound is ``floor``)."""
+        if all(b == floor for b in bounds):
+            return [set() for _ in bounds]
+        row = {pid: i for i, pid in enumerate(ids)}
+        query = select(Paper.id, Paper.first_seen).where(Paper.is_news.is_(True))
+        if floor is not None:
+            query = query.where(Paper.first_seen >= floor)
+        seen_at = sorted((_aware(first_seen), row[pid]) for pid, first_seen in session.execute(query) if pid in row)
+        times = [t for t, _ in seen_at]
+        return [set() if b is None or b == floor else {i for _, i in seen_at[:bisect.bisect_left(times, _aware(b))]}
+                for b in bounds]
 
     def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
         """Give ``ranker`` who liked what in one workspace (members' 👍), when at least two people gave any."""

@@ -5,6 +5,8 @@
   beats while it posts and commits each message reference as it is accepted.
 * :mod:`bot.delivery.post`: what a chat adapter sees (:class:`DigestPost`,
   :class:`Poster`, :class:`DeliveryTarget`).
+* :mod:`bot.delivery.plan`: a day's digests ranked together before any is claimed
+  (:class:`DigestPlan`); each delivery still chooses its papers under its claim.
 * :func:`deliver` (here): one attempt at one target's digest for one day.
 
 A retry, a restart or another process's takeover resumes a half-posted digest
@@ -27,6 +29,7 @@ from sqlalchemy import select
 from bot.commands.caller import actor_user_ref
 from bot.delivery import mentions
 from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim
+from bot.delivery.plan import DigestPlan
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
 from bot.settings import Settings
@@ -95,28 +98,34 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, held: Claim, day: dt.date,
-             now: dt.datetime) -> DigestPost | None:
+             now: dt.datetime, plan: DigestPlan | None = None) -> DigestPost | None:
     """The claimed digest with what is on record; papers are chosen on the first attempt only
-    (a retry re-posts the papers chosen the first time). None when the target is gone."""
+    (a retry re-posts the papers chosen the first time), from ``plan`` when it still holds good ones.
+    None when the target is gone."""
     with store.session() as session:
         row = _target_row(session, target)
         if row is None:
             return None
         delivery = session.get_one(Delivery, held.delivery_id)
+        chosen: list[Pick] | None = None  # chosen now: no need to read them back
         if not delivery.items:
-            picks = recommender.picks(session, [row], row.digest_size, since=_since(session, target), now=now)[0]
+            since = _since(session, target)
+            picks = plan.take(session, target, since, row.digest_size) if plan is not None else None
+            if picks is None:
+                picks = recommender.picks(session, [row], row.digest_size, since=since, now=now)[0]
             for position, pick in enumerate(picks):
                 delivery.items.append(
                     DeliveryItem(paper_id=pick.paper_id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
                 )
             session.flush()
+            chosen = picks
             if isinstance(row, Channel):  # names chosen with the papers, before any post (bot.delivery.mentions)
                 mentions.plan(session, recommender, row, delivery, now)
         title_name = f"#{target.name}" if target.kind == "channel" else target.name
         digest = DigestMessage(
             title=f"Papers for {title_name}, {day:%a %d %b %Y}",
             day=day,
-            papers=_recorded_picks(session, delivery),
+            papers=chosen if chosen is not None else _recorded_picks(session, delivery),
             mentions=mentions.named(session, delivery.id) if target.kind == "channel" else {},
         )
         return DigestPost(
@@ -143,6 +152,7 @@ def deliver(
     *,
     now: dt.datetime | None = None,
     day: dt.date | None = None,
+    plan: DigestPlan | None = None,
 ) -> DeliveryOutcome:
     """Post ``target``'s digest for its local ``day`` once; safe to call again, from many processes, after a kill.
 
@@ -152,6 +162,9 @@ def deliver(
         Aware time of the attempt (default: now, UTC); heartbeats count on from it.
     day : date, optional
         The digest's local day (default: the target's local day at ``now``).
+    plan : DigestPlan, optional
+        The day's digests ranked together (:mod:`bot.delivery.plan`); without it, or when its
+        picks no longer hold, the target is ranked alone.
 
     Returns
     -------
@@ -176,7 +189,7 @@ def deliver(
     day = day or local_day(timezone, now)
 
     def compose(held: Claim) -> DigestPost | None:
-        post = _compose(store, recommender, target, held, day, now)
+        post = _compose(store, recommender, target, held, day, now, plan)
         if post is not None and post.digest.empty and settings.digest.empty_day != "skip":
             post.digest.intro = "No new papers for you today."
         return post
@@ -269,6 +282,6 @@ def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, u
 
 
 __all__ = [
-    "HEADER", "MAX_ATTEMPTS", "Claim", "ClaimLost", "DeliveryOutcome", "DeliveryTarget", "DigestPost", "Lease",
+    "HEADER", "MAX_ATTEMPTS", "Claim", "ClaimLost", "DeliveryOutcome", "DeliveryTarget", "DigestPlan", "DigestPost", "Lease",
     "Part", "Poster", "TargetUnreachable", "attempt", "claim", "deliver", "local_day",
 ]

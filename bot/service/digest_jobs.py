@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import MAX_ATTEMPTS, DeliveryOutcome, DeliveryTarget, deliver
+from bot.delivery import MAX_ATTEMPTS, DeliveryOutcome, DeliveryTarget, DigestPlan, deliver
 from bot.service.club_jobs import CLUB_KINDS, run_club
 from bot.service.outage import db_retrying, release_claim
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, slot_day
@@ -57,7 +57,8 @@ def _load_target(store: Store, kind: str, target_id: int) -> tuple[DeliveryTarge
 
 
 def run_digest(
-    ctx: JobContext, kind: str, target_id: int, *, now: dt.datetime | None = None, day: dt.date | None = None
+    ctx: JobContext, kind: str, target_id: int, *, now: dt.datetime | None = None, day: dt.date | None = None,
+    plan: DigestPlan | None = None,
 ) -> DeliveryOutcome:
     """Deliver one target's digest (exactly once per target and day).
 
@@ -72,6 +73,8 @@ def run_digest(
         Aware time of the run (default: now, UTC).
     day : date, optional
         The digest's local day; default :func:`bot.service.triggers.slot_day` (the day whose slot last passed).
+    plan : DigestPlan, optional
+        Picks ranked with the other digests of the run (:mod:`bot.delivery.plan`).
 
     Returns
     -------
@@ -92,14 +95,15 @@ def run_digest(
         log.warning("digest skipped", extra={"target": kind, "target_id": target_id, "reason": f"no adapter for {target.platform}"})
         return DeliveryOutcome("skipped", error=f"no adapter for platform {target.platform}")
     day = day or slot_day(time, timezone, now)
-    outcome = deliver(ctx.store, ctx.recommender, ctx.settings, poster, target, now=now, day=day)
+    outcome = deliver(ctx.store, ctx.recommender, ctx.settings, poster, target, now=now, day=day, plan=plan)
     log.info("digest job", extra={"target": kind, "target_id": target_id, "platform": target.platform,
                                   "day": str(day), "status": outcome.status, "papers": outcome.papers})
     return outcome
 
 
-def post_digest(ctx: JobContext, kind: str, target_id: int, day: dt.date | None = None) -> DeliveryOutcome:
-    """:func:`run_digest` now, through a database outage.
+def post_digest(ctx: JobContext, kind: str, target_id: int, day: dt.date | None = None,
+                plan: DigestPlan | None = None) -> DeliveryOutcome:
+    """:func:`run_digest` now (with ``plan``, when given), through a database outage.
 
     A transient database error (:func:`bot.service.outage.transient`) is logged
     whole and the attempt retried with backoff until it succeeds, the context
@@ -123,7 +127,7 @@ def post_digest(ctx: JobContext, kind: str, target_id: int, day: dt.date | None 
                 attempt_at = utcnow()
                 if kind not in CLUB_KINDS:
                     day = day or _slot_day(ctx, kind, target_id, attempt_at)
-                outcome = run_digest(ctx, kind, target_id, now=attempt_at, day=day)
+                outcome = run_digest(ctx, kind, target_id, now=attempt_at, day=day, plan=plan)
             except Exception as exc:
                 error = describe_db_error(exc)
                 raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot.delivery import DeliveryOutcome, DeliveryTarget, local_day
+from bot.delivery import DeliveryOutcome, DeliveryTarget, DigestPlan, local_day
 from bot.service.club_jobs import run_due_clubs
 from bot.service.context import JobContext
 from bot.service.digest_jobs import digest_targets, post_digest, recover
@@ -52,8 +52,9 @@ class OnceReport:
 def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
     """Run the whole day now: every source, then every served target's digest for its local today.
 
-    The digests are claimed like scheduled ones: a second ``--once`` the same
-    day, or the scheduler later that day, posts nothing again. Failed or abandoned
+    The digests are ranked together first (:class:`bot.delivery.DigestPlan`), then
+    claimed like scheduled ones: a second ``--once`` the same day, or the scheduler
+    later that day, posts nothing again. Failed or abandoned
     deliveries are retried as by the sync job. Database errors are waited out
     with backoff (:func:`bot.service.digest_jobs.post_digest`). Once ``ctx`` is
     closed (a signal), nothing new starts: the rest is counted in :attr:`OnceReport.left`.
@@ -69,11 +70,16 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
             recover(ctx, now=now)
             with ctx.store.session() as session:
                 targets = [(DeliveryTarget.of(r), r.timezone) for r in digest_targets(session, set(ctx.posters))]
-    for n, (target, timezone) in enumerate(targets):
+    days = [(target, local_day(timezone, now)) for target, timezone in targets]
+    plan = DigestPlan(ctx.store, ctx.recommender, now=now)
+    for attempt in db_retrying("plan digests", stop=ctx.closed):
+        with attempt:
+            plan.prepare([(target.kind, target.id, day) for target, day in days])
+    for n, (target, day) in enumerate(days):
         if ctx.closed.is_set():
             report.left = len(targets) - n
             break
-        report.digests.append((target, post_digest(ctx, target.kind, target.id, local_day(timezone, now))))
+        report.digests.append((target, post_digest(ctx, target.kind, target.id, day, plan)))
     if not ctx.closed.is_set():
         report.clubs = run_due_clubs(ctx, now=now)
     return report

@@ -7,6 +7,10 @@ the claim, retried through database outages). Nothing waits in APScheduler's
 thread pool, so a shutdown has nothing there to tear down, and what the workers
 had not done when the process stopped, or died, is still due in the database
 (:mod:`bot.service.due`), where the next start finds it.
+
+The digests waiting when a worker takes one are ranked together first
+(:class:`bot.delivery.DigestPlan`: at a slot many targets share, one ranker call
+instead of one per target); each still chooses its papers under its claim.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from bot.delivery import DigestPlan
 from bot.service.digest_jobs import post_digest
 from bot.service.outage import transient
+from bot.service.triggers import slot_day
 from recommender.store.errors import describe_db_error
+from recommender.store.models import utcnow
 
 if TYPE_CHECKING:
     from bot.service.context import JobContext
@@ -34,6 +41,9 @@ log = logging.getLogger(__name__)
 DEFAULT_THREADS = 4
 
 Key = tuple[str, int]  # (kind, target id): a target has at most one digest waiting
+
+#: Delivery kinds a plan ranks (journal club polls and closes are queued here too, and chosen otherwise).
+DIGEST_KINDS = ("channel", "member")
 
 
 class DigestWorkers:
@@ -55,6 +65,7 @@ class DigestWorkers:
         self._threads = [threading.Thread(target=self._loop, name=f"digest-worker-{n}", daemon=True)
                          for n in range(threads)]
         self.posted = 0
+        self._plan_of: dict[Key, DigestPlan] = {}  # waiting digests ranked with one taken before them
 
     def start(self) -> None:
         for thread in self._threads:
@@ -85,7 +96,8 @@ class DigestWorkers:
         with self._cond:
             return len(self._pending) + len(self._running)
 
-    def _take(self) -> tuple[Key, dt.date | None] | None:
+    def _take(self) -> tuple[Key, dt.date | None, DigestPlan | None, list[tuple[str, int, dt.date | None]]] | None:
+        """The next digest, with the plan that ranks it; a new plan (and the digests it is to rank) when none did."""
         with self._cond:
             while not self._pending and not self.ctx.closed.is_set():
                 self._cond.wait()
@@ -93,13 +105,37 @@ class DigestWorkers:
                 return None
             key, day = self._pending.popitem(last=False)
             self._running.add(key)
-            return key, day
+            to_plan: list[tuple[str, int, dt.date | None]] = []
+            if key[0] not in DIGEST_KINDS:
+                return key, day, None, to_plan
+            plan = self._plan_of.pop(key, None)
+            if plan is None:
+                now = utcnow()
+                plan = DigestPlan(self.ctx.store, self.ctx.recommender, now=now,
+                                  day_of=lambda row: slot_day(row.digest_time, row.timezone, now))
+                to_plan = [(*key, day), *((*k, d) for k, d in self._pending.items()
+                                          if k[0] in DIGEST_KINDS and k not in self._plan_of)]
+                self._plan_of.update(((kind, target_id), plan) for kind, target_id, _ in to_plan[1:])
+            return key, day, plan, to_plan
+
+    def _prepare(self, plan: DigestPlan, to_plan: list[tuple[str, int, dt.date | None]]) -> None:
+        """Rank the waiting digests together; on any error each is ranked alone when posted."""
+        try:
+            plan.prepare(to_plan)
+        except Exception as exc:
+            facts = {"digests": len(to_plan), "error": describe_db_error(exc)}
+            if transient(exc):
+                log.warning("digest plan failed", extra=facts)
+            else:
+                log.error("digest plan failed", extra=facts, exc_info=True)
 
     def _loop(self) -> None:
         while (taken := self._take()) is not None:
-            (kind, target_id), day = taken
+            (kind, target_id), day, plan, to_plan = taken
             try:
-                outcome = post_digest(self.ctx, kind, target_id, day)
+                if plan is not None and to_plan:
+                    self._prepare(plan, to_plan)
+                outcome = post_digest(self.ctx, kind, target_id, day, plan)
                 if outcome.status == "posted":
                     with self._cond:
                         self.posted += 1
@@ -131,6 +167,7 @@ class DigestWorkers:
         with self._cond:
             dropped = len(self._pending)
             self._pending.clear()
+            self._plan_of.clear()
             self._cond.notify_all()
         deadline = time.monotonic() + timeout
         with self._cond:
