@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.delivery.post import HEADER, DeliveryTarget, Part
@@ -31,6 +31,16 @@ log = logging.getLogger(__name__)
 
 #: Give up on a digest after this many failed attempts.
 MAX_ATTEMPTS = 5
+
+
+# The lease's statements, built once (they run for every message a digest posts).
+_HEADER_REF = update(Delivery).where(Delivery.id == bindparam("delivery")).values(message_ref=bindparam("ref"))
+_PAPER_REF = (update(DeliveryItem)
+              .where(DeliveryItem.delivery_id == bindparam("delivery"), DeliveryItem.paper_id == bindparam("paper"))
+              .values(message_ref=bindparam("ref")))
+_BEAT = (update(Delivery)
+         .where(Delivery.id == bindparam("delivery"), Delivery.attempts == bindparam("attempt"), Delivery.status == "claimed")
+         .values(heartbeat_at=bindparam("at")))
 
 
 class ClaimLost(Exception):
@@ -139,33 +149,27 @@ class Lease:
         ClaimLost
             Another process took the delivery over; the reference was committed all the same.
         """
-        with self.store.session() as session:
+        delivery = self.claim.delivery_id
+        with self.store.begin() as connection:  # Core: a digest records a message every few ms (the ORM doubled it)
             if part == HEADER:
-                statement = update(Delivery).where(Delivery.id == self.claim.delivery_id)
+                connection.execute(_HEADER_REF, {"delivery": delivery, "ref": ref})
             else:
-                statement = update(DeliveryItem).where(
-                    DeliveryItem.delivery_id == self.claim.delivery_id, DeliveryItem.paper_id == part)
-            session.execute(statement.values(message_ref=ref).execution_options(synchronize_session=False))
-            held = self._beat(session)
+                connection.execute(_PAPER_REF, {"delivery": delivery, "paper": part, "ref": ref})
+            held = self._beat(connection)
         if not held:
             self.lost = True
-            raise ClaimLost(f"delivery {self.claim.delivery_id} was taken over by another process")
+            raise ClaimLost(f"delivery {delivery} was taken over by another process")
 
-    def _beat(self, session) -> bool:
-        result = session.execute(
-            update(Delivery)
-            .where(Delivery.id == self.claim.delivery_id, Delivery.attempts == self.claim.attempt,
-                   Delivery.status == "claimed")
-            .values(heartbeat_at=self.clock())
-            .execution_options(synchronize_session=False)
-        )
+    def _beat(self, connection: Connection) -> bool:
+        result = connection.execute(_BEAT, {"delivery": self.claim.delivery_id, "attempt": self.claim.attempt,
+                                            "at": self.clock()})
         return result.rowcount == 1
 
     def _beat_until_stopped(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                with self.store.session() as session:
-                    held = self._beat(session)
+                with self.store.begin() as connection:
+                    held = self._beat(connection)
             except SQLAlchemyError as exc:  # an outage: keep trying, the claim is ours until someone takes it
                 log.warning("delivery heartbeat failed", extra={"delivery_id": self.claim.delivery_id,
                                                                 "error": f"{type(exc).__name__}: {exc}"})
