@@ -83,6 +83,27 @@ def test_arxiv_id_link_and_ref_find_their_paper_first(store):
             assert candidates(s, query, limit=5)[0][0] == wanted, query
 
 
+def test_a_name_before_a_title_colon_names_its_paper_over_papers_that_say_it_more(store):
+    def item(arxiv_id, title, summary):
+        return {"paper": {"id": arxiv_id, "title": title, "summary": summary, "authors": [],
+                          "publishedAt": "2024-05-10T00:00:00.000Z"}}
+
+    papers = [item("2405.00001", "Sparse Mixture Routing: Experts That Listen", "A router for experts."),
+              item("2405.00002", "Sparse Mixture Routing Revisited",
+                   "Sparse mixture routing, sparse mixture routing and more sparse mixture routing."),
+              item("2405.00003", "Notes on routing", "Sparse mixture routing explained: sparse mixture routing.")]
+    assert ingest_bytes(store, json.dumps(papers).encode(), "api.json").new == 3
+    with store.session() as s:
+        ids = {p.arxiv_id: p.id for p in s.scalars(select(Paper))}
+        exact: list[int] = []
+        found = candidates(s, "sparse mixture  ROUTING", limit=5, named_out=exact)
+        assert exact == [ids["2405.00001"]] and found[0][0] == ids["2405.00001"]
+        assert found[0][1] > found[1][1]  # scored above every full-text match, as a whole title is
+        exact = []
+        candidates(s, "sparse mixture", limit=5, named_out=exact)  # the first words of a name are not the name
+        assert exact == []
+
+
 def test_date_and_source_filters_run_in_sql_and_undated_papers_never_pass_a_date(papers_store):
     papers = all_papers(papers_store)
     dated = [p for p in papers if p.published is not None]

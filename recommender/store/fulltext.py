@@ -23,7 +23,8 @@ Moffat and Zobel, "Self-indexing inverted files for fast text retrieval", ACM TO
 the every-word query or not at all (when every word is common, the OR query is not
 asked; on PostgreSQL the every-word query and a one-word query score their newest matches only); the
 re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
-arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first.
+arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first, and so does a paper
+among the best matches whose title's name before its colon is the query.
 Scores of the two backends are not comparable with each other, only within one
 result list.
 """
@@ -47,13 +48,15 @@ from recommender.store.word_counts import (
     sqlite_quoted,
 )
 
-__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "ROW_BUDGET", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
+__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "NAME_CHECK", "ROW_BUDGET", "by_name", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
 
 TITLE_WEIGHT = 10.0
 """SQLite bm25 weight of the title column relative to the abstract (1.0)."""
 AUTHORS_WEIGHT = 3.0
 """SQLite bm25 weight of the authors column relative to the abstract (1.0)."""
 MAX_WORDS = 32
+NAME_CHECK = 5
+"""Best full-text matches whose title is checked for the query as its name before a colon (:func:`by_name`)."""
 """Words of a query kept (the first ones), so a pasted abstract stays a fast query."""
 ROW_BUDGET = {"sqlite": 10_000, "postgresql": 700}
 """Most papers the OR query's words may hold together, per backend (see :func:`candidates` when even the rarest word exceeds it).
@@ -118,6 +121,19 @@ def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) 
             if paper_id not in found:
                 found.append(paper_id)
     return found
+
+
+def by_name(session: Session, query: str, paper_ids: Collection[int]) -> list[int]:
+    """Those of ``paper_ids`` whose title's part before its first colon is ``query`` (as :func:`title_key` reads both).
+
+    A paper's own name (``"GNNPipe"``, ``"A Wholistic View of Continual Learning with Deep Neural Networks"``)
+    names it as surely as its whole title; checked on the best full-text matches only, by id.
+    """
+    key = title_key(query)
+    if not key or not paper_ids:
+        return []
+    titles = session.execute(select(Paper.id, Paper.title).where(Paper.id.in_(list(paper_ids))).order_by(Paper.id))
+    return [pid for pid, title in titles if ":" in title and title_key(title.split(":", 1)[0]) == key]
 
 
 def named(session: Session, query: str, *, since: dt.date | None = None, until: dt.date | None = None,
@@ -221,7 +237,8 @@ def candidates(
     -------
     list of (int, float)
         ``(paper_id, lexical_score)``, highest score first. Papers the query names
-        exactly come first, scored one above the best full-text score. Empty when
+        exactly come first, scored one above the best full-text score: by reference or whole
+        title, else, among the :data:`NAME_CHECK` best matches, by the name before a title's colon (:func:`by_name`). Empty when
         nothing matches or the query has no word.
 
     Raises
@@ -233,8 +250,6 @@ def candidates(
         return []
     conditions = filters(since, until, sources)
     exact = _exact(session, query, conditions)
-    if named_out is not None:
-        named_out.extend(exact)
     words = query_words(query, stop_words)
     ranked: list[tuple[int, float]] = []
     if words:
@@ -267,6 +282,10 @@ def candidates(
             more = [(pid, score if floor is None else min(score, floor) * (1 - 1e-6) - 1e-9)
                     for pid, score in asked if pid not in have]
             ranked += more
+    if ranked and not exact:  # "zkDL" names "zkDL: Efficient Zero-Knowledge Proofs of Deep Learning Training"
+        exact = by_name(session, query, [pid for pid, _ in ranked[:NAME_CHECK]])
+    if named_out is not None:
+        named_out.extend(exact)
     top = (ranked[0][1] if ranked else 0.0) + 1.0
     named = set(exact)
     return ([(paper_id, top) for paper_id in exact] + [r for r in ranked if r[0] not in named])[:limit]
