@@ -25,7 +25,7 @@ from .ranking import Ranker, Target, top_k_indices
 from .search import query_meaning, rerank
 from .store import Paper
 from .store.fulltext import candidates, filters
-from .text.current import CurrentVectors
+from .text.current import CurrentVectors, latest_model_id
 from .text.frozen import TextVectorizer
 
 __all__ = ["POOL", "find"]
@@ -72,8 +72,8 @@ def find(
     -------
     list of (Paper, float)
     """
-    if session.scalar(select(Paper.id).limit(1)) is None:
-        return []  # an empty store: nothing to find (and no paper to fit a model on)
+    if latest_model_id(session) is None and session.scalar(select(Paper.id).limit(1)) is None:
+        return []  # an empty store: nothing to find (and no paper to fit a model on); a stored model says it is not
     pool = max(POOL, 10 * k)
     exact: list[int] = []
     vectorizer, _ = vectors.few_rows(session, [])

@@ -127,7 +127,8 @@ def by_name(session: Session, query: str, paper_ids: Collection[int]) -> list[in
     """Those of ``paper_ids`` whose title's part before its first colon is ``query`` (as :func:`title_key` reads both).
 
     A paper's own name (``"GNNPipe"``, ``"A Wholistic View of Continual Learning with Deep Neural Networks"``)
-    names it as surely as its whole title; checked on the best full-text matches only, by id.
+    names it as surely as its whole title; checked on the best full-text matches only, by id. A query
+    holding a colon is no such name (:func:`candidates` does not ask).
     """
     key = title_key(query)
     if not key or not paper_ids:
@@ -282,7 +283,7 @@ def candidates(
             more = [(pid, score if floor is None else min(score, floor) * (1 - 1e-6) - 1e-9)
                     for pid, score in asked if pid not in have]
             ranked += more
-    if ranked and not exact:  # "zkDL" names "zkDL: Efficient Zero-Knowledge Proofs of Deep Learning Training"
+    if ranked and not exact and ":" not in query:  # "zkDL" names "zkDL: Efficient Zero-Knowledge Proofs of ..."
         exact = by_name(session, query, [pid for pid, _ in ranked[:NAME_CHECK]])
     if named_out is not None:
         named_out.extend(exact)
