@@ -31,6 +31,22 @@ def test_session_rolls_back_on_error(store):
 
 
 
+def test_a_papers_search_vector_stays_in_its_row_on_postgresql(store):
+    """Migration 0012: ``ts_rank`` reads each match's tsvector from the row, not through the TOAST table."""
+    import pytest
+    from sqlalchemy import text
+
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no TOAST table")
+    abstract = " ".join(f"lexeme{n} variant{n * 7} token{n * 13}" for n in range(60))  # a tsvector of about 3 KB
+    with store.session() as s:
+        s.add(Paper(title_key="long", title="A long abstract", abstract=abstract, source_kind="hf_api", authors=[]))
+    with store.session() as s:
+        vector_bytes = s.scalar(text("SELECT pg_column_size(search_vector) FROM papers"))
+        toasted = s.scalar(text("SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE oid = 'papers'::regclass"))
+    assert vector_bytes > 2048 and toasted == 0
+
+
 # -- migration 0004: duplicates of a title-only paper merged, then the title key is unique ---------------------
 def _downgrade(st, revision):
     from alembic import command
