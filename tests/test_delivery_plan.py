@@ -11,6 +11,7 @@ from bot.commands import NEGATIVE, Commands
 from bot.delivery import DeliveryTarget, DigestPlan, deliver
 from bot.delivery.plan import since_groups
 from recommender.store import Delivery, Member, Paper
+from recommender.store.models import utcnow
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
 INTERESTS = ["graph neural networks", "quantization and pruning", "diffusion models for images",
@@ -110,6 +111,33 @@ def test_a_retry_posts_the_first_attempts_papers_and_a_later_plan_leaves_it_alon
     with cmds.store.session() as s:
         recorded = [i.paper_id for i in s.scalar(select(Delivery).where(Delivery.day == day)).items]
     assert first + rest == recorded and len(set(recorded)) == len(recorded) == 5 and len(first) == 2
+
+
+def test_planned_picks_are_not_taken_from_another_bound_or_size_or_once_a_paper_arrived(readers):
+    cmds, targets = readers
+    since = NOW - dt.timedelta(days=2)
+    plan = DigestPlan(cmds.store, cmds.recommender, now=NOW)
+    plan.prepare([(t.kind, t.id, NOW.date()) for t in targets])
+    with cmds.store.session() as s:
+        size = s.get(Member, targets[0].id).digest_size
+        assert plan.take(s, targets[0], since + dt.timedelta(hours=1), size) is None  # its last digest moved on
+        assert plan.take(s, targets[1], since, size + 1) is None  # its size changed
+        assert plan.take(s, targets[2], since, size) is not None
+        s.add(Paper(title_key="late arrival", title="Late arrival", abstract="graph neural networks", authors=[],
+                    source_kind="hf_api", first_seen=utcnow()))
+        s.flush()  # a paper the plan never saw: neither this digest's candidate nor the next one's
+        assert plan.take(s, targets[3], since, size) is None
+
+
+def test_one_bound_per_target_and_none_among_them(readers):
+    cmds, targets = readers
+    with cmds.store.session() as s:
+        rows = [s.get(Member, t.id) for t in targets[:3]]
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # after every paper: nothing is new for it
+        picks = cmds.recommender.picks(s, rows, 5, since=[None, later, NOW - dt.timedelta(days=2)], now=NOW)
+        assert len(picks[0]) == 5 and picks[1] == [] and len(picks[2]) == 5
+        with pytest.raises(ValueError, match="2 bounds for 3 targets"):
+            cmds.recommender.picks(s, rows, 5, since=[None, later], now=NOW)
 
 
 def test_targets_whose_last_digests_are_a_day_apart_share_a_ranking():

@@ -7,18 +7,21 @@ its workspace's community and runs the ranker for a single target. A
 :meth:`recommender.picks.Recommender.picks` call per group of targets with the
 same digest size whose last digests were composed within :data:`SHARED_WINDOW`
 of each other (each keeps its own bound: papers first seen before its last
-digest are excluded for it). The one thing a group shares that a lone ranking
-does not is the scale of the newest-first prior (:func:`recommender.prepared.priors`),
-which spans the group's candidates: a target whose bound is later than the
-group's earliest can see near-equal picks in another order than ranked alone.
+digest are excluded for it). A group shares its candidates, which a lone ranking
+of a target whose bound is later than the group's earliest does not: the
+newest-first prior's scale (:func:`recommender.prepared.priors`) spans them, and
+the papers between the two bounds are excluded candidates for it rather than
+corpus papers (the neighbourhood's negatives), so its near-equal picks can differ.
 
 The plan only proposes. A delivery's papers are still chosen under its claim, on
 its first attempt (:func:`bot.delivery.deliver`): it takes the planned picks
 (:meth:`DigestPlan.take`) only when they were ranked from the same last digest
 and size, and none of them was delivered to or rated by the target since;
-otherwise it ranks the target alone, as without a plan. A plan is ranked at
-one instant: feedback given while the rest of the day's digests are posted
-counts from the next digest on (a retry or a target not planned ranks afresh).
+otherwise it ranks the target alone, as without a plan. Nor does it take them
+once a news paper arrived after the plan read its candidates (that paper would
+fall between this digest and the next). A plan is ranked at one instant:
+interests changed or feedback given on other papers while the rest of the day's
+digests are posted count from the next digest on.
 """
 
 from __future__ import annotations
@@ -37,9 +40,10 @@ from sqlalchemy.orm import Session
 from bot.delivery.post import DeliveryTarget
 from recommender.pick import Pick
 from recommender.picks import Recommender
-from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Store
+from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
+from recommender.store.models import utcnow
 
-__all__ = ["CHUNK", "SHARED_WINDOW", "DigestPlan", "last_composed", "since_groups"]
+__all__ = ["CHUNK", "READY_SECONDS", "SHARED_WINDOW", "DigestPlan", "last_composed", "since_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ SHARED_WINDOW = dt.timedelta(days=1)
 
 #: Targets per ranker call: a search waiting on the recommender's lock waits for one call, not the whole plan.
 CHUNK = 200
+#: Longest a delivery waits in :meth:`DigestPlan.take` for a plan another thread is preparing (seconds).
+READY_SECONDS = 600.0
 
 Key = tuple[str, int]  # (target kind, target id)
 
@@ -128,48 +134,63 @@ class DigestPlan:
         self._planned: dict[Key, _Planned] = {}
         self._asked: set[Key] = set()
         self._lock = threading.Lock()
+        self._ready = threading.Event()  # set once prepare has returned (or failed)
+        self.read_at = now  # when the last prepare began reading candidates (aware UTC)
 
     def prepare(self, keys: Sequence[tuple[str, int, dt.date | None]]) -> int:
         """Rank the ``(kind, target id, day)`` digests not asked for before and still to be composed; returns how many.
 
         Left out: targets gone or switched off, and any with a ``deliveries`` row for the day (claimed, posted,
         failed...), whose papers are chosen already or by whoever holds it. A day of None is the one
-        ``day_of`` gives. Callers in other threads wait while a plan is ranked.
+        ``day_of`` gives. Each chunk of targets is ranked in its own transaction (a SQLite write, such as an
+        embedding stored on the way, is not held through the whole plan). :meth:`take` waits until it returns.
         """
-        with self._lock:
-            wanted = {(kind, target_id): day for kind, target_id, day in keys if (kind, target_id) not in self._asked}
-            if not wanted:
-                return 0
-            with self.store.session() as session:
-                rows = self._open(session, wanted)
-                bounds = last_composed(session, list(rows))
-                by_size: dict[int, dict[Key, dt.datetime | None]] = defaultdict(dict)
-                for key, row in rows.items():
-                    by_size[row.digest_size][key] = bounds.get(key)
-                for size, sized in by_size.items():
-                    for group in since_groups(sized):
-                        for start in range(0, len(group), CHUNK):  # the recommender's lock is let go between chunks
-                            chunk = group[start:start + CHUNK]
-                            picks = self.recommender.picks(session, [rows[k] for k in chunk], size,
-                                                           since=[sized[k] for k in chunk], now=self.now)
-                            self._planned.update((k, _Planned(sized[k], size, p)) for k, p in zip(chunk, picks, strict=True))
-            self._asked |= wanted.keys()  # after the ranking: a database error leaves them to ask again
-            log.info("digests planned", extra={"targets": len(rows)})
-            return len(rows)
+        try:
+            with self._lock:
+                return self._prepare(keys)
+        finally:
+            self._ready.set()
 
-    def asked(self, kind: str, target_id: int) -> bool:
-        """Whether :meth:`prepare` was asked for this target (and ranked it, unless it was left out)."""
-        with self._lock:
-            return (kind, target_id) in self._asked
+    def _prepare(self, keys: Sequence[tuple[str, int, dt.date | None]]) -> int:
+        wanted = {(kind, target_id): day for kind, target_id, day in keys if (kind, target_id) not in self._asked}
+        if not wanted:
+            return 0
+        self.read_at = utcnow()  # before the candidates are read: a paper first seen later was not among them
+        with self.store.session() as session:
+            rows = self._open(session, wanted)
+            bounds = last_composed(session, list(rows))
+            by_size: dict[int, dict[Key, dt.datetime | None]] = defaultdict(dict)
+            for key, row in rows.items():
+                by_size[row.digest_size][key] = bounds.get(key)
+        for size, sized in by_size.items():
+            for group in since_groups(sized):
+                for start in range(0, len(group), CHUNK):  # the recommender's lock is let go between chunks
+                    chunk = group[start:start + CHUNK]
+                    with self.store.session() as session:
+                        targets = _rows(session, chunk)
+                        picks = self.recommender.picks(session, [targets[k] for k in chunk], size,
+                                                       since=[sized[k] for k in chunk], now=self.now)
+                    self._planned.update((k, _Planned(sized[k], size, p)) for k, p in zip(chunk, picks, strict=True))
+        self._asked |= wanted.keys()  # after the ranking: a database error leaves them to ask again
+        log.info("digests planned", extra={"targets": len(rows)})
+        return len(rows)
 
     def take(self, session: Session, target: DeliveryTarget, since: dt.datetime | None, size: int) -> list[Pick] | None:
-        """The planned picks of ``target`` (once), if ranked from last digest ``since`` at ``size`` and still unseen; else None.
+        """The planned picks of ``target`` (once) if they still hold; else None (the caller ranks it alone).
 
-        Unseen: none of the papers was delivered to the target or rated by it after the plan was ranked.
+        They hold when ranked from last digest ``since`` at ``size``, no news paper was first seen after the
+        plan read its candidates (it would be in neither this digest nor the next), and none of the papers
+        was delivered to the target or rated by it since. Waits up to :data:`READY_SECONDS` for a plan
+        being prepared in another thread.
         """
+        if not self._ready.wait(READY_SECONDS):
+            return None
         with self._lock:
             planned = self._planned.pop((target.kind, target.id), None)
         if planned is None or planned.size != size or planned.since != _aware(since):
+            return None
+        newer = session.scalar(select(Paper.id).where(Paper.is_news.is_(True), Paper.first_seen >= self.read_at).limit(1))
+        if newer is not None:
             return None
         ids = [p.paper_id for p in planned.picks]
         if ids and _any_seen(session, target, ids):
@@ -178,11 +199,7 @@ class DigestPlan:
 
     def _open(self, session: Session, wanted: dict[Key, dt.date | None]) -> dict[Key, Channel | Member]:
         """The wanted targets that still exist, are on, and have no delivery row for their day."""
-        rows: dict[Key, Channel | Member] = {}
-        for kind, model in (("channel", Channel), ("member", Member)):
-            ids = [target_id for k, target_id in wanted if k == kind]
-            if ids:
-                rows.update(((kind, row.id), row) for row in session.scalars(select(model).where(model.id.in_(ids))))
+        rows = _rows(session, list(wanted))
         on = {k: r for k, r in rows.items() if (r.enabled if isinstance(r, Channel) else r.subscribed)}
         days = {k: wanted[k] or self.day_of(r) for k, r in on.items()}
         held = session.execute(select(Delivery.target_kind, Delivery.target_id, Delivery.day)
@@ -191,6 +208,16 @@ class DigestPlan:
             if days.get((kind, target_id)) == day:
                 on.pop((kind, target_id), None)
         return on
+
+
+def _rows(session: Session, keys: Sequence[Key]) -> dict[Key, Channel | Member]:
+    """The target rows of ``keys`` in ``session``, one query per kind."""
+    rows: dict[Key, Channel | Member] = {}
+    for kind, model in (("channel", Channel), ("member", Member)):
+        ids = [target_id for k, target_id in keys if k == kind]
+        if ids:
+            rows.update(((kind, row.id), row) for row in session.scalars(select(model).where(model.id.in_(ids))))
+    return rows
 
 
 def _any_seen(session: Session, target: DeliveryTarget, paper_ids: Sequence[int]) -> bool:

@@ -10,6 +10,7 @@ counted as left and posted by the next start.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from bot.delivery import DeliveryOutcome, DeliveryTarget, DigestPlan, local_day
@@ -17,8 +18,11 @@ from bot.service.club_jobs import run_due_clubs
 from bot.service.context import JobContext
 from bot.service.digest_jobs import digest_targets, post_digest, recover
 from bot.service.ingest_jobs import SourceRunResult, run_source
-from bot.service.outage import db_retrying
+from bot.service.outage import db_retrying, transient
+from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
+
+log = logging.getLogger(__name__)
 
 __all__ = ["OnceReport", "run_once"]
 
@@ -72,9 +76,16 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
                 targets = [(DeliveryTarget.of(r), r.timezone) for r in digest_targets(session, set(ctx.posters))]
     days = [(target, local_day(timezone, now)) for target, timezone in targets]
     plan = DigestPlan(ctx.store, ctx.recommender, now=now)
-    for attempt in db_retrying("plan digests", stop=ctx.closed):
-        with attempt:
-            plan.prepare([(target.kind, target.id, day) for target, day in days])
+    try:
+        for attempt in db_retrying("plan digests", stop=ctx.closed):
+            with attempt:
+                plan.prepare([(target.kind, target.id, day) for target, day in days])
+    except Exception as exc:  # each digest is then ranked alone, as the posting threads do
+        facts = {"digests": len(days), "error": describe_db_error(exc)}
+        if transient(exc):
+            log.warning("digest plan failed", extra=facts)
+        else:
+            log.error("digest plan failed", extra=facts, exc_info=True)
     for n, (target, day) in enumerate(days):
         if ctx.closed.is_set():
             report.left = len(targets) - n

@@ -48,16 +48,17 @@ from recommender.store.word_counts import (
     sqlite_quoted,
 )
 
-__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "NAME_CHECK", "ROW_BUDGET", "by_name", "TITLE_WEIGHT", "candidates", "filters", "named", "query_words"]
+__all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "NAME_CHECK", "ROW_BUDGET", "TITLE_WEIGHT", "by_name", "candidates", "filters", "named",
+           "query_words"]
 
 TITLE_WEIGHT = 10.0
 """SQLite bm25 weight of the title column relative to the abstract (1.0)."""
 AUTHORS_WEIGHT = 3.0
 """SQLite bm25 weight of the authors column relative to the abstract (1.0)."""
 MAX_WORDS = 32
+"""Words of a query kept (the first ones), so a pasted abstract stays a fast query."""
 NAME_CHECK = 5
 """Best full-text matches whose title is checked for the query as its name before a colon (:func:`by_name`)."""
-"""Words of a query kept (the first ones), so a pasted abstract stays a fast query."""
 ROW_BUDGET = {"sqlite": 10_000, "postgresql": 700}
 """Most papers the OR query's words may hold together, per backend (see :func:`candidates` when even the rarest word exceeds it).
 
