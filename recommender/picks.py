@@ -312,7 +312,7 @@ class Recommender:
         query = select(Paper.id, Paper.first_seen).where(Paper.is_news.is_(True))
         if floor is not None:
             query = query.where(Paper.first_seen >= floor)
-        seen_at = sorted((_aware(first_seen), row[pid]) for pid, first_seen in session.execute(query) if pid in row)
+        seen_at = sorted((first_seen, row[pid]) for pid, first_seen in session.execute(query) if pid in row)
         times = [t for t, _ in seen_at]
         return [set() if b is None or b == floor else {i for _, i in seen_at[:bisect.bisect_left(times, _aware(b))]}
                 for b in bounds]

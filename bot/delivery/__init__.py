@@ -29,7 +29,7 @@ from sqlalchemy import select
 from bot.commands.caller import actor_user_ref
 from bot.delivery import mentions
 from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim
-from bot.delivery.plan import DigestPlan
+from bot.delivery.plan import DigestPlan, last_composed
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
 from bot.settings import Settings
@@ -59,17 +59,9 @@ def _target_row(session, target: DeliveryTarget) -> Channel | Member | None:
 
 
 def _since(session, target: DeliveryTarget) -> dt.datetime | None:
-    """When the target's last digest was composed: newer papers are its candidates."""
-    return session.scalar(
-        select(Delivery.claimed_at)
-        .where(
-            Delivery.target_kind == target.kind,
-            Delivery.target_id == target.id,
-            Delivery.status.in_(("posted", "empty")),
-        )
-        .order_by(Delivery.claimed_at.desc())
-        .limit(1)
-    )
+    """When the target's last digest was composed: newer papers are its candidates (:func:`bot.delivery.plan.last_composed`)."""
+    key = (target.kind, target.id)
+    return last_composed(session, [key]).get(key)
 
 
 def _configurer(session, target: DeliveryTarget, day: dt.date) -> str | None:

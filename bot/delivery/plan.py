@@ -66,11 +66,6 @@ class _Planned:
     picks: list[Pick]
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """Aware UTC (SQLite returns naive datetimes, PostgreSQL aware ones)."""
-    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def last_composed(session: Session, keys: Sequence[Key]) -> dict[Key, dt.datetime]:
     """When each target's last digest was composed (``claimed_at`` of its last posted or empty delivery, aware UTC).
 
@@ -86,7 +81,7 @@ def last_composed(session: Session, keys: Sequence[Key]) -> dict[Key, dt.datetim
             .where(Delivery.target_kind == kind, Delivery.target_id.in_(ids), Delivery.status.in_(("posted", "empty")))
             .group_by(Delivery.target_id)
         )
-        out.update(((kind, target_id), _aware(at)) for target_id, at in rows if at is not None)
+        out.update(((kind, target_id), at) for target_id, at in rows if at is not None)
     return out
 
 
@@ -187,7 +182,7 @@ class DigestPlan:
             return None
         with self._lock:
             planned = self._planned.pop((target.kind, target.id), None)
-        if planned is None or planned.size != size or planned.since != _aware(since):
+        if planned is None or planned.size != size or planned.since != since:
             return None
         newer = session.scalar(select(Paper.id).where(Paper.is_news.is_(True), Paper.first_seen >= self.read_at).limit(1))
         if newer is not None:
