@@ -173,12 +173,12 @@ def deliver(
     ``settings.delivery.recovery_seconds`` after its last heartbeat.
     """
     now = now or utcnow()
-    with store.session() as session:
-        row = _target_row(session, target)
-        if row is None:
-            return DeliveryOutcome("skipped", error="target no longer exists")
-        timezone = row.timezone
-    day = day or local_day(timezone, now)
+    if day is None:  # given a day, a target gone meanwhile is found by compose, under the claim
+        with store.session() as session:
+            row = _target_row(session, target)
+            if row is None:
+                return DeliveryOutcome("skipped", error="target no longer exists")
+            day = local_day(row.timezone, now)
 
     def compose(held: Claim) -> DigestPost | None:
         post = _compose(store, recommender, target, held, day, now, plan)

@@ -7,8 +7,9 @@ by the attempt count, posts; everyone else skips.
 
 While it posts, the claimant holds a :class:`Lease`: a thread refreshes
 ``heartbeat_at`` every quarter of ``delivery.recovery_seconds``, and every
-message reference is committed with a heartbeat in its own transaction the
-moment the platform accepted the message. A live claimant is never taken over;
+message reference is committed the moment the platform accepted the message,
+by one statement that also reads whether the claim is still held (and beats
+too when the last heartbeat is older than half that interval). A live claimant is never taken over;
 one that died (SIGKILL, power loss) is taken over ``recovery_seconds`` after its
 last heartbeat, and the taker resumes from the references on record.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,11 +35,19 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-# The lease's statements, built once (they run for every message a digest posts).
-_HEADER_REF = update(Delivery).where(Delivery.id == bindparam("delivery")).values(message_ref=bindparam("ref"))
+# The lease's statements, built once (they run for every message a digest posts). Each reference update
+# returns whether this attempt still holds the claim (1 or 0): one round trip records and checks.
+_claims = Delivery.__table__.alias("claim")
+_HELD = (select(func.count()).select_from(_claims)
+         .where(_claims.c.id == bindparam("delivery"), _claims.c.attempts == bindparam("attempt"),
+                _claims.c.status == "claimed")
+         .scalar_subquery())
+_HEADER_REF = (update(Delivery).where(Delivery.id == bindparam("delivery")).values(message_ref=bindparam("ref"))
+               .returning(_HELD))
 _PAPER_REF = (update(DeliveryItem)
               .where(DeliveryItem.delivery_id == bindparam("delivery"), DeliveryItem.paper_id == bindparam("paper"))
-              .values(message_ref=bindparam("ref")))
+              .values(message_ref=bindparam("ref"))
+              .returning(_HELD))
 _BEAT = (update(Delivery)
          .where(Delivery.id == bindparam("delivery"), Delivery.attempts == bindparam("attempt"), Delivery.status == "claimed")
          .values(heartbeat_at=bindparam("at")))
@@ -117,7 +127,9 @@ class Lease:
     -----
     Every write is fenced by the attempt: once another process took the
     delivery over, heartbeats stop and :meth:`record` raises :class:`ClaimLost`
-    (after committing the reference: the message exists either way).
+    (after committing the reference: the message exists either way). The
+    references are written on one connection held from the first to the lease's
+    end (:meth:`Store.autocommit`), one statement each.
     """
 
     def __init__(self, store: Store, claim: Claim, *, recovery_seconds: float, clock: Callable[[], dt.datetime]):
@@ -128,6 +140,8 @@ class Lease:
         self.lost = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._connection: Connection | None = None
+        self._last_beat = time.monotonic()  # the claim wrote the first heartbeat
 
     def __enter__(self) -> Lease:
         if self.interval > 0:
@@ -140,30 +154,47 @@ class Lease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def record(self, part: Part, ref: str) -> None:
-        """Commit message ``ref`` of ``part`` (:data:`HEADER` or a paper id), with a heartbeat, in one transaction.
+        """Commit message ``ref`` of ``part`` (:data:`HEADER` or a paper id) and check the claim, in one statement.
+
+        Beats as well when the last heartbeat is older than half the heartbeat interval (every time when
+        the lease has no heartbeat thread).
 
         Raises
         ------
         ClaimLost
             Another process took the delivery over; the reference was committed all the same.
         """
-        delivery = self.claim.delivery_id
-        with self.store.begin() as connection:  # Core: a digest records a message every few ms (the ORM doubled it)
+        if self._connection is None:
+            self._connection = self.store.autocommit()
+        connection = self._connection
+        params = {"delivery": self.claim.delivery_id, "attempt": self.claim.attempt, "ref": ref}
+        try:
             if part == HEADER:
-                connection.execute(_HEADER_REF, {"delivery": delivery, "ref": ref})
+                held = connection.execute(_HEADER_REF, params).scalar()
             else:
-                connection.execute(_PAPER_REF, {"delivery": delivery, "paper": part, "ref": ref})
-            held = self._beat(connection)
+                held = connection.execute(_PAPER_REF, {**params, "paper": part}).scalar()
+            if held is None or (held and time.monotonic() - self._last_beat >= self.interval / 2):
+                held = self._beat(connection)  # no such row (nothing read), or a heartbeat due
+        except SQLAlchemyError:  # the next record starts on a new connection (this one may be broken)
+            self._connection = None
+            connection.close()
+            raise
         if not held:
             self.lost = True
-            raise ClaimLost(f"delivery {delivery} was taken over by another process")
+            raise ClaimLost(f"delivery {self.claim.delivery_id} was taken over by another process")
 
     def _beat(self, connection: Connection) -> bool:
         result = connection.execute(_BEAT, {"delivery": self.claim.delivery_id, "attempt": self.claim.attempt,
                                             "at": self.clock()})
-        return result.rowcount == 1
+        if result.rowcount == 1:
+            self._last_beat = time.monotonic()
+            return True
+        return False
 
     def _beat_until_stopped(self) -> None:
         while not self._stop.wait(self.interval):

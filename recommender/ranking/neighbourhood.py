@@ -24,18 +24,26 @@ Measured on the dev split (seed 0), lone reader, nDCG@10: citeulike-a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from .semantic import center_present
 from .targets import TargetBatch
 from .topk import top_k_entries
 
-__all__ = ["Corpus", "NeighbourCache", "Neighbours", "make_corpus", "corpus_likes", "neighbourhood"]
+__all__ = ["NEIGHBOURHOOD_THREADS", "Corpus", "NeighbourCache", "Neighbours", "make_corpus", "corpus_likes",
+           "neighbourhood"]
+
+#: Blocks of the candidate x corpus similarity computed side by side (the machine's cores, at most 4; each holds
+#: one dense block). BLAS runs one thread per block meanwhile, so the cores are not asked for twice.
+NEIGHBOURHOOD_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,8 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
     power : float
         Exponent of the (non-negative) cosines before they are scaled to sum 1.
     block_cells : int
-        Dense cells per block of the candidate x corpus similarity.
+        Dense cells per block of the candidate x corpus similarity (up to
+        :data:`NEIGHBOURHOOD_THREADS` blocks are computed at once; the result does not depend on it).
 
     Returns
     -------
@@ -142,8 +151,8 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
             and semantic_weight > 0):
         emb_t = np.ascontiguousarray(center_present(corpus.embeddings, mean).T)
     step = max(1, block_cells // n_i)
-    rows, cols, vals = [], [], []
-    for lo in range(0, n_c, step):
+
+    def block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         hi = min(lo + step, n_c)
         words = sp.csr_matrix(candidates[lo:hi] @ corpus.vectors_t)
         if emb_t is None:
@@ -155,9 +164,16 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
             sims[np.repeat(np.arange(hi - lo), np.diff(words.indptr)), words.indices] += (
                 np.float32(1.0 - semantic_weight) * words.data)
         r, c, v = top_k_entries(sims, k)  # positive cosines only: the others would vote 0
-        rows.append(r + lo)
-        cols.append(c)
-        vals.append(v)
+        return r + lo, c, v
+
+    starts = range(0, n_c, step)
+    threads = min(NEIGHBOURHOOD_THREADS, len(starts))
+    if threads > 1:  # scipy's sparse product and numpy's selection let go of the GIL: blocks run side by side
+        with ThreadPoolExecutor(threads) as pool, threadpool_limits(limits=1, user_api="blas"):
+            found = list(pool.map(block, starts))
+    else:
+        found = [block(lo) for lo in starts]
+    rows, cols, vals = (list(part) for part in zip(*found, strict=True))
     data = np.concatenate(vals).astype(np.float32)
     if power != 1:
         data **= np.float32(power)

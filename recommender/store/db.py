@@ -267,6 +267,16 @@ class Store:
         with _read_only_as_error(self.engine), self.engine.begin() as connection:
             yield connection
 
+    def autocommit(self) -> Connection:
+        """A Core connection on which every statement is its own transaction; the caller closes it.
+
+        For a run of hot single-statement writes held on one connection (a digest's message
+        references): no pool checkout (and its liveness ping) per write, and on PostgreSQL no
+        ``BEGIN``/``COMMIT`` round trips, so a statement costs one round trip. Errors as :meth:`session`,
+        raised by the statements.
+        """
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
     def schema_lock(self):
         """:func:`schema_lock` on this store's database: wrap DDL that racing processes could both run.
 
