@@ -264,9 +264,17 @@ def queries_child(code_dir: Path, url: str, mode: str, *extra: str) -> dict:
     return json.loads(child(code_dir, [script, mode, url, *extra])[1].strip().splitlines()[-1])
 
 
-def cli_wall(code_dir: Path, url: str, *command: str, runs: int = 1) -> float:
-    """Median wall time of ``paperbot --database-url URL COMMAND`` in a fresh process, seconds."""
-    return float(np.median([child(code_dir, ["-m", "bot.cli", "--database-url", url, *command])[0] for _ in range(runs)]))
+def cli_walls(code_dir: Path, url: str, commands: list[list[str]], runs: int = 1) -> list[float]:
+    """Median wall time of each ``paperbot --database-url URL COMMAND`` in a fresh process, seconds.
+
+    The commands take turns (``runs`` rounds of each in order), so a host that slows
+    or speeds up meanwhile weighs on them alike and their ratio stays fair.
+    """
+    walls: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for times, command in zip(walls, commands, strict=True):
+            times.append(child(code_dir, ["-m", "bot.cli", "--database-url", url, *command])[0])
+    return [float(np.median(times)) for times in walls]
 
 
 def query_timings(url: str, items: list[dict], *, old_code: Path | None = None, old_url: str | None = None,
@@ -295,10 +303,9 @@ def query_timings(url: str, items: list[dict], *, old_code: Path | None = None, 
         ("picks for one person, s", ours["picks"], old["picks"] if old else None),
         ("search process peak RSS, MB", ours["peak_rss_mb"], old["peak_rss_mb"] if old else None),
     ]
-    cli_search = cli_wall(REPO, url, "search", "graph neural networks", runs=5)
-    cli_stats = cli_wall(REPO, url, "stats", runs=5)
-    old_search = cli_wall(old_code, old_url, "search", "graph neural networks") if old_code else None
-    old_stats = cli_wall(old_code, old_url, "stats") if old_code else None
+    cli = [["search", "graph neural networks"], ["stats"]]
+    cli_search, cli_stats = cli_walls(REPO, url, cli, runs=5)
+    old_search, old_stats = cli_walls(old_code, old_url, cli) if old_code and old_url else (None, None)
     rows += [
         ("CLI search wall, s", cli_search, old_search),
         ("CLI stats wall, s", cli_stats, old_stats),

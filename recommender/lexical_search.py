@@ -25,8 +25,11 @@ a model fitted on too few papers (the full path fits one first).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import math
+import operator
 from collections import Counter
 from collections.abc import Sequence
 
@@ -58,7 +61,15 @@ class WordModel:
     """
 
     def __init__(self, state: dict):
-        self.idf = dict(zip(state["terms"], floats(state["idf"]), strict=True))
+        terms, idf = state["terms"], floats(state["idf"])
+        if len(terms) != len(idf):
+            raise ValueError(f"{len(terms)} terms for {len(idf)} IDF values")
+        # A fitted model's terms are sorted (its feature order): a few thousand lookups by bisection cost
+        # less than building a 200,000-entry dict for them; any other order gets the dict.
+        self._terms: list[str] = terms
+        self._idf = idf
+        self._index: dict[str, int] | None = (
+            None if all(map(operator.lt, terms, itertools.islice(terms, 1, None))) else {t: i for i, t in enumerate(terms)})
         self.authors = frozenset(state["authors"])
         self.stop_words = frozenset(state["stop_words"])
         self.ngram_range = (int(state["ngram_range"][0]), int(state["ngram_range"][1]))
@@ -66,16 +77,24 @@ class WordModel:
         self.author_weight = float(state["author_weight"])
         self.n_papers_fit, self.min_fit_papers = int(state["n_papers_fit"]), int(state["min_fit_papers"])
 
+    def idf(self, term: str) -> float | None:
+        """The IDF of ``term``; None when the model does not know it."""
+        if self._index is not None:
+            at = self._index.get(term)
+            return None if at is None else self._idf[at]
+        at = bisect.bisect_left(self._terms, term)
+        return self._idf[at] if at < len(self._terms) and self._terms[at] == term else None
+
     def document_frequency(self, word: str) -> float | None:
         """Papers that held ``word`` at fit time (see :meth:`~recommender.text.frozen.FrozenTfidf.document_frequency`); None when unknown."""
-        idf = self.idf.get(word)
+        idf = self.idf(word)
         return None if idf is None else document_frequency(idf, self.n_papers_fit)
 
     def weights(self, text: str) -> dict[str, float]:
         """Known n-gram -> TF-IDF weight of ``text``, before normalisation."""
         out = {}
         for gram, n in Counter(analyze(text, self.stop_words, self.ngram_range)).items():
-            idf = self.idf.get(gram)
+            idf = self.idf(gram)
             if idf is not None:
                 out[gram] = ((1.0 + math.log(n)) if self.sublinear_tf else n) * idf
         return out

@@ -1,14 +1,17 @@
 """``paperbot search`` by words alone (issue 11): the full search's results, without importing numpy or scipy."""
 
 import datetime as dt
+import math
 import pickle
+import struct
 import subprocess
 import sys
 import zlib
 
+import pytest
 from sqlalchemy import select
 
-from recommender.lexical_search import find_words
+from recommender.lexical_search import WordModel, find_words
 from recommender.picks import Recommender
 from recommender.settings import RecommenderSettings
 from recommender.store import ModelState, Paper
@@ -94,3 +97,16 @@ def test_a_search_from_the_command_line_imports_neither_numpy_nor_scipy(db_url, 
     out = paperbot("search", "Forward Learning of Graph Neural Networks", "-k", "3", check_modules=True)
     assert "Forward Learning of Graph Neural Networks" in out.splitlines()[3]
     assert "LOADED []" in out
+
+
+@pytest.mark.parametrize("terms", [["adam", "graph", "graph neural", "neural"], ["graph", "adam", "neural", "graph neural"]])
+def test_the_word_model_reads_each_terms_idf_in_any_term_order(terms):
+    idf = {"adam": 3.5, "graph": 1.25, "graph neural": 2.0, "neural": 1.5}
+    state = {"terms": terms, "idf": struct.pack(f"<{len(terms)}f", *(idf[t] for t in terms)), "authors": [],
+             "stop_words": [], "ngram_range": (1, 2), "sublinear_tf": True, "author_weight": 0.0,
+             "n_papers_fit": 10, "min_fit_papers": 2}
+    model = WordModel(state)
+    assert {t: model.idf(t) for t in idf} == idf
+    assert model.idf("aaa") is None and model.idf("zzz") is None and model.idf("graph n") is None
+    assert model.weights("graph neural graph") == pytest.approx({"graph": (1 + math.log(2)) * 1.25, "neural": 1.5,
+                                                                 "graph neural": 2.0})
