@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands import Caller, Commands
-from bot.delivery import DeliveryTarget, TargetUnreachable, claim, deliver
+from bot.delivery import HEADER, DeliveryTarget, Lease, TargetUnreachable, claim, deliver
 from recommender.store import Channel, Delivery, DeliveryItem
 from recommender.store.models import utcnow
 
@@ -58,6 +58,7 @@ def test_digest_is_posted_once_per_day(team, settings):
     again = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW + dt.timedelta(hours=1))
     assert again.status == "skipped"
     assert len(poster.posted) == 5 and poster.headers == 1
+    assert cmds.store.engine.pool.checkedout() == 0  # the lease gave its connection back
     with cmds.store.session() as s:
         items = s.scalars(select(DeliveryItem).order_by(DeliveryItem.position)).all()
         assert [i.message_ref for i in items] == [f"C1:{i.paper_id}" for i in items]
@@ -202,3 +203,43 @@ def test_a_claimant_taken_over_stops_at_its_next_message(team, settings):
         delivery = s.scalar(select(Delivery))
         assert (delivery.status, delivery.attempts, delivery.message_ref) == ("claimed", 2, "C1:header")
         assert [i.message_ref for i in delivery.items if i.message_ref] == [f"C1:{poster.posted[0]}"]
+
+
+def test_no_connection_stays_checked_out_after_a_takeover(team, settings):
+    cmds, target = team
+    poster = BlockingPoster()  # taken over while it posts: ClaimLost in its next record
+    thread, results = in_thread(lambda: deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW))
+    assert poster.header_posted.wait(60)
+    later = NOW + dt.timedelta(seconds=settings.delivery.recovery_seconds + 30)
+    assert claim(cmds.store, target, NOW.date(), later, recovery_seconds=settings.delivery.recovery_seconds) is not None
+    poster.go.set()
+    thread.join(60)
+    assert results[0].status == "skipped" and cmds.store.engine.pool.checkedout() == 0
+
+
+@pytest.mark.parametrize("recovery_seconds", [0, 4000])
+def test_a_record_beats_only_when_a_heartbeat_is_due(team, recovery_seconds):
+    """No heartbeat thread (recovery 0): every record beats. A long interval: records leave the claim's heartbeat."""
+    cmds, target = team
+    held = claim(cmds.store, target, NOW.date(), NOW, recovery_seconds=recovery_seconds)
+    ticks = iter(NOW + dt.timedelta(seconds=n) for n in range(1, 100))
+    with Lease(cmds.store, held, recovery_seconds=recovery_seconds, clock=lambda: next(ticks)) as lease:
+        lease.record(HEADER, "C1:header")
+        lease.record(HEADER, "C1:header")
+    lease.record(HEADER, "C1:header-late")  # a poster's late callback, after the lease ended: its own connection
+    with cmds.store.session() as s:
+        delivery = s.scalar(select(Delivery))
+        beats = 3 if recovery_seconds == 0 else 0
+        assert (delivery.message_ref, delivery.heartbeat_at) == ("C1:header-late", NOW + dt.timedelta(seconds=beats) if beats else NOW)
+    assert cmds.store.engine.pool.checkedout() == 0
+
+
+def test_a_target_deleted_before_its_digest_is_skipped_and_leaves_no_claim(team, settings):
+    cmds, target = team
+    with cmds.store.session() as s:
+        s.delete(s.scalar(select(Channel)))
+    poster = RecordingPoster()
+    out = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW, day=NOW.date())
+    assert out.status == "skipped" and poster.headers == 0
+    with cmds.store.session() as s:
+        assert s.scalars(select(Delivery)).all() == []

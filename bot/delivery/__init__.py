@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.commands.caller import actor_user_ref
 from bot.delivery import mentions
@@ -225,8 +225,10 @@ def attempt(store: Store, settings: Settings, target: DeliveryTarget, day: dt.da
     error, unreachable = None, False
     with Lease(store, held, recovery_seconds=recovery, clock=clock) as lease:
         post = compose(held)
-        if post is None:
-            return DeliveryOutcome("skipped", held.delivery_id, error="target no longer exists")
+        if post is None:  # gone since the caller looked: nothing to post, no claim left to take over and skip again
+            with store.session() as session:
+                session.execute(delete(Delivery).where(Delivery.id == held.delivery_id, Delivery.attempts == held.attempt))
+            return DeliveryOutcome("skipped", error="target no longer exists")
         post.recorder = lease.record
         if post.digest.empty and skip_empty:
             return _finish(store, held, post, None, empty=True, what=what)

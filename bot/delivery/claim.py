@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, func, or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from bot.delivery.post import HEADER, DeliveryTarget, Part
 from recommender.store import Delivery, DeliveryItem, Store
@@ -36,14 +36,15 @@ MAX_ATTEMPTS = 5
 
 
 # The lease's statements, built once (they run for every message a digest posts). Each reference update
-# returns whether this attempt still holds the claim (1 or 0): one round trip records and checks.
+# returns whether this attempt still holds the claim: one round trip records and checks. The header's reads
+# its own row (which PostgreSQL re-reads when a takeover committed while the update waited for the row).
 _claims = Delivery.__table__.alias("claim")
 _HELD = (select(func.count()).select_from(_claims)
          .where(_claims.c.id == bindparam("delivery"), _claims.c.attempts == bindparam("attempt"),
                 _claims.c.status == "claimed")
          .scalar_subquery())
 _HEADER_REF = (update(Delivery).where(Delivery.id == bindparam("delivery")).values(message_ref=bindparam("ref"))
-               .returning(_HELD))
+               .returning(and_(Delivery.attempts == bindparam("attempt"), Delivery.status == "claimed")))
 _PAPER_REF = (update(DeliveryItem)
               .where(DeliveryItem.delivery_id == bindparam("delivery"), DeliveryItem.paper_id == bindparam("paper"))
               .values(message_ref=bindparam("ref"))
@@ -125,11 +126,12 @@ class Lease:
 
     Notes
     -----
-    Every write is fenced by the attempt: once another process took the
-    delivery over, heartbeats stop and :meth:`record` raises :class:`ClaimLost`
-    (after committing the reference: the message exists either way). The
-    references are written on one connection held from the first to the lease's
-    end (:meth:`Store.autocommit`), one statement each.
+    Heartbeats are fenced by the attempt, and each reference write reads whether the
+    attempt still holds the claim: once another process took the delivery over,
+    heartbeats stop and :meth:`record` raises :class:`ClaimLost` (after committing
+    the reference: the message exists either way). The references are written on
+    one connection held from the first to the lease's end (:meth:`Store.autocommit`),
+    one statement each; a record after the end (a poster's late callback) uses a connection of its own.
     """
 
     def __init__(self, store: Store, claim: Claim, *, recovery_seconds: float, clock: Callable[[], dt.datetime]):
@@ -141,6 +143,8 @@ class Lease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connection: Connection | None = None
+        self._using = threading.Lock()  # the held connection: one record at a time, and not after the end
+        self._ended = False
         self._last_beat = time.monotonic()  # the claim wrote the first heartbeat
 
     def __enter__(self) -> Lease:
@@ -154,39 +158,57 @@ class Lease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        with self._using:
+            self._ended = True
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     def record(self, part: Part, ref: str) -> None:
         """Commit message ``ref`` of ``part`` (:data:`HEADER` or a paper id) and check the claim, in one statement.
 
         Beats as well when the last heartbeat is older than half the heartbeat interval (every time when
-        the lease has no heartbeat thread).
+        the lease has no heartbeat thread). A connection the server dropped (a restart) is replaced
+        and the statement run once more (it writes the same value).
 
         Raises
         ------
         ClaimLost
             Another process took the delivery over; the reference was committed all the same.
         """
-        if self._connection is None:
-            self._connection = self.store.autocommit()
-        connection = self._connection
-        params = {"delivery": self.claim.delivery_id, "attempt": self.claim.attempt, "ref": ref}
-        try:
-            if part == HEADER:
-                held = connection.execute(_HEADER_REF, params).scalar()
+        with self._using:
+            if self._ended:
+                with self.store.autocommit() as connection:
+                    held = self._record(connection, part, ref)
             else:
-                held = connection.execute(_PAPER_REF, {**params, "paper": part}).scalar()
-            if held is None or (held and time.monotonic() - self._last_beat >= self.interval / 2):
-                held = self._beat(connection)  # no such row (nothing read), or a heartbeat due
-        except SQLAlchemyError:  # the next record starts on a new connection (this one may be broken)
-            self._connection = None
-            connection.close()
-            raise
+                held = self._on_held_connection(part, ref)
         if not held:
             self.lost = True
             raise ClaimLost(f"delivery {self.claim.delivery_id} was taken over by another process")
+
+    def _on_held_connection(self, part: Part, ref: str) -> bool:
+        for retry in (False, True):
+            if self._connection is None:
+                self._connection = self.store.autocommit()
+            connection = self._connection
+            try:
+                return self._record(connection, part, ref)
+            except SQLAlchemyError as exc:  # the next statement starts on a new connection (this one may be broken)
+                self._connection = None
+                connection.close()
+                if retry or not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(self, connection: Connection, part: Part, ref: str) -> bool:
+        params = {"delivery": self.claim.delivery_id, "attempt": self.claim.attempt, "ref": ref}
+        if part == HEADER:
+            held = connection.execute(_HEADER_REF, params).scalar()
+        else:
+            held = connection.execute(_PAPER_REF, {**params, "paper": part}).scalar()
+        if held is None or (held and time.monotonic() - self._last_beat >= self.interval / 2):
+            return self._beat(connection)  # no such row (nothing read), or a heartbeat due
+        return bool(held)
 
     def _beat(self, connection: Connection) -> bool:
         result = connection.execute(_BEAT, {"delivery": self.claim.delivery_id, "attempt": self.claim.attempt,

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from .semantic import center_present
 from .targets import TargetBatch
@@ -41,9 +40,9 @@ from .topk import top_k_entries
 __all__ = ["NEIGHBOURHOOD_THREADS", "Corpus", "NeighbourCache", "Neighbours", "make_corpus", "corpus_likes",
            "neighbourhood"]
 
-#: Blocks of the candidate x corpus similarity computed side by side (the machine's cores, at most 4; each holds
-#: one dense block). BLAS runs one thread per block meanwhile, so the cores are not asked for twice.
-NEIGHBOURHOOD_THREADS = min(4, os.cpu_count() or 1)
+#: Blocks of the TF-IDF-only candidate x corpus similarity computed side by side: the cores this process may
+#: run on, at most 4 (each holds one dense block).
+NEIGHBOURHOOD_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
     power : float
         Exponent of the (non-negative) cosines before they are scaled to sum 1.
     block_cells : int
-        Dense cells per block of the candidate x corpus similarity (up to
+        Dense cells per block of the candidate x corpus similarity (without embeddings, up to
         :data:`NEIGHBOURHOOD_THREADS` blocks are computed at once; the result does not depend on it).
 
     Returns
@@ -167,9 +166,11 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
         return r + lo, c, v
 
     starts = range(0, n_c, step)
-    threads = min(NEIGHBOURHOOD_THREADS, len(starts))
-    if threads > 1:  # scipy's sparse product and numpy's selection let go of the GIL: blocks run side by side
-        with ThreadPoolExecutor(threads) as pool, threadpool_limits(limits=1, user_api="blas"):
+    # TF-IDF alone: scipy's sparse product and numpy's selection let go of the GIL, so blocks run side by side.
+    # With embeddings the dense product already runs on every core (BLAS): one block at a time.
+    threads = min(NEIGHBOURHOOD_THREADS, len(starts)) if emb_t is None else 1
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
             found = list(pool.map(block, starts))
     else:
         found = [block(lo) for lo in starts]

@@ -48,7 +48,7 @@ def sqlite_file(url: str) -> Path | None:
     return Path(name)
 
 
-def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> Engine:
+def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, pool_size: int | None = None) -> Engine:
     """Create an engine for ``url``.
 
     Parameters
@@ -59,6 +59,9 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> 
         Seconds a new PostgreSQL connection may take before it fails (libpq's ``connect_timeout``);
         without it a server that accepts the TCP connection and never answers hangs the caller
         for minutes. SQLite files open at once and wait :data:`SQLITE_BUSY_TIMEOUT` for locks.
+    pool_size : int, optional
+        Connections the pool keeps (SQLAlchemy's default, 5, when None; ignored for an in-memory SQLite
+        database, which has one). A process posting digests from many threads needs a few per thread.
 
     Notes
     -----
@@ -87,6 +90,8 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> 
         kwargs["pool_pre_ping"] = True
         if parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": max(1, int(connect_timeout))}
+    if pool_size is not None and (not sqlite or sqlite_file(url) is not None):
+        kwargs["pool_size"] = pool_size
     engine = create_engine(url, **kwargs)
     if sqlite:
         wal = sqlite_file(url) is not None and parsed.query.get("mode") != "ro"
@@ -217,6 +222,8 @@ class Store:
         database already records the head revision (:func:`at_head`).
     connect_timeout : int
         Seconds to wait for a database server to accept a connection (default 10).
+    pool_size : int, optional
+        Connections the pool keeps (see :func:`make_engine`).
 
     Raises
     ------
@@ -224,12 +231,13 @@ class Store:
         When the SQLite file (or its folder) is not writable.
     """
 
-    def __init__(self, url: str, *, migrate: bool = True, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT):
+    def __init__(self, url: str, *, migrate: bool = True, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
+                 pool_size: int | None = None):
         self.url = url
         path = sqlite_file(url)
         if path is not None and make_url(url).query.get("mode") != "ro":  # a read-only URI asks for no writes
             _check_writable(path)
-        self.engine = make_engine(url, connect_timeout=connect_timeout)
+        self.engine = make_engine(url, connect_timeout=connect_timeout, pool_size=pool_size)
         if migrate and not at_head(self.engine):
             upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -272,8 +280,9 @@ class Store:
 
         For a run of hot single-statement writes held on one connection (a digest's message
         references): no pool checkout (and its liveness ping) per write, and on PostgreSQL no
-        ``BEGIN``/``COMMIT`` round trips, so a statement costs one round trip. Errors as :meth:`session`,
-        raised by the statements.
+        ``BEGIN``/``COMMIT`` round trips, so a statement costs one round trip. Its statements raise
+        SQLAlchemy's errors as they come (a read-only SQLite file: ``OperationalError``, not
+        :class:`ReadOnlyDatabaseError`).
         """
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
