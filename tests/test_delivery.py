@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.commands import Caller, Commands
 from bot.delivery import HEADER, DeliveryTarget, Lease, TargetUnreachable, claim, deliver
@@ -243,3 +243,23 @@ def test_a_target_deleted_before_its_digest_is_skipped_and_leaves_no_claim(team,
     assert out.status == "skipped" and poster.headers == 0
     with cmds.store.session() as s:
         assert s.scalars(select(Delivery)).all() == []
+
+
+def test_a_connection_the_server_drops_mid_digest_is_replaced(team, settings):
+    """The lease's held connection killed by the server between two messages: the next record reconnects."""
+    cmds, target = team
+    if cmds.store.engine.dialect.name != "postgresql":
+        pytest.skip("a server that drops a connection: PostgreSQL only")
+    poster = BlockingPoster()
+    recorders = []
+    poster.post = lambda post, _post=poster.post: (recorders.append(post.recorder), _post(post))[1]
+    thread, results = in_thread(lambda: deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW))
+    assert poster.header_posted.wait(60)
+    held = recorders[0].__self__._connection  # the lease's connection, which recorded the header
+    with cmds.store.engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": held.connection.dbapi_connection.info.backend_pid})
+    poster.go.set()
+    thread.join(60)
+    assert results[0].status == "posted" and len(poster.posted) == 5
+    with cmds.store.session() as s:
+        assert all(i.message_ref for i in s.scalar(select(Delivery)).items)
