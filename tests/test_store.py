@@ -197,3 +197,13 @@ def test_read_only_sqlite_file_is_refused_at_open_with_one_clear_line(tmp_path):
         folder.chmod(0o755)
     assert done.returncode == 3, done.stderr[-2000:]
     assert done.stdout.count("\n") == 1 and str(path) in done.stdout and "read-only" in done.stdout
+
+
+def test_the_command_lines_store_keeps_connections_for_its_posting_threads(db_url, monkeypatch, tmp_path):
+    """``paperbot run`` posts from ``service.workers`` threads, each holding a connection while it posts."""
+    from bot.cli.state import CliState
+
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path))
+    for workers, kept in [(4, 17), (30, 40)]:  # 3 a thread and 5, at most 40
+        monkeypatch.setenv("PAPERBOT_SERVICE__WORKERS", str(workers))
+        assert CliState(database_url=db_url).store().engine.pool.size() == kept

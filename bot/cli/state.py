@@ -106,9 +106,10 @@ class CliState:
             shown = parsed.render_as_string(hide_password=True)
             if explicit:
                 _check_sqlite_folder(parsed)
-            # each posting thread holds a connection while it posts, and briefly one more or two (bot.delivery.claim)
+            # each posting thread holds a connection while it posts, and briefly one more or two (bot.delivery.claim);
+            # at most 40 (+ SQLAlchemy's 10 overflow): half of PostgreSQL's default max_connections
             return Store(url, connect_timeout=self.settings.database_connect_timeout,
-                         pool_size=3 * self.settings.service.workers + 5)
+                         pool_size=min(3 * self.settings.service.workers + 5, 40))
         except StoreError as exc:  # e.g. a read-only SQLite file: the message says what to do
             fail(str(exc), 2)
         except OperationalError as exc:
