@@ -172,6 +172,28 @@ def test_the_models_document_frequencies_order_the_counting_and_keep_the_same_wo
                     rarest_within_budget(s, group, budget=budget), (group, budget)
 
 
+def test_after_a_rarer_word_is_counted_words_the_model_saw_in_more_papers_than_the_budget_are_not_asked(papers_store):
+    words = ["learning", "graph", "zkrelu"]
+    budget = 3
+    model = {"zkrelu": 1.0, "graph": float(budget + 1), "learning": float(budget + 2)}
+    with papers_store.session() as s:
+        engine = s.get_bind()
+        asked: list[str] = []
+
+        def record(conn, cursor, statement, parameters, *rest):
+            asked.append(f"{statement} {parameters}")
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            kept = rarest_within_budget(s, words, budget=budget, document_frequency=model.get)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert kept == ["zkrelu"]
+        assert asked and not any("graph" in a or "learning" in a for a in asked)  # zkrelu was counted, nothing else
+        assert papers_holding(s, "graph") > budget and papers_holding(s, "learning") > budget  # the index agrees
+        assert rarest_within_budget(s, words, budget=budget) == kept  # and counting every word keeps the same
+
+
 def test_rare_words_are_counted_together_in_one_statement_with_the_same_counts(papers_store):
     words = ["zkrelu", "diffusion", "graphs", "quantized", "or", "quokkaxyz", "learning", "o'brien"]
     with papers_store.session() as s:

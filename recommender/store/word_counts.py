@@ -190,7 +190,9 @@ def rarest_within_budget(session: Session, words: list[str], budget: int,
     was fitted; None for a word it does not know), words are counted rarest first
     by it, the words it puts under the budget are counted together without asking
     the planner (:func:`count_rare_words`), and counting stops once the counted
-    words it knows hold more than the budget (the rest are commoner by the model).
+    words it knows hold more than the budget (the rest are commoner by the model), or once a word
+    the model saw in more papers than the budget is reached after a word some paper holds (the index,
+    which holds every paper the model saw, holds it in as many: it could join no word kept before it).
     A word the model does not know is counted first, by the planner's leave: it is
     rare, or so common that the model dropped it, which the index tells.
     """
@@ -202,6 +204,10 @@ def rarest_within_budget(session: Session, words: list[str], budget: int,
     within = 0
     for word in order:
         df = known.get(word)
+        if df is not None and df > budget and any(counts.values()):
+            # The index holds this word in at least the papers the model saw holding it: more than the budget, as
+            # are the words after it (commoner by the model). None of them would join the words kept below.
+            break
         counts[word] = papers_holding(session, word, budget + 1, rare=word in rare)
         within += counts[word] if df is not None and counts[word] <= budget else 0  # unknown words are out of order
         if known and within > budget:
