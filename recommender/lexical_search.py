@@ -90,11 +90,17 @@ class WordModel:
         idf = self.idf(word)
         return None if idf is None else document_frequency(idf, self.n_papers_fit)
 
-    def weights(self, text: str) -> dict[str, float]:
-        """Known n-gram -> TF-IDF weight of ``text``, before normalisation."""
+    def weights(self, text: str, looked_up: dict[str, float | None] | None = None) -> dict[str, float]:
+        """Known n-gram -> TF-IDF weight of ``text``, before normalisation.
+
+        ``looked_up`` (n-gram -> IDF or None) keeps the lookups of earlier texts: the candidates of one
+        search share most of their words, so each is looked up once.
+        """
         out = {}
+        if looked_up is None:
+            looked_up = {}
         for gram, n in Counter(analyze(text, self.stop_words, self.ngram_range)).items():
-            idf = self.idf(gram)
+            idf = looked_up[gram] if gram in looked_up else looked_up.setdefault(gram, self.idf(gram))
             if idf is not None:
                 out[gram] = ((1.0 + math.log(n)) if self.sublinear_tf else n) * idf
         return out
@@ -107,8 +113,9 @@ class WordModel:
         q = self.weights(query)
         q_norm = math.sqrt(sum(w * w for w in q.values()))
         out = []
+        looked_up: dict[str, float | None] = {}
         for title, abstract, authors in papers:
-            words = self.weights(f"{title}\n{abstract}" if abstract else title)
+            words = self.weights(f"{title}\n{abstract}" if abstract else title, looked_up)
             shared = sum(w * words[g] for g, w in q.items() if g in words)
             if not shared:
                 out.append(0.0)
