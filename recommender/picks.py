@@ -318,7 +318,7 @@ class Recommender:
                 for b in bounds]
 
     def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
-        """Give ``ranker`` who liked what in one workspace (members' 👍), when at least two people gave any."""
+        """Give ``ranker`` who liked what in one workspace (members' 👍), when enough people gave any (``Ranker.community_min_members``, 2)."""
         rows = session.execute(
             select(Feedback.member_id, Feedback.paper_id)
             .join(Member, Feedback.member_id == Member.id)
@@ -326,7 +326,7 @@ class Recommender:
             .order_by(Feedback.paper_id)
         ).all()
         members = sorted({m for m, _ in rows})
-        if len(members) < 2:
+        if len(members) < ranker.community_min_members:
             return
         paper_ids = sorted({p for _, p in rows})
         member_index = {m: i for i, m in enumerate(members)}

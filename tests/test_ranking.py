@@ -201,6 +201,23 @@ def test_community_signal_uses_co_likes():
     assert with_com[0, 4] > with_com[0, 7] + 1.0  # 7's neighbour (6) is not co-liked with 0
 
 
+def test_a_team_with_fewer_people_who_liked_anything_than_the_minimum_gets_no_community():
+    vec, x = setup()
+    items = x[[0, 3, 5, 6]]
+    t = Target(liked=x[[0]], liked_keys=["a"])
+    plain, _ = Ranker(vec, mmr_lambda=0).score(x, [t])
+    for n_co_likers, minimum in [(2, 4), (3, 4), (3, 5)]:
+        rows = [[1, 0, 0, 0]] + [[1, 1, 0, 0]] * n_co_likers + [[0, 0, 0, 0]] * 3  # people without a 👍 do not count
+        ranker = Ranker(vec, mmr_lambda=0, community_shrinkage=0, community_min_members=minimum)
+        ranker.set_community(items, sp.csr_matrix(np.array(rows, dtype=float)), item_keys=["a", "b", "c", "d"])
+        scores, _ = ranker.score(x, [t])
+        if 1 + n_co_likers < minimum:
+            assert ranker.community is None and np.array_equal(scores, plain)
+        else:
+            assert ranker.community is not None and scores[0, 4] > plain[0, 4]  # 4: text neighbour of co-liked "b"
+    assert Ranker(vec).community_min_members == 2  # any two people: a size of team is no evidence (see its docstring)
+
+
 def test_co_like_rows_are_the_strongest_cosines_whatever_the_block():
     rng = np.random.default_rng(4)
     likes = sp.csr_matrix((rng.random((30, 45)) < 0.2).astype(np.float32))

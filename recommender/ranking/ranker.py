@@ -79,6 +79,9 @@ class Ranker:
     community_shrinkage : float, default 30.0
         Evidence ``E`` (teammates' 👍 on the target's liked papers) at which
         the community gets half of ``community_weight``: ``E / (E + this)``.
+    community_min_members : int, default 2
+        Fewest people with a 👍 for :meth:`set_community` to give the ranker a community (a smaller
+        team's picks are a lone reader's); why not more: :mod:`recommender.ranking.community`.
     neighbors : int, default 100
         Nearest corpus papers (hybrid cosine) that vote for a candidate.
     neighbor_power : float, default 2.0
@@ -108,7 +111,7 @@ class Ranker:
         prior_weight: float = 0.02, interest_feedback: int = 3,
         embedder=None, semantic_weight: float = 0.5,
         neighbourhood_weight: float = 0.5, community_weight: float = 0.5, community_shrinkage: float = 30.0,
-        neighbors: int = 100, neighbor_power: float = 2.0,
+        community_min_members: int = 2, neighbors: int = 100, neighbor_power: float = 2.0,
         community_item_neighbors: int | None = 20, block_cells: int = 1_000_000,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
@@ -116,7 +119,7 @@ class Ranker:
         if not 0.0 <= semantic_weight <= 1.0:
             raise ValueError("semantic_weight must be in [0, 1]")
         self.embedder, self.semantic_weight = embedder, semantic_weight
-        self.community_shrinkage = community_shrinkage
+        self.community_shrinkage, self.community_min_members = community_shrinkage, community_min_members
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
@@ -139,9 +142,12 @@ class Ranker:
         (n_items, n_features); ``user_items``: who liked what, shape (n_users,
         n_items), binary; ``item_keys`` (default ``range(n_items)``) are matched
         against :attr:`Target.liked_keys` and the corpus keys (see
-        :mod:`recommender.ranking.community`).  Raises ValueError on mismatched shapes.
+        :mod:`recommender.ranking.community`).  Fewer than ``community_min_members``
+        people with a 👍 leave the ranker without a community.  Raises ValueError on mismatched shapes.
         """
-        self.community = build_community(item_vectors, user_items, item_keys, self.community_item_neighbors)
+        users = sp.csr_matrix(user_items)
+        enough = np.count_nonzero(np.diff(users.indptr)) >= self.community_min_members
+        self.community = build_community(item_vectors, users, item_keys, self.community_item_neighbors) if enough else None
         return self
 
     def clear_community(self) -> Ranker:
