@@ -94,6 +94,28 @@ def test_a_planned_paper_rated_since_is_not_posted(readers, settings):
     assert planned[0].paper_id not in posted
 
 
+def test_a_digest_only_claimed_is_planned_and_one_done_or_holding_its_papers_is_not(readers):
+    """A posting thread may claim its digest before the plan it waits for reads the targets."""
+    from recommender.store import DeliveryItem
+
+    cmds, targets = readers
+    day = NOW.date()
+    with cmds.store.session() as s:
+        s.add(Delivery(target_kind="member", target_id=targets[0].id, day=day, status="claimed", claimed_at=NOW, attempts=1))
+        s.add(Delivery(target_kind="member", target_id=targets[1].id, day=day, status="posted", claimed_at=NOW, attempts=1))
+        holding = Delivery(target_kind="member", target_id=targets[2].id, day=day, status="claimed", claimed_at=NOW,
+                           attempts=2)
+        s.add(holding)
+        s.flush()
+        paper_id = s.scalars(select(Paper.id).limit(1)).one()
+        s.add(DeliveryItem(delivery_id=holding.id, paper_id=paper_id, position=0, score=1.0, reason="", platform="cli"))
+    plan = DigestPlan(cmds.store, cmds.recommender, now=NOW)
+    assert plan.prepare([(t.kind, t.id, day) for t in targets]) == len(targets) - 2
+    since = NOW - dt.timedelta(days=2)
+    assert taken(cmds, plan, targets[0], since) is not None  # its holder takes the planned picks
+    assert taken(cmds, plan, targets[1], since) is None and taken(cmds, plan, targets[2], since) is None
+
+
 def test_a_retry_posts_the_first_attempts_papers_and_a_later_plan_leaves_it_alone(readers, settings):
     cmds, targets = readers
     day = NOW.date()

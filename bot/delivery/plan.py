@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.delivery.post import DeliveryTarget
@@ -135,8 +135,8 @@ class DigestPlan:
     def prepare(self, keys: Sequence[tuple[str, int, dt.date | None]]) -> int:
         """Rank the ``(kind, target id, day)`` digests not asked for before and still to be composed; returns how many.
 
-        Left out: targets gone or switched off, and any with a ``deliveries`` row for the day (claimed, posted,
-        failed...), whose papers are chosen already or by whoever holds it. A day of None is the one
+        Left out: targets gone or switched off, and any whose ``deliveries`` row for the day is done (posted,
+        failed...) or holds its papers already; one only claimed is ranked (see :meth:`_open`). A day of None is the one
         ``day_of`` gives. Each chunk of targets is ranked in its own transaction (a SQLite write, such as an
         embedding stored on the way, is not held through the whole plan). :meth:`take` waits until it returns.
         """
@@ -193,12 +193,19 @@ class DigestPlan:
         return planned.picks
 
     def _open(self, session: Session, wanted: dict[Key, dt.date | None]) -> dict[Key, Channel | Member]:
-        """The wanted targets that still exist, are on, and have no delivery row for their day."""
+        """The wanted targets that still exist, are on, and whose digest of the day has no papers chosen.
+
+        A delivery row that is done (posted, failed...) or holds its papers leaves its target out. A row
+        only claimed does not: its holder is choosing the papers, and waits for this plan when it is one of
+        the threads that queued it (a thread that took its digest while the plan was being started).
+        """
         rows = _rows(session, list(wanted))
         on = {k: r for k, r in rows.items() if (r.enabled if isinstance(r, Channel) else r.subscribed)}
         days = {k: wanted[k] or self.day_of(r) for k, r in on.items()}
+        chosen = select(DeliveryItem.paper_id).where(DeliveryItem.delivery_id == Delivery.id).exists()
         held = session.execute(select(Delivery.target_kind, Delivery.target_id, Delivery.day)
-                               .where(Delivery.day.in_(sorted(set(days.values())))))
+                               .where(Delivery.day.in_(sorted(set(days.values()))),
+                                      or_(Delivery.status != "claimed", chosen)))
         for kind, target_id, day in held:
             if days.get((kind, target_id)) == day:
                 on.pop((kind, target_id), None)
