@@ -100,7 +100,9 @@ class WordModel:
         if looked_up is None:
             looked_up = {}
         for gram, n in Counter(analyze(text, self.stop_words, self.ngram_range)).items():
-            idf = looked_up[gram] if gram in looked_up else looked_up.setdefault(gram, self.idf(gram))
+            if gram not in looked_up:
+                looked_up[gram] = self.idf(gram)
+            idf = looked_up[gram]
             if idf is not None:
                 out[gram] = ((1.0 + math.log(n)) if self.sublinear_tf else n) * idf
         return out
