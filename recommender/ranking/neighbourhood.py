@@ -133,7 +133,8 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
         Exponent of the (non-negative) cosines before they are scaled to sum 1.
     block_cells : int
         Dense cells per block of the candidate x corpus similarity (without embeddings, up to
-        :data:`NEIGHBOURHOOD_THREADS` blocks are computed at once; the result does not depend on it).
+        :data:`NEIGHBOURHOOD_THREADS` blocks are computed at once; the neighbours do not depend on it, and
+        their weights only up to float32 rounding: BLAS may sum a one-row block in another order).
 
     Returns
     -------
