@@ -1,5 +1,5 @@
 """``paperbot run --once`` on the console with many channels, SIGKILLed at random moments and restarted:
-is every channel's digest printed exactly once?
+is every channel's digest printed at most once, with no gap but at a kill?
 
 Prepares a database (SQLite in a temporary folder, or ``--database-url``) with
 the bundled sample papers and ``--channels`` console channels, then starts real
@@ -11,8 +11,13 @@ killed one held at once (one process at a time, so nothing live is taken over).
 
 Every process's output is then read back: each digest's header line
 (``Papers for #c007, …``), the ``(continued)`` line of a resumed digest, and
-the numbered paper lines under them. Exactly once means one header per channel
-and each of its papers once.
+the numbered paper lines under them. The console records each part just before
+printing it (a terminal cannot be asked what it shows), so the guarantee is at
+most once: nothing is printed twice, and a part is missing only where a kill
+fell between its record and its print. The check: no header or paper twice;
+every missing part is the one right after the last part a killed process
+printed, at most one per kill (reported as "lost at a kill"); any other gap is
+a problem.
 
 Usage: ``PYTHONPATH=. .venv/bin/python benchmarks/console_kills.py [--channels 200] [--kills 10] [--seed 12]``
 """
@@ -51,19 +56,44 @@ class Trials:
     runs: list[tuple[str, int, float]] = field(default_factory=list)  # (killed/exited, lines, seconds)
     sizes: dict[str, int] = field(default_factory=dict)  # channel -> papers in its delivered digest
     statuses: Counter = field(default_factory=Counter)  # delivery status -> count
+    kill_points: list[tuple[str, int] | None] = field(default_factory=list)  # per killed run: last part printed
+
+    def lost_at_kills(self) -> list[str]:
+        """The parts missing where a kill fell between their record and their print (at most one per kill)."""
+        return self._check()[1]
 
     def problems(self) -> list[str]:
-        """Every departure from exactly once: a channel printed twice or never, a paper twice or missing."""
+        """Every departure from at most once with no gap but at a kill: a header or paper printed twice, a
+        part missing that no kill explains, a digest not posted."""
+        return self._check()[0]
+
+    def _check(self) -> tuple[list[str], list[str]]:
         out = [f"{self.orphans} paper lines printed outside any digest"] if self.orphans else []
+        points = Counter(self.kill_points)  # (channel, position printed last; 0 is the header) or None
+        lost: list[str] = []
+
+        def at_a_kill(channel: str, position: int) -> bool:
+            if position == 0:  # a header: the killed run had just finished a digest, or printed nothing
+                before = next((k for k in points if points[k] and (k is None or k[1] == self.sizes.get(k[0]))), False)
+            else:
+                before = (channel, position - 1) if points[(channel, position - 1)] else False
+            if before is False:
+                return False
+            points[before] -= 1
+            lost.append(f"{channel}: {'header' if position == 0 else f'paper {position}'}")
+            return True
+
         for channel, size in sorted(self.sizes.items()):
-            if self.headers[channel] != 1:
-                out.append(f"{channel}: header printed {self.headers[channel]} times")
             printed = self.papers.get(channel, Counter())
-            if printed != Counter(range(1, size + 1)):
+            if self.headers[channel] > 1 or (self.headers[channel] == 0 and not at_a_kill(channel, 0)):
+                out.append(f"{channel}: header printed {self.headers[channel]} times")
+            twice = any(n > 1 for n in printed.values()) or set(printed) - set(range(1, size + 1))
+            missing = [p for p in range(1, size + 1) if p not in printed]
+            if twice or not all(at_a_kill(channel, p) for p in missing):
                 out.append(f"{channel}: papers printed {dict(sorted(printed.items()))}, expected 1..{size} once")
         if set(self.statuses) != {"posted"}:
             out.append(f"delivery statuses {dict(self.statuses)}")
-        return out
+        return out, lost
 
 
 def prepare(workdir: Path, channels: int, database_url: str | None = None) -> Path:
@@ -112,20 +142,26 @@ def run_once(config: Path, kill_after: int | None, log: Path) -> tuple[list[str]
     return lines, killed, time.monotonic() - started
 
 
-def read_back(trials: Trials, lines: list[str]) -> None:
-    """Attribute one process's paper lines to the digest (header or continued line) above them."""
+def read_back(trials: Trials, lines: list[str], killed: bool = False) -> None:
+    """Attribute one process's paper lines to the digest (header or continued line) above them; for a
+    killed process, note the last part it printed."""
     channel = None
+    last: tuple[str, int] | None = None
     for line in lines:
         if match := CONTINUED.search(line):
             channel = match.group(1)
         elif match := HEADER.search(line):
             channel = match.group(1)
             trials.headers[channel] += 1
+            last = (channel, 0)
         elif match := PAPER.match(line):
             if channel is None:
                 trials.orphans += 1
             else:
                 trials.papers.setdefault(channel, Counter())[int(match.group(1))] += 1
+                last = (channel, int(match.group(1)))
+    if killed:
+        trials.kill_points.append(last)
 
 
 def run_trials(workdir: Path, *, channels: int, kills: int, max_lines: int, seed: int,
@@ -142,7 +178,7 @@ def run_trials(workdir: Path, *, channels: int, kills: int, max_lines: int, seed
         kill_after = rng.randint(1, max_lines) if n < kills else None
         lines, killed, seconds = run_once(config, kill_after, workdir / "stderr.log")
         trials.runs.append(("killed" if killed else "exited", len(lines), seconds))
-        read_back(trials, lines)
+        read_back(trials, lines, killed)
     store = Store(database_url or f"sqlite:///{workdir / 'paperbot.db'}", migrate=False)
     try:
         with store.session() as session:
@@ -169,10 +205,12 @@ def main() -> int:
                             database_url=args.database_url)
     for n, (end, lines, seconds) in enumerate(trials.runs, 1):
         print(f"run {n:2d}: {end:6s} after {lines:5d} lines, {seconds:5.1f} s")
-    problems = trials.problems()
+    problems, lost = trials.problems(), trials.lost_at_kills()
     print(f"{len(trials.sizes)} digests, {sum(trials.headers.values())} headers printed, "
           f"{sum(sum(c.values()) for c in trials.papers.values())} paper lines; "
-          + ("exactly once" if not problems else f"{len(problems)} problems:"))
+          + ("nothing twice; " if not problems else "")
+          + f"{len(lost)} parts lost at a kill (recorded, then killed before the print)"
+          + (f": {', '.join(lost)}" if lost else "") + ("" if not problems else f"; {len(problems)} problems:"))
     for line in problems:
         print("  " + line)
     return 1 if problems else 0
