@@ -209,7 +209,7 @@ def main() -> int:
     print(f"{len(trials.sizes)} digests, {sum(trials.headers.values())} headers printed, "
           f"{sum(sum(c.values()) for c in trials.papers.values())} paper lines; "
           + ("nothing twice; " if not problems else "")
-          + f"{len(lost)} parts lost at a kill (recorded, then killed before the print)"
+          + f"{len(lost)} part{'' if len(lost) == 1 else 's'} lost at a kill (recorded, then killed before the print)"
           + (f": {', '.join(lost)}" if lost else "") + ("" if not problems else f"; {len(problems)} problems:"))
     for line in problems:
         print("  " + line)
