@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -36,6 +37,11 @@ def test_eval_json_and_table(tmp_path):
     assert teams.exit_code == 0, teams.output
     out = json.loads(teams.stdout)
     assert out["team_size"] == 2 and out["teams"] == "random" and set(out["methods"]) == {"paperbot", "paperbot-text"}
+    gain = out["community_gain"]
+    assert gain["mean"] == pytest.approx(out["methods"]["paperbot"]["ndcg@10"] - out["methods"]["paperbot-text"]["ndcg@10"])
+    assert gain["ci"][0] <= gain["mean"] <= gain["ci"][1]
+    both = runner.invoke(app, [*args, "--methods", "paperbot,paperbot-text"])
+    assert both.exit_code == 0 and "the community's gain" in both.stdout
     assert json.loads(runner.invoke(app, [*args, "--json", "--methods", "rocchio"]).stdout)["team_size"] == "all"
     tuned = runner.invoke(app, [*args, "--json", "--methods", "paperbot", "--ranker-param", "community_item_neighbors=none",
                                 "--ranker-param", "semantic_weight=0.25"])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recommender.evaluation.data import load_dataset, make_split
-from recommender.evaluation.metrics import ndcg_at_k, recall_at_k
+from recommender.evaluation.metrics import ndcg_at_k, paired_difference, per_user_metrics, recall_at_k
 from recommender.evaluation.run import run_eval
 from recommender.ranking import Ranker, Target, top_k_matrix
 
@@ -19,6 +19,31 @@ def test_metrics_by_hand():
     assert ndcg_at_k(ranked, {1, 9}, 3) == pytest.approx((1 / np.log2(3)) / (1 + 1 / np.log2(3)))
     assert ndcg_at_k(ranked, {5}, 10) == 1.0
     assert ndcg_at_k(ranked, set(), 10) == 0.0
+
+
+def test_per_user_metrics_average_to_the_means():
+    import scipy.sparse as sp
+
+    ranked = np.array([[0, 1, 2], [2, 1, 0]])
+    relevant = sp.csr_matrix(np.array([[1, 0, 0], [1, 0, 0]]))
+    per = per_user_metrics(ranked, relevant)
+    assert per["ndcg@10"].tolist() == pytest.approx([1.0, 0.5])  # hit 1st, then 3rd: 1 / log2(4)
+    assert per["recall@10"].tolist() == [1.0, 1.0]
+
+
+def test_paired_difference_tells_a_gain_from_noise():
+    rng = np.random.default_rng(3)
+    base = rng.random(400)
+    better = paired_difference(base + 0.02 + rng.normal(0, 0.05, 400), base)
+    assert 0 < better["ci"][0] < better["mean"] < better["ci"][1]  # a real gain: the interval excludes 0
+    noise = rng.normal(0, 0.05, 400)
+    noisy = paired_difference(base + noise - noise.mean(), base)  # mean exactly 0, spread as above
+    assert noisy["ci"][0] < 0 < noisy["ci"][1]
+    assert paired_difference(base, base) == {"mean": 0.0, "ci": [0.0, 0.0]}
+    assert paired_difference(base[:1], base[:1] + 1)["ci"] is None
+    assert paired_difference(base + 0.02, base, seed=1) == paired_difference(base + 0.02, base, seed=1)
+    with pytest.raises(ValueError):
+        paired_difference(base, base[:3])
 
 
 def test_top_k_matrix_ties_by_column():
@@ -70,6 +95,7 @@ def test_run_eval_rocchio_known_metrics(tmp_path):
     assert roc["ndcg@10"] == pytest.approx((1 + 1 + 1 / np.log2(4)) / 3)
     assert set(res["methods"]) == {"random", "rocchio", "paperbot"}
     assert res["methods"]["paperbot"]["recall@50"] == pytest.approx(1.0)  # only 3 candidates
+    assert res["community_gain"] is None  # paperbot-text did not run
 
 
 def test_bag_of_words_pseudo_documents(tmp_path):

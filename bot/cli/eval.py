@@ -110,6 +110,10 @@ def print_result(result: dict) -> None:
         m = result["methods"][name]
         table.add_row(name, f"{m['ndcg@10']:.4f}", f"{m['recall@10']:.4f}", f"{m['recall@50']:.4f}", f"{m['seconds']:.2f}")
     console.print(table)
+    gain = result.get("community_gain")
+    if gain and gain["ci"]:
+        console.print(f"paperbot - paperbot-text (the community's gain): nDCG@10 {gain['mean']:+.5f}, "
+                      f"95% interval {gain['ci'][0]:+.5f} to {gain['ci'][1]:+.5f}")
     base, ours = result["methods"].get("arxiv-sanity-lite"), result["methods"].get("paperbot")
     if base and ours:
         gain = (ours["ndcg@10"] / base["ndcg@10"] - 1) * 100 if base["ndcg@10"] else float("nan")

@@ -36,7 +36,7 @@ from ..text.tfidf import PaperVectorizer
 from .baselines import arxiv_sanity_ranking, arxiv_sanity_vectorizer, centroid_ranking, random_ranking
 from .data import Dataset, Split, load_dataset, make_split
 from .embedded import dataset_embeddings
-from .metrics import evaluate_rankings
+from .metrics import paired_difference, per_user_metrics
 from .teams import make_teams
 
 __all__ = ["METHODS", "run_eval", "sample_users", "paperbot_vectorizer", "paperbot_batch"]
@@ -159,7 +159,11 @@ def run_eval(
     dict
         ``{"dataset", "split_seed", "n_users", "team_size", "teams", "ranker_params",
         "vectorizer_fit_seconds", "embedding_model", "embedding_seconds",
-        "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}}``.
+        "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}, "community_gain"}``.
+        ``community_gain`` (when both paperbot methods ran; else None) is
+        paperbot's nDCG@10 minus paperbot-text's over the same users, with
+        its 95% bootstrap interval: ``{"mean", "ci": [low, high]}``
+        (:func:`~recommender.evaluation.metrics.paired_difference`).
         ``seconds`` is wall time of ranking all evaluated users (profiles,
         scoring, top-k; for arxiv-sanity-lite the SVM fits), excluding the
         unsupervised vectorizer fit and the embedding inference (ingest
@@ -199,15 +203,16 @@ def run_eval(
             emb, emb_seconds = dataset_embeddings(ds, embedder)
 
     results: dict[str, dict] = {}
+    ndcg_of: dict[str, np.ndarray] = {}  # method -> nDCG@10 of each evaluated user
 
     def record(name: str, fn: Callable[[], np.ndarray]) -> None:
         say(name)
         start = time.perf_counter()
         ranked = fn()
         seconds = time.perf_counter() - start
-        metrics = evaluate_rankings(ranked, relevant)
-        metrics["seconds"] = round(seconds, 3)
-        results[name] = metrics
+        per_user = per_user_metrics(ranked, relevant)
+        ndcg_of[name] = per_user["ndcg@10"]
+        results[name] = {**{k: float(v.mean()) for k, v in per_user.items()}, "seconds": round(seconds, 3)}
 
     if "random" in methods:
         record("random", lambda: random_ranking(len(eval_users), len(split.new), _K, split_seed))
@@ -237,4 +242,6 @@ def run_eval(
         "embedding_model": None if embedder is None or emb is None else f"{embedder.name} {embedder.version}",
         "embedding_seconds": round(emb_seconds, 3),
         "methods": results,
+        "community_gain": (paired_difference(ndcg_of["paperbot"], ndcg_of["paperbot-text"], seed=split_seed)
+                           if {"paperbot", "paperbot-text"} <= set(ndcg_of) else None),
     }
