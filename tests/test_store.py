@@ -207,3 +207,36 @@ def test_the_command_lines_store_keeps_connections_for_its_posting_threads(db_ur
     for workers, kept in [(4, 17), (30, 40)]:  # 3 a thread and 5, at most 40
         monkeypatch.setenv("PAPERBOT_SERVICE__WORKERS", str(workers))
         assert CliState(database_url=db_url).store().engine.pool.size() == kept
+
+
+def test_a_new_sqlite_file_switches_to_wal_once_another_writer_commits(tmp_path, caplog):
+    """SQLite fails the switch to WAL at once, without its busy timeout, while another connection writes
+    (CI saw it when four processes opened one new database): the switch waits for the writer instead."""
+    import logging
+    import sqlite3
+
+    from recommender.store.db import make_engine
+
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")  # a migration in progress, in the rollback-journal mode of a new file
+    writer.execute("INSERT INTO t VALUES (1)")
+
+    class CommitOnRetry(logging.Handler):  # the writer finishes when the opener says it will retry
+        def emit(self, record):
+            if writer.in_transaction:
+                writer.execute("COMMIT")
+
+    handler = CommitOnRetry(level=logging.INFO)
+    logging.getLogger("recommender.store.db").addHandler(handler)
+    try:
+        engine = make_engine(f"sqlite:///{path}")
+        with caplog.at_level(logging.INFO, logger="recommender.store.db"), engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("SELECT x FROM t").scalars().all() == [1]
+        assert not writer.in_transaction  # it had to wait for the writer
+        engine.dispose()
+    finally:
+        logging.getLogger("recommender.store.db").removeHandler(handler)
+        writer.close()

@@ -7,7 +7,9 @@ processes opening the same empty database take turns (see :func:`schema_lock`).
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import Retrying, before_sleep_log, retry_if_exception, stop_after_delay, wait_random
 
 from recommender.store.errors import ReadOnlyDatabaseError
 
@@ -35,6 +38,7 @@ SQLITE_BUSY_TIMEOUT = 30
 """Seconds a SQLite connection waits for another process's write lock before failing."""
 SCHEMA_LOCK_KEY = 0x7061706572626F74  # "paperbot" in ASCII: the PostgreSQL advisory lock of schema changes
 _BEGIN_OPTION = "paperbot_sqlite_begin"
+log = logging.getLogger(__name__)
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -97,11 +101,11 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, poo
         wal = sqlite_file(url) is not None and parsed.query.get("mode") != "ro"
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_connect(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             if wal:
-                cur.execute("PRAGMA journal_mode=WAL")
+                _use_wal(cur)
                 cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
@@ -111,6 +115,22 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, poo
                 conn.exec_driver_sql("BEGIN IMMEDIATE")  # the sqlite3 module then adds no BEGIN of its own
 
     return engine
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Put a SQLite file in write-ahead-log mode, waiting (up to :data:`SQLITE_BUSY_TIMEOUT`) for other writers.
+
+    Leaving the rollback journal needs the file's exclusive lock, and SQLite fails that at once
+    with "database is locked", without its busy timeout, while another connection writes (as when
+    several processes open one new database and the first is migrating it). So the switch is
+    retried with jittered waits; a file already in WAL mode needs no lock and no retry.
+    """
+    for attempt in Retrying(retry=retry_if_exception(lambda e: "locked" in str(e)), reraise=True,
+                            stop=stop_after_delay(SQLITE_BUSY_TIMEOUT), wait=wait_random(0.01, 0.1),
+                            before_sleep=before_sleep_log(log, logging.INFO)):
+        with attempt:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
 
 
 @contextmanager
