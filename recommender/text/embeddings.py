@@ -88,6 +88,17 @@ def unavailable_reason() -> str | None:
     return None
 
 
+class _NoPreProcessAdvice(logging.Filter):
+    """Drops onnxruntime's warning that the graph was not pre-processed before quantisation.
+
+    The int8 model is quantised as measured (issue 10, ``benchmarks/embedding_speed.py``) without
+    onnxruntime's pre-processing; its advice, a link to an example, told a user nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
 class PaperEmbedder:
     """Encode texts into unit vectors of 384 floats with the packaged all-MiniLM-L6-v2.
 
@@ -167,11 +178,16 @@ class PaperEmbedder:
             return cached.read_bytes()
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
+        quiet = _NoPreProcessAdvice()
+        logging.getLogger().addFilter(quiet)  # onnxruntime logs it on the root logger
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "int8.onnx"
-            quantize_dynamic(self._graph(), out, weight_type=QuantType.QInt8, per_channel=True,
-                             op_types_to_quantize=["MatMul", "Attention"],
-                             extra_options={"DefaultTensorType": 1})  # 1 = float: types of the contrib ops' outputs
+            try:
+                quantize_dynamic(self._graph(), out, weight_type=QuantType.QInt8, per_channel=True,
+                                 op_types_to_quantize=["MatMul", "Attention"],
+                                 extra_options={"DefaultTensorType": 1})  # 1 = float: the contrib ops' output types
+            finally:
+                logging.getLogger().removeFilter(quiet)
             data = out.read_bytes()
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
