@@ -49,16 +49,23 @@ def _locked(method):
     return wrapper
 
 
-def pick_reason(terms: Sequence[str], similar_title: str | None) -> str:
-    """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to."""
+def pick_reason(terms: Sequence[str], similar_title: str | None, *, known: bool = False, by_meaning: bool = False) -> str:
+    """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
+
+    ``known``: the target has interests or 👍/👎 (without, papers come newest first); ``by_meaning``: the
+    ranking used sentence embeddings, so a pick may share no term with the profile and still be close to it.
+    """
     parts = []
     shown = distinct_terms(terms, 4)
     if shown:
         parts.append("matches " + ", ".join(shown))
     if similar_title is not None:
         parts.append(f"similar to 👍 “{_short(similar_title)}”")
-    if not parts:
+    if not parts and not known:
         return "newest first: no interests or feedback yet (add interests to make picks yours)"
+    if not parts:
+        return ("close in meaning to your interests and 👍, with no term in common" if by_meaning
+                else "the closest of the day's papers to your interests and 👍, with no term in common")
     return "; ".join(parts)
 
 
@@ -276,6 +283,7 @@ class Recommender:
             workspaces[(target.platform, target.workspace)].append(i)
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
+        known_of = [False] * len(targets)  # has interests or 👍/👎
         for (platform, workspace), indices in workspaces.items():
             ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)
@@ -285,6 +293,8 @@ class Recommender:
                 target_input.exclude |= older[i]
                 inputs.append(target_input)
                 liked_of[i] = {p.id: p for p in liked_papers}
+                known_of[i] = bool(target_input.interests_text.strip() or target_input.liked.shape[0]
+                                   or target_input.disliked.shape[0])
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
             for i, rows in zip(indices, ranked, strict=True):
                 ranked_rows[i] = rows
@@ -295,11 +305,12 @@ class Recommender:
                 Pick.from_paper(
                     papers[ids[row.index]],
                     score=float(row.score),
-                    reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None)),
+                    reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None), known=known,
+                                       by_meaning=semantic is not None),
                 )
                 for row in rows
             ]
-            for rows, liked in zip(ranked_rows, liked_of, strict=True)
+            for rows, liked, known in zip(ranked_rows, liked_of, known_of, strict=True)
         ]
 
     @staticmethod

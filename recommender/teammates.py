@@ -102,15 +102,17 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         select(Feedback.member_id, Feedback.paper_id)
         .where(Feedback.member_id.in_([m.id for m in members]), Feedback.paper_id.in_([p.id for p in papers]))
     )}
+    semantic = _semantic(recommender, session, papers)
     found = fits(recommender.ranker(session), X, targets, min_score=min_fit(recommender) if min_score is None else min_score,
-                 semantic=_semantic(recommender, session, papers))
+                 semantic=semantic)
     out = []
     for fit in found:
         member, paper = members[fit.target], papers[fit.candidate]
         if (member.id, paper.id) in rated:
             continue
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
-        out.append(MemberFit(member.id, paper.id, fit.score, pick_reason(fit.terms, title)))
+        reason = pick_reason(fit.terms, title, known=True, by_meaning=semantic is not None)
+        out.append(MemberFit(member.id, paper.id, fit.score, reason))
     return out
 
 

@@ -88,3 +88,21 @@ def test_a_stored_model_from_an_older_layout_is_refitted(store):
         vectorizer = rec.vectorizer(s)
         assert "quantization" in set(vectorizer.feature_names())
         assert s.scalar(select(func.count(ModelState.id))) == 2  # the refit is stored next to the old row
+
+
+def reasons_for(cmds, caller):
+    with cmds.store.session() as s:
+        member = cmds.member(s, caller)
+        return {p.title: p.reason for p in cmds.recommender.picks(s, [member], k=5)[0]}
+
+
+def test_a_pick_sharing_no_term_never_says_the_reader_has_no_interests(store, settings):
+    add_papers(store)
+    cmds = Commands(store, settings)
+    reader, newcomer = Caller("slack", "T1", "UA"), Caller("slack", "T1", "UB")
+    cmds.interests_add(reader, "graph neural networks")
+    reasons = reasons_for(cmds, reader)
+    birds = reasons[TEXTS["X"][0]]  # shares no word with the interests
+    assert "no interests" not in birds and "no term in common" in birds
+    assert reasons[TEXTS["G1"][0]].startswith("matches ")
+    assert all(r.startswith("newest first: no interests") for r in reasons_for(cmds, newcomer).values())
