@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from club_helpers import MONDAY, Clock, paper_refs
+from slack_requests import SIGNING_SECRET, block_action, bolt_request, reaction_event, slash_command
 from sqlalchemy import select
 
 from bot.club import CLOSE, POLL
@@ -21,7 +22,7 @@ from bot.slack.club import ACTION_CLUB_VOTE
 from bot.slack.poster import METADATA_EVENT, SlackPoster, web_client
 from recommender.store import Channel, ChannelChange, ClubVote, Delivery, Store
 
-from slack_fake import SIGNING_SECRET, FakeSlack, Team, block_action, bolt_request, reaction_event, slash_command
+from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 

@@ -177,10 +177,12 @@ SLACK_TOKEN = "xoxb-test-library"
 
 
 def test_a_library_uploaded_in_the_slack_dm_is_imported(library_store, settings):
+    from slack_requests import SIGNING_SECRET, bolt_request, file_shared_event
+
     from bot.settings import Secrets
     from bot.slack.app import build_app
 
-    from slack_fake import SIGNING_SECRET, FakeSlack, Team, bolt_request, file_shared_event
+    from slack_fake import FakeSlack, Team
 
     with FakeSlack(teams={SLACK_TOKEN: Team("T1", "UBOT", "BBOT")}) as fake:
         settings.slack.api_url = fake.api_url

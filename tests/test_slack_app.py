@@ -11,6 +11,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from slack_requests import SIGNING_SECRET, block_action, bolt_request, reaction_event, signed_headers, slash_command
 from sqlalchemy import func, select
 
 from bot.commands import Commands
@@ -22,16 +23,7 @@ from bot.slack.http import serve_http
 from bot.slack.poster import SlackPoster
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
 
-from slack_fake import (
-    SIGNING_SECRET,
-    FakeSlack,
-    Team,
-    block_action,
-    bolt_request,
-    reaction_event,
-    signed_headers,
-    slash_command,
-)
+from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 

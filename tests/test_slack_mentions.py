@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from slack_requests import SIGNING_SECRET, bolt_request, slash_command
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
@@ -17,7 +18,7 @@ from bot.slack.app import build_app
 from bot.slack.poster import SlackPoster, web_client
 from recommender.store import Channel, DeliveryItem, Member, Mention, Paper, Store
 
-from slack_fake import SIGNING_SECRET, FakeSlack, Team, bolt_request, slash_command
+from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 

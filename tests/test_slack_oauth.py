@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from slack_requests import SIGNING_SECRET, signed_headers, slash_command
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ from bot.slack.poster import SlackPoster, UnsentPostRetryHandler
 from bot.slack.runtime import SlackRuntime, SlackStartError, create_runtime
 from recommender.store import Channel, Member
 
-from slack_fake import SIGNING_SECRET, FakeSlack, Team, oauth_answer, signed_headers, slash_command
+from slack_fake import FakeSlack, Team, oauth_answer
 
 pytestmark = pytest.mark.strict_logs
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from slack_requests import SIGNING_SECRET, block_action, bolt_request, slash_command
 from sqlalchemy import func, select
 
 from bot.commands import Commands
@@ -14,7 +15,7 @@ from bot.slack.app import build_app
 from bot.slack.blocks import ACTION_RATE_DOWN, ACTION_RATE_SKIP, ACTION_RATE_UP
 from recommender.store import Feedback, Member, Onboarding
 
-from slack_fake import SIGNING_SECRET, FakeSlack, Team, block_action, bolt_request, slash_command
+from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 

@@ -1,0 +1,80 @@
+"""Requests as Slack sends them to the bot: slash commands, button presses and Events API callbacks, signed.
+
+Each builder returns ``(body, content type)``; :func:`bolt_request` signs one
+for ``App.dispatch`` and :func:`signed_headers` for a real HTTP post to the
+running app (v0 HMAC-SHA256, as Slack signs, with ``SIGNING_SECRET``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+from slack_bolt import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+
+def signed_headers(body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict:
+    """Headers of a request Slack signed (v0 HMAC-SHA256 of ``v0:<timestamp>:<body>``)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"content-type": content_type, "x-slack-request-timestamp": ts, "x-slack-signature": signature}
+
+
+def slash_command(text: str, *, team: str = "T1", user: str = "U1", user_name: str = "ada", channel: str = "C1",
+                  channel_name: str = "papers", response_url: str = "http://127.0.0.1:9/hooks/x") -> tuple[str, str]:
+    """A ``/papers`` slash command as Slack posts it: (form body, content type)."""
+    body = urlencode({
+        "token": "deprecated-verification-token", "team_id": team, "team_domain": "lab", "channel_id": channel,
+        "channel_name": channel_name, "user_id": user, "user_name": user_name, "command": "/papers", "text": text,
+        "api_app_id": "A0PAPERBOT", "response_url": response_url, "trigger_id": "1.2.3",
+    })
+    return body, "application/x-www-form-urlencoded"
+
+
+def block_action(action_id: str, value: str, *, team: str = "T1", user: str = "U1", user_name: str = "ada",
+                 channel: str = "C1", message: dict | None = None, response_url: str = "http://127.0.0.1:9/hooks/x") -> tuple[str, str]:
+    """A ``block_actions`` payload (a button press) as Slack posts it: (form body, content type)."""
+    payload = {
+        "type": "block_actions", "team": {"id": team, "domain": "lab"}, "user": {"id": user, "username": user_name, "name": user_name, "team_id": team},
+        "api_app_id": "A0PAPERBOT", "token": "deprecated", "trigger_id": "1.2.3",
+        "container": {"type": "message", "message_ts": (message or {}).get("ts", "1.1"), "channel_id": channel, "is_ephemeral": message is None},
+        "channel": {"id": channel, "name": "papers"}, "response_url": response_url,
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1.2"}],
+    }
+    if message is not None:
+        payload["message"] = message
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user: str = "U1", item_user: str = "UBOT") -> tuple[str, str]:
+    """A ``reaction_added`` / ``reaction_removed`` Events API callback: (JSON body, content type)."""
+    channel, ts = ref.split(":", 1)
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": f"Ev{abs(hash((kind, reaction, ref, user))) % 10**8}", "event_time": 1700000000,
+        "event": {"type": kind, "user": user, "reaction": reaction, "item_user": item_user,
+                  "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": "1700000000.9"},
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"
+
+
+def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", user: str = "U1") -> tuple[str, str]:
+    """A ``file_shared`` Events API callback (someone shared ``file_id`` in ``channel``): (JSON body, content type)."""
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": f"Ev{abs(hash((file_id, channel, user))) % 10**8}", "event_time": 1700000000,
+        "event": {"type": "file_shared", "channel_id": channel, "file_id": file_id, "user_id": user,
+                  "file": {"id": file_id}, "event_ts": "1700000000.5"},
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"
+
+
+def bolt_request(body_and_type: tuple[str, str], **sign_kwargs) -> BoltRequest:
+    """A signed :class:`BoltRequest` for ``App.dispatch``."""
+    body, ctype = body_and_type
+    return BoltRequest(body=body, headers=signed_headers(body, ctype, **sign_kwargs))
