@@ -171,13 +171,13 @@ class Recommender:
         """
         return self.vectors.embeddings(session, paper_ids)
 
-    def ranker(self, session: Session) -> Ranker:
-        return self.new_ranker(self.vectorizer(session))
+    def ranker(self, session: Session, **params) -> Ranker:
+        return self.new_ranker(self.vectorizer(session), **params)
 
-    def new_ranker(self, vectorizer: TextVectorizer) -> Ranker:
-        """A :class:`Ranker` over ``vectorizer`` with this recommender's settings."""
+    def new_ranker(self, vectorizer: TextVectorizer, **params) -> Ranker:
+        """A :class:`Ranker` over ``vectorizer`` with this recommender's settings (``params``: other Ranker arguments)."""
         return Ranker(vectorizer, half_life_days=self.settings.half_life_days,
-                      mmr_lambda=self.settings.mmr_lambda, embedder=self.embedder)
+                      mmr_lambda=self.settings.mmr_lambda, embedder=self.embedder, **params)
 
     # -- targets ----------------------------------------------------------------
     def _feedback(self, session: Session, target: TargetRow) -> list[Feedback]:

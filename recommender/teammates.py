@@ -4,7 +4,12 @@ The store-level half of ``/papers who`` and of the names under a channel
 digest's papers: members' profiles are derived exactly as for their picks
 (:meth:`Recommender.target_inputs`: interests, dated 👍/👎), scored against the
 papers by the same :class:`~recommender.ranking.Ranker`, without the
-community signal (a fit says how a paper matches *this person's* profile).
+community signal (a fit says how a paper matches *this person's* profile) and
+without expanding declared interests by the best-matching papers
+(``interest_feedback=0``): among the few papers of a ``who`` or of one digest,
+that expansion added the paper scored to the profile it was scored against, so
+a quantisation paper "fitted" a graph-network reader at 0.71. A fit is the
+same whatever papers are scored with it.
 A member who already rated a paper is never said to fit it: they have read it.
 """
 
@@ -103,7 +108,7 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         .where(Feedback.member_id.in_([m.id for m in members]), Feedback.paper_id.in_([p.id for p in papers]))
     )}
     semantic = _semantic(recommender, session, papers)
-    found = fits(recommender.ranker(session), X, targets, min_score=min_fit(recommender) if min_score is None else min_score,
+    found = fits(recommender.ranker(session, interest_feedback=0), X, targets, min_score=min_fit(recommender) if min_score is None else min_score,
                  semantic=semantic)
     out = []
     for fit in found:

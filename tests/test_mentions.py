@@ -264,3 +264,22 @@ def test_with_sentence_embeddings_who_uses_the_hybrid_threshold(store, settings)
     assert f"below {MIN_FIT_HYBRID:.2f} is a weak fit" in reply.text
     tax = cmds.handle(ADA, "who #3").text.splitlines()
     assert not any(line.startswith("• kim") and "(weak)" not in line for line in tax)  # no GNN reader fits tax policy
+
+
+def test_a_fit_is_the_same_whatever_papers_are_scored_with_it(cmds):
+    from recommender.teammates import member_fits, min_fit
+
+    team(cmds)
+    rec = cmds.recommender
+    with cmds.store.session() as s:
+        members = list(s.scalars(select(Member).order_by(Member.id)))
+        papers = list(s.scalars(select(Paper).order_by(Paper.id)))
+        together = {(f.member_id, f.paper_id): f.score for f in member_fits(rec, s, papers, members, min_score=-1.0)}
+        quant = next(p for p in papers if "quantization" in p.title.lower())
+        gnn = next(p for p in papers if "graph neural" in p.title.lower())
+        for alone in (quant, gnn):
+            for f in member_fits(rec, s, [alone], members, min_score=-1.0):
+                assert f.score == pytest.approx(together[f.member_id, f.paper_id], abs=1e-4)
+        kim = next(m for m in members if m.user_ref == KIM.user_ref)
+        fit_of_kim = {f.paper_id: f.score for f in member_fits(rec, s, [quant], [kim], min_score=-1.0)}
+        assert fit_of_kim[quant.id] < min_fit(rec)  # a graph-network reader does not fit a quantization paper
