@@ -2,11 +2,13 @@
 
 Picks ask "which papers for this person"; a fit asks the other way round,
 "which people for this paper" (``/papers who``, the names under a channel
-digest's paper). It is the same number: :meth:`Ranker.score_batch` on a batch
-of targets, the Rocchio (and semantic) profile against each paper, without
-exclusions, MMR or priors, so a fit never disagrees with what the same
-person's picks would say. Explanations are :meth:`Ranker.explain_pairs` of
-the pairs kept.
+digest's paper). It is :meth:`Ranker.score_batch` on a batch of targets, the
+Rocchio (and semantic) profile against each paper, without exclusions, MMR or
+priors. Give a ranker whose score of a paper does not depend on the other
+papers scored with it: ``interest_feedback=0`` (declared interests expanded by
+the best-matching candidates would take in the very paper being fitted), no
+corpus and no community (their terms are scaled to each target's best
+candidate). Explanations are :meth:`Ranker.explain_pairs` of the pairs kept.
 """
 
 from __future__ import annotations
