@@ -102,10 +102,11 @@ def test_who_ranks_the_people_who_opted_in_with_the_reason_privately(cmds):
     assert not any(line.startswith("• raj") for line in lines)  # raj fits too but never opted in
     assert counts(cmds.store) == before  # reading: nothing written, no member row for the asker
     # a 👍 since makes the reason name the liked paper; a rated paper no longer "fits" the one who rated it
-    other = paper(cmds.store, "%graph neural networks%")
-    cmds.rate(KIM, f"#{other.id}" if other.id != gnn.id else "#1", 1)
+    other = paper(cmds.store, "Forward Learning of Graph Neural Networks%")  # another GNN paper
+    assert other.id != gnn.id
+    cmds.rate(KIM, f"#{other.id}", 1)
     reply = cmds.handle(ADA, f"who #{gnn.id}")
-    assert "similar to 👍" in reply.text.splitlines()[1]
+    assert f"similar to 👍 “{other.title[:30]}" in reply.text.splitlines()[1]
     cmds.rate(KIM, f"#{gnn.id}", 1)
     assert "kim" not in cmds.handle(ADA, f"who #{gnn.id}").text
 

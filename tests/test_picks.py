@@ -106,3 +106,21 @@ def test_a_pick_sharing_no_term_never_says_the_reader_has_no_interests(store, se
     assert "no interests" not in birds and "no term in common" in birds
     assert reasons[TEXTS["G1"][0]].startswith("matches ")
     assert all(r.startswith("newest first: no interests") for r in reasons_for(cmds, newcomer).values())
+
+
+def test_a_pick_names_only_a_liked_paper_on_its_topic(papers_store, settings):
+    from sqlalchemy import select
+
+    cmds = Commands(papers_store, settings)
+    reader = Caller("slack", "T1", "UA")
+    cmds.interests_add(reader, "graph neural networks")
+    with papers_store.session() as s:
+        pd_quant = s.scalars(select(Paper).where(Paper.title.like("PD-Quant%"))).one()
+    assert cmds.rate(reader, f"#{pd_quant.id}", POSITIVE).ok
+    with papers_store.session() as s:
+        picks = cmds.recommender.picks(s, [cmds.member(s, reader)], k=10)[0]
+    named = {p.title: "similar to 👍 “PD-Quant" in p.reason for p in picks}
+    assert any(named[t] for t in named if "quantiz" in t.lower())  # a quantization pick names it
+    graph = [t for t in named if "graph" in t.lower() or "GNN" in t]
+    assert graph and not any(named[t] for t in graph)  # a graph-network pick does not
+
