@@ -124,3 +124,19 @@ def test_a_pick_names_only_a_liked_paper_on_its_topic(papers_store, settings):
     graph = [t for t in named if "graph" in t.lower() or "GNN" in t]
     assert graph and not any(named[t] for t in graph)  # a graph-network pick does not
 
+
+def test_one_like_does_not_drown_the_declared_interests(papers_store, settings):
+    from sqlalchemy import select
+
+    cmds = Commands(papers_store, settings)
+    reader = Caller("slack", "T1", "UA")
+    cmds.interests_add(reader, "graph neural networks")
+    with papers_store.session() as s:
+        pd_quant = s.scalars(select(Paper).where(Paper.title.like("PD-Quant%"))).one()
+    assert cmds.rate(reader, f"#{pd_quant.id}", POSITIVE).ok  # one quantization paper liked, in passing
+    with papers_store.session() as s:
+        picks = cmds.recommender.picks(s, [cmds.member(s, reader)], k=8)[0]
+    titles = [p.title for p in picks]
+    graph = [t for t in titles if "graph" in t.lower() or "GNN" in t]
+    assert len(graph) >= 4 and any("graph" in t.lower() or "GNN" in t for t in titles[:2])  # the interests still lead
+    assert any("quantiz" in t.lower() for t in titles)  # and the 👍 is heard

@@ -122,9 +122,30 @@ def rocchio_profiles(
 EXPANSION_MIN_SHARE = 0.5
 
 
+def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None) -> tuple[sp.csr_matrix, np.ndarray | None] | None:
+    """The declared interests of targets ``rows`` alone, for :func:`expand_interests`.
+
+    Returns
+    -------
+    (csr_matrix, ndarray or None) or None
+        Their TF-IDF rows, shape (n_rows, n_features), and their centred unit
+        sentence embeddings, shape (n_rows, dim) (None without ``mean`` or
+        embeddings); None when the batch has no interests.
+    """
+    if batch.interests is None:
+        return None
+    semantic = None
+    if mean is not None and batch.interest_embeddings is not None:
+        from .semantic import center_present  # semantic imports targets, which imports this module
+
+        semantic = center_present(batch.interest_embeddings[rows], mean)
+    return sp.csr_matrix(batch.interests[rows]), semantic
+
+
 def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candidates: sp.csr_matrix,
                      candidates_emb: np.ndarray | None, rows: np.ndarray, *, semantic_weight: float,
-                     top: int, candidates_t: sp.csr_matrix | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
+                     top: int, candidates_t: sp.csr_matrix | None = None,
+                     seeds: tuple[sp.csr_matrix, np.ndarray | None] | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
     """Pseudo-relevance feedback for targets with declared interests.
 
     A few words of interests match any paper that mentions them in passing
@@ -157,6 +178,14 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         above zero and at least :data:`EXPANSION_MIN_SHARE` of the best match.
     candidates_t : csr_matrix, shape (n_features, n_candidates), optional
         ``candidates.T`` as CSR when the caller has it (saves a conversion per call).
+    seeds : (csr_matrix, ndarray or None), optional
+        What the best-matching candidates are chosen by (:func:`interest_seeds`):
+        the declared interests alone, TF-IDF rows of shape (n_rows, n_features)
+        and semantic rows of shape (n_rows, dim). Default: the profiles of
+        ``rows``, which also hold the 👍, so that one 👍 chooses the papers
+        around it and drowns the interests (a graph-network reader who liked
+        one quantization paper got eight quantization papers and no graph
+        paper in the top 8 of the bundled samples).
 
     Returns
     -------
@@ -168,12 +197,13 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         return profiles, semantic
     from .topk import top_k_matrix
 
-    first = (profiles[rows] @ (sp.csr_matrix(candidates.T) if candidates_t is None else candidates_t)).toarray()
+    by, by_sem = (profiles[rows], None if semantic is None else semantic[rows]) if seeds is None else seeds
+    first = (by @ (sp.csr_matrix(candidates.T) if candidates_t is None else candidates_t)).toarray()
     use_sem = semantic is not None and candidates_emb is not None
-    if use_sem:
-        assert semantic is not None and candidates_emb is not None
-        mix = np.where(np.any(semantic[rows] != 0, axis=1), semantic_weight, 0.0)[:, None]
-        first = (1 - mix) * first + mix * (semantic[rows] @ candidates_emb.T)
+    if use_sem and by_sem is not None:
+        assert candidates_emb is not None
+        mix = np.where(np.any(by_sem != 0, axis=1), semantic_weight, 0.0)[:, None]
+        first = (1 - mix) * first + mix * (by_sem @ candidates_emb.T)
     m = min(top, n_c)
     best = top_k_matrix(first.astype(np.float32), m)[0]
     got = np.take_along_axis(first, best, axis=1)

@@ -30,7 +30,7 @@ from .community import Community, add_corpus_terms, build_community
 from .explain import ScoredRow, nearest_liked, top_terms
 from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
-from .profiles import expand_interests, rocchio_profiles
+from .profiles import expand_interests, interest_seeds, rocchio_profiles
 from .scoring import Scoring, block_scores
 from .semantic import SemanticInputs, semantic_profiles
 from .targets import Target, TargetBatch, batch_of
@@ -219,7 +219,7 @@ class Ranker:
         sem = None if scoring.semantic is None else scoring.semantic[0]
         scoring.expanded, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
                                                  semantic_weight=self.semantic_weight, top=self.interest_feedback,
-                                                 candidates_t=scoring.cand_t)
+                                                 candidates_t=scoring.cand_t, seeds=interest_seeds(batch, declared, mean))
         if scoring.semantic is not None and sem is not None:
             scoring.semantic = (sem, scoring.semantic[1])
         self._prepare_neighbourhood(scoring, candidates, batch, cand_emb, mean, cache_key)
