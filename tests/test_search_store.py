@@ -82,6 +82,8 @@ def test_the_bars_hold_with_stored_embeddings_mixed_in(papers_store):
     # by meaning: a paper sharing no word with the query is a candidate too
     found = top(rec, "teaching computers to see pictures", k=10)
     assert len(found) == 10
+    # but a query that shares no term with any paper and means nothing finds nothing
+    assert [q for q in ("zzzzqqq", "???", "the", "banana bread recipe") if top(rec, q)] == []
 
 
 def test_since_never_treats_an_ingest_day_as_a_publication_day(papers_store):
