@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, contains_eager
 from recommender.pick import Pick
 from recommender.prepared import CandidateCache
 from recommender.ranking import Ranker, Target
+from recommender.reasons import pick_reason, profile_words
 from recommender.settings import RecommenderSettings
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
@@ -47,47 +48,6 @@ def _locked(method):
             return method(self, *args, **kwargs)
 
     return wrapper
-
-
-def pick_reason(terms: Sequence[str], similar_title: str | None, *, known: bool = False, by_meaning: bool = False) -> str:
-    """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
-
-    ``known``: the target has interests or 👍/👎 (without, papers come newest first); ``by_meaning``: the
-    ranking used sentence embeddings, so a pick may share no term with the profile and still be close to it.
-    """
-    parts = []
-    shown = distinct_terms(terms, 4)
-    if shown:
-        parts.append("matches " + ", ".join(shown))
-    if similar_title is not None:
-        parts.append(f"similar to 👍 “{_short(similar_title)}”")
-    if not parts and not known:
-        return "newest first: no interests or feedback yet (add interests to make picks yours)"
-    if not parts:
-        return ("close in meaning to your interests and 👍, with no term in common" if by_meaning
-                else "the closest of the day's papers to your interests and 👍, with no term in common")
-    return "; ".join(parts)
-
-
-def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
-    """Up to ``limit`` terms, dropping any whose words all appear in a term already kept.
-
-    >>> distinct_terms(["shot learning", "shot", "zero shot", "zero"], 4)
-    ['shot learning', 'zero shot']
-    """
-    kept: list[str] = []
-    for term in terms:
-        words = set(term.split())
-        if any(words <= set(k.split()) for k in kept):
-            continue
-        kept = [k for k in kept if not set(k.split()) <= words] + [term]
-        if len(kept) == limit:
-            break
-    return kept
-
-
-def _short(title: str, limit: int = 70) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -283,7 +243,7 @@ class Recommender:
             workspaces[(target.platform, target.workspace)].append(i)
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
-        known_of = [False] * len(targets)  # has interests or 👍/👎
+        known_of: list[str | None] = [None] * len(targets)  # what the target's profile is made of (None: nothing)
         for (platform, workspace), indices in workspaces.items():
             ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)
@@ -293,8 +253,7 @@ class Recommender:
                 target_input.exclude |= older[i]
                 inputs.append(target_input)
                 liked_of[i] = {p.id: p for p in liked_papers}
-                known_of[i] = bool(target_input.interests_text.strip() or target_input.liked.shape[0]
-                                   or target_input.disliked.shape[0])
+                known_of[i] = profile_words(target_input, channel=isinstance(targets[i], Channel))
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
             for i, rows in zip(indices, ranked, strict=True):
                 ranked_rows[i] = rows
@@ -305,7 +264,7 @@ class Recommender:
                 Pick.from_paper(
                     papers[ids[row.index]],
                     score=float(row.score),
-                    reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None), known=known,
+                    reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None), profile=known,
                                        by_meaning=semantic is not None),
                 )
                 for row in rows

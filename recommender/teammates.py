@@ -23,9 +23,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recommender.picks import Recommender, pick_reason
+from recommender.picks import Recommender
 from recommender.ranking.fit import fits
 from recommender.ranking.semantic import SemanticInputs
+from recommender.reasons import pick_reason, profile_words
 from recommender.store import Feedback, Member, Paper
 from recommender.store.models import utcnow
 
@@ -116,7 +117,7 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         if (member.id, paper.id) in rated:
             continue
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
-        reason = pick_reason(fit.terms, title, known=True, by_meaning=semantic is not None)
+        reason = pick_reason(fit.terms, title, profile=profile_words(targets[fit.target]), by_meaning=semantic is not None)
         out.append(MemberFit(member.id, paper.id, fit.score, reason))
     return out
 

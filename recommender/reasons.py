@@ -1,0 +1,80 @@
+"""The one line under every pick and fit saying why: the terms that weighed most, and the liked paper it is closest to.
+
+The terms and the liked paper come from :mod:`recommender.ranking.explain`;
+this module only words them, for picks (:mod:`recommender.picks`) and fits
+(:mod:`recommender.teammates`) alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from recommender.ranking import Target
+
+__all__ = ["distinct_terms", "pick_reason", "profile_words"]
+
+
+def profile_words(target: Target, *, channel: bool = False) -> str | None:
+    """What ``target``'s profile is made of, as a reason says it ("your interests and 👍"); None when nothing is known.
+
+    A channel's declared interests are its topic.
+    """
+    parts = []
+    if target.interests_text.strip():
+        parts.append("the channel's topic" if channel else "your interests")
+    if target.liked.shape[0]:
+        parts.append("the channel's 👍" if channel and not parts else "👍" if parts else "your 👍")
+    if not parts and target.disliked.shape[0]:
+        return "the channel's 👎" if channel else "your 👎"
+    return " and ".join(parts) or None
+
+
+def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str | None = None,
+                by_meaning: bool = False) -> str:
+    """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
+
+    Parameters
+    ----------
+    terms : sequence of str
+        The profile's terms that weighed most in the match, best first.
+    similar_title : str or None
+        Title of the liked paper closest to this one (None: no 👍 close enough).
+    profile : str, optional
+        :func:`profile_words` of the target; None when nothing is known of it (papers come newest first).
+    by_meaning : bool
+        The ranking used sentence embeddings, so a pick may share no term with the profile and still be close to it.
+    """
+    parts = []
+    shown = distinct_terms(terms, 4)
+    if shown:
+        parts.append("matches " + ", ".join(shown))
+    if similar_title is not None:
+        parts.append(f"similar to 👍 “{_short(similar_title)}”")
+    if parts:
+        return "; ".join(parts)
+    if profile is None:
+        return "newest first: no interests or feedback yet (add interests to make picks yours)"
+    if by_meaning:
+        return f"close in meaning to {profile}, with no term in common"
+    return f"the closest of the day's papers to {profile}, with no term in common"
+
+
+def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` terms, dropping any whose words all appear in a term already kept.
+
+    >>> distinct_terms(["shot learning", "shot", "zero shot", "zero"], 4)
+    ['shot learning', 'zero shot']
+    """
+    kept: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if any(words <= set(k.split()) for k in kept):
+            continue
+        kept = [k for k in kept if not set(k.split()) <= words] + [term]
+        if len(kept) == limit:
+            break
+    return kept
+
+
+def _short(title: str, limit: int = 70) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
