@@ -164,11 +164,22 @@ def test_cli_import_reports_and_fails_on_a_malformed_file(db_url, tmp_path):
     good, bad = tmp_path / "lib.bib", tmp_path / "broken.bib"
     good.write_text(BIB)
     bad.write_text("@article{x,\n title = {Open\n")
+    assert runner.invoke(app, ["--database-url", db_url, "users", "add", "ada"]).exit_code == 0
     ok = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(good)])
     assert ok.exit_code == 0, ok.output
     assert "Imported 4 entries" in ok.stdout and "4 new" in ok.stdout
     failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(bad)])
     assert failed.exit_code == 1 and "broken.bib:1" in failed.stdout
+
+
+def test_cli_import_for_a_user_never_added_stores_nothing(db_url, tmp_path):
+    runner = CliRunner()
+    good = tmp_path / "lib.bib"
+    good.write_text(BIB)
+    result = runner.invoke(app, ["--database-url", db_url, "import", "nobody", str(good)])
+    assert result.exit_code == 1 and "unknown user 'nobody'" in result.output
+    stats = json.loads(runner.invoke(app, ["--database-url", db_url, "stats", "--json"]).stdout)
+    assert (stats["users"], stats["papers"], stats["likes"]) == (0, 0, 0)
 
 
 # -- through the adapters ------------------------------------------------------------------------------
