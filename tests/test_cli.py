@@ -123,3 +123,12 @@ def test_an_empty_search_query_is_a_usage_error(cli):
         result = cli("search", query)
         assert result.exit_code == 2
         assert "the query is empty" in result.output
+
+
+def test_who_in_a_channel_never_added_is_an_error(cli, sample_digests):
+    assert cli("ingest", sample_digests / "000_c6f8620f3de3774f.txt").exit_code == 0
+    unknown = cli("who", "#1", "--channel", "nosuch")
+    assert unknown.exit_code == 1 and "unknown channel 'nosuch'" in unknown.output
+    assert cli("channels", "add", "lab").exit_code == 0
+    known = cli("who", "#1", "--channel", "lab")
+    assert known.exit_code == 0 and "opted in" in known.output
