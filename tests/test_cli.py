@@ -132,3 +132,12 @@ def test_who_in_a_channel_never_added_is_an_error(cli, sample_digests):
     assert cli("channels", "add", "lab").exit_code == 0
     known = cli("who", "#1", "--channel", "lab")
     assert known.exit_code == 0 and "opted in" in known.output
+
+
+def test_users_add_drops_interests_of_separators_or_punctuation_alone(cli):
+    added = cli("users", "add", "zed", "--interests", "graph learning;; , ;  ")
+    assert added.exit_code == 0, added.output
+    nothing = cli("users", "add", "bo", "--interests", ";;, ,")
+    assert nothing.exit_code == 2 and "holds no interest" in nothing.output
+    users = {u["name"]: u["interests"] for u in json.loads(cli("users", "list", "--json").stdout)}
+    assert users == {"zed": ["graph learning"]}  # bo was not added

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands import channels, club, library, mentions, onboarding, rows
 from bot.commands.caller import Caller
-from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
+from bot.commands.parse import UsageError, interest_text, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
 from bot.settings import Settings
 from recommender.picks import Recommender
@@ -116,10 +116,17 @@ class Commands:
         return Reply("Your interests:\n" + "\n".join(f"• {i}" for i in interests))
 
     def interests_add(self, caller: Caller, text: str) -> Reply:
-        """Add an interest (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters)."""
-        text = " ".join(text.split())
+        """Add an interest (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters).
+
+        Raises
+        ------
+        UsageError
+            The text holds no letter or digit (:func:`~bot.commands.parse.interest_text`), is too long,
+            or the caller has the most interests there can be. Nothing changes.
+        """
+        text = interest_text(text)
         if not text:
-            raise UsageError("`interests add` needs some text")
+            raise UsageError("`interests add` needs some words (punctuation alone is not an interest)")
         if len(text) > MAX_INTEREST_CHARS:
             raise UsageError(f"an interest is at most {MAX_INTEREST_CHARS} characters ({len(text)} given)")
         with self.store.session() as session:
