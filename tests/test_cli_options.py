@@ -97,6 +97,17 @@ def test_invalid_config_is_one_line_naming_the_key(tmp_path, monkeypatch, table,
     assert not (tmp_path / "paperbot.db").exists()
 
 
+def test_a_config_file_named_but_missing_is_an_error_naming_it(tmp_path, monkeypatch):
+    missing = tmp_path / "nonexist.toml"
+    monkeypatch.setenv("PAPERBOT_CONFIG", str(missing))
+    result = runner.invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'x.db'}", "stats"])
+    assert result.exit_code == 2 and f"{missing}: no such config file" in result.output, result.output
+    assert not (tmp_path / "x.db").exists()
+    monkeypatch.delenv("PAPERBOT_CONFIG")
+    monkeypatch.setattr("bot.settings.DEFAULT_CONFIG", missing)  # the default file may be absent
+    assert runner.invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'x.db'}", "stats"]).exit_code == 0
+
+
 def test_status_says_which_database_is_open(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path))
     url = f"sqlite:///{tmp_path / 'team.db'}"
