@@ -157,6 +157,18 @@ def test_demo_runs_again_in_its_own_folder(tmp_path, sample_digests):
     assert json.loads(stats.stdout)["papers"] == 37
 
 
+def test_demo_stops_after_a_digest_that_does_not_ingest(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2")
+    result = demo("--data-dir", tmp_path / "demo", "--digests", bad)
+    assert result.exit_code == 1
+    assert "bad.json" in result.output and "the demo stops here" in result.output
+    assert "Today's digests" not in result.output and "The team" not in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert demo("--data-dir", tmp_path / "demo", "--digests", empty).exit_code == 1
+
+
 def test_channels_add_then_list(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     added = runner.invoke(app, ["--database-url", url, "channels", "add", "lab", "--topic", "graph learning",
