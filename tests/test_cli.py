@@ -141,3 +141,12 @@ def test_users_add_drops_interests_of_separators_or_punctuation_alone(cli):
     assert nothing.exit_code == 2 and "holds no interest" in nothing.output
     users = {u["name"]: u["interests"] for u in json.loads(cli("users", "list", "--json").stdout)}
     assert users == {"zed": ["graph learning"]}  # bo was not added
+
+
+def test_cli_counts_of_one_are_singular(cli, sample_digests):
+    one = sample_digests / "000_c6f8620f3de3774f.txt"
+    assert cli("ingest", one).exit_code == 0
+    again = cli("ingest", one)
+    assert "1 of 1 digest was ingested before" in again.stdout
+    lab = cli("channels", "add", "lab", "--size", "1")
+    assert "1 paper every day" in lab.stdout

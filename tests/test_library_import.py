@@ -244,3 +244,13 @@ def test_papers_import_typed_as_text_says_where_the_file_goes(library_store, set
     reply = Commands(library_store, settings).handle(Caller("slack", "T1", "U1"), "import")
     assert reply.ok and "direct message" in reply.text and "BibTeX" in reply.text
     assert _feedback(library_store, "U1") == {}
+
+
+def test_counts_of_one_are_singular(store, settings):
+    one = '@article{v, title = {Attention Is All You Need}, eprint = {1706.03762}, year = {2017}}\n'
+    cmds = Commands(store, settings)
+    ada = Caller("cli", "local", "ada")
+    first = cmds.import_library(ada, one.encode(), "one.bib").text
+    assert "Imported 1 entry from" in first and "0 papers already known" in first
+    again = cmds.import_library(ada, one.encode(), "one.bib").text
+    assert "1 paper already known" in again

@@ -18,6 +18,7 @@ from bot.commands import channels, club, library, mentions, onboarding, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, interest_text, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
+from bot.digest import counted
 from bot.settings import Settings
 from recommender.picks import Recommender
 from recommender.store import Channel, DeliveryItem, Feedback, Member, Paper, Store
@@ -105,7 +106,7 @@ class Commands:
             hint = "" if member.interests else "\nTip: `/papers interests add <topic>` makes these yours."
         if not papers:
             return Reply("No new papers to pick from yet." + hint)
-        return Reply(f"Your top {len(papers)} picks:" + hint, papers)
+        return Reply(f"Your top {counted(len(papers), 'pick')}:" + hint, papers)
 
     # -- interests ---------------------------------------------------------------------
     def interests_list(self, caller: Caller) -> Reply:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands.caller import Caller
 from bot.commands.reply import Reply
+from bot.digest import counted
 from recommender.imports import parse_library, store_library
 from recommender.sources.records import ParseError
 
@@ -55,7 +56,8 @@ def import_library(
         result = store_library(session, member.id, entries, on_progress=on_progress)
     kept = f" {result.kept} you had already rated were left as they were." if result.kept else ""
     return Reply(
-        f"Imported {result.entries} entries from `{name}`: {result.matched} papers already known, "
+        f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
+        f"{counted(result.matched, 'paper')} already known, "
         f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept} "
         "Your next picks use them."
     )

@@ -24,6 +24,7 @@ from bot.commands import channels, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
+from bot.digest import counted
 from recommender.store import Feedback, Member
 from recommender.teammates import member_fits, min_fit
 
@@ -67,7 +68,7 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
         names = {m.id: m.name for m in people}
         bar = min_fit(cmds.recommender)
     if not found:
-        return Reply(f"“{title}” fits none of the {len(people)} people who opted in ({OPT_IN}).")
+        return Reply(f"“{title}” fits none of the {counted(len(people), 'person', 'people')} who opted in ({OPT_IN}).")
     lines = [f"Who should read “{title}” (fit, then why; below {bar:.2f} is a weak fit, never named in a digest):"]
     for fit in found[:WHO_LIMIT]:
         weak = " (weak)" if fit.score < bar else ""
