@@ -150,3 +150,12 @@ def test_cli_counts_of_one_are_singular(cli, sample_digests):
     assert "1 of 1 digest was ingested before" in again.stdout
     lab = cli("channels", "add", "lab", "--size", "1")
     assert "1 paper every day" in lab.stdout
+
+
+def test_like_says_which_kind_of_paper_reference_found_nothing(cli):
+    assert cli("users", "add", "grace").exit_code == 0
+    valid = cli("like", "grace", "2401.01234")
+    assert valid.exit_code == 1 and "No stored paper has the arXiv id 2401.01234" in valid.output
+    assert "Give an arXiv id" not in valid.output
+    nonsense = cli("like", "grace", "attention")
+    assert nonsense.exit_code == 1 and "is not a paper: give an arXiv id" in nonsense.output

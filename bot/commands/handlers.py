@@ -251,8 +251,8 @@ class Commands:
         with self.store.session() as session:
             paper = rows.find_paper(session, paper_ref)
             if paper is None:
-                return Reply(f"No stored paper `{paper_ref}`. Give an arXiv id (2401.01234), an arXiv link, "
-                             "or the #id shown with a paper (#12).", ok=False)
+                why = rows.no_such_paper(paper_ref)
+                return Reply(f"{why[0].upper()}{why[1:]}.", ok=False)
             channel = self.channel(session, caller) if caller.channel_ref is not None else None
             self.set_feedback(session, caller, paper.id, value, origin, channel.id if channel else None)
             title = paper.title

@@ -58,8 +58,7 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
     with cmds.store.session() as session:
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
-            raise UsageError(f"no stored paper `{paper_ref}`: give an arXiv id (2401.01234), an arXiv link, "
-                             "or the #id shown with a paper (#12)")
+            raise UsageError(rows.no_such_paper(paper_ref))
         people = opted_in(session, caller.platform, caller.workspace)
         title = paper.title
         if not people:
