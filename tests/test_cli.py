@@ -159,3 +159,11 @@ def test_like_says_which_kind_of_paper_reference_found_nothing(cli):
     assert "Give an arXiv id" not in valid.output
     nonsense = cli("like", "grace", "attention")
     assert nonsense.exit_code == 1 and "is not a paper: give an arXiv id" in nonsense.output
+
+
+def test_cli_replies_point_to_cli_commands_not_chat_ones(cli):
+    newbie = cli("users", "add", "newbie")
+    assert 'paperbot users add newbie --interests "graph neural networks"' in " ".join(newbie.stdout.split())
+    no_channel = cli("channels", "mentions", "nosuch", "on")
+    assert no_channel.exit_code == 1 and "paperbot channels add nosuch" in no_channel.output
+    assert "/papers" not in newbie.output + no_channel.output

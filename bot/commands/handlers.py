@@ -103,7 +103,7 @@ class Commands:
             member = self.member(session, caller)
             k = k or member.digest_size
             papers = self.recommender.picks(session, [member], k)[0]
-            hint = "" if member.interests else "\nTip: `/papers interests add <topic>` makes these yours."
+            hint = "" if member.interests else f"\nTip: {caller.command('interests add', '<topic>')} makes these yours."
         if not papers:
             return Reply("No new papers to pick from yet." + hint)
         return Reply(f"Your top {counted(len(papers), 'pick')}:" + hint, papers)
@@ -113,7 +113,7 @@ class Commands:
         with self.store.session() as session:
             interests = list(self.member(session, caller).interests or [])
         if not interests:
-            return Reply("You have no interests yet. Add one: `/papers interests add graph neural networks`")
+            return Reply(f"You have no interests yet. Add one: {caller.command('interests add', 'graph neural networks')}")
         return Reply("Your interests:\n" + "\n".join(f"• {i}" for i in interests))
 
     def interests_add(self, caller: Caller, text: str) -> Reply:

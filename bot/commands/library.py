@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.commands.caller import Caller
+from bot.commands.caller import CLI_PLATFORM, Caller
 from bot.commands.reply import Reply
 from bot.digest import counted
 from recommender.imports import parse_library, store_library
@@ -48,7 +48,8 @@ def import_library(
     try:
         entries = parse_library(data, name)
     except ParseError as exc:
-        return Reply(f"Nothing imported: {exc}. Fix that entry and upload the file again.", ok=False)
+        again = f"run {caller.command('import')} again" if caller.platform == CLI_PLATFORM else "upload the file again"
+        return Reply(f"Nothing imported: {exc}. Fix that entry and {again}.", ok=False)
     if not entries:
         return Reply(f"`{name}` holds no entries: nothing imported.", ok=False)
     with cmds.store.session(immediate=True) as session:
