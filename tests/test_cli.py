@@ -158,7 +158,7 @@ def test_like_says_which_kind_of_paper_reference_found_nothing(cli):
     assert valid.exit_code == 1 and "No stored paper has the arXiv id 2401.01234" in valid.output
     assert "Give an arXiv id" not in valid.output
     nonsense = cli("like", "grace", "attention")
-    assert nonsense.exit_code == 1 and "is not a paper: give an arXiv id" in nonsense.output
+    assert nonsense.exit_code == 1 and "No stored paper `attention`: give an arXiv id" in nonsense.output
 
 
 def test_cli_replies_point_to_cli_commands_not_chat_ones(cli):

@@ -81,7 +81,7 @@ def no_such_paper(ref: str) -> str:
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return f"no stored paper has the arXiv id {arxiv_id}: it arrives with a digest that lists it"
-    return f"`{ref}` is not a paper: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12)"
+    return f"no stored paper `{ref}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12)"
 
 
 def posted_items(session: Session, platform: str, message_ref: str) -> list[DeliveryItem]:
