@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.digest import counted
 from recommender.pick import Pick
 
 #: Papers on a ballot.
@@ -85,10 +86,9 @@ class ClubBallot:
 
 def votes_phrase(option: ClubOption) -> str:
     """``"2 votes (ada, alan)"``, ``"1 vote (ada)"``, ``"no votes"``."""
-    n = len(option.voters)
-    if not n:
+    if not option.voters:
         return "no votes"
-    return f"{n} vote{'s' if n != 1 else ''} ({', '.join(option.voters)})"
+    return f"{counted(len(option.voters), 'vote')} ({', '.join(option.voters)})"
 
 
 def likes_phrase(option: ClubOption) -> str:

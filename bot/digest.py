@@ -62,6 +62,14 @@ def mention_line(mentions: Sequence[Mention], render: Callable[[Mention], str]) 
     return f"For {who}: this fits what you read."
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``"1 paper"``, ``"3 papers"``: ``n`` and ``noun`` in the number ``n`` takes.
+
+    ``plural`` is the noun's plural when it is not ``noun + "s"`` (``counted(n, "entry", "entries")``).
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def source_name(pick: Pick) -> str:
     """The source a person recognises (``"arXiv"``, ``"Hugging Face Daily Papers"``)."""
     return SOURCE_NAMES.get(pick.source_kind, pick.source_kind)

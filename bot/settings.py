@@ -313,8 +313,13 @@ def get_settings() -> Settings:
     ------
     ConfigError
         The file or the environment holds an unknown key or a bad value; the
-        message names the file and each key (:func:`describe`).
+        message names the file and each key (:func:`describe`). Also when
+        ``PAPERBOT_CONFIG`` names a file that does not exist: only the default
+        file may be absent (then the defaults apply).
     """
+    path = config_path()
+    if "PAPERBOT_CONFIG" in os.environ and not path.is_file():
+        raise ConfigError(f"{path}: no such config file (named by PAPERBOT_CONFIG)")
     try:
         return Settings()
     except ValidationError as exc:

@@ -123,3 +123,47 @@ def test_an_empty_search_query_is_a_usage_error(cli):
         result = cli("search", query)
         assert result.exit_code == 2
         assert "the query is empty" in result.output
+
+
+def test_who_in_a_channel_never_added_is_an_error(cli, sample_digests):
+    assert cli("ingest", sample_digests / "000_c6f8620f3de3774f.txt").exit_code == 0
+    unknown = cli("who", "#1", "--channel", "nosuch")
+    assert unknown.exit_code == 1 and "unknown channel 'nosuch'" in unknown.output
+    assert cli("channels", "add", "lab").exit_code == 0
+    known = cli("who", "#1", "--channel", "lab")
+    assert known.exit_code == 0 and "opted in" in known.output
+
+
+def test_users_add_drops_interests_of_separators_or_punctuation_alone(cli):
+    added = cli("users", "add", "zed", "--interests", "graph learning;; , ;  ")
+    assert added.exit_code == 0, added.output
+    nothing = cli("users", "add", "bo", "--interests", ";;, ,")
+    assert nothing.exit_code == 2 and "holds no interest" in nothing.output
+    users = {u["name"]: u["interests"] for u in json.loads(cli("users", "list", "--json").stdout)}
+    assert users == {"zed": ["graph learning"]}  # bo was not added
+
+
+def test_cli_counts_of_one_are_singular(cli, sample_digests):
+    one = sample_digests / "000_c6f8620f3de3774f.txt"
+    assert cli("ingest", one).exit_code == 0
+    again = cli("ingest", one)
+    assert "1 of 1 digest was ingested before" in again.stdout
+    lab = cli("channels", "add", "lab", "--size", "1")
+    assert "1 paper every day" in lab.stdout
+
+
+def test_like_says_which_kind_of_paper_reference_found_nothing(cli):
+    assert cli("users", "add", "grace").exit_code == 0
+    valid = cli("like", "grace", "2401.01234")
+    assert valid.exit_code == 1 and "No stored paper has the arXiv id 2401.01234" in valid.output
+    assert "Give an arXiv id" not in valid.output
+    nonsense = cli("like", "grace", "attention")
+    assert nonsense.exit_code == 1 and "No stored paper `attention`: give an arXiv id" in nonsense.output
+
+
+def test_cli_replies_point_to_cli_commands_not_chat_ones(cli):
+    newbie = cli("users", "add", "newbie")
+    assert 'paperbot users add newbie --interests "graph neural networks"' in " ".join(newbie.stdout.split())
+    no_channel = cli("channels", "mentions", "nosuch", "on")
+    assert no_channel.exit_code == 1 and "paperbot channels add nosuch" in no_channel.output
+    assert "/papers" not in newbie.output + no_channel.output

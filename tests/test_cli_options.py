@@ -97,6 +97,17 @@ def test_invalid_config_is_one_line_naming_the_key(tmp_path, monkeypatch, table,
     assert not (tmp_path / "paperbot.db").exists()
 
 
+def test_a_config_file_named_but_missing_is_an_error_naming_it(tmp_path, monkeypatch):
+    missing = tmp_path / "nonexist.toml"
+    monkeypatch.setenv("PAPERBOT_CONFIG", str(missing))
+    result = runner.invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'x.db'}", "stats"])
+    assert result.exit_code == 2 and f"{missing}: no such config file" in result.output, result.output
+    assert not (tmp_path / "x.db").exists()
+    monkeypatch.delenv("PAPERBOT_CONFIG")
+    monkeypatch.setattr("bot.settings.DEFAULT_CONFIG", missing)  # the default file may be absent
+    assert runner.invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'x.db'}", "stats"]).exit_code == 0
+
+
 def test_status_says_which_database_is_open(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path))
     url = f"sqlite:///{tmp_path / 'team.db'}"
@@ -144,6 +155,18 @@ def test_demo_runs_again_in_its_own_folder(tmp_path, sample_digests):
     assert "digest seen before" not in again.stdout  # a fresh database, not the first run's
     stats = runner.invoke(app, ["--database-url", f"sqlite:///{folder / 'paperbot.db'}", "stats", "--json"])
     assert json.loads(stats.stdout)["papers"] == 37
+
+
+def test_demo_stops_after_a_digest_that_does_not_ingest(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2")
+    result = demo("--data-dir", tmp_path / "demo", "--digests", bad)
+    assert result.exit_code == 1
+    assert "bad.json" in result.output and "the demo stops here" in result.output
+    assert "Today's digests" not in result.output and "The team" not in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert demo("--data-dir", tmp_path / "demo", "--digests", empty).exit_code == 1
 
 
 def test_channels_add_then_list(tmp_path):

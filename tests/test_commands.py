@@ -111,6 +111,14 @@ def test_interests_add_list_remove_change_picks(cmds):
     assert "no interests" in cmds.handle(ADA_DM, "interests list").text
 
 
+def test_an_interest_of_punctuation_alone_is_refused_and_stores_nothing(cmds):
+    for text in ("interests add , ,", "interests add ;;", "interests add - ."):
+        reply = cmds.handle(ADA_DM, text)
+        assert not reply.ok and "needs some words" in reply.text
+    assert "no interests" in cmds.handle(ADA_DM, "interests list").text
+    assert cmds.handle(ADA_DM, "interests add C++ compilers").ok  # punctuation inside words is kept
+
+
 def test_subscribe_sets_time_and_timezone(cmds, store=None):
     reply = cmds.handle(ADA_DM, "subscribe 07:30 America/New_York")
     assert reply.ok and "07:30 America/New_York" in reply.text

@@ -164,11 +164,22 @@ def test_cli_import_reports_and_fails_on_a_malformed_file(db_url, tmp_path):
     good, bad = tmp_path / "lib.bib", tmp_path / "broken.bib"
     good.write_text(BIB)
     bad.write_text("@article{x,\n title = {Open\n")
+    assert runner.invoke(app, ["--database-url", db_url, "users", "add", "ada"]).exit_code == 0
     ok = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(good)])
     assert ok.exit_code == 0, ok.output
     assert "Imported 4 entries" in ok.stdout and "4 new" in ok.stdout
     failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(bad)])
     assert failed.exit_code == 1 and "broken.bib:1" in failed.stdout
+
+
+def test_cli_import_for_a_user_never_added_stores_nothing(db_url, tmp_path):
+    runner = CliRunner()
+    good = tmp_path / "lib.bib"
+    good.write_text(BIB)
+    result = runner.invoke(app, ["--database-url", db_url, "import", "nobody", str(good)])
+    assert result.exit_code == 1 and "unknown user 'nobody'" in result.output
+    stats = json.loads(runner.invoke(app, ["--database-url", db_url, "stats", "--json"]).stdout)
+    assert (stats["users"], stats["papers"], stats["likes"]) == (0, 0, 0)
 
 
 # -- through the adapters ------------------------------------------------------------------------------
@@ -233,3 +244,13 @@ def test_papers_import_typed_as_text_says_where_the_file_goes(library_store, set
     reply = Commands(library_store, settings).handle(Caller("slack", "T1", "U1"), "import")
     assert reply.ok and "direct message" in reply.text and "BibTeX" in reply.text
     assert _feedback(library_store, "U1") == {}
+
+
+def test_counts_of_one_are_singular(store, settings):
+    one = '@article{v, title = {Attention Is All You Need}, eprint = {1706.03762}, year = {2017}}\n'
+    cmds = Commands(store, settings)
+    ada = Caller("cli", "local", "ada")
+    first = cmds.import_library(ada, one.encode(), "one.bib").text
+    assert "Imported 1 entry from" in first and "0 papers already known" in first
+    again = cmds.import_library(ada, one.encode(), "one.bib").text
+    assert "1 paper already known" in again

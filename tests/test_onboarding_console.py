@@ -31,7 +31,7 @@ def test_rating_on_the_console_then_first_picks(cli, papers_store):
     assert cli("users", "add", "mia").exit_code == 0
     result = cli("start", "mia", input="y\nn\ny\ns\n")
     assert result.exit_code == 0, result.output
-    assert "Rate these 8 recent papers" in result.output and "Your first 5 picks" in result.output
+    assert "Rate 8 recent papers" in result.output and "Your first 5 picks" in result.output
     assert "similar to 👍" in result.output
     with papers_store.session() as s:
         assert sorted(f.value for f in s.scalars(select(Feedback))) == [-1, 1, 1]

@@ -32,7 +32,10 @@ def demo_cmd(
     config: Annotated[Path | None, typer.Option(
         metavar="FILE", help="Demo users and channel, TOML (default: the bundled config/demo.toml).")] = None,
 ) -> None:
-    """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests."""
+    """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests.
+
+    Exit status 1, after the ingest summary, when a digest does not ingest (or none is found).
+    """
     import tomllib
 
     from pydantic import ValidationError
@@ -56,8 +59,12 @@ def demo_cmd(
     prepare_data_dir(data_dir, _database_in_force(cli))
     st = Store(f"sqlite:///{data_dir.resolve() / 'paperbot.db'}")
     console.rule("[bold]1. Ingest the sample digests[/bold]")
-    results, _ = ingest_with_progress(st, [str(digests or SAMPLE_DIGESTS)], embed=cli.settings.recommender.semantic)
+    results, skipped = ingest_with_progress(st, [str(digests or SAMPLE_DIGESTS)], embed=cli.settings.recommender.semantic)
     console.print(results_table(results))
+    problems = [r.error for r in results if r.error] or ([] if results else [f"{s.source}: {s.reason}" for s in skipped])
+    if problems or not results:
+        st.dispose()  # the rest would print empty digests
+        fail("\n".join([*problems, "the demo stops here: it needs digests that ingest without an error"]))
     cmds = cli.commands(st)
     console.rule("[bold]2. The team[/bold]")
     add_demo_team(cmds, team)

@@ -27,6 +27,7 @@ def enrich_cmd(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from bot.digest import counted
     from recommender.arxiv_api import API_URL, ArxivClient
     from recommender.enrich import enrich
 
@@ -44,7 +45,7 @@ def enrich_cmd(
         emit_json({**{f: getattr(report, f) for f in fields}, "errors": report.errors})
     else:
         console.print(
-            f"{report.linked} of {report.candidates} title-only papers linked to arXiv "
+            f"{report.linked} of {counted(report.candidates, 'title-only paper')} linked to arXiv "
             f"({report.asked} asked, {report.not_found} not found, {report.ambiguous} ambiguous, "
             f"{report.skipped} not asked again yet); {report.remaining} still without a link.",
             highlight=False,

@@ -91,6 +91,8 @@ def ingest_cmd(
 
 
 def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
+    from bot.digest import counted
+
     console.print(results_table(results))
     for s in skipped:
         console.print(f"skipped {_name(s.source)}: {s.reason}", highlight=False, soft_wrap=True)
@@ -98,12 +100,13 @@ def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
     seen = sum(1 for r in results if r.duplicate_digest)
     failed = sum(1 for r in results if r.error)
     if seen:
-        console.print(f"{seen} of {len(results)} digests were ingested before with the same content.")
+        console.print(f"{seen} of {counted(len(results), 'digest')} {'was' if seen == 1 else 'were'} ingested before "
+                      "with the same content.")
     empty = [r for r in results if r.empty and not r.duplicate_digest]
     for r in empty:
         console.print(f"{_name(r.source)}: the digest had no papers.", highlight=False)
     if new:
-        console.print(f"{new} new papers stored.")
+        console.print(f"{counted(new, 'new paper')} stored.")
     elif failed:
         console.print("No new papers stored.")
     elif len(empty) < len(results):

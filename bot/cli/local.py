@@ -33,3 +33,20 @@ def existing_user(cmds: Commands, name: str) -> Caller:
         fail(f"unknown user '{name}' (add one with: paperbot users add {name} --interests \"…\"; "
              "list them with: paperbot users list)")
     return caller(name)
+
+
+def existing_channel(cmds: Commands, name: str) -> Caller:
+    """The caller ``cli`` in local channel ``name``; exits with status 1 when no such channel was added."""
+    from sqlalchemy import select
+
+    from recommender.store import Channel
+
+    with cmds.store.session() as session:
+        known = session.scalar(
+            select(Channel.id).where(Channel.platform == CLI_PLATFORM, Channel.workspace == CLI_WORKSPACE,
+                                     Channel.channel_ref == name)
+        )
+    if known is None:
+        fail(f"unknown channel '{name}' (add one with: paperbot channels add {name}; "
+             "list them with: paperbot channels list)")
+    return caller("cli", channel=name)

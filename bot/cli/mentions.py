@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.local import caller, existing_user
+from bot.cli.local import caller, existing_channel, existing_user
 from bot.cli.state import console, fail, state
 
 
@@ -32,12 +32,17 @@ def who_cmd(
     paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")],
     channel: Annotated[str, typer.Option(metavar="CHANNEL", help="The local channel asking (who works in a channel).")],
 ) -> None:
-    """The local users who opted in that a paper fits best, each with why."""
+    """The local users who opted in that a paper fits best, each with why.
+
+    Exit status 1 when the channel was never added (paperbot channels add).
+    """
     from bot.commands import UsageError
     from bot.console import print_reply
 
+    cmds = state(ctx).commands()
+    where = existing_channel(cmds, channel)
     try:
-        reply = state(ctx).commands().who(caller("cli", channel=channel), paper)
+        reply = cmds.who(where, paper)
     except UsageError as exc:
         fail(str(exc), 2)
     print_reply(console, reply)

@@ -17,30 +17,36 @@ channels_app = typer.Typer(help="Team channels (local CLI channels).", no_args_i
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A one-word user name, e.g. ada.")]
 
 
-def split_interests(text: str) -> list[str]:
-    """Interests from one option value: separated by ``;`` when it holds one, else by ``,``."""
-    sep = ";" if ";" in text else ","
-    return [t.strip() for t in text.split(sep) if t.strip()]
-
-
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
     name: UserArg,
     interests: Annotated[str, typer.Option(metavar="TEXT; TEXT…", help="Interests, separated by ';' or ','.")] = "",
 ) -> None:
-    """Add a local user (or add interests to an existing one)."""
+    """Add a local user (or add interests to an existing one).
+
+    Exit status 2, adding nothing, when ``--interests`` holds no interest (only separators or
+    punctuation) or an interest is too long or one too many.
+    """
+    from bot.commands import UsageError
+    from bot.commands.parse import split_interests
     from bot.console import print_reply
 
     name = name.strip()
     if not name or any(c.isspace() for c in name):
         fail("a user name is one word, e.g. 'ada'", 2)
+    texts = split_interests(interests)
+    if interests.strip() and not texts:
+        fail(f"--interests {interests!r} holds no interest: give words, separated by ';' or ','", 2)
     cmds = state(ctx).commands()
     who = caller(name)
     with cmds.store.session() as session:
         cmds.member(session, who)
-    for text in split_interests(interests):
-        cmds.interests_add(who, text)
+    for text in texts:
+        try:
+            cmds.interests_add(who, text)
+        except UsageError as exc:
+            fail(str(exc), 2)
     print_reply(console, cmds.interests_list(who))
 
 

@@ -17,6 +17,7 @@ def refit_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Refit the TF-IDF model; a running bot keeps its model until it sees the new one, then swaps it in."""
+    from bot.digest import counted
     from recommender.text.current import CurrentVectors
 
     store = state(ctx).store()
@@ -36,5 +37,5 @@ def refit_cmd(
             "seconds": round(seconds, 1)}
     if as_json:
         return emit_json(data)
-    console.print(f"TF-IDF model {model.state_id}: {len(model.rows)} papers, {model.n_features} features, "
+    console.print(f"TF-IDF model {model.state_id}: {counted(len(model.rows), 'paper')}, {counted(model.n_features, 'feature')}, "
                   f"{seconds:.1f} s.")

@@ -88,6 +88,8 @@ def once_table(report) -> Table:
 
 def print_status(console: Console, data: dict) -> None:
     """Render :func:`bot.service.status.collect_status` (plus the ``database`` in use) as tables."""
+    from bot.digest import counted
+
     console.print(f"Database: {data['database']}", highlight=False, soft_wrap=True)
     ranking = data["ranking"]
     console.print("Ranking: TF-IDF and sentence embeddings" if ranking["semantic"] else f"Ranking: {ranking['reason']}",
@@ -111,7 +113,7 @@ def print_status(console: Console, data: dict) -> None:
         console.print(f"Job store: table {js['table']} not created yet (paperbot run has not started on this database).")
     else:
         state = js.get("scheduler_state") or ("running" if js["scheduler_running"] else "not running")
-        console.print(f"Job store: {js['jobs']} jobs; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
+        console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
                       f"overdue: {', '.join(js['overdue_jobs']) or 'none'}")
     if js.get("config_error"):
         console.print(f"[red]config error[/red] {js['config_error']}")

@@ -8,6 +8,17 @@ from dataclasses import dataclass
 #: A 👍 and a 👎, as the command layer stores them (``Feedback.value``).
 POSITIVE, NEGATIVE = 1, -1
 
+#: The ``paperbot`` command line's platform: it has no ``/papers`` command of its own.
+CLI_PLATFORM = "cli"
+
+#: How the command line spells the ``/papers`` commands a reply points to (``{user}``, ``{channel}``: the caller's).
+CLI_COMMANDS = {
+    "interests add": 'paperbot users add {user} --interests "{arg}"',
+    "channel setup": "paperbot channels add {channel}",
+    "mentions me on": "paperbot users mentions <person> on",
+    "import": "paperbot import {user} <file>",
+}
+
 _ACTOR = re.compile(r"^(?P<platform>[^:\s]+):(?P<user_ref>\S+)")
 
 
@@ -35,6 +46,18 @@ class Caller:
     display_name: str | None = None
     channel_ref: str | None = None
     channel_name: str | None = None
+
+    def command(self, name: str, arg: str = "") -> str:
+        """The command ``/papers <name> <arg>`` as `` `code` `` in the caller's front-end.
+
+        A chat gets `` `/papers interests add <topic>` ``; the command line (:data:`CLI_PLATFORM`)
+        the ``paperbot`` command that does the same (:data:`CLI_COMMANDS`), e.g.
+        `` `paperbot users add ada --interests "<topic>"` ``.
+        """
+        if self.platform == CLI_PLATFORM and name in CLI_COMMANDS:
+            spelled = CLI_COMMANDS[name].format(user=self.user_ref, channel=self.channel_ref or "<channel>", arg=arg or "…")
+            return f"`{spelled}`"
+        return f"`/papers {name}{' ' + arg if arg else ''}`"
 
     @property
     def actor(self) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply
+from bot.digest import counted
 from recommender.store import Channel, ChannelChange, Delivery
 from recommender.store.models import utcnow
 
@@ -107,4 +108,4 @@ def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
 def summary(channel: Channel) -> str:
     """One line: size, time, timezone and topic of a channel's digest."""
     topic = f" Topic: “{channel.topic}”." if channel.topic else " No topic yet: add one to steer the picks."
-    return f"{channel.digest_size} papers every day at {channel.digest_time} {channel.timezone}.{topic}"
+    return f"{counted(channel.digest_size, 'paper')} every day at {channel.digest_time} {channel.timezone}.{topic}"

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot.commands import channels, club, library, mentions, onboarding, rows
 from bot.commands.caller import Caller
-from bot.commands.parse import UsageError, parse, parse_time, parse_timezone
+from bot.commands.parse import UsageError, interest_text, parse, parse_time, parse_timezone
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
+from bot.digest import counted
 from bot.settings import Settings
 from recommender.picks import Recommender
 from recommender.store import Channel, DeliveryItem, Feedback, Member, Paper, Store
@@ -102,24 +103,31 @@ class Commands:
             member = self.member(session, caller)
             k = k or member.digest_size
             papers = self.recommender.picks(session, [member], k)[0]
-            hint = "" if member.interests else "\nTip: `/papers interests add <topic>` makes these yours."
+            hint = "" if member.interests else f"\nTip: {caller.command('interests add', '<topic>')} makes these yours."
         if not papers:
             return Reply("No new papers to pick from yet." + hint)
-        return Reply(f"Your top {len(papers)} picks:" + hint, papers)
+        return Reply(f"Your top {counted(len(papers), 'pick')}:" + hint, papers)
 
     # -- interests ---------------------------------------------------------------------
     def interests_list(self, caller: Caller) -> Reply:
         with self.store.session() as session:
             interests = list(self.member(session, caller).interests or [])
         if not interests:
-            return Reply("You have no interests yet. Add one: `/papers interests add graph neural networks`")
+            return Reply(f"You have no interests yet. Add one: {caller.command('interests add', 'graph neural networks')}")
         return Reply("Your interests:\n" + "\n".join(f"• {i}" for i in interests))
 
     def interests_add(self, caller: Caller, text: str) -> Reply:
-        """Add an interest (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters)."""
-        text = " ".join(text.split())
+        """Add an interest (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters).
+
+        Raises
+        ------
+        UsageError
+            The text holds no letter or digit (:func:`~bot.commands.parse.interest_text`), is too long,
+            or the caller has the most interests there can be. Nothing changes.
+        """
+        text = interest_text(text)
         if not text:
-            raise UsageError("`interests add` needs some text")
+            raise UsageError("`interests add` needs some words (punctuation alone is not an interest)")
         if len(text) > MAX_INTEREST_CHARS:
             raise UsageError(f"an interest is at most {MAX_INTEREST_CHARS} characters ({len(text)} given)")
         with self.store.session() as session:
@@ -243,8 +251,8 @@ class Commands:
         with self.store.session() as session:
             paper = rows.find_paper(session, paper_ref)
             if paper is None:
-                return Reply(f"No stored paper `{paper_ref}`. Give an arXiv id (2401.01234), an arXiv link, "
-                             "or the #id shown with a paper (#12).", ok=False)
+                why = rows.no_such_paper(paper_ref)
+                return Reply(f"{why[0].upper()}{why[1:]}.", ok=False)
             channel = self.channel(session, caller) if caller.channel_ref is not None else None
             self.set_feedback(session, caller, paper.id, value, origin, channel.id if channel else None)
             title = paper.title

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.commands.caller import Caller
+from bot.commands.caller import CLI_PLATFORM, Caller
 from bot.commands.reply import Reply
+from bot.digest import counted
 from recommender.imports import parse_library, store_library
 from recommender.sources.records import ParseError
 
@@ -47,7 +48,8 @@ def import_library(
     try:
         entries = parse_library(data, name)
     except ParseError as exc:
-        return Reply(f"Nothing imported: {exc}. Fix that entry and upload the file again.", ok=False)
+        again = f"run {caller.command('import')} again" if caller.platform == CLI_PLATFORM else "upload the file again"
+        return Reply(f"Nothing imported: {exc}. Fix that entry and {again}.", ok=False)
     if not entries:
         return Reply(f"`{name}` holds no entries: nothing imported.", ok=False)
     with cmds.store.session(immediate=True) as session:
@@ -55,7 +57,8 @@ def import_library(
         result = store_library(session, member.id, entries, on_progress=on_progress)
     kept = f" {result.kept} you had already rated were left as they were." if result.kept else ""
     return Reply(
-        f"Imported {result.entries} entries from `{name}`: {result.matched} papers already known, "
+        f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
+        f"{counted(result.matched, 'paper')} already known, "
         f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept} "
         "Your next picks use them."
     )

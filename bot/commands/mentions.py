@@ -24,6 +24,7 @@ from bot.commands import channels, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
+from bot.digest import counted
 from recommender.store import Feedback, Member
 from recommender.teammates import member_fits, min_fit
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 #: How many people ``who`` lists at most.
 WHO_LIMIT = 10
 
-OPT_IN = "`/papers mentions me on`"
 
 
 def opted_in(session, platform: str, workspace: str) -> list[Member]:
@@ -57,17 +57,17 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
     with cmds.store.session() as session:
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
-            raise UsageError(f"no stored paper `{paper_ref}`: give an arXiv id (2401.01234), an arXiv link, "
-                             "or the #id shown with a paper (#12)")
+            raise UsageError(rows.no_such_paper(paper_ref))
         people = opted_in(session, caller.platform, caller.workspace)
+        opt_in = caller.command("mentions me on")
         title = paper.title
         if not people:
-            return Reply(f"Nobody here has opted in to be named for papers yet. Anyone can: {OPT_IN}.")
+            return Reply(f"Nobody here has opted in to be named for papers yet. Anyone can: {opt_in}.")
         found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0]
         names = {m.id: m.name for m in people}
         bar = min_fit(cmds.recommender)
     if not found:
-        return Reply(f"“{title}” fits none of the {len(people)} people who opted in ({OPT_IN}).")
+        return Reply(f"“{title}” fits none of the {counted(len(people), 'person', 'people')} who opted in ({opt_in}).")
     lines = [f"Who should read “{title}” (fit, then why; below {bar:.2f} is a weak fit, never named in a digest):"]
     for fit in found[:WHO_LIMIT]:
         weak = " (weak)" if fit.score < bar else ""
@@ -86,7 +86,7 @@ def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
     with cmds.store.session() as session:
         channel = cmds.channel(session, caller)
         if channel is None:
-            return Reply("This channel has no digest yet: `/papers channel setup` turns one on first.", ok=False)
+            return Reply(f"This channel has no digest yet: {caller.command('channel setup')} turns one on first.", ok=False)
         was = bool(channel.mentions)
         channel.mentions = on
         if was != on:
@@ -94,7 +94,7 @@ def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
     if not on:
         return Reply("Mentions are off: this channel's digest names nobody.", ephemeral=False)
     return Reply("Mentions are on: each paper in this channel's digest names the one or two people it fits best "
-                 f"(among those who opted in with {OPT_IN}), each person at most once a day.", ephemeral=False)
+                 f"(among those who opted in with {caller.command('mentions me on')}), each person at most once a day.", ephemeral=False)
 
 
 def mentions_me(cmds: Commands, caller: Caller, on: bool) -> Reply:
@@ -106,5 +106,6 @@ def mentions_me(cmds: Commands, caller: Caller, on: bool) -> Reply:
             select(Feedback.id).where(Feedback.member_id == member.id).limit(1)) is not None
     if not on:
         return Reply("You will no longer be named under digest papers here.")
-    hint = "" if has_profile else " Add interests (`/papers interests add <topic>`) or 👍 papers so that some fit you."
+    hint = "" if has_profile else (f" Add interests ({caller.command('interests add', '<topic>')}) or 👍 papers "
+                                   "so that some fit you.")
     return Reply("You may now be named under a channel digest paper that fits you well, at most once a day." + hint)

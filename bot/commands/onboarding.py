@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.commands import rows
 from bot.commands.caller import Caller
 from bot.commands.reply import Reply
+from bot.digest import counted
 from recommender.onboarding import rating_round
 from recommender.pick import Pick
 from recommender.ranking.onboarding import ROUND_SIZE
@@ -35,7 +36,7 @@ ROUNDS = 2
 #: ``Feedback.origin`` of a rating given during onboarding.
 ORIGIN = "onboarding"
 
-OPENING_TEXT = ("Welcome to paperbot! Rate these {n} recent papers with 👍 or 👎 (or skip the rest): "
+OPENING_TEXT = ("Welcome to paperbot! Rate {papers} with 👍 or 👎 (or skip the rest): "
                 "they teach me what you read. Three ratings already change your picks.")
 FOLLOW_UP_TEXT = "Thanks! {n} more, chosen from what your first ratings leave open:"
 NOTHING_TEXT = "No recent papers to rate yet: try `/papers start` once the first digests are in."
@@ -87,7 +88,7 @@ def start(cmds: Commands, caller: Caller, *, newcomers_only: bool = False) -> Re
             query = select(Onboarding).where(Onboarding.member_id == member.id)
             row = rows.insert_or_get(session, Onboarding(member_id=member.id, rounds=[], started_at=now, updated_at=now), query)
         row.status, row.rounds, row.started_at, row.updated_at = "rating", [[p.paper_id for p in picks]], now, now
-    return Reply(OPENING_TEXT.format(n=len(picks)), picks, dm=True, rating=True)
+    return Reply(OPENING_TEXT.format(papers=counted(len(picks), 'recent paper')), picks, dm=True, rating=True)
 
 
 def rate(cmds: Commands, caller: Caller, paper_id: int, value: int) -> Reply:
@@ -123,7 +124,7 @@ def rate(cmds: Commands, caller: Caller, paper_id: int, value: int) -> Reply:
                 row.rounds = [*row.rounds, [p.paper_id for p in picks]]
                 return Reply(FOLLOW_UP_TEXT.format(n=len(picks)), picks, dm=True, rating=True)
         row.status = "done"
-        return _first_picks(cmds, session, member, f"Thanks, that's {len(rated)} ratings.")
+        return _first_picks(cmds, session, member, f"Thanks, that's {counted(len(rated), 'rating')}.")
 
 
 def skip(cmds: Commands, caller: Caller) -> Reply:
@@ -153,7 +154,7 @@ def _first_picks(cmds: Commands, session: Session, member: Member, lead: str) ->
     papers = cmds.recommender.picks(session, [member], member.digest_size)[0]
     if not papers:
         return Reply(f"{lead} No new papers to pick from yet.", dm=True)
-    return Reply(f"{lead} Your first {len(papers)} picks:", papers, dm=True)
+    return Reply(f"{lead} Your first {counted(len(papers), 'pick')}:", papers, dm=True)
 
 
 __all__ = ["ORIGIN", "ROUNDS", "ROUND_SIZE", "current", "is_newcomer", "rate", "skip", "start"]

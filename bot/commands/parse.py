@@ -17,7 +17,8 @@ from bot import clock
 from bot.club import BALLOT_SIZE
 from bot.commands.caller import NEGATIVE, POSITIVE
 
-__all__ = ["Call", "UsageError", "parse", "parse_time", "parse_timezone", "timezone_choices"]
+__all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_timezone", "split_interests",
+           "timezone_choices"]
 
 HELP_WORDS = ("help", "-h", "--help", "?")
 
@@ -63,6 +64,22 @@ def parse_timezone(value: str) -> str:
         Not a timezone (or a time given where a timezone was expected).
     """
     return _as_usage_error(clock.parse_timezone, value)
+
+
+def interest_text(text: str) -> str:
+    """One interest as stored: whitespace collapsed; ``""`` when it holds no letter or digit (``", ,"``)."""
+    text = " ".join(text.split())
+    return text if any(c.isalnum() for c in text) else ""
+
+
+def split_interests(text: str) -> list[str]:
+    """Interests from one line: separated by ``;`` when it holds one, else by ``,``.
+
+    Pieces that are empty or only punctuation and spaces are dropped (:func:`interest_text`),
+    so ``";;, ,"`` gives none.
+    """
+    sep = ";" if ";" in text else ","
+    return [i for i in map(interest_text, text.split(sep)) if i]
 
 
 def parse(text: str) -> Call:

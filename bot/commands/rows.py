@@ -73,6 +73,17 @@ def find_paper(session: Session, ref: str) -> Paper | None:
     return None
 
 
+def no_such_paper(ref: str) -> str:
+    """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id."""
+    ref = ref.strip().strip("<>")
+    if ref.startswith("#") and ref[1:].isdigit():
+        return f"no stored paper is {ref}: give the #id shown with a paper (#12), an arXiv id or an arXiv link"
+    arxiv_id = normalize_arxiv_id(ref)
+    if arxiv_id:
+        return f"no stored paper has the arXiv id {arxiv_id}: it arrives with a digest that lists it"
+    return f"no stored paper `{ref}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12)"
+
+
 def posted_items(session: Session, platform: str, message_ref: str) -> list[DeliveryItem]:
     """The delivered papers a bot message on ``platform`` carries (normally one)."""
     return list(session.scalars(
