@@ -166,6 +166,8 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
 
     Empty fields are filled; a replacement (arXiv ``replace``) overwrites; a longer
     abstract or author list replaces a shorter one (a truncated digest came first).
+    ``published`` (the first version's day, which no later version moves) is only ever
+    replaced by an earlier day: each source states that day or a later event.
     For a stored :class:`Paper` the abstract is set by a SQL ``CASE`` on its length,
     so of two racing ingests the longer text wins whichever commits last.
     """
@@ -174,10 +176,12 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
         paper.arxiv_id = record.arxiv_id
         changed = True
     replace = record.is_replacement
-    for attr in ("url", "published", "doi"):
+    if record.published and (paper.published is None or record.published < paper.published):
+        paper.published = record.published
+        changed = True
+    for attr in ("url", "doi"):
         value = getattr(record, attr)
-        longer = attr == "abstract" and len(value or "") > len(paper.abstract or "")
-        if value and (replace or longer or not getattr(paper, attr)) and getattr(paper, attr) != value:
+        if value and (replace or not getattr(paper, attr)) and getattr(paper, attr) != value:
             setattr(paper, attr, value)
             changed = True
     current = paper.abstract or ""

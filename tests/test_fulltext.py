@@ -2,12 +2,13 @@
 
 import datetime as dt
 import json
+import re
 
 from sqlalchemy import delete, event, select, text
 
 from recommender.ingest import ingest_bytes
 from recommender.store import Paper
-from recommender.store.fulltext import candidates, query_words
+from recommender.store.fulltext import candidates, query_words, title_names
 from recommender.store.word_counts import count_rare_words, papers_holding, rarest_within_budget
 
 
@@ -43,6 +44,37 @@ def test_every_distinctive_name_before_a_colon_finds_its_paper_first(papers_stor
     assert len(distinctive) >= 90
     missed = [name for name, paper in distinctive.items() if first(papers_store, name) != paper.id]
     assert missed == []
+
+
+def test_every_name_in_a_title_s_parentheses_finds_its_paper_first(papers_store):
+    papers = all_papers(papers_store)
+    held = {text: p for p in papers for text in re.findall(r"\(([^()]+)\)", p.title)}
+    assert set(held) == {"per gradient", "TADPOLE", "X-NeSyL", "AdaPT", "GaSNets"}
+    names = {text: p for text, p in held.items() if text != "per gradient"}  # a phrase, not a name
+    missed = [name for name, paper in names.items() if first(papers_store, name) != paper.id]
+    assert missed == []  # "AdaPT" was 6th, below papers on adaptation ("adapt" stems alike)
+    with papers_store.session() as s:
+        exact: list[int] = []
+        candidates(s, "AdaPT", limit=5, named_out=exact)
+        assert exact == [names["AdaPT"].id]
+        candidates(s, "per gradient", limit=5, named_out=exact)
+        assert exact == [names["AdaPT"].id]  # "(per gradient)" names nothing
+
+
+def test_a_name_in_parentheses_is_one_word_that_looks_like_a_name(store):
+    titles = ["Routing Experts Sparsely (RouteX)", "Kernels for Attention (Extended Version)",
+              "Scaling Laws Revisited (II)", "Kernel Sketches (Sketch)", "Sparse Attention for 3D Scenes (3D)"]
+    items = [{"paper": {"id": f"2405.{i:05d}", "title": t, "summary": f"{t} in a few words.", "authors": [],
+                        "publishedAt": "2024-05-10T00:00:00.000Z"}} for i, t in enumerate(titles, start=1)]
+    assert ingest_bytes(store, json.dumps(items).encode(), "api.json").new == 5
+    with store.session() as s:
+        ids = {p.title: p.id for p in s.scalars(select(Paper))}
+        for query, named in [("routex", [ids[titles[0]]]), ("extended version", []), ("II", []), ("sketch", []),
+                             ("3D", [])]:
+            exact: list[int] = []
+            candidates(s, query, limit=5, named_out=exact)
+            assert exact == named, query
+    assert title_names("Long Title (GPT-4o): A Study (LLMs) (2023)") == ["Long Title (GPT-4o)", "GPT-4o", "LLMs"]
 
 
 def test_a_word_in_one_paper_only_matches_it(papers_store):

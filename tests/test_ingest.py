@@ -1,5 +1,6 @@
 """Ingestion into the store: dedup, merge, idempotence, and bad input that loses nothing."""
 
+import datetime as dt
 import json
 import shutil
 
@@ -225,3 +226,43 @@ def test_postgresql_statistics_follow_a_backfill_each_time_papers_double(store):
     assert analyzed() == 1199  # the planner now knows the table's size
     assert ingest_bytes(store, api_digest(range(1200, 2000)), "c.json").new == 800
     assert analyzed() == 1199  # the next analysis waits until the table has doubled
+
+
+def rss_cache(*entries):
+    """A feedparser-cached rss.arxiv.org feed of 2025-05-26: (version id, announce type) per entry."""
+    day = "Mon, 26 May 2025 00:00:00 -0400"
+    return json.dumps({"feed": {"published": day}, "entries": [
+        {"id": f"oai:arXiv.org:{vid}", "title": "Improving Multi-task Learning via Seeking Task-based Flat Regions",
+         "link": f"https://arxiv.org/abs/{vid[:10]}", "published": day,
+         "summary": f"arXiv:{vid} Announce Type: {announce} \nAbstract: {ABSTRACT}"} for vid, announce in entries]}).encode()
+
+
+def api_atom(arxiv_id, published):
+    return (f'<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f'<id>https://arxiv.org/api/q</id><title>arXiv Query</title><updated>2025-06-01T00:00:00Z</updated>'
+            f'<entry><id>http://arxiv.org/abs/{arxiv_id}v4</id><published>{published}T17:00:00Z</published>'
+            f'<updated>2025-05-23T10:00:00Z</updated><title>Improving Multi-task Learning via Seeking Task-based '
+            f'Flat Regions</title><summary>{ABSTRACT}</summary></entry></feed>').encode()
+
+
+def published(store, arxiv_id):
+    with store.session() as s:
+        return s.scalar(select(Paper.published).where(Paper.arxiv_id == arxiv_id))
+
+
+def test_a_replacement_never_dates_a_paper_and_a_known_publication_day_stays(store):
+    assert ingest_bytes(store, rss_cache(("2211.13723v4", "replace")), "rss.json").new == 1
+    assert published(store, "2211.13723") is None  # undated until a source knows the day
+    assert ingest_bytes(store, api_atom("2211.13723", "2022-11-24"), "api.xml").updated == 1
+    assert published(store, "2211.13723") == dt.date(2022, 11, 24)
+    ingest_bytes(store, rss_cache(("2211.13723v5", "replace"), ("2211.13723v5", "replace-cross")), "rss-2.json")
+    assert published(store, "2211.13723") == dt.date(2022, 11, 24)  # neither None nor the announcement day
+
+
+def test_an_earlier_publication_day_corrects_a_later_one(store):
+    assert ingest_bytes(store, rss_cache(("2505.17037v1", "new")), "rss.json").new == 1
+    assert published(store, "2505.17037") == dt.date(2025, 5, 26)  # the day arXiv announced it
+    assert ingest_bytes(store, api_atom("2505.17037", "2025-05-22"), "api.xml").updated == 1
+    assert published(store, "2505.17037") == dt.date(2025, 5, 22)  # its first version's day, from the API
+    ingest_bytes(store, rss_cache(("2505.17037v1", "cross")), "rss-cross.json")
+    assert published(store, "2505.17037") == dt.date(2025, 5, 22)

@@ -48,6 +48,13 @@ def distinctive_names(papers):
     }
 
 
+def parenthesised_names(papers):
+    """The one-word names in the sample titles' parentheses ("Adaptive Precision Training (AdaPT): ...")."""
+    names = {name: p for p in papers for name in re.findall(r"\(([\w-]+)\)", p.title)}
+    assert set(names) == {"AdaPT", "TADPOLE", "X-NeSyL", "GaSNets"}
+    return names
+
+
 def count(store, column):
     with store.session() as s:
         return s.scalar(select(func.count(column)))
@@ -64,6 +71,7 @@ def test_names_titles_and_one_paper_words_find_their_paper_first_through_search(
     names = distinctive_names(papers)
     assert len(names) >= 90
     assert [n for n, p in names.items() if top(rec, n)[:1] != [p.id]] == []
+    assert [n for n, p in parenthesised_names(papers).items() if top(rec, n)[:1] != [p.id]] == []
     assert [p.title for p in papers if top(rec, p.title)[:1] != [p.id]] == []
     [zkdl] = [p for p in papers if p.title.startswith("zkDL:")]
     assert top(rec, "zkReLU") == [zkdl.id]  # one paper holds the word: the TF-IDF vocabulary dropped it
@@ -78,6 +86,7 @@ def test_the_bars_hold_with_stored_embeddings_mixed_in(papers_store):
     papers = all_papers(papers_store)
     names = distinctive_names(papers)
     assert [n for n, p in names.items() if top(rec, n)[:1] != [p.id]] == []
+    assert [n for n, p in parenthesised_names(papers).items() if top(rec, n)[:1] != [p.id]] == []
     assert [p.title for p in papers if top(rec, p.title)[:1] != [p.id]] == []
     # by meaning: a paper sharing no word with the query is a candidate too
     found = top(rec, "teaching computers to see pictures", k=10)

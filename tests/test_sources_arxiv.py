@@ -76,6 +76,15 @@ def test_api_error_response_is_a_parse_error():
     assert "incorrect id format for 1234" in info.value.message
 
 
+def test_api_publication_is_the_published_day_never_the_latest_version_day():
+    entry = ('<entry><id>http://arxiv.org/abs/2211.13723v4</id><title>Multi-task Flat Regions</title>'
+             '<updated>2025-05-23T10:00:00Z</updated>{}</entry>')
+    dated = arxiv_atom.parse(atom_feed(entry.format("<published>2022-11-24T17:00:00Z</published>"))).papers[0]
+    assert dated.published == dt.date(2022, 11, 24)
+    undated = arxiv_atom.parse(atom_feed(entry.format(""))).papers[0]
+    assert undated.arxiv_id == "2211.13723" and undated.published is None  # not the v4 day
+
+
 def test_api_entry_without_id_is_a_parse_error():
     with pytest.raises(ParseError, match="entry 1 has no arXiv id"):
         arxiv_atom.parse(atom_feed("<entry><id>urn:x</id><title>T</title></entry>"))
@@ -110,6 +119,43 @@ def test_rss_feedparser_cache_sample():
     assert sum(p.is_replacement for p in digest.papers) == 33
 
 
+def test_rss_cache_sample_dates_only_first_releases():
+    digest = arxiv_rss.parse(sample_bytes("formats", "arxiv", RSS_CACHE), source=RSS_CACHE)
+    by_id = {p.arxiv_id: p for p in digest.papers}
+    # a replaced 2022 paper, and an older paper newly cross-listed, were first published long before the feed day
+    assert (by_id["2211.13723"].announce_type, by_id["2211.13723"].published) == ("replace", None)
+    assert (by_id["2411.17411"].announce_type, by_id["2411.17411"].published) == ("cross", None)
+    assert all(p.published is None for p in digest.papers if p.is_replacement)
+    first = [p for p in digest.papers if not p.is_replacement and p.arxiv_id != "2411.17411"]
+    assert len(first) == 62 and all(p.published == dt.date(2025, 5, 26) for p in first)  # 38 new, 24 cross
+
+
+def rss_cache_entry(version_id: str, announce: str | None) -> dict:
+    marker = f"Announce Type: {announce} " if announce else ""
+    return {"id": f"oai:arXiv.org:{version_id}", "title": f"Paper {version_id}",
+            "link": f"https://arxiv.org/abs/{version_id.split('v')[0]}",
+            "summary": f"arXiv:{version_id} {marker}\nAbstract: An abstract.",
+            "published": "Mon, 26 May 2025 00:00:00 -0400"}
+
+
+@pytest.mark.parametrize("version_id, announce, published", [
+    ("2505.17037v1", "new", dt.date(2025, 5, 26)),
+    ("2504.21999v1", "new", dt.date(2025, 5, 26)),  # held, announced weeks later: first released that day
+    ("2505.17030v1", "cross", dt.date(2025, 5, 26)),
+    ("2504.21001v1", "cross", dt.date(2025, 5, 26)),  # submitted late in the previous month
+    ("2502.01234v1", "cross", None),  # an older paper's listing added later
+    ("hep-th/9901001v1", "cross", None),
+    ("2505.10001v2", "replace", None),
+    ("2505.10001v1", "replace-cross", None),
+    ("2505.17040v1", None, dt.date(2025, 5, 26)),  # no announce type: read like a cross-listing
+    ("2311.06358v2", None, None),  # no announce type, a later version: a replacement
+])
+def test_rss_published_is_the_announcement_day_only_for_a_first_release(version_id, announce, published):
+    digest = arxiv_rss.from_json({"feed": {"published": "Mon, 26 May 2025 00:00:00 -0400"},
+                                  "entries": [rss_cache_entry(version_id, announce)]})
+    assert digest.papers[0].published == published and digest.date == dt.date(2025, 5, 26)
+
+
 def test_rss_cache_single_feed_object():
     value = {"feed": {"published": "Fri, 23 Feb 2024 00:00:00 -0500"},
              "entries": [{"id": "oai:arXiv.org:2203.01250v3", "title": "Mass concentration",
@@ -133,7 +179,7 @@ def test_rss_raw_xml():
     assert first.authors == ("Antonin Monteil", "Paul Pegon")
     assert first.abstract.startswith("We consider first order local minimization problems")
     assert first.abstract.endswith("under a mass constraint $a < b$.")
-    assert first.published == dt.date(2024, 2, 23)
+    assert first.published is None  # a replacement: pubDate is the day of the new version's announcement
     assert first.url == "https://arxiv.org/abs/2203.01250"
     assert second.title == "A New Method for Convex Optimization & Friends"
     assert second.announce_type == "new" and not second.is_replacement

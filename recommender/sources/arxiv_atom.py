@@ -7,7 +7,9 @@ declared on each element, hard-wrapped summaries, http links) and the current on
 
 Choices: ``arxiv_id`` is the entry ``<id>`` without version; ``url`` is the
 canonical ``https://arxiv.org/abs/<id>`` (no version, the same URL the other
-parsers give); ``published`` is the first-version date; ``doi`` is
+parsers give); ``published`` is the entry's ``<published>`` day, the first
+version's (``<updated>`` is the latest version's and is never used for it: an
+entry without ``<published>`` is undated); ``doi`` is
 ``<arxiv:doi>`` when given; the digest date is the day the API generated the
 response (feed ``<updated>``).
 """
@@ -181,8 +183,8 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     -------
     DigestRecord
         ``kind="arxiv_atom"``; one :class:`PaperRecord` per entry in order with
-        title, abstract, authors, version-less arXiv id, published date and the
-        canonical abs URL; ``date`` is the feed's ``<updated>`` day.  A response
+        title, abstract, authors, version-less arXiv id, published date (the
+        first version's ``<published>``, else ``None``) and the canonical abs URL; ``date`` is the feed's ``<updated>`` day.  A response
         with no entries gives no papers.
 
     Raises
@@ -212,7 +214,7 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
             abstract=clean_text(entry.get("summary")),
             authors=_authors(entry),
             arxiv_id=arxiv_id,
-            published=_entry_date(entry, "published", "updated"),
+            published=_entry_date(entry, "published"),
             url=abs_url(arxiv_id, entry),
             doi=normalize_doi(entry.get("arxiv_doi")) if isinstance(entry.get("arxiv_doi"), str) else None,
         ))

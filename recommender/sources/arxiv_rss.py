@@ -14,6 +14,16 @@ present, else from that text, and the abstract is the text after ``Abstract:``.
 ``url`` is the canonical ``https://arxiv.org/abs/<id>``; the digest date is the
 channel's announcement date (``pubDate``), else its ``updated`` day.
 
+An item's ``pubDate`` is the day of *this* announcement, which is the paper's
+publication date only when the paper is first released that day. So ``published``
+is the item's day for a ``new`` announcement; ``None`` (unknown) for ``replace`` and
+``replace-cross`` (a new version of a paper first published earlier; the feed does
+not say when); and for ``cross`` (or no announce type) the item's day only when
+the arXiv id was assigned in that month or the month before, since a listing added
+to an older paper is announced as ``cross`` too (``2411.17411v1`` in the listing of
+2025-05-26). No day is guessed from the id: the store shows such papers as undated
+until a source that knows the date (the arXiv API) brings it.
+
 Feeds re-serialised by other tools are read too:
 
 * namespace prefixes stripped (``<announce_type>``, ``<creator>``, ``<doi>``, or
@@ -27,6 +37,7 @@ Feeds re-serialised by other tools are read too:
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import re
 from typing import Any
 
@@ -54,6 +65,8 @@ _DESCRIPTION = re.compile(
 )
 _ABSTRACT_LABEL = re.compile(r"(?:^|\s)Abstract:\s*(?P<abstract>.*)$", re.DOTALL)
 _VERSION = re.compile(r"v(?P<n>\d+)(?:\.pdf)?/?$")
+# The year and month an arXiv id was assigned: 2411.17411 (new style, since 2007), hep-th/9901001 (old style).
+_ID_MONTH = re.compile(r"(?:^|/)(?P<yy>\d{2})(?P<mm>\d{2})(?:\.\d{4,5}|\d{3})$")
 # Keys an entry's fields have under feedparser, with and without namespace prefixes.
 _ANNOUNCE_KEYS = ("arxiv_announce_type", "announce_type")
 _AUTHOR_KEYS = ("author", "dc_creator", "creator")
@@ -126,6 +139,20 @@ def _version(values: list) -> int | None:
     return None
 
 
+def _first_release(arxiv_id: str, announce: str | None, day: dt.date | None) -> dt.date | None:
+    """``day`` when this announcement is the paper's first release (see the module docstring), else ``None``."""
+    if day is None or announce in ("replace", "replace-cross"):
+        return None
+    if announce == "new":
+        return day
+    m = _ID_MONTH.search(arxiv_id)
+    if m is None:
+        return None
+    yy, mm = int(m.group("yy")), int(m.group("mm"))
+    year = 1900 + yy if "/" in arxiv_id and yy >= 91 else 2000 + yy  # old-style ids began in 1991
+    return day if 0 <= (day.year - year) * 12 + day.month - mm <= 1 else None
+
+
 def _entry(entry: Any, index: int, source: str) -> PaperRecord:
     if not isinstance(entry, dict):
         raise ParseError(f"entry {index} is a {type(entry).__name__}, expected an object", source=source)
@@ -150,7 +177,8 @@ def _entry(entry: Any, index: int, source: str) -> PaperRecord:
         abstract=_abstract(raw_summary, m),
         authors=split_authors(author),
         arxiv_id=arxiv_id,
-        published=feed_date(entry.get("published")) or feed_date(entry.get("published_parsed")),
+        published=_first_release(arxiv_id, announce,
+                                 feed_date(entry.get("published")) or feed_date(entry.get("published_parsed"))),
         url=abs_url(arxiv_id, entry),
         announce_type=announce,
         doi=normalize_doi(_first_str(entry, _DOI_KEYS)),
@@ -200,8 +228,10 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     DigestRecord
         ``kind="arxiv_rss"``; one :class:`PaperRecord` per entry in order, with
         title, abstract (the ``Abstract:`` part), authors, version-less arXiv id,
-        announcement date, canonical abs URL and ``announce_type``.  An empty
-        feed (weekends, holidays) gives no papers.
+        ``published`` (the announcement day for a first release, else ``None``:
+        see the module docstring), canonical abs URL and ``announce_type``.  An
+        empty feed (weekends, holidays) gives no papers; the digest date is the
+        channel's announcement day.
 
     Raises
     ------

@@ -24,7 +24,8 @@ the every-word query or not at all (when every word is common, the OR query is n
 asked; on PostgreSQL the every-word query and a one-word query score their newest matches only); the
 re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
 arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first, and so does a paper
-among the best matches whose title's name before its colon is the query.
+among the best matches whose title names it with the query: its part before a colon, or a name in
+parentheses (:func:`title_names`).
 Scores of the two backends are not comparable with each other, only within one
 result list.
 """
@@ -49,7 +50,7 @@ from recommender.store.word_counts import (
 )
 
 __all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "NAME_CHECK", "ROW_BUDGET", "TITLE_WEIGHT", "by_name", "candidates", "filters", "named",
-           "query_words"]
+           "query_words", "title_names"]
 
 TITLE_WEIGHT = 10.0
 """SQLite bm25 weight of the title column relative to the abstract (1.0)."""
@@ -58,7 +59,7 @@ AUTHORS_WEIGHT = 3.0
 MAX_WORDS = 32
 """Words of a query kept (the first ones), so a pasted abstract stays a fast query."""
 NAME_CHECK = 5
-"""Best full-text matches whose title is checked for the query as its name before a colon (:func:`by_name`)."""
+"""Best full-text matches whose title is checked for the query as the paper's name (:func:`by_name`)."""
 ROW_BUDGET = {"sqlite": 10_000, "postgresql": 700}
 """Most papers the OR query's words may hold together, per backend (see :func:`candidates` when even the rarest word exceeds it).
 
@@ -72,6 +73,8 @@ PHRASE_WORDS = 4
 """PostgreSQL's OR query adds the query as a phrase only up to this many words (the every-word query always does)."""
 _WORD = re.compile(r"\w+", re.UNICODE)
 _REF = re.compile(r"#(\d{1,18})")
+_PARENTHESISED = re.compile(r"\((?P<word>[^\W_](?:[\w-]*[^\W_])?)\)")
+_ROMAN = re.compile(r"[IVXLCDM]+")
 
 
 def query_words(query: str, stop_words: Collection[str] | None = None) -> list[str]:
@@ -124,18 +127,46 @@ def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) 
     return found
 
 
-def by_name(session: Session, query: str, paper_ids: Collection[int]) -> list[int]:
-    """Those of ``paper_ids`` whose title's part before its first colon is ``query`` (as :func:`title_key` reads both).
+def title_names(title: str) -> list[str]:
+    """The names a title gives its paper: its part before the first colon, then each name in parentheses.
 
-    A paper's own name (``"GNNPipe"``, ``"A Wholistic View of Continual Learning with Deep Neural Networks"``)
-    names it as surely as its whole title; checked on the best full-text matches only, by id. A query
-    holding a colon is no such name (:func:`candidates` does not ask).
+    A name in parentheses is one word of letters, digits and hyphens, holding at least two letters, with
+    an upper-case letter after its first character, a digit, or only capitals: ``"Adaptive Precision
+    Training (AdaPT): ..."`` gives ``AdaPT``, ``"... Evolution (TADPOLE) Challenge"`` gives ``TADPOLE``,
+    ``"(X-NeSyL)"`` and ``"(GPT-4)"`` are names. Phrases (``"(per gradient)"``), plain words
+    (``"(Extended)"``), years, ``"(3D)"`` and Roman numerals (``"(II)"``) are not.
+
+    Parameters
+    ----------
+    title : str
+        A paper's title as stored.
+
+    Returns
+    -------
+    list of str
+        The names as written, in title order; empty for a title with neither.
+    """
+    names = [title.split(":", 1)[0]] if ":" in title else []
+    for m in _PARENTHESISED.finditer(title):
+        word = m.group("word")
+        if (sum(ch.isalpha() for ch in word) >= 2 and not _ROMAN.fullmatch(word)
+                and (any(ch.isupper() for ch in word[1:]) or any(ch.isdigit() for ch in word) or word.isupper())):
+            names.append(word)
+    return names
+
+
+def by_name(session: Session, query: str, paper_ids: Collection[int]) -> list[int]:
+    """Those of ``paper_ids`` whose title names them ``query`` (:func:`title_names`, read by :func:`title_key`).
+
+    A paper's own name (``"GNNPipe"``, ``"AdaPT"``, ``"A Wholistic View of Continual Learning with Deep Neural
+    Networks"``) names it as surely as its whole title; checked on the best full-text matches only, by id. A
+    query holding a colon is no such name (:func:`candidates` does not ask).
     """
     key = title_key(query)
     if not key or not paper_ids:
         return []
     titles = session.execute(select(Paper.id, Paper.title).where(Paper.id.in_(list(paper_ids))).order_by(Paper.id))
-    return [pid for pid, title in titles if ":" in title and title_key(title.split(":", 1)[0]) == key]
+    return [pid for pid, title in titles if key in {title_key(name) for name in title_names(title)}]
 
 
 def named(session: Session, query: str, *, since: dt.date | None = None, until: dt.date | None = None,
@@ -240,7 +271,7 @@ def candidates(
     list of (int, float)
         ``(paper_id, lexical_score)``, highest score first. Papers the query names
         exactly come first, scored one above the best full-text score: by reference or whole
-        title, else, among the :data:`NAME_CHECK` best matches, by the name before a title's colon (:func:`by_name`). Empty when
+        title, else, among the :data:`NAME_CHECK` best matches, by a name their title gives them (:func:`by_name`). Empty when
         nothing matches or the query has no word.
 
     Raises
