@@ -167,3 +167,15 @@ def test_cli_replies_point_to_cli_commands_not_chat_ones(cli):
     no_channel = cli("channels", "mentions", "nosuch", "on")
     assert no_channel.exit_code == 1 and "paperbot channels add nosuch" in no_channel.output
     assert "/papers" not in newbie.output + no_channel.output
+
+
+def test_users_subscribe_and_unsubscribe_set_the_daily_picks(cli):
+    assert cli("users", "subscribe", "nobody").exit_code == 1  # never added: nothing created
+    assert cli("users", "add", "ada", "--interests", "graph learning").exit_code == 0
+    assert cli("users", "subscribe", "ada", "--time", "25:99").exit_code == 2
+    done = cli("users", "subscribe", "ada", "--time", "07:30", "--timezone", "Europe/Paris")
+    assert done.exit_code == 0 and "07:30 Europe/Paris" in done.output
+    [ada] = json.loads(cli("users", "list", "--json").stdout)
+    assert (ada["subscribed"], ada["time"], ada["timezone"]) == (True, "07:30", "Europe/Paris")
+    assert cli("users", "unsubscribe", "ada").exit_code == 0
+    assert [u["subscribed"] for u in json.loads(cli("users", "list", "--json").stdout)] == [False]

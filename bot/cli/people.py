@@ -62,6 +62,40 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         d["platform"], d["name"], "; ".join(d["interests"]), f"{d['time']} {d['timezone']}" if d["subscribed"] else "off"))
 
 
+@users_app.command("subscribe")
+def users_subscribe(
+    ctx: typer.Context,
+    name: UserArg,
+    time: Annotated[str | None, typer.Option(metavar="HH:MM", help="Local delivery time (default: kept, else 08:00).")] = None,
+    timezone: Annotated[str | None, typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
+) -> None:
+    """Send a local user's daily picks (printed by the console adapter) at a time of their own.
+
+    Exit status 1 for a user never added, 2 for a bad time or timezone (nothing changes).
+    """
+    from bot.cli.local import existing_user
+    from bot.commands import UsageError
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    who = existing_user(cmds, name)
+    try:
+        reply = cmds.subscribe(who, time, timezone)
+    except UsageError as exc:
+        fail(str(exc), 2)
+    print_reply(console, reply)
+
+
+@users_app.command("unsubscribe")
+def users_unsubscribe(ctx: typer.Context, name: UserArg) -> None:
+    """Stop a local user's daily picks (exit status 1 for a user never added)."""
+    from bot.cli.local import existing_user
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    print_reply(console, cmds.unsubscribe(existing_user(cmds, name)))
+
+
 @channels_app.command("add")
 def channels_add(
     ctx: typer.Context,
