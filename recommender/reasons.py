@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from recommender.ranking import Target
+from recommender.text.analyzer import AUTHOR_PREFIX
 
 __all__ = ["distinct_terms", "pick_reason", "profile_words"]
 
@@ -47,7 +48,7 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
     parts = []
     shown = distinct_terms(terms, 4)
     if shown:
-        parts.append("matches " + ", ".join(shown))
+        parts.append("matches " + ", ".join(map(_term, shown)))
     if similar_title is not None:
         parts.append(f"similar to 👍 “{_short(similar_title)}”")
     if parts:
@@ -74,6 +75,16 @@ def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
         if len(kept) == limit:
             break
     return kept
+
+
+def _term(term: str) -> str:
+    """A term as a reader says it: the author token ``author:g_hinton`` reads ``author G. Hinton``."""
+    if not term.startswith(AUTHOR_PREFIX):
+        return term
+    initial, _, surname = term.removeprefix(AUTHOR_PREFIX).partition("_")
+    surname = surname.replace("_", " ").title()
+    name = f"{initial.upper()}. {surname}" if surname else initial.title()
+    return f"author {name}"
 
 
 def _short(title: str, limit: int = 70) -> str:

@@ -140,3 +140,10 @@ def test_one_like_does_not_drown_the_declared_interests(papers_store, settings):
     graph = [t for t in titles if "graph" in t.lower() or "GNN" in t]
     assert len(graph) >= 4 and any("graph" in t.lower() or "GNN" in t for t in titles[:2])  # the interests still lead
     assert any("quantiz" in t.lower() for t in titles)  # and the 👍 is heard
+
+
+def test_a_reason_names_an_author_as_a_reader_would():
+    from recommender.reasons import pick_reason
+
+    assert pick_reason(["author:g_hinton", "capsules"], None) == "matches author G. Hinton, capsules"
+    assert pick_reason(["author:j_van_der_berg"], None) == "matches author J. Van Der Berg"
