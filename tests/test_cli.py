@@ -75,6 +75,8 @@ def test_demo_prints_channel_and_user_digests(tmp_path):
     for user in ("ada", "grace", "alan"):
         assert f"DM @{user}" in out
     assert out.count("why:") >= 4 * 5
+    db = tmp_path / "demo" / "paperbot.db"
+    assert f'paperbot --database-url sqlite:///{db.resolve()} search "zero-shot"\n' in out  # one line, to copy
 
 
 def test_bad_input_gets_one_clear_line_and_a_nonzero_status(cli, tmp_path):

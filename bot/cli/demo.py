@@ -92,8 +92,10 @@ def demo_cmd(
             console.print(f"👍 “{liked.title}”")
             print_reply(console, cmds.picks(caller(first), 3))
     st.dispose()
-    console.print(f"\nDemo data is in {data_dir}/ (SQLite). "
-                  f"Try: paperbot --database-url sqlite:///{data_dir.resolve() / 'paperbot.db'} search \"zero-shot\"")
+    console.print(f"\nDemo data is in {data_dir}/ (SQLite). Try:")
+    # one line however narrow the terminal, so that it can be copied and run
+    console.print(f"paperbot --database-url sqlite:///{data_dir.resolve() / 'paperbot.db'} search \"zero-shot\"",
+                  soft_wrap=True, markup=False, highlight=False)
 
 
 def _database_in_force(cli: CliState) -> Path | None:
