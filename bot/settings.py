@@ -283,7 +283,10 @@ class Secrets(BaseSettings):
 
 
 def describe(error: ValidationError, path: Path | None = None) -> str:
-    """One line per problem, naming the key: ``<file>: digest.tmie: unknown key``, ``sources[1]: unknown kind ...``."""
+    """One line per problem, naming the key: ``<file>: digest.tmie: unknown key``, ``sources[1]: unknown kind ...``.
+
+    A value set in the environment is named by its variable instead (``PAPERBOT_DIGEST__TIMEZONE (environment): ...``).
+    """
     kinds = ", ".join(_SOURCE_KINDS)
     lines = []
     for item in error.errors(include_url=False):
@@ -301,7 +304,12 @@ def describe(error: ValidationError, path: Path | None = None) -> str:
             msg = f"kind is missing; expected one of {kinds}"
         else:
             msg = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{path}: {key or '(top level)'}: {msg}" if path else f"{key or '(top level)'}: {msg}")
+        env = "PAPERBOT_" + key.upper().replace(".", "__")
+        where = f"{env} (environment)" if key and "[" not in key and env in os.environ else None
+        if where:
+            lines.append(f"{where}: {msg}")
+        else:
+            lines.append(f"{path}: {key or '(top level)'}: {msg}" if path else f"{key or '(top level)'}: {msg}")
     return "\n".join(lines)
 
 

@@ -48,10 +48,18 @@ def test_a_typo_in_the_config_is_an_error_naming_the_key(monkeypatch, tmp_path, 
     assert str(info.value) == f"{tmp_path / 'paperbot.toml'}: {key}"
 
 
-def test_a_typo_in_an_environment_override_is_an_error_too(monkeypatch, tmp_path):
+def test_a_typo_in_an_environment_override_is_an_error_naming_the_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("PAPERBOT_DIGEST__TMIE", "07:00")
-    with pytest.raises(ConfigError, match="digest.tmie: unknown key"):
+    with pytest.raises(ConfigError) as info:
         load(monkeypatch, tmp_path, "")
+    assert str(info.value) == "PAPERBOT_DIGEST__TMIE (environment): unknown key"
+
+
+def test_a_bad_value_from_the_environment_is_not_blamed_on_the_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("PAPERBOT_DIGEST__TIMEZONE", "Mars/Base")
+    with pytest.raises(ConfigError) as info:
+        load(monkeypatch, tmp_path, '[digest]\ntime = "07:00"\n')
+    assert str(info.value).startswith("PAPERBOT_DIGEST__TIMEZONE (environment): `Mars/Base` is not a timezone")
 
 
 def test_digest_time_and_timezone_are_checked_at_load(monkeypatch, tmp_path):
