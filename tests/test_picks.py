@@ -1,5 +1,8 @@
 """Ranking over the store: exclusion, decay inputs, and the workspace community signal."""
 
+import pytest
+from sqlalchemy import select
+
 from bot.commands import POSITIVE, Caller, Commands
 from recommender.store import Paper
 
@@ -147,3 +150,22 @@ def test_a_reason_names_an_author_as_a_reader_would():
 
     assert pick_reason(["author:g_hinton", "capsules"], None) == "matches author G. Hinton, capsules"
     assert pick_reason(["author:j_van_der_berg"], None) == "matches author J. Van Der Berg"
+
+
+@pytest.mark.semantic  # the shipped path: interests read by the sentence model
+def test_interests_with_no_word_of_the_vocabulary_rank_by_meaning(papers_store, settings):
+    from recommender.teammates import member_fits
+
+    cmds = Commands(papers_store, settings)
+    if cmds.recommender.embedder is None:
+        pytest.skip("the sentence-embedding model is not installed")
+    reader, newcomer = Caller("slack", "T1", "UA"), Caller("slack", "T1", "UB")
+    cmds.interests_add(reader, "protein folding")  # neither word is in the samples' vocabulary
+    with papers_store.session() as s:
+        member = cmds.member(s, reader)
+        assert cmds.recommender.vectorizer(s).transform_text(["protein folding"]).nnz == 0
+        mine, cold = cmds.recommender.picks(s, [member, cmds.member(s, newcomer)], k=5)
+        assert [p.paper_id for p in mine] != [p.paper_id for p in cold]  # not the newest-first fallback
+        assert all(p.reason == "close in meaning to your interests, with no term in common" for p in mine)
+        papers = s.scalars(select(Paper).where(Paper.id.in_([p.paper_id for p in mine]))).all()
+        assert member_fits(cmds.recommender, s, papers, [member], min_score=-1.0)  # and papers fit them

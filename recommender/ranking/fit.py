@@ -80,7 +80,10 @@ def fits(ranker: Ranker, candidates: sp.csr_matrix, targets: Sequence[Target], *
     candidates = sp.csr_matrix(candidates, dtype=np.float32)
     batch = ranker.batch(targets, candidates.shape[1], None)
     scores, profiles = ranker.score_batch(candidates, batch, semantic=semantic)
-    scores[np.diff(profiles.indptr) == 0] = -np.inf
+    known = np.diff(profiles.indptr) > 0
+    if semantic is not None and batch.interest_embeddings is not None:  # interests read by meaning alone
+        known |= np.any(batch.interest_embeddings != 0, axis=1)
+    scores[~known] = -np.inf
     t_of, c_of = np.nonzero(scores >= min_score)
     order = np.lexsort((c_of, t_of, -scores[t_of, c_of]))
     t_of, c_of = t_of[order], c_of[order]

@@ -222,6 +222,8 @@ class Ranker:
                                                  candidates_t=scoring.cand_t, seeds=interest_seeds(batch, declared, mean))
         if scoring.semantic is not None and sem is not None:
             scoring.semantic = (sem, scoring.semantic[1])
+        if scoring.semantic is not None:  # interests with no word of the vocabulary still have a meaning
+            scoring.empty &= ~np.any(scoring.semantic[0] != 0, axis=1)
         self._prepare_neighbourhood(scoring, candidates, batch, cand_emb, mean, cache_key)
         return scoring
 
