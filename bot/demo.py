@@ -20,6 +20,8 @@ __all__ = ["DEMO_CONFIG", "SAMPLE_DIGESTS", "DemoUser", "DemoChannel", "DemoTeam
 SAMPLE_DIGESTS = bundled_samples() / "digests"
 DEMO_CONFIG = bundled_config() / "demo.toml"
 CLI_PLATFORM, CLI_WORKSPACE = "cli", "local"
+#: A local user or channel name: one word, as ``paperbot users add`` and ``channels add`` take it (no ``#``).
+LOCAL_NAME = r"^[^\s#]\S*$"
 
 
 class DemoUser(BaseModel):
@@ -27,7 +29,7 @@ class DemoUser(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: str = Field(pattern=LOCAL_NAME)
     interests: list[str] = Field(default_factory=list)
 
 
@@ -36,7 +38,7 @@ class DemoChannel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: str = Field(pattern=LOCAL_NAME)
     topic: str | None = None
     size: int | None = Field(None, ge=1)
     members: list[str] = Field(default_factory=list, description="Who reads it (documentation only).")

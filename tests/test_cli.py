@@ -181,3 +181,21 @@ def test_users_subscribe_and_unsubscribe_set_the_daily_picks(cli):
     assert (ada["subscribed"], ada["time"], ada["timezone"]) == (True, "07:30", "Europe/Paris")
     assert cli("users", "unsubscribe", "ada").exit_code == 0
     assert [u["subscribed"] for u in json.loads(cli("users", "list", "--json").stdout)] == [False]
+
+
+def test_channels_add_takes_one_word_and_drops_a_leading_hash(cli):
+    for bad in ("", "  ", "a b", "##"):
+        assert cli("channels", "add", bad).exit_code == 2, bad
+    assert cli("channels", "add", "#lab").exit_code == 0
+    assert [c["channel"] for c in json.loads(cli("channels", "list", "--json").stdout)] == ["lab"]
+
+
+def test_demo_team_names_are_one_word_like_the_cli_takes_them(tmp_path):
+    from pydantic import ValidationError
+
+    from bot.demo import DemoTeam
+
+    for team in ({"users": [{"name": "x y"}]}, {"channels": [{"name": "#lab"}]}, {"users": [{"name": ""}]}):
+        with pytest.raises(ValidationError):
+            DemoTeam.model_validate(team)
+    assert DemoTeam.model_validate({"users": [{"name": "ada"}], "channels": [{"name": "lab"}]}).users[0].name == "ada"

@@ -105,10 +105,13 @@ def channels_add(
     timezone: Annotated[str | None, typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
     size: Annotated[int | None, typer.Option(metavar="N", help="Papers per digest.")] = None,
 ) -> None:
-    """Set up a local channel's daily digest."""
+    """Set up a local channel's daily digest (exit status 2 for a name that is not one word)."""
     from bot.commands import UsageError
     from bot.console import print_reply
 
+    name = name.strip().removeprefix("#")
+    if not name or any(c.isspace() for c in name) or name.startswith("#"):
+        fail("a channel name is one word, e.g. 'ml-reading-group' (a leading '#' is dropped)", 2)
     try:
         reply = state(ctx).commands().channel_setup(caller("cli", channel=name), time=time, timezone=timezone, size=size,
                                                     topic=topic or None)
