@@ -254,3 +254,17 @@ def test_counts_of_one_are_singular(store, settings):
     assert "Imported 1 entry from" in first and "0 papers already known" in first
     again = cmds.import_library(ada, one.encode(), "one.bib").text
     assert "1 paper already known" in again
+
+
+def test_an_import_stores_a_publication_day_only_when_the_export_gives_one(library_store, settings):
+    cmds = Commands(library_store, settings)
+    assert cmds.import_library(Caller("slack", "T1", "U1", "ada"), BIB.encode(), "my.bib").ok
+    assert cmds.import_library(Caller("slack", "T1", "U2", "bo"), RIS.encode(), "lib.ris").ok
+    with library_store.session() as s:
+        published = dict(s.execute(select(Paper.title, Paper.published)).all())
+    assert published["Graph Neural Networks: A Review"] is None  # "year = 2020" is no day
+    assert published["A Paper Nobody Stored Yet"] is None
+    assert published["Attention Is All You Need"] is None  # year and month: still no day
+    assert published["Another Unstored Paper"] == dt.date(2018, 5, 2)  # RIS DA 2018/05/02
+    # the 👍 still ages from the year
+    assert _feedback(library_store, "U1")["Graph Neural Networks: A Review"].created_at == dt.datetime(2020, 1, 1, tzinfo=UTC)

@@ -34,15 +34,20 @@ class LibraryEntry:
         The paper (title, authors, arXiv id, DOI, publication date, ``line``: where the entry starts, 1-based).
     added : datetime.datetime or None
         When the person added it to their library (UTC), when the export says; else ``None``.
+    published_about : datetime.date or None
+        The publication date as far as the export knows it: a year alone reads as 1 January, a month
+        as its first day. Only the 👍's age uses it; the paper is stored with a publication date
+        (``record.published``) only when the export gives the day, so no day is invented.
     """
 
     record: PaperRecord
     added: dt.datetime | None = None
+    published_about: dt.date | None = None
 
     @property
     def liked_at(self) -> dt.date | dt.datetime | None:
-        """The date the 👍 carries: when the paper was added, else when it was published."""
-        return self.added or self.record.published
+        """The date the 👍 carries: when the paper was added, else about when it was published."""
+        return self.added or self.record.published or self.published_about
 
 
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -97,9 +102,11 @@ def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tu
     if not title:
         raise ParseError("the entry has no title", source=where, line=line)
     arxiv_id, doi = ids
+    about = _date(year, month, day)
+    exact = about if about is not None and day and month is not None else None
     record = PaperRecord(title=title, authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
-                         doi=doi, published=_date(year, month, day), url=url or None, line=line)
-    return LibraryEntry(record, _timestamp(added))
+                         doi=doi, published=exact, url=url or None, line=line)
+    return LibraryEntry(record, _timestamp(added), about)
 
 
 # -- BibTeX ------------------------------------------------------------------------------------------
