@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, contains_eager
 from recommender.pick import Pick
 from recommender.prepared import CandidateCache
 from recommender.ranking import Ranker, Target
-from recommender.reasons import pick_reason, profile_words
+from recommender.reasons import CHANNEL, pick_reason, profile_words
 from recommender.settings import RecommenderSettings
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
@@ -243,7 +243,7 @@ class Recommender:
             workspaces[(target.platform, target.workspace)].append(i)
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
-        known_of: list[str | None] = [None] * len(targets)  # what the target's profile is made of (None: nothing)
+        profile_of: list[str | None] = [None] * len(targets)  # what the target's profile is made of (None: nothing)
         for (platform, workspace), indices in workspaces.items():
             ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)
@@ -253,7 +253,7 @@ class Recommender:
                 target_input.exclude |= older[i]
                 inputs.append(target_input)
                 liked_of[i] = {p.id: p for p in liked_papers}
-                known_of[i] = profile_words(target_input, channel=isinstance(targets[i], Channel))
+                profile_of[i] = profile_words(target_input, owner=CHANNEL if isinstance(targets[i], Channel) else "your")
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
             for i, rows in zip(indices, ranked, strict=True):
                 ranked_rows[i] = rows
@@ -264,12 +264,12 @@ class Recommender:
                 Pick.from_paper(
                     papers[ids[row.index]],
                     score=float(row.score),
-                    reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None), profile=known,
+                    reason=pick_reason(row.terms, getattr(liked.get(row.similar_to), "title", None), profile=profile,
                                        by_meaning=semantic is not None),
                 )
                 for row in rows
             ]
-            for rows, liked, known in zip(ranked_rows, liked_of, known_of, strict=True)
+            for rows, liked, profile in zip(ranked_rows, liked_of, profile_of, strict=True)
         ]
 
     @staticmethod

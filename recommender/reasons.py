@@ -12,21 +12,24 @@ from collections.abc import Sequence
 from recommender.ranking import Target
 from recommender.text.analyzer import AUTHOR_PREFIX
 
-__all__ = ["distinct_terms", "pick_reason", "profile_words"]
+__all__ = ["CHANNEL", "distinct_terms", "pick_reason", "profile_words"]
+
+#: The ``owner`` of :func:`profile_words` for a channel.
+CHANNEL = "the channel's"
 
 
-def profile_words(target: Target, *, channel: bool = False) -> str | None:
-    """What ``target``'s profile is made of, as a reason says it ("your interests and 👍"); None when nothing is known.
+def profile_words(target: Target, *, owner: str = "your") -> str | None:
+    """What ``target``'s profile is made of, as a reason says it ("your interests and 👍"); None when it has none.
 
-    A channel's declared interests are its topic.
+    ``owner`` is whose it is for the reader: ``"your"`` in one's own picks, ``"their"`` when
+    another member's fit is shown, ``"the channel's"`` for a channel (whose interests are its topic).
+    👎 alone make no profile (the ranker then orders papers newest first), so they give None.
     """
     parts = []
     if target.interests_text.strip():
-        parts.append("the channel's topic" if channel else "your interests")
+        parts.append(f"{owner} {'topic' if owner == CHANNEL else 'interests'}")
     if target.liked.shape[0]:
-        parts.append("the channel's 👍" if channel and not parts else "👍" if parts else "your 👍")
-    if not parts and target.disliked.shape[0]:
-        return "the channel's 👎" if channel else "your 👎"
+        parts.append("👍" if parts else f"{owner} 👍")
     return " and ".join(parts) or None
 
 
@@ -41,9 +44,10 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
     similar_title : str or None
         Title of the liked paper closest to this one (None: no 👍 close enough).
     profile : str, optional
-        :func:`profile_words` of the target; None when nothing is known of it (papers come newest first).
+        :func:`profile_words` of the target; None when it has no profile (papers come newest first).
     by_meaning : bool
-        The ranking used sentence embeddings, so a pick may share no term with the profile and still be close to it.
+        The paper is close to the profile by its sentence embedding (a pick ranked with embeddings, a fit
+        that reaches the fit threshold): it may share no term with the profile and still be close to it.
     """
     parts = []
     shown = distinct_terms(terms, 4)
@@ -54,10 +58,10 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
     if parts:
         return "; ".join(parts)
     if profile is None:
-        return "newest first: no interests or feedback yet (add interests to make picks yours)"
+        return "newest first: no interests or 👍 yet (add interests to make picks yours)"
     if by_meaning:
         return f"close in meaning to {profile}, with no term in common"
-    return f"the closest of the day's papers to {profile}, with no term in common"
+    return f"no term in common with {profile}"
 
 
 def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:

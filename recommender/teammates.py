@@ -117,7 +117,8 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         if (member.id, paper.id) in rated:
             continue
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
-        reason = pick_reason(fit.terms, title, profile=profile_words(targets[fit.target]), by_meaning=semantic is not None)
+        reason = pick_reason(fit.terms, title, profile=profile_words(targets[fit.target], owner="their"),
+                             by_meaning=semantic is not None and fit.score >= min_fit(recommender))
         out.append(MemberFit(member.id, paper.id, fit.score, reason))
     return out
 

@@ -265,6 +265,13 @@ def test_with_sentence_embeddings_who_uses_the_hybrid_threshold(store, settings)
     assert f"below {MIN_FIT_HYBRID:.2f} is a weak fit" in reply.text
     tax = cmds.handle(ADA, "who #3").text.splitlines()
     assert not any(line.startswith("• kim") and "(weak)" not in line for line in tax)  # no GNN reader fits tax policy
+    from recommender.teammates import member_fits
+
+    with store.session() as s:
+        members = s.scalars(select(Member)).all()
+        found = member_fits(cmds.recommender, s, s.scalars(select(Paper)).all(), members, min_score=-1.0)
+    weak = [f.reason for f in found if f.score < MIN_FIT_HYBRID and not f.reason.startswith("matches")]
+    assert weak and all(r == "no term in common with their interests" for r in weak)  # not "close", not "your"
 
 
 def test_a_fit_is_the_same_whatever_papers_are_scored_with_it(cmds):

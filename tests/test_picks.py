@@ -100,15 +100,17 @@ def reasons_for(cmds, caller):
 
 
 def test_a_pick_sharing_no_term_never_says_the_reader_has_no_interests(store, settings):
-    add_papers(store)
+    ids = add_papers(store)
     cmds = Commands(store, settings)
     reader, newcomer = Caller("slack", "T1", "UA"), Caller("slack", "T1", "UB")
     cmds.interests_add(reader, "graph neural networks")
     reasons = reasons_for(cmds, reader)
     birds = reasons[TEXTS["X"][0]]  # shares no word with the interests
-    assert birds.endswith("to your interests, with no term in common")  # no 👍 to speak of
+    assert birds == "no term in common with your interests"  # TF-IDF alone here; no 👍 to speak of
     assert reasons[TEXTS["G1"][0]].startswith("matches ")
     assert all(r.startswith("newest first: no interests") for r in reasons_for(cmds, newcomer).values())
+    cmds.rate(newcomer, f"#{ids['X']}", -1)  # a 👎 alone makes no profile: still newest first, and said so
+    assert all(r.startswith("newest first: no interests or 👍 yet") for r in reasons_for(cmds, newcomer).values())
 
 
 def test_a_pick_names_only_a_liked_paper_on_its_topic(papers_store, settings):
