@@ -18,11 +18,13 @@ from .text.embeddings import center
 
 __all__ = ["LEXICAL_WEIGHT", "MIN_MEANING", "query_meaning", "rerank", "search"]
 
-#: The least meaning (centred embedding cosine with the query) at which a stored paper sharing no term with the
-#: query is a search result (:func:`recommender.store_search.find`). On the bundled samples the closest paper to a query with no meaning ("zzzzqqq",
-#: "asdf qwer", "banana bread recipe", "the") is at 0.24 to 0.35, and to topical queries ("graph neural
-#: networks", "zero-shot learning", "speech recognition", "low precision arithmetic") at 0.46 to 0.55; without
-#: the cut every query found k papers.
+#: The least meaning (centred embedding cosine with the query) a stored paper needs to be a search result
+#: when no paper shares a term with the query (:func:`recommender.store_search.find`). On the bundled
+#: samples the closest paper to a query with no meaning ("zzzzqqq", "asdf qwer", "banana bread recipe",
+#: "the") is at 0.24 to 0.35, and to topical queries ("graph neural networks", "zero-shot learning",
+#: "speech recognition", "low precision arithmetic") at 0.46 to 0.55; without the cut every query found k
+#: papers. A paraphrase of a paper stays below it too ("teaching computers to see pictures": 0.30), which
+#: is why the cut applies only when words find nothing.
 MIN_MEANING = 0.40
 
 def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,

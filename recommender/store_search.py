@@ -3,8 +3,9 @@
 1. Candidates: :func:`recommender.store.fulltext.candidates` (papers the query
    names exactly first; date and source filters in SQL; undated papers never pass
    a date filter) and, with stored embeddings, the papers closest in meaning to
-   the query among all stored embeddings, kept when they reach :data:`~recommender.search.MIN_MEANING`
-   and pass the same filters (in SQL). A query that shares no term with any paper and means nothing finds nothing.
+   the query among all stored embeddings, kept when they pass the same filters (in SQL). When no paper shares
+   a term with the query, they must reach :data:`~recommender.search.MIN_MEANING`: a query that shares no
+   term with any paper and means nothing finds nothing.
 2. Re-ranking: :func:`recommender.search.rerank` over the candidates' TF-IDF rows
    (:meth:`~recommender.text.current.CurrentVectors.few_rows`: from the process's
    matrix, or vectorised from their text before it is loaded) and embeddings,
@@ -91,7 +92,8 @@ def find(
         if len(matrix) and mean is not None:
             all_meaning = query_meaning(ranker, query, matrix.matrix, mean)
             close = top_k_indices(all_meaning, pool * (5 if since or until or source else 1))
-            close_ids = [int(matrix.ids[i]) for i in close if all_meaning[i] >= MIN_MEANING]
+            # a query sharing no term with any paper must mean something: else it finds nothing
+            close_ids = [int(matrix.ids[i]) for i in close if ids or all_meaning[i] >= MIN_MEANING]
             kept = _filtered(session, close_ids, since, until, source)
             ids += [pid for pid in close_ids if pid in kept and pid not in scores][:pool]
             pos = matrix.positions(ids)

@@ -17,6 +17,7 @@ from recommender.pick import Pick
 from recommender.picks import Recommender
 from recommender.settings import RecommenderSettings
 from recommender.store import ModelState, Paper, TfidfRows
+from recommender.store.fulltext import candidates
 from recommender.text.vectors import embed_missing
 
 ADA = Caller("slack", "T1", "UADA")
@@ -89,8 +90,12 @@ def test_the_bars_hold_with_stored_embeddings_mixed_in(papers_store):
     assert [n for n, p in parenthesised_names(papers).items() if top(rec, n)[:1] != [p.id]] == []
     assert [p.title for p in papers if top(rec, p.title)[:1] != [p.id]] == []
     # by meaning: a paper sharing no word with the query is a candidate too
-    found = top(rec, "teaching computers to see pictures", k=10)
+    query = "teaching computers to see pictures"
+    found = top(rec, query, k=10)
     assert len(found) == 10
+    with papers_store.session() as s:
+        by_words = {pid for pid, _ in candidates(s, query, limit=10_000)}
+    assert set(found) - by_words  # some are found by meaning alone, though words find papers too
     # but a query that shares no term with any paper and means nothing finds nothing
     assert [q for q in ("zzzzqqq", "???", "the", "banana bread recipe") if top(rec, q)] == []
 
