@@ -199,3 +199,12 @@ def test_demo_team_names_are_one_word_like_the_cli_takes_them(tmp_path):
         with pytest.raises(ValidationError):
             DemoTeam.model_validate(team)
     assert DemoTeam.model_validate({"users": [{"name": "ada"}], "channels": [{"name": "lab"}]}).users[0].name == "ada"
+
+
+def test_users_add_with_one_bad_interest_adds_nothing(cli):
+    result = cli("users", "add", "zed", "--interests", "graph learning; " + "x" * 301)
+    assert result.exit_code == 2 and "at most" in result.output
+    assert json.loads(cli("users", "list", "--json").stdout) == []  # neither zed nor "graph learning"
+    many = "; ".join(f"topic {i}" for i in range(21))
+    assert cli("users", "add", "zed", "--interests", many).exit_code == 2
+    assert json.loads(cli("users", "list", "--json").stdout) == []

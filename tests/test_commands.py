@@ -225,3 +225,13 @@ def test_dm_reaction_counts_only_for_the_member_the_digest_went_to(cmds):
     assert cmds.dm_reaction(Caller("slack", "dm", "U1"), "DU1:1700000000.000200", NEGATIVE, added=False)
     with cmds.store.session() as s:
         assert s.scalars(select(Feedback)).all() == []
+
+
+def test_a_command_that_fails_keeps_nothing_of_a_first_contact(store, settings):
+    from sqlalchemy import func
+
+    cmds = Commands(store, settings)
+    with pytest.raises(UsageError):  # one interest too many: refused after the member row was made
+        cmds.interests_add(Caller("slack", "T1", "UNEW"), *(f"topic {i}" for i in range(21)))
+    with store.session() as s:
+        assert s.scalar(select(func.count(Member.id))) == 0

@@ -40,13 +40,14 @@ def users_add(
         fail(f"--interests {interests!r} holds no interest: give words, separated by ';' or ','", 2)
     cmds = state(ctx).commands()
     who = caller(name)
-    with cmds.store.session() as session:
-        cmds.member(session, who)
-    for text in texts:
-        try:
-            cmds.interests_add(who, text)
-        except UsageError as exc:
-            fail(str(exc), 2)
+    try:
+        if texts:
+            cmds.interests_add(who, *texts)  # all or none, with the user, in one transaction
+        else:
+            with cmds.store.session() as session:
+                cmds.member(session, who)
+    except UsageError as exc:
+        fail(str(exc), 2)
     print_reply(console, cmds.interests_list(who))
 
 

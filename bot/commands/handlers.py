@@ -116,28 +116,31 @@ class Commands:
             return Reply(f"You have no interests yet. Add one: {caller.command('interests add', 'graph neural networks')}")
         return Reply("Your interests:\n" + "\n".join(f"• {i}" for i in interests))
 
-    def interests_add(self, caller: Caller, text: str) -> Reply:
-        """Add an interest (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters).
+    def interests_add(self, caller: Caller, text: str, *more: str) -> Reply:
+        """Add interests (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters), all or none.
 
         Raises
         ------
         UsageError
-            The text holds no letter or digit (:func:`~bot.commands.parse.interest_text`), is too long,
-            or the caller has the most interests there can be. Nothing changes.
+            A text holds no letter or digit (:func:`~bot.commands.parse.interest_text`), is too long,
+            or the caller would have more interests than there can be. Nothing changes.
         """
-        text = interest_text(text)
-        if not text:
+        texts = [interest_text(t) for t in (text, *more)]
+        if not all(texts):
             raise UsageError("`interests add` needs some words (punctuation alone is not an interest)")
-        if len(text) > MAX_INTEREST_CHARS:
-            raise UsageError(f"an interest is at most {MAX_INTEREST_CHARS} characters ({len(text)} given)")
+        longest = max(texts, key=len)
+        if len(longest) > MAX_INTEREST_CHARS:
+            raise UsageError(f"an interest is at most {MAX_INTEREST_CHARS} characters ({len(longest)} given)")
         with self.store.session() as session:
             member = self.member(session, caller)
             current = list(member.interests or [])
-            if text.lower() not in (i.lower() for i in current):
-                if len(current) >= MAX_INTERESTS:
-                    raise UsageError(f"you have {len(current)} interests, the most there can be: remove one first")
-                member.interests = current + [text]
-        return Reply(f"Added interest “{text}”. Your next picks use it.")
+            for t in texts:
+                if t.lower() not in (i.lower() for i in current):
+                    current.append(t)
+            if len(current) > MAX_INTERESTS:
+                raise UsageError(f"at most {MAX_INTERESTS} interests: remove one first ({len(current)} asked)")
+            member.interests = current
+        return Reply(f"Added interest{'s' if more else ''} “{'”, “'.join(texts)}”. Your next picks use {'them' if more else 'it'}.")
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
         text = " ".join(text.split())
