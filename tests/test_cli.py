@@ -208,3 +208,9 @@ def test_users_add_with_one_bad_interest_adds_nothing(cli):
     many = "; ".join(f"topic {i}" for i in range(21))
     assert cli("users", "add", "zed", "--interests", many).exit_code == 2
     assert json.loads(cli("users", "list", "--json").stdout) == []
+
+
+def test_start_on_an_empty_store_points_to_the_cli_command(cli):
+    assert cli("users", "add", "mia", "--interests", "graph learning").exit_code == 0
+    result = cli("start", "mia")
+    assert "`paperbot start mia`" in result.output and "/papers" not in result.output

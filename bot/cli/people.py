@@ -67,7 +67,7 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def users_subscribe(
     ctx: typer.Context,
     name: UserArg,
-    time: Annotated[str | None, typer.Option(metavar="HH:MM", help="Local delivery time (default: kept, else 08:00).")] = None,
+    time: Annotated[str | None, typer.Option(metavar="HH:MM", help="Local delivery time (default: kept, else the [digest] time setting).")] = None,
     timezone: Annotated[str | None, typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
 ) -> None:
     """Send a local user's daily picks (printed by the console adapter) at a time of their own.

@@ -17,6 +17,7 @@ CLI_COMMANDS = {
     "channel setup": "paperbot channels add {channel}",
     "mentions me on": "paperbot users mentions <person> on",
     "import": "paperbot import {user} <file>",
+    "start": "paperbot start {user}",
 }
 
 _ACTOR = re.compile(r"^(?P<platform>[^:\s]+):(?P<user_ref>\S+)")

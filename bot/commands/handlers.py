@@ -238,7 +238,7 @@ class Commands:
     # -- onboarding (bot.commands.onboarding) ------------------------------------------------
     def start(self, caller: Caller) -> Reply:
         """``/papers start``: (re)start onboarding by rating; the first round goes by DM."""
-        return onboarding.start(self, caller) or Reply(onboarding.NOTHING_TEXT, ok=False)
+        return onboarding.start(self, caller) or Reply(onboarding.NOTHING_TEXT.format(start=caller.command("start")), ok=False)
 
     def onboarding_rate(self, caller: Caller, paper_id: int, value: int) -> Reply:
         """An onboarding button: 👍/👎 on a paper to rate (:func:`bot.commands.onboarding.rate`)."""

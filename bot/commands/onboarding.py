@@ -39,7 +39,7 @@ ORIGIN = "onboarding"
 OPENING_TEXT = ("Welcome to paperbot! Rate {papers} with 👍 or 👎 (or skip the rest): "
                 "they teach me what you read. Three ratings already change your picks.")
 FOLLOW_UP_TEXT = "Thanks! {n} more, chosen from what your first ratings leave open:"
-NOTHING_TEXT = "No recent papers to rate yet: try `/papers start` once the first digests are in."
+NOTHING_TEXT = "No recent papers to rate yet: try {start} once the first digests are in."
 
 
 def _row(session: Session, member: Member, *, lock: bool = False) -> Onboarding | None:
@@ -81,7 +81,7 @@ def start(cmds: Commands, caller: Caller, *, newcomers_only: bool = False) -> Re
             return None
         picks = rating_round(cmds.recommender, session, member, set())
         if not picks:
-            return Reply(NOTHING_TEXT, ok=False)
+            return Reply(NOTHING_TEXT.format(start=caller.command("start")), ok=False)
         now = utcnow()
         row = _row(session, member, lock=True)
         if row is None:

@@ -86,10 +86,10 @@ def no_such_paper(ref: str) -> str:
     """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id."""
     ref = ref.strip().strip("<>")
     if ref.startswith("#") and ref[1:].isdigit():
-        return f"no stored paper is {ref}: give the #id shown with a paper (#12), an arXiv id or an arXiv link"
+        return f"no stored paper is {ref}: the #id is the one shown beside a paper; an arXiv id or link works too"
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
-        return f"no stored paper has the arXiv id {arxiv_id}: it arrives with a digest that lists it"
+        return f"no stored paper has the arXiv id {arxiv_id} (papers are stored as digests list them)"
     return f"no stored paper `{ref}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12)"
 
 

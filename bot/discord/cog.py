@@ -20,6 +20,7 @@ from discord.ext import commands as dcommands
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError, timezone_choices, usage_reply
 from bot.commands.library import MAX_LIBRARY_BYTES
+from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
 from bot.discord.rating import parse_custom_id, rating_view
 
@@ -76,7 +77,7 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
         await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
 
 
-DM_SENT = "I sent you a direct message: {n} papers to rate with 👍 or 👎."
+DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
 
 
 async def send_dm(user: discord.abc.User, reply: Reply, workspace: str) -> None:
@@ -114,7 +115,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
             reply = usage_reply(exc)
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
             await send_dm(interaction.user, reply, caller_of(interaction).workspace)
-            reply = Reply(DM_SENT.format(n=len(reply.papers)))
+            reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
         await answer(interaction, reply, share=share)
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

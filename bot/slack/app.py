@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
+from bot.digest import counted
 from bot.settings import Secrets, Settings
 from bot.slack.actions import SHAREABLE, register_actions
 from bot.slack.blocks import (
@@ -56,7 +57,7 @@ def reaction_value(name: str) -> int | None:
     return REACTION_VALUES.get(name.split("::", 1)[0])
 
 
-DM_SENT = "I sent you a direct message: {n} papers to rate with 👍 or 👎."
+DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
 
 
 def register(app: App, commands: Commands) -> None:
@@ -75,7 +76,7 @@ def register(app: App, commands: Commands) -> None:
             reply = Reply(SORRY, ok=False)
         if reply.dm and reply.ok:
             send_dm(client, body["user_id"], reply)
-            return say_privately(respond, DM_SENT.format(n=len(reply.papers)))
+            return say_privately(respond, DM_SENT.format(papers=counted(len(reply.papers), "paper")))
         words = text.lower().split()
         verb = words[0] if words else ""
         respond_with(respond, reply, share_command=text if verb in SHAREABLE else None)
