@@ -86,8 +86,7 @@ def _term(term: str) -> str:
     if not term.startswith(AUTHOR_PREFIX):
         return term
     initial, _, surname = term.removeprefix(AUTHOR_PREFIX).partition("_")
-    surname = surname.replace("_", " ").title()
-    name = f"{initial.upper()}. {surname}" if surname else initial.title()
+    name = f"{initial.upper()}. {surname.title()}" if surname else initial.title()
     return f"author {name}"
 
 

@@ -149,9 +149,10 @@ def test_one_like_does_not_drown_the_declared_interests(papers_store, settings):
 
 def test_a_reason_names_an_author_as_a_reader_would():
     from recommender.reasons import pick_reason
+    from recommender.text.analyzer import author_token
 
-    assert pick_reason(["author:g_hinton", "capsules"], None) == "matches author G. Hinton, capsules"
-    assert pick_reason(["author:j_van_der_berg"], None) == "matches author J. Van Der Berg"
+    assert pick_reason([author_token("Geoffrey E. Hinton"), "capsules"], None) == "matches author G. Hinton, capsules"
+    assert pick_reason([author_token("Jan van der Berg")], None) == "matches author J. Berg"
 
 
 @pytest.mark.semantic  # the shipped path: interests read by the sentence model

@@ -136,7 +136,7 @@ def nearest_liked(candidates: sp.csr_matrix, batch: TargetBatch, t_of: np.ndarra
     best = np.minimum.reduceat(pos, starts)
     keys = batch.liked_keys
     for p, b, m in zip(np.flatnonzero(has).tolist(), best.tolist(), seg_max.tolist(), strict=True):
-        if m <= 0 or m < min_cosine:
+        if m <= 0 or m < min_cosine:  # a zero cosine is never similar, whatever min_cosine
             continue
         key = keys[liked_row[b]] if keys is not None else None
         out[p] = key if key is not None else int(local[b])

@@ -99,6 +99,16 @@ class _NoPreProcessAdvice(logging.Filter):
         return "pre-processing before quantization" not in record.getMessage()
 
 
+@functools.lru_cache(maxsize=1)
+def _quiet_pre_process_advice() -> None:
+    """Put :class:`_NoPreProcessAdvice` on the root logger (where onnxruntime logs it), once per process.
+
+    Kept for good rather than added and removed around each quantisation: another thread may be
+    walking the root logger's filters meanwhile.
+    """
+    logging.getLogger().addFilter(_NoPreProcessAdvice())
+
+
 class PaperEmbedder:
     """Encode texts into unit vectors of 384 floats with the packaged all-MiniLM-L6-v2.
 
@@ -178,16 +188,12 @@ class PaperEmbedder:
             return cached.read_bytes()
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quiet = _NoPreProcessAdvice()
-        logging.getLogger().addFilter(quiet)  # onnxruntime logs it on the root logger
+        _quiet_pre_process_advice()
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "int8.onnx"
-            try:
-                quantize_dynamic(self._graph(), out, weight_type=QuantType.QInt8, per_channel=True,
-                                 op_types_to_quantize=["MatMul", "Attention"],
-                                 extra_options={"DefaultTensorType": 1})  # 1 = float: the contrib ops' output types
-            finally:
-                logging.getLogger().removeFilter(quiet)
+            quantize_dynamic(self._graph(), out, weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul", "Attention"],
+                             extra_options={"DefaultTensorType": 1})  # 1 = float: the contrib ops' output types
             data = out.read_bytes()
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
