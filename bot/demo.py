@@ -13,13 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.bundled import bundled_config, bundled_samples
 from bot.commands import Caller, Commands
+from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
 
 __all__ = ["DEMO_CONFIG", "SAMPLE_DIGESTS", "DemoUser", "DemoChannel", "DemoTeam", "load_demo_team", "add_demo_team"]
 
 #: The bundled sample digests the demo ingests (read in place, never moved).
 SAMPLE_DIGESTS = bundled_samples() / "digests"
 DEMO_CONFIG = bundled_config() / "demo.toml"
-CLI_PLATFORM, CLI_WORKSPACE = "cli", "local"
 #: A local user or channel name: one word, as ``paperbot users add`` and ``channels add`` take it (no ``#``).
 LOCAL_NAME = r"^[^\s#]\S*$"
 

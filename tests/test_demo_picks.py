@@ -3,7 +3,8 @@
 import pytest
 
 from bot.commands import Caller, Commands
-from bot.demo import CLI_PLATFORM, CLI_WORKSPACE, add_demo_team, load_demo_team
+from bot.demo import add_demo_team, load_demo_team
+from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
 
 #: Papers of the bundled samples that share words, not a topic, with a demo reader's interests.
 KEYWORD_ONLY = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.cli.state import fail
+from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
 
 if TYPE_CHECKING:
     from bot.commands import Caller, Commands
 
-CLI_PLATFORM, CLI_WORKSPACE = "cli", "local"
 
 
 def caller(name: str, channel: str | None = None) -> Caller:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.platforms import CLI_PLATFORM
+
 #: A 👍 and a 👎, as the command layer stores them (``Feedback.value``).
 POSITIVE, NEGATIVE = 1, -1
 
-#: The ``paperbot`` command line's platform: it has no ``/papers`` command of its own.
-CLI_PLATFORM = "cli"
 
 #: How the command line spells the ``/papers`` commands a reply points to (``{user}``, ``{channel}``: the caller's).
 CLI_COMMANDS = {

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.commands.caller import CLI_PLATFORM, Caller
+from bot.commands.caller import Caller
 from bot.commands.reply import Reply
 from bot.digest import counted
+from bot.platforms import CLI_PLATFORM
 from recommender.imports import parse_library, store_library
 from recommender.sources.records import ParseError
 

@@ -1,0 +1,8 @@
+"""The command line's own chat platform: local users and channels (platform ``cli``, workspace ``local``).
+
+A module of its own, importing nothing, so that ``paperbot --help`` reads it
+without loading the command layer.
+"""
+
+#: The platform and workspace of the users and channels the ``paperbot`` command line manages.
+CLI_PLATFORM, CLI_WORKSPACE = "cli", "local"
