@@ -14,6 +14,7 @@ Secrets (chat tokens, signing secrets) are never read from the TOML file; see
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from functools import lru_cache
@@ -49,8 +50,8 @@ _STRICT = ConfigDict(extra="forbid")
 
 
 def config_path() -> Path:
-    """The TOML file in force: ``$PAPERBOT_CONFIG``, else ``config/paperbot.toml`` in the repo."""
-    return Path(os.environ.get("PAPERBOT_CONFIG", DEFAULT_CONFIG))
+    """The TOML file in force: ``$PAPERBOT_CONFIG``, else (unset or empty) ``config/paperbot.toml`` in the repo."""
+    return Path(os.environ.get("PAPERBOT_CONFIG") or DEFAULT_CONFIG)
 
 
 class ConfigError(ValueError):
@@ -282,20 +283,46 @@ class Secrets(BaseSettings):
     discord_token: SecretStr | None = None
 
 
+def _key(parts: list[str | int]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" if i else p for i, p in enumerate(parts))
+
+
+def _from_environment(parts: list[str | int]) -> tuple[str, list[str | int]] | None:
+    """The variable that set the value at ``parts`` and the key within its JSON value, or None.
+
+    As pydantic-settings reads them: a name in any case, the key's own variable (``PAPERBOT_DIGEST__TIMEZONE``)
+    before a parent's JSON value holding the key (``PAPERBOT_DIGEST='{"timezone": ...}'``).
+    """
+    names = {name.upper(): name for name in os.environ if name.upper().startswith("PAPERBOT_")}
+    for depth in range(len(parts), 0, -1):
+        head, rest = parts[:depth], parts[depth:]
+        name = None if any(isinstance(p, int) for p in head) else names.get("PAPERBOT_" + "__".join(map(str, head)).upper())
+        if name is None:
+            continue
+        try:
+            value = json.loads(os.environ[name]) if rest else None
+            for part in rest:
+                value = value[part] if isinstance(value, list if isinstance(part, int) else dict) else {}[part]
+        except (ValueError, KeyError, IndexError):
+            continue
+        return name, rest
+    return None
+
+
 def describe(error: ValidationError, path: Path | None = None) -> str:
     """One line per problem, naming the key: ``<file>: digest.tmie: unknown key``, ``sources[1]: unknown kind ...``.
 
-    A value set in the environment is named by its variable instead (``PAPERBOT_DIGEST__TIMEZONE (environment): ...``).
+    A value set in the environment is named by its variable instead (``PAPERBOT_DIGEST__TIMEZONE (environment): ...``,
+    ``PAPERBOT_DIGEST (environment): timezone: ...`` for a JSON value), whatever the case of its name.
     """
     kinds = ", ".join(_SOURCE_KINDS)
     lines = []
     for item in error.errors(include_url=False):
-        key = ""
+        parts: list[str | int] = []
         for part in item["loc"]:
-            if isinstance(part, int):
-                key += f"[{part}]"
-            elif not (part in _SOURCE_KINDS and key.endswith("]")):  # the union's tag, not a key
-                key += f".{part}" if key else str(part)
+            if not (part in _SOURCE_KINDS and parts and isinstance(parts[-1], int)):  # the union's tag, not a key
+                parts.append(part)
+        key = _key(parts)
         if item["type"] == "extra_forbidden":
             msg = "unknown key"
         elif item["type"] == "union_tag_invalid":
@@ -304,10 +331,10 @@ def describe(error: ValidationError, path: Path | None = None) -> str:
             msg = f"kind is missing; expected one of {kinds}"
         else:
             msg = item["msg"].removeprefix("Value error, ")
-        env = "PAPERBOT_" + key.upper().replace(".", "__")
-        where = f"{env} (environment)" if key and "[" not in key and env in os.environ else None
-        if where:
-            lines.append(f"{where}: {msg}")
+        found = _from_environment(parts) if parts else None
+        if found:
+            name, rest = found
+            lines.append(f"{name} (environment): {_key(rest) + ': ' if rest else ''}{msg}")
         else:
             lines.append(f"{path}: {key or '(top level)'}: {msg}" if path else f"{key or '(top level)'}: {msg}")
     return "\n".join(lines)
@@ -323,10 +350,10 @@ def get_settings() -> Settings:
         The file or the environment holds an unknown key or a bad value; the
         message names the file and each key (:func:`describe`). Also when
         ``PAPERBOT_CONFIG`` names a file that does not exist: only the default
-        file may be absent (then the defaults apply).
+        file may be absent (then the defaults apply). An empty ``PAPERBOT_CONFIG`` is unset.
     """
     path = config_path()
-    if "PAPERBOT_CONFIG" in os.environ and not path.is_file():
+    if os.environ.get("PAPERBOT_CONFIG") and not path.is_file():
         raise ConfigError(f"{path}: no such config file (named by PAPERBOT_CONFIG)")
     try:
         return Settings()

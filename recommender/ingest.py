@@ -77,9 +77,8 @@ LOOKUP_CHUNK = 5000
 
 
 def _chunks(values: list) -> Iterator[list]:
-    size = LOOKUP_CHUNK
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start:start + LOOKUP_CHUNK]
 
 
 class _Known:
@@ -166,18 +165,19 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
 
     Empty fields are filled; a replacement (arXiv ``replace``) overwrites; a longer
     abstract or author list replaces a shorter one (a truncated digest came first).
-    ``published`` (the first version's day, which no later version moves) is only ever
-    replaced by an earlier day: each source states that day or a later event.
-    For a stored :class:`Paper` the abstract is set by a SQL ``CASE`` on its length,
-    so of two racing ingests the longer text wins whichever commits last.
-    """
+    ``published`` is only ever replaced by an earlier day, never by None. Sources differ: the arXiv API
+    and Atom feeds give the first version's day, an RSS item of a first release its announcement day (a day
+    or so later), a replacement none, a Hugging Face page its card's day, in a year maybe guessed from the
+    page. For a stored :class:`Paper` the abstract and the day are set by a SQL ``CASE`` (longer text,
+    earlier day), so two racing ingests keep those whichever commits last."""
     changed = False
     if record.arxiv_id and not paper.arxiv_id:
         paper.arxiv_id = record.arxiv_id
         changed = True
     replace = record.is_replacement
     if record.published and (paper.published is None or record.published < paper.published):
-        paper.published = record.published
+        day = record.published
+        paper.published = case((Paper.published <= day, Paper.published), else_=day) if isinstance(paper, Paper) else day
         changed = True
     for attr in ("url", "doi"):
         value = getattr(record, attr)

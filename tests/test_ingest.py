@@ -7,7 +7,8 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from recommender.ingest import ingest, ingest_bytes
+from recommender.ingest import ingest, ingest_bytes, merge_record
+from recommender.sources.records import PaperRecord
 from recommender.store import Digest, DigestEntry, Paper
 
 
@@ -266,3 +267,13 @@ def test_an_earlier_publication_day_corrects_a_later_one(store):
     assert published(store, "2505.17037") == dt.date(2025, 5, 22)  # its first version's day, from the API
     ingest_bytes(store, rss_cache(("2505.17037v1", "cross")), "rss-cross.json")
     assert published(store, "2505.17037") == dt.date(2025, 5, 22)
+
+
+def test_of_two_racing_ingests_the_earlier_day_stays_whichever_commits_last(store):
+    assert ingest_bytes(store, rss_cache(("2505.17037v1", "new")), "rss.json").new == 1  # 2025-05-26
+    with store.session() as s:
+        paper = s.scalar(select(Paper).where(Paper.arxiv_id == "2505.17037"))
+        assert paper.published == dt.date(2025, 5, 26)  # read before the other ingest commits
+        assert ingest_bytes(store, api_atom("2505.17037", "2025-05-20"), "api.xml").updated == 1
+        assert merge_record(paper, PaperRecord(title=paper.title, arxiv_id="2505.17037", published=dt.date(2025, 5, 22)))
+    assert published(store, "2505.17037") == dt.date(2025, 5, 20)  # not the 22nd, earlier only than the day this one read

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.settings import ConfigError, Settings, get_settings
+from bot.settings import DEFAULT_CONFIG, ConfigError, Settings, config_path, get_settings
 
 
 def test_slack_api_url_from_the_flat_environment_name(monkeypatch):
@@ -60,6 +60,39 @@ def test_a_bad_value_from_the_environment_is_not_blamed_on_the_file(monkeypatch,
     with pytest.raises(ConfigError) as info:
         load(monkeypatch, tmp_path, '[digest]\ntime = "07:00"\n')
     assert str(info.value).startswith("PAPERBOT_DIGEST__TIMEZONE (environment): `Mars/Base` is not a timezone")
+
+
+@pytest.mark.parametrize("name, value, blamed", [
+    ("paperbot_digest__timezone", "Mars/Base", "paperbot_digest__timezone (environment): "),
+    ("PAPERBOT_DIGEST", '{"timezone": "Mars/Base"}', "PAPERBOT_DIGEST (environment): timezone: "),
+    ("Paperbot_Digest", '{"size": 3, "timezone": "Mars/Base"}', "Paperbot_Digest (environment): timezone: "),
+])
+def test_a_bad_value_from_a_variable_in_any_case_or_a_parent_s_json_is_blamed_on_it(monkeypatch, tmp_path, name, value,
+                                                                                    blamed):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load(monkeypatch, tmp_path, '[digest]\ntime = "07:00"\n')
+    assert str(info.value).startswith(blamed + "`Mars/Base` is not a timezone"), str(info.value)
+
+
+def test_a_parent_s_json_is_blamed_only_for_the_keys_it_holds(monkeypatch, tmp_path):
+    monkeypatch.setenv("PAPERBOT_DIGEST", '{"size": 3}')
+    monkeypatch.setenv("PAPERBOT_SOURCES", '[{"kind": "inbox", "path": "in", "every_minute": 5}]')
+    with pytest.raises(ConfigError) as info:
+        load(monkeypatch, tmp_path, '[digest]\ntimezone = "Mars/Base"\n')
+    assert str(info.value).splitlines() == [
+        f"{tmp_path / 'paperbot.toml'}: digest.timezone: `Mars/Base` is not a timezone; use an IANA name such as "
+        "Europe/Berlin", "PAPERBOT_SOURCES (environment): [0].every_minute: unknown key"]
+
+
+def test_an_empty_paperbot_config_is_unset(monkeypatch):
+    monkeypatch.setenv("PAPERBOT_CONFIG", "")
+    get_settings.cache_clear()
+    try:
+        assert config_path() == DEFAULT_CONFIG  # not ".", which is no config file
+        assert get_settings().digest.size >= 1  # the default file's settings, no error
+    finally:
+        get_settings.cache_clear()
 
 
 def test_digest_time_and_timezone_are_checked_at_load(monkeypatch, tmp_path):

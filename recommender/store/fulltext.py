@@ -25,7 +25,7 @@ asked; on PostgreSQL the every-word query and a one-word query score their newes
 re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
 arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first, and so does a paper
 among the best matches whose title names it with the query: its part before a colon, or a name in
-parentheses (:func:`title_names`).
+parentheses written in the same case (:func:`title_names`).
 Scores of the two backends are not comparable with each other, only within one
 result list.
 """
@@ -74,7 +74,7 @@ PHRASE_WORDS = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
 _REF = re.compile(r"#(\d{1,18})")
 _PARENTHESISED = re.compile(r"\((?P<word>[^\W_](?:[\w-]*[^\W_])?)\)")
-_ROMAN = re.compile(r"[IVXLCDM]+")
+_ROMAN = re.compile(r"[IVX]+")  # (II), (IV), (XI): a sequel or a part; (LLM), (MCMC), (CD) are names
 
 
 def query_words(query: str, stop_words: Collection[str] | None = None) -> list[str]:
@@ -133,8 +133,9 @@ def title_names(title: str) -> list[str]:
     A name in parentheses is one word of letters, digits and hyphens, holding at least two letters, with
     an upper-case letter after its first character, a digit, or only capitals: ``"Adaptive Precision
     Training (AdaPT): ..."`` gives ``AdaPT``, ``"... Evolution (TADPOLE) Challenge"`` gives ``TADPOLE``,
-    ``"(X-NeSyL)"`` and ``"(GPT-4)"`` are names. Phrases (``"(per gradient)"``), plain words
-    (``"(Extended)"``), years, ``"(3D)"`` and Roman numerals (``"(II)"``) are not.
+    ``"(X-NeSyL)"``, ``"(GPT-4)"``, ``"(LLM)"`` and ``"(MCMC)"`` are names. Phrases (``"(per gradient)"``),
+    plain words (``"(Extended)"``), years, ``"(3D)"`` and Roman numerals of the letters I, V and X
+    (``"(II)"``, ``"(IV)"``: sequels and parts) are not.
 
     Parameters
     ----------
@@ -146,7 +147,11 @@ def title_names(title: str) -> list[str]:
     list of str
         The names as written, in title order; empty for a title with neither.
     """
-    names = [title.split(":", 1)[0]] if ":" in title else []
+    return ([title.split(":", 1)[0]] if ":" in title else []) + _parenthesised_names(title)
+
+
+def _parenthesised_names(title: str) -> list[str]:
+    names = []
     for m in _PARENTHESISED.finditer(title):
         word = m.group("word")
         if (sum(ch.isalpha() for ch in word) >= 2 and not _ROMAN.fullmatch(word)
@@ -156,17 +161,22 @@ def title_names(title: str) -> list[str]:
 
 
 def by_name(session: Session, query: str, paper_ids: Collection[int]) -> list[int]:
-    """Those of ``paper_ids`` whose title names them ``query`` (:func:`title_names`, read by :func:`title_key`).
+    """Those of ``paper_ids`` whose title names them ``query`` (:func:`title_names`).
 
     A paper's own name (``"GNNPipe"``, ``"AdaPT"``, ``"A Wholistic View of Continual Learning with Deep Neural
-    Networks"``) names it as surely as its whole title; checked on the best full-text matches only, by id. A
-    query holding a colon is no such name (:func:`candidates` does not ask).
+    Networks"``) names it as surely as its whole title; checked on the best full-text matches only, by id. The
+    part before a colon is read by :func:`title_key` (any case); a name in parentheses only in its own case, word
+    for word, since its letters are often a plain word's (``"adapt"`` is not ``"AdaPT"``). A query holding a colon
+    is no such name (:func:`candidates` does not ask).
     """
     key = title_key(query)
     if not key or not paper_ids:
         return []
+    cased = _WORD.findall(query)
     titles = session.execute(select(Paper.id, Paper.title).where(Paper.id.in_(list(paper_ids))).order_by(Paper.id))
-    return [pid for pid, title in titles if key in {title_key(name) for name in title_names(title)}]
+    return [pid for pid, title in titles
+            if (":" in title and title_key(title.split(":", 1)[0]) == key)
+            or any(_WORD.findall(name) == cased for name in _parenthesised_names(title))]
 
 
 def named(session: Session, query: str, *, since: dt.date | None = None, until: dt.date | None = None,
