@@ -113,9 +113,8 @@ def test_a_pick_sharing_no_term_never_says_the_reader_has_no_interests(store, se
     assert all(r.startswith("newest first: no interests or 👍 yet") for r in reasons_for(cmds, newcomer).values())
 
 
-def test_a_pick_names_only_a_liked_paper_on_its_topic(papers_store, settings):
-    from sqlalchemy import select
-
+def graph_reader_who_liked_pd_quant(papers_store, settings, k):
+    """Picks for a reader of graph neural networks who gave one quantization paper (PD-Quant) a 👍."""
     cmds = Commands(papers_store, settings)
     reader = Caller("slack", "T1", "UA")
     cmds.interests_add(reader, "graph neural networks")
@@ -123,7 +122,11 @@ def test_a_pick_names_only_a_liked_paper_on_its_topic(papers_store, settings):
         pd_quant = s.scalars(select(Paper).where(Paper.title.like("PD-Quant%"))).one()
     assert cmds.rate(reader, f"#{pd_quant.id}", POSITIVE).ok
     with papers_store.session() as s:
-        picks = cmds.recommender.picks(s, [cmds.member(s, reader)], k=10)[0]
+        return cmds.recommender.picks(s, [cmds.member(s, reader)], k=k)[0]
+
+
+def test_a_pick_names_only_a_liked_paper_on_its_topic(papers_store, settings):
+    picks = graph_reader_who_liked_pd_quant(papers_store, settings, k=10)
     named = {p.title: "similar to 👍 “PD-Quant" in p.reason for p in picks}
     assert any(named[t] for t in named if "quantiz" in t.lower())  # a quantization pick names it
     graph = [t for t in named if "graph" in t.lower() or "GNN" in t]
@@ -131,16 +134,7 @@ def test_a_pick_names_only_a_liked_paper_on_its_topic(papers_store, settings):
 
 
 def test_one_like_does_not_drown_the_declared_interests(papers_store, settings):
-    from sqlalchemy import select
-
-    cmds = Commands(papers_store, settings)
-    reader = Caller("slack", "T1", "UA")
-    cmds.interests_add(reader, "graph neural networks")
-    with papers_store.session() as s:
-        pd_quant = s.scalars(select(Paper).where(Paper.title.like("PD-Quant%"))).one()
-    assert cmds.rate(reader, f"#{pd_quant.id}", POSITIVE).ok  # one quantization paper liked, in passing
-    with papers_store.session() as s:
-        picks = cmds.recommender.picks(s, [cmds.member(s, reader)], k=8)[0]
+    picks = graph_reader_who_liked_pd_quant(papers_store, settings, k=8)  # one quantization paper liked, in passing
     titles = [p.title for p in picks]
     graph = [t for t in titles if "graph" in t.lower() or "GNN" in t]
     assert len(graph) >= 4 and any("graph" in t.lower() or "GNN" in t for t in titles[:2])  # the interests still lead
