@@ -67,10 +67,13 @@ def slack_missing(secrets: Secrets) -> str | None:
                                "slack_client_secret") if getattr(secrets, name)]
     if not given or slack_mode_of(secrets) is not None:
         return None
-    shown = ", ".join(n.upper() for n in given)
-    return (f"Slack not started: {shown} is set, but Socket Mode also needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, "
-            "and HTTP mode SLACK_SIGNING_SECRET with SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
-            "SLACK_CLIENT_SECRET (OAuth)")
+    shown = " and ".join(n.upper() for n in given)
+    socket = " and ".join(n.upper() for n in ("slack_bot_token", "slack_app_token") if not getattr(secrets, n))
+    http = [] if secrets.slack_signing_secret else ["SLACK_SIGNING_SECRET"]
+    if not (secrets.slack_bot_token or secrets.slack_client_id):
+        http.append("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)")
+    return (f"Slack not started (running without it): {shown} {'is' if len(given) == 1 else 'are'} set, but Socket "
+            f"Mode still needs {socket}; HTTP mode still needs {' with '.join(http)}")
 
 
 def slack_mode_of(secrets: Secrets) -> str | None:
