@@ -141,7 +141,11 @@ def test_channel_setup_off_and_status_log_who_changed_what(cmds):
     assert status.startswith("Off.")
     assert "slack:U1 (ada): setup" in status and "slack:U2 (bob): off" in status
     with cmds.store.session() as s:
-        assert len(s.scalars(select(ChannelChange)).all()) == 2
+        changes = [c.change for c in s.scalars(select(ChannelChange).order_by(ChannelChange.id))]
+    assert changes == ["setup created, time=08:15, timezone=Europe/Berlin, size=3, topic=graph learning and pruning",
+                       "off"]
+    cmds.handle(ADA, "channel setup")
+    assert "slack:U1 (ada): setup enabled" in cmds.handle(bob, "channel status").text  # not "created" again
 
 
 def test_channel_commands_in_a_dm_answer_usage(cmds):

@@ -51,7 +51,8 @@ def setup(
     with commands.store.session() as session:
         channel = commands.channel(session, caller, create=True)
         assert channel is not None
-        changes = []
+        logged = session.scalar(select(ChannelChange.id).where(ChannelChange.channel_id == channel.id).limit(1))
+        changes = [] if logged is not None else ["created"]
         if not channel.enabled:
             channel.enabled = True
             changes.append("enabled")
