@@ -239,3 +239,13 @@ def test_a_command_that_fails_keeps_nothing_of_a_first_contact(store, settings):
         cmds.interests_add(Caller("slack", "T1", "UNEW"), *(f"topic {i}" for i in range(21)))
     with store.session() as s:
         assert s.scalar(select(func.count(Member.id))) == 0
+
+
+def test_a_bad_command_shows_the_usage_of_that_command_and_a_typo_the_whole_list(cmds):
+    bad_time = reply_text(cmds.handle(ADA_DM, "subscribe 25:99"), heading=str)
+    assert "`subscribe [HH:MM] [timezone]`" in bad_time and "`help`: every command" in bad_time
+    assert "`search <query>`" not in bad_time  # not the fifteen lines of every command
+    channel = reply_text(cmds.handle(ADA_DM, "channel setup 08:00"), heading=str)  # channel commands, in a DM
+    assert "`channel setup" in channel and "`channel off`" in channel and "`club" not in channel
+    typo = reply_text(cmds.handle(ADA_DM, "subscirbe 08:00"), heading=str)
+    assert "`search <query>`" in typo and "`subscribe [HH:MM] [timezone]`" in typo

@@ -71,7 +71,8 @@ def test_bad_who_or_mentions_answers_usage_privately_and_changes_nothing(cmds, t
     before = counts(cmds.store)
     reply = cmds.handle(ADA, text)
     assert not reply.ok and reply.usage and reply.ephemeral
-    assert "`who <paper>`" in reply_text(reply, heading=str)  # the usage lists the new commands
+    own = "`who <paper>`" if text.startswith("who") else "`mentions on`"
+    assert own in reply_text(reply, heading=str)  # the usage of the command typed
     assert counts(cmds.store) == before == (0, 0, 0, 0, 0)
 
 

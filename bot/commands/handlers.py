@@ -62,7 +62,7 @@ class Commands:
                 return self.help()
             return getattr(self, call.method)(caller, **call.kwargs)
         except UsageError as exc:
-            return usage_reply(exc)
+            return usage_reply(exc, command=(text.split() or [None])[0])
 
     def help(self) -> Reply:
         """The command list."""
@@ -336,9 +336,9 @@ class Commands:
         )
 
 
-def usage_reply(error: UsageError) -> Reply:
-    """The private answer to malformed input: what is wrong, then the usage."""
-    return Reply(str(error), usage=True, ok=False)
+def usage_reply(error: UsageError, command: str | None = None) -> Reply:
+    """The private answer to malformed input: what is wrong, then the usage (of ``command`` alone, when it is one)."""
+    return Reply(str(error), usage=command or True, ok=False)
 
 
 def _noted(value: int, title: str) -> str:

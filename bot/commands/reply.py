@@ -10,6 +10,7 @@ asks for the command list below the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -55,8 +56,9 @@ class Reply:
         Plain text; `` `code` `` spans and ``• `` list lines are the only marks.
     papers : list of Pick
         Papers to show below the text, best first.
-    usage : bool
-        Show the command list (:data:`USAGE`) below the text.
+    usage : bool or str
+        Show the command list (:data:`USAGE`) below the text: all of it (True), or the lines of
+        one command, given by its first word (``"subscribe"``; :func:`usage_lines`).
     ephemeral : bool
         Only the caller sees it (the default); False posts it for the channel.
     ok : bool
@@ -70,7 +72,7 @@ class Reply:
 
     text: str
     papers: list[Pick] = field(default_factory=list)
-    usage: bool = False
+    usage: bool | str = False
     ephemeral: bool = True
     ok: bool = True
     dm: bool = False
@@ -84,5 +86,21 @@ def reply_text(reply: Reply, heading: Callable[[str], str]) -> str:
     """
     if not reply.usage:
         return reply.text
-    usage = "\n".join((f"{heading('Usage:')} `{USAGE_COMMAND}`", *USAGE))
+    lines = usage_lines(reply.usage if isinstance(reply.usage, str) else None)
+    usage = "\n".join((f"{heading('Usage:')} `{USAGE_COMMAND}`", *lines))
     return f"{reply.text}\n\n{usage}" if reply.text else usage
+
+
+_COMMAND_WORDS = re.compile(r"`([a-z]+)")
+
+
+def usage_lines(command: str | None = None) -> list[str]:
+    """The lines of :data:`USAGE` about ``command`` (a first word, any case) and a pointer to ``help``.
+
+    Every line when ``command`` is None or names no command: a mistyped command gets the whole list.
+    """
+    if command:
+        mine = [line for line in USAGE if command.lower() in _COMMAND_WORDS.findall(line) and line != "• `help`"]
+        if mine:
+            return [*mine, "• `help`: every command"]
+    return list(USAGE)
