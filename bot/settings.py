@@ -302,8 +302,8 @@ def _from_environment(parts: list[str | int]) -> tuple[str, list[str | int]] | N
         try:
             value = json.loads(os.environ[name]) if rest else None
             for part in rest:
-                value = value[part] if isinstance(value, list if isinstance(part, int) else dict) else {}[part]
-        except (ValueError, KeyError, IndexError):
+                value = value[part]
+        except (ValueError, KeyError, IndexError, TypeError):
             continue
         return name, rest
     return None

@@ -109,7 +109,8 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         .where(Feedback.member_id.in_([m.id for m in members]), Feedback.paper_id.in_([p.id for p in papers]))
     )}
     semantic = _semantic(recommender, session, papers)
-    found = fits(recommender.ranker(session, interest_feedback=0), X, targets, min_score=min_fit(recommender) if min_score is None else min_score,
+    bar = min_fit(recommender)
+    found = fits(recommender.ranker(session, interest_feedback=0), X, targets, min_score=bar if min_score is None else min_score,
                  semantic=semantic)
     out = []
     for fit in found:
@@ -118,7 +119,7 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
             continue
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
         reason = pick_reason(fit.terms, title, profile=profile_words(targets[fit.target], owner="their"),
-                             by_meaning=semantic is not None and fit.score >= min_fit(recommender))
+                             by_meaning=semantic is not None and fit.score >= bar)
         out.append(MemberFit(member.id, paper.id, fit.score, reason))
     return out
 

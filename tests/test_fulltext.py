@@ -8,7 +8,7 @@ from sqlalchemy import delete, event, select, text
 
 from recommender.ingest import ingest_bytes
 from recommender.store import Paper
-from recommender.store.fulltext import candidates, query_words, title_names
+from recommender.store.fulltext import candidates, parenthesised_names, query_words
 from recommender.store.word_counts import count_rare_words, papers_holding, rarest_within_budget
 
 
@@ -74,7 +74,7 @@ def test_a_name_in_parentheses_is_one_word_that_looks_like_a_name(store):
             exact: list[int] = []
             candidates(s, query, limit=5, named_out=exact)
             assert exact == named, query
-    assert title_names("Long Title (GPT-4o): A Study (LLMs) (2023)") == ["Long Title (GPT-4o)", "GPT-4o", "LLMs"]
+    assert parenthesised_names("Long Title (GPT-4o): A Study (LLMs) (2023)") == ["GPT-4o", "LLMs"]
 
 
 def test_a_name_in_parentheses_of_roman_numeral_letters_is_a_name_unless_it_is_a_numeral(store):
@@ -90,8 +90,8 @@ def test_a_name_in_parentheses_of_roman_numeral_letters_is_a_name_unless_it_is_a
             found = candidates(s, query, limit=5, named_out=exact)
             assert exact == named, query
             assert not named or found[0][0] == named[0], query
-    assert [title_names(t) for t in titles] == [["LLM"], ["MCMC"], [], []]
-    assert title_names("Models (ML), (DL), (CD), (LDM), (DDIM), (XI) and (VII)") == ["ML", "DL", "CD", "LDM", "DDIM"]
+    assert [parenthesised_names(t) for t in titles] == [["LLM"], ["MCMC"], [], []]
+    assert parenthesised_names("Models (ML), (DL), (CD), (LDM), (DDIM), (XI) and (VII)") == ["ML", "DL", "CD", "LDM", "DDIM"]
 
 
 def test_a_word_in_one_paper_only_matches_it(papers_store):

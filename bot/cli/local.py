@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from bot.commands import Caller, Commands
 
 
-
 def caller(name: str, channel: str | None = None) -> Caller:
     """The command-layer caller for local user ``name``, in local channel ``channel`` when given."""
     from bot.commands import Caller
@@ -19,17 +18,21 @@ def caller(name: str, channel: str | None = None) -> Caller:
     return Caller(CLI_PLATFORM, CLI_WORKSPACE, name, display_name=name, channel_ref=channel, channel_name=channel)
 
 
-def existing_user(cmds: Commands, name: str) -> Caller:
-    """The caller for local user ``name``; exits with status 1 when no such user was added (nothing is created)."""
+def _added(cmds: Commands, kind: str, name: str) -> bool:
+    """Whether local ``kind`` (``"user"`` or ``"channel"``) ``name`` was added."""
     from sqlalchemy import select
 
-    from recommender.store import Member
+    from recommender.store import Channel, Member
 
+    model, ref = (Member, Member.user_ref) if kind == "user" else (Channel, Channel.channel_ref)
     with cmds.store.session() as session:
-        known = session.scalar(
-            select(Member.id).where(Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE, Member.user_ref == name)
-        )
-    if known is None:
+        return session.scalar(select(model.id).where(model.platform == CLI_PLATFORM, model.workspace == CLI_WORKSPACE,
+                                                     ref == name)) is not None
+
+
+def existing_user(cmds: Commands, name: str) -> Caller:
+    """The caller for local user ``name``; exits with status 1 when no such user was added (nothing is created)."""
+    if not _added(cmds, "user", name):
         fail(f"unknown user '{name}' (add one with: paperbot users add {name} --interests \"…\"; "
              "list them with: paperbot users list)")
     return caller(name)
@@ -37,16 +40,7 @@ def existing_user(cmds: Commands, name: str) -> Caller:
 
 def existing_channel(cmds: Commands, name: str) -> Caller:
     """The caller ``cli`` in local channel ``name``; exits with status 1 when no such channel was added."""
-    from sqlalchemy import select
-
-    from recommender.store import Channel
-
-    with cmds.store.session() as session:
-        known = session.scalar(
-            select(Channel.id).where(Channel.platform == CLI_PLATFORM, Channel.workspace == CLI_WORKSPACE,
-                                     Channel.channel_ref == name)
-        )
-    if known is None:
+    if not _added(cmds, "channel", name):
         fail(f"unknown channel '{name}' (add one with: paperbot channels add {name}; "
              "list them with: paperbot channels list)")
     return caller("cli", channel=name)

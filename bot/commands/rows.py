@@ -19,14 +19,8 @@ from recommender.store import Channel, Delivery, DeliveryItem, Member, Paper
 def insert_or_get(session: Session, row, query):
     """Insert ``row``; when a concurrent request inserted the same unique row first, return that one.
 
-    The row is part of the caller's transaction, on SQLite too: the ``sqlite3`` module begins a
-    transaction only before a write, so a SAVEPOINT as the transaction's first write would be the
-    outermost one, and its RELEASE would commit the row at once, whatever the caller's transaction did
-    next (a user added by a command that then failed). A write that deletes nothing begins it first.
+    The row is part of the caller's transaction (on SQLite too: see :func:`recommender.store.db.make_engine`).
     """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql(f"DELETE FROM {type(row).__tablename__} WHERE 0")
     try:
         with session.begin_nested():
             session.add(row)

@@ -144,8 +144,8 @@ def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None
 
 def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candidates: sp.csr_matrix,
                      candidates_emb: np.ndarray | None, rows: np.ndarray, *, semantic_weight: float,
-                     top: int, candidates_t: sp.csr_matrix | None = None,
-                     seeds: tuple[sp.csr_matrix, np.ndarray | None] | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
+                     top: int, seeds: tuple[sp.csr_matrix, np.ndarray | None] | None,
+                     candidates_t: sp.csr_matrix | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
     """Pseudo-relevance feedback for targets with declared interests.
 
     A few words of interests match any paper that mentions them in passing
@@ -178,14 +178,14 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         above zero and at least :data:`EXPANSION_MIN_SHARE` of the best match.
     candidates_t : csr_matrix, shape (n_features, n_candidates), optional
         ``candidates.T`` as CSR when the caller has it (saves a conversion per call).
-    seeds : (csr_matrix, ndarray or None), optional
+    seeds : (csr_matrix, ndarray or None) or None
         What the best-matching candidates are chosen by (:func:`interest_seeds`):
         the declared interests alone, TF-IDF rows of shape (n_rows, n_features)
-        and semantic rows of shape (n_rows, dim). Default: the profiles of
-        ``rows``, which also hold the 👍, so that one 👍 chooses the papers
-        around it and drowns the interests (a graph-network reader who liked
-        one quantization paper got eight quantization papers and no graph
-        paper in the top 8 of the bundled samples).
+        and semantic rows of shape (n_rows, dim); None expands nothing. Not the
+        profiles, which also hold the 👍: one 👍 would choose the papers around
+        it and drown the interests (a graph-network reader who liked one
+        quantization paper got eight quantization papers and no graph paper in
+        the top 8 of the bundled samples).
 
     Returns
     -------
@@ -193,11 +193,11 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         The profiles with ``rows`` expanded, same shapes, unit rows.
     """
     n_c = candidates.shape[0]
-    if rows.size == 0 or top <= 0 or n_c == 0:
+    if rows.size == 0 or top <= 0 or n_c == 0 or seeds is None:
         return profiles, semantic
     from .topk import top_k_matrix
 
-    by, by_sem = (profiles[rows], None if semantic is None else semantic[rows]) if seeds is None else seeds
+    by, by_sem = seeds
     first = (by @ (sp.csr_matrix(candidates.T) if candidates_t is None else candidates_t)).toarray()
     use_sem = semantic is not None and candidates_emb is not None
     if use_sem and by_sem is not None:

@@ -80,7 +80,9 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, poo
     first write, so reads take no lock), except on connections with the
     execution option ``paperbot_sqlite_begin="IMMEDIATE"``: those begin with
     ``BEGIN IMMEDIATE`` and hold the write lock from their first statement (see
-    :meth:`Store.session`; migrations use it too, so they are one transaction).
+    :meth:`Store.session`; migrations use it too, so they are one transaction),
+    and a SAVEPOINT opened before any write, which begins the transaction first
+    (else its RELEASE would commit its rows at once, outside that transaction).
     """
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
@@ -113,6 +115,13 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, poo
         def _sqlite_begin(conn):
             if conn.get_execution_options().get(_BEGIN_OPTION) == "IMMEDIATE":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")  # the sqlite3 module then adds no BEGIN of its own
+
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_savepoint(conn, _name):
+            # The sqlite3 module begins a transaction only before a write: a SAVEPOINT coming first would be the
+            # outermost transaction, and its RELEASE would commit at once whatever the enclosing one did next.
+            if not conn.connection.driver_connection.in_transaction:
+                conn.exec_driver_sql("BEGIN")
 
     return engine
 

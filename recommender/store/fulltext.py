@@ -25,7 +25,7 @@ asked; on PostgreSQL the every-word query and a one-word query score their newes
 re-ranking still weighs every word. Before the index is asked, the query is tried as an exact reference: an
 arXiv id or link, a ``#<id>`` reference, or a whole title; those papers come first, and so does a paper
 among the best matches whose title names it with the query: its part before a colon, or a name in
-parentheses written in the same case (:func:`title_names`).
+parentheses written in the same case (:func:`parenthesised_names`).
 Scores of the two backends are not comparable with each other, only within one
 result list.
 """
@@ -50,7 +50,7 @@ from recommender.store.word_counts import (
 )
 
 __all__ = ["AUTHORS_WEIGHT", "MAX_WORDS", "NAME_CHECK", "ROW_BUDGET", "TITLE_WEIGHT", "by_name", "candidates", "filters", "named",
-           "query_words", "title_names"]
+           "parenthesised_names", "query_words"]
 
 TITLE_WEIGHT = 10.0
 """SQLite bm25 weight of the title column relative to the abstract (1.0)."""
@@ -127,8 +127,8 @@ def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) 
     return found
 
 
-def title_names(title: str) -> list[str]:
-    """The names a title gives its paper: its part before the first colon, then each name in parentheses.
+def parenthesised_names(title: str) -> list[str]:
+    """The names a title gives its paper in parentheses, in title order.
 
     A name in parentheses is one word of letters, digits and hyphens, holding at least two letters, with
     an upper-case letter after its first character, a digit, or only capitals: ``"Adaptive Precision
@@ -136,21 +136,7 @@ def title_names(title: str) -> list[str]:
     ``"(X-NeSyL)"``, ``"(GPT-4)"``, ``"(LLM)"`` and ``"(MCMC)"`` are names. Phrases (``"(per gradient)"``),
     plain words (``"(Extended)"``), years, ``"(3D)"`` and Roman numerals of the letters I, V and X
     (``"(II)"``, ``"(IV)"``: sequels and parts) are not.
-
-    Parameters
-    ----------
-    title : str
-        A paper's title as stored.
-
-    Returns
-    -------
-    list of str
-        The names as written, in title order; empty for a title with neither.
     """
-    return ([title.split(":", 1)[0]] if ":" in title else []) + _parenthesised_names(title)
-
-
-def _parenthesised_names(title: str) -> list[str]:
     names = []
     for m in _PARENTHESISED.finditer(title):
         word = m.group("word")
@@ -161,7 +147,7 @@ def _parenthesised_names(title: str) -> list[str]:
 
 
 def by_name(session: Session, query: str, paper_ids: Collection[int]) -> list[int]:
-    """Those of ``paper_ids`` whose title names them ``query`` (:func:`title_names`).
+    """Those of ``paper_ids`` whose title names them ``query``: its part before a colon, or :func:`parenthesised_names`.
 
     A paper's own name (``"GNNPipe"``, ``"AdaPT"``, ``"A Wholistic View of Continual Learning with Deep Neural
     Networks"``) names it as surely as its whole title; checked on the best full-text matches only, by id. The
@@ -176,7 +162,7 @@ def by_name(session: Session, query: str, paper_ids: Collection[int]) -> list[in
     titles = session.execute(select(Paper.id, Paper.title).where(Paper.id.in_(list(paper_ids))).order_by(Paper.id))
     return [pid for pid, title in titles
             if (":" in title and title_key(title.split(":", 1)[0]) == key)
-            or any(_WORD.findall(name) == cased for name in _parenthesised_names(title))]
+            or any(_WORD.findall(name) == cased for name in parenthesised_names(title))]
 
 
 def named(session: Session, query: str, *, since: dt.date | None = None, until: dt.date | None = None,
