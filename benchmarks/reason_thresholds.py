@@ -1,0 +1,94 @@
+"""The thresholds behind reasons, fits and search, measured on the bundled sample digests through ``Commands``.
+
+Reproduces the figures quoted where each threshold is defined::
+
+    PYTHONPATH=. .venv/bin/python benchmarks/reason_thresholds.py
+
+1. ``explain.MIN_SIMILAR_COSINE``: TF-IDF cosines between stored papers (median, 90th
+   percentile) and between each probe paper and its five nearest on-topic neighbours.
+2. ``search.MIN_MEANING``: the best meaning score (centred embedding cosine) of queries that
+   mean nothing and of topical ones, and what ``Commands.search`` answers for them.
+3. ``teammates.MIN_FIT_HYBRID``: the share of (person, paper) pairs that fit, for four people
+   with two interests each, as ``/papers who`` and channel digests compute it.
+4. One 👍 against declared interests: the top 8 picks of a graph-network reader who liked one
+   quantization paper, as ``/papers picks`` gives them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from bot.commands import POSITIVE, Caller, Commands
+from bot.demo import SAMPLE_DIGESTS
+from bot.settings import Settings
+from recommender.ingest import ingest
+from recommender.ranking.explain import MIN_SIMILAR_COSINE
+from recommender.search import MIN_MEANING, query_meaning
+from recommender.store import Member, Paper, Store
+from recommender.teammates import member_fits, min_fit
+from recommender.text.vectors import embed_missing
+
+PROBES = ("PD-Quant", "Evaluating Deep Graph", "Zero-shot and Few-shot Learning with Knowledge")
+MEANINGLESS = ("zzzzqqq", "asdf qwer", "banana bread recipe", "the")
+TOPICAL = ("graph neural networks", "zero-shot learning", "speech recognition", "low precision arithmetic")
+PEOPLE = {"U1": "diffusion models; image generation", "U2": "reinforcement learning; robot control",
+          "U3": "large language models; reasoning", "U4": "graph neural networks; node classification"}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / 'paperbot.db'}")
+        ingest(store, [SAMPLE_DIGESTS])
+        cmds = Commands(store, Settings(data_dir=tmp))
+        rec = cmds.recommender
+        embed_missing(store, rec.embedder)
+        with store.session() as s:
+            papers = s.scalars(select(Paper).order_by(Paper.id)).all()
+            ids = [p.id for p in papers]
+            X = rec.matrix(s, ids)
+            cos = (X @ X.T).toarray()
+            pairs = cos[np.triu_indices(len(ids), 1)]
+            print(f"1. TF-IDF cosine of two stored papers ({len(ids)} papers): median {np.median(pairs):.2f}, "
+                  f"90th percentile {np.percentile(pairs, 90):.2f}; at least {MIN_SIMILAR_COSINE}: "
+                  f"{(pairs >= MIN_SIMILAR_COSINE).mean():.1%} of pairs")
+            for probe in PROBES:
+                i = next(k for k, p in enumerate(papers) if p.title.startswith(probe))
+                row = cos[i].copy()
+                row[i] = -1
+                best = np.argsort(-row)[:5]
+                print(f"   {probe[:30]:30s} nearest 5: " + ", ".join(f"{row[j]:.2f} {papers[j].title[:28]!r}" for j in best))
+            emb = rec.embeddings(s, ids)
+            mean = emb.mean(axis=0)
+            ranker = rec.ranker(s)
+            print(f"2. best meaning of a query (cut {MIN_MEANING} when no paper shares a term with it):")
+            for kind, queries in (("meaningless", MEANINGLESS), ("topical", TOPICAL)):
+                for q in queries:
+                    found = cmds.search(None, q).papers
+                    print(f"   {kind:11s} {q!r:28s} {query_meaning(ranker, q, emb, mean).max():.2f}  "
+                          f"search finds {len(found)}")
+        for ref, interests in PEOPLE.items():
+            for interest in interests.split("; "):
+                cmds.interests_add(Caller("slack", "T1", ref), interest)
+        with store.session() as s:
+            members = s.scalars(select(Member).order_by(Member.id)).all()
+            fits = member_fits(rec, s, s.scalars(select(Paper)).all(), members, min_score=-1.0)
+            bar = min_fit(rec)
+            print(f"3. fits at least {bar}: {sum(f.score >= bar for f in fits)} of {len(fits)} (person, paper) pairs "
+                  f"({np.mean([f.score >= bar for f in fits]):.1%})")
+            pd_quant = s.scalars(select(Paper).where(Paper.title.like("PD-Quant%"))).one()
+        reader = Caller("slack", "T1", "U9")
+        cmds.interests_add(reader, "graph neural networks")
+        cmds.rate(reader, f"#{pd_quant.id}", POSITIVE)
+        titles = [p.title for p in cmds.picks(reader, 8, onboard=False).papers]
+        graph = sum("graph" in t.lower() or "GNN" in t for t in titles)
+        quant = sum("quantiz" in t.lower() for t in titles)
+        print(f"4. graph-network reader who liked PD-Quant, top 8 picks: {graph} graph papers, {quant} quantization papers")
+        store.dispose()
+
+
+if __name__ == "__main__":
+    main()
