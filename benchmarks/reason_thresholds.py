@@ -12,6 +12,9 @@ Reproduces the figures quoted where each threshold is defined::
    with two interests each, as ``/papers who`` and channel digests compute it.
 4. One 👍 against declared interests: the top 8 picks of a graph-network reader who liked one
    quantization paper, as ``/papers picks`` gives them.
+5. ``reasons.nameable_terms``: for the demo's zero-shot reader after one 👍 (the zero-shot
+   survey), how many of the three terms that weighed most in each of 12 picks are words of one
+   liked abstract only, and the reasons ``/papers picks`` then gives.
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ from bot.commands import POSITIVE, Caller, Commands
 from bot.demo import SAMPLE_DIGESTS
 from bot.settings import Settings
 from recommender.ingest import ingest
+from recommender.reasons import nameable_terms
 from recommender.ranking.explain import MIN_SIMILAR_COSINE
 from recommender.search import MIN_MEANING, query_meaning
 from recommender.store import Member, Paper, Store
+from recommender.store.models import utcnow
 from recommender.teammates import member_fits, min_fit
 from recommender.text.vectors import embed_missing
 
 PROBES = ("PD-Quant", "Evaluating Deep Graph", "Zero-shot and Few-shot Learning with Knowledge")
 MEANINGLESS = ("zzzzqqq", "asdf qwer", "banana bread recipe", "the")
 TOPICAL = ("graph neural networks", "zero-shot learning", "speech recognition", "low precision arithmetic")
+ZERO_SHOT = "zero-shot learning; few-shot learning with semantic attributes and knowledge graphs"  # the demo's ada
 PEOPLE = {"U1": "diffusion models; image generation", "U2": "reinforcement learning; robot control",
           "U3": "large language models; reasoning", "U4": "graph neural networks; node classification"}
 
@@ -87,7 +93,31 @@ def main() -> None:
         graph = sum("graph" in t.lower() or "GNN" in t for t in titles)
         quant = sum("quantiz" in t.lower() for t in titles)
         print(f"4. graph-network reader who liked PD-Quant, top 8 picks: {graph} graph papers, {quant} quantization papers")
+        one_abstract_words(cmds)
         store.dispose()
+
+
+def one_abstract_words(cmds: Commands) -> None:
+    """Item 5: the top-3 terms of each pick before and after :func:`nameable_terms`."""
+    rec, ada = cmds.recommender, Caller("slack", "T1", "U8")
+    cmds.interests_add(ada, ZERO_SHOT)
+    with cmds.store.session() as s:
+        survey = s.scalars(select(Paper).where(Paper.title.like("Zero-shot and Few-shot Learning with Knowledge%"))).one()
+    cmds.rate(ada, f"#{survey.id}", POSITIVE)
+    with cmds.store.session() as s:
+        ids = [p.id for p in s.scalars(select(Paper).order_by(Paper.id))]
+        target, liked = rec.target_inputs(s, cmds.member(s, ada), ids, utcnow())
+        ranker = rec.ranker(s)
+        rows = ranker.rank(rec.matrix(s, ids), [target], k=12)[0]
+        titles = [p.title for p in liked]
+        raw = [t for r in rows for t in r.terms[:3]]
+        named = [t for r in rows for t in nameable_terms(r.terms, target, titles, ranker.vectorizer)[:3]]
+        kept = set(nameable_terms(raw, target, titles, ranker.vectorizer))
+    print(f"5. zero-shot reader, one 👍, 12 picks: {sum(t not in kept for t in raw)} of {len(raw)} top-3 terms are words "
+          f"of one liked abstract only ({', '.join(sorted({t for t in raw if t not in kept})[:8])}, ...); "
+          f"named now: {len(named)} terms, none of them")
+    for pick in cmds.picks(ada, 12, onboard=False).papers:
+        print(f"   {pick.title[:40]!r:44s} {pick.reason[:90]}")
 
 
 if __name__ == "__main__":

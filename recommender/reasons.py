@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from recommender.ranking import Target
 from recommender.text.analyzer import AUTHOR_PREFIX
+from recommender.text.frozen import TextVectorizer
 
-__all__ = ["CHANNEL", "distinct_terms", "pick_reason", "profile_words"]
+__all__ = ["CHANNEL", "distinct_terms", "nameable_terms", "pick_reason", "profile_words"]
 
 #: The ``owner`` of :func:`profile_words` for a channel.
 CHANNEL = "the channel's"
@@ -33,8 +36,46 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
     return " and ".join(parts) or None
 
 
+def nameable_terms(terms: Sequence[str], target: Target, liked_titles: Sequence[str],
+                   vectorizer: TextVectorizer) -> list[str]:
+    """The ``terms`` a reason may name for ``target``, in order: what the reader declared or read more than once.
+
+    A term is named when it is in the target's interests (a channel's topic), in the title of one
+    of its 👍, or in two or more of its 👍 (any field), a plural matching its singular; author terms
+    always are.  A word that only one
+    liked abstract shares with the pick ("sufficient", "eventually", "rely": measured in
+    ``benchmarks/reason_thresholds.py``) weighs in the score but says nothing to the reader.
+
+    Parameters
+    ----------
+    terms : sequence of str
+        Feature names that weighed most in the match, best first (``ScoredRow.terms``).
+    target : Target
+        Its ``interests_text`` and ``liked`` rows, shape (n_liked, n_features).
+    liked_titles : sequence of str
+        Titles of the target's 👍.
+    vectorizer : TextVectorizer
+        The model whose feature names ``terms`` are.
+    """
+    if not terms:
+        return []
+    declared = vectorizer.transform_text([target.interests_text, *liked_titles])
+    features = set(declared.indices.tolist())
+    if target.liked.shape[0] >= 2:
+        counts = np.bincount(target.liked.indices, minlength=target.liked.shape[1])
+        features.update(np.flatnonzero(counts >= 2).tolist())
+    names = vectorizer.feature_names()
+    allowed = {_singular(str(names[f])) for f in features}
+    return [t for t in terms if t.startswith(AUTHOR_PREFIX) or _singular(t) in allowed]
+
+
+def _singular(term: str) -> str:
+    """``term`` with each word's plural ``s`` dropped, so "graph" is named for a reader of "knowledge graphs"."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
+
+
 def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str | None = None,
-                by_meaning: bool = False) -> str:
+                by_meaning: bool = False, shared: bool | None = None) -> str:
     """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
 
     Parameters
@@ -48,9 +89,12 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
     by_meaning : bool
         The paper is close to the profile by its sentence embedding (a pick ranked with embeddings, a fit
         that reaches the fit threshold): it may share no term with the profile and still be close to it.
+    shared : bool, optional
+        Whether the paper shares any term with the profile at all (default: whether ``terms`` has one).
+        True with no ``terms`` means it shares words, none worth naming (:func:`nameable_terms`).
     """
     parts = []
-    shown = distinct_terms(terms, 4)
+    shown = distinct_terms(terms, 3)
     if shown:
         parts.append("matches " + ", ".join(map(_term, shown)))
     if similar_title is not None:
@@ -59,23 +103,25 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         return "; ".join(parts)
     if profile is None:
         return "newest first: no interests or 👍 yet (add interests to make picks yours)"
+    if shared:
+        return f"close {'in meaning ' if by_meaning else ''}to {profile}, sharing only common words"
     if by_meaning:
         return f"close in meaning to {profile}, with no term in common"
     return f"no term in common with {profile}"
 
 
 def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
-    """Up to ``limit`` terms, dropping any whose words all appear in a term already kept.
+    """Up to ``limit`` terms, dropping any whose words all appear in a term already kept (plurals as singulars).
 
-    >>> distinct_terms(["shot learning", "shot", "zero shot", "zero"], 4)
-    ['shot learning', 'zero shot']
+    >>> distinct_terms(["shot learning", "shot", "zero shot", "zero", "graphs", "graph"], 4)
+    ['shot learning', 'zero shot', 'graphs']
     """
     kept: list[str] = []
     for term in terms:
-        words = set(term.split())
-        if any(words <= set(k.split()) for k in kept):
+        words = set(_singular(term).split())
+        if any(words <= set(_singular(k).split()) for k in kept):
             continue
-        kept = [k for k in kept if not set(k.split()) <= words] + [term]
+        kept = [k for k in kept if not set(_singular(k).split()) <= words] + [term]
         if len(kept) == limit:
             break
     return kept

@@ -166,3 +166,48 @@ def test_interests_with_no_word_of_the_vocabulary_rank_by_meaning(papers_store, 
         assert all(p.reason == "close in meaning to your interests, with no term in common" for p in mine)
         papers = s.scalars(select(Paper).where(Paper.id.in_([p.paper_id for p in mine]))).all()
         assert member_fits(cmds.recommender, s, papers, [member], min_score=-1.0)  # and papers fit them
+
+
+def test_a_reason_names_what_the_reader_declared_or_read_twice_not_one_abstracts_filler(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    reader = Caller("slack", "T1", "UA")
+    interests = "zero-shot learning; few-shot learning with semantic attributes and knowledge graphs"
+    cmds.interests_add(reader, interests)
+    with papers_store.session() as s:
+        survey = s.scalars(select(Paper).where(Paper.title.like("Zero-shot and Few-shot Learning with Knowledge%"))).one()
+    assert cmds.rate(reader, f"#{survey.id}", POSITIVE).ok  # one 👍, whose abstract is full of everyday words
+    with papers_store.session() as s:
+        picks = cmds.recommender.picks(s, [cmds.member(s, reader)], k=12)[0]
+        said = set(cmds.recommender.vectorizer(s).transform_text([interests, survey.title]).indices)
+        names = cmds.recommender.vectorizer(s).feature_names()
+    said_words = {str(names[i]) for i in said}
+    named = [t for p in picks if p.reason.startswith("matches ") for t in p.reason[8:].split(";")[0].split(", ")]
+    assert named and all(t in said_words or f"{t}s" in said_words for t in named)  # in the interests or the liked title
+
+
+def test_a_reason_with_only_common_words_in_common_says_so():
+    from recommender.reasons import pick_reason
+
+    assert pick_reason([], None, profile="your interests and 👍", shared=True) == (
+        "close to your interests and 👍, sharing only common words")  # not "no term in common": it shares some
+    assert pick_reason([], None, profile="your 👍", shared=True, by_meaning=True) == (
+        "close in meaning to your 👍, sharing only common words")
+    assert pick_reason([], None, profile="your 👍") == "no term in common with your 👍"
+
+
+def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():
+    import numpy as np
+
+    from recommender.ranking import Target
+    from recommender.reasons import nameable_terms
+    from recommender.text.tfidf import PaperVectorizer
+
+    texts = [("Graph networks", "message passing remarkably"), ("Molecule graphs", "message passing for atoms"),
+             ("Bird songs", "remarkably loud birds")]
+    vec = PaperVectorizer(ngram_range=(1, 1), min_df=1).fit(texts)
+    two_likes = Target(interests_text="", liked=vec.transform(texts[:2]), liked_age_days=np.zeros(2))
+    one_like = Target(interests_text="birds", liked=vec.transform(texts[:1]), liked_age_days=np.zeros(1))
+    terms = ["remarkably", "message", "passing", "graph", "birds"]
+    assert nameable_terms(terms, two_likes, ["Graph networks", "Molecule graphs"], vec) == ["message", "passing", "graph"]
+    assert nameable_terms(terms, one_like, ["Graph networks"], vec) == ["graph", "birds"]
+    assert nameable_terms(["network", "bird"], one_like, ["Graph networks"], vec) == ["network", "bird"]  # plurals match

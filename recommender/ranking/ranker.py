@@ -59,8 +59,8 @@ class Ranker:
         the priors alone, or by candidate order when no priors are given.
     mmr_pool : int, default 50
         How many top candidates MMR re-orders (at least ``3 * k``).
-    n_terms : int, default 3
-        Terms per explanation.
+    n_terms : int, default 10
+        Terms per explanation, best first (:func:`recommender.reasons.nameable_terms` picks what to say).
     embedder : PaperEmbedder, optional
         Embeds interests texts for the semantic profile
         (:mod:`recommender.text.embeddings`); None leaves interests TF-IDF only.
@@ -106,7 +106,7 @@ class Ranker:
         self,
         vectorizer: TextVectorizer,
         *,
-        half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 3,
+        half_life_days: float = 30.0, mmr_lambda: float = 0.3, mmr_pool: int = 50, n_terms: int = 10,
         interest_weight: float = 1.0, like_weight: float = 1.0, dislike_weight: float = 0.25,
         prior_weight: float = 0.02, interest_feedback: int = 3,
         embedder=None, semantic_weight: float = 0.5,
