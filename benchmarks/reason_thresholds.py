@@ -12,7 +12,7 @@ Reproduces the figures quoted where each threshold is defined::
    with two interests each, as ``/papers who`` and channel digests compute it.
 4. One 👍 against declared interests: the top 8 picks of a graph-network reader who liked one
    quantization paper, as ``/papers picks`` gives them.
-5. ``reasons.nameable_terms``: for the demo's zero-shot reader after one 👍 (the zero-shot
+5. ``reasons.reason_words``: for the demo's zero-shot reader after one 👍 (the zero-shot
    survey), how many of the three terms that weighed most in each of 12 picks are words of one
    liked abstract only, and the reasons ``/papers picks`` then gives.
 """
@@ -29,8 +29,8 @@ from bot.commands import POSITIVE, Caller, Commands
 from bot.demo import SAMPLE_DIGESTS
 from bot.settings import Settings
 from recommender.ingest import ingest
-from recommender.reasons import nameable_terms
 from recommender.ranking.explain import MIN_SIMILAR_COSINE
+from recommender.reasons import nameable_terms, reason_words
 from recommender.search import MIN_MEANING, query_meaning
 from recommender.store import Member, Paper, Store
 from recommender.store.models import utcnow
@@ -109,10 +109,10 @@ def one_abstract_words(cmds: Commands) -> None:
         target, liked = rec.target_inputs(s, cmds.member(s, ada), ids, utcnow())
         ranker = rec.ranker(s)
         rows = ranker.rank(rec.matrix(s, ids), [target], k=12)[0]
-        titles = [p.title for p in liked]
         raw = [t for r in rows for t in r.terms[:3]]
-        named = [t for r in rows for t in nameable_terms(r.terms, target, titles, ranker.vectorizer)[:3]]
-        kept = set(nameable_terms(raw, target, titles, ranker.vectorizer))
+        words = reason_words(target, [p.title for p in liked], ranker.vectorizer)
+        named = [t for r in rows for t in nameable_terms(r.terms, words)[:3]]
+        kept = set(nameable_terms(raw, words))
     print(f"5. zero-shot reader, one 👍, 12 picks: {sum(t not in kept for t in raw)} of {len(raw)} top-3 terms are words "
           f"of one liked abstract only ({', '.join(sorted({t for t in raw if t not in kept})[:8])}, ...); "
           f"named now: {len(named)} terms, none of them")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, contains_eager
 from recommender.pick import Pick
 from recommender.prepared import CandidateCache
 from recommender.ranking import Ranker, Target
-from recommender.reasons import CHANNEL, nameable_terms, pick_reason, profile_words
+from recommender.reasons import CHANNEL, nameable_terms, pick_reason, profile_words, reason_words
 from recommender.settings import RecommenderSettings
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.models import utcnow
@@ -244,7 +244,7 @@ class Recommender:
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
         profile_of: list[str | None] = [None] * len(targets)  # what the target's profile is made of (None: nothing)
-        input_of: list[Target | None] = [None] * len(targets)
+        words_of: list[frozenset[str]] = [frozenset()] * len(targets)  # what a reason may name (reason_words)
         for (platform, workspace), indices in workspaces.items():
             ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)
@@ -253,7 +253,7 @@ class Recommender:
                 target_input, liked_papers = self.target_inputs(session, targets[i], ids, now)
                 target_input.exclude |= older[i]
                 inputs.append(target_input)
-                input_of[i] = target_input
+                words_of[i] = reason_words(target_input, [p.title for p in liked_papers], ranker.vectorizer)
                 liked_of[i] = {p.id: p for p in liked_papers}
                 profile_of[i] = profile_words(target_input, owner=CHANNEL if isinstance(targets[i], Channel) else "your")
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
@@ -266,13 +266,13 @@ class Recommender:
                 Pick.from_paper(
                     papers[ids[row.index]],
                     score=float(row.score),
-                    reason=pick_reason(nameable_terms(row.terms, target, [p.title for p in liked.values()], ranker.vectorizer),
-                                       getattr(liked.get(row.similar_to), "title", None), profile=profile,
+                    reason=pick_reason(nameable_terms(row.terms, words), getattr(liked.get(row.similar_to), "title", None),
+                                       profile=profile,
                                        by_meaning=semantic is not None, shared=bool(row.terms)),
                 )
                 for row in rows
             ]
-            for rows, liked, profile, target in zip(ranked_rows, liked_of, profile_of, input_of, strict=True)
+            for rows, liked, profile, words in zip(ranked_rows, liked_of, profile_of, words_of, strict=True)
         ]
 
     @staticmethod

@@ -15,7 +15,7 @@ from recommender.ranking import Target
 from recommender.text.analyzer import AUTHOR_PREFIX
 from recommender.text.frozen import TextVectorizer
 
-__all__ = ["CHANNEL", "distinct_terms", "nameable_terms", "pick_reason", "profile_words"]
+__all__ = ["CHANNEL", "distinct_terms", "nameable_terms", "pick_reason", "profile_words", "reason_words"]
 
 #: The ``owner`` of :func:`profile_words` for a channel.
 CHANNEL = "the channel's"
@@ -36,37 +36,36 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
     return " and ".join(parts) or None
 
 
-def nameable_terms(terms: Sequence[str], target: Target, liked_titles: Sequence[str],
-                   vectorizer: TextVectorizer) -> list[str]:
-    """The ``terms`` a reason may name for ``target``, in order: what the reader declared or read more than once.
+def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVectorizer) -> frozenset[str]:
+    """The words a reason may name for ``target`` (plurals as singulars): what the reader declared or read more than once.
 
     A term is named when it is in the target's interests (a channel's topic), in the title of one
-    of its 👍, or in two or more of its 👍 (any field), a plural matching its singular; author terms
-    always are.  A word that only one
-    liked abstract shares with the pick ("sufficient", "eventually", "rely": measured in
-    ``benchmarks/reason_thresholds.py``) weighs in the score but says nothing to the reader.
+    of its 👍, or in two or more of its 👍 (any field); author terms always are
+    (:func:`nameable_terms`).  A word that only one liked abstract shares with the pick
+    ("sufficient", "eventually", "rely": ``benchmarks/reason_thresholds.py``, item 5) weighs in the
+    score but says nothing to the reader.
 
     Parameters
     ----------
-    terms : sequence of str
-        Feature names that weighed most in the match, best first (``ScoredRow.terms``).
     target : Target
         Its ``interests_text`` and ``liked`` rows, shape (n_liked, n_features).
     liked_titles : sequence of str
         Titles of the target's 👍.
     vectorizer : TextVectorizer
-        The model whose feature names ``terms`` are.
+        The model whose feature names the explanation's terms are.
     """
-    if not terms:
-        return []
     declared = vectorizer.transform_text([target.interests_text, *liked_titles])
     features = set(declared.indices.tolist())
     if target.liked.shape[0] >= 2:
         counts = np.bincount(target.liked.indices, minlength=target.liked.shape[1])
         features.update(np.flatnonzero(counts >= 2).tolist())
     names = vectorizer.feature_names()
-    allowed = {_singular(str(names[f])) for f in features}
-    return [t for t in terms if t.startswith(AUTHOR_PREFIX) or _singular(t) in allowed]
+    return frozenset(_singular(str(names[f])) for f in features)
+
+
+def nameable_terms(terms: Sequence[str], words: frozenset[str]) -> list[str]:
+    """The ``terms`` (best first, ``ScoredRow.terms``) that are author terms or :func:`reason_words` ``words``, in order."""
+    return [t for t in terms if t.startswith(AUTHOR_PREFIX) or _singular(t) in words]
 
 
 def _singular(term: str) -> str:
@@ -91,7 +90,7 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         that reaches the fit threshold): it may share no term with the profile and still be close to it.
     shared : bool, optional
         Whether the paper shares any term with the profile at all (default: whether ``terms`` has one).
-        True with no ``terms`` means it shares words, none worth naming (:func:`nameable_terms`).
+        True with no ``terms`` means it shares words, none worth naming (:func:`reason_words`).
     """
     parts = []
     shown = distinct_terms(terms, 3)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from recommender.picks import Recommender
 from recommender.ranking.fit import fits
 from recommender.ranking.semantic import SemanticInputs
-from recommender.reasons import nameable_terms, pick_reason, profile_words
+from recommender.reasons import nameable_terms, pick_reason, profile_words, reason_words
 from recommender.store import Feedback, Member, Paper
 from recommender.store.models import utcnow
 
@@ -112,14 +112,15 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
     bar = min_fit(recommender)
     ranker = recommender.ranker(session, interest_feedback=0)
     found = fits(ranker, X, targets, min_score=bar if min_score is None else min_score, semantic=semantic)
+    words = [reason_words(t, list(titles.values()), ranker.vectorizer)
+             for t, titles in zip(targets, liked_titles, strict=True)]
     out = []
     for fit in found:
         member, paper = members[fit.target], papers[fit.candidate]
         if (member.id, paper.id) in rated:
             continue
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
-        terms = nameable_terms(fit.terms, targets[fit.target], list(liked_titles[fit.target].values()), ranker.vectorizer)
-        reason = pick_reason(terms, title, profile=profile_words(targets[fit.target], owner="their"),
+        reason = pick_reason(nameable_terms(fit.terms, words[fit.target]), title, profile=profile_words(targets[fit.target], owner="their"),
                              by_meaning=semantic is not None and fit.score >= bar, shared=bool(fit.terms))
         out.append(MemberFit(member.id, paper.id, fit.score, reason))
     return out

@@ -199,7 +199,7 @@ def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():
     import numpy as np
 
     from recommender.ranking import Target
-    from recommender.reasons import nameable_terms
+    from recommender.reasons import nameable_terms, reason_words
     from recommender.text.tfidf import PaperVectorizer
 
     texts = [("Graph networks", "message passing remarkably"), ("Molecule graphs", "message passing for atoms"),
@@ -208,6 +208,7 @@ def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():
     two_likes = Target(interests_text="", liked=vec.transform(texts[:2]), liked_age_days=np.zeros(2))
     one_like = Target(interests_text="birds", liked=vec.transform(texts[:1]), liked_age_days=np.zeros(1))
     terms = ["remarkably", "message", "passing", "graph", "birds"]
-    assert nameable_terms(terms, two_likes, ["Graph networks", "Molecule graphs"], vec) == ["message", "passing", "graph"]
-    assert nameable_terms(terms, one_like, ["Graph networks"], vec) == ["graph", "birds"]
-    assert nameable_terms(["network", "bird"], one_like, ["Graph networks"], vec) == ["network", "bird"]  # plurals match
+    assert nameable_terms(terms, reason_words(two_likes, ["Graph networks", "Molecule graphs"], vec)) == [
+        "message", "passing", "graph"]
+    assert nameable_terms(terms, reason_words(one_like, ["Graph networks"], vec)) == ["graph", "birds"]
+    assert nameable_terms(["network", "bird"], reason_words(one_like, ["Graph networks"], vec)) == ["network", "bird"]
