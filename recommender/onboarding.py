@@ -58,7 +58,7 @@ def _popularity(session: Session, member: Member, papers: list[Paper]) -> np.nda
 
 def _candidates(rec: Recommender, session: Session, now: dt.datetime) -> list[Paper]:
     recent = rec.candidates(session, since=now - dt.timedelta(days=RECENT_DAYS))
-    ids = [i for i, _ in (recent if len(recent) >= MIN_CANDIDATES else rec.candidates(session))]
+    ids = [i for i, *_ in (recent if len(recent) >= MIN_CANDIDATES else rec.candidates(session))]
     by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids]
 

@@ -183,11 +183,12 @@ class Recommender:
             liked_papers,
         )
 
-    def candidates(self, session: Session, *, since: dt.datetime | None = None) -> list[tuple[int, dt.date]]:
-        """News papers first seen at or after ``since`` (UTC), all when ``None``: ``(paper id, day)`` by id.
+    def candidates(self, session: Session, *, since: dt.datetime | None = None) -> list[tuple[int, dt.date, bool]]:
+        """News papers first seen at or after ``since`` (UTC), all when ``None``: ``(paper id, day, dated)`` by id.
 
-        ``day`` is the publication day, else the first-seen day (only the
-        cold-start prior uses it, to put newer papers first). First-seen times
+        ``day`` is the publication day (``dated``), else the first-seen day. Only the priors use them:
+        the recency prior puts newer days first, the newest-first order of a target with nothing known
+        puts undated papers after every dated one (:mod:`recommender.prepared`). First-seen times
         are read for undated papers only (a day of 2,000 dated papers reads no timestamp).
         """
         conditions: list[ColumnElement[bool]] = [Paper.is_news.is_(True)]
@@ -195,10 +196,11 @@ class Recommender:
             conditions.append(Paper.first_seen >= since)
         days: dict[int, dt.date | None] = {
             pid: day for pid, day in session.execute(select(Paper.id, Paper.published).where(*conditions))}
-        if any(day is None for day in days.values()):
+        dated = {pid for pid, day in days.items() if day is not None}
+        if len(dated) < len(days):
             undated = select(Paper.id, Paper.first_seen).where(*conditions, Paper.published.is_(None))
             days.update((pid, first_seen.date()) for pid, first_seen in session.execute(undated))
-        return [(int(pid), day) for pid, day in sorted(days.items()) if day is not None]
+        return [(int(pid), day, pid in dated) for pid, day in sorted(days.items()) if day is not None]
 
     @_locked
     def picks(
@@ -256,7 +258,8 @@ class Recommender:
                 words_of[i] = reason_words(target_input, [p.title for p in liked_papers], ranker.vectorizer)
                 liked_of[i] = {p.id: p for p in liked_papers}
                 profile_of[i] = profile_words(target_input, owner=CHANNEL if isinstance(targets[i], Channel) else "your")
-            ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic)
+            ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic,
+                                 cold_start_priors=ready.newest)
             for i, rows in zip(indices, ranked, strict=True):
                 ranked_rows[i] = rows
         shown = sorted({ids[row.index] for rows in ranked_rows for row in rows})

@@ -2,7 +2,8 @@
 
 A day's digests call :meth:`recommender.picks.Recommender.picks` once per
 target over the same candidates (the papers first seen that day) and the same
-corpus (every other stored paper). Their TF-IDF rows, embeddings, priors and
+corpus (every other stored paper). Their TF-IDF rows, embeddings, priors (the
+recency prior, and the newest-first order of a reader with nothing known) and
 the ranker with its corpus (whose nearest-neighbour search is the costly part:
 candidates x corpus) are built once and reused until the candidates, the
 corpus or the model change.
@@ -27,7 +28,7 @@ from recommender.store import Feedback, Paper
 if TYPE_CHECKING:
     from recommender.picks import Recommender
 
-__all__ = ["PreparedCandidates", "CandidateCache", "corpus_ids"]
+__all__ = ["PreparedCandidates", "CandidateCache", "corpus_ids", "newest_first", "priors"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,10 @@ class PreparedCandidates:
     semantic : SemanticInputs or None
         Their sentence embeddings (None: TF-IDF alone).
     priors : ndarray, shape (n_candidates,)
-        Cold-start prior in [0, 1]: newer days first.
+        Recency prior in [0, 1] of targets with a profile: newer days first (:func:`priors`).
+    newest : ndarray, shape (n_candidates,)
+        Order of targets with nothing known: newer publication days first, undated papers
+        after every dated one (:func:`newest_first`).
     ranker : Ranker
         With its corpus set (its community is set per workspace by the caller).
     """
@@ -51,6 +55,7 @@ class PreparedCandidates:
     matrix: sp.csr_matrix
     semantic: SemanticInputs | None
     priors: np.ndarray
+    newest: np.ndarray
     ranker: Ranker
 
 
@@ -62,12 +67,37 @@ def corpus_ids(session: Session, candidate_ids: Sequence[int]) -> list[int]:
 
 
 def priors(days: Sequence[dt.date]) -> np.ndarray:
-    """Cold-start prior per candidate in [0, 1]: newer days first."""
+    """Recency prior per candidate in [0, 1]: newer days first (an undated paper counts by its first-seen day)."""
     if not days:
         return np.zeros(0)
     ordinals = np.array([d.toordinal() for d in days], dtype=float)
     span = ordinals.max() - ordinals.min()
     return (ordinals - ordinals.min()) / span if span > 0 else np.zeros(len(days))
+
+
+def newest_first(days: Sequence[dt.date | None]) -> np.ndarray:
+    """Newest-first order per candidate in [0, 1] (:meth:`Ranker.rank`'s ``cold_start_priors``): undated papers last.
+
+    A dated paper's value is ``(days since the day before the oldest) / (days spanned + 1)``, in
+    ``(0, 1]``: 1 for the newest day, above 0 for the oldest even when all share one day. A paper
+    of unknown day (None) is not the newest: 0, after every dated paper.
+
+    Parameters
+    ----------
+    days : sequence of datetime.date or None
+        Each candidate's publication day, None when unknown.
+
+    Returns
+    -------
+    ndarray, shape (len(days),)
+    """
+    ordinals = np.array([np.nan if d is None else d.toordinal() for d in days], dtype=float)
+    dated = ~np.isnan(ordinals)
+    out = np.zeros(len(days))
+    if dated.any():
+        oldest, newest = ordinals[dated].min(), ordinals[dated].max()
+        out[dated] = (ordinals[dated] - oldest + 1) / (newest - oldest + 1)
+    return out
 
 
 class CandidateCache:
@@ -77,9 +107,9 @@ class CandidateCache:
         self._key: tuple | None = None
         self._value: PreparedCandidates | None = None
 
-    def get(self, rec: Recommender, session: Session, found: Sequence[tuple[int, dt.date]]) -> PreparedCandidates:
-        """``found`` ((paper id, day) pairs, :meth:`Recommender.candidates`) ready to rank."""
-        ids = [pid for pid, _ in found]
+    def get(self, rec: Recommender, session: Session, found: Sequence[tuple[int, dt.date, bool]]) -> PreparedCandidates:
+        """``found`` ((paper id, day, dated), :meth:`Recommender.candidates`) ready to rank."""
+        ids = [pid for pid, _, _ in found]
         vectorizer = rec.vectorizer(session)
         # the corpus is every stored paper but the candidates nobody 👍'd: it changes as papers arrive (the
         # newest id) or candidates are liked, so those stand for it in the key. Not the paper count: a count
@@ -87,13 +117,14 @@ class CandidateCache:
         # in the day's corpus until the next paper or candidate arrives.
         newest = session.scalar(select(func.max(Paper.id)))
         liked_new = frozenset(session.scalars(select(Feedback.paper_id).where(Feedback.value > 0))) & frozenset(ids)
-        key = (vectorizer, tuple(ids), tuple(day for _, day in found), newest, liked_new)
+        key = (vectorizer, tuple(ids), tuple((day, dated) for _, day, dated in found), newest, liked_new)
         if self._value is None or self._key != key:
             known = corpus_ids(session, ids)
             emb = rec.embeddings(session, ids)
             ranker = rec.new_ranker(vectorizer).set_corpus(rec.matrix(session, known), known,
                                                            rec.embeddings(session, known))
+            published = [day if dated else None for _, day, dated in found]
             self._value = PreparedCandidates(ids, rec.matrix(session, ids), None if emb is None else SemanticInputs(emb),
-                                             priors([day for _, day in found]), ranker)
+                                             priors([day for _, day, _ in found]), newest_first(published), ranker)
             self._key = key
         return self._value

@@ -9,7 +9,7 @@ same digest size whose last digests were composed within :data:`SHARED_WINDOW`
 of each other (each keeps its own bound: papers first seen before its last
 digest are excluded for it). A group shares its candidates, which a lone ranking
 of a target whose bound is later than the group's earliest does not: the
-newest-first prior's scale (:func:`recommender.prepared.priors`) spans them, and
+recency prior's and newest-first order's scales (:mod:`recommender.prepared`) span them, and
 the papers between the two bounds are excluded candidates for it rather than
 corpus papers (the neighbourhood's negatives), so its near-equal picks can differ.
 

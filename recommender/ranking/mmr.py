@@ -22,7 +22,7 @@ _DENSE_GRAM_MAX = 6000
 
 
 def mmr_rows(candidates: sp.csr_matrix, idx: np.ndarray, val: np.ndarray, k: int,
-             mmr_lambda: float) -> tuple[np.ndarray, np.ndarray]:
+             mmr_lambda: float, *, first: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Greedy MMR on every row of a top-``pool`` table at once.
 
     Parameters
@@ -37,6 +37,9 @@ def mmr_rows(candidates: sp.csr_matrix, idx: np.ndarray, val: np.ndarray, k: int
         Picks per target.
     mmr_lambda : float in [0, 1]
         Weight of diversity.
+    first : ndarray of bool, shape (n_targets, pool), optional
+        Candidates picked before every other candidate of their row while
+        any is left (MMR orders each group; e.g. dated papers before undated ones).
 
     Returns
     -------
@@ -77,11 +80,13 @@ def mmr_rows(candidates: sp.csr_matrix, idx: np.ndarray, val: np.ndarray, k: int
         hi_v = np.where(valid, vv, -np.inf).max(axis=1, keepdims=True)
         span = hi_v - lo_v
         rel = np.where(span > 0, (vv - lo_v) / np.where(span > 0, span, 1), 1.0)
+        # the objective spans at most 1 within a group: 2 more puts the ``first`` group ahead
+        ahead = 0.0 if first is None else 2.0 * first[lo:hi]
         avail = valid.copy()
         max_sim = np.zeros((hi - lo, pool))
         rows = np.arange(hi - lo)
         for s in range(kk):
-            obj = (1.0 - lam) * rel - lam * max_sim
+            obj = (1.0 - lam) * rel - lam * max_sim + ahead
             obj[~avail] = -np.inf
             j = np.argmax(obj, axis=1)
             ok = avail[rows, j]

@@ -31,7 +31,7 @@ from .explain import ScoredRow, nearest_liked, top_terms
 from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
 from .profiles import expand_interests, interest_seeds, rocchio_profiles
-from .scoring import Scoring, block_scores
+from .scoring import Scoring, block_scores, prior_array
 from .semantic import SemanticInputs, semantic_profiles
 from .targets import Target, TargetBatch, batch_of
 from .topk import top_k_matrix
@@ -56,7 +56,7 @@ class Ranker:
     prior_weight : float, default 0.02
         Weight of ``candidate_priors`` for targets that have a profile.
         Targets with nothing at all (no interests, no likes) are ranked by
-        the priors alone, or by candidate order when no priors are given.
+        the priors alone (or :meth:`rank`'s ``cold_start_priors``), or by candidate order when none are given.
     mmr_pool : int, default 50
         How many top candidates MMR re-orders (at least ``3 * k``).
     n_terms : int, default 10
@@ -194,12 +194,7 @@ class Ranker:
         n_c, n_features = candidates.shape
         if batch.liked.shape[1] != n_features:
             raise ValueError(f"liked rows have {batch.liked.shape[1]} features, candidates {n_features}")
-        if candidate_priors is not None:
-            priors = np.asarray(candidate_priors, dtype=np.float32).reshape(-1)
-            if priors.shape[0] != n_c:
-                raise ValueError(f"{priors.shape[0]} priors for {n_c} candidates")
-        else:
-            priors = np.zeros(n_c, dtype=np.float32)
+        priors = prior_array(candidate_priors, n_c)
         profiles = self.profiles(batch)
         scoring = Scoring(
             profiles=profiles,
@@ -300,16 +295,19 @@ class Ranker:
         scores : ndarray of float32, same shape (``-inf`` for padding)
         profiles : csr_matrix, shape (n_targets, n_features)
         """
-        given = candidates
-        candidates = sp.csr_matrix(candidates, dtype=np.float32)
-        sc = self._prepare(candidates, batch, candidate_priors, semantic, cache_key=(given, semantic))
-        n_t, n_c = batch.n_targets, candidates.shape[0]
-        kk = min(k, n_c)
-        idx = np.full((n_t, kk), -1, dtype=np.int64)
-        val = np.full((n_t, kk), -np.inf, dtype=np.float32)
-        for lo, hi in self._blocks(n_t, n_c):
-            idx[lo:hi], val[lo:hi] = top_k_matrix(self._block_scores(sc, lo, hi), kk)
+        idx, val, sc = self._top_k(candidates, batch, k, candidate_priors, semantic)
         return idx, val, sc.profiles
+
+    def _top_k(self, candidates, batch, k, priors, semantic, cold=None) -> tuple[np.ndarray, np.ndarray, Scoring]:
+        """:meth:`top_k_batch` (and :meth:`rank`'s ``cold_start_priors``), returning the :class:`Scoring` it used."""
+        sc = self._prepare(sp.csr_matrix(candidates, dtype=np.float32), batch, priors, semantic,
+                           cache_key=(candidates, semantic))
+        sc.cold = None if cold is None else prior_array(cold, sc.priors.shape[0], "cold-start priors")
+        n_t, kk = batch.n_targets, min(k, sc.priors.shape[0])
+        idx, val = np.full((n_t, kk), -1, dtype=np.int64), np.full((n_t, kk), -np.inf, dtype=np.float32)
+        for lo, hi in self._blocks(n_t, sc.priors.shape[0]):
+            idx[lo:hi], val[lo:hi] = top_k_matrix(self._block_scores(sc, lo, hi), kk)
+        return idx, val, sc
 
     def score(self, candidates: sp.csr_matrix, targets: Sequence[Target], *,
               candidate_priors: np.ndarray | None = None,
@@ -337,8 +335,8 @@ class Ranker:
 
     # ---------------------------------------------------------------- ranking
     def rank(self, candidates: sp.csr_matrix, targets: Sequence[Target], k: int = 10, *,
-             candidate_priors: np.ndarray | None = None, explain: bool = True,
-             semantic: SemanticInputs | None = None) -> list[list[ScoredRow]]:
+             candidate_priors: np.ndarray | None = None, explain: bool = True, semantic: SemanticInputs | None = None,
+             cold_start_priors: np.ndarray | None = None) -> list[list[ScoredRow]]:
         """Top-k rows per target, excluded rows never picked, MMR-diversified.
 
         Parameters
@@ -348,13 +346,16 @@ class Ranker:
         k : int, default 10
         candidate_priors : ndarray, shape (n_candidates,), optional
             See :meth:`score`.  Used alone for targets with no interests and
-            no likes (cold start with nothing at all).
+            no likes (cold start with nothing at all), unless ``cold_start_priors`` are given.
         explain : bool, default True
             Fill ``terms`` and ``similar_to`` (computed for the picks only,
             in one batch, by :meth:`explain_pairs`); False leaves them empty/None.
         semantic : SemanticInputs, optional
             Candidate embeddings for the hybrid score (targets' liked embeddings
             come with each :class:`Target`).
+        cold_start_priors : ndarray, shape (n_candidates,), optional
+            In [0, 1], the order for targets with nothing known: every candidate above 0 comes before those
+            at 0, MMR ordering each group (dated papers, newest first, then undated ones).
 
         Returns
         -------
@@ -369,17 +370,16 @@ class Ranker:
         n_c, n_features = candidates.shape
         batch = self.batch(targets, n_features, n_c)
         pool = k if self.mmr_lambda <= 0 else max(self.mmr_pool, 3 * k)
-        idx, val, profiles = self.top_k_batch(given, batch, pool, candidate_priors=candidate_priors,
-                                              semantic=semantic)
+        idx, val, sc = self._top_k(given, batch, pool, candidate_priors, semantic, cold_start_priors)
         if self.mmr_lambda > 0 and idx.shape[1] > 1:
-            idx, val = mmr_rows(candidates, idx, val, k, self.mmr_lambda)
+            idx, val = mmr_rows(candidates, idx, val, k, self.mmr_lambda, first=sc.cold_start_first(idx))
         idx, val = idx[:, :k], val[:, :k]
         t_of, slot = np.nonzero(idx >= 0)
         c_of = idx[t_of, slot]
         terms: list[list[str]] = [[] for _ in range(t_of.size)]
         similar: list[object | None] = [None] * t_of.size
         if explain and t_of.size:
-            terms, similar = self.explain_pairs(candidates, batch, profiles, t_of, c_of)
+            terms, similar = self.explain_pairs(candidates, batch, sc.profiles, t_of, c_of)
         out: list[list[ScoredRow]] = [[] for _ in targets]
         for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist(), strict=True)):
             out[t].append(ScoredRow(c, float(val[t, slot[n]]), terms[n], similar[n]))

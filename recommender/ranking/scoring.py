@@ -12,7 +12,8 @@ Score of candidate ``c`` for target ``t`` (all vectors unit-norm)::
 by papers ``t`` liked: people with several interests are matched paper by
 paper, not only through one blurred centroid.  ``z`` scales each target's
 share and community scores so that their maximum is 1.  Targets with
-nothing known are ranked by the prior alone; excluded candidates score ``-inf``.
+nothing known are ranked by the prior alone (or by a cold-start prior of their
+own); excluded candidates score ``-inf``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Scoring", "block_scores"]
+__all__ = ["Scoring", "block_scores", "prior_array"]
 
 
 @dataclass
@@ -54,6 +55,8 @@ class Scoring:
         The profiles that score, when declared interests were expanded
         (:func:`~recommender.ranking.profiles.expand_interests`); ``profiles``
         stay the target's own words for explanations.
+    cold : ndarray, shape (n_candidates,), float32, optional
+        The score of every candidate for targets with nothing known (default: ``priors``).
     """
 
     profiles: sp.csr_matrix
@@ -66,6 +69,31 @@ class Scoring:
     community_scale: np.ndarray | None = None
     expanded: sp.csr_matrix | None = None
     share: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+    cold: np.ndarray | None = None
+
+    def cold_start_first(self, idx: np.ndarray) -> np.ndarray | None:
+        """Which of each target's candidates ``idx`` (rows, shape (n_targets, pool); -1 pads) MMR picks first.
+
+        Those of a target with nothing known whose ``cold`` prior is above 0 (dated papers before
+        undated ones), as MMR's ``first`` (:func:`~recommender.ranking.mmr.mmr_rows`); None without ``cold``.
+        """
+        return None if self.cold is None else self.empty[:, None] & (self.cold[np.maximum(idx, 0)] > 0)
+
+
+def prior_array(values: np.ndarray | None, n_candidates: int, what: str = "priors") -> np.ndarray:
+    """``values`` as float32, shape (n_candidates,); zeros when None.
+
+    Raises
+    ------
+    ValueError
+        When ``values`` does not hold one value per candidate.
+    """
+    if values is None:
+        return np.zeros(n_candidates, dtype=np.float32)
+    out = np.asarray(values, dtype=np.float32).reshape(-1)
+    if out.shape[0] != n_candidates:
+        raise ValueError(f"{out.shape[0]} {what} for {n_candidates} candidates")
+    return out
 
 
 def _max_scaled(part: np.ndarray, weight: np.ndarray | float) -> np.ndarray:
@@ -104,8 +132,8 @@ def block_scores(sc: Scoring, lo: int, hi: int, *, semantic_weight: float,
         scores += np.float32(prior_weight) * sc.priors[None, :]
     empty = sc.empty[lo:hi]
     if empty.any():
-        # nothing known: rank by the prior alone (candidate order breaks ties)
-        scores[empty] = sc.priors[None, :]
+        # nothing known: rank by the (cold-start) prior alone (candidate order breaks ties)
+        scores[empty] = (sc.priors if sc.cold is None else sc.cold)[None, :]
     if sc.exclude is not None:
         ex = sc.exclude[lo:hi]
         scores[np.repeat(np.arange(hi - lo), np.diff(ex.indptr)), ex.indices] = -np.inf
