@@ -71,6 +71,30 @@ def test_log_level_in_any_case(tmp_path):
     assert json.loads(result.stdout)["papers"] == 0
 
 
+def terminal(tmp_path, db_url, *args):
+    """``paperbot`` in a child process, as typed in a terminal, with the shipped ``log_level = "INFO"`` and no chat secret."""
+    config = tmp_path / "paperbot.toml"
+    config.write_text(f'data_dir = "{tmp_path.as_posix()}"\nlog_level = "INFO"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "SLACK_", "DISCORD_"))}
+    env.update(PAPERBOT_CONFIG=str(config), COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "bot.cli", "--database-url", db_url, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_a_one_shot_command_says_what_it_did_once_and_run_still_logs_at_info(tmp_path, db_url):
+    added = terminal(tmp_path, db_url, "channels", "add", "reading", "--topic", "graph neural networks")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("Channel digest is on.") and "graph neural networks" in added.stdout
+    assert added.stderr == ""  # not also the command layer's INFO record of the same change
+    asked = terminal(tmp_path, db_url, "--log-level", "INFO", "channels", "add", "reading", "--topic", "pruning")
+    assert asked.returncode == 0 and asked.stdout.startswith("Channel digest is on."), asked.stderr
+    assert 'level=info logger=bot.commands.handlers event="channel change" channel=reading' in asked.stderr
+    ran = terminal(tmp_path, db_url, "run", "--once", "--no-bootstrap")  # the bot: the configured level, INFO
+    assert ran.returncode == 0, ran.stderr
+    assert 'level=info logger=bot.service.run event="paperbot starting"' in ran.stderr
+    assert 'level=info logger=bot.delivery event="digest empty" target=channel' in ran.stderr
+
+
 def test_sqlite_url_in_a_missing_folder_creates_nothing(tmp_path):
     missing = tmp_path / "no" / "such"
     result = runner.invoke(app, ["--database-url", f"sqlite:///{missing / 'x.db'}", "stats"])

@@ -8,7 +8,6 @@ holding the database in force, so it never deletes a user's files or data.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -48,9 +47,7 @@ def demo_cmd(
     from recommender.store import Channel, Member, Paper, Store
 
     cli = state(ctx)
-    settings = cli.settings  # loads the config and sets up logging first
-    if cli.log_level is None:  # the demo's output is the digests; keep log lines for problems
-        logging.getLogger().setLevel(logging.WARNING)
+    settings = cli.settings  # loads the config and sets up logging first (WARNING: the output is the digests)
     config = config or DEMO_CONFIG
     try:
         team = load_demo_team(config)

@@ -8,6 +8,7 @@ and the commands that need neither never load pydantic-settings or SQLAlchemy.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,12 @@ console = Console()
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+#: The commands that run the bot: they log at the configured level (``log_level``, INFO as shipped).
+SERVICE_COMMANDS = frozenset({"run"})
+#: The least a one-shot command logs without ``--log-level``: it prints what it did, so the
+#: INFO records of the same change (the running bot's log) would say it twice; problems still show.
+ONE_SHOT_LEVEL = "WARNING"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -55,11 +62,14 @@ class CliState:
     database_url : str or None
         ``--database-url``; overrides ``PAPERBOT_DATABASE_URL`` and the config file.
     log_level : str or None
-        ``--log-level``, set up at once; ``None``: the configured level, set up when the settings load.
+        ``--log-level``, set up at once; ``None``: :meth:`default_log_level`, set up when the settings load.
+    service : bool
+        The command runs the bot (:data:`SERVICE_COMMANDS`); False for a one-shot command.
     """
 
     database_url: str | None = None
     log_level: str | None = None
+    service: bool = False
     _settings: Settings | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,8 +86,12 @@ class CliState:
         if self._settings is None:
             self._settings = _load_settings()
             if self.log_level is None:
-                _setup_logging(self._settings.log_level)
+                _setup_logging(self.default_log_level(self._settings.log_level))
         return self._settings
+
+    def default_log_level(self, configured: str) -> str:
+        """The level without ``--log-level``: ``configured`` for the bot, at least :data:`ONE_SHOT_LEVEL` otherwise."""
+        return configured if self.service else max(configured, ONE_SHOT_LEVEL, key=logging.getLevelName)
 
     def store(self) -> Store:
         """Open the database in force, or exit with one clear line when it cannot be opened.
