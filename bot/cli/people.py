@@ -97,6 +97,32 @@ def users_unsubscribe(ctx: typer.Context, name: UserArg) -> None:
     print_reply(console, cmds.unsubscribe(existing_user(cmds, name)))
 
 
+@users_app.command("remove-interest")
+def users_remove_interest(
+    ctx: typer.Context,
+    name: UserArg,
+    interest: Annotated[str, typer.Argument(metavar="TEXT", help="One interest as `users list` shows it (any case).")],
+) -> None:
+    """Remove one interest of a local user (as /papers interests remove does); the others are listed.
+
+    Exit status 1, changing nothing, for a user never added or an interest they do not have;
+    2 when TEXT holds no words (only spaces or punctuation).
+    """
+    from bot.cli.local import existing_user
+    from bot.commands.parse import interest_text
+    from bot.console import print_reply
+
+    if not interest_text(interest):
+        fail(f"{interest!r} is no interest: give its words, as paperbot users list shows them", 2)
+    cmds = state(ctx).commands()
+    who = existing_user(cmds, name)
+    reply = cmds.interests_remove(who, interest)  # all or nothing, in one transaction
+    print_reply(console, reply)
+    if not reply.ok:
+        raise typer.Exit(1)
+    print_reply(console, cmds.interests_list(who))
+
+
 @channels_app.command("add")
 def channels_add(
     ctx: typer.Context,

@@ -14,6 +14,7 @@ POSITIVE, NEGATIVE = 1, -1
 #: How the command line spells the ``/papers`` commands a reply points to (``{user}``, ``{channel}``: the caller's).
 CLI_COMMANDS = {
     "interests add": 'paperbot users add {user} --interests "{arg}"',
+    "interests list": "paperbot users list",
     "channel setup": "paperbot channels add {channel}",
     "mentions me on": "paperbot users mentions <person> on",
     "import": "paperbot import {user} <file>",

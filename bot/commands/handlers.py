@@ -143,13 +143,22 @@ class Commands:
         return Reply(f"Added interest{'s' if more else ''} “{'”, “'.join(texts)}”. Your next picks use {'them' if more else 'it'}.")
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
+        """Remove the interest ``text`` (whitespace collapsed, any case), or change nothing.
+
+        Returns
+        -------
+        Reply
+            ``ok`` is False, and nothing changes, when ``text`` is not among the caller's interests;
+            the text then points to the list (``/papers interests list``, or ``paperbot users list``).
+        """
         text = " ".join(text.split())
         with self.store.session() as session:
             member = self.member(session, caller)
             current = list(member.interests or [])
             kept = [i for i in current if i.lower() != text.lower()]
             if len(kept) == len(current):
-                return Reply(f"“{text}” is not among your interests. `/papers interests list` shows them.", ok=False)
+                return Reply(f"“{text}” is not among your interests. {caller.command('interests list')} shows them.",
+                             ok=False)
             member.interests = kept
         return Reply(f"Removed interest “{text}”.")
 
