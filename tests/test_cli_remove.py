@@ -52,3 +52,63 @@ def test_remove_interest_of_nobody_or_of_no_words_is_refused(cli):
         result = cli("users", "remove-interest", "mia", blank)
         assert result.exit_code == 2 and "is no interest" in result.output, blank
     assert interests(cli) == {"mia": ["graph learning"]}
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """`paperbot run --once` watches <data_dir>/inbox and posts on the console (no chat secret)."""
+    for var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
+                "DISCORD_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def stats(cli) -> dict:
+    return json.loads(cli("stats", "--json").stdout)
+
+
+def run_once(cli) -> str:
+    result = cli("run", "--once", "--no-bootstrap")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_remove_user_takes_interests_subscription_and_feedback_papers_stay(cli, data_dir, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    assert cli("users", "add", "ada", "--interests", "graph learning").exit_code == 0
+    assert cli("like", "ada", "#1").exit_code == 0
+    assert cli("users", "add", "mia", "--interests", "diffusion models; video generation").exit_code == 0
+    for verdict, paper in (("like", "#1"), ("like", "#2"), ("dislike", "#3")):
+        assert cli(verdict, "mia", paper).exit_code == 0
+    assert cli("users", "subscribe", "mia").exit_code == 0
+    assert "DM @mia" in run_once(cli)
+
+    removed = cli("users", "remove", "mia")
+    assert removed.exit_code == 0, removed.output
+    assert "Removed mia with 2 interests, 3 👍/👎 and the daily DM. The papers stay." in " ".join(removed.stdout.split())
+    assert [u["user"] for u in json.loads(cli("users", "list", "--json").stdout)] == ["ada"]
+    assert "mia" not in cli("users", "list").stdout
+    gone = cli("picks", "mia")
+    assert gone.exit_code == 1 and "unknown user 'mia'" in gone.output
+    counts = stats(cli)
+    assert (counts["papers"], counts["users"], counts["likes"], counts["dislikes"]) == (216, 1, 1, 0)  # ada's 👍 stays
+    assert [t["name"] for t in json.loads(cli("status", "--json").stdout)["targets"]] == []
+
+    # mia added again is someone new: no interests, no 👍/👎, and her DM digests are hers alone
+    assert cli("users", "add", "mia").exit_code == 0
+    assert interests(cli) == {"ada": ["graph learning"], "mia": []}
+    assert cli("users", "subscribe", "mia").exit_code == 0
+    assert "DM @mia" in run_once(cli)  # today's digest again: the removed mia's did not stay behind
+
+
+def test_remove_unknown_user_exits_1_and_changes_nothing(cli):
+    assert cli("users", "add", "ada", "--interests", "graph learning").exit_code == 0
+    before = cli("users", "list", "--json").stdout
+    unknown = cli("users", "remove", "nobody")
+    assert unknown.exit_code == 1 and "unknown user 'nobody'" in unknown.output
+    assert cli("users", "list", "--json").stdout == before
+    assert cli("users", "remove", "ada").exit_code == 0
+    again = cli("users", "remove", "ada")
+    assert again.exit_code == 1 and "unknown user 'ada'" in again.output
+    assert stats(cli)["users"] == 0

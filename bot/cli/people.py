@@ -123,6 +123,22 @@ def users_remove_interest(
     print_reply(console, cmds.interests_list(who))
 
 
+@users_app.command("remove")
+def users_remove(ctx: typer.Context, name: UserArg) -> None:
+    """Remove a local user with their interests, subscription and 👍/👎 (the papers stay).
+
+    One transaction. Exit status 1, removing nothing, for a user never added.
+    """
+    from bot.cli.local import existing_user
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    reply = cmds.member_remove(existing_user(cmds, name))
+    print_reply(console, reply)
+    if not reply.ok:  # removed by another process meanwhile
+        raise typer.Exit(1)
+
+
 @channels_app.command("add")
 def channels_add(
     ctx: typer.Context,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.commands import channels, club, library, mentions, onboarding, rows
@@ -183,6 +183,28 @@ class Commands:
             was = member.subscribed
             member.subscribed = False
         return Reply("Unsubscribed: no more daily DMs." if was else "You were not subscribed.")
+
+    def member_remove(self, caller: Caller) -> Reply:
+        """Remove the caller with their interests, subscription and 👍/👎, in one transaction; papers stay.
+
+        :func:`bot.commands.rows.delete_target` says what goes with them.
+
+        Returns
+        -------
+        Reply
+            What went; ``ok`` is False, and nothing changes, when the caller was never a member.
+        """
+        with self.store.session() as session:
+            member = rows.find_member(session, caller)
+            if member is None:
+                return Reply("You are not a member: there is nothing to remove.", ok=False)
+            rated = session.scalar(select(func.count(Feedback.id)).where(Feedback.member_id == member.id)) or 0
+            gone = [counted(len(member.interests or []), "interest"), counted(rated, "👍/👎", "👍/👎")]
+            gone += ["the daily DM"] if member.subscribed else []
+            name = member.name
+            rows.delete_target(session, member)
+        log.info("member removed", extra={"platform": caller.platform, "workspace": caller.workspace, "user": caller.user_ref})
+        return Reply(f"Removed {name} with {', '.join(gone[:-1])} and {gone[-1]}. The papers stay.")
 
     # -- channels (bot.commands.channels) ---------------------------------------------------
     def channel_setup(self, caller: Caller, *, time: str | None = None, timezone: str | None = None,

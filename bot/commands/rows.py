@@ -1,15 +1,17 @@
 """The rows a command works on: members, channels, papers and the bot's posted messages.
 
 Each function takes an open session (the caller's transaction) and creates a
-member or channel on first use, safely when two requests do so at once.
+member or channel on first use, safely when two requests do so at once, or
+deletes one with everything that is theirs (:func:`delete_target`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.club import CLOSE, POLL
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError
 from recommender.sources.records import normalize_arxiv_id
@@ -29,11 +31,20 @@ def insert_or_get(session: Session, row, query):
         return session.scalar(query)
 
 
-def member_row(session: Session, caller: Caller, defaults: dict) -> Member:
-    """The caller's member row, created with ``defaults`` (time, timezone, size) on first use."""
-    query = select(Member).where(
+def _member_query(caller: Caller):
+    return select(Member).where(
         Member.platform == caller.platform, Member.workspace == caller.workspace, Member.user_ref == caller.user_ref
     )
+
+
+def find_member(session: Session, caller: Caller) -> Member | None:
+    """The caller's member row, or None when they never used paperbot (nothing is created)."""
+    return session.scalar(_member_query(caller))
+
+
+def member_row(session: Session, caller: Caller, defaults: dict) -> Member:
+    """The caller's member row, created with ``defaults`` (time, timezone, size) on first use."""
+    query = _member_query(caller)
     row = session.scalar(query)
     if row is not None:
         if caller.display_name and row.display_name != caller.display_name:
@@ -63,6 +74,23 @@ def channel_row(session: Session, caller: Caller, defaults: dict | None = None) 
                       name=caller.channel_name, topic="", enabled=True, **defaults)
         row = insert_or_get(session, row, query)
     return row
+
+
+def delete_target(session: Session, row: Member | Channel) -> None:
+    """Delete a member or a channel and every row that is theirs, in the caller's transaction; papers stay.
+
+    What points to the row by a foreign key goes by the schema's ``ON DELETE``: a member's
+    👍/👎, mentions, journal club votes and onboarding; a channel's change log (the 👍/👎
+    given in a channel stay their givers', no longer tied to it). Deliveries name their
+    target by kind and id, with no foreign key, so they are deleted here, and their items,
+    mentions and votes with them: a member's DM digests; a channel's digests, club polls and
+    closes. A target added later must not inherit them, and SQLite gives the id of the
+    latest row deleted to the next row inserted.
+    """
+    kinds = ("channel", POLL, CLOSE) if isinstance(row, Channel) else ("member",)
+    session.execute(delete(Delivery).where(Delivery.target_kind.in_(kinds), Delivery.target_id == row.id))
+    session.delete(row)
+    session.flush()
 
 
 def find_paper(session: Session, ref: str) -> Paper | None:
