@@ -112,3 +112,53 @@ def test_remove_unknown_user_exits_1_and_changes_nothing(cli):
     again = cli("users", "remove", "ada")
     assert again.exit_code == 1 and "unknown user 'ada'" in again.output
     assert stats(cli)["users"] == 0
+
+
+def test_remove_channel_stops_its_digest_and_unlists_it(cli, data_dir, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    for name in ("lab", "gone"):
+        assert cli("channels", "add", name).exit_code == 0
+    removed = cli("channels", "remove", "#gone")  # as channels add takes it
+    assert removed.exit_code == 0, removed.output
+    assert "Removed #gone: no more digests there." in " ".join(removed.stdout.split())
+    assert [c["channel"] for c in json.loads(cli("channels", "list", "--json").stdout)] == ["lab"]
+    assert [t["name"] for t in json.loads(cli("status", "--json").stdout)["targets"]] == ["#lab"]
+    out = run_once(cli)
+    assert "Papers for #lab" in out and "#gone" not in out
+    assert stats(cli)["channels"] == 1
+
+    # added again, it is a new channel with a digest of its own today, twice (SQLite reuses the deleted id)
+    for _ in range(2):
+        assert cli("channels", "add", "gone").exit_code == 0
+        assert "Papers for #gone" in run_once(cli)
+        assert cli("channels", "remove", "gone").exit_code == 0
+    assert "#gone" not in run_once(cli)
+
+
+def test_remove_unknown_channel_exits_1_and_changes_nothing(cli):
+    assert cli("channels", "add", "lab", "--topic", "graph learning").exit_code == 0
+    before = cli("channels", "list", "--json").stdout
+    unknown = cli("channels", "remove", "nosuch")
+    assert unknown.exit_code == 1 and "unknown channel 'nosuch'" in unknown.output
+    assert cli("channels", "list", "--json").stdout == before
+    assert cli("channels", "remove", "lab").exit_code == 0
+    assert cli("channels", "remove", "lab").exit_code == 1
+    assert json.loads(cli("channels", "list", "--json").stdout) == []
+
+
+def test_feedback_given_in_a_removed_channel_stays_with_who_gave_it(cli, db_url, tmp_path, sample_digests):
+    from bot.cli.local import caller
+    from bot.commands import Commands
+    from bot.settings import Settings
+    from recommender.store import Store
+
+    assert cli("ingest", sample_digests / "000_c6f8620f3de3774f.txt").exit_code == 0
+    assert cli("users", "add", "mia").exit_code == 0
+    assert cli("channels", "add", "lab").exit_code == 0
+    store = Store(db_url)
+    try:
+        assert Commands(store, Settings(data_dir=tmp_path)).rate(caller("mia", channel="lab"), "#1", 1).ok  # a 👍 in #lab
+    finally:
+        store.dispose()
+    assert cli("channels", "remove", "lab").exit_code == 0
+    assert (stats(cli)["users"], stats(cli)["likes"]) == (1, 1)

@@ -163,6 +163,25 @@ def channels_add(
     print_reply(console, reply)
 
 
+@channels_app.command("remove")
+def channels_remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel added with: paperbot channels add.")],
+) -> None:
+    """Remove a local channel: its digest stops and it is no longer listed (👍/👎 given in it stay).
+
+    One transaction. Exit status 1, removing nothing, for a channel never added.
+    """
+    from bot.cli.local import existing_channel
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    reply = cmds.channel_remove(existing_channel(cmds, name.strip().removeprefix("#")))
+    print_reply(console, reply)
+    if not reply.ok:  # removed by another process meanwhile
+        raise typer.Exit(1)
+
+
 @channels_app.command("list")
 def channels_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List channels with their digest settings."""

@@ -1,4 +1,4 @@
-"""Channel setup: a team channel's daily digest turned on, changed, off, and its status.
+"""Channel setup: a team channel's daily digest turned on, changed, off, and its status; a channel removed.
 
 Every change is logged with who made it (``channel_changes``); ``channel status``
 lists the latest. The journal club and mentions settings log through :func:`log_change` too.
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, parse_time, parse_timezone
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply
+from bot.commands.rows import delete_target
 from bot.digest import counted
 from recommender.store import Channel, ChannelChange, Delivery
 from recommender.store.models import utcnow
@@ -81,6 +82,34 @@ def off(commands: Commands, caller: Caller) -> Reply:
         channel.enabled = False
         log_change(session, channel, caller, "off")
     return Reply("Channel digest is off.", ephemeral=False)
+
+
+def remove(commands: Commands, caller: Caller) -> Reply:
+    """Delete the caller's channel, in one transaction: no more digests, journal club or mentions there.
+
+    Unlike :func:`off`, nothing of it is kept: its settings, change log, digests and club polls
+    go (:func:`bot.commands.rows.delete_target`); the 👍/👎 given in it stay with who gave them.
+    The removal is logged (``channel removed``), as its change log goes with it.
+
+    Returns
+    -------
+    Reply
+        ``ok`` is False, and nothing changes, when the channel was never set up.
+
+    Raises
+    ------
+    UsageError
+        The caller is in a direct message.
+    """
+    with commands.store.session() as session:
+        channel = commands.channel(session, caller)
+        if channel is None:
+            return Reply("This channel has no digest: there is nothing to remove.", ok=False)
+        name = channel.name or channel.channel_ref
+        delete_target(session, channel)
+    log.info("channel removed", extra={"channel": caller.channel_ref, "actor": caller.actor})
+    return Reply(f"Removed #{name}: no more digests there. Its settings and change log are gone; "
+                 "👍/👎 given in it stay with the people who gave them.", ephemeral=False)
 
 
 def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:

@@ -215,6 +215,10 @@ class Commands:
     def channel_off(self, caller: Caller) -> Reply:
         return channels.off(self, caller)
 
+    def channel_remove(self, caller: Caller) -> Reply:
+        """Delete the caller's channel with its settings and digests (:func:`bot.commands.channels.remove`)."""
+        return channels.remove(self, caller)
+
     def channel_status(self, caller: Caller, history: int = 5) -> Reply:
         return channels.status(self, caller, history)
 
