@@ -216,7 +216,13 @@ class Commands:
         return channels.off(self, caller)
 
     def channel_remove(self, caller: Caller) -> Reply:
-        """Delete the caller's channel with its settings and digests (:func:`bot.commands.channels.remove`)."""
+        """Delete the caller's channel with its settings and digests (:func:`bot.commands.channels.remove`).
+
+        Raises
+        ------
+        UsageError
+            The caller is in a direct message; nothing changes.
+        """
         return channels.remove(self, caller)
 
     def channel_status(self, caller: Caller, history: int = 5) -> Reply:
