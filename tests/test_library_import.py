@@ -268,3 +268,20 @@ def test_an_import_stores_a_publication_day_only_when_the_export_gives_one(libra
     assert published["Another Unstored Paper"] == dt.date(2018, 5, 2)  # RIS DA 2018/05/02
     # the 👍 still ages from the year
     assert _feedback(library_store, "U1")["Graph Neural Networks: A Review"].created_at == dt.datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def test_an_old_library_still_shapes_picks_after_a_like_of_today(papers_store, settings):
+    from bot.commands import POSITIVE
+
+    cmds, reader = Commands(papers_store, settings), Caller("cli", "local", "ivy")
+    graph = ("Evaluating Deep Graph Neural Networks", "Forward Learning of Graph Neural Networks",
+             "Self-supervised Learning on Graphs: Deep Insights and New Direction",
+             "GNNPipe: Scaling Deep GNN Training with Pipelined Model Parallelism")
+    bib = "".join(f"@article{{g{i},\n  title = {{{t}}},\n  year = {2019 + i}\n}}\n" for i, t in enumerate(graph))
+    assert cmds.import_library(reader, bib.encode(), "graphs.bib").ok  # 👍 dated 2019 to 2022
+    with papers_store.session() as s:
+        pd_quant = s.scalars(select(Paper).where(Paper.title.like("PD-Quant%"))).one()
+    assert cmds.rate(reader, f"#{pd_quant.id}", POSITIVE).ok  # and one of today
+    titles = [p.title for p in cmds.picks(reader, 8, onboard=False).papers]
+    assert sum("graph" in t.lower() or "GNN" in t for t in titles) >= 2  # the library still counts
+    assert any("quantiz" in t.lower() for t in titles)  # and so does today's 👍

@@ -29,7 +29,9 @@ def profile(n_features, *, interests=None, half_life_days=30.0, weights=None, **
 
 
 def test_decay_halves_per_half_life():
-    np.testing.assert_allclose(decay_weights([0, 30, 60], 30.0), [1.0, 0.5, 0.25])
+    np.testing.assert_allclose(decay_weights([0, 30, 60], 30.0, floor=0.0), [1.0, 0.5, 0.25])
+    np.testing.assert_allclose(decay_weights([0, 15, 60, 5000], 30.0, floor=0.5), [1.0, 2 ** -0.5, 0.5, 0.5])
+    assert decay_weights([10**6], 30.0, floor=0.0)[0] > 0  # never exactly 0
     np.testing.assert_allclose(decay_weights([0, 100], float("inf")), [1.0, 1.0])
     np.testing.assert_allclose(decay_weights([-5], 10.0), [1.0])  # future dates count as today
 
