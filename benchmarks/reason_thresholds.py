@@ -15,6 +15,8 @@ Reproduces the figures quoted where each threshold is defined::
 5. ``reasons.reason_words``: for the demo's zero-shot reader after one 👍 (the zero-shot
    survey), how many of the three terms that weighed most in each of 12 picks are words of one
    liked abstract only, and the reasons ``/papers picks`` then gives.
+6. ``reasons.MAX_READ_SHARE``: the share of stored papers holding words a reason should not name
+   (they came up under picks of readers with several 👍) and topic words.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from bot.demo import SAMPLE_DIGESTS
 from bot.settings import Settings
 from recommender.ingest import ingest
 from recommender.ranking.explain import MIN_SIMILAR_COSINE
-from recommender.reasons import nameable_terms, reason_words
+from recommender.reasons import MAX_READ_SHARE, nameable_terms, reason_words
 from recommender.search import MIN_MEANING, query_meaning
 from recommender.store import Member, Paper, Store
 from recommender.store.models import utcnow
@@ -40,6 +42,8 @@ from recommender.text.vectors import embed_missing
 PROBES = ("PD-Quant", "Evaluating Deep Graph", "Zero-shot and Few-shot Learning with Knowledge")
 MEANINGLESS = ("zzzzqqq", "asdf qwer", "banana bread recipe", "the")
 TOPICAL = ("graph neural networks", "zero-shot learning", "speech recognition", "low precision arithmetic")
+GENERIC = ("existing", "high", "large", "paper", "tasks", "accuracy", "different", "results", "based", "methods")
+TOPICS = ("graph", "diffusion", "quantization", "pruning", "speech", "video", "attention", "molecular")
 ZERO_SHOT = "zero-shot learning; few-shot learning with semantic attributes and knowledge graphs"  # the demo's ada
 PEOPLE = {"U1": "diffusion models; image generation", "U2": "reinforcement learning; robot control",
           "U3": "large language models; reasoning", "U4": "graph neural networks; node classification"}
@@ -94,6 +98,12 @@ def main() -> None:
         quant = sum("quantiz" in t.lower() for t in titles)
         print(f"4. graph-network reader who liked PD-Quant, top 8 picks: {graph} graph papers, {quant} quantization papers")
         one_abstract_words(cmds)
+        with store.session() as s:
+            vec = rec.vectorizer(s)
+            for kind, words in (("not reasons", GENERIC), ("topics", TOPICS)):
+                shares = [(w, (vec.document_frequency(w) or 0.0) / vec.n_papers_fit_) for w in words]
+                print(f"6. {kind}: " + ", ".join(f"{w} {x:.2f}" for w, x in shares)
+                      + f"  (named from 👍 only at most {MAX_READ_SHARE})")
         store.dispose()
 
 

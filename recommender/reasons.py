@@ -15,7 +15,7 @@ from recommender.ranking import Target
 from recommender.text.analyzer import AUTHOR_PREFIX
 from recommender.text.frozen import TextVectorizer
 
-__all__ = ["CHANNEL", "distinct_terms", "nameable_terms", "pick_reason", "profile_words", "reason_words"]
+__all__ = ["CHANNEL", "MAX_READ_SHARE", "distinct_terms", "nameable_terms", "pick_reason", "profile_words", "reason_words"]
 
 #: The ``owner`` of :func:`profile_words` for a channel.
 CHANNEL = "the channel's"
@@ -36,14 +36,23 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
     return " and ".join(parts) or None
 
 
+#: A word the reader's 👍 share with a pick is named only when at most this share of the papers the TF-IDF
+#: model was fitted on hold it. On the bundled samples (title and abstract) the words a reason should not
+#: name are in 22% to 44% of papers ("existing" 0.22, "high" 0.27, "paper" 0.28, "results" 0.39, "based"
+#: 0.44; "learning", in more than half, is no feature at all) and topics in 2% to 7% ("graph", "diffusion",
+#: "quantization" 0.06): ``benchmarks/reason_thresholds.py``, item 6.
+MAX_READ_SHARE = 0.15
+
+
 def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVectorizer) -> frozenset[str]:
     """The words a reason may name for ``target`` (plurals as singulars): what the reader declared or read more than once.
 
-    A term is named when it is in the target's interests (a channel's topic), in the title of one
-    of its 👍, or in two or more of its 👍 (any field); author terms always are
-    (:func:`nameable_terms`).  A word that only one liked abstract shares with the pick
-    ("sufficient", "eventually", "rely": ``benchmarks/reason_thresholds.py``, item 5) weighs in the
-    score but says nothing to the reader.
+    A term is named when it is in the target's interests (a channel's topic), or in the title of one
+    of its 👍 or in two or more of its 👍 (any field) and in at most :data:`MAX_READ_SHARE` of the
+    papers; author terms always are (:func:`nameable_terms`).  A word that only one liked abstract
+    shares with the pick ("sufficient", "eventually", "rely"), or that most abstracts hold ("high",
+    "results", "tasks"), weighs in the score but says nothing to the reader
+    (``benchmarks/reason_thresholds.py``, items 5 and 6).
 
     Parameters
     ----------
@@ -54,11 +63,12 @@ def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVe
     vectorizer : TextVectorizer
         The model whose feature names the explanation's terms are.
     """
-    declared = vectorizer.transform_text([target.interests_text, *liked_titles])
-    features = set(declared.indices.tolist())
+    features = set(vectorizer.transform_text(list(liked_titles)).indices.tolist()) if liked_titles else set()
     if target.liked.shape[0] >= 2:
         counts = np.bincount(target.liked.indices, minlength=target.liked.shape[1])
         features.update(np.flatnonzero(counts >= 2).tolist())
+    features -= set(vectorizer.common_words(MAX_READ_SHARE).tolist())
+    features.update(vectorizer.transform_text([target.interests_text]).indices.tolist())
     names = vectorizer.feature_names()
     return frozenset(_singular(str(names[f])) for f in features)
 

@@ -202,13 +202,17 @@ def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():
     from recommender.reasons import nameable_terms, reason_words
     from recommender.text.tfidf import PaperVectorizer
 
-    texts = [("Graph networks", "message passing remarkably"), ("Molecule graphs", "message passing for atoms"),
-             ("Bird songs", "remarkably loud birds")]
-    vec = PaperVectorizer(ngram_range=(1, 1), min_df=1).fit(texts)
+    texts = [("Graph networks", "message passing remarkably results"), ("Molecule graphs", "message passing for atoms results"),
+             ("Bird songs", "remarkably loud birds results")]
+    others = [(f"Topic {w}{i}", f"{w}{i}" + (" results" if i == 0 else "")) for w in "alpha beta gamma delta".split()
+              for i in range(5)]
+    vec = PaperVectorizer(ngram_range=(1, 1), min_df=1).fit(texts + others)  # "results" is in 7 of 23 papers
     two_likes = Target(interests_text="", liked=vec.transform(texts[:2]), liked_age_days=np.zeros(2))
     one_like = Target(interests_text="birds", liked=vec.transform(texts[:1]), liked_age_days=np.zeros(1))
-    terms = ["remarkably", "message", "passing", "graph", "birds"]
+    terms = ["remarkably", "message", "passing", "results", "graph", "birds"]
     assert nameable_terms(terms, reason_words(two_likes, ["Graph networks", "Molecule graphs"], vec)) == [
-        "message", "passing", "graph"]
+        "message", "passing", "graph"]  # "results" is in both 👍, but in too many papers
     assert nameable_terms(terms, reason_words(one_like, ["Graph networks"], vec)) == ["graph", "birds"]
+    declared = Target(interests_text="results", liked=vec.transform(texts[:1]), liked_age_days=np.zeros(1))
+    assert nameable_terms(terms, reason_words(declared, [], vec)) == ["results"]  # what the reader declared, always
     assert nameable_terms(["network", "bird"], reason_words(one_like, ["Graph networks"], vec)) == ["network", "bird"]

@@ -66,6 +66,8 @@ class TextVectorizer(Protocol):
 
     def is_author_feature(self) -> np.ndarray: ...
 
+    def common_words(self, share: float) -> np.ndarray: ...
+
 
 def unit_rows(mat: sp.csr_matrix) -> sp.csr_matrix:
     """Rows of ``mat`` scaled to unit L2 norm in place (zero rows stay zero); returns ``mat``.
@@ -199,6 +201,17 @@ class FrozenTfidf:
         (:func:`~recommender.text.analyzer.document_frequency`); None when the model does not know it."""
         j = self._vocabulary.get(word)
         return None if j is None else document_frequency(float(self.idf[j]), self.n_papers_fit_)
+
+    def common_words(self, share: float) -> np.ndarray:
+        """Word features held by more than ``share`` of the papers fitted on, as feature indices (int64).
+
+        Read back from the smoothed IDF (:func:`~recommender.text.analyzer.document_frequency`); none
+        when the model does not know how many papers it was fitted on.
+        """
+        if self.n_papers_fit_ <= 0:
+            return np.zeros(0, dtype=np.int64)
+        df = (1 + self.n_papers_fit_) * np.exp(1.0 - self.idf.astype(np.float64)) - 1
+        return np.flatnonzero(df > share * self.n_papers_fit_)
 
     def feature_names(self) -> np.ndarray:
         """Names of the features, shape (n_features,), dtype object: word n-grams, then author tokens. Do not modify."""

@@ -243,6 +243,11 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         """Boolean mask, shape (n_features,): True for author features."""
         return self.frozen().is_author_feature()
 
+    def common_words(self, share: float) -> np.ndarray:
+        """Word features held by more than ``share`` of the papers fitted on (:meth:`FrozenTfidf.common_words
+        <recommender.text.frozen.FrozenTfidf.common_words>`)."""
+        return self.frozen().common_words(share)
+
     # ---------------------------------------------------------- persistence
     def to_bytes(self) -> bytes:
         """Serialise the fitted model: pickle protocol 5, zlib-compressed, behind a marker.
