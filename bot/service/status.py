@@ -6,6 +6,7 @@ import datetime as dt
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
 
 from bot.delivery import MAX_ATTEMPTS
 from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID
@@ -50,6 +51,9 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     ``"stale"``. A target's ``next_digest`` is when its digest will actually be
     posted: a slot whose day was already delivered (e.g. by ``run --once``) is
     skipped (:func:`bot.service.triggers.next_digest_time`).
+
+    A source's ``last_failure`` is its latest ``partial`` or ``error`` run while no run since
+    was ``ok``, so a failure is not hidden by the ``empty`` runs after it.
     """
     now = now or utcnow()
     jobs = job_store_rows(store)
@@ -66,6 +70,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 "last_run": _aware(last.started_at).isoformat() if last else None,
                 "status": last.status if last else None, "new_papers": last.new_papers if last else None,
                 "new_papers_total": int(total), "error": last.error if last else None,
+                "last_failure": _last_failure(session, spec.name),
                 "next_run": _iso((jobs or {}).get(f"ingest:{spec.name}")),
             })
         rows = [*session.scalars(select(Channel).order_by(Channel.id)), *session.scalars(select(Member).order_by(Member.id))]
@@ -129,6 +134,26 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     reason = reason or unavailable_reason()
     out["ranking"] = {"semantic": reason is None, "reason": reason}
     return out
+
+
+def _last_failure(session: Session, source: str) -> dict | None:
+    """The source's latest failed run (``partial`` or ``error``) if no run since was ``ok``, else None.
+
+    ``{"at", "status", "error", "failed_runs"}``: ``failed_runs`` counts the failed runs since
+    the last ``ok`` one. An ``empty`` run (an inbox with nothing new, a day without an
+    announcement) does not clear a failure: only a run that ingested its inputs without an
+    error shows that the source works again.
+    """
+    since = session.scalar(select(func.max(SourceRun.started_at))
+                           .where(SourceRun.source == source, SourceRun.status == "ok"))
+    failed = select(SourceRun).where(SourceRun.source == source, SourceRun.status.in_(("partial", "error")))
+    if since is not None:
+        failed = failed.where(SourceRun.started_at > since)
+    last = session.scalars(failed.order_by(SourceRun.started_at.desc(), SourceRun.id.desc()).limit(1)).first()
+    if last is None:
+        return None
+    count = session.scalar(select(func.count()).select_from(failed.subquery())) or 0
+    return {"at": _iso(_aware(last.started_at)), "status": last.status, "error": last.error, "failed_runs": int(count)}
 
 
 def _iso(value: dt.datetime | None) -> str | None:
