@@ -114,8 +114,9 @@ def print_status(console: Console, data: dict) -> None:
         console.print(f"Job store: table {js['table']} not created yet (paperbot run has not started on this database).")
     else:
         state = js.get("scheduler_state") or ("running" if js["scheduler_running"] else "not running")
+        overdue = ", ".join(_overdue_text(job, data["now"]) for job in js.get("overdue", [])) or "none"
         console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
-                      f"overdue: {', '.join(js['overdue_jobs']) or 'none'}")
+                      f"overdue: {overdue}", highlight=False)
     if js.get("config_error"):
         console.print(f"[red]config error[/red] {js['config_error']}")
 
@@ -126,6 +127,12 @@ def _failure_text(failure: dict | None, now: str) -> str:
         return ""
     runs = f"; {failure['failed_runs']} failed runs since the last ok one" if failure["failed_runs"] > 1 else ""
     return f"last error ({_when(failure['at'], now)}): {failure['error'] or failure['status']}{runs}"
+
+
+def _overdue_text(job: dict, now: str) -> str:
+    """``raj's digest (due 18:35 UTC, 4 min ago)``, saying when the next start skips it (past the misfire grace)."""
+    skipped = "" if job["runs_at_start"] else "; too late, the next start skips this run"
+    return f"{job['name']} (due {_when(job['due'], now)}{skipped})"
 
 
 def _when(at: str, now: str) -> str:

@@ -70,6 +70,15 @@ SYNC_JOB_ID = "sync"
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 
 
+def fresh_heartbeat(heartbeat: dt.datetime, now: dt.datetime, sync_seconds: float) -> bool:
+    """Whether a scheduler whose ``sync`` job's next run time is ``heartbeat`` counts as running at ``now``.
+
+    The heartbeat may be at most two sync intervals and 5 s late: the scheduler moves it
+    forward every ``sync_seconds`` while it runs. ``paperbot status`` (state ``running``) uses it.
+    """
+    return (now - heartbeat).total_seconds() <= 2 * sync_seconds + 5
+
+
 # -- the scheduler ------------------------------------------------------------------------------------
 def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
     """An ``AsyncIOScheduler`` whose jobs persist in ``store``'s database.
@@ -298,7 +307,7 @@ def sync_job() -> None:
 
 
 __all__ = [
-    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_JOB_ID",
+    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_JOB_ID", "fresh_heartbeat",
     "JobContext", "SyncReport", "make_scheduler", "install_jobs", "stop_scheduler", "sync_digest_jobs",
     "sync_source_jobs", "queue_due", "digest_job", "ingest_job", "sync_job", "set_context", "get_context",
 ]
