@@ -28,10 +28,18 @@ SOURCE_NAMES = {
 
 @dataclass(frozen=True)
 class Mention:
-    """A teammate named under a digest paper: their platform user id and the name paperbot knows them by."""
+    """A teammate named under a digest paper: their platform user id, the name paperbot knows them by, and
+    what their profile the fit was scored against is made of (``basis``:
+    :func:`recommender.reasons.profile_basis`; None when not recorded)."""
 
     user_ref: str
     name: str
+    basis: str | None = None
+
+
+#: How :func:`mention_line` says what a fit is based on (``Mention.basis``); None: not recorded.
+FITS = {"interests": "your interests", "likes": "what you read", "interests+likes": "your interests and what you read",
+        None: "your interests or what you read"}
 
 
 @dataclass
@@ -54,12 +62,25 @@ class DigestMessage:
 
 
 def mention_line(mentions: Sequence[Mention], render: Callable[[Mention], str]) -> str:
-    """``"For <@U1> and <@U2>: this fits what you read."`` with each mention rendered by the adapter ("" for none)."""
-    if not mentions:
-        return ""
-    names = [render(m) for m in mentions]
-    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"For {who}: this fits what you read."
+    """``"For <@U1> and <@U2>: this fits what you read."`` with each mention rendered by the adapter ("" for none).
+
+    What it fits is what each person's profile is made of (:data:`FITS`): ``"your interests"`` for
+    someone with declared interests and no 👍, ``"what you read"`` for 👍 alone, both for both.
+    People whose fits rest on different things get a sentence each, best fit first:
+    ``"For @mia: this fits your interests. For @kim: this fits what you read."``
+    """
+    groups: list[tuple[str | None, list[str]]] = []
+    for m in mentions:
+        basis = m.basis if m.basis in FITS else None
+        if groups and groups[-1][0] == basis:
+            groups[-1][1].append(render(m))
+        else:
+            groups.append((basis, [render(m)]))
+    return " ".join(f"For {_listed(names)}: this fits {FITS[basis]}." for basis, names in groups)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

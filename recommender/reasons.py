@@ -15,10 +15,24 @@ from recommender.ranking import Target
 from recommender.text.analyzer import AUTHOR_PREFIX
 from recommender.text.frozen import TextVectorizer
 
-__all__ = ["CHANNEL", "MAX_READ_SHARE", "distinct_terms", "nameable_terms", "pick_reason", "profile_words", "reason_words"]
+__all__ = [
+    "CHANNEL", "MAX_READ_SHARE", "distinct_terms", "nameable_terms", "pick_reason", "profile_basis", "profile_words",
+    "reason_words",
+]
 
 #: The ``owner`` of :func:`profile_words` for a channel.
 CHANNEL = "the channel's"
+
+
+def profile_basis(target: Target) -> str | None:
+    """What ``target``'s profile is made of, as a key: ``"interests"`` (declared interests, a channel's
+    topic), ``"likes"`` (👍), ``"interests+likes"``; None when it has neither.
+
+    👎 alone make no profile (the ranker then orders papers newest first), so they give None.
+    """
+    parts = [name for name, present in (("interests", bool(target.interests_text.strip())),
+                                        ("likes", bool(target.liked.shape[0]))) if present]
+    return "+".join(parts) or None
 
 
 def profile_words(target: Target, *, owner: str = "your") -> str | None:
@@ -26,12 +40,13 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
 
     ``owner`` is whose it is for the reader: ``"your"`` in one's own picks, ``"their"`` when
     another member's fit is shown, ``"the channel's"`` for a channel (whose interests are its topic).
-    👎 alone make no profile (the ranker then orders papers newest first), so they give None.
+    👎 alone make no profile (:func:`profile_basis`), so they give None.
     """
+    basis = (profile_basis(target) or "").split("+")
     parts = []
-    if target.interests_text.strip():
+    if "interests" in basis:
         parts.append(f"{owner} {'topic' if owner == CHANNEL else 'interests'}")
-    if target.liked.shape[0]:
+    if "likes" in basis:
         parts.append("👍" if parts else f"{owner} 👍")
     return " and ".join(parts) or None
 

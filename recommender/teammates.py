@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from recommender.picks import Recommender
 from recommender.ranking.fit import fits
 from recommender.ranking.semantic import SemanticInputs
-from recommender.reasons import nameable_terms, pick_reason, profile_words, reason_words
+from recommender.reasons import nameable_terms, pick_reason, profile_basis, profile_words, reason_words
 from recommender.store import Feedback, Member, Paper
 from recommender.store.models import utcnow
 
@@ -59,12 +59,16 @@ class MemberFit:
         The ranker's score (see :func:`min_fit`).
     reason : str
         The terms that weighed most and the member's liked paper closest to it, as picks say it.
+    basis : str or None
+        What the member's profile the paper was scored against is made of
+        (:func:`recommender.reasons.profile_basis`: ``"interests"``, ``"likes"``, ``"interests+likes"``).
     """
 
     member_id: int
     paper_id: int
     score: float
     reason: str
+    basis: str | None = None
 
 
 def min_fit(recommender: Recommender) -> float:
@@ -122,7 +126,7 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
         reason = pick_reason(nameable_terms(fit.terms, words[fit.target]), title, profile=profile_words(targets[fit.target], owner="their"),
                              by_meaning=semantic is not None and fit.score >= bar, shared=bool(fit.terms))
-        out.append(MemberFit(member.id, paper.id, fit.score, reason))
+        out.append(MemberFit(member.id, paper.id, fit.score, reason, profile_basis(targets[fit.target])))
     return out
 
 

@@ -90,7 +90,7 @@ async def test_the_channel_digest_mentions_the_best_fits(world, settings):
     assert sum(f"<@{alan.id}>" in c for c in contents) == 1 and sum(f"<@{grace.id}>" in c for c in contents) == 1
     assert f"<@{ada.id}>" not in "".join(contents)  # ada never opted in
     named = next(m for m in papers if f"<@{alan.id}>" in (m.content or ""))
-    assert named.content == f"For <@{alan.id}>: this fits what you read."
+    assert named.content == f"For <@{alan.id}>: this fits your interests."  # interests, no 👍
     assert [u.id for u in named.mentions] == [alan.id]
     with cmds.store.session() as s:  # the stored name is of the paper that message carries
         rows = {(m.member.user_ref, m.paper_id) for m in s.scalars(select(Mention))}

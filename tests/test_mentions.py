@@ -161,7 +161,9 @@ def test_console_digest_names_the_best_fits_at_most_once_a_day(cmds, settings):
     assert "diffusion" in titles[mia_paper].lower()
     # each name sits under its own paper (before the next paper's title), rendered as @name
     after_kim_paper = text.split(titles[kim_paper])[1]
-    assert after_kim_paper.split("why:")[1].splitlines()[1].strip() == "For @kim: this fits what you read."
+    # kim and mia declared interests and gave no 👍: the line says so, not "what you read"
+    assert after_kim_paper.split("why:")[1].splitlines()[1].strip() == "For @kim: this fits your interests."
+    assert text.split(titles[mia_paper])[1].split("why:")[1].splitlines()[1].strip() == "For @mia: this fits your interests."
 
     # a second channel of the workspace, the same day: kim and mia were named already
     setup_digest(cmds, OTHER_CHANNEL, topic="graph neural networks diffusion models generation")
@@ -174,6 +176,39 @@ def test_console_digest_names_the_best_fits_at_most_once_a_day(cmds, settings):
     tomorrow = NOW + dt.timedelta(days=1)
     assert deliver(cmds.store, cmds.recommender, settings, poster3, target_of(cmds.store, "C2"), now=tomorrow).status == "posted"
     assert {d for _, _, d in named_rows(cmds.store)} == {NOW.date(), tomorrow.date()}
+
+
+def test_the_line_under_a_paper_says_what_the_fit_is_based_on(cmds, settings):
+    """kim declared graph neural networks and 👍'd a GNN paper: "your interests and what you read"; mia
+    declared nothing and 👍'd diffusion papers: "what you read". What was said is stored with the name,
+    so a resumed digest says the same."""
+    cmds.interests_add(KIM, "graph neural networks")
+    cmds.rate(KIM, f"#{paper(cmds.store, 'Forward Learning of Graph Neural Networks%').id}", 1)
+    with cmds.store.session() as s:
+        diffusion = s.scalars(select(Paper.id).where(Paper.title.ilike("%diffusion%")).order_by(Paper.id).limit(3)).all()
+    for pid in diffusion:
+        cmds.rate(MIA, f"#{pid}", 1)
+    for who in (KIM, MIA):
+        assert cmds.handle(who, "mentions me on").ok
+    setup_digest(cmds)
+    poster, out = console_poster()
+    assert deliver(cmds.store, cmds.recommender, settings, poster, target_of(cmds.store), now=NOW).status == "posted"
+    lines = sorted(line.strip() for line in out.getvalue().splitlines() if line.strip().startswith("For @"))
+    assert lines == ["For @kim: this fits your interests and what you read.", "For @mia: this fits what you read."]
+    with cmds.store.session() as s:
+        assert sorted(s.scalars(select(Mention.basis))) == ["interests+likes", "likes"]
+
+
+def test_two_people_under_one_paper_get_one_sentence_per_basis():
+    from bot.digest import Mention as Named
+    from bot.digest import mention_line
+
+    at = lambda m: f"@{m.name}"  # noqa: E731
+    kim, mia, raj = Named("U2", "kim", "interests"), Named("U3", "mia", "interests"), Named("U4", "raj", "likes")
+    assert mention_line([kim, mia], at) == "For @kim and @mia: this fits your interests."
+    assert mention_line([kim, raj], at) == "For @kim: this fits your interests. For @raj: this fits what you read."
+    assert mention_line([Named("U5", "old")], at) == "For @old: this fits your interests or what you read."  # not recorded
+    assert mention_line([], at) == ""
 
 
 def _papers(store) -> list[Paper]:

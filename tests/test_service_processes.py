@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import socket
 
 import pytest
 from service_harness import BotProcess, TcpProxy, deliveries, finished, resumed_only, seed, tally, wait_until
@@ -74,6 +75,36 @@ def test_sigterm_with_more_queued_than_the_shutdown_allows(db_url, tmp_path, sam
         assert second.terminate() == 0
     assert len(second.headers) == left
     _posted_once(tally(first, second), names)
+
+
+def test_a_second_scheduler_on_the_database_is_warned_about(db_url, tmp_path):
+    """A second ``paperbot run`` on a database whose scheduler is alive logs a WARNING naming it (host, pid)
+    and what to do, and still starts. After a kill -9, a restart on the same host within the heartbeat's
+    tolerance finds the dead process gone: no warning, one INFO line."""
+    first = BotProcess(db_url, tmp_path / "one", sync_seconds=30)  # a heartbeat fresh for 65 s
+    second = None
+    try:
+        assert first.wait_for(lambda b: b.logged('event="scheduler running"'), BOUND), first.text()[-3000:]
+        second = BotProcess(db_url, tmp_path / "two", sync_seconds=30)
+        assert second.wait_for(lambda b: b.logged('event="scheduler running"'), BOUND), second.text()[-3000:]
+    finally:
+        for bot in (second, first):
+            if bot is not None:
+                bot.kill()
+    warned = [line for line in second.log if "another scheduler is running on this database" in line]
+    assert len(warned) == 1 and "level=warning" in warned[0], second.text()[-3000:]
+    assert f"other_pid={first.proc.pid}" in warned[0] and f"other_host={socket.gethostname()}" in warned[0]
+    assert "paperbot run" in warned[0] and "stop one of them" in warned[0]
+    assert not first.logged("another scheduler")
+
+    third = BotProcess(db_url, tmp_path / "three", sync_seconds=30)  # second's heartbeat is still fresh
+    try:
+        assert third.wait_for(lambda b: b.logged('event="scheduler running"'), BOUND), third.text()[-3000:]
+    finally:
+        assert third.terminate() == 0
+    assert not third.logged("another scheduler")
+    gone = [line for line in third.log if 'event="previous scheduler gone"' in line]
+    assert len(gone) == 1 and f"other_pid={second.proc.pid}" in gone[0] and "level=info" in gone[0]
 
 
 def test_run_once_honours_sigterm(tmp_path, sample_digests):

@@ -127,7 +127,7 @@ def test_the_channel_digest_mentions_the_best_fits_in_the_thread(slack, fake, se
     assert "<@" not in str(header.get("blocks"))  # names go in the thread, under their paper
     assert sorted(mentions_in(replies)) == ["U2", "U3"]  # once each, raj never opted in
     named = [r for r in replies if "<@U2>" in r["text"]]
-    assert len(named) == 1 and "For <@U2>: this fits what you read." in named[0]["text"]
+    assert len(named) == 1 and "For <@U2>: this fits your interests." in named[0]["text"]  # interests, no 👍
     with commands.store.session() as s:  # the stored name is of the paper that message carries
         rows = {(m.member.user_ref, m.paper_id) for m in s.scalars(select(Mention))}
         item = s.scalar(select(DeliveryItem).where(DeliveryItem.message_ref == f"C1:{named[0]['ts']}"))

@@ -100,7 +100,8 @@ def print_status(console: Console, data: dict) -> None:
     sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
     for s in data["sources"]:
         sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",
-                        "-" if s["new_papers"] is None else str(s["new_papers"]), s["next_run"] or "-", s["error"] or "")
+                        "-" if s["new_papers"] is None else str(s["new_papers"]), s["next_run"] or "-",
+                        s["error"] or _failure_text(s.get("last_failure"), data["now"]))
     console.print(sources)
     targets = Table("target", "platform", "schedule", "next digest", "last posted", "last", title="Digests")
     for t in data["targets"]:
@@ -113,7 +114,34 @@ def print_status(console: Console, data: dict) -> None:
         console.print(f"Job store: table {js['table']} not created yet (paperbot run has not started on this database).")
     else:
         state = js.get("scheduler_state") or ("running" if js["scheduler_running"] else "not running")
+        overdue = ", ".join(_overdue_text(job, data["now"]) for job in js.get("overdue", [])) or "none"
         console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
-                      f"overdue: {', '.join(js['overdue_jobs']) or 'none'}")
+                      f"overdue: {overdue}", highlight=False)
     if js.get("config_error"):
         console.print(f"[red]config error[/red] {js['config_error']}")
+
+
+def _failure_text(failure: dict | None, now: str) -> str:
+    """``last error (18:37 UTC, 3 min ago): b.json: ...`` for a failure no ``ok`` run has cleared yet ("" for none)."""
+    if not failure:
+        return ""
+    runs = f"; {failure['failed_runs']} failed runs since the last ok one" if failure["failed_runs"] > 1 else ""
+    return f"last error ({_when(failure['at'], now)}): {failure['error'] or failure['status']}{runs}"
+
+
+def _overdue_text(job: dict, now: str) -> str:
+    """``raj's digest (due 18:35 UTC, 4 min ago)``, saying when the next start skips it (past the misfire grace)."""
+    skipped = "" if job["runs_at_start"] else "; too late, the next start skips this run"
+    return f"{job['name']} (due {_when(job['due'], now)}{skipped})"
+
+
+def _when(at: str, now: str) -> str:
+    """``18:35 UTC, 4 min ago`` (the date too when it is not ``now``'s day, UTC)."""
+    import datetime as dt
+
+    t, n = dt.datetime.fromisoformat(at).astimezone(dt.UTC), dt.datetime.fromisoformat(now).astimezone(dt.UTC)
+    seconds = max(0, round((n - t).total_seconds()))
+    ago = (f"{seconds} s" if seconds < 60 else f"{seconds // 60} min" if seconds < 3600
+           else f"{seconds // 3600} h" if seconds < 2 * 86400 else f"{seconds // 86400} days")
+    day = "" if t.date() == n.date() else f"{t:%Y-%m-%d} "
+    return f"{day}{t:%H:%M} UTC, {ago} ago"

@@ -55,7 +55,7 @@ def plan(session: Session, recommender: Recommender, channel: Channel, delivery:
             continue
         taken.add(fit.member_id)
         row = Mention(member_id=fit.member_id, day=delivery.day, delivery_id=delivery.id, paper_id=fit.paper_id,
-                      score=fit.score)
+                      score=fit.score, basis=fit.basis)
         try:
             with session.begin_nested():
                 session.add(row)
@@ -66,12 +66,13 @@ def plan(session: Session, recommender: Recommender, channel: Channel, delivery:
 
 
 def named(session: Session, delivery_id: int) -> dict[int, tuple[Named, ...]]:
-    """``paper_id`` -> the people its message names, best fit first (what :func:`plan` stored)."""
+    """``paper_id`` -> the people its message names, best fit first, each with what their fit was based on
+    (what :func:`plan` stored)."""
     out: dict[int, list[Named]] = {}
     rows = session.scalars(select(Mention).where(Mention.delivery_id == delivery_id)
                            .order_by(Mention.paper_id, Mention.score.desc(), Mention.id))
     for row in rows:
-        out.setdefault(row.paper_id, []).append(Named(row.member.user_ref, row.member.name))
+        out.setdefault(row.paper_id, []).append(Named(row.member.user_ref, row.member.name, row.basis))
     return {paper_id: tuple(people) for paper_id, people in out.items()}
 
 

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from dataclasses import dataclass, field
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -68,6 +70,74 @@ JOBSTORE_TABLE = "apscheduler_jobs"
 SYNC_JOB_ID = "sync"
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
+
+
+def fresh_heartbeat(heartbeat: dt.datetime, now: dt.datetime, sync_seconds: float) -> bool:
+    """Whether a scheduler whose ``sync`` job's next run time is ``heartbeat`` counts as running at ``now``.
+
+    The heartbeat may be at most two sync intervals and 5 s late: the scheduler moves it
+    forward every ``sync_seconds`` while it runs. ``paperbot status`` (state ``running``) and
+    the start of ``paperbot run`` (the warning about another scheduler) use this one rule.
+    """
+    return (now - heartbeat).total_seconds() <= 2 * sync_seconds + 5
+
+
+def this_process() -> dict[str, str | int]:
+    """``{"host", "pid"}`` of this process: the ``owner`` stored with the ``sync`` job (the heartbeat)."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this host (assumed so where that cannot be asked without harm)."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would terminate it on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by another user
+    return True
+
+
+def warn_if_another_scheduler(scheduler: BaseScheduler, sync_seconds: float, *, now: dt.datetime | None = None) -> bool:
+    """Log a WARNING when the stored heartbeat says another scheduler runs on this database; True if so.
+
+    Call it before :func:`install_jobs` replaces the ``sync`` job. The heartbeat counts as
+    fresh by :func:`fresh_heartbeat`, the rule of ``paperbot status``'s ``running``. A heartbeat
+    left by a process of this host that no longer exists (killed moments ago, then restarted)
+    is only noted at INFO. Nothing is refused: the delivery claim still posts each digest
+    once, but both schedulers would run every ingestion job.
+
+    Raises
+    ------
+    sqlalchemy.exc.OperationalError
+        The database is unavailable (a transient error, :func:`bot.service.outage.transient`).
+    """
+    now = now or utcnow()
+    try:
+        job = scheduler.get_job(SYNC_JOB_ID, jobstore="default")
+    except Exception as exc:  # a row this version cannot restore: install_jobs replaces it
+        if transient(exc):
+            raise
+        log.debug("stored heartbeat unreadable", exc_info=True)
+        return False
+    if job is None or job.next_run_time is None or not fresh_heartbeat(job.next_run_time, now, sync_seconds):
+        return False
+    owner = job.kwargs.get("owner") or {}
+    me = this_process()
+    facts = {"other_host": owner.get("host", "unknown (stored by an older version)"),
+             "other_pid": owner.get("pid", "unknown"), "heartbeat": job.next_run_time.isoformat()}
+    if owner.get("host") == me["host"] and owner.get("pid") == me["pid"]:
+        return False  # installed by this very process (a pid reused by a restarted container is this one too)
+    if owner.get("host") == me["host"] and isinstance(owner.get("pid"), int) and not _alive(owner["pid"]):
+        log.info("previous scheduler gone", extra={**facts, "why": "its process no longer exists (killed?)"})
+        return False
+    log.warning("another scheduler is running on this database", extra={
+        **facts, "what_to_do": "run exactly one `paperbot run` per database: stop one of them (digests are still "
+                               "posted once, but both run the ingestion jobs); if that process was killed in the "
+                               f"last {round(2 * sync_seconds + 5)} s, ignore this"})
+    return True
 
 
 # -- the scheduler ------------------------------------------------------------------------------------
@@ -197,10 +267,12 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
 
     Adds the ingestion jobs, the digest jobs, the ``refit`` job
     (:mod:`bot.service.refit_job`) and the ``sync`` job (first run: now, so failed
-    or abandoned deliveries are retried at start).
+    or abandoned deliveries are retried at start), after warning when another
+    scheduler's heartbeat is fresh (:func:`warn_if_another_scheduler`).
     """
     ctx.scheduler = scheduler
     set_context(ctx)
+    warn_if_another_scheduler(scheduler, ctx.settings.service.sync_seconds)
     report = sync_source_jobs(scheduler, ctx)
     digests = sync_digest_jobs(scheduler, ctx)
     report.added += digests.added
@@ -209,7 +281,7 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
     add_refit_job(scheduler)
     every = ctx.settings.service.sync_seconds
     scheduler.add_job(
-        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.UTC),
+        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.UTC), kwargs={"owner": this_process()},
         id=SYNC_JOB_ID, name="sync digest jobs with the database", jobstore="default", replace_existing=True,
         next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=max(1, int(every)), max_instances=1,
     )
@@ -274,11 +346,18 @@ def ingest_job(name: str) -> None:
                     run_source(ctx.store, enrich_spec)
 
 
-def sync_job() -> None:
+def sync_job(owner: dict | None = None) -> None:
     """Stored job ``sync``: reconcile digest jobs with the database, then queue what is due or to retry.
 
     A database outage is waited out with backoff for up to one sync interval
     (each failure logged whole); if it lasts longer, the next sync tries again.
+
+    Parameters
+    ----------
+    owner : dict, optional
+        ``{"host", "pid"}`` of the process that installed the job (:func:`this_process`),
+        stored with the heartbeat for the next start to name (:func:`warn_if_another_scheduler`);
+        not used here.
     """
     ctx = get_context()
     if ctx.closed.is_set():
@@ -298,7 +377,7 @@ def sync_job() -> None:
 
 
 __all__ = [
-    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_JOB_ID",
+    "JOBSTORE_TABLE", "MISFIRE_GRACE_SECONDS", "SYNC_JOB_ID", "fresh_heartbeat", "this_process", "warn_if_another_scheduler",
     "JobContext", "SyncReport", "make_scheduler", "install_jobs", "stop_scheduler", "sync_digest_jobs",
     "sync_source_jobs", "queue_due", "digest_job", "ingest_job", "sync_job", "set_context", "get_context",
 ]

@@ -6,9 +6,10 @@ import datetime as dt
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
 
 from bot.delivery import MAX_ATTEMPTS
-from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID
+from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID, fresh_heartbeat
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, digest_job_id, next_digest_time
 from bot.settings import Settings
 from recommender.enrich import count_unlinked
@@ -44,12 +45,20 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     and how many stored papers still lack a link (``papers.without_link``; ``paperbot enrich``).
 
     Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
-    ``sync`` job's next run time (the heartbeat): at most two sync intervals (``[service] sync_seconds``) late.
+    ``sync`` job's next run time (the heartbeat): at most two sync intervals (``[service] sync_seconds``)
+    and 5 s late (:func:`bot.service.scheduler.fresh_heartbeat`).
     A clean shutdown pauses the ``sync`` job, clearing the heartbeat
     (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
     ``"stale"``. A target's ``next_digest`` is when its digest will actually be
     posted: a slot whose day was already delivered (e.g. by ``run --once``) is
     skipped (:func:`bot.service.triggers.next_digest_time`).
+
+    ``job_store.overdue`` lists the jobs whose next run time has passed: any at all
+    while the scheduler is not running (stale, stopped), and those more than the
+    heartbeat's tolerance late while it runs; each says whether the next start still
+    runs it (``runs_at_start``: within :data:`MISFIRE_GRACE_SECONDS`). A source's
+    ``last_failure`` is its latest ``partial`` or ``error`` run while no run since
+    was ``ok``, so a failure is not hidden by the ``empty`` runs after it.
     """
     now = now or utcnow()
     jobs = job_store_rows(store)
@@ -66,6 +75,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 "last_run": _aware(last.started_at).isoformat() if last else None,
                 "status": last.status if last else None, "new_papers": last.new_papers if last else None,
                 "new_papers_total": int(total), "error": last.error if last else None,
+                "last_failure": _last_failure(session, spec.name),
                 "next_run": _iso((jobs or {}).get(f"ingest:{spec.name}")),
             })
         rows = [*session.scalars(select(Channel).order_by(Channel.id)), *session.scalars(select(Member).order_by(Member.id))]
@@ -107,19 +117,20 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     health: dict = {"table": JOBSTORE_TABLE, "exists": jobs is not None}
     if jobs is not None:
         heartbeat = jobs.get(SYNC_JOB_ID)
-        late = [j for j, t in jobs.items() if t is not None and (now - t).total_seconds() > MISFIRE_GRACE_SECONDS]
         if SYNC_JOB_ID not in jobs:
             state = "never started"
         elif heartbeat is None:
             state = "stopped"  # paused by a clean shutdown
-        elif (now - heartbeat).total_seconds() <= 2 * settings.service.sync_seconds + 5:
+        elif fresh_heartbeat(heartbeat, now, settings.service.sync_seconds):
             state = "running"
         else:
             state = "stale"  # the process died, or its scheduler is stuck
+        labels = {digest_job_id(t["kind"], t["id"]): f"{t['name']}'s digest" for t in out["targets"]}
+        overdue = _overdue(jobs, labels, now, 2 * settings.service.sync_seconds + 5 if state == "running" else 0)
         health.update({
             "jobs": len(jobs), "heartbeat": _iso(heartbeat),
             "scheduler_running": state == "running", "scheduler_state": state,
-            "overdue_jobs": sorted(late),
+            "overdue_jobs": [job["job"] for job in overdue], "overdue": overdue,
         })
     out["job_store"] = health
     with store.session() as session:
@@ -129,6 +140,46 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     reason = reason or unavailable_reason()
     out["ranking"] = {"semantic": reason is None, "reason": reason}
     return out
+
+
+def _overdue(jobs: dict[str, dt.datetime | None], labels: dict[str, str], now: dt.datetime,
+             tolerance: float) -> list[dict]:
+    """The jobs whose next run time passed more than ``tolerance`` seconds ago, most overdue first.
+
+    With the scheduler not running (``tolerance`` 0), every job whose time has come is overdue now.
+    ``runs_at_start`` says whether the next start still runs it: a job later than
+    :data:`MISFIRE_GRACE_SECONDS` is skipped as misfired (its next regular time comes instead).
+    The ``sync`` job is the heartbeat, judged as the scheduler's state, not listed.
+    """
+    out = []
+    for job_id, due in jobs.items():
+        late = (now - due).total_seconds() if due is not None else 0.0
+        if job_id == SYNC_JOB_ID or due is None or late <= tolerance:
+            continue
+        name = labels.get(job_id) or (f"{job_id.partition(':')[2]} source" if job_id.startswith("ingest:") else job_id)
+        out.append({"job": job_id, "name": name, "due": _iso(due), "late_seconds": round(late),
+                    "runs_at_start": late <= MISFIRE_GRACE_SECONDS})
+    return sorted(out, key=lambda job: (-job["late_seconds"], job["job"]))
+
+
+def _last_failure(session: Session, source: str) -> dict | None:
+    """The source's latest failed run (``partial`` or ``error``) if no run since was ``ok``, else None.
+
+    ``{"at", "status", "error", "failed_runs"}``: ``failed_runs`` counts the failed runs since
+    the last ``ok`` one. An ``empty`` run (an inbox with nothing new, a day without an
+    announcement) does not clear a failure: only a run that ingested its inputs without an
+    error shows that the source works again.
+    """
+    since = session.scalar(select(func.max(SourceRun.started_at))
+                           .where(SourceRun.source == source, SourceRun.status == "ok"))
+    failed = select(SourceRun).where(SourceRun.source == source, SourceRun.status.in_(("partial", "error")))
+    if since is not None:
+        failed = failed.where(SourceRun.started_at > since)
+    last = session.scalars(failed.order_by(SourceRun.started_at.desc(), SourceRun.id.desc()).limit(1)).first()
+    if last is None:
+        return None
+    count = session.scalar(select(func.count()).select_from(failed.subquery())) or 0
+    return {"at": _iso(_aware(last.started_at)), "status": last.status, "error": last.error, "failed_runs": int(count)}
 
 
 def _iso(value: dt.datetime | None) -> str | None:

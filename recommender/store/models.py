@@ -281,7 +281,10 @@ class Mention(Base):
     same people under the same papers, and two digests of one workspace posting
     at once cannot both name a person that day (the unique row). ``day`` is the
     digest's local day; the message that carries the mention is the
-    :class:`DeliveryItem` of (``delivery_id``, ``paper_id``).
+    :class:`DeliveryItem` of (``delivery_id``, ``paper_id``). ``basis`` is what the member's
+    profile the fit was scored against was made of (``interests``, ``likes``,
+    ``interests+likes``), so the message says "fits your interests" or "fits what you read"
+    truly; None for rows written before it was recorded.
     """
 
     __tablename__ = "mentions"
@@ -293,6 +296,7 @@ class Mention(Base):
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     score: Mapped[float] = mapped_column(default=0.0)
+    basis: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     member: Mapped[Member] = relationship()

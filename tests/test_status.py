@@ -1,0 +1,102 @@
+"""``paperbot status`` keeps problems in view: a source's failure until a run is ``ok`` again, and the
+jobs past due while the scheduler is not running (after a kill -9), through the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import time
+
+from test_scheduler_helpers import RecordingPoster, make_team
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.service.ingest_jobs import run_source
+from bot.service.scheduler import SYNC_JOB_ID, JobContext, install_jobs, make_scheduler, set_context
+from bot.service.triggers import digest_job_id
+from bot.settings import InboxSource, Settings
+from recommender.store.models import utcnow
+
+
+def status(db_url, data_dir) -> tuple[dict, str]:
+    """``paperbot status --json`` and the table, as a person runs them (default source: ``<data_dir>/inbox``)."""
+    runner, env = CliRunner(), {"PAPERBOT_DATA_DIR": str(data_dir), "COLUMNS": "400"}
+    as_json = runner.invoke(app, ["--database-url", db_url, "status", "--json"], env=env)
+    table = runner.invoke(app, ["--database-url", db_url, "status"], env=env)
+    assert as_json.exit_code == 0 and table.exit_code == 0, as_json.output + table.output
+    return json.loads(as_json.output), table.output
+
+
+def drop(inbox, name: str, data: bytes) -> None:
+    (inbox / name).write_bytes(data)
+    os.utime(inbox / name, (time.time() - 3600, time.time() - 3600))  # settled: written an hour ago
+
+
+def test_a_failed_inbox_run_stays_in_status_until_a_run_is_ok(store, db_url, tmp_path, sample_digests):
+    """Five malformed files fail a run; the one-minute runs after it find the inbox empty. Status still
+    shows the failure (when, which file, why) until a run ingests a file without an error."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in range(5):
+        drop(inbox, f"bad{n}.json", b'{"neither": "api nor feed"}')
+    (spec,) = Settings(data_dir=tmp_path).ingest_sources()
+    assert isinstance(spec, InboxSource)
+    assert run_source(store, spec).status == "error"
+    assert [run_source(store, spec).status for _ in range(2)] == ["empty", "empty"]
+
+    data, table = status(db_url, tmp_path)
+    (source,) = data["sources"]
+    assert (source["status"], source["error"]) == ("empty", None)  # the last run itself went fine
+    failure = source["last_failure"]
+    assert (failure["status"], failure["failed_runs"]) == ("error", 1)
+    assert "bad0.json: " in failure["error"] and "bad4.json: " in failure["error"]
+    at = dt.datetime.fromisoformat(failure["at"]).astimezone(dt.UTC)
+    assert f"last error ({at:%H:%M} UTC, " in table and "bad0.json: JSON of no known digest shape" in table
+
+    drop(inbox, "good.txt", (sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
+    assert run_source(store, spec).status == "ok"
+    data, table = status(db_url, tmp_path)
+    assert data["sources"][0]["last_failure"] is None and "last error" not in table
+
+
+async def test_jobs_past_due_after_a_kill_are_overdue_now(store, db_url, settings, tmp_path, sample_digests):
+    """A scheduler killed (no clean stop: its heartbeat left to go stale) with ada's digest due 4 minutes
+    ago and the ingest job due 13 h ago: both are overdue now; the digest still runs at the next start,
+    the ingest run is past the 12 h misfire grace. A running scheduler's job a few seconds late is not."""
+    team = make_team(store, settings, sample_digests, ingest_papers=False)
+    now = utcnow()
+    digest = digest_job_id("member", team["member"])
+    scheduler = make_scheduler(store)
+    scheduler.start(paused=True)
+    try:
+        install_jobs(scheduler, JobContext(store, settings, {"cli": RecordingPoster()}, settings.ingest_sources()))
+        scheduler.modify_job(SYNC_JOB_ID, next_run_time=now - dt.timedelta(minutes=5))  # the last heartbeat
+        scheduler.modify_job(digest, next_run_time=now - dt.timedelta(minutes=4))
+        scheduler.modify_job("ingest:inbox", next_run_time=now - dt.timedelta(hours=13))
+    finally:
+        scheduler.shutdown(wait=False)  # no stop_scheduler: the process is gone, as after kill -9
+        set_context(None)
+
+    data, table = status(db_url, tmp_path)
+    due = now - dt.timedelta(minutes=4)
+    assert re.search(rf"ada's digest \(due ({due:%Y-%m-%d} )?{due:%H:%M} UTC, 4 min ago\)", table), table
+    assert "inbox source (due " in table and "13 h ago; too late, the next start skips this run)" in table
+    js = data["job_store"]
+    assert js["scheduler_state"] == "stale"
+    assert [(j["job"], j["name"], j["runs_at_start"]) for j in js["overdue"]] == [
+        ("ingest:inbox", "inbox source", False), (digest, "ada's digest", True)]
+    assert js["overdue_jobs"] == ["ingest:inbox", digest]
+
+    scheduler = make_scheduler(store)  # alive again: a heartbeat in the future, the digest 30 s late
+    scheduler.start(paused=True)
+    try:
+        scheduler.modify_job(SYNC_JOB_ID, next_run_time=utcnow() + dt.timedelta(seconds=30))
+        scheduler.modify_job(digest, next_run_time=utcnow() - dt.timedelta(seconds=30))
+        scheduler.modify_job("ingest:inbox", next_run_time=utcnow() + dt.timedelta(minutes=9))
+    finally:
+        scheduler.shutdown(wait=False)
+    data, table = status(db_url, tmp_path)
+    assert data["job_store"]["scheduler_state"] == "running" and data["job_store"]["overdue"] == []
+    assert "overdue: none" in table
