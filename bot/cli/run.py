@@ -20,7 +20,8 @@ def run_cmd(
     host: Annotated[str, typer.Option(metavar="ADDRESS", help="Slack HTTP mode: address to bind.")] = "0.0.0.0",
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap/--no-bootstrap",
-        help="Console mode: ingest the sample digests and add the demo team into an empty database.")] = True,
+        help="Console mode: ingest the sample digests and add the demo team when the database is empty "
+             "(no paper, digest, user, channel or source run).")] = True,
 ) -> None:
     """Run the bot: scheduled ingestion and daily digests, plus the configured chat adapters.
 
