@@ -81,6 +81,7 @@ class SourceRunResult:
     results: list[IngestResult] = field(default_factory=list)
     moved: dict[str, str] = field(default_factory=dict)  # inbox: file name -> "done" | "failed"
     waiting: list[str] = field(default_factory=list)  # inbox: files still being written, left for a later run
+    warnings: list[str] = field(default_factory=list)  # the parsers' "<file>:<line>: ..." notes on inputs that went in
 
     @property
     def error(self) -> str | None:
@@ -99,11 +100,19 @@ def _ingest_fetched(store: Store, data: bytes, url: str, result: SourceRunResult
         log.info("no announcement", extra={"url": url, "kind": digest.kind, "day": str(digest.date)})
         return
     r = ingest_bytes(store, data, url)
+    _warnings(r, result, {"url": url})
     result.results.append(r)
     result.entries += r.entries
     result.new_papers += r.new
     if r.error:
         result.errors.append(r.error)
+
+
+def _warnings(r: IngestResult, result: SourceRunResult, where: dict[str, str]) -> None:
+    """Log each parser warning of one input at WARNING (as ``paperbot ingest`` prints it) and keep it in ``result``."""
+    for warning in r.warnings:
+        result.warnings.append(warning)
+        log.warning("ingest warning", extra={"source": result.source, **where, "warning": warning})
 
 
 def _fetch_into(store: Store, fetch: Fetch, url: str, params: dict | None, result: SourceRunResult) -> None:
@@ -230,9 +239,10 @@ def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime,
             target.with_name(target.name + ".error.txt").write_text(
                 f"{r.error}\n\nfile: {path.name}\nat: {now.isoformat()}\n", encoding="utf-8")
         else:
-            _move(path, folder / "done")
+            target = _move(path, folder / "done")
     except OSError as exc:  # a full disk, a permission: the file stays, its digest (if any) is already stored
         result.errors.append(f"{path.name}: cannot move: {exc.strerror or exc}")
+        _warnings(r, result, {"file": path.name})
         return
     if r.error:
         result.errors.append(f"{path.name}: {r.error}")
@@ -241,7 +251,9 @@ def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime,
     else:
         result.moved[path.name] = "done"
         log.info("inbox file ingested", extra={"source": spec.name, "file": path.name, "new": r.new,
-                                               "known": r.known, "duplicate": r.duplicate_digest})
+                                               "known": r.known, "duplicate": r.duplicate_digest,
+                                               **({"warnings": len(r.warnings)} if r.warnings else {})})
+    _warnings(r, result, {"file": path.name, "moved_to": str(target.relative_to(folder))})
 
 
 def run_arxiv_enrich(store: Store, spec: ArxivEnrichSource, now: dt.datetime, fetch: Fetch | None,
@@ -304,12 +316,13 @@ def run_source(
             source=spec.name, kind=spec.kind, started_at=started, finished_at=utcnow(), status=result.status,
             inputs=result.inputs, entries=result.entries, new_papers=result.new_papers, error=result.error,
         ))
-    level = logging.WARNING if result.errors else logging.INFO
+    level = logging.WARNING if result.errors or result.warnings else logging.INFO
     log.log(level, "source run", extra={
         "source": spec.name, "kind": spec.kind, "status": result.status, "inputs": result.inputs,
         "new_papers": result.new_papers, "errors": len(result.errors),
         "seconds": round(time.monotonic() - clock, 3), **({"error": result.error} if result.error else {}),
         **({"waiting": len(result.waiting)} if result.waiting else {}),
+        **({"warnings": len(result.warnings)} if result.warnings else {}),
     })
     return result
 
