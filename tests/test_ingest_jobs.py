@@ -144,7 +144,7 @@ def test_inbox_file_still_being_written_waits_until_it_settles(store, sample_dig
     written(whole[len(whole) // 2:], t0 + dt.timedelta(seconds=100))
     second = run_source(store, spec, now=t0 + dt.timedelta(seconds=150))  # 50 s after the second half
     assert (first.waiting, second.waiting) == (["today.txt"], ["today.txt"])
-    assert first.status == second.status == "empty" and not first.moved and not second.moved
+    assert first.status == second.status == "waiting" and not first.moved and not second.moved
     assert path.exists() and count(store, Digest.id) == 0
 
     third = run_source(store, spec, now=t0 + dt.timedelta(seconds=221))  # unchanged for 121 s

@@ -80,6 +80,37 @@ def test_run_once_exits_1_when_a_source_run_was_partial(store, tmp_path, no_secr
     assert options.report.sources[0].status == "empty" and status == 0
 
 
+def test_run_once_says_a_file_still_settling_is_waiting_not_empty(tmp_path, db_url, sample_digests):
+    """A file copied into the inbox just before `paperbot run --once`: --once does not wait for it to settle,
+    and its summary says the file is waiting instead of calling the inbox empty; the next run takes it."""
+    config = tmp_path / "paperbot.toml"
+    config.write_text(f'data_dir = "{tmp_path.as_posix()}"\n')
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS and not k.startswith("PAPERBOT_")}
+    env.update(PAPERBOT_CONFIG=str(config), COLUMNS="500")  # one line per row
+    (tmp_path / "inbox").mkdir()
+    copied = tmp_path / "inbox" / "today.txt"
+    copied.write_bytes((sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
+
+    def run_once() -> str:
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "--database-url", db_url, "run", "--once", "--no-bootstrap"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        row = next(line for line in done.stdout.splitlines() if "ingest inbox (inbox)" in line)
+        return [cell.strip() for cell in row.split("│")[2:-1]]
+
+    status, papers, note = run_once()
+    assert (status, papers) == ("1 file waiting (settling)", "0 new") and copied.exists()
+    assert note == ("not waited for: today.txt (still settling: unchanged for less than 120 s); "
+                    "a later run takes it once it has not changed for that long")
+    cut = tmp_path / "inbox" / "cut.txt"  # and a page cut off mid-card: its warning is in the summary too
+    cut.write_bytes((sample_digests / "001_22f0a1ce284fcda3.txt").read_bytes()[:30000])
+    for path in (copied, cut):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))  # settled since
+    status, papers, note = run_once()
+    assert status == "ok" and papers != "0 new" and not copied.exists()
+    assert note.startswith(f"warning: {cut}:149: last card ") and note.endswith("(the file looks cut off); dropped")
+
+
 def test_run_starts_the_scheduler_and_stops_cleanly(store, settings, no_secrets):
     async def main():
         stop = asyncio.Event()

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.digest import counted
 from bot.service.outage import transient
 from bot.settings import ArxivEnrichSource, ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
@@ -69,7 +70,7 @@ def http_fetcher(source: HfApiSource | ArxivRssSource) -> Fetch:
 
 @dataclass
 class SourceRunResult:
-    """What one run of a source did. ``status``: ok, empty, partial or error."""
+    """What one run of a source did. ``status``: ok, empty, waiting (nothing ingested, files settling), partial or error."""
 
     source: str
     kind: str
@@ -82,6 +83,14 @@ class SourceRunResult:
     moved: dict[str, str] = field(default_factory=dict)  # inbox: file name -> "done" | "failed"
     waiting: list[str] = field(default_factory=list)  # inbox: files still being written, left for a later run
     warnings: list[str] = field(default_factory=list)  # the parsers' "<file>:<line>: ..." notes on inputs that went in
+    settle_seconds: float = 0  # inbox: how long a file must stay unchanged before it is taken
+
+    @property
+    def waiting_note(self) -> str | None:
+        """``"1 file waiting (settling)"``, or None when no file waits."""
+        if not self.waiting:
+            return None
+        return f"{counted(len(self.waiting), 'file')} waiting (settling)"
 
     @property
     def error(self) -> str | None:
@@ -194,6 +203,7 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
     """
     folder = Path(spec.path).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
+    result.settle_seconds = spec.settle_seconds
     for path in inbox_files(folder):
         try:
             seen = path.stat()
@@ -310,7 +320,7 @@ def run_source(
     elif result.errors:
         result.status = "partial"
     elif not result.results and not result.new_papers:
-        result.status = "empty"
+        result.status = "waiting" if result.waiting else "empty"
     with store.session() as session:
         session.add(SourceRun(
             source=spec.name, kind=spec.kind, started_at=started, finished_at=utcnow(), status=result.status,
