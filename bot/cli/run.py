@@ -77,8 +77,9 @@ def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def once_table(report) -> Table:
     """Summary of ``run --once``: one row per source and per digest.
 
-    A source whose inbox has files still settling says so in its status (``1 file waiting (settling)``,
-    alone when nothing else was ingested) and when they will be taken; its input warnings follow its error.
+    A source whose inbox files were still changing after ``--once`` waited for them says so in its status
+    (``1 file waiting (settling)``, alone when nothing else was ingested) and when they will be taken; its
+    input warnings follow its error.
     """
     from rich.markup import escape
 
@@ -89,8 +90,8 @@ def once_table(report) -> Table:
         status, notes = s.status, [s.error] if s.error else []
         if s.waiting_note:
             status = s.waiting_note if s.status == "waiting" else f"{s.status}; {s.waiting_note}"
-            notes.append(f"not waited for: {', '.join(s.waiting)} (still settling: unchanged for less than "
-                         f"{s.settle_seconds:g} s); a later run takes it once it has not changed for that long")
+            notes.append(f"{', '.join(s.waiting)}: still changing after --once waited up to {s.settle_seconds:g} s "
+                         "for it to settle; a later run takes it once it has not changed for that long")
         notes += [f"warning: {w}" for w in s.warnings]
         table.add_row(escape(f"ingest {s.source} ({s.kind})"), escape(status), f"{s.new_papers} new",
                       escape("\n".join(notes)))
