@@ -7,6 +7,7 @@ is the adapter ``paperbot run`` starts when no chat platform is configured.
 from __future__ import annotations
 
 import logging
+import threading
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,6 +20,10 @@ from bot.digest import authors_line, clip, date_label, mention_line, source_name
 from recommender.pick import Pick
 
 log = logging.getLogger(__name__)
+
+#: Held while one digest or club post is printed, header to last paper: the posting threads of
+#: ``paperbot run`` print several digests at once, and each must read as one block on the terminal.
+_PRINTING = threading.Lock()
 
 
 def render_item(console: Console, n: int, item: Pick, *, abstract_chars: int = 0) -> None:
@@ -43,6 +48,12 @@ class ConsolePoster:
     leaves that part unprinted rather than printed twice, and a resumed digest
     prints only the parts not on record, under a dim "(continued)" line instead
     of a second header.
+
+    A digest is printed as one block: the posting threads of ``paperbot run``
+    print many digests at once, and each holds one lock (shared by every console
+    poster of the process) from its header to its last paper, so another digest's
+    lines never come between them. Each part is still recorded just before it is
+    written, under the lock.
     """
 
     platform = "console"
@@ -52,6 +63,11 @@ class ConsolePoster:
         self.abstract_chars = abstract_chars
 
     def post(self, post: DigestPost) -> None:
+        """Print ``post``'s header (or a "(continued)" line) and its unposted papers, as one block."""
+        with _PRINTING:
+            self._post(post)
+
+    def _post(self, post: DigestPost) -> None:
         target, digest = post.target, post.digest
         where = f"#{target.name}" if target.kind == "channel" else f"DM @{target.name}"
         ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}"
@@ -80,8 +96,12 @@ class ConsolePoster:
     def post_club(self, post: ClubPost) -> None:
         """Print a journal club poll (a numbered ballot: ``/papers club vote <n>`` votes) or its winner.
 
-        One part, recorded before it is written, as a digest's header is.
+        One part, recorded before it is written, as a digest's header is, under the lock digests print under.
         """
+        with _PRINTING:
+            self._post_club(post)
+
+    def _post_club(self, post: ClubPost) -> None:
         if post.header_ref is not None or post.ballot is None:
             return
         where = f"#{post.target.name}"

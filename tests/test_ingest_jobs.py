@@ -83,6 +83,26 @@ def test_inbox_same_name_again_is_kept_beside_the_first(store, sample_digests, t
     assert [r.status for r in runs(store, "drop")] == ["ok", "ok", "empty"]
 
 
+@pytest.mark.strict_logs
+def test_inbox_warns_of_a_cut_off_page_as_paperbot_ingest_does(store, sample_digests, tmp_path, caplog):
+    """A Hugging Face page cut at 30,000 bytes: its whole cards go in, the cut-off last one is dropped, and the
+    run says so at WARNING, naming the file and line (the same warning `paperbot ingest` prints)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    cut = inbox / "page_truncated.txt"
+    cut.write_bytes((sample_digests / "001_22f0a1ce284fcda3.txt").read_bytes()[:30000])
+    result = run_source(store, InboxSource(name="drop", path=inbox, settle_seconds=0))
+
+    assert (result.status, result.moved, result.new_papers) == ("ok", {"page_truncated.txt": "done"}, 17)
+    [logged] = [r for r in caplog.records if r.levelname == "WARNING" and r.getMessage() == "ingest warning"]
+    assert logged.warning.startswith(f"{cut}:149: last card 'Decomposed Diffusion Sampler")
+    assert logged.warning.endswith("stops mid-sentence with nothing after it (the file looks cut off); dropped")
+    assert (logged.source, logged.file, logged.moved_to) == ("drop", "page_truncated.txt", "done/page_truncated.txt")
+    [run] = [r for r in caplog.records if r.getMessage() == "source run"]
+    assert (run.levelname, run.status, run.warnings) == ("WARNING", "ok", 1)
+    assert result.warnings == [logged.warning]  # what `run --once` shows
+
+
 def test_inbox_poisoned_file_first_fails_alone(store, sample_digests, tmp_path):
     """A JSON integer of 5,000 digits makes json.loads raise ValueError: that file goes to failed/ with
     its reason, and the files sorted after it are still ingested, in this run."""
@@ -124,7 +144,7 @@ def test_inbox_file_still_being_written_waits_until_it_settles(store, sample_dig
     written(whole[len(whole) // 2:], t0 + dt.timedelta(seconds=100))
     second = run_source(store, spec, now=t0 + dt.timedelta(seconds=150))  # 50 s after the second half
     assert (first.waiting, second.waiting) == (["today.txt"], ["today.txt"])
-    assert first.status == second.status == "empty" and not first.moved and not second.moved
+    assert first.status == second.status == "waiting" and not first.moved and not second.moved
     assert path.exists() and count(store, Digest.id) == 0
 
     third = run_source(store, spec, now=t0 + dt.timedelta(seconds=221))  # unchanged for 121 s

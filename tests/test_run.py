@@ -18,14 +18,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.commands import Commands
+from bot.commands import Caller, Commands
 from bot.console import ConsoleRuntime
 from bot.service.run import RunOptions, RuntimeUnavailable, create_runtimes, serve
 from bot.service.status import collect_status, job_store_rows
-from bot.settings import Secrets, Settings
+from bot.settings import InboxSource, Secrets, Settings
 from recommender.store import Store
+from recommender.store.models import SourceRun
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
@@ -78,6 +80,65 @@ def test_run_once_exits_1_when_a_source_run_was_partial(store, tmp_path, no_secr
     assert status == 1
     status, options, _ = run(store, settings, no_secrets, once=True, bootstrap=False)  # nothing left in the inbox
     assert options.report.sources[0].status == "empty" and status == 0
+
+
+@pytest.mark.strict_logs
+def test_run_once_waits_for_a_file_copied_just_before_and_posts_its_papers(store, tmp_path, no_secrets, sample_digests,
+                                                                          caplog):
+    """The trial: a digest copied into the inbox, then `paperbot run --once` at once. --once waits for the file to
+    settle (at most settle_seconds), ingests it and posts today's digest with its papers, not an empty one."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(data_dir=tmp_path, sources=[InboxSource(name="team-inbox", path=inbox, settle_seconds=30)])
+    Commands(store, settings).channel_setup(Caller("cli", "local", "mia", channel_ref="reading", channel_name="reading"),
+                                            topic="graph neural networks")
+    copied = inbox / "today.txt"
+    copied.write_bytes((sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
+    os.utime(copied, (time.time() - 28, time.time() - 28))  # copied 28 s ago: 2 s to settle
+
+    status, options, out = run(store, settings, no_secrets, once=True, bootstrap=False)
+
+    assert status == 0
+    [source] = options.report.sources
+    assert (source.status, source.moved, source.waiting) == ("ok", {"today.txt": "done"}, [])
+    assert any(r.getMessage() == "waiting for inbox files to settle" for r in caplog.records)
+    [(_, digest)] = options.report.digests
+    assert digest.status == "posted" and digest.papers > 0 and "1. " in out
+    with store.session() as s:
+        assert [r.status for r in s.scalars(select(SourceRun).order_by(SourceRun.id))] == ["waiting", "ok"]
+
+
+def test_run_once_says_a_file_still_changing_is_waiting_not_empty(tmp_path, db_url, sample_digests):
+    """A file that has not settled even after --once waited settle_seconds (its clock says it changed in the
+    future): left in the inbox, and the summary says it is waiting instead of calling the inbox empty."""
+    config = tmp_path / "paperbot.toml"
+    config.write_text(f'data_dir = "{tmp_path.as_posix()}"\n[[sources]]\nkind = "inbox"\nname = "team-inbox"\n'
+                      f'path = "{(tmp_path / "inbox").as_posix()}"\nsettle_seconds = 1\n')
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS and not k.startswith("PAPERBOT_")}
+    env.update(PAPERBOT_CONFIG=str(config), COLUMNS="500")  # one line per row
+    (tmp_path / "inbox").mkdir()
+    copied = tmp_path / "inbox" / "today.txt"
+    copied.write_bytes((sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
+    os.utime(copied, (time.time() + 3600, time.time() + 3600))
+
+    def run_once() -> list[str]:
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "--database-url", db_url, "run", "--once", "--no-bootstrap"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        row = next(line for line in done.stdout.splitlines() if "ingest team-inbox (inbox)" in line)
+        return [cell.strip() for cell in row.split("│")[2:-1]]
+
+    status, papers, note = run_once()
+    assert (status, papers) == ("1 file waiting (settling)", "0 new") and copied.exists()
+    assert note == ("today.txt: still changing after --once waited up to 1 s for it to settle; "
+                    "a later run takes it once it has not changed for that long")
+    cut = tmp_path / "inbox" / "cut.txt"  # and a page cut off mid-card: its warning is in the summary too
+    cut.write_bytes((sample_digests / "001_22f0a1ce284fcda3.txt").read_bytes()[:30000])
+    for path in (copied, cut):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))  # settled since
+    status, papers, note = run_once()
+    assert status == "ok" and papers != "0 new" and not copied.exists()
+    assert note.startswith(f"warning: {cut}:149: last card ") and note.endswith("(the file looks cut off); dropped")
 
 
 def test_run_starts_the_scheduler_and_stops_cleanly(store, settings, no_secrets):

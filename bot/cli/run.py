@@ -20,7 +20,8 @@ def run_cmd(
     host: Annotated[str, typer.Option(metavar="ADDRESS", help="Slack HTTP mode: address to bind.")] = "0.0.0.0",
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap/--no-bootstrap",
-        help="Console mode: ingest the sample digests and add the demo team into an empty database.")] = True,
+        help="Console mode: ingest the sample digests and add the demo team when the database is empty "
+             "(no paper, digest, user, channel or source run).")] = True,
 ) -> None:
     """Run the bot: scheduled ingestion and daily digests, plus the configured chat adapters.
 
@@ -74,12 +75,26 @@ def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 def once_table(report) -> Table:
-    """Summary of ``run --once``: one row per source and per digest."""
+    """Summary of ``run --once``: one row per source and per digest.
+
+    A source whose inbox files were still changing after ``--once`` waited for them says so in its status
+    (``1 file waiting (settling)``, alone when nothing else was ingested) and when they will be taken; its
+    input warnings follow its error.
+    """
+    from rich.markup import escape
+
     table = Table(title="paperbot run --once")
-    for col in ("job", "status", "papers", "error"):
+    for col in ("job", "status", "papers", "error / note"):
         table.add_column(col)
     for s in report.sources:
-        table.add_row(f"ingest {s.source} ({s.kind})", s.status, f"{s.new_papers} new", s.error or "")
+        status, notes = s.status, [s.error] if s.error else []
+        if s.waiting_note:
+            status = s.waiting_note if s.status == "waiting" else f"{s.status}; {s.waiting_note}"
+            notes.append(f"{', '.join(s.waiting)}: still changing after --once waited up to {s.settle_seconds:g} s "
+                         "for it to settle; a later run takes it once it has not changed for that long")
+        notes += [f"warning: {w}" for w in s.warnings]
+        table.add_row(escape(f"ingest {s.source} ({s.kind})"), escape(status), f"{s.new_papers} new",
+                      escape("\n".join(notes)))
     for target, outcome in report.digests:
         where = f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
         table.add_row(f"digest {where} ({target.platform})", outcome.status, str(outcome.papers), outcome.error or "")

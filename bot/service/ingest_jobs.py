@@ -32,6 +32,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.digest import counted
 from bot.service.outage import transient
 from bot.settings import ArxivEnrichSource, ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
@@ -69,7 +70,7 @@ def http_fetcher(source: HfApiSource | ArxivRssSource) -> Fetch:
 
 @dataclass
 class SourceRunResult:
-    """What one run of a source did. ``status``: ok, empty, partial or error."""
+    """What one run of a source did. ``status``: ok, empty, waiting (nothing ingested, files settling), partial or error."""
 
     source: str
     kind: str
@@ -81,6 +82,15 @@ class SourceRunResult:
     results: list[IngestResult] = field(default_factory=list)
     moved: dict[str, str] = field(default_factory=dict)  # inbox: file name -> "done" | "failed"
     waiting: list[str] = field(default_factory=list)  # inbox: files still being written, left for a later run
+    warnings: list[str] = field(default_factory=list)  # the parsers' "<file>:<line>: ..." notes on inputs that went in
+    settle_seconds: float = 0  # inbox: how long a file must stay unchanged before it is taken
+
+    @property
+    def waiting_note(self) -> str | None:
+        """``"1 file waiting (settling)"``, or None when no file waits."""
+        if not self.waiting:
+            return None
+        return f"{counted(len(self.waiting), 'file')} waiting (settling)"
 
     @property
     def error(self) -> str | None:
@@ -99,11 +109,19 @@ def _ingest_fetched(store: Store, data: bytes, url: str, result: SourceRunResult
         log.info("no announcement", extra={"url": url, "kind": digest.kind, "day": str(digest.date)})
         return
     r = ingest_bytes(store, data, url)
+    _warnings(r, result, {"url": url})
     result.results.append(r)
     result.entries += r.entries
     result.new_papers += r.new
     if r.error:
         result.errors.append(r.error)
+
+
+def _warnings(r: IngestResult, result: SourceRunResult, where: dict[str, str]) -> None:
+    """Log each parser warning of one input at WARNING (as ``paperbot ingest`` prints it) and keep it in ``result``."""
+    for warning in r.warnings:
+        result.warnings.append(warning)
+        log.warning("ingest warning", extra={"source": result.source, **where, "warning": warning})
 
 
 def _fetch_into(store: Store, fetch: Fetch, url: str, params: dict | None, result: SourceRunResult) -> None:
@@ -185,6 +203,7 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
     """
     folder = Path(spec.path).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
+    result.settle_seconds = spec.settle_seconds
     for path in inbox_files(folder):
         try:
             seen = path.stat()
@@ -230,9 +249,10 @@ def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime,
             target.with_name(target.name + ".error.txt").write_text(
                 f"{r.error}\n\nfile: {path.name}\nat: {now.isoformat()}\n", encoding="utf-8")
         else:
-            _move(path, folder / "done")
+            target = _move(path, folder / "done")
     except OSError as exc:  # a full disk, a permission: the file stays, its digest (if any) is already stored
         result.errors.append(f"{path.name}: cannot move: {exc.strerror or exc}")
+        _warnings(r, result, {"file": path.name})
         return
     if r.error:
         result.errors.append(f"{path.name}: {r.error}")
@@ -241,7 +261,9 @@ def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime,
     else:
         result.moved[path.name] = "done"
         log.info("inbox file ingested", extra={"source": spec.name, "file": path.name, "new": r.new,
-                                               "known": r.known, "duplicate": r.duplicate_digest})
+                                               "known": r.known, "duplicate": r.duplicate_digest,
+                                               **({"warnings": len(r.warnings)} if r.warnings else {})})
+    _warnings(r, result, {"file": path.name, "moved_to": str(target.relative_to(folder))})
 
 
 def run_arxiv_enrich(store: Store, spec: ArxivEnrichSource, now: dt.datetime, fetch: Fetch | None,
@@ -298,18 +320,19 @@ def run_source(
     elif result.errors:
         result.status = "partial"
     elif not result.results and not result.new_papers:
-        result.status = "empty"
+        result.status = "waiting" if result.waiting else "empty"
     with store.session() as session:
         session.add(SourceRun(
             source=spec.name, kind=spec.kind, started_at=started, finished_at=utcnow(), status=result.status,
             inputs=result.inputs, entries=result.entries, new_papers=result.new_papers, error=result.error,
         ))
-    level = logging.WARNING if result.errors else logging.INFO
+    level = logging.WARNING if result.errors or result.warnings else logging.INFO
     log.log(level, "source run", extra={
         "source": spec.name, "kind": spec.kind, "status": result.status, "inputs": result.inputs,
         "new_papers": result.new_papers, "errors": len(result.errors),
         "seconds": round(time.monotonic() - clock, 3), **({"error": result.error} if result.error else {}),
         **({"waiting": len(result.waiting)} if result.waiting else {}),
+        **({"warnings": len(result.warnings)} if result.warnings else {}),
     })
     return result
 

@@ -1,5 +1,6 @@
-"""``paperbot run --once``: every source, then every served target's digest for its local today, now,
-then every journal club poll or close that is due (:func:`bot.service.club_jobs.run_due_clubs`).
+"""``paperbot run --once``: every source (an inbox's files still settling waited for), then every served
+target's digest for its local today, now, then every journal club poll or close that is due
+(:func:`bot.service.club_jobs.run_due_clubs`).
 
 The digests are claimed like scheduled ones (:mod:`bot.delivery`), so a second
 ``--once`` the same day, or the scheduler later that day, posts nothing again.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.delivery import DeliveryOutcome, DeliveryTarget, DigestPlan, local_day
 from bot.service.club_jobs import run_due_clubs
@@ -19,6 +22,7 @@ from bot.service.context import JobContext
 from bot.service.digest_jobs import digest_targets, post_digest, recover
 from bot.service.ingest_jobs import SourceRunResult, run_source
 from bot.service.outage import db_retrying, transient
+from bot.settings import InboxSource
 from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
 
@@ -53,8 +57,29 @@ class OnceReport:
             o.status == "failed" for o in [*(o for _, o in self.digests), *self.clubs])
 
 
+def _settled(ctx: JobContext, spec: InboxSource, names: list[str]) -> bool:
+    """Wait until the inbox files ``names`` have not changed for ``spec.settle_seconds`` (at most that long);
+    False when a signal ended the wait. A file still changing then is left for a later run."""
+    folder = Path(spec.path).expanduser()
+    left = []
+    for name in names:
+        try:
+            left.append(spec.settle_seconds - (time.time() - (folder / name).stat().st_mtime))
+        except OSError:  # gone meanwhile
+            continue
+    wait = min(max(left, default=0.0), spec.settle_seconds)
+    if wait > 0:
+        log.info("waiting for inbox files to settle", extra={"source": spec.name, "files": ",".join(names),
+                                                              "seconds": round(wait, 1)})
+    return not ctx.closed.wait(max(wait, 0.0))
+
+
 def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
     """Run the whole day now: every source, then every served target's digest for its local today.
+
+    An inbox holding files still settling (changed less than ``settle_seconds`` ago) is waited for,
+    at most ``settle_seconds``, and run again, so that a file dropped just before is in today's
+    digests; a file still changing after that is left for a later run (its source run says ``waiting``).
 
     The digests are ranked together first (:class:`bot.delivery.DigestPlan`), then
     claimed like scheduled ones: a second ``--once`` the same day, or the scheduler
@@ -64,11 +89,16 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
     closed (a signal), nothing new starts: the rest is counted in :attr:`OnceReport.left`.
     """
     now = now or utcnow()
+    started = time.monotonic()
     report = OnceReport()
     for spec in ctx.sources:
         if ctx.closed.is_set():
             break
-        report.sources.append(run_source(ctx.store, spec, now=now, fetch=ctx.fetch))
+        result = run_source(ctx.store, spec, now=now, fetch=ctx.fetch)
+        if isinstance(spec, InboxSource) and result.waiting and _settled(ctx, spec, result.waiting):
+            result = run_source(ctx.store, spec, now=now + dt.timedelta(seconds=time.monotonic() - started),
+                                fetch=ctx.fetch)
+        report.sources.append(result)
     for attempt in db_retrying("run once", stop=ctx.closed):
         with attempt:
             recover(ctx, now=now)

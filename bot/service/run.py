@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from sqlalchemy import func, select
+from sqlalchemy import literal, select
 
 from bot.commands import Commands
 from bot.console import ConsoleRuntime
@@ -40,9 +40,9 @@ from bot.service.scheduler import install_jobs, make_scheduler, stop_scheduler
 from bot.service.workers import DigestWorkers
 from bot.settings import Secrets, Settings
 from recommender.ingest import ingest
-from recommender.store import Channel, Member, Paper, Store
+from recommender.store import Channel, Digest, Member, Paper, Store
 from recommender.store.errors import describe_db_error
-from recommender.store.models import utcnow
+from recommender.store.models import SourceRun, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -133,27 +133,43 @@ def create_runtimes(
 
 
 # -- console bootstrap --------------------------------------------------------------------------------
+#: What makes a database a team's: any row here, and the console bootstrap adds nothing.
+SETUP_TABLES = {"papers": Paper, "digests": Digest, "users": Member, "channels": Channel, "source runs": SourceRun}
+
+
 def bootstrap_console(store: Store, commands: Commands, *, digests: Path = SAMPLE_DIGESTS,
                       demo: Path = DEMO_CONFIG) -> list[str]:
-    """Make a fresh console-only bot show something: sample papers and the demo team.
+    """Make a fresh console-only bot show something: sample papers and the demo team, on an empty database only.
 
-    With no papers stored, ingests the bundled ``samples/digests`` (read in place,
-    never moved); with no member and no channel at all, sets up the demo team of
-    ``config/demo.toml`` (:func:`bot.demo.add_demo_team`). Returns what it did, one line each.
+    Empty means no paper, no ingested digest, no user, no channel and no source run on record
+    (:data:`SETUP_TABLES`): a database where a team has set anything up, or where a bot ran,
+    is never given sample papers or demo people. On an empty one, ingests the bundled
+    ``samples/digests`` (read in place, never moved) and sets up the demo team of
+    ``config/demo.toml`` (:func:`bot.demo.add_demo_team`), then logs one line saying what
+    it added and that ``paperbot run --no-bootstrap`` skips it. Returns what it did, one line each.
+
+    Raises
+    ------
+    OSError, tomllib.TOMLDecodeError, pydantic.ValidationError
+        The demo team file cannot be read or is not valid (:func:`bot.demo.load_demo_team`).
     """
-    notes = []
     with store.session() as session:
-        papers = session.scalar(select(func.count(Paper.id))) or 0
-        people = (session.scalar(select(func.count(Member.id))) or 0) + (session.scalar(select(func.count(Channel.id))) or 0)
-    if not papers and digests.is_dir():
+        held = [name for name, model in SETUP_TABLES.items()
+                if session.scalar(select(literal(1)).select_from(model).limit(1)) is not None]
+    if held:
+        log.debug("console bootstrap skipped", extra={"why": f"the database is not empty ({', '.join(held)})"})
+        return []
+    notes = []
+    if digests.is_dir():
         results = ingest(store, [digests])
         notes.append(f"ingested the bundled sample digests: {sum(r.new for r in results)} papers from {len(results)} files")
-    if not people and demo.is_file():
+    if demo.is_file():
         team = load_demo_team(demo)
         add_demo_team(commands, team)
         notes.append(f"set up the demo team from {demo.name}: {len(team.users)} users, {len(team.channels)} channels")
-    for note in notes:
-        log.info("console bootstrap", extra={"did": note})
+    if notes:
+        log.info("console bootstrap: the database was empty, so the sample papers and the demo team were added "
+                 "(paperbot run --no-bootstrap keeps an empty database empty)", extra={"did": "; ".join(notes)})
     return notes
 
 
@@ -173,7 +189,8 @@ class RunOptions:
     host : str
         Slack HTTP mode: address to bind (default all interfaces).
     bootstrap : bool
-        Console mode: sample digests and demo team into an empty database.
+        Console mode: the sample digests and demo team into an empty database (no paper, digest,
+        user, channel or source run: :func:`bootstrap_console`).
     """
 
     once: bool = False

@@ -325,8 +325,8 @@ class SourceRun(Base):
     """One run of a scheduled ingestion source (``paperbot run``): when, what came in, what failed.
 
     ``source`` is the configured source's name (``[[sources]]`` in the config),
-    ``status`` is ``ok``, ``empty`` (no announcement that day), ``partial``
-    (some inputs failed) or ``error``; ``new_papers`` counts papers stored for
+    ``status`` is ``ok``, ``empty`` (no announcement that day), ``waiting`` (nothing
+    ingested, inbox files still settling), ``partial`` (some inputs failed) or ``error``; ``new_papers`` counts papers stored for
     the first time, ``error`` joins the inputs' errors. Times are UTC.
     """
 
