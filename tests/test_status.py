@@ -22,9 +22,16 @@ from recommender.store.models import utcnow
 
 def status(db_url, data_dir) -> tuple[dict, str]:
     """``paperbot status --json`` and the table, as a person runs them (default source: ``<data_dir>/inbox``)."""
-    runner, env = CliRunner(), {"PAPERBOT_DATA_DIR": str(data_dir), "COLUMNS": "400"}
+    from bot.cli.state import console
+
+    runner, env = CliRunner(), {"PAPERBOT_DATA_DIR": str(data_dir)}
     as_json = runner.invoke(app, ["--database-url", db_url, "status", "--json"], env=env)
-    table = runner.invoke(app, ["--database-url", db_url, "status"], env=env)
+    width = console.width
+    console.width = 400  # a wide terminal: the table's cells are not wrapped (the console is made at import)
+    try:
+        table = runner.invoke(app, ["--database-url", db_url, "status"], env=env)
+    finally:
+        console.width = width
     assert as_json.exit_code == 0 and table.exit_code == 0, as_json.output + table.output
     return json.loads(as_json.output), table.output
 
