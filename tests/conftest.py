@@ -199,3 +199,18 @@ def _no_job_context_left_behind():
 
     yield
     set_context(None)
+
+
+@pytest.fixture
+def cli(db_url):
+    """``paperbot`` run in-process on the test database, at WARNING: ``cli("users", "add", "mia")``."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)])
+
+    return run

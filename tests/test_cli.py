@@ -11,14 +11,6 @@ from bot.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture
-def cli(db_url):
-    def run(*args):
-        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)])
-
-    return run
-
-
 def test_ingest_summary_and_second_run_stores_nothing_new(cli, sample_digests):
     first = cli("ingest", sample_digests, "--json")
     assert first.exit_code == 0, first.output

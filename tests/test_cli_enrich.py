@@ -7,12 +7,8 @@ import json
 import pytest
 from arxiv_fake import FakeArxiv, Known
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from bot.cli import app
 from recommender.store import Paper, Store
-
-runner = CliRunner()
 
 
 def stored_titles(db_url: str) -> list[str]:
@@ -22,14 +18,6 @@ def stored_titles(db_url: str) -> list[str]:
             return list(session.scalars(select(Paper.title).order_by(Paper.id)))
     finally:
         store.dispose()
-
-
-@pytest.fixture
-def cli(db_url):
-    def run(*args):
-        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)])
-
-    return run
 
 
 @pytest.fixture

@@ -3,19 +3,6 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
-
-from bot.cli import app
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(db_url):
-    def run(*args):
-        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)])
-
-    return run
 
 
 def interests(cli) -> dict[str, list[str]]:
