@@ -153,6 +153,20 @@ def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None
     return sp.csr_matrix(batch.interests[rows]), semantic
 
 
+def _agreement(lexical: np.ndarray, meaning: np.ndarray, embedded: np.ndarray, semantic_weight: float) -> np.ndarray:
+    """How well each candidate matches the interests in both spaces, shape (n_rows, n_candidates).
+
+    The geometric mean of the TF-IDF and embedding cosines (negative ones as 0): a candidate
+    must match in words *and* in meaning. Rows without an interests embedding (``embedded``
+    False), or whose interests no candidate matches in both (no word of the vocabulary), keep
+    the hybrid mix with ``semantic_weight``.
+    """
+    both = np.sqrt(np.maximum(lexical, 0.0) * np.maximum(meaning, 0.0))
+    mix = np.where(embedded, semantic_weight, 0.0)[:, None]
+    hybrid = (1 - mix) * lexical + mix * meaning
+    return np.where((embedded & (both.max(axis=1, initial=0.0) > 0))[:, None], both, hybrid)
+
+
 def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candidates: sp.csr_matrix,
                      candidates_emb: np.ndarray | None, rows: np.ndarray, *, semantic_weight: float,
                      top: int, seeds: tuple[sp.csr_matrix, np.ndarray | None] | None,
@@ -169,6 +183,14 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
     (``paperbot demo``) it takes that LLM paper out of the zero-shot-learning
     reader's top 5 (a vision-language survey comes in) and a dataset
     compression paper out of the network-quantization reader's.
+
+    The added candidates are those that match the interests in words *and*
+    in meaning (:func:`_agreement`, the geometric mean of the two cosines),
+    so that one space's false match does not steer the profile: the sentence
+    model reads "diffusion models" as physical diffusion, and a
+    gas-chromatography paper was the first match of a diffusion-models
+    reader by embedding (centred cosine 0.55 against 0.42 for the best
+    diffusion-model paper) while it shares one word in TF-IDF (0.09 against 0.20).
 
     Parameters
     ----------
@@ -213,8 +235,7 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
     use_sem = semantic is not None and candidates_emb is not None
     if use_sem and by_sem is not None:
         assert candidates_emb is not None
-        mix = np.where(np.any(by_sem != 0, axis=1), semantic_weight, 0.0)[:, None]
-        first = (1 - mix) * first + mix * (by_sem @ candidates_emb.T)
+        first = _agreement(first, by_sem @ candidates_emb.T, np.any(by_sem != 0, axis=1), semantic_weight)
     m = min(top, n_c)
     best = top_k_matrix(first.astype(np.float32), m)[0]
     got = np.take_along_axis(first, best, axis=1)
