@@ -22,7 +22,7 @@ from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
-from bot.discord.rating import parse_custom_id, rating_view
+from bot.discord.rating import DM_SENT, parse_custom_id, send_dm
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +75,6 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
         await interaction.response.send_message(content, ephemeral=ephemeral, **first)
     for chunk in chunks[1:]:
         await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
-
-
-DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
-
-
-async def send_dm(user: discord.abc.User, reply: Reply, workspace: str) -> None:
-    """Send ``reply`` to ``user``'s direct messages: text, papers as embeds, rating buttons when it asks for ratings."""
-    chunks = reply_embeds(reply.papers)
-    view = rating_view(reply, workspace) if reply.rating else None
-    extra: dict[str, Any] = {"view": view} if view is not None else {}
-    await user.send(reply_content(reply), embeds=chunks[0] if chunks else [], **extra)
-    if view is not None:
-        view.stop()  # presses reach PapersCog.on_interaction, before and after a restart alike; keep no view in memory
 
 
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):

@@ -1,4 +1,4 @@
-"""Onboarding by rating on Discord: the buttons under a round of papers and what their ids say.
+"""Onboarding by rating on Discord: the DM with a round of papers, the buttons under it and what their ids say.
 
 A round goes by direct message as embeds (numbered like the papers) with a
 view of buttons: 👍 n and 👎 n per paper, then one that skips the rest. A
@@ -10,9 +10,12 @@ view callbacks, so buttons sent before a restart keep working.
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 
 from bot.commands import NEGATIVE, POSITIVE, Reply
+from bot.discord.embeds import reply_content, reply_embeds
 
 PREFIX = "paperbot:rate:"
 _VALUES = {"up": POSITIVE, "down": NEGATIVE}
@@ -46,3 +49,22 @@ def rating_view(reply: Reply, workspace: str) -> discord.ui.View:
     view.add_item(discord.ui.Button(label="Skip the rest: my picks now", style=discord.ButtonStyle.primary,
                                     custom_id=custom_id(workspace, "skip"), row=4))
     return view
+
+
+DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
+
+
+async def send_dm(user: discord.abc.User, reply: Reply, workspace: str) -> None:
+    """Send ``reply`` to ``user``'s direct messages: text, papers as embeds, rating buttons when it asks for ratings.
+
+    Papers beyond one message's embed limits (10 embeds, 6000 characters) follow in more messages;
+    the rating buttons go under the last, below every paper they name.
+    """
+    chunks = reply_embeds(reply.papers) or [[]]
+    view = rating_view(reply, workspace) if reply.rating else None
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
+    for n, chunk in enumerate(chunks):  # papers over one message's embed limits go on in more; the buttons under the last
+        last = n == len(chunks) - 1
+        await user.send(reply_content(reply) if n == 0 else None, embeds=chunk, **(extra if last else {}))
+    if view is not None:
+        view.stop()  # presses reach PapersCog.on_interaction, before and after a restart alike; keep no view in memory

@@ -1,0 +1,63 @@
+"""Onboarding DMs on Discord that do not fit the happy path, offline through dpytest's fake API: a round too
+long for one message's embed limits, and a member who does not accept direct messages."""
+
+from __future__ import annotations
+
+import sys
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+from discord.ext.test import backend as dpytest_backend
+from sqlalchemy import select
+
+from bot.commands import Commands
+from recommender.store import Paper
+
+from discord_helpers import FakeInteraction, config, invoke, make_bot, sent_messages
+
+pytestmark = pytest.mark.strict_logs
+
+
+class _Response:
+    status = 403
+    reason = "Forbidden"
+
+
+@pytest.fixture
+async def bot(papers_store, settings, monkeypatch):
+    """The bot, and the components of every message it sends (dpytest keeps no components)."""
+    components: list[list[dict]] = []
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # noqa: F841 - dpytest reads its caller's `channel` local
+        components.append(list((params.payload or {}).get("components") or []))
+        return await _original(self, channel_id, params=params)
+
+    made = await make_bot(Commands(papers_store, settings), monkeypatch)
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+    sent_messages()
+    yield made, components
+    await dpytest.empty_queue()
+
+
+async def test_a_round_too_long_for_one_message_sends_every_paper_with_the_buttons_last(bot, papers_store):
+    made, components = bot
+    with papers_store.session() as s:  # long titles, abstracts and author lists, as arXiv papers have
+        for paper in s.scalars(select(Paper)):
+            paper.title = (paper.title + " with a long subtitle") * 8
+            paper.abstract = (paper.abstract or "") + " and more" * 300
+            paper.authors = [f"Author Number{i}" for i in range(30)]
+    ada = config().members[0]
+
+    asked = await invoke(made, "start", FakeInteraction(ada, config().channels[0]))
+    assert asked.answer.ephemeral and "8 papers to rate" in asked.answer.content
+    dms = sent_messages()
+    assert len(dms) > 1 and all(isinstance(m.channel, discord.DMChannel) for m in dms)
+    assert sum(len(m.embeds) for m in dms) == 8  # every paper the buttons name is shown
+    assert all(len(m.embeds) <= 10 and sum(len(e) for e in m.embeds) <= 6000 for m in dms)
+    assert [e.title.split(".")[0] for m in dms for e in m.embeds] == [str(n) for n in range(1, 9)]
+    assert "Rate 8" in dms[0].content
+    sent_components = components[-len(dms):]
+    assert all(c == [] for c in sent_components[:-1]) and sent_components[-1]  # the buttons under the last paper
