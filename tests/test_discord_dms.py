@@ -61,3 +61,23 @@ async def test_a_round_too_long_for_one_message_sends_every_paper_with_the_butto
     assert "Rate 8" in dms[0].content
     sent_components = components[-len(dms):]
     assert all(c == [] for c in sent_components[:-1]) and sent_components[-1]  # the buttons under the last paper
+
+
+async def test_start_with_dms_closed_says_so_privately(bot, monkeypatch):
+    made, _ = bot
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def refuse_dms(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
+        if isinstance(channel, discord.DMChannel):  # what Discord answers when the user allows no DMs from the server
+            raise discord.Forbidden(_Response(), {"code": 50007, "message": "Cannot send messages to this user"})
+        return await _original(self, channel_id, params=params)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", refuse_dms)
+    cfg = config()
+    for path, member in (("start", cfg.members[1]), ("picks", cfg.members[2])):  # a newcomer's picks start onboarding too
+        asked = await invoke(made, path, FakeInteraction(member, cfg.channels[0]))
+        assert asked.answer.ephemeral
+        assert "could not send you a direct message" in asked.answer.content
+        assert "Privacy Settings" in asked.answer.content
+    assert sent_messages() == []

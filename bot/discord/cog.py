@@ -22,7 +22,7 @@ from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
-from bot.discord.rating import DM_SENT, parse_custom_id, send_dm
+from bot.discord.rating import DM_CLOSED, DM_SENT, parse_custom_id, send_dm
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,13 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         except UsageError as exc:
             reply = usage_reply(exc)
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
-            await send_dm(interaction.user, reply, caller_of(interaction).workspace)
-            reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
+            try:
+                await send_dm(interaction.user, reply, caller_of(interaction).workspace)
+            except discord.Forbidden:  # the person does not accept DMs from this server's members
+                log.info("discord dm refused", extra={"user": interaction.user.id})
+                reply = Reply(DM_CLOSED, ok=False)
+            else:
+                reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
         await answer(interaction, reply, share=share)
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -52,6 +52,8 @@ def rating_view(reply: Reply, workspace: str) -> discord.ui.View:
 
 
 DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
+DM_CLOSED = ("I could not send you a direct message, where the papers to rate go: allow direct messages from "
+             "this server's members (the server's name → Privacy Settings), then run `/papers start` again.")
 
 
 async def send_dm(user: discord.abc.User, reply: Reply, workspace: str) -> None:
