@@ -94,7 +94,7 @@ async def test_start_sends_a_dm_round_with_buttons_and_ratings_lead_to_picks(bot
 async def test_bad_start_answers_usage_and_changes_nothing(bot, papers_store):
     made, _ = bot
     who = await invoke(made, "help", FakeInteraction(config().members[1], config().channels[0]))
-    assert "`start`" in who.answer.content
+    assert "`/papers start`" in who.answer.content
     # a forged or foreign button id is ignored
     await press(made, config().members[1], "paperbot:rate:123:sideways:4")
     assert sent_messages() == []

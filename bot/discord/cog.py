@@ -68,7 +68,7 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
     ephemeral = (reply.ephemeral and not share) or not reply.ok
     chunks = reply_embeds(reply.papers)
     first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
-    content = reply_content(reply)
+    content = reply_content(reply, PapersCog.__cog_app_commands__)  # the usage as Discord's commands
     if interaction.response.is_done():
         await interaction.followup.send(content, ephemeral=ephemeral, **first)
     else:
