@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands import channels, club, library, mentions, onboarding, rows
 from bot.commands.caller import Caller
-from bot.commands.parse import UsageError, interest_text, parse, parse_time, parse_timezone
+from bot.commands.parse import UsageError, parse, parse_time, parse_timezone, split_interests
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
 from bot.digest import counted
 from bot.settings import Settings
@@ -119,14 +119,17 @@ class Commands:
     def interests_add(self, caller: Caller, text: str, *more: str) -> Reply:
         """Add interests (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters), all or none.
 
+        Each text may hold several, separated by ``;`` (else by ``,``), as ``paperbot users add --interests``
+        reads them (:func:`~bot.commands.parse.split_interests`).
+
         Raises
         ------
         UsageError
             A text holds no letter or digit (:func:`~bot.commands.parse.interest_text`), is too long,
             or the caller would have more interests than there can be. Nothing changes.
         """
-        texts = [interest_text(t) for t in (text, *more)]
-        if not all(texts):
+        texts = [t for piece in (text, *more) for t in split_interests(piece)]  # "a; b" is two, as the CLI's
+        if not texts:
             raise UsageError("`interests add` needs some words (punctuation alone is not an interest)")
         longest = max(texts, key=len)
         if len(longest) > MAX_INTEREST_CHARS:
@@ -140,7 +143,9 @@ class Commands:
             if len(current) > MAX_INTERESTS:
                 raise UsageError(f"at most {MAX_INTERESTS} interests: remove one first ({len(current)} asked)")
             member.interests = current
-        return Reply(f"Added interest{'s' if more else ''} “{'”, “'.join(texts)}”. Your next picks use {'them' if more else 'it'}.")
+        several = len(texts) > 1
+        return Reply(f"Added interest{'s' if several else ''} “{'”, “'.join(texts)}”. "
+                     f"Your next picks use {'them' if several else 'it'}.")
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
         """Remove the interest ``text`` (whitespace collapsed, any case), or change nothing.

@@ -65,14 +65,22 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
             return Reply(f"Nobody here has opted in to be named for papers yet. Anyone can: {opt_in}.")
         found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0]
         names = {m.id: m.name for m in people}
+        rated = dict(session.execute(select(Feedback.member_id, Feedback.value).where(
+            Feedback.paper_id == paper.id, Feedback.member_id.in_(list(names)))).all())
         bar = min_fit(cmds.recommender)
+    # who rated it is never said to fit it (they have read it): name them, or "fits none" reads as "nobody cares"
+    read = ", ".join(f"{names[m]} {'👍' if v > 0 else '👎'}" for m, v in sorted(rated.items()))
+    already = f"\nAlready rated by {read}." if read else ""
     if not found:
-        return Reply(f"“{title}” fits none of the {counted(len(people), 'person', 'people')} who opted in ({opt_in}).")
+        if len(rated) == len(people):
+            return Reply(f"Everyone here who opted in already rated “{title}”: {read}.")
+        others = counted(len(people) - len(rated), "other person" if rated else "person", "other people" if rated else "people")
+        return Reply(f"“{title}” fits none of the {others} who opted in ({opt_in}).{already}")
     lines = [f"Who should read “{title}” (fit, then why; below {bar:.2f} is a weak fit, never named in a digest):"]
     for fit in found[:WHO_LIMIT]:
         weak = " (weak)" if fit.score < bar else ""
         lines.append(f"• {names[fit.member_id]}: {fit.score:.2f}{weak}, {fit.reason}")
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines) + already)
 
 
 def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:

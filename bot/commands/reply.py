@@ -29,7 +29,7 @@ USAGE = (
     "• `search <query>`: find stored papers",
     "• `picks`: your picks, now",
     "• `start`: rate a few recent papers (👍/👎) so your picks learn what you read; again any time",
-    "• `interests add <text>` · `interests remove <text>` · `interests list`"
+    "• `interests add <text>` (several: separate them with `;`) · `interests remove <text>` · `interests list`"
     f" (at most {MAX_INTERESTS} interests of {MAX_INTEREST_CHARS} characters)",
     "• `subscribe [HH:MM] [timezone]`: your own picks by DM every day · `unsubscribe`",
     "• `channel setup [HH:MM] [timezone] [size] [topic…]`: a daily digest in this channel"

@@ -113,7 +113,8 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
             chosen = picks
             if isinstance(row, Channel):  # names chosen with the papers, before any post (bot.delivery.mentions)
                 mentions.plan(session, recommender, row, delivery, now)
-        title_name = f"#{target.name}" if target.kind == "channel" else target.name
+        # a channel whose name Slack never sent (a private channel's commands say "privategroup") is not named by its id
+        title_name = target.name if target.kind != "channel" else f"#{row.name}" if row.name else "this channel"
         digest = DigestMessage(
             title=f"Papers for {title_name}, {day:%a %d %b %Y}",
             day=day,

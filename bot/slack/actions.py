@@ -24,7 +24,7 @@ from bot.slack.blocks import (
     parse_vote_value,
     reply_message,
 )
-from bot.slack.callers import SORRY, caller_from_action, say_privately, send_dm, workspace_of
+from bot.slack.callers import SORRY, caller_from_action, say_privately, send_dm_or_say, workspace_of
 from bot.slack.club import ACTION_CLUB_VOTE, parse_club_vote_value, poll_message
 from bot.slack.poster import split_ref
 
@@ -53,7 +53,8 @@ def register_actions(app: App, commands: Commands):
             log.exception("onboarding button failed", extra={"team": caller.workspace})
             return say_privately(respond, SORRY)
         if reply.dm:
-            return send_dm(client, caller.user_ref, reply)
+            send_dm_or_say(client, respond, caller.user_ref, reply)
+            return
         say_privately(respond, escape(reply.text))
 
     @app.action(ACTION_RATE_UP)

@@ -30,7 +30,7 @@ from bot.slack.actions import SHAREABLE, register_actions
 from bot.slack.blocks import (
     reply_message,
 )
-from bot.slack.callers import SORRY, caller_from_command, respond_with, say_privately, send_dm, workspace_of
+from bot.slack.callers import SORRY, caller_from_command, dm_failure, respond_with, send_dm_or_say, workspace_of
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
@@ -75,8 +75,9 @@ def register(app: App, commands: Commands) -> None:
             log.exception("slash command failed", extra={"team": body.get("team_id"), "user": body.get("user_id")})
             reply = Reply(SORRY, ok=False)
         if reply.dm and reply.ok:
-            send_dm(client, body["user_id"], reply)
-            return say_privately(respond, DM_SENT.format(papers=counted(len(reply.papers), "paper")))
+            send_dm_or_say(client, respond, body["user_id"], reply,
+                           then=DM_SENT.format(papers=counted(len(reply.papers), "paper")))
+            return
         words = text.lower().split()
         verb = words[0] if words else ""
         respond_with(respond, reply, share_command=text if verb in SHAREABLE else None)
@@ -123,7 +124,10 @@ def register(app: App, commands: Commands) -> None:
             log.exception("library import failed", extra={"team": workspace_of(body, context), "user": user})
             reply = Reply(SORRY, ok=False)
         text, blocks = reply_message(reply)
-        client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        try:
+            client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        except (SlackApiError, OSError) as exc:  # the import is done; only its answer is lost
+            log.warning("library import answer failed", extra={"user": user, "error": dm_failure(exc)})
 
     @app.event("message")
     def on_message(ack):  # message events are not subscribed; acknowledge quietly if Slack sends one

@@ -6,11 +6,16 @@ Shared by the listeners of :mod:`bot.slack.app` (slash command, events) and
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands import Caller, Reply
 from bot.slack.blocks import reply_message
 from bot.slack.poster import PLATFORM
+
+log = logging.getLogger("bot.slack.app")
 
 SORRY = "Sorry, something went wrong on paperbot's side; nothing was changed. Please try again in a minute."
 
@@ -78,3 +83,32 @@ def send_dm(client: WebClient, user: str, reply: Reply) -> None:
     channel = client.conversations_open(users=user)["channel"]["id"]
     text, blocks = reply_message(reply)
     client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+def dm_failure(exc: Exception) -> str:
+    """What Slack (or the connection) answered when a DM could not be sent: ``internal_error``, ``URLError``."""
+    if isinstance(exc, SlackApiError):
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        return str(data.get("error") or f"HTTP {exc.response.status_code}")
+    return type(exc).__name__
+
+
+def send_dm_or_say(client: WebClient, respond, user: str, reply: Reply, *, then: str | None = None) -> bool:
+    """Send ``reply`` by DM, then say ``then`` privately; when the DM fails, say so privately instead.
+
+    A DM Slack refuses (``internal_error``, rate limits past the retries, ``messages_tab_disabled``)
+    or cannot be reached for is logged as a warning and answered through ``respond``, so the
+    person learns nothing arrived rather than waiting for a message that never comes.
+    Returns whether the DM went out.
+    """
+    try:
+        send_dm(client, user, reply)
+    except (SlackApiError, OSError) as exc:
+        why = dm_failure(exc)
+        log.warning("direct message failed", extra={"user": user, "error": why})
+        say_privately(respond, f"I could not send you a direct message (Slack answered `{why}`), so nothing arrived "
+                               "there. What you did is saved; try the same again in a minute.")
+        return False
+    if then:
+        say_privately(respond, then)
+    return True
