@@ -83,10 +83,11 @@ class Commands:
 
     # -- reading -----------------------------------------------------------------------
     def search(self, caller: Caller | None, query: str, k: int = 5) -> Reply:
-        """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile."""
+        """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile; those they 👎'd marked."""
         with self.store.session() as session:
             member = self.member(session, caller) if caller else None
             papers = self.recommender.search(session, query, k=k, member=member)
+            papers = rows.mark_disliked(session, member, papers) if member is not None else papers
         if not papers:
             return Reply(f"No stored paper matches “{query}”.")
         return Reply(f"Top {len(papers)} for “{query}”:", papers)
