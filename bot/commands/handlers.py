@@ -195,7 +195,7 @@ class Commands:
         Reply
             What went; ``ok`` is False, and nothing changes, when the caller was never a member.
         """
-        with self.store.session() as session:
+        with self.store.session(immediate=True) as session:  # a digest being composed finishes first
             member = rows.find_member(session, caller)
             if member is None:
                 return Reply("You are not a member: there is nothing to remove.", ok=False)
