@@ -16,7 +16,7 @@ from bot.club import POLL, ballot_lines
 from bot.commands import Reply, reply_text
 from bot.delivery import DigestPost, Poster
 from bot.delivery.club import ClubPost
-from bot.digest import authors_line, clip, date_label, mention_line, source_name
+from bot.digest import clip, mention_line, meta_line
 from recommender.pick import Pick
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ _PRINTING = threading.Lock()
 
 def render_item(console: Console, n: int, item: Pick, *, abstract_chars: int = 0) -> None:
     console.print(f"[bold]{n}. {escape(item.title)}[/bold]")
-    meta = " · ".join(x for x in (authors_line(item), source_name(item), date_label(item), item.ref) if x)
+    meta = " · ".join(x for x in (meta_line(item), item.ref) if x)
     if meta:
         console.print(f"   [dim]{escape(meta)}[/dim]")
     if item.url:

@@ -109,9 +109,14 @@ def date_label(pick: Pick) -> str:
     return pick.published.isoformat() if pick.published else "undated"
 
 
+#: What a search result the asker gave 👎 says, in every adapter (:attr:`recommender.pick.Pick.disliked`).
+DISLIKED_NOTE = "you 👎 this"
+
+
 def meta_line(pick: Pick) -> str:
-    """``authors · source · date``: the parts that are known, and always the date or ``undated``."""
-    parts = (authors_line(pick), source_name(pick), date_label(pick))
+    """``authors · source · date``: the parts that are known, and always the date or ``undated``;
+    first :data:`DISLIKED_NOTE` when the asker gave the paper 👎."""
+    parts = (DISLIKED_NOTE if pick.disliked else "", authors_line(pick), source_name(pick), date_label(pick))
     return " · ".join(p for p in parts if p)
 
 

@@ -31,10 +31,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.bundled import REPO_ROOT, bundled_config
 from bot.clock import TimeOfDay, TimezoneName
+from bot.config_file import ConfigFile
 from recommender.settings import RecommenderSettings, StoreSettings
 
 __all__ = [
@@ -184,7 +185,8 @@ class InboxSource(_Source):
     """``kind = "inbox"``: a folder where digest files are dropped (then moved to done/ or failed/)."""
 
     kind: Literal["inbox"] = "inbox"
-    path: Path = Field(description="Inbox folder; relative to the working directory.")
+    path: Path = Field(description="Inbox folder; relative to the config file's folder (to the working directory "
+                                   "when set in the environment).")
     settle_seconds: float = Field(
         120.0, ge=0, description="Ingest a file only once unchanged (size, modification time) for this many seconds.")
 
@@ -242,7 +244,7 @@ class Settings(BaseSettings, StoreSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_path()))
+        return (init_settings, env_settings, ConfigFile(settings_cls, toml_file=config_path()))
 
     @field_validator("log_level", mode="before")
     @classmethod

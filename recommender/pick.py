@@ -38,6 +38,10 @@ class Pick:
         Ranking score, higher is better (0.0 for plain listings).
     reason : str
         One line saying why it was picked or matched ("" when there is none).
+    disliked : bool
+        The person it was found for gave it 👎 (search finds such a paper, by name for one, and says so;
+        the command layer sets it, :func:`bot.commands.rows.mark_disliked`). False for picks, which never
+        hold a rated paper.
     """
 
     paper_id: int
@@ -50,6 +54,7 @@ class Pick:
     abstract: str
     score: float = 0.0
     reason: str = ""
+    disliked: bool = False
 
     @classmethod
     def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> Pick:

@@ -34,7 +34,8 @@ class StoreSettings(BaseModel):
     data_dir: Path = Field(
         default_factory=lambda: Path(user_data_dir("paperbot", appauthor=False)),
         description="Folder of the SQLite database (default: the per-user data folder, e.g. ~/.local/share/paperbot); "
-                    "a relative path is taken from the current folder.",
+                    "a relative path is taken from the folder of the config file that sets it (from the current "
+                    "folder when set in the environment).",
     )
     database_url: str | None = Field(None, description="Any SQLAlchemy URL; empty means SQLite in data_dir.")
     database_connect_timeout: int = Field(

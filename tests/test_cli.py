@@ -128,6 +128,26 @@ def test_who_in_a_channel_never_added_is_an_error(cli, sample_digests):
     assert known.exit_code == 0 and "opted in" in known.output
 
 
+def test_who_without_a_channel_ranks_the_local_users_who_opted_in(cli, sample_digests):
+    """What a team expects from `paperbot who PAPER`: the opted-in users the paper fits, each with why."""
+    assert cli("ingest", sample_digests).exit_code == 0
+    for name, topic in (("kim", "graph neural networks"), ("mia", "diffusion models"), ("raj", "graph neural networks")):
+        assert cli("users", "add", name, "--interests", topic).exit_code == 0
+    for name in ("kim", "mia"):  # raj fits too but never opted in
+        assert cli("users", "mentions", name, "on").exit_code == 0
+    gnn = next(r for r in json.loads(cli("search", "graph neural networks", "--json").stdout)["results"]
+               if "graph neural" in r["title"].lower())
+    result = cli("who", gnn["ref"])
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert any(line.startswith("• kim: ") and "matches graph neural" in line for line in lines), result.stdout
+    assert not any(line.startswith("• raj") for line in lines)
+    assert cli("channels", "add", "lab").exit_code == 0
+    assert cli("who", gnn["ref"], "--channel", "lab").stdout == result.stdout  # its members: the same opted-in users
+    missing = cli("who", "#999999")
+    assert missing.exit_code == 2 and "no stored paper is #999999" in missing.output
+
+
 def test_users_add_drops_interests_of_separators_or_punctuation_alone(cli):
     added = cli("users", "add", "zed", "--interests", "graph learning;; , ;  ")
     assert added.exit_code == 0, added.output

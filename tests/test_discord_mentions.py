@@ -66,7 +66,7 @@ async def test_who_is_an_ephemeral_followup_and_a_dm_gets_usage(world):
     assert answer.kind == "followup" and answer.ephemeral
     assert f"• {alan.display_name}: " in answer.content and "matches graph neural" in answer.content
     in_dm = await invoke(bot, "who", FakeInteraction(ada, None), paper=f"#{gnn.id}")
-    assert in_dm.answer.ephemeral and "`who` works in a channel" in in_dm.answer.content
+    assert in_dm.answer.ephemeral and "a direct message belongs to no server" in in_dm.answer.content
     assert "**Usage:**" in in_dm.answer.content
 
 

@@ -76,11 +76,19 @@ def test_bad_who_or_mentions_answers_usage_privately_and_changes_nothing(cmds, t
     assert counts(cmds.store) == before == (0, 0, 0, 0, 0)
 
 
-def test_who_in_a_direct_message_is_a_usage_error(cmds):
+def test_who_answers_wherever_the_workspace_is_known_and_a_discord_dm_gets_usage(cmds):
+    """A channel's members are its workspace's opted-in people: a Slack DM (and the command line) get the same list;
+    a Discord DM belongs to no server, so nobody is known to rank."""
     team(cmds)
+    ref = f"#{paper(cmds.store, '%graph neural%').id}"
     before = counts(cmds.store)
-    reply = cmds.handle(ADA_DM, f"who #{paper(cmds.store, '%graph neural%').id}")
-    assert not reply.ok and reply.usage and "`who` works in a channel" in reply.text
+    in_channel = cmds.handle(ADA, f"who {ref}")
+    assert in_channel.ok and in_channel.text.splitlines()[1].startswith("• kim: ")
+    for elsewhere in (ADA_DM, OTHER_CHANNEL):
+        reply = cmds.handle(elsewhere, f"who {ref}")
+        assert reply.ok and reply.ephemeral and reply.text == in_channel.text
+    reply = cmds.handle(Caller("discord", "dm", "U1", display_name="ada"), f"who {ref}")
+    assert not reply.ok and reply.usage and "a direct message belongs to no server" in reply.text
     assert counts(cmds.store) == before
 
 

@@ -1,5 +1,7 @@
 """Settings from config/paperbot.toml and the environment."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.settings import DEFAULT_CONFIG, ConfigError, Settings, config_path, get_settings
@@ -130,3 +132,31 @@ def test_the_default_database_is_one_per_user_not_per_folder(monkeypatch, tmp_pa
         monkeypatch.chdir(tmp_path / folder)
         urls.add(load(monkeypatch, tmp_path, "").resolved_database_url())
     assert urls == {f"sqlite:///{tmp_path / 'xdg' / 'paperbot' / 'paperbot.db'}"}
+
+
+def test_relative_paths_in_the_config_file_are_read_from_its_folder_wherever_paperbot_runs(monkeypatch, tmp_path):
+    """A cron job or systemd unit runs paperbot from another folder: the file's paths still mean what the file says."""
+    for name in ("PAPERBOT_DATA_DIR", "PAPERBOT_DATABASE_URL", "PAPERBOT_SOURCES"):
+        monkeypatch.delenv(name, raising=False)
+    folder = tmp_path / "team"
+    folder.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    text = ('data_dir = "data"\n[[sources]]\nkind = "inbox"\npath = "drop/inbox"\n'
+            '[[sources]]\nkind = "inbox"\nname = "home"\npath = "~/inbox"\n'
+            f'[[sources]]\nkind = "inbox"\nname = "abs"\npath = "{tmp_path / "abs"}"\n')
+    settings = load(monkeypatch, folder, text)
+    assert [s.path for s in settings.sources] == [folder / "drop" / "inbox", Path.home() / "inbox", tmp_path / "abs"]
+    assert settings.resolved_database_url() == f"sqlite:///{folder / 'data' / 'paperbot.db'}"
+    assert load(monkeypatch, folder, 'data_dir = "data"\n').ingest_sources()[0].path == folder / "data" / "inbox"
+    relative_url = load(monkeypatch, folder, 'database_url = "sqlite:///db/paperbot.db?timeout=5"\n')
+    assert relative_url.resolved_database_url() == f"sqlite:///{folder / 'db' / 'paperbot.db'}?timeout=5"
+    for url in ("sqlite://", "sqlite:///:memory:", f"sqlite:///{tmp_path / 'x.db'}", "postgresql+psycopg://db/paperbot"):
+        assert load(monkeypatch, folder, f'database_url = "{url}"\n').resolved_database_url() == url
+    # the environment's values are not the file's: they stay relative to the working directory
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", "env-data")
+    monkeypatch.setenv("PAPERBOT_SOURCES", '[{"kind": "inbox", "path": "env-inbox"}]')
+    from_env = load(monkeypatch, folder, text)
+    assert from_env.resolved_database_url() == f"sqlite:///{elsewhere / 'env-data' / 'paperbot.db'}"
+    assert [s.path for s in from_env.sources] == [Path("env-inbox")]

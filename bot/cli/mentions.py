@@ -30,17 +30,18 @@ SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off")]
 def who_cmd(
     ctx: typer.Context,
     paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")],
-    channel: Annotated[str, typer.Option(metavar="CHANNEL", help="The local channel asking (who works in a channel).")],
+    channel: Annotated[str | None, typer.Option(
+        metavar="CHANNEL", help="Ask in this local channel: its members, the local users who opted in.")] = None,
 ) -> None:
-    """The local users who opted in that a paper fits best, each with why.
+    """The local users who opted in (paperbot users mentions PERSON on) that a paper fits, best first, each with why.
 
-    Exit status 1 when the channel was never added (paperbot channels add).
+    Exit status 1 when --channel names a channel never added (paperbot channels add), 2 for a paper not stored.
     """
     from bot.commands import UsageError
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
-    where = existing_channel(cmds, channel)
+    where = existing_channel(cmds, channel) if channel is not None else caller("cli")
     try:
         reply = cmds.who(where, paper)
     except UsageError as exc:

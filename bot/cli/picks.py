@@ -35,7 +35,7 @@ def item_json(item: Pick) -> dict:
     return {
         "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
         "published": item.published, "source": item.source_kind, "source_name": source_name(item),
-        "score": round(item.score, 6), "reason": item.reason,
+        "score": round(item.score, 6), "reason": item.reason, "disliked": item.disliked,
     }
 
 
@@ -105,16 +105,23 @@ def search_cmd(
             recommender = cmds.recommender if cmds else cli.recommender(store)
             member = cmds.member(session, who) if cmds and who else None
             items = recommender.search(session, query, k=k, member=member, **bounds)
+            if member is not None:
+                from bot.commands.rows import mark_disliked
+
+                items = mark_disliked(session, member, items)
     if as_json:
         return emit_json({"query": query, "results": [item_json(i) for i in items]})
     if not items:
         console.print(f"No stored paper matches “{query}”.")
         return
-    from bot.digest import date_label
+    from rich.markup import escape
+
+    from bot.digest import DISLIKED_NOTE, date_label
 
     table = Table("#", "score", "paper", "date", "ref")
     for n, item in enumerate(items, 1):
-        table.add_row(str(n), f"{item.score:.3f}", item.title, date_label(item), item.ref)
+        note = f"\n({DISLIKED_NOTE})" if item.disliked else ""
+        table.add_row(str(n), f"{item.score:.3f}", escape(item.title) + note, date_label(item), item.ref)
     console.print(table)
 
 

@@ -10,6 +10,9 @@ from bot.platforms import CLI_PLATFORM
 #: A 👍 and a 👎, as the command layer stores them (``Feedback.value``).
 POSITIVE, NEGATIVE = 1, -1
 
+#: The workspace of a caller whose platform does not say it: a Discord DM belongs to no server (guild).
+NO_WORKSPACE = "dm"
+
 
 #: How the command line spells the ``/papers`` commands a reply points to (``{user}``, ``{channel}``: the caller's).
 CLI_COMMANDS = {
@@ -33,7 +36,7 @@ class Caller:
     platform : str
         ``"slack"``, ``"discord"``, ``"console"`` or ``"cli"``.
     workspace : str
-        The Slack workspace (team id) or Discord guild id.
+        The Slack workspace (team id) or Discord guild id; :data:`NO_WORKSPACE` in a Discord DM.
     user_ref : str
         The platform's user id.
     display_name : str, optional

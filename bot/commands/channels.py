@@ -101,7 +101,7 @@ def remove(commands: Commands, caller: Caller) -> Reply:
     UsageError
         The caller is in a direct message.
     """
-    with commands.store.session() as session:
+    with commands.store.session(immediate=True) as session:  # a digest being composed finishes first (held_row)
         channel = commands.channel(session, caller)
         if channel is None:
             return Reply("This channel has no digest: there is nothing to remove.", ok=False)

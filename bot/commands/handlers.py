@@ -83,10 +83,11 @@ class Commands:
 
     # -- reading -----------------------------------------------------------------------
     def search(self, caller: Caller | None, query: str, k: int = 5) -> Reply:
-        """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile."""
+        """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile; those they 👎'd marked."""
         with self.store.session() as session:
             member = self.member(session, caller) if caller else None
             papers = self.recommender.search(session, query, k=k, member=member)
+            papers = rows.mark_disliked(session, member, papers) if member is not None else papers
         if not papers:
             return Reply(f"No stored paper matches “{query}”.")
         return Reply(f"Top {len(papers)} for “{query}”:", papers)
@@ -199,7 +200,7 @@ class Commands:
         Reply
             What went; ``ok`` is False, and nothing changes, when the caller was never a member.
         """
-        with self.store.session() as session:
+        with self.store.session(immediate=True) as session:  # a digest being composed finishes first
             member = rows.find_member(session, caller)
             if member is None:
                 return Reply("You are not a member: there is nothing to remove.", ok=False)

@@ -2,7 +2,9 @@
 
 * ``who <paper>`` ranks the people of the workspace who opted in by how well
   the paper fits their profile (:func:`recommender.teammates.member_fits`), each
-  with the reason, privately. It works in a channel only and writes nothing.
+  with the reason, privately. It writes nothing. It works wherever the workspace is
+  known: in a channel, in a Slack DM, on the command line (``paperbot who``); not in a
+  Discord DM, which belongs to no server.
 * ``mentions on|off`` is a channel setting (off by default, logged as a
   channel change like ``channel setup``): the channel digest's papers then
   name the one or two opted-in people they fit best (:mod:`bot.delivery.mentions`).
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot.commands import channels, rows
-from bot.commands.caller import Caller
+from bot.commands.caller import NO_WORKSPACE, Caller
 from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
 from bot.digest import counted
@@ -47,13 +49,18 @@ def opted_in(session, platform: str, workspace: str) -> list[Member]:
 def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
     """The opted-in people of the caller's workspace that ``paper_ref`` fits, best first, with the reason.
 
+    The people are the same in any channel of the workspace, or none: a channel's members are its
+    workspace's opted-in people (this module's notes).
+
     Raises
     ------
     UsageError
-        In a direct message, or when ``paper_ref`` names no stored paper. Nothing is written either way.
+        When the workspace is unknown (a Discord DM), or ``paper_ref`` names no stored paper. Nothing is
+        written either way.
     """
-    if caller.channel_ref is None:
-        raise UsageError("`who` works in a channel: it ranks the people of this workspace who opted in")
+    if caller.workspace == NO_WORKSPACE:
+        raise UsageError("`who` ranks the people of a server who opted in, and a direct message belongs to no "
+                         "server: use it in one of the server's channels (only you see the answer)")
     with cmds.store.session() as session:
         paper = rows.find_paper(session, paper_ref)
         if paper is None:

@@ -158,10 +158,6 @@ def _mentions(args: list[str]) -> Call:
     raise UsageError("use `mentions on` or `mentions off` (this channel's digest) or `mentions me on|off` (you)")
 
 
-def _looks_like_timezone(arg: str) -> bool:
-    return "/" in arg or arg in ("UTC", "GMT")
-
-
 def _channel(args: list[str]) -> Call:
     if not args:
         raise UsageError("`channel` needs `setup`, `off` or `status`")
@@ -179,7 +175,7 @@ def _channel(args: list[str]) -> Call:
             if "time" in found:
                 raise UsageError("`channel setup` takes one time")
             found["time"] = parse_time(arg)
-        elif "timezone" not in found and _looks_like_timezone(arg):
+        elif "timezone" not in found and clock.looks_like_timezone(arg):
             found["timezone"] = parse_timezone(arg)
         elif "size" not in found and arg.isdigit():
             found["size"] = int(arg)

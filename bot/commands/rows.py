@@ -7,15 +7,19 @@ deletes one with everything that is theirs (:func:`delete_target`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.club import CLOSE, POLL
-from bot.commands.caller import Caller
+from bot.commands.caller import NEGATIVE, Caller
 from bot.commands.parse import UsageError
+from recommender.pick import Pick
 from recommender.sources.records import normalize_arxiv_id
-from recommender.store import Channel, Delivery, DeliveryItem, Member, Paper
+from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper
 
 
 def insert_or_get(session: Session, row, query):
@@ -102,6 +106,17 @@ def find_paper(session: Session, ref: str) -> Paper | None:
     if arxiv_id:
         return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
     return None
+
+
+def mark_disliked(session: Session, member: Member, picks: Sequence[Pick]) -> list[Pick]:
+    """``picks`` with :attr:`~recommender.pick.Pick.disliked` set on those ``member`` gave 👎, in the same order.
+
+    Search still finds a paper its asker 👎'd (they may look for it by name); every adapter then says so.
+    """
+    ids = [p.paper_id for p in picks]
+    down = set(session.scalars(select(Feedback.paper_id).where(
+        Feedback.member_id == member.id, Feedback.value == NEGATIVE, Feedback.paper_id.in_(ids)))) if ids else set()
+    return [replace(p, disliked=True) if p.paper_id in down else p for p in picks]
 
 
 def no_such_paper(ref: str) -> str:

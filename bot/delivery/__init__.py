@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 
 from bot.commands.caller import actor_user_ref
 from bot.delivery import mentions
-from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim
+from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim, held_row
 from bot.delivery.plan import DigestPlan, last_composed
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
@@ -93,12 +93,12 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
              now: dt.datetime, plan: DigestPlan | None = None) -> DigestPost | None:
     """The claimed digest with what is on record; papers are chosen on the first attempt only
     (a retry re-posts the papers chosen the first time), from ``plan`` when it still holds good ones.
-    None when the target is gone."""
-    with store.session() as session:
-        row = _target_row(session, target)
+    None when the target is gone, or its delivery with it (removed since the claim, :func:`held_row`)."""
+    with store.session(immediate=True) as session:
+        delivery = held_row(session, held)  # first: a removal running now waits for this transaction
+        row = _target_row(session, target) if delivery is not None else None
         if row is None:
             return None
-        delivery = session.get_one(Delivery, held.delivery_id)
         chosen: list[Pick] | None = None  # chosen now: no need to read them back
         if not delivery.items:
             since = _since(session, target)
@@ -235,6 +235,8 @@ def attempt(store: Store, settings: Settings, target: DeliveryTarget, day: dt.da
             return _finish(store, held, post, None, empty=True, what=what)
         try:
             send(post)
+        except ClaimLost as exc:  # taken over, or its target removed (_finish says which): the rest is not posted
+            error = str(exc)
         except TargetUnreachable as exc:
             error, unreachable = f"unreachable: {exc}", True
             log.warning(f"{what} target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
@@ -248,8 +250,12 @@ def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, u
              empty: bool = False, what: str = "digest") -> DeliveryOutcome:
     """Settle the attempt in one transaction: the outcome, and any reference whose own commit failed."""
     target, papers = post.target, len(post.digest.papers)
-    with store.session() as session:
-        delivery = session.get_one(Delivery, held.delivery_id, with_for_update=True)
+    with store.session(immediate=True) as session:
+        delivery = session.get(Delivery, held.delivery_id, with_for_update=True, populate_existing=True)
+        if delivery is None:  # its target was removed while it posted: the removal took the delivery with it
+            log.info(f"{what} target removed", extra={"target": target.kind, "target_id": target.id,
+                                                     "delivery_id": held.delivery_id})
+            return DeliveryOutcome("skipped", held.delivery_id, papers, "target removed while it was posted")
         if delivery.attempts != held.attempt:  # taken over while this process was presumed dead
             log.warning(f"{what} taken over", extra={"target": target.kind, "target_id": target.id,
                                                     "delivery_id": held.delivery_id})

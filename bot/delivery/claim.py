@@ -112,6 +112,18 @@ def claim(store: Store, target: DeliveryTarget, day: dt.date, now: dt.datetime, 
         return Claim(existing.id, existing.attempts + 1) if taken.rowcount == 1 else None
 
 
+def held_row(session, held: Claim) -> Delivery | None:
+    """The claimed ``deliveries`` row, locked for the rest of ``session``'s transaction, while ``held`` is its attempt.
+
+    None when the row is gone (its target was removed: :func:`bot.commands.rows.delete_target` deletes
+    its deliveries) or another attempt took it over. Locking it first makes a removal that runs meanwhile
+    wait for this transaction (PostgreSQL: the row lock; SQLite: open ``session`` with ``immediate=True``),
+    so what this transaction adds to the delivery goes with it rather than failing or staying behind.
+    """
+    row = session.get(Delivery, held.delivery_id, with_for_update=True, populate_existing=True)
+    return row if row is not None and row.attempts == held.attempt else None
+
+
 class Lease:
     """This process's hold on a claimed delivery while it composes and posts; a context manager.
 

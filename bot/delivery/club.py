@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from bot.club import CLOSE, LIKES_WINDOW, POLL, ClubBallot, winner_text
 from bot.delivery import Claim, DeliveryOutcome, attempt
 from bot.delivery.ballot import load_ballot, most_liked, poll_of
+from bot.delivery.claim import held_row
 from bot.delivery.post import DeliveryTarget, DigestPost
 from bot.digest import DigestMessage
 from bot.settings import Settings
-from recommender.store import Channel, Delivery, DeliveryItem, Store
+from recommender.store import Channel, DeliveryItem, Store
 
 __all__ = ["ClubPost", "deliver_club"]
 
@@ -56,10 +57,10 @@ class ClubPost(DigestPost):
 
 def _compose_poll(store: Store, target: DeliveryTarget, held: Claim, day: dt.date, now: dt.datetime) -> ClubPost | None:
     """The ballot of this week; papers chosen on the first attempt only (a retry posts the same ballot)."""
-    with store.session() as session:
-        if session.get(Channel, target.id) is None:
+    with store.session(immediate=True) as session:
+        poll = held_row(session, held)  # first: a channel removal running now waits for this transaction
+        if poll is None or session.get(Channel, target.id) is None:
             return None
-        poll = session.get_one(Delivery, held.delivery_id)
         if not poll.items:
             for position, (paper_id, likes) in enumerate(most_liked(session, target.id, now - LIKES_WINDOW, now)):
                 poll.items.append(DeliveryItem(paper_id=paper_id, position=position, score=float(likes),
@@ -74,11 +75,11 @@ def _compose_poll(store: Store, target: DeliveryTarget, held: Claim, day: dt.dat
 
 def _compose_close(store: Store, target: DeliveryTarget, held: Claim, day: dt.date, now: dt.datetime) -> ClubPost | None:
     """The winner's announcement, from the votes on record (none are taken after the close time)."""
-    with store.session() as session:
-        poll = poll_of(session, target.id, day)
+    with store.session(immediate=True) as session:
+        close = held_row(session, held)  # gone with a channel removed since the claim
+        poll = poll_of(session, target.id, day) if close is not None else None
         if poll is None or poll.status != "posted":
             return None
-        close = session.get_one(Delivery, held.delivery_id)
         ballot = load_ballot(session, poll, target.name, now)
         ballot.closed = True
         winner = ballot.winner

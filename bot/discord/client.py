@@ -15,6 +15,7 @@ import discord
 from discord.ext import commands as dcommands
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands
+from bot.commands.caller import NO_WORKSPACE
 from bot.discord.club import handle_club_button
 from bot.discord.cog import PLATFORM, PapersCog
 from bot.discord.embeds import THUMBS_DOWN, THUMBS_UP
@@ -113,7 +114,7 @@ class PaperBot(dcommands.Bot):
     def _record(self, payload: discord.RawReactionActionEvent, value: int, added: bool, name: str | None) -> bool:
         message_ref = str(payload.message_id)
         if payload.guild_id is None:  # a DM: the command layer finds whose digest it was
-            caller = Caller(PLATFORM, "dm", str(payload.user_id), display_name=name)
+            caller = Caller(PLATFORM, NO_WORKSPACE, str(payload.user_id), display_name=name)
             return self.paper_commands.dm_reaction(caller, message_ref, value, added=added)
         caller = Caller(PLATFORM, str(payload.guild_id), str(payload.user_id), display_name=name,
                         channel_ref=str(payload.channel_id))

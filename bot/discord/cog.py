@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands as dcommands
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError, timezone_choices, usage_reply
+from bot.commands.caller import NO_WORKSPACE
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
@@ -35,7 +36,7 @@ CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_mes
 def caller_of(interaction: discord.Interaction) -> Caller:
     """The neutral caller of an interaction.
 
-    ``workspace`` is the guild id (``"dm"`` outside a guild), ``user_ref`` the
+    ``workspace`` is the guild id (:data:`~bot.commands.caller.NO_WORKSPACE` outside a guild), ``user_ref`` the
     user id, ``channel_ref`` the channel id (``None`` in a DM).
     """
     guild_id = interaction.guild_id
@@ -43,7 +44,7 @@ def caller_of(interaction: discord.Interaction) -> Caller:
     in_guild = guild_id is not None and interaction.channel_id is not None
     return Caller(
         platform=PLATFORM,
-        workspace=str(guild_id) if guild_id is not None else "dm",
+        workspace=str(guild_id) if guild_id is not None else NO_WORKSPACE,
         user_ref=str(interaction.user.id),
         display_name=getattr(interaction.user, "display_name", None) or interaction.user.name,
         channel_ref=str(interaction.channel_id) if in_guild else None,

@@ -7,12 +7,11 @@ every schedule uses; a bad value raises ``ValueError`` with its message.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import parse_timezone, to_time
+from bot.clock import to_time, zone
 from bot.settings import SourceSettings
 
 __all__ = [
@@ -37,7 +36,7 @@ def daily_trigger(time: str, timezone: str) -> CronTrigger:
         A bad time of day or an unknown timezone (:mod:`bot.clock`).
     """
     at = to_time(time)
-    return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(parse_timezone(timezone)))
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=zone(timezone))
 
 
 def weekly_trigger(weekday: int, time: str, timezone: str) -> CronTrigger:
@@ -51,7 +50,7 @@ def weekly_trigger(weekday: int, time: str, timezone: str) -> CronTrigger:
     if not 0 <= weekday <= 6:
         raise ValueError(f"weekday {weekday} is not 0 (Monday) to 6 (Sunday)")
     at = to_time(time)
-    return CronTrigger(day_of_week=weekday, hour=at.hour, minute=at.minute, timezone=ZoneInfo(parse_timezone(timezone)))
+    return CronTrigger(day_of_week=weekday, hour=at.hour, minute=at.minute, timezone=zone(timezone))
 
 
 def last_weekly_slot(weekday: int, time: str, timezone: str, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
@@ -90,7 +89,7 @@ def slot_day(time: str, timezone: str, now: dt.datetime) -> dt.date:
     A digest that runs late (missed while the bot was down, coalesced) is still
     the digest of the day it was due, so the next day's digest is not taken.
     """
-    tz = ZoneInfo(parse_timezone(timezone))
+    tz = zone(timezone)
     local = now.astimezone(tz)
     slot = dt.datetime.combine(local.date(), to_time(time), tzinfo=tz)
     return local.date() if local >= slot else local.date() - dt.timedelta(days=1)
