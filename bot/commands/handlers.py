@@ -83,7 +83,15 @@ class Commands:
 
     # -- reading -----------------------------------------------------------------------
     def search(self, caller: Caller | None, query: str, k: int = 5) -> Reply:
-        """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile; those they 👎'd marked."""
+        """Stored papers ranked by TF-IDF relevance, re-ranked for the caller's profile; those they 👎'd marked.
+
+        Raises
+        ------
+        UsageError
+            The query holds no letter or digit. Nothing is searched.
+        """
+        if not any(ch.isalnum() for ch in query):
+            raise UsageError("`search` needs some words, a title or an arXiv id")
         with self.store.session() as session:
             member = self.member(session, caller) if caller else None
             papers = self.recommender.search(session, query, k=k, member=member)
@@ -138,15 +146,15 @@ class Commands:
         with self.store.session() as session:
             member = self.member(session, caller)
             current = list(member.interests or [])
-            for t in texts:
-                if t.lower() not in (i.lower() for i in current):
-                    current.append(t)
-            if len(current) > MAX_INTERESTS:
-                raise UsageError(f"at most {MAX_INTERESTS} interests: remove one first ({len(current)} asked)")
-            member.interests = current
-        several = len(texts) > 1
-        return Reply(f"Added interest{'s' if several else ''} “{'”, “'.join(texts)}”. "
-                     f"Your next picks use {'them' if several else 'it'}.")
+            added = [t for t in dict.fromkeys(texts) if t.lower() not in (i.lower() for i in current)]
+            if len(current) + len(added) > MAX_INTERESTS:
+                raise UsageError(f"at most {MAX_INTERESTS} interests: remove one first ({len(current) + len(added)} asked)")
+            member.interests = current + added
+        had = "".join(f" “{t}” was already one of them." for t in dict.fromkeys(texts) if t not in added)
+        if not added:
+            return Reply(f"Nothing changed:{had}")
+        return Reply(f"Added interest{'s'[:len(added) - 1]} “{'”, “'.join(added)}”. "
+                     f"Your next picks use {'them' if len(added) > 1 else 'it'}.{had}")
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
         """Remove the interest ``text`` (whitespace collapsed, any case), or change nothing.
