@@ -211,3 +211,17 @@ class ReactionLog:
 
     def on(self, message_id: int) -> list[str]:
         return [emoji for mid, emoji in self.added if mid == message_id]
+
+
+def capture_components(monkeypatch) -> list[list[dict]]:
+    """The components (button rows) of every message the bot sends from now on, in order (dpytest keeps none)."""
+    components: list[list[dict]] = []
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # noqa: F841 - dpytest reads its caller's `channel` local
+        components.append(list((params.payload or {}).get("components") or []))
+        return await _original(self, channel_id, params=params)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+    return components

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.commands import Commands
 from recommender.store import Paper
 
-from discord_helpers import FakeInteraction, config, invoke, make_bot, sent_messages
+from discord_helpers import FakeInteraction, capture_components, config, invoke, make_bot, sent_messages
 
 pytestmark = pytest.mark.strict_logs
 
@@ -27,16 +27,8 @@ class _Response:
 @pytest.fixture
 async def bot(papers_store, settings, monkeypatch):
     """The bot, and the components of every message it sends (dpytest keeps no components)."""
-    components: list[list[dict]] = []
-    original = dpytest_backend.FakeHttp.send_message
-
-    async def send_message(self, channel_id, *, params, _original=original):
-        channel = sys._getframe(1).f_locals["channel"]  # noqa: F841 - dpytest reads its caller's `channel` local
-        components.append(list((params.payload or {}).get("components") or []))
-        return await _original(self, channel_id, params=params)
-
     made = await make_bot(Commands(papers_store, settings), monkeypatch)
-    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+    components = capture_components(monkeypatch)
     sent_messages()
     yield made, components
     await dpytest.empty_queue()

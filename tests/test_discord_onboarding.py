@@ -4,19 +4,16 @@ interactions into the cog's listener, ratings read from the store."""
 
 from __future__ import annotations
 
-import sys
-
 import discord
 import discord.ext.test as dpytest
 import pytest
-from discord.ext.test import backend as dpytest_backend
 from sqlalchemy import func, select
 
 from bot.commands import Commands
 from bot.discord.rating import custom_id, parse_custom_id
 from recommender.store import Feedback, Onboarding
 
-from discord_helpers import FakeInteraction, config, invoke, make_bot, sent_messages
+from discord_helpers import FakeInteraction, capture_components, config, invoke, make_bot, sent_messages
 
 pytestmark = pytest.mark.strict_logs
 
@@ -33,17 +30,9 @@ class ButtonPress(FakeInteraction):
 @pytest.fixture
 async def bot(papers_store, settings, monkeypatch):
     """The bot, and the components of every message it sends (dpytest keeps no components)."""
-    components: list[list[dict]] = []
-    original = dpytest_backend.FakeHttp.send_message
-
-    async def send_message(self, channel_id, *, params, _original=original):
-        channel = sys._getframe(1).f_locals["channel"]  # noqa: F841 - dpytest reads its caller's `channel` local
-        components.append(list((params.payload or {}).get("components") or []))
-        return await _original(self, channel_id, params=params)
-
     cmds = Commands(papers_store, settings)
     made = await make_bot(cmds, monkeypatch)
-    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+    components = capture_components(monkeypatch)
     sent_messages()
     yield made, components
     await dpytest.empty_queue()
