@@ -266,7 +266,12 @@ async def test_runs_missed_while_down_run_once_at_start(store, settings, sample_
         install_jobs(second, ctx)
         second.resume()
         await asyncio.wait_for(done.wait(), 30)  # TimeoutError: the missed digest job never ran
-        second.shutdown(wait=True)
+        # As `paperbot run` stops: no new work, then wait for the jobs under way (the sync job that
+        # runs at start may still be reading the job store). shutdown(wait=True) instead holds
+        # APScheduler's job-store lock while it joins that job, which needs the lock: a deadlock.
+        ctx.close()
+        assert await asyncio.to_thread(ctx.wait_idle, 30)
+        second.shutdown(wait=False)
     finally:
         if second.running:
             second.shutdown(wait=False)
