@@ -39,6 +39,8 @@ def test_an_interest_already_held_is_said_so_and_not_added_again(cmds):
     assert both.text == ("Added interest “video generation”. Your next picks use it."
                          " “diffusion models” was already one of them.")
     assert listed(cmds) == ["diffusion models", "video generation"]
+    assert cmds.handle(ADA, "interests add GNNs; gnns").text.startswith("Added interest “GNNs”. ")
+    assert listed(cmds) == ["diffusion models", "video generation", "GNNs"]
 
 
 @pytest.mark.parametrize("query", ["", "   ", "“”", "?!"])

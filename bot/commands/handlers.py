@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands import channels, club, library, mentions, onboarding, rows
 from bot.commands.caller import Caller
-from bot.commands.parse import UsageError, parse, parse_time, parse_timezone, split_interests
+from bot.commands.parse import UsageError, new_interests, parse, parse_time, parse_timezone, split_interests
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
 from bot.digest import counted
 from bot.settings import Settings
@@ -146,7 +146,7 @@ class Commands:
         with self.store.session() as session:
             member = self.member(session, caller)
             current = list(member.interests or [])
-            added = [t for t in dict.fromkeys(texts) if t.lower() not in (i.lower() for i in current)]
+            added = new_interests(current, texts)
             if len(current) + len(added) > MAX_INTERESTS:
                 raise UsageError(f"at most {MAX_INTERESTS} interests: remove one first ({len(current) + len(added)} asked)")
             member.interests = current + added

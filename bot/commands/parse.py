@@ -17,7 +17,7 @@ from bot import clock
 from bot.club import BALLOT_SIZE
 from bot.commands.caller import NEGATIVE, POSITIVE
 
-__all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_timezone", "split_interests",
+__all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_timezone", "split_interests", "new_interests",
            "timezone_choices"]
 
 HELP_WORDS = ("help", "-h", "--help", "?")
@@ -80,6 +80,17 @@ def split_interests(text: str) -> list[str]:
     """
     sep = ";" if ";" in text else ","
     return [i for i in map(interest_text, text.split(sep)) if i]
+
+
+def new_interests(current: list[str], texts: list[str]) -> list[str]:
+    """The ``texts`` not yet in ``current`` nor before them in ``texts``, case apart ("GNNs; gnns" adds one), in order."""
+    held = {i.lower() for i in current}
+    added = []
+    for t in texts:
+        if t.lower() not in held:
+            held.add(t.lower())
+            added.append(t)
+    return added
 
 
 def parse(text: str) -> Call:
