@@ -94,23 +94,30 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
     """The claimed digest with what is on record; papers are chosen on the first attempt only
     (a retry re-posts the papers chosen the first time), from ``plan`` when it still holds good ones.
     None when the target is gone, or its delivery with it (removed since the claim, :func:`held_row`)."""
+    chosen: list[Pick] | None = None  # ranked before the write transaction: a 👍 meanwhile need not wait for it
+    with store.session() as session:
+        delivery = session.get(Delivery, held.delivery_id)
+        row = _target_row(session, target) if delivery is not None else None
+        if row is None:
+            return None
+        if not delivery.items:
+            since = _since(session, target)
+            chosen = plan.take(session, target, since, row.digest_size) if plan is not None else None
+            if chosen is None:
+                chosen = recommender.picks(session, [row], row.digest_size, since=since, now=now)[0]
     with store.session(immediate=True) as session:
         delivery = held_row(session, held)  # first: a removal running now waits for this transaction
         row = _target_row(session, target) if delivery is not None else None
         if row is None:
             return None
-        chosen: list[Pick] | None = None  # chosen now: no need to read them back
-        if not delivery.items:
-            since = _since(session, target)
-            picks = plan.take(session, target, since, row.digest_size) if plan is not None else None
-            if picks is None:
-                picks = recommender.picks(session, [row], row.digest_size, since=since, now=now)[0]
-            for position, pick in enumerate(picks):
+        if delivery.items:  # chosen on an earlier attempt: those are the digest's papers
+            chosen = None
+        elif chosen is not None:
+            for position, pick in enumerate(chosen):
                 delivery.items.append(
                     DeliveryItem(paper_id=pick.paper_id, position=position, score=pick.score, reason=pick.reason, platform=target.platform)
                 )
             session.flush()
-            chosen = picks
             if isinstance(row, Channel):  # names chosen with the papers, before any post (bot.delivery.mentions)
                 mentions.plan(session, recommender, row, delivery, now)
         # a channel whose name Slack never sent (a private channel's commands say "privategroup") is not named by its id
