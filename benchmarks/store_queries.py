@@ -85,17 +85,14 @@ class RecordingPoster:
             self.papers += 1
 
 
-def run_digest(url: str, targets: int, day_papers: int) -> dict:
+def prepare_digest(cmds, targets: int, day_papers: int, now) -> None:
+    """``targets`` subscribed members of a ``cli`` workspace whose last digest was yesterday, over a day of
+    the ``day_papers`` newest papers (the older ones moved three days back, then the tables analysed)."""
     from sqlalchemy import func, select, update
 
     from bot.commands import Caller
-    from bot.service.context import JobContext
-    from bot.service.once import run_once
     from recommender.store import Delivery, Paper
-    from recommender.store.models import utcnow
 
-    cmds = commands(url)
-    now = utcnow()
     interests = [["graph neural networks"], ["quantization", "pruning"], ["diffusion models"], ["reinforcement learning"],
                  ["language model alignment"], ["speech recognition"], ["protein structure"], ["federated learning"]]
     with cmds.store.session() as session:
@@ -112,6 +109,16 @@ def run_digest(url: str, targets: int, day_papers: int) -> dict:
     with cmds.store.engine.connect() as conn:  # the planner's statistics, after moving 98,000 rows' first_seen at once
         conn.exec_driver_sql("ANALYZE papers" if conn.dialect.name == "postgresql" else "ANALYZE")
         conn.commit()
+
+
+def run_digest(url: str, targets: int, day_papers: int) -> dict:
+    from bot.service.context import JobContext
+    from bot.service.once import run_once
+    from recommender.store.models import utcnow
+
+    cmds = commands(url)
+    now = utcnow()
+    prepare_digest(cmds, targets, day_papers, now)
     poster = RecordingPoster()
     ctx = JobContext(cmds.store, cmds.settings, {"cli": poster}, [], recommender=cmds.recommender)
     t = time.perf_counter()
