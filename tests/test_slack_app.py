@@ -219,7 +219,7 @@ def test_share_button_posts_the_answer_for_everyone(slack, fake):
     _, app = slack
     _, answer = run(app, fake, "search graph neural networks")
     share = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == ACTION_SHARE]
-    assert share and share[0]["value"] == "search graph neural networks"
+    assert share and share[0]["value"] == f"ids:{','.join(map(str, paper_ids(answer['blocks'])))}:search graph neural networks"
     app.dispatch(bolt_request(block_action(ACTION_SHARE, share[0]["value"], response_url=fake.response_url("share"))))
     shared = fake.of("response_url")[-1].params
     assert shared["response_type"] == "in_channel" and shared["blocks"][0]["text"]["text"].startswith("<@U1> shared")

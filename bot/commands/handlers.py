@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.commands import channels, club, feedback, library, mentions, onboarding, rows
+from bot.commands import channels, club, feedback, library, mentions, onboarding, rows, share
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, new_interests, parse, parse_time, parse_timezone, split_interests
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
@@ -116,6 +116,10 @@ class Commands:
         if not papers:
             return Reply("No new papers to pick from yet." + hint)
         return Reply(f"Your top {counted(len(papers), 'pick')}:" + hint, papers)
+
+    def share(self, paper_ids: list[int]) -> Reply:
+        """The papers an answer showed, for the channel, without the asker's marks (:func:`bot.commands.share.shared_papers`)."""
+        return share.shared_papers(self, paper_ids)
 
     # -- interests ---------------------------------------------------------------------
     def interests_list(self, caller: Caller) -> Reply:
