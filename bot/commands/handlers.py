@@ -246,6 +246,10 @@ class Commands:
     def channel_status(self, caller: Caller, history: int = 5) -> Reply:
         return channels.status(self, caller, history)
 
+    def channel_renamed(self, platform: str, workspace: str, channel_ref: str, name: str) -> bool:
+        """A channel renamed on its platform: the stored name follows (:func:`bot.commands.channels.renamed`)."""
+        return channels.renamed(self, platform, workspace, channel_ref, name)
+
     # -- journal club (bot.commands.club) ------------------------------------------------------
     def club_set(self, caller: Caller, weekday: int, time: str) -> Reply:
         return club.set_club(self, caller, weekday, time)

@@ -4,8 +4,9 @@ Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
 👍/👎 buttons to ``Commands.feedback``; 👍/👎 reactions to
 ``Commands.reaction``; journal club vote buttons to
 ``Commands.club_vote_button`` (then the poll message is updated); a file shared in the bot's DM to
-``Commands.import_library``. Answers are ephemeral (only the asker sees them) unless
-the command layer says otherwise or the asker presses "Share in channel".
+``Commands.import_library``; a channel renamed (``channel_rename``, ``group_rename``) to
+``Commands.channel_renamed``. Answers are ephemeral (only the asker sees them) unless the
+command layer says otherwise or the asker presses "Share in channel".
 
 Every HTTP request is verified with the signing secret (Bolt's
 RequestVerification middleware: a bad or stale signature gets 401 and reaches
@@ -38,9 +39,10 @@ from bot.slack.uploads import UploadError, fetch_upload
 log = logging.getLogger(__name__)
 
 #: Bot scopes the app asks for (same as config/slack-manifest.yaml).
-BOT_SCOPES = ["channels:history", "chat:write", "chat:write.public", "commands", "files:read", "groups:history",
-              "im:history", "im:write", "reactions:read"]
-# *:history: find a digest message whose answer was lost (poster.find_header); files:read: library uploads in DMs
+BOT_SCOPES = ["channels:history", "channels:read", "chat:write", "chat:write.public", "commands", "files:read",
+              "groups:history", "groups:read", "im:history", "im:write", "reactions:read"]
+# *:history: find a digest message whose answer was lost (poster.find_header); files:read: library uploads in DMs;
+# channels:read, groups:read: the channel_rename and group_rename events (a renamed channel's stored name follows)
 COMMAND = "/papers"
 
 #: Reaction names (without skin tone) that count as feedback.
@@ -107,6 +109,15 @@ def register(app: App, commands: Commands) -> None:
     @app.event("reaction_removed")
     def on_reaction_removed(event, body, context):
         on_reaction(event, body, context, False)
+
+    def on_rename(event, body, context):
+        """``channel_rename`` (public) or ``group_rename`` (private): the stored channel name follows."""
+        channel = event.get("channel") or {}
+        if channel.get("id") and channel.get("name"):
+            commands.channel_renamed(PLATFORM, workspace_of(body, context), channel["id"], channel["name"])
+
+    app.event("channel_rename")(on_rename)
+    app.event("group_rename")(on_rename)
 
     @app.event("file_shared")
     def on_file_shared(event, body, context, client):
