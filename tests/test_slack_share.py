@@ -103,6 +103,9 @@ def test_a_button_posted_by_the_older_version_still_shares(app, fake):
     assert paper_ids(shared["blocks"]) == paper_ids(answer["blocks"])
     assert DISLIKED_NOTE not in shown_text(shared["blocks"])
     assert shared["blocks"][0]["text"]["text"] == "<@U1> shared `/papers search graph neural networks`:"
+    # the old value is the text as Slack sent it, & < > as entities: read as typed, shown escaped once
+    shared = press_share(app, fake, "search graph &amp; neural networks")
+    assert shared["blocks"][0]["text"]["text"] == "<@U1> shared `/papers search graph &amp; neural networks`:"
 
 
 def test_forged_or_stale_share_values_post_nothing_for_everyone(app, fake):

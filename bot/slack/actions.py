@@ -25,7 +25,7 @@ from bot.slack.blocks import (
     parse_vote_value,
     reply_message,
 )
-from bot.slack.callers import SORRY, caller_from_action, say_privately, send_dm_or_say, workspace_of
+from bot.slack.callers import SORRY, caller_from_action, command_text, say_privately, send_dm_or_say, workspace_of
 from bot.slack.club import ACTION_CLUB_VOTE, parse_club_vote_value, poll_message
 from bot.slack.poster import split_ref
 
@@ -140,8 +140,9 @@ def register_actions(app: App, commands: Commands):
             return
         caller = caller_from_action(body, context)
         try:
-            if shown is None:  # a button posted before the ids were carried: its command says which papers
-                command, answer = value, commands.handle(caller, value)
+            if shown is None:  # a button posted before the ids were carried: its command (as Slack sent it) says which papers
+                command = command_text(value)
+                answer = commands.handle(caller, command)
                 if not answer.ok or not answer.papers:
                     return say_privately(respond, escape(answer.text))
                 shown = [p.paper_id for p in answer.papers], command

@@ -31,7 +31,15 @@ from bot.slack.actions import SHAREABLE, register_actions
 from bot.slack.blocks import (
     reply_message,
 )
-from bot.slack.callers import SORRY, caller_from_command, dm_failure, respond_with, send_dm_or_say, workspace_of
+from bot.slack.callers import (
+    SORRY,
+    caller_from_command,
+    command_text,
+    dm_failure,
+    respond_with,
+    send_dm_or_say,
+    workspace_of,
+)
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
@@ -69,7 +77,7 @@ def register(app: App, commands: Commands) -> None:
     @app.command(COMMAND)
     def on_papers(ack, body, respond, context, client):
         ack()  # within Slack's 3 s; the answer follows through response_url
-        text = body.get("text") or ""
+        text = command_text(body.get("text") or "")  # Slack sends & < > as entities
         caller = caller_from_command(body, context)
         try:
             reply = commands.handle(caller, text)
