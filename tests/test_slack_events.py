@@ -1,5 +1,6 @@
 """Slack events beyond 👍/👎 on a paper, end to end: signed Events API callbacks into the Bolt app, the
-real command layer and store, the local fake Web API. A renamed channel's stored name follows it."""
+real command layer and store, the local fake Web API. A renamed channel's stored name follows it; a
+👍 on a digest's header (which holds several papers) is answered privately, once, with where to react."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import datetime as dt
 import json
 
 import pytest
-from slack_requests import SIGNING_SECRET, bolt_request, channel_rename_event, slash_command
-from sqlalchemy import select
+from slack_requests import SIGNING_SECRET, bolt_request, channel_rename_event, reaction_event, slash_command
+from sqlalchemy import func, select
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.settings import Secrets
 from bot.slack.app import build_app
 from bot.slack.poster import SlackPoster
-from recommender.store import Channel, ChannelChange
+from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member
 
 from slack_fake import FakeSlack, Team
 
@@ -79,3 +80,42 @@ def test_a_renamed_channel_keeps_its_new_name_in_titles_and_lists(slack, fake, s
         target = DeliveryTarget.of(s.scalar(select(Channel).where(Channel.channel_ref == "C1")))
     assert deliver(commands.store, commands.recommender, settings, SlackPoster(app.client), target, now=NOW).status == "posted"
     assert fake.posts("C1")[0].params["text"].startswith("Papers for #reading-group")
+
+
+def test_a_thumbs_up_on_a_digest_header_gets_a_private_hint_once_and_rates_nothing(slack, fake, settings):
+    commands, app = slack
+    store = commands.store
+    run(app, fake, "channel setup 09:30 UTC 3 graph neural networks")
+    with store.session() as s:
+        target = DeliveryTarget.of(s.scalar(select(Channel)))
+    assert deliver(store, commands.recommender, settings, SlackPoster(app.client), target, now=NOW).status == "posted"
+    with store.session() as s:
+        header = s.scalar(select(Delivery.message_ref))
+        paper_ref = s.scalars(select(DeliveryItem.message_ref)).first()
+        members = s.scalar(select(func.count(Member.id)))
+
+    def react(kind, reaction, ref, user, **kw):
+        assert app.dispatch(bolt_request(reaction_event(kind, reaction, ref, user=user, **kw))).status == 200
+
+    react("reaction_added", "+1", header, "U2")
+    hints = fake.of("chat.postEphemeral")
+    assert [(h.params["channel"], h.params["user"]) for h in hints] == [("C1", "U2")]
+    assert "a paper's own message in the thread" in hints[0].params["text"]
+    assert hints[0].params["_ok"] and hints[0].token == TOKEN
+    # once: taking the 👍 back, adding it again, or a 👎 there too, says nothing more to U2
+    react("reaction_removed", "+1", header, "U2")
+    react("reaction_added", "thumbsup::skin-tone-2", header, "U2")
+    react("reaction_added", "-1", header, "U2")
+    assert len(fake.of("chat.postEphemeral")) == 1
+    react("reaction_added", "+1", header, "U3")  # someone else is told too
+    assert [h.params["user"] for h in fake.of("chat.postEphemeral")] == ["U2", "U3"]
+    with store.session() as s:  # nobody's profile changed, nobody became a member
+        assert s.scalar(select(func.count(Feedback.id))) == 0
+        assert s.scalar(select(func.count(Member.id))) == members
+
+    # a 👍 on a paper's own message counts, as before, without a hint; other people's messages get none
+    react("reaction_added", "+1", paper_ref, "U4")
+    react("reaction_added", "+1", "C1:1699999999.000100", "U4", item_user="U1")
+    assert len(fake.of("chat.postEphemeral")) == 2
+    with store.session() as s:
+        assert s.scalar(select(func.count(Feedback.id))) == 1

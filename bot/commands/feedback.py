@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.commands import rows
 from bot.commands.caller import Caller
 from bot.commands.reply import Reply
-from recommender.store import DeliveryItem, Feedback, Member, Paper
+from recommender.store import Delivery, DeliveryItem, Feedback, Member, Paper
 
 if TYPE_CHECKING:
     from bot.commands.handlers import Commands
@@ -86,6 +86,18 @@ def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, ad
                 _react(cmds, session, caller, item, value, added)
                 return True
     return False
+
+
+def digest_header(cmds: Commands, caller: Caller, message_ref: str) -> bool:
+    """Whether ``message_ref`` is the header of a channel digest posted in the caller's workspace.
+
+    A reaction there names no paper (the header holds several); the adapter may say where to react.
+    Reads only: no member is created, no profile changes.
+    """
+    with cmds.store.session() as session:
+        found = session.scalars(select(Delivery).where(
+            Delivery.platform == caller.platform, Delivery.message_ref == message_ref, Delivery.target_kind == "channel"))
+        return any((target := rows.target_of(session, d)) is not None and target.workspace == caller.workspace for d in found)
 
 
 def dm_reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:

@@ -327,6 +327,10 @@ class Commands:
         """A 👍/👎 reaction on a bot message carrying a paper; whether it counted (:func:`bot.commands.feedback.reaction`)."""
         return feedback.reaction(self, caller, message_ref, value, added=added)
 
+    def digest_header(self, caller: Caller, message_ref: str) -> bool:
+        """Whether a reacted message is a channel digest's header, which names no paper (:func:`bot.commands.feedback.digest_header`)."""
+        return feedback.digest_header(self, caller, message_ref)
+
     def dm_reaction(self, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
         """A reaction in a DM, where the platform names no workspace (:func:`bot.commands.feedback.dm_reaction`)."""
         return feedback.dm_reaction(self, caller, message_ref, value, added=added)

@@ -17,6 +17,7 @@ arrive over an authenticated websocket.
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -67,6 +68,10 @@ def reaction_value(name: str) -> int | None:
     return REACTION_VALUES.get(name.split("::", 1)[0])
 
 
+#: The private answer to a 👍/👎 on a digest's header, which holds several papers.
+HEADER_HINT = ("That reaction is on the digest message, which holds several papers, so it rates none of them. "
+               "React 👍 or 👎 on a paper's own message in the thread (or use its buttons) to rate that paper.")
+
 DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
 
 
@@ -100,23 +105,46 @@ def register(app: App, commands: Commands) -> None:
             if poll_id is not None:
                 refresh_poll(client, poll_id)
 
-    def on_reaction(event, body, context, added: bool):
+    hinted: set[tuple[str, str, str]] = set()  # (workspace, user, header) told where to react, in this process
+    hinting = threading.Lock()
+
+    def on_reaction(event, body, context, client, added: bool):
         value = reaction_value(event.get("reaction", ""))
         item = event.get("item") or {}
         if value is None or item.get("type") != "message" or not event.get("user"):
             return
         caller = Caller(PLATFORM, workspace_of(body, context), event["user"], channel_ref=item.get("channel"))
         ref = f"{item.get('channel')}:{item.get('ts')}"
-        if not commands.reaction(caller, ref, value, added=added):
-            log.debug("reaction on a message the bot did not post", extra={"ref": ref})
+        if commands.reaction(caller, ref, value, added=added):
+            return
+        bot = context.get("bot_user_id")
+        if added and (not bot or event.get("item_user") in (None, bot)) and commands.digest_header(caller, ref):
+            hint_header(client, caller, item["channel"], ref)
+            return
+        log.debug("reaction on a message the bot did not post", extra={"ref": ref})
+
+    def hint_header(client, caller: Caller, channel: str, ref: str) -> None:
+        """Tell a person who reacted on a digest's header, privately and once, where a reaction counts."""
+        key = (caller.workspace, caller.user_ref, ref)
+        with hinting:  # two reactions handled at once are still answered once
+            if key in hinted:
+                return
+            if len(hinted) >= 10_000:
+                hinted.clear()
+            hinted.add(key)
+        try:
+            client.chat_postEphemeral(channel=channel, user=caller.user_ref, text=HEADER_HINT)
+        except (SlackApiError, OSError) as exc:  # only a hint is lost
+            log.warning("header reaction hint failed", extra={"user": caller.user_ref, "error": dm_failure(exc)})
 
     @app.event("reaction_added")
-    def on_reaction_added(event, body, context):
-        on_reaction(event, body, context, True)
+    def on_reaction_added(event, body, context, client):
+        on_reaction(event, body, context, client, True)
 
     @app.event("reaction_removed")
-    def on_reaction_removed(event, body, context):
-        on_reaction(event, body, context, False)
+    def on_reaction_removed(event, body, context, client):
+        on_reaction(event, body, context, client, False)
+
 
     def on_rename(event, body, context):
         """``channel_rename`` (public) or ``group_rename`` (private): the stored channel name follows."""
