@@ -1,7 +1,7 @@
 """A local stand-in for the Slack Web API (requests into the bot are built by :mod:`slack_requests`).
 
 ``FakeSlack`` is a stdlib HTTP server in a thread. It answers the Web API
-methods paperbot uses (``auth.test``, ``chat.postMessage``, ``chat.update``,
+methods paperbot uses (``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
 ``conversations.open``, ``conversations.history``, ``conversations.replies``,
 ``files.info`` with downloads of ``files``, ``oauth.v2.access``) and response_url posts, records every call (method,
 params from form or JSON bodies or the query string, token) and can be told to
@@ -307,6 +307,17 @@ class FakeSlack:
             self.messages.setdefault(channel, []).append(message)
         shown = {k: v for k, v in message.items() if k != "metadata"}
         return {"ok": True, "channel": channel, "ts": ts, "message": shown}
+
+    def _chat_postEphemeral(self, call: Call) -> dict:  # noqa: N802 - Slack's method name
+        """Show a message to one user in a channel (not kept: it is in no history, as on Slack)."""
+        channel = call.params.get("channel")
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        if not call.params.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        with self._cond:
+            ts = f"{int(self.clock() if self.clock else 1700000000)}.{next(self._ts):06d}"
+        return {"ok": True, "message_ts": ts}
 
     def _chat_update(self, call: Call) -> dict:
         """Replace a kept message's text and blocks, as Slack's chat.update does (``message_not_found`` otherwise)."""

@@ -74,6 +74,19 @@ def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", u
     return json.dumps(body), "application/json"
 
 
+def channel_rename_event(channel: str, name: str, *, kind: str = "channel_rename", team: str = "T1") -> tuple[str, str]:
+    """A ``channel_rename`` (or ``group_rename``, a private channel) Events API callback: (JSON body, content type)."""
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": f"Ev{abs(hash((kind, channel, name, team))) % 10**8}", "event_time": 1700000000,
+        "event": {"type": kind, "channel": {"id": channel, "name": name, "name_normalized": name, "created": 1360782804,
+                                            "is_channel": kind == "channel_rename", "is_mpim": False},
+                  "event_ts": "1700000000.7"},
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"
+
+
 def bolt_request(body_and_type: tuple[str, str], **sign_kwargs) -> BoltRequest:
     """A signed :class:`BoltRequest` for ``App.dispatch``."""
     body, ctype = body_and_type

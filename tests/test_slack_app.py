@@ -204,6 +204,30 @@ def test_user_text_is_escaped_not_pinged(slack, fake):
     assert "&lt;!channel&gt; &amp; graph" in answer["blocks"][0]["text"]["text"]
 
 
+def test_slash_text_arrives_html_escaped_and_is_read_as_typed(slack, fake):
+    """Slack sends a typed ``&``, ``<``, ``>`` as ``&amp;``, ``&lt;``, ``&gt;``; a raw ``<…>`` is its own markup."""
+    commands, app = slack
+    _, answer = run(app, fake, "interests add Q&amp;A systems; R&amp;D &lt;robotics&gt;")
+    with commands.store.session() as s:
+        assert s.scalar(select(Member.interests)) == ["Q&A systems", "R&D <robotics>"]
+    assert "“Q&amp;A systems”, “R&amp;D &lt;robotics&gt;”" in answer["blocks"][0]["text"]["text"]  # escaped once
+    _, answer = run(app, fake, "interests add Q&amp;A systems")
+    assert "was already one of them" in answer["text"]
+    _, answer = run(app, fake, "interests remove R&amp;D &lt;robotics&gt;")
+    assert answer["text"].startswith("Removed interest")
+
+    _, answer = run(app, fake, "search R&amp;D")
+    assert "“R&amp;D”" in answer["blocks"][0]["text"]["text"] and "&amp;amp;" not in json.dumps(answer)
+    # mentions stay Slack's tokens (shown, not pinged); a link with its label is read as the link
+    _, answer = run(app, fake, "search <@U2|bob> &amp; <#C9|general> graph")
+    assert "for “&lt;@U2|bob&gt; &amp; &lt;#C9|general&gt; graph”" in answer["blocks"][0]["text"]["text"]
+    arxiv_id = "2401.01234"
+    with commands.store.session() as s:  # the bundled samples are title-only: give one paper its arXiv id
+        s.scalars(select(Paper).limit(1)).one().arxiv_id = arxiv_id
+    _, answer = run(app, fake, f"like <https://arxiv.org/abs/{arxiv_id}|arxiv.org/abs/{arxiv_id}>")
+    assert answer["text"].startswith("👍 noted")
+
+
 def test_channel_commands_in_a_dm_explain_themselves(slack, fake):
     commands, app = slack
     _, answer = run(app, fake, "channel setup", channel="D123", channel_name="directmessage")
@@ -219,7 +243,7 @@ def test_share_button_posts_the_answer_for_everyone(slack, fake):
     _, app = slack
     _, answer = run(app, fake, "search graph neural networks")
     share = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == ACTION_SHARE]
-    assert share and share[0]["value"] == "search graph neural networks"
+    assert share and share[0]["value"] == f"ids:{','.join(map(str, paper_ids(answer['blocks'])))}:search graph neural networks"
     app.dispatch(bolt_request(block_action(ACTION_SHARE, share[0]["value"], response_url=fake.response_url("share"))))
     shared = fake.of("response_url")[-1].params
     assert shared["response_type"] == "in_channel" and shared["blocks"][0]["text"]["text"].startswith("<@U1> shared")

@@ -10,12 +10,15 @@ from bot.commands import Reply
 from bot.digest import DigestMessage
 from bot.slack.blocks import (
     ACTION_SHARE,
+    BUTTON_VALUE_MAX,
     MAX_BLOCKS,
     SECTION_MAX,
     digest_message,
     paper_message,
+    parse_share_value,
     parse_vote_value,
     reply_message,
+    share_value,
     vote_value,
 )
 from recommender.pick import Pick
@@ -121,7 +124,11 @@ def test_reply_usage_is_escaped_and_papers_get_buttons_and_share():
     reply = Reply("Top 2 for “gnn”:", [item(1), item(2)])
     text, blocks = reply_message(reply, share_command="search gnn")
     check_limits(text, blocks)
-    assert blocks[-1]["elements"][0]["action_id"] == ACTION_SHARE and blocks[-1]["elements"][0]["value"] == "search gnn"
+    assert blocks[-1]["elements"][0]["action_id"] == ACTION_SHARE and blocks[-1]["elements"][0]["value"] == "ids:1,2:search gnn"
+    assert parse_share_value("ids:1,2:search gnn") == ([1, 2], "search gnn")
+    assert parse_share_value("search gnn") is None  # a button posted before the ids were carried
+    long = share_value("search " + "word " * 1000, [item(1), item(2)])
+    assert len(long) == BUTTON_VALUE_MAX and parse_share_value(long)[0] == [1, 2]
     assert [e["value"] for e in blocks[3]["elements"]] == ["-:1", "-:1"]
     _, shared = reply_message(Reply("x", [item(1)], ephemeral=False), share_command="search gnn")
     assert all(b.get("block_id") != "share" for b in shared)
@@ -152,5 +159,6 @@ def test_manifest_declares_what_the_app_uses():
     manifest = (Path(__file__).resolve().parent.parent / "config" / "slack-manifest.yaml").read_text()
     bot_scopes = manifest.split("bot:\n", 1)[1].split("settings:", 1)[0]
     assert sorted(line.strip(" -") for line in bot_scopes.splitlines() if line.strip().startswith("- ")) == sorted(BOT_SCOPES)
-    for needed in (f"command: {COMMAND}", "- reaction_added", "- reaction_removed", "is_enabled: true"):
+    for needed in (f"command: {COMMAND}", "- reaction_added", "- reaction_removed", "- channel_rename", "- group_rename",
+                   "is_enabled: true"):
         assert needed in manifest

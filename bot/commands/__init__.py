@@ -5,8 +5,8 @@
 - :mod:`bot.commands.reply`: the markup-neutral :class:`Reply` and the usage.
 - :mod:`bot.commands.rows`: members, channels, papers and posted messages in the store.
 - :mod:`bot.commands.handlers`: :class:`Commands`, every action, one transaction each.
-- :mod:`bot.commands.library`, :mod:`bot.commands.mentions`: features too large for ``handlers``
-  (library import; ``who`` and the mentions settings).
+- :mod:`bot.commands.feedback`, :mod:`bot.commands.library`, :mod:`bot.commands.mentions`: features too
+  large for ``handlers`` (👍/👎 by command, button and reaction; library import; ``who`` and the mentions settings).
 """
 
 from bot.commands.caller import NEGATIVE, POSITIVE, Caller, actor_user_ref

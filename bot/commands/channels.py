@@ -1,4 +1,4 @@
-"""Channel setup: a team channel's daily digest turned on, changed, off, and its status; a channel removed.
+"""Channel setup: a team channel's daily digest turned on, changed, off, and its status; a channel removed or renamed.
 
 Every change is logged with who made it (``channel_changes``); ``channel status``
 lists the latest. The journal club and mentions settings log through :func:`log_change` too.
@@ -110,6 +110,28 @@ def remove(commands: Commands, caller: Caller) -> Reply:
     log.info("channel removed", extra={"channel": caller.channel_ref, "actor": caller.actor})
     return Reply(f"Removed #{name}: no more digests there. Its settings and change log are gone; "
                  "👍/👎 given in it stay with the people who gave them.", ephemeral=False)
+
+
+def renamed(commands: Commands, platform: str, workspace: str, channel_ref: str, name: str) -> bool:
+    """The platform says channel ``channel_ref`` is now called ``name``: the stored name follows, in one transaction.
+
+    Digest titles and ``channels list`` use the stored name. The rename is logged (actor: the
+    platform, which names no person). Returns whether a stored channel changed; a channel
+    paperbot does not know, or one already so named, changes nothing.
+    """
+    name = name.strip().lstrip("#")
+    if not name:
+        return False
+    with commands.store.session() as session:
+        channel = session.scalar(select(Channel).where(
+            Channel.platform == platform, Channel.workspace == workspace, Channel.channel_ref == channel_ref))
+        if channel is None or channel.name == name:
+            return False
+        change = f"renamed #{channel.name or channel_ref} to #{name}"
+        channel.name = name
+        session.add(ChannelChange(channel_id=channel.id, actor=platform, change=change, at=utcnow()))
+    log.info("channel renamed", extra={"channel": channel_ref, "change": change})
+    return True
 
 
 def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:

@@ -11,17 +11,17 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.commands import channels, club, library, mentions, onboarding, rows
+from bot.commands import channels, club, feedback, library, mentions, onboarding, rows, share
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, new_interests, parse, parse_time, parse_timezone, split_interests
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
 from bot.digest import counted
 from bot.settings import Settings
 from recommender.picks import Recommender
-from recommender.store import Channel, DeliveryItem, Feedback, Member, Paper, Store
+from recommender.store import Channel, Feedback, Member, Store
 from recommender.store.models import utcnow
 
 if TYPE_CHECKING:
@@ -116,6 +116,10 @@ class Commands:
         if not papers:
             return Reply("No new papers to pick from yet." + hint)
         return Reply(f"Your top {counted(len(papers), 'pick')}:" + hint, papers)
+
+    def share(self, paper_ids: list[int]) -> Reply:
+        """The papers an answer showed, for the channel, without the asker's marks (:func:`bot.commands.share.shared_papers`)."""
+        return share.shared_papers(self, paper_ids)
 
     # -- interests ---------------------------------------------------------------------
     def interests_list(self, caller: Caller) -> Reply:
@@ -242,6 +246,10 @@ class Commands:
     def channel_status(self, caller: Caller, history: int = 5) -> Reply:
         return channels.status(self, caller, history)
 
+    def channel_renamed(self, platform: str, workspace: str, channel_ref: str, name: str) -> bool:
+        """A channel renamed on its platform: the stored name follows (:func:`bot.commands.channels.renamed`)."""
+        return channels.renamed(self, platform, workspace, channel_ref, name)
+
     # -- journal club (bot.commands.club) ------------------------------------------------------
     def club_set(self, caller: Caller, weekday: int, time: str) -> Reply:
         return club.set_club(self, caller, weekday, time)
@@ -303,98 +311,32 @@ class Commands:
         """The onboarding skip button: the first picks now."""
         return onboarding.skip(self, caller)
 
-    # -- feedback --------------------------------------------------------------------------
+    # -- feedback (bot.commands.feedback) ----------------------------------------------------
     def rate(self, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:
         """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""
-        with self.store.session() as session:
-            paper = rows.find_paper(session, paper_ref)
-            if paper is None:
-                why = rows.no_such_paper(paper_ref)
-                return Reply(f"{why[0].upper()}{why[1:]}.", ok=False)
-            channel = self.channel(session, caller) if caller.channel_ref is not None else None
-            self.set_feedback(session, caller, paper.id, value, origin, channel.id if channel else None)
-            title = paper.title
-        return Reply(_noted(value, title))
+        return feedback.rate(self, caller, paper_ref, value, origin=origin)
 
     def set_feedback(self, session: Session, caller: Caller, paper_id: int, value: int, origin: str, channel_id: int | None) -> None:
-        member = self.member(session, caller)
-        query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
-        row = session.scalar(query)
-        if row is None:
-            new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=self.clock())
-            row = rows.insert_or_get(session, new, query)
-            if row is new:
-                return
-        row.value, row.origin, row.created_at = value, origin, self.clock()
-        if channel_id is not None:
-            row.channel_id = channel_id
+        feedback.set_feedback(self, session, caller, paper_id, value, origin, channel_id)
 
     def feedback(self, caller: Caller, paper_id: int, value: int, *, origin: str = "button", delivery_id: int | None = None) -> Reply:
-        """Record 👍/👎 on a paper the bot showed (a button press); the other button changes it.
-
-        Returns
-        -------
-        Reply
-            Names the paper's title; ``ok`` is False (and nothing is recorded) when
-            the paper does not exist or is not in the given delivery.
-        """
-        with self.store.session() as session:
-            paper = session.get(Paper, paper_id)
-            item = session.get(DeliveryItem, (delivery_id, paper_id)) if delivery_id is not None else None
-            if paper is None or (delivery_id is not None and item is None):
-                return Reply("That paper is no longer available for feedback.", ok=False)
-            channel_id = item.delivery.target_id if item is not None and item.delivery.target_kind == "channel" else None
-            self.set_feedback(session, caller, paper_id, value, origin, channel_id)
-            title = paper.title
-        return Reply(_noted(value, title))
+        """👍/👎 by button on a paper the bot showed (:func:`bot.commands.feedback.feedback`)."""
+        return feedback.feedback(self, caller, paper_id, value, origin=origin, delivery_id=delivery_id)
 
     def reaction(self, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
-        """A 👍/👎 reaction added to (or removed from) a bot message that carries a paper.
+        """A 👍/👎 reaction on a bot message carrying a paper; whether it counted (:func:`bot.commands.feedback.reaction`)."""
+        return feedback.reaction(self, caller, message_ref, value, added=added)
 
-        The message is matched by platform, workspace and message reference
-        (a Slack Connect channel shared by two workspaces has the same channel
-        id in both). Adding records feedback for the reacting person; removing
-        retracts it when it still holds that value. Returns False, recording
-        nothing, for messages the bot did not post in the caller's workspace.
-        """
-        with self.store.session() as session:
-            for item in rows.posted_items(session, caller.platform, message_ref):
-                target = rows.target_of(session, item.delivery)
-                if target is not None and target.workspace == caller.workspace:
-                    self._react(session, caller, item, value, added)
-                    return True
-        return False
+    def digest_header(self, caller: Caller, message_ref: str) -> bool:
+        """Whether a reacted message is a channel digest's header, which names no paper (:func:`bot.commands.feedback.digest_header`)."""
+        return feedback.digest_header(self, caller, message_ref)
 
     def dm_reaction(self, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
-        """A reaction in a direct message, where the platform names no workspace (Discord DMs).
-
-        Counts only on a DM digest delivered to the reacting person
-        (``caller.user_ref``); the workspace is that member's. Returns whether it counted.
-        """
-        with self.store.session() as session:
-            for item in rows.posted_items(session, caller.platform, message_ref):
-                member = rows.target_of(session, item.delivery)
-                if isinstance(member, Member) and member.user_ref == caller.user_ref:
-                    who = Caller(caller.platform, member.workspace, caller.user_ref, display_name=caller.display_name)
-                    self._react(session, who, item, value, added)
-                    return True
-        return False
-
-    def _react(self, session: Session, caller: Caller, item: DeliveryItem, value: int, added: bool) -> None:
-        if added:
-            channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
-            self.set_feedback(session, caller, item.paper_id, value, "reaction", channel_id)
-            return
-        member = self.member(session, caller)
-        session.execute(
-            delete(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == item.paper_id, Feedback.value == value)
-        )
+        """A reaction in a DM, where the platform names no workspace (:func:`bot.commands.feedback.dm_reaction`)."""
+        return feedback.dm_reaction(self, caller, message_ref, value, added=added)
 
 
 def usage_reply(error: UsageError, command: str | None = None) -> Reply:
     """The private answer to malformed input: what is wrong, then the usage (of ``command`` alone, when it is one)."""
     return Reply(str(error), usage=command or True, ok=False)
 
-
-def _noted(value: int, title: str) -> str:
-    return ("👍 " if value > 0 else "👎 ") + f"noted for “{title}”. Your next picks reflect it."

@@ -21,10 +21,11 @@ from bot.slack.blocks import (
     ACTION_SHARE,
     ACTION_UP,
     escape,
+    parse_share_value,
     parse_vote_value,
     reply_message,
 )
-from bot.slack.callers import SORRY, caller_from_action, say_privately, send_dm_or_say, workspace_of
+from bot.slack.callers import SORRY, caller_from_action, command_text, say_privately, send_dm_or_say, workspace_of
 from bot.slack.club import ACTION_CLUB_VOTE, parse_club_vote_value, poll_message
 from bot.slack.poster import split_ref
 
@@ -126,19 +127,32 @@ def register_actions(app: App, commands: Commands):
 
     @app.action(ACTION_SHARE)
     def on_share(ack, body, action, respond, context):
+        """Post for everyone the papers the presser was shown (their ids are in the value), through ``Commands.share``."""
         ack()
-        command = action.get("value") or ""
-        if not command.split() or command.split()[0].lower() not in SHAREABLE:
+        value = action.get("value") or ""
+        try:
+            shown = parse_share_value(value)
+        except ValueError:
+            log.warning("unknown button value", extra={"action": action.get("action_id")})
+            return say_privately(respond, "That answer can no longer be shared.")
+        words = value.split()
+        if shown is None and (not words or words[0].lower() not in SHAREABLE):
             return
         caller = caller_from_action(body, context)
         try:
-            reply = commands.handle(caller, command)
+            if shown is None:  # a button posted before the ids were carried: its command (as Slack sent it) says which papers
+                command = command_text(value)
+                answer = commands.handle(caller, command)
+                if not answer.ok or not answer.papers:
+                    return say_privately(respond, escape(answer.text))
+                shown = [p.paper_id for p in answer.papers], command
+            reply = commands.share(shown[0])
         except Exception:
             log.exception("share failed", extra={"team": caller.workspace})
             return say_privately(respond, SORRY)
         if not reply.ok:
             return say_privately(respond, escape(reply.text))
-        text, blocks = reply_message(reply, share_command=command, shared_by=caller.user_ref)
+        text, blocks = reply_message(reply, share_command=shown[1], shared_by=caller.user_ref)
         respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
 
     return refresh_poll

@@ -4,8 +4,9 @@ Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
 👍/👎 buttons to ``Commands.feedback``; 👍/👎 reactions to
 ``Commands.reaction``; journal club vote buttons to
 ``Commands.club_vote_button`` (then the poll message is updated); a file shared in the bot's DM to
-``Commands.import_library``. Answers are ephemeral (only the asker sees them) unless
-the command layer says otherwise or the asker presses "Share in channel".
+``Commands.import_library``; a channel renamed (``channel_rename``, ``group_rename``) to
+``Commands.channel_renamed``. Answers are ephemeral (only the asker sees them) unless the
+command layer says otherwise or the asker presses "Share in channel".
 
 Every HTTP request is verified with the signing secret (Bolt's
 RequestVerification middleware: a bad or stale signature gets 401 and reaches
@@ -16,6 +17,7 @@ arrive over an authenticated websocket.
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -30,7 +32,15 @@ from bot.slack.actions import SHAREABLE, register_actions
 from bot.slack.blocks import (
     reply_message,
 )
-from bot.slack.callers import SORRY, caller_from_command, dm_failure, respond_with, send_dm_or_say, workspace_of
+from bot.slack.callers import (
+    SORRY,
+    caller_from_command,
+    command_text,
+    dm_failure,
+    respond_with,
+    send_dm_or_say,
+    workspace_of,
+)
 from bot.slack.install import SlackStores, open_stores
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
@@ -38,9 +48,10 @@ from bot.slack.uploads import UploadError, fetch_upload
 log = logging.getLogger(__name__)
 
 #: Bot scopes the app asks for (same as config/slack-manifest.yaml).
-BOT_SCOPES = ["channels:history", "chat:write", "chat:write.public", "commands", "files:read", "groups:history",
-              "im:history", "im:write", "reactions:read"]
-# *:history: find a digest message whose answer was lost (poster.find_header); files:read: library uploads in DMs
+BOT_SCOPES = ["channels:history", "channels:read", "chat:write", "chat:write.public", "commands", "files:read",
+              "groups:history", "groups:read", "im:history", "im:write", "reactions:read"]
+# *:history: find a digest message whose answer was lost (poster.find_header); files:read: library uploads in DMs;
+# channels:read, groups:read: the channel_rename and group_rename events (a renamed channel's stored name follows)
 COMMAND = "/papers"
 
 #: Reaction names (without skin tone) that count as feedback.
@@ -57,6 +68,10 @@ def reaction_value(name: str) -> int | None:
     return REACTION_VALUES.get(name.split("::", 1)[0])
 
 
+#: The private answer to a 👍/👎 on a digest's header, which holds several papers.
+HEADER_HINT = ("That reaction is on the digest message, which holds several papers, so it rates none of them. "
+               "React 👍 or 👎 on a paper's own message in the thread (or use its buttons) to rate that paper.")
+
 DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
 
 
@@ -67,7 +82,7 @@ def register(app: App, commands: Commands) -> None:
     @app.command(COMMAND)
     def on_papers(ack, body, respond, context, client):
         ack()  # within Slack's 3 s; the answer follows through response_url
-        text = body.get("text") or ""
+        text = command_text(body.get("text") or "")  # Slack sends & < > as entities
         caller = caller_from_command(body, context)
         try:
             reply = commands.handle(caller, text)
@@ -90,23 +105,55 @@ def register(app: App, commands: Commands) -> None:
             if poll_id is not None:
                 refresh_poll(client, poll_id)
 
-    def on_reaction(event, body, context, added: bool):
+    hinted: set[tuple[str, str, str]] = set()  # (workspace, user, header) told where to react, in this process
+    hinting = threading.Lock()
+
+    def on_reaction(event, body, context, client, added: bool):
         value = reaction_value(event.get("reaction", ""))
         item = event.get("item") or {}
         if value is None or item.get("type") != "message" or not event.get("user"):
             return
         caller = Caller(PLATFORM, workspace_of(body, context), event["user"], channel_ref=item.get("channel"))
         ref = f"{item.get('channel')}:{item.get('ts')}"
-        if not commands.reaction(caller, ref, value, added=added):
-            log.debug("reaction on a message the bot did not post", extra={"ref": ref})
+        if commands.reaction(caller, ref, value, added=added):
+            return
+        bot = context.get("bot_user_id")
+        if added and (not bot or event.get("item_user") in (None, bot)) and commands.digest_header(caller, ref):
+            hint_header(client, caller, item["channel"], ref)
+            return
+        log.debug("reaction on a message the bot did not post", extra={"ref": ref})
+
+    def hint_header(client, caller: Caller, channel: str, ref: str) -> None:
+        """Tell a person who reacted on a digest's header, privately and once, where a reaction counts."""
+        key = (caller.workspace, caller.user_ref, ref)
+        with hinting:  # two reactions handled at once are still answered once
+            if key in hinted:
+                return
+            if len(hinted) >= 10_000:
+                hinted.clear()
+            hinted.add(key)
+        try:
+            client.chat_postEphemeral(channel=channel, user=caller.user_ref, text=HEADER_HINT)
+        except (SlackApiError, OSError) as exc:  # only a hint is lost
+            log.warning("header reaction hint failed", extra={"user": caller.user_ref, "error": dm_failure(exc)})
 
     @app.event("reaction_added")
-    def on_reaction_added(event, body, context):
-        on_reaction(event, body, context, True)
+    def on_reaction_added(event, body, context, client):
+        on_reaction(event, body, context, client, True)
 
     @app.event("reaction_removed")
-    def on_reaction_removed(event, body, context):
-        on_reaction(event, body, context, False)
+    def on_reaction_removed(event, body, context, client):
+        on_reaction(event, body, context, client, False)
+
+
+    def on_rename(event, body, context):
+        """``channel_rename`` (public) or ``group_rename`` (private): the stored channel name follows."""
+        channel = event.get("channel") or {}
+        if channel.get("id") and channel.get("name"):
+            commands.channel_renamed(PLATFORM, workspace_of(body, context), channel["id"], channel["name"])
+
+    app.event("channel_rename")(on_rename)
+    app.event("group_rename")(on_rename)
 
     @app.event("file_shared")
     def on_file_shared(event, body, context, client):

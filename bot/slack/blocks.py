@@ -64,6 +64,38 @@ def parse_vote_value(value: str) -> tuple[int, int | None]:
     return int(paper), None if delivery == "-" else int(delivery)
 
 
+#: How a "Share in channel" value starts when it carries the shown papers' ids (``ids:12,34:search gnn``).
+SHARE_PREFIX = "ids:"
+
+
+def share_value(command: str, papers: Sequence[Pick]) -> str:
+    """The value of a "Share in channel" button: ``"ids:<id>,<id>…:<command>"``, at most 2000 characters.
+
+    The ids are the papers shown, in order, so the channel gets exactly those; the command
+    (clipped to fit) is only named in the shared message.
+    """
+    head = f"{SHARE_PREFIX}{','.join(str(p.paper_id) for p in papers)}:"
+    return head + command[:max(BUTTON_VALUE_MAX - len(head), 0)]
+
+
+def parse_share_value(value: str) -> tuple[list[int], str] | None:
+    """``"ids:12,34:search gnn"`` → ``([12, 34], "search gnn")``; None for a value that does not start so.
+
+    A button posted before the ids were carried holds the command alone (``"search gnn"``).
+
+    Raises
+    ------
+    ValueError
+        The value starts as an ids value but its ids are not numbers.
+    """
+    if not value.startswith(SHARE_PREFIX):
+        return None
+    ids, _, command = value[len(SHARE_PREFIX):].partition(":")
+    if not ids or not all(i.isdigit() for i in ids.split(",")):
+        raise ValueError(f"not a share value: {value[:80]!r}")
+    return [int(i) for i in ids.split(",")], command
+
+
 def _title_link(item: Pick) -> str:
     title = escape(" ".join(item.title.split()))
     if item.url:
@@ -258,8 +290,8 @@ def reply_message(reply: Reply, *, share_command: str | None = None, shared_by: 
     reply : Reply
         What :class:`bot.commands.Commands` answered.
     share_command : str, optional
-        For a private answer with papers: the command text a "Share in channel"
-        button re-runs and posts for everyone.
+        For a private answer with papers: the command the answer is to (its text); a
+        "Share in channel" button then posts these papers for everyone (:func:`share_value`).
     shared_by : str, optional
         The Slack user id who shared this answer: the text starts with their
         mention and the command (``share_command``) they ran.
@@ -271,7 +303,7 @@ def reply_message(reply: Reply, *, share_command: str | None = None, shared_by: 
     """
     text = reply_mrkdwn(reply)
     if shared_by is not None:
-        text = f"<@{shared_by}> shared `/papers {escape(share_command or '')}`:\n{text}"
+        text = f"<@{shared_by}> shared `/papers {escape(share_command or '')}`:" + (f"\n{text}" if text else "")
     lead = _text_sections(text)
     if not reply.papers:
         return _fallback_text(text), lead
@@ -285,7 +317,7 @@ def reply_message(reply: Reply, *, share_command: str | None = None, shared_by: 
             "type": "actions",
             "block_id": "share",
             "elements": [{
-                "type": "button", "action_id": ACTION_SHARE, "value": share_command[:BUTTON_VALUE_MAX],
+                "type": "button", "action_id": ACTION_SHARE, "value": share_value(share_command, reply.papers),
                 "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
             }],
         })

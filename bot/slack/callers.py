@@ -7,6 +7,7 @@ Shared by the listeners of :mod:`bot.slack.app` (slash command, events) and
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -18,6 +19,34 @@ from bot.slack.poster import PLATFORM
 log = logging.getLogger("bot.slack.app")
 
 SORRY = "Sorry, something went wrong on paperbot's side; nothing was changed. Please try again in a minute."
+
+
+_MARKUP = re.compile(r"<([^<>]*)>|&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"&(amp|lt|gt);", lambda m: _ENTITIES[m.group(1)], text)
+
+
+def command_text(text: str) -> str:
+    """A slash command's text as the person typed it, from Slack's markup.
+
+    Slack sends ``&``, ``<`` and ``>`` typed in a slash command as ``&amp;``, ``&lt;`` and
+    ``&gt;``; a raw ``<…>`` is Slack's own token. Entities are decoded (``R&amp;D`` → ``R&D``);
+    user, channel and special mentions (``<@U123|name>``, ``<#C123|name>``, ``<!here>``) are
+    kept whole; a link (``<https://arxiv.org/abs/2401.01234|arxiv.org/abs/2401.01234>``,
+    sent when the command escapes links) becomes its URL.
+    """
+    def plain(match: re.Match) -> str:
+        token, entity = match.group(1), match.group(2)
+        if entity is not None:
+            return _ENTITIES[entity]
+        if token[:1] in ("@", "#", "!"):
+            return match.group(0)
+        return _unescape(token.split("|", 1)[0])
+
+    return _MARKUP.sub(plain, text)
 
 
 def workspace_of(body: dict, context) -> str:

@@ -1,0 +1,131 @@
+"""👍/👎: by command (``like``/``dislike``), by button on a posted paper, and by reaction on a paper's message.
+
+One opinion per member and paper (a ``feedbacks`` row): a new one replaces the old.
+Each function runs in one transaction; :class:`~bot.commands.handlers.Commands` delegates here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.commands import rows
+from bot.commands.caller import Caller
+from bot.commands.reply import Reply
+from recommender.store import Delivery, DeliveryItem, Feedback, Member, Paper
+
+if TYPE_CHECKING:
+    from bot.commands.handlers import Commands
+
+
+def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:
+    """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""
+    with cmds.store.session() as session:
+        paper = rows.find_paper(session, paper_ref)
+        if paper is None:
+            why = rows.no_such_paper(paper_ref)
+            return Reply(f"{why[0].upper()}{why[1:]}.", ok=False)
+        channel = cmds.channel(session, caller) if caller.channel_ref is not None else None
+        set_feedback(cmds, session, caller, paper.id, value, origin, channel.id if channel else None)
+        title = paper.title
+    return Reply(_noted(value, title))
+
+
+def set_feedback(cmds: Commands, session: Session, caller: Caller, paper_id: int, value: int, origin: str,
+                 channel_id: int | None) -> None:
+    """The caller's opinion of ``paper_id`` is ``value`` now (inserted, or the old one replaced), in ``session``."""
+    member = cmds.member(session, caller)
+    query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
+    row = session.scalar(query)
+    if row is None:
+        new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=cmds.clock())
+        row = rows.insert_or_get(session, new, query)
+        if row is new:
+            return
+    row.value, row.origin, row.created_at = value, origin, cmds.clock()
+    if channel_id is not None:
+        row.channel_id = channel_id
+
+
+def feedback(cmds: Commands, caller: Caller, paper_id: int, value: int, *, origin: str = "button",
+             delivery_id: int | None = None) -> Reply:
+    """Record 👍/👎 on a paper the bot showed (a button press); the other button changes it.
+
+    Returns
+    -------
+    Reply
+        Names the paper's title; ``ok`` is False (and nothing is recorded) when
+        the paper does not exist or is not in the given delivery.
+    """
+    with cmds.store.session() as session:
+        paper = session.get(Paper, paper_id)
+        item = session.get(DeliveryItem, (delivery_id, paper_id)) if delivery_id is not None else None
+        if paper is None or (delivery_id is not None and item is None):
+            return Reply("That paper is no longer available for feedback.", ok=False)
+        channel_id = item.delivery.target_id if item is not None and item.delivery.target_kind == "channel" else None
+        set_feedback(cmds, session, caller, paper_id, value, origin, channel_id)
+        title = paper.title
+    return Reply(_noted(value, title))
+
+
+def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
+    """A 👍/👎 reaction added to (or removed from) a bot message that carries a paper.
+
+    The message is matched by platform, workspace and message reference
+    (a Slack Connect channel shared by two workspaces has the same channel
+    id in both). Adding records feedback for the reacting person; removing
+    retracts it when it still holds that value. Returns False, recording
+    nothing, for messages the bot did not post in the caller's workspace.
+    """
+    with cmds.store.session() as session:
+        for item in rows.posted_items(session, caller.platform, message_ref):
+            target = rows.target_of(session, item.delivery)
+            if target is not None and target.workspace == caller.workspace:
+                _react(cmds, session, caller, item, value, added)
+                return True
+    return False
+
+
+def digest_header(cmds: Commands, caller: Caller, message_ref: str) -> bool:
+    """Whether ``message_ref`` is the header of a channel digest posted in the caller's workspace.
+
+    A reaction there names no paper (the header holds several); the adapter may say where to react.
+    Reads only: no member is created, no profile changes.
+    """
+    with cmds.store.session() as session:
+        found = session.scalars(select(Delivery).where(
+            Delivery.platform == caller.platform, Delivery.message_ref == message_ref, Delivery.target_kind == "channel"))
+        return any((target := rows.target_of(session, d)) is not None and target.workspace == caller.workspace for d in found)
+
+
+def dm_reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
+    """A reaction in a direct message, where the platform names no workspace (Discord DMs).
+
+    Counts only on a DM digest delivered to the reacting person
+    (``caller.user_ref``); the workspace is that member's. Returns whether it counted.
+    """
+    with cmds.store.session() as session:
+        for item in rows.posted_items(session, caller.platform, message_ref):
+            member = rows.target_of(session, item.delivery)
+            if isinstance(member, Member) and member.user_ref == caller.user_ref:
+                who = Caller(caller.platform, member.workspace, caller.user_ref, display_name=caller.display_name)
+                _react(cmds, session, who, item, value, added)
+                return True
+    return False
+
+
+def _react(cmds: Commands, session: Session, caller: Caller, item: DeliveryItem, value: int, added: bool) -> None:
+    if added:
+        channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
+        set_feedback(cmds, session, caller, item.paper_id, value, "reaction", channel_id)
+        return
+    member = cmds.member(session, caller)
+    session.execute(
+        delete(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == item.paper_id, Feedback.value == value)
+    )
+
+
+def _noted(value: int, title: str) -> str:
+    return ("👍 " if value > 0 else "👎 ") + f"noted for “{title}”. Your next picks reflect it."

@@ -1,0 +1,43 @@
+"""Sharing an answer in the channel: the very papers the asker was shown, for everyone.
+
+An adapter's "share" control carries the ids of the papers it showed (Slack: in the
+button's value); :func:`shared_papers` builds the message for the channel from those
+papers, in their order, without running the command again (picks are never repeated
+and a 👍 in between changes them, so a rerun could show the channel other papers).
+The asker's own marks stay private: the shared papers carry no reason ("similar to
+your 👍 …") and no "you 👎 this" (:attr:`~recommender.pick.Pick.disliked`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot.commands.reply import Reply
+from recommender.pick import Pick
+from recommender.store import Paper
+
+if TYPE_CHECKING:
+    from bot.commands.handlers import Commands
+
+#: At most this many papers are shared at once (an answer shows far fewer).
+MAX_SHARED = 50
+
+GONE = "Those papers are no longer stored: there is nothing to share."
+
+
+def shared_papers(cmds: Commands, paper_ids: Sequence[int]) -> Reply:
+    """A public :class:`Reply` with the stored papers of ``paper_ids`` in that order, none of the asker's marks.
+
+    Ids of papers no longer stored are left out; ``ok`` is False when none is left
+    (or none was given), and nothing is to be posted.
+    """
+    ids = list(dict.fromkeys(paper_ids))[:MAX_SHARED]
+    with cmds.store.session() as session:
+        found = {p.id: Pick.from_paper(p) for p in session.scalars(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
+    papers = [found[i] for i in ids if i in found]
+    if not papers:
+        return Reply(GONE, ok=False)
+    return Reply("", papers, ephemeral=False)

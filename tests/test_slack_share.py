@@ -1,0 +1,117 @@
+""""Share in channel" on Slack, end to end: a private answer's button posts for everyone exactly the
+papers the presser saw (their ids ride in the button value), without the presser's own marks, and a
+button posted by an older version (its value the command alone) still works."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from slack_requests import SIGNING_SECRET, block_action, bolt_request, slash_command
+
+from bot.commands import Commands
+from bot.digest import DISLIKED_NOTE
+from bot.settings import Secrets
+from bot.slack.app import build_app
+from bot.slack.blocks import ACTION_SHARE
+
+from slack_fake import FakeSlack, Team
+
+pytestmark = pytest.mark.strict_logs
+
+TOKEN = "xoxb-test-share"
+
+
+@pytest.fixture
+def fake():
+    with FakeSlack(teams={TOKEN: Team("T1", "UBOT", "BBOT")}) as f:
+        yield f
+        assert f.invalid_blocks() == []
+
+
+@pytest.fixture
+def app(papers_store, settings, fake):
+    settings.slack.api_url = fake.api_url
+    secrets = Secrets(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET)
+    return build_app(Commands(papers_store, settings), settings, secrets=secrets, process_before_response=True)
+
+
+def run(app, fake, text, **kw):
+    """A signed ``/papers`` command; what was sent to its response_url."""
+    before = len(fake.of("response_url"))
+    assert app.dispatch(bolt_request(slash_command(text, response_url=fake.response_url(), **kw))).status == 200
+    return fake.of("response_url")[before:][-1].params
+
+
+def press_share(app, fake, value, **kw):
+    """Press "Share in channel" with ``value``; what was sent to its response_url (None: nothing)."""
+    before = len(fake.of("response_url"))
+    assert app.dispatch(bolt_request(block_action(ACTION_SHARE, value, response_url=fake.response_url("share"), **kw))).status == 200
+    answers = fake.of("response_url")[before:]
+    return answers[-1].params if answers else None
+
+
+def share_value(answer):
+    return next(e["value"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == ACTION_SHARE)
+
+
+def paper_ids(blocks):
+    return [int(b["block_id"].split("-")[1]) for b in blocks if b.get("block_id", "").startswith("paper-")]
+
+
+def shown_text(blocks):
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_shared_picks_are_the_picks_shown_even_after_a_like_in_between(app, fake):
+    run(app, fake, "interests add graph neural networks")  # not a newcomer: picks, not onboarding
+    answer = run(app, fake, "picks")
+    shown = paper_ids(answer["blocks"])
+    assert len(shown) == 5 and "Why: " in shown_text(answer["blocks"])
+    # a 👍 on the first pick before sharing: picks are never repeated, so picks now would differ
+    assert "noted" in run(app, fake, f"like #{shown[0]}")["text"]
+    assert shown[0] not in paper_ids(run(app, fake, "picks")["blocks"])
+
+    shared = press_share(app, fake, share_value(answer))
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    assert paper_ids(shared["blocks"]) == shown
+    assert shared["blocks"][0]["text"]["text"] == "<@U1> shared `/papers picks`:"
+    # the reasons were the asker's ("similar to your 👍 …"), and the shared message has no share button of its own
+    assert "Why: " not in shown_text(shared["blocks"])
+    assert all(e["action_id"] != ACTION_SHARE for b in shared["blocks"] if b["type"] == "actions" for e in b["elements"])
+
+
+def test_a_shared_search_keeps_the_askers_dislike_private(app, fake):
+    first = run(app, fake, "search graph neural networks")
+    disliked = paper_ids(first["blocks"])[1]
+    run(app, fake, f"dislike #{disliked}")
+    answer = run(app, fake, "search graph neural networks")
+    assert disliked in paper_ids(answer["blocks"]) and DISLIKED_NOTE in shown_text(answer["blocks"])  # the asker sees it
+
+    shared = press_share(app, fake, share_value(answer))
+    assert paper_ids(shared["blocks"]) == paper_ids(answer["blocks"])
+    assert DISLIKED_NOTE not in shown_text(shared["blocks"]) and DISLIKED_NOTE not in shared["text"]
+
+
+def test_a_button_posted_by_the_older_version_still_shares(app, fake):
+    """Its value is the command alone: the command says which papers, shared as new buttons share them."""
+    answer = run(app, fake, "search graph neural networks")
+    run(app, fake, f"dislike #{paper_ids(answer['blocks'])[0]}")
+    shared = press_share(app, fake, "search graph neural networks")
+    assert shared["response_type"] == "in_channel"
+    assert paper_ids(shared["blocks"]) == paper_ids(answer["blocks"])
+    assert DISLIKED_NOTE not in shown_text(shared["blocks"])
+    assert shared["blocks"][0]["text"]["text"] == "<@U1> shared `/papers search graph neural networks`:"
+    # the old value is the text as Slack sent it, & < > as entities: read as typed, shown escaped once
+    shared = press_share(app, fake, "search graph &amp; neural networks")
+    assert shared["blocks"][0]["text"]["text"] == "<@U1> shared `/papers search graph &amp; neural networks`:"
+
+
+def test_forged_or_stale_share_values_post_nothing_for_everyone(app, fake):
+    assert press_share(app, fake, "channel off") is None  # a command that writes is never run
+    garbled = press_share(app, fake, "ids:12,x:picks")
+    assert garbled["response_type"] == "ephemeral" and "no longer be shared" in garbled["text"]
+    gone = press_share(app, fake, "ids:999999:search nothing")
+    assert gone["response_type"] == "ephemeral" and "no longer stored" in gone["text"]
+    assert all(c.params.get("response_type") != "in_channel" for c in fake.of("response_url"))
