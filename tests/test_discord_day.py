@@ -153,9 +153,10 @@ async def test_search_and_picks_are_private_unless_shared(world):
     assert private.answer.ephemeral and private.answer.content.startswith("Your top 5 picks")
     assert len(private.answer.embeds) == 5 and all(e.footer.text for e in private.answer.embeds)
     shared = await invoke(world.bot, "search", world.interaction(world.ada), query="molecular property prediction", share=True)
-    assert not shared.answer.ephemeral
-    assert shared.answer.embeds[0].title == "1. " + GNN_PAPER["title"]
-    assert shared.answer.embeds[0].url == "https://arxiv.org/abs/2611.01234"
+    note, results = shared.sent  # a private note ends the caller's "thinking…", the results follow for the channel
+    assert note.ephemeral and not results.ephemeral
+    assert results.embeds[0].title == "1. " + GNN_PAPER["title"]
+    assert results.embeds[0].url == "https://arxiv.org/abs/2611.01234"
     helped = await invoke(world.bot, "help", world.interaction(world.alan))
     assert helped.answer.ephemeral and "/papers <command>" in helped.answer.content
 

@@ -5,6 +5,9 @@ runs the neutral command in a worker thread (the store is synchronous) and
 renders the :class:`~bot.commands.Reply`: text as message content, papers as
 embeds. Answers are ephemeral unless the reply is meant for the channel
 (``channel setup`` / ``channel off``) or the caller passes ``share: True``.
+A shared command is still deferred privately: whether its answer is for the
+channel is known only once it is made (a newcomer's picks are a note about a
+DM, a failure is private), and a deferred answer keeps the defer's visibility.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from bot.discord.rating import DM_CLOSED, DM_SENT, parse_custom_id, send_dm
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+
+#: The private answer to a shared command whose answer follows for the channel.
+SHARED_NOTE = "Shared with the channel."
 
 #: What the bot needs in a digest channel (attribute names of discord.Permissions).
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
@@ -97,11 +103,14 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         self.club_edits = asyncio.Lock()  # journal club poll messages are edited one at a time
 
     async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: bool = False) -> None:
+        """Run ``call`` in a worker thread and answer. With ``share`` (the interaction deferred privately), an
+        answer for the channel comes after a private note that ends the caller's "thinking…"."""
         try:
             reply = await asyncio.to_thread(call)
         except UsageError as exc:
             reply = usage_reply(exc)
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
+            share = False  # the channel hears nothing of one person's DM
             try:
                 await send_dm(interaction.user, reply, caller_of(interaction).workspace)
             except discord.Forbidden:  # the person does not accept DMs from this server's members
@@ -109,6 +118,8 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
                 reply = Reply(DM_CLOSED, ok=False)
             else:
                 reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
+        if share and reply.ok:
+            await interaction.followup.send(SHARED_NOTE, ephemeral=True)
         await answer(interaction, reply, share=share)
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -120,7 +131,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     async def search(self, interaction: discord.Interaction, query: str, share: bool = False) -> None:
         """``/papers search query [share]``."""
         caller = caller_of(interaction)
-        await interaction.response.defer(ephemeral=not share, thinking=True)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # shared or not: see _run
         await self._run(interaction, lambda: self.commands.search(caller, query), share=share)
 
     @app_commands.command(name="picks", description="Your picks, now")
@@ -128,7 +139,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     async def picks(self, interaction: discord.Interaction, share: bool = False) -> None:
         """``/papers picks [share]``."""
         caller = caller_of(interaction)
-        await interaction.response.defer(ephemeral=not share, thinking=True)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a newcomer's answer is a private note
         await self._run(interaction, lambda: self.commands.picks(caller), share=share)
 
     # -- onboarding ------------------------------------------------------------------
