@@ -188,6 +188,7 @@ def app_command(bot: PaperBot, path: str):
 async def invoke(bot: PaperBot, path: str, interaction: FakeInteraction, **options: Any) -> FakeInteraction:
     """Call ``/papers <path>``'s callback with ``interaction`` and typed ``options``; returns the interaction."""
     command = app_command(bot, path)
+    interaction.command = command  # as discord.py's Interaction.command gives it, group and all
     await command.callback(command.binding, interaction, **options)
     return interaction
 

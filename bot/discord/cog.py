@@ -27,6 +27,7 @@ from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
 from bot.discord.rating import DM_CLOSED, DM_SENT, parse_custom_id, send_dm
+from bot.discord.usage import command_word
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         try:
             reply = await asyncio.to_thread(call)
         except UsageError as exc:
-            reply = usage_reply(exc)
+            reply = usage_reply(exc, command_word(interaction))  # that command's usage
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
             share = False  # the channel hears nothing of one person's DM
             try:
@@ -247,7 +248,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
                 lambda: self.commands.channel_setup(caller, time=time, timezone=timezone, size=size, topic=topic)
             )
         except UsageError as exc:
-            reply = usage_reply(exc)
+            reply = usage_reply(exc, command_word(interaction))  # that command's usage
         else:
             missing = missing_channel_permissions(interaction.app_permissions)
             if missing:
