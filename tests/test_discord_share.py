@@ -48,3 +48,10 @@ async def test_a_shared_command_that_fails_answers_privately(bot):
     grace, reading = config().members[2], config().channels[0]
     bad = await invoke(bot, "search", FakeInteraction(grace, reading), query="?!", share=True)
     assert bad.answer.ephemeral and "`search` needs some words" in bad.answer.content
+
+
+async def test_share_in_a_dm_is_a_plain_answer(bot):
+    grace = config().members[2]
+    dm = await grace.create_dm()
+    found = await invoke(bot, "search", FakeInteraction(grace, dm), query="diffusion", share=True)
+    assert found.answer.ephemeral and found.answer.content.startswith("Top 5") and len(found.answer.embeds) == 5

@@ -119,6 +119,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
                 reply = Reply(DM_CLOSED, ok=False)
             else:
                 reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
+        share = share and interaction.guild_id is not None  # a DM has no channel to share with
         if share and reply.ok:
             await interaction.followup.send(SHARED_NOTE, ephemeral=True)
         await answer(interaction, reply, share=share)
