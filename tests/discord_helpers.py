@@ -10,6 +10,7 @@ callbacks are called with :class:`FakeInteraction`, which records every response
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,12 +86,18 @@ class Sent:
     ephemeral: bool
 
 
+#: Seconds Discord waits for an interaction's response (an answer or a defer) before dropping it.
+RESPONSE_DEADLINE = 3.0
+
+
 class FakeResponse:
-    """Records ``send_message`` and ``defer`` like :class:`discord.InteractionResponse`; a second response fails."""
+    """Records ``send_message`` and ``defer`` like :class:`discord.InteractionResponse`; a second response fails,
+    and so does one later than :data:`RESPONSE_DEADLINE` after the interaction was made (Unknown interaction)."""
 
     def __init__(self, sent: list[Sent]):
         self._sent = sent
         self._done = False
+        self._created = time.monotonic()
         self.deferred_ephemeral: bool | None = None
 
     def is_done(self) -> bool:
@@ -99,6 +106,8 @@ class FakeResponse:
     def _respond(self) -> None:
         if self._done:
             raise discord.InteractionResponded(None)  # type: ignore[arg-type]
+        if time.monotonic() - self._created > RESPONSE_DEADLINE:
+            raise discord.NotFound(_FakeHTTPResponse(404), {"code": 10062, "message": "Unknown interaction"})
         self._done = True
 
     async def send_message(self, content=None, *, embed=None, embeds=None, ephemeral=False, **_: Any) -> None:

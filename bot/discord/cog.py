@@ -5,9 +5,9 @@ runs the neutral command in a worker thread (the store is synchronous) and
 renders the :class:`~bot.commands.Reply`: text as message content, papers as
 embeds. Answers are ephemeral unless the reply is meant for the channel
 (``channel setup`` / ``channel off``) or the caller passes ``share: True``.
-A shared command is still deferred privately: whether its answer is for the
-channel is known only once it is made (a newcomer's picks are a note about a
-DM, a failure is private), and a deferred answer keeps the defer's visibility.
+Every defer is private (:mod:`bot.discord.timely`): whether an answer is for
+the channel is known only once it is made (a newcomer's picks are a note about
+a DM, a failure is private), and a deferred answer keeps the defer's visibility.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
 from bot.discord.rating import DM_CLOSED, DM_SENT, parse_custom_id, send_dm
+from bot.discord.timely import timely
 from bot.discord.usage import command_word
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,9 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
     chunks = reply_embeds(reply.papers)
     first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
     content = reply_content(reply, PapersCog.__cog_app_commands__)  # the usage as Discord's commands
-    if interaction.response.is_done():
+    if interaction.response.is_done():  # deferred, always privately (bot.discord.timely)
+        if not ephemeral and interaction.guild_id is not None:  # a first follow-up would keep the defer's privacy
+            await interaction.followup.send(SHARED_NOTE, ephemeral=True)
         await interaction.followup.send(content, ephemeral=ephemeral, **first)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **first)
@@ -104,10 +107,9 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         self.club_edits = asyncio.Lock()  # journal club poll messages are edited one at a time
 
     async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: bool = False) -> None:
-        """Run ``call`` in a worker thread and answer. With ``share`` (the interaction deferred privately), an
-        answer for the channel comes after a private note that ends the caller's "thinking…"."""
+        """Run ``call`` in a worker thread (:func:`~bot.discord.timely.timely`) and answer; ``share``: for the channel."""
         try:
-            reply = await asyncio.to_thread(call)
+            reply = await timely(interaction, asyncio.to_thread(call))
         except UsageError as exc:
             reply = usage_reply(exc, command_word(interaction))  # that command's usage
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
@@ -119,10 +121,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
                 reply = Reply(DM_CLOSED, ok=False)
             else:
                 reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
-        share = share and interaction.guild_id is not None  # a DM has no channel to share with
-        if share and reply.ok:
-            await interaction.followup.send(SHARED_NOTE, ephemeral=True)
-        await answer(interaction, reply, share=share)
+        await answer(interaction, reply, share=share and interaction.guild_id is not None)  # a DM has no channel
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
@@ -133,7 +132,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     async def search(self, interaction: discord.Interaction, query: str, share: bool = False) -> None:
         """``/papers search query [share]``."""
         caller = caller_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)  # shared or not: see _run
+        await interaction.response.defer(ephemeral=True, thinking=True)  # private, as every defer (see answer)
         await self._run(interaction, lambda: self.commands.search(caller, query), share=share)
 
     @app_commands.command(name="picks", description="Your picks, now")
@@ -141,7 +140,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     async def picks(self, interaction: discord.Interaction, share: bool = False) -> None:
         """``/papers picks [share]``."""
         caller = caller_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)  # a newcomer's answer is a private note
+        await interaction.response.defer(ephemeral=True, thinking=True)  # private: a newcomer gets a note about a DM
         await self._run(interaction, lambda: self.commands.picks(caller), share=share)
 
     # -- onboarding ------------------------------------------------------------------
@@ -245,9 +244,9 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
             return
         caller = caller_of(interaction)
         try:
-            reply = await asyncio.to_thread(
+            reply = await timely(interaction, asyncio.to_thread(
                 lambda: self.commands.channel_setup(caller, time=time, timezone=timezone, size=size, topic=topic)
-            )
+            ))
         except UsageError as exc:
             reply = usage_reply(exc, command_word(interaction))  # that command's usage
         else:
