@@ -84,6 +84,7 @@ class Sent:
     content: str | None
     embeds: list[discord.Embed]
     ephemeral: bool
+    view: discord.ui.View | None = None  # the components sent with it
 
 
 #: Seconds Discord waits for an interaction's response (an answer or a defer) before dropping it.
@@ -110,9 +111,9 @@ class FakeResponse:
             raise discord.NotFound(_FakeHTTPResponse(404), {"code": 10062, "message": "Unknown interaction"})
         self._done = True
 
-    async def send_message(self, content=None, *, embed=None, embeds=None, ephemeral=False, **_: Any) -> None:
+    async def send_message(self, content=None, *, embed=None, embeds=None, ephemeral=False, view=None, **_: Any) -> None:
         self._respond()
-        self._sent.append(Sent("response", content, _embeds(embed, embeds), ephemeral))
+        self._sent.append(Sent("response", content, _embeds(embed, embeds), ephemeral, view))
 
     async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
         self._respond()
@@ -126,13 +127,13 @@ class FakeFollowup:
         self._sent = sent
         self._response = response
 
-    async def send(self, content=None, *, embed=None, embeds=None, ephemeral=False, **_: Any) -> None:
+    async def send(self, content=None, *, embed=None, embeds=None, ephemeral=False, view=None, **_: Any) -> None:
         if not self._response.is_done():
             raise discord.NotFound(_FakeHTTPResponse(404), "Unknown Webhook")
         first_after_defer = self._response.deferred_ephemeral is not None and not any(s.kind == "followup" for s in self._sent)
         if first_after_defer:
             ephemeral = self._response.deferred_ephemeral
-        self._sent.append(Sent("followup", content, _embeds(embed, embeds), ephemeral))
+        self._sent.append(Sent("followup", content, _embeds(embed, embeds), ephemeral, view))
 
 
 class _FakeHTTPResponse:

@@ -26,7 +26,7 @@ from bot.commands.caller import NO_WORKSPACE
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
-from bot.discord.rating import DM_CLOSED, DM_SENT, parse_custom_id, send_dm
+from bot.discord.rating import DM_CLOSED, DM_SENT, send_dm
 from bot.discord.timely import timely
 from bot.discord.usage import command_word
 
@@ -154,22 +154,9 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     @dcommands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A rating button (:mod:`bot.discord.rating`): the rating, then the next round or the first picks by DM."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        parsed = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
-        if parsed is None:
-            return
-        workspace, value, paper_id = parsed
-        caller = Caller(PLATFORM, workspace, str(interaction.user.id),
-                        display_name=getattr(interaction.user, "display_name", None) or interaction.user.name)
-        await interaction.response.defer(ephemeral=True, thinking=False)
-        if value is None:
-            reply = await asyncio.to_thread(self.commands.onboarding_skip, caller)
-        else:
-            reply = await asyncio.to_thread(self.commands.onboarding_rate, caller, paper_id, value)
-        if reply.dm:
-            return await send_dm(interaction.user, reply, workspace)
-        await answer(interaction, reply)
+        from bot.discord.onboarding import rating_press  # bot.discord.onboarding imports this module
+
+        await rating_press(self.commands, interaction)
 
     # -- interests -------------------------------------------------------------------
     @interests.command(name="add", description="Add an interest that steers your picks")
