@@ -4,8 +4,8 @@ not the typed syntax of the text commands, which has no Discord command (``club 
 from __future__ import annotations
 
 import discord.ext.test as dpytest
-from discord import app_commands
 import pytest
+from discord import app_commands
 
 from bot.commands import Commands, Reply
 from bot.discord.cog import answer, caller_of
@@ -43,6 +43,16 @@ async def test_a_bad_club_time_shows_the_club_commands_only(bot):
     assert bad.answer.ephemeral and "`someday` is not a weekday" in text
     assert "• `/papers club set weekday time`" in text and "`/papers club status`" in text
     assert "`/papers search" not in text and "• `/papers help`: every command" in text
+
+
+async def test_club_set_reads_its_options_alone_not_as_a_command_line(bot):
+    manager = FakeInteraction(config().members[0], config().channels[0])
+    manager.permissions.manage_channels = True
+    voted = await invoke(bot, "club set", manager, weekday="vote", time="1")  # as a line: `club vote 1`
+    assert voted.answer.ephemeral and "`vote` is not a weekday" in voted.answer.content
+    spaced = FakeInteraction(config().members[0], config().channels[0], permissions=manager.permissions)
+    await invoke(bot, "club set", spaced, weekday="thursday", time="16:00 please")
+    assert "`16:00 please` is not a time" in spaced.answer.content
 
 
 async def test_a_bad_value_shows_the_usage_of_its_command_only(bot):

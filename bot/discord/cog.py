@@ -24,6 +24,7 @@ from discord.ext import commands as dcommands
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError, timezone_choices, usage_reply
 from bot.commands.caller import NO_WORKSPACE
 from bot.commands.library import MAX_LIBRARY_BYTES
+from bot.commands.parse import parse_time, parse_weekday
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
 from bot.discord.rating import DM_CLOSED, DM_SENT, send_dm
@@ -264,11 +265,11 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     @club.command(name="set", description="A weekly vote on the 3 papers this channel 👍'd most")
     @app_commands.describe(weekday="Day of the week, e.g. thursday", time="Local time (the channel's timezone), HH:MM")
     async def club_set(self, interaction: discord.Interaction, weekday: str, time: str) -> None:
-        """``/papers club set weekday time``; needs Manage Channels. Parsed like ``/papers club <weekday> <HH:MM>``."""
+        """``/papers club set weekday time``; needs Manage Channels. Each option parsed alone (as a line, ``vote`` would vote)."""
         if not await self._may_manage(interaction, "club"):
             return
         caller = caller_of(interaction)
-        await self._run(interaction, lambda: self.commands.handle(caller, f"club {weekday} {time}"))
+        await self._run(interaction, lambda: self.commands.club_set(caller, parse_weekday(weekday), parse_time(time)))
 
     @club.command(name="off", description="End this channel's journal club")
     async def club_off(self, interaction: discord.Interaction) -> None:
