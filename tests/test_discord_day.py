@@ -147,6 +147,14 @@ async def test_malformed_input_answers_privately_with_usage(world):
     assert [c.value for c in choices] == ["Europe/Berlin"]
 
 
+async def test_a_timezone_typed_in_lower_case_is_taken_as_the_tz_database_spells_it(world):
+    done = await invoke(world.bot, "subscribe", world.interaction(world.ada), time="08:30", timezone="europe/paris")
+    assert done.answer.content == "Subscribed: your picks arrive by DM every day at 08:30 Europe/Paris."
+    await world.setup_channel(timezone="america/new_york")
+    with world.store.session() as s:
+        assert s.scalar(select(Member.timezone)) == "Europe/Paris" and s.scalar(select(Channel.timezone)) == "America/New_York"
+
+
 async def test_search_and_picks_are_private_unless_shared(world):
     await invoke(world.bot, "interests add", world.interaction(world.ada), text="graph neural networks")
     private = await invoke(world.bot, "picks", world.interaction(world.ada))
