@@ -172,7 +172,8 @@ def _not_a_place(text: str, zone_info: ZoneInfo | None) -> str | None:
 
 @lru_cache(maxsize=1024)
 def parse_timezone(value: str) -> str:
-    """Validate an IANA timezone name of Area/Location form (``Europe/Berlin``), or ``UTC``, and return it.
+    """Validate an IANA timezone name of Area/Location form (``Europe/Berlin``), or ``UTC``, and return it
+    as the tz database spells it (``europe/paris`` -> ``Europe/Paris``).
 
     Raises
     ------
@@ -189,6 +190,11 @@ def parse_timezone(value: str) -> str:
         zone_info = ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
         zone_info = None
+    if zone_info is None:  # typed in another case (europe/paris): the name as the tz database spells it
+        spelled = {z.lower(): z for z in available_timezones()}
+        if text.lower() in spelled:
+            text = spelled[text.lower()]
+            zone_info = ZoneInfo(text)
     why = _not_a_place(text, zone_info)
     if why:
         raise ValueError(why)

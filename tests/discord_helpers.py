@@ -10,6 +10,7 @@ callbacks are called with :class:`FakeInteraction`, which records every response
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,14 +84,21 @@ class Sent:
     content: str | None
     embeds: list[discord.Embed]
     ephemeral: bool
+    view: discord.ui.View | None = None  # the components sent with it
+
+
+#: Seconds Discord waits for an interaction's response (an answer or a defer) before dropping it.
+RESPONSE_DEADLINE = 3.0
 
 
 class FakeResponse:
-    """Records ``send_message`` and ``defer`` like :class:`discord.InteractionResponse`; a second response fails."""
+    """Records ``send_message`` and ``defer`` like :class:`discord.InteractionResponse`; a second response fails,
+    and so does one later than :data:`RESPONSE_DEADLINE` after the interaction was made (Unknown interaction)."""
 
     def __init__(self, sent: list[Sent]):
         self._sent = sent
         self._done = False
+        self._created = time.monotonic()
         self.deferred_ephemeral: bool | None = None
 
     def is_done(self) -> bool:
@@ -99,11 +107,13 @@ class FakeResponse:
     def _respond(self) -> None:
         if self._done:
             raise discord.InteractionResponded(None)  # type: ignore[arg-type]
+        if time.monotonic() - self._created > RESPONSE_DEADLINE:
+            raise discord.NotFound(_FakeHTTPResponse(404), {"code": 10062, "message": "Unknown interaction"})
         self._done = True
 
-    async def send_message(self, content=None, *, embed=None, embeds=None, ephemeral=False, **_: Any) -> None:
+    async def send_message(self, content=None, *, embed=None, embeds=None, ephemeral=False, view=None, **_: Any) -> None:
         self._respond()
-        self._sent.append(Sent("response", content, _embeds(embed, embeds), ephemeral))
+        self._sent.append(Sent("response", content, _embeds(embed, embeds), ephemeral, view))
 
     async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> None:
         self._respond()
@@ -117,13 +127,13 @@ class FakeFollowup:
         self._sent = sent
         self._response = response
 
-    async def send(self, content=None, *, embed=None, embeds=None, ephemeral=False, **_: Any) -> None:
+    async def send(self, content=None, *, embed=None, embeds=None, ephemeral=False, view=None, **_: Any) -> None:
         if not self._response.is_done():
             raise discord.NotFound(_FakeHTTPResponse(404), "Unknown Webhook")
         first_after_defer = self._response.deferred_ephemeral is not None and not any(s.kind == "followup" for s in self._sent)
         if first_after_defer:
             ephemeral = self._response.deferred_ephemeral
-        self._sent.append(Sent("followup", content, _embeds(embed, embeds), ephemeral))
+        self._sent.append(Sent("followup", content, _embeds(embed, embeds), ephemeral, view))
 
 
 class _FakeHTTPResponse:
@@ -188,6 +198,7 @@ def app_command(bot: PaperBot, path: str):
 async def invoke(bot: PaperBot, path: str, interaction: FakeInteraction, **options: Any) -> FakeInteraction:
     """Call ``/papers <path>``'s callback with ``interaction`` and typed ``options``; returns the interaction."""
     command = app_command(bot, path)
+    interaction.command = command  # as discord.py's Interaction.command gives it, group and all
     await command.callback(command.binding, interaction, **options)
     return interaction
 

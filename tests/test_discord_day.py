@@ -147,15 +147,24 @@ async def test_malformed_input_answers_privately_with_usage(world):
     assert [c.value for c in choices] == ["Europe/Berlin"]
 
 
+async def test_a_timezone_typed_in_lower_case_is_taken_as_the_tz_database_spells_it(world):
+    done = await invoke(world.bot, "subscribe", world.interaction(world.ada), time="08:30", timezone="europe/paris")
+    assert done.answer.content == "Subscribed: your picks arrive by DM every day at 08:30 Europe/Paris."
+    await world.setup_channel(timezone="america/new_york")
+    with world.store.session() as s:
+        assert s.scalar(select(Member.timezone)) == "Europe/Paris" and s.scalar(select(Channel.timezone)) == "America/New_York"
+
+
 async def test_search_and_picks_are_private_unless_shared(world):
     await invoke(world.bot, "interests add", world.interaction(world.ada), text="graph neural networks")
     private = await invoke(world.bot, "picks", world.interaction(world.ada))
     assert private.answer.ephemeral and private.answer.content.startswith("Your top 5 picks")
     assert len(private.answer.embeds) == 5 and all(e.footer.text for e in private.answer.embeds)
     shared = await invoke(world.bot, "search", world.interaction(world.ada), query="molecular property prediction", share=True)
-    assert not shared.answer.ephemeral
-    assert shared.answer.embeds[0].title == "1. " + GNN_PAPER["title"]
-    assert shared.answer.embeds[0].url == "https://arxiv.org/abs/2611.01234"
+    note, results = shared.sent  # a private note ends the caller's "thinking…", the results follow for the channel
+    assert note.ephemeral and not results.ephemeral
+    assert results.embeds[0].title == "1. " + GNN_PAPER["title"]
+    assert results.embeds[0].url == "https://arxiv.org/abs/2611.01234"
     helped = await invoke(world.bot, "help", world.interaction(world.alan))
     assert helped.answer.ephemeral and "/papers <command>" in helped.answer.content
 

@@ -24,6 +24,29 @@ class _Response:
     reason = "Forbidden"
 
 
+def refuse_dms(monkeypatch) -> None:
+    """From now on the fake API refuses the bot's DMs, as Discord does when the user allows none from the server
+    or shares no server with the bot any more."""
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
+        if isinstance(channel, discord.DMChannel):
+            raise discord.Forbidden(_Response(), {"code": 50007, "message": "Cannot send messages to this user"})
+        return await _original(self, channel_id, params=params)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+
+
+class ButtonPress(FakeInteraction):
+    """A press on the button ``custom_id`` in a DM (a component interaction: no guild)."""
+
+    def __init__(self, user, button: str):
+        super().__init__(user, None)
+        self.type = discord.InteractionType.component
+        self.data = {"custom_id": button, "component_type": 2}
+
+
 @pytest.fixture
 async def bot(papers_store, settings, monkeypatch):
     """The bot, and the components of every message it sends (dpytest keeps no components)."""
@@ -57,15 +80,7 @@ async def test_a_round_too_long_for_one_message_sends_every_paper_with_the_butto
 
 async def test_start_with_dms_closed_says_so_privately(bot, monkeypatch):
     made, _ = bot
-    original = dpytest_backend.FakeHttp.send_message
-
-    async def refuse_dms(self, channel_id, *, params, _original=original):
-        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
-        if isinstance(channel, discord.DMChannel):  # what Discord answers when the user allows no DMs from the server
-            raise discord.Forbidden(_Response(), {"code": 50007, "message": "Cannot send messages to this user"})
-        return await _original(self, channel_id, params=params)
-
-    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", refuse_dms)
+    refuse_dms(monkeypatch)
     cfg = config()
     for path, member in (("start", cfg.members[1]), ("picks", cfg.members[2])):  # a newcomer's picks start onboarding too
         asked = await invoke(made, path, FakeInteraction(member, cfg.channels[0]))
@@ -73,3 +88,22 @@ async def test_start_with_dms_closed_says_so_privately(bot, monkeypatch):
         assert "could not send you a direct message" in asked.answer.content
         assert "Privacy Settings" in asked.answer.content
     assert sent_messages() == []
+
+
+async def test_a_press_whose_next_round_cannot_go_by_dm_gets_it_where_it_was_pressed(bot, monkeypatch):
+    made, components = bot
+    cfg = config()
+    ada = cfg.members[0]
+    await invoke(made, "start", FakeInteraction(ada, cfg.channels[0]))
+    sent_messages()
+    ups = [c["custom_id"] for row in components[-1] for c in row["components"] if ":up:" in c["custom_id"]]
+    for button in ups[:-1]:
+        await made.cog.on_interaction(ButtonPress(ada, button))
+    refuse_dms(monkeypatch)  # e.g. she left the server: the bot shares none with her, its DMs are refused
+    last = ButtonPress(ada, ups[-1])
+    await made.cog.on_interaction(last)
+    await dpytest.run_all_events()
+    assert sent_messages() == []
+    [second] = last.sent  # the second round as the press's follow-up, in the DM where she pressed
+    assert "more" in second.content and len(second.embeds) == 8
+    assert len([b for b in second.view.children if ":up:" in b.custom_id]) == 8

@@ -7,11 +7,11 @@ from __future__ import annotations
 import discord
 import discord.ext.test as dpytest
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.commands import Commands
 from bot.discord.rating import custom_id, parse_custom_id
-from recommender.store import Feedback, Onboarding
+from recommender.store import Feedback, Onboarding, Paper
 
 from discord_helpers import FakeInteraction, capture_components, config, invoke, make_bot, sent_messages
 
@@ -90,3 +90,21 @@ async def test_bad_start_answers_usage_and_changes_nothing(bot, papers_store):
     with papers_store.session() as s:
         assert s.scalar(select(func.count()).select_from(Onboarding)) == 0
         assert s.scalar(select(func.count()).select_from(Feedback)) == 0
+
+
+async def test_a_round_whose_paper_was_deleted_moves_on_once_the_others_are_rated(bot, papers_store):
+    made, components = bot
+    cfg = config()
+    grace = cfg.members[2]
+    await invoke(made, "start", FakeInteraction(grace, cfg.channels[0]))
+    sent_messages()
+    ups = [i for i in buttons(components[-1]) if ":up:" in i]
+    gone = parse_custom_id(ups[0])[2]
+    with papers_store.session() as s:  # e.g. an operator deleted a duplicate while the round waited
+        s.execute(delete(Paper).where(Paper.id == gone))
+    late = await press(made, grace, ups[0])
+    assert late.answer.ephemeral and "no longer available" in late.answer.content
+    for button in ups[1:]:
+        await press(made, grace, button)
+    [second] = sent_messages()  # the seven papers left were the whole round
+    assert isinstance(second.channel, discord.DMChannel) and "more" in second.content and len(second.embeds) == 8

@@ -105,3 +105,14 @@ def test_a_name_stored_by_an_older_version_still_schedules():
     assert str(daily_trigger("09:00", "EST").timezone) == "EST"
     day, slot = last_slot("09:00", "EST", dt.datetime(2026, 7, 1, 15, tzinfo=dt.UTC))
     assert (day, slot.astimezone(dt.UTC).hour) == (dt.date(2026, 7, 1), 14)
+
+
+@pytest.mark.parametrize("typed, stored", [("europe/paris", "Europe/Paris"), ("AMERICA/NEW_YORK", "America/New_York"),
+                                           ("utc", "UTC"), (" asia/kolkata ", "Asia/Kolkata")])
+def test_a_name_typed_in_another_case_is_the_tz_databases_name(typed, stored):
+    assert parse_timezone(typed) == stored
+
+
+def test_an_abbreviation_in_lower_case_is_refused_saying_what_to_use():
+    with pytest.raises(ValueError, match="`EST` is a fixed offset .* use America/New_York"):
+        parse_timezone("est")

@@ -112,11 +112,12 @@ def rate(cmds: Commands, caller: Caller, paper_id: int, value: int) -> Reply:
         if row is None or row.status != "rating" or paper_id not in row.rounds[-1]:
             return Reply(("👍" if value > 0 else "👎") + " noted. Your next picks reflect it.")
         rated = _rated(session, member)
-        left = [p for p in row.rounds[-1] if p not in rated]
+        standing = [p for p in row.rounds[-1] if session.get(Paper, p) is not None]  # a paper deleted since is not waited for
+        left = [p for p in standing if p not in rated]
         row.updated_at = utcnow()
         if left:
-            done = len(row.rounds[-1]) - len(left)
-            return Reply(f"{'👍' if value > 0 else '👎'} noted ({done} of {len(row.rounds[-1])} in this round).")
+            done = len(standing) - len(left)
+            return Reply(f"{'👍' if value > 0 else '👎'} noted ({done} of {len(standing)} in this round).")
         if len(row.rounds) < ROUNDS:
             shown = {p for r in row.rounds for p in r}
             picks = rating_round(cmds.recommender, session, member, shown)

@@ -17,7 +17,7 @@ from bot import clock
 from bot.club import BALLOT_SIZE
 from bot.commands.caller import NEGATIVE, POSITIVE
 
-__all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_timezone", "split_interests", "new_interests",
+__all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_timezone", "parse_weekday", "split_interests", "new_interests",
            "timezone_choices"]
 
 HELP_WORDS = ("help", "-h", "--help", "?")
@@ -64,6 +64,17 @@ def parse_timezone(value: str) -> str:
         Not a timezone (or a time given where a timezone was expected).
     """
     return _as_usage_error(clock.parse_timezone, value)
+
+
+def parse_weekday(value: str) -> int:
+    """``"Thursday"``, ``"thu"`` -> ``3`` (0 is Monday).
+
+    Raises
+    ------
+    UsageError
+        Not a weekday's English name or its first three letters (any case).
+    """
+    return _as_usage_error(clock.parse_weekday, value)
 
 
 def interest_text(text: str) -> str:

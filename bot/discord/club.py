@@ -18,8 +18,9 @@ import discord
 from bot.club import ClubBallot, ballot_lines, votes_phrase, winner_text
 from bot.commands import Commands
 from bot.digest import clip
-from bot.discord.cog import caller_of
+from bot.discord.cog import answer, caller_of
 from bot.discord.embeds import CONTENT_MAX, REPLY_ABSTRACT_CHARS, paper_embed
+from bot.discord.timely import timely
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,8 @@ async def handle_club_button(commands: Commands, interaction: discord.Interactio
         return False
     poll_id, paper_id = parsed
     caller = caller_of(interaction)
-    result = await asyncio.to_thread(commands.club_vote_button, caller, poll_id, paper_id)
-    await interaction.response.send_message(result.reply.text, ephemeral=True)
+    result = await timely(interaction, asyncio.to_thread(commands.club_vote_button, caller, poll_id, paper_id))
+    await answer(interaction, result.reply)
     if result.ballot is not None:
         await refresh_poll(commands, interaction.channel, poll_id, lock, message=interaction.message)
     log.info("discord club vote", extra={"poll_id": poll_id, "user": caller.user_ref, "ok": result.reply.ok})

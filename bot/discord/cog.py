@@ -5,6 +5,9 @@ runs the neutral command in a worker thread (the store is synchronous) and
 renders the :class:`~bot.commands.Reply`: text as message content, papers as
 embeds. Answers are ephemeral unless the reply is meant for the channel
 (``channel setup`` / ``channel off``) or the caller passes ``share: True``.
+Every defer is private (:mod:`bot.discord.timely`): whether an answer is for
+the channel is known only once it is made (a newcomer's picks are a note about
+a DM, a failure is private), and a deferred answer keeps the defer's visibility.
 """
 
 from __future__ import annotations
@@ -21,13 +24,19 @@ from discord.ext import commands as dcommands
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError, timezone_choices, usage_reply
 from bot.commands.caller import NO_WORKSPACE
 from bot.commands.library import MAX_LIBRARY_BYTES
+from bot.commands.parse import parse_time, parse_weekday
 from bot.digest import counted
 from bot.discord.embeds import reply_content, reply_embeds
-from bot.discord.rating import DM_CLOSED, DM_SENT, parse_custom_id, send_dm
+from bot.discord.rating import DM_CLOSED, DM_SENT, send_dm
+from bot.discord.timely import timely
+from bot.discord.usage import command_word
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+
+#: The private answer to a shared command whose answer follows for the channel.
+SHARED_NOTE = "Shared with the channel."
 
 #: What the bot needs in a digest channel (attribute names of discord.Permissions).
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
@@ -70,7 +79,9 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
     chunks = reply_embeds(reply.papers)
     first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
     content = reply_content(reply, PapersCog.__cog_app_commands__)  # the usage as Discord's commands
-    if interaction.response.is_done():
+    if interaction.response.is_done():  # deferred, always privately (bot.discord.timely)
+        if not ephemeral and interaction.guild_id is not None:  # a first follow-up would keep the defer's privacy
+            await interaction.followup.send(SHARED_NOTE, ephemeral=True)
         await interaction.followup.send(content, ephemeral=ephemeral, **first)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **first)
@@ -97,11 +108,13 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         self.club_edits = asyncio.Lock()  # journal club poll messages are edited one at a time
 
     async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: bool = False) -> None:
+        """Run ``call`` in a worker thread (:func:`~bot.discord.timely.timely`) and answer; ``share``: for the channel."""
         try:
-            reply = await asyncio.to_thread(call)
+            reply = await timely(interaction, asyncio.to_thread(call))
         except UsageError as exc:
-            reply = usage_reply(exc)
+            reply = usage_reply(exc, command_word(interaction))  # that command's usage
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
+            share = False  # the channel hears nothing of one person's DM
             try:
                 await send_dm(interaction.user, reply, caller_of(interaction).workspace)
             except discord.Forbidden:  # the person does not accept DMs from this server's members
@@ -109,7 +122,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
                 reply = Reply(DM_CLOSED, ok=False)
             else:
                 reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
-        await answer(interaction, reply, share=share)
+        await answer(interaction, reply, share=share and interaction.guild_id is not None)  # a DM has no channel
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
@@ -120,7 +133,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     async def search(self, interaction: discord.Interaction, query: str, share: bool = False) -> None:
         """``/papers search query [share]``."""
         caller = caller_of(interaction)
-        await interaction.response.defer(ephemeral=not share, thinking=True)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # private, as every defer (see answer)
         await self._run(interaction, lambda: self.commands.search(caller, query), share=share)
 
     @app_commands.command(name="picks", description="Your picks, now")
@@ -128,7 +141,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     async def picks(self, interaction: discord.Interaction, share: bool = False) -> None:
         """``/papers picks [share]``."""
         caller = caller_of(interaction)
-        await interaction.response.defer(ephemeral=not share, thinking=True)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # private: a newcomer gets a note about a DM
         await self._run(interaction, lambda: self.commands.picks(caller), share=share)
 
     # -- onboarding ------------------------------------------------------------------
@@ -142,22 +155,9 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     @dcommands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A rating button (:mod:`bot.discord.rating`): the rating, then the next round or the first picks by DM."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        parsed = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
-        if parsed is None:
-            return
-        workspace, value, paper_id = parsed
-        caller = Caller(PLATFORM, workspace, str(interaction.user.id),
-                        display_name=getattr(interaction.user, "display_name", None) or interaction.user.name)
-        await interaction.response.defer(ephemeral=True, thinking=False)
-        if value is None:
-            reply = await asyncio.to_thread(self.commands.onboarding_skip, caller)
-        else:
-            reply = await asyncio.to_thread(self.commands.onboarding_rate, caller, paper_id, value)
-        if reply.dm:
-            return await send_dm(interaction.user, reply, workspace)
-        await answer(interaction, reply)
+        from bot.discord.onboarding import rating_press  # bot.discord.onboarding imports this module
+
+        await rating_press(self.commands, interaction)
 
     # -- interests -------------------------------------------------------------------
     @interests.command(name="add", description="Add an interest that steers your picks")
@@ -232,11 +232,11 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
             return
         caller = caller_of(interaction)
         try:
-            reply = await asyncio.to_thread(
+            reply = await timely(interaction, asyncio.to_thread(
                 lambda: self.commands.channel_setup(caller, time=time, timezone=timezone, size=size, topic=topic)
-            )
+            ))
         except UsageError as exc:
-            reply = usage_reply(exc)
+            reply = usage_reply(exc, command_word(interaction))  # that command's usage
         else:
             missing = missing_channel_permissions(interaction.app_permissions)
             if missing:
@@ -265,11 +265,11 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     @club.command(name="set", description="A weekly vote on the 3 papers this channel 👍'd most")
     @app_commands.describe(weekday="Day of the week, e.g. thursday", time="Local time (the channel's timezone), HH:MM")
     async def club_set(self, interaction: discord.Interaction, weekday: str, time: str) -> None:
-        """``/papers club set weekday time``; needs Manage Channels. Parsed like ``/papers club <weekday> <HH:MM>``."""
+        """``/papers club set weekday time``; needs Manage Channels. Each option parsed alone (as a line, ``vote`` would vote)."""
         if not await self._may_manage(interaction, "club"):
             return
         caller = caller_of(interaction)
-        await self._run(interaction, lambda: self.commands.handle(caller, f"club {weekday} {time}"))
+        await self._run(interaction, lambda: self.commands.club_set(caller, parse_weekday(weekday), parse_time(time)))
 
     @club.command(name="off", description="End this channel's journal club")
     async def club_off(self, interaction: discord.Interaction) -> None:

@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot.commands import Reply, reply_text
 from bot.digest import DISLIKED_NOTE, DigestMessage, Mention, authors_line, clip, date_label, mention_line, source_name
+from bot.discord.usage import usage_text
 from recommender.pick import Pick
 
 CONTENT_MAX = 2000
@@ -101,36 +102,15 @@ def reply_content(reply: Reply, commands: Sequence[app_commands.Command | app_co
 
     With ``commands`` (the ``/papers`` app commands), the usage lists them as Discord shows them
     (``/papers club set weekday time``: sub-commands and named options) rather than the typed syntax
-    of the neutral usage (``club <weekday> <HH:MM>``), which Discord has no command for.
+    of the neutral usage (``club <weekday> <HH:MM>``), which Discord has no command for; a mistake
+    tied to none of them gets a one-line pointer (:func:`bot.discord.usage.usage_text`).
     """
     if reply.usage and commands:
-        usage = "\n".join(("**Usage:** `/papers <command>`", *usage_lines(commands, reply.usage)))
+        usage = usage_text(reply, commands)
         text = f"{reply.text}\n\n{usage}" if reply.text else usage
     else:
         text = reply_text(reply, heading=lambda words: f"**{words}**")
     return clip(text, CONTENT_MAX, keep_lines=True)
-
-
-def _leaves(nodes: Iterable[app_commands.Command | app_commands.Group]) -> Iterable[app_commands.Command]:
-    for node in nodes:
-        if isinstance(node, app_commands.Group):
-            yield from _leaves(node.commands)
-        else:
-            yield node
-
-
-def usage_lines(commands: Sequence[app_commands.Command | app_commands.Group], which: bool | str = True) -> list[str]:
-    """One line per app command, ``• `/papers name option [optional]`: description``; only those under
-    ``which`` (a first word, e.g. ``"club"``) and a pointer to help when it names one."""
-    lines = []
-    for command in _leaves(commands):
-        if isinstance(which, str) and command.qualified_name.split()[0] != which.lower():
-            continue
-        options = "".join(f" {p.name}" if p.required else f" [{p.name}]" for p in command.parameters)
-        lines.append(f"• `/papers {command.qualified_name}{options}`: {command.description}")
-    if isinstance(which, str) and lines:
-        return [*lines, "• `/papers help`: every command"]
-    return lines or usage_lines(commands)
 
 
 def chunk_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:

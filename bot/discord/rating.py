@@ -10,6 +10,7 @@ view callbacks, so buttons sent before a restart keep working.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -62,11 +63,16 @@ async def send_dm(user: discord.abc.User, reply: Reply, workspace: str) -> None:
     Papers beyond one message's embed limits (10 embeds, 6000 characters) follow in more messages;
     the rating buttons go under the last, below every paper they name.
     """
+    await send_round(user.send, reply, workspace)
+
+
+async def send_round(send: Callable[..., Awaitable[Any]], reply: Reply, workspace: str) -> None:
+    """:func:`send_dm` through ``send`` (``user.send``, or an interaction's ``followup.send``)."""
     chunks = reply_embeds(reply.papers) or [[]]
     view = rating_view(reply, workspace) if reply.rating else None
     extra: dict[str, Any] = {"view": view} if view is not None else {}
     for n, chunk in enumerate(chunks):  # papers over one message's embed limits go on in more; the buttons under the last
         last = n == len(chunks) - 1
-        await user.send(reply_content(reply) if n == 0 else None, embeds=chunk, **(extra if last else {}))
+        await send(reply_content(reply) if n == 0 else None, embeds=chunk, **(extra if last else {}))
     if view is not None:
         view.stop()  # presses reach PapersCog.on_interaction, before and after a restart alike; keep no view in memory
