@@ -203,6 +203,21 @@ class Recommender:
         return [(int(pid), day, pid in dated) for pid, day in sorted(days.items()) if day is not None]
 
     @_locked
+    def prepare(self, session: Session, *, since: dt.datetime | None = None) -> int:
+        """Get the candidates since ``since`` ready to rank: their and the corpus's missing TF-IDF rows and
+        sentence embeddings computed and stored in ``session``, the rest loaded; returns how many candidates.
+
+        :meth:`picks` does this on its way (and reuses it while candidates, corpus and model are the same).
+        A caller that ranks in a read transaction calls this first, in a transaction of its own: on
+        SQLite a transaction that stored rows holds the database's write lock until it ends, and every
+        other writer (a 👍, a command) would wait for the ranking after it (``benchmarks/write_wait.py``).
+        """
+        found = self.candidates(session, since=since)
+        if found:
+            self._prepared.get(self, session, found)
+        return len(found)
+
+    @_locked
     def picks(
         self,
         session: Session,

@@ -100,11 +100,24 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
         row = _target_row(session, target) if delivery is not None else None
         if row is None:
             return None
-        if not delivery.items:
+        fresh = not delivery.items  # a first attempt: its papers are chosen now
+        if fresh:
             since = _since(session, target)
             chosen = plan.take(session, target, since, row.digest_size) if plan is not None else None
-            if chosen is None:
-                chosen = recommender.picks(session, [row], row.digest_size, since=since, now=now)[0]
+    if fresh and chosen is None:  # ranked alone: new papers' vectors stored first, in their own transaction
+        with store.session() as session:
+            recommender.prepare(session, since=since)
+        with store.session() as session:
+            row = _target_row(session, target)
+            if row is None:
+                return None
+            chosen = recommender.picks(session, [row], row.digest_size, since=since, now=now)[0]
+    named: list = []  # who the papers name (a channel with mentions on), read before the write transaction too
+    if fresh and chosen and target.kind == "channel":
+        with store.session() as session:
+            channel = session.get(Channel, target.id)
+            if channel is not None:
+                named = mentions.fits(session, recommender, channel, [p.paper_id for p in chosen], day, now)
     with store.session(immediate=True) as session:
         delivery = held_row(session, held)  # first: a removal running now waits for this transaction
         row = _target_row(session, target) if delivery is not None else None
@@ -119,7 +132,7 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
                 )
             session.flush()
             if isinstance(row, Channel):  # names chosen with the papers, before any post (bot.delivery.mentions)
-                mentions.plan(session, recommender, row, delivery, now)
+                mentions.plan(session, row, delivery, named)
         # a channel whose name Slack never sent (a private channel's commands say "privategroup") is not named by its id
         title_name = target.name if target.kind != "channel" else f"#{row.name}" if row.name else "this channel"
         digest = DigestMessage(

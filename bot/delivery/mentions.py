@@ -29,29 +29,43 @@ from sqlalchemy.orm import Session
 from bot.commands.mentions import opted_in
 from bot.digest import Mention as Named
 from recommender.picks import Recommender
-from recommender.store import Channel, Delivery, Mention
-from recommender.teammates import member_fits
+from recommender.store import Channel, Delivery, Mention, Paper
+from recommender.teammates import MemberFit, member_fits
 
 #: People named under one paper at most.
 PER_PAPER = 2
 
 
-def plan(session: Session, recommender: Recommender, channel: Channel, delivery: Delivery, now: dt.datetime) -> int:
-    """Choose and store who each of ``delivery``'s papers names; returns how many people were named.
+def fits(session: Session, recommender: Recommender, channel: Channel, paper_ids: list[int], day: dt.date,
+         now: dt.datetime) -> list[MemberFit]:
+    """How well each opted-in person of ``channel``'s workspace not yet named on ``day`` fits each paper, best first.
+
+    A read: :func:`plan` stores the names from it. Computed before the transaction that stores them,
+    so that on SQLite other writers do not wait for the ranking of every opted-in person.
+    """
+    if not channel.mentions or not paper_ids:
+        return []
+    taken = set(session.scalars(select(Mention.member_id).where(Mention.day == day)))
+    people = [m for m in opted_in(session, channel.platform, channel.workspace) if m.id not in taken]
+    by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))}
+    return member_fits(recommender, session, [by_id[i] for i in paper_ids if i in by_id], people, now=now)
+
+
+def plan(session: Session, channel: Channel, delivery: Delivery, found: list[MemberFit]) -> int:
+    """Store who each of ``delivery``'s papers names, from ``found`` (:func:`fits`); returns how many people were named.
 
     Call it in the transaction that adds the delivery items (the first attempt
     only). Greedy over the (person, paper) pairs, best fit first: a pair is taken
     when the paper names fewer than :data:`PER_PAPER` people and the person is
-    not named anywhere that day yet.
+    not named anywhere that day yet (read again here: another digest may have named them since).
     """
     if not channel.mentions or not delivery.items:
         return 0
     taken = set(session.scalars(select(Mention.member_id).where(Mention.day == delivery.day)))
-    people = [m for m in opted_in(session, channel.platform, channel.workspace) if m.id not in taken]
-    papers = [item.paper for item in delivery.items]
+    papers = {item.paper_id for item in delivery.items}
     named: Counter[int] = Counter()
-    for fit in member_fits(recommender, session, papers, people, now=now):
-        if fit.member_id in taken or named[fit.paper_id] >= PER_PAPER:
+    for fit in found:
+        if fit.member_id in taken or fit.paper_id not in papers or named[fit.paper_id] >= PER_PAPER:
             continue
         taken.add(fit.member_id)
         row = Mention(member_id=fit.member_id, day=delivery.day, delivery_id=delivery.id, paper_id=fit.paper_id,
@@ -59,7 +73,7 @@ def plan(session: Session, recommender: Recommender, channel: Channel, delivery:
         try:
             with session.begin_nested():
                 session.add(row)
-        except IntegrityError:  # another digest of the workspace named them a moment ago
+        except IntegrityError:  # another digest of the workspace named them a moment ago, or they were removed
             continue
         named[fit.paper_id] += 1
     return sum(named.values())

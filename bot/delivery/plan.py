@@ -159,6 +159,9 @@ class DigestPlan:
                 by_size[row.digest_size][key] = bounds.get(key)
         for size, sized in by_size.items():
             for group in since_groups(sized):
+                bounds = [sized[k] for k in group]
+                with self.store.session() as session:  # new papers' vectors stored on their own: ranking then only reads
+                    self.recommender.prepare(session, since=None if None in bounds else min(b for b in bounds if b))
                 for start in range(0, len(group), CHUNK):  # the recommender's lock is let go between chunks
                     chunk = group[start:start + CHUNK]
                     with self.store.session() as session:
