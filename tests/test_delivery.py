@@ -263,3 +263,25 @@ def test_a_connection_the_server_drops_mid_digest_is_replaced(team, settings):
     assert results[0].status == "posted" and len(poster.posted) == 5
     with cmds.store.session() as s:
         assert all(i.message_ref for i in s.scalar(select(Delivery)).items)
+
+
+class ConfigurerPoster(RecordingPoster):
+    """Records whom each attempt would tell that the channel is unreachable."""
+
+    def __init__(self):
+        super().__init__(unreachable=True)
+        self.configurers: list[str | None] = []
+
+    def post(self, post):
+        self.configurers.append(post.configurer)
+        super().post(post)
+
+
+def test_a_rename_the_platform_reported_does_not_take_the_configurers_place(team, settings):
+    """The person who set the channel up is told it is unreachable; a rename Slack reported names nobody."""
+    cmds, target = team
+    assert cmds.channel_renamed("slack", "T1", "C1", "reading-group")
+    poster = ConfigurerPoster()
+    outcome = deliver(cmds.store, cmds.recommender, settings, poster, target, now=NOW)
+    assert outcome.status == "unreachable"
+    assert poster.configurers == ["U1"]

@@ -65,11 +65,14 @@ def _since(session, target: DeliveryTarget) -> dt.datetime | None:
 
 
 def _configurer(session, target: DeliveryTarget, day: dt.date) -> str | None:
-    """The user id of whoever last changed the channel's setup, unless they were told on an earlier day."""
+    """The user id of whoever last changed the channel's setup, unless they were told on an earlier day.
+
+    Changes a person made count; one the platform made (a rename Slack reported) names nobody to tell."""
     if target.kind != "channel":
         return None
     change = session.scalar(
-        select(ChannelChange).where(ChannelChange.channel_id == target.id).order_by(ChannelChange.id.desc()).limit(1)
+        select(ChannelChange).where(ChannelChange.channel_id == target.id, ChannelChange.actor.like(f"{target.platform}:%"))
+        .order_by(ChannelChange.id.desc()).limit(1)
     )
     if change is None:
         return None
