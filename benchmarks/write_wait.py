@@ -17,7 +17,11 @@ starve the digest thread of the interpreter and time that instead):
    posted outside the day's run).
 
 It copies ``STORE`` (a SQLite store already ingested and refitted:
-``store_scale.py --keep DIR`` leaves one) first and works on the copy. Prints
+``store_scale.py --keep DIR`` leaves one) first and works on the copy. With
+``--new-papers N`` it then ingests N papers more (one Hugging Face Daily Papers
+API file of ``--new-from``, retitled so they are new) as the service's ingest
+job does: stored with no TF-IDF row or embedding, which the first ranking adds.
+The phases then run alone first, so its first digest is the one that adds them. Prints
 p50, p95 and max milliseconds of each phase, and their ratios to ``idle``::
 
     PAPERBOT_RECOMMENDER__SEMANTIC=false PYTHONPATH=<code> python benchmarks/write_wait.py STORE.db
@@ -29,6 +33,7 @@ Run it with another checkout's code first on ``PYTHONPATH`` to compare two versi
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -71,6 +76,18 @@ def likes_while(cmds, caller, paper_ids: list[int], busy: threading.Thread | Non
     return times
 
 
+def ingest_new(store, source: Path, n: int) -> None:
+    """``n`` papers of ``source`` under new ids and titles, ingested as one digest (no vectors stored)."""
+    from recommender.ingest import ingest_bytes
+
+    entries = json.loads(source.read_text())[:n]
+    for k, entry in enumerate(entries):
+        entry["paper"]["id"] = f"2999.{k:05d}"
+        entry["paper"]["title"] = f"{entry['paper']['title']} (a later version)"
+    result = ingest_bytes(store, json.dumps(entries).encode(), "write_wait_new.json")
+    assert result.new == n, result
+
+
 def summary(times: list[float]) -> dict[str, float]:
     ms = np.asarray(times) * 1000
     return {"n": len(ms), "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "max": float(ms.max())}
@@ -83,6 +100,9 @@ def main() -> None:
     ap.add_argument("--day-papers", type=int, default=2000)
     ap.add_argument("--alone", type=int, default=20, help="members whose digests are ranked alone in phase 3")
     ap.add_argument("--idle-likes", type=int, default=200)
+    ap.add_argument("--new-papers", type=int, default=0, help="papers ingested after the refit, before the phases")
+    ap.add_argument("--new-from", type=Path, default=Path("/work/bench/full/daily_papers_00000.json"),
+                    help="HF API file whose papers, retitled, are the new ones")
     ap.add_argument("--interval", type=float, default=0.05, help="seconds from one press to the next (at least)")
     args = ap.parse_args()
 
@@ -104,6 +124,8 @@ def main() -> None:
         newest = session.scalar(select(func.max(Paper.id))) or 0
         paper_ids = [newest - n for n in range(50)]
     cmds.recommender.warm_up().join()
+    if args.new_papers:
+        ingest_new(cmds.store, args.new_from, args.new_papers)
     poster = store_queries.RecordingPoster()
     ctx = JobContext(cmds.store, cmds.settings, {"cli": poster}, [], recommender=cmds.recommender)
 
@@ -111,13 +133,6 @@ def main() -> None:
     phases["idle"] = summary(likes_while(cmds, clicker, paper_ids, None, args.idle_likes, args.interval))
 
     seconds: dict[str, float] = {}
-
-    def day() -> None:
-        t = time.perf_counter()
-        run_once(ctx, now=now)
-        seconds["day"] = time.perf_counter() - t
-
-    phases["day"] = summary(likes_while(cmds, clicker, paper_ids, threading.Thread(target=day), 1, args.interval))
 
     with cmds.store.session() as session:  # fresh members, due today, with no plan
         ids = []
@@ -136,6 +151,13 @@ def main() -> None:
         seconds["alone"] = time.perf_counter() - t
 
     phases["alone"] = summary(likes_while(cmds, clicker, paper_ids, threading.Thread(target=alone), 1, args.interval))
+
+    def day() -> None:
+        t = time.perf_counter()
+        run_once(ctx, now=now)
+        seconds["day"] = time.perf_counter() - t
+
+    phases["day"] = summary(likes_while(cmds, clicker, paper_ids, threading.Thread(target=day), 1, args.interval))
 
     print(f"store {args.store} ({newest} papers), {args.targets} members' day, {args.alone} digests ranked alone; "
           f"day {seconds['day']:.1f} s, alone {seconds['alone']:.1f} s ({seconds['alone'] / args.alone * 1000:.0f} ms each); "
