@@ -19,6 +19,7 @@ CLI_COMMANDS = {
     "interests add": 'paperbot users add {user} --interests "{arg}"',
     "interests list": "paperbot users list",
     "channel setup": "paperbot channels add {channel}",
+    "mentions on": "paperbot channels mentions {channel} on",
     "mentions me on": "paperbot users mentions <person> on",
     "import": "paperbot import {user} <file>",
     "start": "paperbot start {user}",
