@@ -10,8 +10,9 @@ asks for the command list below the text.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from recommender.pick import Pick
@@ -21,6 +22,12 @@ MAX_INTEREST_CHARS = 200
 MAX_INTERESTS = 20
 MAX_TOPIC_CHARS = 300
 MAX_DIGEST_SIZE = 20
+
+#: The last words of a short usage: after a mistake tied to no command, in place of the whole list.
+HELP_POINTER = "`/papers help` lists every command."
+#: Commands a pointer names at most, and how close a typed word must be to one (difflib's ratio).
+CLOSEST = 3
+CUTOFF = 0.6
 
 #: The command the usage is about.
 USAGE_COMMAND = "/papers <command>"
@@ -58,7 +65,9 @@ class Reply:
         Papers to show below the text, best first.
     usage : bool or str
         Show the command list (:data:`USAGE`) below the text: all of it (True), or the lines of
-        one command, given by its first word (``"subscribe"``; :func:`usage_lines`).
+        one command, given by its first word (``"subscribe"``; :func:`usage_lines`). A failed reply
+        whose usage names no command (a mistyped word) gets one line instead, the closest commands
+        and ``/papers help`` (:func:`pointer`).
     ephemeral : bool
         Only the caller sees it (the default); False posts it for the channel.
     ok : bool
@@ -82,25 +91,62 @@ class Reply:
 def reply_text(reply: Reply, heading: Callable[[str], str]) -> str:
     """The reply's text followed, when asked, by the usage under ``heading("Usage:")``.
 
-    ``heading`` is the adapter's bold (``*…*`` in Slack mrkdwn, ``**…**`` in Discord).
+    ``heading`` is the adapter's bold (``*…*`` in Slack mrkdwn, ``**…**`` in Discord). A failed
+    reply whose usage names no command (a mistyped one: ``reply.usage == "serch"``) gets the
+    one-line :func:`pointer` instead of every command.
     """
     if not reply.usage:
         return reply.text
-    lines = usage_lines(reply.usage if isinstance(reply.usage, str) else None)
-    usage = "\n".join((f"{heading('Usage:')} `{USAGE_COMMAND}`", *lines))
+    command = reply.usage if isinstance(reply.usage, str) else None
+    lines = usage_lines(command) if command is not None or reply.ok else []
+    usage = "\n".join((f"{heading('Usage:')} `{USAGE_COMMAND}`", *lines)) if lines else pointer(command)
     return f"{reply.text}\n\n{usage}" if reply.text else usage
 
 
 _COMMAND_WORDS = re.compile(r"`([a-z]+)")
+_COMMANDS = re.compile(r"`([a-z][^`]*)`")
 
 
 def usage_lines(command: str | None = None) -> list[str]:
     """The lines of :data:`USAGE` about ``command`` (a first word, any case) and a pointer to ``help``.
 
-    Every line when ``command`` is None or names no command: a mistyped command gets the whole list.
+    Every line when ``command`` is None; none when it names no command (a mistyped one gets a
+    :func:`pointer`, not the whole list).
     """
-    if command:
-        mine = [line for line in USAGE if command.lower() in _COMMAND_WORDS.findall(line) and line != "• `help`"]
-        if mine:
-            return [*mine, "• `help`: every command"]
-    return list(USAGE)
+    if command is None:
+        return list(USAGE)
+    mine = [line for line in USAGE if command.lower() in _COMMAND_WORDS.findall(line) and line != "• `help`"]
+    return [*mine, "• `help`: every command"] if mine else []
+
+
+def usage_commands() -> dict[str, list[str]]:
+    """Each command's first word (``"interests"``) and its forms as :data:`USAGE` spells them
+    (``["interests add <text>", "interests remove <text>", "interests list"]``), in usage order."""
+    found: dict[str, list[str]] = {}
+    for line in USAGE:
+        for spelled in _COMMANDS.findall(line):
+            forms = found.setdefault(spelled.split()[0], [])
+            if spelled not in forms:
+                forms.append(spelled)
+    return found
+
+
+def closest_names(word: str, names: Sequence[str]) -> list[str]:
+    """The ``names`` closest to ``word`` (any case), best first: at most :data:`CLOSEST`, none below :data:`CUTOFF`."""
+    return difflib.get_close_matches(word.lower(), list(names), n=CLOSEST, cutoff=CUTOFF)
+
+
+def did_you_mean(named: Sequence[str]) -> str:
+    """One line: ``Did you mean `a` or `b`?`` and :data:`HELP_POINTER`; the pointer alone when ``named`` is empty."""
+    if not named:
+        return HELP_POINTER
+    either = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    return f"Did you mean {either}? {HELP_POINTER}"
+
+
+def pointer(word: str | None) -> str:
+    """The short usage after a mistyped command ``word``: the commands it is closest to (at most
+    :data:`CLOSEST` forms, e.g. `` `/papers search <query>` ``) and ``/papers help``, in one line."""
+    commands = {name: forms for name, forms in usage_commands().items() if name != "help"}  # the pointer names help
+    forms = [f for name in closest_names(word, list(commands)) for f in commands[name]] if word else []
+    return did_you_mean([f"`/papers {f}`" for f in forms[:CLOSEST]])
