@@ -140,13 +140,41 @@ def test_channel_setup_off_and_status_log_who_changed_what(cmds):
     assert cmds.handle(bob, "channel off").text == "Channel digest is off."
     status = cmds.handle(bob, "channel status").text
     assert status.startswith("Off.")
-    assert "slack:U1 (ada): setup" in status and "slack:U2 (bob): off" in status
+    assert "<@U1>: setup" in status and "<@U2>: off" in status  # people, which each adapter renders
     with cmds.store.session() as s:
         changes = [c.change for c in s.scalars(select(ChannelChange).order_by(ChannelChange.id))]
     assert changes == ["setup created, time=08:15, timezone=Europe/Berlin, size=3, topic=graph learning and pruning",
                        "off"]
     cmds.handle(ADA, "channel setup")
-    assert "slack:U1 (ada): setup enabled" in cmds.handle(bob, "channel status").text  # not "created" again
+    assert "<@U1>: setup enabled" in cmds.handle(bob, "channel status").text  # not "created" again
+
+
+def test_channel_status_names_who_changed_what_as_people_each_adapter_renders(cmds):
+    from rich.console import Console
+
+    from bot.console import print_reply
+    from bot.discord.embeds import reply_content
+    from bot.slack.blocks import reply_message
+
+    assert cmds.handle(ADA, "channel setup 08:15 <@U2> <b>graphs</b>").ok  # a typed mark is no person
+    assert cmds.channel_renamed("slack", "T1", "C1", "journal")
+    status = cmds.handle(Caller("slack", "T1", "U2", display_name="bob", channel_ref="C1"), "channel status")
+    assert list(status.people) == ["U1"] and status.people["U1"].name == "ada"
+    text, _ = reply_message(status)
+    assert "UTC <@U1>: setup created" in text and "UTC slack: renamed #reading to #journal" in text
+    assert "topic=&lt;@U2&gt; &lt;b&gt;graphs&lt;/b&gt;" in text and "slack:U1" not in text
+    assert "UTC ada: setup created" in reply_text(status, heading=str)  # by default, the name
+
+    discord = Caller("discord", "G1", "42", display_name="ada", channel_ref="7")
+    assert cmds.handle(discord, "channel setup 08:15").ok
+    assert "UTC <@42>: setup created" in reply_content(cmds.handle(discord, "channel status"))
+
+    local = Caller("cli", "local", "ada", display_name="ada", channel_ref="lab", channel_name="lab")
+    assert cmds.channel_setup(local).ok
+    console = Console(record=True, width=200)
+    print_reply(console, cmds.channel_status(local))
+    printed = console.export_text()
+    assert "UTC ada: setup created" in printed and "cli:ada" not in printed and "<@" not in printed
 
 
 def test_channel_commands_in_a_dm_answer_usage(cmds):

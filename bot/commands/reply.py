@@ -5,7 +5,11 @@ can translate: `` `code` `` (something to type: a command, a value) and lines
 starting with ``• `` (list items). Headings, mentions, links and paper layout
 are the adapters' business (Block Kit, Discord embeds, the console): a reply
 carries the papers as :class:`~recommender.pick.Pick` values, and ``usage``
-asks for the command list below the text.
+asks for the command list below the text. A third mark is a person the reply
+names (who changed a channel): :func:`person`, listed in ``Reply.people``, which
+:func:`reply_text` renders with the adapter's mention (``<@U123>`` on Slack,
+``<@id>`` on Discord) or, by default, as the name paperbot knows them by (the
+console and the command line); the same text typed by someone is no person.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.digest import Mention
 from recommender.pick import Pick
 
 #: Limits on what people type, stated in the usage (characters / count).
@@ -77,6 +82,8 @@ class Reply:
     rating : bool
         The papers are to rate for onboarding (:mod:`bot.commands.onboarding`): each gets
         onboarding 👍/👎 buttons, and the message a button that skips the rest.
+    people : dict of str to Mention
+        The people the text names with :func:`person` marks, by user id.
     """
 
     text: str
@@ -86,21 +93,48 @@ class Reply:
     ok: bool = True
     dm: bool = False
     rating: bool = False
+    people: dict[str, Mention] = field(default_factory=dict)
 
 
-def reply_text(reply: Reply, heading: Callable[[str], str]) -> str:
+def person(mention: Mention) -> str:
+    """The mark of a person in a reply's text (``<@U123>``); the reply lists them in ``people``."""
+    return f"<@{mention.user_ref}>"
+
+
+_PERSON = re.compile(r"<@([^<>\s]+)>")
+
+
+def reply_text(reply: Reply, heading: Callable[[str], str], *, escape: Callable[[str], str] | None = None,
+               mention: Callable[[Mention], str] | None = None) -> str:
     """The reply's text followed, when asked, by the usage under ``heading("Usage:")``.
 
     ``heading`` is the adapter's bold (``*…*`` in Slack mrkdwn, ``**…**`` in Discord). A failed
     reply whose usage names no command (a mistyped one: ``reply.usage == "serch"``) gets the
-    one-line :func:`pointer` instead of every command.
+    one-line :func:`pointer` instead of every command. The :func:`person` marks of ``reply.people``
+    become ``mention(person)`` (by default their name), and everything else goes through
+    ``escape`` (the adapter's, for the text it then sends as is; none by default).
     """
+    escape = escape or (lambda text: text)
+    text = _with_people(reply, escape, mention or (lambda m: m.name))
     if not reply.usage:
-        return reply.text
+        return text
     command = reply.usage if isinstance(reply.usage, str) else None
     lines = usage_lines(command) if command is not None or reply.ok else []
-    usage = "\n".join((f"{heading('Usage:')} `{USAGE_COMMAND}`", *lines)) if lines else pointer(command)
-    return f"{reply.text}\n\n{usage}" if reply.text else usage
+    usage = escape("\n".join((f"{heading('Usage:')} `{USAGE_COMMAND}`", *lines)) if lines else pointer(command))
+    return f"{text}\n\n{usage}" if text else usage
+
+
+def _with_people(reply: Reply, escape: Callable[[str], str], mention: Callable[[Mention], str]) -> str:
+    """``reply.text`` escaped, its marks of ``reply.people`` rendered (a mark of anyone else stays text)."""
+    if not reply.people:
+        return escape(reply.text)
+    pieces, at = [], 0
+    for match in _PERSON.finditer(reply.text):
+        named = reply.people.get(match.group(1))
+        if named is not None:
+            pieces += [escape(reply.text[at:match.start()]), mention(named)]
+            at = match.end()
+    return "".join([*pieces, escape(reply.text[at:])])
 
 
 _COMMAND_WORDS = re.compile(r"`([a-z]+)")
