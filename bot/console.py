@@ -145,7 +145,7 @@ class ConsoleRuntime:
 
 
 def print_reply(console: Console, reply: Reply) -> None:
-    """Print a command reply (text and usage, then papers)."""
+    """Print a command reply (text and usage, then papers); the people it names by their names."""
     text = escape(reply_text(reply, heading=lambda words: words))
     console.print(text if reply.ok else f"[red]{text}[/red]")
     for n, item in enumerate(reply.papers, 1):

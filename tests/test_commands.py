@@ -6,6 +6,7 @@ from sqlalchemy import select
 from bot.commands import (
     NEGATIVE,
     POSITIVE,
+    USAGE,
     USAGE_COMMAND,
     Caller,
     Commands,
@@ -32,7 +33,7 @@ def first_paper(store, like="%graph%"):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "help", "frobnicate", "search", "picks now please", "interests", "interests add", "interests remove",
+    ["", "help", "search", "picks now please", "interests", "interests add", "interests remove",
      "subscribe 25:00", "subscribe 08:00 Mars/Olympus", "subscribe a b c", "channel", "channel dance",
      "channel setup 99", "like", "like a b", "channel setup 08:00 Nowhere/City"],
 )
@@ -139,13 +140,41 @@ def test_channel_setup_off_and_status_log_who_changed_what(cmds):
     assert cmds.handle(bob, "channel off").text == "Channel digest is off."
     status = cmds.handle(bob, "channel status").text
     assert status.startswith("Off.")
-    assert "slack:U1 (ada): setup" in status and "slack:U2 (bob): off" in status
+    assert "<@U1>: setup" in status and "<@U2>: off" in status  # people, which each adapter renders
     with cmds.store.session() as s:
         changes = [c.change for c in s.scalars(select(ChannelChange).order_by(ChannelChange.id))]
     assert changes == ["setup created, time=08:15, timezone=Europe/Berlin, size=3, topic=graph learning and pruning",
                        "off"]
     cmds.handle(ADA, "channel setup")
-    assert "slack:U1 (ada): setup enabled" in cmds.handle(bob, "channel status").text  # not "created" again
+    assert "<@U1>: setup enabled" in cmds.handle(bob, "channel status").text  # not "created" again
+
+
+def test_channel_status_names_who_changed_what_as_people_each_adapter_renders(cmds):
+    from rich.console import Console
+
+    from bot.console import print_reply
+    from bot.discord.embeds import reply_content
+    from bot.slack.blocks import reply_message
+
+    assert cmds.handle(ADA, "channel setup 08:15 <@U2> <b>graphs</b>").ok  # a typed mark is no person
+    assert cmds.channel_renamed("slack", "T1", "C1", "journal")
+    status = cmds.handle(Caller("slack", "T1", "U2", display_name="bob", channel_ref="C1"), "channel status")
+    assert list(status.people) == ["U1"] and status.people["U1"].name == "ada"
+    text, _ = reply_message(status)
+    assert "UTC <@U1>: setup created" in text and "UTC slack: renamed #reading to #journal" in text
+    assert "topic=&lt;@U2&gt; &lt;b&gt;graphs&lt;/b&gt;" in text and "slack:U1" not in text
+    assert "UTC ada: setup created" in reply_text(status, heading=str)  # by default, the name
+
+    discord = Caller("discord", "G1", "42", display_name="ada", channel_ref="7")
+    assert cmds.handle(discord, "channel setup 08:15").ok
+    assert "UTC <@42>: setup created" in reply_content(cmds.handle(discord, "channel status"))
+
+    local = Caller("cli", "local", "ada", display_name="ada", channel_ref="lab", channel_name="lab")
+    assert cmds.channel_setup(local).ok
+    console = Console(record=True, width=200)
+    print_reply(console, cmds.channel_status(local))
+    printed = console.export_text()
+    assert "UTC ada: setup created" in printed and "cli:ada" not in printed and "<@" not in printed
 
 
 def test_channel_commands_in_a_dm_answer_usage(cmds):
@@ -241,11 +270,50 @@ def test_a_command_that_fails_keeps_nothing_of_a_first_contact(store, settings):
         assert s.scalar(select(func.count(Member.id))) == 0
 
 
-def test_a_bad_command_shows_the_usage_of_that_command_and_a_typo_the_whole_list(cmds):
+def test_a_bad_command_shows_the_usage_of_that_command_and_a_typo_the_closest_commands(cmds):
     bad_time = reply_text(cmds.handle(ADA_DM, "subscribe 25:99"), heading=str)
     assert "`subscribe [HH:MM] [timezone]`" in bad_time and "`help`: every command" in bad_time
     assert "`search <query>`" not in bad_time  # not the fifteen lines of every command
     channel = reply_text(cmds.handle(ADA_DM, "channel setup 08:00"), heading=str)  # channel commands, in a DM
     assert "`channel setup" in channel and "`channel off`" in channel and "`club" not in channel
     typo = reply_text(cmds.handle(ADA_DM, "subscirbe 08:00"), heading=str)
-    assert "`search <query>`" in typo and "`subscribe [HH:MM] [timezone]`" in typo
+    assert typo == ("unknown command `subscirbe`\n\nDid you mean `/papers subscribe [HH:MM] [timezone]` or "
+                    "`/papers unsubscribe`? `/papers help` lists every command.")
+
+
+@pytest.mark.parametrize("text, pointer", [
+    ("serch gnn", "Did you mean `/papers search <query>`? `/papers help` lists every command."),
+    ("intrests", "Did you mean `/papers interests add <text>`, `/papers interests remove <text>` or "
+                 "`/papers interests list`? `/papers help` lists every command."),
+    ("Mentoins on", "Did you mean `/papers mentions on`, `/papers mentions off` or `/papers mentions me on|off`? "
+                    "`/papers help` lists every command."),
+    ("xyzzy", "`/papers help` lists every command."),
+    ("hlep", "`/papers help` lists every command."),
+])
+def test_an_unknown_command_answers_one_line_with_the_closest_commands_privately(cmds, text, pointer):
+    before = store_counts(cmds.store)
+    reply = cmds.handle(ADA, text)
+    assert not reply.ok and reply.ephemeral
+    assert reply_text(reply, heading=str) == f"unknown command `{text.split()[0]}`\n\n{pointer}"
+    assert store_counts(cmds.store) == before
+
+
+def test_the_commands_a_pointer_may_name_are_the_verbs_parse_knows():
+    from bot.commands.parse import parse
+    from bot.commands.reply import usage_commands
+
+    for verb in usage_commands():
+        try:
+            parse(verb)
+        except UsageError as exc:
+            assert not str(exc).startswith("unknown command"), verb
+
+
+def test_a_known_command_with_bad_arguments_shows_its_own_usage_and_help_everything(cmds):
+    for text, own in (("interests frobnicate", "`interests add <text>`"), ("club vote 9", "`club vote <n>`"),
+                      ("mentions maybe", "`mentions on`"), ("who", "`who <paper>`"), ("LIKE a b", "`like <paper>`")):
+        shown = reply_text(cmds.handle(ADA, text), heading=str)
+        assert own in shown and "`help`: every command" in shown and "Did you mean" not in shown, text
+        assert len(shown.splitlines()) <= 6 and "`search <query>`" not in shown, text
+    helped = reply_text(cmds.handle(ADA, "help"), heading=str)
+    assert all(line in helped for line in USAGE) and "Did you mean" not in helped

@@ -119,6 +119,7 @@ async def test_channel_setup_needs_manage_channels(world):
 
     status = await invoke(world.bot, "channel status", world.interaction(world.alan))
     assert status.answer.ephemeral and status.answer.content.startswith("On. 3 papers")
+    assert f"UTC <@{world.ada.id}>: setup created" in status.answer.content  # who, as a mention Discord renders
 
     bare = await world.setup_channel(world.locked, app_permissions=discord.Permissions(view_channel=True))
     assert "missing Send Messages, Embed Links, Read Message History, Add Reactions" in bare.answer.content

@@ -117,7 +117,7 @@ def test_ris_and_csl_json_exports_import_and_earlier_opinions_are_kept(library_s
     assert cmds.rate(ada, "1706.03762", -1).ok
     reply = cmds.import_library(ada, RIS.encode(), "export.ris")
     assert reply.ok, reply.text
-    assert "1 you had already rated" in reply.text
+    assert "1 paper you had already rated was left as it was." in reply.text
     liked = _feedback(library_store)
     assert liked["Attention Is All You Need"].value == -1  # the 👎 given before stays
     assert liked["Another Unstored Paper"].created_at == dt.datetime(2018, 5, 2, tzinfo=UTC)
@@ -141,6 +141,38 @@ def test_a_malformed_entry_names_its_line_and_imports_nothing(library_store, set
     reply = Commands(library_store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), name)
     assert not reply.ok and f"{name}:{line}" in reply.text and "Nothing imported" in reply.text
     assert _papers(library_store) == 3 and _feedback(library_store) == {}
+
+
+def test_papers_already_rated_are_counted_in_the_number_they_take(library_store, settings):
+    cmds = Commands(library_store, settings)
+    ada = Caller("cli", "local", "ada", "ada")
+    with library_store.session() as s:
+        bert = s.scalar(select(Paper.id).where(Paper.doi == "10.18653/v1/N19-1423"))
+    assert cmds.rate(ada, "1706.03762", -1).ok and cmds.feedback(ada, bert, 1).ok
+    reply = cmds.import_library(ada, BIB.encode(), "lib.bib")
+    assert reply.ok and "2 papers you had already rated were left as they were." in reply.text
+
+
+@pytest.mark.parametrize("data, name", [
+    (b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "paper.pdf"),
+    (bytes(range(256)), "library.bib"),  # undecodable, whatever its name says
+    (b"just some notes about papers", "notes.txt"),
+])
+def test_a_file_that_is_not_a_library_export_is_told_so_with_no_entry_to_fix(library_store, settings, data, name):
+    reply = Commands(library_store, settings).import_library(Caller("slack", "T1", "U1"), data, name)
+    assert not reply.ok and reply.text == (f"Nothing imported: `{name}` is not a text file in a supported format: "
+                                           "BibTeX (.bib), RIS (.ris) or CSL-JSON (.json).")
+    assert _feedback(library_store, "U1") == {}
+
+
+def test_cli_import_of_a_binary_file_says_it_is_not_an_export(db_url, tmp_path):
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n")
+    runner = CliRunner()
+    assert runner.invoke(app, ["--database-url", db_url, "users", "add", "ada"]).exit_code == 0
+    failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(pdf)])
+    assert failed.exit_code == 1 and "is not a text file in a supported format" in failed.stdout
+    assert "Fix that entry" not in failed.stdout
 
 
 def test_an_unknown_format_is_refused():

@@ -138,6 +138,22 @@ def test_mentions_is_a_logged_channel_setting_off_by_default(cmds):
     assert changes[-2:] == ["mentions on", "mentions off"]
 
 
+@pytest.mark.parametrize("before", ["club thursday 16:00", "channel off"])
+def test_mentions_on_in_a_channel_with_no_digest_says_how_to_set_one_up_and_changes_nothing(cmds, before):
+    if before == "channel off":
+        cmds.channel_setup(ADA, topic="graph neural networks")
+    assert cmds.handle(ADA, before).ok  # a journal club alone, or a digest turned off: a channel row, no digest
+    changed = counts(cmds.store)
+    reply = cmds.handle(ADA, "mentions on")
+    assert not reply.ok and reply.ephemeral and "Mentions are on" not in reply.text
+    assert reply.text == ("This channel has no digest yet: `/papers channel setup` turns one on, "
+                          "then `/papers mentions on` names people under its papers. Nothing changed.")
+    assert counts(cmds.store) == changed
+    with cmds.store.session() as s:
+        assert s.scalar(select(Channel)).mentions is False
+    assert cmds.handle(ADA, "channel setup").ok and cmds.handle(ADA, "mentions on").ok  # once set up, it works
+
+
 def test_mentions_me_is_each_persons_own_opt_in(cmds):
     assert cmds.handle(ADA_DM, "mentions me on").ok  # works in a DM too: the workspace is known
     with cmds.store.session() as s:

@@ -80,7 +80,7 @@ def test_a_full_day_in_a_channel(slack, fake, settings):
     assert answer["response_type"] == "in_channel" and "Channel digest is on" in answer["text"]
     resp, answer = run(app, fake, "channel status", user="U9", user_name="grace")
     assert answer["response_type"] == "ephemeral"
-    assert "slack:U1 (ada): setup" in answer["text"] and "Europe/Berlin" in answer["text"]
+    assert "UTC <@U1>: setup" in answer["text"] and "Europe/Berlin" in answer["text"]  # a mention Slack renders
 
     # a second person, new here: their first picks start onboarding by DM, which they skip
     _, started = run(app, fake, "picks", user="U2", user_name="bob")

@@ -117,10 +117,13 @@ def test_paper_without_link_or_date_or_authors():
 
 
 def test_reply_usage_is_escaped_and_papers_get_buttons_and_share():
-    text, blocks = reply_message(Reply("unknown command `x`", usage=True, ok=False))
+    text, blocks = reply_message(Reply("`25:99` is not a time", usage="subscribe", ok=False))
     check_limits(text, blocks)
     assert "`/papers &lt;command&gt;`" in blocks[0]["text"]["text"] and "<command>" not in text
-    assert blocks[0]["text"]["text"].startswith("unknown command `x`\n\n*Usage:* `/papers &lt;command&gt;`")
+    assert blocks[0]["text"]["text"].startswith("`25:99` is not a time\n\n*Usage:* `/papers &lt;command&gt;`")
+    text, blocks = reply_message(Reply("unknown command `serch`", usage="serch", ok=False))  # one line, escaped
+    assert blocks[0]["text"]["text"] == ("unknown command `serch`\n\nDid you mean `/papers search &lt;query&gt;`? "
+                                         "`/papers help` lists every command.")
     reply = Reply("Top 2 for “gnn”:", [item(1), item(2)])
     text, blocks = reply_message(reply, share_command="search gnn")
     check_limits(text, blocks)

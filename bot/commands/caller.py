@@ -19,12 +19,13 @@ CLI_COMMANDS = {
     "interests add": 'paperbot users add {user} --interests "{arg}"',
     "interests list": "paperbot users list",
     "channel setup": "paperbot channels add {channel}",
+    "mentions on": "paperbot channels mentions {channel} on",
     "mentions me on": "paperbot users mentions <person> on",
     "import": "paperbot import {user} <file>",
     "start": "paperbot start {user}",
 }
 
-_ACTOR = re.compile(r"^(?P<platform>[^:\s]+):(?P<user_ref>\S+)")
+_ACTOR = re.compile(r"^(?P<platform>[^:\s]+):(?P<user_ref>\S+)(?: \((?P<name>.*)\))?$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,12 @@ def actor_user_ref(actor: str, platform: str) -> str | None:
     if match is None or match.group("platform") != platform:
         return None
     return match.group("user_ref")
+
+
+def actor_name(actor: str) -> str:
+    """The name an :attr:`Caller.actor` string gives (``"ada"`` in ``"slack:U123 (ada)"``); its user id
+    when it gives none, and the string itself when it names no person (``"slack"``: a rename by the platform)."""
+    match = _ACTOR.match(actor)
+    if match is None:
+        return actor
+    return match.group("name") or match.group("user_ref")

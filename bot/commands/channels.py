@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.commands.caller import Caller
+from bot.commands.caller import Caller, actor_name, actor_user_ref
 from bot.commands.parse import UsageError, parse_time, parse_timezone
-from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply
+from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply, person
 from bot.commands.rows import delete_target
-from bot.digest import counted
+from bot.digest import Mention, counted
 from recommender.store import Channel, ChannelChange, Delivery
 from recommender.store.models import utcnow
 
@@ -135,7 +135,8 @@ def renamed(commands: Commands, platform: str, workspace: str, channel_ref: str,
 
 
 def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
-    """The channel's digest settings, its last digest day and its ``history`` latest changes."""
+    """The channel's digest settings, its last digest day and its ``history`` latest changes, each with who
+    made it: a person as a mention where the platform has them (``Reply.people``), else their name."""
     with commands.store.session() as session:
         channel = commands.channel(session, caller)
         if channel is None:
@@ -151,10 +152,22 @@ def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
         )
         lines = [("On. " if channel.enabled else "Off. ") + summary(channel)]
         lines.append(f"Last digest: {last.day.isoformat()}" if last else "Last digest: none yet")
+        people: dict[str, Mention] = {}
         if changes:
             lines.append("Recent changes:")
-            lines += [f"• {c.at:%Y-%m-%d %H:%M} UTC {c.actor}: {c.change}" for c in changes]
-    return Reply("\n".join(lines))
+            for c in changes:
+                lines.append(f"• {c.at:%Y-%m-%d %H:%M} UTC {_who(c.actor, caller.platform, people)}: {c.change}")
+    return Reply("\n".join(lines), people=people)
+
+
+def _who(actor: str, platform: str, people: dict[str, Mention]) -> str:
+    """Who made a change, as :func:`~bot.commands.reply.person` (added to ``people``) when a person of
+    ``platform`` did; the stored actor otherwise (the platform itself renamed the channel)."""
+    user_ref = actor_user_ref(actor, platform)
+    if user_ref is None:
+        return actor
+    people[user_ref] = Mention(user_ref, actor_name(actor))
+    return person(people[user_ref])
 
 
 def summary(channel: Channel) -> str:

@@ -3,7 +3,8 @@
 Every adapter hands over the file's bytes (a Slack upload fetched with the bot
 token, a Discord attachment, a path on the CLI); this module parses, stores in
 one transaction and answers. A malformed file answers with the entry and line
-that failed and stores nothing of it.
+that failed and stores nothing of it; a file that is not text in one of the
+formats (a PDF, a spreadsheet, notes) is told so, as there is no entry to fix.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bot.commands.caller import Caller
 from bot.commands.reply import Reply
 from bot.digest import counted
 from bot.platforms import CLI_PLATFORM
-from recommender.imports import parse_library, store_library
+from recommender.imports import detect_format, parse_library, store_library
 from recommender.sources.records import ParseError
 
 if TYPE_CHECKING:
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 #: Largest library file accepted (bytes); 5,000 BibTeX entries take about 2 MB.
 MAX_LIBRARY_BYTES = 20 * 1024 * 1024
+
+#: The formats a library file may be in, as an answer names them.
+FORMATS_NAMED = "BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)"
 
 #: The answer to ``/papers import`` typed without a file.
 HOWTO = ("Export your library from Zotero, Mendeley or any reference manager as BibTeX (.bib), RIS (.ris) "
@@ -41,13 +45,18 @@ def import_library(
     Reply
         Counts of entries, papers found, papers new to the store and 👍 recorded;
         ``ok`` is False (nothing stored) when the file is too large or does not parse,
-        with the failing entry and its line.
+        with the failing entry and its line, or saying the file is not text in a supported format.
     """
     if len(data) > MAX_LIBRARY_BYTES:
         return Reply(f"`{name}` is {len(data) // 1_000_000} MB; a library file is at most "
                      f"{MAX_LIBRARY_BYTES // 1_000_000} MB.", ok=False)
     try:
-        entries = parse_library(data, name)
+        text = data.decode("utf-8-sig")
+        detect_format(text, name)
+    except (UnicodeDecodeError, ParseError):  # no entry to name: the file as a whole is not one of the formats
+        return Reply(f"Nothing imported: `{name}` is not a text file in a supported format: {FORMATS_NAMED}.", ok=False)
+    try:
+        entries = parse_library(text, name)
     except ParseError as exc:
         again = f"run {caller.command('import')} again" if caller.platform == CLI_PLATFORM else "upload the file again"
         return Reply(f"Nothing imported: {exc}. Fix that entry and {again}.", ok=False)
@@ -56,7 +65,8 @@ def import_library(
     with cmds.store.session(immediate=True) as session:
         member = cmds.member(session, caller)
         result = store_library(session, member.id, entries, on_progress=on_progress)
-    kept = f" {result.kept} you had already rated were left as they were." if result.kept else ""
+    kept = (f" {counted(result.kept, 'paper')} you had already rated {'was' if result.kept == 1 else 'were'} left "
+            f"as {'it was' if result.kept == 1 else 'they were'}." if result.kept else "")
     return Reply(
         f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
         f"{counted(result.matched, 'paper')} already known, "

@@ -93,6 +93,12 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
 def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
     """Turn the naming of people under this channel's digest papers on or off (a logged channel change).
 
+    Returns
+    -------
+    Reply
+        ``ok`` is False, and nothing changes, when the channel has no digest: never set up, a journal
+        club alone, or turned off (``mentions off`` there still turns the setting off).
+
     Raises
     ------
     UsageError
@@ -100,8 +106,10 @@ def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
     """
     with cmds.store.session() as session:
         channel = cmds.channel(session, caller)
-        if channel is None:
-            return Reply(f"This channel has no digest yet: {caller.command('channel setup')} turns one on first.", ok=False)
+        # a journal club alone, or a digest turned off, gives a channel a row but no digest to name anyone under
+        if channel is None or (on and not channel.enabled):
+            return Reply(f"This channel has no digest yet: {caller.command('channel setup')} turns one on, "
+                         f"then {caller.command('mentions on')} names people under its papers. Nothing changed.", ok=False)
         was = bool(channel.mentions)
         channel.mentions = on
         if was != on:

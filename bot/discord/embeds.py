@@ -9,6 +9,7 @@ at most 10 embeds and 6000 embed characters in total per message.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import discord
 from discord import app_commands
@@ -105,11 +106,12 @@ def reply_content(reply: Reply, commands: Sequence[app_commands.Command | app_co
     of the neutral usage (``club <weekday> <HH:MM>``), which Discord has no command for; a mistake
     tied to none of them gets a one-line pointer (:func:`bot.discord.usage.usage_text`).
     """
+    body = reply_text(replace(reply, usage=False), heading=str, mention=discord_mention)  # people as <@id>
     if reply.usage and commands:
         usage = usage_text(reply, commands)
-        text = f"{reply.text}\n\n{usage}" if reply.text else usage
+        text = f"{body}\n\n{usage}" if body else usage
     else:
-        text = reply_text(reply, heading=lambda words: f"**{words}**")
+        text = reply_text(reply, heading=lambda words: f"**{words}**", mention=discord_mention)
     return clip(text, CONTENT_MAX, keep_lines=True)
 
 

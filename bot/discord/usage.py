@@ -4,26 +4,23 @@
 (``/papers club set weekday time`` …) and a pointer to help. A mistake tied to no command
 Discord has (a failed reply asking for the whole usage, or naming a word that is no command)
 gets one line: the closest commands, if any, and the pointer to help, not the ~1,600
-characters of the whole list.
+characters of the whole list. How close a word must be, and the line's wording, are the text
+commands' own (:func:`bot.commands.reply.closest_names`, :func:`bot.commands.reply.did_you_mean`).
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 
 import discord
 from discord import app_commands
 
 from bot.commands import Reply
+from bot.commands.reply import CLOSEST, closest_names, did_you_mean
 
 AppCommands = Sequence[app_commands.Command | app_commands.Group]
 
 HEADING = "**Usage:** `/papers <command>`"
-HELP_POINTER = "`/papers help` lists every command."
-#: Commands named at most in a pointer, and how close a typed word must be to one (difflib's ratio).
-CLOSEST = 3
-CUTOFF = 0.6
 
 
 def leaves(nodes: Iterable[app_commands.Command | app_commands.Group]) -> Iterable[app_commands.Command]:
@@ -62,19 +59,16 @@ def closest(commands: AppCommands, word: str) -> list[app_commands.Command]:
         for name in {names[0], " ".join(names)}:
             by_name.setdefault(name, []).append(command)
     found: list[app_commands.Command] = []
-    for name in difflib.get_close_matches(word.lower(), list(by_name), n=CLOSEST, cutoff=CUTOFF):
+    for name in closest_names(word, list(by_name)):
         found += [c for c in by_name[name] if c not in found]
     return found[:CLOSEST]
 
 
 def pointer(commands: AppCommands, word: str | None) -> str:
-    """One line: ``Did you mean `/papers search query [share]`?`` when ``word`` is close to a command, then help."""
+    """One line: ``Did you mean `/papers search query [share]`?`` when ``word`` is close to a command, then help
+    (worded as the text commands' :func:`bot.commands.reply.pointer`)."""
     near = closest(commands, word) if word else []
-    if not near:
-        return HELP_POINTER
-    named = [f"`{spelled(c)}`" for c in near]
-    either = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-    return f"Did you mean {either}? {HELP_POINTER}"
+    return did_you_mean([f"`{spelled(c)}`" for c in near])
 
 
 def usage_text(reply: Reply, commands: AppCommands) -> str:

@@ -278,8 +278,9 @@ def _text_sections(mrkdwn: str) -> list[dict]:
 
 
 def reply_mrkdwn(reply: Reply) -> str:
-    """A reply's text (and usage, when asked) as escaped Slack mrkdwn; `` `code` `` spans are mrkdwn already."""
-    return escape(reply_text(reply, heading=lambda words: f"*{words}*"))
+    """A reply's text (and usage, when asked) as escaped Slack mrkdwn; `` `code` `` spans are mrkdwn already, and
+    the people it names are real mentions (``<@U123>``)."""
+    return reply_text(reply, heading=lambda words: f"*{words}*", escape=escape, mention=slack_mention)
 
 
 def reply_message(reply: Reply, *, share_command: str | None = None, shared_by: str | None = None) -> tuple[str, list[dict]]:
