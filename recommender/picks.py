@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, contains_eager
 
 from recommender.pick import Pick
-from recommender.prepared import CandidateCache
+from recommender.prepared import CandidateCache, corpus_ids
 from recommender.ranking import Ranker, Target
 from recommender.reasons import CHANNEL, nameable_terms, pick_reason, profile_words, reason_words
 from recommender.settings import RecommenderSettings
@@ -204,18 +204,19 @@ class Recommender:
 
     @_locked
     def prepare(self, session: Session, *, since: dt.datetime | None = None) -> int:
-        """Get the candidates since ``since`` ready to rank: their and the corpus's missing TF-IDF rows and
-        sentence embeddings computed and stored in ``session``, the rest loaded; returns how many candidates.
+        """Store the TF-IDF rows and sentence embeddings that the candidates since ``since`` (UTC) and
+        their corpus lack (:meth:`~recommender.text.current.CurrentVectors.store_missing`); returns how
+        many candidates there are.
 
-        :meth:`picks` does this on its way (and reuses it while candidates, corpus and model are the same).
-        A caller that ranks in a read transaction calls this first, in a transaction of its own: on
-        SQLite a transaction that stored rows holds the database's write lock until it ends, and every
-        other writer (a 👍, a command) would wait for the ranking after it (``benchmarks/write_wait.py``).
+        :meth:`picks` stores them on its way, in the session it ranks in. A caller that ranks in a read
+        transaction calls this first, in a transaction of its own: on SQLite a transaction that stored
+        rows holds the database's write lock until it ends, and every other writer (a 👍, a command)
+        would wait for the ranking after it (``benchmarks/write_wait.py``).
         """
-        found = self.candidates(session, since=since)
-        if found:
-            self._prepared.get(self, session, found)
-        return len(found)
+        ids = [pid for pid, _, _ in self.candidates(session, since=since)]
+        if ids:
+            self.vectors.store_missing(session, corpus_ids(session, ids) + ids)
+        return len(ids)
 
     @_locked
     def picks(

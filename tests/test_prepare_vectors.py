@@ -29,7 +29,8 @@ def write_lock_free(url: str) -> bool:
 
 
 @pytest.mark.parametrize("prepared", [True, False])
-def test_picks_after_prepare_hold_no_write_lock(papers_store, settings, prepared):
+@pytest.mark.parametrize("hybrid", [False, pytest.param(True, marks=pytest.mark.semantic)])  # embeddings stored too
+def test_picks_after_prepare_hold_no_write_lock(papers_store, settings, prepared, hybrid):
     if papers_store.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")
     cmds = Commands(papers_store, settings)

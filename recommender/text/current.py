@@ -249,6 +249,26 @@ class CurrentVectors:
         save_tfidf_rows(session, model.state_id, ids, rows)
         return self._install(replace(model, rows=model.rows.merged(ids, rows)))
 
+    def store_missing(self, session: Session, paper_ids: Sequence[int]) -> int:
+        """Compute the TF-IDF rows and embeddings ``paper_ids`` lack, then store them in ``session``; returns how many rows.
+
+        Everything is computed before the first write: on SQLite a transaction holds the database's
+        write lock from its first INSERT to its end, so other writers wait only for the INSERTs.
+        """
+        model = self.model(session)
+        todo = model.rows.missing(paper_ids) if len(paper_ids) else []
+        ids, texts = paper_texts(session, todo) if todo else ([], [])
+        rows = model.vectorizer.transform(texts) if ids else None
+        if self.embedder is not None and len(paper_ids):
+            pos = self._read_embeddings(session).positions(np.asarray(paper_ids, dtype=np.int64))
+            lacking = sorted({int(pid) for pid, at in zip(paper_ids, pos.tolist(), strict=True) if at < 0})
+            if lacking:  # encoded first, then flushed: the first write
+                embeddings_for(session, session.scalars(select(Paper).where(Paper.id.in_(lacking))).all(), self.embedder)
+        if ids and rows is not None:
+            save_tfidf_rows(session, model.state_id, ids, rows)
+            self._install(replace(model, rows=model.rows.merged(ids, rows)))
+        return len(ids)
+
     def rows(self, session: Session, paper_ids: Sequence[int],
              model: TfidfModel | None = None) -> tuple[TfidfModel, sp.csr_matrix]:
         """The model (``model``, else the current one) and the TF-IDF rows of ``paper_ids``, shape (len(paper_ids), n_features).
