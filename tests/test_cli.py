@@ -148,6 +148,38 @@ def test_who_without_a_channel_ranks_the_local_users_who_opted_in(cli, sample_di
     assert missing.exit_code == 2 and "no stored paper is #999999" in missing.output
 
 
+def test_who_json_gives_the_same_people_as_data(cli, sample_digests):
+    """`paperbot who PAPER --json`, like every listing command: the paper, the opted-in users it fits
+    (best first, with fit and why), and who already rated it (never listed as fitting it)."""
+    assert cli("ingest", sample_digests).exit_code == 0
+    for name, topic in (("kim", "graph neural networks"), ("mia", "diffusion models"), ("raj", "graph neural networks"),
+                        ("lee", "graph neural networks")):
+        assert cli("users", "add", name, "--interests", topic).exit_code == 0
+    for name in ("kim", "mia", "lee"):  # raj fits too but never opted in
+        assert cli("users", "mentions", name, "on").exit_code == 0
+    gnn = next(r for r in json.loads(cli("search", "graph neural networks", "--json").stdout)["results"]
+               if "graph neural" in r["title"].lower())
+    assert cli("like", "lee", gnn["ref"]).exit_code == 0
+    result = cli("who", gnn["ref"], "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["paper"]["paper_id"] == gnn["paper_id"] and data["paper"]["title"] == gnn["title"]
+    assert data["channel"] is None and data["opted_in"] == 3 and 0 < data["min_fit"] < 1
+    people = data["people"]
+    assert people[0]["name"] == "kim" and "matches graph neural" in people[0]["reason"]
+    assert [p["fit"] for p in people] == sorted((p["fit"] for p in people), reverse=True)
+    assert all(p["weak"] == (p["fit"] < data["min_fit"]) for p in people)
+    assert {p["name"] for p in people} <= {"kim", "mia"}  # raj never opted in, lee rated it
+    assert data["rated"] == [{"name": "lee", "rating": "like"}]
+    text = cli("who", gnn["ref"]).stdout  # the text answer names the same people
+    assert all(f"• {p['name']}: {p['fit']:.2f}" in " ".join(text.split()) for p in people)
+    assert cli("channels", "add", "lab").exit_code == 0
+    in_lab = json.loads(cli("who", gnn["ref"], "--channel", "lab", "--json").stdout)
+    assert in_lab["channel"] == "lab" and in_lab["people"] == people  # its members: the same opted-in users
+    missing = cli("who", "#999999", "--json")
+    assert missing.exit_code == 2 and "no stored paper is #999999" in missing.output
+
+
 def test_users_add_drops_interests_of_separators_or_punctuation_alone(cli):
     added = cli("users", "add", "zed", "--interests", "graph learning;; , ;  ")
     assert added.exit_code == 0, added.output

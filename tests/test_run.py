@@ -242,6 +242,22 @@ def test_status_cli_json(db_url, tmp_path, monkeypatch):
     assert data["sources"][0]["kind"] == "inbox" and data["sources"][0]["last_run"] is None
 
 
+def test_status_after_run_once_does_not_read_as_if_nothing_ran(store, db_url, tmp_path, monkeypatch, no_secrets):
+    """`run --once` posts without a job store: status says no long-running scheduler started, and that
+    --once does not use one, beside the digests it posted (not "paperbot run has not started")."""
+    from bot.cli import app
+
+    assert run(store, Settings(data_dir=tmp_path), no_secrets, once=True)[0] == 0
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, ["--database-url", db_url, "status"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "no long-running scheduler (`paperbot run`) has started on this database" in text, text
+    assert "`paperbot run --once` does not use one" in text and "posted" in text
+    assert "not created yet" not in text
+
+
 def test_sigterm_stops_a_running_bot_gracefully(tmp_path):
     config = tmp_path / "paperbot.toml"
     config.write_text(f'data_dir = "{tmp_path.as_posix()}"\n')

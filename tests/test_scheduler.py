@@ -145,7 +145,7 @@ async def test_sync_adds_updates_and_removes_digest_jobs(store, settings, sample
         report = install_jobs(scheduler, ctx)
         ch, mb = digest_job_id("channel", team["channel"]), digest_job_id("member", team["member"])
         assert sorted(report.added) == sorted(["ingest:hf", ch, mb])
-        ids = {j.id for j in scheduler.get_jobs()}
+        ids = {j.id for j in scheduler.get_jobs(jobstore="default")}
         assert ids == {"ingest:hf", ch, mb, SYNC_JOB_ID, REFIT_JOB_ID}
         job = scheduler.get_job(mb)
         assert job.func_ref == "bot.service.scheduler:digest_job" and tuple(job.args) == ("member", team["member"])
@@ -167,7 +167,7 @@ async def test_sync_adds_updates_and_removes_digest_jobs(store, settings, sample
 
         cmds.unsubscribe(who("ada"))
         assert sync_digest_jobs(scheduler, ctx).removed == [mb]
-        assert {j.id for j in scheduler.get_jobs()} == {"ingest:hf", SYNC_JOB_ID, REFIT_JOB_ID}
+        assert {j.id for j in scheduler.get_jobs(jobstore="default")} == {"ingest:hf", SYNC_JOB_ID, REFIT_JOB_ID}
 
         # Targets on a platform this process does not serve get no job.
         with store.session() as s:
@@ -184,7 +184,7 @@ async def test_jobs_persist_across_a_restart(store, settings, sample_digests):
     first = make_scheduler(store)
     first.start(paused=True)
     install_jobs(first, ctx)
-    before = {j.id: j.next_run_time for j in first.get_jobs() if j.id != SYNC_JOB_ID}
+    before = {j.id: j.next_run_time for j in first.get_jobs(jobstore="default") if j.id != SYNC_JOB_ID}
     first.shutdown(wait=False)
 
     second = make_scheduler(store)
@@ -192,7 +192,7 @@ async def test_jobs_persist_across_a_restart(store, settings, sample_digests):
     try:
         report = install_jobs(second, JobContext(store, settings, {"cli": RecordingPoster()}, ctx.sources))
         assert not report.added and not report.updated and not report.removed
-        assert {j.id: j.next_run_time for j in second.get_jobs() if j.id != SYNC_JOB_ID} == before
+        assert {j.id: j.next_run_time for j in second.get_jobs(jobstore="default") if j.id != SYNC_JOB_ID} == before
     finally:
         second.shutdown(wait=False)
 

@@ -97,14 +97,15 @@ def test_a_second_scheduler_on_the_database_is_warned_about(db_url, tmp_path):
     assert "paperbot run" in warned[0] and "stop one of them" in warned[0]
     assert not first.logged("another scheduler")
 
-    third = BotProcess(db_url, tmp_path / "three", sync_seconds=30)  # second's heartbeat is still fresh
+    # The second kept the first's sync job (owner and all): its heartbeat is still fresh, its process gone.
+    third = BotProcess(db_url, tmp_path / "three", sync_seconds=30)
     try:
         assert third.wait_for(lambda b: b.logged('event="scheduler running"'), BOUND), third.text()[-3000:]
     finally:
         assert third.terminate() == 0
     assert not third.logged("another scheduler")
     gone = [line for line in third.log if 'event="previous scheduler gone"' in line]
-    assert len(gone) == 1 and f"other_pid={second.proc.pid}" in gone[0] and "level=info" in gone[0]
+    assert len(gone) == 1 and f"other_pid={first.proc.pid}" in gone[0] and "level=info" in gone[0]
 
 
 def test_run_once_honours_sigterm(tmp_path, sample_digests):
@@ -159,3 +160,36 @@ def test_database_outage_mid_window_posts_every_digest_once(db_url, tmp_path, sa
     errors = [line for line in bot.log if "database error, retrying" in line]
     assert all("OperationalError (psycopg" in line for line in errors), errors[:3]
     assert "Background on this error" not in "".join(errors)
+
+
+@pytest.mark.parametrize("stopped", ["second", "first"])
+def test_stopping_one_of_two_schedulers_leaves_the_other_syncing(db_url, tmp_path, sample_digests, stopped):
+    """Two ``paperbot run`` on one database by mistake; one is stopped cleanly (SIGTERM). The other goes on
+    syncing: channels set up afterwards get their digests, and ``paperbot status`` says it runs."""
+    from bot.service.status import collect_status
+    from bot.settings import ServiceSettings, Settings
+    from recommender.store import Store
+
+    first = BotProcess(db_url, tmp_path / "one")
+    second = None
+    try:
+        assert first.wait_for(lambda b: b.logged('event="scheduler running"'), BOUND), first.text()[-3000:]
+        second = BotProcess(db_url, tmp_path / "two")
+        assert second.wait_for(lambda b: b.logged('event="scheduler running"'), BOUND), second.text()[-3000:]
+        assert second.logged("another scheduler is running on this database")
+        survivor, gone = (first, second) if stopped == "second" else (second, first)
+        assert gone.terminate() == 0
+        names = seed(db_url, 3, sample_digests)  # due now: only a running sync finds them
+        posted = survivor.wait_for(lambda b: set(names) <= set(b.headers), BOUND)
+        assert posted, f"the survivor never synced again:\n{survivor.text()[-3000:]}"
+        store = Store(db_url, migrate=False)
+        try:
+            health = collect_status(store, Settings(data_dir=tmp_path, service=ServiceSettings(sync_seconds=1)))
+        finally:
+            store.dispose()
+        assert health["job_store"]["scheduler_state"] == "running"
+    finally:
+        for bot in (second, first):
+            if bot is not None and bot.proc.poll() is None:
+                bot.terminate()
+    _posted_once(tally(first, second), names)

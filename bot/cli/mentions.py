@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.local import caller, existing_channel, existing_user
-from bot.cli.state import console, fail, state
+from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 
 class Switch(enum.StrEnum):
@@ -32,6 +32,7 @@ def who_cmd(
     paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")],
     channel: Annotated[str | None, typer.Option(
         metavar="CHANNEL", help="Ask in this local channel: its members, the local users who opted in.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """The local users who opted in (paperbot users mentions PERSON on) that a paper fits, best first, each with why.
 
@@ -43,10 +44,54 @@ def who_cmd(
     cmds = state(ctx).commands()
     where = existing_channel(cmds, channel) if channel is not None else caller("cli")
     try:
+        if as_json:
+            return emit_json({"channel": channel, **_who_json(cmds, where, paper)})
         reply = cmds.who(where, paper)
     except UsageError as exc:
         fail(str(exc), 2)
     print_reply(console, reply)
+
+
+def _who_json(cmds, where, paper_ref: str) -> dict:
+    """``paperbot who --json``: what ``who`` says, as data (read only, the command layer's rules).
+
+    ``{"paper": {...the keys of a search result's paper}, "min_fit", "opted_in": how many,
+    "people": [{"name", "fit", "weak", "reason"}] best first (at most the command's limit),
+    "rated": [{"name", "rating": "like"|"dislike"}]}``: who rated the paper is never listed as fitting it.
+
+    Raises
+    ------
+    bot.commands.UsageError
+        No stored paper is ``paper_ref``.
+    """
+    from sqlalchemy import select
+
+    from bot.cli.picks import item_json
+    from bot.commands import UsageError, rows
+    from bot.commands.mentions import WHO_LIMIT, opted_in
+    from recommender.pick import Pick
+    from recommender.store import Feedback
+    from recommender.teammates import member_fits, min_fit
+
+    with cmds.store.session() as session:
+        paper = rows.find_paper(session, paper_ref)
+        if paper is None:
+            raise UsageError(rows.no_such_paper(paper_ref))
+        people = opted_in(session, where.platform, where.workspace)
+        found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0] \
+            if people else []
+        names = {m.id: m.name for m in people}
+        rated = dict(session.execute(select(Feedback.member_id, Feedback.value).where(
+            Feedback.paper_id == paper.id, Feedback.member_id.in_(list(names)))).all()) if names else {}
+        about = item_json(Pick.from_paper(paper, score=0.0))
+    bar = min_fit(cmds.recommender)
+    keys = ("paper_id", "ref", "title", "url", "authors", "published", "source", "source_name")
+    return {
+        "paper": {key: about[key] for key in keys}, "min_fit": round(bar, 6), "opted_in": len(people),
+        "people": [{"name": names[f.member_id], "fit": round(f.score, 6), "weak": f.score < bar, "reason": f.reason}
+                   for f in found[:WHO_LIMIT]],
+        "rated": [{"name": names[m], "rating": "like" if v > 0 else "dislike"} for m, v in sorted(rated.items())],
+    }
 
 
 def channel_mentions_cmd(ctx: typer.Context, channel: ChannelArg, switch: SwitchArg) -> None:

@@ -126,7 +126,10 @@ def print_status(console: Console, data: dict) -> None:
     console.print(targets)
     js = data["job_store"]
     if not js["exists"]:
-        console.print(f"Job store: table {js['table']} not created yet (paperbot run has not started on this database).")
+        # Not "nothing ran": `run --once` and the one-shot commands ingest and post without a job store.
+        console.print(f"Job store: none (table {js['table']} does not exist): no long-running scheduler "
+                      "(`paperbot run`) has started on this database; `paperbot run --once` does not use one.",
+                      highlight=False)
     else:
         state = js.get("scheduler_state") or ("running" if js["scheduler_running"] else "not running")
         overdue = ", ".join(_overdue_text(job, data["now"]) for job in js.get("overdue", [])) or "none"

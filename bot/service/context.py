@@ -49,6 +49,9 @@ class JobContext:
         HTTP fetch override for the sources (tests).
     workers : DigestWorkers or None
         The threads that post digests (``paperbot run``); None: jobs post in their own thread.
+    owner : dict or None
+        This scheduler's identity as stored with the ``sync`` job it owns (host, pid, a token
+        of this start; :func:`bot.service.heartbeat.new_owner`), set by ``install_jobs``.
     """
 
     store: Store
@@ -59,6 +62,7 @@ class JobContext:
     fetch: Fetch | None = None
     recommender: object = None
     workers: DigestWorkers | None = None
+    owner: dict | None = None
     closed: threading.Event = field(default_factory=threading.Event)
     _running: int = 0
     _idle: threading.Condition = field(default_factory=threading.Condition)

@@ -280,19 +280,19 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
             log.error("database unavailable at start", extra={"error": describe_db_error(exc)})
             return 1
         scheduler.resume()
-        log.info("scheduler running", extra={"jobs": len(scheduler.get_jobs()), "added": len(sync.added),
+        log.info("scheduler running", extra={"jobs": len(scheduler.get_jobs(jobstore="default")), "added": len(sync.added),
                                              "updated": len(sync.updated), "removed": len(sync.removed),
                                              "workers": settings.service.workers})
         await stop.wait()
         log.info("shutting down", extra={"waiting_seconds": settings.service.shutdown_seconds})
         ctx.close()
-        stop_scheduler(scheduler)
+        stop_scheduler(scheduler, ctx.owner)
         await asyncio.to_thread(_finish, ctx, workers, settings.service.shutdown_seconds)
         return 0
     finally:
         ctx.close()
         if scheduler is not None:
-            stop_scheduler(scheduler)
+            stop_scheduler(scheduler, ctx.owner)
         if workers is not None:
             workers.close(0)
         for rt in reversed(started):

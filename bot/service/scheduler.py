@@ -25,7 +25,8 @@ Jobs (ids):
   or abandoned delivery due for a retry (:func:`queue_due`). Its
   ``next_run_time`` in the job store doubles as the scheduler's heartbeat: the
   scheduler moves it forward every interval while it runs, and a clean shutdown
-  (:func:`stop_scheduler`) pauses the job, clearing it.
+  (:func:`stop_scheduler`) of the scheduler that owns it pauses the job, clearing it
+  (:mod:`bot.service.heartbeat`: a second scheduler started by mistake leaves it alone).
 
 Every job has ``coalesce=True`` and ``misfire_grace_time`` =
 :data:`MISFIRE_GRACE_SECONDS`: runs missed while the bot was down run once at
@@ -41,21 +42,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 from dataclasses import dataclass, field
 
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery import DeliveryTarget
 from bot.service.club_jobs import run_due_clubs
 from bot.service.context import JobContext, get_context, set_context
 from bot.service.digest_jobs import digest_targets, recover, retry_candidates, run_digest
 from bot.service.due import due_club, due_digests
+from bot.service.heartbeat import (
+    LOCAL_JOBSTORE,
+    LOOP_EXECUTOR,
+    SYNC_JOB_ID,
+    add_heartbeat_watch,
+    add_sync_job,
+    fresh_heartbeat,
+    new_owner,
+    release_heartbeat,
+    this_process,
+    warn_if_another_scheduler,
+)
 from bot.service.ingest_jobs import run_source
 from bot.service.outage import db_retrying, transient
 from bot.service.refit_job import add_refit_job
@@ -67,77 +78,8 @@ from recommender.store.models import utcnow
 log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
-SYNC_JOB_ID = "sync"
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
-
-
-def fresh_heartbeat(heartbeat: dt.datetime, now: dt.datetime, sync_seconds: float) -> bool:
-    """Whether a scheduler whose ``sync`` job's next run time is ``heartbeat`` counts as running at ``now``.
-
-    The heartbeat may be at most two sync intervals and 5 s late: the scheduler moves it
-    forward every ``sync_seconds`` while it runs. ``paperbot status`` (state ``running``) and
-    the start of ``paperbot run`` (the warning about another scheduler) use this one rule.
-    """
-    return (now - heartbeat).total_seconds() <= 2 * sync_seconds + 5
-
-
-def this_process() -> dict[str, str | int]:
-    """``{"host", "pid"}`` of this process: the ``owner`` stored with the ``sync`` job (the heartbeat)."""
-    return {"host": socket.gethostname(), "pid": os.getpid()}
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists on this host (assumed so where that cannot be asked without harm)."""
-    if os.name != "posix":
-        return True  # os.kill(pid, 0) would terminate it on Windows
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by another user
-    return True
-
-
-def warn_if_another_scheduler(scheduler: BaseScheduler, sync_seconds: float, *, now: dt.datetime | None = None) -> bool:
-    """Log a WARNING when the stored heartbeat says another scheduler runs on this database; True if so.
-
-    Call it before :func:`install_jobs` replaces the ``sync`` job. The heartbeat counts as
-    fresh by :func:`fresh_heartbeat`, the rule of ``paperbot status``'s ``running``. A heartbeat
-    left by a process of this host that no longer exists (killed moments ago, then restarted)
-    is only noted at INFO. Nothing is refused: the delivery claim still posts each digest
-    once, but both schedulers would run every ingestion job.
-
-    Raises
-    ------
-    sqlalchemy.exc.OperationalError
-        The database is unavailable (a transient error, :func:`bot.service.outage.transient`).
-    """
-    now = now or utcnow()
-    try:
-        job = scheduler.get_job(SYNC_JOB_ID, jobstore="default")
-    except Exception as exc:  # a row this version cannot restore: install_jobs replaces it
-        if transient(exc):
-            raise
-        log.debug("stored heartbeat unreadable", exc_info=True)
-        return False
-    if job is None or job.next_run_time is None or not fresh_heartbeat(job.next_run_time, now, sync_seconds):
-        return False
-    owner = job.kwargs.get("owner") or {}
-    me = this_process()
-    facts = {"other_host": owner.get("host", "unknown (stored by an older version)"),
-             "other_pid": owner.get("pid", "unknown"), "heartbeat": job.next_run_time.isoformat()}
-    if owner.get("host") == me["host"] and owner.get("pid") == me["pid"]:
-        return False  # installed by this very process (a pid reused by a restarted container is this one too)
-    if owner.get("host") == me["host"] and isinstance(owner.get("pid"), int) and not _alive(owner["pid"]):
-        log.info("previous scheduler gone", extra={**facts, "why": "its process no longer exists (killed?)"})
-        return False
-    log.warning("another scheduler is running on this database", extra={
-        **facts, "what_to_do": "run exactly one `paperbot run` per database: stop one of them (digests are still "
-                               "posted once, but both run the ingestion jobs); if that process was killed in the "
-                               f"last {round(2 * sync_seconds + 5)} s, ignore this"})
-    return True
 
 
 # -- the scheduler ------------------------------------------------------------------------------------
@@ -164,8 +106,9 @@ def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     return AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBSTORE_TABLE)},
-        executors={"default": ThreadPoolExecutor(workers)},
+        jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBSTORE_TABLE),
+                   LOCAL_JOBSTORE: MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(workers), LOOP_EXECUTOR: AsyncIOExecutor()},
         job_defaults=dict(JOB_DEFAULTS),
         timezone=dt.UTC,
     )
@@ -242,23 +185,20 @@ def sync_source_jobs(scheduler: BaseScheduler, ctx: JobContext) -> SyncReport:
     return report
 
 
-def stop_scheduler(scheduler: BaseScheduler) -> None:
-    """Stop taking jobs and clear the heartbeat.
+def stop_scheduler(scheduler: BaseScheduler, owner: dict | None = None) -> None:
+    """Stop taking jobs and clear the heartbeat if it is this scheduler's.
 
     The ``sync`` job is paused first (its next run time in the job store becomes
-    NULL), so ``paperbot status`` reports the scheduler as stopped instead of
-    judging it alive from a next run time that is still in the future. The next
-    ``paperbot run`` re-adds the job (:func:`install_jobs`). Running jobs are not
-    waited for here (see :meth:`JobContext.wait_idle`).
+    NULL) when ``owner`` (``ctx.owner``, set by :func:`install_jobs`) owns it, so
+    ``paperbot status`` reports the scheduler as stopped instead of judging it alive
+    from a next run time that is still in the future; the next ``paperbot run``
+    re-adds the job (:func:`install_jobs`). A ``sync`` job owned by another scheduler
+    still running on this database is left alone (:func:`bot.service.heartbeat.release_heartbeat`).
+    Running jobs are not waited for here (see :meth:`JobContext.wait_idle`).
     """
     if not scheduler.running:
         return
-    try:
-        scheduler.pause_job(SYNC_JOB_ID, jobstore="default")
-    except JobLookupError:
-        pass
-    except Exception:  # the database is gone: status then judges from the heartbeat's age
-        log.warning("could not clear the scheduler heartbeat", exc_info=True)
+    release_heartbeat(scheduler, owner)
     scheduler.shutdown(wait=False)
 
 
@@ -267,24 +207,25 @@ def install_jobs(scheduler: BaseScheduler, ctx: JobContext, *, now: dt.datetime 
 
     Adds the ingestion jobs, the digest jobs, the ``refit`` job
     (:mod:`bot.service.refit_job`) and the ``sync`` job (first run: now, so failed
-    or abandoned deliveries are retried at start), after warning when another
-    scheduler's heartbeat is fresh (:func:`warn_if_another_scheduler`).
+    or abandoned deliveries are retried at start) owned by this scheduler (``ctx.owner``,
+    :func:`bot.service.heartbeat.new_owner`). When another scheduler's heartbeat is fresh
+    (:func:`warn_if_another_scheduler` warns), its ``sync`` job is kept, owner and all, so
+    stopping this scheduler leaves that one syncing. Every scheduler also watches the ``sync``
+    job and takes it over when its owner stopped (:func:`bot.service.heartbeat.keep_heartbeat`).
     """
     ctx.scheduler = scheduler
+    ctx.owner = new_owner()
     set_context(ctx)
-    warn_if_another_scheduler(scheduler, ctx.settings.service.sync_seconds)
+    other = warn_if_another_scheduler(scheduler, ctx.settings.service.sync_seconds)
     report = sync_source_jobs(scheduler, ctx)
     digests = sync_digest_jobs(scheduler, ctx)
     report.added += digests.added
     report.updated += digests.updated
     report.removed += digests.removed
     add_refit_job(scheduler)
-    every = ctx.settings.service.sync_seconds
-    scheduler.add_job(
-        "bot.service.scheduler:sync_job", IntervalTrigger(seconds=every, timezone=dt.UTC), kwargs={"owner": this_process()},
-        id=SYNC_JOB_ID, name="sync digest jobs with the database", jobstore="default", replace_existing=True,
-        next_run_time=now or utcnow(), coalesce=True, misfire_grace_time=max(1, int(every)), max_instances=1,
-    )
+    if not other:
+        add_sync_job(scheduler, ctx.owner, ctx.settings.service.sync_seconds, now=now)
+    add_heartbeat_watch(scheduler, ctx)
     return report
 
 
@@ -355,7 +296,7 @@ def sync_job(owner: dict | None = None) -> None:
     Parameters
     ----------
     owner : dict, optional
-        ``{"host", "pid"}`` of the process that installed the job (:func:`this_process`),
+        ``{"host", "pid", "run"}`` of the scheduler that installed the job (:func:`bot.service.heartbeat.new_owner`),
         stored with the heartbeat for the next start to name (:func:`warn_if_another_scheduler`);
         not used here.
     """

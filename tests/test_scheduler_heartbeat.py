@@ -1,0 +1,90 @@
+"""Two schedulers on one job store (a second ``paperbot run`` by mistake): stopping either one leaves
+the other syncing, and ``paperbot status`` saying it runs. In-process: both schedulers share the
+store of one database, each with its own context (the owner of the ``sync`` job it installs)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED
+from test_scheduler_helpers import RecordingPoster
+
+from bot.service.heartbeat import WATCH_JOB_ID
+from bot.service.scheduler import SYNC_JOB_ID, JobContext, install_jobs, make_scheduler, set_context, stop_scheduler
+from bot.service.status import collect_status
+from bot.settings import ServiceSettings, Settings
+
+
+@pytest.fixture(autouse=True)
+def _clear_context():
+    yield
+    set_context(None)
+
+
+def _started(store, settings) -> tuple:
+    scheduler = make_scheduler(store)
+    scheduler.start(paused=True)
+    ctx = JobContext(store, settings, {"cli": RecordingPoster()}, [])
+    install_jobs(scheduler, ctx)
+    return scheduler, ctx
+
+
+def _sync(scheduler):
+    return scheduler.get_job(SYNC_JOB_ID, jobstore="default")
+
+
+async def test_stopping_the_second_scheduler_leaves_the_first_ones_heartbeat(store, tmp_path, caplog):
+    settings = Settings(data_dir=tmp_path)
+    first, first_ctx = _started(store, settings)
+    second = None
+    try:
+        second, second_ctx = _started(store, settings)
+        assert "another scheduler is running on this database" in caplog.text
+        assert _sync(second).kwargs["owner"] == first_ctx.owner  # the first one's sync job is kept
+
+        second_ctx.close()
+        stop_scheduler(second, second_ctx.owner)
+        job = _sync(first)
+        assert job.next_run_time is not None and job.kwargs["owner"] == first_ctx.owner
+        assert collect_status(store, settings)["job_store"]["scheduler_state"] == "running"
+
+        first_ctx.close()
+        stop_scheduler(first, first_ctx.owner)  # the owner's clean stop clears the heartbeat
+        assert collect_status(store, settings)["job_store"]["scheduler_state"] == "stopped"
+    finally:
+        for scheduler in (second, first):
+            if scheduler is not None and scheduler.running:
+                scheduler.shutdown(wait=False)
+
+
+async def test_the_survivor_takes_the_sync_job_over_when_its_owner_stops(store, tmp_path):
+    settings = Settings(data_dir=tmp_path, service=ServiceSettings(sync_seconds=1))
+    first, first_ctx = _started(store, settings)
+    second = None
+    try:
+        second, second_ctx = _started(store, settings)
+        first_ctx.close()
+        stop_scheduler(first, first_ctx.owner)  # the owner stops cleanly: the heartbeat is paused
+        assert _sync(second).next_run_time is None
+
+        watched, loop = asyncio.Event(), asyncio.get_running_loop()
+
+        def listen(event):
+            if event.job_id == WATCH_JOB_ID:
+                loop.call_soon_threadsafe(watched.set)
+
+        second.add_listener(listen, EVENT_JOB_EXECUTED)
+        second.resume()
+        await asyncio.wait_for(watched.wait(), 30)
+        job = _sync(second)
+        assert job.next_run_time is not None and job.kwargs["owner"] == second_ctx.owner
+        assert collect_status(store, settings)["job_store"]["scheduler_state"] == "running"
+        second_ctx.close()
+        assert await asyncio.to_thread(second_ctx.wait_idle, 30)
+        stop_scheduler(second, second_ctx.owner)
+        assert collect_status(store, settings)["job_store"]["scheduler_state"] == "stopped"
+    finally:
+        for scheduler in (second, first):
+            if scheduler is not None and scheduler.running:
+                scheduler.shutdown(wait=False)
