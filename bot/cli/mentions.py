@@ -53,7 +53,7 @@ def who_cmd(
 
 
 def _who_json(cmds, where, paper_ref: str) -> dict:
-    """``paperbot who --json``: what ``who`` says, as data (read only, the command layer's rules).
+    """``paperbot who --json``: what ``who`` says, as data (:meth:`bot.commands.Commands.who_fits`).
 
     ``{"paper": {...the keys of a search result's paper}, "min_fit", "opted_in": how many,
     "people": [{"name", "fit", "weak", "reason"}] best first (at most the command's limit),
@@ -64,33 +64,17 @@ def _who_json(cmds, where, paper_ref: str) -> dict:
     bot.commands.UsageError
         No stored paper is ``paper_ref``.
     """
-    from sqlalchemy import select
-
     from bot.cli.picks import item_json
-    from bot.commands import UsageError, rows
-    from bot.commands.mentions import WHO_LIMIT, opted_in
-    from recommender.pick import Pick
-    from recommender.store import Feedback
-    from recommender.teammates import member_fits, min_fit
 
-    with cmds.store.session() as session:
-        paper = rows.find_paper(session, paper_ref)
-        if paper is None:
-            raise UsageError(rows.no_such_paper(paper_ref))
-        people = opted_in(session, where.platform, where.workspace)
-        found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0] \
-            if people else []
-        names = {m.id: m.name for m in people}
-        rated = dict(session.execute(select(Feedback.member_id, Feedback.value).where(
-            Feedback.paper_id == paper.id, Feedback.member_id.in_(list(names)))).all()) if names else {}
-        about = item_json(Pick.from_paper(paper, score=0.0))
-    bar = min_fit(cmds.recommender)
+    found = cmds.who_fits(where, paper_ref)
+    about = item_json(found.paper)
     keys = ("paper_id", "ref", "title", "url", "authors", "published", "source", "source_name")
+    bar = found.min_fit
     return {
-        "paper": {key: about[key] for key in keys}, "min_fit": round(bar, 6), "opted_in": len(people),
-        "people": [{"name": names[f.member_id], "fit": round(f.score, 6), "weak": f.score < bar, "reason": f.reason}
-                   for f in found[:WHO_LIMIT]],
-        "rated": [{"name": names[m], "rating": "like" if v > 0 else "dislike"} for m, v in sorted(rated.items())],
+        "paper": {key: about[key] for key in keys}, "min_fit": round(bar, 6), "opted_in": found.opted_in,
+        "people": [{"name": name, "fit": round(f.score, 6), "weak": f.score < bar, "reason": f.reason}
+                   for name, f in found.fits],
+        "rated": [{"name": name, "rating": "like" if v > 0 else "dislike"} for name, v in found.rated],
     }
 
 

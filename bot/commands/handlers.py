@@ -290,6 +290,10 @@ class Commands:
         """The opted-in teammates a paper fits best, privately (:func:`bot.commands.mentions.who`)."""
         return mentions.who(self, caller, paper_ref)
 
+    def who_fits(self, caller: Caller, paper_ref: str) -> mentions.WhoFits:
+        """What :meth:`who` found, as data (``paperbot who --json``; :func:`bot.commands.mentions.who_fits`)."""
+        return mentions.who_fits(self, caller, paper_ref)
+
     def mentions_channel(self, caller: Caller, on: bool) -> Reply:
         """This channel's digest names people under its papers, or not (:func:`bot.commands.mentions.mentions_channel`)."""
         return mentions.mentions_channel(self, caller, on)

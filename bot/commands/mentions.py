@@ -18,6 +18,7 @@ queries, so a channel setting reaches every opted-in person of its workspace.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -27,8 +28,9 @@ from bot.commands.caller import NO_WORKSPACE, Caller
 from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
 from bot.digest import counted
+from recommender.pick import Pick
 from recommender.store import Feedback, Member
-from recommender.teammates import member_fits, min_fit
+from recommender.teammates import MemberFit, member_fits, min_fit
 
 if TYPE_CHECKING:
     from bot.commands.handlers import Commands
@@ -46,6 +48,58 @@ def opted_in(session, platform: str, workspace: str) -> list[Member]:
     ))
 
 
+@dataclass
+class WhoFits:
+    """What ``who`` found: the paper, the opted-in people it fits and who already rated it.
+
+    Attributes
+    ----------
+    paper : Pick
+        The paper (score 0).
+    opted_in : int
+        People of the workspace who opted in.
+    fits : list of (str, MemberFit)
+        Name and fit of each opted-in person the paper fits (score above 0), best first, at
+        most :data:`WHO_LIMIT`; who rated the paper is never among them.
+    rated : list of (str, int)
+        Name and 👍 (1) or 👎 (-1) of each opted-in person who rated it, by member id.
+    min_fit : float
+        Below it a fit is weak: never named in a digest (:func:`recommender.teammates.min_fit`).
+    """
+
+    paper: Pick
+    opted_in: int
+    fits: list[tuple[str, MemberFit]]
+    rated: list[tuple[str, int]]
+    min_fit: float
+
+
+def who_fits(cmds: Commands, caller: Caller, paper_ref: str) -> WhoFits:
+    """The data of :func:`who` (``paperbot who --json`` shows it). Writes nothing.
+
+    Raises
+    ------
+    UsageError
+        When the workspace is unknown (a Discord DM), or ``paper_ref`` names no stored paper.
+    """
+    if caller.workspace == NO_WORKSPACE:
+        raise UsageError("`who` ranks the people of a server who opted in, and a direct message belongs to no "
+                         "server: use it in one of the server's channels (only you see the answer)")
+    with cmds.store.session() as session:
+        paper = rows.find_paper(session, paper_ref)
+        if paper is None:
+            raise UsageError(rows.no_such_paper(paper_ref))
+        people = opted_in(session, caller.platform, caller.workspace)
+        names = {m.id: m.name for m in people}
+        found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0] \
+            if people else []
+        rated = dict(session.execute(select(Feedback.member_id, Feedback.value).where(
+            Feedback.paper_id == paper.id, Feedback.member_id.in_(list(names)))).all()) if names else {}
+        return WhoFits(Pick.from_paper(paper, score=0.0), len(people),
+                       [(names[f.member_id], f) for f in found[:WHO_LIMIT]],
+                       [(names[m], v) for m, v in sorted(rated.items())], min_fit(cmds.recommender))
+
+
 def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
     """The opted-in people of the caller's workspace that ``paper_ref`` fits, best first, with the reason.
 
@@ -58,35 +112,23 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
         When the workspace is unknown (a Discord DM), or ``paper_ref`` names no stored paper. Nothing is
         written either way.
     """
-    if caller.workspace == NO_WORKSPACE:
-        raise UsageError("`who` ranks the people of a server who opted in, and a direct message belongs to no "
-                         "server: use it in one of the server's channels (only you see the answer)")
-    with cmds.store.session() as session:
-        paper = rows.find_paper(session, paper_ref)
-        if paper is None:
-            raise UsageError(rows.no_such_paper(paper_ref))
-        people = opted_in(session, caller.platform, caller.workspace)
-        opt_in = caller.command("mentions me on")
-        title = paper.title
-        if not people:
-            return Reply(f"Nobody here has opted in to be named for papers yet. Anyone can: {opt_in}.")
-        found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0]
-        names = {m.id: m.name for m in people}
-        rated = dict(session.execute(select(Feedback.member_id, Feedback.value).where(
-            Feedback.paper_id == paper.id, Feedback.member_id.in_(list(names)))).all())
-        bar = min_fit(cmds.recommender)
+    found = who_fits(cmds, caller, paper_ref)
+    opt_in, title, bar = caller.command("mentions me on"), found.paper.title, found.min_fit
+    if not found.opted_in:
+        return Reply(f"Nobody here has opted in to be named for papers yet. Anyone can: {opt_in}.")
     # who rated it is never said to fit it (they have read it): name them, or "fits none" reads as "nobody cares"
-    read = ", ".join(f"{names[m]} {'👍' if v > 0 else '👎'}" for m, v in sorted(rated.items()))
+    read = ", ".join(f"{name} {'👍' if v > 0 else '👎'}" for name, v in found.rated)
     already = f"\nAlready rated by {read}." if read else ""
-    if not found:
-        if len(rated) == len(people):
+    if not found.fits:
+        if len(found.rated) == found.opted_in:
             return Reply(f"Everyone here who opted in already rated “{title}”: {read}.")
-        others = counted(len(people) - len(rated), "other person" if rated else "person", "other people" if rated else "people")
+        rest = found.opted_in - len(found.rated)
+        others = counted(rest, "other person" if found.rated else "person", "other people" if found.rated else "people")
         return Reply(f"“{title}” fits none of the {others} who opted in ({opt_in}).{already}")
     lines = [f"Who should read “{title}” (fit, then why; below {bar:.2f} is a weak fit, never named in a digest):"]
-    for fit in found[:WHO_LIMIT]:
+    for name, fit in found.fits:
         weak = " (weak)" if fit.score < bar else ""
-        lines.append(f"• {names[fit.member_id]}: {fit.score:.2f}{weak}, {fit.reason}")
+        lines.append(f"• {name}: {fit.score:.2f}{weak}, {fit.reason}")
     return Reply("\n".join(lines) + already)
 
 
