@@ -33,6 +33,7 @@ from bot.slack.blocks import (
     reply_message,
 )
 from bot.slack.callers import (
+    DM_SENT,
     SORRY,
     caller_from_command,
     command_text,
@@ -71,8 +72,6 @@ def reaction_value(name: str) -> int | None:
 #: The private answer to a 👍/👎 on a digest's header, which holds several papers.
 HEADER_HINT = ("That reaction is on the digest message, which holds several papers, so it rates none of them. "
                "React 👍 or 👎 on a paper's own message in the thread (or use its buttons) to rate that paper.")
-
-DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
 
 
 def register(app: App, commands: Commands) -> None:
