@@ -114,10 +114,15 @@ def register(app: App, commands: Commands) -> None:
             return
         caller = Caller(PLATFORM, workspace_of(body, context), event["user"], channel_ref=item.get("channel"))
         ref = f"{item.get('channel')}:{item.get('ts')}"
-        if commands.reaction(caller, ref, value, added=added):
-            return
         bot = context.get("bot_user_id")
-        if added and (not bot or event.get("item_user") in (None, bot)) and commands.digest_header(caller, ref):
+        try:
+            if commands.reaction(caller, ref, value, added=added):
+                return
+            header = added and (not bot or event.get("item_user") in (None, bot)) and commands.digest_header(caller, ref)
+        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+            log.warning("reaction failed", extra={"ref": ref, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        if header:
             hint_header(client, caller, item["channel"], ref)
             return
         log.debug("reaction on a message the bot did not post", extra={"ref": ref})
@@ -148,8 +153,12 @@ def register(app: App, commands: Commands) -> None:
     def on_rename(event, body, context):
         """``channel_rename`` (public) or ``group_rename`` (private): the stored channel name follows."""
         channel = event.get("channel") or {}
-        if channel.get("id") and channel.get("name"):
+        if not (channel.get("id") and channel.get("name")):
+            return
+        try:
             commands.channel_renamed(PLATFORM, workspace_of(body, context), channel["id"], channel["name"])
+        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+            log.warning("channel rename failed", extra={"channel": channel["id"], "error": f"{type(exc).__name__}: {exc}"})
 
     app.event("channel_rename")(on_rename)
     app.event("group_rename")(on_rename)
