@@ -9,6 +9,7 @@ callbacks are called with :class:`FakeInteraction`, which records every response
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from dataclasses import dataclass
@@ -95,10 +96,10 @@ class FakeResponse:
     """Records ``send_message`` and ``defer`` like :class:`discord.InteractionResponse`; a second response fails,
     and so does one later than :data:`RESPONSE_DEADLINE` after the interaction was made (Unknown interaction)."""
 
-    def __init__(self, sent: list[Sent]):
+    def __init__(self, sent: list[Sent], created: float | None = None):
         self._sent = sent
         self._done = False
-        self._created = time.monotonic()
+        self._created = time.monotonic() if created is None else created
         self.deferred_ephemeral: bool | None = None
 
     def is_done(self) -> bool:
@@ -162,10 +163,13 @@ class FakeInteraction:
         The invoking user's permissions in the channel (``interaction.permissions``).
     app_permissions : discord.Permissions
         The bot's permissions in the channel.
+    age : float
+        Seconds since Discord created the interaction (spent on the gateway before the callback runs):
+        ``created_at`` is that long ago, and so is the start of the response's 3 seconds.
     """
 
     def __init__(self, user, channel=None, *, permissions: discord.Permissions | None = None,
-                 app_permissions: discord.Permissions | None = None):
+                 app_permissions: discord.Permissions | None = None, age: float = 0.0):
         self.user = user
         self.channel = channel
         guild = getattr(channel, "guild", None)
@@ -176,7 +180,8 @@ class FakeInteraction:
         self.app_permissions = app_permissions if app_permissions is not None else discord.Permissions.all()
         self.command = None
         self.sent: list[Sent] = []
-        self.response = FakeResponse(self.sent)
+        self.created_at = discord.utils.utcnow() - dt.timedelta(seconds=age)
+        self.response = FakeResponse(self.sent, time.monotonic() - age)
         self.followup = FakeFollowup(self.sent, self.response)
 
     @property
