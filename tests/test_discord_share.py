@@ -8,6 +8,8 @@ without the asker's own marks: no "Why this paper" (their profile), no "you 👎
 
 from __future__ import annotations
 
+import logging
+
 import discord
 import discord.ext.test as dpytest
 import pytest
@@ -93,3 +95,15 @@ async def test_shared_picks_keep_the_askers_reasons_private(bot):
     assert len(public) == 1 and public[0].content == f"{alan.mention} shared `/papers picks`:" and len(public[0].embeds) == 5
     fields = public_fields(shared.sent)
     assert fields and "Why this paper" not in {n for n, _ in fields} and not reasons & {v for _, v in fields}
+
+
+async def test_a_shared_answer_discord_refuses_is_followed_by_a_private_note_saying_so(bot, caplog):
+    """The private "Shared with the channel." has to come first (it ends the private thinking…): if the public
+    answer then fails, the caller is told, privately, and a warning is logged."""
+    alan, reading = config().members[1], config().channels[0]
+    await invoke(bot, "interests add", FakeInteraction(alan, reading), text="diffusion models")
+    shared = await invoke(bot, "picks", FakeInteraction(alan, reading, refuse_public=True), share=True)
+    note, failed = shared.sent
+    assert note.ephemeral and note.content == "Shared with the channel."
+    assert failed.ephemeral and failed.content.startswith("Sharing failed after all") and "403" in failed.content
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == ["public follow-up failed"]

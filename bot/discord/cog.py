@@ -40,6 +40,8 @@ PLATFORM = "discord"
 
 #: The private answer to a shared command whose answer follows for the channel.
 SHARED_NOTE = "Shared with the channel."
+#: The private follow-up when that answer could not be posted after all.
+NOT_SHARED = "Sharing failed after all: Discord did not post the answer in the channel (it answered {status}). Try again in a minute."
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -81,21 +83,33 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
 
     Private unless ``share`` or the reply is public; a failed command
     (``reply.ok`` false) is always private. Papers go as embeds, at most 10 per
-    message and within 6000 embed characters.
+    message and within 6000 embed characters. After a defer, a public answer follows the private
+    :data:`SHARED_NOTE`; if Discord then refuses it, :data:`NOT_SHARED` follows privately (a warning is logged).
     """
     ephemeral = (reply.ephemeral and not share) or not reply.ok
     chunks = reply_embeds(reply.papers)
     first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
     first["allowed_mentions"] = NO_MENTIONS  # a shared answer names its asker, and a query may hold @everyone: nobody is pinged
     content = reply_content(reply, PapersCog.__cog_app_commands__)  # the usage as Discord's commands
-    if interaction.response.is_done():  # deferred, always privately (bot.discord.timely)
-        if not ephemeral and interaction.guild_id is not None:  # a first follow-up would keep the defer's privacy
-            await interaction.followup.send(SHARED_NOTE, ephemeral=True)
-        await interaction.followup.send(content, ephemeral=ephemeral, **first)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(content, ephemeral=ephemeral, **first)
-    for chunk in chunks[1:]:
-        await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
+        for chunk in chunks[1:]:
+            await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
+        return
+    # deferred, always privately (bot.discord.timely): a first follow-up would keep the defer's privacy
+    noted = not ephemeral and interaction.guild_id is not None
+    if noted:
+        await interaction.followup.send(SHARED_NOTE, ephemeral=True)
+    try:
+        await interaction.followup.send(content, ephemeral=ephemeral, **first)
+        for chunk in chunks[1:]:
+            await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
+    except discord.HTTPException as exc:
+        if not noted:
+            raise
+        # the caller was told it was shared: say it was not (the command's work is done either way)
+        log.warning("public follow-up failed", extra={"status": exc.status, "code": exc.code, "error": exc.text})
+        await interaction.followup.send(NOT_SHARED.format(status=exc.status), ephemeral=True)
 
 
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):
