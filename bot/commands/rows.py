@@ -59,6 +59,11 @@ def member_row(session: Session, caller: Caller, defaults: dict) -> Member:
     return insert_or_get(session, row, query)
 
 
+def existing_member(session: Session, caller: Caller) -> Member | None:
+    """The caller's member row, or None when they have none (nothing is created)."""
+    return session.scalar(_member_query(caller))
+
+
 def channel_row(session: Session, caller: Caller, defaults: dict | None = None) -> Channel | None:
     """The caller's channel row; created with ``defaults`` when given and missing.
 
