@@ -23,7 +23,6 @@ from bot.commands.caller import Caller
 from bot.commands.reply import Reply
 from bot.digest import counted
 from recommender.onboarding import rating_round
-from recommender.pick import Pick
 from recommender.ranking.onboarding import ROUND_SIZE
 from recommender.store import Feedback, Member, Onboarding, Paper
 from recommender.store.models import utcnow
@@ -166,8 +165,7 @@ def current(cmds: Commands, caller: Caller) -> Reply | None:
         if row is None or row.status != "rating":
             return None
         rated = _rated(session, member)
-        papers = [session.get(Paper, p) for p in row.rounds[-1] if p not in rated]
-        picks = [Pick.from_paper(p) for p in papers if p is not None]
+        picks = rows.stored_picks(session, [p for p in row.rounds[-1] if p not in rated])
     return Reply(f"Round {len(row.rounds)} of {ROUNDS}, {len(picks)} left to rate:", picks, dm=True, rating=True)
 
 

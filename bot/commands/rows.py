@@ -113,6 +113,13 @@ def find_paper(session: Session, ref: str) -> Paper | None:
     return None
 
 
+def stored_picks(session: Session, paper_ids: Sequence[int]) -> list[Pick]:
+    """The stored papers of ``paper_ids`` as plain picks (:class:`~recommender.pick.Pick`: no reason, no mark),
+    in that order, read in one query; ids of papers no longer stored are left out."""
+    papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))} if paper_ids else {}
+    return [Pick.from_paper(papers[i]) for i in paper_ids if i in papers]
+
+
 def mark_disliked(session: Session, member: Member, picks: Sequence[Pick]) -> list[Pick]:
     """``picks`` with :attr:`~recommender.pick.Pick.disliked` set on those ``member`` gave 👎, in the same order.
 
