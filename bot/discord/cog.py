@@ -7,7 +7,8 @@ embeds. Answers are ephemeral unless the reply is meant for the channel
 (``channel setup`` / ``channel off``) or the caller passes ``share: True``:
 then the channel gets who shared which command and its papers as
 :meth:`~bot.commands.Commands.share` gives them, without the asker's own
-marks ("Why this paper" and "you 👎 this" read the asker's profile).
+marks ("Why this paper" and "you 👎 this" read the asker's profile); see
+:mod:`bot.discord.answers`.
 Every defer is private (:mod:`bot.discord.timely`): whether an answer is for
 the channel is known only once it is made (a newcomer's picks are a note about
 a DM, a failure is private), and a deferred answer keeps the defer's visibility.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -28,8 +28,8 @@ from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError
 from bot.commands.caller import NO_WORKSPACE
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.commands.parse import parse_time, parse_weekday
-from bot.digest import clip, counted
-from bot.discord.embeds import reply_content, reply_embeds
+from bot.digest import counted
+from bot.discord.answers import answer, shared_reply
 from bot.discord.rating import DM_CLOSED, DM_SENT, send_dm
 from bot.discord.timely import timely
 from bot.discord.usage import command_word
@@ -37,16 +37,6 @@ from bot.discord.usage import command_word
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-
-#: The private answer to a shared command whose answer follows for the channel.
-SHARED_NOTE = "Shared with the channel."
-#: The private follow-up when that answer could not be posted after all.
-NOT_SHARED = "Sharing failed after all: Discord did not post the answer in the channel (it answered {status}). Try again in a minute."
-
-NO_MENTIONS = discord.AllowedMentions.none()
-
-#: At most this many characters of the command named above a shared answer.
-SHARED_COMMAND_MAX = 200
 
 #: What the bot needs in a digest channel (attribute names of discord.Permissions).
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
@@ -76,40 +66,6 @@ def missing_channel_permissions(permissions: discord.Permissions) -> list[str]:
     if permissions.administrator:
         return []
     return [name.replace("_", " ").title() for name in CHANNEL_PERMISSIONS if not getattr(permissions, name)]
-
-
-async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool = False) -> None:
-    """Send ``reply`` as the interaction's response (or follow-ups once responded or deferred).
-
-    Private unless ``share`` or the reply is public; a failed command
-    (``reply.ok`` false) is always private. Papers go as embeds, at most 10 per
-    message and within 6000 embed characters. After a defer, a public answer follows the private
-    :data:`SHARED_NOTE`; if Discord then refuses it, :data:`NOT_SHARED` follows privately (a warning is logged).
-    """
-    ephemeral = (reply.ephemeral and not share) or not reply.ok
-    chunks = reply_embeds(reply.papers)
-    first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
-    first["allowed_mentions"] = NO_MENTIONS  # a shared answer names its asker, and a query may hold @everyone: nobody is pinged
-    content = reply_content(reply, PapersCog.__cog_app_commands__)  # the usage as Discord's commands
-    if not interaction.response.is_done():
-        await interaction.response.send_message(content, ephemeral=ephemeral, **first)
-        for chunk in chunks[1:]:
-            await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
-        return
-    # deferred, always privately (bot.discord.timely): a first follow-up would keep the defer's privacy
-    noted = not ephemeral and interaction.guild_id is not None
-    if noted:
-        await interaction.followup.send(SHARED_NOTE, ephemeral=True)
-    try:
-        await interaction.followup.send(content, ephemeral=ephemeral, **first)
-        for chunk in chunks[1:]:
-            await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
-    except discord.HTTPException as exc:
-        if not noted:
-            raise
-        # the caller was told it was shared: say it was not (the command's work is done either way)
-        log.warning("public follow-up failed", extra={"status": exc.status, "code": exc.code, "error": exc.text})
-        await interaction.followup.send(NOT_SHARED.format(status=exc.status), ephemeral=True)
 
 
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):
@@ -150,18 +106,8 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
             else:
                 reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
         if share is not None and interaction.guild_id is not None and reply.ok and reply.papers:  # a DM has no channel
-            reply = await self._shared(interaction, reply, share)
+            reply = await shared_reply(self.commands, interaction, reply, share)
         await answer(interaction, reply)
-
-    async def _shared(self, interaction: discord.Interaction, reply: Reply, command: str) -> Reply:
-        """The channel's copy of ``reply``: who shared which command, and its papers as :meth:`Commands.share` gives
-        them (no "Why this paper", no "you 👎 this": those are the asker's); ``reply`` itself if nothing is left."""
-        ids = [p.paper_id for p in reply.papers]
-        shared = await timely(interaction, asyncio.to_thread(self.commands.share, ids))
-        if not shared.ok:
-            return reply
-        said = clip(command.replace("`", "'"), SHARED_COMMAND_MAX)
-        return Reply(f"{interaction.user.mention} shared `/papers {said}`:", shared.papers, ephemeral=False)
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
