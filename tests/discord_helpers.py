@@ -9,6 +9,7 @@ callbacks are called with :class:`FakeInteraction`, which records every response
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from dataclasses import dataclass
@@ -95,10 +96,10 @@ class FakeResponse:
     """Records ``send_message`` and ``defer`` like :class:`discord.InteractionResponse`; a second response fails,
     and so does one later than :data:`RESPONSE_DEADLINE` after the interaction was made (Unknown interaction)."""
 
-    def __init__(self, sent: list[Sent]):
+    def __init__(self, sent: list[Sent], created: float | None = None):
         self._sent = sent
         self._done = False
-        self._created = time.monotonic()
+        self._created = time.monotonic() if created is None else created
         self.deferred_ephemeral: bool | None = None
 
     def is_done(self) -> bool:
@@ -123,9 +124,10 @@ class FakeResponse:
 class FakeFollowup:
     """Records ``followup.send``; the first follow-up after a defer keeps the defer's visibility (as Discord does)."""
 
-    def __init__(self, sent: list[Sent], response: FakeResponse):
+    def __init__(self, sent: list[Sent], response: FakeResponse, *, refuse_public: bool = False):
         self._sent = sent
         self._response = response
+        self._refuse_public = refuse_public
 
     async def send(self, content=None, *, embed=None, embeds=None, ephemeral=False, view=None, **_: Any) -> None:
         if not self._response.is_done():
@@ -133,6 +135,8 @@ class FakeFollowup:
         first_after_defer = self._response.deferred_ephemeral is not None and not any(s.kind == "followup" for s in self._sent)
         if first_after_defer:
             ephemeral = self._response.deferred_ephemeral
+        if self._refuse_public and not ephemeral:
+            raise discord.Forbidden(_FakeHTTPResponse(403), {"code": 50013, "message": "Missing Permissions"})
         self._sent.append(Sent("followup", content, _embeds(embed, embeds), ephemeral, view))
 
 
@@ -162,10 +166,15 @@ class FakeInteraction:
         The invoking user's permissions in the channel (``interaction.permissions``).
     app_permissions : discord.Permissions
         The bot's permissions in the channel.
+    age : float
+        Seconds since Discord created the interaction (spent on the gateway before the callback runs):
+        ``created_at`` is that long ago, and so is the start of the response's 3 seconds.
+    refuse_public : bool
+        Discord refuses every follow-up for the channel (403 Missing Permissions); private ones go.
     """
 
     def __init__(self, user, channel=None, *, permissions: discord.Permissions | None = None,
-                 app_permissions: discord.Permissions | None = None):
+                 app_permissions: discord.Permissions | None = None, age: float = 0.0, refuse_public: bool = False):
         self.user = user
         self.channel = channel
         guild = getattr(channel, "guild", None)
@@ -176,8 +185,9 @@ class FakeInteraction:
         self.app_permissions = app_permissions if app_permissions is not None else discord.Permissions.all()
         self.command = None
         self.sent: list[Sent] = []
-        self.response = FakeResponse(self.sent)
-        self.followup = FakeFollowup(self.sent, self.response)
+        self.created_at = discord.utils.utcnow() - dt.timedelta(seconds=age)
+        self.response = FakeResponse(self.sent, time.monotonic() - age)
+        self.followup = FakeFollowup(self.sent, self.response, refuse_public=refuse_public)
 
     @property
     def answer(self) -> Sent:

@@ -68,3 +68,15 @@ async def test_a_late_answer_for_the_channel_follows_a_private_note(bot, store):
     note, public = off.sent
     assert note.ephemeral and note.content == "Shared with the channel."
     assert not public.ephemeral and public.content == "Channel digest is off."
+
+
+async def test_the_3_seconds_count_from_the_interactions_creation_not_from_the_callback(bot, store):
+    """An interaction that spent 2 s on the gateway and in the event loop has 0.5 s left of the 2.5 before it is
+    deferred: work that takes 1.5 s more (under the 2.5 s a fresh one gets) is deferred in time."""
+    ada, reading = config().members[0], config().channels[0]
+    await invoke(bot, "interests list", FakeInteraction(ada, reading))
+    holder = busy_database(store, 1.5)
+    added = await invoke(bot, "interests add", FakeInteraction(ada, reading, age=2.0), text="graph neural networks")
+    holder.join()
+    assert added.response.deferred_ephemeral is True
+    assert added.answer.ephemeral and added.answer.content.startswith("Added interest “graph neural networks”")

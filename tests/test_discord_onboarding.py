@@ -108,3 +108,23 @@ async def test_a_round_whose_paper_was_deleted_moves_on_once_the_others_are_rate
         await press(made, grace, button)
     [second] = sent_messages()  # the seven papers left were the whole round
     assert isinstance(second.channel, discord.DMChannel) and "more" in second.content and len(second.embeds) == 8
+
+
+async def test_a_round_whose_last_unrated_paper_was_deleted_moves_on_at_its_press(bot, papers_store):
+    """Every other paper rated, the one left deleted: its press completes the round (no other press would)."""
+    made, components = bot
+    cfg = config()
+    grace = cfg.members[2]
+    await invoke(made, "start", FakeInteraction(grace, cfg.channels[0]))
+    sent_messages()
+    ups = [i for i in buttons(components[-1]) if ":up:" in i]
+    for button in ups[:-1]:
+        await press(made, grace, button)
+    assert sent_messages() == []  # one paper still to rate
+    with papers_store.session() as s:
+        s.execute(delete(Paper).where(Paper.id == parse_custom_id(ups[-1])[2]))
+    await press(made, grace, ups[-1])
+    [second] = sent_messages()
+    assert isinstance(second.channel, discord.DMChannel) and "more" in second.content and len(second.embeds) == 8
+    with papers_store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Feedback)) == 7 and len(s.scalar(select(Onboarding.rounds))) == 2

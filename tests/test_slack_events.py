@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pytest
 from slack_requests import SIGNING_SECRET, bolt_request, channel_rename_event, reaction_event, slash_command
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
@@ -119,3 +120,18 @@ def test_a_thumbs_up_on_a_digest_header_gets_a_private_hint_once_and_rates_nothi
     assert len(fake.of("chat.postEphemeral")) == 2
     with store.session() as s:
         assert s.scalar(select(func.count(Feedback.id))) == 1
+
+
+def test_a_database_error_in_a_rename_or_a_reaction_is_a_warning_and_slack_gets_its_200(slack, fake, caplog):
+    """Bolt would answer 500 (and Slack retry the event, failing again) and log the exception at ERROR."""
+    commands, app = slack
+    run(app, fake, "channel setup 09:30 UTC 3 graph neural networks")
+    with commands.store.session() as s:  # the tables the two listeners read are gone: every query of them fails
+        s.execute(text("ALTER TABLE channels RENAME TO channels_gone"))
+        s.execute(text("ALTER TABLE deliveries RENAME TO deliveries_gone"))
+    assert app.dispatch(bolt_request(channel_rename_event("C1", "reading-group"))).status == 200
+    # a 👍 on a bot message that carries no paper: is it a digest's header? (the question the database cannot answer)
+    assert app.dispatch(bolt_request(reaction_event("reaction_added", "+1", "C1:1700000000.000100", user="U2"))).status == 200
+    warned = [(r.name, r.getMessage()) for r in caplog.records if r.levelno == logging.WARNING]
+    assert ("bot.slack.app", "channel rename failed") in warned and ("bot.slack.app", "reaction failed") in warned
+    assert not fake.of("chat.postEphemeral")

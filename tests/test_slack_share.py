@@ -115,3 +115,12 @@ def test_forged_or_stale_share_values_post_nothing_for_everyone(app, fake):
     gone = press_share(app, fake, "ids:999999:search nothing")
     assert gone["response_type"] == "ephemeral" and "no longer stored" in gone["text"]
     assert all(c.params.get("response_type") != "in_channel" for c in fake.of("response_url"))
+
+
+def test_an_older_picks_button_pressed_by_a_newcomer_shares_nothing_and_sends_the_round_by_dm(app, fake):
+    """A newcomer's picks are onboarding: the papers to rate are theirs to rate, in their DM, not the channel's."""
+    shared = press_share(app, fake, "picks", user="U7", user_name="newcomer")
+    assert shared["response_type"] == "ephemeral" and "direct message" in shared["text"]
+    assert all(c.params.get("response_type") != "in_channel" for c in fake.of("response_url"))
+    [dm] = fake.posts("DU7")
+    assert sum(1 for b in dm.params["blocks"] if b.get("block_id", "").startswith("paper-")) == 8

@@ -23,7 +23,6 @@ from bot.commands.caller import Caller
 from bot.commands.reply import Reply
 from bot.digest import counted
 from recommender.onboarding import rating_round
-from recommender.pick import Pick
 from recommender.ranking.onboarding import ROUND_SIZE
 from recommender.store import Feedback, Member, Onboarding, Paper
 from recommender.store.models import utcnow
@@ -39,6 +38,7 @@ ORIGIN = "onboarding"
 OPENING_TEXT = ("Welcome to paperbot! Rate {papers} with 👍 or 👎 (or skip the rest): "
                 "they teach me what you read. Three ratings already change your picks.")
 FOLLOW_UP_TEXT = "Thanks! {n} more, chosen from what your first ratings leave open:"
+GONE_TEXT = "That paper is no longer available for feedback."
 NOTHING_TEXT = "No recent papers to rate yet: try {start} once the first digests are in."
 
 
@@ -99,33 +99,52 @@ def rate(cmds: Commands, caller: Caller, paper_id: int, value: int) -> Reply:
     Reply
         A short private note while the round waits for more ratings; the next
         round (``dm`` and ``rating`` set) once this one is rated; the first
-        picks (``dm`` set) after the last round. ``ok`` is False, and nothing
-        is stored, when the paper does not exist.
+        picks (``dm`` set) after the last round. When the paper no longer exists
+        nothing is stored, and the answer is ``ok`` False, unless it was the
+        round's last paper unrated: the round is then complete, and moves on.
     """
     with cmds.store.session(immediate=True) as session:
-        if session.get(Paper, paper_id) is None:
-            return Reply("That paper is no longer available for feedback.", ok=False)
+        if session.get(Paper, paper_id) is None:  # deleted since the round was sent
+            member = rows.existing_member(session, caller)  # a stale or forged button creates nobody
+            row = _row(session, member, lock=True) if member is not None else None
+            if member is None or row is None or row.status != "rating" or paper_id not in row.rounds[-1]:
+                return Reply(GONE_TEXT, ok=False)
+            return _round_rated(cmds, session, member, row) or Reply(GONE_TEXT, ok=False)
         member = cmds.member(session, caller)
         cmds.set_feedback(session, caller, paper_id, value, ORIGIN, None)
         session.flush()
         row = _row(session, member, lock=True)
+        noted = "👍" if value > 0 else "👎"
         if row is None or row.status != "rating" or paper_id not in row.rounds[-1]:
-            return Reply(("👍" if value > 0 else "👎") + " noted. Your next picks reflect it.")
-        rated = _rated(session, member)
-        standing = [p for p in row.rounds[-1] if session.get(Paper, p) is not None]  # a paper deleted since is not waited for
-        left = [p for p in standing if p not in rated]
+            return Reply(noted + " noted. Your next picks reflect it.")
         row.updated_at = utcnow()
-        if left:
-            done = len(standing) - len(left)
-            return Reply(f"{'👍' if value > 0 else '👎'} noted ({done} of {len(standing)} in this round).")
-        if len(row.rounds) < ROUNDS:
-            shown = {p for r in row.rounds for p in r}
-            picks = rating_round(cmds.recommender, session, member, shown)
-            if picks:
-                row.rounds = [*row.rounds, [p.paper_id for p in picks]]
-                return Reply(FOLLOW_UP_TEXT.format(n=len(picks)), picks, dm=True, rating=True)
-        row.status = "done"
-        return _first_picks(cmds, session, member, f"Thanks, that's {counted(len(rated), 'rating')}.")
+        if (moved := _round_rated(cmds, session, member, row)) is not None:
+            return moved
+        standing = _standing(session, row)
+        done = len([p for p in standing if p in _rated(session, member)])
+        return Reply(f"{noted} noted ({done} of {len(standing)} in this round).")
+
+
+def _standing(session: Session, row: Onboarding) -> list[int]:
+    """The round in progress's papers still stored (a paper deleted since is not waited for)."""
+    return [p for p in row.rounds[-1] if session.get(Paper, p) is not None]
+
+
+def _round_rated(cmds: Commands, session: Session, member: Member, row: Onboarding) -> Reply | None:
+    """Once every stored paper of the round in progress is rated: the next round, or the first picks
+    (the onboarding done); None while some are left."""
+    rated = _rated(session, member)
+    if any(p not in rated for p in _standing(session, row)):
+        return None
+    row.updated_at = utcnow()
+    if len(row.rounds) < ROUNDS:
+        shown = {p for r in row.rounds for p in r}
+        picks = rating_round(cmds.recommender, session, member, shown)
+        if picks:
+            row.rounds = [*row.rounds, [p.paper_id for p in picks]]
+            return Reply(FOLLOW_UP_TEXT.format(n=len(picks)), picks, dm=True, rating=True)
+    row.status = "done"
+    return _first_picks(cmds, session, member, f"Thanks, that's {counted(len(rated), 'rating')}.")
 
 
 def skip(cmds: Commands, caller: Caller) -> Reply:
@@ -146,8 +165,7 @@ def current(cmds: Commands, caller: Caller) -> Reply | None:
         if row is None or row.status != "rating":
             return None
         rated = _rated(session, member)
-        papers = [session.get(Paper, p) for p in row.rounds[-1] if p not in rated]
-        picks = [Pick.from_paper(p) for p in papers if p is not None]
+        picks = rows.stored_picks(session, [p for p in row.rounds[-1] if p not in rated])
     return Reply(f"Round {len(row.rounds)} of {ROUNDS}, {len(picks)} left to rate:", picks, dm=True, rating=True)
 
 

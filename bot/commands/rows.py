@@ -59,6 +59,11 @@ def member_row(session: Session, caller: Caller, defaults: dict) -> Member:
     return insert_or_get(session, row, query)
 
 
+def existing_member(session: Session, caller: Caller) -> Member | None:
+    """The caller's member row, or None when they have none (nothing is created)."""
+    return session.scalar(_member_query(caller))
+
+
 def channel_row(session: Session, caller: Caller, defaults: dict | None = None) -> Channel | None:
     """The caller's channel row; created with ``defaults`` when given and missing.
 
@@ -106,6 +111,13 @@ def find_paper(session: Session, ref: str) -> Paper | None:
     if arxiv_id:
         return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
     return None
+
+
+def stored_picks(session: Session, paper_ids: Sequence[int]) -> list[Pick]:
+    """The stored papers of ``paper_ids`` as plain picks (:class:`~recommender.pick.Pick`: no reason, no mark),
+    in that order, read in one query; ids of papers no longer stored are left out."""
+    papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))} if paper_ids else {}
+    return [Pick.from_paper(papers[i]) for i in paper_ids if i in papers]
 
 
 def mark_disliked(session: Session, member: Member, picks: Sequence[Pick]) -> list[Pick]:

@@ -13,11 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
+from bot.commands import rows
 from bot.commands.reply import Reply
-from recommender.pick import Pick
-from recommender.store import Paper
 
 if TYPE_CHECKING:
     from bot.commands.handlers import Commands
@@ -34,10 +31,8 @@ def shared_papers(cmds: Commands, paper_ids: Sequence[int]) -> Reply:
     Ids of papers no longer stored are left out; ``ok`` is False when none is left
     (or none was given), and nothing is to be posted.
     """
-    ids = list(dict.fromkeys(paper_ids))[:MAX_SHARED]
     with cmds.store.session() as session:
-        found = {p.id: Pick.from_paper(p) for p in session.scalars(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
-    papers = [found[i] for i in ids if i in found]
+        papers = rows.stored_picks(session, list(dict.fromkeys(paper_ids))[:MAX_SHARED])
     if not papers:
         return Reply(GONE, ok=False)
     return Reply("", papers, ephemeral=False)

@@ -4,6 +4,7 @@ Only translation lives here; every action is a :class:`bot.commands.Commands` ca
 
 - :mod:`bot.discord.client`: :class:`PaperBot`, reactions and ``setup_hook``.
 - :mod:`bot.discord.cog`: the ``/papers`` command group.
+- :mod:`bot.discord.answers`: a reply sent as an interaction's answer, private or shared with the channel.
 - :mod:`bot.discord.embeds`: rendering within Discord's limits.
 - :mod:`bot.discord.rating`, :mod:`bot.discord.onboarding`: onboarding DMs, their buttons and presses.
 - :mod:`bot.discord.timely`: deferring an interaction whose work outlasts Discord's 3 seconds.

@@ -18,7 +18,8 @@ import discord
 from bot.club import ClubBallot, ballot_lines, votes_phrase, winner_text
 from bot.commands import Commands
 from bot.digest import clip
-from bot.discord.cog import answer, caller_of
+from bot.discord.answers import answer
+from bot.discord.cog import caller_of
 from bot.discord.embeds import CONTENT_MAX, REPLY_ABSTRACT_CHARS, paper_embed
 from bot.discord.timely import timely
 

@@ -4,7 +4,11 @@ Every callback builds a :class:`~bot.commands.Caller` from the interaction,
 runs the neutral command in a worker thread (the store is synchronous) and
 renders the :class:`~bot.commands.Reply`: text as message content, papers as
 embeds. Answers are ephemeral unless the reply is meant for the channel
-(``channel setup`` / ``channel off``) or the caller passes ``share: True``.
+(``channel setup`` / ``channel off``) or the caller passes ``share: True``:
+then the channel gets who shared which command and its papers as
+:meth:`~bot.commands.Commands.share` gives them, without the asker's own
+marks ("Why this paper" and "you 👎 this" read the asker's profile); see
+:mod:`bot.discord.answers`.
 Every defer is private (:mod:`bot.discord.timely`): whether an answer is for
 the channel is known only once it is made (a newcomer's picks are a note about
 a DM, a failure is private), and a deferred answer keeps the defer's visibility.
@@ -15,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -26,7 +29,7 @@ from bot.commands.caller import NO_WORKSPACE
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.commands.parse import parse_time, parse_weekday
 from bot.digest import counted
-from bot.discord.embeds import reply_content, reply_embeds
+from bot.discord.answers import answer, shared_reply
 from bot.discord.rating import DM_CLOSED, DM_SENT, send_dm
 from bot.discord.timely import timely
 from bot.discord.usage import command_word
@@ -34,9 +37,6 @@ from bot.discord.usage import command_word
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-
-#: The private answer to a shared command whose answer follows for the channel.
-SHARED_NOTE = "Shared with the channel."
 
 #: What the bot needs in a digest channel (attribute names of discord.Permissions).
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
@@ -68,27 +68,6 @@ def missing_channel_permissions(permissions: discord.Permissions) -> list[str]:
     return [name.replace("_", " ").title() for name in CHANNEL_PERMISSIONS if not getattr(permissions, name)]
 
 
-async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool = False) -> None:
-    """Send ``reply`` as the interaction's response (or follow-ups once responded or deferred).
-
-    Private unless ``share`` or the reply is public; a failed command
-    (``reply.ok`` false) is always private. Papers go as embeds, at most 10 per
-    message and within 6000 embed characters.
-    """
-    ephemeral = (reply.ephemeral and not share) or not reply.ok
-    chunks = reply_embeds(reply.papers)
-    first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}
-    content = reply_content(reply, PapersCog.__cog_app_commands__)  # the usage as Discord's commands
-    if interaction.response.is_done():  # deferred, always privately (bot.discord.timely)
-        if not ephemeral and interaction.guild_id is not None:  # a first follow-up would keep the defer's privacy
-            await interaction.followup.send(SHARED_NOTE, ephemeral=True)
-        await interaction.followup.send(content, ephemeral=ephemeral, **first)
-    else:
-        await interaction.response.send_message(content, ephemeral=ephemeral, **first)
-    for chunk in chunks[1:]:
-        await interaction.followup.send(embeds=chunk, ephemeral=ephemeral)
-
-
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):
     """``/papers``: search, picks, interests, subscriptions, channel digests and feedback.
 
@@ -107,14 +86,18 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         self.commands = commands
         self.club_edits = asyncio.Lock()  # journal club poll messages are edited one at a time
 
-    async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: bool = False) -> None:
-        """Run ``call`` in a worker thread (:func:`~bot.discord.timely.timely`) and answer; ``share``: for the channel."""
+    async def _run(self, interaction: discord.Interaction, call: Callable[[], Reply], *, share: str | None = None) -> None:
+        """Run ``call`` in a worker thread (:func:`~bot.discord.timely.timely`) and answer.
+
+        ``share``: the command as the channel is told it was run (``search diffusion``); its papers are then
+        posted for the channel through :meth:`~bot.commands.Commands.share`, without the asker's marks.
+        """
         try:
             reply = await timely(interaction, asyncio.to_thread(call))
         except UsageError as exc:
             reply = usage_reply(exc, command_word(interaction))  # that command's usage
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
-            share = False  # the channel hears nothing of one person's DM
+            share = None  # the channel hears nothing of one person's DM
             try:
                 await send_dm(interaction.user, reply, caller_of(interaction).workspace)
             except discord.Forbidden:  # the person does not accept DMs from this server's members
@@ -122,7 +105,9 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
                 reply = Reply(DM_CLOSED, ok=False)
             else:
                 reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
-        await answer(interaction, reply, share=share and interaction.guild_id is not None)  # a DM has no channel
+        if share is not None and interaction.guild_id is not None and reply.ok and reply.papers:  # a DM has no channel
+            reply = await shared_reply(self.commands, interaction, reply, share)
+        await answer(interaction, reply)
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current)]
@@ -134,7 +119,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         """``/papers search query [share]``."""
         caller = caller_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)  # private, as every defer (see answer)
-        await self._run(interaction, lambda: self.commands.search(caller, query), share=share)
+        await self._run(interaction, lambda: self.commands.search(caller, query), share=f"search {query}" if share else None)
 
     @app_commands.command(name="picks", description="Your picks, now")
     @app_commands.describe(share="Post your picks for the channel to see")
@@ -142,7 +127,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         """``/papers picks [share]``."""
         caller = caller_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)  # private: a newcomer gets a note about a DM
-        await self._run(interaction, lambda: self.commands.picks(caller), share=share)
+        await self._run(interaction, lambda: self.commands.picks(caller), share="picks" if share else None)
 
     # -- onboarding ------------------------------------------------------------------
     @app_commands.command(name="start", description="Rate a few recent papers so your picks learn what you read")

@@ -16,7 +16,8 @@ import logging
 import discord
 
 from bot.commands import Caller, Commands
-from bot.discord.cog import PLATFORM, answer
+from bot.discord.answers import answer
+from bot.discord.cog import PLATFORM
 from bot.discord.rating import parse_custom_id, send_dm, send_round
 
 log = logging.getLogger(__name__)

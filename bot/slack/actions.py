@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Commands
+from bot.digest import counted
 from bot.slack.blocks import (
     ACTION_DOWN,
     ACTION_RATE_DOWN,
@@ -25,7 +26,15 @@ from bot.slack.blocks import (
     parse_vote_value,
     reply_message,
 )
-from bot.slack.callers import SORRY, caller_from_action, command_text, say_privately, send_dm_or_say, workspace_of
+from bot.slack.callers import (
+    DM_SENT,
+    SORRY,
+    caller_from_action,
+    command_text,
+    say_privately,
+    send_dm_or_say,
+    workspace_of,
+)
 from bot.slack.club import ACTION_CLUB_VOTE, parse_club_vote_value, poll_message
 from bot.slack.poster import split_ref
 
@@ -126,7 +135,7 @@ def register_actions(app: App, commands: Commands):
         say_privately(respond, escape(result.reply.text))
 
     @app.action(ACTION_SHARE)
-    def on_share(ack, body, action, respond, context):
+    def on_share(ack, body, action, respond, context, client):
         """Post for everyone the papers the presser was shown (their ids are in the value), through ``Commands.share``."""
         ack()
         value = action.get("value") or ""
@@ -143,7 +152,11 @@ def register_actions(app: App, commands: Commands):
             if shown is None:  # a button posted before the ids were carried: its command (as Slack sent it) says which papers
                 command = command_text(value)
                 answer = commands.handle(caller, command)
-                if not answer.ok or not answer.papers:
+                if answer.dm and answer.ok:  # a newcomer's picks are onboarding: the round goes by DM, the channel sees nothing
+                    send_dm_or_say(client, respond, caller.user_ref, answer,
+                                   then=DM_SENT.format(papers=counted(len(answer.papers), "paper")))
+                    return
+                if answer.dm or answer.rating or not answer.ok or not answer.papers:
                     return say_privately(respond, escape(answer.text))
                 shown = [p.paper_id for p in answer.papers], command
             reply = commands.share(shown[0])

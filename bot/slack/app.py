@@ -33,6 +33,7 @@ from bot.slack.blocks import (
     reply_message,
 )
 from bot.slack.callers import (
+    DM_SENT,
     SORRY,
     caller_from_command,
     command_text,
@@ -71,8 +72,6 @@ def reaction_value(name: str) -> int | None:
 #: The private answer to a 👍/👎 on a digest's header, which holds several papers.
 HEADER_HINT = ("That reaction is on the digest message, which holds several papers, so it rates none of them. "
                "React 👍 or 👎 on a paper's own message in the thread (or use its buttons) to rate that paper.")
-
-DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
 
 
 def register(app: App, commands: Commands) -> None:
@@ -115,10 +114,15 @@ def register(app: App, commands: Commands) -> None:
             return
         caller = Caller(PLATFORM, workspace_of(body, context), event["user"], channel_ref=item.get("channel"))
         ref = f"{item.get('channel')}:{item.get('ts')}"
-        if commands.reaction(caller, ref, value, added=added):
-            return
         bot = context.get("bot_user_id")
-        if added and (not bot or event.get("item_user") in (None, bot)) and commands.digest_header(caller, ref):
+        try:
+            if commands.reaction(caller, ref, value, added=added):
+                return
+            header = added and (not bot or event.get("item_user") in (None, bot)) and commands.digest_header(caller, ref)
+        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+            log.warning("reaction failed", extra={"ref": ref, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        if header:
             hint_header(client, caller, item["channel"], ref)
             return
         log.debug("reaction on a message the bot did not post", extra={"ref": ref})
@@ -149,8 +153,12 @@ def register(app: App, commands: Commands) -> None:
     def on_rename(event, body, context):
         """``channel_rename`` (public) or ``group_rename`` (private): the stored channel name follows."""
         channel = event.get("channel") or {}
-        if channel.get("id") and channel.get("name"):
+        if not (channel.get("id") and channel.get("name")):
+            return
+        try:
             commands.channel_renamed(PLATFORM, workspace_of(body, context), channel["id"], channel["name"])
+        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+            log.warning("channel rename failed", extra={"channel": channel["id"], "error": f"{type(exc).__name__}: {exc}"})
 
     app.event("channel_rename")(on_rename)
     app.event("group_rename")(on_rename)

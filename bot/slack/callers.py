@@ -20,6 +20,9 @@ log = logging.getLogger("bot.slack.app")
 
 SORRY = "Sorry, something went wrong on paperbot's side; nothing was changed. Please try again in a minute."
 
+#: The private note after an onboarding round went by DM.
+DM_SENT = "I sent you a direct message: {papers} to rate with 👍 or 👎."
+
 
 _MARKUP = re.compile(r"<([^<>]*)>|&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
