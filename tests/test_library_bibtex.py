@@ -13,6 +13,8 @@ from recommender.sources.records import ParseError
 from recommender.store import Feedback, Paper, Store
 
 ACCENTS = r"""@article{muller,
+  abstract = {We show that $\{a\}$ of size
+  n = 3 suffices},
   title = {\'Etude of {\"u}mlauts and na\"{\i}ve {BERT}},
   author = {M{\"u}ller, J{\"o}rg and Fran{\c{c}}ois, Ren{\'e}e},
   doi = {10.1000/a_b%20c},
@@ -42,6 +44,7 @@ def test_latex_accents_in_titles_and_authors_are_decoded():
 @pytest.mark.parametrize("text", [
     MISSING_COMMA,
     MISSING_COMMA.replace("{Only one {entry} but missing comma}", '"Only one {entry} but missing comma"'),
+    MISSING_COMMA.replace(" title={Only one {entry} but missing comma}\n", " year = 2019\n"),
 ])
 def test_a_missing_comma_between_fields_refuses_the_file_at_the_swallowed_field(text):
     with pytest.raises(ParseError) as failed:

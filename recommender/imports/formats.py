@@ -115,9 +115,9 @@ def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tu
 # -- BibTeX ------------------------------------------------------------------------------------------
 #: The fields whose LaTeX markup is decoded (identifiers and URLs are read as written: ``%`` is no comment there).
 _LATEX_FIELDS = frozenset({"title", "author"})
-#: A value that ran on past its closing brace or quote into the next line's ``name =``: a comma was missing
-#: between two fields, and bibtexparser read both as one value.
-_SWALLOWED_FIELD = re.compile(r'[}"]\s*\n\s*([A-Za-z][\w.-]*)\s*=')
+#: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
+#: both as one value (which then has no enclosing pair of braces or quotes).
+_SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
 
 
 def _latex_decoder():
@@ -136,16 +136,19 @@ def _latex_decoder():
 
 
 def _check_fields(e, where: str) -> None:
-    """Refuse an entry one of whose values swallowed the next field (a missing comma), naming that field's line."""
+    """Refuse an entry one of whose values swallowed the next field (a missing comma), naming that field's line.
+
+    Such a value is not one enclosed value, number or macro (bibtexparser's ``no-enclosing``) and holds a line
+    starting ``name =``; a braced value split over lines with an ``=`` in it is fine.
+    """
     for field in e.fields:
-        m = _SWALLOWED_FIELD.search(field.value) if isinstance(field.value, str) else None
-        if m is None:
-            continue
-        raw = e.raw or ""
-        at = raw.find(m.group(0).lstrip('}"').strip())
-        line = (e.start_line or 0) + 1 + (raw.count("\n", 0, at) if at >= 0 else 0)
-        raise ParseError(f"BibTeX entry '{e.key}' is malformed: a comma is missing before field "
-                         f"'{m.group(1)}' (it was read as part of '{field.key}')", source=where, line=line)
+        value = field.value if isinstance(field.value, str) else ""
+        m = _SWALLOWED_FIELD.search(value) if field.enclosing == "no-enclosing" else None
+        if m is not None:
+            line = (field.start_line if field.start_line is not None else e.start_line or 0) + 1
+            raise ParseError(f"BibTeX entry '{e.key}' is malformed: a comma is missing before field "
+                             f"'{m.group(1)}' (it was read as part of '{field.key}')",
+                             source=where, line=line + value.count("\n", 0, m.end()))
 
 
 def _bibtex(text: str, where: str) -> list[LibraryEntry]:
