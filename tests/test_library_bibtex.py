@@ -73,7 +73,7 @@ def test_cli_import_refuses_a_missing_comma_and_stores_a_year_as_the_new_papers_
             "Étude of ümlauts and naïve BERT", ["Müller, Jörg", "François, Renée"], dt.date(2019, 1, 1))
     finally:
         store.dispose()
-    found = runner.invoke(app, ["--database-url", db_url, "search", "umlauts", "--since", "2019-01-01", "--json"])
+    found = runner.invoke(app, ["--database-url", db_url, "search", "ümlauts", "--since", "2019-01-01", "--json"])
     assert found.exit_code == 0, found.output
     (hit,) = json.loads(found.stdout)["results"]
     assert hit["title"] == "Étude of ümlauts and naïve BERT" and hit["published"] == "2019-01-01"
