@@ -268,6 +268,14 @@ def test_a_paper_an_import_stores_is_dated_by_the_export_and_a_stored_paper_keep
     assert published["Attention Is All You Need"] is None  # year and month: still no day
     # the 👍 still ages from the year
     assert _feedback(library_store, "U1")["Graph Neural Networks: A Review"].created_at == dt.datetime(2020, 1, 1, tzinfo=UTC)
+    ris_year = "TY  - JOUR\nTI  - A RIS Paper of One Year\nPY  - 2016\nER  - \n"
+    csl_month = json.dumps([{"id": "m", "title": "A CSL Paper of One Month", "issued": {"date-parts": [[2022, 7]]}}])
+    assert cmds.import_library(Caller("slack", "T1", "U3", "cy"), ris_year.encode(), "y.ris").ok
+    assert cmds.import_library(Caller("slack", "T1", "U3", "cy"), csl_month.encode(), "m.json").ok
+    with library_store.session() as s:
+        published = dict(s.execute(select(Paper.title, Paper.published)).all())
+    assert published["A RIS Paper of One Year"] == dt.date(2016, 1, 1)
+    assert published["A CSL Paper of One Month"] == dt.date(2022, 7, 1)
 
 
 def test_an_old_library_still_shapes_picks_after_a_like_of_today(papers_store, settings):
