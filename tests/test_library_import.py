@@ -288,18 +288,26 @@ def test_counts_of_one_are_singular(store, settings):
     assert "1 paper already known" in again
 
 
-def test_an_import_stores_a_publication_day_only_when_the_export_gives_one(library_store, settings):
+def test_a_paper_an_import_stores_is_dated_by_the_export_and_a_stored_paper_keeps_its_date(library_store, settings):
     cmds = Commands(library_store, settings)
     assert cmds.import_library(Caller("slack", "T1", "U1", "ada"), BIB.encode(), "my.bib").ok
     assert cmds.import_library(Caller("slack", "T1", "U2", "bo"), RIS.encode(), "lib.ris").ok
     with library_store.session() as s:
         published = dict(s.execute(select(Paper.title, Paper.published)).all())
-    assert published["Graph Neural Networks: A Review"] is None  # "year = 2020" is no day
-    assert published["A Paper Nobody Stored Yet"] is None
-    assert published["Attention Is All You Need"] is None  # year and month: still no day
+    assert published["A Paper Nobody Stored Yet"] == dt.date(2021, 1, 1)  # "year = 2021": its 1 January
     assert published["Another Unstored Paper"] == dt.date(2018, 5, 2)  # RIS DA 2018/05/02
+    assert published["Graph Neural Networks: A Review"] is None  # stored before: only an exact day would date it
+    assert published["Attention Is All You Need"] is None  # year and month: still no day
     # the 👍 still ages from the year
     assert _feedback(library_store, "U1")["Graph Neural Networks: A Review"].created_at == dt.datetime(2020, 1, 1, tzinfo=UTC)
+    ris_year = "TY  - JOUR\nTI  - A RIS Paper of One Year\nPY  - 2016\nER  - \n"
+    csl_month = json.dumps([{"id": "m", "title": "A CSL Paper of One Month", "issued": {"date-parts": [[2022, 7]]}}])
+    assert cmds.import_library(Caller("slack", "T1", "U3", "cy"), ris_year.encode(), "y.ris").ok
+    assert cmds.import_library(Caller("slack", "T1", "U3", "cy"), csl_month.encode(), "m.json").ok
+    with library_store.session() as s:
+        published = dict(s.execute(select(Paper.title, Paper.published)).all())
+    assert published["A RIS Paper of One Year"] == dt.date(2016, 1, 1)
+    assert published["A CSL Paper of One Month"] == dt.date(2022, 7, 1)
 
 
 def test_an_old_library_still_shapes_picks_after_a_like_of_today(papers_store, settings):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from recommender.sources import hf_page
+from recommender.sources import hf_page, parse_digest
 from recommender.sources.records import ParseError
 
 from sources_helpers import DIGESTS, HEADER, abstract, card, page, sample_bytes
@@ -250,3 +250,36 @@ def test_header_without_cards():
 def test_line_number_in_message():
     err = error(page(card("Alpha", 1), "Beta\n\n  • 2 authors\n·\nJun 8", card("Gamma", 3)), source="x.txt")
     assert str(err).startswith(f"x.txt:{err.line}: ")
+
+
+# --- very long titles ---------------------------------------------------------------
+
+
+def _long_title(n: int) -> str:
+    words = "Towards Scalable and Robust Multimodal Foundation Models for Scientific Discovery across Domains".split()
+    text = ""
+    while len(text) < n:
+        text = f"{text} {words[len(text) % len(words)]}".strip()
+    return text[:n].rstrip()
+
+
+@pytest.mark.parametrize("position", [0, 1])
+@pytest.mark.parametrize("length", [400, 500])
+def test_a_long_title_where_a_title_stands_is_a_title(position, length):
+    cards = [card("Alpha", 1), card("Beta", 2), card("Gamma", 3)]
+    cards[position] = card(_long_title(length), position + 1)
+    digest = parse_digest(page(*cards).encode(), source="long.txt")
+    assert digest.kind == "hf_page" and len(digest.papers) == 3
+    assert digest.papers[position].title == _long_title(length) and digest.papers[position].abstract == abstract(position + 1)
+
+
+@pytest.mark.parametrize("position", [0, 1])
+def test_a_title_past_the_limit_is_reported_as_too_long_at_its_line(position):
+    cards = [card("Alpha", 1), card("Beta", 2), card("Gamma", 3)]
+    title = _long_title(800)
+    cards[position] = card(title, position + 1)
+    text = page(*cards)
+    with pytest.raises(ParseError) as failed:
+        parse_digest(text.encode(), source="long.txt")
+    assert failed.value.line == text[:text.index(title)].count("\n") + 1
+    assert failed.value.message.startswith(f"title too long ({len(title)} characters")

@@ -3,7 +3,8 @@
 Each reader takes the whole file's text and returns its entries in file order, or
 raises :class:`~recommender.sources.records.ParseError` naming the first entry that
 failed and its 1-based line; nothing of a failed file is returned. The parsing
-itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, ``rispy``
+itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, its LaTeX decoding
+(``pylatexenc``) turning ``M{\\"u}ller`` into ``Müller`` in titles and authors, ``rispy``
 for RIS (https://en.wikipedia.org/wiki/RIS_(file_format)), :mod:`json` for
 CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
 """
@@ -36,8 +37,10 @@ class LibraryEntry:
         When the person added it to their library (UTC), when the export says; else ``None``.
     published_about : datetime.date or None
         The publication date as far as the export knows it: a year alone reads as 1 January, a month
-        as its first day. Only the 👍's age uses it; the paper is stored with a publication date
-        (``record.published``) only when the export gives the day, so no day is invented.
+        as its first day. The 👍's age uses it, and a paper the import stores for the first time is
+        dated by it (the store keeps a day and no precision, so a year alone shows as its 1 January);
+        ``record.published`` holds the exact day only when the export gives one, and only an exact day
+        ever changes the date of a paper already stored.
     """
 
     record: PaperRecord
@@ -110,13 +113,57 @@ def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tu
 
 
 # -- BibTeX ------------------------------------------------------------------------------------------
+#: The fields whose LaTeX markup is decoded (identifiers and URLs are read as written: ``%`` is no comment there).
+_LATEX_FIELDS = frozenset({"title", "author"})
+#: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
+#: both as one value (which then has no enclosing pair of braces or quotes).
+_SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
+
+
+def _latex_decoder():
+    """bibtexparser's LaTeX decoding, applied to :data:`_LATEX_FIELDS` only."""
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+
+    class TitleAndAuthors(LatexDecodingMiddleware):
+        def transform_entry(self, entry, library):
+            rest = [f for f in entry.fields if f.key.lower() not in _LATEX_FIELDS]
+            entry.fields = [f for f in entry.fields if f.key.lower() in _LATEX_FIELDS]
+            block = super().transform_entry(entry, library)
+            entry.fields = entry.fields + rest
+            return block
+
+    return TitleAndAuthors()
+
+
+def _check_fields(e, where: str) -> None:
+    """Refuse an entry one of whose values swallowed the next field (a missing comma), naming that field's line.
+
+    Such a value is not one enclosed value, number or macro (bibtexparser's ``no-enclosing``) and holds a line
+    starting ``name =``; a braced value split over lines with an ``=`` in it is fine.
+    """
+    for field in e.fields:
+        value = field.value if isinstance(field.value, str) else ""
+        m = _SWALLOWED_FIELD.search(value) if field.enclosing == "no-enclosing" else None
+        if m is not None:
+            line = (field.start_line if field.start_line is not None else e.start_line or 0) + 1
+            raise ParseError(f"BibTeX entry '{e.key}' is malformed: a comma is missing before field "
+                             f"'{m.group(1)}' (it was read as part of '{field.key}')",
+                             source=where, line=line + value.count("\n", 0, m.end()))
+
+
 def _bibtex(text: str, where: str) -> list[LibraryEntry]:
     import bibtexparser
 
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # failed blocks are reported below, as a ParseError
-    library = bibtexparser.parse_string(text)
-    if library.failed_blocks:
-        first = min(library.failed_blocks, key=lambda b: b.start_line or 0)
+    raw = bibtexparser.parse_string(text)
+    failed = list(raw.failed_blocks)
+    if not failed:
+        for e in raw.entries:  # on the values as written, before any decoding
+            _check_fields(e, where)
+        library = _latex_decoder().transform(raw)  # in place: the entries were checked
+        failed = list(library.failed_blocks)
+    if failed:
+        first = min(failed, key=lambda b: b.start_line or 0)
         raise ParseError(f"BibTeX entry {(first.raw or '').strip().splitlines()[0][:60]!r} is malformed",
                          source=where, line=(first.start_line or 0) + 1)
     out = []

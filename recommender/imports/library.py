@@ -3,7 +3,10 @@
 Matching follows the store's keys, in order: DOI (case-insensitive), then the
 digest rule of :func:`recommender.ingest.resolve_records` (arXiv id, then
 normalised title). A paper not stored yet is stored with ``is_news=False``, so no
-digest ever posts it as new. Each entry becomes a 👍 (``Feedback.value == 1``,
+digest ever posts it as new, and dated by the export's publication date as far as it
+goes (:attr:`LibraryEntry.published_about`: a year alone as its 1 January, a month as
+its first day; the store keeps a day, with no precision), so ``search --since`` finds it
+and it is not shown undated. A paper already stored keeps its own date. Each entry becomes a 👍 (``Feedback.value == 1``,
 ``origin == "import"``) dated when the paper was added to the library, else when
 it was published, so recency decay treats an old library as old. An opinion the
 person already gave on a paper is kept.
@@ -99,9 +102,12 @@ def store_library(
     doi_ids = _by_doi(session, entries)
     rest = [i for i in range(len(entries)) if i not in doi_ids]
     counts = IngestResult(source="library")
-    papers, new = resolve_records(session, [entries[i].record for i in rest], LIBRARY_KIND, counts)
-    for paper, _ in new:
+    records = [entries[i].record for i in rest]
+    about = {id(entries[i].record): entries[i].published_about for i in rest}
+    papers, new = resolve_records(session, records, LIBRARY_KIND, counts)
+    for paper, record in new:
         paper.is_news = False
+        paper.published = paper.published or about.get(id(record))
     session.flush()
     insert_new_papers(session, new, counts)
     result.new = counts.new

@@ -123,14 +123,52 @@ def _guess(raw: bytes) -> tuple[str, str] | None:
     return text, best.encoding
 
 
+# A well-formed UTF-8 sequence of two to four bytes (RFC 3629, section 4): text meant as UTF-8 holds them.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+_NO_TEXT = frozenset({"Cc", "Cf", "Cn", "Co", "Cs"})
+
+
+def _line(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _stray_byte(raw: bytes, encoding: str) -> tuple[int, str] | None:
+    """The offset of the first run of non-ASCII bytes that reads as no text in ``encoding``, and why; None if all do.
+
+    Text in a legacy encoding uses its non-ASCII bytes for letters within words (``caf\\xe9``) and for
+    punctuation and symbols (cp1252's quotes and dashes). A run that decodes to a control or unassigned
+    character, a lowercase letter glued to the capital starting the next word (``\\xffClimate`` as
+    ``ÿClimate``), or an accent mark not between two letters (``˙Climate`` in cp1250) is a stray byte.
+    """
+    for m in _HIGH_BYTES.finditer(raw):
+        try:
+            chars = m.group().decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            return m.start(), f"undecodable as {encoding}"
+        before = chr(raw[m.start() - 1]) if m.start() else " "
+        after = chr(raw[m.end()]) if m.end() < len(raw) and raw[m.end()] < 0x80 else " "
+        if any(unicodedata.category(c) in _NO_TEXT for c in chars):
+            return m.start(), f"a control character in {encoding}"
+        if chars[-1].islower() and after.isupper() or before.islower() and chars[0].isupper():
+            return m.start(), f"{chars!r} glued to {(before + chars + after).strip()!r} in {encoding}"
+        if any(unicodedata.category(c) == "Sk" for c in chars) and not (before.isalpha() and after.isalpha()):
+            return m.start(), f"a lone accent mark ({(before + chars + after).strip()!r}) in {encoding}"
+    return None
+
+
 def decode_bytes(raw: bytes, source: str = "<input>") -> tuple[str, str]:
     """Decode a digest's bytes and say which encoding was used.
 
-    Order: a byte-order mark (UTF-8, UTF-16 or UTF-32) decides; else strict
-    UTF-8 without NUL characters (ASCII text saved as UTF-16 without a BOM is
-    valid UTF-8 full of NULs); else the encoding ``charset_normalizer`` finds most plausible
-    (UTF-16 without BOM, cp1252/Latin-1, ...), preferring cp1252 among equally
-    plausible single-byte encodings.
+    Order: a byte-order mark (UTF-8, UTF-16 or UTF-32) decides; else strict UTF-8 (a few NUL
+    characters in it are an error: ASCII text saved as UTF-16 without a BOM is valid UTF-8 with
+    a NUL every other byte); else, when the file holds at least as many well-formed multi-byte
+    UTF-8 sequences as invalid bytes, it is UTF-8 with stray bytes, an error; else the encoding
+    ``charset_normalizer`` finds most plausible (UTF-16 without BOM, cp1252/Latin-1, ...),
+    preferring cp1252 among equally plausible single-byte encodings, as long as every
+    non-ASCII byte reads as text in it (:func:`_stray_byte`).
 
     Parameters
     ----------
@@ -148,8 +186,8 @@ def decode_bytes(raw: bytes, source: str = "<input>") -> tuple[str, str]:
     Raises
     ------
     ParseError
-        When the bytes are binary (no encoding gives text); the line is the
-        one holding the first byte that is not UTF-8.
+        Binary data (no encoding gives text), a NUL character, or UTF-8 with invalid bytes or a
+        stray byte no legacy encoding reads as text; the line is the one holding the first such byte.
     """
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
@@ -163,14 +201,26 @@ def decode_bytes(raw: bytes, source: str = "<input>") -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     else:
-        if "\x00" not in text:  # NUL bytes are valid UTF-8, but text with them is UTF-16/32 without a BOM
+        if "\x00" not in text:
             return text, "utf-8"
-        first_bad = text.index("\x00")
+        first_bad = raw.index(b"\x00")
+        if raw.count(b"\x00") * 4 < len(raw):  # not UTF-16/32 without a BOM: NULs in UTF-8 text
+            raise ParseError("a NUL character (control character U+0000) in UTF-8 text; a digest holds none",
+                             source=source, line=_line(raw, first_bad))
+    if b"\x00" not in raw:
+        invalid = raw.decode("utf-8", "replace").count("\ufffd") - raw.count("\ufffd".encode())
+        if len(_UTF8_MULTIBYTE.findall(raw)) >= invalid:
+            raise ParseError(f"not valid UTF-8: byte 0x{raw[first_bad]:02X} is not UTF-8 though the text around "
+                             f"it is ({invalid} invalid byte{'s' if invalid != 1 else ''} in all)",
+                             source=source, line=_line(raw, first_bad))
     guessed = _guess(raw)
     if guessed is None:
-        line = raw.count(b"\n", 0, first_bad) + 1
         raise ParseError(f"not text: not UTF-8 (undecodable byte at offset {first_bad}) and no other "
-                         "text encoding fits; is this a digest?", source=source, line=line)
+                         "text encoding fits; is this a digest?", source=source, line=_line(raw, first_bad))
+    if b"\x00" not in raw and (stray := _stray_byte(raw, guessed[1])) is not None:
+        offset, why = stray
+        raise ParseError(f"not valid UTF-8: byte 0x{raw[offset]:02X} is not UTF-8, and no text in a legacy "
+                         f"encoding ({why})", source=source, line=_line(raw, offset))
     return guessed
 
 

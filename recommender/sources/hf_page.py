@@ -7,7 +7,10 @@ date) followed by cards; a card is recognised by its structure, never by header
 spellings::
 
     [count / meta]       "12", "Upvote" "42", "Submitted by" user, "-"
-    title                one line, or wrapped onto two; not ending in a full stop
+    title                one line, or wrapped onto two; not ending in a full stop; a line of abstract
+                         length (over 300 characters, no sentence break) only right above the
+                         abstract, up to TITLE_MAX_CHARS (500): a longer one there is an error,
+                         "title too long (N characters)" at its line
     [meta]               "Published on Jun 5"
     abstract             one or more abstract-length lines (>= ABSTRACT_MIN_CHARS), or
                          one short summary sentence when the card has a meta block
@@ -51,9 +54,11 @@ from .hf_tokens import (
     SEP,
     SHORT,
     SUBMITTED,
+    TITLE_MAX_CHARS,
     UPVOTES,
     Token,
     ends_complete,
+    is_long_title,
     is_prose,
     is_title_like,
     parse_date,
@@ -132,6 +137,11 @@ class _Grammar:
     def card_at(self, start: int) -> _Card | None:
         """The card whose meta or title starts at token ``start``, or None."""
         i = self.skip_meta(start)
+        if i < len(self.t) and is_long_title(self.t[i]) and self.body_at(self.skip_meta(i + 1)) == "long":
+            if len(self.t[i].text) > TITLE_MAX_CHARS:  # a title by position, past any real title's length
+                raise ParseError(f"title too long ({len(self.t[i].text)} characters; at most {TITLE_MAX_CHARS}): "
+                                 f"{self.t[i].text[:60]!r}...", source=self.source, line=self.t[i].line)
+            return self._finish(start, i, i + 1, self.skip_meta(i + 1), "long")
         if i >= len(self.t) or not is_title_like(self.t[i]):
             return None
         j = i + 1
@@ -149,7 +159,8 @@ class _Grammar:
         pre, mid = self.t[start:i], self.t[title_end:k]
         parts = [self.t[k].text]
         k += 1
-        while body == "long" and self.kind(k) == LONG and not is_title_like(self.t[k]):
+        while body == "long" and self.kind(k) == LONG and not is_title_like(self.t[k]) and not (
+                is_long_title(self.t[k]) and self.kind(k + 1) == LONG):  # the next card's (long) title
             parts.append(self.t[k].text)
             k += 1
         end = self.skip_meta(k, stop_at_next_card=True)
@@ -171,7 +182,7 @@ class _Grammar:
 
     def first_card(self) -> _Card | None:
         for start in range(min(len(self.t), _MAX_HEADER_TOKENS)):
-            if self.kind(start) == LONG and not is_title_like(self.t[start]):
+            if self.kind(start) == LONG and not is_title_like(self.t[start]) and not is_long_title(self.t[start]):
                 return None
             card = self.card_at(start)
             if card is not None and card.title_end - card.title > 1 and not _wraps(self.t[card.title], self.t[card.title + 1]):
@@ -248,7 +259,10 @@ def looks_like(text: str) -> bool:
     try:
         page = grammar.page()
     except ParseError:
-        first = grammar.first_card()
+        try:
+            first = grammar.first_card()
+        except ParseError:  # its first card's title is too long: a page still, when its header says so
+            return _has_header_words(tokens)
         return first is not None and _has_header_words(tokens[:first.title])
     return page is not None and bool(page.cards) and grammar.recognised(page)
 

@@ -24,12 +24,16 @@ from dataclasses import dataclass
 from .cleaning import clean_text
 from .records import normalize_arxiv_id
 
-__all__ = ["ABSTRACT_MIN_CHARS", "META", "Token", "is_prose", "is_title_like", "parse_date", "tokenize"]
+__all__ = ["ABSTRACT_MIN_CHARS", "META", "TITLE_MAX_CHARS", "Token", "is_long_title", "is_prose", "is_title_like",
+           "parse_date", "tokenize"]
 
 #: A line at least this long is abstract text; titles are shorter.
 ABSTRACT_MIN_CHARS = 200
 #: A line this long or shorter, with no sentence break, may still be a (very long) title.
 LONG_TITLE_MAX_CHARS = 300
+#: A longer such line is still a title where a card's title stands (right above its abstract), up to this
+#: length (arXiv's longest titles are about 300 characters); where a title stands, a longer line is an error.
+TITLE_MAX_CHARS = 500
 #: A short summary has at least this many words (and ends a sentence).
 PROSE_MIN_WORDS = 6
 
@@ -173,6 +177,16 @@ def tokenize(text: str) -> list[Token]:
 def is_prose(text: str) -> bool:
     """A short line that reads as a summary: at least a few words, ending a sentence."""
     return len(text.split()) >= PROSE_MIN_WORDS and bool(_ENDS_SENTENCE.search(text))
+
+
+def is_long_title(token: Token) -> bool:
+    """Would ``token`` be title-like but for its length (abstract length, over :data:`LONG_TITLE_MAX_CHARS`)?
+
+    Such a line is a title only by position: the card grammar takes it as one when an abstract
+    follows it (and reports it as too long beyond :data:`TITLE_MAX_CHARS`).
+    """
+    return (token.kind == LONG and len(token.text) > LONG_TITLE_MAX_CHARS and not _SENTENCE_BREAK.search(token.text)
+            and (token.heading or not token.text.endswith(".")))
 
 
 def is_title_like(token: Token) -> bool:

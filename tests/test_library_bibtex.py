@@ -1,0 +1,79 @@
+"""BibTeX as reference managers write it: LaTeX accents decoded, a missing comma refused, a year dating a new paper."""
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from recommender.imports import parse_library
+from recommender.sources.records import ParseError
+from recommender.store import Feedback, Paper, Store
+
+ACCENTS = r"""@article{muller,
+  abstract = {We show that $\{a\}$ of size
+  n = 3 suffices},
+  title = {\'Etude of {\"u}mlauts and na\"{\i}ve {BERT}},
+  author = {M{\"u}ller, J{\"o}rg and Fran{\c{c}}ois, Ren{\'e}e},
+  doi = {10.1000/a_b%20c},
+  year = 2019
+}
+"""
+
+MISSING_COMMA = """@article{fine,
+  title = {A Fine Entry},
+  author = {B}
+}
+
+@article{x,
+ title={Only one {entry} but missing comma}
+ author={A}
+}
+"""
+
+
+def test_latex_accents_in_titles_and_authors_are_decoded():
+    (entry,) = parse_library(ACCENTS.encode(), "accents.bib")
+    assert entry.record.title == "Étude of ümlauts and naïve BERT"
+    assert entry.record.authors == ("Müller, Jörg", "François, Renée")
+    assert entry.record.doi == "10.1000/a_b%20c"  # identifiers are read as written: '%' is no LaTeX comment there
+
+
+@pytest.mark.parametrize("text", [
+    MISSING_COMMA,
+    MISSING_COMMA.replace("{Only one {entry} but missing comma}", '"Only one {entry} but missing comma"'),
+    MISSING_COMMA.replace(" title={Only one {entry} but missing comma}\n", " year = 2019\n"),
+])
+def test_a_missing_comma_between_fields_refuses_the_file_at_the_swallowed_field(text):
+    with pytest.raises(ParseError) as failed:
+        parse_library(text.encode(), "refs.bib")
+    assert failed.value.source == "refs.bib" and failed.value.line == 8
+    assert "'x'" in failed.value.message and "comma" in failed.value.message and "'author'" in failed.value.message
+
+
+def test_cli_import_refuses_a_missing_comma_and_stores_a_year_as_the_new_papers_date(db_url, tmp_path):
+    runner = CliRunner()
+    bad, good = tmp_path / "refs.bib", tmp_path / "accents.bib"
+    bad.write_text(MISSING_COMMA)
+    good.write_text(ACCENTS)
+    assert runner.invoke(app, ["--database-url", db_url, "users", "add", "ada"]).exit_code == 0
+    failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(bad)])
+    assert failed.exit_code == 1 and "refs.bib:8" in failed.stdout
+    store = Store(db_url)
+    try:
+        with store.session() as s:
+            assert s.scalar(select(func.count(Paper.id))) == 0 and s.scalar(select(func.count(Feedback.id))) == 0
+        ok = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(good)])
+        assert ok.exit_code == 0, ok.output
+        with store.session() as s:
+            paper = s.scalars(select(Paper)).one()
+        assert (paper.title, paper.authors, paper.published) == (
+            "Étude of ümlauts and naïve BERT", ["Müller, Jörg", "François, Renée"], dt.date(2019, 1, 1))
+    finally:
+        store.dispose()
+    found = runner.invoke(app, ["--database-url", db_url, "search", "ümlauts", "--since", "2019-01-01", "--json"])
+    assert found.exit_code == 0, found.output
+    (hit,) = json.loads(found.stdout)["results"]
+    assert hit["title"] == "Étude of ümlauts and naïve BERT" and hit["published"] == "2019-01-01"
