@@ -91,3 +91,10 @@ def bolt_request(body_and_type: tuple[str, str], **sign_kwargs) -> BoltRequest:
     """A signed :class:`BoltRequest` for ``App.dispatch``."""
     body, ctype = body_and_type
     return BoltRequest(body=body, headers=signed_headers(body, ctype, **sign_kwargs))
+
+
+def papers_command(app, fake, text: str, **kw) -> dict:
+    """Dispatch a signed ``/papers`` command to ``app`` (it must answer 200); what it sent to the fake's response_url."""
+    before = len(fake.of("response_url"))
+    assert app.dispatch(bolt_request(slash_command(text, response_url=fake.response_url(), **kw))).status == 200
+    return fake.of("response_url")[before:][-1].params

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from club_helpers import MONDAY, Clock, paper_refs
-from slack_requests import SIGNING_SECRET, block_action, bolt_request, reaction_event, slash_command
+from slack_requests import SIGNING_SECRET, block_action, bolt_request, papers_command, reaction_event
 from sqlalchemy import select
 
 from bot.club import CLOSE, POLL
@@ -50,13 +50,6 @@ def slack(papers_store, settings, fake, clock):
     return commands, app
 
 
-def run(app, fake, text, **kw):
-    """A signed ``/papers`` command; what the app answered through response_url."""
-    before = len(fake.of("response_url"))
-    assert app.dispatch(bolt_request(slash_command(text, response_url=fake.response_url("cmd"), **kw))).status == 200
-    return fake.of("response_url")[before:][-1].params
-
-
 def press(app, fake, value, user, name):
     """A signed press of a vote button by ``user``; the private answer."""
     before = len(fake.of("response_url"))
@@ -77,7 +70,7 @@ def buttons(message):
 def test_invalid_club_command_answers_usage_privately_and_changes_nothing(slack, fake):
     commands, app = slack
     for text in ("club funday 10:00", "club monday 24:00", "club vote 9"):
-        answer = run(app, fake, text)
+        answer = papers_command(app, fake, text)
         assert answer["response_type"] == "ephemeral" and "Usage:" in answer["text"], text
     with commands.store.session() as s:
         assert s.scalars(select(Channel)).all() == [] and s.scalars(select(ChannelChange)).all() == []
@@ -86,9 +79,9 @@ def test_invalid_club_command_answers_usage_privately_and_changes_nothing(slack,
 def test_a_week_of_journal_club_on_slack(slack, fake, clock, settings, db_url):
     commands, app = slack
     store = commands.store
-    answer = run(app, fake, "club monday 09:00")
+    answer = papers_command(app, fake, "club monday 09:00")
     assert answer["response_type"] == "in_channel" and "every Monday at 09:00 UTC" in answer["text"]
-    run(app, fake, "channel setup 08:00 UTC 4")
+    papers_command(app, fake, "channel setup 08:00 UTC 4")
 
     # The channel's week: a digest; 👍 reactions on its papers by ada and bob; cy likes one by command there.
     with store.session() as s:
@@ -103,8 +96,8 @@ def test_a_week_of_journal_club_on_slack(slack, fake, clock, settings, db_url):
         clock.now += dt.timedelta(minutes=10)
         assert app.dispatch(bolt_request(reaction_event("reaction_added", "+1", refs[paper], user=user))).status == 200
     clock.now += dt.timedelta(minutes=10)
-    run(app, fake, f"like #{second}", user="U3", user_name="cy")  # second: 2 people, more recent than first
-    run(app, fake, f"dislike #{fourth}", user="U3", user_name="cy")
+    papers_command(app, fake, f"like #{second}", user="U3", user_name="cy")  # second: 2 people, more recent than first
+    papers_command(app, fake, f"dislike #{fourth}", user="U3", user_name="cy")
 
     # The scheduler's due run at the slot posts the vote: one message, three papers, a button each.
     clock.now = MONDAY + dt.timedelta(seconds=20)
@@ -134,7 +127,7 @@ def test_a_week_of_journal_club_on_slack(slack, fake, clock, settings, db_url):
     # Votes by button: one per person, changeable; each updates the poll's counts through chat.update.
     clock.now += dt.timedelta(hours=2)
     assert "Your journal club vote" in press(app, fake, values[2], "U2", "bob")["text"]
-    assert "Your journal club vote" in run(app, fake, "club vote 1", user="U3", user_name="cy")["text"]  # by text
+    assert "Your journal club vote" in papers_command(app, fake, "club vote 1", user="U3", user_name="cy")["text"]  # by text
     press(app, fake, values[1], "U2", "bob")  # bob changes his vote
     press(app, fake, values[1], "U1", "ada")
     assert len(fake.of("chat.update")) == 4
@@ -176,9 +169,9 @@ def test_a_poll_whose_answer_was_lost_is_adopted_not_posted_twice(slack, fake, c
     """Slack accepted the poll, the answer never came back: the message is found by its metadata."""
     strict_logs.allow("Remote end closed connection without response")  # slack_sdk's own log of the drop
     commands, app = slack
-    run(app, fake, "club monday 09:00")
+    papers_command(app, fake, "club monday 09:00")
     (ref,) = paper_refs(commands.store, 1)
-    run(app, fake, f"like {ref}")
+    papers_command(app, fake, f"like {ref}")
     clock.now = MONDAY + dt.timedelta(minutes=1)
     fake.drop_next("chat.postMessage")
     ctx = JobContext(commands.store, settings, {"slack": SlackPoster(web_client(TOKEN, fake.api_url))})

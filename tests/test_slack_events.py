@@ -9,7 +9,13 @@ import json
 import logging
 
 import pytest
-from slack_requests import SIGNING_SECRET, bolt_request, channel_rename_event, reaction_event, slash_command
+from slack_requests import (
+    SIGNING_SECRET,
+    bolt_request,
+    channel_rename_event,
+    papers_command,
+    reaction_event,
+)
 from sqlalchemy import func, select, text
 
 from bot.commands import Commands
@@ -42,13 +48,6 @@ def slack(papers_store, settings, fake):
     return commands, build_app(commands, settings, secrets=secrets, process_before_response=True)
 
 
-def run(app, fake, text, **kw):
-    """A signed ``/papers`` command; what was sent to its response_url."""
-    before = len(fake.of("response_url"))
-    assert app.dispatch(bolt_request(slash_command(text, response_url=fake.response_url(), **kw))).status == 200
-    return fake.of("response_url")[before:][-1].params
-
-
 def names(store):
     with store.session() as s:
         return {c.channel_ref: c.name for c in s.scalars(select(Channel))}
@@ -56,8 +55,8 @@ def names(store):
 
 def test_a_renamed_channel_keeps_its_new_name_in_titles_and_lists(slack, fake, settings, cli):
     commands, app = slack
-    run(app, fake, "channel setup 09:30 UTC 3 graph neural networks")  # in #papers (C1)
-    run(app, fake, "channel setup", channel="G1", channel_name="privategroup")  # a private channel: no name given
+    papers_command(app, fake, "channel setup 09:30 UTC 3 graph neural networks")  # in #papers (C1)
+    papers_command(app, fake, "channel setup", channel="G1", channel_name="privategroup")  # a private channel: no name given
     assert names(commands.store) == {"C1": "papers", "G1": None}
 
     assert app.dispatch(bolt_request(channel_rename_event("C1", "reading-group"))).status == 200
@@ -71,7 +70,7 @@ def test_a_renamed_channel_keeps_its_new_name_in_titles_and_lists(slack, fake, s
     with commands.store.session() as s:
         changes = [(c.actor, c.change) for c in s.scalars(select(ChannelChange).where(ChannelChange.change.like("renamed%")))]
     assert changes == [("slack", "renamed #papers to #reading-group"), ("slack", "renamed #G1 to #secret-papers")]
-    assert "slack: renamed #papers to #reading-group" in run(app, fake, "channel status")["text"]
+    assert "slack: renamed #papers to #reading-group" in papers_command(app, fake, "channel status")["text"]
 
     listed = cli("channels", "list", "--json")
     assert listed.exit_code == 0
@@ -86,7 +85,7 @@ def test_a_renamed_channel_keeps_its_new_name_in_titles_and_lists(slack, fake, s
 def test_a_thumbs_up_on_a_digest_header_gets_a_private_hint_once_and_rates_nothing(slack, fake, settings):
     commands, app = slack
     store = commands.store
-    run(app, fake, "channel setup 09:30 UTC 3 graph neural networks")
+    papers_command(app, fake, "channel setup 09:30 UTC 3 graph neural networks")
     with store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Channel)))
     assert deliver(store, commands.recommender, settings, SlackPoster(app.client), target, now=NOW).status == "posted"
@@ -125,7 +124,7 @@ def test_a_thumbs_up_on_a_digest_header_gets_a_private_hint_once_and_rates_nothi
 def test_a_database_error_in_a_rename_or_a_reaction_is_a_warning_and_slack_gets_its_200(slack, fake, caplog):
     """Bolt would answer 500 (and Slack retry the event, failing again) and log the exception at ERROR."""
     commands, app = slack
-    run(app, fake, "channel setup 09:30 UTC 3 graph neural networks")
+    papers_command(app, fake, "channel setup 09:30 UTC 3 graph neural networks")
     with commands.store.session() as s:  # the tables the two listeners read are gone: every query of them fails
         s.execute(text("ALTER TABLE channels RENAME TO channels_gone"))
         s.execute(text("ALTER TABLE deliveries RENAME TO deliveries_gone"))

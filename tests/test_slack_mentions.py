@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from slack_requests import SIGNING_SECRET, bolt_request, slash_command
+from slack_requests import SIGNING_SECRET, papers_command
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
@@ -64,20 +64,13 @@ def slack(papers_store, settings, fake):
     return commands, app
 
 
-def run(app, fake, text, **kw) -> dict:
-    """A signed ``/papers`` command; returns what the app sent to its response_url."""
-    before = len(fake.of("response_url"))
-    assert app.dispatch(bolt_request(slash_command(text, response_url=fake.response_url("cmd"), **kw))).status == 200
-    return fake.of("response_url")[before:][-1].params
-
-
 def team_with_mentions(app, fake, *, opted=("U2", "U3")) -> None:
     for user, (name, topic) in PEOPLE.items():
-        run(app, fake, f"interests add {topic}", user=user, user_name=name, channel="DX", channel_name="directmessage")
+        papers_command(app, fake, f"interests add {topic}", user=user, user_name=name, channel="DX", channel_name="directmessage")
         if user in opted:
-            run(app, fake, "mentions me on", user=user, user_name=name)
-    assert run(app, fake, "channel setup 09:30 UTC 4 graph neural networks diffusion models")["response_type"] == "in_channel"
-    answer = run(app, fake, "mentions on")
+            papers_command(app, fake, "mentions me on", user=user, user_name=name)
+    assert papers_command(app, fake, "channel setup 09:30 UTC 4 graph neural networks diffusion models")["response_type"] == "in_channel"
+    answer = papers_command(app, fake, "mentions on")
     assert answer["response_type"] == "in_channel" and "Mentions are on" in answer["text"]
 
 
@@ -102,16 +95,16 @@ def test_who_is_answered_privately_and_a_bad_who_with_usage(slack, fake):
     team_with_mentions(app, fake)
     with commands.store.session() as s:
         gnn = s.scalars(select(Paper).where(Paper.title.ilike("%graph neural%")).order_by(Paper.id)).first()
-    answer = run(app, fake, f"who #{gnn.id}", user="U9", user_name="grace")
+    answer = papers_command(app, fake, f"who #{gnn.id}", user="U9", user_name="grace")
     assert answer["response_type"] == "ephemeral"
     assert "• kim: " in answer["text"] and "matches graph neural" in answer["text"] and "raj" not in answer["text"]
 
     with commands.store.session() as s:
         before = (s.scalar(select(func.count()).select_from(Member)), s.scalar(select(func.count()).select_from(Mention)))
     # a Slack DM knows its workspace: the same people as in any of its channels, privately
-    in_dm = run(app, fake, f"who #{gnn.id}", user="U9", user_name="grace", channel="D0GRACE", channel_name="directmessage")
+    in_dm = papers_command(app, fake, f"who #{gnn.id}", user="U9", user_name="grace", channel="D0GRACE", channel_name="directmessage")
     assert in_dm["response_type"] == "ephemeral" and in_dm["text"] == answer["text"]
-    missing = run(app, fake, "who")
+    missing = papers_command(app, fake, "who")
     assert missing["response_type"] == "ephemeral" and "`who` takes one paper" in missing["text"]
     with commands.store.session() as s:
         after = (s.scalar(select(func.count()).select_from(Member)), s.scalar(select(func.count()).select_from(Mention)))
@@ -134,7 +127,7 @@ def test_the_channel_digest_mentions_the_best_fits_in_the_thread(slack, fake, se
         assert ("U2", item.paper_id) in rows
 
     # turned off, the next day's digest names nobody
-    run(app, fake, "mentions off")
+    papers_command(app, fake, "mentions off")
     deliver(commands.store, commands.recommender, settings, SlackPoster(app.client), channel_target(commands.store),
             now=NOW + dt.timedelta(days=1))
     assert sorted(mentions_in(fake.messages["C1"])) == ["U2", "U3"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from slack_requests import SIGNING_SECRET, block_action, bolt_request, slash_command
+from slack_requests import SIGNING_SECRET, block_action, bolt_request, papers_command
 
 from bot.commands import Commands
 from bot.digest import DISLIKED_NOTE
@@ -36,13 +36,6 @@ def app(papers_store, settings, fake):
     return build_app(Commands(papers_store, settings), settings, secrets=secrets, process_before_response=True)
 
 
-def run(app, fake, text, **kw):
-    """A signed ``/papers`` command; what was sent to its response_url."""
-    before = len(fake.of("response_url"))
-    assert app.dispatch(bolt_request(slash_command(text, response_url=fake.response_url(), **kw))).status == 200
-    return fake.of("response_url")[before:][-1].params
-
-
 def press_share(app, fake, value, **kw):
     """Press "Share in channel" with ``value``; what was sent to its response_url (None: nothing)."""
     before = len(fake.of("response_url"))
@@ -65,13 +58,13 @@ def shown_text(blocks):
 
 
 def test_shared_picks_are_the_picks_shown_even_after_a_like_in_between(app, fake):
-    run(app, fake, "interests add graph neural networks")  # not a newcomer: picks, not onboarding
-    answer = run(app, fake, "picks")
+    papers_command(app, fake, "interests add graph neural networks")  # not a newcomer: picks, not onboarding
+    answer = papers_command(app, fake, "picks")
     shown = paper_ids(answer["blocks"])
     assert len(shown) == 5 and "Why: " in shown_text(answer["blocks"])
     # a 👍 on the first pick before sharing: picks are never repeated, so picks now would differ
-    assert "noted" in run(app, fake, f"like #{shown[0]}")["text"]
-    assert shown[0] not in paper_ids(run(app, fake, "picks")["blocks"])
+    assert "noted" in papers_command(app, fake, f"like #{shown[0]}")["text"]
+    assert shown[0] not in paper_ids(papers_command(app, fake, "picks")["blocks"])
 
     shared = press_share(app, fake, share_value(answer))
     assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
@@ -83,10 +76,10 @@ def test_shared_picks_are_the_picks_shown_even_after_a_like_in_between(app, fake
 
 
 def test_a_shared_search_keeps_the_askers_dislike_private(app, fake):
-    first = run(app, fake, "search graph neural networks")
+    first = papers_command(app, fake, "search graph neural networks")
     disliked = paper_ids(first["blocks"])[1]
-    run(app, fake, f"dislike #{disliked}")
-    answer = run(app, fake, "search graph neural networks")
+    papers_command(app, fake, f"dislike #{disliked}")
+    answer = papers_command(app, fake, "search graph neural networks")
     assert disliked in paper_ids(answer["blocks"]) and DISLIKED_NOTE in shown_text(answer["blocks"])  # the asker sees it
 
     shared = press_share(app, fake, share_value(answer))
@@ -96,8 +89,8 @@ def test_a_shared_search_keeps_the_askers_dislike_private(app, fake):
 
 def test_a_button_posted_by_the_older_version_still_shares(app, fake):
     """Its value is the command alone: the command says which papers, shared as new buttons share them."""
-    answer = run(app, fake, "search graph neural networks")
-    run(app, fake, f"dislike #{paper_ids(answer['blocks'])[0]}")
+    answer = papers_command(app, fake, "search graph neural networks")
+    papers_command(app, fake, f"dislike #{paper_ids(answer['blocks'])[0]}")
     shared = press_share(app, fake, "search graph neural networks")
     assert shared["response_type"] == "in_channel"
     assert paper_ids(shared["blocks"]) == paper_ids(answer["blocks"])
