@@ -216,3 +216,35 @@ def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():
     declared = Target(interests_text="results", liked=vec.transform(texts[:1]), liked_age_days=np.zeros(1))
     assert nameable_terms(terms, reason_words(declared, [], vec)) == ["results"]  # what the reader declared, always
     assert nameable_terms(["network", "bird"], reason_words(one_like, ["Graph networks"], vec)) == ["network", "bird"]
+
+
+def test_a_reason_does_not_name_the_kind_of_paper_a_like_was():
+    import numpy as np
+
+    from recommender.ranking import Target
+    from recommender.reasons import nameable_terms, reason_words
+    from recommender.text.tfidf import PaperVectorizer
+
+    texts = [("A comprehensive survey of graph networks", "message passing"), ("Active learning: a survey", "labels"),
+             ("Towards graph transformers", "attention")]
+    others = [(f"Topic {w}{i}", f"{w}{i}") for w in "alpha beta gamma delta".split() for i in range(5)]
+    vec = PaperVectorizer(ngram_range=(1, 2), min_df=1).fit(texts + others)
+    liked = Target(interests_text="", liked=vec.transform(texts[:1] + texts[2:]), liked_age_days=np.zeros(2))
+    words = reason_words(liked, [texts[0][0], texts[2][0]], vec)
+    terms = ["survey", "comprehensive survey", "graph", "graph networks"]
+    assert nameable_terms(terms, words) == ["graph", "graph networks"]
+    declared = Target(interests_text="survey methodology", liked=liked.liked, liked_age_days=np.zeros(2))
+    assert nameable_terms(terms, reason_words(declared, [texts[0][0]], vec)) == ["survey", "graph", "graph networks"]
+
+
+def test_after_a_like_on_a_survey_no_pick_is_said_to_match_survey(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    reader = Caller("slack", "T1", "UA")
+    cmds.interests_add(reader, "zero-shot learning; few-shot learning with semantic attributes and knowledge graphs")
+    with papers_store.session() as s:
+        survey = s.scalars(select(Paper).where(Paper.title.like("Zero-shot and Few-shot Learning with Knowledge%"))).one()
+    assert cmds.rate(reader, f"#{survey.id}", POSITIVE).ok
+    with papers_store.session() as s:
+        picks = cmds.recommender.picks(s, [cmds.member(s, reader)], k=20)[0]
+    matched = [p.reason.split(";")[0] for p in picks if p.reason.startswith("matches ")]
+    assert matched and not any(w in r for r in matched for w in ("survey", "comprehensive"))
