@@ -16,7 +16,8 @@ from recommender.text.analyzer import AUTHOR_PREFIX
 from recommender.text.frozen import TextVectorizer
 
 __all__ = [
-    "CHANNEL", "GENRE_WORDS", "MAX_READ_SHARE", "distinct_terms", "nameable_terms", "pick_reason", "profile_basis", "profile_words",
+    "CHANNEL", "MAX_READ_SHARE", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms", "pick_reason",
+    "profile_basis", "profile_words",
     "reason_words",
 ]
 
@@ -59,13 +60,16 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
 MAX_READ_SHARE = 0.15
 
 
-#: Words that say what kind of paper a 👍 was, not what it is about. A reason taken from a liked title does not
-#: name them: on the bundled samples, after a 👍 on "Zero-shot and Few-shot Learning with Knowledge Graphs: A
-#: Comprehensive Survey", the zero-shot reader's first pick, an active-learning survey close to it in meaning,
-#: said "matches survey". They weigh in the score as any word does, and a declared interest still names them.
-GENRE_WORDS = frozenset({
+#: Words of a title that say what kind of paper it is or how good it claims to be, not what it is about. A reason
+#: taken from a liked title does not name them. On the bundled samples, after a 👍 on "Zero-shot and Few-shot
+#: Learning with Knowledge Graphs: A Comprehensive Survey", the zero-shot reader's first pick (an active-learning
+#: survey, close to it in meaning) said "matches survey"; after a title-only BibTeX import of "Highly accurate
+#: protein structure prediction with AlphaFold", picks said "matches highly accurate". They weigh in the score as
+#: any word does, and a declared interest still names them.
+TITLE_FILLER_WORDS = frozenset({
     "survey", "review", "overview", "comprehensive", "tutorial", "systematic", "handbook", "lesson", "perspective",
     "insight", "direction", "paradigm", "novel", "revisiting", "rethinking",
+    "highly", "accurate", "accurately", "simple", "effective", "improved", "improving", "better", "level",
 })
 
 
@@ -95,7 +99,7 @@ def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVe
     features -= set(vectorizer.common_words(MAX_READ_SHARE).tolist())
     names = vectorizer.feature_names()
     read = {_singular(str(names[f])) for f in features}
-    read = {t for t in read if not set(t.split()) <= GENRE_WORDS}
+    read = {t for t in read if not set(t.split()) <= TITLE_FILLER_WORDS}
     declared = vectorizer.transform_text([target.interests_text]).indices.tolist()
     return frozenset(read | {_singular(str(names[f])) for f in declared})
 

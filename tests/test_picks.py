@@ -226,13 +226,13 @@ def test_a_reason_does_not_name_the_kind_of_paper_a_like_was():
     from recommender.text.tfidf import PaperVectorizer
 
     texts = [("A comprehensive survey of graph networks", "message passing"), ("Active learning: a survey", "labels"),
-             ("Towards graph transformers", "attention")]
+             ("Highly accurate protein structure prediction", "")]
     others = [(f"Topic {w}{i}", f"{w}{i}") for w in "alpha beta gamma delta".split() for i in range(5)]
     vec = PaperVectorizer(ngram_range=(1, 2), min_df=1).fit(texts + others)
     liked = Target(interests_text="", liked=vec.transform(texts[:1] + texts[2:]), liked_age_days=np.zeros(2))
     words = reason_words(liked, [texts[0][0], texts[2][0]], vec)
-    terms = ["survey", "comprehensive survey", "graph", "graph networks"]
-    assert nameable_terms(terms, words) == ["graph", "graph networks"]
+    terms = ["survey", "comprehensive survey", "graph", "highly accurate", "highly", "graph networks", "protein"]
+    assert nameable_terms(terms, words) == ["graph", "graph networks", "protein"]
     declared = Target(interests_text="survey methodology", liked=liked.liked, liked_age_days=np.zeros(2))
     assert nameable_terms(terms, reason_words(declared, [texts[0][0]], vec)) == ["survey", "graph", "graph networks"]
 
