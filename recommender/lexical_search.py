@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .pick import Pick
 from .store import ModelState, Paper, PaperEmbedding
 from .store.fulltext import candidates
 from .text.analyzer import analyze, author_tokens, document_frequency, floats, read_state
@@ -148,10 +149,10 @@ def order_results(scores: Sequence[float], named: Sequence[bool], k: int) -> lis
 
 
 def find_words(session: Session, query: str, k: int, *, semantic: bool, since: dt.date | None = None,
-               until: dt.date | None = None, source: str | None = None) -> list[tuple[Paper, float]] | None:
-    """The ``k`` stored papers that best match ``query`` by words alone, best first, with their scores.
+               until: dt.date | None = None, source: str | None = None) -> list[Pick] | None:
+    """The ``k`` stored papers that best match ``query`` by words alone, best first, with their scores and reasons.
 
-    The same results as :func:`recommender.store_search.find` without a target
+    The same results as :meth:`recommender.picks.Recommender.search` without a member
     whenever it returns a list.
 
     Parameters
@@ -163,8 +164,9 @@ def find_words(session: Session, query: str, k: int, *, semantic: bool, since: d
 
     Returns
     -------
-    list of (Paper, float), or None
-        None when the full search must run instead (see the module's docstring).
+    list of Pick, or None
+        Each with its score and :meth:`Pick.found`'s reason; None when the full search must
+        run instead (see the module's docstring).
     """
     if session.scalar(select(Paper.id).limit(1)) is None:
         return []
@@ -192,4 +194,4 @@ def find_words(session: Session, query: str, k: int, *, semantic: bool, since: d
     scores = lexical_relevance([s for _, s in lexical], named, model.cosines(query, [texts[pid] for pid in ids]))
     chosen = order_results(scores, named, k)
     by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_([ids[i] for i in chosen])))}
-    return [(by_id[ids[i]], scores[i]) for i in chosen]
+    return [Pick.found(by_id[ids[i]], scores[i], query, model.stop_words) for i in chosen]

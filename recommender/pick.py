@@ -10,8 +10,42 @@ import datetime as dt
 from dataclasses import dataclass
 
 from recommender.store import Paper
+from recommender.text.analyzer import analyze, singular
 
-__all__ = ["Pick"]
+__all__ = ["Pick", "search_reason"]
+
+
+def search_reason(query: str, text: str, stop_words: frozenset[str]) -> str:
+    """What a search result holds of the words searched, as its reason line; "" when it holds them all.
+
+    Search answers with its best papers however weak (a store with no paper on quantum codes answers
+    "quantum error correction" with papers on rounding errors): the reason names the words a result
+    lacks, as a web search's "Missing:" line does, so that a weak answer reads as one.
+
+    Parameters
+    ----------
+    query : str
+        What was searched.
+    text : str
+        The result's title, abstract and authors.
+    stop_words : frozenset of str
+        The TF-IDF model's (``FrozenTfidf.stop_words``): such words are not asked for.
+
+    Returns
+    -------
+    str
+        ``"matches error, correction; missing: quantum"``, ``"close in meaning, with none of the words
+        searched"``, or ``""`` (every word held, or no word asked for). Plurals count as singulars.
+    """
+    asked = list(dict.fromkeys(singular(w) for w in analyze(query, stop_words, (1, 1))))
+    held = {singular(w) for w in analyze(text, stop_words, (1, 1))}
+    missing = [w for w in asked if w not in held]
+    if not missing:
+        return ""
+    found = [w for w in asked if w in held]
+    if not found:
+        return "close in meaning, with none of the words searched"
+    return f"matches {', '.join(found)}; missing: {', '.join(missing)}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +89,17 @@ class Pick:
     score: float = 0.0
     reason: str = ""
     disliked: bool = False
+
+    @classmethod
+    def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str]) -> Pick:
+        """The search result ``paper`` for ``query``, its reason the words it lacks (:func:`search_reason`).
+
+        No reason when ``query`` names the paper by its reference (arXiv id, ``arXiv:`` id or ``#id``).
+        """
+        asked = {w.casefold().removeprefix("arxiv:") for w in query.split()}
+        text = " ".join([paper.title, paper.abstract or "", *(paper.authors or ())])
+        reason = "" if paper.ref.casefold() in asked else search_reason(query, text, stop_words)
+        return cls.from_paper(paper, score=score, reason=reason)
 
     @classmethod
     def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> Pick:

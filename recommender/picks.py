@@ -358,7 +358,9 @@ class Recommender:
         until: dt.date | None = None,
         source: str | None = None,
     ) -> list[Pick]:
-        """Stored papers matching ``query``, best first (``reason`` empty); see :func:`recommender.store_search.find`.
+        """Stored papers matching ``query``, best first; see :func:`recommender.store_search.find`.
+
+        Each result's ``reason`` names the words of ``query`` it lacks (:meth:`Pick.found`).
 
         Candidates come from the database's full-text index (papers the query
         names exactly first) and, with embeddings, by meaning; they are re-ranked
@@ -369,4 +371,5 @@ class Recommender:
         """
         target = self._search_target(session, member) if member is not None else None
         hits = find(session, self.vectors, self.new_ranker, query, k, target=target, since=since, until=until, source=source)
-        return [Pick.from_paper(paper, score=score) for paper, score in hits]
+        stop_words = self.vectors.few_rows(session, [])[0].stop_words if hits else frozenset()
+        return [Pick.found(paper, score, query, stop_words) for paper, score in hits]

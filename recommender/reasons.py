@@ -13,6 +13,7 @@ import numpy as np
 
 from recommender.ranking import Target
 from recommender.text.analyzer import AUTHOR_PREFIX
+from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
 __all__ = [
@@ -107,11 +108,6 @@ def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVe
 def nameable_terms(terms: Sequence[str], words: frozenset[str]) -> list[str]:
     """The ``terms`` (best first, ``ScoredRow.terms``) that are author terms or :func:`reason_words` ``words``, in order."""
     return [t for t in terms if t.startswith(AUTHOR_PREFIX) or _singular(t) in words]
-
-
-def _singular(term: str) -> str:
-    """``term`` with each word's plural ``s`` dropped, so "graph" is named for a reader of "knowledge graphs"."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
 
 
 def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str | None = None,

@@ -26,19 +26,19 @@ BOUNDS = [{}, {"since": dt.date(2021, 1, 1)}, {"until": dt.date(2023, 6, 30)}, {
 
 def full(rec, query, k=10, **bounds):
     with rec.store.session() as s:
-        return [(p.paper_id, p.score) for p in rec.search(s, query, k, **bounds)]
+        return [(p.paper_id, p.score, p.reason) for p in rec.search(s, query, k, **bounds)]
 
 
 def words(store, query, k=10, semantic=False, **bounds):
     with store.session() as s:
         hits = find_words(s, query, k, semantic=semantic, **bounds)
-    return None if hits is None else [(p.id, score) for p, score in hits]
+    return None if hits is None else [(p.paper_id, p.score, p.reason) for p in hits]
 
 
 def same(found, expected):
-    """The same papers in the same order, scores equal to float32 rounding."""
-    return found is not None and [i for i, _ in found] == [i for i, _ in expected] and all(
-        abs(a - b) < 1e-6 for (_, a), (_, b) in zip(found, expected, strict=True))
+    """The same papers in the same order with the same reasons, scores equal to float32 rounding."""
+    return found is not None and [(i, r) for i, _, r in found] == [(i, r) for i, _, r in expected] and all(
+        abs(a - b) < 1e-6 for (_, a, _), (_, b, _) in zip(found, expected, strict=True))
 
 
 def test_words_alone_give_the_full_searchs_papers_order_and_scores(papers_store):

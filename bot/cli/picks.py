@@ -129,7 +129,5 @@ def _by_words(session, query: str, k: int, semantic: bool, bounds: dict) -> list
     """Results by words alone, without importing numpy or scipy (:mod:`recommender.lexical_search`); None when
     the full search must run (embeddings to mix in, no usable stored model)."""
     from recommender.lexical_search import find_words
-    from recommender.pick import Pick
 
-    hits = find_words(session, query, k, semantic=semantic, **bounds)
-    return None if hits is None else [Pick.from_paper(paper, score=score) for paper, score in hits]
+    return find_words(session, query, k, semantic=semantic, **bounds)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 __all__ = ["AUTHOR_PREFIX", "MARKER", "OLD_MARKER", "TOKEN_PATTERN", "PaperText", "analyze", "author_token",
-           "author_tokens", "document_frequency", "floats", "paper_words", "read_state"]
+           "author_tokens", "document_frequency", "floats", "paper_words", "read_state", "singular"]
 
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 """Word tokens: two or more letters, digits or underscores, starting with a letter or underscore."""
@@ -100,6 +100,15 @@ def analyze(text: str, stop_words: frozenset[str], ngram_range: tuple[int, int])
     for n in range(max(low, 2), min(high, len(tokens)) + 1):
         grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
     return grams
+
+
+def singular(term: str) -> str:
+    """``term`` with each word's plural ``s`` dropped ("graph neural networks" reads "graph neural network").
+
+    A word of four letters or more ending in one ``s`` (not ``ss``): a rule, not a stemmer, so that a
+    reader of "knowledge graphs" is told a paper "matches graph", and "class" or "loss" stay whole.
+    """
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
 
 
 def floats(data: bytes) -> array:
