@@ -41,6 +41,8 @@ __all__ = [
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: Anything a person meant as a clock time (``25:00``, ``9:5``, ``99:99``), valid or not.
 _TIME_SHAPED = re.compile(r"^\d{1,2}[:h.]\d{1,2}$")
+#: A 12-hour clock time (``7pm``, ``7:30 PM``, ``11a.m.``): refused, with its 24-hour spelling.
+_TWELVE_HOUR = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*([ap])\.?m\.?$", re.IGNORECASE)
 
 
 def parse_time_of_day(value: str) -> str:
@@ -54,6 +56,10 @@ def parse_time_of_day(value: str) -> str:
     """
     text = str(value).strip()
     m = _TIME.match(text)
+    twelve = _TWELVE_HOUR.match(text)
+    if twelve and 1 <= int(twelve.group(1)) <= 12 and int(twelve.group(2) or 0) <= 59:
+        hours = int(twelve.group(1)) % 12 + (12 if twelve.group(3).lower() == "p" else 0)
+        raise ValueError(f"`{text}` is not a time; use 24-hour HH:MM: {hours:02d}:{twelve.group(2) or '00'}")
     if not m:
         raise ValueError(f"`{text}` is not a time; use 24-hour HH:MM, e.g. 08:30")
     hours, minutes = int(m.group(1)), int(m.group(2))
@@ -65,8 +71,8 @@ def parse_time_of_day(value: str) -> str:
 
 
 def looks_like_time(value: str) -> bool:
-    """True when ``value`` is shaped like a clock time, valid or not (``25:00``, ``99:99``)."""
-    return bool(_TIME_SHAPED.match(str(value).strip()))
+    """True when ``value`` is shaped like a clock time, valid or not (``25:00``, ``99:99``, ``7pm``)."""
+    return bool(_TIME_SHAPED.match(str(value).strip()) or _TWELVE_HOUR.match(str(value).strip()))
 
 
 def to_time(value: str) -> dt.time:

@@ -210,7 +210,7 @@ def cli(db_url):
 
     runner = CliRunner()
 
-    def run(*args):
-        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)])
+    def run(*args, input=None):
+        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)], input=input)
 
     return run

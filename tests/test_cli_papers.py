@@ -1,0 +1,44 @@
+"""``paperbot papers PERSON …``: the whole /papers slash command on the command line, no chat account needed."""
+
+from bot.clock import parse_time_of_day
+
+
+def test_a_local_user_types_papers_commands_and_sets_up_a_channel(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    assert cli("users", "add", "ada").exit_code == 0
+    added = cli("papers", "ada", "interests", "add", "graph neural networks")
+    assert added.exit_code == 0 and "graph neural networks" in added.stdout
+    picks = cli("papers", "ada", "/papers", "picks")
+    assert picks.exit_code == 0 and "Your top 5 picks" in picks.stdout and "why:" in picks.stdout
+    setup = cli("papers", "ada", "--channel", "#reading", "channel", "setup", "08:30", "Europe/Paris", "graph learning")
+    assert setup.exit_code == 0, setup.stdout
+    listed = " ".join(cli("channels", "list").stdout.split())
+    assert "reading" in listed and "08:30" in listed and "Europe/Paris" in listed
+
+
+def test_commands_typed_one_per_line_run_in_order_and_a_refused_one_sets_the_exit_status(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    assert cli("users", "add", "ada").exit_code == 0
+    typed = "/papers interests add zero-shot learning\n\n/papers subscribe 7pm\ninterests list\n"
+    out = cli("papers", "ada", input=typed)
+    assert out.exit_code == 1  # the subscribe was refused; the lines after it still ran
+    text = " ".join(out.stdout.split())
+    assert "`7pm` is not a time; use 24-hour HH:MM: 19:00" in text
+    assert text.rindex("zero-shot learning") > text.index("7pm")  # interests list answered after it
+    assert "│ off" in cli("users", "list").stdout  # no DM digest was set
+
+
+def test_an_unknown_person_is_refused_and_nothing_is_created(cli):
+    out = cli("papers", "nobody", "picks")
+    assert out.exit_code == 1 and "unknown user 'nobody'" in out.stderr
+    assert "nobody" not in cli("users", "list").stdout
+
+
+def test_a_twelve_hour_time_is_refused_with_its_24_hour_spelling():
+    for typed, said in [("7pm", "19:00"), ("12am", "00:00"), ("12:30 p.m.", "12:30"), ("9AM", "09:00")]:
+        try:
+            parse_time_of_day(typed)
+        except ValueError as exc:
+            assert str(exc).endswith(f"use 24-hour HH:MM: {said}")
+        else:
+            raise AssertionError(f"{typed} was accepted")
