@@ -133,8 +133,10 @@ def print_status(console: Console, data: dict) -> None:
     else:
         state = js.get("scheduler_state") or ("running" if js["scheduler_running"] else "not running")
         overdue = ", ".join(_overdue_text(job, data["now"]) for job in js.get("overdue", [])) or "none"
-        console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}); "
-                      f"overdue: {overdue}", highlight=False)
+        owner = js.get("owner")
+        owned = f", owner {owner['host']} pid {owner['pid']}" if owner else ""
+        console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}"
+                      f"{owned}); overdue: {overdue}", highlight=False)
     if js.get("config_error"):
         console.print(f"[red]config error[/red] {js['config_error']}")
 

@@ -70,6 +70,7 @@ from bot.service.heartbeat import (
 from bot.service.ingest_jobs import run_source
 from bot.service.outage import db_retrying, transient
 from bot.service.refit_job import add_refit_job
+from bot.service.sync_lease import JOBSTORE_TABLE
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
 from recommender.store import Store
 from recommender.store.errors import describe_db_error
@@ -77,7 +78,6 @@ from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-JOBSTORE_TABLE = "apscheduler_jobs"
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 
@@ -296,9 +296,10 @@ def sync_job(owner: dict | None = None) -> None:
     Parameters
     ----------
     owner : dict, optional
-        ``{"host", "pid", "run"}`` of the scheduler that installed the job (:func:`bot.service.heartbeat.new_owner`),
-        stored with the heartbeat for the next start to name (:func:`warn_if_another_scheduler`);
-        not used here.
+        ``{"host", "pid", "run", "renewed"}`` of the scheduler that owns the job (:func:`bot.service.heartbeat.new_owner`)
+        and when it last renewed its lease (UTC), stored with the heartbeat for the next start to name
+        (:func:`warn_if_another_scheduler`) and for the others to judge (:func:`bot.service.heartbeat.keep_heartbeat`);
+        not used here: whichever scheduler on the database wakes first runs the ``sync``.
     """
     ctx = get_context()
     if ctx.closed.is_set():

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.delivery import MAX_ATTEMPTS
 from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID, fresh_heartbeat
+from bot.service.sync_lease import read_sync
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, digest_job_id, next_digest_time
 from bot.settings import Settings
 from recommender.enrich import count_unlinked
@@ -47,6 +48,8 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
     ``sync`` job's next run time (the heartbeat): at most two sync intervals (``[service] sync_seconds``)
     and 5 s late (:func:`bot.service.scheduler.fresh_heartbeat`).
+    ``job_store.owner`` is the scheduler that owns the ``sync`` job (``host``, ``pid``, and
+    ``renewed``: its lease, :func:`bot.service.heartbeat.keep_heartbeat`), None before any.
     A clean shutdown pauses the ``sync`` job, clearing the heartbeat
     (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
     ``"stale"``. A target's ``next_digest`` is when its digest will actually be
@@ -128,7 +131,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
         labels = {digest_job_id(t["kind"], t["id"]): f"{t['name']}'s digest" for t in out["targets"]}
         overdue = _overdue(jobs, labels, now, 2 * settings.service.sync_seconds + 5 if state == "running" else 0)
         health.update({
-            "jobs": len(jobs), "heartbeat": _iso(heartbeat),
+            "jobs": len(jobs), "heartbeat": _iso(heartbeat), "owner": _owner(store) if SYNC_JOB_ID in jobs else None,
             "scheduler_running": state == "running", "scheduler_state": state,
             "overdue_jobs": [job["job"] for job in overdue], "overdue": overdue,
         })
@@ -140,6 +143,15 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     reason = reason or unavailable_reason()
     out["ranking"] = {"semantic": reason is None, "reason": reason}
     return out
+
+
+def _owner(store: Store) -> dict | None:
+    """The ``sync`` job's owner: ``{"host", "pid", "renewed"}`` (its lease, ISO 8601 UTC), None when unknown."""
+    row = read_sync(store.engine)
+    owner = row.owner if row is not None else {}
+    if not owner:
+        return None
+    return {"host": owner.get("host"), "pid": owner.get("pid"), "renewed": _iso(row.renewed if row else None)}
 
 
 def _overdue(jobs: dict[str, dt.datetime | None], labels: dict[str, str], now: dt.datetime,
