@@ -1,5 +1,7 @@
 """``paperbot papers PERSON …``: the whole /papers slash command on the command line, no chat account needed."""
 
+import json
+
 from bot.clock import parse_time_of_day
 
 
@@ -42,3 +44,11 @@ def test_a_twelve_hour_time_is_refused_with_its_24_hour_spelling():
             assert str(exc).endswith(f"use 24-hour HH:MM: {said}")
         else:
             raise AssertionError(f"{typed} was accepted")
+
+
+def test_a_person_typed_as_a_mention_is_the_same_local_user(cli):
+    assert cli("users", "add", "@mia", "--interests", "diffusion models").exit_code == 0
+    assert cli("users", "add", "mia", "--interests", "video generation").exit_code == 0  # the same user, not a second
+    listed = cli("users", "list", "--json").stdout
+    assert [(u["user"], u["name"]) for u in json.loads(listed)] == [("mia", "mia")]
+    assert cli("papers", "@mia", "interests", "list").exit_code == 0

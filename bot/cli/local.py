@@ -11,10 +11,16 @@ if TYPE_CHECKING:
     from bot.commands import Caller, Commands
 
 
+def user_name(name: str) -> str:
+    """A local user's name as stored: ``@mia`` is ``mia`` (digests print people as ``@mia``, so people type it)."""
+    return name.strip().removeprefix("@")
+
+
 def caller(name: str, channel: str | None = None) -> Caller:
-    """The command-layer caller for local user ``name``, in local channel ``channel`` when given."""
+    """The command-layer caller for local user ``name`` (:func:`user_name`), in local channel ``channel`` when given."""
     from bot.commands import Caller
 
+    name = user_name(name)
     return Caller(CLI_PLATFORM, CLI_WORKSPACE, name, display_name=name, channel_ref=channel, channel_name=channel)
 
 
@@ -25,6 +31,7 @@ def _added(cmds: Commands, kind: str, name: str) -> bool:
     from recommender.store import Channel, Member
 
     model, ref = (Member, Member.user_ref) if kind == "user" else (Channel, Channel.channel_ref)
+    name = user_name(name) if kind == "user" else name
     with cmds.store.session() as session:
         return session.scalar(select(model.id).where(model.platform == CLI_PLATFORM, model.workspace == CLI_WORKSPACE,
                                                      ref == name)) is not None
@@ -32,6 +39,7 @@ def _added(cmds: Commands, kind: str, name: str) -> bool:
 
 def existing_user(cmds: Commands, name: str) -> Caller:
     """The caller for local user ``name``; exits with status 1 when no such user was added (nothing is created)."""
+    name = user_name(name)
     if not _added(cmds, "user", name):
         fail(f"unknown user '{name}' (add one with: paperbot users add {name} --interests \"…\"; "
              "list them with: paperbot users list)")

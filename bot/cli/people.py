@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from bot.cli.local import caller
+from bot.cli.local import caller, user_name
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 users_app = typer.Typer(help="People who get picks (local CLI users).", no_args_is_help=True)
@@ -32,7 +32,7 @@ def users_add(
     from bot.commands.parse import split_interests
     from bot.console import print_reply
 
-    name = name.strip()
+    name = user_name(name)
     if not name or any(c.isspace() for c in name):
         fail("a user name is one word, e.g. 'ada'", 2)
     texts = split_interests(interests)
