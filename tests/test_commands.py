@@ -317,3 +317,12 @@ def test_a_known_command_with_bad_arguments_shows_its_own_usage_and_help_everyth
         assert len(shown.splitlines()) <= 6 and "`search <query>`" not in shown, text
     helped = reply_text(cmds.handle(ADA, "help"), heading=str)
     assert all(line in helped for line in USAGE) and "Did you mean" not in helped
+
+
+def test_a_topic_typed_with_its_label_is_stored_without_it(cmds):
+    assert cmds.handle(ADA, "channel setup 09:00 Europe/Paris topic: graph learning").ok
+    with cmds.store.session() as s:
+        assert s.scalars(select(Channel.topic)).one() == "graph learning"
+    assert cmds.handle(ADA, "channel setup Topic=sparse training").ok
+    with cmds.store.session() as s:
+        assert s.scalars(select(Channel.topic)).one() == "sparse training"

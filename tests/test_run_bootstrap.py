@@ -93,6 +93,6 @@ def test_an_empty_database_is_bootstrapped_and_the_log_says_what_and_how_to_skip
     assert "the database was empty" in line and "--no-bootstrap" in line
     [record] = [r for r in caplog.records if r.getMessage() == line]
     assert record.did == ("ingested the bundled sample digests: 216 papers from 3 files; "
-                          "set up the demo team from demo.toml: 3 users, 1 channels")
+                          "set up the demo team from demo.toml: 3 users, 1 channel")
     assert run_once(store, settings, no_secrets)[0] == 0  # no longer empty: nothing added twice
     assert team(store) == (papers, members, channels) and len(bootstrap_lines(caplog)) == 1

@@ -10,6 +10,7 @@ too, so ``25:00`` or ``Mars/Phobos`` is refused here as it is in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,8 +204,9 @@ def _channel(args: list[str]) -> Call:
             found["size"] = int(arg)
         else:
             topic.append(arg)
-    if topic:
-        found["topic"] = " ".join(topic)
+    text = re.sub(r"^topic\s*[:=]\s*", "", " ".join(topic), flags=re.IGNORECASE)  # the usage's word, typed as a label
+    if text:
+        found["topic"] = text
     return Call("channel_setup", found)
 
 

@@ -30,6 +30,7 @@ from bot.commands import Commands
 from bot.console import ConsoleRuntime
 from bot.delivery import Poster
 from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
+from bot.digest import counted
 from bot.runtime import AdapterStartError, ChatRuntime
 from bot.service.context import JobContext, set_context
 from bot.service.due import due_digests
@@ -162,11 +163,13 @@ def bootstrap_console(store: Store, commands: Commands, *, digests: Path = SAMPL
     notes = []
     if digests.is_dir():
         results = ingest(store, [digests])
-        notes.append(f"ingested the bundled sample digests: {sum(r.new for r in results)} papers from {len(results)} files")
+        notes.append(f"ingested the bundled sample digests: {counted(sum(r.new for r in results), 'paper')} "
+                     f"from {counted(len(results), 'file')}")
     if demo.is_file():
         team = load_demo_team(demo)
         add_demo_team(commands, team)
-        notes.append(f"set up the demo team from {demo.name}: {len(team.users)} users, {len(team.channels)} channels")
+        notes.append(f"set up the demo team from {demo.name}: {counted(len(team.users), 'user')}, "
+                     f"{counted(len(team.channels), 'channel')}")
     if notes:
         log.info("console bootstrap: the database was empty, so the sample papers and the demo team were added "
                  "(paperbot run --no-bootstrap keeps an empty database empty)", extra={"did": "; ".join(notes)})
