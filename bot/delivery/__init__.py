@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 
 from bot.commands.caller import actor_user_ref
 from bot.delivery import mentions
-from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim, held_row
+from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim, held_row, unclaimed_why
 from bot.delivery.plan import DigestPlan, last_composed
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
@@ -244,7 +244,7 @@ def attempt(store: Store, settings: Settings, target: DeliveryTarget, day: dt.da
     recovery = settings.delivery.recovery_seconds
     held = claim(store, target, day, now, recovery_seconds=recovery)
     if held is None:
-        return DeliveryOutcome("skipped")
+        return DeliveryOutcome("skipped", error=unclaimed_why(store, target, day) or None)
 
     error, unreachable = None, False
     with Lease(store, held, recovery_seconds=recovery, clock=clock) as lease:

@@ -112,6 +112,26 @@ def claim(store: Store, target: DeliveryTarget, day: dt.date, now: dt.datetime, 
         return Claim(existing.id, existing.attempts + 1) if taken.rowcount == 1 else None
 
 
+def unclaimed_why(store: Store, target: DeliveryTarget, day: dt.date) -> str:
+    """Why :func:`claim` returned None for the (target, day) digest, as a status line's note.
+
+    ``"already posted today"`` (or ``"already done today: <status>"``), ``"being posted by another
+    process"``, or ``"given up after N attempts"``; ``""`` when the row is gone meanwhile.
+    """
+    with store.session() as session:
+        row = session.scalar(select(Delivery).where(
+            Delivery.target_kind == target.kind, Delivery.target_id == target.id, Delivery.day == day))
+    if row is None:
+        return ""
+    if row.status == "posted":
+        return "already posted today"
+    if row.status == "claimed":
+        return "being posted by another process"
+    if row.status == "failed" and row.attempts >= MAX_ATTEMPTS:
+        return f"given up after {row.attempts} attempts"
+    return f"already done today: {row.status}"
+
+
 def held_row(session, held: Claim) -> Delivery | None:
     """The claimed ``deliveries`` row, locked for the rest of ``session``'s transaction, while ``held`` is its attempt.
 
