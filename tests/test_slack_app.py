@@ -176,7 +176,7 @@ def test_reactions_on_messages_the_bot_did_not_post_are_ignored(slack, fake):
     ("", "Usage"),
     ("frobnicate the papers", "unknown command"),
     ("like", "takes one paper"),
-    ("subscribe 8pm", "not a timezone"),
+    ("subscribe 8pm", "not a time; use 24-hour HH:MM: 20:00"),
         ("subscribe 25:00 Europe/Berlin", "`25:00` is not a time: hours go from 00 to 23"),
         ("channel setup 99:99 Mars/Phobos", "`99:99` is not a time"),
     ("interests", "needs `add"),
