@@ -48,14 +48,6 @@ def test_a_nul_is_reported_as_a_nul_at_its_line(text):
     assert "undecodable" not in failed.value.message
 
 
-def test_a_nul_before_an_invalid_byte_is_reported_at_the_nul_s_line():
-    data = ASCII_PAGE.encode().replace(b"Alpha", b"Al\x00pha").replace(b"Climate", b"\xffClimate")
-    assert _line_of(data, b"\x00") < _line_of(data, b"\xff")
-    with pytest.raises(ParseError) as failed:
-        parse_digest(data, source="broken.txt")
-    assert failed.value.line == _line_of(data, b"\x00") and "NUL" in failed.value.message
-
-
 @pytest.mark.parametrize("text, encoding", [
     (page(card("Café naïve models for Élan", 1, ASCII_META), card("Über große Modelle für Ärzte", 2, ASCII_META)),
      "latin-1"),

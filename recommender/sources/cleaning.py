@@ -200,10 +200,6 @@ def decode_bytes(raw: bytes, source: str = "<input>") -> tuple[str, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-        nul = raw.find(b"\x00", 0, first_bad)
-        if nul >= 0 and raw.count(b"\x00") * 4 < len(raw):  # a NUL before the bad byte, in text that is no UTF-16
-            raise ParseError("a NUL character (control character U+0000) in the text; a digest holds none",
-                             source=source, line=_line(raw, nul)) from None
     else:
         if "\x00" not in text:
             return text, "utf-8"
