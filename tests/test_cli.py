@@ -180,6 +180,15 @@ def test_who_json_gives_the_same_people_as_data(cli, sample_digests):
     assert missing.exit_code == 2 and "no stored paper is #999999" in missing.output
 
 
+def test_users_add_names_the_person_to_the_admin_who_typed_it(cli):
+    grace = cli("users", "add", "grace", "--interests", "network pruning; quantization")
+    assert "grace's interests:" in grace.stdout and "Your interests" not in grace.stdout
+    newbie = cli("users", "add", "newbie")
+    assert "newbie has no interests yet" in newbie.stdout and "You have" not in newbie.stdout
+    left = cli("users", "remove-interest", "grace", "quantization")
+    assert left.exit_code == 0 and "grace's interests:" in left.stdout and "• network pruning" in left.stdout
+
+
 def test_users_add_drops_interests_of_separators_or_punctuation_alone(cli):
     added = cli("users", "add", "zed", "--interests", "graph learning;; , ;  ")
     assert added.exit_code == 0, added.output

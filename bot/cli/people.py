@@ -30,7 +30,6 @@ def users_add(
     """
     from bot.commands import UsageError
     from bot.commands.parse import split_interests
-    from bot.console import print_reply
 
     name = user_name(name)
     if not name or any(c.isspace() for c in name):
@@ -43,12 +42,21 @@ def users_add(
     try:
         if texts:
             cmds.interests_add(who, *texts)  # all or none, with the user, in one transaction
-        else:
-            with cmds.store.session() as session:
-                cmds.member(session, who)
+        _say_interests(cmds, who, name)
     except UsageError as exc:
         fail(str(exc), 2)
-    print_reply(console, cmds.interests_list(who))
+
+
+def _say_interests(cmds: Any, who: Any, name: str) -> None:
+    """Print a person's interests to the admin who typed the command: named, not "you"."""
+    from rich.markup import escape
+
+    with cmds.store.session() as session:
+        held = list(cmds.member(session, who).interests or [])
+    if held:
+        console.print(escape(f"{name}'s interests:\n" + "\n".join(f"• {i}" for i in held)))
+    else:
+        console.print(escape(f"{name} has no interests yet. Add one: {who.command('interests add', 'graph neural networks')}"))
 
 
 @users_app.command("list")
@@ -120,7 +128,7 @@ def users_remove_interest(
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)
-    print_reply(console, cmds.interests_list(who))
+    _say_interests(cmds, who, user_name(name))
 
 
 @users_app.command("remove")
