@@ -180,6 +180,19 @@ def test_who_json_gives_the_same_people_as_data(cli, sample_digests):
     assert missing.exit_code == 2 and "no stored paper is #999999" in missing.output
 
 
+@pytest.mark.semantic  # the shipped ranking: the 0.004 fit comes from the embeddings
+def test_who_leaves_out_a_fit_that_would_print_as_zero(cli, sample_digests):
+    """A quantization paper 'fit' a graph reader at 0.004: listed as '0.00 (weak)', it read as a bug."""
+    assert cli("ingest", sample_digests).exit_code == 0
+    for name, topic in (("alan", "graph neural networks"), ("grace", "network pruning; quantization")):
+        assert cli("users", "add", name, "--interests", topic).exit_code == 0
+        assert cli("users", "mentions", name, "on").exit_code == 0
+    quant = next(r for r in json.loads(cli("search", "PD-Quant", "--json").stdout)["results"] if "PD-Quant" in r["title"])
+    people = json.loads(cli("who", quant["ref"], "--json").stdout)["people"]
+    assert [p["name"] for p in people] == ["grace"]
+    assert "0.00" not in cli("who", quant["ref"]).stdout
+
+
 def test_users_add_names_the_person_to_the_admin_who_typed_it(cli):
     grace = cli("users", "add", "grace", "--interests", "network pruning; quantization")
     assert "grace's interests:" in grace.stdout and "Your interests" not in grace.stdout

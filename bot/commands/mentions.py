@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 #: How many people ``who`` lists at most.
 WHO_LIMIT = 10
+#: A fit below this prints as 0.00: ``who`` does not list it (it read "alan: 0.00 (weak)" for a paper on quantization).
+WHO_SHOWN_FIT = 0.005
 
 
 
@@ -91,7 +93,7 @@ def who_fits(cmds: Commands, caller: Caller, paper_ref: str) -> WhoFits:
             raise UsageError(rows.no_such_paper(paper_ref))
         people = opted_in(session, caller.platform, caller.workspace)
         names = {m.id: m.name for m in people}
-        found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score > 0] \
+        found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score >= WHO_SHOWN_FIT] \
             if people else []
         rated = dict(session.execute(select(Feedback.member_id, Feedback.value).where(
             Feedback.paper_id == paper.id, Feedback.member_id.in_(list(names)))).all()) if names else {}
