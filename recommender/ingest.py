@@ -119,8 +119,8 @@ class _Known:
         return self.by_title.get(key)
 
 
-_PAPER_COLUMNS = ("arxiv_id", "title_key", "title", "abstract", "authors", "published", "url", "doi", "source_kind",
-                  "is_news", "first_seen", "updated_at")
+_PAPER_COLUMNS = ("arxiv_id", "title_key", "title", "abstract", "authors", "published", "published_precision", "url",
+                  "doi", "source_kind", "is_news", "first_seen", "updated_at")
 
 
 @dataclass
@@ -133,6 +133,7 @@ class NewPaper:
     abstract: str
     authors: list[str]
     published: dt.date | None
+    published_precision: str | None
     url: str | None
     doi: str | None
     source_kind: str
@@ -153,6 +154,7 @@ def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> Ne
         abstract=record.abstract,
         authors=list(record.authors),
         published=record.published,
+        published_precision=record.published_precision if record.published else None,
         url=record.url,
         doi=record.doi,
         source_kind=kind,

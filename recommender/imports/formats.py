@@ -17,6 +17,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from recommender.dates import parse_date
 from recommender.sources.records import PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
 
 __all__ = ["FORMATS", "LibraryEntry", "detect_format", "parse_library"]
@@ -32,46 +33,21 @@ class LibraryEntry:
     Attributes
     ----------
     record : PaperRecord
-        The paper (title, authors, arXiv id, DOI, publication date, ``line``: where the entry starts, 1-based).
+        The paper (title, authors, arXiv id, DOI, ``line``: where the entry starts, 1-based) and its
+        publication date as far as the export knows it: ``record.published`` with
+        ``record.published_precision`` (:mod:`recommender.dates`: a year alone is its 1 January at ``"year"``,
+        a month its 1st at ``"month"``; a month that cannot be read leaves the year alone).
     added : datetime.datetime or None
         When the person added it to their library (UTC), when the export says; else ``None``.
-    published_about : datetime.date or None
-        The publication date as far as the export knows it: a year alone reads as 1 January, a month
-        as its first day. The 👍's age uses it, and a paper the import stores for the first time is
-        dated by it (the store keeps a day and no precision, so a year alone shows as its 1 January);
-        ``record.published`` holds the exact day only when the export gives one, and only an exact day
-        ever changes the date of a paper already stored.
     """
 
     record: PaperRecord
     added: dt.datetime | None = None
-    published_about: dt.date | None = None
 
     @property
     def liked_at(self) -> dt.date | dt.datetime | None:
-        """The date the 👍 carries: when the paper was added, else about when it was published."""
-        return self.added or self.record.published or self.published_about
-
-
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-
-
-def _date(year, month=None, day=None) -> dt.date | None:
-    """A calendar date from loose year/month/day values (``"2019"``, ``"may"``, ``5``); None when there is no year."""
-    try:
-        y = int(str(year).strip()[:4])
-    except (TypeError, ValueError):
-        return None
-    m = _MONTHS.get(str(month).strip().lower()[:3]) if month is not None else 1
-    if m is None:
-        try:
-            m = int(str(month).strip())
-        except ValueError:
-            m = 1
-    try:
-        return dt.date(y, m, int(day) if day else 1)
-    except (ValueError, TypeError):
-        return dt.date(y, 1, 1) if 1 <= y <= 9999 else None
+        """The date the 👍 carries: when the paper was added, else (about) when it was published."""
+        return self.added or self.record.published
 
 
 def _timestamp(value: str | None) -> dt.datetime | None:
@@ -105,11 +81,10 @@ def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tu
     if not title:
         raise ParseError("the entry has no title", source=where, line=line)
     arxiv_id, doi = ids
-    about = _date(year, month, day)
-    exact = about if about is not None and day and month is not None else None
+    published, precision = parse_date(year, month, day) or (None, None)
     record = PaperRecord(title=title, authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
-                         doi=doi, published=exact, url=url or None, line=line)
-    return LibraryEntry(record, _timestamp(added), about)
+                         doi=doi, published=published, published_precision=precision, url=url or None, line=line)
+    return LibraryEntry(record, _timestamp(added))
 
 
 # -- BibTeX ------------------------------------------------------------------------------------------
@@ -252,8 +227,8 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
                    for a in item.get("author") or [] if isinstance(a, dict)]
         year, month, day = _csl_date(item.get("issued"))
         accessed = _csl_date(item.get("accessed"))
-        accessed_day = _date(*accessed) if accessed[0] else None
-        added = accessed_day.isoformat() if accessed_day else None
+        accessed_day = parse_date(*accessed) if accessed[0] else None
+        added = accessed_day[0].isoformat() if accessed_day else None
         ids = _ids(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
         title = item.get("title")
         try:

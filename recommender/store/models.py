@@ -79,6 +79,9 @@ class Paper(Base):
     abstract: Mapped[str] = mapped_column(Text, default="")
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published: Mapped[dt.date | None] = mapped_column(Date)
+    #: How much of ``published`` is known (:mod:`recommender.dates`): ``"year"`` (stored as its 1 January),
+    #: ``"month"`` (its 1st), NULL for the day itself (migration 0014; every row before it meant a day).
+    published_precision: Mapped[str | None] = mapped_column(String(8))
     url: Mapped[str | None] = mapped_column(Text)
     source_kind: Mapped[str] = mapped_column(String(32))
     is_news: Mapped[bool] = mapped_column(Boolean, default=True)
