@@ -78,9 +78,13 @@ def _unlinked():
 
 
 def count_unlinked(store: Store) -> int:
-    """Number of stored papers with neither an arXiv id nor a link (what ``paperbot status`` shows)."""
+    """Number of stored papers with no link at all: no URL, arXiv id or DOI (what ``paperbot status`` shows).
+
+    A paper with only a DOI links to ``https://doi.org/<doi>`` (:attr:`Paper.link`) and is not counted,
+    though enrichment still looks it up on arXiv (for its arXiv id and abstract).
+    """
     with store.session() as session:
-        return session.scalar(select(func.count()).select_from(Paper).where(*_unlinked())) or 0
+        return session.scalar(select(func.count()).select_from(Paper).where(*_unlinked(), Paper.doi.is_(None))) or 0
 
 
 def match(title: str, hits: list[PaperRecord]) -> tuple[str, PaperRecord | None]:
