@@ -351,3 +351,14 @@ def test_an_old_library_still_shapes_picks_after_a_like_of_today(papers_store, s
     titles = [p.title for p in cmds.picks(reader, 8, onboard=False).papers]
     assert sum("graph" in t.lower() or "GNN" in t for t in titles) >= 2  # the library still counts
     assert any("quantiz" in t.lower() for t in titles)  # and so does today's 👍
+
+
+def test_ris_and_csl_json_abstracts_are_stored(store, settings):
+    ris = "TY  - JOUR\nTI  - A RIS Paper\nAB  - Walks on graphs.\nER  - \n\nTY  - JOUR\nTI  - An EndNote Paper\nN2  - Kernels on sets.\nER  - \n"
+    csl = json.dumps([{"id": "c", "title": "A CSL Paper", "abstract": "Flows on  manifolds."}])
+    cmds, ada = Commands(store, settings), Caller("cli", "local", "ada")
+    assert cmds.import_library(ada, ris.encode(), "lib.ris").ok and cmds.import_library(ada, csl.encode(), "lib.json").ok
+    with store.session() as s:
+        abstracts = dict(s.execute(select(Paper.title, Paper.abstract)).all())
+    assert abstracts == {"A RIS Paper": "Walks on graphs.", "An EndNote Paper": "Kernels on sets.",
+                         "A CSL Paper": "Flows on manifolds."}

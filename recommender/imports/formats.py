@@ -188,7 +188,8 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         added = ref.get("access_date")
         try:
             out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], year,
-                              parts[1], parts[2], ids, urls[0] if urls else None, added, ref.get("abstract")))
+                              parts[1], parts[2], ids, urls[0] if urls else None, added,
+                              ref.get("abstract") or ref.get("notes_abstract")))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
     if not starts and text.strip():
