@@ -38,8 +38,8 @@ def merge_date(paper: Paper | NewPaper, day: dt.date | None, precision: str | No
         rank = precision_rank(precision)
         keep = and_(Paper.published.is_not(None),
                     or_(stored > rank, and_(stored == rank, Paper.published <= day)))
-        paper.published = case((keep, Paper.published), else_=day)  # type: ignore[assignment]
-        paper.published_precision = case((keep, Paper.published_precision), else_=precision)  # type: ignore[assignment]
+        paper.published = case((keep, Paper.published), else_=day)
+        paper.published_precision = case((keep, Paper.published_precision), else_=precision)
     else:
         paper.published, paper.published_precision = day, precision
     return True
