@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from recommender.dates import format_date
 from recommender.pick import Pick
 
 #: Display names of the source formats (``Pick.source_kind``).
@@ -105,8 +106,9 @@ def authors_line(pick: Pick, *, shown: int = 3) -> str:
 
 
 def date_label(pick: Pick) -> str:
-    """The publication day as ``YYYY-MM-DD``, or ``"undated"`` when the source gave none (never the ingest day)."""
-    return pick.published.isoformat() if pick.published else "undated"
+    """The publication date at its precision: ``"2019-03-05"``, ``"Mar 2019"`` or ``"2019"`` (a library's year
+    alone), or ``"undated"`` when the source gave none (never the ingest day)."""
+    return format_date(pick.published, pick.published_precision)
 
 
 #: What a search result the asker gave 👎 says, in every adapter (:attr:`recommender.pick.Pick.disliked`).

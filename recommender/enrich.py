@@ -6,7 +6,7 @@ API for its title (:class:`recommender.arxiv_api.ArxivClient`, one request every
 3 s) and accepts a hit only when the normalized titles agree
 (:func:`recommender.sources.title_key`) and exactly one arXiv paper agrees.
 The hit is merged into the stored paper by the ingest merge
-(:func:`recommender.ingest.merge_record`): the arXiv id and link are set, empty
+(:func:`recommender.merge.merge_record`): the arXiv id and link are set, empty
 fields filled, a longer abstract replaces a shorter one.
 
 Every answer is cached in ``arxiv_lookups`` by normalized title: a match is
@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recommender.arxiv_api import ArxivClient
-from recommender.ingest import merge_record
+from recommender.merge import merge_record
 from recommender.sources.records import PaperRecord, ParseError, title_key
 from recommender.store import ArxivLookup, Paper, Store
 from recommender.store.models import utcnow
@@ -78,9 +78,13 @@ def _unlinked():
 
 
 def count_unlinked(store: Store) -> int:
-    """Number of stored papers with neither an arXiv id nor a link (what ``paperbot status`` shows)."""
+    """Number of stored papers with no link at all: no URL, arXiv id or DOI (what ``paperbot status`` shows).
+
+    A paper with only a DOI links to ``https://doi.org/<doi>`` (:attr:`Paper.link`) and is not counted,
+    though enrichment still looks it up on arXiv (for its arXiv id and abstract).
+    """
     with store.session() as session:
-        return session.scalar(select(func.count()).select_from(Paper).where(*_unlinked())) or 0
+        return session.scalar(select(func.count()).select_from(Paper).where(*_unlinked(), Paper.doi.is_(None))) or 0
 
 
 def match(title: str, hits: list[PaperRecord]) -> tuple[str, PaperRecord | None]:

@@ -16,6 +16,7 @@ __all__ = [
     "dialect_insert",
     "ingest_bytes",
     "insert_new_papers",
+    "merge_record",
     "read_input",
     "resolve_records",
     "store_digest",
@@ -27,13 +28,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
 from recommender.inputs import DIGEST_SUFFIXES, Inputs, Skipped, expand_inputs, read_input
+from recommender.merge import merge_record
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
 from recommender.store.models import utcnow
@@ -117,8 +119,8 @@ class _Known:
         return self.by_title.get(key)
 
 
-_PAPER_COLUMNS = ("arxiv_id", "title_key", "title", "abstract", "authors", "published", "url", "doi", "source_kind",
-                  "is_news", "first_seen", "updated_at")
+_PAPER_COLUMNS = ("arxiv_id", "title_key", "title", "abstract", "authors", "published", "published_precision", "url",
+                  "doi", "source_kind", "is_news", "first_seen", "updated_at")
 
 
 @dataclass
@@ -131,6 +133,7 @@ class NewPaper:
     abstract: str
     authors: list[str]
     published: dt.date | None
+    published_precision: str | None
     url: str | None
     doi: str | None
     source_kind: str
@@ -151,6 +154,7 @@ def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> Ne
         abstract=record.abstract,
         authors=list(record.authors),
         published=record.published,
+        published_precision=record.published_precision if record.published else None,
         url=record.url,
         doi=record.doi,
         source_kind=kind,
@@ -158,50 +162,6 @@ def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> Ne
         first_seen=now,
         updated_at=now,
     )
-
-
-def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
-    """Fill in or refresh ``paper`` from a newer record; True when anything changed.
-
-    Empty fields are filled; a replacement (arXiv ``replace``) overwrites; a longer
-    abstract or author list replaces a shorter one (a truncated digest came first).
-    ``published`` is only ever replaced by an earlier day, never by None. Sources differ: the arXiv API
-    and Atom feeds give the first version's day, an RSS item of a first release its announcement day (a day
-    or so later), a replacement none, a Hugging Face page its card's day, in a year maybe guessed from the
-    page. For a stored :class:`Paper` the abstract and the day are set by a SQL ``CASE`` (longer text,
-    earlier day), so two racing ingests keep those whichever commits last."""
-    changed = False
-    if record.arxiv_id and not paper.arxiv_id:
-        paper.arxiv_id = record.arxiv_id
-        changed = True
-    replace = record.is_replacement
-    if record.published and (paper.published is None or record.published < paper.published):
-        day = record.published
-        paper.published = case((Paper.published <= day, Paper.published), else_=day) if isinstance(paper, Paper) else day
-        changed = True
-    for attr in ("url", "doi"):
-        value = getattr(record, attr)
-        if value and (replace or not getattr(paper, attr)) and getattr(paper, attr) != value:
-            setattr(paper, attr, value)
-            changed = True
-    current = paper.abstract or ""
-    if record.abstract and record.abstract != current and (replace or len(record.abstract) > len(current)):
-        if isinstance(paper, Paper) and not replace:
-            paper.abstract = case((func.length(Paper.abstract) < len(record.abstract), record.abstract), else_=Paper.abstract)
-        else:
-            paper.abstract = record.abstract
-        changed = True
-    authors = list(record.authors)
-    if authors and authors != paper.authors and (replace or len(authors) > len(paper.authors or [])):
-        paper.authors = authors
-        changed = True
-    if replace and record.title and record.title != paper.title:
-        paper.title = record.title
-        paper.title_key = title_key(record.title)
-        changed = True
-    if changed:
-        paper.updated_at = utcnow()
-    return changed
 
 
 def dialect_insert(session: Session, table):

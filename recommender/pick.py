@@ -68,6 +68,9 @@ class Pick:
         Parser that first stored it: ``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``.
     published : datetime.date or None
         Publication day (UTC); None when the digest gave none (never the ingest day).
+    published_precision : str or None
+        How much of ``published`` is known (:mod:`recommender.dates`): ``"year"``, ``"month"``, or None
+        for the day itself; show it with :func:`recommender.dates.format_date`.
     score : float
         Ranking score, higher is better (0.0 for plain listings).
     reason : str
@@ -89,6 +92,7 @@ class Pick:
     score: float = 0.0
     reason: str = ""
     disliked: bool = False
+    published_precision: str | None = None
 
     @classmethod
     def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str]) -> Pick:
@@ -108,4 +112,5 @@ class Pick:
             paper_id=paper.id, ref=paper.ref, title=paper.title, url=paper.link,
             authors=tuple(paper.authors or ()), source_kind=paper.source_kind,
             published=paper.published, abstract=paper.abstract or "", score=score, reason=reason,
+            published_precision=paper.published_precision if paper.published else None,
         )

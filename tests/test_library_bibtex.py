@@ -77,3 +77,38 @@ def test_cli_import_refuses_a_missing_comma_and_stores_a_year_as_the_new_papers_
     assert found.exit_code == 0, found.output
     (hit,) = json.loads(found.stdout)["results"]
     assert hit["title"] == "Étude of ümlauts and naïve BERT" and hit["published"] == "2019-01-01"
+
+
+FIELDS = r"""@article{kept,
+  title = {Sparse Graph Kernels},
+  author = {Lovelace, Ada and Babbage, Charles and others},
+  abstract = {We count walks on M{\"u}ller's graphs in $O(n^2)$ time,
+    with {\em no} sampling.},
+  doi = {10.1145/3366423.3380048},
+  year = 2020, month = {Apr}
+}
+"""
+
+
+def test_an_imported_entrys_abstract_is_stored_others_is_no_author_and_a_doi_is_its_link(cli, db_url, tmp_path):
+    bib = tmp_path / "fields.bib"
+    bib.write_text(FIELDS)
+    assert cli("users", "add", "ada").exit_code == 0
+    done = cli("import", "ada", bib)
+    assert done.exit_code == 0, done.output
+    found = cli("search", "sparse graph kernels", "--json")
+    assert found.exit_code == 0, found.output
+    (hit,) = json.loads(found.stdout)["results"]
+    assert hit["authors"] == ["Lovelace, Ada", "Babbage, Charles"]  # no author named "others"
+    assert hit["url"] == "https://doi.org/10.1145/3366423.3380048"  # the DOI links when there is no URL
+    assert json.loads(cli("status", "--json").stdout)["papers"] == {"stored": 1, "without_link": 0}
+    assert (hit["published"], hit["published_precision"]) == ("2020-04-01", "month")
+    shown = cli("search", "walks sampling")  # the abstract is searched (its words are in no title)
+    assert shown.exit_code == 0 and "Sparse Graph Kernels" in shown.stdout and "Apr 2020" in shown.stdout, shown.stdout
+    store = Store(db_url)
+    try:
+        with store.session() as s:
+            abstract = s.scalars(select(Paper.abstract)).one()
+    finally:
+        store.dispose()
+    assert abstract == "We count walks on Müller's graphs in $O(n^2)$ time, with no sampling."  # accents decoded, math kept

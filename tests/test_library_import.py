@@ -288,26 +288,52 @@ def test_counts_of_one_are_singular(store, settings):
     assert "1 paper already known" in again
 
 
-def test_a_paper_an_import_stores_is_dated_by_the_export_and_a_stored_paper_keeps_its_date(library_store, settings):
+def _dates(store) -> dict:
+    with store.session() as s:
+        return {t: (d, p) for t, d, p in s.execute(select(Paper.title, Paper.published, Paper.published_precision))}
+
+
+def test_an_import_dates_new_and_undated_papers_at_the_exports_precision(library_store, settings):
     cmds = Commands(library_store, settings)
     assert cmds.import_library(Caller("slack", "T1", "U1", "ada"), BIB.encode(), "my.bib").ok
     assert cmds.import_library(Caller("slack", "T1", "U2", "bo"), RIS.encode(), "lib.ris").ok
-    with library_store.session() as s:
-        published = dict(s.execute(select(Paper.title, Paper.published)).all())
-    assert published["A Paper Nobody Stored Yet"] == dt.date(2021, 1, 1)  # "year = 2021": its 1 January
-    assert published["Another Unstored Paper"] == dt.date(2018, 5, 2)  # RIS DA 2018/05/02
-    assert published["Graph Neural Networks: A Review"] is None  # stored before: only an exact day would date it
-    assert published["Attention Is All You Need"] is None  # year and month: still no day
+    published = _dates(library_store)
+    assert published["A Paper Nobody Stored Yet"] == (dt.date(2021, 1, 1), "year")  # "year = 2021" alone
+    assert published["Another Unstored Paper"] == (dt.date(2018, 5, 2), None)  # RIS DA 2018/05/02: a day
+    # stored undated before: the import dates them as far as it knows (failed: they stayed undated)
+    assert published["Graph Neural Networks: A Review"] == (dt.date(2020, 1, 1), "year")
+    assert published["BERT: Pre-training of Deep Bidirectional Transformers"] == (dt.date(2019, 1, 1), "year")  # by DOI
+    # year and month (BibTeX), then the year alone (RIS PY 2017): the month is kept
+    assert published["Attention Is All You Need"] == (dt.date(2017, 6, 1), "month")
     # the 👍 still ages from the year
     assert _feedback(library_store, "U1")["Graph Neural Networks: A Review"].created_at == dt.datetime(2020, 1, 1, tzinfo=UTC)
     ris_year = "TY  - JOUR\nTI  - A RIS Paper of One Year\nPY  - 2016\nER  - \n"
     csl_month = json.dumps([{"id": "m", "title": "A CSL Paper of One Month", "issued": {"date-parts": [[2022, 7]]}}])
     assert cmds.import_library(Caller("slack", "T1", "U3", "cy"), ris_year.encode(), "y.ris").ok
     assert cmds.import_library(Caller("slack", "T1", "U3", "cy"), csl_month.encode(), "m.json").ok
-    with library_store.session() as s:
-        published = dict(s.execute(select(Paper.title, Paper.published)).all())
-    assert published["A RIS Paper of One Year"] == dt.date(2016, 1, 1)
-    assert published["A CSL Paper of One Month"] == dt.date(2022, 7, 1)
+    published = _dates(library_store)
+    assert published["A RIS Paper of One Year"] == (dt.date(2016, 1, 1), "year")
+    assert published["A CSL Paper of One Month"] == (dt.date(2022, 7, 1), "month")
+
+
+def test_a_stored_day_is_never_replaced_by_a_year_and_a_digests_day_replaces_an_imported_year(store, settings):
+    from recommender.ingest import ingest_bytes
+
+    with store.session() as s:
+        s.add(Paper(arxiv_id="1810.04805", title="BERT", title_key=title_key("BERT"), abstract="", authors=[],
+                    published=dt.date(2018, 10, 11), source_kind="arxiv_atom", is_news=True))
+    bib = ("@article{b, title = {BERT}, eprint = {1810.04805}, year = 2019}\n"
+           "@article{s, title = {Sparse Things}, eprint = {2401.00001}, year = 2023, month = {summer}}\n")
+    assert Commands(store, settings).import_library(Caller("cli", "local", "ada"), bib.encode(), "lib.bib").ok
+    assert _dates(store)["BERT"] == (dt.date(2018, 10, 11), None)  # the day stays: a year alone is less precise
+    assert _dates(store)["Sparse Things"] == (dt.date(2023, 1, 1), "year")  # an unreadable month: the year alone
+    atom = ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            '<id>https://arxiv.org/api/q</id><title>arXiv Query</title><updated>2024-01-03T00:00:00Z</updated>'
+            '<entry><id>http://arxiv.org/abs/2401.00001v1</id><published>2024-01-02T17:00:00Z</published>'
+            '<updated>2024-01-02T17:00:00Z</updated><title>Sparse Things</title><summary>On sparse things.</summary>'
+            '</entry></feed>')
+    assert ingest_bytes(store, atom.encode(), "api.xml").updated == 1
+    assert _dates(store)["Sparse Things"] == (dt.date(2024, 1, 2), None)  # the arXiv day is more precise: it wins
 
 
 def test_an_old_library_still_shapes_picks_after_a_like_of_today(papers_store, settings):
@@ -325,3 +351,14 @@ def test_an_old_library_still_shapes_picks_after_a_like_of_today(papers_store, s
     titles = [p.title for p in cmds.picks(reader, 8, onboard=False).papers]
     assert sum("graph" in t.lower() or "GNN" in t for t in titles) >= 2  # the library still counts
     assert any("quantiz" in t.lower() for t in titles)  # and so does today's 👍
+
+
+def test_ris_and_csl_json_abstracts_are_stored(store, settings):
+    ris = "TY  - JOUR\nTI  - A RIS Paper\nAB  - Walks on graphs.\nER  - \n\nTY  - JOUR\nTI  - An EndNote Paper\nN2  - Kernels on sets.\nER  - \n"
+    csl = json.dumps([{"id": "c", "title": "A CSL Paper", "abstract": "Flows on  manifolds."}])
+    cmds, ada = Commands(store, settings), Caller("cli", "local", "ada")
+    assert cmds.import_library(ada, ris.encode(), "lib.ris").ok and cmds.import_library(ada, csl.encode(), "lib.json").ok
+    with store.session() as s:
+        abstracts = dict(s.execute(select(Paper.title, Paper.abstract)).all())
+    assert abstracts == {"A RIS Paper": "Walks on graphs.", "An EndNote Paper": "Kernels on sets.",
+                         "A CSL Paper": "Flows on manifolds."}

@@ -68,7 +68,7 @@ def _who_json(cmds, where, paper_ref: str) -> dict:
 
     found = cmds.who_fits(where, paper_ref)
     about = item_json(found.paper)
-    keys = ("paper_id", "ref", "title", "url", "authors", "published", "source", "source_name")
+    keys = ("paper_id", "ref", "title", "url", "authors", "published", "published_precision", "source", "source_name")
     bar = found.min_fit
     return {
         "paper": {key: about[key] for key in keys}, "min_fit": round(bar, 6), "opted_in": found.opted_in,

@@ -29,13 +29,17 @@ class SourceKind(enum.StrEnum):
 
 
 def item_json(item: Pick) -> dict:
-    """One paper in ``--json`` output; the same keys for picks and search."""
+    """One paper in ``--json`` output; the same keys for picks and search.
+
+    ``published`` is the ISO day and ``published_precision`` how much of it is known: ``"year"`` (the day
+    is its 1 January), ``"month"`` (its 1st) or null (the day itself, or no date).
+    """
     from bot.digest import source_name
 
     return {
         "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
-        "published": item.published, "source": item.source_kind, "source_name": source_name(item),
-        "score": round(item.score, 6), "reason": item.reason, "disliked": item.disliked,
+        "published": item.published, "published_precision": item.published_precision, "source": item.source_kind,
+        "source_name": source_name(item), "score": round(item.score, 6), "reason": item.reason, "disliked": item.disliked,
     }
 
 

@@ -4,7 +4,8 @@ Each reader takes the whole file's text and returns its entries in file order, o
 raises :class:`~recommender.sources.records.ParseError` naming the first entry that
 failed and its 1-based line; nothing of a failed file is returned. The parsing
 itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, its LaTeX decoding
-(``pylatexenc``) turning ``M{\\"u}ller`` into ``Müller`` in titles and authors, ``rispy``
+(``pylatexenc``) turning ``M{\\"u}ller`` into ``Müller`` in titles, authors and abstracts (an
+abstract's math is kept as written; ``and others`` ends an author list, it is no author), ``rispy``
 for RIS (https://en.wikipedia.org/wiki/RIS_(file_format)), :mod:`json` for
 CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
 """
@@ -17,6 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from recommender.dates import parse_date
 from recommender.sources.records import PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
 
 __all__ = ["FORMATS", "LibraryEntry", "detect_format", "parse_library"]
@@ -32,46 +34,21 @@ class LibraryEntry:
     Attributes
     ----------
     record : PaperRecord
-        The paper (title, authors, arXiv id, DOI, publication date, ``line``: where the entry starts, 1-based).
+        The paper (title, abstract, authors, arXiv id, DOI, ``line``: where the entry starts, 1-based) and its
+        publication date as far as the export knows it: ``record.published`` with
+        ``record.published_precision`` (:mod:`recommender.dates`: a year alone is its 1 January at ``"year"``,
+        a month its 1st at ``"month"``; a month that cannot be read leaves the year alone).
     added : datetime.datetime or None
         When the person added it to their library (UTC), when the export says; else ``None``.
-    published_about : datetime.date or None
-        The publication date as far as the export knows it: a year alone reads as 1 January, a month
-        as its first day. The 👍's age uses it, and a paper the import stores for the first time is
-        dated by it (the store keeps a day and no precision, so a year alone shows as its 1 January);
-        ``record.published`` holds the exact day only when the export gives one, and only an exact day
-        ever changes the date of a paper already stored.
     """
 
     record: PaperRecord
     added: dt.datetime | None = None
-    published_about: dt.date | None = None
 
     @property
     def liked_at(self) -> dt.date | dt.datetime | None:
-        """The date the 👍 carries: when the paper was added, else about when it was published."""
-        return self.added or self.record.published or self.published_about
-
-
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-
-
-def _date(year, month=None, day=None) -> dt.date | None:
-    """A calendar date from loose year/month/day values (``"2019"``, ``"may"``, ``5``); None when there is no year."""
-    try:
-        y = int(str(year).strip()[:4])
-    except (TypeError, ValueError):
-        return None
-    m = _MONTHS.get(str(month).strip().lower()[:3]) if month is not None else 1
-    if m is None:
-        try:
-            m = int(str(month).strip())
-        except ValueError:
-            m = 1
-    try:
-        return dt.date(y, m, int(day) if day else 1)
-    except (ValueError, TypeError):
-        return dt.date(y, 1, 1) if 1 <= y <= 9999 else None
+        """The date the 👍 carries: when the paper was added, else (about) when it was published."""
+        return self.added or self.record.published
 
 
 def _timestamp(value: str | None) -> dt.datetime | None:
@@ -100,21 +77,25 @@ def _ids(*fields: str | None) -> tuple[str | None, str | None]:
     return arxiv_id, doi
 
 
-def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tuple, url, added) -> LibraryEntry:
+def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tuple, url, added,
+           abstract=None) -> LibraryEntry:
     title = _clean(title)
     if not title:
         raise ParseError("the entry has no title", source=where, line=line)
     arxiv_id, doi = ids
-    about = _date(year, month, day)
-    exact = about if about is not None and day and month is not None else None
-    record = PaperRecord(title=title, authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
-                         doi=doi, published=exact, url=url or None, line=line)
-    return LibraryEntry(record, _timestamp(added), about)
+    published, precision = parse_date(year, month, day) or (None, None)
+    record = PaperRecord(title=title, abstract=" ".join(abstract.split()) if isinstance(abstract, str) else "",
+                         authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
+                         doi=doi, published=published, published_precision=precision, url=url or None, line=line)
+    return LibraryEntry(record, _timestamp(added))
 
 
 # -- BibTeX ------------------------------------------------------------------------------------------
-#: The fields whose LaTeX markup is decoded (identifiers and URLs are read as written: ``%`` is no comment there).
-_LATEX_FIELDS = frozenset({"title", "author"})
+#: The fields whose LaTeX markup is decoded (identifiers and URLs are read as written: ``%`` is no comment there);
+#: an abstract's math (``$O(n^2)$``) is kept as written.
+_LATEX_FIELDS = frozenset({"title", "author", "abstract"})
+#: What stands in an author list for the authors left out (``A and B and others``): not an author.
+_NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
 #: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
 #: both as one value (which then has no enclosing pair of braces or quotes).
 _SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
@@ -170,12 +151,13 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
     for e in library.entries:
         f = {k.lower(): v for k, v in e.fields_dict.items()}
         value = lambda name, f=f: f[name].value if name in f else None  # noqa: E731
-        authors = re.split(r"\s+and\s+", _clean(value("author"))) if value("author") else []
+        authors = [a for a in re.split(r"\s+and\s+", _clean(value("author")))
+                   if a.lower() not in _NOT_AN_AUTHOR] if value("author") else []
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
         ids = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
         try:
             out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors, value("year"), value("month"),
-                              value("day"), ids, value("url"), added))
+                              value("day"), ids, value("url"), added, value("abstract")))
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
     return out
@@ -206,7 +188,8 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         added = ref.get("access_date")
         try:
             out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], year,
-                              parts[1], parts[2], ids, urls[0] if urls else None, added))
+                              parts[1], parts[2], ids, urls[0] if urls else None, added,
+                              ref.get("abstract") or ref.get("notes_abstract")))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
     if not starts and text.strip():
@@ -252,13 +235,13 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
                    for a in item.get("author") or [] if isinstance(a, dict)]
         year, month, day = _csl_date(item.get("issued"))
         accessed = _csl_date(item.get("accessed"))
-        accessed_day = _date(*accessed) if accessed[0] else None
-        added = accessed_day.isoformat() if accessed_day else None
+        accessed_day = parse_date(*accessed) if accessed[0] else None
+        added = accessed_day[0].isoformat() if accessed_day else None
         ids = _ids(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
         title = item.get("title")
         try:
             out.append(_entry(where, line, title if isinstance(title, str) else "", authors, year, month, day, ids,
-                              item.get("URL"), added))
+                              item.get("URL"), added, item.get("abstract")))
         except ParseError as exc:
             raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
     return out

@@ -3,10 +3,12 @@
 Matching follows the store's keys, in order: DOI (case-insensitive), then the
 digest rule of :func:`recommender.ingest.resolve_records` (arXiv id, then
 normalised title). A paper not stored yet is stored with ``is_news=False``, so no
-digest ever posts it as new, and dated by the export's publication date as far as it
-goes (:attr:`LibraryEntry.published_about`: a year alone as its 1 January, a month as
-its first day; the store keeps a day, with no precision), so ``search --since`` finds it
-and it is not shown undated. A paper already stored keeps its own date. Each entry becomes a 👍 (``Feedback.value == 1``,
+digest ever posts it as new. Every matched or new paper is merged with its entry as a digest's
+would be (:func:`recommender.merge.merge_record`: an empty abstract or link filled, a longer
+abstract or author list kept) and dated by the export as far as it goes, with that precision
+(``2019`` for a year alone, :mod:`recommender.dates`), so ``search --since`` finds it and it is
+not shown undated: a paper with no date gets the export's; a stored date is replaced only by a more
+precise one (a day over a year alone), never by a less precise one. Each entry becomes a 👍 (``Feedback.value == 1``,
 ``origin == "import"``) dated when the paper was added to the library, else when
 it was published, so recency decay treats an old library as old. An opinion the
 person already gave on a paper is kept.
@@ -23,8 +25,10 @@ from sqlalchemy.orm import Session
 
 from recommender.imports.formats import LibraryEntry
 from recommender.ingest import LOOKUP_CHUNK, IngestResult, dialect_insert, insert_new_papers, resolve_records
+from recommender.merge import merge_record
 from recommender.store import Feedback, Paper
 from recommender.store.models import utcnow
+from recommender.text.vectors import forget_embeddings
 
 __all__ = ["IMPORT_ORIGIN", "ImportResult", "store_library"]
 
@@ -68,6 +72,21 @@ def _by_doi(session: Session, entries: list[LibraryEntry]) -> dict[int, int]:
     return found
 
 
+def _merge_by_doi(session: Session, entries: list[LibraryEntry], doi_ids: dict[int, int], counts: IngestResult) -> None:
+    """Merge each DOI-matched entry into its stored paper (date, abstract, link), as a match by id or title is."""
+    ids = sorted(set(doi_ids.values()))
+    papers: dict[int, Paper] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        papers.update((p.id, p) for p in session.scalars(select(Paper).where(Paper.id.in_(ids[start:start + LOOKUP_CHUNK]))))
+    merged: set[int] = set()
+    for i, paper_id in sorted(doi_ids.items()):
+        if paper_id not in merged and merge_record(papers[paper_id], entries[i].record):  # a paper listed twice: its first entry
+            counts.updated += 1
+            forget_embeddings(session, paper_id)  # its text may have changed
+        merged.add(paper_id)
+    session.flush()  # the SQL set dates are read back if a later entry matches the same paper by id or title
+
+
 def _liked_at(entry: LibraryEntry, now: dt.datetime) -> dt.datetime:
     when = entry.liked_at
     if when is None:
@@ -102,12 +121,10 @@ def store_library(
     doi_ids = _by_doi(session, entries)
     rest = [i for i in range(len(entries)) if i not in doi_ids]
     counts = IngestResult(source="library")
-    records = [entries[i].record for i in rest]
-    about = {id(entries[i].record): entries[i].published_about for i in rest}
-    papers, new = resolve_records(session, records, LIBRARY_KIND, counts)
-    for paper, record in new:
+    _merge_by_doi(session, entries, doi_ids, counts)
+    papers, new = resolve_records(session, [entries[i].record for i in rest], LIBRARY_KIND, counts)
+    for paper, _ in new:
         paper.is_news = False
-        paper.published = paper.published or about.get(id(record))
     session.flush()
     insert_new_papers(session, new, counts)
     result.new = counts.new

@@ -62,6 +62,9 @@ class PaperRecord:
         arXiv identifier without version (``"2401.01234"``, ``"hep-th/9901001"``).
     published : datetime.date or None
         Publication date as the digest gives it (UTC calendar day).
+    published_precision : str or None
+        How much of ``published`` is known (:mod:`recommender.dates`): ``"year"`` (it is that year's
+        1 January), ``"month"`` (its 1st) or None, the day itself (every digest format gives a day).
     url : str or None
         Link to the paper's page.
     upvotes : int or None
@@ -86,6 +89,7 @@ class PaperRecord:
     announce_type: str | None = None
     line: int | None = None
     doi: str | None = None
+    published_precision: str | None = None
 
     @property
     def key(self) -> str:

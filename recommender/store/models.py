@@ -7,6 +7,7 @@ module is the source the migrations are written from.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -55,6 +56,10 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+#: Characters a DOI keeps as they are in its resolver link (a space, ``#``, ``?``, ``"``, ``<`` or ``>`` is escaped).
+_DOI_SAFE = "/:;()[]._-~%+,=@!$&'*"
+
+
 class Paper(Base):
     """A paper, stored once: keyed by arXiv id (no version) when known, else by normalized title.
 
@@ -79,6 +84,9 @@ class Paper(Base):
     abstract: Mapped[str] = mapped_column(Text, default="")
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published: Mapped[dt.date | None] = mapped_column(Date)
+    #: How much of ``published`` is known (:mod:`recommender.dates`): ``"year"`` (stored as its 1 January),
+    #: ``"month"`` (its 1st), NULL for the day itself (migration 0014; every row before it meant a day).
+    published_precision: Mapped[str | None] = mapped_column(String(8))
     url: Mapped[str | None] = mapped_column(Text)
     source_kind: Mapped[str] = mapped_column(String(32))
     is_news: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -95,9 +103,17 @@ class Paper(Base):
 
     @property
     def link(self) -> str | None:
+        """Where to read it: its own URL, else its arXiv abstract page, else its DOI's resolver
+        (``https://doi.org/<doi>``); None when it has none of them.
+
+        Derived, never stored in ``url``: a paper without a URL or arXiv id is still one enrichment
+        looks up on arXiv (:mod:`recommender.enrich`), and a digest's URL still fills ``url`` later.
+        """
         if self.url:
             return self.url
-        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+        if self.arxiv_id:
+            return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return f"https://doi.org/{quote(self.doi, safe=_DOI_SAFE)}" if self.doi else None
 
 
 class Digest(Base):
