@@ -246,3 +246,17 @@ def capture_components(monkeypatch) -> list[list[dict]]:
 
     monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
     return components
+
+
+def refuse_dms(monkeypatch) -> None:
+    """From now on the fake API refuses the bot's DMs, as Discord does when the user allows none from the server
+    or shares no server with the bot any more."""
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
+        if isinstance(channel, discord.DMChannel):
+            raise discord.Forbidden(_FakeHTTPResponse(403), {"code": 50007, "message": "Cannot send messages to this user"})
+        return await _original(self, channel_id, params=params)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)

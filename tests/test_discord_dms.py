@@ -3,39 +3,17 @@ long for one message's embed limits, and a member who does not accept direct mes
 
 from __future__ import annotations
 
-import sys
-
 import discord
 import discord.ext.test as dpytest
 import pytest
-from discord.ext.test import backend as dpytest_backend
 from sqlalchemy import select
 
 from bot.commands import Commands
 from recommender.store import Paper
 
-from discord_helpers import FakeInteraction, capture_components, config, invoke, make_bot, sent_messages
+from discord_helpers import FakeInteraction, capture_components, config, invoke, make_bot, refuse_dms, sent_messages
 
 pytestmark = pytest.mark.strict_logs
-
-
-class _Response:
-    status = 403
-    reason = "Forbidden"
-
-
-def refuse_dms(monkeypatch) -> None:
-    """From now on the fake API refuses the bot's DMs, as Discord does when the user allows none from the server
-    or shares no server with the bot any more."""
-    original = dpytest_backend.FakeHttp.send_message
-
-    async def send_message(self, channel_id, *, params, _original=original):
-        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
-        if isinstance(channel, discord.DMChannel):
-            raise discord.Forbidden(_Response(), {"code": 50007, "message": "Cannot send messages to this user"})
-        return await _original(self, channel_id, params=params)
-
-    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
 
 
 class ButtonPress(FakeInteraction):

@@ -122,6 +122,7 @@ def print_status(console: Console, data: dict) -> None:
     for t in data["targets"]:
         nxt = (t["next_digest"] or "-") + ("" if t["scheduled"] else " (not scheduled)")
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
+        last += " · person told" if t.get("last_told") else ""
         targets.add_row(t["name"], t["platform"], t["schedule"], nxt, t["last_posted"] or "never", last)
     console.print(targets)
     js = data["job_store"]

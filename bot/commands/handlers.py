@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.commands import channels, club, feedback, library, mentions, onboarding, rows, share
+from bot.commands import channels, club, dm_notice, feedback, library, mentions, onboarding, rows, share
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, new_interests, parse, parse_time, parse_timezone, split_interests
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@dm_notice.notifying  # each answer to a caller carries their pending DM-failure notice (bot.commands.dm_notice)
 class Commands:
     """Every action a person can take on paperbot, independent of the chat platform.
 
@@ -59,13 +60,15 @@ class Commands:
         try:
             call = parse(text)
             if call.method == "help":
-                return self.help()
+                return self.help(caller)
             return getattr(self, call.method)(caller, **call.kwargs)
         except UsageError as exc:
-            return usage_reply(exc, command=(text.split() or [None])[0])
+            reply = usage_reply(exc, command=(text.split() or [None])[0])
+            reply.notice = reply.notice or dm_notice.lookup(self, caller)  # a line that named no command too
+            return reply
 
-    def help(self) -> Reply:
-        """The command list."""
+    def help(self, caller: Caller | None = None) -> Reply:
+        """The command list (``caller``: who asked, whose pending notice it carries)."""
         return Reply("", usage=True)
 
     # -- rows ----------------------------------------------------------------------
@@ -342,5 +345,5 @@ class Commands:
 
 def usage_reply(error: UsageError, command: str | None = None) -> Reply:
     """The private answer to malformed input: what is wrong, then the usage (of ``command`` alone, when it is one)."""
-    return Reply(str(error), usage=command or True, ok=False)
+    return Reply(str(error), usage=command or True, ok=False, notice=error.notice)
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import clock
 from bot.club import BALLOT_SIZE
 from bot.commands.caller import NEGATIVE, POSITIVE
+
+if TYPE_CHECKING:
+    from bot.commands.dm_notice import DmNotice
 
 __all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_timezone", "parse_weekday", "split_interests", "new_interests",
            "timezone_choices"]
@@ -27,7 +30,13 @@ timezone_choices = clock.timezone_choices
 
 
 class UsageError(ValueError):
-    """A command that does not parse; the reply is the usage, privately, and nothing changes."""
+    """A command that does not parse; the reply is the usage, privately, and nothing changes.
+
+    ``notice``: the caller's pending :class:`~bot.commands.dm_notice.DmNotice`, set on its way out of
+    :class:`~bot.commands.Commands` (:func:`~bot.commands.dm_notice.notifying`); the usage reply carries it.
+    """
+
+    notice: DmNotice | None = None
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,13 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.digest import Mention
 from recommender.pick import Pick
+
+if TYPE_CHECKING:
+    from bot.commands.dm_notice import DmNotice
 
 #: Limits on what people type, stated in the usage (characters / count).
 MAX_INTEREST_CHARS = 200
@@ -84,6 +88,10 @@ class Reply:
         onboarding 👍/👎 buttons, and the message a button that skips the rest.
     people : dict of str to Mention
         The people the text names with :func:`person` marks, by user id.
+    notice : DmNotice or None
+        Something the caller must hear privately whatever the answer (their daily picks could not
+        be sent by DM, :mod:`bot.commands.dm_notice`): adapters send ``notice.text`` as a private
+        message of its own, after the answer, then call ``notice.mark_told()``.
     """
 
     text: str
@@ -94,6 +102,7 @@ class Reply:
     dm: bool = False
     rating: bool = False
     people: dict[str, Mention] = field(default_factory=dict)
+    notice: DmNotice | None = field(default=None, compare=False)
 
 
 def person(mention: Mention) -> str:

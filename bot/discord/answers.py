@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -18,6 +18,9 @@ from bot.commands import Commands, Reply
 from bot.digest import clip
 from bot.discord.embeds import reply_content, reply_embeds
 from bot.discord.timely import timely
+
+if TYPE_CHECKING:
+    from bot.commands.dm_notice import DmNotice  # its module reads the store; adapters only pass it on
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,32 @@ async def answer(interaction: discord.Interaction, reply: Reply, *, share: bool 
     (``reply.ok`` false) is always private. Papers go as embeds, at most 10 per
     message and within 6000 embed characters. After a defer, a public answer follows the private
     :data:`SHARED_NOTE`; if Discord then refuses it, :data:`NOT_SHARED` follows privately (a warning is logged).
+    A ``reply.notice`` follows last, always as an ephemeral follow-up (:func:`tell_notice`).
     """
+    await _answer(interaction, reply, share=share)
+    if reply.notice is not None:
+        await tell_notice(interaction, reply.notice)
+
+
+async def tell_notice(interaction: discord.Interaction, notice: DmNotice) -> bool:
+    """Send ``notice`` to the caller alone (an ephemeral follow-up, after the answer), then record it told.
+
+    Whether it was sent; a refused follow-up or a failed record is logged (the notice then comes again
+    with the caller's next command).
+    """
+    try:
+        await interaction.followup.send(notice.text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.warning("dm notice not sent", extra={"status": exc.status, "code": exc.code, "error": exc.text})
+        return False
+    try:
+        await asyncio.to_thread(notice.mark_told)
+    except Exception as exc:  # told, not recorded: told again next time, which beats never
+        log.warning("dm notice not recorded", extra={"error": f"{type(exc).__name__}: {exc}"})
+    return True
+
+
+async def _answer(interaction: discord.Interaction, reply: Reply, *, share: bool) -> None:
     ephemeral = (reply.ephemeral and not share) or not reply.ok
     chunks = reply_embeds(reply.papers)
     first: dict[str, Any] = {"embeds": chunks[0]} if chunks else {}

@@ -96,6 +96,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
             reply = await timely(interaction, asyncio.to_thread(call))
         except UsageError as exc:
             reply = usage_reply(exc, command_word(interaction))  # that command's usage
+        notice = reply.notice  # told privately whatever answer replaces this one (bot.commands.dm_notice)
         if reply.dm and reply.ok:  # onboarding: the round goes by DM, the command gets a private note
             share = None  # the channel hears nothing of one person's DM
             try:
@@ -107,6 +108,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
                 reply = Reply(DM_SENT.format(papers=counted(len(reply.papers), "paper")))
         if share is not None and interaction.guild_id is not None and reply.ok and reply.papers:  # a DM has no channel
             reply = await shared_reply(self.commands, interaction, reply, share)
+        reply.notice = notice
         await answer(interaction, reply)
 
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -353,7 +355,8 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
     @app_commands.command(name="help", description="What /papers can do")
     async def help(self, interaction: discord.Interaction) -> None:
         """``/papers help``."""
-        await answer(interaction, self.commands.help())
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.help(caller))
 
     async def cog_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Log an unexpected failure and tell the caller privately instead of leaving them waiting."""

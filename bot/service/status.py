@@ -54,7 +54,8 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
     ``"stale"``. A target's ``next_digest`` is when its digest will actually be
     posted: a slot whose day was already delivered (e.g. by ``run --once``) is
-    skipped (:func:`bot.service.triggers.next_digest_time`).
+    skipped (:func:`bot.service.triggers.next_digest_time`). A member's ``last_told`` is when they were
+    told that their last digest could not be sent by DM (:mod:`bot.commands.dm_notice`), else None.
 
     ``job_store.overdue`` lists the jobs whose next run time has passed: any at all
     while the scheduler is not running (stale, stopped), and those more than the
@@ -116,6 +117,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 "next_digest": _iso(due),
                 "last_posted": _iso(_aware(last_posted)), "last_day": str(last.day) if last else None,
                 "last_status": last.status if last else None, "last_error": last.error if last else None,
+                "last_told": _iso(_aware(last.told_at)) if last else None,
             })
     health: dict = {"table": JOBSTORE_TABLE, "exists": jobs is not None}
     if jobs is not None:

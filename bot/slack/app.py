@@ -39,6 +39,7 @@ from bot.slack.callers import (
     command_text,
     dm_failure,
     respond_with,
+    say_notice,
     send_dm_or_say,
     workspace_of,
 )
@@ -88,14 +89,14 @@ def register(app: App, commands: Commands) -> None:
         except Exception:
             log.exception("slash command failed", extra={"team": body.get("team_id"), "user": body.get("user_id")})
             reply = Reply(SORRY, ok=False)
+        words = text.lower().split()
         if reply.dm and reply.ok:
             send_dm_or_say(client, respond, body["user_id"], reply,
                            then=DM_SENT.format(papers=counted(len(reply.papers), "paper")))
-            return
-        words = text.lower().split()
-        verb = words[0] if words else ""
-        respond_with(respond, reply, share_command=text if verb in SHAREABLE else None)
-        if reply.ok and words[:2] == ["club", "vote"]:  # a text vote: the poll message shows it too
+        else:
+            respond_with(respond, reply, share_command=text if words[:1] and words[0] in SHAREABLE else None)
+        say_notice(respond, reply.notice)  # privately, also after an answer for the channel
+        if reply.ok and not reply.dm and words[:2] == ["club", "vote"]:  # a text vote: the poll message shows it too
             try:
                 poll_id = commands.club_poll_id(caller)
             except Exception as exc:  # the vote is recorded; the counts show at the next update

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Caller, Reply
-from bot.slack.blocks import reply_message
+from bot.slack.blocks import escape, reply_message
 from bot.slack.poster import PLATFORM
+
+if TYPE_CHECKING:
+    from bot.commands.dm_notice import DmNotice  # its module reads the store; adapters only pass it on
 
 log = logging.getLogger("bot.slack.app")
 
@@ -108,6 +112,30 @@ def respond_with(respond, reply: Reply, *, share_command: str | None = None) -> 
 def say_privately(respond, text: str) -> None:
     """A one-line private answer that leaves the message it answers as it was."""
     respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def say_notice(respond, notice: DmNotice | None) -> bool:
+    """Tell the caller ``notice`` privately (a message of its own after the answer), then record it told.
+
+    Whether it was said; a failure to say it or to record it is logged (the notice comes again with
+    the caller's next command).
+    """
+    if notice is None:
+        return False
+    try:
+        sent = respond(text=escape(notice.text), response_type="ephemeral", replace_original=False)
+    except (SlackApiError, OSError) as exc:
+        sent, why = None, dm_failure(exc)
+    else:
+        why = f"HTTP {getattr(sent, 'status_code', None)}"
+    if getattr(sent, "status_code", None) != 200:  # response_url answers with a status, it does not raise
+        log.warning("dm notice not sent", extra={"error": why})
+        return False
+    try:
+        notice.mark_told()
+    except Exception as exc:  # told, not recorded: told again next time, which beats never
+        log.warning("dm notice not recorded", extra={"error": f"{type(exc).__name__}: {exc}"})
+    return True
 
 
 def send_dm(client: WebClient, user: str, reply: Reply) -> None:

@@ -42,6 +42,7 @@ UNREACHABLE_ERRORS = frozenset({
     "user_not_found", "user_disabled", "user_not_visible", "account_inactive", "invalid_auth",
     "not_authed", "token_revoked", "token_expired", "missing_scope", "no_permission",
     "restricted_action", "team_access_not_granted", "ekm_access_denied", "not_allowed_token_type",
+    "messages_tab_disabled",  # a DM: the app's Messages tab is off; its person is told (bot.commands.dm_notice)
 })
 
 

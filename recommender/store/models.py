@@ -261,6 +261,9 @@ class Delivery(Base):
     #: The claimant's last sign of life (its lease), refreshed while it posts: a ``claimed`` row whose
     #: heartbeat is older than ``delivery.recovery_seconds`` is taken over. UTC.
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When the person of an ``unreachable`` member digest was told it never reached them (in a private
+    #: answer to their next ``/papers`` command, ``bot/commands/dm_notice.py``); None until then. UTC.
+    told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[DeliveryItem]] = relationship(
         back_populates="delivery", cascade="all, delete-orphan", order_by="DeliveryItem.position"

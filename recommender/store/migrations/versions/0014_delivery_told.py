@@ -1,0 +1,27 @@
+"""delivery told: when the person whose DM digest could not be delivered was told so
+
+``deliveries.told_at`` is set, in the transaction that appends " · person told" to the row's
+``error``, once an ``unreachable`` member digest has been mentioned to that person in a private
+answer to one of their ``/papers`` commands (``bot/commands/dm_notice.py``): each failure is
+told once. Rows written before keep NULL (a failure nobody was told of yet).
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-05
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0014'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('deliveries', sa.Column('told_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_column('told_at')
