@@ -5,15 +5,15 @@
 answer to one of their ``/papers`` commands (``bot/commands/dm_notice.py``): each failure is
 told once. Rows written before keep NULL (a failure nobody was told of yet).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
