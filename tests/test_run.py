@@ -108,6 +108,30 @@ def test_run_once_waits_for_a_file_copied_just_before_and_posts_its_papers(store
         assert [r.status for r in s.scalars(select(SourceRun).order_by(SourceRun.id))] == ["waiting", "ok"]
 
 
+def test_run_once_keeps_a_failed_inbox_file_in_sight_after_waiting_for_another(store, tmp_path, no_secrets,
+                                                                              sample_digests):
+    """A trial: a broken digest beside one copied just before. --once waited for the second, ran the inbox
+    again, and that run's ok hid the first: exit 0, 'ok' in the summary and in status, the file in failed/."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(data_dir=tmp_path, sources=[InboxSource(name="team-inbox", path=inbox, settle_seconds=30)])
+    broken = inbox / "broken.json"
+    broken.write_text('{"papers": [\n  {"title": "A"},\n  {"title": \n')
+    os.utime(broken, (time.time() - 3600, time.time() - 3600))  # settled
+    copied = inbox / "today.txt"
+    copied.write_bytes((sample_digests / "000_c6f8620f3de3774f.txt").read_bytes())
+    os.utime(copied, (time.time() - 28, time.time() - 28))  # 2 s to settle
+
+    status, options, _ = run(store, settings, no_secrets, once=True, bootstrap=False)
+
+    assert status == 1
+    [source] = options.report.sources
+    assert source.status == "partial" and source.moved == {"broken.json": "failed", "today.txt": "done"}
+    assert any("broken.json" in e for e in source.errors) and source.new_papers > 0
+    failure = collect_status(store, settings)["sources"][0]["last_failure"]
+    assert failure is not None and "broken.json" in failure["error"]
+
+
 def test_run_once_says_a_file_still_changing_is_waiting_not_empty(tmp_path, db_url, sample_digests):
     """A file that has not settled even after --once waited settle_seconds (its clock says it changed in the
     future): left in the inbox, and the summary says it is waiting instead of calling the inbox empty."""

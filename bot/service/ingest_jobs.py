@@ -284,7 +284,8 @@ RUNNERS = {"hf_api": run_hf_api, "arxiv_rss": run_arxiv_rss, "inbox": run_inbox,
 
 
 def run_source(
-    store: Store, spec: SourceSettings, *, now: dt.datetime | None = None, fetch: Fetch | None = None
+    store: Store, spec: SourceSettings, *, now: dt.datetime | None = None, fetch: Fetch | None = None,
+    carried: SourceRunResult | None = None,
 ) -> SourceRunResult:
     """Run one source once: fetch or pick up its digests, ingest them, record the run.
 
@@ -298,6 +299,10 @@ def run_source(
         Aware time of the run (UTC); chooses the Daily Papers dates. Default: now.
     fetch : callable, optional
         ``fetch(url, params) -> bytes`` for the HTTP kinds; default :func:`http_fetcher` of ``spec``.
+    carried : SourceRunResult, optional
+        A run of the same source moments before (``run --once`` picking up the inbox files that were
+        settling): its inputs, papers and errors count in this run and its row, so a file that failed
+        then is not hidden by this run's ``ok``.
 
     Returns
     -------
@@ -308,6 +313,10 @@ def run_source(
     now = now or started
     clock = time.monotonic()
     result = SourceRunResult(source=spec.name, kind=spec.kind)
+    if carried is not None:
+        result.inputs, result.entries, result.new_papers = carried.inputs, carried.entries, carried.new_papers
+        result.errors, result.results = list(carried.errors), list(carried.results)
+        result.moved, result.warnings = dict(carried.moved), list(carried.warnings)
     try:
         if fetch is None and isinstance(spec, (HfApiSource, ArxivRssSource)):
             fetch = http_fetcher(spec)

@@ -97,7 +97,7 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
         result = run_source(ctx.store, spec, now=now, fetch=ctx.fetch)
         if isinstance(spec, InboxSource) and result.waiting and _settled(ctx, spec, result.waiting):
             result = run_source(ctx.store, spec, now=now + dt.timedelta(seconds=time.monotonic() - started),
-                                fetch=ctx.fetch)
+                                fetch=ctx.fetch, carried=result)  # a file that failed before the wait still counts
         report.sources.append(result)
     for attempt in db_retrying("run once", stop=ctx.closed):
         with attempt:
