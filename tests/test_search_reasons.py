@@ -1,6 +1,7 @@
 """A search result says which words searched it lacks, so a weak answer reads as one (issue 10, search floor)."""
 
 import io
+import json
 
 from rich.console import Console
 
@@ -42,3 +43,12 @@ def test_a_search_by_reference_has_no_reason(papers_store, settings):
     first = cmds.search(ADA, "graph neural networks").papers[0]
     [named] = cmds.search(ADA, first.ref, k=1).papers
     assert (named.paper_id, named.reason) == (first.paper_id, "")
+
+
+def test_paperbot_search_table_shows_what_each_result_lacks(cli, sample_digests):
+    """The README promised 'missing: …' in `paperbot search`; a trial found it only in --json."""
+    assert cli("ingest", sample_digests).exit_code == 0
+    results = cli("search", "quantum error correction", "--json")
+    lacking = {r["reason"] for r in json.loads(results.stdout)["results"]}
+    table = " ".join(cli("search", "quantum error correction").stdout.replace("│", " ").split())
+    assert lacking and all(" ".join(reason.split()) in table for reason in lacking if reason)

@@ -125,6 +125,7 @@ def search_cmd(
     table = Table("#", "score", "paper", "date", "ref")
     for n, item in enumerate(items, 1):
         note = f"\n({DISLIKED_NOTE})" if item.disliked else ""
+        note += f"\n[dim]{escape(item.reason)}[/dim]" if item.reason else ""  # "matches error; missing: quantum"
         table.add_row(str(n), f"{item.score:.3f}", escape(item.title) + note, date_label(item), item.ref)
     console.print(table)
 
