@@ -207,6 +207,8 @@ def test_users_add_drops_interests_of_separators_or_punctuation_alone(cli):
     assert added.exit_code == 0, added.output
     nothing = cli("users", "add", "bo", "--interests", ";;, ,")
     assert nothing.exit_code == 2 and "holds no interest" in nothing.output
+    for empty in ("", "  "):  # a trial: these added bo with exit 0, though the help says exit 2
+        assert cli("users", "add", "bo", "--interests", empty).exit_code == 2
     users = {u["name"]: u["interests"] for u in json.loads(cli("users", "list", "--json").stdout)}
     assert users == {"zed": ["graph learning"]}  # bo was not added
 

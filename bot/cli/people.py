@@ -21,7 +21,7 @@ UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A one-word user 
 def users_add(
     ctx: typer.Context,
     name: UserArg,
-    interests: Annotated[str, typer.Option(metavar="TEXT; TEXT…", help="Interests, separated by ';' or ','.")] = "",
+    interests: Annotated[str | None, typer.Option(metavar="TEXT; TEXT…", help="Interests, separated by ';' or ','.")] = None,
 ) -> None:
     """Add a local user (or add interests to an existing one).
 
@@ -34,8 +34,8 @@ def users_add(
     name = user_name(name)
     if not name or any(c.isspace() for c in name):
         fail("a user name is one word, e.g. 'ada'", 2)
-    texts = split_interests(interests)
-    if interests.strip() and not texts:
+    texts = split_interests(interests or "")
+    if interests is not None and not texts:  # given, even empty ("" from an unset shell variable): no interest in it
         fail(f"--interests {interests!r} holds no interest: give words, separated by ';' or ','", 2)
     cmds = state(ctx).commands()
     who = caller(name)
