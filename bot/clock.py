@@ -205,8 +205,17 @@ def parse_timezone(value: str) -> str:
     if why:
         raise ValueError(why)
     if zone_info is None:
-        raise ValueError(f"`{text}` is not a timezone; use an IANA name such as Europe/Berlin")
+        raise ValueError(f"`{text}` is not a timezone; use an IANA name such as {_closest_zone(text)}")
     return text
+
+
+def _closest_zone(text: str) -> str:
+    """The place name closest to a mistyped one (America/NewYork: America/New_York), else Europe/Berlin."""
+    import difflib
+
+    places = {z.lower().replace("_", ""): z for z in available_timezones() if _place_name(z)}
+    close = difflib.get_close_matches(text.lower().replace("_", "").replace(" ", ""), list(places), n=1, cutoff=0.8)
+    return places[close[0]] if close else "Europe/Berlin"
 
 
 def looks_like_timezone(value: str) -> bool:

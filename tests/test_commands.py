@@ -63,6 +63,7 @@ def store_counts(store) -> tuple[int, ...]:
         ("subscribe 24:30", "`24:30` is not a time: hours go from 00 to 23"),
         ("subscribe 08:00 09:00", "one time"),
         ("subscribe Mars/Olympus", "`Mars/Olympus` is not a timezone"),
+        ("subscribe 08:00 America/NewYork", "use an IANA name such as America/New_York"),  # the closest place
         ("interests add " + "x" * 201, "at most 200 characters"),
         ("picks 5", "takes no arguments"),
     ],
