@@ -90,6 +90,13 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_status(cli, tmp_path):
     assert cli("search", "x", "--source", "bogus").exit_code == 2
 
 
+def test_a_postgres_url_gets_the_spelling_sqlalchemy_reads():
+    """A trial's `--database-url postgres://…` said "Can't load plugin: sqlalchemy.dialects:postgres"."""
+    result = runner.invoke(app, ["--database-url", "postgres://paperbot:s3cret@127.0.0.1:1/nope", "stats"])
+    assert result.exit_code == 2 and "write postgresql+psycopg://" in " ".join(result.output.split())
+    assert "s3cret" not in result.output
+
+
 def test_unreachable_database_is_one_line_without_password(tmp_path):
     url = "postgresql+psycopg://paperbot:s3cret@127.0.0.1:1/nope"
     result = runner.invoke(app, ["--database-url", url, "stats"])

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from filelock import FileLock
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, before_sleep_log, retry_if_exception, stop_after_delay, wait_random
 
@@ -67,6 +67,12 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, poo
         Connections the pool keeps (SQLAlchemy's default, 5, when None; ignored for an in-memory SQLite
         database, which has one). A process posting digests from many threads needs a few per thread.
 
+    Raises
+    ------
+    sqlalchemy.exc.ArgumentError
+        For a URL SQLAlchemy cannot read, and for ``postgres://``, which it has no dialect for: the message
+        gives the spelling to use.
+
     Notes
     -----
     For SQLite the file's folder is created and foreign keys are enforced. A
@@ -85,6 +91,8 @@ def make_engine(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT, poo
     (else its RELEASE would commit its rows at once, outside that transaction).
     """
     parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgres+psycopg"):  # Heroku's and libpq's spelling: SQLAlchemy knows no such dialect
+        raise ArgumentError(f"'{parsed.drivername}://' is no SQLAlchemy dialect: write postgresql+psycopg:// (or postgresql://)")
     sqlite = parsed.get_backend_name() == "sqlite"
     kwargs: dict = {}
     if sqlite:
