@@ -200,6 +200,13 @@ def test_who_leaves_out_a_fit_that_would_print_as_zero(cli, sample_digests):
     assert "0.00" not in cli("who", quant["ref"]).stdout
 
 
+def test_a_user_typed_in_another_case_is_pointed_to_the_stored_one(cli):
+    assert cli("users", "add", "omar", "--interests", "graph learning").exit_code == 0
+    typed = cli("picks", "Omar")
+    assert typed.exit_code == 1 and "did you mean 'omar'" in typed.output and "users add Omar" not in typed.output
+    assert "users add nobody" in cli("picks", "nobody").output  # no name alike: how to add one
+
+
 def test_users_add_names_the_person_to_the_admin_who_typed_it(cli):
     grace = cli("users", "add", "grace", "--interests", "network pruning; quantization")
     assert "grace's interests:" in grace.stdout and "Your interests" not in grace.stdout

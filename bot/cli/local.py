@@ -41,9 +41,24 @@ def existing_user(cmds: Commands, name: str) -> Caller:
     """The caller for local user ``name``; exits with status 1 when no such user was added (nothing is created)."""
     name = user_name(name)
     if not _added(cmds, "user", name):
+        alike = _user_alike(cmds, name)
+        if alike:  # names are kept as typed: Omar and omar are two people, so say which one exists
+            fail(f"unknown user '{name}': did you mean '{alike}'? (paperbot users list shows them)")
         fail(f"unknown user '{name}' (add one with: paperbot users add {name} --interests \"…\"; "
              "list them with: paperbot users list)")
     return caller(name)
+
+
+def _user_alike(cmds: Commands, name: str) -> str | None:
+    """A local user whose name differs from ``name`` only in case, if any."""
+    from sqlalchemy import func, select
+
+    from recommender.store import Member
+
+    with cmds.store.session() as session:
+        return session.scalars(select(Member.user_ref).where(
+            Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE,
+            func.lower(Member.user_ref) == name.lower()).order_by(Member.user_ref).limit(1)).first()
 
 
 def existing_channel(cmds: Commands, name: str) -> Caller:
