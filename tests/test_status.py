@@ -66,6 +66,13 @@ def test_a_failed_inbox_run_stays_in_status_until_a_run_is_ok(store, db_url, tmp
     assert run_source(store, spec).status == "ok"
     data, table = status(db_url, tmp_path)
     assert data["sources"][0]["last_failure"] is None and "last error" not in table
+    # the files themselves are still in failed/, never retried: status keeps counting them (a trial's cron
+    # run lost a digest that way without a word)
+    assert data["sources"][0]["failed_files"] == 5 and "5 files in failed/" in table
+    for n in range(5):
+        (inbox / "failed" / f"bad{n}.json").unlink()
+    data, table = status(db_url, tmp_path)
+    assert data["sources"][0]["failed_files"] == 0 and "in failed/" not in table
 
 
 async def test_jobs_past_due_after_a_kill_are_overdue_now(store, db_url, settings, tmp_path, sample_digests):

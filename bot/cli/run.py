@@ -116,7 +116,8 @@ def print_status(console: Console, data: dict) -> None:
     for s in data["sources"]:
         sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",
                         "-" if s["new_papers"] is None else str(s["new_papers"]), s["next_run"] or "-",
-                        s["error"] or _failure_text(s.get("last_failure"), data["now"]))
+                        "; ".join(filter(None, (s["error"] or _failure_text(s.get("last_failure"), data["now"]),
+                                                _failed_text(s.get("failed_files", 0))))))
     console.print(sources)
     targets = Table("target", "platform", "schedule", "next digest", "last posted", "last", title="Digests")
     for t in data["targets"]:
@@ -148,6 +149,13 @@ def _failure_text(failure: dict | None, now: str) -> str:
         return ""
     runs = f"; {failure['failed_runs']} failed runs since the last ok one" if failure["failed_runs"] > 1 else ""
     return f"last error ({_when(failure['at'], now)}): {failure['error'] or failure['status']}{runs}"
+
+
+def _failed_text(count: int) -> str:
+    """``2 files in failed/ (each with its .error.txt)``, or "" for none."""
+    from bot.digest import counted
+
+    return f"{counted(count, 'file')} in failed/ (each with its .error.txt)" if count else ""
 
 
 def _overdue_text(job: dict, now: str) -> str:

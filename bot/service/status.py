@@ -12,7 +12,7 @@ from bot.delivery import MAX_ATTEMPTS
 from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID, fresh_heartbeat
 from bot.service.sync_lease import read_sync
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, digest_job_id, next_digest_time
-from bot.settings import Settings
+from bot.settings import InboxSource, Settings
 from recommender.enrich import count_unlinked
 from recommender.store import Channel, Delivery, Member, Paper, Store
 from recommender.store.models import SourceRun, utcnow
@@ -80,6 +80,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 "status": last.status if last else None, "new_papers": last.new_papers if last else None,
                 "new_papers_total": int(total), "error": last.error if last else None,
                 "last_failure": _last_failure(session, spec.name),
+                **({"failed_files": _failed_files(spec)} if isinstance(spec, InboxSource) else {}),
                 "next_run": _iso((jobs or {}).get(f"ingest:{spec.name}")),
             })
         rows = [*session.scalars(select(Channel).order_by(Channel.id)), *session.scalars(select(Member).order_by(Member.id))]
@@ -198,3 +199,18 @@ def _last_failure(session: Session, source: str) -> dict | None:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat() if value else None
+
+
+def _failed_files(spec: InboxSource) -> int:
+    """Digest files waiting in the inbox's ``failed/`` folder (their ``.error.txt`` notes not counted).
+
+    A failed file is never retried, and a later ``ok`` run clears ``last_failure``: this count stays until
+    someone fixes or removes the file.
+    """
+    from pathlib import Path
+
+    folder = Path(spec.path).expanduser() / "failed"
+    try:
+        return sum(1 for f in folder.iterdir() if f.is_file() and not f.name.endswith(".error.txt"))
+    except OSError:  # no failed/ folder yet
+        return 0
