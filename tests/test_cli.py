@@ -87,6 +87,8 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_status(cli, tmp_path):
         assert empty.exit_code == 0 and "No stored paper matches" in empty.output
     assert cli("picks", "ada", "-k", "0").exit_code == 2
     assert cli("search", "x", "--since", "2025-01-02", "--until", "2025-01-01").exit_code == 2
+    month = cli("search", "x", "--since", "2024-13-01")  # a trial: it had blamed the format
+    assert month.exit_code == 2 and "month must be in 1..12" in month.output
     assert cli("search", "x", "--source", "bogus").exit_code == 2
 
 

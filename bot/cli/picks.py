@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -80,15 +81,26 @@ def dislike_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
     _rate(ctx, name, paper, positive=False)
 
 
+def _day(text: str) -> dt.date:
+    """A ``YYYY-MM-DD`` option; a wrong month or day is named (``2024-13-01``: month must be in 1..12)."""
+    shape = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip())
+    try:
+        if shape is None:
+            raise ValueError("give a day as YYYY-MM-DD")
+        return dt.date.fromisoformat(shape.group())
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r}: {exc}") from None
+
+
 def search_cmd(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(metavar="QUERY", help="Words to look for, e.g. \"graph neural networks\".")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, metavar="N", help="How many results (1-100).")] = 10,
     user: Annotated[str | None, typer.Option(metavar="PERSON", help="Re-rank for this user's profile.")] = None,
-    since: Annotated[dt.datetime | None, typer.Option(
-        formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Published on or after.")] = None,
-    until: Annotated[dt.datetime | None, typer.Option(
-        formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Published on or before.")] = None,
+    since: Annotated[dt.date | None, typer.Option(
+        parser=_day, metavar="YYYY-MM-DD", help="Published on or after.")] = None,
+    until: Annotated[dt.date | None, typer.Option(
+        parser=_day, metavar="YYYY-MM-DD", help="Published on or before.")] = None,
     source: Annotated[SourceKind | None, typer.Option(help="Only papers first stored from this format.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -101,7 +113,7 @@ def search_cmd(
     cmds = cli.commands() if user else None  # the command layer only to read the user's profile
     who = existing_user(cmds, user) if cmds else None
     store = cmds.store if cmds else cli.store()
-    bounds = {"since": since.date() if since else None, "until": until.date() if until else None,
+    bounds = {"since": since, "until": until,
               "source": source.value if source else None}
     with store.session() as session:
         items = None if cmds else _by_words(session, query, k, cli.settings.recommender.semantic, bounds)
