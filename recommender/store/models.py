@@ -103,12 +103,10 @@ class Paper(Base):
 
     @property
     def link(self) -> str | None:
-        """Where to read it: its own URL, else its arXiv abstract page, else its DOI's resolver
-        (``https://doi.org/<doi>``); None when it has none of them.
+        """Its own URL, else its arXiv abstract page, else ``https://doi.org/<doi>``; None without any.
 
         Derived, never stored in ``url``: a paper without a URL or arXiv id is still one enrichment
-        looks up on arXiv (:mod:`recommender.enrich`), and a digest's URL still fills ``url`` later.
-        """
+        looks up on arXiv (:mod:`recommender.enrich`), and a digest's URL still fills ``url`` later."""
         if self.url:
             return self.url
         if self.arxiv_id:
