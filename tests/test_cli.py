@@ -260,11 +260,27 @@ def test_users_subscribe_and_unsubscribe_set_the_daily_picks(cli):
     assert cli("users", "add", "ada", "--interests", "graph learning").exit_code == 0
     assert cli("users", "subscribe", "ada", "--time", "25:99").exit_code == 2
     done = cli("users", "subscribe", "ada", "--time", "07:30", "--timezone", "Europe/Paris")
-    assert done.exit_code == 0 and "07:30 Europe/Paris" in done.output
+    assert done.exit_code == 0 and "ada's picks are printed every day at 07:30 Europe/Paris" in done.output
     [ada] = json.loads(cli("users", "list", "--json").stdout)
     assert (ada["subscribed"], ada["time"], ada["timezone"]) == (True, "07:30", "Europe/Paris")
-    assert cli("users", "unsubscribe", "ada").exit_code == 0
+    stopped = cli("users", "unsubscribe", "ada")
+    assert stopped.exit_code == 0 and "ada gets no more daily picks" in stopped.output
     assert [u["subscribed"] for u in json.loads(cli("users", "list", "--json").stdout)] == [False]
+    again = cli("users", "unsubscribe", "ada")  # the admin is told about ada, not addressed as "you"
+    assert again.exit_code == 0 and "ada was not subscribed" in again.output and "You" not in again.output
+
+
+def test_users_mentions_names_the_user_to_the_admin(cli):
+    assert cli("users", "add", "bob").exit_code == 0
+    on = cli("users", "mentions", "bob", "on")
+    assert on.exit_code == 0 and "bob may now be named" in on.output
+    assert "bob has no interests or 👍 yet" in on.output and "You" not in on.output
+    assert cli("users", "add", "bob", "--interests", "graph learning").exit_code == 0
+    again = cli("users", "mentions", "bob", "on")
+    assert "bob may now be named" in again.output and "no interests" not in again.output
+    off = cli("users", "mentions", "bob", "off")
+    assert off.exit_code == 0 and "bob will no longer be named" in off.output
+    assert [u["mentions"] for u in json.loads(cli("users", "list", "--json").stdout)] == [False]
 
 
 def test_channels_add_takes_one_word_and_drops_a_leading_hash(cli):

@@ -94,7 +94,28 @@ def user_mentions_cmd(
     switch: SwitchArg,
 ) -> None:
     """A local user's opt-in to be named under a channel digest paper that fits them."""
-    from bot.console import print_reply
+    from rich.markup import escape
 
     cmds = state(ctx).commands()
-    print_reply(console, cmds.mentions_me(existing_user(cmds, name), switch is Switch.on))
+    who = existing_user(cmds, name)
+    cmds.mentions_me(who, switch is Switch.on)
+    if switch is Switch.off:
+        console.print(f"{escape(who.user_ref)} will no longer be named under channel digest papers.")
+        return
+    hint = "" if _has_profile(cmds, who) else (
+        f" {who.user_ref} has no interests or 👍 yet: paperbot users add {who.user_ref} --interests \"…\" gives some.")
+    console.print(escape(f"{who.user_ref} may now be named under a channel digest paper that fits them well, "
+                         "at most once a day." + hint))
+
+
+def _has_profile(cmds, who) -> bool:
+    """Whether local user ``who`` has an interest or a 👍/👎, so that some papers can fit them."""
+    from sqlalchemy import select
+
+    from bot.commands.rows import find_member
+    from recommender.store import Feedback
+
+    with cmds.store.session() as session:
+        member = find_member(session, who)
+        return bool(member.interests) or session.scalar(
+            select(Feedback.id).where(Feedback.member_id == member.id).limit(1)) is not None

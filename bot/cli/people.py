@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.local import caller, user_name
@@ -49,7 +51,6 @@ def users_add(
 
 def _say_interests(cmds: Any, who: Any, name: str) -> None:
     """Print a person's interests to the admin who typed the command: named, not "you"."""
-    from rich.markup import escape
 
     with cmds.store.session() as session:
         held = list(cmds.member(session, who).interests or [])
@@ -61,14 +62,15 @@ def _say_interests(cmds: Any, who: Any, name: str) -> None:
 
 @users_app.command("list")
 def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List users with their interests and subscriptions."""
+    """List users with their interests, subscriptions and mentions opt-in."""
     from recommender.store import Member
 
     _list(ctx, Member, as_json, lambda m: {
         "platform": m.platform, "workspace": m.workspace, "user": m.user_ref, "name": m.name, "interests": m.interests,
-        "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone,
-    }, ("platform", "user", "interests", "DM digest"), lambda d: (
-        d["platform"], d["name"], "; ".join(d["interests"]), f"{d['time']} {d['timezone']}" if d["subscribed"] else "off"))
+        "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone, "mentions": bool(m.mentions),
+    }, ("platform", "user", "interests", "DM digest", "mentions"), lambda d: (
+        d["platform"], d["name"], "; ".join(d["interests"]), f"{d['time']} {d['timezone']}" if d["subscribed"] else "off",
+        "on" if d["mentions"] else "off"))
 
 
 @users_app.command("subscribe")
@@ -84,25 +86,37 @@ def users_subscribe(
     """
     from bot.cli.local import existing_user
     from bot.commands import UsageError
-    from bot.console import print_reply
 
     cmds = state(ctx).commands()
     who = existing_user(cmds, name)
     try:
-        reply = cmds.subscribe(who, time, timezone)
+        cmds.subscribe(who, time, timezone)
     except UsageError as exc:
         fail(str(exc), 2)
-    print_reply(console, reply)
+    row = _member(cmds, who)
+    console.print(escape(f"{who.user_ref}'s picks are printed every day at {row.digest_time} {row.timezone} "
+                         "while paperbot run is running."))
 
 
 @users_app.command("unsubscribe")
 def users_unsubscribe(ctx: typer.Context, name: UserArg) -> None:
     """Stop a local user's daily picks (exit status 1 for a user never added)."""
     from bot.cli.local import existing_user
-    from bot.console import print_reply
 
     cmds = state(ctx).commands()
-    print_reply(console, cmds.unsubscribe(existing_user(cmds, name)))
+    who = existing_user(cmds, name)
+    was = _member(cmds, who).subscribed
+    cmds.unsubscribe(who)
+    console.print(escape(f"{who.user_ref} gets no more daily picks." if was else f"{who.user_ref} was not subscribed."))
+
+
+def _member(cmds: Any, who: Any) -> SimpleNamespace:
+    """Local user ``who``'s subscription as stored: ``subscribed``, ``digest_time`` (HH:MM) and ``timezone`` (IANA)."""
+    from bot.commands.rows import find_member
+
+    with cmds.store.session() as session:
+        row = find_member(session, who)
+        return SimpleNamespace(subscribed=row.subscribed, digest_time=row.digest_time, timezone=row.timezone)
 
 
 @users_app.command("remove-interest")
