@@ -92,6 +92,20 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+def found_text(query: str, papers: Sequence[Pick], respelled: str | None = None, *, instead: bool = False) -> str:
+    """The line above search results for ``query``, naming the query respelled when a word matched nothing.
+
+    ``respelled`` (:meth:`recommender.picks.Recommender.respell`) is offered ("Top 5 for “speach
+    recognition” (did you mean “speech recognition”?):"), or, with ``instead``, was searched instead
+    because ``query`` found nothing ("No stored paper matches “quantisation”. Top 5 for “quantization”:").
+    """
+    if not papers:
+        return f"No stored paper matches “{query}”."
+    if instead:
+        return f"No stored paper matches “{query}”. Top {len(papers)} for “{respelled}”:"
+    return f"Top {len(papers)} for “{query}”" + (f" (did you mean “{respelled}”?):" if respelled else ":")
+
+
 def source_name(pick: Pick) -> str:
     """The source a person recognises (``"arXiv"``, ``"Hugging Face Daily Papers"``)."""
     return SOURCE_NAMES.get(pick.source_kind, pick.source_kind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from typing import TYPE_CHECKING, Annotated
 
@@ -115,25 +116,38 @@ def search_cmd(
     store = cmds.store if cmds else cli.store()
     bounds = {"since": since, "until": until,
               "source": source.value if source else None}
-    with store.session() as session:
-        items = None if cmds else _by_words(session, query, k, cli.settings.recommender.semantic, bounds)
+    def found(session, text: str) -> list:
+        items = None if cmds else _by_words(session, text, k, cli.settings.recommender.semantic, bounds)
         if items is None:
-            recommender = cmds.recommender if cmds else cli.recommender(store)
             member = cmds.member(session, who) if cmds and who else None
-            items = recommender.search(session, query, k=k, member=member, **bounds)
+            items = recommender().search(session, text, k=k, member=member, **bounds)
             if member is not None:
                 from bot.commands.rows import mark_disliked
 
                 items = mark_disliked(session, member, items)
-    if as_json:
-        return emit_json({"query": query, "results": [item_json(i) for i in items]})
-    if not items:
-        console.print(f"No stored paper matches “{query}”.")
-        return
+        return items
+
     from rich.markup import escape
 
-    from bot.digest import DISLIKED_NOTE, date_label
+    from bot.digest import DISLIKED_NOTE, date_label, found_text
+    from recommender.spelling import missing_words
 
+    recommender = functools.cache(lambda: cmds.recommender if cmds else cli.recommender(store))
+    with store.session() as session:
+        items = found(session, query)
+        respelled = None  # "quantisation": "quantization"; the model is loaded only when some word matched nothing
+        if missing_words(query, (f"{i.title} {i.abstract}" for i in items)):
+            respelled = recommender().respell(session, query, items)
+        instead = bool(respelled) and not items
+        if instead:
+            items = found(session, respelled)
+    if as_json:
+        return emit_json({"query": query, "respelled": respelled, "respelled_searched": instead,
+                          "results": [item_json(i) for i in items]})
+    if respelled or not items:  # else the table says it all
+        console.print(escape(found_text(query, items, respelled, instead=instead)))
+    if not items:
+        return
     table = Table("#", "score", "paper", "date", "ref")
     for n, item in enumerate(items, 1):
         note = f"\n({DISLIKED_NOTE})" if item.disliked else ""

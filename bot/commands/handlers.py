@@ -18,7 +18,7 @@ from bot.commands import channels, club, dm_notice, feedback, library, mentions,
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, new_interests, parse, parse_time, parse_timezone, split_interests
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
-from bot.digest import counted
+from bot.digest import counted, found_text
 from bot.settings import Settings
 from recommender.picks import Recommender
 from recommender.store import Channel, Feedback, Member, Store
@@ -98,10 +98,12 @@ class Commands:
         with self.store.session() as session:
             member = self.member(session, caller) if caller else None
             papers = self.recommender.search(session, query, k=k, member=member)
+            respelled = self.recommender.respell(session, query, papers)  # "quantisation": "quantization"
+            instead = bool(respelled) and not papers
+            if instead:
+                papers = self.recommender.search(session, respelled, k=k, member=member)
             papers = rows.mark_disliked(session, member, papers) if member is not None else papers
-        if not papers:
-            return Reply(f"No stored paper matches “{query}”.")
-        return Reply(f"Top {len(papers)} for “{query}”:", papers)
+        return Reply(found_text(query, papers, respelled, instead=instead), papers)
 
     def picks(self, caller: Caller, k: int | None = None, *, onboard: bool = True) -> Reply:
         """The caller's picks now, among papers not yet delivered to or rated by them.

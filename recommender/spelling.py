@@ -1,0 +1,88 @@
+"""Search words the store never saw, respelled as the closest word it did ("quantisation" -> "quantization").
+
+A search for a misspelled or differently spelled word finds nothing in the
+full-text index. :func:`respell` replaces each query word the TF-IDF model does
+not know by the known word fewest edits away (optimal string alignment distance:
+insertions, deletions, substitutions and swaps of two neighbouring letters, as
+RapidFuzz computes it, https://rapidfuzz.github.io/RapidFuzz/Usage/distance/OSA.html),
+ties going to the word more papers hold, so that search can say what it
+searched instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Collection, Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .text.analyzer import TOKEN_PATTERN
+
+__all__ = ["known_words", "max_edits", "missing_words", "respell"]
+
+_MIN_LENGTH = 4  # shorter words have too many neighbours one letter away ("gan", "gnn", "cnn")
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+def max_edits(word: str) -> int:
+    """Edits allowed between a typed word and the word put for it: 1 under eight letters, else 2."""
+    return 1 if len(word) < 8 else 2
+
+
+def missing_words(query: str, texts: Iterable[str]) -> set[str]:
+    """The words of ``query`` (four letters or more, lower-cased) that none of ``texts`` holds as a word."""
+    typed = {w for w in _WORD.findall(query.lower()) if len(w) >= _MIN_LENGTH}
+    for text in texts:
+        typed -= set(_WORD.findall(text.lower()))
+        if not typed:
+            break
+    return typed
+
+
+def known_words(terms: Iterable[str]) -> frozenset[str]:
+    """Every word of a model's word n-grams ``terms``: a word too common to be a feature of its own
+    ("neural" in a small store, over ``max_df``) still lives on in its n-grams."""
+    return frozenset(word for term in terms for word in term.split())
+
+
+def respell(query: str, words: Collection[str], known: Collection[str], document_frequency: Callable[[str], float | None],
+            stop_words: frozenset[str]) -> str | None:
+    """``query`` with each of ``words`` that the model does not know replaced by the closest known word.
+
+    Parameters
+    ----------
+    query : str
+        As typed.
+    words : collection of str
+        The lower-cased words of ``query`` that may be replaced (:func:`missing_words`); of them, stop
+        words, words under four letters and ``known`` words are kept.
+    known : collection of str
+        The model's words (:func:`known_words`).
+    document_frequency : callable
+        Term -> papers that held it when the model was fitted, None for a term that is no feature.
+    stop_words : frozenset of str
+
+    Returns
+    -------
+    str or None
+        ``query`` with the replacements made, the rest as typed (``"Difusion modles"`` -> ``"diffusion models"``,
+        ``"post-training quantisation"`` -> ``"post-training quantization"``); None when no word changes.
+    """
+    unknown = {w for w in words if len(w) >= _MIN_LENGTH and w not in stop_words and w not in known}
+    replaced = {w: _closest(w, known, document_frequency) for w in unknown}
+    if not any(replaced.values()):
+        return None
+    return _WORD.sub(lambda typed: replaced.get(typed.group(0).lower()) or typed.group(0), query)
+
+
+def _closest(word: str, known: Collection[str], document_frequency: Callable[[str], float | None]) -> str | None:
+    """The known word fewest edits from ``word`` (at most :func:`max_edits`), then held by most papers; else None.
+
+    A known word that is no feature of its own was too common to be one: it counts as held by every paper.
+    """
+    near = process.extract(word, known, scorer=OSA.distance, score_cutoff=max_edits(word), limit=None)
+    if not near:
+        return None
+    return min(near, key=lambda hit: (hit[1], -(document_frequency(hit[0]) or math.inf), hit[0]))[0]
