@@ -34,6 +34,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_column('heartbeat_at')
-        batch_op.drop_column('first_claimed_at')
+    # Plain ALTER TABLE (SQLite >= 3.35 and PostgreSQL), never a batch copy: dropping the old ``deliveries``
+    # with foreign keys on would cascade to delivery_items.
+    op.execute('ALTER TABLE deliveries DROP COLUMN heartbeat_at')
+    op.execute('ALTER TABLE deliveries DROP COLUMN first_claimed_at')

@@ -42,7 +42,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_club_votes_poll_id', table_name='club_votes')
     op.drop_table('club_votes')
-    with op.batch_alter_table('channels', schema=None) as batch_op:
-        batch_op.drop_column('club_since')
-        batch_op.drop_column('club_time')
-        batch_op.drop_column('club_weekday')
+    # Plain ALTER TABLE, never a batch copy of ``channels`` (whose rows others reference).
+    for column in ('club_since', 'club_time', 'club_weekday'):
+        op.execute(f'ALTER TABLE channels DROP COLUMN {column}')

@@ -23,5 +23,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_column('told_at')
+    # Plain ALTER TABLE (SQLite >= 3.35 and PostgreSQL), never a batch copy: dropping the old ``deliveries``
+    # with foreign keys on (paperbot's engines turn them on) would cascade to delivery_items and mentions.
+    op.execute('ALTER TABLE deliveries DROP COLUMN told_at')
