@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import delete
 
 from bot.digest import counted
 from bot.service.outage import transient
@@ -84,6 +85,8 @@ class SourceRunResult:
     waiting: list[str] = field(default_factory=list)  # inbox: files still being written, left for a later run
     warnings: list[str] = field(default_factory=list)  # the parsers' "<file>:<line>: ..." notes on inputs that went in
     settle_seconds: float = 0  # inbox: how long a file must stay unchanged before it is taken
+    run_id: int | None = None  # its ``source_runs`` row; a run that carries it replaces that row
+    started_at: dt.datetime | None = None  # UTC
 
     @property
     def waiting_note(self) -> str | None:
@@ -301,16 +304,16 @@ def run_source(
         ``fetch(url, params) -> bytes`` for the HTTP kinds; default :func:`http_fetcher` of ``spec``.
     carried : SourceRunResult, optional
         A run of the same source moments before (``run --once`` picking up the inbox files that were
-        settling): its inputs, papers and errors count in this run and its row, so a file that failed
-        then is not hidden by this run's ``ok``.
+        settling): its inputs, papers and errors count in this run, whose row replaces its row (in one
+        transaction: ``status`` sums each pass once), so a file that failed then is not hidden by this run's ``ok``.
 
     Returns
     -------
     SourceRunResult
         Never raises for a failing source: errors are in ``errors`` and the DB row.
     """
-    started = utcnow()
-    now = now or started
+    started = carried.started_at if carried is not None and carried.started_at else utcnow()
+    now = now or utcnow()
     clock = time.monotonic()
     result = SourceRunResult(source=spec.name, kind=spec.kind)
     if carried is not None:
@@ -331,10 +334,15 @@ def run_source(
     elif not result.results and not result.new_papers:
         result.status = "waiting" if result.waiting else "empty"
     with store.session() as session:
-        session.add(SourceRun(
+        if carried is not None and carried.run_id is not None:
+            session.execute(delete(SourceRun).where(SourceRun.id == carried.run_id))
+        row = SourceRun(
             source=spec.name, kind=spec.kind, started_at=started, finished_at=utcnow(), status=result.status,
             inputs=result.inputs, entries=result.entries, new_papers=result.new_papers, error=result.error,
-        ))
+        )
+        session.add(row)
+        session.flush()
+        result.run_id, result.started_at = row.id, started
     level = logging.WARNING if result.errors or result.warnings else logging.INFO
     log.log(level, "source run", extra={
         "source": spec.name, "kind": spec.kind, "status": result.status, "inputs": result.inputs,
