@@ -73,10 +73,16 @@ def test_cli_import_refuses_a_missing_comma_and_stores_a_year_as_the_new_papers_
             "Étude of ümlauts and naïve BERT", ["Müller, Jörg", "François, Renée"], dt.date(2019, 1, 1))
     finally:
         store.dispose()
-    found = runner.invoke(app, ["--database-url", db_url, "search", "ümlauts", "--since", "2019-01-01", "--json"])
-    assert found.exit_code == 0, found.output
-    (hit,) = json.loads(found.stdout)["results"]
+    def search(*bounds: str) -> list[dict]:
+        found = runner.invoke(app, ["--database-url", db_url, "search", "ümlauts", *bounds, "--json"])
+        assert found.exit_code == 0, found.output
+        return json.loads(found.stdout)["results"]
+
+    (hit,) = search("--since", "2019-01-01")
     assert hit["title"] == "Étude of ümlauts and naïve BERT" and hit["published"] == "2019-01-01"
+    # known only as "2019": it may be from any day of it, so bounds reaching into 2019 keep it (a review)
+    assert len(search("--since", "2019-06-01")) == len(search("--until", "2019-03-01")) == 1
+    assert search("--since", "2020-01-01") == search("--until", "2018-12-31") == []
 
 
 FIELDS = r"""@article{kept,

@@ -36,7 +36,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection, Iterable
 
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, and_, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from recommender.sources.records import normalize_arxiv_id, title_key
@@ -94,10 +94,17 @@ def query_words(query: str, stop_words: Collection[str] | None = None) -> list[s
 
 
 def filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str] | None) -> list[ColumnElement[bool]]:
-    """SQL conditions on ``papers``: published on or after ``since`` / on or before ``until`` (undated never pass), source kind in ``sources``."""
+    """SQL conditions on ``papers``: published on or after ``since`` / on or before ``until`` (undated never pass), source kind in ``sources``.
+
+    A paper known to the year or month (``published_precision``, stored as its first day) passes when
+    that year or month reaches into the bounds: "2019" passes ``since=2019-06-01`` and ``until=2019-03-01``.
+    """
     conditions: list[ColumnElement[bool]] = []
-    if since is not None:
-        conditions.append(Paper.published >= since)  # NULL (undated) never passes
+    if since is not None:  # NULL (undated) never passes
+        conditions.append(or_(
+            Paper.published >= since,
+            and_(Paper.published_precision == "month", Paper.published >= since.replace(day=1)),
+            and_(Paper.published_precision == "year", Paper.published >= since.replace(month=1, day=1))))
     if until is not None:
         conditions.append(Paper.published <= until)
     if sources is not None:
