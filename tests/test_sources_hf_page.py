@@ -231,6 +231,19 @@ def test_title_without_abstract_before_the_last_card_is_an_error():
     assert "no abstract" in err.message
 
 
+def test_title_without_abstract_before_a_card_with_a_short_summary_is_an_error():
+    """A trial: the card after the broken one had a one-sentence summary, so nothing after the break read as
+    an abstract, and the rest of the page was dropped as a footer with a warning: papers lost, exit 0."""
+    text = page("Speech Enhancement with Diffusion Models\n\nWe denoise speech with score-based diffusion models."
+                "\n\n  • 3 authors\n·\nOct 6, 2024",
+                "A Card With No Abstract At All\n\n  • 3 authors\n·\nOct 7, 2024",
+                "Keyword Spotting on Microcontrollers\n\nWe spot keywords in audio on tiny microcontrollers."
+                "\n\n  • 3 authors\n·\nOct 5, 2024")
+    err = error(text)
+    assert err.line == text.splitlines().index("A Card With No Abstract At All") + 1
+    assert "no abstract" in err.message
+
+
 def test_three_short_lines_before_an_abstract_is_an_error():
     text = page(card("Alpha", 1), f"One\n\nTwo\n\nThree\n\n{abstract(2)}")
     err = error(text)

@@ -207,7 +207,7 @@ class _Grammar:
                 i = card.end
                 continue
             tok = self.t[self.skip_meta(i)] if self.skip_meta(i) < len(self.t) else self.t[i]
-            if any(t.kind == LONG for t in self.t[i:]):
+            if any(t.kind == LONG for t in self.t[i:]) or self._card_after(i):  # not a footer: a card is broken
                 if tok.kind == LONG:
                     raise ParseError("abstract paragraph without a title before it", source=self.source, line=tok.line)
                 raise ParseError(f"card {tok.text[:60]!r} has no abstract", source=self.source, line=tok.line)
@@ -222,6 +222,10 @@ class _Grammar:
                 "with nothing after it (the file looks cut off); dropped")
             page.cards.pop()
         return page
+
+    def _card_after(self, i: int) -> bool:
+        """Whether a card (one with a short summary counts) starts after token ``i``."""
+        return any(self.card_at(j) is not None for j in range(i + 1, len(self.t)))
 
     def recognised(self, page: _Page) -> bool:
         header_evidence = any(t.kind == DATE or DISTINCTIVE_HEADER.search(t.letters) for t in page.header)
