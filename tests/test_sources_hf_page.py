@@ -244,6 +244,14 @@ def test_title_without_abstract_before_a_card_with_a_short_summary_is_an_error()
     assert "no abstract" in err.message
 
 
+def test_a_date_that_is_no_calendar_day_is_stored_undated_with_a_warning():
+    text = page(card("Alpha", 1, meta="  • 3 authors\n·\nFeb 30, 2024"), card("Beta", 2))
+    digest = hf_page.parse(text, source="page.txt")
+    assert [p.published for p in digest.papers] == [None, dt.date(2023, 7, 30)]
+    assert digest.warnings == [f"page.txt:{text.splitlines().index('Alpha') + 1}: card 'Alpha' is dated 2024-02-30, "
+                               "no day of the calendar; stored undated"]
+
+
 def test_three_short_lines_before_an_abstract_is_an_error():
     text = page(card("Alpha", 1), f"One\n\nTwo\n\nThree\n\n{abstract(2)}")
     err = error(text)

@@ -335,6 +335,11 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     has_yearless = any(d and d[0] and d[2] is None for _, d in cards)
     current_year = max(explicit_years) + 1 if explicit_years and has_yearless else None
     papers = [_with_date(record, _make_date(date, current_year)) for record, date in cards]
+    for (record, date), paper in zip(cards, papers, strict=True):
+        if paper.published is None and date and date[0] and (date[2] or current_year):  # "Feb 30, 2024"
+            month, day, year = date
+            page.warnings.append(f"{source}:{record.line}: card {record.title[:60]!r} is dated {year or current_year}-"
+                                 f"{month:02d}-{day:02d}, no day of the calendar; stored undated")
     page_date = _make_date(page_dates[-1], current_year) if page_dates else None
     return DigestRecord(kind=KIND, papers=papers, date=page_date, warnings=page.warnings)
 
