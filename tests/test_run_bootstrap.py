@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.commands import Caller, Commands
 from bot.service.run import RunOptions, serve
-from bot.settings import Secrets, Settings
+from bot.settings import InboxSource, Secrets, Settings
 from recommender.store import Channel, Member, Paper
 
 SECRET_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
@@ -79,6 +79,18 @@ def test_a_database_a_bot_already_ran_on_is_not_bootstrapped(store, tmp_path, no
     settings = Settings(data_dir=tmp_path)
     assert run_once(store, settings, no_secrets, bootstrap=False)[0] == 0
     assert run_once(store, settings, no_secrets)[0] == 0
+    assert team(store) == (0, [], []) and bootstrap_lines(caplog) == []
+
+
+@pytest.mark.strict_logs
+def test_a_config_declaring_its_own_sources_is_never_given_the_demo_team(store, tmp_path, no_secrets, caplog):
+    """A trial: a lab's own config (its inbox declared) and a new data directory, then `run --once`: ada, grace,
+    alan and the 216 sample papers were added and their digests posted beside the lab's."""
+    inbox = tmp_path / "lab-inbox"
+    inbox.mkdir()
+    settings = Settings(data_dir=tmp_path, sources=[InboxSource(name="lab", path=inbox)])
+    status, _, out = run_once(store, settings, no_secrets)
+    assert status == 0 and "ml-reading-group" not in out
     assert team(store) == (0, [], []) and bootstrap_lines(caplog) == []
 
 

@@ -193,7 +193,7 @@ class RunOptions:
         Slack HTTP mode: address to bind (default all interfaces).
     bootstrap : bool
         Console mode: the sample digests and demo team into an empty database (no paper, digest,
-        user, channel or source run: :func:`bootstrap_console`).
+        user, channel or source run: :func:`bootstrap_console`) when the config declares no ``[[sources]]``.
     """
 
     once: bool = False
@@ -242,8 +242,8 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     posters: dict[str, Poster] = {}
     for rt in runtimes:
         posters.update(rt.posters())
-    if options.bootstrap and [rt.name for rt in runtimes] == ["console"]:
-        bootstrap_console(store, commands)
+    if options.bootstrap and [rt.name for rt in runtimes] == ["console"] and not settings.sources:
+        bootstrap_console(store, commands)  # a config declaring [[sources]] is a team's own: never the demo team
     ctx = JobContext(store, settings, posters, sources, fetch=options.fetch, recommender=commands.recommender)
     log.info("paperbot starting", extra={
         "adapters": ",".join(rt.name for rt in runtimes), "platforms": ",".join(sorted(posters)),
