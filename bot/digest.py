@@ -24,6 +24,7 @@ SOURCE_NAMES = {
     "hf_api": "Hugging Face Daily Papers",
     "arxiv_atom": "arXiv",
     "arxiv_rss": "arXiv listing",
+    "library": "a library import",
 }
 
 

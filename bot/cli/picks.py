@@ -22,12 +22,13 @@ PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link
 
 
 class SourceKind(enum.StrEnum):
-    """Digest formats, as stored with each paper."""
+    """Digest formats, as stored with each paper, and ``library`` for papers a library import stored first."""
 
     hf_page = "hf_page"
     hf_api = "hf_api"
     arxiv_atom = "arxiv_atom"
     arxiv_rss = "arxiv_rss"
+    library = "library"  # papers first stored by `paperbot import`
 
 
 def item_json(item: Pick) -> dict:
@@ -147,6 +148,8 @@ def search_cmd(
     if respelled or not items:  # else the table says it all
         console.print(escape(found_text(query, items, respelled, instead=instead)))
     if not items:
+        if since or until or source:
+            console.print(escape(_filtered_out(store, since, until, source)))
         return
     table = Table("#", "score", "paper", "date", "ref")
     for n, item in enumerate(items, 1):
@@ -154,6 +157,25 @@ def search_cmd(
         note += f"\n[dim]{escape(item.reason)}[/dim]" if item.reason else ""  # "matches error; missing: quantum"
         table.add_row(str(n), f"{item.score:.3f}", escape(item.title) + note, date_label(item), item.ref)
     console.print(table)
+
+
+def _filtered_out(store, since: dt.date | None, until: dt.date | None, source: SourceKind | None) -> str:
+    """What the filters of an empty search kept out: "Only papers published since 2024-01-01 were searched;
+    149 stored papers are undated and never pass a date filter." """
+    from sqlalchemy import func, select
+
+    from recommender.store import Paper
+
+    bounds = [f"published since {since}"] if since else []
+    bounds += [f"published until {until}"] if until else []
+    bounds += [f"first stored from {source.value}"] if source else []
+    text = f"Only papers {' and '.join(bounds)} were searched"
+    if since or until:
+        with store.session() as session:
+            undated = session.scalar(select(func.count(Paper.id)).where(Paper.published.is_(None))) or 0
+        if undated:
+            text += f"; {undated} stored {'paper is' if undated == 1 else 'papers are'} undated and never pass a date filter"
+    return text + "."
 
 
 def _by_words(session, query: str, k: int, semantic: bool, bounds: dict) -> list[Pick] | None:

@@ -1,4 +1,5 @@
-"""A search word no paper holds is respelled as the closest word the store knows (a trial's "quantisation")."""
+"""A search that misses says why: a word no paper holds is respelled as the closest word the store knows (a
+trial's "quantisation"), and filters that kept every paper out are named."""
 
 import json
 
@@ -58,3 +59,22 @@ def test_paperbot_search_json_says_what_was_searched(cli, sample_digests):
     assert "No stored paper matches “quantisation”. Top 10 for “quantization”:" in " ".join(table.stdout.split())
     exact = json.loads(cli("search", "quantization", "--json").stdout)
     assert (exact["respelled"], exact["respelled_searched"]) == (None, False)
+
+
+def test_a_filtered_search_that_found_nothing_says_what_the_filters_kept_out(cli, sample_digests, tmp_path):
+    """A trial: `search pruning --since 2024-01-01` said only "No stored paper matches" while most sample papers
+    are undated; and `--source library` was refused although imported papers carry that source."""
+    assert cli("ingest", sample_digests).exit_code == 0
+    undated = sum(r["published"] is None for r in json.loads(cli("search", "pruning", "-k", "100", "--json").stdout)["results"])
+    dated = cli("search", "pruning", "--since", "2030-01-01")
+    assert dated.exit_code == 0 and "No stored paper matches “pruning”." in dated.stdout
+    said = " ".join(dated.stdout.split())
+    assert "Only papers published since 2030-01-01 were searched;" in said and "stored papers are undated" in said
+    assert undated > 0
+    source = " ".join(cli("search", "pruning", "--source", "arxiv_atom").stdout.split())
+    assert "Only papers first stored from arxiv_atom were searched." in source and "undated" not in source
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{k, title = {Pruning Lottery Tickets in Sparse Gardens}, year = 2021}\n")
+    assert cli("users", "add", "ada").exit_code == 0 and cli("import", "ada", str(bib)).exit_code == 0
+    [found] = json.loads(cli("search", "pruning", "--source", "library", "--json").stdout)["results"]
+    assert found["title"] == "Pruning Lottery Tickets in Sparse Gardens"
