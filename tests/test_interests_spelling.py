@@ -1,0 +1,21 @@
+"""An interest with a word no stored paper holds, close to one that many do, is answered with the respelling
+(a trial: "model quantisation" got speech tokenizers and a gas chromatograph, PD-Quant only at #5)."""
+
+from sqlalchemy import select
+
+from bot.commands import Caller, Commands
+from recommender.store import Member
+
+MIA = Caller("slack", "T1", "U1", display_name="mia")
+
+
+def test_interests_add_offers_the_respelling_and_keeps_what_was_typed(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    reply = cmds.interests_add(MIA, "model quantisation; graph learning")
+    assert reply.ok
+    assert "“model quantisation”: no stored paper spells it so; did you mean “model quantization”?" in reply.text
+    assert "`/papers interests remove model quantisation`" in reply.text
+    assert "graph learning”:" not in reply.text  # every word of it is in the store
+    with papers_store.session() as s:
+        assert s.scalars(select(Member.interests)).one() == ["model quantisation", "graph learning"]
+    assert "did you mean" not in cmds.interests_add(MIA, "xyzzyology").text  # nothing close: nothing to offer
