@@ -132,12 +132,15 @@ def test_ris_and_csl_json_exports_import_and_earlier_opinions_are_kept(library_s
 @pytest.mark.parametrize("text, name, line, words", [
     (BIB.replace("  year = 2019\n}", "  year = 2019\n"), "bad.bib", 10, "devlin"),
     (RIS.replace("TI  - Another Unstored Paper\n", ""), "bad.ris", 9, "no title"),
+    (RIS.replace("TI  - Another Unstored Paper", "TI  -"), "empty.ris", 9, "no title"),  # a tag with no value
+    (RIS.replace("ER  - \n", "", 1), "open.ris", 1, 'RIS record starting here is not closed by an "ER  -" line'),
+    (RIS.replace("TY  - CONF\n", ""), "no-ty.ris", 9, 'RIS record starting here has no "TY  -" line'),
     (CSL.replace('"id": "b"', '"id": "b" "x"'), "bad.json", CSL.count("\n", 0, CSL.index('"id": "b"')) + 1, "item 2"),
 ])
 def test_a_malformed_entry_names_its_line_and_imports_nothing(library_store, settings, text, name, line, words):
     with pytest.raises(ParseError) as failed:
         parse_library(text.encode(), name)
-    assert failed.value.line == line and words in str(failed.value)
+    assert failed.value.line == line and words in str(failed.value) and "Error" not in str(failed.value)
     reply = Commands(library_store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), name)
     assert not reply.ok and f"{name}:{line}" in reply.text and "Nothing imported" in reply.text
     assert _papers(library_store) == 3 and _feedback(library_store) == {}
@@ -202,6 +205,18 @@ def test_cli_import_reports_and_fails_on_a_malformed_file(db_url, tmp_path):
     assert "Imported 4 entries" in ok.stdout and "4 new" in ok.stdout
     failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(bad)])
     assert failed.exit_code == 1 and "broken.bib:1" in failed.stdout
+
+
+def test_cli_import_of_an_unclosed_ris_record_names_it_and_stores_nothing(db_url, tmp_path):
+    ris = tmp_path / "b.ris"
+    ris.write_text("TY  - JOUR\nTI  - X\nPY  - 2020\n")  # no "ER  -" line: rispy returns no record at all
+    runner = CliRunner()
+    assert runner.invoke(app, ["--database-url", db_url, "users", "add", "omar"]).exit_code == 0
+    failed = runner.invoke(app, ["--database-url", db_url, "import", "omar", str(ris)])
+    assert failed.exit_code == 1 and 'b.ris:1: RIS record starting here is not closed by an "ER  -"' in failed.stdout
+    assert "Error" not in failed.stdout
+    stats = json.loads(runner.invoke(app, ["--database-url", db_url, "stats", "--json"]).stdout)
+    assert (stats["papers"], stats["likes"]) == (0, 0)
 
 
 def test_cli_import_for_a_user_never_added_stores_nothing(db_url, tmp_path):
