@@ -159,7 +159,6 @@ def test_papers_already_rated_are_counted_in_the_number_they_take(library_store,
 @pytest.mark.parametrize("data, name", [
     (b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "paper.pdf"),
     (bytes(range(256)), "library.bib"),  # undecodable, whatever its name says
-    (b"just some notes about papers", "notes.txt"),
 ])
 def test_a_file_that_is_not_a_library_export_is_told_so_with_no_entry_to_fix(library_store, settings, data, name):
     reply = Commands(library_store, settings).import_library(Caller("slack", "T1", "U1"), data, name)
@@ -168,7 +167,14 @@ def test_a_file_that_is_not_a_library_export_is_told_so_with_no_entry_to_fix(lib
     assert _feedback(library_store, "U1") == {}
 
 
-def test_cli_import_of_a_binary_file_says_it_is_not_an_export(db_url, tmp_path):
+def test_a_text_file_that_is_not_a_library_is_told_what_a_library_has(library_store, settings):
+    reply = Commands(library_store, settings).import_library(Caller("slack", "T1", "U1"), b"notes on papers", "notes.txt")
+    assert not reply.ok and reply.text == ('Nothing imported: notes.txt: not a BibTeX, RIS or CSL-JSON library '
+                                           '(no @entry, "TY  -" record or JSON list found).')
+    assert _feedback(library_store, "U1") == {} and _papers(library_store) == 3
+
+
+def test_cli_import_of_a_binary_or_plain_text_file_says_it_is_not_a_library(db_url, tmp_path):
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n")
     runner = CliRunner()
@@ -176,6 +182,10 @@ def test_cli_import_of_a_binary_file_says_it_is_not_an_export(db_url, tmp_path):
     failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(pdf)])
     assert failed.exit_code == 1 and "is not a text file in a supported format" in failed.stdout
     assert "Fix that entry" not in failed.stdout
+    (tmp_path / "notalib.txt").write_text("Papers to read: attention, BERT.\n")
+    failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(tmp_path / "notalib.txt")])
+    assert failed.exit_code == 1 and "notalib.txt: not a BibTeX, RIS or CSL-JSON library" in failed.stdout
+    assert "not a text file" not in failed.stdout and "Fix that entry" not in failed.stdout
 
 
 def test_an_unknown_format_is_refused():

@@ -296,7 +296,8 @@ def detect_format(text: str, name: str = "") -> str:
     for suffix, kind in ((".bib", "bibtex"), (".ris", "ris"), (".json", "csl-json")):
         if name.lower().endswith(suffix):
             return kind
-    raise ParseError("not a BibTeX, RIS or CSL-JSON export", source=name or None, line=1)
+    raise ParseError('not a BibTeX, RIS or CSL-JSON library (no @entry, "TY  -" record or JSON list found)',
+                     source=name or None)
 
 
 def parse_library(data: bytes | str, name: str = "") -> list[LibraryEntry]:
