@@ -132,12 +132,15 @@ def test_ris_and_csl_json_exports_import_and_earlier_opinions_are_kept(library_s
 @pytest.mark.parametrize("text, name, line, words", [
     (BIB.replace("  year = 2019\n}", "  year = 2019\n"), "bad.bib", 10, "devlin"),
     (RIS.replace("TI  - Another Unstored Paper\n", ""), "bad.ris", 9, "no title"),
+    (RIS.replace("TI  - Another Unstored Paper", "TI  -"), "empty.ris", 9, "no title"),  # a tag with no value
+    (RIS.replace("ER  - \n", "", 1), "open.ris", 1, 'RIS record starting here is not closed by an "ER  -" line'),
+    (RIS.replace("TY  - CONF\n", ""), "no-ty.ris", 9, 'RIS record starting here has no "TY  -" line'),
     (CSL.replace('"id": "b"', '"id": "b" "x"'), "bad.json", CSL.count("\n", 0, CSL.index('"id": "b"')) + 1, "item 2"),
 ])
 def test_a_malformed_entry_names_its_line_and_imports_nothing(library_store, settings, text, name, line, words):
     with pytest.raises(ParseError) as failed:
         parse_library(text.encode(), name)
-    assert failed.value.line == line and words in str(failed.value)
+    assert failed.value.line == line and words in str(failed.value) and "Error" not in str(failed.value)
     reply = Commands(library_store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), name)
     assert not reply.ok and f"{name}:{line}" in reply.text and "Nothing imported" in reply.text
     assert _papers(library_store) == 3 and _feedback(library_store) == {}
@@ -156,7 +159,6 @@ def test_papers_already_rated_are_counted_in_the_number_they_take(library_store,
 @pytest.mark.parametrize("data, name", [
     (b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "paper.pdf"),
     (bytes(range(256)), "library.bib"),  # undecodable, whatever its name says
-    (b"just some notes about papers", "notes.txt"),
 ])
 def test_a_file_that_is_not_a_library_export_is_told_so_with_no_entry_to_fix(library_store, settings, data, name):
     reply = Commands(library_store, settings).import_library(Caller("slack", "T1", "U1"), data, name)
@@ -165,7 +167,14 @@ def test_a_file_that_is_not_a_library_export_is_told_so_with_no_entry_to_fix(lib
     assert _feedback(library_store, "U1") == {}
 
 
-def test_cli_import_of_a_binary_file_says_it_is_not_an_export(db_url, tmp_path):
+def test_a_text_file_that_is_not_a_library_is_told_what_a_library_has(library_store, settings):
+    reply = Commands(library_store, settings).import_library(Caller("slack", "T1", "U1"), b"notes on papers", "notes.txt")
+    assert not reply.ok and reply.text == ('Nothing imported: notes.txt: not a BibTeX, RIS or CSL-JSON library '
+                                           '(no @entry, "TY  -" record or JSON list found).')
+    assert _feedback(library_store, "U1") == {} and _papers(library_store) == 3
+
+
+def test_cli_import_of_a_binary_or_plain_text_file_says_it_is_not_a_library(db_url, tmp_path):
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n")
     runner = CliRunner()
@@ -173,6 +182,10 @@ def test_cli_import_of_a_binary_file_says_it_is_not_an_export(db_url, tmp_path):
     failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(pdf)])
     assert failed.exit_code == 1 and "is not a text file in a supported format" in failed.stdout
     assert "Fix that entry" not in failed.stdout
+    (tmp_path / "notalib.txt").write_text("Papers to read: attention, BERT.\n")
+    failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(tmp_path / "notalib.txt")])
+    assert failed.exit_code == 1 and "notalib.txt: not a BibTeX, RIS or CSL-JSON library" in failed.stdout
+    assert "not a text file" not in failed.stdout and "Fix that entry" not in failed.stdout
 
 
 def test_an_unknown_format_is_refused():
@@ -202,6 +215,18 @@ def test_cli_import_reports_and_fails_on_a_malformed_file(db_url, tmp_path):
     assert "Imported 4 entries" in ok.stdout and "4 new" in ok.stdout
     failed = runner.invoke(app, ["--database-url", db_url, "import", "ada", str(bad)])
     assert failed.exit_code == 1 and "broken.bib:1" in failed.stdout
+
+
+def test_cli_import_of_an_unclosed_ris_record_names_it_and_stores_nothing(db_url, tmp_path):
+    ris = tmp_path / "b.ris"
+    ris.write_text("TY  - JOUR\nTI  - X\nPY  - 2020\n")  # no "ER  -" line: rispy returns no record at all
+    runner = CliRunner()
+    assert runner.invoke(app, ["--database-url", db_url, "users", "add", "omar"]).exit_code == 0
+    failed = runner.invoke(app, ["--database-url", db_url, "import", "omar", str(ris)])
+    assert failed.exit_code == 1 and 'b.ris:1: RIS record starting here is not closed by an "ER  -"' in failed.stdout
+    assert "Error" not in failed.stdout
+    stats = json.loads(runner.invoke(app, ["--database-url", db_url, "stats", "--json"]).stdout)
+    assert (stats["papers"], stats["likes"]) == (0, 0)
 
 
 def test_cli_import_for_a_user_never_added_stores_nothing(db_url, tmp_path):

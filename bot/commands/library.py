@@ -45,16 +45,19 @@ def import_library(
     Reply
         Counts of entries, papers found, papers new to the store and 👍 recorded;
         ``ok`` is False (nothing stored) when the file is too large or does not parse,
-        with the failing entry and its line, or saying the file is not text in a supported format.
+        with the failing entry and its line, or saying the file is not text or not one of the formats.
     """
     if len(data) > MAX_LIBRARY_BYTES:
         return Reply(f"`{name}` is {len(data) // 1_000_000} MB; a library file is at most "
                      f"{MAX_LIBRARY_BYTES // 1_000_000} MB.", ok=False)
     try:
         text = data.decode("utf-8-sig")
-        detect_format(text, name)
-    except (UnicodeDecodeError, ParseError):  # no entry to name: the file as a whole is not one of the formats
+    except UnicodeDecodeError:  # no entry to name: the file is not text (a PDF, a spreadsheet)
         return Reply(f"Nothing imported: `{name}` is not a text file in a supported format: {FORMATS_NAMED}.", ok=False)
+    try:
+        detect_format(text, name)
+    except ParseError as exc:  # text, but none of the formats (notes): say what a library has
+        return Reply(f"Nothing imported: {exc}.", ok=False)
     try:
         entries = parse_library(text, name)
     except ParseError as exc:

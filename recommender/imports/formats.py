@@ -164,19 +164,47 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
 
 
 # -- RIS ------------------------------------------------------------------------------------------------
-_RIS_START = re.compile(r"^[ \t]*TY  -", re.MULTILINE)
+_RIS_START = re.compile(r"^[ \t]*(TY  -)", re.MULTILINE)
+#: A record's closing line; rispy drops, without a word, a record that has none.
+_RIS_END = re.compile(r"^[ \t]*ER  -.*$", re.MULTILINE)
+#: Any tag line (``TI  - ...``, ``AU  -``); outside a ``TY``..``ER`` record rispy drops it without a word.
+_RIS_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])  -", re.MULTILINE)
+
+
+def _ris_check(text: str, where: str, starts: list[int]) -> None:
+    """Refuse a record not closed by ``ER  -`` and a tag line outside any record (its ``TY  -`` line missing).
+
+    rispy returns no record for either (a record must start ``TY`` and end ``ER``), so the entry would be lost
+    silently or, read alone, fail as an unpacking error.
+    """
+    def outside(start: int, end: int) -> None:
+        m = _RIS_TAG.search(text, start, end)
+        if m is not None:
+            raise ParseError(f'RIS record starting here has no "TY  -" line (found "{m.group(1)}  -" outside '
+                             'any record; a record runs from a "TY  -" line to an "ER  -" line)',
+                             source=where, line=text.count("\n", 0, m.start()) + 1)
+
+    outside(0, starts[0] if starts else len(text))
+    for i, start in enumerate(starts):
+        stop = starts[i + 1] if i + 1 < len(starts) else len(text)
+        end = _RIS_END.search(text, start, stop)
+        if end is None:
+            raise ParseError('RIS record starting here is not closed by an "ER  -" line',
+                             source=where, line=text.count("\n", 0, start) + 1)
+        outside(end.end(), stop)
 
 
 def _ris(text: str, where: str) -> list[LibraryEntry]:
     import rispy
 
-    starts = [m.start() for m in _RIS_START.finditer(text)]
+    starts = [m.start(1) for m in _RIS_START.finditer(text)]
+    _ris_check(text, where, starts)
     out = []
     for i, start in enumerate(starts):
         chunk = text[start:starts[i + 1] if i + 1 < len(starts) else len(text)]
         line = text.count("\n", 0, start) + 1
         try:
-            (ref,) = rispy.loads(chunk)
+            (ref,) = rispy.loads(re.sub(r"^[ \t]+", "", chunk, flags=re.MULTILINE))  # rispy reads tags at a line's start
         except Exception as exc:  # rispy raises IOError, KeyError or ValueError on broken records
             raise ParseError(f"RIS record is malformed ({type(exc).__name__}: {exc})", source=where, line=line) from None
         title = ref.get("title") or ref.get("primary_title") or ref.get("translated_title")
@@ -268,7 +296,8 @@ def detect_format(text: str, name: str = "") -> str:
     for suffix, kind in ((".bib", "bibtex"), (".ris", "ris"), (".json", "csl-json")):
         if name.lower().endswith(suffix):
             return kind
-    raise ParseError("not a BibTeX, RIS or CSL-JSON export", source=name or None, line=1)
+    raise ParseError('not a BibTeX, RIS or CSL-JSON library (no @entry, "TY  -" record or JSON list found)',
+                     source=name or None)
 
 
 def parse_library(data: bytes | str, name: str = "") -> list[LibraryEntry]:
