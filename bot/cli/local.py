@@ -61,6 +61,14 @@ def _user_alike(cmds: Commands, name: str) -> str | None:
             func.lower(Member.user_ref) == name.lower()).order_by(Member.user_ref).limit(1)).first()
 
 
+def refuse_case_twin(cmds: Commands, name: str) -> None:
+    """Exit with status 1 when ``name`` is new but a local user's name differs from it only in case."""
+    alike = None if _added(cmds, "user", name) else _user_alike(cmds, name)
+    if alike:
+        fail(f"a user '{alike}' exists; names differing only in case would be two people: use '{alike}' "
+             "(or remove it first)")
+
+
 def existing_channel(cmds: Commands, name: str) -> Caller:
     """The caller ``cli`` in local channel ``name``; exits with status 1 when no such channel was added."""
     if not _added(cmds, "channel", name):
