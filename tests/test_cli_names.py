@@ -20,3 +20,17 @@ def test_users_add_refuses_a_name_differing_only_in_case(cli):
     assert cli("users", "add", "Kimberly").exit_code == 0  # names are kept as typed
     assert _users(cli) == {"kim": ["jazz", "music"], "Kimberly": []}
 
+
+def test_a_typo_of_a_user_name_is_pointed_to_the_close_one(cli):
+    for name in ("omar", "kim"):
+        assert cli("users", "add", name).exit_code == 0
+    for args, typed, meant in ((("like", "omr", "#122"), "omr", "omar"), (("users", "subscribe", "kimm"), "kimm", "kim"),
+                               (("picks", "Omra"), "Omra", "omar")):
+        result = cli(*args)
+        assert result.exit_code == 1
+        assert (f"unknown user '{typed}': did you mean '{meant}'? (paperbot users list shows them)"
+                in " ".join(result.output.split()))
+    far = cli("picks", "zed")
+    assert far.exit_code == 1 and "did you mean" not in far.output and "users add zed" in far.output
+    assert set(_users(cli)) == {"omar", "kim"}  # typos create nobody
+
