@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from bot.cli.state import fail
@@ -83,6 +84,12 @@ def refuse_case_twin(cmds: Commands, name: str) -> None:
     if alike:
         fail(f"a user '{alike}' exists; names differing only in case would be two people: use '{alike}' "
              "(or remove it first)")
+
+
+def paper_ref(text: str) -> str:
+    """A PAPER argument as the command layer reads it: a bare positive number ``51`` is the paper id ``#51``."""
+    bare = text.strip()
+    return f"#{bare}" if re.fullmatch(r"[0-9]+", bare) and int(bare) > 0 else text
 
 
 def existing_channel(cmds: Commands, name: str) -> Caller:
