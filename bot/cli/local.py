@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from bot.cli.state import fail
@@ -41,8 +42,8 @@ def existing_user(cmds: Commands, name: str) -> Caller:
     """The caller for local user ``name``; exits with status 1 when no such user was added (nothing is created)."""
     name = user_name(name)
     if not _added(cmds, "user", name):
-        alike = _user_alike(cmds, name)
-        if alike:  # names are kept as typed: Omar and omar are two people, so say which one exists
+        alike = _user_alike(cmds, name) or _user_near(cmds, name)
+        if alike:  # names are kept as typed: Omar and omar are two people, so say which one exists; omr is a typo
             fail(f"unknown user '{name}': did you mean '{alike}'? (paperbot users list shows them)")
         fail(f"unknown user '{name}' (add one with: paperbot users add {name} --interests \"…\"; "
              "list them with: paperbot users list)")
@@ -59,6 +60,36 @@ def _user_alike(cmds: Commands, name: str) -> str | None:
         return session.scalars(select(Member.user_ref).where(
             Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE,
             func.lower(Member.user_ref) == name.lower()).order_by(Member.user_ref).limit(1)).first()
+
+
+def _user_near(cmds: Commands, name: str) -> str | None:
+    """The local user whose name is closest to ``name`` (a typo: ``omr`` for ``omar``), if one is close enough."""
+    from difflib import get_close_matches
+
+    from sqlalchemy import select
+
+    from recommender.store import Member
+
+    with cmds.store.session() as session:
+        names = list(session.scalars(select(Member.user_ref).where(
+            Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE).order_by(Member.user_ref)))
+    lowered = {n.lower(): n for n in reversed(names)}  # the first in order wins when two differ only in case
+    near = get_close_matches(name.lower(), lowered, n=1, cutoff=0.75)
+    return lowered[near[0]] if near else None
+
+
+def refuse_case_twin(cmds: Commands, name: str) -> None:
+    """Exit with status 1 when ``name`` is new but a local user's name differs from it only in case."""
+    alike = None if _added(cmds, "user", name) else _user_alike(cmds, name)
+    if alike:
+        fail(f"a user '{alike}' exists; names differing only in case would be two people: use '{alike}' "
+             "(or remove it first)")
+
+
+def paper_ref(text: str) -> str:
+    """A PAPER argument as the command layer reads it: a bare positive number ``51`` is the paper id ``#51``."""
+    bare = text.strip()
+    return f"#{bare}" if re.fullmatch(r"[0-9]+", bare) and int(bare) > 0 else text
 
 
 def existing_channel(cmds: Commands, name: str) -> Caller:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.local import caller, existing_channel, existing_user
+from bot.cli.local import caller, existing_channel, existing_user, paper_ref
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 
@@ -29,7 +29,7 @@ SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off")]
 
 def who_cmd(
     ctx: typer.Context,
-    paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")],
+    paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id> (51 is #51).")],
     channel: Annotated[str | None, typer.Option(
         metavar="CHANNEL", help="Ask in this local channel: its members, the local users who opted in.")] = None,
     as_json: JsonOpt = False,
@@ -43,6 +43,7 @@ def who_cmd(
 
     cmds = state(ctx).commands()
     where = existing_channel(cmds, channel) if channel is not None else caller("cli")
+    paper = paper_ref(paper)
     try:
         if as_json:
             return emit_json({"channel": channel, **_who_json(cmds, where, paper)})

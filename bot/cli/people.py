@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.local import caller, user_name
+from bot.cli.local import caller, refuse_case_twin, user_name
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 users_app = typer.Typer(help="People who get picks (local CLI users).", no_args_is_help=True)
@@ -28,7 +28,8 @@ def users_add(
     """Add a local user (or add interests to an existing one).
 
     Exit status 2, adding nothing, when ``--interests`` holds no interest (only separators or
-    punctuation) or an interest is too long or one too many.
+    punctuation) or an interest is too long or one too many; 1 when the name is new but differs
+    from a user's only in case (``Kim`` when ``kim`` exists).
     """
     from bot.commands import UsageError
     from bot.commands.parse import split_interests
@@ -40,6 +41,7 @@ def users_add(
     if interests is not None and not texts:  # given, even empty ("" from an unset shell variable): no interest in it
         fail(f"--interests {interests!r} holds no interest: give words, separated by ';' or ','", 2)
     cmds = state(ctx).commands()
+    refuse_case_twin(cmds, name)  # kim exists: Kim would be a second person
     who = caller(name)
     try:
         if texts:

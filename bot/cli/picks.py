@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from bot.cli.local import existing_user
+from bot.cli.local import existing_user, paper_ref
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 if TYPE_CHECKING:
     from recommender.pick import Pick
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")]
-PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id>.")]
+PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id> (51 is #51).")]
 
 
 class SourceKind(enum.StrEnum):
@@ -67,7 +67,7 @@ def _rate(ctx: typer.Context, name: str, paper: str, positive: bool) -> None:
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
-    reply = cmds.rate(existing_user(cmds, name), paper, POSITIVE if positive else NEGATIVE, origin="cli")
+    reply = cmds.rate(existing_user(cmds, name), paper_ref(paper), POSITIVE if positive else NEGATIVE, origin="cli")
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)
