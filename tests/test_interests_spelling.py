@@ -19,3 +19,12 @@ def test_interests_add_offers_the_respelling_and_keeps_what_was_typed(papers_sto
     with papers_store.session() as s:
         assert s.scalars(select(Member.interests)).one() == ["model quantisation", "graph learning"]
     assert "did you mean" not in cmds.interests_add(MIA, "xyzzyology").text  # nothing close: nothing to offer
+
+
+def test_users_add_offers_the_respelling_too(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    added = cli("users", "add", "vic", "--interests", "model quantisation; graph learning")
+    said = " ".join(added.stdout.split())
+    assert added.exit_code == 0 and "• model quantisation" in said
+    assert ("“model quantisation”: no stored paper spells it so; did you mean “model quantization”? "
+            "(paperbot users remove-interest vic \"model quantisation\", then add that)") in said

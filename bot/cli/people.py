@@ -47,6 +47,9 @@ def users_add(
         if texts:
             cmds.interests_add(who, *texts)  # all or none, with the user, in one transaction
         _say_interests(cmds, who, name)
+        for typed, respelled in cmds.respellings(texts).items():  # "model quantisation": "model quantization"
+            console.print(escape(f"“{typed}”: no stored paper spells it so; did you mean “{respelled}”? "
+                                 f"(paperbot users remove-interest {name} \"{typed}\", then add that)"))
     except UsageError as exc:
         fail(str(exc), 2)
 

@@ -163,15 +163,17 @@ class Commands:
         if not added:
             return Reply(f"Nothing changed:{had}")
         return Reply(f"Added interest{'s'[:len(added) - 1]} “{'”, “'.join(added)}”. "
-                     f"Your next picks use {'them' if len(added) > 1 else 'it'}.{had}{self._respelled(caller, added)}")
+                     f"Your next picks use {'them' if len(added) > 1 else 'it'}.{had}"
+                     + "".join(f" “{i}”: no stored paper spells it so; did you mean “{r}”? "
+                               f"({caller.command('interests remove', i)}, then add that.)"
+                               for i, r in self.respellings(added).items()))
 
-    def _respelled(self, caller: Caller, interests: list[str]) -> str:
-        """" “model quantisation”: no stored paper spells it so; did you mean “model quantization”? …" for each
-        interest with a word no stored paper holds and a known word close to it (:meth:`Recommender.respell`)."""
+    def respellings(self, interests: list[str]) -> dict[str, str]:
+        """Interest -> the interest respelled, for those with a word no stored paper holds and a known word
+        close to it (:meth:`recommender.picks.Recommender.respell`: "model quantisation" -> "model quantization")."""
         with self.store.session() as session:
             respelled = {i: self.recommender.respell(session, i) for i in interests}
-        return "".join(f" “{i}”: no stored paper spells it so; did you mean “{r}”? "
-                       f"({caller.command('interests remove', i)}, then add that.)" for i, r in respelled.items() if r)
+        return {i: r for i, r in respelled.items() if r}
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
         """Remove the interest ``text`` (whitespace collapsed, any case), or change nothing.
