@@ -114,9 +114,9 @@ class Recommender:
         """
         return self.vectors.refit(self.store).vectorizer
 
-    def needs_refit(self, session: Session) -> bool:
-        """Whether the stored model's refit policy asks for a refit (the service's refit job asks this)."""
-        return self.vectors.needs_refit(session)
+    def needs_refit(self, session: Session, now: dt.datetime | None = None) -> bool:
+        """Whether the stored model should be refitted (:meth:`CurrentVectors.needs_refit`; the refit job asks)."""
+        return self.vectors.needs_refit(session, now)
 
     @_locked
     def matrix(self, session: Session, paper_ids: Sequence[int]) -> sp.csr_matrix:

@@ -185,6 +185,25 @@ def test_requests_never_refit_a_usable_model_and_a_refit_does_not_wait_for_them(
         assert model.vectorizer.n_papers_fit_ == 366
 
 
+def test_a_week_old_model_is_refitted_once_the_store_grew_by_one_percent(papers_store):
+    """A trial: words of papers ingested after the fit ("reward models") counted for nothing, and reasons said
+    "no term in common", until the store grew by half: months in a store of 100,000 papers."""
+    rec = tfidf_only(papers_store)
+    top(rec, "graph", k=1)  # fits the model on the 216 papers
+    now = dt.datetime.now(dt.UTC)
+    items = [hf_item(f"2406.{n:05d}", f"Quokkanet reward models {n}", "Quokkanet learns from human feedback.")
+             for n in range(3)]
+    ingest_bytes(papers_store, json.dumps(items).encode(), source="week.json")  # 219 papers: +1.4 %
+    with papers_store.session() as s:
+        assert rec.vectors.model(s).vectorizer.document_frequency("quokkanet") is None
+        assert not rec.needs_refit(s, now + dt.timedelta(days=6))
+        assert rec.needs_refit(s, now + dt.timedelta(days=8))
+    rec.refit()
+    with papers_store.session() as s:
+        assert not rec.needs_refit(s, now + dt.timedelta(days=30))  # nothing new since this fit
+        assert rec.vectors.model(s).vectorizer.document_frequency("quokkanet") is not None
+
+
 def test_a_person_re_ranks_search_and_picks_still_rank_from_the_stored_rows(papers_store, settings):
     cmds = Commands(papers_store, settings, tfidf_only(papers_store))
     found = cmds.search(ADA, "graph neural networks", k=10).papers

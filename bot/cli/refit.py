@@ -13,7 +13,7 @@ from bot.cli.state import JsonOpt, console, emit_json, state
 def refit_cmd(
     ctx: typer.Context,
     if_needed: Annotated[bool, typer.Option(
-        "--if-needed", help="Only when the refit policy asks (the corpus grew by half since the last fit).")] = False,
+        "--if-needed", help="Only when the refit policy asks (the corpus grew by half since the last fit, or by 1 % since a fit a week old).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Refit the TF-IDF model; a running bot keeps its model until it sees the new one, then swaps it in."""

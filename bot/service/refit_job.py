@@ -1,8 +1,8 @@
 """The ``refit`` job of ``paperbot run``: a new TF-IDF model fitted beside requests when the refit policy asks.
 
 Every :data:`REFIT_EVERY_SECONDS` the job asks the stored model's refit policy
-(:meth:`recommender.text.tfidf.PaperVectorizer.needs_refit`: the corpus grew by
-more than half since the fit) and, when it says so, fits the new model and every
+(:meth:`recommender.text.current.CurrentVectors.needs_refit`: the corpus grew by
+more than half since the fit, or by 1 % since a fit a week old) and, when it says so, fits the new model and every
 paper's TF-IDF row in this job's thread; slash commands and digests keep ranking
 with the previous model until the new one is swapped in
 (:meth:`recommender.picks.Recommender.refit`). ``paperbot refit`` does the same by hand.

@@ -24,6 +24,7 @@ matrix in the background at start (:meth:`CurrentVectors.load_in_background`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Sequence
@@ -110,6 +111,10 @@ def latest_model_id(session: Session) -> int | None:
 
 
 _LATEST = "paperbot.latest_model_id"
+REFIT_AGE = dt.timedelta(days=7)
+"""A model this old is refitted once the store grew by :data:`REFIT_AGE_GROWTH` (a refit of 100,000 papers takes
+minutes of one core, beside requests; growing by half, the other rule, would take months there)."""
+REFIT_AGE_GROWTH = 0.01
 
 
 class CurrentVectors:
@@ -280,12 +285,24 @@ class CurrentVectors:
             return model, sp.csr_matrix((0, model.n_features), dtype=np.float32)
         return model, model.rows.take(paper_ids)
 
-    def needs_refit(self, session: Session) -> bool:
-        """Whether the refit policy of the stored model asks for a refit (also when there is none)."""
-        vectorizer = self._read_vectorizer(session, latest_model_id(session))
+    def needs_refit(self, session: Session, now: dt.datetime | None = None) -> bool:
+        """Whether the stored model should be refitted (also when there is none).
+
+        When its refit policy asks (:meth:`FrozenTfidf.needs_refit`: the store grew by half), or when it was
+        fitted :data:`REFIT_AGE` ago or more and the store grew by :data:`REFIT_AGE_GROWTH` since: words
+        that new papers bring ("Mamba", "reward models") then count, and are named in reasons, within a
+        week, in a store of 100,000 papers too. ``now``: aware UTC time, default now.
+        """
+        state_id = latest_model_id(session)
+        vectorizer = self._read_vectorizer(session, state_id)
         if vectorizer is None:
             return True
-        return vectorizer.needs_refit(session.scalar(select(func.count(Paper.id))) or 0)
+        n_now = session.scalar(select(func.count(Paper.id))) or 0
+        if vectorizer.needs_refit(n_now):
+            return True
+        fitted_at = session.scalar(select(ModelState.fitted_at).where(ModelState.id == state_id))
+        return (fitted_at is not None and (now or utcnow()) - fitted_at >= REFIT_AGE
+                and n_now >= vectorizer.n_papers_fit_ * (1.0 + REFIT_AGE_GROWTH) and n_now > vectorizer.n_papers_fit_)
 
     def refit(self, store: Store) -> TfidfModel:
         """Fit a new model on every stored paper, persist it with its rows, then swap it in.
