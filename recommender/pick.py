@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Paper
 from recommender.text.analyzer import analyze, singular
 
@@ -98,9 +99,10 @@ class Pick:
     def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str]) -> Pick:
         """The search result ``paper`` for ``query``, its reason the words it lacks (:func:`search_reason`).
 
-        No reason when ``query`` names the paper by its reference (arXiv id, ``arXiv:`` id or ``#id``).
+        No reason when ``query`` names the paper by its reference (arXiv id or link, ``arXiv:`` id or ``#id``).
         """
         asked = {w.casefold().removeprefix("arxiv:") for w in query.split()}
+        asked |= {(normalize_arxiv_id(w) or "").casefold() for w in query.split()}  # a link, a versioned id
         text = " ".join([paper.title, paper.abstract or "", *(paper.authors or ())])
         reason = "" if paper.ref.casefold() in asked else search_reason(query, text, stop_words)
         return cls.from_paper(paper, score=score, reason=reason)

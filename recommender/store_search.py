@@ -26,7 +26,7 @@ from .lexical_search import POOL
 from .ranking import Ranker, Target, top_k_indices
 from .search import MIN_MEANING, query_meaning, rerank
 from .store import Paper
-from .store.fulltext import candidates, filters
+from .store.fulltext import candidates, filters, is_reference
 from .text.current import CurrentVectors, latest_model_id
 from .text.frozen import TextVectorizer
 
@@ -87,7 +87,8 @@ def find(
     ranker = make_ranker(vectorizer)
     meaning = None
     emb = vectors.embedding_matrix(session)
-    if emb is not None and ranker.embedder is not None and ranker.semantic_weight > 0 and query.strip():
+    if (emb is not None and ranker.embedder is not None and ranker.semantic_weight > 0 and query.strip()
+            and not (exact and is_reference(query))):  # a reference found its paper: nothing is close in meaning to "#6"
         matrix, mean = emb
         if len(matrix) and mean is not None:
             all_meaning = query_meaning(ranker, query, matrix.matrix, mean)

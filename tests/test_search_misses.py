@@ -78,3 +78,21 @@ def test_a_filtered_search_that_found_nothing_says_what_the_filters_kept_out(cli
     assert cli("users", "add", "ada").exit_code == 0 and cli("import", "ada", str(bib)).exit_code == 0
     [found] = json.loads(cli("search", "pruning", "--source", "library", "--json").stdout)["results"]
     assert found["title"] == "Pruning Lottery Tickets in Sparse Gardens"
+
+
+def test_a_reference_alone_finds_its_paper_alone_without_a_reason(cli, sample_digests, tmp_path):
+    """A trial: `search '#6'` put ZeRO first at 0.207 under nine unrelated papers scored higher, and an arXiv link
+    found its paper labelled "close in meaning, with none of the words searched", below a paper matching "http"."""
+    assert cli("ingest", sample_digests).exit_code == 0
+    feed = tmp_path / "one.json"
+    feed.write_text(json.dumps([{"paper": {"id": "2409.11111", "title": "Quokka Nets for Burrow Planning",
+                                           "summary": "Quokkas plan burrows with graph search.",
+                                           "authors": [{"name": "Ada Lovelace"}],
+                                           "publishedAt": "2024-09-10T00:00:00.000Z"}}]))
+    assert cli("ingest", str(feed)).exit_code == 0
+    for query in ("#6", "https://arxiv.org/abs/2409.11111v2", "arXiv:2409.11111"):
+        for who in ([], ["--user", "ada"]):
+            if who:
+                assert cli("users", "add", "ada", "--interests", "graph search").exit_code == 0
+            [found] = json.loads(cli("search", query, *who, "--json").stdout)["results"]
+            assert found["reason"] == "" and (found["ref"] == query or found["ref"] == "2409.11111")

@@ -112,6 +112,13 @@ def filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str]
     return conditions
 
 
+def is_reference(query: str) -> bool:
+    """Whether ``query`` is one paper's reference alone: an arXiv id or link (``arXiv:2409.11111v2``,
+    ``https://arxiv.org/abs/2409.11111``) or ``#<paper id>``."""
+    q = query.strip()
+    return bool(q) and not any(ch.isspace() for ch in q) and bool(normalize_arxiv_id(q) or _REF.fullmatch(q))
+
+
 def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) -> list[int]:
     """Ids of the papers ``query`` names exactly: arXiv id or link, ``#<id>``, whole title (in that order)."""
     q = query.strip()
@@ -286,6 +293,10 @@ def candidates(
         return []
     conditions = filters(since, until, sources)
     exact = _exact(session, query, conditions)
+    if exact and is_reference(query):  # "#6", "2409.11111v2", an arXiv link: that paper, not papers holding "http"
+        if named_out is not None:
+            named_out.extend(exact)
+        return [(paper_id, 1.0) for paper_id in exact]
     words = query_words(query, stop_words)
     ranked: list[tuple[int, float]] = []
     if words:
