@@ -1,7 +1,9 @@
-"""``paperbot import PERSON FILE``: a reference-manager export (BibTeX, RIS, CSL-JSON) as a local user's 👍."""
+"""``paperbot import PERSON FILE`` and ``paperbot export PERSON``: a reference-manager library (BibTeX, RIS,
+CSL-JSON) as a local user's 👍, and their 👍 as one."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -43,3 +45,51 @@ def import_cmd(
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)
+
+
+class LibraryFormat(enum.StrEnum):
+    """The formats ``paperbot export`` writes (and ``paperbot import`` reads)."""
+
+    bibtex = "bibtex"
+    ris = "ris"
+    csl_json = "csl-json"
+
+
+def export_cmd(
+    ctx: typer.Context,
+    name: UserArg,
+    fmt: Annotated[LibraryFormat, typer.Option("--format", help="Library format.")] = LibraryFormat.bibtex,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                                help="Write here instead of standard output.")] = None,
+) -> None:
+    """Export a user's 👍 papers (newest 👍 first) as a library for a reference manager.
+
+    Exit status 1 when the user was never added or FILE cannot be written; a user with no 👍
+    gets an empty library and a note on standard error.
+    """
+    from sqlalchemy import select
+
+    from bot.cli.local import existing_user
+    from bot.commands.rows import find_member
+    from recommender.imports.export import write_library
+    from recommender.store import Feedback, Paper
+
+    cmds = state(ctx).commands()
+    who = existing_user(cmds, name)
+    with cmds.store.session() as session:
+        member = find_member(session, who)
+        papers = list(session.scalars(
+            select(Paper).join(Feedback, Feedback.paper_id == Paper.id)
+            .where(Feedback.member_id == member.id, Feedback.value > 0)
+            .order_by(Feedback.created_at.desc(), Feedback.id.desc())))
+        text = write_library(papers, fmt.value)
+    if not papers:
+        err.print(f"{who.user_ref} has no 👍 yet: the library is empty.")
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    err.print(f"{len(papers)} papers written to {output}.")

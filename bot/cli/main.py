@@ -20,7 +20,7 @@ from bot.cli.demo import demo_cmd
 from bot.cli.enrich import enrich_cmd
 from bot.cli.eval import eval_cmd
 from bot.cli.ingest import ingest_cmd
-from bot.cli.library import import_cmd
+from bot.cli.library import export_cmd, import_cmd
 from bot.cli.mentions import channel_mentions_cmd, user_mentions_cmd, who_cmd
 from bot.cli.onboarding import start_cmd
 from bot.cli.papers import papers_cmd
@@ -83,7 +83,7 @@ def main_options(
 
 #: The commands, in the order ``paperbot --help`` lists them.
 COMMANDS = {
-    "ingest": ingest_cmd, "enrich": enrich_cmd, "import": import_cmd, "start": start_cmd, "picks": picks_cmd, "like": like_cmd,
+    "ingest": ingest_cmd, "enrich": enrich_cmd, "import": import_cmd, "export": export_cmd, "start": start_cmd, "picks": picks_cmd, "like": like_cmd,
     "dislike": dislike_cmd, "search": search_cmd, "papers": papers_cmd, "who": who_cmd, "refit": refit_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
     "run": run_cmd, "status": status_cmd,
 }

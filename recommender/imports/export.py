@@ -1,0 +1,130 @@
+"""Stored papers written as a reference-manager library: BibTeX, RIS and CSL-JSON, what :mod:`.formats` reads.
+
+A person takes their 👍 into Zotero or another reference manager with ``paperbot export``.
+Each writer is a well-kept library's: ``bibtexparser`` (v2, its LaTeX encoding of ``&``, accents
+and the like), ``rispy`` for RIS, :mod:`json` for CSL-JSON. A date is written as far as it is
+known (``published_precision``): a year alone, a year and month, or the day, so that an import of
+the file dates the papers as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from recommender.store import Paper
+
+__all__ = ["citation_keys", "write_library"]
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _date_parts(paper: Paper) -> list[int]:
+    """``[year]``, ``[year, month]`` or ``[year, month, day]`` as far as ``paper``'s date is known; [] undated."""
+    if paper.published is None:
+        return []
+    d = paper.published
+    return {"year": [d.year], "month": [d.year, d.month]}.get(paper.published_precision or "", [d.year, d.month, d.day])
+
+
+def _ascii_word(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]", "", plain)
+
+
+def citation_keys(papers: Sequence[Paper]) -> list[str]:
+    """One BibTeX key per paper, unique within ``papers``: first author's surname, year, first title word
+    (``lovelace2021sparse``; ``…2021sparse-2`` for a second one)."""
+    keys: list[str] = []
+    for paper in papers:
+        author = (paper.authors or [""])[0]
+        surname = author.split(",")[0] if "," in author else (author.split() or [""])[-1]
+        words = [w for w in (_ascii_word(w).lower() for w in paper.title.split()) if len(w) > 3] or ["paper"]
+        year = str(paper.published.year) if paper.published else ""
+        base = f"{_ascii_word(surname).lower() or 'anon'}{year}{words[0]}"
+        key, n = base, 1
+        while key in keys:
+            n += 1
+            key = f"{base}-{n}"
+        keys.append(key)
+    return keys
+
+
+def _bibtex(papers: Sequence[Paper]) -> str:
+    import bibtexparser
+    from bibtexparser.middlewares import LatexEncodingMiddleware
+    from bibtexparser.model import Block, Entry, Field
+
+    entries: list[Block] = []
+    plain: list[list[Field]] = []
+    for paper, key in zip(papers, citation_keys(papers), strict=True):
+        parts = _date_parts(paper)
+        text = {"title": paper.title, "author": " and ".join(paper.authors or []), "abstract": paper.abstract}
+        as_is = {"year": str(parts[0]) if parts else None, "month": _MONTHS[parts[1] - 1] if len(parts) > 1 else None,
+                 "day": str(parts[2]) if len(parts) > 2 else None, "doi": paper.doi, "eprint": paper.arxiv_id,
+                 "archiveprefix": "arXiv" if paper.arxiv_id else None, "url": paper.link}
+        entries.append(Entry("misc" if paper.arxiv_id else "article", key, [Field(k, v) for k, v in text.items() if v]))
+        plain.append([Field(k, v) for k, v in as_is.items() if v])
+    # Only words are LaTeX-encoded ("Müller" -> M\"uller, "&" -> \&, math kept): a URL or DOI stays as written.
+    library = LatexEncodingMiddleware(keep_math=True).transform(bibtexparser.Library(entries))
+    for entry, fields in zip(library.entries, plain, strict=True):
+        for field in fields:
+            entry.set_field(field)
+    return bibtexparser.write_string(library)
+
+
+def _ris(papers: Sequence[Paper]) -> str:
+    import rispy
+
+    records = []
+    for paper in papers:
+        parts = _date_parts(paper)
+        record = {"type_of_reference": "JOUR", "title": paper.title, "authors": list(paper.authors or [])}
+        if parts:
+            record["year"] = str(parts[0])
+            record["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+        if paper.abstract:
+            record["abstract"] = paper.abstract
+        if paper.doi:
+            record["doi"] = paper.doi
+        if paper.link:
+            record["urls"] = [paper.link]
+        records.append(record)
+    return rispy.dumps(records)
+
+
+def _csl(papers: Sequence[Paper]) -> str:
+    items = []
+    for paper, key in zip(papers, citation_keys(papers), strict=True):
+        item: dict = {"id": key, "type": "article", "title": paper.title,
+                      "author": [{"literal": name} for name in paper.authors or []]}
+        parts = _date_parts(paper)
+        if parts:
+            item["issued"] = {"date-parts": [parts]}
+        for name, value in (("abstract", paper.abstract), ("DOI", paper.doi), ("URL", paper.link)):
+            if value:
+                item[name] = value
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_library(papers: Sequence[Paper], fmt: str) -> str:
+    """``papers`` as a library file's text in ``fmt``.
+
+    Parameters
+    ----------
+    papers : sequence of Paper
+        In the order to write them.
+    fmt : {"bibtex", "ris", "csl-json"}
+
+    Raises
+    ------
+    ValueError
+        ``fmt`` is none of them.
+    """
+    writers = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl}
+    if fmt not in writers:
+        raise ValueError(f"unknown library format {fmt!r}: one of {', '.join(writers)}")
+    return writers[fmt](papers)
