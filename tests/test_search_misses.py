@@ -90,9 +90,8 @@ def test_a_reference_alone_finds_its_paper_alone_without_a_reason(cli, sample_di
                                            "authors": [{"name": "Ada Lovelace"}],
                                            "publishedAt": "2024-09-10T00:00:00.000Z"}}]))
     assert cli("ingest", str(feed)).exit_code == 0
+    assert cli("users", "add", "ada", "--interests", "graph search").exit_code == 0
     for query in ("#6", "https://arxiv.org/abs/2409.11111v2", "arXiv:2409.11111"):
         for who in ([], ["--user", "ada"]):
-            if who:
-                assert cli("users", "add", "ada", "--interests", "graph search").exit_code == 0
             [found] = json.loads(cli("search", query, *who, "--json").stdout)["results"]
             assert found["reason"] == "" and (found["ref"] == query or found["ref"] == "2409.11111")

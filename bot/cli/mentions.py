@@ -109,14 +109,11 @@ def user_mentions_cmd(
                          "at most once a day." + hint))
 
 
-def _has_profile(cmds, who) -> bool:
-    """Whether local user ``who`` has an interest or a 👍/👎, so that some papers can fit them."""
-    from sqlalchemy import select
 
+def _has_profile(cmds, who) -> bool:
+    """Whether local user ``who`` has an interest or a 👍/👎 (:func:`bot.commands.mentions.has_profile`)."""
+    from bot.commands.mentions import has_profile
     from bot.commands.rows import find_member
-    from recommender.store import Feedback
 
     with cmds.store.session() as session:
-        member = find_member(session, who)
-        return bool(member.interests) or session.scalar(
-            select(Feedback.id).where(Feedback.member_id == member.id).limit(1)) is not None
+        return has_profile(session, find_member(session, who))

@@ -117,6 +117,7 @@ def search_cmd(
     store = cmds.store if cmds else cli.store()
     bounds = {"since": since, "until": until,
               "source": source.value if source else None}
+
     def found(session, text: str) -> list:
         items = None if cmds else _by_words(session, text, k, cli.settings.recommender.semantic, bounds)
         if items is None:

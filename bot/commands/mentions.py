@@ -33,6 +33,8 @@ from recommender.store import Feedback, Member
 from recommender.teammates import MemberFit, member_fits, min_fit
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.commands.handlers import Commands
 
 #: How many people ``who`` lists at most.
@@ -164,15 +166,20 @@ def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
                  f"(among those who opted in with {caller.command('mentions me on')}), each person at most once a day.", ephemeral=False)
 
 
+def has_profile(session: Session, member: Member) -> bool:
+    """Whether ``member`` has an interest or a 👍/👎, so that some papers can fit them."""
+    return bool(member.interests) or session.scalar(
+        select(Feedback.id).where(Feedback.member_id == member.id).limit(1)) is not None
+
+
 def mentions_me(cmds: Commands, caller: Caller, on: bool) -> Reply:
     """The caller's own opt-in to be named under digest papers (and listed by ``who``) in this workspace."""
     with cmds.store.session() as session:
         member = cmds.member(session, caller)
         member.mentions = on
-        has_profile = bool(member.interests) or session.scalar(
-            select(Feedback.id).where(Feedback.member_id == member.id).limit(1)) is not None
+        profiled = has_profile(session, member)
     if not on:
         return Reply("You will no longer be named under digest papers here.")
-    hint = "" if has_profile else (f" Add interests ({caller.command('interests add', '<topic>')}) or 👍 papers "
+    hint = "" if profiled else (f" Add interests ({caller.command('interests add', '<topic>')}) or 👍 papers "
                                    "so that some fit you.")
     return Reply("You may now be named under a channel digest paper that fits you well, at most once a day." + hint)

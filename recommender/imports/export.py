@@ -38,6 +38,7 @@ def citation_keys(papers: Sequence[Paper]) -> list[str]:
     """One BibTeX key per paper, unique within ``papers``: first author's surname, year, first title word
     (``lovelace2021sparse``; ``…2021sparse-2`` for a second one)."""
     keys: list[str] = []
+    taken: set[str] = set()
     for paper in papers:
         author = (paper.authors or [""])[0]
         surname = author.split(",")[0] if "," in author else (author.split() or [""])[-1]
@@ -45,10 +46,11 @@ def citation_keys(papers: Sequence[Paper]) -> list[str]:
         year = str(paper.published.year) if paper.published else ""
         base = f"{_ascii_word(surname).lower() or 'anon'}{year}{words[0]}"
         key, n = base, 1
-        while key in keys:
+        while key in taken:
             n += 1
             key = f"{base}-{n}"
         keys.append(key)
+        taken.add(key)
     return keys
 
 
