@@ -13,7 +13,6 @@ __all__ = [
     "Skipped",
     "expand_inputs",
     "ingest",
-    "dialect_insert",
     "ingest_bytes",
     "insert_new_papers",
     "merge_record",
@@ -29,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
@@ -38,6 +36,7 @@ from recommender.inputs import DIGEST_SUFFIXES, Inputs, Skipped, expand_inputs, 
 from recommender.merge import merge_record
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
+from recommender.store.dialects import dialect_insert
 from recommender.store.models import utcnow
 from recommender.text.vectors import forget_embeddings
 
@@ -162,16 +161,6 @@ def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> Ne
         first_seen=now,
         updated_at=now,
     )
-
-
-def dialect_insert(session: Session, table):
-    """``INSERT`` for ``table`` in the session's dialect, so ``ON CONFLICT`` can be added (SQLite, PostgreSQL)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"ingest supports SQLite and PostgreSQL, not {name}")
 
 
 def insert_new_papers(session: Session, new: list[tuple[NewPaper, PaperRecord]], result: IngestResult) -> None:

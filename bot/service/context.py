@@ -60,7 +60,7 @@ class JobContext:
     sources: list[SourceSettings] = field(default_factory=list)
     scheduler: BaseScheduler | None = None
     fetch: Fetch | None = None
-    recommender: object = None
+    recommender: Recommender = None  # type: ignore[assignment]  # made by __post_init__
     workers: DigestWorkers | None = None
     owner: dict | None = None
     closed: threading.Event = field(default_factory=threading.Event)

@@ -20,6 +20,7 @@ from bot.delivery import DeliveryOutcome, DeliveryTarget, DigestPlan, local_day
 from bot.service.club_jobs import run_due_clubs
 from bot.service.context import JobContext
 from bot.service.digest_jobs import digest_targets, post_digest, recover
+from bot.service.embedding import embed_stored
 from bot.service.ingest_jobs import SourceRunResult, run_source
 from bot.service.outage import db_retrying, transient
 from bot.settings import InboxSource
@@ -99,6 +100,7 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
             result = run_source(ctx.store, spec, now=now + dt.timedelta(seconds=time.monotonic() - started),
                                 fetch=ctx.fetch, carried=result)  # a file that failed before the wait still counts
         report.sources.append(result)
+    embed_stored(ctx.store, ctx.recommender.embedder, report.sources, stop=ctx.closed)
     for attempt in db_retrying("run once", stop=ctx.closed):
         with attempt:
             recover(ctx, now=now)

@@ -55,6 +55,7 @@ from bot.service.club_jobs import run_due_clubs
 from bot.service.context import JobContext, get_context, set_context
 from bot.service.digest_jobs import digest_targets, recover, retry_candidates, run_digest
 from bot.service.due import due_club, due_digests
+from bot.service.embedding import embed_stored
 from bot.service.heartbeat import (
     LOCAL_JOBSTORE,
     LOOP_EXECUTOR,
@@ -280,11 +281,12 @@ def ingest_job(name: str) -> None:
         if spec is None:
             log.warning("ingest skipped", extra={"source": name, "reason": "not configured any more"})
             return
-        result = run_source(ctx.store, spec, fetch=ctx.fetch)
-        if result.new_papers and spec.kind != "arxiv_enrich":  # new title-only papers: look them up at once
+        results = [run_source(ctx.store, spec, fetch=ctx.fetch)]
+        if results[0].new_papers and spec.kind != "arxiv_enrich":  # new title-only papers: look them up at once
             for enrich_spec in ctx.settings.ingest_sources():
                 if enrich_spec.kind == "arxiv_enrich" and not ctx.closed.is_set():
-                    run_source(ctx.store, enrich_spec)
+                    results.append(run_source(ctx.store, enrich_spec))
+        embed_stored(ctx.store, ctx.recommender.embedder, results, stop=ctx.closed)
 
 
 def sync_job(owner: dict | None = None) -> None:

@@ -24,9 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recommender.imports.formats import LibraryEntry
-from recommender.ingest import LOOKUP_CHUNK, IngestResult, dialect_insert, insert_new_papers, resolve_records
+from recommender.ingest import LOOKUP_CHUNK, IngestResult, insert_new_papers, resolve_records
 from recommender.merge import merge_record
 from recommender.store import Feedback, Paper
+from recommender.store.dialects import dialect_insert
 from recommender.store.models import utcnow
 from recommender.text.vectors import forget_embeddings
 

@@ -267,7 +267,8 @@ class CurrentVectors:
         if self.embedder is not None and len(paper_ids):
             pos = self._read_embeddings(session).positions(np.asarray(paper_ids, dtype=np.int64))
             lacking = sorted({int(pid) for pid, at in zip(paper_ids, pos.tolist(), strict=True) if at < 0})
-            if lacking:  # encoded first, then flushed: the first write
+            if lacking:  # encoded first, then written: the first write
+                log.info("embedding papers before ranking", extra={"papers": len(lacking), "model": self.embedder.name})
                 embeddings_for(session, session.scalars(select(Paper).where(Paper.id.in_(lacking))).all(), self.embedder)
         if ids and rows is not None:
             save_tfidf_rows(session, model.state_id, ids, rows)

@@ -8,6 +8,7 @@ are ignored, never mixed with the current one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from ..store import Paper, PaperEmbedding, Store
+from ..store.dialects import dialect_insert
 from ..store.models import utcnow
 from .embeddings import PaperEmbedder, embedding_text
 
@@ -32,15 +34,24 @@ def count_missing(session: Session, embedder: PaperEmbedder) -> int:
     return session.scalar(select(func.count()).select_from(_missing_query(embedder).subquery())) or 0
 
 
-def _rows(papers: Sequence[Paper], vectors: np.ndarray, embedder: PaperEmbedder) -> list[PaperEmbedding]:
+def _store_rows(session: Session, papers: Sequence[Paper], vectors: np.ndarray, embedder: PaperEmbedder) -> None:
+    """Insert the vectors of ``papers``, shape (len(papers), dim); a row another process stored meanwhile is kept.
+
+    ``ON CONFLICT DO NOTHING`` on (paper, model, model version): the scheduler's ingest job and a ranking
+    (or ``paperbot ingest`` and a running scheduler) may embed the same new paper at once.
+    """
+    if not len(papers):
+        return
     now = utcnow()
-    return [PaperEmbedding(paper_id=p.id, model=embedder.name, model_version=embedder.version, dim=embedder.dim,
-                           vector=v.astype("<f4").tobytes(), created_at=now)
-            for p, v in zip(papers, vectors, strict=True)]
+    rows = [{"paper_id": p.id, "model": embedder.name, "model_version": embedder.version, "dim": embedder.dim,
+             "vector": v.astype("<f4").tobytes(), "created_at": now} for p, v in zip(papers, vectors, strict=True)]
+    stmt = dialect_insert(session, PaperEmbedding.__table__).on_conflict_do_nothing(
+        index_elements=["paper_id", "model", "model_version"])
+    session.execute(stmt, rows)
 
 
 def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 256,
-                  progress: Callable[[int, int], None] | None = None) -> int:
+                  progress: Callable[[int, int], None] | None = None, stop: threading.Event | None = None) -> int:
     """Embed every stored paper that has no vector of this model version yet.
 
     Parameters
@@ -51,6 +62,8 @@ def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 25
         Papers per transaction.
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch (papers).
+    stop : threading.Event, optional
+        Once set, no further batch starts (a shutdown); the papers left are embedded by the next call.
 
     Returns
     -------
@@ -61,11 +74,13 @@ def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 25
         todo = list(session.scalars(_missing_query(embedder).order_by(Paper.id)).all())
     done = 0
     for lo in range(0, len(todo), batch_size):
+        if stop is not None and stop.is_set():
+            break
         ids = todo[lo : lo + batch_size]
         with store.session() as session:
             papers = session.scalars(select(Paper).where(Paper.id.in_(ids)).order_by(Paper.id)).all()
             vectors = embedder.encode([embedding_text(p.title, p.abstract) for p in papers])
-            session.add_all(_rows(papers, vectors, embedder))
+            _store_rows(session, papers, vectors, embedder)
         done += len(ids)
         if progress is not None:
             progress(done, len(todo))
@@ -93,7 +108,7 @@ def load_embeddings(session: Session, paper_ids: Sequence[int], embedder: PaperE
 def embeddings_for(session: Session, papers: Sequence[Paper], embedder: PaperEmbedder) -> np.ndarray:
     """Vectors of ``papers``, shape (len(papers), dim): stored ones read, missing ones computed and added to ``session``.
 
-    The new rows go into the caller's transaction (flushed, not committed).
+    The new rows are written in the caller's transaction (not committed).
     """
     vectors = load_embeddings(session, [p.id for p in papers], embedder)
     missing = np.flatnonzero(~vectors.any(axis=1))
@@ -103,8 +118,7 @@ def embeddings_for(session: Session, papers: Sequence[Paper], embedder: PaperEmb
         by_id = {p.id: v for p, v in zip(todo, fresh, strict=True)}
         for i in missing.tolist():
             vectors[i] = by_id[papers[i].id]
-        session.add_all(_rows(todo, fresh, embedder))
-        session.flush()
+        _store_rows(session, todo, fresh, embedder)
     return vectors
 
 

@@ -1,0 +1,112 @@
+"""Scheduled sources embed what they store, at ingest; two writers embedding one paper store it once.
+
+An operations trial dropped 12,000 papers into an inbox: only ``paperbot ingest`` embedded at
+ingest, so the next digest embedded them all first and was minutes late, with no log line.
+"""
+
+import hashlib
+import logging
+import threading
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from bot.service.context import JobContext, set_context
+from bot.service.once import run_once
+from bot.service.scheduler import ingest_job
+from bot.settings import InboxSource
+from recommender.picks import Recommender
+from recommender.store import Paper, PaperEmbedding
+from recommender.text.vectors import count_missing, embed_missing, embeddings_for
+
+pytestmark = pytest.mark.strict_logs
+
+
+class HashEmbedder:
+    """A stand-in for the sentence model (same interface): a fixed unit vector per text, no runtime to load.
+
+    ``during_encode`` runs once, inside the first ``encode`` call: another writer at that moment.
+    """
+
+    name, version, dim = "hash-embedder", "1", 8
+
+    def __init__(self, during_encode=None):
+        self.during_encode = during_encode
+        self.texts: list[str] = []
+
+    def encode(self, texts, progress=None) -> np.ndarray:
+        if self.during_encode is not None:
+            hook, self.during_encode = self.during_encode, None
+            hook()
+        self.texts += list(texts)
+        out = np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:32], dtype=np.uint8)[: self.dim]
+                        for t in texts], dtype=np.float32) + 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def inbox_with_sample(tmp_path, sample_digests):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "today.txt").write_bytes((sample_digests / "001_22f0a1ce284fcda3.txt").read_bytes())
+    return InboxSource(name="drop", path=inbox, every_minutes=5, settle_seconds=0)
+
+
+def stored_papers(store) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count()).select_from(Paper)) or 0
+
+
+def test_scheduled_inbox_job_embeds_the_papers_it_stored(store, settings, sample_digests, tmp_path, caplog):
+    embedder = HashEmbedder()
+    spec = inbox_with_sample(tmp_path, sample_digests)
+    set_context(JobContext(store, settings, {}, [spec], recommender=Recommender(store, settings.recommender, embedder=embedder)))
+    with caplog.at_level(logging.INFO, logger="bot.service.embedding"):
+        ingest_job("drop")
+    papers = stored_papers(store)
+    assert papers > 0
+    with store.session() as s:
+        assert count_missing(s, embedder) == 0
+    (line,) = [r for r in caplog.records if r.getMessage() == "papers embedded"]
+    assert line.papers == papers and line.model == "hash-embedder"
+    ingest_job("drop")  # nothing new: nothing encoded again
+    assert len(embedder.texts) == papers
+
+
+def test_run_once_embeds_at_ingest_before_ranking(store, settings, sample_digests, tmp_path, caplog):
+    embedder = HashEmbedder()
+    ctx = JobContext(store, settings, {}, [inbox_with_sample(tmp_path, sample_digests)],
+                     recommender=Recommender(store, settings.recommender, embedder=embedder))
+    with caplog.at_level(logging.INFO):
+        run_once(ctx)
+    with store.session() as s:
+        assert count_missing(s, embedder) == 0
+    assert [r.getMessage() for r in caplog.records].count("papers embedded") == 1
+    assert "embedding papers before ranking" not in [r.getMessage() for r in caplog.records]
+
+
+def test_a_shutdown_stops_embedding_between_batches(store, settings, sample_digests, tmp_path):
+    from recommender.ingest import ingest
+
+    ingest(store, [str(sample_digests / "001_22f0a1ce284fcda3.txt")])
+    stop = threading.Event()
+    stop.set()
+    assert embed_missing(store, HashEmbedder(), batch_size=4, stop=stop) == 0
+    with store.session() as s:
+        assert count_missing(s, HashEmbedder()) == stored_papers(store)
+
+
+def test_a_paper_embedded_meanwhile_by_another_writer_is_kept_not_an_error(store, sample_digests):
+    """A ranking embeds a new paper while the ingest job stores the same paper's vector and commits."""
+    from recommender.ingest import ingest
+
+    ingest(store, [str(sample_digests / "001_22f0a1ce284fcda3.txt")])
+    other = HashEmbedder()
+    ranking = HashEmbedder(during_encode=lambda: embed_missing(store, other))
+    with store.session() as s:
+        papers = s.scalars(select(Paper).order_by(Paper.id).limit(3)).all()
+        vectors = embeddings_for(s, papers, ranking)
+    assert vectors.shape == (3, 8) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    with store.session() as s:
+        rows = s.execute(select(PaperEmbedding.paper_id, func.count()).group_by(PaperEmbedding.paper_id)).all()
+    assert len(rows) == stored_papers(store) and {n for _, n in rows} == {1}
