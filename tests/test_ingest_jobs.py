@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -367,3 +368,32 @@ def test_arxiv_enrich_source_links_title_only_papers_and_records_the_run(store, 
     assert count(store, Paper.id, Paper.arxiv_id == "2403.04321") == 1
     assert [r.new_papers for r in runs(store, "arxiv")] == [1]
     assert Settings.model_validate({"sources": [{"kind": "arxiv_enrich", "name": "a", "every_minutes": 60}]}).sources
+
+
+@pytest.mark.parametrize("when", ["before reading", "before moving"])
+def test_inbox_file_taken_by_another_run_is_no_error(store, sample_digests, tmp_path, monkeypatch, when):
+    """Two schedulers on one database both run the inbox job: whichever moves a file second found it
+    gone. Its papers are stored once and neither run records an error (an ops trial saw `cannot move`)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = "001_22f0a1ce284fcda3.txt"
+    (inbox / name).write_bytes((sample_digests / name).read_bytes())
+    spec = InboxSource(name="drop", path=inbox, settle_seconds=0)
+    now = dt.datetime(2026, 3, 2, 6, tzinfo=UTC)
+
+    def the_other_run_first(*_args, **_kwargs):
+        monkeypatch.undo()  # the other run moves the file with the real filesystem calls
+        other = run_source(store, spec, now=now)
+        assert other.moved == {name: "done"} and other.status == "ok"
+
+    if when == "before reading":
+        monkeypatch.setattr(Path, "read_bytes", lambda self: (the_other_run_first(), self.read_bytes())[1])
+    else:
+        real_move = shutil.move
+        monkeypatch.setattr(shutil, "move", lambda src, dst: (the_other_run_first(), real_move(src, dst))[1])
+    result = run_source(store, spec, now=now)
+
+    assert result.errors == [] and result.status in ("ok", "empty")
+    assert (inbox / "done" / name).exists() and not (inbox / "failed").exists()
+    assert [r.status for r in runs(store, "drop")] == ["ok", result.status]
+    assert count(store, Digest.id) == 1

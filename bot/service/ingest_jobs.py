@@ -81,7 +81,7 @@ class SourceRunResult:
     new_papers: int = 0
     errors: list[str] = field(default_factory=list)
     results: list[IngestResult] = field(default_factory=list)
-    moved: dict[str, str] = field(default_factory=dict)  # inbox: file name -> "done" | "failed"
+    moved: dict[str, str] = field(default_factory=dict)  # inbox: file name -> "done" | "failed" | "moved by another run"
     waiting: list[str] = field(default_factory=list)  # inbox: files still being written, left for a later run
     warnings: list[str] = field(default_factory=list)  # the parsers' "<file>:<line>: ..." notes on inputs that went in
     settle_seconds: float = 0  # inbox: how long a file must stay unchanged before it is taken
@@ -221,6 +221,9 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
         result.inputs += 1
         try:
             r = _ingest_file(store, path, seen)
+        except FileNotFoundError:  # another run (a second scheduler, run --once) took it since the listing
+            result.inputs -= 1
+            continue
         except OSError as exc:
             result.errors.append(f"{path.name}: cannot read: {exc.strerror or exc}")
             continue  # left in place, retried next run
@@ -253,6 +256,11 @@ def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime,
                 f"{r.error}\n\nfile: {path.name}\nat: {now.isoformat()}\n", encoding="utf-8")
         else:
             target = _move(path, folder / "done")
+    except FileNotFoundError:  # another run moved it first: ingesting it again was a no-op (same content)
+        result.moved[path.name] = "moved by another run"
+        log.info("inbox file taken by another run", extra={"source": spec.name, "file": path.name})
+        _warnings(r, result, {"file": path.name})
+        return
     except OSError as exc:  # a full disk, a permission: the file stays, its digest (if any) is already stored
         result.errors.append(f"{path.name}: cannot move: {exc.strerror or exc}")
         _warnings(r, result, {"file": path.name})
