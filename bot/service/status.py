@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.delivery import MAX_ATTEMPTS
 from bot.service.digest_jobs import RETRY_BACKOFF_SECONDS, digest_targets
 from bot.service.due import due_digests
+from bot.service.heartbeat import owner_gone
 from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID, fresh_heartbeat
 from bot.service.sync_lease import read_sync
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, next_digest_time
@@ -51,10 +52,10 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     ``sync`` job's next run time (the heartbeat): at most two sync intervals (``[service] sync_seconds``)
     and 5 s late (:func:`bot.service.scheduler.fresh_heartbeat`).
     ``job_store.owner`` is the scheduler that owns the ``sync`` job (``host``, ``pid``,
-    ``renewed``: its lease, :func:`bot.service.heartbeat.keep_heartbeat`), None before any.
+    ``renewed``: its lease, :func:`bot.service.heartbeat.keep_heartbeat`, and ``gone``), None before any.
     A clean shutdown pauses the ``sync`` job, clearing the heartbeat
     (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
-    ``"stale"``.
+    ``"stale"``, at once when the owner was a process of this host that no longer exists (``gone``).
     A target's ``next_digest`` is when its next slot's digest will be
     posted: a slot whose day was already delivered (e.g. by ``run --once``) is
     skipped (:func:`bot.service.triggers.next_digest_time`). A target's ``owed`` lists its digests due and
@@ -138,10 +139,10 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
             state = "never started"
         elif heartbeat is None:
             state = "stopped"  # paused by a clean shutdown
-        elif fresh_heartbeat(heartbeat, now, settings.service.sync_seconds):
+        elif fresh_heartbeat(heartbeat, now, settings.service.sync_seconds) and not (owner and owner["gone"]):
             state = "running"
         else:
-            state = "stale"  # the process died, or its scheduler is stuck
+            state = "stale"  # the process died (its pid is gone on this host), or its scheduler is stuck
         labels = {digest_job_id(t["kind"], t["id"]): f"{t['name']}'s digest" for t in out["targets"]}
         overdue = _overdue(jobs, labels, now, 2 * settings.service.sync_seconds + 5 if state == "running" else 0)
         health.update({
@@ -160,12 +161,17 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
 
 
 def _owner(store: Store) -> dict | None:
-    """The ``sync`` job's owner: ``{"host", "pid", "renewed"}`` (its lease, ISO 8601 UTC), None when unknown."""
+    """The ``sync`` job's owner: ``{"host", "pid", "renewed", "gone"}``, None when unknown.
+
+    ``renewed`` is its lease (ISO 8601 UTC); ``gone`` is True when the owner is a process of this host
+    that no longer exists (:func:`bot.service.heartbeat.owner_gone`; a process on another host cannot be asked).
+    """
     row = read_sync(store.engine)
     owner = row.owner if row is not None else {}
     if not owner:
         return None
-    return {"host": owner.get("host"), "pid": owner.get("pid"), "renewed": _iso(row.renewed if row else None)}
+    return {"host": owner.get("host"), "pid": owner.get("pid"), "renewed": _iso(row.renewed if row else None),
+            "gone": owner_gone(owner)}
 
 
 def owed_digests(session: Session, now: dt.datetime,
