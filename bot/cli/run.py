@@ -122,10 +122,14 @@ def print_status(console: Console, data: dict) -> None:
     targets = Table("target", "platform", "schedule", "next digest", "last posted", "last", title="Digests")
     for t in data["targets"]:
         nxt = (t["next_digest"] or "-") + ("" if t["scheduled"] else " (not scheduled)")
+        if t.get("owed"):
+            nxt = "; ".join(f"owed: {_owed_text(o, data['now'])}" for o in t["owed"]) + f"; then {nxt}"
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
         last += " · person told" if t.get("last_told") else ""
         targets.add_row(t["name"], t["platform"], t["schedule"], nxt, t["last_posted"] or "never", last)
     console.print(targets)
+    owed = "; ".join(f"{o['target']} {_owed_text(o, data['now'])}" for o in data.get("owed", [])) or "none"
+    console.print(f"Owed digests: {owed}", highlight=False, soft_wrap=True)
     js = data["job_store"]
     if not js["exists"]:
         # Not "nothing ran": `run --once` and the one-shot commands ingest and post without a job store.
@@ -137,6 +141,7 @@ def print_status(console: Console, data: dict) -> None:
         overdue = ", ".join(_overdue_text(job, data["now"]) for job in js.get("overdue", [])) or "none"
         owner = js.get("owner")
         owned = f", owner {owner['host']} pid {owner['pid']}" if owner else ""
+        owned += ": process gone" if owner and owner.get("gone") else ""
         console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}"
                       f"{owned}); overdue: {overdue}", highlight=False)
     if js.get("config_error"):
@@ -162,6 +167,29 @@ def _overdue_text(job: dict, now: str) -> str:
     """``raj's digest (due 18:35 UTC, 4 min ago)``, saying when the next start skips it (past the misfire grace)."""
     skipped = "" if job["runs_at_start"] else "; too late, the next start skips this run"
     return f"{job['name']} (due {_when(job['due'], now)}{skipped})"
+
+
+def _owed_text(owed: dict, now: str) -> str:
+    """``2026-12-06 (due 09:00 UTC, 14 min ago): not posted yet``; or ``being posted`` (claimed, its poster
+    beating), ``claimed but its poster stopped, retry at 09:12 UTC``, ``failed 2 times, retry at 09:03 UTC``."""
+    import datetime as dt
+
+    retry = owed.get("retry_at")
+    passed = retry is not None and dt.datetime.fromisoformat(retry) <= dt.datetime.fromisoformat(now)
+    at = "the next sync" if passed else _clock(retry, now) if retry else ""
+    state = {"not started": "not posted yet",
+             "claimed": f"claimed but its poster stopped, retry at {at}" if retry else
+             f"being posted (claimed {_when(owed['claimed'], now)})" if owed.get("claimed") else "being posted",
+             "failed": f"failed {owed['attempts']} time{'s' if owed['attempts'] != 1 else ''}, retry at {at}"}
+    return f"{owed['day']} (due {_when(owed['due'], now)}): {state.get(owed['state'], owed['state'])}"
+
+
+def _clock(at: str, now: str) -> str:
+    """``09:12 UTC`` (the date too when it is not ``now``'s day, UTC)."""
+    import datetime as dt
+
+    t, n = dt.datetime.fromisoformat(at).astimezone(dt.UTC), dt.datetime.fromisoformat(now).astimezone(dt.UTC)
+    return f"{'' if t.date() == n.date() else f'{t:%Y-%m-%d} '}{t:%H:%M} UTC"
 
 
 def _when(at: str, now: str) -> str:

@@ -54,7 +54,7 @@ LOOP_EXECUTOR = "loop"
 WATCH_JOB_ID = "heartbeat watch"
 
 __all__ = ["SYNC_JOB_ID", "LOCAL_JOBSTORE", "LOOP_EXECUTOR", "fresh_heartbeat", "lease_grace", "lease_expired",
-           "this_process", "new_owner", "same_owner", "warn_if_another_scheduler", "add_sync_job", "release_heartbeat",
+           "this_process", "owner_gone", "new_owner", "same_owner", "warn_if_another_scheduler", "add_sync_job", "release_heartbeat",
            "keep_heartbeat", "add_heartbeat_watch"]
 
 
@@ -143,6 +143,13 @@ def _gone(owner: dict) -> bool:
     if pid == os.getpid():
         return owner.get("run") not in _LIVE_RUNS
     return not _alive(pid)
+
+
+def owner_gone(owner: dict) -> bool:
+    """Whether the stored ``sync`` job's ``owner`` (``{"host", "pid", "run"}``) is a scheduler of this host whose
+    process no longer exists (or an earlier process that had this one's pid); False for another host's owner
+    (its processes cannot be asked) and for an owner without a host or pid."""
+    return _gone(owner)
 
 
 def _sync_job(scheduler: BaseScheduler):

@@ -9,16 +9,19 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from bot.delivery import MAX_ATTEMPTS
+from bot.service.digest_jobs import RETRY_BACKOFF_SECONDS, digest_targets
+from bot.service.due import due_digests
+from bot.service.heartbeat import owner_gone
 from bot.service.scheduler import JOBSTORE_TABLE, SYNC_JOB_ID, fresh_heartbeat
 from bot.service.sync_lease import read_sync
-from bot.service.triggers import MISFIRE_GRACE_SECONDS, digest_job_id, next_digest_time
+from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, next_digest_time
 from bot.settings import InboxSource, Settings
 from recommender.enrich import count_unlinked
 from recommender.store import Channel, Delivery, Member, Paper, Store
 from recommender.store.models import SourceRun, utcnow
 from recommender.text.embeddings import unavailable_reason
 
-__all__ = ["collect_status", "job_store_rows"]
+__all__ = ["collect_status", "job_store_rows", "owed_digests"]
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -48,13 +51,17 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     Times are ISO 8601, UTC. ``job_store.scheduler_running`` is judged from the
     ``sync`` job's next run time (the heartbeat): at most two sync intervals (``[service] sync_seconds``)
     and 5 s late (:func:`bot.service.scheduler.fresh_heartbeat`).
-    ``job_store.owner`` is the scheduler that owns the ``sync`` job (``host``, ``pid``, and
-    ``renewed``: its lease, :func:`bot.service.heartbeat.keep_heartbeat`), None before any.
+    ``job_store.owner`` is the scheduler that owns the ``sync`` job (``host``, ``pid``,
+    ``renewed``: its lease, :func:`bot.service.heartbeat.keep_heartbeat`, and ``gone``), None before any.
     A clean shutdown pauses the ``sync`` job, clearing the heartbeat
     (``scheduler_state`` ``"stopped"``); a process that died leaves it to go
-    ``"stale"``. A target's ``next_digest`` is when its digest will actually be
+    ``"stale"``, at once when the owner was a process of this host that no longer exists (``gone``).
+    A target's ``next_digest`` is when its next slot's digest will be
     posted: a slot whose day was already delivered (e.g. by ``run --once``) is
-    skipped (:func:`bot.service.triggers.next_digest_time`). A member's ``last_told`` is when they were
+    skipped (:func:`bot.service.triggers.next_digest_time`). A target's ``owed`` lists its digests due and
+    not posted (:func:`owed_digests`: from the database, not the job store, which moves a job's next run time
+    on before the job runs); ``owed`` at the top level lists them all, oldest slot first, each with its ``target``.
+    A member's ``last_told`` is when they were
     told that their last digest could not be sent by DM (:mod:`bot.commands.dm_notice`), else None.
 
     ``job_store.overdue`` lists the jobs whose next run time has passed: any at all
@@ -84,6 +91,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 "next_run": _iso((jobs or {}).get(f"ingest:{spec.name}")),
             })
         rows = [*session.scalars(select(Channel).order_by(Channel.id)), *session.scalars(select(Member).order_by(Member.id))]
+        owed = owed_digests(session, now, settings.delivery.recovery_seconds)
         for row in rows:
             kind = "channel" if isinstance(row, Channel) else "member"
             on = row.enabled if kind == "channel" else row.subscribed
@@ -119,22 +127,26 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 "last_posted": _iso(_aware(last_posted)), "last_day": str(last.day) if last else None,
                 "last_status": last.status if last else None, "last_error": last.error if last else None,
                 "last_told": _iso(_aware(last.told_at)) if last else None,
+                "owed": sorted(owed.get((kind, row.id), {}).values(), key=lambda o: o["due"]),
             })
+    out["owed"] = sorted(({**o, "target": t["name"]} for t in out["targets"] for o in t["owed"]),
+                         key=lambda o: (o["due"], o["kind"], o["id"]))
     health: dict = {"table": JOBSTORE_TABLE, "exists": jobs is not None}
     if jobs is not None:
         heartbeat = jobs.get(SYNC_JOB_ID)
+        owner = _owner(store) if SYNC_JOB_ID in jobs else None
         if SYNC_JOB_ID not in jobs:
             state = "never started"
         elif heartbeat is None:
             state = "stopped"  # paused by a clean shutdown
-        elif fresh_heartbeat(heartbeat, now, settings.service.sync_seconds):
+        elif fresh_heartbeat(heartbeat, now, settings.service.sync_seconds) and not (owner and owner["gone"]):
             state = "running"
         else:
-            state = "stale"  # the process died, or its scheduler is stuck
+            state = "stale"  # the process died (its pid is gone on this host), or its scheduler is stuck
         labels = {digest_job_id(t["kind"], t["id"]): f"{t['name']}'s digest" for t in out["targets"]}
         overdue = _overdue(jobs, labels, now, 2 * settings.service.sync_seconds + 5 if state == "running" else 0)
         health.update({
-            "jobs": len(jobs), "heartbeat": _iso(heartbeat), "owner": _owner(store) if SYNC_JOB_ID in jobs else None,
+            "jobs": len(jobs), "heartbeat": _iso(heartbeat), "owner": owner,
             "scheduler_running": state == "running", "scheduler_state": state,
             "overdue_jobs": [job["job"] for job in overdue], "overdue": overdue,
         })
@@ -149,12 +161,83 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
 
 
 def _owner(store: Store) -> dict | None:
-    """The ``sync`` job's owner: ``{"host", "pid", "renewed"}`` (its lease, ISO 8601 UTC), None when unknown."""
+    """The ``sync`` job's owner: ``{"host", "pid", "renewed", "gone"}``, None when unknown.
+
+    ``renewed`` is its lease (ISO 8601 UTC); ``gone`` is True when the owner is a process of this host
+    that no longer exists (:func:`bot.service.heartbeat.owner_gone`; a process on another host cannot be asked).
+    """
     row = read_sync(store.engine)
     owner = row.owner if row is not None else {}
     if not owner:
         return None
-    return {"host": owner.get("host"), "pid": owner.get("pid"), "renewed": _iso(row.renewed if row else None)}
+    return {"host": owner.get("host"), "pid": owner.get("pid"), "renewed": _iso(row.renewed if row else None),
+            "gone": owner_gone(owner)}
+
+
+def owed_digests(session: Session, now: dt.datetime,
+                 recovery_seconds: float) -> dict[tuple[str, int], dict[dt.date, dict]]:
+    """The digests due and not posted at ``now`` (aware), ``{(kind, target id): {local day: owed}}``, decided
+    by the database alone.
+
+    Not started: due by :func:`bot.service.due.due_digests` (slot passed at most
+    :data:`MISFIRE_GRACE_SECONDS` ago, after the target was created, no ``deliveries`` row), whatever the
+    job store says. Started and not finished: a ``deliveries`` row ``claimed`` or ``failed`` with attempts
+    left, claimed within :data:`MISFIRE_GRACE_SECONDS`, as :func:`bot.service.digest_jobs.retry_candidates`
+    retries them. Each value is ``{"kind", "id", "day", "due", "late_seconds", "state", "attempts",
+    "claimed", "retry_at"}``: ``state`` ``"not started"``, ``"claimed"`` (being posted; ``retry_at`` is set
+    when its claimant stopped beating, ``recovery_seconds`` after its last heartbeat) or ``"failed"``
+    (``retry_at``: after the retry backoff). Times ISO 8601 UTC, ``late_seconds`` since ``due``, the slot.
+    """
+    out: dict[tuple[str, int], dict[dt.date, dict]] = {}
+    for d in due_digests(session, None, now):
+        out.setdefault((d.kind, d.target_id), {})[d.day] = _owed(d.kind, d.target_id, d.day, d.slot, now, "not started")
+    targets = {("channel" if isinstance(r, Channel) else "member", r.id): r
+               for r in digest_targets(session, None)}
+    started = session.execute(
+        select(Delivery).where(Delivery.target_kind.in_(("channel", "member")), Delivery.status.in_(("claimed", "failed")),
+                               Delivery.attempts < MAX_ATTEMPTS,
+                               Delivery.claimed_at >= now - dt.timedelta(seconds=MISFIRE_GRACE_SECONDS))
+        .order_by(Delivery.day)).scalars()
+    for row in started:
+        target = targets.get((row.target_kind, row.target_id))
+        claimed = _aware(row.claimed_at)
+        if target is None or claimed is None:
+            continue  # the target was disabled or unsubscribed since: not posted
+        if row.status == "failed":
+            retry: dt.datetime | None = claimed + dt.timedelta(seconds=RETRY_BACKOFF_SECONDS * 2 ** max(0, row.attempts - 1))
+        else:
+            beat = max(claimed, _aware(row.heartbeat_at) or claimed)
+            retry = beat + dt.timedelta(seconds=recovery_seconds)
+            retry = retry if retry <= now else None  # its claimant still beats: being posted
+        try:
+            slot = _slot_of(target.digest_time, target.timezone, row.day)
+        except ValueError:
+            slot = claimed
+        out.setdefault((row.target_kind, row.target_id), {})[row.day] = {
+            **_owed(row.target_kind, row.target_id, row.day, slot, now, row.status),
+            "attempts": row.attempts, "claimed": _iso(claimed), "retry_at": _iso(retry)}
+    return out
+
+
+def _owed(kind: str, target_id: int, day: dt.date, slot: dt.datetime, now: dt.datetime, state: str) -> dict:
+    return {"kind": kind, "id": target_id, "day": str(day), "due": _iso(slot),
+            "late_seconds": max(0, round((now - slot).total_seconds())), "state": state,
+            "attempts": 0, "claimed": None, "retry_at": None}
+
+
+def _slot_of(time: str, timezone: str, day: dt.date) -> dt.datetime:
+    """When the digest of the local ``day`` was due (aware): its ``time`` slot that day, as its job fires it.
+
+    Raises
+    ------
+    ValueError
+        A bad time of day or an unknown timezone.
+    """
+    trigger = daily_trigger(time, timezone)
+    fire = trigger.get_next_fire_time(None, dt.datetime.combine(day, dt.time(), tzinfo=trigger.timezone))
+    if fire is None:  # pragma: no cover (a daily trigger always fires again)
+        raise ValueError(f"no {time} slot in {timezone} on {day}")
+    return fire
 
 
 def _overdue(jobs: dict[str, dt.datetime | None], labels: dict[str, str], now: dt.datetime,

@@ -1,0 +1,94 @@
+"""``paperbot status`` reports each digest that is due and not posted, from the database (``deliveries``),
+not from the job store, which moves a digest job's next run time to tomorrow before the job runs (a trial:
+a digest killed after planning read "next: tomorrow · last: never", ``overdue: none``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from test_status import status
+
+from recommender.store import Channel, Delivery
+from recommender.store.models import utcnow
+
+
+def _channel(store, now: dt.datetime, *, late: dt.timedelta, created: dt.timedelta) -> tuple[int, dt.datetime]:
+    """#ch1 (UTC) whose slot passed ``late`` ago, created ``created`` before ``now``; its id and slot."""
+    slot = (now - late).replace(second=0, microsecond=0)
+    with store.session() as session:
+        row = Channel(platform="cli", workspace="local", channel_ref="C1", name="ch1", topic="graph neural networks",
+                      digest_time=f"{slot:%H:%M}", timezone="UTC", digest_size=5, created_at=now - created)
+        session.add(row)
+        session.flush()
+        return row.id, slot
+
+
+def _delivery(store, channel: int, day: dt.date, status: str, *, claimed: dt.datetime,
+              beat: dt.datetime | None = None, attempts: int = 1) -> None:
+    with store.session() as session:
+        session.add(Delivery(target_kind="channel", target_id=channel, day=day, status=status, claimed_at=claimed,
+                             first_claimed_at=claimed, heartbeat_at=beat or claimed, attempts=attempts, platform="cli",
+                             posted_at=claimed if status == "posted" else None))
+
+
+def test_a_due_digest_never_started_is_owed_until_a_delivery_is_posted(store, db_url, tmp_path):
+    """No scheduler at all, #ch1's slot 14 minutes ago and no delivery: owed, in its row and in the summary,
+    with when it was due; its next slot stays tomorrow's. Once that day's delivery is posted, nothing is owed."""
+    now = utcnow()
+    channel, slot = _channel(store, now, late=dt.timedelta(minutes=14), created=dt.timedelta(days=3))
+    data, table = status(db_url, tmp_path)
+    (owed,) = data["owed"]
+    assert (owed["target"], owed["kind"], owed["id"], owed["day"], owed["state"]) == (
+        "#ch1", "channel", channel, str(slot.date()), "not started")
+    assert dt.datetime.fromisoformat(owed["due"]) == slot and 14 * 60 <= owed["late_seconds"] <= 16 * 60
+    assert data["targets"][0]["owed"] == [{k: v for k, v in owed.items() if k != "target"}]
+    assert dt.datetime.fromisoformat(data["targets"][0]["next_digest"]) == slot + dt.timedelta(days=1)
+    assert f"Owed digests: #ch1 {slot.date()} (due {slot:%H:%M} UTC, 1" in table and "): not posted yet" in table
+    assert f"owed: {slot.date()} (due {slot:%H:%M} UTC" in table  # the target's row
+
+    _delivery(store, channel, slot.date(), "posted", claimed=now)
+    data, table = status(db_url, tmp_path)
+    assert data["owed"] == [] and data["targets"][0]["owed"] == []
+    assert "Owed digests: none" in table and "owed: " not in table
+
+
+def test_a_claimed_digest_is_being_posted_and_a_failed_one_waits_for_its_retry(store, db_url, tmp_path):
+    """A delivery claimed 4 minutes ago whose poster beats is being posted (no alarm); once its poster stopped
+    beating it waits for its takeover; a failed one for its retry, after the backoff (60 s after one attempt)."""
+    now = utcnow()
+    channel, slot = _channel(store, now, late=dt.timedelta(minutes=5), created=dt.timedelta(days=3))
+    _delivery(store, channel, slot.date(), "claimed", claimed=now - dt.timedelta(minutes=4), beat=now)
+    data, table = status(db_url, tmp_path)
+    (owed,) = data["owed"]
+    assert (owed["state"], owed["retry_at"], owed["attempts"]) == ("claimed", None, 1)
+    assert "): being posted (claimed " in table
+
+    with store.session() as session:  # its poster stopped beating 3 minutes ago (recovery_seconds: 60)
+        row = session.query(Delivery).one()
+        row.heartbeat_at = now - dt.timedelta(minutes=3)
+    data, table = status(db_url, tmp_path)
+    (owed,) = data["owed"]
+    assert owed["state"] == "claimed"
+    assert dt.datetime.fromisoformat(owed["retry_at"]) == now - dt.timedelta(minutes=2)
+    assert "): claimed but its poster stopped, retry at the next sync" in table
+
+    with store.session() as session:
+        row = session.query(Delivery).one()
+        row.status, row.claimed_at = "failed", now - dt.timedelta(seconds=10)
+    data, table = status(db_url, tmp_path)
+    (owed,) = data["owed"]
+    retry = now + dt.timedelta(seconds=50)
+    assert owed["state"] == "failed" and dt.datetime.fromisoformat(owed["retry_at"]) == retry
+    assert f"): failed 1 time, retry at {retry:%H:%M} UTC" in table or f"{retry:%Y-%m-%d %H:%M} UTC" in table
+
+    with store.session() as session:  # given up: no more retries, so not owed (its last status says failed)
+        session.query(Delivery).one().attempts = 5
+    data, table = status(db_url, tmp_path)
+    assert data["owed"] == [] and "Owed digests: none" in table
+
+
+def test_a_target_created_after_its_slot_owes_nothing_today(store, db_url, tmp_path):
+    now = utcnow()
+    _channel(store, now, late=dt.timedelta(minutes=14), created=dt.timedelta(minutes=5))
+    data, table = status(db_url, tmp_path)
+    assert data["owed"] == [] and data["targets"][0]["owed"] == [] and "Owed digests: none" in table
