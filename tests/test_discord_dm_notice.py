@@ -113,12 +113,24 @@ async def test_a_usage_error_carries_the_notice_too(world):
     assert len(notices(wrong)) == 1 and notices(wrong)[0].ephemeral
 
 
-async def test_only_the_same_person_in_the_same_server_is_told(world):
+async def test_only_the_same_person_is_told(world):
     await world.deliver_to(world.grace)
     other = await world.run("interests list", world.alan)  # someone else in the server
-    in_dm = await invoke(world.bot, "interests list", FakeInteraction(world.grace, None))  # a DM: no server
-    assert notices(other) == [] and notices(in_dm) == []
-    assert world.delivery().told_at is None
+    assert notices(other) == [] and world.delivery().told_at is None
     in_server = await world.run("interests list", world.grace)
     assert len(notices(in_server)) == 1
     assert world.delivery().told_at is not None
+
+
+async def test_a_command_in_a_dm_with_the_bot_tells_of_the_missed_digest_once(world):
+    await world.deliver_to(world.grace)
+    dm = await world.grace.create_dm()
+    in_dm = await invoke(world.bot, "interests list", FakeInteraction(world.grace, dm))  # a DM: no server
+    [notice] = notices(in_dm)
+    assert notice.ephemeral and in_dm.sent[-1] is notice and len(in_dm.sent) == 2
+    assert "by DM on Thu 03 Dec: your DMs were closed to me then" in notice.content
+    assert "If they still are, allow direct messages from the server's members" in notice.content
+    told = world.delivery()
+    assert told.told_at is not None and told.error.endswith(" · person told")
+    assert notices(await invoke(world.bot, "help", FakeInteraction(world.grace, dm))) == []
+    assert notices(await world.run("interests list", world.grace)) == []  # told once, wherever
