@@ -41,6 +41,8 @@ TOLD = " · person told"
 LISTED_DAYS = 3
 #: The methods :func:`notifying` leaves alone: ``handle`` runs one of the others, which carries the notice.
 NOT_WRAPPED = frozenset({"handle"})
+#: Methods answering a button press with a result whose ``reply`` answers the caller (a club vote); wrapped too.
+RESULT_WRAPPED = frozenset({"club_vote_button"})
 
 
 @dataclass
@@ -177,6 +179,7 @@ def notifying(cls: type) -> type:
     """Class decorator: every public method of ``cls`` that takes ``caller`` first and returns ``Reply``
     gets the caller's pending :class:`DmNotice` as ``reply.notice`` (or, when it raises
     :class:`UsageError`, as the error's ``notice``, which :func:`~bot.commands.handlers.usage_reply` keeps).
+    The methods of :data:`RESULT_WRAPPED` get it as ``result.reply.notice``: a button press tells it too.
 
     ``cls`` must give its instances ``store`` and ``clock``. A failure to look the notice up is
     logged and the answer goes without it.
@@ -185,22 +188,24 @@ def notifying(cls: type) -> type:
         if name.startswith("_") or name in NOT_WRAPPED or not inspect.isfunction(method):
             continue
         params = list(inspect.signature(method).parameters)
-        if params[1:2] == ["caller"] and method.__annotations__.get("return") == "Reply":
-            setattr(cls, name, _with_notice(method))
+        in_result = name in RESULT_WRAPPED
+        if params[1:2] == ["caller"] and (in_result or method.__annotations__.get("return") == "Reply"):
+            setattr(cls, name, _with_notice(method, in_result=in_result))
     return cls
 
 
-def _with_notice(method):
+def _with_notice(method, *, in_result: bool = False):
     @functools.wraps(method)
     def answer(self, caller: Caller | None = None, *args, **kwargs):
         try:
-            reply = method(self, caller, *args, **kwargs)
+            result = method(self, caller, *args, **kwargs)
         except UsageError as exc:
             exc.notice = lookup(self, caller)
             raise
+        reply = result.reply if in_result else result
         if reply.notice is None:
             reply.notice = lookup(self, caller)
-        return reply
+        return result
 
     return answer
 
