@@ -1,6 +1,6 @@
 """A subscriber whose DMs are closed is told so, privately and once, when they press a button under a
 posted pick too (a journal club vote: Discord's digests take 👍/👎 as reactions, which have no private
-answer, so no notice).
+answer, so no notice), or an onboarding rating button.
 
 Offline through dpytest's fake Discord: the fake API refuses the bot's DMs (403, code 50007), the
 digest and the poll are posted as the scheduler posts them (a worker thread), and the press is a
@@ -18,6 +18,7 @@ import pytest
 from club_helpers import MONDAY, Clock, paper_refs
 from sqlalchemy import select
 from test_club_discord import ButtonClick
+from test_discord_dms import ButtonPress
 
 from bot.club import POLL
 from bot.commands import Commands
@@ -28,7 +29,7 @@ from bot.service.context import JobContext
 from bot.service.scheduler import queue_due
 from recommender.store import Channel, Delivery, Member
 
-from discord_helpers import FakeInteraction, config, invoke, make_bot, refuse_dms, sent_messages
+from discord_helpers import FakeInteraction, capture_components, config, invoke, make_bot, refuse_dms, sent_messages
 
 pytestmark = pytest.mark.strict_logs
 
@@ -101,3 +102,31 @@ async def test_a_club_vote_button_tells_privately_once(world, settings):
     again = ButtonClick(grace, reading, custom_ids[1], poll_msg)
     await bot.on_interaction(again)
     assert len(again.sent) == 1 and NOTICE not in again.sent[0].content  # told once
+
+
+async def test_a_rating_press_whose_next_round_goes_out_is_followed_by_the_notice(papers_store, settings, monkeypatch):
+    commands = Commands(papers_store, settings)
+    bot = await make_bot(commands, monkeypatch)
+    components = capture_components(monkeypatch)
+    reading, grace = config().channels[0], config().members[2]
+    await invoke(bot, "subscribe", FakeInteraction(grace, reading), time="07:30", timezone="Europe/Paris")
+    await invoke(bot, "start", FakeInteraction(grace, reading))  # the first round, by DM
+    ups = [c["custom_id"] for row in components[-1] for c in row["components"] if ":up:" in c["custom_id"]]
+    for button in ups[:-1]:
+        await bot.cog.on_interaction(ButtonPress(grace, button))
+    refuse_dms(monkeypatch)
+    with papers_store.session() as s:
+        target = DeliveryTarget.of(s.scalar(select(Member).where(Member.user_ref == str(grace.id))))
+    poster = DiscordPoster(bot, loop=asyncio.get_running_loop())
+    assert (await asyncio.to_thread(deliver, papers_store, commands.recommender, settings, poster, target,
+                                    now=MONDAY)).status == "unreachable"
+    sent_messages()
+
+    last = ButtonPress(grace, ups[-1])  # completes the round: the next one comes as the press's follow-up
+    await bot.cog.on_interaction(last)
+    await dpytest.run_all_events()
+    *round_, notice = last.sent
+    assert round_ and "more" in round_[0].content
+    assert notice.ephemeral and NOTICE in notice.content and "on Mon 23 Nov" in notice.content
+    assert member_delivery(commands).told_at is not None
+    await dpytest.empty_queue()
