@@ -15,7 +15,7 @@ import discord.ext.test as dpytest
 import pytest
 from sqlalchemy import select
 
-from bot.commands import Commands
+from bot.commands import Caller, Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.discord.poster import DiscordPoster
 from bot.service.status import collect_status
@@ -40,9 +40,12 @@ class World:
         interaction = FakeInteraction(user, self.reading if channel is None else channel)
         return await invoke(self.bot, path, interaction, **options)
 
-    async def deliver_to(self, user, now: dt.datetime = NOW):
+    async def deliver_to(self, user, now: dt.datetime = NOW, workspace: str | None = None):
         with self.store.session() as s:
-            target = DeliveryTarget.of(s.scalar(select(Member).where(Member.user_ref == str(user.id))))
+            query = select(Member).where(Member.user_ref == str(user.id))
+            if workspace is not None:
+                query = query.where(Member.workspace == workspace)
+            target = DeliveryTarget.of(s.scalar(query))
         outcome = await asyncio.to_thread(deliver, self.store, self.cmds.recommender, self.settings, self.poster,
                                           target, now=now)
         await dpytest.run_all_events()
@@ -113,12 +116,36 @@ async def test_a_usage_error_carries_the_notice_too(world):
     assert len(notices(wrong)) == 1 and notices(wrong)[0].ephemeral
 
 
-async def test_only_the_same_person_in_the_same_server_is_told(world):
+async def test_only_the_same_person_is_told(world):
     await world.deliver_to(world.grace)
     other = await world.run("interests list", world.alan)  # someone else in the server
-    in_dm = await invoke(world.bot, "interests list", FakeInteraction(world.grace, None))  # a DM: no server
-    assert notices(other) == [] and notices(in_dm) == []
-    assert world.delivery().told_at is None
+    assert notices(other) == [] and world.delivery().told_at is None
     in_server = await world.run("interests list", world.grace)
     assert len(notices(in_server)) == 1
     assert world.delivery().told_at is not None
+
+
+async def test_a_command_in_a_dm_with_the_bot_tells_of_the_missed_digest_once(world):
+    await world.deliver_to(world.grace)
+    dm = await world.grace.create_dm()
+    in_dm = await invoke(world.bot, "interests list", FakeInteraction(world.grace, dm))  # a DM: no server
+    [notice] = notices(in_dm)
+    assert notice.ephemeral and in_dm.sent[-1] is notice and len(in_dm.sent) == 2
+    assert "by DM on Thu 03 Dec: your DMs were closed to me then" in notice.content
+    assert "If they still are, allow direct messages from the server's members" in notice.content
+    told = world.delivery()
+    assert told.told_at is not None and told.error.endswith(" · person told")
+    assert notices(await invoke(world.bot, "help", FakeInteraction(world.grace, dm))) == []
+    assert notices(await world.run("interests list", world.grace)) == []  # told once, wherever
+
+
+async def test_a_dm_tells_of_a_day_missed_in_two_servers_once(world):
+    await world.deliver_to(world.grace)
+    elsewhere = Caller("discord", "777", str(world.grace.id), display_name="grace")  # her profile in another server
+    assert world.cmds.subscribe(elsewhere, "07:30", "Europe/Paris").ok
+    assert (await world.deliver_to(world.grace, workspace="777")).status == "unreachable"
+    in_dm = await invoke(world.bot, "help", FakeInteraction(world.grace, await world.grace.create_dm()))
+    [notice] = notices(in_dm)
+    assert "by DM on Thu 03 Dec: your DMs were closed to me then" in notice.content  # one day, not "Thu 03 Dec and Thu 03 Dec"
+    with world.store.session() as s:
+        assert [d.told_at is not None for d in s.scalars(select(Delivery))] == [True, True]

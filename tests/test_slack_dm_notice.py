@@ -7,16 +7,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from slack_requests import SIGNING_SECRET, bolt_request, slash_command
+from slack_requests import SIGNING_SECRET, block_action, bolt_request, slash_command
 from sqlalchemy import select
+from test_slack_onboarding import rating_ids
 from test_status import status
 
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.settings import Secrets
 from bot.slack.app import build_app
+from bot.slack.blocks import ACTION_DOWN, ACTION_RATE_DOWN, ACTION_RATE_UP, ACTION_UP
 from bot.slack.poster import SlackPoster, web_client
-from recommender.store import Delivery, Member
+from recommender.store import Channel, Delivery, Member
 
 from slack_fake import FakeSlack, Team
 
@@ -131,3 +133,49 @@ def test_a_later_digest_that_arrived_is_said_and_nothing_to_fix(world, settings,
     assert "on Thu 03 Dec: Slack refused them" in notice["text"]
     assert "They have reached you since, so there is nothing to fix" in notice["text"]
     assert "App Home" not in notice["text"]
+
+
+def press(app, fake, action: str, value: str, name: str, channel: str = "C1") -> list[dict]:
+    """A signed press of button ``action`` on a message in ``channel`` by U1; what was answered through its response_url."""
+    body = block_action(action, value, channel=channel, message={"ts": "1.1"}, response_url=fake.response_url(name))
+    assert app.dispatch(bolt_request(body)).status == 200
+    return [c.params for c in fake.of("response_url") if c.path.endswith("/" + name)]
+
+
+def member_delivery(commands) -> Delivery:
+    with commands.store.session() as s:
+        return s.scalar(select(Delivery).where(Delivery.target_kind == "member"))
+
+
+def test_a_thumbs_button_on_a_posted_pick_tells_privately_once(world, settings, fake):
+    app, commands = world
+    command(app, fake, "channel setup 09:00", "setup")
+    fail_the_dm(commands, settings, fake)
+    with commands.store.session() as s:
+        channel = DeliveryTarget.of(s.scalar(select(Channel)))
+    poster = SlackPoster(web_client(TOKEN, fake.api_url))
+    assert deliver(commands.store, commands.recommender, settings, poster, channel, now=NOW).status == "posted"
+    with commands.store.session() as s:
+        posted = s.scalar(select(Delivery).where(Delivery.target_kind == "channel"))
+        value = f"{posted.id}:{posted.items[0].paper_id}"
+
+    answer, notice = press(app, fake, ACTION_UP, value, "up")
+    assert "👍 noted" in answer["text"] and answer["response_type"] == "ephemeral"
+    assert notice["response_type"] == "ephemeral" and notice["replace_original"] is False
+    assert NOTICE in notice["text"] and "on Thu 03 Dec" in notice["text"]
+    told = member_delivery(commands)
+    assert told.told_at is not None and told.error.endswith(" · person told")
+    assert len(press(app, fake, ACTION_DOWN, value, "down")) == 1  # told once
+
+
+def test_an_onboarding_rating_button_tells_privately_once(world, settings, fake):
+    app, commands = world
+    command(app, fake, "start", "start")  # a round to rate, in the DM, before the digest's DM was refused
+    first = rating_ids(fake.posts("DU1")[0].params["blocks"])
+    fail_the_dm(commands, settings, fake)
+
+    answer, notice = press(app, fake, ACTION_RATE_UP, str(first[0]), "rate", "DU1")
+    assert "noted" in answer["text"] and answer["response_type"] == "ephemeral"
+    assert notice["response_type"] == "ephemeral" and NOTICE in notice["text"] and "on Thu 03 Dec" in notice["text"]
+    assert member_delivery(commands).told_at is not None
+    assert len(press(app, fake, ACTION_RATE_DOWN, str(first[1]), "again", "DU1")) == 1  # told once

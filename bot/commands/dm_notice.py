@@ -8,7 +8,9 @@ person. This module finds those days for a caller and words a :class:`DmNotice`,
 method that answers a caller, so no handler has to ask.
 
 Only the same person is told: the member row of the caller's (platform, workspace, user), not
-the same user id in another workspace or on another platform. An adapter shows the notice
+the same user id in another workspace or on another platform. A caller whose platform names no
+workspace (:data:`~bot.commands.caller.NO_WORKSPACE`: a Discord DM with the bot, where a user id
+is the same person in every server) is told of their digests in any workspace. An adapter shows the notice
 privately (a separate ephemeral message, also when the answer itself was for the channel), then
 calls :meth:`DmNotice.mark_told`, which records it in one transaction: ``told_at`` set and
 ``" · person told"`` appended to each row's ``error`` (what ``paperbot status`` shows). A process
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select, update
 
-from bot.commands.caller import Caller
+from bot.commands.caller import NO_WORKSPACE, Caller
 from bot.commands.parse import UsageError
 from recommender.store import Delivery, Member, Store
 from recommender.store.models import utcnow
@@ -39,6 +41,8 @@ TOLD = " · person told"
 LISTED_DAYS = 3
 #: The methods :func:`notifying` leaves alone: ``handle`` runs one of the others, which carries the notice.
 NOT_WRAPPED = frozenset({"handle"})
+#: Methods answering a button press with a result whose ``reply`` answers the caller (a club vote); wrapped too.
+RESULT_WRAPPED = frozenset({"club_vote_button"})
 
 
 @dataclass
@@ -80,23 +84,26 @@ class DmNotice:
 def pending(store: Store, caller: Caller, *, clock: Callable[[], dt.datetime] = utcnow) -> DmNotice | None:
     """The notice ``caller`` is owed: their member digests that are ``unreachable`` and not told yet, else None.
 
-    One read, no write. ``caller`` is matched on its exact (platform, workspace, user).
+    One read, no write. ``caller`` is matched on its exact (platform, workspace, user); a caller
+    with :data:`~bot.commands.caller.NO_WORKSPACE` on its (platform, user) in every workspace.
     """
+    person = [Member.platform == caller.platform, Member.user_ref == caller.user_ref]
+    if caller.workspace != NO_WORKSPACE:
+        person.append(Member.workspace == caller.workspace)
     with store.session() as session:
         failed = session.execute(
             select(Delivery.id, Delivery.day, Delivery.error, Member.id)
             .join(Member, and_(Delivery.target_kind == "member", Delivery.target_id == Member.id))
-            .where(Member.platform == caller.platform, Member.workspace == caller.workspace,
-                   Member.user_ref == caller.user_ref, Delivery.status == "unreachable", Delivery.told_at.is_(None))
-            .order_by(Delivery.day)
+            .where(*person, Delivery.status == "unreachable", Delivery.told_at.is_(None))
+            .order_by(Delivery.day, Delivery.id)
         ).all()
         if not failed:
             return None
-        last_day, member_id = failed[-1][1], failed[-1][3]
         since = session.scalar(select(func.count(Delivery.id)).where(
-            Delivery.target_kind == "member", Delivery.target_id == member_id, Delivery.status == "posted",
-            Delivery.day > last_day))
-    text = notice_text(caller, [row[1] for row in failed], failed[-1][2] or "", arrived_since=bool(since))
+            Delivery.target_kind == "member", Delivery.target_id.in_({row[3] for row in failed}),
+            Delivery.status == "posted", Delivery.day > failed[-1][1]))
+    days = sorted({row[1] for row in failed})  # a day failed in two servers is one missed day
+    text = notice_text(caller, days, failed[-1][2] or "", arrived_since=bool(since))
     return DmNotice(text, tuple(row[0] for row in failed), store, clock)
 
 
@@ -105,14 +112,19 @@ def notice_text(caller: Caller, days: list[dt.date], error: str, *, arrived_sinc
 
     Says why (the platform's answer, in words where it is known) and what fixes it on ``caller``'s
     platform; with ``arrived_since`` (a later digest got through) only that those days were missed.
+    A caller in a DM with the bot (:data:`~bot.commands.caller.NO_WORKSPACE`) is told the DMs were
+    closed then, and what to do if they still are: that they can use the DM now proves nothing of
+    the bot's own messages, which a server's privacy setting refuses.
     """
     when = _days(days)
     picks = caller.command("picks")
+    in_dm = caller.workspace == NO_WORKSPACE
+    why = _why(caller.platform, error, in_dm=in_dm)
     if arrived_since:
-        return (f"I could not send your daily picks by DM {when}: {_why(caller.platform, error)}. "
+        return (f"I could not send your daily picks by DM {when}: {why}. "
                 f"They have reached you since, so there is nothing to fix; {picks} shows what is new.")
-    return (f"I could not send your daily picks by DM {when}: {_why(caller.platform, error)}. "
-            f"{_fix(caller.platform, error)} Meanwhile {picks} gives you your picks right here.")
+    return (f"I could not send your daily picks by DM {when}: {why}. "
+            f"{_fix(caller.platform, error, in_dm=in_dm)} Meanwhile {picks} gives you your picks right here.")
 
 
 def _detail(error: str) -> str:
@@ -124,8 +136,10 @@ def _dms_closed(platform: str, error: str) -> bool:
     return platform == "discord" and ("50007" in error or "Cannot send messages to this user" in error)
 
 
-def _why(platform: str, error: str) -> str:
+def _why(platform: str, error: str, *, in_dm: bool = False) -> str:
     detail = _detail(error)
+    if _dms_closed(platform, error) and in_dm:
+        return "your DMs were closed to me then (direct messages from the server's members were off)"
     if _dms_closed(platform, error):
         return "your DMs are closed to me"
     if platform == "slack" and detail == "messages_tab_disabled":
@@ -137,7 +151,10 @@ def _why(platform: str, error: str) -> str:
     return f"they could not be posted ({detail})"
 
 
-def _fix(platform: str, error: str) -> str:
+def _fix(platform: str, error: str, *, in_dm: bool = False) -> str:
+    if _dms_closed(platform, error) and in_dm:
+        return ("If they still are, allow direct messages from the server's members "
+                "(Server name → Privacy Settings → Direct Messages) to get the next ones.")
     if _dms_closed(platform, error):
         return ("To get them, allow direct messages from this server's members "
                 "(Server name → Privacy Settings → Direct Messages).")
@@ -162,6 +179,7 @@ def notifying(cls: type) -> type:
     """Class decorator: every public method of ``cls`` that takes ``caller`` first and returns ``Reply``
     gets the caller's pending :class:`DmNotice` as ``reply.notice`` (or, when it raises
     :class:`UsageError`, as the error's ``notice``, which :func:`~bot.commands.handlers.usage_reply` keeps).
+    The methods of :data:`RESULT_WRAPPED` get it as ``result.reply.notice``: a button press tells it too.
 
     ``cls`` must give its instances ``store`` and ``clock``. A failure to look the notice up is
     logged and the answer goes without it.
@@ -170,22 +188,24 @@ def notifying(cls: type) -> type:
         if name.startswith("_") or name in NOT_WRAPPED or not inspect.isfunction(method):
             continue
         params = list(inspect.signature(method).parameters)
-        if params[1:2] == ["caller"] and method.__annotations__.get("return") == "Reply":
-            setattr(cls, name, _with_notice(method))
+        in_result = name in RESULT_WRAPPED
+        if params[1:2] == ["caller"] and (in_result or method.__annotations__.get("return") == "Reply"):
+            setattr(cls, name, _with_notice(method, in_result=in_result))
     return cls
 
 
-def _with_notice(method):
+def _with_notice(method, *, in_result: bool = False):
     @functools.wraps(method)
     def answer(self, caller: Caller | None = None, *args, **kwargs):
         try:
-            reply = method(self, caller, *args, **kwargs)
+            result = method(self, caller, *args, **kwargs)
         except UsageError as exc:
             exc.notice = lookup(self, caller)
             raise
+        reply = result.reply if in_result else result
         if reply.notice is None:
             reply.notice = lookup(self, caller)
-        return reply
+        return result
 
     return answer
 

@@ -5,7 +5,8 @@ buttons are left alone. A press is acknowledged at once (a deferred update), the
 stored by the command layer, and its answer goes privately to the press, or, for the next round
 or the first picks, to the person's direct messages. When Discord refuses that DM (the person
 now shares no server with the bot, or allows no DMs from it), the round goes as the press's
-follow-up instead: the press came from the DM, so that is where it appears.
+follow-up instead: the press came from the DM, so that is where it appears. A presser whose daily
+DM could not be delivered is then told so (:func:`~bot.discord.answers.tell_notice`), as after a command.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import discord
 
 from bot.commands import Caller, Commands
-from bot.discord.answers import answer
+from bot.discord.answers import answer, tell_notice
 from bot.discord.cog import PLATFORM
 from bot.discord.rating import parse_custom_id, send_dm, send_round
 
@@ -46,4 +47,6 @@ async def rating_press(commands: Commands, interaction: discord.Interaction) -> 
     except discord.Forbidden:
         log.info("discord dm refused: answering the press", extra={"user": interaction.user.id})
         await send_round(interaction.followup.send, reply, workspace)
+    if reply.notice is not None:  # answer() tells it after any other reply
+        await tell_notice(interaction, reply.notice)
     return True

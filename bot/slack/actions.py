@@ -1,7 +1,8 @@
 """Button listeners: 👍/👎 on posted picks, onboarding ratings, journal club votes, sharing a result.
 
 Each callback acknowledges at once, turns the press into a :class:`~bot.commands.Caller`
-and one :class:`~bot.commands.Commands` call, and answers privately.
+and one :class:`~bot.commands.Commands` call, and answers privately; a presser whose daily DM
+could not be delivered is then told so, privately and once (:func:`~bot.slack.callers.say_notice`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.slack.callers import (
     SORRY,
     caller_from_action,
     command_text,
+    say_notice,
     say_privately,
     send_dm_or_say,
     workspace_of,
@@ -64,8 +66,9 @@ def register_actions(app: App, commands: Commands):
             return say_privately(respond, SORRY)
         if reply.dm:
             send_dm_or_say(client, respond, caller.user_ref, reply)
-            return
-        say_privately(respond, escape(reply.text))
+        else:
+            say_privately(respond, escape(reply.text))
+        say_notice(respond, reply.notice)
 
     @app.action(ACTION_RATE_UP)
     def on_rate_up(ack, body, action, respond, context, client):
@@ -93,6 +96,7 @@ def register_actions(app: App, commands: Commands):
             return say_privately(respond, SORRY)
         hint = " Press the other button to change it." if reply.ok else ""
         say_privately(respond, escape(reply.text) + hint)
+        say_notice(respond, reply.notice)
 
     @app.action(ACTION_UP)
     def on_up(ack, body, action, respond, context):
@@ -133,6 +137,7 @@ def register_actions(app: App, commands: Commands):
         if result.ballot is not None:
             refresh_poll(client, poll_id)
         say_privately(respond, escape(result.reply.text))
+        say_notice(respond, result.reply.notice)
 
     @app.action(ACTION_SHARE)
     def on_share(ack, body, action, respond, context, client):
