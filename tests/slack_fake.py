@@ -229,7 +229,7 @@ class FakeSlack:
             return [c for c in self.calls if c.method == "chat.postMessage" and c.params.get("_ok")
                     and (channel is None or c.params.get("channel") == channel)]
 
-    def wait_for(self, predicate, timeout: float = 5.0):
+    def wait_for(self, predicate, timeout: float = 30.0):
         """Wait until ``predicate(calls)`` is truthy (returns it), or fail after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         with self._cond:

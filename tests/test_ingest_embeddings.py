@@ -18,6 +18,7 @@ from bot.service.scheduler import ingest_job
 from bot.settings import InboxSource
 from recommender.picks import Recommender
 from recommender.store import Paper, PaperEmbedding
+from recommender.text.embeddings import embedding_text
 from recommender.text.vectors import count_missing, embed_missing, embeddings_for
 
 pytestmark = pytest.mark.strict_logs
@@ -110,3 +111,61 @@ def test_a_paper_embedded_meanwhile_by_another_writer_is_kept_not_an_error(store
     with store.session() as s:
         rows = s.execute(select(PaperEmbedding.paper_id, func.count()).group_by(PaperEmbedding.paper_id)).all()
     assert len(rows) == stored_papers(store) and {n for _, n in rows} == {1}
+
+
+def test_a_paper_whose_text_changed_while_encoded_keeps_no_stale_vector(store, sample_digests):
+    """An arXiv lookup fills a paper's abstract (and forgets its vector) while a batch with it is encoded."""
+    from recommender.ingest import ingest
+    from recommender.text.vectors import forget_embeddings
+
+    ingest(store, [str(sample_digests / "001_22f0a1ce284fcda3.txt")])
+    with store.session() as s:
+        first = s.scalars(select(Paper).order_by(Paper.id).limit(1)).one().id
+
+    def enrich_meanwhile():
+        with store.session() as s:
+            s.get(Paper, first).abstract = "An abstract the arXiv API returned while the batch was encoded."
+            forget_embeddings(s, first)
+
+    embedder = HashEmbedder(during_encode=enrich_meanwhile)
+    assert embed_missing(store, embedder) == stored_papers(store)
+    with store.session() as s:
+        assert s.scalars(select(PaperEmbedding.paper_id).where(PaperEmbedding.paper_id == first)).all() == []
+        assert count_missing(s, embedder) == 1  # the next pass embeds its new text
+    embed_missing(store, embedder)
+    with store.session() as s:
+        paper = s.get(Paper, first)
+        assert np.allclose(embeddings_for(s, [paper], embedder), embedder.encode([embedding_text(paper.title, paper.abstract)]))
+
+
+def test_two_jobs_embedding_at_once_encode_each_paper_once(store, settings, sample_digests):
+    """The second job waits for the first and finds nothing left, instead of encoding the whole backlog again."""
+    from bot.service.embedding import embed_stored
+    from bot.service.ingest_jobs import SourceRunResult
+    from recommender.ingest import ingest
+
+    ingest(store, [str(sample_digests / "001_22f0a1ce284fcda3.txt")])
+    stored = [SourceRunResult(source="drop", kind="inbox", new_papers=1)]
+    waiting = threading.Event()
+
+    class Waited(logging.Handler):
+        def emit(self, record):
+            if record.getMessage() == "waiting for another job's embedding":
+                waiting.set()
+
+    second = HashEmbedder()
+    other = threading.Thread(target=embed_stored, args=(store, second, stored))
+
+    def second_job_starts():
+        other.start()
+        assert waiting.wait(10)  # the second job is waiting, not encoding
+
+    handler = Waited()
+    logging.getLogger("bot.service.embedding").addHandler(handler)
+    try:
+        first = HashEmbedder(during_encode=second_job_starts)
+        embed_stored(store, first, stored)
+        other.join(10)
+    finally:
+        logging.getLogger("bot.service.embedding").removeHandler(handler)
+    assert len(first.texts) == stored_papers(store) and second.texts == []

@@ -22,6 +22,11 @@ from recommender.text.vectors import embed_missing
 
 log = logging.getLogger(__name__)
 
+#: One embedding pass at a time in this process: two ingest jobs finishing together (or an ingest job and
+#: ``run --once``'s) would each encode the whole backlog of papers without a vector; the second waits,
+#: then finds only what the first left.
+_EMBEDDING = threading.Lock()
+
 __all__ = ["embed_stored"]
 
 
@@ -34,6 +39,9 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
                  stop: threading.Event | None = None) -> int:
     """Embed every paper without a vector once ``results`` stored or changed papers; returns how many.
 
+    Every paper lacking a vector is embedded, not only those of ``results``: a backlog (semantic
+    ranking just switched on, a model version changed, a run cut short) is taken here, by the
+    ingest job, rather than by the next digest. One call at a time per process; another waits.
     Logs ``papers embedded`` (papers, seconds, model) at INFO. Never raises: a failure is logged
     and the papers left are embedded by the next run or, at worst, by the ranking that needs them.
 
@@ -49,6 +57,9 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
     """
     if embedder is None or not stored_text(results):
         return 0
+    if not _EMBEDDING.acquire(blocking=False):
+        log.info("waiting for another job's embedding", extra={"model": embedder.name})
+        _EMBEDDING.acquire()
     started = time.monotonic()
     try:
         done = embed_missing(store, embedder, stop=stop)
@@ -58,6 +69,8 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
         else:
             log.warning("embedding failed", extra={"error": describe_db_error(exc), "model": embedder.name})
         return 0
+    finally:
+        _EMBEDDING.release()
     if done:
         log.info("papers embedded", extra={"papers": done, "seconds": round(time.monotonic() - started, 3),
                                            "model": embedder.name})

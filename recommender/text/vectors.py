@@ -34,11 +34,16 @@ def count_missing(session: Session, embedder: PaperEmbedder) -> int:
     return session.scalar(select(func.count()).select_from(_missing_query(embedder).subquery())) or 0
 
 
-def _store_rows(session: Session, papers: Sequence[Paper], vectors: np.ndarray, embedder: PaperEmbedder) -> None:
-    """Insert the vectors of ``papers``, shape (len(papers), dim); a row another process stored meanwhile is kept.
+def _store_rows(session: Session, papers: Sequence[Paper], texts: Sequence[str], vectors: np.ndarray,
+                embedder: PaperEmbedder) -> None:
+    """Insert the vectors of ``papers`` encoded from ``texts``, shape (len(papers), dim), where both still hold.
 
     ``ON CONFLICT DO NOTHING`` on (paper, model, model version): the scheduler's ingest job and a ranking
-    (or ``paperbot ingest`` and a running scheduler) may embed the same new paper at once.
+    (or ``paperbot ingest`` and a running scheduler) may embed the same new paper at once, and the row
+    stored first is kept. A paper whose text changed while it was encoded (an arXiv lookup found its
+    abstract, and forgot its vector, meanwhile) keeps no vector: it is read again after the insert, under
+    the write lock on SQLite and a share lock on its row on PostgreSQL, so the change either shows here
+    or comes after this commit and forgets the row then.
     """
     if not len(papers):
         return
@@ -48,6 +53,12 @@ def _store_rows(session: Session, papers: Sequence[Paper], vectors: np.ndarray, 
     stmt = dialect_insert(session, PaperEmbedding.__table__).on_conflict_do_nothing(
         index_elements=["paper_id", "model", "model_version"])
     session.execute(stmt, rows)
+    encoded = {p.id: t for p, t in zip(papers, texts, strict=True)}
+    now_read = session.execute(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(list(encoded)))
+                               .with_for_update(read=True)).all()
+    changed = [pid for pid, title, abstract in now_read if embedding_text(title, abstract) != encoded[pid]]
+    if changed:
+        forget_embeddings(session, *changed)
 
 
 def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 256,
@@ -79,8 +90,8 @@ def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 25
         ids = todo[lo : lo + batch_size]
         with store.session() as session:
             papers = session.scalars(select(Paper).where(Paper.id.in_(ids)).order_by(Paper.id)).all()
-            vectors = embedder.encode([embedding_text(p.title, p.abstract) for p in papers])
-            _store_rows(session, papers, vectors, embedder)
+            texts = [embedding_text(p.title, p.abstract) for p in papers]
+            _store_rows(session, papers, texts, embedder.encode(texts), embedder)
         done += len(ids)
         if progress is not None:
             progress(done, len(todo))
@@ -114,14 +125,15 @@ def embeddings_for(session: Session, papers: Sequence[Paper], embedder: PaperEmb
     missing = np.flatnonzero(~vectors.any(axis=1))
     if missing.size:
         todo = list({papers[i].id: papers[i] for i in missing.tolist()}.values())  # a paper listed twice is stored once
-        fresh = embedder.encode([embedding_text(p.title, p.abstract) for p in todo])
+        texts = [embedding_text(p.title, p.abstract) for p in todo]
+        fresh = embedder.encode(texts)
         by_id = {p.id: v for p, v in zip(todo, fresh, strict=True)}
         for i in missing.tolist():
             vectors[i] = by_id[papers[i].id]
-        _store_rows(session, todo, fresh, embedder)
+        _store_rows(session, todo, texts, fresh, embedder)
     return vectors
 
 
-def forget_embeddings(session: Session, paper_id: int) -> None:
-    """Drop the stored vectors of a paper whose text changed; the next :func:`embed_missing` recomputes them."""
-    session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id == paper_id))
+def forget_embeddings(session: Session, *paper_ids: int) -> None:
+    """Drop the stored vectors of papers whose text changed; the next :func:`embed_missing` recomputes them."""
+    session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id.in_(paper_ids)))
