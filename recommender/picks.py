@@ -29,8 +29,9 @@ from recommender.prepared import CandidateCache, corpus_ids
 from recommender.ranking import Ranker, Target
 from recommender.reasons import CHANNEL, nameable_terms, pick_reason, profile_words, reason_words
 from recommender.settings import RecommenderSettings
-from recommender.spelling import known_words, missing_words, respell
+from recommender.spelling import found_texts, known_words, missing_words, respell
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
+from recommender.store.fulltext import is_reference
 from recommender.store.models import utcnow
 from recommender.store_search import find
 from recommender.text.current import CurrentVectors
@@ -378,14 +379,15 @@ class Recommender:
     def respell(self, session: Session, query: str, found: Sequence[Pick] = ()) -> str | None:
         """``query`` with each word that no paper of ``found`` holds and the TF-IDF model never saw put as the
         closest word it did (:func:`recommender.spelling.respell`: "quantisation" -> "quantization").
+        Authors' surnames count as words the model saw; a reference alone (an arXiv link, ``#6``) is never respelled.
 
         Returns
         -------
         str or None
             The respelled query; None when no word changes (or the store is empty).
         """
-        missing = missing_words(query, (f"{p.title} {p.abstract}" for p in found))
-        if not missing or session.scalar(select(Paper.id).limit(1)) is None:
+        missing = missing_words(query, found_texts(found))
+        if not missing or is_reference(query) or session.scalar(select(Paper.id).limit(1)) is None:
             return None
         vectorizer = self.vectors.few_rows(session, [])[0]
         return respell(query, missing, _known_words(vectorizer), vectorizer.document_frequency, vectorizer.stop_words)
@@ -393,5 +395,5 @@ class Recommender:
 
 @functools.lru_cache(maxsize=2)  # the model in use and the one a refit swaps in
 def _known_words(vectorizer: TextVectorizer) -> frozenset[str]:
-    names = vectorizer.feature_names()
-    return known_words(names[~vectorizer.is_author_feature()])
+    names, authors = vectorizer.feature_names(), vectorizer.is_author_feature()
+    return known_words(names[~authors], names[authors])

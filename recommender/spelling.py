@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text.analyzer import TOKEN_PATTERN
+from .text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN
 
-__all__ = ["known_words", "max_edits", "missing_words", "respell"]
+__all__ = ["found_texts", "known_words", "max_edits", "missing_words", "respell"]
 
 _MIN_LENGTH = 4  # shorter words have too many neighbours one letter away ("gan", "gnn", "cnn")
 _WORD = re.compile(TOKEN_PATTERN)
@@ -41,10 +41,19 @@ def missing_words(query: str, texts: Iterable[str]) -> set[str]:
     return typed
 
 
-def known_words(terms: Iterable[str]) -> frozenset[str]:
+def found_texts(found: Iterable) -> Iterator[str]:
+    """The words a search result holds, for :func:`missing_words`: its title, abstract and authors
+    (a surname that found its papers, "Ross", is no misspelling of "loss")."""
+    for paper in found:
+        yield " ".join((paper.title, paper.abstract or "", *paper.authors))
+
+
+def known_words(terms: Iterable[str], author_terms: Iterable[str] = ()) -> frozenset[str]:
     """Every word of a model's word n-grams ``terms``: a word too common to be a feature of its own
-    ("neural" in a small store, over ``max_df``) still lives on in its n-grams."""
-    return frozenset(word for term in terms for word in term.split())
+    ("neural" in a small store, over ``max_df``) still lives on in its n-grams. With the model's
+    ``author_terms`` (``"author:t_ross"``), the surnames (``"ross"``) too."""
+    surnames = (term.removeprefix(AUTHOR_PREFIX).rpartition("_")[2] for term in author_terms)
+    return frozenset(word for term in terms for word in term.split()) | frozenset(surnames)
 
 
 def respell(query: str, words: Collection[str], known: Collection[str], document_frequency: Callable[[str], float | None],

@@ -88,7 +88,7 @@ def find(
     meaning = None
     emb = vectors.embedding_matrix(session)
     if (emb is not None and ranker.embedder is not None and ranker.semantic_weight > 0 and query.strip()
-            and not (exact and is_reference(query))):  # a reference found its paper: nothing is close in meaning to "#6"
+            and not is_reference(query)):  # a reference names its paper or none: nothing is close in meaning to "#6"
         matrix, mean = emb
         if len(matrix) and mean is not None:
             all_meaning = query_meaning(ranker, query, matrix.matrix, mean)

@@ -95,3 +95,38 @@ def test_a_reference_alone_finds_its_paper_alone_without_a_reason(cli, sample_di
         for who in ([], ["--user", "ada"]):
             [found] = json.loads(cli("search", query, *who, "--json").stdout)["results"]
             assert found["reason"] == "" and (found["ref"] == query or found["ref"] == "2409.11111")
+    for query in ("https://arxiv.org/abs/2501.99999", "http://arxiv.org/pdf/2409.11111v1"):
+        out = json.loads(cli("search", query, "--user", "ada", "--json").stdout)
+        assert out["respelled"] is None  # a reference is never "did you mean" another link
+
+
+def test_a_reference_to_no_stored_paper_finds_nothing(cli, sample_digests, papers_store, settings):
+    """Review: an arXiv link to a paper not stored listed five papers found by "https" and by meaning."""
+    assert cli("ingest", sample_digests).exit_code == 0
+    for who in ([], ["--user", "ada"]):
+        if who:
+            assert cli("users", "add", "ada", "--interests", "graph search").exit_code == 0
+        for query in ("https://arxiv.org/abs/2501.99999", "#99999"):
+            out = json.loads(cli("search", query, *who, "--json").stdout)
+            assert (out["results"], out["respelled"]) == ([], None)
+    nothing = Commands(papers_store, settings).search(ADA, "https://arxiv.org/abs/2501.99999")
+    assert (nothing.text, nothing.papers) == ("No stored paper matches “https://arxiv.org/abs/2501.99999”.", [])
+
+
+def test_an_authors_surname_is_no_misspelling(cli, tmp_path):
+    """Review: `search Ross` found Tom Ross's paper and asked "did you mean “loss”?"."""
+    feed = tmp_path / "two.json"
+    feed.write_text(json.dumps([
+        {"paper": {"id": "2409.11111", "title": "Object detection with region proposals",
+                   "summary": "Region proposals feed a detector trained with a focal loss.",
+                   "authors": [{"name": "Tom Ross"}], "publishedAt": "2024-09-10T00:00:00.000Z"}},
+        {"paper": {"id": "2409.22222", "title": "A loss for long-tailed recognition",
+                   "summary": "A reweighted loss helps rare classes.",
+                   "authors": [{"name": "Mia Wong"}], "publishedAt": "2024-09-11T00:00:00.000Z"}}]))
+    assert cli("ingest", str(feed)).exit_code == 0
+    assert cli("users", "add", "ada", "--interests", "detection").exit_code == 0
+    for who in ([], ["--user", "ada"]):
+        out = json.loads(cli("search", "Tom Ross", *who, "--json").stdout)
+        assert out["respelled"] is None and out["results"][0]["title"].startswith("Object detection")
+    added = cli("users", "add", "bo", "--interests", "work like Ross's")
+    assert added.exit_code == 0 and "did you mean" not in added.stdout

@@ -132,13 +132,13 @@ def search_cmd(
     from rich.markup import escape
 
     from bot.digest import DISLIKED_NOTE, date_label, found_text
-    from recommender.spelling import missing_words
+    from recommender.spelling import found_texts, missing_words
 
     recommender = functools.cache(lambda: cmds.recommender if cmds else cli.recommender(store))
     with store.session() as session:
         items = found(session, query)
         respelled = None  # "quantisation": "quantization"; the model is loaded only when some word matched nothing
-        if missing_words(query, (f"{i.title} {i.abstract}" for i in items)):
+        if missing_words(query, found_texts(items)):
             respelled = recommender().respell(session, query, items)
         instead = bool(respelled) and not items
         if instead:

@@ -282,7 +282,7 @@ def candidates(
         ``(paper_id, lexical_score)``, highest score first. Papers the query names
         exactly come first, scored one above the best full-text score: by reference or whole
         title, else, among the :data:`NAME_CHECK` best matches, by a name their title gives them (:func:`by_name`). Empty when
-        nothing matches or the query has no word.
+        nothing matches, the query has no word, or it is a reference alone (:func:`is_reference`) to no stored paper.
 
     Raises
     ------
@@ -293,7 +293,7 @@ def candidates(
         return []
     conditions = filters(since, until, sources)
     exact = _exact(session, query, conditions)
-    if exact and is_reference(query):  # "#6", "2409.11111v2", an arXiv link: that paper, not papers holding "http"
+    if is_reference(query):  # "#6", "2409.11111v2", an arXiv link: that paper (or none), not papers holding "http"
         if named_out is not None:
             named_out.extend(exact)
         return [(paper_id, 1.0) for paper_id in exact]
