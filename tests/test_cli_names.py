@@ -21,6 +21,11 @@ def test_users_add_refuses_a_name_differing_only_in_case(cli):
     assert more.exit_code == 0, more.output
     assert cli("users", "add", "Kimberly").exit_code == 0  # names are kept as typed
     assert _users(cli) == {"kim": ["jazz", "music"], "Kimberly": []}
+    assert cli("users", "add", "Émile").exit_code == 0
+    assert cli("users", "add", "émile").exit_code == 1  # SQLite's lower() folds ASCII letters only (review)
+    assert cli("users", "add", "STRASSE").exit_code == 0
+    assert cli("users", "add", "straße").exit_code == 1  # casefold: "ß" is "ss"
+    assert set(_users(cli)) == {"kim", "Kimberly", "Émile", "STRASSE"}
 
 
 def test_a_typo_of_a_user_name_is_pointed_to_the_close_one(cli):

@@ -50,30 +50,29 @@ def existing_user(cmds: Commands, name: str) -> Caller:
     return caller(name)
 
 
-def _user_alike(cmds: Commands, name: str) -> str | None:
-    """A local user whose name differs from ``name`` only in case, if any."""
-    from sqlalchemy import func, select
+def _local_names(cmds: Commands) -> list[str]:
+    """The local users' names, in order (a lab has tens: read them all)."""
+    from sqlalchemy import select
 
     from recommender.store import Member
 
     with cmds.store.session() as session:
-        return session.scalars(select(Member.user_ref).where(
-            Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE,
-            func.lower(Member.user_ref) == name.lower()).order_by(Member.user_ref).limit(1)).first()
+        return list(session.scalars(select(Member.user_ref).where(
+            Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE).order_by(Member.user_ref)))
+
+
+def _user_alike(cmds: Commands, name: str) -> str | None:
+    """A local user whose name differs from ``name`` only in case, if any (compared in Python: SQLite's
+    ``lower()`` folds ASCII letters only, so ``Émile`` and ``émile`` would differ there and not on PostgreSQL)."""
+    folded = name.casefold()
+    return next((n for n in _local_names(cmds) if n.casefold() == folded), None)
 
 
 def _user_near(cmds: Commands, name: str) -> str | None:
     """The local user whose name is closest to ``name`` (a typo: ``omr`` for ``omar``), if one is close enough."""
     from difflib import get_close_matches
 
-    from sqlalchemy import select
-
-    from recommender.store import Member
-
-    with cmds.store.session() as session:
-        names = list(session.scalars(select(Member.user_ref).where(
-            Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE).order_by(Member.user_ref)))
-    lowered = {n.lower(): n for n in reversed(names)}  # the first in order wins when two differ only in case
+    lowered = {n.lower(): n for n in reversed(_local_names(cmds))}  # the first in order wins when two differ only in case
     near = get_close_matches(name.lower(), lowered, n=1, cutoff=0.75)
     return lowered[near[0]] if near else None
 
