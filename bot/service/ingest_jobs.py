@@ -240,16 +240,31 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
             result.waiting.append(path.name)
             log.info("inbox file waiting", extra={"source": spec.name, "file": path.name, "reason": "changed while read"})
             continue
-        _file_done(spec, path, r, now, result)
+        _file_done(spec, path, seen, r, now, result)
 
 
-def _file_done(spec: InboxSource, path: Path, r: IngestResult, now: dt.datetime, result: SourceRunResult) -> None:
-    """Record one file's result and move it to ``done/`` or ``failed/`` (with ``<name>.error.txt``)."""
+def _same_file(path: Path, seen: os.stat_result) -> bool:
+    """Whether ``path`` is still the file that was read (same inode, size and modification time)."""
+    now = path.stat()
+    return (now.st_ino, now.st_size, now.st_mtime_ns) == (seen.st_ino, seen.st_size, seen.st_mtime_ns)
+
+
+def _file_done(spec: InboxSource, path: Path, seen: os.stat_result, r: IngestResult, now: dt.datetime,
+               result: SourceRunResult) -> None:
+    """Record one file's result and move it to ``done/`` or ``failed/`` (with ``<name>.error.txt``).
+
+    A file that is no longer the one read (another run took it and a new file of the same name came) is
+    left for the next run, unread files are never moved."""
     result.results.append(r)
     result.entries += r.entries
     result.new_papers += r.new
     folder = Path(spec.path).expanduser()
     try:
+        if not _same_file(path, seen):
+            result.moved[path.name] = "moved by another run"
+            log.info("inbox file taken by another run", extra={"source": spec.name, "file": path.name,
+                                                               "reason": "a new file of that name came since"})
+            return
         if r.error:
             target = _move(path, folder / "failed")
             target.with_name(target.name + ".error.txt").write_text(
