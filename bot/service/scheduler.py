@@ -58,6 +58,7 @@ from bot.service.heartbeat import (
     LOCAL_JOBSTORE,
     LOOP_EXECUTOR,
     SYNC_JOB_ID,
+    WATCH_JOB_ID,
     add_heartbeat_watch,
     add_sync_job,
     fresh_heartbeat,
@@ -88,6 +89,25 @@ log = logging.getLogger(__name__)
 #: Drops APScheduler's own line for a job store read that failed on a database outage (logged once instead).
 _QUIET = QuietJobStoreErrors()
 
+
+class RoutineJobLines(logging.Filter):
+    """APScheduler's "Running job" / "executed successfully" INFO lines of the heartbeat watch, made DEBUG.
+
+    The watch runs every sync interval and usually changes nothing; when it does (the ``sync`` job
+    taken over, re-added or resumed) it logs a WARNING of its own (:mod:`bot.service.heartbeat`).
+    Errors of the job pass unchanged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.levelno != logging.INFO or not any(getattr(a, "id", None) == WATCH_JOB_ID for a in args):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+_ROUTINE = RoutineJobLines()
+
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 
 
@@ -115,6 +135,7 @@ def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     logging.getLogger("apscheduler.scheduler").addFilter(_QUIET)  # ReportingJobStore logs an outage once
+    logging.getLogger(f"apscheduler.executors.{LOOP_EXECUTOR}").addFilter(_ROUTINE)  # the watch, every sync interval
     return AsyncIOScheduler(
         jobstores={"default": ReportingJobStore(engine=store.engine, tablename=JOBSTORE_TABLE),
                    LOCAL_JOBSTORE: MemoryJobStore()},
