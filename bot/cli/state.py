@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 console = Console()
 err = Console(stderr=True)
+log = logging.getLogger(__name__)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -87,9 +89,14 @@ class CliState:
         configuration file or a ``PAPERBOT_*`` variable is invalid.
         """
         if self._settings is None:
+            from bot.settings import config_path
+
             self._settings = _load_settings()
             if self.log_level is None:
                 _setup_logging(self.default_log_level(self._settings.log_level))
+            path = config_path()
+            log.debug("settings loaded", extra={"config": path if path.is_file() else f"{path} (none: the defaults)",
+                                                "data_dir": self._settings.data_dir})
         return self._settings
 
     def default_log_level(self, configured: str) -> str:
@@ -126,8 +133,11 @@ class CliState:
                 _check_sqlite_folder(parsed)
             # each posting thread holds a connection while it posts, and briefly one more or two (bot.delivery.claim);
             # at most 40 (+ SQLAlchemy's 10 overflow): half of PostgreSQL's default max_connections
-            return Store(url, connect_timeout=self.settings.database_connect_timeout,
-                         pool_size=min(3 * self.settings.service.workers + 5, 40))
+            started = time.monotonic()
+            store = Store(url, connect_timeout=self.settings.database_connect_timeout,
+                          pool_size=min(3 * self.settings.service.workers + 5, 40))
+            log.debug("database opened", extra={"database": shown, "seconds": round(time.monotonic() - started, 3)})
+            return store
         except StoreError as exc:  # e.g. a read-only SQLite file: the message says what to do
             fail(str(exc), 2)
         except OperationalError as exc:
