@@ -64,19 +64,13 @@ def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     Exit status 1 when the database cannot be reached: one error line, or with --json an object
     with "error" and "database".
     """
-    from bot.service.outage import transient
     from bot.service.status import collect_status
 
     cli = state(ctx)
     store = cli.store()
-    shown = store.engine.url.render_as_string(hide_password=True)
     try:
         data = collect_status(store, cli.settings)
-        data["database"] = shown
-    except Exception as exc:
-        if not transient(exc):
-            raise
-        cli.database_unavailable(exc, shown)
+        data["database"] = store.engine.url.render_as_string(hide_password=True)
     finally:
         store.dispose()
     if as_json:
