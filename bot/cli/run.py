@@ -27,9 +27,9 @@ def run_cmd(
 
     Slack and/or Discord start when their secrets are in the environment;
     with none, digests are printed to this terminal. Stop with Ctrl+C or SIGTERM.
-    Exit status 1 when a chat adapter cannot start (one error line; the
-    traceback with --log-level DEBUG) or when --once saw a failure; 2 for a
-    configuration error.
+    Exit status 1 when the database cannot be reached (one log line), a chat
+    adapter cannot start (one error line; the traceback with --log-level DEBUG)
+    or --once saw a failure; 2 for a configuration error.
     """
     import asyncio
     import logging
@@ -59,7 +59,11 @@ def run_cmd(
 
 
 def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Sources (last run, new papers), targets (next digest, last posted), job-store health and the database."""
+    """Sources (last run, new papers), targets (next digest, last posted), job-store health and the database.
+
+    Exit status 1 when the database cannot be reached: one error line, or with --json an object
+    with "error" and "database".
+    """
     from bot.service.status import collect_status
 
     cli = state(ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 console = Console()
 err = Console(stderr=True)
+log = logging.getLogger(__name__)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -65,11 +67,14 @@ class CliState:
         ``--log-level``, set up at once; ``None``: :meth:`default_log_level`, set up when the settings load.
     service : bool
         The command runs the bot (:data:`SERVICE_COMMANDS`); False for a one-shot command.
+    json : bool
+        The command was given ``--json`` (set by :func:`state`): errors about the database are JSON too.
     """
 
     database_url: str | None = None
     log_level: str | None = None
     service: bool = False
+    json: bool = False
     _settings: Settings | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -84,9 +89,14 @@ class CliState:
         configuration file or a ``PAPERBOT_*`` variable is invalid.
         """
         if self._settings is None:
+            from bot.settings import config_path
+
             self._settings = _load_settings()
             if self.log_level is None:
                 _setup_logging(self.default_log_level(self._settings.log_level))
+            path = config_path()
+            log.debug("settings loaded", extra={"config": path if path.is_file() else f"{path} (none: the defaults)",
+                                                "data_dir": self._settings.data_dir})
         return self._settings
 
     def default_log_level(self, configured: str) -> str:
@@ -104,13 +114,14 @@ class CliState:
         Raises
         ------
         typer.Exit
-            Status 2 when the URL is malformed, its driver is missing, its folder
-            does not exist or the server cannot be reached (the password is hidden).
+            Status 2 when the URL is malformed, its driver is missing or its folder
+            does not exist; status 1 when the server cannot be reached or refuses the
+            connection (:meth:`database_unavailable`). The password is never shown.
         """
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-        from recommender.store import Store, StoreError, describe_db_error
+        from recommender.store import Store, StoreError
 
         explicit = self.database_url or self.settings.database_url
         url = explicit or self.settings.resolved_database_url()
@@ -122,15 +133,42 @@ class CliState:
                 _check_sqlite_folder(parsed)
             # each posting thread holds a connection while it posts, and briefly one more or two (bot.delivery.claim);
             # at most 40 (+ SQLAlchemy's 10 overflow): half of PostgreSQL's default max_connections
-            return Store(url, connect_timeout=self.settings.database_connect_timeout,
-                         pool_size=min(3 * self.settings.service.workers + 5, 40))
+            started = time.monotonic()
+            store = Store(url, connect_timeout=self.settings.database_connect_timeout,
+                          pool_size=min(3 * self.settings.service.workers + 5, 40))
+            log.debug("database opened", extra={"database": shown, "seconds": round(time.monotonic() - started, 3)})
+            return store
         except StoreError as exc:  # e.g. a read-only SQLite file: the message says what to do
             fail(str(exc), 2)
         except OperationalError as exc:
-            fail(f"cannot open the database {shown}: {describe_db_error(exc)}", 2)
+            self.database_unavailable(exc, shown)
         except (NoSuchModuleError, ArgumentError, ModuleNotFoundError, FileNotFoundError) as exc:
             reason = str(exc).strip().splitlines()[0]
             fail(f"cannot open the database {shown}: {reason}", 2)
+
+    def database_unavailable(self, exc: BaseException, shown: str) -> NoReturn:
+        """Report that the database ``shown`` (its URL, password hidden) cannot be used, then exit with status 1.
+
+        One line with the whole error (:func:`recommender.store.describe_db_error`): for ``paperbot run``
+        the log line ``event="database unavailable at start"``; with ``--json`` the object
+        ``{"error": ..., "database": ...}`` on stdout; otherwise an error line on stderr. No traceback.
+
+        Raises
+        ------
+        typer.Exit
+            Always, with status 1.
+        """
+        from recommender.store import describe_db_error
+
+        error = describe_db_error(exc)
+        if self.service:
+            logging.getLogger("bot.service.run").error(
+                "database unavailable at start", extra={"error": error, "database": shown})
+            raise typer.Exit(1)
+        if self.json:
+            emit_json({"error": f"cannot open the database: {error}", "database": shown})
+            raise typer.Exit(1)
+        fail(f"cannot open the database {shown}: {error}", 1)
 
     def recommender(self, store: Store | None = None) -> Recommender:
         """The recommender alone on ``store`` (default: :meth:`store`), for a command that needs no chat
@@ -182,8 +220,12 @@ def _load_settings() -> Settings:
 
 
 def state(ctx: typer.Context) -> CliState:
-    """The :class:`CliState` the app callback stored in ``ctx.obj`` (a fresh one when run bare)."""
+    """The :class:`CliState` the app callback stored in ``ctx.obj`` (a fresh one when run bare).
+
+    Notes whether the command ``ctx`` was given ``--json`` (its ``as_json`` parameter).
+    """
     root = ctx.find_root()
     if not isinstance(root.obj, CliState):
         root.obj = CliState()
+    root.obj.json = bool(ctx.params.get("as_json"))
     return root.obj

@@ -7,8 +7,13 @@
   the parameters (SQLAlchemy's own text ends with a "Background on this error"
   link, which is all a log line that keeps the last line shows);
 * :func:`db_retrying` retries a block on transient errors with exponential
-  backoff (tenacity), logging each failure whole, until it succeeds, the
-  service closes, or a bound passes;
+  backoff (tenacity), logging each failure whole (or through an :class:`OutageLog`),
+  until it succeeds, the service closes, or a bound passes;
+* :class:`OutageLog` (one per database: :func:`outage_log`) says once that the database
+  went away, again every :data:`OUTAGE_REPEAT_SECONDS` while it stays away, and once that
+  it is back, with how long the outage lasted; the scheduler's job store
+  (:class:`ReportingJobStore`) and the ``sync`` job report to it, so APScheduler's own
+  error line every 10 s is not logged (:class:`QuietJobStoreErrors`);
 * :func:`release_claim` hands back a claim this process made in an attempt
   that failed on the database, so its retry takes it over at once (and resumes
   from the message references :mod:`bot.delivery` committed one by one)
@@ -20,8 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
+import weakref
+from collections.abc import Callable
 
-from sqlalchemy import CursorResult, update
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay, wait_exponential
@@ -31,7 +40,8 @@ from recommender.store import Delivery, Store
 from recommender.store.errors import describe_db_error
 
 __all__ = [
-    "RETRY_WINDOW_SECONDS", "transient", "db_retrying", "release_claim",
+    "RETRY_WINDOW_SECONDS", "OUTAGE_REPEAT_SECONDS", "transient", "db_retrying", "release_claim", "OutageLog",
+    "outage_log", "ReportingJobStore", "QuietJobStoreErrors",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,6 +51,10 @@ RETRY_WINDOW_SECONDS = 600.0
 #: The first wait after a database error, seconds; doubling up to :data:`MAX_WAIT_SECONDS`.
 FIRST_WAIT_SECONDS = 1.0
 MAX_WAIT_SECONDS = 30.0
+#: While the database stays away, how often the "database error, retrying" line is repeated, seconds.
+OUTAGE_REPEAT_SECONDS = 300.0
+#: How often APScheduler reads its job store again after a failed read (its ``jobstore_retry_interval``), seconds.
+JOBSTORE_RETRY_SECONDS = 10.0
 
 _TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
 
@@ -50,14 +64,126 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, _TRANSIENT) or bool(getattr(exc, "connection_invalidated", False))
 
 
+class OutageLog:
+    """The log lines of one database's outages, from whichever thread notices them.
+
+    :meth:`failed` logs ``event="database error, retrying"`` at WARNING (the whole error on one
+    line) when an outage starts, then at most once every ``repeat_seconds`` while it lasts, with
+    ``outage_seconds`` so far; :meth:`answered` ends it with one INFO line,
+    ``event="database outage over" outage_seconds=...``. ``clock`` gives seconds (monotonic).
+    """
+
+    def __init__(self, repeat_seconds: float = OUTAGE_REPEAT_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.repeat_seconds = repeat_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._since: float | None = None
+        self._said: float = 0.0
+
+    @property
+    def down(self) -> bool:
+        """True between a failure and the next answer."""
+        with self._lock:
+            return self._since is not None
+
+    def failed(self, exc: BaseException, work: str, **facts) -> bool:
+        """Note a database error of ``work``; returns True when a line was logged."""
+        now = self._clock()
+        with self._lock:
+            if self._since is None:
+                self._since = now
+            elif now - self._said < self.repeat_seconds:
+                return False
+            self._said = now
+            lasted = now - self._since
+        log.warning("database error, retrying", extra={
+            "work": work, **facts, "outage_seconds": round(lasted, 1), "error": describe_db_error(exc)})
+        return True
+
+    def answered(self, work: str) -> bool:
+        """Note that the database answered ``work``; returns True (and logs the outage's end) when one was on."""
+        now = self._clock()
+        with self._lock:
+            since, self._since = self._since, None
+        if since is None:
+            return False
+        log.info("database outage over", extra={"work": work, "outage_seconds": round(now - since, 1)})
+        return True
+
+
+_OUTAGES: weakref.WeakKeyDictionary[Engine, OutageLog] = weakref.WeakKeyDictionary()
+_OUTAGES_LOCK = threading.Lock()
+
+
+def outage_log(engine: Engine) -> OutageLog:
+    """The :class:`OutageLog` of ``engine``'s database in this process (made on first use)."""
+    with _OUTAGES_LOCK:
+        found = _OUTAGES.get(engine)
+        if found is None:
+            found = _OUTAGES[engine] = OutageLog()
+        return found
+
+
+class ReportingJobStore(SQLAlchemyJobStore):
+    """APScheduler's SQLAlchemy job store, reporting database outages to the engine's :class:`OutageLog`.
+
+    The scheduler reads its due jobs at every wakeup, and every :data:`JOBSTORE_RETRY_SECONDS` after a
+    failed read: the first failure starts the outage's log, the first read that works ends it. A failed
+    read still raises (the scheduler then tries again in :data:`JOBSTORE_RETRY_SECONDS`); a failed read
+    of the next run time is taken as "try again then", so the scheduler's timer never stops.
+    """
+
+    WORK = "scheduler job store"
+
+    def __init__(self, *, engine: Engine, tablename: str):
+        super().__init__(engine=engine, tablename=tablename)
+        self.outage = outage_log(engine)
+
+    def get_due_jobs(self, now):
+        try:
+            jobs = super().get_due_jobs(now)
+        except Exception as exc:
+            if transient(exc):
+                self.outage.failed(exc, self.WORK, next_try_seconds=JOBSTORE_RETRY_SECONDS)
+            raise
+        self.outage.answered(self.WORK)
+        return jobs
+
+    def get_next_run_time(self):
+        try:
+            return super().get_next_run_time()
+        except Exception as exc:
+            if not transient(exc):
+                raise
+            self.outage.failed(exc, self.WORK, next_try_seconds=JOBSTORE_RETRY_SECONDS)
+            return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=JOBSTORE_RETRY_SECONDS)
+
+
+class QuietJobStoreErrors(logging.Filter):
+    """Drops APScheduler's own ``Error getting due jobs from job store`` line for a database outage.
+
+    :class:`ReportingJobStore` has logged it in one line (once, not every 10 s); other errors pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Error getting due jobs from job store"):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(isinstance(a, BaseException) and transient(a) for a in args)
+
+
 def db_retrying(what: str, *, stop: threading.Event | None = None, window: float = RETRY_WINDOW_SECONDS,
-                first_wait: float = FIRST_WAIT_SECONDS, max_wait: float = MAX_WAIT_SECONDS, **facts) -> Retrying:
+                first_wait: float = FIRST_WAIT_SECONDS, max_wait: float = MAX_WAIT_SECONDS,
+                outage: OutageLog | None = None, **facts) -> Retrying:
     """A tenacity ``Retrying`` for database work: retry :func:`transient` errors, re-raise the last one.
 
     Waits ``first_wait`` seconds, doubling up to ``max_wait``, for at most
     ``window`` seconds in all; ``stop`` (the service closing) ends the wait at
     once. Each failure is logged at WARNING with :func:`recommender.store.describe_db_error` and
-    ``what`` and ``facts``; the first success after a failure is logged at INFO.
+    ``what`` and ``facts``. With ``outage`` (recurring work such as the ``sync`` job), failures go
+    to that :class:`OutageLog` instead (one line when an outage starts, a few while it lasts); the
+    caller ends the outage with :meth:`OutageLog.answered` once the block succeeded (tenacity calls
+    no hook after a success).
 
     Use as ``for attempt in db_retrying("post digest"): with attempt: ...``.
     """
@@ -66,6 +192,9 @@ def db_retrying(what: str, *, stop: threading.Event | None = None, window: float
     def failed(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
+        if outage is not None and exc is not None:
+            outage.failed(exc, what, **facts, wait_seconds=round(wait, 1))
+            return
         log.warning("database error, retrying", extra={
             "work": what, **facts, "attempt": state.attempt_number, "wait_seconds": round(wait, 1),
             "error": describe_db_error(exc) if exc else "(none)"})
@@ -73,17 +202,12 @@ def db_retrying(what: str, *, stop: threading.Event | None = None, window: float
     def sleep(seconds: float) -> None:
         closing.wait(seconds)
 
-    def done(state: RetryCallState) -> None:
-        if state.attempt_number > 1 and state.outcome is not None and not state.outcome.failed:
-            log.info("database back", extra={"work": what, **facts, "attempts": state.attempt_number})
-
     return Retrying(
         retry=retry_if_exception(transient),
         wait=wait_exponential(multiplier=first_wait, max=max_wait),
         stop=stop_after_delay(window) | _Closed(closing),
         sleep=sleep,
         before_sleep=failed,
-        after=done,
         reraise=True,
     )
 

@@ -33,7 +33,7 @@ from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
 from bot.digest import counted
 from bot.runtime import AdapterStartError, ChatRuntime
 from bot.service.context import JobContext, set_context
-from bot.service.due import due_digests
+from bot.service.due import DueDigest, due_digests
 from bot.service.ingest_jobs import Fetch
 from bot.service.once import OnceReport, run_once
 from bot.service.outage import transient
@@ -290,7 +290,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         log.info("shutting down", extra={"waiting_seconds": settings.service.shutdown_seconds})
         ctx.close()
         stop_scheduler(scheduler, ctx.owner)
-        await asyncio.to_thread(_finish, ctx, workers, settings.service.shutdown_seconds)
+        await asyncio.to_thread(finish_posts, ctx, workers, settings.service.shutdown_seconds)
         return 0
     finally:
         ctx.close()
@@ -308,25 +308,37 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
         log.info("paperbot stopped")
 
 
-def _finish(ctx: JobContext, workers: DigestWorkers, timeout: float) -> None:
-    """Let the posts under way finish (at most ``timeout`` seconds), then log what is left for the next start."""
+def finish_posts(ctx: JobContext, workers: DigestWorkers, timeout: float) -> int | None:
+    """Let the posts under way finish (at most ``timeout`` seconds), then log what is left for the next start.
+
+    A digest is counted once by its target and day, whether it is still due in the database
+    (:func:`left_due`: queued and dropped, or never queued) or was cut off under way (a post cut off
+    before its claim was written is also still due). Returns how many were left (None: the database
+    could not say, and only the posts cut off are counted in the line).
+    """
     deadline = time.monotonic() + timeout
-    dropped, unfinished = workers.close(timeout)
+    dropped, _ = workers.close(timeout)
     ctx.wait_idle(max(0.0, deadline - time.monotonic()))
-    left = left_due(ctx)
-    facts = {"posted": workers.posted, "queued_dropped": dropped, "unfinished": unfinished,
-             "due_left": "unknown (database unavailable)" if left is None else left}
-    if (left or 0) + unfinished:
-        log.warning(f"{(left or 0) + unfinished} digests left; the next start posts them", extra=facts)
+    due = left_due(ctx)
+    days = {(d.kind, d.target_id): d.day for d in due or []}
+    cut_off = {(kind, target_id, day or days.get((kind, target_id)))
+               for (kind, target_id), day in workers.cut_off.items()}
+    still_due = {(d.kind, d.target_id, d.day) for d in due or []} - cut_off
+    facts = {"posted": workers.posted, "queued_dropped": dropped, "unfinished": len(cut_off),
+             "due_left": "unknown (database unavailable)" if due is None else len(still_due)}
+    left = len(still_due) + len(cut_off)
+    if left:
+        log.warning(f"{left} digests left; the next start posts them", extra=facts)
     else:
         log.info("no digest left", extra=facts)
+    return None if due is None else left
 
 
-def left_due(ctx: JobContext) -> int | None:
-    """How many digests are due and unclaimed in the database now (None: the database cannot say)."""
+def left_due(ctx: JobContext) -> list[DueDigest] | None:
+    """The digests due and unclaimed in the database now (None: the database cannot say)."""
     try:
         with ctx.store.session() as session:
-            return len(due_digests(session, set(ctx.posters), utcnow()))
+            return due_digests(session, set(ctx.posters), utcnow())
     except Exception as exc:
         if not transient(exc):
             raise
@@ -369,5 +381,5 @@ def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
 
 __all__ = [
     "RuntimeUnavailable", "RunOptions", "OnceReport", "slack_mode", "create_runtimes", "bootstrap_console", "serve",
-    "run_once", "left_due",
+    "run_once", "left_due", "finish_posts",
 ]

@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 
 from bot.delivery import DeliveryTarget
@@ -60,6 +59,7 @@ from bot.service.heartbeat import (
     LOCAL_JOBSTORE,
     LOOP_EXECUTOR,
     SYNC_JOB_ID,
+    WATCH_JOB_ID,
     add_heartbeat_watch,
     add_sync_job,
     fresh_heartbeat,
@@ -69,7 +69,14 @@ from bot.service.heartbeat import (
     warn_if_another_scheduler,
 )
 from bot.service.ingest_jobs import run_source
-from bot.service.outage import db_retrying, transient
+from bot.service.outage import (
+    JOBSTORE_RETRY_SECONDS,
+    QuietJobStoreErrors,
+    ReportingJobStore,
+    db_retrying,
+    outage_log,
+    transient,
+)
 from bot.service.refit_job import add_refit_job
 from bot.service.sync_lease import JOBSTORE_TABLE
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
@@ -79,6 +86,28 @@ from recommender.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
+
+#: Drops APScheduler's own line for a job store read that failed on a database outage (logged once instead).
+_QUIET = QuietJobStoreErrors()
+
+
+class RoutineJobLines(logging.Filter):
+    """APScheduler's "Running job" / "executed successfully" INFO lines of the heartbeat watch, made DEBUG.
+
+    The watch runs every sync interval and usually changes nothing; when it does (the ``sync`` job
+    taken over, re-added or resumed) it logs a WARNING of its own (:mod:`bot.service.heartbeat`).
+    Errors of the job pass unchanged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.levelno != logging.INFO or not any(getattr(a, "id", None) == WATCH_JOB_ID for a in args):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+_ROUTINE = RoutineJobLines()
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 
@@ -106,12 +135,15 @@ def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
     """
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+    logging.getLogger("apscheduler.scheduler").addFilter(_QUIET)  # ReportingJobStore logs an outage once
+    logging.getLogger(f"apscheduler.executors.{LOOP_EXECUTOR}").addFilter(_ROUTINE)  # the watch, every sync interval
     return AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBSTORE_TABLE),
+        jobstores={"default": ReportingJobStore(engine=store.engine, tablename=JOBSTORE_TABLE),
                    LOCAL_JOBSTORE: MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(workers), LOOP_EXECUTOR: AsyncIOExecutor()},
         job_defaults=dict(JOB_DEFAULTS),
         timezone=dt.UTC,
+        jobstore_retry_interval=JOBSTORE_RETRY_SECONDS,
     )
 
 
@@ -292,8 +324,9 @@ def ingest_job(name: str) -> None:
 def sync_job(owner: dict | None = None) -> None:
     """Stored job ``sync``: reconcile digest jobs with the database, then queue what is due or to retry.
 
-    A database outage is waited out with backoff for up to one sync interval
-    (each failure logged whole); if it lasts longer, the next sync tries again.
+    A database outage is waited out with backoff for up to one sync interval; if it lasts longer,
+    the next sync tries again. The outage is logged by the database's :class:`bot.service.outage.OutageLog`
+    (one line when it starts, one every few minutes while it lasts, one with its duration when it ends).
 
     Parameters
     ----------
@@ -307,8 +340,10 @@ def sync_job(owner: dict | None = None) -> None:
     if ctx.closed.is_set():
         return
     with ctx.job():
+        outage = outage_log(ctx.store.engine)
         try:
-            for attempt in db_retrying("sync", stop=ctx.closed, window=ctx.settings.service.sync_seconds):
+            for attempt in db_retrying("sync", stop=ctx.closed, window=ctx.settings.service.sync_seconds,
+                                       outage=outage):
                 with attempt:
                     if ctx.scheduler is not None:
                         sync_digest_jobs(ctx.scheduler, ctx)
@@ -316,8 +351,11 @@ def sync_job(owner: dict | None = None) -> None:
         except Exception as exc:
             if not transient(exc):
                 raise
-            log.warning("sync postponed", extra={"reason": "database unavailable", "error": describe_db_error(exc),
-                                                 "next_try_seconds": ctx.settings.service.sync_seconds})
+            outage.failed(exc, "sync", next_try_seconds=ctx.settings.service.sync_seconds)
+            log.debug("sync postponed", extra={"reason": "database unavailable", "error": describe_db_error(exc),
+                                               "next_try_seconds": ctx.settings.service.sync_seconds})
+            return
+        outage.answered("sync")
 
 
 __all__ = [

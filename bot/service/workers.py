@@ -60,11 +60,13 @@ class DigestWorkers:
     def __init__(self, ctx: JobContext, threads: int = DEFAULT_THREADS):
         self.ctx = ctx
         self._pending: OrderedDict[Key, dt.date | None] = OrderedDict()
-        self._running: set[Key] = set()
+        self._running: dict[Key, dt.date | None] = {}  # being posted, with the day asked for (None: the last slot)
         self._cond = threading.Condition()
         self._threads = [threading.Thread(target=self._loop, name=f"digest-worker-{n}", daemon=True)
                          for n in range(threads)]
         self.posted = 0
+        #: ``(kind, target id) -> day`` (None: the slot that last passed) of the posts :meth:`close` cut off.
+        self.cut_off: dict[Key, dt.date | None] = {}
         self._plan_of: dict[Key, DigestPlan] = {}  # waiting digests ranked with one taken before them
 
     def start(self) -> None:
@@ -91,6 +93,12 @@ class DigestWorkers:
         return added
 
     @property
+    def under_way(self) -> list[Key]:
+        """``(kind, target id)`` of the posts under way now."""
+        with self._cond:
+            return list(self._running)
+
+    @property
     def waiting(self) -> int:
         """Digests queued or being posted."""
         with self._cond:
@@ -104,7 +112,7 @@ class DigestWorkers:
             if self.ctx.closed.is_set():
                 return None
             key, day = self._pending.popitem(last=False)
-            self._running.add(key)
+            self._running[key] = day
             to_plan: list[tuple[str, int, dt.date | None]] = []
             if key[0] not in DIGEST_KINDS:
                 return key, day, None, to_plan
@@ -148,7 +156,7 @@ class DigestWorkers:
                     log.error("digest not posted", extra=facts, exc_info=True)
             finally:
                 with self._cond:
-                    self._running.discard((kind, target_id))
+                    self._running.pop((kind, target_id), None)
                     self._cond.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
@@ -161,7 +169,8 @@ class DigestWorkers:
 
         Closes the context if it is not closed yet. Returns ``(dropped, unfinished)``:
         digests that were queued and not started, and posts still under way when the
-        wait ended (their claims go stale and are taken over at the next start).
+        wait ended (their claims go stale and are taken over at the next start; those
+        posts are :attr:`cut_off`, by target and day).
         """
         self.ctx.close()
         with self._cond:
@@ -172,7 +181,8 @@ class DigestWorkers:
         deadline = time.monotonic() + timeout
         with self._cond:
             self._cond.wait_for(lambda: not self._running, max(0.0, deadline - time.monotonic()))
-            unfinished = len(self._running)
+            self.cut_off = dict(self._running)
+            unfinished = len(self.cut_off)
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         return dropped, unfinished
