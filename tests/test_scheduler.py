@@ -197,6 +197,30 @@ async def test_jobs_persist_across_a_restart(store, settings, sample_digests):
         second.shutdown(wait=False)
 
 
+async def test_an_interval_source_keeps_its_next_run_across_restarts(store, settings, tmp_path):
+    """An upgrade trial: every start re-added `ingest:inbox` (an interval trigger's repr holds its start
+    date, now), moving its next run to start + every_minutes, so a missed run never ran at start and a bot
+    restarted more often than every_minutes never ingested."""
+    sources = [InboxSource(name="drop", path=tmp_path, every_minutes=10)]
+    with time_machine.travel(dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC), tick=False):
+        first = make_scheduler(store)
+        first.start(paused=True)
+        install_jobs(first, JobContext(store, settings, {"cli": RecordingPoster()}, sources))
+        before = first.get_job("ingest:drop").next_run_time
+        first.shutdown(wait=False)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 6, 25, tzinfo=dt.UTC), tick=False):  # missed 06:10, 06:20
+        second = make_scheduler(store)
+        second.start(paused=True)
+        try:
+            report = install_jobs(second, JobContext(store, settings, {"cli": RecordingPoster()}, sources))
+            assert "ingest:drop" not in report.updated
+            assert second.get_job("ingest:drop").next_run_time == before  # overdue: runs at start
+            changed = [InboxSource(name="drop", path=tmp_path, every_minutes=30)]  # a new schedule is one
+            assert install_jobs(second, JobContext(store, settings, {"cli": RecordingPoster()}, changed)).updated == ["ingest:drop"]
+        finally:
+            second.shutdown(wait=False)
+
+
 async def test_a_job_stored_under_an_old_function_name_is_replaced_at_start(store, settings, sample_digests):
     """A job row whose function moved (an older version's ``bot.scheduler:digest_job``) is dropped by the
     job store, both when ``paperbot status`` reads it and when ``paperbot run`` starts, and re-added."""

@@ -79,7 +79,14 @@ from bot.service.outage import (
 )
 from bot.service.refit_job import add_refit_job
 from bot.service.sync_lease import JOBSTORE_TABLE
-from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, ingest_job_id, source_trigger
+from bot.service.triggers import (
+    MISFIRE_GRACE_SECONDS,
+    daily_trigger,
+    digest_job_id,
+    ingest_job_id,
+    same_schedule,
+    source_trigger,
+)
 from recommender.store import Store
 from recommender.store.errors import describe_db_error
 from recommender.store.models import utcnow
@@ -169,7 +176,7 @@ def _reconcile(scheduler: BaseScheduler, prefix: str, desired: dict[str, tuple],
             scheduler.add_job(func, trigger, args=list(args), id=job_id, name=name, jobstore="default",
                               replace_existing=True, **JOB_DEFAULTS)
             report.added.append(job_id)
-        elif repr(job.trigger) != repr(trigger) or list(job.args) != list(args):
+        elif not same_schedule(job.trigger, trigger) or list(job.args) != list(args):
             # A new schedule: the next run is computed from now. An unchanged job keeps its
             # next_run_time, so a run missed while the bot was down still happens.
             scheduler.add_job(func, trigger, args=list(args), id=job_id, name=name, jobstore="default",

@@ -15,7 +15,7 @@ from bot.clock import to_time, zone
 from bot.settings import SourceSettings
 
 __all__ = [
-    "MISFIRE_GRACE_SECONDS", "daily_trigger", "weekly_trigger", "last_weekly_slot", "source_trigger", "slot_day", "last_slot", "next_digest_time", "digest_job_id",
+    "MISFIRE_GRACE_SECONDS", "daily_trigger", "weekly_trigger", "last_weekly_slot", "same_schedule", "source_trigger", "slot_day", "last_slot", "next_digest_time", "digest_job_id",
     "ingest_job_id",
 ]
 
@@ -81,6 +81,18 @@ def source_trigger(source: SourceSettings) -> CronTrigger | IntervalTrigger:
     if source.every_minutes:
         return IntervalTrigger(minutes=source.every_minutes, timezone=dt.UTC)
     return daily_trigger(source.time, source.timezone)
+
+
+def same_schedule(a, b) -> bool:
+    """Whether two triggers fire at the same times from now on.
+
+    An :class:`IntervalTrigger` is compared by its interval and timezone: its ``repr`` holds its start
+    date, the moment it was made, so every start would count as a new schedule and move the next run.
+    Other triggers by ``repr`` (a :class:`CronTrigger`'s names its fields and timezone).
+    """
+    if isinstance(a, IntervalTrigger) and isinstance(b, IntervalTrigger):
+        return (a.interval, str(a.timezone)) == (b.interval, str(b.timezone))
+    return repr(a) == repr(b)
 
 
 def slot_day(time: str, timezone: str, now: dt.datetime) -> dt.date:
