@@ -63,3 +63,35 @@ def test_the_head_a_store_checks_for_is_alembics_and_an_older_store_is_upgraded(
             assert sa.inspect(conn).has_table("tfidf_rows")
     finally:
         engine.dispose()
+
+
+def test_a_database_a_newer_version_migrated_is_refused_in_one_line_and_left_as_is(db_url, cli, caplog):
+    """An upgrade trial: the older paperbot on the upgraded store printed a 300-line traceback
+    (Can't locate revision identified by '0015'). And an upgrade says it happened, once."""
+    import logging
+
+    from recommender.store import NewerSchemaError
+    from recommender.store.db import HEAD_REVISION, make_engine, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0010")
+        with caplog.at_level(logging.WARNING, logger="recommender.store.db"):
+            Store(db_url).dispose()
+        [line] = [r for r in caplog.records if r.getMessage().startswith("database schema upgraded")]
+        assert (line.from_revision, line.to_revision) == ("0010", HEAD_REVISION)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+        try:
+            Store(db_url)
+            raise AssertionError("opened")
+        except NewerSchemaError as exc:
+            assert str(exc).startswith(f"the database was migrated by a newer paperbot (schema 0099; "
+                                       f"this version knows up to {HEAD_REVISION})")
+        out = cli("status")
+        assert out.exit_code == 2 and "Traceback" not in out.output  # as a read-only database file
+        assert "migrated by a newer paperbot (schema 0099" in " ".join(out.output.split())
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0099"
+    finally:
+        engine.dispose()

@@ -1,7 +1,7 @@
 """The paper store: SQLAlchemy models, sessions and Alembic migrations."""
 
 from recommender.store.db import Store, schema_lock, upgrade
-from recommender.store.errors import ReadOnlyDatabaseError, StoreError, describe_db_error
+from recommender.store.errors import NewerSchemaError, ReadOnlyDatabaseError, StoreError, describe_db_error
 from recommender.store.models import (
     ArxivLookup,
     Base,
@@ -21,7 +21,7 @@ from recommender.store.models import (
 from recommender.store.vectors import ModelState, PaperEmbedding, TfidfRows
 
 __all__ = [
-    "Store", "schema_lock", "upgrade", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
+    "Store", "schema_lock", "upgrade", "NewerSchemaError", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "ClubVote", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback",
     "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding", "TfidfRows",
 ]

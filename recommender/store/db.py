@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from filelock import FileLock
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, before_sleep_log, retry_if_exception, stop_after_delay, wait_random
 
-from recommender.store.errors import ReadOnlyDatabaseError
+from recommender.store.errors import NewerSchemaError, ReadOnlyDatabaseError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -197,14 +197,30 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     ------
     ReadOnlyDatabaseError
         When the SQLite file needs a migration and cannot be written.
+    NewerSchemaError
+        When the database records a revision this version does not know (a newer paperbot migrated it).
     """
     from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     cfg = alembic_config(engine)
     immediate = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
     with schema_lock(engine), _read_only_as_error(engine), immediate.begin() as conn:
+        if inspect(conn).has_table("alembic_version"):
+            script = ScriptDirectory.from_config(cfg)
+            known = {rev.revision for rev in script.walk_revisions()}
+            for stored in conn.execute(text("SELECT version_num FROM alembic_version")).scalars():
+                if stored not in known:
+                    raise NewerSchemaError(stored, script.get_current_head() or HEAD_REVISION)
         cfg.attributes["connection"] = conn
+        before = MigrationContext.configure(conn).get_current_revision()
         command.upgrade(cfg, revision)
+        after = MigrationContext.configure(conn).get_current_revision()
+    if before != after:
+        if before is not None:  # a new database is no news; an upgraded one cannot be opened by the older version
+            log.warning("database schema upgraded; older paperbot versions cannot open it now",
+                        extra={"from_revision": before, "to_revision": after})
 
 
 def at_head(engine: Engine) -> bool:

@@ -26,6 +26,21 @@ class ReadOnlyDatabaseError(StoreError):
         )
 
 
+class NewerSchemaError(StoreError):
+    """The database was migrated by a newer paperbot: its schema revision is one this version does not know.
+
+    Nothing is changed. Parameters: ``revision``, the database's; ``head``, the newest this version knows.
+    """
+
+    def __init__(self, revision: str, head: str):
+        self.revision, self.head = revision, head
+        super().__init__(
+            f"the database was migrated by a newer paperbot (schema {revision}; this version knows up to {head}): "
+            f"run the newer version, or roll the database back with that version first "
+            f"(docs/running.md, 'Upgrading and rolling back')"
+        )
+
+
 def statement_kind(statement: str | None) -> str | None:
     """The first SQL keyword of ``statement`` in capitals (``"INSERT"``, ``"SELECT"``), or None."""
     if not statement:
