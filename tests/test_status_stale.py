@@ -57,3 +57,23 @@ async def test_an_owner_on_another_host_is_judged_by_its_heartbeat(store, db_url
         scheduler.shutdown(wait=False)
     data, _ = status(db_url, tmp_path)
     assert data["job_store"]["scheduler_state"] == "running" and data["job_store"]["owner"]["gone"] is False
+
+
+async def test_a_cleanly_stopped_scheduler_is_no_crash(store, db_url, tmp_path):
+    """An upgrade trial: after SIGTERM, status read `scheduler stopped (heartbeat none, owner vm pid 24405:
+    process gone)`, which reads like a crash. A clean stop paused the job: its process is meant to be gone."""
+    from bot.service.heartbeat import SYNC_JOB_ID
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    _owned_by(store, child.pid)
+    scheduler = make_scheduler(store)
+    scheduler.start(paused=True)
+    try:
+        scheduler.pause_job(SYNC_JOB_ID)  # what a clean stop does (release_heartbeat)
+    finally:
+        scheduler.shutdown(wait=False)
+    data, table = status(db_url, tmp_path)
+    assert data["job_store"]["scheduler_state"] == "stopped"
+    assert f"scheduler stopped (heartbeat none, last owner {socket.gethostname()} pid {child.pid})" in " ".join(table.split())
+    assert "process gone" not in table

@@ -145,7 +145,10 @@ def print_status(console: Console, data: dict) -> None:
         overdue = ", ".join(_overdue_text(job, data["now"]) for job in js.get("overdue", [])) or "none"
         owner = js.get("owner")
         owned = f", owner {owner['host']} pid {owner['pid']}" if owner else ""
-        owned += ": process gone" if owner and owner.get("gone") else ""
+        if owner and owner.get("gone") and state != "stopped":  # after a clean stop its process is gone, as it should be
+            owned += ": process gone"
+        elif state == "stopped":
+            owned = owned.replace(", owner", ", last owner")
         console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}"
                       f"{owned}); overdue: {overdue}", highlight=False)
     if js.get("config_error"):
