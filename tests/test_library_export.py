@@ -61,3 +61,29 @@ def test_export_to_standard_output_newest_first_and_its_errors(cli, sample_diges
     assert text.count("@article{") == 2 and text.index(first) < text.index(second)  # the newest 👍 first
     keys = [line.split("{", 1)[1].rstrip(",") for line in text.splitlines() if line.startswith("@")]
     assert len(set(keys)) == 2
+
+
+def test_ris_and_csl_keep_what_a_reference_manager_needs(cli, db_url, tmp_path, capfd):
+    """Review: a line of an abstract reading `ER  - …` ended the RIS record, rispy numbered records ("1."),
+    neither RIS nor CSL-JSON named the arXiv id, and a CJK title made pylatexenc warn once per character."""
+    feed = tmp_path / "one.json"
+    feed.write_text(json.dumps([{"paper": {
+        "id": "2409.11111", "title": "图神经网络 for Burrow Planning",
+        "summary": "First paragraph.\nER  - not the end\nAB  - not a tag either", "authors": [{"name": "Ada Lovelace"}],
+        "publishedAt": "2024-09-10T00:00:00.000Z"}}]), encoding="utf-8")
+    assert cli("ingest", feed).exit_code == 0
+    for user in ("ada", "bob"):
+        assert cli("users", "add", user).exit_code == 0
+    assert cli("like", "ada", "arXiv:2409.11111").exit_code == 0
+    capfd.readouterr()
+    ris = cli("export", "ada", "--format", "ris").stdout
+    assert ris.splitlines()[0] == "TY  - JOUR" and "UR  - https://arxiv.org/abs/2409.11111" in ris
+    assert [line for line in ris.splitlines() if line.startswith("ER  -")] == ["ER  - "]
+    (tmp_path / "ada.ris").write_text(ris, encoding="utf-8")
+    assert cli("import", "bob", tmp_path / "ada.ris").exit_code == 0
+    assert _liked(db_url, "bob") == _liked(db_url, "ada")
+    [item] = json.loads(cli("export", "ada", "--format", "csl-json").stdout)
+    assert (item["number"], item["URL"]) == ("arXiv:2409.11111", "https://arxiv.org/abs/2409.11111")
+    bib = cli("export", "ada", "--format", "bibtex")
+    assert bib.exit_code == 0 and "图神经网络" in bib.stdout
+    assert "latex representation" not in bib.stderr + capfd.readouterr().err

@@ -10,6 +10,7 @@ the file dates the papers as they were.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -70,31 +71,51 @@ def _bibtex(papers: Sequence[Paper]) -> str:
         entries.append(Entry("misc" if paper.arxiv_id else "article", key, [Field(k, v) for k, v in text.items() if v]))
         plain.append([Field(k, v) for k, v in as_is.items() if v])
     # Only words are LaTeX-encoded ("Müller" -> M\"uller, "&" -> \&, math kept): a URL or DOI stays as written.
-    library = LatexEncodingMiddleware(keep_math=True).transform(bibtexparser.Library(entries))
+    quiet = logging.getLogger("pylatexenc")  # it warns once per character it cannot encode (CJK): kept as is
+    level, quiet.level = quiet.level, logging.ERROR
+    try:
+        library = LatexEncodingMiddleware(keep_math=True).transform(bibtexparser.Library(entries))
+    finally:
+        quiet.level = level
     for entry, fields in zip(library.entries, plain, strict=True):
         for field in fields:
             entry.set_field(field)
     return bibtexparser.write_string(library)
 
 
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks and runs of spaces as one space: in RIS a line is a tag or nothing
+    (an abstract's line reading ``ER  - …`` would end the record)."""
+    return " ".join(text.split())
+
+
+def _arxiv_link(paper: Paper) -> str | None:
+    return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+
+
 def _ris(papers: Sequence[Paper]) -> str:
     import rispy
+
+    class Writer(rispy.RisWriter):
+        def set_header(self, count):  # rispy numbers records ("1."); RIS has no such line
+            return None
 
     records = []
     for paper in papers:
         parts = _date_parts(paper)
-        record = {"type_of_reference": "JOUR", "title": paper.title, "authors": list(paper.authors or [])}
+        record = {"type_of_reference": "JOUR", "title": _one_line(paper.title), "authors": list(paper.authors or [])}
         if parts:
             record["year"] = str(parts[0])
             record["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
         if paper.abstract:
-            record["abstract"] = paper.abstract
+            record["abstract"] = _one_line(paper.abstract)
         if paper.doi:
             record["doi"] = paper.doi
-        if paper.link:
-            record["urls"] = [paper.link]
+        urls = list(dict.fromkeys(u for u in (paper.link, _arxiv_link(paper)) if u))  # the arXiv id, as a link
+        if urls:
+            record["urls"] = urls
         records.append(record)
-    return rispy.dumps(records)
+    return rispy.dumps(records, implementation=Writer)
 
 
 def _csl(papers: Sequence[Paper]) -> str:
@@ -105,7 +126,9 @@ def _csl(papers: Sequence[Paper]) -> str:
         parts = _date_parts(paper)
         if parts:
             item["issued"] = {"date-parts": [parts]}
-        for name, value in (("abstract", paper.abstract), ("DOI", paper.doi), ("URL", paper.link)):
+        arxiv = {"number": f"arXiv:{paper.arxiv_id}", "publisher": "arXiv"} if paper.arxiv_id else {}
+        for name, value in (("abstract", paper.abstract), ("DOI", paper.doi), ("URL", paper.link or _arxiv_link(paper)),
+                            *arxiv.items()):
             if value:
                 item[name] = value
         items.append(item)
