@@ -266,3 +266,20 @@ def test_cli_refit_and_search_show_dates(db_url, sample_digests):
     assert json.loads(cli("refit", "--if-needed", "--json").stdout) == {"refitted": False}
     table = cli("search", "graph neural networks", "-k", "20").stdout
     assert "undated" in table and re.search(r"│ \d{4}-\d{2}-\d{2} │", table)
+
+
+def test_a_background_load_that_fails_logs_one_line(papers_store, caplog):
+    """The operations trial: with the database down, the warm-up logged the driver's multi-line message."""
+    import logging
+
+    from sqlalchemy import text
+
+    from recommender.text.current import CurrentVectors
+
+    with papers_store.session() as s:
+        s.execute(text("ALTER TABLE papers RENAME TO papers_gone"))  # every read of papers fails, as in an outage
+    with caplog.at_level(logging.WARNING, logger="recommender.text.current"):
+        CurrentVectors(None).load_in_background(papers_store).join(timeout=60)
+    [line] = [r for r in caplog.records if r.getMessage().startswith("could not load the TF-IDF rows")]
+    assert line.getMessage() == "could not load the TF-IDF rows in the background"
+    assert "\n" not in line.error and line.error.startswith(("OperationalError", "ProgrammingError"))

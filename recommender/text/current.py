@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..store import ModelState, Paper, PaperEmbedding, Store
+from ..store.errors import describe_db_error
 from ..store.models import utcnow
 from .embeddings import PaperEmbedder
 from .frozen import FrozenTfidf, PaperText, StaleModelError
@@ -235,7 +236,7 @@ class CurrentVectors:
                 self.model(session)
                 self.embedding_matrix(session)
         except Exception as exc:  # noqa: BLE001 - a warm-up only; requests load what they need themselves
-            log.warning("could not load the TF-IDF rows in the background: %s", exc)
+            log.warning("could not load the TF-IDF rows in the background", extra={"error": describe_db_error(exc)})
 
     def _too_small(self, session: Session, vectorizer: FrozenTfidf) -> bool:
         if vectorizer.n_papers_fit_ >= vectorizer.min_fit_papers:
