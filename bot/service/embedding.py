@@ -22,10 +22,11 @@ from recommender.text.vectors import embed_missing
 
 log = logging.getLogger(__name__)
 
-#: One embedding pass at a time in this process: two ingest jobs finishing together (or an ingest job and
-#: ``run --once``'s) would each encode the whole backlog of papers without a vector; the second waits,
-#: then finds only what the first left.
+#: One embedding job at a time in this process: two ingest jobs finishing together (or an ingest job and
+#: ``run --once``'s) would each encode the whole backlog of papers without a vector. The second returns at
+#: once, and the first makes up to :data:`_PASSES` passes, so what the second stored is taken too.
 _EMBEDDING = threading.Lock()
+_PASSES = 3
 
 __all__ = ["embed_stored"]
 
@@ -41,7 +42,9 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
 
     Every paper lacking a vector is embedded, not only those of ``results``: a backlog (semantic
     ranking just switched on, a model version changed, a run cut short) is taken here, by the
-    ingest job, rather than by the next digest. One call at a time per process; another waits.
+    ingest job, rather than by the next digest. One call at a time per process: another returns at once
+    (waiting would hold a thread of the pool that digests and ``sync`` run in), and the one under way
+    passes again over what was stored meanwhile.
     Logs ``papers embedded`` (papers, seconds, model) at INFO. Never raises: a failure is logged
     and the papers left are embedded by the next run or, at worst, by the ranking that needs them.
 
@@ -57,12 +60,17 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
     """
     if embedder is None or not stored_text(results):
         return 0
-    if not _EMBEDDING.acquire(blocking=False):
-        log.info("waiting for another job's embedding", extra={"model": embedder.name})
-        _EMBEDDING.acquire()
+    if not _EMBEDDING.acquire(blocking=False):  # never wait: a waiting job holds a thread digests need
+        log.info("embedding under way in another job; it takes these papers too", extra={"model": embedder.name})
+        return 0
     started = time.monotonic()
     try:
-        done = embed_missing(store, embedder, stop=stop)
+        done = 0
+        for _ in range(_PASSES):  # papers stored by jobs that found this one under way
+            more = embed_missing(store, embedder, stop=stop)
+            done += more
+            if not more or (stop is not None and stop.is_set()):
+                break
     except Exception as exc:  # the ranking embeds what is left
         if not transient(exc):
             log.exception("embedding failed", extra={"model": embedder.name})

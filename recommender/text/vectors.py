@@ -43,7 +43,9 @@ def _store_rows(session: Session, papers: Sequence[Paper], texts: Sequence[str],
     stored first is kept. A paper whose text changed while it was encoded (an arXiv lookup found its
     abstract, and forgot its vector, meanwhile) keeps no vector: it is read again after the insert, under
     the write lock on SQLite and a share lock on its row on PostgreSQL, so the change either shows here
-    or comes after this commit and forgets the row then.
+    or comes after this commit and forgets the row then. A row another transaction is changing is not
+    waited for (``SKIP LOCKED``: no deadlock with an ingest updating papers in another order): its
+    vector is dropped too, and the next pass embeds its text.
     """
     if not len(papers):
         return
@@ -55,8 +57,9 @@ def _store_rows(session: Session, papers: Sequence[Paper], texts: Sequence[str],
     session.execute(stmt, rows)
     encoded = {p.id: t for p, t in zip(papers, texts, strict=True)}
     now_read = session.execute(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(list(encoded)))
-                               .with_for_update(read=True)).all()
-    changed = [pid for pid, title, abstract in now_read if embedding_text(title, abstract) != encoded[pid]]
+                               .with_for_update(read=True, skip_locked=True)).all()
+    unchanged = {pid for pid, title, abstract in now_read if embedding_text(title, abstract) == encoded[pid]}
+    changed = [pid for pid in encoded if pid not in unchanged]  # or deleted, or being changed (locked) right now
     if changed:
         forget_embeddings(session, *changed)
 
