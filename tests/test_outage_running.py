@@ -122,3 +122,43 @@ def test_the_sync_job_tells_an_outage_once_and_its_end(proxied, caplog, tmp_path
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.getMessage() == "sync postponed"]
     [over] = _events(caplog, OVER)
     assert over.work == "sync" and over.outage_seconds >= 1
+
+
+def test_an_outage_ends_when_the_work_that_failed_answers(caplog):
+    """Review: the job store reading its jobs while the sync job kept failing (a lock timeout) logged
+    "outage over" then "database error" at every sync, 35 lines in 3 minutes."""
+    caplog.set_level(logging.INFO)
+    now = [0.0]
+    outage = OutageLog(repeat_seconds=300, clock=lambda: now[0])
+    error = OperationalError("SELECT 1", {}, TimeoutError("lock timeout"))
+    for _ in range(18):  # every 10 s for 3 minutes
+        outage.failed(error, "sync")
+        assert outage.answered("scheduler job store") is False
+        now[0] += 10
+    assert len(_events(caplog, RETRYING)) == 1 and _events(caplog, OVER) == [] and outage.down
+    assert outage.answered("sync") and [r.outage_seconds for r in _events(caplog, OVER)] == [180.0]
+
+
+def test_a_failed_write_of_a_jobs_next_run_never_stops_the_scheduler(store, caplog):
+    """APScheduler 3 stops its timer for good when its job store raises while writing a job it ran:
+    an outage, or a job another scheduler removed meanwhile, is logged instead."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy import create_engine
+
+    from bot.service.outage import ReportingJobStore
+
+    caplog.set_level(logging.INFO)
+    scheduler = BackgroundScheduler()
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.add_job(print, "interval", minutes=1, id="j")
+        down = ReportingJobStore(engine=create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none"), tablename="jobs")
+        down.update_job(job)  # the database is unreachable
+        down.remove_job("j")
+        assert [r.work for r in _events(caplog, RETRYING)] == ["scheduler job store"]
+        here = ReportingJobStore(engine=store.engine, tablename="jobs_here")
+        here.start(scheduler, "here")
+        here.update_job(job)  # never stored, or removed by another scheduler meanwhile
+        here.remove_job("j")
+    finally:
+        scheduler.shutdown(wait=False)

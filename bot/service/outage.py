@@ -29,6 +29,7 @@ import time
 import weakref
 from collections.abc import Callable
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -69,8 +70,8 @@ class OutageLog:
 
     :meth:`failed` logs ``event="database error, retrying"`` at WARNING (the whole error on one
     line) when an outage starts, then at most once every ``repeat_seconds`` while it lasts, with
-    ``outage_seconds`` so far; :meth:`answered` ends it with one INFO line,
-    ``event="database outage over" outage_seconds=...``. ``clock`` gives seconds (monotonic).
+    ``outage_seconds`` so far; :meth:`answered` ends it, once every work that failed answered again,
+    with one INFO line, ``event="database outage over" outage_seconds=...``. ``clock`` gives seconds (monotonic).
     """
 
     def __init__(self, repeat_seconds: float = OUTAGE_REPEAT_SECONDS, clock: Callable[[], float] = time.monotonic):
@@ -79,6 +80,7 @@ class OutageLog:
         self._lock = threading.Lock()
         self._since: float | None = None
         self._said: float = 0.0
+        self._failing: set[str] = set()  # the work that failed and has not answered since
 
     @property
     def down(self) -> bool:
@@ -90,6 +92,7 @@ class OutageLog:
         """Note a database error of ``work``; returns True when a line was logged."""
         now = self._clock()
         with self._lock:
+            self._failing.add(work)
             if self._since is None:
                 self._since = now
             elif now - self._said < self.repeat_seconds:
@@ -101,9 +104,16 @@ class OutageLog:
         return True
 
     def answered(self, work: str) -> bool:
-        """Note that the database answered ``work``; returns True (and logs the outage's end) when one was on."""
+        """Note that the database answered ``work``; returns True (and logs the outage's end) when that ended it.
+
+        An outage ends once every work that failed during it answered again: the job store reading its
+        jobs while the ``sync`` job still fails (a lock timeout) is no end.
+        """
         now = self._clock()
         with self._lock:
+            self._failing.discard(work)
+            if self._failing:
+                return False
             since, self._since = self._since, None
         if since is None:
             return False
@@ -130,7 +140,8 @@ class ReportingJobStore(SQLAlchemyJobStore):
     The scheduler reads its due jobs at every wakeup, and every :data:`JOBSTORE_RETRY_SECONDS` after a
     failed read: the first failure starts the outage's log, the first read that works ends it. A failed
     read still raises (the scheduler then tries again in :data:`JOBSTORE_RETRY_SECONDS`); a failed read
-    of the next run time is taken as "try again then", so the scheduler's timer never stops.
+    of the next run time is taken as "try again then", and a failed write of a job's next run time is
+    logged, so the scheduler's timer never stops.
     """
 
     WORK = "scheduler job store"
@@ -148,6 +159,34 @@ class ReportingJobStore(SQLAlchemyJobStore):
             raise
         self.outage.answered(self.WORK)
         return jobs
+
+    def update_job(self, job):
+        """Store ``job``'s new next run time; a failure the scheduler cannot survive is logged instead.
+
+        APScheduler 3 stops its timer for good when this raises after it submitted a due job. A job
+        removed meanwhile (another scheduler on the database) is gone; a database outage leaves the
+        stored time as it was, so the job is due again at the next read (each job is idempotent: a
+        digest is claimed, an ingest stores what it has not).
+        """
+        try:
+            super().update_job(job)
+        except JobLookupError:
+            log.debug("job removed meanwhile", extra={"job": job.id})
+        except Exception as exc:
+            if not transient(exc):
+                raise
+            self.outage.failed(exc, self.WORK, next_try_seconds=JOBSTORE_RETRY_SECONDS)
+
+    def remove_job(self, job_id):
+        """Remove a finished job (one whose trigger has no next run); see :meth:`update_job` for failures."""
+        try:
+            super().remove_job(job_id)
+        except JobLookupError:
+            log.debug("job removed meanwhile", extra={"job": job_id})
+        except Exception as exc:
+            if not transient(exc):
+                raise
+            self.outage.failed(exc, self.WORK, next_try_seconds=JOBSTORE_RETRY_SECONDS)
 
     def get_next_run_time(self):
         try:
