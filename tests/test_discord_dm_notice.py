@@ -149,3 +149,20 @@ async def test_a_dm_tells_of_a_day_missed_in_two_servers_once(world):
     assert "by DM on Thu 03 Dec: your DMs were closed to me then" in notice.content  # one day, not "Thu 03 Dec and Thu 03 Dec"
     with world.store.session() as s:
         assert [d.told_at is not None for d in s.scalars(select(Delivery))] == [True, True]
+
+
+async def test_a_digest_posted_in_another_server_does_not_say_nothing_is_left_to_fix(world):
+    """Review: grace's digests from servers A and 777 were both unreachable; she then opened her DMs to
+    777's members only, and 777's next digest arrived. Each server has its own DM setting: A's is still to fix."""
+    await world.deliver_to(world.grace)
+    elsewhere = Caller("discord", "777", str(world.grace.id), display_name="grace")
+    assert world.cmds.subscribe(elsewhere, "07:30", "Europe/Paris").ok
+    assert (await world.deliver_to(world.grace, workspace="777")).status == "unreachable"
+    with world.store.session() as s:
+        there = s.scalar(select(Member.id).where(Member.workspace == "777"))
+        s.add(Delivery(target_kind="member", target_id=there, day=dt.date(2026, 12, 4), status="posted",
+                       platform="discord", posted_at=NOW + dt.timedelta(days=1)))
+    in_dm = await invoke(world.bot, "help", FakeInteraction(world.grace, await world.grace.create_dm()))
+    [notice] = notices(in_dm)
+    assert "nothing to fix" not in notice.content
+    assert "If they still are, allow direct messages from the server's members" in notice.content

@@ -99,11 +99,16 @@ def pending(store: Store, caller: Caller, *, clock: Callable[[], dt.datetime] = 
         ).all()
         if not failed:
             return None
-        since = session.scalar(select(func.count(Delivery.id)).where(
-            Delivery.target_kind == "member", Delivery.target_id.in_({row[3] for row in failed}),
-            Delivery.status == "posted", Delivery.day > failed[-1][1]))
+        last_failed = {member_id: day for _, day, _, member_id in failed}  # ordered by day: the latest wins
+        last_posted = dict(session.execute(
+            select(Delivery.target_id, func.max(Delivery.day)).where(
+                Delivery.target_kind == "member", Delivery.target_id.in_(list(last_failed)),
+                Delivery.status == "posted").group_by(Delivery.target_id)).all())
+    # Every profile that failed got a digest since: a later digest in another server (whose DM setting
+    # is its own) says nothing of this one.
+    since = all(last_posted.get(m) is not None and last_posted[m] > day for m, day in last_failed.items())
     days = sorted({row[1] for row in failed})  # a day failed in two servers is one missed day
-    text = notice_text(caller, days, failed[-1][2] or "", arrived_since=bool(since))
+    text = notice_text(caller, days, failed[-1][2] or "", arrived_since=since)
     return DmNotice(text, tuple(row[0] for row in failed), store, clock)
 
 
