@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -91,6 +93,9 @@ def test_a_database_a_newer_version_migrated_is_refused_in_one_line_and_left_as_
         out = cli("status")
         assert out.exit_code == 2 and "Traceback" not in out.output  # as a read-only database file
         assert "migrated by a newer paperbot (schema 0099" in " ".join(out.output.split())
+        as_json = cli("status", "--json")  # a script gets JSON, as when the database is unreachable (ops trial)
+        assert as_json.exit_code == 2 and json.loads(as_json.stdout)["error"].startswith(
+            "the database was migrated by a newer paperbot (schema 0099")
         with engine.connect() as conn:
             assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0099"
     finally:

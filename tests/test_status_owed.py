@@ -92,3 +92,25 @@ def test_a_target_created_after_its_slot_owes_nothing_today(store, db_url, tmp_p
     _channel(store, now, late=dt.timedelta(minutes=14), created=dt.timedelta(minutes=5))
     data, table = status(db_url, tmp_path)
     assert data["owed"] == [] and data["targets"][0]["owed"] == [] and "Owed digests: none" in table
+
+
+async def test_an_owed_digest_whose_job_still_holds_its_slot_shows_the_next_slot_after_it(store, db_url, tmp_path):
+    """An operations trial: killed just after the slot, before APScheduler moved the job on, status read
+    `owed: 2026-12-06 (due 03:54 UTC ...): not posted yet; then 2026-12-06T03:54:00+00:00`."""
+    from apscheduler.triggers.date import DateTrigger
+
+    from bot.service.scheduler import make_scheduler
+    from bot.service.triggers import digest_job_id
+
+    now = utcnow()
+    channel, slot = _channel(store, now, late=dt.timedelta(minutes=3), created=dt.timedelta(days=3))
+    scheduler = make_scheduler(store)
+    scheduler.start(paused=True)
+    try:  # the job as a scheduler stored it before the slot: its next run is the slot itself
+        scheduler.add_job(print, DateTrigger(slot), id=digest_job_id("channel", channel), jobstore="default")
+    finally:
+        scheduler.shutdown(wait=False)
+    data, table = status(db_url, tmp_path)
+    assert [o["day"] for o in data["owed"]] == [str(slot.date())]
+    assert dt.datetime.fromisoformat(data["targets"][0]["next_digest"]) == slot + dt.timedelta(days=1)
+    assert f"; then {(slot + dt.timedelta(days=1)).isoformat()}" in table

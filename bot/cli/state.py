@@ -139,6 +139,9 @@ class CliState:
             log.debug("database opened", extra={"database": shown, "seconds": round(time.monotonic() - started, 3)})
             return store
         except StoreError as exc:  # e.g. a read-only SQLite file: the message says what to do
+            if self.json:
+                emit_json({"error": str(exc), "database": shown})
+                raise typer.Exit(2) from None
             fail(str(exc), 2)
         except OperationalError as exc:
             self.database_unavailable(exc, shown)

@@ -115,8 +115,8 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 if status != "failed" or attempts >= MAX_ATTEMPTS  # a failed one with attempts left is retried
             }
             try:
-                due = next_digest_time(row.digest_time, row.timezone, now=now, done_days=done,
-                                       scheduled=(jobs or {}).get(job_id))
+                due = next_digest_time(row.digest_time, row.timezone, now=now,  # after an owed digest: its next slot
+                                       done_days=done | set(owed.get((kind, row.id), {})), scheduled=(jobs or {}).get(job_id))
             except Exception:
                 due = None
             out["targets"].append({
