@@ -31,7 +31,7 @@ _PASSES = 3
 __all__ = ["embed_stored"]
 
 
-def stored_text(results: Sequence[SourceRunResult]) -> bool:
+def _stored_text(results: Sequence[SourceRunResult]) -> bool:
     """Whether any of ``results`` stored a paper or changed a paper's text (new, updated or enriched)."""
     return any(r.new_papers or any(i.updated for i in r.results) for r in results)
 
@@ -58,7 +58,7 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
     stop : threading.Event, optional
         A shutdown: no further batch starts once set.
     """
-    if embedder is None or not stored_text(results):
+    if embedder is None or not _stored_text(results):
         return 0
     if not _EMBEDDING.acquire(blocking=False):  # never wait: a waiting job holds a thread digests need
         log.info("embedding under way in another job; it takes these papers too", extra={"model": embedder.name})
