@@ -150,3 +150,50 @@ async def test_an_owner_paused_past_its_lease_finds_it_taken_and_stops_acting_as
     stop_scheduler(mine, my_ctx.owner)  # its clean stop leaves the new owner's heartbeat running
     row = read_sync(store.engine)
     assert row.next_run_time is not None and same_owner(row.owner, ELSEWHERE)
+
+
+def _read_to_run(scheduler, now: dt.datetime):
+    """The ``sync`` job as APScheduler reads it from the job store to run it (``BaseScheduler._process_jobs``)."""
+    (job,) = [job for job in scheduler._jobstores["default"].get_due_jobs(now) if job.id == "sync"]
+    return job
+
+
+def _write_back(scheduler, job, next_run_time: dt.datetime) -> None:
+    """APScheduler's write-back of the job it ran, with its next run time."""
+    job._modify(next_run_time=next_run_time)
+    scheduler._jobstores["default"].update_job(job)
+
+
+async def test_running_sync_does_not_undo_a_takeover_stored_while_it_ran(store, tmp_path, schedulers, caplog):
+    t0 = utcnow()
+    settings = Settings(data_dir=tmp_path)
+    stale, _ = _survivor(store, settings, schedulers, left_by=ELSEWHERE, at=t0)
+    taker, taker_ctx = _survivor(store, settings, schedulers)
+    later = t0 + dt.timedelta(seconds=GRACE + 1)
+
+    job = _read_to_run(stale, later)  # one scheduler runs the due sync job, owned by the dead host
+    await keep_heartbeat(taker, taker_ctx, now=later)  # meanwhile another takes the job over
+    _write_back(stale, job, later + dt.timedelta(seconds=60))
+
+    row = read_sync(store.engine)
+    assert same_owner(row.owner, taker_ctx.owner) and row.renewed == later
+    assert row.next_run_time == later + dt.timedelta(seconds=60)
+
+
+async def test_running_sync_keeps_a_renewal_and_a_pause_stored_while_it_ran(store, tmp_path, schedulers):
+    settings = Settings(data_dir=tmp_path)
+    owner, owner_ctx = _survivor(store, settings, schedulers)  # owns the sync job, renewed at start
+    other, _ = _survivor(store, settings, schedulers)
+    renewed = read_sync(store.engine).renewed + dt.timedelta(seconds=60)
+
+    job = _read_to_run(other, renewed)
+    await keep_heartbeat(owner, owner_ctx, now=renewed)
+    _write_back(other, job, renewed + dt.timedelta(seconds=60))
+    row = read_sync(store.engine)
+    assert same_owner(row.owner, owner_ctx.owner) and row.renewed == renewed
+
+    job = _read_to_run(other, renewed + dt.timedelta(seconds=60))
+    owner_ctx.close()
+    stop_scheduler(owner, owner_ctx.owner)  # the owner's clean stop pauses the job
+    _write_back(other, job, renewed + dt.timedelta(seconds=120))
+    assert read_sync(store.engine).next_run_time is None  # still paused: the survivor takes it over at its next check

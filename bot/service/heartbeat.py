@@ -76,8 +76,7 @@ def lease_grace(sync_seconds: float) -> float:
     run itself, which runs in the thread pool, one at a time: a long sync or ingest does not delay
     the renewal (and APScheduler moves the heartbeat on even when it skips a sync still running).
     What can delay it: the event loop held (an adapter's handler, a database call waiting on a lock),
-    a renewal lost (the database unavailable for a moment; another scheduler writing back the job
-    it read just before the renewal, rare since the check has a jitter), and clocks that differ
+    a renewal lost (the database unavailable for a moment), and clocks that differ
     between hosts. Three intervals tolerate two renewals missed in a row; 30 s a stalled loop and
     clock skew. A longer pause (SIGSTOP, a frozen VM) is taken over; the owner notices on its return.
     """
@@ -327,8 +326,7 @@ def add_heartbeat_watch(scheduler: BaseScheduler, ctx: JobContext) -> None:
     """Schedule :func:`keep_heartbeat` every sync interval (in this process's memory, on its event loop),
     up to a quarter interval late (at least 1 s)."""
     every = ctx.settings.service.sync_seconds
-    # The jitter keeps the renewal away from the instant another scheduler writes the sync job back (at its
-    # next run time, every interval): a renewal written between that scheduler's read and write is lost.
+    # The jitter spreads the checks of schedulers started together (their compare-and-set writes would race).
     trigger = IntervalTrigger(seconds=every, timezone=dt.UTC, jitter=max(1, int(every / 4)))
     scheduler.add_job(keep_heartbeat, trigger, args=[scheduler, ctx],
                       id=WATCH_JOB_ID, name="keep the sync job running", jobstore=LOCAL_JOBSTORE,

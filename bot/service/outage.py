@@ -37,6 +37,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay, wait_exponential
 from tenacity.stop import stop_base
 
+from bot.service.sync_lease import SYNC_JOB_ID, advance_next_run, read_sync
 from recommender.store import Delivery, Store
 from recommender.store.errors import describe_db_error
 
@@ -149,6 +150,7 @@ class ReportingJobStore(SQLAlchemyJobStore):
     def __init__(self, *, engine: Engine, tablename: str):
         super().__init__(engine=engine, tablename=tablename)
         self.outage = outage_log(engine)
+        self._due_sync: object = None  # the sync job as last read for running: its write-back keeps the stored owner
 
     def get_due_jobs(self, now):
         try:
@@ -158,6 +160,7 @@ class ReportingJobStore(SQLAlchemyJobStore):
                 self.outage.failed(exc, self.WORK, next_try_seconds=JOBSTORE_RETRY_SECONDS)
             raise
         self.outage.answered(self.WORK)
+        self._due_sync = next((job for job in jobs if job.id == SYNC_JOB_ID), None)
         return jobs
 
     def update_job(self, job):
@@ -166,16 +169,36 @@ class ReportingJobStore(SQLAlchemyJobStore):
         APScheduler 3 stops its timer for good when this raises after it submitted a due job. A job
         removed meanwhile (another scheduler on the database) is gone; a database outage leaves the
         stored time as it was, so the job is due again at the next read (each job is idempotent: a
-        digest is claimed, an ingest stores what it has not).
+        digest is claimed, an ingest stores what it has not). The ``sync`` job read to be run is written
+        back by :meth:`_write_back_sync`, keeping the owner stored meanwhile.
         """
         try:
-            super().update_job(job)
+            if job is self._due_sync:
+                self._due_sync = None
+                self._write_back_sync(job)
+            else:
+                super().update_job(job)
         except JobLookupError:
             log.debug("job removed meanwhile", extra={"job": job.id})
         except Exception as exc:
             if not transient(exc):
                 raise
             self.outage.failed(exc, self.WORK, next_try_seconds=JOBSTORE_RETRY_SECONDS)
+
+    def _write_back_sync(self, job) -> None:
+        """The ``sync`` job's next run time after a run, without the owner read before it.
+
+        APScheduler writes back the whole job it read, so a lease renewed or a takeover stored by another
+        scheduler in between would be undone (:func:`bot.service.sync_lease.advance_next_run`).
+        """
+        for _ in range(3):  # the row changed between reading and writing: read again
+            row = read_sync(self.engine)
+            if row is None:
+                raise JobLookupError(job.id)
+            if row.job is None:  # stored by a version whose classes moved: APScheduler's own write
+                return super().update_job(job)
+            if advance_next_run(self.engine, row, job.next_run_time):
+                return
 
     def remove_job(self, job_id):
         """Remove a finished job (one whose trigger has no next run); see :meth:`update_job` for failures."""

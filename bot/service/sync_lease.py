@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 JOBSTORE_TABLE = "apscheduler_jobs"
 SYNC_JOB_ID = "sync"
 
-__all__ = ["JOBSTORE_TABLE", "SYNC_JOB_ID", "SyncRow", "read_sync", "compare_and_set"]
+__all__ = ["JOBSTORE_TABLE", "SYNC_JOB_ID", "SyncRow", "read_sync", "compare_and_set", "advance_next_run"]
 
 
 @dataclass(frozen=True)
@@ -102,3 +102,25 @@ def compare_and_set(engine: Engine, seen: SyncRow, owner: dict, *, next_run_time
         bindparam("old", type_=LargeBinary), bindparam("new", type_=LargeBinary))
     with engine.begin() as conn:
         return conn.execute(stmt, values).rowcount == 1
+
+
+def advance_next_run(engine: Engine, seen: SyncRow, next_run_time: dt.datetime) -> bool:
+    """Move the stored ``sync`` job's next run time to ``next_run_time`` (aware) if the row is still ``seen``; True if written.
+
+    This is APScheduler's write-back after it ran the job, made to keep what is stored: the owner and
+    lease (another scheduler may have renewed or taken the job since this one read it), a pause (an
+    owner's clean shutdown), and a next run time already later (another scheduler ran it since).
+
+    Raises
+    ------
+    ValueError
+        ``seen`` could not be unpickled (``seen.job`` is None).
+    sqlalchemy.exc.OperationalError
+        The database is unavailable.
+    """
+    if seen.job is None:
+        raise ValueError("the stored sync job cannot be read by this version")
+    stored = seen.next_run_time
+    if stored is None or stored >= next_run_time:
+        return True  # paused, or already moved at least as far: nothing to write
+    return compare_and_set(engine, seen, seen.owner, next_run_time=next_run_time)
