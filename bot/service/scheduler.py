@@ -116,6 +116,26 @@ class RoutineJobLines(logging.Filter):
 
 _ROUTINE = RoutineJobLines()
 
+
+class SkippedSyncLine(logging.Filter):
+    """APScheduler's WARNING that it skipped the ``sync`` job, still running when due again, made DEBUG.
+
+    The ``sync`` job waits out a database outage for up to one sync interval, so the run after an
+    outage often finds the previous one still going; skipping it is the design (``max_instances=1``,
+    the heartbeat moves on). Skips of any other job pass unchanged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if "maximum number of running instances" not in str(record.msg) or not any(
+                getattr(a, "id", None) == SYNC_JOB_ID for a in args):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+_SKIPPED_SYNC = SkippedSyncLine()
+
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 
 
@@ -143,6 +163,7 @@ def make_scheduler(store: Store, *, workers: int = 4) -> BaseScheduler:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     logging.getLogger("apscheduler.scheduler").addFilter(_QUIET)  # ReportingJobStore logs an outage once
+    logging.getLogger("apscheduler.scheduler").addFilter(_SKIPPED_SYNC)  # a sync waiting out an outage, skipped
     logging.getLogger(f"apscheduler.executors.{LOOP_EXECUTOR}").addFilter(_ROUTINE)  # the watch, every sync interval
     return AsyncIOScheduler(
         jobstores={"default": ReportingJobStore(engine=store.engine, tablename=JOBSTORE_TABLE),
