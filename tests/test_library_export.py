@@ -87,3 +87,28 @@ def test_ris_and_csl_keep_what_a_reference_manager_needs(cli, db_url, tmp_path, 
     bib = cli("export", "ada", "--format", "bibtex")
     assert bib.exit_code == 0 and "图神经网络" in bib.stdout
     assert "latex representation" not in bib.stderr + capfd.readouterr().err
+
+
+GROUPS = r"""@techreport{nas, title = {Reproducibility and Replicability in Science},
+  author = {{National Academies of Sciences, Engineering, and Medicine}}, year = 2019}
+@article{rnd, title = {Sparse Graph Kernels at Scale}, author = {{Research and Development Team} and Lovelace, Ada},
+  year = 2021}
+"""
+
+
+def test_a_group_author_holding_and_stays_one_author_through_import_and_export(cli, db_url, tmp_path):
+    """A braced group name ("{Research and Development Team}", as Zotero writes one) was split at its
+    "and" on import, and a stored name holding "and" was exported unbraced, so read back as two."""
+    bib = tmp_path / "groups.bib"
+    bib.write_text(GROUPS, encoding="utf-8")
+    for user in ("ada", "bob"):
+        assert cli("users", "add", user).exit_code == 0
+    assert cli("import", "ada", bib).exit_code == 0
+    authors = sorted(v[1] for k, v in _liked(db_url, "ada").items() if k > 0)
+    assert authors == [["National Academies of Sciences, Engineering, and Medicine"],
+                       ["Research and Development Team", "Lovelace, Ada"]]
+    out = cli("export", "ada", "--format", "bibtex").stdout
+    assert "{Research and Development Team} and Lovelace, Ada" in out
+    (tmp_path / "ada.bib").write_text(out, encoding="utf-8")
+    assert cli("import", "bob", tmp_path / "ada.bib").exit_code == 0
+    assert _liked(db_url, "bob") == _liked(db_url, "ada")

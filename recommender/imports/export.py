@@ -64,7 +64,8 @@ def _bibtex(papers: Sequence[Paper]) -> str:
     plain: list[list[Field]] = []
     for paper, key in zip(papers, citation_keys(papers), strict=True):
         parts = _date_parts(paper)
-        text = {"title": paper.title, "author": " and ".join(paper.authors or []), "abstract": paper.abstract}
+        names = {f"author{i}": name for i, name in enumerate(paper.authors or [])}  # joined once encoded
+        text = {"title": paper.title, **names, "abstract": paper.abstract}
         as_is = {"year": str(parts[0]) if parts else None, "month": _MONTHS[parts[1] - 1] if len(parts) > 1 else None,
                  "day": str(parts[2]) if len(parts) > 2 else None, "doi": paper.doi, "eprint": paper.arxiv_id,
                  "archiveprefix": "arXiv" if paper.arxiv_id else None, "url": paper.link}
@@ -78,9 +79,28 @@ def _bibtex(papers: Sequence[Paper]) -> str:
     finally:
         quiet.level = level
     for entry, fields in zip(library.entries, plain, strict=True):
+        _join_authors(entry)
         for field in fields:
             entry.set_field(field)
     return bibtexparser.write_string(library)
+
+
+def _join_authors(entry) -> None:
+    """Replace an entry's ``author0``, ``author1``, ... fields by one ``author`` field, ``A and B``.
+
+    A name holding the word "and" (a group: "Research and Development Team") is braced, so BibTeX
+    readers keep it one name.
+    """
+    from bibtexparser.model import Field
+
+    keys = [f.key for f in entry.fields if re.fullmatch(r"author\d+", f.key)]
+    if not keys:
+        return
+    names = [entry.fields_dict[k].value for k in keys]
+    for key in keys:
+        entry.pop(key)
+    braced = ["{" + name + "}" if re.search(r"\sand\s", name, re.IGNORECASE) else name for name in names]
+    entry.fields.insert(1, Field("author", " and ".join(braced)))
 
 
 def _one_line(text: str) -> str:

@@ -102,15 +102,25 @@ _SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
 
 
 def _latex_decoder():
-    """bibtexparser's LaTeX decoding, applied to :data:`_LATEX_FIELDS` only."""
+    """bibtexparser's LaTeX decoding, applied to :data:`_LATEX_FIELDS` only; ``author`` becomes a list of names.
+
+    The names are split before decoding, which drops braces: ``{Research and Development Team} and
+    Lovelace, Ada`` is a group and a person, as BibTeX reads it.
+    """
     from bibtexparser.middlewares import LatexDecodingMiddleware
+    from bibtexparser.middlewares.names import split_multiple_persons_names
 
     class TitleAndAuthors(LatexDecodingMiddleware):
         def transform_entry(self, entry, library):
             rest = [f for f in entry.fields if f.key.lower() not in _LATEX_FIELDS]
             entry.fields = [f for f in entry.fields if f.key.lower() in _LATEX_FIELDS]
+            authors = [f for f in entry.fields if f.key.lower() == "author" and isinstance(f.value, str)]
+            entry.fields = [f for f in entry.fields if f not in authors]
             block = super().transform_entry(entry, library)
-            entry.fields = entry.fields + rest
+            for field in authors:
+                field.value = [self._transform_python_value_string(name)[0]
+                               for name in split_multiple_persons_names(field.value)]
+            entry.fields = entry.fields + authors + rest
             return block
 
     return TitleAndAuthors()
@@ -151,8 +161,7 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
     for e in library.entries:
         f = {k.lower(): v for k, v in e.fields_dict.items()}
         value = lambda name, f=f: f[name].value if name in f else None  # noqa: E731
-        authors = [a for a in re.split(r"\s+and\s+", _clean(value("author")))
-                   if a.lower() not in _NOT_AN_AUTHOR] if value("author") else []
+        authors = [a for a in map(_clean, value("author") or []) if a and a.lower() not in _NOT_AN_AUTHOR]
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
         ids = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
         try:
