@@ -48,3 +48,48 @@ def test_a_search_without_words_answers_with_the_usage_privately(cmds, query):
     reply = cmds.handle(ADA, f"search {query}")
     assert not reply.ok and reply.usage and reply.ephemeral
     assert reply.text.startswith("`search` needs")
+
+
+def test_interests_added_at_once_are_all_kept(cmds):
+    """Review: 16 `interests add` at once by one person each answered "Added", and 3 or 4 were stored: each
+    read the list and wrote it back over the others'."""
+    import threading
+
+    cmds.handle(ADA, "interests add seed")
+    start, answers = threading.Barrier(16), []
+
+    def add(i: int) -> None:
+        start.wait()
+        answers.append(cmds.handle(ADA, f"interests add topic {i}").ok)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [True] * 16
+    assert sorted(listed(cmds)) == sorted(["seed", *(f"topic {i}" for i in range(16))])
+    start = threading.Barrier(8)  # and eight removed at once, the others kept
+    removers = [threading.Thread(target=lambda i=i: (start.wait(), cmds.handle(ADA, f"interests remove topic {i}")))
+                for i in range(0, 16, 2)]
+    for t in removers:
+        t.start()
+    for t in removers:
+        t.join()
+    assert sorted(listed(cmds)) == sorted(["seed", *(f"topic {i}" for i in range(1, 16, 2))])
+
+
+NEWCOMER = Caller("slack", "T1", "U9", display_name="nia", channel_ref="C1", channel_name="papers")
+
+
+@pytest.mark.parametrize("command", ["interests remove gnn", "interests list", "unsubscribe", "mentions me off",
+                                     "search graph neural networks"])
+def test_a_command_that_changes_nothing_creates_nobody(cmds, store, command):
+    """Review: these created the caller's member row (listed by `paperbot users list`) while changing nothing."""
+    from sqlalchemy import func, select
+
+    from recommender.store import Member
+
+    cmds.handle(NEWCOMER, command)
+    with store.session() as session:
+        assert session.scalar(select(func.count(Member.id))) == 0

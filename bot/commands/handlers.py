@@ -76,9 +76,13 @@ class Commands:
         digest = self.settings.digest
         return dict(digest_time=digest.time, timezone=digest.timezone, digest_size=digest.size)
 
-    def member(self, session: Session, caller: Caller) -> Member:
-        """The caller's member row, created on first use (safe under concurrent first use)."""
-        return rows.member_row(session, caller, self._defaults())
+    def member(self, session: Session, caller: Caller, *, lock: bool = False) -> Member:
+        """The caller's member row, created on first use (safe under concurrent first use).
+
+        ``lock``: for a read-modify-write of the row (:func:`bot.commands.rows.member_row`); open ``session``
+        with ``immediate=True`` too, for SQLite.
+        """
+        return rows.member_row(session, caller, self._defaults(), lock=lock)
 
     def channel(self, session: Session, caller: Caller, *, create: bool = False) -> Channel | None:
         """The caller's channel row (created when ``create``); raises :class:`UsageError` in a DM."""
@@ -96,7 +100,7 @@ class Commands:
         if not any(ch.isalnum() for ch in query):
             raise UsageError("`search` needs some words, a title or an arXiv id")
         with self.store.session() as session:
-            member = self.member(session, caller) if caller else None
+            member = rows.find_member(session, caller) if caller else None  # a search creates nobody
             papers = self.recommender.search(session, query, k=k, member=member)
             respelled = self.recommender.respell(session, query, papers)  # "quantisation": "quantization"
             instead = bool(respelled) and not papers
@@ -129,7 +133,8 @@ class Commands:
     # -- interests ---------------------------------------------------------------------
     def interests_list(self, caller: Caller) -> Reply:
         with self.store.session() as session:
-            interests = list(self.member(session, caller).interests or [])
+            member = rows.find_member(session, caller)
+            interests = list(member.interests or []) if member is not None else []
         if not interests:
             return Reply(f"You have no interests yet. Add one: {caller.command('interests add', 'graph neural networks')}")
         return Reply("Your interests:\n" + "\n".join(f"• {i}" for i in interests))
@@ -152,8 +157,8 @@ class Commands:
         longest = max(texts, key=len)
         if len(longest) > MAX_INTEREST_CHARS:
             raise UsageError(f"an interest is at most {MAX_INTEREST_CHARS} characters ({len(longest)} given)")
-        with self.store.session() as session:
-            member = self.member(session, caller)
+        with self.store.session(immediate=True) as session:  # two adds at once: the second waits, then adds to the first's
+            member = self.member(session, caller, lock=True)
             current = list(member.interests or [])
             added = new_interests(current, texts)
             if len(current) + len(added) > MAX_INTERESTS:
@@ -185,9 +190,9 @@ class Commands:
             the text then points to the list (``/papers interests list``, or ``paperbot users list``).
         """
         text = " ".join(text.split())
-        with self.store.session() as session:
-            member = self.member(session, caller)
-            current = list(member.interests or [])
+        with self.store.session(immediate=True) as session:
+            member = rows.find_member(session, caller, lock=True)  # nobody is created to remove nothing
+            current = list(member.interests or []) if member is not None else []
             kept = [i for i in current if i.lower() != text.lower()]
             if len(kept) == len(current):
                 return Reply(f"“{text}” is not among your interests. {caller.command('interests list')} shows them.",
@@ -212,9 +217,10 @@ class Commands:
 
     def unsubscribe(self, caller: Caller) -> Reply:
         with self.store.session() as session:
-            member = self.member(session, caller)
-            was = member.subscribed
-            member.subscribed = False
+            member = rows.find_member(session, caller)
+            was = member is not None and member.subscribed
+            if member is not None:
+                member.subscribed = False
         return Reply("Unsubscribed: no more daily DMs." if was else "You were not subscribed.")
 
     def member_remove(self, caller: Caller) -> Reply:

@@ -175,9 +175,10 @@ def has_profile(session: Session, member: Member) -> bool:
 def mentions_me(cmds: Commands, caller: Caller, on: bool) -> Reply:
     """The caller's own opt-in to be named under digest papers (and listed by ``who``) in this workspace."""
     with cmds.store.session() as session:
-        member = cmds.member(session, caller)
-        member.mentions = on
-        profiled = has_profile(session, member)
+        member = cmds.member(session, caller) if on else rows.find_member(session, caller)  # off: a newcomer's default
+        if member is not None:
+            member.mentions = on
+        profiled = member is not None and has_profile(session, member)
     if not on:
         return Reply("You will no longer be named under digest papers here.")
     hint = "" if profiled else (f" Add interests ({caller.command('interests add', '<topic>')}) or 👍 papers "

@@ -105,7 +105,7 @@ def rate(cmds: Commands, caller: Caller, paper_id: int, value: int) -> Reply:
     """
     with cmds.store.session(immediate=True) as session:
         if session.get(Paper, paper_id) is None:  # deleted since the round was sent
-            member = rows.existing_member(session, caller)  # a stale or forged button creates nobody
+            member = rows.find_member(session, caller)  # a stale or forged button creates nobody
             row = _row(session, member, lock=True) if member is not None else None
             if member is None or row is None or row.status != "rating" or paper_id not in row.rounds[-1]:
                 return Reply(GONE_TEXT, ok=False)

@@ -41,14 +41,19 @@ def _member_query(caller: Caller):
     )
 
 
-def find_member(session: Session, caller: Caller) -> Member | None:
-    """The caller's member row, or None when they never used paperbot (nothing is created)."""
-    return session.scalar(_member_query(caller))
+def find_member(session: Session, caller: Caller, *, lock: bool = False) -> Member | None:
+    """The caller's member row, or None when they never used paperbot (nothing is created); ``lock``: as
+    :func:`member_row`'s."""
+    return session.scalar(_member_query(caller).with_for_update() if lock else _member_query(caller))
 
 
-def member_row(session: Session, caller: Caller, defaults: dict) -> Member:
-    """The caller's member row, created with ``defaults`` (time, timezone, size) on first use."""
-    query = _member_query(caller)
+def member_row(session: Session, caller: Caller, defaults: dict, *, lock: bool = False) -> Member:
+    """The caller's member row, created with ``defaults`` (time, timezone, size) on first use.
+
+    ``lock``: read it ``FOR UPDATE`` (PostgreSQL), so a read-modify-write of its interests waits for another
+    one under way instead of overwriting it; on SQLite open the session with ``immediate=True`` instead.
+    """
+    query = _member_query(caller).with_for_update() if lock else _member_query(caller)
     row = session.scalar(query)
     if row is not None:
         if caller.display_name and row.display_name != caller.display_name:
@@ -57,11 +62,6 @@ def member_row(session: Session, caller: Caller, defaults: dict) -> Member:
     row = Member(platform=caller.platform, workspace=caller.workspace, user_ref=caller.user_ref,
                  display_name=caller.display_name, interests=[], **defaults)
     return insert_or_get(session, row, query)
-
-
-def existing_member(session: Session, caller: Caller) -> Member | None:
-    """The caller's member row, or None when they have none (nothing is created)."""
-    return session.scalar(_member_query(caller))
 
 
 def channel_row(session: Session, caller: Caller, defaults: dict | None = None) -> Channel | None:
