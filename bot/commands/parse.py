@@ -25,6 +25,9 @@ __all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_
            "timezone_choices"]
 
 HELP_WORDS = ("help", "-h", "--help", "?")
+#: A number as commands take it: ASCII digits (``str.isdigit`` also takes ``²`` and ``٣``, which ``int`` refuses).
+_NUMBER = re.compile(r"[0-9]+")
+_SIZE = re.compile(r"[-+]?[0-9]+")
 
 timezone_choices = clock.timezone_choices
 
@@ -209,8 +212,10 @@ def _channel(args: list[str]) -> Call:
             found["time"] = parse_time(arg)
         elif "timezone" not in found and clock.looks_like_timezone(arg):
             found["timezone"] = parse_timezone(arg)
-        elif "size" not in found and arg.isdigit():
-            found["size"] = int(arg)
+        elif "size" not in found and _SIZE.fullmatch(arg):
+            found["size"] = int(arg)  # out of range (-5, 99999): refused with the range (channels.setup)
+        elif arg.isdigit():
+            raise UsageError(f"`{arg}` is not a size: write it in the digits 0-9")
         else:
             topic.append(arg)
     text = re.sub(r"^topic\s*[:=]\s*", "", " ".join(topic), flags=re.IGNORECASE)  # the usage's word, typed as a label
@@ -228,7 +233,7 @@ def _club(args: list[str]) -> Call:
     if words == ["off"]:
         return Call("club_off")
     if words[0] == "vote":
-        if len(words) != 2 or not words[1].isdigit() or not 1 <= int(words[1]) <= BALLOT_SIZE:
+        if len(words) != 2 or not _NUMBER.fullmatch(words[1]) or not 1 <= int(words[1]) <= BALLOT_SIZE:
             raise UsageError(f"`club vote` takes the number of a paper on the ballot, 1 to {BALLOT_SIZE}")
         return Call("club_vote", {"choice": int(words[1])})
     if len(words) != 2:

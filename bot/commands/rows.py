@@ -7,6 +7,7 @@ deletes one with everything that is theirs (:func:`delete_target`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -102,11 +103,28 @@ def delete_target(session: Session, row: Member | Channel) -> None:
     session.flush()
 
 
+#: The largest paper id: ``papers.id`` is a 32-bit integer column (PostgreSQL ``integer``).
+MAX_PAPER_ID = 2**31 - 1
+#: A paper's ``#<id>`` as shown under it: ASCII digits only (``#²`` and ``#٣`` are no id).
+_PAPER_ID = re.compile(r"#([0-9]+)")
+
+
+def paper_id(ref: str) -> int | None:
+    """The number of a ``#<id>`` reference (``"#12"`` -> 12), else None; an id beyond :data:`MAX_PAPER_ID`
+    is 0, which no paper has (the database would refuse to look it up)."""
+    match = _PAPER_ID.fullmatch(ref.strip())
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if number <= MAX_PAPER_ID else 0
+
+
 def find_paper(session: Session, ref: str) -> Paper | None:
     """A stored paper by arXiv id or link (any version), or ``#<id>`` as shown under a paper."""
     ref = ref.strip().strip("<>")
-    if ref.startswith("#") and ref[1:].isdigit():
-        return session.get(Paper, int(ref[1:]))
+    number = paper_id(ref)
+    if number is not None:
+        return session.get(Paper, number) if number else None
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
@@ -134,7 +152,7 @@ def mark_disliked(session: Session, member: Member, picks: Sequence[Pick]) -> li
 def no_such_paper(ref: str) -> str:
     """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id."""
     ref = ref.strip().strip("<>")
-    if ref.startswith("#") and ref[1:].isdigit():
+    if paper_id(ref) is not None:
         return f"no stored paper is {ref}: the #id is the one shown beside a paper; an arXiv id or link works too"
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:

@@ -1,0 +1,61 @@
+"""What people type that the review found mishandled: odd digits, huge ids, help words, references,
+invisible characters. A bad command answers with usage, privately, and changes nothing."""
+
+import pytest
+from sqlalchemy import select
+
+from bot.commands import Caller, Commands, reply_text
+from recommender.store import Channel, ChannelChange, ClubVote, Feedback, Member, Paper
+
+ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
+
+
+@pytest.fixture
+def cmds(papers_store, settings):
+    return Commands(papers_store, settings)
+
+
+def rows(store) -> dict:
+    """Everything a command may change, as comparable values."""
+    with store.session() as s:
+        return {
+            "members": sorted((m.user_ref, tuple(m.interests or []), m.subscribed, m.digest_time, m.timezone)
+                              for m in s.scalars(select(Member))),
+            "channels": sorted((c.channel_ref, c.enabled, c.topic, c.digest_time, c.timezone, c.digest_size)
+                               for c in s.scalars(select(Channel))),
+            "changes": len(s.scalars(select(ChannelChange)).all()),
+            "feedback": sorted((f.member_id, f.paper_id, f.value) for f in s.scalars(select(Feedback))),
+            "votes": len(s.scalars(select(ClubVote)).all()),
+        }
+
+
+def refused(cmds, text, caller=ADA, *, usage=True):
+    """Run ``text``; assert it answered privately (with usage), failed, and changed nothing; return the reply."""
+    before = rows(cmds.store)
+    reply = cmds.handle(caller, text)
+    assert not reply.ok and reply.ephemeral and (reply.usage or not usage), (text, reply)
+    assert rows(cmds.store) == before, text
+    return reply
+
+
+@pytest.mark.parametrize("text", ["like #²", "dislike #²", "who #²", "club vote ²", "club vote ٣", "channel setup ²",
+                                  "channel setup 08:00 UTC 5 ٣", "like #99999999999999999999",
+                                  "who #9223372036854775808", "like #3000000000", "who #2147483648"])
+def test_odd_digits_and_huge_ids_answer_usage(cmds, text):
+    cmds.handle(ADA, "channel setup 08:00 UTC 5 graphs")
+    reply = refused(cmds, text, usage="like" not in text)
+    if "#" in text:
+        assert "no stored paper" in reply.text
+
+
+def test_the_largest_paper_id_is_still_looked_up(cmds):
+    assert "no stored paper is #2147483647" in refused(cmds, "who #2147483647").text
+
+
+@pytest.mark.parametrize("args", [("like", "ada", "99999999999999999999"), ("dislike", "ada", "#3000000000"),
+                                  ("who", "99999999999999999999")])
+def test_cli_huge_paper_ids_are_no_such_paper(cli, args):
+    assert cli("users", "add", "ada").exit_code == 0
+    result = cli(*args)
+    assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit), (result.output, result.exception)
+    assert "no stored paper is #" in result.output.lower()
