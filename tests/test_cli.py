@@ -241,10 +241,10 @@ def test_cli_counts_of_one_are_singular(cli, sample_digests):
 def test_like_says_which_kind_of_paper_reference_found_nothing(cli):
     assert cli("users", "add", "grace").exit_code == 0
     valid = cli("like", "grace", "2401.01234")
-    assert valid.exit_code == 1 and "No stored paper has the arXiv id 2401.01234" in valid.output
-    assert "Give an arXiv id" not in valid.output
+    assert valid.exit_code == 1 and "no stored paper has the arXiv id 2401.01234" in valid.output
+    assert "give an arXiv id" not in valid.output
     nonsense = cli("like", "grace", "attention")
-    assert nonsense.exit_code == 1 and "No stored paper `attention`: give an arXiv id" in nonsense.output
+    assert nonsense.exit_code == 1 and "no stored paper `attention`: give an arXiv id" in nonsense.output
 
 
 def test_cli_replies_point_to_cli_commands_not_chat_ones(cli):

@@ -194,7 +194,7 @@ def test_like_dislike_by_arxiv_link_and_unknown_paper(cmds):
         rows = s.scalars(select(Feedback)).all()
         assert [(r.value, r.origin) for r in rows] == [(NEGATIVE, "command")]
     missing = cmds.handle(ADA_DM, "like 2501.99999")
-    assert not missing.ok and "No stored paper" in missing.text
+    assert not missing.ok and "no stored paper" in missing.text
 
 
 def test_feedback_retunes_picks_at_once(cmds):

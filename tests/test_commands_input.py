@@ -59,3 +59,17 @@ def test_cli_huge_paper_ids_are_no_such_paper(cli, args):
     result = cli(*args)
     assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit), (result.output, result.exception)
     assert "no stored paper is #" in result.output.lower()
+
+
+@pytest.mark.parametrize("verb", ["like", "dislike", "who"])
+@pytest.mark.parametrize("ref", ["2501.99999", "#999999", "not-a-paper"])
+def test_an_unknown_paper_answers_that_commands_usage_after_like_as_after_who(cmds, verb, ref):
+    reply = refused(cmds, f"{verb} {ref}")
+    assert reply.usage == verb and "no stored paper" in reply.text
+    assert "`like <paper>` · `dislike <paper>`" in reply_text(reply, heading=str) or verb == "who"
+
+
+def test_cli_like_of_an_unknown_paper_fails_with_the_reason(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    result = cli("like", "ada", "2501.99999")
+    assert result.exit_code == 1 and "no stored paper has the arXiv id 2501.99999" in result.output

@@ -183,7 +183,7 @@ def test_reactions_on_messages_the_bot_did_not_post_are_ignored(slack, fake):
     ("channel explode", "use `channel setup"),
     ("channel setup 09:00 Mars/Olympus_Mons", "not a timezone"),
     ("search", "needs a query"),
-    ("like 9999.99999", "No stored paper"),
+    ("like 9999.99999", "no stored paper"),
 ])
 def test_malformed_commands_answer_privately_with_usage(slack, fake, text, hint):
     commands, app = slack

@@ -63,11 +63,14 @@ def picks_cmd(
 
 
 def _rate(ctx: typer.Context, name: str, paper: str, positive: bool) -> None:
-    from bot.commands import NEGATIVE, POSITIVE
+    from bot.commands import NEGATIVE, POSITIVE, UsageError
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
-    reply = cmds.rate(existing_user(cmds, name), paper_ref(paper), POSITIVE if positive else NEGATIVE, origin="cli")
+    try:
+        reply = cmds.rate(existing_user(cmds, name), paper_ref(paper), POSITIVE if positive else NEGATIVE, origin="cli")
+    except UsageError as exc:  # no such paper
+        fail(str(exc))
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)

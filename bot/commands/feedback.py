@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.commands import rows
 from bot.commands.caller import Caller
+from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
 from recommender.store import Delivery, DeliveryItem, Feedback, Member, Paper
 
@@ -21,12 +22,18 @@ if TYPE_CHECKING:
 
 
 def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:
-    """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""
+    """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id, link or ``#<id>``.
+
+    Raises
+    ------
+    UsageError
+        ``paper_ref`` names no stored paper (:func:`~bot.commands.rows.no_such_paper` says why), as for
+        ``who``: the answer is the usage, privately. Nothing is written.
+    """
     with cmds.store.session() as session:
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
-            why = rows.no_such_paper(paper_ref)
-            return Reply(f"{why[0].upper()}{why[1:]}.", ok=False)
+            raise UsageError(rows.no_such_paper(paper_ref))
         channel = cmds.channel(session, caller) if caller.channel_ref is not None else None
         set_feedback(cmds, session, caller, paper.id, value, origin, channel.id if channel else None)
         title = paper.title
