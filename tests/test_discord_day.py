@@ -139,10 +139,10 @@ async def test_malformed_input_answers_privately_with_usage(world):
     nothing = await invoke(world.bot, "interests remove", world.interaction(world.ada), text="quantum")
     assert nothing.answer.ephemeral and "not among your interests" in nothing.answer.content
     unknown = await invoke(world.bot, "like", world.interaction(world.ada), paper="not-a-paper")
-    assert unknown.answer.ephemeral and "No stored paper" in unknown.answer.content
+    assert unknown.answer.ephemeral and "no stored paper" in unknown.answer.content and "Usage" in unknown.answer.content
     with world.store.session() as s:
         assert s.scalars(select(Channel)).all() == []
-        assert not s.scalar(select(Member).where(Member.user_ref == str(world.ada.id))).subscribed
+        assert s.scalar(select(Member).where(Member.user_ref == str(world.ada.id))) is None  # refused commands create nobody
 
     choices = await world.bot.cog._subscribe_timezone(world.interaction(world.ada), "berl")
     assert [c.value for c in choices] == ["Europe/Berlin"]
