@@ -73,3 +73,22 @@ def test_cli_like_of_an_unknown_paper_fails_with_the_reason(cli):
     assert cli("users", "add", "ada").exit_code == 0
     result = cli("like", "ada", "2501.99999")
     assert result.exit_code == 1 and "no stored paper has the arXiv id 2501.99999" in result.output
+
+
+@pytest.mark.parametrize("ref", ["https://www.alphaxiv.org/abs/2401.01234", "alphaxiv.org/overview/2401.01234v2",
+                                 "https://arxiv.org/abs/2401.01234?context=cs", "https://arxiv.org/abs/2401.01234v1#section",
+                                 "<https://arxiv.org/abs/2401.01234|arxiv.org/abs/2401.01234>",
+                                 "#{id}.", "(#{id})", '"#{id}"', "“#{id}”", "'#{id}'", "`#{id}`", "#{id},", "(2401.01234).",
+                                 '"https://arxiv.org/abs/2401.01234"'])
+@pytest.mark.parametrize("verb", ["like", "dislike", "who"])
+def test_paper_references_as_people_paste_them(cmds, verb, ref):
+    with cmds.store.session() as s:
+        paper = s.scalars(select(Paper).order_by(Paper.id)).first()
+        paper.arxiv_id, paper_id, title = "2401.01234", paper.id, paper.title
+    reply = cmds.handle(ADA, f"{verb} {ref.format(id=paper_id)}")
+    assert reply.ok, reply.text
+    if verb == "who":
+        assert cmds.who_fits(ADA, ref.format(id=paper_id)).paper.title == title
+    else:
+        with cmds.store.session() as s:
+            assert [(f.paper_id, f.value) for f in s.scalars(select(Feedback))] == [(paper_id, 1 if verb == "like" else -1)]

@@ -119,9 +119,27 @@ def paper_id(ref: str) -> int | None:
     return number if number <= MAX_PAPER_ID else 0
 
 
+#: What may wrap a paper reference typed in a sentence: quotes, brackets, and punctuation after it.
+_AROUND = " \t\"'“”‘’«»`()[]{}<>"
+_AFTER = ".,;:!?"
+
+
+def reference(text: str) -> str:
+    """A paper reference as typed, unwrapped: ``"(#1)."`` -> ``"#1"``; a Slack link ``<url|label>`` -> its url."""
+    ref = text.strip()
+    if ref.startswith("<") and "|" in ref:
+        ref = ref[1:].split("|", 1)[0]
+    while True:
+        unwrapped = ref.strip(_AROUND).rstrip(_AFTER)
+        if unwrapped == ref:
+            return ref
+        ref = unwrapped
+
+
 def find_paper(session: Session, ref: str) -> Paper | None:
-    """A stored paper by arXiv id or link (any version), or ``#<id>`` as shown under a paper."""
-    ref = ref.strip().strip("<>")
+    """A stored paper by arXiv id or link (any version), or ``#<id>`` as shown under a paper; quotes,
+    brackets and punctuation around it are dropped (:func:`reference`)."""
+    ref = reference(ref)
     number = paper_id(ref)
     if number is not None:
         return session.get(Paper, number) if number else None
@@ -151,7 +169,7 @@ def mark_disliked(session: Session, member: Member, picks: Sequence[Pick]) -> li
 
 def no_such_paper(ref: str) -> str:
     """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id."""
-    ref = ref.strip().strip("<>")
+    ref = reference(ref) or ref.strip()
     if paper_id(ref) is not None:
         return f"no stored paper is {ref}: the #id is the one shown beside a paper; an arXiv id or link works too"
     arxiv_id = normalize_arxiv_id(ref)

@@ -140,8 +140,9 @@ class DigestRecord:
 # nothing else (so the digits of a DOI never become an arXiv id).
 _ARXIV_WHOLE = re.compile(
     r"^(?:arxiv\s*:\s*|oai:arxiv\.org:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"|(?:https?://)?(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/"
     r"|(?:https?://)?huggingface\.co/papers/|(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)?"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?$",
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?$",
     re.IGNORECASE,
 )
 _DOI_WHOLE = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/\S+)$", re.IGNORECASE)
@@ -151,7 +152,8 @@ def normalize_arxiv_id(value: str | None) -> str | None:
     """Return the bare arXiv id of a field that IS an arXiv id, else ``None``.
 
     The whole field must be one id, optionally with a version, an ``arXiv:`` or
-    ``oai:arXiv.org:`` prefix, an arxiv.org abs/pdf URL, a Hugging Face paper URL
+    ``oai:arXiv.org:`` prefix, an arxiv.org abs/pdf URL (a query or fragment after it too:
+    ``?context=cs``), an alphaxiv.org abs/overview URL, a Hugging Face paper URL
     or arXiv's own DOI prefix ``10.48550/arXiv.``.  Accepts ``"2401.01234v2"``,
     ``"arXiv:2401.01234"``, ``"https://arxiv.org/abs/2401.01234v1"``,
     ``"oai:arXiv.org:2505.17037v1"``, ``"hep-th/9901001v3"``; rejects
