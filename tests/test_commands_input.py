@@ -92,3 +92,57 @@ def test_paper_references_as_people_paste_them(cmds, verb, ref):
     else:
         with cmds.store.session() as s:
             assert [(f.paper_id, f.value) for f in s.scalars(select(Feedback))] == [(paper_id, 1 if verb == "like" else -1)]
+
+
+def answers_usage_of(cmds, text, command):
+    """``text`` answered with ``command``'s usage lines alone, privately, changing nothing."""
+    before = rows(cmds.store)
+    reply = cmds.handle(ADA, text)
+    assert reply.ephemeral and reply.usage == command and not reply.papers, (text, reply)
+    shown = reply_text(reply, heading=str)
+    assert f"`{command}" in shown and shown.count("• ") <= 3  # its line(s) and `help`, not the 13 of every command
+    assert rows(cmds.store) == before, text
+    return reply
+
+
+@pytest.mark.parametrize("text, command", [
+    ("channel setup help", "channel"), ("channel setup --help", "channel"), ("channel setup ?", "channel"),
+    ("channel setup 08:00 help", "channel"), ("channel help", "channel"), ("channel status -h", "channel"),
+    ("subscribe help", "subscribe"), ("subscribe 08:00 --help", "subscribe"), ("club status help", "club"),
+    ("club help", "club"), ("club vote ?", "club"), ("like help", "like"), ("dislike --help", "dislike"),
+    ("who help", "who"), ("who ?", "who"), ("mentions me help", "mentions"), ("picks help", "picks"),
+    ("start ?", "start"), ("unsubscribe help", "unsubscribe"), ("import --help", "import"),
+    ("search help", "search"), ("search --help", "search"), ("interests help", "interests"),
+    ("interests add help", "interests"), ("interests remove ?", "interests"), ("interests list --help", "interests"),
+])
+def test_a_help_word_after_a_command_answers_its_usage(cmds, text, command):
+    cmds.handle(ADA, "channel setup 08:00 UTC 5 graphs")
+    cmds.handle(ADA, "interests add help desks")
+    answers_usage_of(cmds, text, command)
+
+
+@pytest.mark.parametrize("text, command", [("help search", "search"), ("help channel", "channel"), ("HELP Club", "club"),
+                                           ("? who", "who"), ("--help interests", "interests")])
+def test_help_with_a_command_answers_its_lines(cmds, text, command):
+    reply = answers_usage_of(cmds, text, command)
+    assert reply.ok and len(reply_text(reply, heading=str).splitlines()) < 5
+
+
+def test_help_of_no_command_lists_every_command(cmds):
+    reply = cmds.handle(ADA, "help me please")
+    assert reply.ok and reply.usage is True
+
+
+def test_help_as_words_of_a_text_is_text(cmds):
+    """``help`` among other words of an interest, a search or a labelled topic is a word like the others."""
+    assert cmds.handle(ADA, "interests add mental health help").ok
+    assert cmds.handle(ADA, "search help desk automation").usage is False
+    reply = cmds.handle(ADA, "channel setup topic: help")
+    assert reply.ok and "Topic: “help”" in reply.text
+    with cmds.store.session() as s:
+        assert s.scalar(select(Member.interests)) == ["mental health help"]
+
+
+def test_club_status_with_more_words_says_so(cmds):
+    reply = refused(cmds, "club status extra")
+    assert "`club status` takes no arguments" in reply.text and "weekday" not in reply.text

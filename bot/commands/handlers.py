@@ -60,16 +60,16 @@ class Commands:
         try:
             call = parse(text)
             if call.method == "help":
-                return self.help(caller)
+                return self.help(caller, **call.kwargs)
             return getattr(self, call.method)(caller, **call.kwargs)
         except UsageError as exc:
             reply = usage_reply(exc, command=(text.split() or [None])[0])
             reply.notice = reply.notice or dm_notice.lookup(self, caller)  # a line that named no command too
             return reply
 
-    def help(self, caller: Caller | None = None) -> Reply:
-        """The command list (``caller``: who asked, whose pending notice it carries)."""
-        return Reply("", usage=True)
+    def help(self, caller: Caller | None = None, command: str | None = None) -> Reply:
+        """The command list, or ``command``'s lines of it (``caller``: who asked, whose pending notice it carries)."""
+        return Reply("", usage=command or True)
 
     # -- rows ----------------------------------------------------------------------
     def _defaults(self) -> dict:

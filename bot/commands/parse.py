@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot import clock
 from bot.club import BALLOT_SIZE
 from bot.commands.caller import NEGATIVE, POSITIVE
+from bot.commands.reply import usage_lines
 
 if TYPE_CHECKING:
     from bot.commands.dm_notice import DmNotice
@@ -25,9 +26,15 @@ __all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_
            "timezone_choices"]
 
 HELP_WORDS = ("help", "-h", "--help", "?")
+#: Help words that are never text: after any command they ask for its usage (``help`` may be a search word).
+HELP_MARKS = ("-h", "--help", "?")
+#: Commands whose arguments are free text: a help word there asks for help only when it is all the text.
+TEXT_COMMANDS = ("search", "interests")
 #: A number as commands take it: ASCII digits (``str.isdigit`` also takes ``²`` and ``٣``, which ``int`` refuses).
 _NUMBER = re.compile(r"[0-9]+")
 _SIZE = re.compile(r"[-+]?[0-9]+")
+#: The usage's ``topic`` typed as a label before a topic: ``topic:``, ``Topic=``.
+_TOPIC_LABEL = re.compile(r"^topic\s*[:=]", re.IGNORECASE)
 
 timezone_choices = clock.timezone_choices
 
@@ -120,6 +127,10 @@ def new_interests(current: list[str], texts: list[str]) -> list[str]:
 def parse(text: str) -> Call:
     """The :class:`Call` of one ``/papers`` line (the text after the command).
 
+    ``help``, ``help <command>`` and a command followed by a help word (``channel setup help``,
+    ``subscribe --help``; :func:`_asks_help`) are ``Call("help", {"command": …})``: that command's usage.
+    Format characters (zero-width spaces, bidi controls) are dropped first (:func:`visible`).
+
     Raises
     ------
     UsageError
@@ -127,9 +138,14 @@ def parse(text: str) -> Call:
         timezone or size; the message says which.
     """
     words = text.split()
-    if not words or words[0].lower() in HELP_WORDS:
+    if not words:
         return Call("help")
+    if words[0].lower() in HELP_WORDS:  # help, or `help search`: that command's lines
+        named = words[1].lower() if len(words) > 1 else None
+        return Call("help", {"command": named} if named and usage_lines(named) else {})
     verb, args = words[0].lower(), words[1:]
+    if usage_lines(verb) and _asks_help(verb, args):  # `channel setup help`: channel's lines
+        return Call("help", {"command": verb})
     if verb == "search":
         if not args:
             raise UsageError("`search` needs a query, e.g. `/papers search graph neural networks`")
@@ -159,6 +175,20 @@ def parse(text: str) -> Call:
             raise UsageError(f"`{verb}` takes one paper: an arXiv id or link")
         return Call("rate", {"paper_ref": args[0], "value": POSITIVE if verb == "like" else NEGATIVE})
     raise UsageError(f"unknown command `{words[0]}`")
+
+
+def _asks_help(verb: str, args: list[str]) -> bool:
+    """Whether ``<verb> … help`` asks for the command's usage: a last word ``help``, ``--help``, ``-h`` or ``?``.
+
+    Where the arguments are free text (``search help``, ``interests add help``) only a help word that is
+    all of the text asks; ``channel setup … help`` does unless the topic is labelled (``topic: help``).
+    """
+    if not args or args[-1].lower() not in HELP_WORDS:
+        return False
+    if verb in TEXT_COMMANDS:
+        text = args[1:] if verb == "interests" and args[0].lower() in ("add", "remove") else args
+        return len(text) == 1
+    return not (verb == "channel" and any(_TOPIC_LABEL.match(a) for a in args))
 
 
 def _interests(args: list[str]) -> Call:
@@ -232,6 +262,8 @@ def _club(args: list[str]) -> Call:
         return Call("club_status")
     if words == ["off"]:
         return Call("club_off")
+    if words[0] in ("status", "off"):
+        raise UsageError(f"`club {words[0]}` takes no arguments")
     if words[0] == "vote":
         if len(words) != 2 or not _NUMBER.fullmatch(words[1]) or not 1 <= int(words[1]) <= BALLOT_SIZE:
             raise UsageError(f"`club vote` takes the number of a paper on the ballot, 1 to {BALLOT_SIZE}")
