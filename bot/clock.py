@@ -222,7 +222,7 @@ def looks_like_timezone(value: str) -> bool:
     """True when ``value`` is meant as a timezone: an Area/City name (valid or not), ``UTC`` or an abbreviation
     such as ``EST`` or ``PST`` (which :func:`parse_timezone` refuses, saying what to use)."""
     text = str(value).strip()
-    return "/" in text or text == "UTC" or text.upper() in _PLACES
+    return "/" in text or text.upper() == "UTC" or text.upper() in _PLACES
 
 
 def zone(name: str) -> ZoneInfo:

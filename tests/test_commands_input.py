@@ -146,3 +146,45 @@ def test_help_as_words_of_a_text_is_text(cmds):
 def test_club_status_with_more_words_says_so(cmds):
     reply = refused(cmds, "club status extra")
     assert "`club status` takes no arguments" in reply.text and "weekday" not in reply.text
+
+
+def channel(cmds) -> tuple:
+    with cmds.store.session() as s:
+        c = s.scalars(select(Channel)).one()
+        return c.digest_time, c.timezone, c.digest_size, c.topic
+
+
+@pytest.mark.parametrize("text, why", [
+    ("channel setup UTC Europe/Berlin", "takes one timezone"), ("channel setup 10 12", "takes one size"),
+    ("channel setup 08:00 09:00", "takes one time"), ("channel setup 07:00 utc 3 UTC", "takes one timezone"),
+    ("channel setup NLP/ML", "`channel setup topic: NLP/ML`"),
+    ("channel setup vision/language models", "`channel setup topic: vision/language models`"),
+    ("channel setup 2024 elections", "`channel setup topic: 2024 elections`"),
+    ("channel setup graphs 09:00 networks", "write it in one piece, or after `topic:`"),
+])
+def test_channel_setup_refuses_a_repeated_or_misplaced_setting(cmds, text, why):
+    cmds.handle(ADA, "channel setup 08:00 UTC 5 graphs")
+    reply = refused(cmds, text)
+    assert why in reply.text and reply.usage == "channel"
+    assert channel(cmds) == ("08:00", "UTC", 5, "graphs")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("channel setup utc graphs", ("09:00", "UTC", 5, "graphs")),
+    ("channel setup LLM safety 09:00", ("09:00", "UTC", 5, "LLM safety")),
+    ("channel setup LLM safety 07:30 europe/berlin 3", ("07:30", "Europe/Berlin", 3, "LLM safety")),
+    ("channel setup 07:30 3 LLM safety", ("07:30", "UTC", 3, "LLM safety")),
+    ("channel setup 08:00 topic: NLP/ML 2024", ("08:00", "UTC", 5, "NLP/ML 2024")),
+    ("channel setup topic:NLP/ML", ("09:00", "UTC", 5, "NLP/ML")),
+])
+def test_channel_setup_reads_each_word_as_what_it_looks_like(cmds, text, expected):
+    assert cmds.handle(ADA, "channel setup 09:00 UTC 5").ok
+    reply = cmds.handle(ADA, text)
+    assert reply.ok, reply.text
+    assert channel(cmds) == expected
+
+
+def test_the_topic_hint_matches_the_usage(cmds):
+    hint = refused(cmds, "channel setup NLP/ML").text
+    assert "`channel setup topic: NLP/ML`" in hint
+    assert "topic: <topic>`" in reply_text(cmds.handle(ADA, "help channel"), heading=str)

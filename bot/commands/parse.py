@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bot import clock
 from bot.club import BALLOT_SIZE
 from bot.commands.caller import NEGATIVE, POSITIVE
-from bot.commands.reply import usage_lines
+from bot.commands.reply import MAX_DIGEST_SIZE, usage_lines
 
 if TYPE_CHECKING:
     from bot.commands.dm_notice import DmNotice
@@ -33,6 +33,8 @@ TEXT_COMMANDS = ("search", "interests")
 #: A number as commands take it: ASCII digits (``str.isdigit`` also takes ``²`` and ``٣``, which ``int`` refuses).
 _NUMBER = re.compile(r"[0-9]+")
 _SIZE = re.compile(r"[-+]?[0-9]+")
+#: The letters of a timezone name (``America/Port-au-Prince``, ``Etc/GMT+5``).
+_ZONE_WORD = re.compile(r"[A-Za-z0-9_+\-/]+")
 #: The usage's ``topic`` typed as a label before a topic: ``topic:``, ``Topic=``.
 _TOPIC_LABEL = re.compile(r"^topic\s*[:=]", re.IGNORECASE)
 
@@ -224,6 +226,12 @@ def _mentions(args: list[str]) -> Call:
 
 
 def _channel(args: list[str]) -> Call:
+    """``channel off``, ``channel status`` or ``channel setup [HH:MM] [timezone] [size] [topic…]``.
+
+    Each word of ``setup`` is the time, the timezone or the size when it looks like one (each at most once,
+    else refused), and the topic's otherwise; the topic is one run of words, before or after the rest
+    (``LLM safety 09:00``). After ``topic:`` everything is the topic, as typed (``topic: NLP/ML 2024``).
+    """
     if not args:
         raise UsageError("`channel` needs `setup`, `off` or `status`")
     sub, rest = args[0].lower(), args[1:]
@@ -233,25 +241,57 @@ def _channel(args: list[str]) -> Call:
         raise UsageError("use `channel setup [HH:MM] [timezone] [size] [topic…]`, `channel off` or `channel status`")
     found: dict[str, Any] = {}
     topic: list[str] = []
-    for arg in rest:
-        if topic:
+    closed = False  # an option came after the topic's words: the topic is over
+    for at, arg in enumerate(rest):
+        label = _TOPIC_LABEL.match(arg)
+        if label:
+            if topic:
+                raise UsageError(f"`topic:` comes before the whole topic: `channel setup topic: {' '.join(topic)} …`")
+            topic = [" ".join([arg[label.end():], *rest[at + 1:]]).strip()]
+            break
+        key, value = _setup_option(arg, rest[at:])
+        if key is None:
+            if closed:
+                raise UsageError(f"the topic is split by an option; write it in one piece, or after `topic:`: "
+                                 f"`channel setup topic: {' '.join(topic)} … {arg}`")
             topic.append(arg)
-        elif clock.looks_like_time(arg):
-            if "time" in found:
-                raise UsageError("`channel setup` takes one time")
-            found["time"] = parse_time(arg)
-        elif "timezone" not in found and clock.looks_like_timezone(arg):
-            found["timezone"] = parse_timezone(arg)
-        elif "size" not in found and _SIZE.fullmatch(arg):
-            found["size"] = int(arg)  # out of range (-5, 99999): refused with the range (channels.setup)
-        elif arg.isdigit():
-            raise UsageError(f"`{arg}` is not a size: write it in the digits 0-9")
-        else:
-            topic.append(arg)
-    text = re.sub(r"^topic\s*[:=]\s*", "", " ".join(topic), flags=re.IGNORECASE)  # the usage's word, typed as a label
+            continue
+        if key in found:
+            raise UsageError(f"`channel setup` takes one {key} (`{found[key]}`, then `{value}`); "
+                             f"{_topic_hint(rest[at:])}")
+        found[key] = value
+        closed = bool(topic)
+    text = " ".join(topic).strip()
     if text:
         found["topic"] = text
     return Call("channel_setup", found)
+
+
+def _topic_hint(words: list[str]) -> str:
+    """How to give ``words`` as the topic: ``a topic holding one goes after `topic:`: `channel setup topic: NLP/ML```."""
+    return f"a topic holding one goes after `topic:`: `channel setup topic: {' '.join(words)}`"
+
+
+def _setup_option(arg: str, onward: list[str]) -> tuple[str | None, Any]:
+    """What one word of ``channel setup`` sets: ``("time", "08:00")``, ``("timezone", …)``, ``("size", 5)``,
+    or ``(None, None)`` for a topic word (``onward``: it and the words after it, for the hint of a topic).
+
+    Raises :class:`UsageError` for a bad time, timezone or size."""
+    hint = f"; {_topic_hint(onward)}"
+    if clock.looks_like_time(arg):
+        return "time", parse_time(arg)
+    if clock.looks_like_timezone(arg) and _ZONE_WORD.fullmatch(arg):  # not <b>graphs</b>
+        try:
+            return "timezone", parse_timezone(arg)
+        except UsageError as exc:
+            raise UsageError(f"{exc}{hint}") from None
+    if _SIZE.fullmatch(arg):
+        if not 1 <= int(arg) <= MAX_DIGEST_SIZE:
+            raise UsageError(f"digest size must be between 1 and {MAX_DIGEST_SIZE}{hint if len(onward) > 1 else ''}")
+        return "size", int(arg)
+    if arg.isdigit():
+        raise UsageError(f"`{arg}` is not a size: write it in the digits 0-9")
+    return None, None
 
 
 def _club(args: list[str]) -> Call:

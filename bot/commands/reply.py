@@ -49,7 +49,8 @@ USAGE = (
     f" (at most {MAX_INTERESTS} interests of {MAX_INTEREST_CHARS} characters)",
     "• `subscribe [HH:MM] [timezone]`: your own picks by DM every day · `unsubscribe`",
     "• `channel setup [HH:MM] [timezone] [size] [topic…]`: a daily digest in this channel"
-    f" (size 1-{MAX_DIGEST_SIZE}, topic at most {MAX_TOPIC_CHARS} characters)",
+    f" (size 1-{MAX_DIGEST_SIZE}, topic at most {MAX_TOPIC_CHARS} characters;"
+    " a topic holding a `/`, a time or a number: `channel setup [HH:MM] topic: <topic>`)",
     "• `channel off` · `channel status`",
     "• `club <weekday> <HH:MM>`: a weekly journal club here, the week's 3 most 👍'd papers put to a vote"
     " · `club vote <n>` · `club off` · `club status`",
