@@ -188,3 +188,42 @@ def test_the_topic_hint_matches_the_usage(cmds):
     hint = refused(cmds, "channel setup NLP/ML").text
     assert "`channel setup topic: NLP/ML`" in hint
     assert "topic: <topic>`" in reply_text(cmds.handle(ADA, "help channel"), heading=str)
+
+
+def interests(cmds) -> list[str]:
+    with cmds.store.session() as s:
+        return s.scalar(select(Member.interests).where(Member.user_ref == ADA.user_ref))
+
+
+@pytest.mark.parametrize("twin", ["g\u200bnn", '"gnn"', "“gnn”", "'gnn'", "\u202egnn", "GNN\ufeff", "«gnn»", "ｇｎｎ"])
+def test_invisible_characters_and_quotes_make_no_second_interest(cmds, twin):
+    assert cmds.handle(ADA, "interests add gnn").ok
+    reply = cmds.handle(ADA, f"interests add {twin}")
+    assert "Nothing changed" in reply.text and interests(cmds) == ["gnn"]
+    assert cmds.handle(ADA, f"interests remove {twin}").ok and interests(cmds) == []
+
+
+def test_interests_are_compared_case_folded(cmds):
+    assert cmds.handle(ADA, "interests add straße").ok
+    assert "Nothing changed" in cmds.handle(ADA, "interests add STRASSE").text
+    assert cmds.handle(ADA, "interests remove Strasse").ok and interests(cmds) == []
+
+
+def test_an_interest_stored_with_quotes_is_removed_by_its_words(cmds):
+    """Interests stored before they were normalised ('"gnn"', 'g\\u200bnn') go with `interests remove gnn`."""
+    assert cmds.handle(ADA, "interests add placeholder").ok
+    with cmds.store.session() as s:
+        s.scalars(select(Member)).one().interests = ['"gnn"', "g\u200bnn", "graphs"]
+    assert "Nothing changed" in cmds.handle(ADA, "interests add gnn").text
+    assert cmds.handle(ADA, "interests remove gnn").ok and interests(cmds) == ["graphs"]
+
+
+def test_an_invisible_topic_is_no_topic(cmds):
+    assert cmds.handle(ADA, "channel setup 08:00 UTC 5 graphs").ok
+    assert cmds.handle(ADA, "channel setup 09:00 " + "\u200b" * 5).ok  # the time alone
+    assert channel(cmds) == ("09:00", "UTC", 5, "graphs")
+    before = rows(cmds.store)
+    with pytest.raises(Exception, match="a topic needs a letter or a digit"):
+        cmds.channel_setup(ADA, topic="\u200b\u202e")  # Discord's topic option, as typed
+    assert rows(cmds.store) == before
+    assert cmds.handle(ADA, "channel setup “\u202eLLM\u200b safety”").ok and channel(cmds)[3] == "LLM safety"

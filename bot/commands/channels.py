@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.commands.caller import Caller, actor_name, actor_user_ref
-from bot.commands.parse import UsageError, parse_time, parse_timezone
+from bot.commands.parse import UsageError, parse_time, parse_timezone, plain_text
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply, person
 from bot.commands.rows import delete_target
 from bot.digest import Mention, counted
@@ -46,7 +46,12 @@ def setup(
     timezone = parse_timezone(timezone) if timezone else None
     if size is not None and not 1 <= size <= MAX_DIGEST_SIZE:
         raise UsageError(f"digest size must be between 1 and {MAX_DIGEST_SIZE}")
-    topic = " ".join(topic.split()) if topic is not None else None
+    if topic is not None and topic.strip():
+        topic = plain_text(topic)  # as an interest: NFKC, no invisible characters, no surrounding quotes
+        if not topic:
+            raise UsageError("a topic needs a letter or a digit (invisible characters and punctuation alone are none)")
+    elif topic is not None:
+        topic = ""
     if topic and len(topic) > MAX_TOPIC_CHARS:
         raise UsageError(f"a topic is at most {MAX_TOPIC_CHARS} characters ({len(topic)} given)")
     with commands.store.session() as session:

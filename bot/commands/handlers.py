@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.commands import channels, club, dm_notice, feedback, library, mentions, onboarding, rows, share
 from bot.commands.caller import Caller
-from bot.commands.parse import UsageError, new_interests, parse, parse_time, parse_timezone, split_interests
+from bot.commands.parse import (UsageError, interest_key, interest_text, new_interests, parse, parse_time, parse_timezone,
+                                split_interests)
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
 from bot.digest import counted, found_text
 from bot.settings import Settings
@@ -181,7 +182,8 @@ class Commands:
         return {i: r for i, r in respelled.items() if r}
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
-        """Remove the interest ``text`` (whitespace collapsed, any case), or change nothing.
+        """Remove the interest ``text`` (compared by :func:`~bot.commands.parse.interest_key`: any case, quotes and
+        invisible characters apart), or change nothing.
 
         Returns
         -------
@@ -189,11 +191,11 @@ class Commands:
             ``ok`` is False, and nothing changes, when ``text`` is not among the caller's interests;
             the text then points to the list (``/papers interests list``, or ``paperbot users list``).
         """
-        text = " ".join(text.split())
+        text = interest_text(text) or " ".join(text.split())
         with self.store.session(immediate=True) as session:
             member = rows.find_member(session, caller, lock=True)  # nobody is created to remove nothing
             current = list(member.interests or []) if member is not None else []
-            kept = [i for i in current if i.lower() != text.lower()]
+            kept = [i for i in current if interest_key(i) != interest_key(text)]
             if len(kept) == len(current):
                 return Reply(f"“{text}” is not among your interests. {caller.command('interests list')} shows them.",
                              ok=False)

@@ -11,6 +11,7 @@ too, so ``25:00`` or ``Mars/Phobos`` is refused here as it is in
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from bot.commands.reply import MAX_DIGEST_SIZE, usage_lines
 if TYPE_CHECKING:
     from bot.commands.dm_notice import DmNotice
 
-__all__ = ["Call", "UsageError", "interest_text", "parse", "parse_time", "parse_timezone", "parse_weekday", "split_interests", "new_interests",
+__all__ = ["Call", "UsageError", "interest_key", "interest_text", "plain_text", "visible", "parse", "parse_time", "parse_timezone", "parse_weekday", "split_interests", "new_interests",
            "timezone_choices"]
 
 HELP_WORDS = ("help", "-h", "--help", "?")
@@ -99,10 +100,32 @@ def parse_weekday(value: str) -> int:
     return _as_usage_error(clock.parse_weekday, value)
 
 
-def interest_text(text: str) -> str:
-    """One interest as stored: whitespace collapsed; ``""`` when it holds no letter or digit (``", ,"``)."""
-    text = " ".join(text.split())
+#: Quotes people put around a text (straight, curly, guillemets, backticks); dropped from its ends.
+QUOTES = "\"'“”‘’„‚«»‹›`"
+
+
+def visible(text: str) -> str:
+    """``text`` without format characters (Unicode category Cf: zero-width spaces, bidi overrides such as
+    U+202E, soft hyphens, byte order marks), which change nothing people see."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def plain_text(text: str) -> str:
+    """A typed interest or topic as stored: NFKC-normalised (``ﬁ`` -> ``fi``, full-width letters -> ASCII),
+    without format characters (:func:`visible`), whitespace collapsed, surrounding quotes dropped
+    (``"gnn"``, ``“gnn”``, ``'gnn'`` -> ``gnn``); ``""`` when it holds no letter or digit (``", ,"``)."""
+    text = " ".join(visible(unicodedata.normalize("NFKC", text)).split()).strip(QUOTES + " ")
     return text if any(c.isalnum() for c in text) else ""
+
+
+def interest_text(text: str) -> str:
+    """One interest as stored (:func:`plain_text`); ``""`` when it holds no letter or digit."""
+    return plain_text(text)
+
+
+def interest_key(text: str) -> str:
+    """What two interests are compared by: :func:`plain_text` case-folded (``Straße`` and ``STRASSE`` are one)."""
+    return plain_text(text).casefold()
 
 
 def split_interests(text: str) -> list[str]:
@@ -116,12 +139,13 @@ def split_interests(text: str) -> list[str]:
 
 
 def new_interests(current: list[str], texts: list[str]) -> list[str]:
-    """The ``texts`` not yet in ``current`` nor before them in ``texts``, case apart ("GNNs; gnns" adds one), in order."""
-    held = {i.lower() for i in current}
+    """The ``texts`` not yet in ``current`` nor before them in ``texts``, compared by :func:`interest_key`
+    ("GNNs; gnns" adds one, so do "straße; STRASSE" and "gnn; “gnn”"), in order."""
+    held = {interest_key(i) for i in current}
     added = []
     for t in texts:
-        if t.lower() not in held:
-            held.add(t.lower())
+        if interest_key(t) not in held:
+            held.add(interest_key(t))
             added.append(t)
     return added
 
@@ -139,7 +163,7 @@ def parse(text: str) -> Call:
         Unknown command, missing or extra arguments, or an invalid time,
         timezone or size; the message says which.
     """
-    words = text.split()
+    words = visible(text).split()  # a zero-width space is no word, nor part of one
     if not words:
         return Call("help")
     if words[0].lower() in HELP_WORDS:  # help, or `help search`: that command's lines
