@@ -227,3 +227,25 @@ def test_an_invisible_topic_is_no_topic(cmds):
         cmds.channel_setup(ADA, topic="\u200b\u202e")  # Discord's topic option, as typed
     assert rows(cmds.store) == before
     assert cmds.handle(ADA, "channel setup “\u202eLLM\u200b safety”").ok and channel(cmds)[3] == "LLM safety"
+
+
+@pytest.mark.parametrize("text", ["x" * 10_000, "who " + "y" * 10_000, "like #" + "1" * 10_000, "subscribe " + "z/" * 5000,
+                                  "channel setup " + "w/" * 5000, "club " + "v" * 10_000 + " 10:00"])
+def test_an_overlong_word_is_echoed_cut_short(cmds, text):
+    reply = refused(cmds, text)
+    shown = reply_text(reply, heading=str)
+    assert len(reply.text) < 400 and len(shown) < 2000, reply.text[:200]
+    assert "…" in reply.text
+
+
+def test_cli_an_overlong_number_is_no_such_paper(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    for args in (("like", "ada", "1" * 5000), ("who", "1" * 5000)):
+        result = cli(*args)
+        assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit), (result.output[:200], result.exception)
+        assert "no stored paper is #111" in result.output and len(result.output) < 400
+
+
+def test_a_long_message_with_short_spans_is_not_cut(cmds):
+    reply = refused(cmds, "subscribe 08:00 EST")
+    assert "no daylight saving; use America/New_York" in reply.text and "…" not in reply.text

@@ -88,7 +88,7 @@ def refuse_case_twin(cmds: Commands, name: str) -> None:
 def paper_ref(text: str) -> str:
     """A PAPER argument as the command layer reads it: a bare positive number ``51`` is the paper id ``#51``."""
     bare = text.strip()
-    return f"#{bare}" if re.fullmatch(r"[0-9]+", bare) and int(bare) > 0 else text
+    return f"#{bare}" if re.fullmatch(r"0*[1-9][0-9]*", bare) else text
 
 
 def existing_channel(cmds: Commands, name: str) -> Caller:

@@ -42,14 +42,38 @@ _TOPIC_LABEL = re.compile(r"^topic\s*[:=]", re.IGNORECASE)
 timezone_choices = clock.timezone_choices
 
 
+#: Characters of typed input a usage error repeats at most (in a `` `code` `` span), then ``…``.
+ECHOED_CHARS = 60
+_CODE_SPAN = re.compile(r"`([^`]*)`")  # spans pair left to right
+
+
+def number(text: str) -> int:
+    """The value of ``[-+]?[0-9]+`` text, read as at most ±10**18 (``int`` refuses over 4,300 digits, and no
+    count or id is near that)."""
+    digits = text.lstrip("+-")
+    value = int(digits) if len(digits) <= 18 else 10**18
+    return -value if text.startswith("-") else value
+
+
+def shown(text: str, limit: int = ECHOED_CHARS) -> str:
+    """``text`` as an answer repeats it: its first ``limit`` characters and ``…`` when longer."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class UsageError(ValueError):
     """A command that does not parse; the reply is the usage, privately, and nothing changes.
+
+    The message repeats typed input in `` `code` `` spans; a span longer than :data:`ECHOED_CHARS` is cut
+    there (:func:`shown`), so a 10,000-character word is not answered in full.
 
     ``notice``: the caller's pending :class:`~bot.commands.dm_notice.DmNotice`, set on its way out of
     :class:`~bot.commands.Commands` (:func:`~bot.commands.dm_notice.notifying`); the usage reply carries it.
     """
 
     notice: DmNotice | None = None
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(_CODE_SPAN.sub(lambda m: f"`{shown(m.group(1))}`", str(message)))
 
 
 @dataclass(frozen=True)
@@ -310,9 +334,9 @@ def _setup_option(arg: str, onward: list[str]) -> tuple[str | None, Any]:
         except UsageError as exc:
             raise UsageError(f"{exc}{hint}") from None
     if _SIZE.fullmatch(arg):
-        if not 1 <= int(arg) <= MAX_DIGEST_SIZE:
+        if not 1 <= number(arg) <= MAX_DIGEST_SIZE:
             raise UsageError(f"digest size must be between 1 and {MAX_DIGEST_SIZE}{hint if len(onward) > 1 else ''}")
-        return "size", int(arg)
+        return "size", number(arg)
     if arg.isdigit():
         raise UsageError(f"`{arg}` is not a size: write it in the digits 0-9")
     return None, None
@@ -329,9 +353,9 @@ def _club(args: list[str]) -> Call:
     if words[0] in ("status", "off"):
         raise UsageError(f"`club {words[0]}` takes no arguments")
     if words[0] == "vote":
-        if len(words) != 2 or not _NUMBER.fullmatch(words[1]) or not 1 <= int(words[1]) <= BALLOT_SIZE:
+        if len(words) != 2 or not _NUMBER.fullmatch(words[1]) or not 1 <= number(words[1]) <= BALLOT_SIZE:
             raise UsageError(f"`club vote` takes the number of a paper on the ballot, 1 to {BALLOT_SIZE}")
-        return Call("club_vote", {"choice": int(words[1])})
+        return Call("club_vote", {"choice": number(words[1])})
     if len(words) != 2:
         raise UsageError(usage)
     try:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.club import CLOSE, POLL
 from bot.commands.caller import NEGATIVE, Caller
-from bot.commands.parse import UsageError
+from bot.commands.parse import UsageError, shown
 from recommender.pick import Pick
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper
@@ -115,7 +115,7 @@ def paper_id(ref: str) -> int | None:
     match = _PAPER_ID.fullmatch(ref.strip())
     if match is None:
         return None
-    number = int(match.group(1))
+    number = int(match.group(1)) if len(match.group(1)) <= 10 else 0  # int() refuses over 4,300 digits
     return number if number <= MAX_PAPER_ID else 0
 
 
@@ -171,11 +171,11 @@ def no_such_paper(ref: str) -> str:
     """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id."""
     ref = reference(ref) or ref.strip()
     if paper_id(ref) is not None:
-        return f"no stored paper is {ref}: the #id is the one shown beside a paper; an arXiv id or link works too"
+        return f"no stored paper is {shown(ref)}: the #id is the one shown beside a paper; an arXiv id or link works too"
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return f"no stored paper has the arXiv id {arxiv_id} (papers are stored as digests list them)"
-    return f"no stored paper `{ref}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12)"
+    return f"no stored paper `{shown(ref)}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12)"
 
 
 def posted_items(session: Session, platform: str, message_ref: str) -> list[DeliveryItem]:
