@@ -52,3 +52,33 @@ def test_a_person_typed_as_a_mention_is_the_same_local_user(cli):
     listed = cli("users", "list", "--json").stdout
     assert [(u["user"], u["name"]) for u in json.loads(listed)] == [("mia", "mia")]
     assert cli("papers", "@mia", "interests", "list").exit_code == 0
+
+
+def _channels(cli) -> list[str]:
+    return [c["channel"] for c in json.loads(cli("channels", "list", "--json").stdout)]
+
+
+def test_channel_names_are_checked_alike_by_papers_channel_and_channels_add(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    for bad in ("#", "  ", "", "a b", "##"):
+        typed = cli("papers", "ada", "--channel", bad, "channel", "setup", "08:00")
+        assert typed.exit_code == 2, bad
+        assert "a channel name is one word" in " ".join(typed.output.split()), bad
+    assert _channels(cli) == []  # no blank channel was created
+    assert cli("papers", "ada", "--channel", "#lab", "channel", "setup", "08:00").exit_code == 0
+    assert _channels(cli) == ["lab"]
+
+
+def test_a_channel_name_differing_only_in_case_is_refused_as_a_user_name_is(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("channels", "add", "lab").exit_code == 0
+    said = "a channel 'lab' exists; names differing only in case would be two channels: use 'lab' (or remove it first)"
+    for args in (("channels", "add", "Lab"), ("papers", "ada", "--channel", "LAB", "channel", "setup", "09:00"),
+                 ("papers", "ada", "--channel", "Lab", "channel", "status")):
+        twin = cli(*args)
+        assert twin.exit_code == 1, args
+        assert said in " ".join(twin.output.split()), args
+    assert _channels(cli) == ["lab"]
+    assert cli("papers", "ada", "--channel", "lab", "channel", "setup", "09:00").exit_code == 0  # the exact name
+    assert cli("channels", "add", "Lab-2").exit_code == 0  # names are kept as typed
+    assert _channels(cli) == ["lab", "Lab-2"]

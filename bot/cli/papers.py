@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.local import caller, existing_user
-from bot.cli.people import UserArg
+from bot.cli.people import UserArg, channel_name, refuse_channel_case_twin
 from bot.cli.state import console, state
 
 PROMPT = "/papers "
@@ -32,12 +32,17 @@ def papers_cmd(
     """Type /papers commands as a local user: all of the slash command (channel setup, mentions, club…) without a chat.
 
     Exit status 1 when a command was refused or malformed (its usage is printed); the others still ran.
+    Exit status 2 for a ``--channel`` that is not one word, 1 for one differing from a channel's only in case
+    (as ``paperbot channels add``); no command runs then.
     """
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
     existing_user(cmds, name)
-    who = caller(name, channel.lstrip("#") if channel else None)
+    if channel is not None:  # as `paperbot channels add` reads it: one word, no case twin of another channel
+        channel = channel_name(channel)
+        refuse_channel_case_twin(cmds, channel)
+    who = caller(name, channel)
     lines = [" ".join(text)] if text else _typed()
     refused = False
     for line in lines:
