@@ -82,3 +82,17 @@ def test_a_channel_name_differing_only_in_case_is_refused_as_a_user_name_is(cli)
     assert cli("papers", "ada", "--channel", "lab", "channel", "setup", "09:00").exit_code == 0  # the exact name
     assert cli("channels", "add", "Lab-2").exit_code == 0  # names are kept as typed
     assert _channels(cli) == ["lab", "Lab-2"]
+
+
+def test_onboarding_typed_as_papers_start_points_to_paperbot_start_which_continues_it(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    for name, typed in (("bob", "start"), ("cy", "picks")):  # a newcomer's first picks start onboarding too
+        assert cli("users", "add", name).exit_code == 0
+        out = cli("papers", name, typed)
+        text = " ".join(out.stdout.split())
+        assert out.exit_code == 0, text
+        assert f"Rate 8 recent papers one at a time with `paperbot start {name}` (y 👍, n 👎, s skips the rest)" in text
+        assert "with 👍 or 👎" not in text and "1. " not in text  # no buttons on a terminal: no list to click
+    rated = cli("start", "bob", input="y\nn\ns\n")  # the round the command started, rated on the terminal
+    assert rated.exit_code == 0, rated.output
+    assert "Round 1 of 2, 8 left to rate" in rated.output and "Your first 5 picks" in rated.output

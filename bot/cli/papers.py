@@ -9,13 +9,16 @@ terminal is a chat: ``/papers picks``, ``/papers interests add speech recognitio
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.local import caller, existing_user
 from bot.cli.people import UserArg, channel_name, refuse_channel_case_twin
 from bot.cli.state import console, state
+
+if TYPE_CHECKING:
+    from bot.commands import Caller, Reply
 
 PROMPT = "/papers "
 
@@ -49,11 +52,25 @@ def papers_cmd(
         line = line.strip().removeprefix("/papers").strip()
         if not line:
             continue
-        reply = cmds.handle(who, line)
+        reply = _on_terminal(cmds.handle(who, line), who)
         print_reply(console, reply)
         refused |= not reply.ok
     if refused:
         raise typer.Exit(1)
+
+
+def _on_terminal(reply: Reply, who: Caller) -> Reply:
+    """``reply`` as a terminal can act on it: a round of papers to rate for onboarding (``/papers start``, a
+    newcomer's first ``picks``) comes with 👍/👎 buttons in a chat, which a terminal has not, so it points to
+    ``paperbot start PERSON``, which asks about each paper (the round is kept: that command continues it)."""
+    from bot.commands import Reply
+    from bot.digest import counted
+
+    if not (reply.ok and reply.rating):
+        return reply
+    return Reply(f"Rate {counted(len(reply.papers), 'recent paper')} one at a time with {who.command('start')} "
+                 "(y 👍, n 👎, s skips the rest): they teach me what you read. Three ratings already change your picks.",
+                 notice=reply.notice)
 
 
 def _typed():
