@@ -96,3 +96,16 @@ def test_onboarding_typed_as_papers_start_points_to_paperbot_start_which_continu
     rated = cli("start", "bob", input="y\nn\ns\n")  # the round the command started, rated on the terminal
     assert rated.exit_code == 0, rated.output
     assert "Round 1 of 2, 8 left to rate" in rated.output and "Your first 5 picks" in rated.output
+
+
+def test_a_channel_command_without_channel_says_to_pass_one(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    for line in ("channel setup 08:00", "channel status", "club thursday 16:00", "mentions on"):
+        out = cli("papers", "ada", *line.split())
+        text = " ".join(out.stdout.split())
+        assert out.exit_code == 1, text
+        assert (f"`{line}` acts on a local channel: say which with --channel NAME, "
+                f"e.g. `paperbot papers ada --channel NAME {line}`") in text
+        assert "direct message" not in text and "Usage:" in text
+    assert _channels(cli) == []
+    assert cli("papers", "ada", "interests", "list").exit_code == 0  # a command of the person's own needs none

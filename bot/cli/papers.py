@@ -52,11 +52,34 @@ def papers_cmd(
         line = line.strip().removeprefix("/papers").strip()
         if not line:
             continue
-        reply = _on_terminal(cmds.handle(who, line), who)
+        reply = _outside_channel(line, who) if channel is None else None
+        reply = reply or _on_terminal(cmds.handle(who, line), who)
         print_reply(console, reply)
         refused |= not reply.ok
     if refused:
         raise typer.Exit(1)
+
+
+#: The command-layer methods that act on the channel they are typed in (a chat's DM refuses them).
+CHANNEL_METHODS = frozenset({"channel_setup", "channel_off", "channel_status", "club_set", "club_off", "club_status",
+                             "club_vote", "mentions_channel"})
+
+
+def _outside_channel(line: str, who: Caller) -> Reply | None:
+    """The refusal of a channel command typed without ``--channel``, in the command line's terms, with the
+    command's usage (the command layer would say "not in a direct message", which a terminal has not); None
+    for any other line, malformed ones included (the command layer answers those with their usage)."""
+    from bot.commands import Reply, UsageError
+    from bot.commands.parse import parse
+
+    try:
+        method = parse(line).method
+    except UsageError:
+        return None
+    if method not in CHANNEL_METHODS:
+        return None
+    return Reply(f"`{line}` acts on a local channel: say which with --channel NAME, e.g. "
+                 f"`paperbot papers {who.user_ref} --channel NAME {line}`", usage=line.split()[0].lower(), ok=False)
 
 
 def _on_terminal(reply: Reply, who: Caller) -> Reply:
