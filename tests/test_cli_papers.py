@@ -109,3 +109,15 @@ def test_a_channel_command_without_channel_says_to_pass_one(cli):
         assert "direct message" not in text and "Usage:" in text
     assert _channels(cli) == []
     assert cli("papers", "ada", "interests", "list").exit_code == 0  # a command of the person's own needs none
+
+
+def test_no_command_after_the_person_prints_the_usage_as_a_usage_error(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    for typed in ("", "  ", "/papers"):
+        out = cli("papers", "ada", typed)
+        text = " ".join(out.stdout.split())
+        assert out.exit_code == 1, repr(typed)
+        assert "No command given: type one after the person, e.g. `paperbot papers ada picks`." in text
+        assert "Usage: `/papers <command>`" in text and "`picks`: your picks, now" in text
+    typed = cli("papers", "ada", input="\n/papers\n")  # at the prompt: a blank line is skipped, /papers is help
+    assert typed.exit_code == 0 and typed.stdout.count("Usage:") == 1

@@ -9,6 +9,7 @@ terminal is a chat: ``/papers picks``, ``/papers interests add speech recognitio
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -35,6 +36,7 @@ def papers_cmd(
     """Type /papers commands as a local user: all of the slash command (channel setup, mentions, club…) without a chat.
 
     Exit status 1 when a command was refused or malformed (its usage is printed); the others still ran.
+    A ``TEXT`` with no command (``""``, ``/papers``) prints the usage with exit status 1 too.
     Exit status 2 for a ``--channel`` that is not one word, 1 for one differing from a channel's only in case
     (as ``paperbot channels add``); no command runs then.
     """
@@ -49,11 +51,15 @@ def papers_cmd(
     lines = [" ".join(text)] if text else _typed()
     refused = False
     for line in lines:
-        line = line.strip().removeprefix("/papers").strip()
-        if not line:
+        if not (text or line.strip()):  # a blank line typed at the prompt
             continue
+        line = line.strip().removeprefix("/papers").strip()
         reply = _outside_channel(line, who) if channel is None else None
-        reply = reply or _on_terminal(cmds.handle(who, line), who)
+        reply = reply or _on_terminal(cmds.handle(who, line), who)  # nothing after /papers: the usage, as in a chat
+        if text and not line:  # `paperbot papers ada ""` (an unset shell variable): no command ran, a usage error
+            reply = replace(reply, text=f"No command given: type one after the person, e.g. "
+                                        f"`paperbot papers {who.user_ref} picks`.")
+            refused = True
         print_reply(console, reply)
         refused |= not reply.ok
     if refused:
