@@ -6,3 +6,6 @@ without loading the command layer.
 
 #: The platform and workspace of the users and channels the ``paperbot`` command line manages.
 CLI_PLATFORM, CLI_WORKSPACE = "cli", "local"
+
+#: The platform of Discord users and channels (``Caller.platform``, the stored rows' ``platform``).
+DISCORD_PLATFORM = "discord"

@@ -121,3 +121,11 @@ def test_no_command_after_the_person_prints_the_usage_as_a_usage_error(cli):
         assert "Usage: `/papers <command>`" in text and "`picks`: your picks, now" in text
     typed = cli("papers", "ada", input="\n/papers\n")  # at the prompt: a blank line is skipped, /papers is help
     assert typed.exit_code == 0 and typed.stdout.count("Usage:") == 1
+
+
+def test_channel_and_club_status_without_one_name_the_command_line_that_sets_them(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    channel = " ".join(cli("papers", "ada", "--channel", "lab", "channel", "status").stdout.split())
+    assert "This channel has no digest. `paperbot channels add lab` turns one on." in channel
+    club = " ".join(cli("papers", "ada", "--channel", "lab", "club", "status").stdout.split())
+    assert "This channel has no journal club. `paperbot papers ada --channel lab club <weekday> <HH:MM>` sets one." in club

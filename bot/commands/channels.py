@@ -140,7 +140,7 @@ def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
     with commands.store.session() as session:
         channel = commands.channel(session, caller)
         if channel is None:
-            return Reply("This channel has no digest. `/papers channel setup` turns one on.")
+            return Reply(f"This channel has no digest. {caller.command('channel setup')} turns one on.")
         changes = session.scalars(
             select(ChannelChange).where(ChannelChange.channel_id == channel.id).order_by(ChannelChange.id.desc()).limit(history)
         ).all()
