@@ -129,3 +129,17 @@ def test_channel_and_club_status_without_one_name_the_command_line_that_sets_the
     assert "This channel has no digest. `paperbot channels add lab` turns one on." in channel
     club = " ".join(cli("papers", "ada", "--channel", "lab", "club", "status").stdout.split())
     assert "This channel has no journal club. `paperbot papers ada --channel lab club <weekday> <HH:MM>` sets one." in club
+
+
+def test_a_channel_named_with_another_case_is_pointed_to_the_one_that_exists(cli):
+    assert cli("channels", "add", "lab").exit_code == 0
+    for args in (("channels", "remove", "Lab"), ("who", "2401.01234", "--channel", "LAB")):
+        out = cli(*args)
+        assert out.exit_code == 1, args
+        assert "unknown channel" in out.output and "did you mean 'lab'? (paperbot channels list shows them)" in " ".join(
+            out.output.split()), args
+    twin = cli("channels", "mentions", "Lab", "on")  # would say "paperbot channels add Lab", a second channel
+    assert twin.exit_code == 1 and "a channel 'lab' exists" in twin.output
+    assert cli("channels", "mentions", "#lab", "on").exit_code == 0  # '#' dropped, as channels add does
+    assert cli("channels", "mentions", "#", "on").exit_code == 2 and cli("channels", "remove", " # ").exit_code == 2
+    assert _channels(cli) == ["lab"]

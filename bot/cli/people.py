@@ -175,12 +175,10 @@ def channel_name(typed: str) -> str:
     return name
 
 
-def refuse_channel_case_twin(cmds: Any, name: str) -> None:
-    """Exit with status 1 when ``name`` is new but a local channel's name differs from it only in case.
+def channel_alike(cmds: Any, name: str) -> str | None:
+    """The local channel whose name differs from ``name`` only in case, when no channel is named ``name`` exactly.
 
-    Channel names are kept as typed, as user names are (:func:`bot.cli.local.refuse_case_twin`): ``Lab`` beside
-    ``lab`` would be a second channel with a digest of its own, so it is refused, naming the one that exists.
-    Compared with casefold in Python, as users are (SQLite's ``lower()`` folds ASCII letters only).
+    Compared with casefold in Python, as user names are (SQLite's ``lower()`` folds ASCII letters only).
     """
     from sqlalchemy import select
 
@@ -191,7 +189,17 @@ def refuse_channel_case_twin(cmds: Any, name: str) -> None:
         names = list(session.scalars(select(Channel.channel_ref).where(
             Channel.platform == CLI_PLATFORM, Channel.workspace == CLI_WORKSPACE).order_by(Channel.channel_ref)))
     folded = name.casefold()
-    alike = None if name in names else next((n for n in names if n.casefold() == folded), None)
+    return None if name in names else next((n for n in names if n.casefold() == folded), None)
+
+
+def refuse_channel_case_twin(cmds: Any, name: str) -> None:
+    """Exit with status 1 when ``name`` is new but a local channel's name differs from it only in case.
+
+    Channel names are kept as typed, as user names are (:func:`bot.cli.local.refuse_case_twin`): ``Lab`` beside
+    ``lab`` would be a second channel with a digest of its own, so it is refused, naming the one that exists
+    (a command on an existing channel, ``channels remove Lab``, is pointed to it: :func:`bot.cli.local.existing_channel`).
+    """
+    alike = channel_alike(cmds, name)
     if alike:
         fail(f"a channel '{alike}' exists; names differing only in case would be two channels: use '{alike}' "
              "(or remove it first)")
@@ -232,13 +240,13 @@ def channels_remove(
 ) -> None:
     """Remove a local channel: its digest stops and it is no longer listed (👍/👎 given in it stay).
 
-    One transaction. Exit status 1, removing nothing, for a channel never added.
+    One transaction. Exit status 1, removing nothing, for a channel never added (2 for a name that is not one word).
     """
     from bot.cli.local import existing_channel
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
-    reply = cmds.channel_remove(existing_channel(cmds, name.strip().removeprefix("#")))
+    reply = cmds.channel_remove(existing_channel(cmds, channel_name(name)))
     print_reply(console, reply)
     if not reply.ok:  # removed by another process meanwhile
         raise typer.Exit(1)
