@@ -143,3 +143,9 @@ def test_a_channel_named_with_another_case_is_pointed_to_the_one_that_exists(cli
     assert cli("channels", "mentions", "#lab", "on").exit_code == 0  # '#' dropped, as channels add does
     assert cli("channels", "mentions", "#", "on").exit_code == 2 and cli("channels", "remove", " # ").exit_code == 2
     assert _channels(cli) == ["lab"]
+
+
+def test_who_reads_its_channel_as_channels_add_does(cli):
+    assert cli("channels", "add", "lab").exit_code == 0
+    out = cli("who", "2401.01234", "--channel", "#lab")
+    assert out.exit_code == 2 and "unknown channel" not in out.output  # the channel is found; the paper is not stored

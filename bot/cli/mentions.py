@@ -42,6 +42,10 @@ def who_cmd(
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
+    if channel is not None:
+        from bot.cli.people import channel_name
+
+        channel = channel_name(channel)  # as channels add reads it: "#lab" is lab
     where = existing_channel(cmds, channel) if channel is not None else caller("cli")
     paper = paper_ref(paper)
     try:
