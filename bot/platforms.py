@@ -1,4 +1,5 @@
-"""The command line's own chat platform: local users and channels (platform ``cli``, workspace ``local``).
+"""Platform names: the command line's own chat platform, local users and channels (platform ``cli``,
+workspace ``local``), and Discord's (whose app commands the command layer spells in its hints).
 
 A module of its own, importing nothing, so that ``paperbot --help`` reads it
 without loading the command layer.

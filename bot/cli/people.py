@@ -227,7 +227,7 @@ def channels_add(
     refuse_channel_case_twin(cmds, name)  # lab exists: Lab would be a second channel
     try:
         reply = cmds.channel_setup(caller("cli", channel=name), time=time, timezone=timezone, size=size,
-                                                    topic=topic or None)
+                                   topic=topic or None)
     except UsageError as exc:
         fail(str(exc), 2)
     print_reply(console, reply)
