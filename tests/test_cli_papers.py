@@ -52,3 +52,100 @@ def test_a_person_typed_as_a_mention_is_the_same_local_user(cli):
     listed = cli("users", "list", "--json").stdout
     assert [(u["user"], u["name"]) for u in json.loads(listed)] == [("mia", "mia")]
     assert cli("papers", "@mia", "interests", "list").exit_code == 0
+
+
+def _channels(cli) -> list[str]:
+    return [c["channel"] for c in json.loads(cli("channels", "list", "--json").stdout)]
+
+
+def test_channel_names_are_checked_alike_by_papers_channel_and_channels_add(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    for bad in ("#", "  ", "", "a b", "##"):
+        typed = cli("papers", "ada", "--channel", bad, "channel", "setup", "08:00")
+        assert typed.exit_code == 2, bad
+        assert "a channel name is one word" in " ".join(typed.output.split()), bad
+    assert _channels(cli) == []  # no blank channel was created
+    assert cli("papers", "ada", "--channel", "#lab", "channel", "setup", "08:00").exit_code == 0
+    assert _channels(cli) == ["lab"]
+
+
+def test_a_channel_name_differing_only_in_case_is_refused_as_a_user_name_is(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("channels", "add", "lab").exit_code == 0
+    said = "a channel 'lab' exists; names differing only in case would be two channels: use 'lab' (or remove it first)"
+    for args in (("channels", "add", "Lab"), ("papers", "ada", "--channel", "LAB", "channel", "setup", "09:00"),
+                 ("papers", "ada", "--channel", "Lab", "channel", "status")):
+        twin = cli(*args)
+        assert twin.exit_code == 1, args
+        assert said in " ".join(twin.output.split()), args
+    assert _channels(cli) == ["lab"]
+    assert cli("papers", "ada", "--channel", "lab", "channel", "setup", "09:00").exit_code == 0  # the exact name
+    assert cli("channels", "add", "Lab-2").exit_code == 0  # names are kept as typed
+    assert _channels(cli) == ["lab", "Lab-2"]
+
+
+def test_onboarding_typed_as_papers_start_points_to_paperbot_start_which_continues_it(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    for name, typed in (("bob", "start"), ("cy", "picks")):  # a newcomer's first picks start onboarding too
+        assert cli("users", "add", name).exit_code == 0
+        out = cli("papers", name, typed)
+        text = " ".join(out.stdout.split())
+        assert out.exit_code == 0, text
+        assert f"Rate 8 recent papers one at a time with `paperbot start {name}` (y 👍, n 👎, s skips the rest)" in text
+        assert "with 👍 or 👎" not in text and "1. " not in text  # no buttons on a terminal: no list to click
+    rated = cli("start", "bob", input="y\nn\ns\n")  # the round the command started, rated on the terminal
+    assert rated.exit_code == 0, rated.output
+    assert "Round 1 of 2, 8 left to rate" in rated.output and "Your first 5 picks" in rated.output
+
+
+def test_a_channel_command_without_channel_says_to_pass_one(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    for line in ("channel setup 08:00", "channel status", "club thursday 16:00", "mentions on"):
+        out = cli("papers", "ada", *line.split())
+        text = " ".join(out.stdout.split())
+        assert out.exit_code == 1, text
+        assert (f"`{line}` acts on a local channel: say which with --channel NAME, "
+                f"e.g. `paperbot papers ada --channel NAME {line}`") in text
+        assert "direct message" not in text and "Usage:" in text
+    assert _channels(cli) == []
+    assert cli("papers", "ada", "interests", "list").exit_code == 0  # a command of the person's own needs none
+
+
+def test_no_command_after_the_person_prints_the_usage_as_a_usage_error(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    for typed in ("", "  ", "/papers"):
+        out = cli("papers", "ada", typed)
+        text = " ".join(out.stdout.split())
+        assert out.exit_code == 1, repr(typed)
+        assert "No command given: type one after the person, e.g. `paperbot papers ada picks`." in text
+        assert "Usage: `/papers <command>`" in text and "`picks`: your picks, now" in text
+    typed = cli("papers", "ada", input="\n/papers\n")  # at the prompt: a blank line is skipped, /papers is help
+    assert typed.exit_code == 0 and typed.stdout.count("Usage:") == 1
+
+
+def test_channel_and_club_status_without_one_name_the_command_line_that_sets_them(cli):
+    assert cli("users", "add", "ada").exit_code == 0
+    channel = " ".join(cli("papers", "ada", "--channel", "lab", "channel", "status").stdout.split())
+    assert "This channel has no digest. `paperbot channels add lab` turns one on." in channel
+    club = " ".join(cli("papers", "ada", "--channel", "lab", "club", "status").stdout.split())
+    assert "This channel has no journal club. `paperbot papers ada --channel lab club <weekday> <HH:MM>` sets one." in club
+
+
+def test_a_channel_named_with_another_case_is_pointed_to_the_one_that_exists(cli):
+    assert cli("channels", "add", "lab").exit_code == 0
+    for args in (("channels", "remove", "Lab"), ("who", "2401.01234", "--channel", "LAB")):
+        out = cli(*args)
+        assert out.exit_code == 1, args
+        assert "unknown channel" in out.output and "did you mean 'lab'? (paperbot channels list shows them)" in " ".join(
+            out.output.split()), args
+    twin = cli("channels", "mentions", "Lab", "on")  # would say "paperbot channels add Lab", a second channel
+    assert twin.exit_code == 1 and "a channel 'lab' exists" in twin.output
+    assert cli("channels", "mentions", "#lab", "on").exit_code == 0  # '#' dropped, as channels add does
+    assert cli("channels", "mentions", "#", "on").exit_code == 2 and cli("channels", "remove", " # ").exit_code == 2
+    assert _channels(cli) == ["lab"]
+
+
+def test_who_reads_its_channel_as_channels_add_does(cli):
+    assert cli("channels", "add", "lab").exit_code == 0
+    out = cli("who", "2401.01234", "--channel", "#lab")
+    assert out.exit_code == 2 and "unknown channel" not in out.output  # the channel is found; the paper is not stored

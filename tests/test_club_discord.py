@@ -167,3 +167,13 @@ async def test_club_vote_by_text_on_discord(world, settings):
     reading = cfg.channels[0]
     nothing = await invoke(bot, "club vote", FakeInteraction(cfg.members[0], reading), number=1)
     assert nothing.answer.ephemeral and "no journal club poll" in nothing.answer.content
+
+
+async def test_club_and_channel_status_without_one_name_the_discord_commands_that_set_them(world):
+    bot, commands, clock, components = world
+    cfg = config()
+    club = await invoke(bot, "club status", FakeInteraction(cfg.members[0], cfg.channels[0]))
+    assert club.answer.ephemeral
+    assert "This channel has no journal club. `/papers club set <weekday> <HH:MM>` sets one." in club.answer.content
+    channel = await invoke(bot, "channel status", FakeInteraction(cfg.members[0], cfg.channels[0]))
+    assert "This channel has no digest. `/papers channel setup` turns one on." in channel.answer.content

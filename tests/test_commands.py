@@ -150,6 +150,20 @@ def test_channel_setup_off_and_status_log_who_changed_what(cmds):
     assert "<@U1>: setup enabled" in cmds.handle(bob, "channel status").text  # not "created" again
 
 
+def test_a_channel_setup_that_changes_nothing_answers_privately_and_is_still_logged(cmds):
+    assert not cmds.handle(ADA, "channel setup 08:15 Europe/Berlin 3 graphs").ephemeral  # the channel sees a change
+    bob = Caller("slack", "T1", "U2", display_name="bob", channel_ref="C1")
+    again = cmds.handle(bob, "channel setup 08:15 graphs")
+    assert again.ok and again.ephemeral  # nothing new for the channel: bob alone is answered
+    assert again.text == ("Nothing to change: this channel's digest is on. "
+                          "3 papers every day at 08:15 Europe/Berlin. Topic: “graphs”.")
+    with cmds.store.session() as s:
+        changes = [(c.actor, c.change) for c in s.scalars(select(ChannelChange).order_by(ChannelChange.id))]
+    # Still logged: bob is now the one told when a digest cannot be posted there (bot.delivery).
+    assert changes[-1] == ("slack:U2 (bob)", "setup (no change)") and len(changes) == 2
+    assert not cmds.handle(bob, "channel setup 09:00").ephemeral
+
+
 def test_channel_status_names_who_changed_what_as_people_each_adapter_renders(cmds):
     from rich.console import Console
 

@@ -94,6 +94,11 @@ def paper_ref(text: str) -> str:
 def existing_channel(cmds: Commands, name: str) -> Caller:
     """The caller ``cli`` in local channel ``name``; exits with status 1 when no such channel was added."""
     if not _added(cmds, "channel", name):
+        from bot.cli.people import channel_alike
+
+        alike = channel_alike(cmds, name)
+        if alike:  # names are kept as typed: say which one exists, as for users
+            fail(f"unknown channel '{name}': did you mean '{alike}'? (paperbot channels list shows them)")
         fail(f"unknown channel '{name}' (add one with: paperbot channels add {name}; "
              "list them with: paperbot channels list)")
     return caller("cli", channel=name)

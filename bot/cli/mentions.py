@@ -42,6 +42,10 @@ def who_cmd(
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
+    if channel is not None:
+        from bot.cli.people import channel_name
+
+        channel = channel_name(channel)  # as channels add reads it: "#lab" is lab
     where = existing_channel(cmds, channel) if channel is not None else caller("cli")
     paper = paper_ref(paper)
     try:
@@ -80,10 +84,18 @@ def _who_json(cmds, where, paper_ref: str) -> dict:
 
 
 def channel_mentions_cmd(ctx: typer.Context, channel: ChannelArg, switch: SwitchArg) -> None:
-    """Name (or stop naming) the users each paper of a local channel's digest fits best."""
+    """Name (or stop naming) the users each paper of a local channel's digest fits best.
+
+    Exit status 1 for a channel with no digest, or named as one differing from it only in case (``Lab`` for
+    ``lab``); 2 for a name that is not one word (a leading ``#`` is dropped, as ``channels add`` does).
+    """
+    from bot.cli.people import channel_name, refuse_channel_case_twin
     from bot.console import print_reply
 
-    reply = state(ctx).commands().mentions_channel(caller("cli", channel=channel), switch is Switch.on)
+    cmds = state(ctx).commands()
+    channel = channel_name(channel)
+    refuse_channel_case_twin(cmds, channel)
+    reply = cmds.mentions_channel(caller("cli", channel=channel), switch is Switch.on)
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)

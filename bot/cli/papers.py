@@ -9,13 +9,17 @@ terminal is a chat: ``/papers picks``, ``/papers interests add speech recognitio
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.local import caller, existing_user
-from bot.cli.people import UserArg
+from bot.cli.people import UserArg, channel_name, refuse_channel_case_twin
 from bot.cli.state import console, state
+
+if TYPE_CHECKING:
+    from bot.commands import Caller, Reply
 
 PROMPT = "/papers "
 
@@ -32,23 +36,70 @@ def papers_cmd(
     """Type /papers commands as a local user: all of the slash command (channel setup, mentions, club…) without a chat.
 
     Exit status 1 when a command was refused or malformed (its usage is printed); the others still ran.
+    A ``TEXT`` with no command (``""``, ``/papers``) prints the usage with exit status 1 too.
+    Exit status 2 for a ``--channel`` that is not one word, 1 for one differing from a channel's only in case
+    (as ``paperbot channels add``); no command runs then.
     """
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
     existing_user(cmds, name)
-    who = caller(name, channel.lstrip("#") if channel else None)
+    if channel is not None:  # as `paperbot channels add` reads it: one word, no case twin of another channel
+        channel = channel_name(channel)
+        refuse_channel_case_twin(cmds, channel)
+    who = caller(name, channel)
     lines = [" ".join(text)] if text else _typed()
     refused = False
     for line in lines:
-        line = line.strip().removeprefix("/papers").strip()
-        if not line:
+        if not (text or line.strip()):  # a blank line typed at the prompt
             continue
-        reply = cmds.handle(who, line)
+        line = line.strip().removeprefix("/papers").strip()
+        reply = _outside_channel(line, who) if channel is None else None
+        reply = reply or _on_terminal(cmds.handle(who, line), who)  # nothing after /papers: the usage, as in a chat
+        if text and not line:  # `paperbot papers ada ""` (an unset shell variable): no command ran, a usage error
+            reply = replace(reply, text=f"No command given: type one after the person, e.g. "
+                                        f"`paperbot papers {who.user_ref} picks`.")
+            refused = True
         print_reply(console, reply)
         refused |= not reply.ok
     if refused:
         raise typer.Exit(1)
+
+
+#: The command-layer methods that act on the channel they are typed in (a chat's DM refuses them).
+CHANNEL_METHODS = frozenset({"channel_setup", "channel_off", "channel_status", "club_set", "club_off", "club_status",
+                             "club_vote", "mentions_channel"})
+
+
+def _outside_channel(line: str, who: Caller) -> Reply | None:
+    """The refusal of a channel command typed without ``--channel``, in the command line's terms, with the
+    command's usage (the command layer would say "not in a direct message", which a terminal has not); None
+    for any other line, malformed ones included (the command layer answers those with their usage)."""
+    from bot.commands import Reply, UsageError
+    from bot.commands.parse import parse
+
+    try:
+        method = parse(line).method
+    except UsageError:
+        return None
+    if method not in CHANNEL_METHODS:
+        return None
+    return Reply(f"`{line}` acts on a local channel: say which with --channel NAME, e.g. "
+                 f"`paperbot papers {who.user_ref} --channel NAME {line}`", usage=line.split()[0].lower(), ok=False)
+
+
+def _on_terminal(reply: Reply, who: Caller) -> Reply:
+    """``reply`` as a terminal can act on it: a round of papers to rate for onboarding (``/papers start``, a
+    newcomer's first ``picks``) comes with 👍/👎 buttons in a chat, which a terminal has not, so it points to
+    ``paperbot start PERSON``, which asks about each paper (the round is kept: that command continues it)."""
+    from bot.commands import Reply
+    from bot.digest import counted
+
+    if not (reply.ok and reply.rating):
+        return reply
+    return Reply(f"Rate {counted(len(reply.papers), 'recent paper')} one at a time with {who.command('start')} "
+                 "(y 👍, n 👎, s skips the rest): they teach me what you read. Three ratings already change your picks.",
+                 notice=reply.notice)
 
 
 def _typed():

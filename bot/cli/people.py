@@ -166,6 +166,45 @@ def users_remove(ctx: typer.Context, name: UserArg) -> None:
         raise typer.Exit(1)
 
 
+def channel_name(typed: str) -> str:
+    """A local channel name as stored: ``#lab`` is ``lab``. Exits with status 2, creating nothing, unless it is one
+    word (``paperbot channels add`` and ``paperbot papers --channel`` alike: ``#`` or spaces name no channel)."""
+    name = typed.strip().removeprefix("#")
+    if not name or any(c.isspace() for c in name) or name.startswith("#"):
+        fail("a channel name is one word, e.g. 'ml-reading-group' (a leading '#' is dropped)", 2)
+    return name
+
+
+def channel_alike(cmds: Any, name: str) -> str | None:
+    """The local channel whose name differs from ``name`` only in case, when no channel is named ``name`` exactly.
+
+    Compared with casefold in Python, as user names are (SQLite's ``lower()`` folds ASCII letters only).
+    """
+    from sqlalchemy import select
+
+    from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
+    from recommender.store import Channel
+
+    with cmds.store.session() as session:
+        names = list(session.scalars(select(Channel.channel_ref).where(
+            Channel.platform == CLI_PLATFORM, Channel.workspace == CLI_WORKSPACE).order_by(Channel.channel_ref)))
+    folded = name.casefold()
+    return None if name in names else next((n for n in names if n.casefold() == folded), None)
+
+
+def refuse_channel_case_twin(cmds: Any, name: str) -> None:
+    """Exit with status 1 when ``name`` is new but a local channel's name differs from it only in case.
+
+    Channel names are kept as typed, as user names are (:func:`bot.cli.local.refuse_case_twin`): ``Lab`` beside
+    ``lab`` would be a second channel with a digest of its own, so it is refused, naming the one that exists
+    (a command on an existing channel, ``channels remove Lab``, is pointed to it: :func:`bot.cli.local.existing_channel`).
+    """
+    alike = channel_alike(cmds, name)
+    if alike:
+        fail(f"a channel '{alike}' exists; names differing only in case would be two channels: use '{alike}' "
+             "(or remove it first)")
+
+
 @channels_app.command("add")
 def channels_add(
     ctx: typer.Context,
@@ -175,16 +214,20 @@ def channels_add(
     timezone: Annotated[str | None, typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
     size: Annotated[int | None, typer.Option(metavar="N", help="Papers per digest.")] = None,
 ) -> None:
-    """Set up a local channel's daily digest (exit status 2 for a name that is not one word)."""
+    """Set up a local channel's daily digest.
+
+    Exit status 2 for a name that is not one word; 1 when the name is new but differs from a
+    channel's only in case (``Lab`` when ``lab`` exists).
+    """
     from bot.commands import UsageError
     from bot.console import print_reply
 
-    name = name.strip().removeprefix("#")
-    if not name or any(c.isspace() for c in name) or name.startswith("#"):
-        fail("a channel name is one word, e.g. 'ml-reading-group' (a leading '#' is dropped)", 2)
+    name = channel_name(name)
+    cmds = state(ctx).commands()
+    refuse_channel_case_twin(cmds, name)  # lab exists: Lab would be a second channel
     try:
-        reply = state(ctx).commands().channel_setup(caller("cli", channel=name), time=time, timezone=timezone, size=size,
-                                                    topic=topic or None)
+        reply = cmds.channel_setup(caller("cli", channel=name), time=time, timezone=timezone, size=size,
+                                   topic=topic or None)
     except UsageError as exc:
         fail(str(exc), 2)
     print_reply(console, reply)
@@ -197,13 +240,13 @@ def channels_remove(
 ) -> None:
     """Remove a local channel: its digest stops and it is no longer listed (👍/👎 given in it stay).
 
-    One transaction. Exit status 1, removing nothing, for a channel never added.
+    One transaction. Exit status 1, removing nothing, for a channel never added (2 for a name that is not one word).
     """
     from bot.cli.local import existing_channel
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
-    reply = cmds.channel_remove(existing_channel(cmds, name.strip().removeprefix("#")))
+    reply = cmds.channel_remove(existing_channel(cmds, channel_name(name)))
     print_reply(console, reply)
     if not reply.ok:  # removed by another process meanwhile
         raise typer.Exit(1)

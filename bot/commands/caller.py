@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.platforms import CLI_PLATFORM
+from bot.platforms import CLI_PLATFORM, DISCORD_PLATFORM
 
 #: A 👍 and a 👎, as the command layer stores them (``Feedback.value``).
 POSITIVE, NEGATIVE = 1, -1
@@ -23,6 +23,12 @@ CLI_COMMANDS = {
     "mentions me on": "paperbot users mentions <person> on",
     "import": "paperbot import {user} <file>",
     "start": "paperbot start {user}",
+    "club": "paperbot papers {user} --channel {channel} club {arg}",
+}
+
+#: How Discord spells the ``/papers`` commands whose app commands differ from the typed line (``{arg}``: the arguments).
+DISCORD_COMMANDS = {
+    "club": "/papers club set {arg}",
 }
 
 _ACTOR = re.compile(r"^(?P<platform>[^:\s]+):(?P<user_ref>\S+)(?: \((?P<name>.*)\))?$", re.DOTALL)
@@ -58,11 +64,14 @@ class Caller:
 
         A chat gets `` `/papers interests add <topic>` ``; the command line (:data:`CLI_PLATFORM`)
         the ``paperbot`` command that does the same (:data:`CLI_COMMANDS`), e.g.
-        `` `paperbot users add ada --interests "<topic>"` ``.
+        `` `paperbot users add ada --interests "<topic>"` ``; Discord its app command where that differs
+        from the typed line (:data:`DISCORD_COMMANDS`: `` `/papers club set <weekday> <HH:MM>` ``).
         """
         if self.platform == CLI_PLATFORM and name in CLI_COMMANDS:
             spelled = CLI_COMMANDS[name].format(user=self.user_ref, channel=self.channel_ref or "<channel>", arg=arg or "…")
             return f"`{spelled}`"
+        if self.platform == DISCORD_PLATFORM and name in DISCORD_COMMANDS:
+            return f"`{DISCORD_COMMANDS[name].format(arg=arg).rstrip()}`"
         return f"`/papers {name}{' ' + arg if arg else ''}`"
 
     @property

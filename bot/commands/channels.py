@@ -41,7 +41,15 @@ def setup(
     size: int | None = None,
     topic: str | None = None,
 ) -> Reply:
-    """Turn on (or change) the daily digest of the caller's channel; every change is logged with who made it."""
+    """Turn on (or change) the daily digest of the caller's channel; every change is logged with who made it.
+
+    Returns
+    -------
+    Reply
+        Posted for the channel when something changed; private (``ephemeral``), with the current setup,
+        when nothing did. Either way the setup is logged (``setup (no change)``), so the caller is the
+        one told if digests cannot be posted there (:func:`bot.delivery._configurer`).
+    """
     time = parse_time(time) if time else None
     timezone = parse_timezone(timezone) if timezone else None
     if size is not None and not 1 <= size <= MAX_DIGEST_SIZE:
@@ -73,8 +81,12 @@ def setup(
             if value is not None and getattr(channel, attr) != value:
                 setattr(channel, attr, value)
                 changes.append(f"{label}={value}")
+        # Logged even when nothing changed: the caller becomes the channel's configurer, told when a digest cannot be
+        # posted there, and a failure already told is told again (bot.delivery._configurer; docs/discord.md).
         log_change(session, channel, caller, "setup " + (", ".join(changes) or "(no change)"))
         line = summary(channel)
+    if not changes:  # the channel has nothing new to hear: only the caller is answered
+        return Reply("Nothing to change: this channel's digest is on. " + line)
     return Reply("Channel digest is on. " + line, ephemeral=False)
 
 
@@ -145,7 +157,7 @@ def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
     with commands.store.session() as session:
         channel = commands.channel(session, caller)
         if channel is None:
-            return Reply("This channel has no digest. `/papers channel setup` turns one on.")
+            return Reply(f"This channel has no digest. {caller.command('channel setup')} turns one on.")
         changes = session.scalars(
             select(ChannelChange).where(ChannelChange.channel_id == channel.id).order_by(ChannelChange.id.desc()).limit(history)
         ).all()

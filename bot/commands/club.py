@@ -97,7 +97,7 @@ def club_status(commands: Commands, caller: Caller) -> Reply:
     with commands.store.session() as session:
         channel = commands.channel(session, caller)
         lines = [f"Journal club: {_when(channel)}." if channel is not None and channel.club_weekday is not None
-                 else "This channel has no journal club. `/papers club <weekday> <HH:MM>` sets one."]
+                 else f"This channel has no journal club. {caller.command('club', '<weekday> <HH:MM>')} sets one."]
         poll = _open_poll(session, channel) if channel is not None else None
         if poll is not None:
             ballot = load_ballot(session, poll, channel.name or channel.channel_ref, commands.clock())

@@ -33,10 +33,11 @@ from bot.discord.answers import answer, shared_reply
 from bot.discord.rating import DM_CLOSED, DM_SENT, send_dm
 from bot.discord.timely import timely
 from bot.discord.usage import command_word
+from bot.platforms import DISCORD_PLATFORM
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
+PLATFORM = DISCORD_PLATFORM
 
 #: What the bot needs in a digest channel (attribute names of discord.Permissions).
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
