@@ -154,7 +154,7 @@ def test_who_without_a_channel_ranks_the_local_users_who_opted_in(cli, sample_di
     assert cli("channels", "add", "lab").exit_code == 0
     assert cli("who", gnn["ref"], "--channel", "lab").stdout == result.stdout  # its members: the same opted-in users
     missing = cli("who", "#999999")
-    assert missing.exit_code == 2 and "no stored paper is #999999" in missing.output
+    assert missing.exit_code == 1 and "no stored paper is #999999" in missing.output
 
 
 def test_who_json_gives_the_same_people_as_data(cli, sample_digests):
@@ -186,7 +186,7 @@ def test_who_json_gives_the_same_people_as_data(cli, sample_digests):
     in_lab = json.loads(cli("who", gnn["ref"], "--channel", "lab", "--json").stdout)
     assert in_lab["channel"] == "lab" and in_lab["people"] == people  # its members: the same opted-in users
     missing = cli("who", "#999999", "--json")
-    assert missing.exit_code == 2 and "no stored paper is #999999" in missing.output
+    assert missing.exit_code == 1 and "no stored paper is #999999" in missing.output
 
 
 @pytest.mark.semantic  # the shipped ranking: the 0.004 fit comes from the embeddings

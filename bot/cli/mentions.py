@@ -36,7 +36,8 @@ def who_cmd(
 ) -> None:
     """The local users who opted in (paperbot users mentions PERSON on) that a paper fits, best first, each with why.
 
-    Exit status 1 when --channel names a channel never added (paperbot channels add), 2 for a paper not stored.
+    Exit status 1 when --channel names a channel never added (paperbot channels add) or the paper is not stored,
+    as for paperbot like.
     """
     from bot.commands import UsageError
     from bot.console import print_reply
@@ -52,8 +53,8 @@ def who_cmd(
         if as_json:
             return emit_json({"channel": channel, **_who_json(cmds, where, paper)})
         reply = cmds.who(where, paper)
-    except UsageError as exc:
-        fail(str(exc), 2)
+    except UsageError as exc:  # no such paper
+        fail(str(exc))
     print_reply(console, reply)
 
 
