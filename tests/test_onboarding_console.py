@@ -42,7 +42,8 @@ def test_rating_on_the_console_then_first_picks(cli, papers_store):
 def test_a_stopped_run_continues_where_it_was(cli, papers_store):
     cli("users", "add", "mia")
     stopped = cli("start", "mia", input="n\nn\n")  # the input ends: the process stops mid-round
-    assert stopped.exit_code != 0 and counts(papers_store) == (2, 1)
+    assert stopped.exit_code == 1 and counts(papers_store) == (2, 1)
+    assert "`paperbot start mia` continues the round" in stopped.output and "Aborted" not in stopped.output  # trial
     resumed = cli("start", "mia", input="n\n" * 6 + "s\n")
     assert resumed.exit_code == 0, resumed.output
     assert "Round 1 of 2, 6 left to rate" in resumed.output and "more, chosen from" in resumed.output

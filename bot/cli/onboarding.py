@@ -14,7 +14,7 @@ import typer
 
 from bot.cli.local import existing_user
 from bot.cli.people import UserArg
-from bot.cli.state import console, state
+from bot.cli.state import console, fail, state
 
 ANSWERS = {"y": 1, "n": -1, "s": None}
 
@@ -41,14 +41,17 @@ def start_cmd(
     who = existing_user(cmds, name)
     reply = None if again else onboarding.current(cmds, who)
     reply = reply or cmds.start(who)
-    while reply.ok and reply.rating:
-        print_reply(console, type(reply)(reply.text))
-        for n, item in enumerate(reply.papers, 1):
-            render_item(console, n, item)
-            value = _ask()
-            reply = cmds.onboarding_skip(who) if value is None else cmds.onboarding_rate(who, item.paper_id, value)
-            if value is None or reply.papers:
-                break
+    try:
+        while reply.ok and reply.rating:
+            print_reply(console, type(reply)(reply.text))
+            for n, item in enumerate(reply.papers, 1):
+                render_item(console, n, item)
+                value = _ask()
+                reply = cmds.onboarding_skip(who) if value is None else cmds.onboarding_rate(who, item.paper_id, value)
+                if value is None or reply.papers:
+                    break
+    except typer.Abort:  # Ctrl-D or Ctrl-C at the prompt: Click would say "Aborted."
+        fail(f"stopped; the answers given are kept, and `paperbot start {name}` continues the round")
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)

@@ -16,8 +16,16 @@ from sqlalchemy.orm import Session
 
 from bot.commands import channels, club, dm_notice, feedback, library, mentions, onboarding, rows, share
 from bot.commands.caller import Caller
-from bot.commands.parse import (UsageError, interest_key, interest_text, new_interests, parse, parse_time, parse_timezone,
-                                split_interests)
+from bot.commands.parse import (
+    UsageError,
+    interest_key,
+    interest_text,
+    new_interests,
+    parse,
+    parse_time,
+    parse_timezone,
+    split_interests,
+)
 from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
 from bot.digest import counted, found_text
 from bot.settings import Settings
