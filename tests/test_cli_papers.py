@@ -148,4 +148,4 @@ def test_a_channel_named_with_another_case_is_pointed_to_the_one_that_exists(cli
 def test_who_reads_its_channel_as_channels_add_does(cli):
     assert cli("channels", "add", "lab").exit_code == 0
     out = cli("who", "2401.01234", "--channel", "#lab")
-    assert out.exit_code == 2 and "unknown channel" not in out.output  # the channel is found; the paper is not stored
+    assert out.exit_code == 1 and "unknown channel" not in out.output  # the channel is found; the paper is not stored

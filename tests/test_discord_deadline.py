@@ -51,7 +51,8 @@ def busy_database(store, seconds: float = HOLD) -> threading.Thread:
 
 async def test_a_command_waiting_on_the_database_is_deferred_in_time_and_answers_privately(bot, store):
     ada, reading = config().members[0], config().channels[0]
-    await invoke(bot, "interests list", FakeInteraction(ada, reading))  # ada's row exists: the next command waits on it
+    # ada's row exists (interests list alone stores none): the next command waits on it
+    await invoke(bot, "interests add", FakeInteraction(ada, reading), text="diffusion models")
     holder = busy_database(store)
     added = await invoke(bot, "interests add", FakeInteraction(ada, reading), text="graph neural networks")
     holder.join()
@@ -74,7 +75,7 @@ async def test_the_3_seconds_count_from_the_interactions_creation_not_from_the_c
     """An interaction that spent 2 s on the gateway and in the event loop has 0.5 s left of the 2.5 before it is
     deferred: work that takes 1.5 s more (under the 2.5 s a fresh one gets) is deferred in time."""
     ada, reading = config().members[0], config().channels[0]
-    await invoke(bot, "interests list", FakeInteraction(ada, reading))
+    await invoke(bot, "interests add", FakeInteraction(ada, reading), text="diffusion models")
     holder = busy_database(store, 1.5)
     added = await invoke(bot, "interests add", FakeInteraction(ada, reading, age=2.0), text="graph neural networks")
     holder.join()
