@@ -36,7 +36,7 @@ from recommender.inputs import DIGEST_SUFFIXES, Inputs, Skipped, expand_inputs, 
 from recommender.merge import merge_record
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
-from recommender.store.dialects import dialect_insert
+from recommender.store.dialects import dialect_insert, lock_paper_writes
 from recommender.store.models import utcnow
 from recommender.text.vectors import forget_embeddings
 
@@ -206,7 +206,13 @@ def _already_stored(source: str, previous: Digest) -> IngestResult:
 def resolve_records(
     session: Session, records: list[PaperRecord], kind: str, result: IngestResult
 ) -> tuple[list[Paper | NewPaper], list[tuple[NewPaper, PaperRecord]]]:
-    """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``."""
+    """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``.
+
+    On PostgreSQL the transaction first takes the paper-writes lock
+    (:func:`recommender.store.dialects.lock_paper_writes`), held until it commits: racing ingests
+    decide and write their papers one after the other, so a paper is stored once.
+    """
+    lock_paper_writes(session)
     keys = [title_key(r.title) for r in records]
     known = _Known(session, records, keys)
     now = utcnow()
@@ -291,8 +297,10 @@ def ingest_bytes(
     A digest whose content was ingested before, here or by a racing process, is a
     no-op (``duplicate_digest``). A parse error is reported in ``error``; nothing of
     that input is stored. On SQLite the transaction takes the write lock when it
-    begins; on PostgreSQL a deadlock or unique violation with a racing ingest is
-    retried (up to three attempts), and the retry finds the other's papers.
+    begins; on PostgreSQL it takes the paper-writes advisory lock before its lookups
+    (:func:`resolve_records`), so racing ingests store their papers one after the other.
+    A deadlock or unique violation with another writer (enrichment
+    learning an arXiv id) is retried (up to three attempts), and the retry finds the other's rows.
     """
     content_hash = hashlib.sha256(data).hexdigest()
     with store.session() as session:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["dialect_insert"]
+__all__ = ["PAPER_WRITES_LOCK_KEY", "dialect_insert", "lock_paper_writes"]
+
+PAPER_WRITES_LOCK_KEY = 0x7061706572737772  # "paperswr" in ASCII: the PostgreSQL advisory lock of paper writes
 
 
 def dialect_insert(session: Session, table):
@@ -22,3 +25,16 @@ def dialect_insert(session: Session, table):
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {name}")
+
+
+def lock_paper_writes(session: Session) -> None:
+    """Wait for, then hold until the transaction ends, the right to decide which papers are new.
+
+    PostgreSQL: the transaction-level advisory lock ``pg_advisory_xact_lock`` (key
+    :data:`PAPER_WRITES_LOCK_KEY`), taken before the lookups that decide insert or update, so two
+    ingests never both find a paper missing and store it twice (one by title, one by arXiv id: no
+    unique index can tell those rows are one paper). Released at commit or rollback. SQLite: nothing
+    to do, a writing transaction (``BEGIN IMMEDIATE``) already holds the database's one write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PAPER_WRITES_LOCK_KEY})
