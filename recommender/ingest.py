@@ -38,7 +38,8 @@ from recommender.sources.records import DigestRecord, PaperRecord, ParseError, t
 from recommender.store import Digest, DigestEntry, Paper, Store
 from recommender.store.dialects import dialect_insert
 from recommender.store.models import utcnow
-from recommender.text.vectors import forget_embeddings
+from recommender.text.embeddings import embedding_text
+from recommender.text.vectors import forget_changed_embeddings
 
 
 @dataclass
@@ -206,13 +207,19 @@ def _already_stored(source: str, previous: Digest) -> IngestResult:
 def resolve_records(
     session: Session, records: list[PaperRecord], kind: str, result: IngestResult
 ) -> tuple[list[Paper | NewPaper], list[tuple[NewPaper, PaperRecord]]]:
-    """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``."""
+    """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``.
+
+    The merges are flushed; a stored paper whose title or abstract they changed loses its vector
+    (:func:`~recommender.text.vectors.forget_changed_embeddings`), one that only got a date, link or DOI keeps it.
+    """
     keys = [title_key(r.title) for r in records]
     known = _Known(session, records, keys)
     now = utcnow()
     seen: dict[str, Paper | NewPaper] = {}
     new: list[tuple[NewPaper, PaperRecord]] = []
     targets: list[Paper | NewPaper] = []
+    texts: dict[int, str] = {}  # stored paper id -> its text before this digest's first merge into it
+    merged: set[int] = set()
     for record, key in zip(records, keys, strict=False):
         title = f"title:{key}"
         own = f"arxiv:{record.arxiv_id}" if record.arxiv_id else title
@@ -225,14 +232,17 @@ def resolve_records(
                 result.new += 1
             else:
                 result.known += 1
+                if isinstance(paper, Paper) and paper.id not in texts:
+                    texts[paper.id] = embedding_text(paper.title, paper.abstract)
                 if merge_record(paper, record) and isinstance(paper, Paper):
                     result.updated += 1
-                    forget_embeddings(session, paper.id)  # its text changed
+                    merged.add(paper.id)
             known.add(paper)
             seen[own] = seen[title] = paper
         else:
             result.known += 1
         targets.append(paper)
+    forget_changed_embeddings(session, {pid: texts[pid] for pid in merged})  # a new date or DOI keeps the vector
     return targets, new
 
 
