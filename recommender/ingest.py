@@ -38,7 +38,8 @@ from recommender.sources.records import DigestRecord, PaperRecord, ParseError, t
 from recommender.store import Digest, DigestEntry, Paper, Store
 from recommender.store.dialects import dialect_insert, lock_paper_writes
 from recommender.store.models import utcnow
-from recommender.text.vectors import forget_embeddings
+from recommender.text.embeddings import embedding_text
+from recommender.text.vectors import forget_changed_embeddings
 
 
 @dataclass
@@ -208,6 +209,8 @@ def resolve_records(
 ) -> tuple[list[Paper | NewPaper], list[tuple[NewPaper, PaperRecord]]]:
     """Each record's paper (stored, merged, or new), in digest order, and the new papers to insert; counts into ``result``.
 
+    The merges are flushed; a stored paper whose title or abstract they changed loses its vector
+    (:func:`~recommender.text.vectors.forget_changed_embeddings`), one that only got a date, link or DOI keeps it.
     On PostgreSQL the transaction first takes the paper-writes lock
     (:func:`recommender.store.dialects.lock_paper_writes`), held until it commits: racing ingests
     decide and write their papers one after the other, so a paper is stored once.
@@ -219,6 +222,8 @@ def resolve_records(
     seen: dict[str, Paper | NewPaper] = {}
     new: list[tuple[NewPaper, PaperRecord]] = []
     targets: list[Paper | NewPaper] = []
+    texts: dict[int, str] = {}  # stored paper id -> its text before this digest's first merge into it
+    merged: set[int] = set()
     for record, key in zip(records, keys, strict=False):
         title = f"title:{key}"
         own = f"arxiv:{record.arxiv_id}" if record.arxiv_id else title
@@ -231,14 +236,17 @@ def resolve_records(
                 result.new += 1
             else:
                 result.known += 1
+                if isinstance(paper, Paper) and paper.id not in texts:
+                    texts[paper.id] = embedding_text(paper.title, paper.abstract)
                 if merge_record(paper, record) and isinstance(paper, Paper):
                     result.updated += 1
-                    forget_embeddings(session, paper.id)  # its text changed
+                    merged.add(paper.id)
             known.add(paper)
             seen[own] = seen[title] = paper
         else:
             result.known += 1
         targets.append(paper)
+    forget_changed_embeddings(session, {pid: texts[pid] for pid in merged})  # a new date or DOI keeps the vector
     return targets, new
 
 

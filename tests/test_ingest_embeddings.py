@@ -4,12 +4,12 @@ An operations trial dropped 12,000 papers into an inbox: only ``paperbot ingest`
 ingest, so the next digest embedded them all first and was minutes late, with no log line.
 """
 
-import hashlib
 import logging
 import threading
 
 import numpy as np
 import pytest
+from embedder_fake import HashEmbedder
 from sqlalchemy import func, select
 
 from bot.service.context import JobContext, set_context
@@ -22,28 +22,6 @@ from recommender.text.embeddings import embedding_text
 from recommender.text.vectors import count_missing, embed_missing, embeddings_for
 
 pytestmark = pytest.mark.strict_logs
-
-
-class HashEmbedder:
-    """A stand-in for the sentence model (same interface): a fixed unit vector per text, no runtime to load.
-
-    ``during_encode`` runs once, inside the first ``encode`` call: another writer at that moment.
-    """
-
-    name, version, dim = "hash-embedder", "1", 8
-
-    def __init__(self, during_encode=None):
-        self.during_encode = during_encode
-        self.texts: list[str] = []
-
-    def encode(self, texts, progress=None) -> np.ndarray:
-        if self.during_encode is not None:
-            hook, self.during_encode = self.during_encode, None
-            hook()
-        self.texts += list(texts)
-        out = np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:32], dtype=np.uint8)[: self.dim]
-                        for t in texts], dtype=np.float32) + 1.0
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 def inbox_with_sample(tmp_path, sample_digests):

@@ -9,6 +9,7 @@ formats (a PDF, a spreadsheet, notes) is told so, as there is no entry to fix.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -18,12 +19,19 @@ from bot.digest import counted
 from bot.platforms import CLI_PLATFORM
 from recommender.imports import detect_format, parse_library, store_library
 from recommender.sources.records import ParseError
+from recommender.text.vectors import embed_missing
 
 if TYPE_CHECKING:
     from bot.commands.handlers import Commands
 
+log = logging.getLogger(__name__)
+
 #: Largest library file accepted (bytes); 5,000 BibTeX entries take about 2 MB.
 MAX_LIBRARY_BYTES = 20 * 1024 * 1024
+
+#: Papers without a vector embedded right after an import (about 20 s on two cores); the rest are embedded
+#: by the scheduler's embedding job or by the ranking that needs them.
+IMPORT_EMBED_LIMIT = 1000
 
 #: The formats a library file may be in, as an answer names them.
 FORMATS_NAMED = "BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)"
@@ -34,11 +42,32 @@ HOWTO = ("Export your library from Zotero, Mendeley or any reference manager as 
          "`/papers import` (Discord) or run `paperbot import <you> <file>`. Each paper becomes your 👍.")
 
 
+def _embed_imported(cmds: Commands, paper_ids: list[int], on_progress: Callable[[int, int], None] | None) -> None:
+    """Embed up to :data:`IMPORT_EMBED_LIMIT` of the imported papers that have no vector, as ingest embeds what it stores.
+
+    The import is committed already: a failure is logged, not answered, and the papers left are embedded
+    by the scheduler's embedding job or by the ranking that needs them.
+    """
+    embedder = cmds.recommender.embedder
+    if embedder is None or not paper_ids:
+        return
+    try:
+        embed_missing(cmds.store, embedder, paper_ids=paper_ids, limit=IMPORT_EMBED_LIMIT, progress=on_progress)
+    except Exception as exc:  # the import stands; the vectors come later
+        log.warning("embedding imported papers failed", extra={"papers": len(paper_ids), "model": embedder.name,
+                                                               "error": f"{type(exc).__name__}: {exc}"})
+
+
 def import_library(
     cmds: Commands, caller: Caller, data: bytes, name: str,
     *, on_progress: Callable[[int, int], None] | None = None,
 ) -> Reply:
     """Import ``data`` (the file called ``name``) as the caller's library; one transaction.
+
+    With an embedder, the imported papers left without a vector are then embedded (up to
+    :data:`IMPORT_EMBED_LIMIT`, in transactions of their own), so searches and picks read them by
+    meaning at once. ``on_progress(done, total)`` is called while the 👍 are written, then while those
+    papers are embedded.
 
     Returns
     -------
@@ -68,6 +97,7 @@ def import_library(
     with cmds.store.session(immediate=True) as session:
         member = cmds.member(session, caller)
         result = store_library(session, member.id, entries, on_progress=on_progress)
+    _embed_imported(cmds, result.paper_ids, on_progress)
     kept = (f" {counted(result.kept, 'paper')} you had already rated {'was' if result.kept == 1 else 'were'} left "
             f"as {'it was' if result.kept == 1 else 'they were'}." if result.kept else "")
     return Reply(

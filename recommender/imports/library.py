@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,7 +29,8 @@ from recommender.merge import merge_record
 from recommender.store import Feedback, Paper
 from recommender.store.dialects import dialect_insert
 from recommender.store.models import utcnow
-from recommender.text.vectors import forget_embeddings
+from recommender.text.embeddings import embedding_text
+from recommender.text.vectors import forget_changed_embeddings
 
 __all__ = ["IMPORT_ORIGIN", "ImportResult", "store_library"]
 
@@ -45,7 +46,8 @@ class ImportResult:
 
     ``entries`` counts the file's entries, ``matched`` those found among stored
     papers, ``new`` the papers stored for the first time (not news), ``liked`` the
-    👍 recorded, ``kept`` the papers the person had already rated (left as they were).
+    👍 recorded, ``kept`` the papers the person had already rated (left as they were);
+    ``paper_ids`` the ids of the file's papers, each once, ascending.
     """
 
     entries: int = 0
@@ -53,6 +55,7 @@ class ImportResult:
     new: int = 0
     liked: int = 0
     kept: int = 0
+    paper_ids: list[int] = field(default_factory=list)
 
 
 def _by_doi(session: Session, entries: list[LibraryEntry]) -> dict[int, int]:
@@ -80,12 +83,17 @@ def _merge_by_doi(session: Session, entries: list[LibraryEntry], doi_ids: dict[i
     for start in range(0, len(ids), LOOKUP_CHUNK):
         papers.update((p.id, p) for p in session.scalars(select(Paper).where(Paper.id.in_(ids[start:start + LOOKUP_CHUNK]))))
     merged: set[int] = set()
+    texts: dict[int, str] = {}  # a changed paper's text before the merge
     for i, paper_id in sorted(doi_ids.items()):
-        if paper_id not in merged and merge_record(papers[paper_id], entries[i].record):  # a paper listed twice: its first entry
-            counts.updated += 1
-            forget_embeddings(session, paper_id)  # its text may have changed
+        paper = papers[paper_id]
+        if paper_id not in merged:  # a paper listed twice: its first entry
+            text = embedding_text(paper.title, paper.abstract)
+            if merge_record(paper, entries[i].record):
+                counts.updated += 1
+                texts[paper_id] = text
         merged.add(paper_id)
     session.flush()  # the SQL set dates are read back if a later entry matches the same paper by id or title
+    forget_changed_embeddings(session, texts)  # a new date, link or DOI keeps the vector
 
 
 def _liked_at(entry: LibraryEntry, now: dt.datetime) -> dt.datetime:
@@ -140,7 +148,7 @@ def store_library(
         pid = paper_of[i]
         earliest[pid] = min(earliest.get(pid, when), when)
     rated: set[int] = set()
-    ids = sorted(earliest)
+    ids = result.paper_ids = sorted(earliest)
     for start in range(0, len(ids), LOOKUP_CHUNK):
         rated.update(session.scalars(select(Feedback.paper_id).where(
             Feedback.member_id == member_id, Feedback.paper_id.in_(ids[start:start + LOOKUP_CHUNK]))))

@@ -9,7 +9,7 @@ are ignored, never mixed with the current one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import and_, delete, func, select
@@ -20,7 +20,11 @@ from ..store.dialects import dialect_insert
 from ..store.models import utcnow
 from .embeddings import PaperEmbedder, embedding_text
 
-__all__ = ["count_missing", "embed_missing", "embeddings_for", "forget_embeddings", "load_embeddings"]
+__all__ = ["count_missing", "embed_missing", "embeddings_for", "forget_changed_embeddings", "forget_embeddings",
+           "load_embeddings"]
+
+#: Ids per ``IN (...)`` (below the databases' bound-parameter limits).
+_CHUNK = 5000
 
 
 def _missing_query(embedder: PaperEmbedder):
@@ -55,18 +59,32 @@ def _store_rows(session: Session, papers: Sequence[Paper], texts: Sequence[str],
     stmt = dialect_insert(session, PaperEmbedding.__table__).on_conflict_do_nothing(
         index_elements=["paper_id", "model", "model_version"])
     session.execute(stmt, rows)
-    encoded = {p.id: t for p, t in zip(papers, texts, strict=True)}
-    now_read = session.execute(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(list(encoded)))
-                               .with_for_update(read=True, skip_locked=True)).all()
-    unchanged = {pid for pid, title, abstract in now_read if embedding_text(title, abstract) == encoded[pid]}
-    changed = [pid for pid in encoded if pid not in unchanged]  # or deleted, or being changed (locked) right now
+    changed = _text_changed(session, {p.id: t for p, t in zip(papers, texts, strict=True)}, lock=True)
     if changed:
         forget_embeddings(session, *changed)
 
 
+def _text_changed(session: Session, texts: Mapping[int, str], *, lock: bool = False) -> list[int]:
+    """The ids of ``texts`` (paper id -> :func:`embedding_text` as read earlier) whose paper's text now differs.
+
+    A paper deleted meanwhile counts as changed; with ``lock`` (a share lock, ``SKIP LOCKED``), so does a
+    paper another transaction is changing right now.
+    """
+    ids = sorted(texts)
+    unchanged: set[int] = set()
+    for lo in range(0, len(ids), _CHUNK):
+        query = select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(ids[lo:lo + _CHUNK]))
+        if lock:
+            query = query.with_for_update(read=True, skip_locked=True)
+        unchanged.update(pid for pid, title, abstract in session.execute(query)
+                         if embedding_text(title, abstract) == texts[pid])
+    return [pid for pid in ids if pid not in unchanged]
+
+
 def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 256,
-                  progress: Callable[[int, int], None] | None = None, stop: threading.Event | None = None) -> int:
-    """Embed every stored paper that has no vector of this model version yet.
+                  progress: Callable[[int, int], None] | None = None, stop: threading.Event | None = None,
+                  paper_ids: Collection[int] | None = None, limit: int | None = None) -> int:
+    """Embed every stored paper that has no vector of this model version yet (lowest ids first).
 
     Parameters
     ----------
@@ -74,6 +92,10 @@ def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 25
     embedder : PaperEmbedder
     batch_size : int, default 256
         Papers per transaction.
+    paper_ids : collection of int, optional
+        Only these papers (those of a library import), not every stored one.
+    limit : int, optional
+        At most this many papers; the others are left to the next call.
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch (papers).
     stop : threading.Event, optional
@@ -85,7 +107,12 @@ def embed_missing(store: Store, embedder: PaperEmbedder, *, batch_size: int = 25
         Papers embedded.
     """
     with store.session() as session:
-        todo = list(session.scalars(_missing_query(embedder).order_by(Paper.id)).all())
+        if paper_ids is None:
+            todo = list(session.scalars(_missing_query(embedder).order_by(Paper.id).limit(limit)).all())
+        else:
+            wanted = sorted(set(paper_ids))
+            todo = sorted(pid for lo in range(0, len(wanted), _CHUNK) for pid in session.scalars(
+                _missing_query(embedder).where(Paper.id.in_(wanted[lo:lo + _CHUNK]))))[:limit]
     done = 0
     for lo in range(0, len(todo), batch_size):
         if stop is not None and stop.is_set():
@@ -108,10 +135,10 @@ def load_embeddings(session: Session, paper_ids: Sequence[int], embedder: PaperE
         return out
     row_of = {pid: i for i, pid in enumerate(paper_ids)}
     wanted = list(row_of)
-    for lo in range(0, len(wanted), 5000):  # stay below the databases' bound-parameter limits
+    for lo in range(0, len(wanted), _CHUNK):
         rows = session.execute(
             select(PaperEmbedding.paper_id, PaperEmbedding.vector).where(
-                PaperEmbedding.paper_id.in_(wanted[lo : lo + 5000]),
+                PaperEmbedding.paper_id.in_(wanted[lo : lo + _CHUNK]),
                 PaperEmbedding.model == embedder.name, PaperEmbedding.model_version == embedder.version)
         ).all()
         for pid, blob in rows:
@@ -139,4 +166,28 @@ def embeddings_for(session: Session, papers: Sequence[Paper], embedder: PaperEmb
 
 def forget_embeddings(session: Session, *paper_ids: int) -> None:
     """Drop the stored vectors of papers whose text changed; the next :func:`embed_missing` recomputes them."""
-    session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id.in_(paper_ids)))
+    for lo in range(0, len(paper_ids), _CHUNK):
+        session.execute(delete(PaperEmbedding).where(PaperEmbedding.paper_id.in_(paper_ids[lo:lo + _CHUNK])))
+
+
+def forget_changed_embeddings(session: Session, before: Mapping[int, str]) -> list[int]:
+    """Drop the stored vectors of the papers a merge changed the text of; returns their ids, ascending.
+
+    A merge (:func:`recommender.merge.merge_record`) may set a paper's date, link or DOI, which the
+    encoder never reads: those papers keep their vectors. Only a changed title or abstract makes one stale.
+
+    Parameters
+    ----------
+    session : Session
+        The transaction the merges were made in; it is flushed here (a merged abstract is a SQL
+        ``CASE`` until then), and the vectors are deleted in it.
+    before : mapping of int to str
+        Paper id -> :func:`embedding_text` of its title and abstract as they were before the merge.
+    """
+    if not before:
+        return []
+    session.flush()
+    changed = _text_changed(session, before)
+    if changed:
+        forget_embeddings(session, *changed)
+    return changed
