@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 from sqlalchemy import func, select
@@ -57,3 +58,24 @@ def test_files_named_done_and_failed_are_renamed_aside_and_ingested(store, inbox
         f"{inbox / 'failed'}: named like the inbox's failed/ folder; renamed failed_1",
     ]
     assert inbox_run(store, inbox).status == "empty"  # nothing left behind to break the next run
+
+
+@pytest.mark.strict_logs
+def test_folders_and_broken_links_are_warned_of_by_name_and_skipped(store, inbox, caplog):
+    (inbox / "more papers").mkdir()
+    (inbox / "more papers" / "inside.json").write_bytes(api_digest("2405.00009", "A Paper In A Subfolder"))
+    os.symlink(inbox / "vanished.json", inbox / "gone.json")
+    (inbox / ".hidden").mkdir()  # hidden entries stay unmentioned, as hidden files are
+    (inbox / "z.json").write_bytes(api_digest("2405.00003", "A Plain Digest File"))
+
+    result = inbox_run(store, inbox)
+
+    assert (result.status, result.moved, result.errors) == ("ok", {"z.json": "done"}, [])
+    assert result.warnings == [
+        f"{inbox / 'gone.json'}: a symbolic link to nothing ({inbox / 'vanished.json'}); skipped",
+        f"{inbox / 'more papers'}: a folder; skipped (folders in the inbox are not searched)",
+    ]
+    logged = [r for r in caplog.records if r.getMessage() == "inbox entry skipped"]
+    assert [(r.levelname, r.entry) for r in logged] == [("WARNING", "gone.json"), ("WARNING", "more papers")]
+    assert (inbox / "more papers" / "inside.json").exists() and os.path.islink(inbox / "gone.json")  # left as they were
+    assert papers(store) == 1

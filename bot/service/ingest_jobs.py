@@ -34,7 +34,7 @@ import httpx
 from sqlalchemy import delete
 
 from bot.digest import counted
-from bot.service.inbox_entries import free_outcome_names, inbox_files
+from bot.service.inbox_entries import free_outcome_names, inbox_entries, inbox_files
 from bot.service.outage import transient
 from bot.settings import ArxivEnrichSource, ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
@@ -195,10 +195,14 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
     folder = Path(spec.path).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     result.settle_seconds = spec.settle_seconds
-    for entry, warning in free_outcome_names(folder):
-        result.warnings.append(warning)
-        log.warning("inbox entry renamed", extra={"source": spec.name, "entry": entry.name, "warning": warning})
-    for path in inbox_files(folder):
+    renamed = free_outcome_names(folder)
+    found = inbox_entries(folder)
+    for event, notes in (("inbox entry renamed", renamed), ("inbox entry skipped", found.skipped)):
+        for entry, warning in notes:
+            if warning not in result.warnings:  # a run --once second pass carries the first's
+                result.warnings.append(warning)
+                log.warning(event, extra={"source": spec.name, "entry": entry.name, "warning": warning})
+    for path in found.files:
         try:
             seen = path.stat()
         except OSError:
