@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random
 
 from recommender.inputs import DIGEST_SUFFIXES, Inputs, Skipped, expand_inputs, read_input
+from recommender.limits import check_records
 from recommender.merge import merge_record
 from recommender.sources.records import DigestRecord, PaperRecord, ParseError, title_key
 from recommender.store import Digest, DigestEntry, Paper, Store
@@ -303,8 +304,10 @@ def ingest_bytes(
     """Parse and store one digest's raw bytes in one transaction.
 
     A digest whose content was ingested before, here or by a racing process, is a
-    no-op (``duplicate_digest``). A parse error is reported in ``error``; nothing of
-    that input is stored. On SQLite the transaction takes the write lock when it
+    no-op (``duplicate_digest``). A parse error, or a value the store cannot hold
+    (:func:`recommender.limits.check_records`: an over-long title, arXiv id or DOI, an
+    upvote count beyond a 32-bit integer), is reported in ``error`` with the file and
+    line; nothing of that input is stored. On SQLite the transaction takes the write lock when it
     begins; on PostgreSQL it takes the paper-writes advisory lock before its lookups
     (:func:`resolve_records`), so racing ingests store their papers one after the other.
     A deadlock or unique violation with another writer (enrichment
@@ -319,6 +322,7 @@ def ingest_bytes(
 
     try:
         digest = parse_digest(data, source=source)
+        check_records(digest.papers, source)
     except ParseError as exc:
         return IngestResult(source=source, error=str(exc))
     for attempt in Retrying(retry=retry_if_exception(_retryable), stop=stop_after_attempt(3), reraise=True,

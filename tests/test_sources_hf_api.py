@@ -93,7 +93,7 @@ def test_empty_array_is_an_empty_digest():
     ("", "empty"),
     ("{not json", "not valid JSON"),
     ('{"results": []}', "expected a JSON array"),
-    ("[1, 2]", "item 0"),
+    ("[1, 2]", "item 1"),  # counted from 1
     ('[{"title": "no paper"}]', "no 'paper'"),
     ('[{"paper": {"id": "2401.00001"}}]', "no title"),
     (b"\xff\xfe[]", "not valid JSON"),  # a UTF-16 byte-order mark, then one UTF-16 character

@@ -34,6 +34,7 @@ import httpx
 from sqlalchemy import delete
 
 from bot.digest import counted
+from bot.service.inbox_entries import free_outcome_names, inbox_entries, inbox_files
 from bot.service.outage import transient
 from bot.settings import ArxivEnrichSource, ArxivRssSource, HfApiSource, InboxSource, SourceSettings
 from recommender.fetch import RetryPolicy, fetch_bytes
@@ -45,9 +46,6 @@ from recommender.store.errors import describe_db_error
 from recommender.store.models import SourceRun, utcnow
 
 log = logging.getLogger(__name__)
-
-#: Files still being written are expected to carry one of these suffixes (write, then rename).
-PARTIAL_SUFFIXES = {".part", ".tmp", ".crdownload", ".partial"}
 
 #: ``fetch(url, params) -> bytes``; raises on failure.
 Fetch = Callable[[str, dict | None], bytes]
@@ -162,16 +160,6 @@ def _free_name(folder: Path, name: str) -> Path:
     return target
 
 
-def inbox_files(folder: Path) -> list[Path]:
-    """Files waiting in an inbox: regular, not hidden, not partial downloads, sorted by name."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in PARTIAL_SUFFIXES
-    )
-
-
 def _ingest_file(store: Store, path: Path, seen: os.stat_result) -> IngestResult | None:
     """Ingest one inbox file; None when it changed while being read (still being written: left for later)."""
     if path.suffix.lower() not in DIGEST_SUFFIXES:
@@ -207,7 +195,14 @@ def run_inbox(store: Store, spec: InboxSource, now: dt.datetime, fetch: Fetch | 
     folder = Path(spec.path).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     result.settle_seconds = spec.settle_seconds
-    for path in inbox_files(folder):
+    renamed = free_outcome_names(folder)
+    found = inbox_entries(folder)
+    for event, notes in (("inbox entry renamed", renamed), ("inbox entry skipped", found.skipped)):
+        for entry, warning in notes:
+            if warning not in result.warnings:  # a run --once second pass carries the first's
+                result.warnings.append(warning)
+                log.warning(event, extra={"source": spec.name, "entry": entry.name, "warning": warning})
+    for path in found.files:
         try:
             seen = path.stat()
         except OSError:

@@ -22,6 +22,7 @@ import io
 import re
 import time
 from typing import Any
+from xml.parsers import expat
 
 import feedparser
 
@@ -34,7 +35,7 @@ from .records import (
     normalize_doi,
 )
 
-__all__ = ["feed_date", "looks_like", "parse", "read_feed"]
+__all__ = ["entry_lines", "feed_date", "looks_like", "parse", "read_feed"]
 
 KIND = "arxiv_atom"
 
@@ -103,6 +104,38 @@ def read_feed(text: str, source: str) -> Any:
         raise ParseError("the feed stops before its closing tag: the file is cut off (truncated download?)",
                          source=source, line=text.count("\n") + 1)
     return parsed
+
+
+def entry_lines(text: str, count: int) -> list[int | None]:
+    """1-based line where each of a feed's ``count`` entries starts (``<entry>`` in Atom, ``<item>`` in RSS).
+
+    Read with the standard library's expat parser, which counts lines as written: an entry or
+    item element with any namespace prefix, not inside another one. Feedparser gives no lines,
+    so when expat finds a number of entries other than ``count`` (XML broken enough that
+    feedparser fell back to its loose parser) every line is None (unknown) rather than a wrong one.
+    """
+    lines: list[int] = []
+    depth = 0
+    parser = expat.ParserCreate(encoding="UTF-8")
+
+    def start(name: str, _attrs: Any) -> None:
+        nonlocal depth
+        if name.rpartition(":")[2] in ("entry", "item"):
+            if depth == 0:
+                lines.append(parser.CurrentLineNumber)
+            depth += 1
+
+    def end(name: str) -> None:
+        nonlocal depth
+        if name.rpartition(":")[2] in ("entry", "item"):
+            depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(text.encode("utf-8", "replace"), True)
+    except expat.ExpatError:
+        pass  # the entries before the break were counted; the count decides below
+    return list(lines) if len(lines) == count else [None] * count
 
 
 def _bozo_line(problem: Any) -> int | None:
@@ -192,23 +225,26 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     ParseError
         Undecodable bytes, text that is not a feed, an API error response
         (``<id>http://arxiv.org/api/errors...``, its message is passed on), or an
-        entry with no title or no arXiv id.
+        entry with no title or no arXiv id; an entry's error names it counting from 1
+        (``entry 1``) and the line its ``<entry>`` starts on.
     """
     text = decode_input(data, source)
     if not text.strip():
         raise ParseError("empty input: no XML to parse", source=source)
     feed = read_feed(text, source)
     papers = []
+    lines = entry_lines(text, len(feed.entries))
     # Plain dicts: FeedParserDict maps missing keys (updated -> published) with a warning.
-    for index, entry in enumerate(map(dict, feed.entries), start=1):
+    for index, (entry, line) in enumerate(zip(map(dict, feed.entries), lines, strict=True), start=1):
         entry_id = entry.get("id", "") or ""
         if "arxiv.org/api/errors" in entry_id:
             raise ParseError(f"the arXiv API returned an error: {clean_text(entry.get('summary'))}",
-                             source=source)
+                             source=source, line=line)
         title = clean_text(entry.get("title"))
         arxiv_id = normalize_arxiv_id(entry_id) or normalize_arxiv_id(entry.get("link"))
         if not title or not arxiv_id:
-            raise ParseError(f"entry {index} has no {'title' if not title else 'arXiv id'}", source=source)
+            raise ParseError(f"entry {index} has no {'title' if not title else 'arXiv id'}", source=source,
+                             line=line)
         papers.append(PaperRecord(
             title=title,
             abstract=clean_text(entry.get("summary")),
@@ -217,6 +253,7 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
             published=_entry_date(entry, "published"),
             url=abs_url(arxiv_id, entry),
             doi=normalize_doi(entry.get("arxiv_doi")) if isinstance(entry.get("arxiv_doi"), str) else None,
+            line=line,
         ))
     date = _entry_date(dict(feed.get("feed", {})), "updated", "published")
     return DigestRecord(kind=KIND, papers=papers, date=date)

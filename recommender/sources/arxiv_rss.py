@@ -41,8 +41,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from .arxiv_atom import abs_url, feed_date, read_feed, xml_root
-from .cleaning import clean_text, decode_input, load_json, split_authors, strip_tags
+from .arxiv_atom import abs_url, entry_lines, feed_date, read_feed, xml_root
+from .cleaning import clean_text, decode_input, json_array_lines, load_json, split_authors, strip_tags
 from .records import (
     DigestRecord,
     PaperRecord,
@@ -82,13 +82,13 @@ def looks_like_xml(text: str) -> bool:
     return xml_root(text) in ("rss", "feed", "rdf:RDF") and bool(_RSS_MARK.search(text[:_HEAD]))
 
 
-def _feeds(value: Any) -> list[dict] | None:
-    """The ``{"feed", "entries"}`` objects in a cached JSON value, or ``None``."""
+def _feeds(value: Any) -> list[tuple[tuple[str, ...], dict]] | None:
+    """The ``{"feed", "entries"}`` objects in a cached JSON value, each with its keys from the top, or ``None``."""
     if isinstance(value, dict) and isinstance(value.get("entries"), list):
-        return [value]
+        return [((), value)]
     if isinstance(value, dict) and value and all(
             isinstance(v, dict) and isinstance(v.get("entries"), list) for v in value.values()):
-        return list(value.values())
+        return [((url,), feed) for url, feed in value.items()]
     return None
 
 
@@ -101,7 +101,7 @@ def looks_like_json(value: Any) -> bool:
     feeds = _feeds(value)
     if not feeds:
         return False
-    entries = [e for f in feeds for e in f["entries"]]
+    entries = [e for _, f in feeds for e in f["entries"]]
     if not entries:
         return True
     first = entries[0]
@@ -153,19 +153,21 @@ def _first_release(arxiv_id: str, announce: str | None, day: dt.date | None) -> 
     return day if 0 <= (day.year - year) * 12 + day.month - mm <= 1 else None
 
 
-def _entry(entry: Any, index: int, source: str) -> PaperRecord:
+def _entry(entry: Any, index: int, source: str, line: int | None) -> PaperRecord:
+    """The record of the digest's ``index``-th entry (from 1), which starts at ``line``."""
     if not isinstance(entry, dict):
-        raise ParseError(f"entry {index} is a {type(entry).__name__}, expected an object", source=source)
+        raise ParseError(f"entry {index} is a {type(entry).__name__}, expected an object", source=source, line=line)
     title = clean_text(entry.get("title")) if isinstance(entry.get("title"), str) else ""
     raw_summary, m = _summary(entry)
     announce = _first_str(entry, _ANNOUNCE_KEYS) or (m.group("type") if m else None)
     announce = clean_text(announce).lower() or None if announce else None
     if announce is not None and announce not in ANNOUNCE_TYPES:
-        raise ParseError(f"entry {index} ({title[:50]!r}) has unknown announce type {announce!r}", source=source)
+        raise ParseError(f"entry {index} ({title[:50]!r}) has unknown announce type {announce!r}", source=source,
+                         line=line)
     ids = [entry.get("id"), f"arXiv:{m.group('id')}" if m and m.group("id") else None, entry.get("link")]
     arxiv_id = next((normalize_arxiv_id(v) for v in ids if isinstance(v, str) and normalize_arxiv_id(v)), None)
     if not title or not arxiv_id:
-        raise ParseError(f"entry {index} has no {'title' if not title else 'arXiv id'}", source=source)
+        raise ParseError(f"entry {index} has no {'title' if not title else 'arXiv id'}", source=source, line=line)
     if announce is None and (_version(ids) or 1) > 1:
         announce = "replace"
     author = _first_str(entry, _AUTHOR_KEYS)
@@ -182,20 +184,22 @@ def _entry(entry: Any, index: int, source: str) -> PaperRecord:
         url=abs_url(arxiv_id, entry),
         announce_type=announce,
         doi=normalize_doi(_first_str(entry, _DOI_KEYS)),
+        line=line,
     )
 
 
-def _digest(feeds: list[Any], source: str) -> DigestRecord:
+def _digest(feeds: list[tuple[Any, list[int | None]]], source: str) -> DigestRecord:
+    """The digest of ``feeds``, each with the lines its entries start on; entries are counted across feeds."""
     papers: list[PaperRecord] = []
     dates = []
-    for feed in feeds:
+    for feed, lines in feeds:
         meta = feed.get("feed") if isinstance(feed.get("feed"), dict) else {}
         date = (feed_date(meta.get("published")) or feed_date(meta.get("updated"))
                 or feed_date(meta.get("published_parsed")) or feed_date(meta.get("updated_parsed")))
         if date:
             dates.append(date)
-        for entry in feed["entries"]:
-            papers.append(_entry(entry, len(papers) + 1, source))
+        for entry, line in zip(feed["entries"], lines, strict=True):
+            papers.append(_entry(entry, len(papers) + 1, source, line))
     if not dates:
         dates = [p.published for p in papers if p.published]
     counts = collections.Counter(dates)
@@ -203,13 +207,22 @@ def _digest(feeds: list[Any], source: str) -> DigestRecord:
     return DigestRecord(kind=KIND, papers=papers, date=day)
 
 
-def from_json(value: Any, source: str = "<input>") -> DigestRecord:
-    """Parse feedparser's cached result, already decoded from JSON (see :func:`parse`)."""
+def from_json(value: Any, source: str = "<input>", text: str | None = None) -> DigestRecord:
+    """Parse feedparser's cached result, already decoded from JSON (see :func:`parse`).
+
+    ``text`` is the JSON ``value`` was decoded from, for the line each entry starts on; without it
+    (or when it does not hold ``value``'s entries) records and errors carry no line.
+    """
     feeds = _feeds(value)
     if feeds is None:
         raise ParseError("JSON is not a cached feed: expected {'feed': ..., 'entries': [...]} "
                          "or a map of feed URLs to such objects", source=source)
-    return _digest(feeds, source)
+    with_lines = []
+    for path, feed in feeds:
+        count = len(feed["entries"])
+        lines = json_array_lines(text, (*path, "entries")) if text is not None else []
+        with_lines.append((feed, lines if len(lines) == count else [None] * count))
+    return _digest(with_lines, source)
 
 
 def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
@@ -238,12 +251,15 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     ParseError
         Undecodable bytes; invalid JSON or JSON of another shape; text that is
         not a feed; an entry without title or arXiv id, or with an announce type
-        other than ``new``, ``cross``, ``replace``, ``replace-cross``.
+        other than ``new``, ``cross``, ``replace``, ``replace-cross``. An entry's error
+        names it counting from 1 (``entry 1``) and the line it starts on (its ``<item>``
+        or ``<entry>``, or its object in the JSON).
     """
     text = decode_input(data, source)
     if not text.strip():
         raise ParseError("empty input: nothing to parse", source=source)
     if text.lstrip().startswith("{"):
-        return from_json(load_json(text, source), source)
+        return from_json(load_json(text, source), source, text)
     parsed = read_feed(text, source)
-    return _digest([{"feed": dict(parsed.get("feed", {})), "entries": [dict(e) for e in parsed.entries]}], source)
+    feed = {"feed": dict(parsed.get("feed", {})), "entries": [dict(e) for e in parsed.entries]}
+    return _digest([(feed, entry_lines(text, len(parsed.entries)))], source)

@@ -19,7 +19,7 @@ import ftfy
 
 from .records import ParseError
 
-__all__ = ["clean_text", "decode_bytes", "decode_input", "load_json", "split_authors", "strip_tags"]
+__all__ = ["clean_text", "decode_bytes", "decode_input", "json_array_lines", "load_json", "split_authors", "strip_tags"]
 
 # ftfy repairs mojibake; we keep typographic quotes as the authors wrote them and
 # unescape HTML ourselves (ftfy only does it when the text has no '<').
@@ -291,3 +291,74 @@ def load_json(text: str, source: str = "<input>") -> object:
         digits = len(m.group().lstrip("-")) if m else "too many"
         raise ParseError(f"JSON holds an integer of {digits} digits, too long to be a digest value ({exc})",
                          source=source, line=line) from None
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_array_lines(text: str, path: tuple[str | int, ...] = ()) -> list[int]:
+    """1-based line where each element of the JSON array at ``path`` starts in ``text``.
+
+    Parameters
+    ----------
+    text : str
+        A JSON document that :func:`load_json` read without error.
+    path : tuple of str and int
+        Steps from the top-level value to the array: a key into an object, an index into
+        an array (``("entries",)``, ``("https://rss.arxiv.org/rss/cs.LG", "entries")``);
+        a key given twice counts as ``json.loads`` keeps it, the last.
+
+    Returns
+    -------
+    list of int
+        One line per element, in order; empty when ``path`` leads to no array. The
+        standard library's decoder skips each element (``raw_decode``), so nesting and
+        strings are read exactly as :func:`load_json` read them.
+    """
+    decoder = json.JSONDecoder()
+
+    def space(pos: int) -> int:
+        return _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
+
+    def elements(pos: int) -> list[int]:
+        starts: list[int] = []
+        pos = space(pos + 1)
+        while text[pos] != "]":
+            starts.append(pos)
+            pos = space(decoder.raw_decode(text, pos)[1])
+            pos = space(pos + 1) if text[pos] == "," else pos
+        return starts
+
+    def members(pos: int) -> dict[str, int]:
+        found: dict[str, int] = {}
+        pos = space(pos + 1)
+        while text[pos] != "}":
+            key, pos = decoder.raw_decode(text, pos)
+            pos = space(space(pos) + 1)  # past the colon
+            found[key] = pos
+            pos = space(decoder.raw_decode(text, pos)[1])
+            pos = space(pos + 1) if text[pos] == "," else pos
+        return found
+
+    pos = space(0)
+    for step in path:
+        if isinstance(step, int) and text[pos] == "[":
+            starts = elements(pos)
+            if not 0 <= step < len(starts):
+                return []
+            pos = starts[step]
+        elif isinstance(step, str) and text[pos] == "{":
+            found = members(pos)
+            if step not in found:
+                return []
+            pos = found[step]
+        else:
+            return []
+    if text[pos] != "[":
+        return []
+    lines, line, last = [], 1, 0
+    for start in elements(pos):
+        line += text.count("\n", last, start)
+        lines.append(line)
+        last = start
+    return lines

@@ -108,7 +108,7 @@ def parse_digest(data: bytes | str, source: str = "<input>") -> DigestRecord:
         if kind == "hf_api":
             digest = hf_api.from_value(value, text, source)
         elif kind == "arxiv_rss" and value is not None:
-            digest = arxiv_rss.from_json(value, source)
+            digest = arxiv_rss.from_json(value, source, text)
         else:
             digest = FORMATS[kind](text, source)
     except ParseError:

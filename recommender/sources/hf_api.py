@@ -23,7 +23,7 @@ import collections
 import datetime as dt
 from typing import Any
 
-from .cleaning import clean_text, decode_input, load_json
+from .cleaning import clean_text, decode_input, json_array_lines, load_json
 from .records import (
     DigestRecord,
     PaperRecord,
@@ -78,17 +78,18 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _item(item: Any, index: int, source: str) -> tuple[PaperRecord, dt.date | None]:
-    where = f"item {index}"
+def _item(item: Any, number: int, source: str, line: int | None) -> tuple[PaperRecord, dt.date | None]:
+    """The record of the array's ``number``-th item (from 1), which starts at ``line``."""
+    where = f"item {number}"
     if not isinstance(item, dict):
         raise ParseError(f"{where} is a {type(item).__name__}, expected an object with a 'paper'",
-                         source=source)
+                         source=source, line=line)
     paper = item.get("paper")
     if not isinstance(paper, dict):
-        raise ParseError(f"{where} has no 'paper' object", source=source)
+        raise ParseError(f"{where} has no 'paper' object", source=source, line=line)
     title = clean_text(paper.get("title") if isinstance(paper.get("title"), str) else item.get("title"))
     if not title:
-        raise ParseError(f"{where} has no title", source=source)
+        raise ParseError(f"{where} has no title", source=source, line=line)
     raw_id = paper.get("id")
     arxiv_id = normalize_arxiv_id(raw_id) if isinstance(raw_id, str) else None
     doi = normalize_doi(raw_id) if isinstance(raw_id, str) and not arxiv_id else None
@@ -107,6 +108,7 @@ def _item(item: Any, index: int, source: str) -> tuple[PaperRecord, dt.date | No
         url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else (f"https://doi.org/{doi}" if doi else None),
         upvotes=_int(paper.get("upvotes")),
         doi=doi,
+        line=line,
     )
     day = _date(paper.get("submittedOnDailyAt")) or _date(item.get("publishedAt"))
     return record, day
@@ -126,7 +128,8 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     -------
     DigestRecord
         ``kind="hf_api"``, one :class:`PaperRecord` per item in order (title,
-        abstract, authors, arXiv id, arXiv date, arXiv abs URL, upvotes), and the
+        abstract, authors, arXiv id, arXiv date, arXiv abs URL, upvotes, the line the item
+        starts on), and the
         digest day (see the module notes).  An empty array gives no papers and
         no date.
 
@@ -135,7 +138,8 @@ def parse(data: bytes | str, source: str = "<input>") -> DigestRecord:
     ParseError
         Invalid JSON or undecodable bytes; a top-level value that is not an
         array; the known corruption where each item was saved as a Python-repr
-        string; an item without a ``paper`` object or a title.
+        string; an item without a ``paper`` object or a title. An item's error names
+        it counting from 1 (``item 1``) and the line where it starts.
     """
     text = decode_input(data, source)
     if not text.strip():
@@ -159,8 +163,9 @@ def from_value(value: Any, text: str, source: str = "<input>") -> DigestRecord:
         kind = type(value).__name__ if not isinstance(value, dict) else f"object with keys {sorted(value)[:5]}"
         raise ParseError(f"expected a JSON array of Daily Papers items, got {kind}", source=source)
     papers, days = [], []
+    lines = json_array_lines(text)
     for index, item in enumerate(value):
-        record, day = _item(item, index, source)
+        record, day = _item(item, index + 1, source, lines[index] if len(lines) == len(value) else None)
         papers.append(record)
         if day:
             days.append(day)
