@@ -12,6 +12,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, or_
+from sqlalchemy.orm import object_session
+from sqlalchemy.sql import ClauseElement
 
 from recommender.dates import MONTH, YEAR, precision_rank, replaces
 from recommender.sources.records import PaperRecord, title_key
@@ -22,6 +24,22 @@ if TYPE_CHECKING:
     from recommender.ingest import NewPaper
 
 __all__ = ["merge_date", "merge_record"]
+
+#: The columns a merge into a stored paper sets by SQL ``CASE`` (read back only after a flush).
+_CASE_SET = ("abstract", "published", "published_precision")
+
+
+def _settle(paper: Paper) -> None:
+    """Flush ``paper`` when an earlier merge left a SQL ``CASE`` in it, so this merge compares real values.
+
+    A digest or a library may hold one paper twice (by title, then by arXiv id): the second merge must
+    read the date and abstract the first one chose, which only the ``UPDATE`` computes.
+    """
+    pending = paper.__dict__  # the instance's loaded state: reading it loads nothing
+    if any(isinstance(pending.get(name), ClauseElement) for name in _CASE_SET):
+        session = object_session(paper)
+        if session is not None:
+            session.flush()
 
 
 def merge_date(paper: Paper | NewPaper, day: dt.date | None, precision: str | None) -> bool:
@@ -56,6 +74,8 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
     day or so later), a replacement none, a Hugging Face page its card's day, in a year maybe guessed from
     the page. For a stored :class:`Paper` the abstract and the date are set by a SQL ``CASE`` (longer text,
     better date), so two racing ingests keep those whichever commits last."""
+    if isinstance(paper, Paper):
+        _settle(paper)
     changed = False
     if record.arxiv_id and not paper.arxiv_id:
         paper.arxiv_id = record.arxiv_id
