@@ -7,7 +7,9 @@ API for its title (:class:`recommender.arxiv_api.ArxivClient`, one request every
 (:func:`recommender.sources.title_key`) and exactly one arXiv paper agrees.
 The hit is merged into the stored paper by the ingest merge
 (:func:`recommender.merge.merge_record`): the arXiv id and link are set, empty
-fields filled, a longer abstract replaces a shorter one.
+fields filled, a longer abstract replaces a shorter one. The paper keeps its
+sentence vector unless the merge changed its title or abstract
+(:func:`recommender.text.vectors.forget_changed_embeddings`).
 
 Every answer is cached in ``arxiv_lookups`` by normalized title: a match is
 reused without asking again; "not found" and "ambiguous" are asked again once
@@ -30,7 +32,8 @@ from recommender.merge import merge_record
 from recommender.sources.records import PaperRecord, ParseError, title_key
 from recommender.store import ArxivLookup, Paper, Store
 from recommender.store.models import utcnow
-from recommender.text.vectors import forget_embeddings
+from recommender.text.embeddings import embedding_text
+from recommender.text.vectors import forget_changed_embeddings
 
 __all__ = ["RETRY_AFTER", "EnrichReport", "count_unlinked", "enrich", "match"]
 
@@ -138,8 +141,9 @@ def _link(session: Session, paper_id: int, hit: PaperRecord) -> bool:
         paper.url = paper.url or hit.url or f"https://arxiv.org/abs/{hit.arxiv_id}"
         paper.updated_at = utcnow()
         return True
-    merge_record(paper, hit)
-    forget_embeddings(session, paper.id)  # title and abstract may have changed
+    text = embedding_text(paper.title, paper.abstract)
+    if merge_record(paper, hit):
+        forget_changed_embeddings(session, {paper.id: text})  # an id, link, authors or date keep the vector
     return True
 
 

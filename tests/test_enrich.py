@@ -6,13 +6,16 @@ import datetime as dt
 
 import pytest
 from arxiv_fake import FakeArxiv, Known
+from embedder_fake import HashEmbedder
 from sqlalchemy import select
 
 from recommender.arxiv_api import ArxivClient, title_query
 from recommender.enrich import count_unlinked, enrich, match
 from recommender.ingest import ingest_bytes
 from recommender.sources.records import PaperRecord
-from recommender.store import ArxivLookup, Paper
+from recommender.store import ArxivLookup, Paper, PaperEmbedding
+from recommender.text.embeddings import embedding_text
+from recommender.text.vectors import embed_missing
 
 from sources_helpers import abstract, card, page
 
@@ -193,3 +196,25 @@ def test_every_sample_paper_the_fake_knows_gets_its_link(papers_store, fake):
     with papers_store.session() as s:
         links = {p.title: p.link for p in s.scalars(select(Paper))}
     assert all(link and link.startswith("https://arxiv.org/abs/2401.") for link in links.values())
+
+
+def test_a_match_keeps_the_vector_unless_it_changes_the_title_or_abstract(store, fake):
+    """An arXiv id, link, authors and date change no word the model reads: the paper keeps its sentence vector.
+    A longer abstract is new text: that paper's vector is forgotten, and the next pass embeds the new text."""
+    other = "Another Paper Nobody Indexed"
+    ingest_page(store, TITLE, other)
+    assert embed_missing(store, HashEmbedder()) == 2
+    with store.session() as s:
+        before = dict(s.execute(select(PaperEmbedding.paper_id, PaperEmbedding.id)).all())
+    fake.papers += [Known("2402.12345", TITLE, "Short.", ("Grace Hopper",), "2024-02-24", "10.1000/xyz123"),
+                    Known("2402.54321", other, LONG_ABSTRACT)]
+    with client(fake) as c:
+        assert enrich(store, client=c).linked == 2
+    kept, changed = paper(store, TITLE), paper(store, other)
+    assert kept.arxiv_id == "2402.12345" and kept.abstract == abstract(0)  # learned its id, its text unchanged
+    assert changed.abstract == LONG_ABSTRACT
+    with store.session() as s:
+        after = dict(s.execute(select(PaperEmbedding.paper_id, PaperEmbedding.id)).all())
+    assert after == {kept.id: before[kept.id]}
+    embedder = HashEmbedder()
+    assert embed_missing(store, embedder) == 1 and embedder.texts == [embedding_text(other, LONG_ABSTRACT)]
