@@ -166,9 +166,15 @@ def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> Ne
 
 
 def insert_new_papers(session: Session, new: list[tuple[NewPaper, PaperRecord]], result: IngestResult) -> None:
-    """Bulk-insert new papers (``ON CONFLICT DO NOTHING``); a paper another process stored meanwhile is merged instead."""
+    """Bulk-insert new papers (``ON CONFLICT DO NOTHING``); a paper another process stored meanwhile is merged instead.
+
+    Such a raced paper may already have its sentence vector (the other writer embedded it): it keeps it
+    unless the merge changed its title or abstract
+    (:func:`~recommender.text.vectors.forget_changed_embeddings`), as in :func:`resolve_records`.
+    """
     table = Paper.__table__
     stmt = dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id, table.c.arxiv_id, table.c.title_key)
+    texts: dict[int, str] = {}  # a raced paper merged into -> its text before our first merge into it
     for chunk in _chunks(new):
         rows = session.connection().execute(stmt, [p.row() for p, _ in chunk]).all()
         ids = {(row.arxiv_id or "", row.title_key if row.arxiv_id is None else ""): row.id for row in rows}
@@ -178,12 +184,15 @@ def insert_new_papers(session: Session, new: list[tuple[NewPaper, PaperRecord]],
                 raced = _Known(session, [record], [paper.title_key]).find(record, paper.title_key)
                 if raced is None:
                     raise RuntimeError(f"paper {paper.arxiv_id or paper.title!r} conflicted but cannot be found")
+                if isinstance(raced, Paper) and raced.id not in texts:
+                    texts[raced.id] = embedding_text(raced.title, raced.abstract)
                 merge_record(raced, record)
                 paper.id = raced.id
                 result.new -= 1
                 result.known += 1
         inserted = set(ids.values())
         result.new_paper_ids += [p.id for p, _ in chunk if p.id in inserted]
+    forget_changed_embeddings(session, texts)  # a DOI, link or date learned keeps the vector
 
 
 def _claim_digest(session: Session, digest: DigestRecord, source: str, content_hash: str) -> int | None:

@@ -4,6 +4,7 @@ An operations trial dropped 12,000 papers into an inbox: only ``paperbot ingest`
 ingest, so the next digest embedded them all first and was minutes late, with no log line.
 """
 
+import datetime as dt
 import logging
 import threading
 
@@ -16,7 +17,9 @@ from bot.service.context import JobContext, set_context
 from bot.service.once import run_once
 from bot.service.scheduler import ingest_job
 from bot.settings import InboxSource
+from recommender.ingest import IngestResult, insert_new_papers, resolve_records
 from recommender.picks import Recommender
+from recommender.sources.records import PaperRecord, title_key
 from recommender.store import Paper, PaperEmbedding
 from recommender.text.embeddings import embedding_text
 from recommender.text.vectors import count_missing, embed_missing, embeddings_for
@@ -170,3 +173,37 @@ def test_storing_vectors_never_waits_for_a_paper_another_transaction_is_changing
     assert finished and outcome == [(2, 8)]
     with store.session() as s:
         assert s.scalars(select(PaperEmbedding.paper_id)).all() == [first]  # the paper being changed: next pass
+
+
+RACED = "A Paper Two Writers Stored"
+SHORT = "The abstract the other writer stored."
+
+
+@pytest.mark.parametrize(("learned", "forgotten"), [
+    ({"doi": "10.1234/raced"}, False),  # a DOI, a link, a date: no word the model reads
+    ({"url": "https://example.org/raced", "published": dt.date(2024, 5, 24)}, False),
+    ({"abstract": SHORT + " And the longer one this digest has, with its results."}, True),
+])
+def test_a_paper_a_racing_writer_stored_keeps_its_vector_unless_the_merge_changed_its_text(store, learned, forgotten):
+    """Our ingest found the paper missing; another writer stored and embedded it before our insert, which
+    then merges our record into that row: its vector is kept unless the merge changed its title or abstract."""
+    record = PaperRecord(title=RACED, arxiv_id="2405.01234", abstract=learned.get("abstract", SHORT),
+                         doi=learned.get("doi"), url=learned.get("url"), published=learned.get("published"))
+    with store.session() as s:  # our lookup, before the other writer commits: the paper is new
+        _, new = resolve_records(s, [record], "hf_api", IngestResult(source="ours"))
+    assert len(new) == 1
+    with store.session() as s:
+        s.add(Paper(arxiv_id="2405.01234", title=RACED, title_key=title_key(RACED), abstract=SHORT, authors=[],
+                    source_kind="arxiv_atom"))
+    assert embed_missing(store, HashEmbedder()) == 1
+    with store.session() as s:
+        before = s.execute(select(PaperEmbedding.paper_id, PaperEmbedding.vector)).all()
+    result = IngestResult(source="ours", new=1)
+    with store.session(immediate=True) as s:
+        insert_new_papers(s, new, result)
+    assert (result.new, result.known, result.new_paper_ids) == (0, 1, [])
+    with store.session() as s:
+        paper = s.scalars(select(Paper)).one()
+        assert paper.abstract == record.abstract and (paper.doi, paper.url) == (record.doi, record.url)
+        after = s.execute(select(PaperEmbedding.paper_id, PaperEmbedding.vector)).all()
+    assert after == ([] if forgotten else before)
