@@ -6,7 +6,8 @@ failed and its 1-based line; nothing of a failed file is returned. The parsing
 itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, its LaTeX decoding
 (``pylatexenc``) turning ``M{\\"u}ller`` into ``Müller`` in titles, authors and abstracts (an
 abstract's math is kept as written; ``and others`` ends an author list, it is no author), ``rispy``
-for RIS (https://en.wikipedia.org/wiki/RIS_(file_format)), :mod:`json` for
+for RIS (https://en.wikipedia.org/wiki/RIS_(file_format); a record's date is the most precise of its
+``Y1``, ``DA`` and ``PY``), :mod:`json` for
 CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
 """
 
@@ -18,7 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from recommender.dates import parse_date
+from recommender.dates import parse_date, replaces
 from recommender.sources.records import PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
 
 __all__ = ["FORMATS", "LibraryEntry", "detect_format", "parse_library"]
@@ -77,13 +78,14 @@ def _ids(*fields: str | None) -> tuple[str | None, str | None]:
     return arxiv_id, doi
 
 
-def _entry(where: str, line: int, title: str, authors, year, month, day, ids: tuple, url, added,
-           abstract=None) -> LibraryEntry:
+def _entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple, url,
+           added, abstract=None) -> LibraryEntry:
+    """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated)."""
     title = _clean(title)
     if not title:
         raise ParseError("the entry has no title", source=where, line=line)
     arxiv_id, doi = ids
-    published, precision = parse_date(year, month, day) or (None, None)
+    published, precision = date or (None, None)
     record = PaperRecord(title=title, abstract=" ".join(abstract.split()) if isinstance(abstract, str) else "",
                          authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
                          doi=doi, published=published, published_precision=precision, url=url or None, line=line)
@@ -165,8 +167,9 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
         ids = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
         try:
-            out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors, value("year"), value("month"),
-                              value("day"), ids, value("url"), added, value("abstract")))
+            out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors,
+                              parse_date(value("year"), value("month"), value("day")), ids, value("url"), added,
+                              value("abstract")))
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
     return out
@@ -178,6 +181,8 @@ _RIS_START = re.compile(r"^[ \t]*(TY  -)", re.MULTILINE)
 _RIS_END = re.compile(r"^[ \t]*ER  -.*$", re.MULTILINE)
 #: Any tag line (``TI  - ...``, ``AU  -``); outside a ``TY``..``ER`` record rispy drops it without a word.
 _RIS_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])  -", re.MULTILINE)
+#: A RIS date: year, then month and day, each maybe empty, after ``/`` (or ``-``); what follows the day is free text.
+_RIS_DATE = re.compile(r"^\s*(?P<year>\d{4})(?:[/-](?P<month>[^/-]*)(?:[/-](?P<day>\d*))?)?")
 
 
 def _ris_check(text: str, where: str, starts: list[int]) -> None:
@@ -203,6 +208,23 @@ def _ris_check(text: str, where: str, starts: list[int]) -> None:
         outside(end.end(), stop)
 
 
+def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
+    """The most precise of a record's dates, ``Y1``, ``DA`` and ``PY`` (rispy's ``publication_year``, ``date``, ``year``).
+
+    A day wins over a month, a month over a year alone (:func:`recommender.dates.replaces`; at the same
+    precision, the earlier): ``PY  - 2017`` with ``DA  - 2017/06/12`` is 12 June 2017. Each is read as the RIS
+    spec writes dates, ``YYYY/MM/DD/other info`` with any part after the year left empty (``2017///``,
+    ``2017/06//Spring``, ``2022/01/05/``), or ``YYYY-MM-DD``; None when none has a readable year.
+    """
+    best: tuple[dt.date, str | None] | None = None
+    for key in ("publication_year", "date", "year"):
+        m = _RIS_DATE.match(str(ref.get(key) or ""))
+        found = parse_date(m["year"], m["month"], m["day"]) if m else None
+        if found is not None and (best is None or replaces(*found, *best)):
+            best = found
+    return best
+
+
 def _ris(text: str, where: str) -> list[LibraryEntry]:
     import rispy
 
@@ -217,15 +239,12 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         except Exception as exc:  # rispy raises IOError, KeyError or ValueError on broken records
             raise ParseError(f"RIS record is malformed ({type(exc).__name__}: {exc})", source=where, line=line) from None
         title = ref.get("title") or ref.get("primary_title") or ref.get("translated_title")
-        date = ref.get("date") or ref.get("year") or ""
-        parts = [p for p in re.split(r"[/\-]", str(date)) if p] + [None, None, None]
-        year = ref.get("year") or parts[0]
         urls = ref.get("urls") or []
         ids = _ids(*([ref.get("doi")] + list(urls)))
         added = ref.get("access_date")
         try:
-            out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], year,
-                              parts[1], parts[2], ids, urls[0] if urls else None, added,
+            out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], _ris_date(ref),
+                              ids, urls[0] if urls else None, added,
                               ref.get("abstract") or ref.get("notes_abstract")))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
@@ -277,8 +296,8 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
         ids = _ids(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
         title = item.get("title")
         try:
-            out.append(_entry(where, line, title if isinstance(title, str) else "", authors, year, month, day, ids,
-                              item.get("URL"), added, item.get("abstract")))
+            out.append(_entry(where, line, title if isinstance(title, str) else "", authors,
+                              parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract")))
         except ParseError as exc:
             raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
     return out

@@ -1,0 +1,43 @@
+"""RIS dates as reference managers write them: Y1, DA and PY each read, the most precise wins, the spec's forms."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from bot.commands import Caller, Commands
+from recommender.imports import parse_library
+from recommender.store import Paper
+
+
+def ris(*lines: str) -> str:
+    return "TY  - JOUR\nTI  - A Paper With Dates\n" + "".join(f"{line}\n" for line in lines) + "ER  - \n"
+
+
+@pytest.mark.parametrize(("lines", "published", "precision"), [
+    (("PY  - 2017", "DA  - 2017/06/12"), dt.date(2017, 6, 12), None),
+    (("DA  - 2017", "PY  - 2017/06/12"), dt.date(2017, 6, 12), None),  # the day, whichever tag holds it
+    (("Y1  - 2017/06/12/",), dt.date(2017, 6, 12), None),  # Y1, the older tag, read too
+    (("PY  - 2017", "Y1  - 2017/06/12/"), dt.date(2017, 6, 12), None),
+    (("PY  - 2017", "DA  - 2017/06"), dt.date(2017, 6, 1), "month"),
+    (("PY  - 2016", "DA  - 2017/06/12"), dt.date(2017, 6, 12), None),  # one tag's date, not parts of two
+    (("DA  - 2022/01/05/",), dt.date(2022, 1, 5), None),  # the spec's YYYY/MM/DD/other info
+    (("PY  - 2017///",), dt.date(2017, 1, 1), "year"),
+    (("Y1  - 2017///Spring",), dt.date(2017, 1, 1), "year"),
+    (("DA  - 2017/06//Spring",), dt.date(2017, 6, 1), "month"),
+    (("PY  - 2017//12/",), dt.date(2017, 1, 1), "year"),  # a day with no month: the year, not December
+    (("DA  - 2017-06-12",), dt.date(2017, 6, 12), None),
+    (("PY  - n.d.",), None, None),
+])
+def test_the_most_precise_of_y1_da_and_py_dates_the_entry(lines, published, precision):
+    (entry,) = parse_library(ris(*lines), "dates.ris")
+    assert (entry.record.published, entry.record.published_precision) == (published, precision)
+
+
+def test_an_imported_ris_record_is_stored_with_the_day_its_y1_gives(store, settings):
+    text = ris("PY  - 2017", "Y1  - 2017/06/12/")
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), "dates.ris")
+    assert reply.ok, reply.text
+    with store.session() as s:
+        paper = s.scalars(select(Paper)).one()
+    assert (paper.published, paper.published_precision) == (dt.date(2017, 6, 12), None)
