@@ -5,7 +5,8 @@ raises :class:`~recommender.sources.records.ParseError` naming the first entry t
 failed and its 1-based line; nothing of a failed file is returned. The parsing
 itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, its LaTeX decoding
 (``pylatexenc``) turning ``M{\\"u}ller`` into ``Müller`` in titles, authors and abstracts (an
-abstract's math is kept as written; ``and others`` ends an author list, it is no author), ``rispy``
+abstract's math is kept as written; ``and others`` ends an author list, it is no author; an arXiv id is also
+read where Google Scholar and DBLP put it, :func:`_mentioned_arxiv_id`), ``rispy``
 for RIS (https://en.wikipedia.org/wiki/RIS_(file_format); a record's date is the most precise of its
 ``Y1``, ``DA`` and ``PY``), :mod:`json` for
 CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
@@ -101,6 +102,13 @@ _NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
 #: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
 #: both as one value (which then has no enclosing pair of braces or quotes).
 _SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
+#: The fields exports put an arXiv id in among other words: Google Scholar's ``journal = {arXiv preprint
+#: arXiv:1706.03762}``, ``note = {arXiv:1706.03762}``, ``howpublished = {\url{https://arxiv.org/abs/1706.03762}}``.
+_ARXIV_MENTIONS = ("journal", "note", "howpublished")
+#: What separates the words of such a field: spaces, ``\url{...}``'s backslash and braces, ``[cs.CL]``'s brackets.
+_WORD_BREAK = re.compile(r"[\s\\{}\[\](),;]+")
+#: The ``journal`` of an arXiv paper with its id as ``volume = {abs/1706.03762}`` (DBLP, Semantic Scholar).
+_ARXIV_JOURNALS = frozenset({"corr", "arxiv"})
 
 
 def _latex_decoder():
@@ -126,6 +134,27 @@ def _latex_decoder():
             return block
 
     return TitleAndAuthors()
+
+
+def _mentioned_arxiv_id(value) -> str | None:
+    """The arXiv id of an entry with no eprint-like field for it, from the fields exports put it in otherwise.
+
+    ``value(name)`` is a field's text (None when absent). A word of :data:`_ARXIV_MENTIONS` that
+    :func:`~recommender.sources.records.normalize_arxiv_id` reads as a whole counts when its field names
+    arXiv (a bare number in a note that does not name arXiv is not taken); then a ``volume = {abs/<id>}`` of the journal
+    ``CoRR`` or ``arXiv``.
+    """
+    for name in _ARXIV_MENTIONS:
+        text = value(name)
+        if isinstance(text, str) and "arxiv" in text.lower():
+            for word in _WORD_BREAK.split(text):
+                found = normalize_arxiv_id(word.rstrip("."))
+                if found:
+                    return found
+    volume = value("volume")
+    if _clean(value("journal")).lower() in _ARXIV_JOURNALS and isinstance(volume, str):
+        return normalize_arxiv_id(volume.strip().removeprefix("abs/"))
+    return None
 
 
 def _check_fields(e, where: str) -> None:
@@ -165,7 +194,8 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
         value = lambda name, f=f: f[name].value if name in f else None  # noqa: E731
         authors = [a for a in map(_clean, value("author") or []) if a and a.lower() not in _NOT_AN_AUTHOR]
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
-        ids = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
+        arxiv_id, doi = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
+        ids = (arxiv_id or _mentioned_arxiv_id(value), doi)
         try:
             out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors,
                               parse_date(value("year"), value("month"), value("day")), ids, value("url"), added,
