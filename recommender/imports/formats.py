@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from recommender.dates import parse_date, replaces
+from recommender.limits import check_records
 from recommender.sources.records import PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
 
 __all__ = ["FORMATS", "LibraryEntry", "detect_format", "parse_library"]
@@ -371,12 +372,17 @@ def parse_library(data: bytes | str, name: str = "") -> list[LibraryEntry]:
     Raises
     ------
     ParseError
-        The file is not one of the formats, or an entry is malformed or has no
-        title; the message names the entry and its 1-based line.
+        The file is not one of the formats, or an entry is malformed, has no title or holds a
+        value the store cannot hold (:func:`recommender.limits.check_records`: a title over
+        1000 characters once normalised, an arXiv id over 64, a DOI over 255); the message
+        names the entry or its 1-based line.
     """
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ParseError(f"not UTF-8 text (byte {exc.start})", source=name or None) from None
-    return _READERS[detect_format(data, name)](data, name or "<upload>")
+    where = name or "<upload>"
+    entries = _READERS[detect_format(data, name)](data, where)
+    check_records([e.record for e in entries], where)  # refused here, alike on SQLite and PostgreSQL
+    return entries
