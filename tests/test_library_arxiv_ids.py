@@ -1,5 +1,8 @@
-"""arXiv ids that BibTeX exports put in other fields than eprint: Google Scholar's journal, a note, a
-howpublished URL, DBLP's CoRR volume. The entry is matched to the stored arXiv paper by that id."""
+"""arXiv ids that exports put in other fields than eprint: Google Scholar's journal, a note, a howpublished
+URL, DBLP's CoRR volume (BibTeX), the same in RIS tags and CSL-JSON variables. The entry is matched to the
+stored arXiv paper by that id."""
+
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -30,6 +33,35 @@ def bib(*fields: str) -> str:
 ])
 def test_an_arxiv_id_in_journal_note_howpublished_or_a_corr_volume_is_read(fields, arxiv_id):
     (entry,) = parse_library(bib(*fields), "scholar.bib")
+    assert entry.record.arxiv_id == arxiv_id
+
+
+def ris(*tags: str) -> str:
+    return "TY  - JOUR\nTI  - The Transformer Paper as Scholar Lists It\n" + "".join(f"{t}\n" for t in tags) + "ER  - \n"
+
+
+@pytest.mark.parametrize(("tags", "arxiv_id"), [
+    (("JO  - arXiv preprint arXiv:1706.03762",), "1706.03762"),  # Google Scholar's RIS export
+    (("T2  - arXiv preprint arXiv:1706.03762",), "1706.03762"),
+    (("JF  - CoRR", "VL  - abs/1706.03762"), "1706.03762"),
+    (("N1  - arXiv: 1706.03762v5 [cs.CL]",), "1706.03762"),
+    (("N1  - Talk 1706.03762 of the workshop",), None),
+])
+def test_an_arxiv_id_in_a_ris_journal_or_note_is_read(tags, arxiv_id):
+    (entry,) = parse_library(ris(*tags), "scholar.ris")
+    assert entry.record.arxiv_id == arxiv_id
+
+
+@pytest.mark.parametrize(("variables", "arxiv_id"), [
+    ({"container-title": "arXiv preprint arXiv:1706.03762"}, "1706.03762"),
+    ({"container-title": ["arXiv preprint arXiv:1706.03762"]}, "1706.03762"),
+    ({"note": "arXiv: 1706.03762"}, "1706.03762"),
+    ({"container-title": "CoRR", "volume": "abs/1706.03762"}, "1706.03762"),
+    ({"container-title": "Nature", "volume": 7}, None),
+])
+def test_an_arxiv_id_in_a_csl_container_title_or_note_is_read(variables, arxiv_id):
+    item = {"id": "a", "type": "article", "title": "The Transformer Paper as Scholar Lists It", **variables}
+    (entry,) = parse_library(json.dumps([item]), "scholar.json")
     assert entry.record.arxiv_id == arxiv_id
 
 

@@ -6,7 +6,7 @@ failed and its 1-based line; nothing of a failed file is returned. The parsing
 itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, its LaTeX decoding
 (``pylatexenc``) turning ``M{\\"u}ller`` into ``Müller`` in titles, authors and abstracts (an
 abstract's math is kept as written; ``and others`` ends an author list, it is no author; an arXiv id is also
-read where Google Scholar and DBLP put it, :func:`_mentioned_arxiv_id`), ``rispy``
+read where Google Scholar and DBLP put it, :mod:`recommender.imports.ids`), ``rispy``
 for RIS (https://en.wikipedia.org/wiki/RIS_(file_format); a record's date is the most precise of its
 ``Y1``, ``DA`` and ``PY``), :mod:`json` for
 CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass
 
 from recommender.dates import parse_date, replaces
+from recommender.imports.ids import csl_arxiv_id, identifiers, mentioned_arxiv_id, ris_arxiv_id
 from recommender.limits import check_records
-from recommender.sources.records import PaperRecord, ParseError, normalize_arxiv_id, normalize_doi
+from recommender.sources.records import PaperRecord, ParseError
 
 __all__ = ["FORMATS", "LibraryEntry", "detect_format", "parse_library"]
 
@@ -71,15 +72,6 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").replace("{", "").replace("}", "").split())
 
 
-def _ids(*fields: str | None) -> tuple[str | None, str | None]:
-    """The arXiv id and DOI found among identifier-like fields (eprint, URL, DOI), first hit of each."""
-    arxiv_id = doi = None
-    for value in fields:
-        arxiv_id = arxiv_id or normalize_arxiv_id(value)
-        doi = doi or (None if normalize_arxiv_id(value) else normalize_doi(value))
-    return arxiv_id, doi
-
-
 def _entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple, url,
            added, abstract=None) -> LibraryEntry:
     """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated)."""
@@ -103,15 +95,6 @@ _NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
 #: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
 #: both as one value (which then has no enclosing pair of braces or quotes).
 _SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
-#: The fields exports put an arXiv id in among other words: Google Scholar's ``journal = {arXiv preprint
-#: arXiv:1706.03762}``, ``note = {arXiv:1706.03762}``, ``howpublished = {\url{https://arxiv.org/abs/1706.03762}}``.
-_ARXIV_MENTIONS = ("journal", "note", "howpublished")
-#: What separates the words of such a field: spaces, ``\url{...}``'s backslash and braces, ``[cs.CL]``'s brackets.
-_WORD_BREAK = re.compile(r"[\s\\{}\[\](),;]+")
-#: The ``journal`` of an arXiv paper with its id as ``volume = {abs/1706.03762}`` (DBLP, Semantic Scholar).
-_ARXIV_JOURNALS = frozenset({"corr", "arxiv"})
-
-
 def _latex_decoder():
     """bibtexparser's LaTeX decoding, applied to :data:`_LATEX_FIELDS` only; ``author`` becomes a list of names.
 
@@ -135,27 +118,6 @@ def _latex_decoder():
             return block
 
     return TitleAndAuthors()
-
-
-def _mentioned_arxiv_id(value) -> str | None:
-    """The arXiv id of an entry with no eprint-like field for it, from the fields exports put it in otherwise.
-
-    ``value(name)`` is a field's text (None when absent). A word of :data:`_ARXIV_MENTIONS` that
-    :func:`~recommender.sources.records.normalize_arxiv_id` reads as a whole counts when its field names
-    arXiv (a bare number in a note that does not name arXiv is not taken); then a ``volume = {abs/<id>}`` of the journal
-    ``CoRR`` or ``arXiv``.
-    """
-    for name in _ARXIV_MENTIONS:
-        text = value(name)
-        if isinstance(text, str) and "arxiv" in text.lower():
-            for word in _WORD_BREAK.split(text):
-                found = normalize_arxiv_id(word.rstrip("."))
-                if found:
-                    return found
-    volume = value("volume")
-    if _clean(value("journal")).lower() in _ARXIV_JOURNALS and isinstance(volume, str):
-        return normalize_arxiv_id(volume.strip().removeprefix("abs/"))
-    return None
 
 
 def _check_fields(e, where: str) -> None:
@@ -195,8 +157,8 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
         value = lambda name, f=f: f[name].value if name in f else None  # noqa: E731
         authors = [a for a in map(_clean, value("author") or []) if a and a.lower() not in _NOT_AN_AUTHOR]
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
-        arxiv_id, doi = _ids(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
-        ids = (arxiv_id or _mentioned_arxiv_id(value), doi)
+        arxiv_id, doi = identifiers(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
+        ids = (arxiv_id or mentioned_arxiv_id(value), doi)
         try:
             out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors,
                               parse_date(value("year"), value("month"), value("day")), ids, value("url"), added,
@@ -271,7 +233,8 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
             raise ParseError(f"RIS record is malformed ({type(exc).__name__}: {exc})", source=where, line=line) from None
         title = ref.get("title") or ref.get("primary_title") or ref.get("translated_title")
         urls = ref.get("urls") or []
-        ids = _ids(*([ref.get("doi")] + list(urls)))
+        arxiv_id, doi = identifiers(*([ref.get("doi")] + list(urls)))
+        ids = (arxiv_id or ris_arxiv_id(ref), doi)
         added = ref.get("access_date")
         try:
             out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], _ris_date(ref),
@@ -324,7 +287,8 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
         accessed = _csl_date(item.get("accessed"))
         accessed_day = parse_date(*accessed) if accessed[0] else None
         added = accessed_day[0].isoformat() if accessed_day else None
-        ids = _ids(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
+        arxiv_id, doi = identifiers(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
+        ids = (arxiv_id or csl_arxiv_id(item), doi)
         title = item.get("title")
         try:
             out.append(_entry(where, line, title if isinstance(title, str) else "", authors,
