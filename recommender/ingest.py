@@ -186,7 +186,8 @@ def insert_new_papers(session: Session, new: list[tuple[NewPaper, PaperRecord]],
                     raise RuntimeError(f"paper {paper.arxiv_id or paper.title!r} conflicted but cannot be found")
                 if isinstance(raced, Paper) and raced.id not in texts:
                     texts[raced.id] = embedding_text(raced.title, raced.abstract)
-                merge_record(raced, record)
+                if merge_record(raced, record):
+                    result.updated += 1  # as resolve_records counts a merge that changed a stored paper
                 paper.id = raced.id
                 result.new -= 1
                 result.known += 1

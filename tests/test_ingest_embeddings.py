@@ -201,7 +201,7 @@ def test_a_paper_a_racing_writer_stored_keeps_its_vector_unless_the_merge_change
     result = IngestResult(source="ours", new=1)
     with store.session(immediate=True) as s:
         insert_new_papers(s, new, result)
-    assert (result.new, result.known, result.new_paper_ids) == (0, 1, [])
+    assert (result.new, result.known, result.updated, result.new_paper_ids) == (0, 1, 1, [])  # our merge: updated
     with store.session() as s:
         paper = s.scalars(select(Paper)).one()
         assert paper.abstract == record.abstract and (paper.doi, paper.url) == (record.doi, record.url)
