@@ -9,8 +9,11 @@ column can hold is a broken file, not a popular paper.
 
 The limits are read from the models (:mod:`recommender.store.models`): ``papers.title_key``
 (the normalised title, 1000 characters), ``papers.arxiv_id`` (64), ``papers.doi`` (255) and
-``digest_entries.upvotes`` (a 32-bit ``INTEGER``). A title, abstract, author list and URL
-have no limit of their own (``TEXT`` and ``JSON`` columns).
+``digest_entries.upvotes`` (a 32-bit ``INTEGER``). The normalised title is indexed, and a
+PostgreSQL B-tree entry holds at most 2704 bytes: it is also held to :data:`TITLE_KEY_BYTES` of
+UTF-8 (1000 Chinese characters take 3000). A title, abstract, author list and URL have no
+limit of their own (``TEXT`` and ``JSON`` columns), but no text PostgreSQL stores may hold a
+NUL character: a record holding one anywhere is refused too.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlalchemy import String
 from recommender.sources.records import PaperRecord, ParseError, title_key
 from recommender.store.models import Paper
 
-__all__ = ["INTEGER_RANGE", "check_records"]
+__all__ = ["INTEGER_RANGE", "TITLE_KEY_BYTES", "check_records"]
 
 INTEGER_RANGE = (-(2**31), 2**31 - 1)
 """What an ``INTEGER`` column holds on PostgreSQL (32 bits); SQLite's holds more, the store keeps the smaller."""
@@ -36,12 +39,31 @@ def _length(column: str) -> int:
 
 _TITLE_KEY, _ARXIV_ID, _DOI = _length("title_key"), _length("arxiv_id"), _length("doi")
 
+TITLE_KEY_BYTES = 2000
+"""UTF-8 bytes of a normalised title at most: under the 2704 bytes of a PostgreSQL B-tree index entry
+(https://www.postgresql.org/docs/current/btree.html, "Index Entry Size"), with room for its header."""
+
+
+def _nul_field(record: PaperRecord) -> str | None:
+    """The first field of ``record`` holding a NUL character, which PostgreSQL text refuses; None when none does."""
+    for name in ("title", "abstract", "arxiv_id", "doi", "url"):
+        value = getattr(record, name)
+        if isinstance(value, str) and "\x00" in value:
+            return name
+    return "authors" if any("\x00" in a for a in record.authors) else None
+
 
 def _problem(record: PaperRecord) -> str | None:
     key = title_key(record.title)
     if len(key) > _TITLE_KEY:
         return (f"title too long ({len(key)} characters once normalised for matching; at most {_TITLE_KEY}): "
                 f"{record.title[:60]!r}...")
+    if len(key.encode()) > TITLE_KEY_BYTES:
+        return (f"title too long ({len(key.encode())} bytes of UTF-8 once normalised for matching; at most "
+                f"{TITLE_KEY_BYTES}): {record.title[:60]!r}...")
+    nul = _nul_field(record)
+    if nul is not None:
+        return f"the {nul} holds a NUL character, which no stored text can hold: {record.title[:60]!r}"
     if record.arxiv_id and len(record.arxiv_id) > _ARXIV_ID:
         return f"arXiv id too long ({len(record.arxiv_id)} characters; at most {_ARXIV_ID}): {record.arxiv_id[:60]!r}..."
     if record.doi and len(record.doi) > _DOI:

@@ -40,6 +40,8 @@ def stored(store) -> tuple[int, int, int]:
     (item(title="Long " * 201), "title too long (1004 characters once normalised for matching; at most 1000)"),
     (item(paper_id="10.1234/" + "x" * 250), "DOI too long (258 characters; at most 255)"),
     (item(paper_id="a" * 60 + "/1234567"), "arXiv id too long (68 characters; at most 64)"),
+    # 1000 characters, but 3000 bytes: PostgreSQL's index on the title holds at most 2704 (it failed there alone)
+    (item(title="中" * 1000), "title too long (3000 bytes of UTF-8 once normalised for matching; at most 2000)"),
     (item(upvotes=INT_MAX + 1), f"upvote count {INT_MAX + 1} out of range"),
     (item(upvotes=-(2**63) - 1), f"upvote count {-(2**63) - 1} out of range"),
 ])
@@ -67,3 +69,11 @@ def test_a_refused_file_fails_alone_in_a_batch(store, tmp_path):
     results = ingest(store, [tmp_path])
     assert [r.error is None for r in results] == [False, True]
     assert "title too long" in results[0].error and stored(store) == (1, 1, 1)
+
+
+def test_a_doi_holding_a_nul_is_no_doi_and_stores_nothing_postgresql_cannot_hold(store):
+    """A NUL in an id: PostgreSQL text refuses it at commit (the batch failed there), SQLite stored it."""
+    result = ingest_bytes(store, digest(item(paper_id="10.1234/a\u0000b", title="A Paper With A Broken Id")), "d.json")
+    assert (result.error, result.new) == (None, 2)
+    with store.session() as s:
+        assert s.scalar(select(Paper.doi).where(Paper.title == "A Paper With A Broken Id")) is None

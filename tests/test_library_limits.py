@@ -34,6 +34,9 @@ def csl(**fields) -> str:
     (bib("doi = {10.1234/" + "x" * 250 + "}"), "doi.bib", 6, "DOI too long (258 characters; at most 255)"),
     (ris("DO  - 10.1234/" + "x" * 250), "doi.ris", 5, "DOI too long (258 characters; at most 255)"),
     (csl(DOI="10.1234/" + "x" * 250), "doi.json", 6, "DOI too long (258 characters; at most 255)"),
+    (csl(title="中" * 1000), "cjk.json", 6, "title too long (3000 bytes of UTF-8 once normalised for matching"),
+    (ris("UR  - https://example.org/a\x00b"), "nul.ris", 5, "the url holds a NUL character"),
+    (bib("abstract = {An abstract\x00 with a NUL}"), "nul.bib", 6, "the abstract holds a NUL character"),
 ])
 def test_a_value_the_store_cannot_hold_refuses_the_library_at_its_entry(store, settings, text, name, line, words):
     with pytest.raises(ParseError) as failed:

@@ -145,7 +145,7 @@ _ARXIV_WHOLE = re.compile(
     r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?$",
     re.IGNORECASE,
 )
-_DOI_WHOLE = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_DOI_WHOLE = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/[^\s\x00-\x1f\x7f]+)$", re.IGNORECASE)
 
 
 def normalize_arxiv_id(value: str | None) -> str | None:
@@ -176,7 +176,8 @@ def normalize_arxiv_id(value: str | None) -> str | None:
 def normalize_doi(value: str | None) -> str | None:
     """Return the DOI of a field that IS a DOI (``10.<registrant>/<suffix>``), else ``None``.
 
-    A ``doi:`` prefix or a doi.org URL is dropped; the suffix keeps its case.
+    A ``doi:`` prefix or a doi.org URL is dropped; the suffix keeps its case. A DOI holds no control
+    character (a NUL, a tab): a field with one is no DOI.
     arXiv's own DOIs (``10.48550/arXiv.<id>``) are DOIs too; callers that want
     the arXiv id try :func:`normalize_arxiv_id` first.
     """
