@@ -27,7 +27,7 @@ from recommender.imports.formats import LibraryEntry
 from recommender.ingest import LOOKUP_CHUNK, IngestResult, insert_new_papers, resolve_records
 from recommender.merge import merge_record
 from recommender.store import Feedback, Paper
-from recommender.store.dialects import dialect_insert
+from recommender.store.dialects import dialect_insert, lock_paper_writes
 from recommender.store.models import utcnow
 from recommender.text.embeddings import embedding_text
 from recommender.text.vectors import forget_changed_embeddings
@@ -111,6 +111,10 @@ def store_library(
 ) -> ImportResult:
     """Match or store every entry's paper and record the member's 👍 on it, in the caller's transaction.
 
+    On PostgreSQL the paper-writes lock (:func:`recommender.store.dialects.lock_paper_writes`) is taken
+    first, before any paper's row is locked, as ingests take it: an import and an ingest (or two imports)
+    over the same papers wait for each other instead of deadlocking.
+
     Parameters
     ----------
     session : Session
@@ -126,6 +130,7 @@ def store_library(
     -------
     ImportResult
     """
+    lock_paper_writes(session)  # before the DOI merges' row locks: a paper writer holding it never waits on ours
     result = ImportResult(entries=len(entries))
     doi_ids = _by_doi(session, entries)
     rest = [i for i in range(len(entries)) if i not in doi_ids]
