@@ -13,10 +13,14 @@ from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Paper
 from recommender.text.analyzer import analyze, singular
 
-__all__ = ["Pick", "search_reason"]
+__all__ = ["RELATED_FORM", "Pick", "search_reason"]
 
 
-def search_reason(query: str, text: str, stop_words: frozenset[str]) -> str:
+#: What a search result holding none of the words searched is, by words alone (:func:`search_reason`).
+RELATED_FORM = "matches a related word form"
+
+
+def search_reason(query: str, text: str, stop_words: frozenset[str], lead: str = RELATED_FORM) -> str:
     """What a search result holds of the words searched, as its reason line; "" when it holds them all.
 
     Search answers with its best papers however weak (a store with no paper on quantum codes answers
@@ -31,21 +35,32 @@ def search_reason(query: str, text: str, stop_words: frozenset[str]) -> str:
         The result's title, abstract and authors.
     stop_words : frozenset of str
         The TF-IDF model's (``FrozenTfidf.stop_words``): such words are not asked for.
+    lead : str, default :data:`RELATED_FORM`
+        What the result is there for when it holds none of the words (:func:`recommender.reasons.search_lead`:
+        ``"close in meaning"``, ``"for your interests"``); by words alone, the full-text index matched a
+        word of another form ("robotic" for "robots").
 
     Returns
     -------
     str
-        ``"matches error, correction; missing: quantum"``, ``"close in meaning, with none of the words
-        searched"``, or ``""`` (every word held, or no word asked for). Plurals count as singulars.
+        ``"matches error, correction; missing: quantum"``, ``"{lead}, with none of the words searched"``,
+        or ``""`` (every word held, or no word asked for). Plurals count as singulars.
     """
+    return _worded(*_held(query, text, stop_words), lead)
+
+
+def _held(query: str, text: str, stop_words: frozenset[str]) -> tuple[list[str], list[str]]:
+    """The words of ``query`` (singular, stop words left out) that ``text`` holds, and those it lacks."""
     asked = list(dict.fromkeys(singular(w) for w in analyze(query, stop_words, (1, 1))))
     held = {singular(w) for w in analyze(text, stop_words, (1, 1))}
-    missing = [w for w in asked if w not in held]
+    return [w for w in asked if w in held], [w for w in asked if w not in held]
+
+
+def _worded(found: list[str], missing: list[str], lead: str) -> str:
     if not missing:
         return ""
-    found = [w for w in asked if w in held]
     if not found:
-        return "close in meaning, with none of the words searched"
+        return f"{lead}, with none of the words searched"
     return f"matches {', '.join(found)}; missing: {', '.join(missing)}"
 
 
@@ -96,16 +111,19 @@ class Pick:
     published_precision: str | None = None
 
     @classmethod
-    def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str]) -> Pick:
+    def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str], *,
+              lead: str = RELATED_FORM) -> Pick:
         """The search result ``paper`` for ``query``, its reason the words it lacks (:func:`search_reason`).
 
-        No reason when ``query`` names the paper by its reference (arXiv id or link, ``arXiv:`` id or ``#id``).
+        ``lead`` is what it is there for should it hold none of them. No reason when ``query`` names the paper by
+        its reference (arXiv id or link, ``arXiv:`` id or ``#id``).
         """
         asked = {w.casefold().removeprefix("arxiv:") for w in query.split()}
         asked |= {(normalize_arxiv_id(w) or "").casefold() for w in query.split()}  # a link, a versioned id
+        if paper.ref.casefold() in asked:
+            return cls.from_paper(paper, score=score)
         text = " ".join([paper.title, paper.abstract or "", *(paper.authors or ())])
-        reason = "" if paper.ref.casefold() in asked else search_reason(query, text, stop_words)
-        return cls.from_paper(paper, score=score, reason=reason)
+        return cls.from_paper(paper, score=score, reason=search_reason(query, text, stop_words, lead))
 
     @classmethod
     def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> Pick:
