@@ -7,7 +7,7 @@ that rendering a result, and a search from the command line, import neither.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Paper
@@ -95,6 +95,9 @@ class Pick:
         The person it was found for gave it 👎 (search finds such a paper, by name for one, and says so;
         the command layer sets it, :func:`bot.commands.rows.mark_disliked`). False for picks, which never
         hold a rated paper.
+    weak : bool
+        A search result that holds none of the words searched and is not close to the query in meaning
+        (measured: :attr:`recommender.search.Hit.close` is False). False for picks.
     """
 
     paper_id: int
@@ -109,21 +112,25 @@ class Pick:
     reason: str = ""
     disliked: bool = False
     published_precision: str | None = None
+    weak: bool = False
 
     @classmethod
     def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str], *,
-              lead: str = RELATED_FORM) -> Pick:
+              lead: str = RELATED_FORM, close: bool | None = None) -> Pick:
         """The search result ``paper`` for ``query``, its reason the words it lacks (:func:`search_reason`).
 
-        ``lead`` is what it is there for should it hold none of them. No reason when ``query`` names the paper by
-        its reference (arXiv id or link, ``arXiv:`` id or ``#id``).
+        ``lead`` is what it is there for should it hold none of them; ``close`` whether it is close to the query in
+        meaning (None: not measured), which with none of the words makes it :attr:`weak`. No reason, and not weak,
+        when ``query`` names the paper by its reference (arXiv id or link, ``arXiv:`` id or ``#id``).
         """
         asked = {w.casefold().removeprefix("arxiv:") for w in query.split()}
         asked |= {(normalize_arxiv_id(w) or "").casefold() for w in query.split()}  # a link, a versioned id
         if paper.ref.casefold() in asked:
             return cls.from_paper(paper, score=score)
         text = " ".join([paper.title, paper.abstract or "", *(paper.authors or ())])
-        return cls.from_paper(paper, score=score, reason=search_reason(query, text, stop_words, lead))
+        found, missing = _held(query, text, stop_words)
+        pick = cls.from_paper(paper, score=score, reason=_worded(found, missing, lead))
+        return replace(pick, weak=bool(missing) and not found and close is False)
 
     @classmethod
     def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> Pick:

@@ -76,8 +76,8 @@ def find(
     Returns
     -------
     list of Pick
-        :meth:`Pick.found`, with the lead (:func:`~recommender.reasons.search_lead`) of the result's
-        :class:`~recommender.search.Hit`.
+        :meth:`Pick.found`, with the lead (:func:`~recommender.reasons.search_lead`) and closeness in meaning of
+        the result's :class:`~recommender.search.Hit`.
     """
     if latest_model_id(session) is None and session.scalar(select(Paper.id).limit(1)) is None:
         return []  # an empty store: nothing to find (and no paper to fit a model on); a stored model says it is not
@@ -115,6 +115,6 @@ def find(
                   meaning=meaning, embeddings=embeddings, mean=emb[1] if emb is not None else None, target=target)
     by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_([ids[h.index] for h in hits])))}
     profile = profile_words(target) if target is not None else None
-    return [Pick.found(by_id[ids[h.index]], h.score, query, current.stop_words, lead=search_lead(h, profile))
+    return [Pick.found(by_id[ids[h.index]], h.score, query, current.stop_words, lead=search_lead(h, profile), close=h.close)
             for h in hits]
 

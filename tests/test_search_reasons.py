@@ -112,10 +112,31 @@ def test_a_result_there_for_the_searchers_profile_says_so_not_close_in_meaning(p
     assert {r for t, r in again.items() if t not in (flock, stemmed)} == {"for your interests and 👍" + NONE}
 
 
+def test_a_search_nothing_holds_nor_means_says_so_first(papers_store, settings):
+    """Nothing stored holds "sheep", "herding" or "robots" or is about herding: the answer says so before its
+    results, and each says it is only the nearest in meaning (or there for the person), not close."""
+    cmds = by_meaning(papers_store, settings, flock=False)
+    assert cmds.interests_add(ADA, "zero-shot learning").ok
+    for who, lead in ((BOB, "nearest in meaning"), (ADA, "for your interests")):
+        reply = cmds.search(who, QUERY)
+        assert reply.text == f"None of the top 5 for “{QUERY}” holds its words or is close to it in meaning:"
+        assert reply.papers and all(p.weak for p in reply.papers)
+        said = reasons(reply)
+        stemmed = next((t for t in said if t.startswith("Stop Regressing")), None)
+        assert stemmed is None or said[stemmed] == "matches a related word form" + NONE
+        assert all(r == lead + NONE for t, r in said.items() if t != stemmed)
+        out = io.StringIO()
+        print_reply(Console(file=out, width=300, color_system=None), reply)
+        assert reply.text in out.getvalue()
+        on_topic = cmds.search(who, "graph neural networks")  # results holding the words: nothing more to say
+        assert on_topic.text == "Top 5 for “graph neural networks”:" and not any(p.weak for p in on_topic.papers)
+
+
 def test_by_words_alone_a_result_without_the_words_is_not_said_close_in_meaning(papers_store, settings):
     """Without sentence embeddings nothing is measured in meaning: "robots" finds "robotic" by the index's stemming."""
     reply = Commands(papers_store, settings).search(BOB, "robots")
     assert reply.papers and reasons(reply)[reply.papers[0].title] == "matches a related word form" + NONE
+    assert not any(p.weak for p in reply.papers)  # not measured, so not said far in meaning either
 
 
 @pytest.mark.semantic  # the shipped sentence model, as the demo ranks
@@ -126,6 +147,7 @@ def test_the_demo_readers_search_for_what_nothing_stored_is_about(papers_store, 
     add_demo_team(cmds, load_demo_team())
     embed_missing(papers_store, cmds.recommender.embedder)
     said = " ".join(cli("search", QUERY, "--user", "ada", "-k", "5").stdout.replace("│", " ").split())
+    assert said.startswith(f"None of the top 5 for “{QUERY}” holds its words or is close to it in meaning:")
     assert "for your interests" + NONE in said and "close in meaning" + NONE not in said
     [survey] = [r for r in json.loads(cli("search", QUERY, "--user", "ada", "-k", "5", "--json").stdout)["results"]
                 if r["title"].startswith("Zero-shot and Few-shot Learning with Knowledge Graphs")]
