@@ -99,12 +99,23 @@ def found_text(query: str, papers: Sequence[Pick], respelled: str | None = None,
     ``respelled`` (:meth:`recommender.picks.Recommender.respell`) is offered ("Top 5 for “speach
     recognition” (did you mean “speech recognition”?):"), or, with ``instead``, was searched instead
     because ``query`` found nothing ("No stored paper matches “quantisation”. Top 5 for “quantization”:").
+    When no result holds a word searched or is close to it in meaning (:func:`weak_answer`), the line says so
+    ("None of the top 5 for “sheep herding robots” holds its words or is close to it in meaning:").
     """
     if not papers:
         return f"No stored paper matches “{query}”."
     if instead:
         return f"No stored paper matches “{query}”. Top {len(papers)} for “{respelled}”:"
-    return f"Top {len(papers)} for “{query}”" + (f" (did you mean “{respelled}”?):" if respelled else ":")
+    top = f"Top {len(papers)} for “{query}”"
+    if weak_answer(papers):
+        top = f"None of the top {len(papers)} for “{query}” holds its words or is close to it in meaning"
+    return top + (f" (did you mean “{respelled}”?):" if respelled else ":")
+
+
+def weak_answer(papers: Sequence[Pick]) -> bool:
+    """Whether every search result holds none of the words searched and is not close in meaning (:attr:`Pick.weak`):
+    the answer then says so first (:func:`found_text`)."""
+    return bool(papers) and all(p.weak for p in papers)
 
 
 def source_name(pick: Pick) -> str:

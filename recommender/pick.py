@@ -7,16 +7,20 @@ that rendering a result, and a search from the command line, import neither.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Paper
 from recommender.text.analyzer import analyze, singular
 
-__all__ = ["Pick", "search_reason"]
+__all__ = ["RELATED_FORM", "Pick", "search_reason"]
 
 
-def search_reason(query: str, text: str, stop_words: frozenset[str]) -> str:
+#: What a search result holding none of the words searched is, by words alone (:func:`search_reason`).
+RELATED_FORM = "matches a related word form"
+
+
+def search_reason(query: str, text: str, stop_words: frozenset[str], lead: str = RELATED_FORM) -> str:
     """What a search result holds of the words searched, as its reason line; "" when it holds them all.
 
     Search answers with its best papers however weak (a store with no paper on quantum codes answers
@@ -31,21 +35,32 @@ def search_reason(query: str, text: str, stop_words: frozenset[str]) -> str:
         The result's title, abstract and authors.
     stop_words : frozenset of str
         The TF-IDF model's (``FrozenTfidf.stop_words``): such words are not asked for.
+    lead : str, default :data:`RELATED_FORM`
+        What the result is there for when it holds none of the words (:func:`recommender.reasons.search_lead`:
+        ``"close in meaning"``, ``"for your interests"``); by words alone, the full-text index matched a
+        word of another form ("robotic" for "robots").
 
     Returns
     -------
     str
-        ``"matches error, correction; missing: quantum"``, ``"close in meaning, with none of the words
-        searched"``, or ``""`` (every word held, or no word asked for). Plurals count as singulars.
+        ``"matches error, correction; missing: quantum"``, ``"{lead}, with none of the words searched"``,
+        or ``""`` (every word held, or no word asked for). Plurals count as singulars.
     """
+    return _worded(*_held(query, text, stop_words), lead)
+
+
+def _held(query: str, text: str, stop_words: frozenset[str]) -> tuple[list[str], list[str]]:
+    """The words of ``query`` (singular, stop words left out) that ``text`` holds, and those it lacks."""
     asked = list(dict.fromkeys(singular(w) for w in analyze(query, stop_words, (1, 1))))
     held = {singular(w) for w in analyze(text, stop_words, (1, 1))}
-    missing = [w for w in asked if w not in held]
+    return [w for w in asked if w in held], [w for w in asked if w not in held]
+
+
+def _worded(found: list[str], missing: list[str], lead: str) -> str:
     if not missing:
         return ""
-    found = [w for w in asked if w in held]
     if not found:
-        return "close in meaning, with none of the words searched"
+        return f"{lead}, with none of the words searched"
     return f"matches {', '.join(found)}; missing: {', '.join(missing)}"
 
 
@@ -80,6 +95,9 @@ class Pick:
         The person it was found for gave it 👎 (search finds such a paper, by name for one, and says so;
         the command layer sets it, :func:`bot.commands.rows.mark_disliked`). False for picks, which never
         hold a rated paper.
+    weak : bool
+        A search result that holds none of the words searched and is not close to the query in meaning
+        (measured: :attr:`recommender.search.Hit.close` is False). False for picks.
     """
 
     paper_id: int
@@ -94,18 +112,25 @@ class Pick:
     reason: str = ""
     disliked: bool = False
     published_precision: str | None = None
+    weak: bool = False
 
     @classmethod
-    def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str]) -> Pick:
+    def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str], *,
+              lead: str = RELATED_FORM, close: bool | None = None) -> Pick:
         """The search result ``paper`` for ``query``, its reason the words it lacks (:func:`search_reason`).
 
-        No reason when ``query`` names the paper by its reference (arXiv id or link, ``arXiv:`` id or ``#id``).
+        ``lead`` is what it is there for should it hold none of them; ``close`` whether it is close to the query in
+        meaning (None: not measured), which with none of the words makes it :attr:`weak`. No reason, and not weak,
+        when ``query`` names the paper by its reference (arXiv id or link, ``arXiv:`` id or ``#id``).
         """
         asked = {w.casefold().removeprefix("arxiv:") for w in query.split()}
         asked |= {(normalize_arxiv_id(w) or "").casefold() for w in query.split()}  # a link, a versioned id
+        if paper.ref.casefold() in asked:
+            return cls.from_paper(paper, score=score)
         text = " ".join([paper.title, paper.abstract or "", *(paper.authors or ())])
-        reason = "" if paper.ref.casefold() in asked else search_reason(query, text, stop_words)
-        return cls.from_paper(paper, score=score, reason=reason)
+        found, missing = _held(query, text, stop_words)
+        pick = cls.from_paper(paper, score=score, reason=_worded(found, missing, lead))
+        return replace(pick, weak=bool(missing) and not found and close is False)
 
     @classmethod
     def from_paper(cls, paper: Paper, *, score: float = 0.0, reason: str = "") -> Pick:

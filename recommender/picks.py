@@ -362,7 +362,8 @@ class Recommender:
     ) -> list[Pick]:
         """Stored papers matching ``query``, best first; see :func:`recommender.store_search.find`.
 
-        Each result's ``reason`` names the words of ``query`` it lacks (:meth:`Pick.found`).
+        Each result's ``reason`` names the words of ``query`` it lacks and, lacking all, what placed it: the
+        person's profile, its meaning, a related word form (:meth:`Pick.found`).
 
         Candidates come from the database's full-text index (papers the query
         names exactly first) and, with embeddings, by meaning; they are re-ranked
@@ -372,9 +373,7 @@ class Recommender:
         keeps one source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
         """
         target = self._search_target(session, member) if member is not None else None
-        hits = find(session, self.vectors, self.new_ranker, query, k, target=target, since=since, until=until, source=source)
-        stop_words = self.vectors.few_rows(session, [])[0].stop_words if hits else frozenset()
-        return [Pick.found(paper, score, query, stop_words) for paper, score in hits]
+        return find(session, self.vectors, self.new_ranker, query, k, target=target, since=since, until=until, source=source)
 
     def respell(self, session: Session, query: str, found: Sequence[Pick] = ()) -> str | None:
         """``query`` with each word that no paper of ``found`` holds and the TF-IDF model never saw put as the

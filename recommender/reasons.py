@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from recommender.ranking import Target
+from recommender.search import Hit
 from recommender.text.analyzer import AUTHOR_PREFIX
 from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
@@ -19,7 +20,7 @@ from recommender.text.frozen import TextVectorizer
 __all__ = [
     "CHANNEL", "MAX_READ_SHARE", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms", "pick_reason",
     "profile_basis", "profile_words",
-    "reason_words",
+    "reason_words", "search_lead",
 ]
 
 #: The ``owner`` of :func:`profile_words` for a channel.
@@ -144,6 +145,26 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
     if by_meaning:
         return f"close in meaning to {profile}, with no term in common"
     return f"no term in common with {profile}"
+
+
+def search_lead(hit: Hit, profile: str | None) -> str:
+    """What a search result holding none of the words searched is there for, from the parts of its score: the
+    lead of its reason (:func:`recommender.pick.search_reason`: "close in meaning, with none of the words searched").
+
+    * ``"for {profile}"`` when the person's part weighs most (``profile``: :func:`profile_words`, None for no
+      profile): the person's interests or 👍 placed it, whatever it means to the query;
+    * else ``"close in meaning"`` when it is (:attr:`~recommender.search.Hit.close`);
+    * else ``"matches a related word form"`` when the full-text index's part outweighs meaning: the index matched
+      a word of another form ("robotic" for "robots", by stemming);
+    * else ``"nearest in meaning"``: among the papers nearest the query in meaning, none of them close.
+    """
+    if profile is not None and hit.personal > max(hit.words, hit.meaning):
+        return f"for {profile}"
+    if hit.close:
+        return "close in meaning"
+    if hit.closeness is None or hit.words > hit.meaning:
+        return "matches a related word form"
+    return "nearest in meaning"
 
 
 def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:

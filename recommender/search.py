@@ -8,6 +8,8 @@ and the papers closest in meaning join those sharing a term with the query.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -16,7 +18,7 @@ from .ranking import Ranker, Target, top_k_indices
 from .ranking.semantic import SemanticInputs
 from .text.embeddings import center
 
-__all__ = ["LEXICAL_WEIGHT", "MIN_MEANING", "query_meaning", "rerank", "search"]
+__all__ = ["LEXICAL_WEIGHT", "MIN_MEANING", "Hit", "query_meaning", "rerank", "search"]
 
 #: The least meaning (centred embedding cosine with the query) a stored paper needs to be a search result
 #: when no paper shares a term with the query (:func:`recommender.store_search.find`). On the bundled
@@ -26,6 +28,37 @@ __all__ = ["LEXICAL_WEIGHT", "MIN_MEANING", "query_meaning", "rerank", "search"]
 #: papers. A paraphrase of a paper stays below it too ("teaching computers to see pictures": 0.30), which
 #: is why the cut applies only when words find nothing.
 MIN_MEANING = 0.40
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result of :func:`rerank`: the candidate, its score and the three parts the score sums.
+
+    Attributes
+    ----------
+    index : int
+        Position among the candidates.
+    score : float
+        ``words + meaning + personal``, higher is better.
+    words, meaning, personal : float
+        The weighted lexical relevance, meaning and personal score: ``(1 - p) (1 - w) lexical_relevance``,
+        ``(1 - p) w cos_meaning`` and ``p personal`` (``w``, ``p``: the semantic and personal weights, 0 when
+        unused).
+    closeness : float or None
+        ``cos_meaning`` itself, the centred embedding cosine with the query; None when meaning was not measured.
+    """
+
+    index: int
+    score: float
+    words: float = 0.0
+    meaning: float = 0.0
+    personal: float = 0.0
+    closeness: float | None = None
+
+    @property
+    def close(self) -> bool | None:
+        """Whether it is close to the query in meaning (``closeness`` at least :data:`MIN_MEANING`); None: not measured."""
+        return None if self.closeness is None else self.closeness >= MIN_MEANING
 
 def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
            target: Target | None = None, personal_weight: float = 0.3,
@@ -102,7 +135,7 @@ def query_meaning(ranker: Ranker, query: str, embeddings: np.ndarray, mean: np.n
 def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray, k: int, *,
            named: np.ndarray | None = None, meaning: np.ndarray | None = None,
            embeddings: np.ndarray | None = None, mean: np.ndarray | None = None,
-           target: Target | None = None, personal_weight: float = 0.3) -> list[tuple[int, float]]:
+           target: Target | None = None, personal_weight: float = 0.3) -> list[Hit]:
     """Candidates of a search, ordered: the papers the query names first, then by relevance (and the person).
 
     Relevance is ``(1 - w) * lexical_relevance + w * meaning`` with ``w`` the
@@ -134,8 +167,8 @@ def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray,
 
     Returns
     -------
-    list of (candidate index, score)
-        At most ``k``, best first.
+    list of Hit
+        At most ``k``, best first, each with the parts of its score (what a reason says it is there for).
     """
     n = rows.shape[0]
     if n == 0 or k <= 0:
@@ -143,20 +176,24 @@ def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray,
     named = np.zeros(n, dtype=bool) if named is None else np.asarray(named, dtype=bool)
     q = ranker.vectorizer.transform_text([query])
     cos = np.asarray((sp.csr_matrix(rows, dtype=np.float32) @ q.T).toarray(), dtype=np.float64).reshape(-1)
-    rel = np.asarray(lexical_relevance(np.asarray(lexical, dtype=np.float64).tolist(), named.tolist(), cos.tolist()))
+    words = np.asarray(lexical_relevance(np.asarray(lexical, dtype=np.float64).tolist(), named.tolist(), cos.tolist()))
+    rel, cosine, w = words, None, 0.0
     if meaning is not None and ranker.embedder is not None and ranker.semantic_weight > 0:
-        w = ranker.semantic_weight
-        rel = (1 - w) * rel + w * np.asarray(meaning, dtype=np.float64)
-    score = rel
+        w, cosine = ranker.semantic_weight, np.asarray(meaning, dtype=np.float64)
+        rel = (1 - w) * words + w * cosine
+    score, personal, p = rel, np.zeros(n), 0.0
     if target is not None:
         semantic = None if embeddings is None or mean is None else SemanticInputs(embeddings, mean=mean)
-        personal, profiles = ranker.score(rows, [target], semantic=semantic)
+        scored, profiles = ranker.score(rows, [target], semantic=semantic)
         if np.diff(profiles.indptr)[0] > 0:
-            score = (1 - personal_weight) * rel + personal_weight * np.asarray(personal[0], dtype=np.float64)
+            p, personal = personal_weight, np.asarray(scored[0], dtype=np.float64)
+            score = (1 - p) * rel + p * personal
     first = [int(i) for i in np.flatnonzero(named)][:k]
     rest = np.where(named, -np.inf, score)
     order = first + [int(i) for i in top_k_indices(rest, k - len(first)) if np.isfinite(rest[i])] if k > len(first) else first
-    return [(i, float(score[i])) for i in order]
+    return [Hit(i, float(score[i]), words=float((1 - p) * (1 - w) * words[i]), personal=float(p * personal[i]),
+                meaning=0.0 if cosine is None else float((1 - p) * w * cosine[i]),
+                closeness=None if cosine is None else float(cosine[i])) for i in order]
 
 
 def _centered_cosines(emb: np.ndarray, mean: np.ndarray, query: np.ndarray) -> np.ndarray:

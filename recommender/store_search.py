@@ -10,7 +10,8 @@
    (:meth:`~recommender.text.current.CurrentVectors.few_rows`: from the process's
    matrix, or vectorised from their text before it is loaded) and embeddings,
    personalised when a member is given.
-3. Only the ``k`` papers shown are read as whole rows.
+3. Only the ``k`` papers shown are read as whole rows, and each gets its reason: the words searched it lacks
+   and, holding none, what the parts of its score say it is there for (:func:`recommender.reasons.search_lead`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .lexical_search import POOL
+from .pick import Pick
 from .ranking import Ranker, Target, top_k_indices
+from .reasons import profile_words, search_lead
 from .search import MIN_MEANING, query_meaning, rerank
 from .store import Paper
 from .store.fulltext import candidates, filters, is_reference
@@ -51,8 +54,8 @@ def find(
     since: dt.date | None = None,
     until: dt.date | None = None,
     source: str | None = None,
-) -> list[tuple[Paper, float]]:
-    """The ``k`` stored papers that best match ``query``, best first, with their scores.
+) -> list[Pick]:
+    """The ``k`` stored papers that best match ``query``, best first, with their scores and reasons.
 
     Parameters
     ----------
@@ -72,7 +75,9 @@ def find(
 
     Returns
     -------
-    list of (Paper, float)
+    list of Pick
+        :meth:`Pick.found`, with the lead (:func:`~recommender.reasons.search_lead`) and closeness in meaning of
+        the result's :class:`~recommender.search.Hit`.
     """
     if latest_model_id(session) is None and session.scalar(select(Paper.id).limit(1)) is None:
         return []  # an empty store: nothing to find (and no paper to fit a model on); a stored model says it is not
@@ -108,7 +113,8 @@ def find(
     hits = rerank(ranker, query, rows, np.array([scores.get(pid, 0.0) for pid in ids]), k,
                   named=np.isin(np.asarray(ids), np.asarray(exact, dtype=np.int64)),
                   meaning=meaning, embeddings=embeddings, mean=emb[1] if emb is not None else None, target=target)
-    wanted = [ids[i] for i, _ in hits]
-    by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
-    return [(by_id[ids[i]], score) for i, score in hits]
+    by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_([ids[h.index] for h in hits])))}
+    profile = profile_words(target) if target is not None else None
+    return [Pick.found(by_id[ids[h.index]], h.score, query, current.stop_words, lead=search_lead(h, profile), close=h.close)
+            for h in hits]
 

@@ -134,7 +134,7 @@ def search_cmd(
 
     from rich.markup import escape
 
-    from bot.digest import DISLIKED_NOTE, date_label, found_text
+    from bot.digest import DISLIKED_NOTE, date_label, found_text, weak_answer
     from recommender.spelling import found_texts, missing_words
 
     recommender = functools.cache(lambda: cmds.recommender if cmds else cli.recommender(store))
@@ -149,7 +149,7 @@ def search_cmd(
     if as_json:
         return emit_json({"query": query, "respelled": respelled, "respelled_searched": instead,
                           "results": [item_json(i) for i in items]})
-    if respelled or not items:  # else the table says it all
+    if respelled or not items or weak_answer(items):  # else the table says it all
         console.print(escape(found_text(query, items, respelled, instead=instead)))
     if not items:
         if since or until or source:
