@@ -28,6 +28,10 @@ def ris(*lines: str) -> str:
     (("PY  - 2017//12/",), dt.date(2017, 1, 1), "year"),  # a day with no month: the year, not December
     (("DA  - 2017-06-12",), dt.date(2017, 6, 12), None),
     (("PY  - n.d.",), None, None),
+    (("DA  - SEP 22", "PY  - 2010"), dt.date(2010, 9, 22), None),  # Web of Science: the month's name, PY's year
+    (("PY  - 2010", "DA  - DEC"), dt.date(2010, 12, 1), "month"),
+    (("DA  - 2017 Jun 12",), dt.date(2017, 6, 12), None),  # PubMed
+    (("DA  - SEP 22",), None, None),  # no year anywhere: undated
 ])
 def test_the_most_precise_of_y1_da_and_py_dates_the_entry(lines, published, precision):
     (entry,) = parse_library(ris(*lines), "dates.ris")

@@ -158,7 +158,7 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
         authors = [a for a in map(_clean, value("author") or []) if a and a.lower() not in _NOT_AN_AUTHOR]
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
         arxiv_id, doi = identifiers(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
-        ids = (arxiv_id or mentioned_arxiv_id(value), doi)
+        ids = (arxiv_id or mentioned_arxiv_id(value, doi), doi)
         try:
             out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors,
                               parse_date(value("year"), value("month"), value("day")), ids, value("url"), added,
@@ -176,6 +176,9 @@ _RIS_END = re.compile(r"^[ \t]*ER  -.*$", re.MULTILINE)
 _RIS_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])  -", re.MULTILINE)
 #: A RIS date: year, then month and day, each maybe empty, after ``/`` (or ``-``); what follows the day is free text.
 _RIS_DATE = re.compile(r"^\s*(?P<year>\d{4})(?:[/-](?P<month>[^/-]*)(?:[/-](?P<day>\d*))?)?")
+#: Dates written with the month's name: PubMed's ``2017 Jun 12``, and Web of Science's ``DA  - SEP 22`` beside
+#: ``PY  - 2010`` (no year of its own: the record's year is taken).
+_RIS_NAMED_DATE = re.compile(r"^\s*(?:(?P<year>\d{4})\s+)?(?P<month>[A-Za-z]{3,9})\.?(?:\s+(?P<day>\d{1,2}))?\s*$")
 
 
 def _ris_check(text: str, where: str, starts: list[int]) -> None:
@@ -207,12 +210,18 @@ def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
     A day wins over a month, a month over a year alone (:func:`recommender.dates.replaces`; at the same
     precision, the earlier): ``PY  - 2017`` with ``DA  - 2017/06/12`` is 12 June 2017. Each is read as the RIS
     spec writes dates, ``YYYY/MM/DD/other info`` with any part after the year left empty (``2017///``,
-    ``2017/06//Spring``, ``2022/01/05/``), or ``YYYY-MM-DD``; None when none has a readable year.
+    ``2017/06//Spring``, ``2022/01/05/``), or ``YYYY-MM-DD``, or with the month's name (``2017 Jun 12``; Web of
+    Science's ``SEP 22`` in the year of ``Y1`` or ``PY``); None when none has a readable year.
     """
+    texts = [str(ref.get(key) or "") for key in ("publication_year", "date", "year")]
+    years = [m["year"] for m in map(_RIS_DATE.match, texts) if m]
     best: tuple[dt.date, str | None] | None = None
-    for key in ("publication_year", "date", "year"):
-        m = _RIS_DATE.match(str(ref.get(key) or ""))
+    for text in texts:
+        m = _RIS_DATE.match(text)
         found = parse_date(m["year"], m["month"], m["day"]) if m else None
+        named = _RIS_NAMED_DATE.match(text) if found is None or found[1] is not None else None
+        if named and (named["year"] or years):
+            found = parse_date(named["year"] or years[0], named["month"], named["day"]) or found
         if found is not None and (best is None or replaces(*found, *best)):
             best = found
     return best
@@ -234,7 +243,7 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         title = ref.get("title") or ref.get("primary_title") or ref.get("translated_title")
         urls = ref.get("urls") or []
         arxiv_id, doi = identifiers(*([ref.get("doi")] + list(urls)))
-        ids = (arxiv_id or ris_arxiv_id(ref), doi)
+        ids = (arxiv_id or ris_arxiv_id(ref, doi), doi)
         added = ref.get("access_date")
         try:
             out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], _ris_date(ref),
@@ -288,7 +297,7 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
         accessed_day = parse_date(*accessed) if accessed[0] else None
         added = accessed_day[0].isoformat() if accessed_day else None
         arxiv_id, doi = identifiers(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
-        ids = (arxiv_id or csl_arxiv_id(item), doi)
+        ids = (arxiv_id or csl_arxiv_id(item, doi), doi)
         title = item.get("title")
         try:
             out.append(_entry(where, line, title if isinstance(title, str) else "", authors,
