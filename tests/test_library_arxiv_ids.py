@@ -30,6 +30,12 @@ def bib(*fields: str) -> str:
     (("eprint = {2401.00001}", "note = {arXiv:1706.03762}"), "2401.00001"),  # an eprint field says it first
     (("note = {Talk 1706.03762 of the workshop}",), None),  # a number, in a note that names no arXiv
     (("journal = {Physics Letters}", "volume = {abs/1706.03762}"), None),
+    # a note naming several ids cites other papers; a journal article's own DOI says it is no preprint
+    (("note = {Supersedes arXiv:1501.00001; this is arXiv:1706.03762}",), None),
+    (("journal = {Nature}", "doi = {10.1038/nature14539}", "note = {Related: the Transformer, arXiv:1706.03762}"), None),
+    (("doi = {10.48550/arXiv.1706.03762}", "note = {arXiv:1706.03762}"), "1706.03762"),
+    (("journal = {arXiv preprint math.GT/0209056}",), "math/0209056"),  # the subject class is no part of the id
+    (("journal = {CoRR}", "volume = {cs.AI/0207097}"), "cs/0207097"),
 ])
 def test_an_arxiv_id_in_journal_note_howpublished_or_a_corr_volume_is_read(fields, arxiv_id):
     (entry,) = parse_library(bib(*fields), "scholar.bib")
@@ -46,6 +52,8 @@ def ris(*tags: str) -> str:
     (("JF  - CoRR", "VL  - abs/1706.03762"), "1706.03762"),
     (("N1  - arXiv: 1706.03762v5 [cs.CL]",), "1706.03762"),
     (("N1  - Talk 1706.03762 of the workshop",), None),
+    (("T2  - CoRR", "J2  - CoRR", "VL  - abs/1706.03762"), "1706.03762"),  # a journal's title and abbreviation
+    (("JO  - Nature", "DO  - 10.1038/nature14539", "N1  - cites arXiv:1706.03762"), None),
 ])
 def test_an_arxiv_id_in_a_ris_journal_or_note_is_read(tags, arxiv_id):
     (entry,) = parse_library(ris(*tags), "scholar.ris")
@@ -75,3 +83,38 @@ def test_a_scholar_entry_matches_the_stored_arxiv_paper_by_its_hidden_id(store, 
     assert reply.ok and "2 papers already known" in reply.text and "0 new" in reply.text, reply.text
     with store.session() as s:
         assert s.scalar(select(func.count(Paper.id))) == 1 and s.scalar(select(func.count(Feedback.id))) == 1
+
+
+def _stored(store, *papers: tuple[str | None, str, str | None]) -> None:
+    with store.session() as s:
+        for arxiv_id, title, doi in papers:
+            s.add(Paper(arxiv_id=arxiv_id, title=title, title_key=title_key(title), doi=doi, abstract="", authors=[],
+                        source_kind="arxiv_atom", is_news=True))
+
+
+def _liked(store) -> list[tuple]:
+    with store.session() as s:
+        return s.execute(select(Paper.title, Paper.arxiv_id, Paper.doi).join(Feedback, Feedback.paper_id == Paper.id)
+                         .order_by(Paper.title)).all()
+
+
+def test_a_journal_article_whose_note_mentions_a_preprint_is_liked_as_itself(store, settings):
+    """The note cites the Transformer: the 👍 went to the Transformer, which was given Nature's DOI."""
+    _stored(store, ("1706.03762", "Attention Is All You Need", None), (None, "Deep learning", "10.1038/nature14539"))
+    text = ("@article{lecun, title = {Deep learning}, journal = {Nature}, doi = {10.1038/nature14539},\n"
+            "  note = {Related: the Transformer, arXiv:1706.03762}, year = 2015}\n")
+    assert Commands(store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), "lib.bib").ok
+    assert _liked(store) == [("Deep learning", None, "10.1038/nature14539")]
+
+
+def test_an_entry_with_a_preprint_id_nothing_stored_still_matches_its_stored_paper_by_doi(store, settings):
+    """It was stored a second time: the DOI was only looked up for entries without an arXiv id."""
+    _stored(store, (None, "Deep Learning: A Review", "10.1038/nature14539"))
+    text = ("@article{a, title = {Deep learning}, doi = {10.1038/nature14539}, eprint = {1501.00001}, year = 2015}\n"
+            "@article{b, title = {Another Title}, doi = {10.1234/other}, eprint = {1501.00001}, year = 2015}\n")
+    _stored(store, (None, "Another Title", "10.1234/other"))
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), "lib.bib")
+    assert reply.ok and "0 new" in reply.text, reply.text
+    # the first paper learns the preprint's id; the second, matched by its own DOI, cannot hold it too
+    assert _liked(store) == [("Another Title", None, "10.1234/other"),
+                             ("Deep Learning: A Review", "1501.00001", "10.1038/nature14539")]

@@ -106,6 +106,7 @@ def test_an_id_field_is_matched_whole(value):
     ("https://arxiv.org/abs/2401.01234v1", "2401.01234"), ("https://arxiv.org/pdf/2401.01234v1.pdf", "2401.01234"),
     ("hep-th/9901001v3", "hep-th/9901001"), ("https://huggingface.co/papers/2506.01234", "2506.01234"),
     ("10.48550/arXiv.2401.01234", "2401.01234"),
+    ("math.GT/0309136", "math/0309136"), ("arXiv:cs.AI/0207097v2", "cs/0207097"),  # a listing's subject class
 ])
 def test_arxiv_id_forms(value, expected):
     assert normalize_arxiv_id(value) == expected

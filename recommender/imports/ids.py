@@ -34,26 +34,36 @@ _WORD_BREAK = re.compile(r"[\s\\{}\[\](),;]+")
 _ARXIV_JOURNALS = frozenset({"corr", "arxiv"})
 
 
-def mentioned_arxiv_id(value: Callable[[str], str | None]) -> str | None:
+def _texts(got: object) -> list[str]:
+    """A field's values as a list of strings: one string, the strings of a list, or none."""
+    items = got if isinstance(got, list | tuple) else [got]
+    return [v for v in items if isinstance(v, str) and v.strip()]
+
+
+def mentioned_arxiv_id(value: Callable[[str], object], doi: str | None = None) -> str | None:
     """The arXiv id of an entry with no eprint-like field for it, from the fields exports put it in otherwise.
 
-    ``value(name)`` is a field's text (None when absent). A word of :data:`_ARXIV_MENTIONS` that
-    :func:`~recommender.sources.records.normalize_arxiv_id` reads as a whole counts when its field names
-    arXiv (a bare number in a note that does not name arXiv is not taken); then a ``volume = {abs/<id>}`` of the journal
-    ``CoRR`` or ``arXiv``.
+    ``value(name)`` is a field's text, or a list of texts (a RIS record's several journal tags), None when
+    absent. The words of :data:`_ARXIV_MENTIONS` fields that name arXiv are read with
+    :func:`~recommender.sources.records.normalize_arxiv_id` (a bare number in a note that does not name arXiv
+    is not taken), then a ``volume = {abs/<id>}`` of a journal ``CoRR`` or ``arXiv``. Exactly one distinct id
+    must be named: a note naming several cites other papers. Nothing is read for an entry with a ``doi`` of
+    its own (arXiv's ``10.48550/`` aside): a journal article's note that mentions an arXiv id cites another
+    paper, and its DOI matches it.
     """
+    if doi and not doi.lower().startswith("10.48550/"):
+        return None
+    named: set[str] = set()
     for name in _ARXIV_MENTIONS:
-        text = value(name)
-        if isinstance(text, str) and "arxiv" in text.lower():
-            for word in _WORD_BREAK.split(text):
-                found = normalize_arxiv_id(word.rstrip("."))
-                if found:
-                    return found
-    volume = value("volume")
-    journal = " ".join((value("journal") or "").replace("{", "").replace("}", "").split())
-    if journal.lower() in _ARXIV_JOURNALS and isinstance(volume, str):
-        return normalize_arxiv_id(volume.strip().removeprefix("abs/"))
-    return None
+        for text in _texts(value(name)):
+            if "arxiv" in text.lower():
+                named.update(filter(None, (normalize_arxiv_id(w.rstrip(".")) for w in _WORD_BREAK.split(text))))
+    if not named:
+        journals = {" ".join(j.replace("{", "").replace("}", "").split()).lower() for j in _texts(value("journal"))}
+        if journals & _ARXIV_JOURNALS:
+            named.update(filter(None, (normalize_arxiv_id(v.strip().removeprefix("abs/"))
+                                       for v in _texts(value("volume")))))
+    return named.pop() if len(named) == 1 else None
 
 
 #: The RIS tags (as rispy names them) holding what BibTeX calls journal and note: Google Scholar's RIS
@@ -64,22 +74,14 @@ _RIS_FIELDS = {"journal": ("journal_name", "alternate_title3", "secondary_title"
 _CSL_FIELDS = {"journal": "container-title", "note": "note", "volume": "volume"}
 
 
-def ris_arxiv_id(ref: dict) -> str | None:
-    """:func:`mentioned_arxiv_id` of a RIS record as rispy reads it (its tags joined per field, :data:`_RIS_FIELDS`)."""
-    def value(name: str) -> str | None:
-        parts: list[str] = []
-        for key in _RIS_FIELDS.get(name, ()):
-            got = ref.get(key)
-            parts.extend(v for v in (got if isinstance(got, list) else [got]) if isinstance(v, str) and v.strip())
-        return " ".join(parts) or None
-    return mentioned_arxiv_id(value)
+def ris_arxiv_id(ref: dict, doi: str | None = None) -> str | None:
+    """:func:`mentioned_arxiv_id` of a RIS record as rispy reads it (each field's tags, :data:`_RIS_FIELDS`)."""
+    return mentioned_arxiv_id(lambda name: [v for key in _RIS_FIELDS.get(name, ()) for v in _texts(ref.get(key))], doi)
 
 
-def csl_arxiv_id(item: dict) -> str | None:
-    """:func:`mentioned_arxiv_id` of a CSL-JSON item (:data:`_CSL_FIELDS`; a number or list read as text)."""
-    def value(name: str) -> str | None:
+def csl_arxiv_id(item: dict, doi: str | None = None) -> str | None:
+    """:func:`mentioned_arxiv_id` of a CSL-JSON item (:data:`_CSL_FIELDS`; a number read as text)."""
+    def value(name: str) -> object:
         got = item.get(_CSL_FIELDS.get(name, ""))
-        if isinstance(got, list):
-            got = next((v for v in got if isinstance(v, str)), None)
-        return str(got) if isinstance(got, str | int) and not isinstance(got, bool) else None
-    return mentioned_arxiv_id(value)
+        return str(got) if isinstance(got, int) and not isinstance(got, bool) else got
+    return mentioned_arxiv_id(value, doi)

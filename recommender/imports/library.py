@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -59,10 +59,14 @@ class ImportResult:
 
 
 def _by_doi(session: Session, entries: list[LibraryEntry]) -> dict[int, int]:
-    """Entry index -> stored paper id, for entries whose DOI a stored paper has (one ``IN`` query per chunk)."""
+    """Entry index -> stored paper id, for entries whose DOI a stored paper has (one ``IN`` query per chunk).
+
+    An entry whose arXiv id a stored paper has is matched by that id instead (:func:`resolve_records`); one
+    whose arXiv id nothing stored has still matches by its DOI (a journal paper stored before its preprint).
+    """
     wanted: dict[str, list[int]] = {}
     for i, e in enumerate(entries):
-        if e.record.doi and not e.record.arxiv_id:
+        if e.record.doi:
             wanted.setdefault(e.record.doi.lower(), []).append(i)
     found: dict[int, int] = {}
     keys = sorted(wanted)
@@ -73,7 +77,11 @@ def _by_doi(session: Session, entries: list[LibraryEntry]) -> dict[int, int]:
         for doi, paper_id in rows:
             for i in wanted[doi]:
                 found[i] = paper_id
-    return found
+    ids = sorted({a for a in (entries[i].record.arxiv_id for i in found) if a})
+    stored: set[str] = set()
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        stored.update(session.scalars(select(Paper.arxiv_id).where(Paper.arxiv_id.in_(ids[start:start + LOOKUP_CHUNK]))))
+    return {i: pid for i, pid in found.items() if entries[i].record.arxiv_id not in stored}
 
 
 def _merge_by_doi(session: Session, entries: list[LibraryEntry], doi_ids: dict[int, int], counts: IngestResult) -> None:
@@ -83,12 +91,17 @@ def _merge_by_doi(session: Session, entries: list[LibraryEntry], doi_ids: dict[i
     for start in range(0, len(ids), LOOKUP_CHUNK):
         papers.update((p.id, p) for p in session.scalars(select(Paper).where(Paper.id.in_(ids[start:start + LOOKUP_CHUNK]))))
     merged: set[int] = set()
+    given: set[str] = set()  # arXiv ids a paper learned here: one paper each (the column is unique)
     texts: dict[int, str] = {}  # a changed paper's text before the merge
     for i, paper_id in sorted(doi_ids.items()):
         paper = papers[paper_id]
         if paper_id not in merged:  # a paper listed twice: its first entry
             text = embedding_text(paper.title, paper.abstract)
-            if merge_record(paper, entries[i].record):
+            record = entries[i].record
+            if record.arxiv_id and not paper.arxiv_id:
+                record = record if record.arxiv_id not in given else replace(record, arxiv_id=None)
+                given.add(record.arxiv_id or "")
+            if merge_record(paper, record):
                 counts.updated += 1
                 texts[paper_id] = text
         merged.add(paper_id)

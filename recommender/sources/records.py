@@ -142,7 +142,7 @@ _ARXIV_WHOLE = re.compile(
     r"^(?:arxiv\s*:\s*|oai:arxiv\.org:|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
     r"|(?:https?://)?(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/"
     r"|(?:https?://)?huggingface\.co/papers/|(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)?"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?$",
+    r"(?P<id>\d{4}\.\d{4,5}|(?P<archive>[a-z][a-z\-]*)(?:\.[a-z]{2})?/(?P<number>\d{7}))(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?$",
     re.IGNORECASE,
 )
 _DOI_WHOLE = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(?P<doi>10\.\d{4,9}/[^\s\x00-\x1f\x7f]+)$", re.IGNORECASE)
@@ -162,15 +162,18 @@ def normalize_arxiv_id(value: str | None) -> str | None:
     Returns
     -------
     str or None
-        ``"2401.01234"`` (new style) or ``"hep-th/9901001"`` (old style, lower case).
+        ``"2401.01234"`` (new style) or ``"hep-th/9901001"`` (old style, lower case, without the subject
+        class some listings put after the archive: ``math.GT/0309136`` is ``math/0309136``,
+        https://info.arxiv.org/help/arxiv_identifier.html).
     """
     if not value:
         return None
     m = _ARXIV_WHOLE.match(value.strip())
     if not m:
         return None
-    found = m.group("id")
-    return found.lower() if "/" in found else found
+    if m.group("archive"):  # old style: the subject class of math.GT/0309136 is no part of the id
+        return f"{m.group('archive').lower()}/{m.group('number')}"
+    return m.group("id")
 
 
 def normalize_doi(value: str | None) -> str | None:
