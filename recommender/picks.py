@@ -367,7 +367,8 @@ class Recommender:
 
         Candidates come from the database's full-text index (papers the query
         names exactly first) and, with embeddings, by meaning; they are re-ranked
-        by TF-IDF (and embedding) relevance and, for ``member``, their profile.
+        by TF-IDF (and embedding) relevance and, for ``member``, their profile (which never lifts a paper
+        holding no word searched and not close in meaning above one that does: :func:`recommender.search.rerank`).
         ``since``/``until`` bound the publication day (UTC), inclusive: undated
         papers never pass (an ingest day is not a publication day). ``source``
         keeps one source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
