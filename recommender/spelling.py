@@ -6,7 +6,10 @@ not know by the known word fewest edits away (optimal string alignment distance:
 insertions, deletions, substitutions and swaps of two neighbouring letters, as
 RapidFuzz computes it, https://rapidfuzz.github.io/RapidFuzz/Usage/distance/OSA.html),
 ties going to the word more papers hold, so that search can say what it
-searched instead.
+searched instead. Plurals count as singulars, as everywhere in search
+(:func:`~recommender.text.analyzer.singular`): a word whose plural or singular
+a found paper holds, or the model knows, is not respelled ("correction" is no
+misspelling of "corrections").
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN
+from .text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN, singular
 
-__all__ = ["found_texts", "known_words", "max_edits", "missing_words", "respell"]
+__all__ = ["found_texts", "known_form", "known_words", "max_edits", "missing_words", "respell"]
 
 _MIN_LENGTH = 4  # shorter words have too many neighbours one letter away ("gan", "gnn", "cnn")
 _WORD = re.compile(TOKEN_PATTERN)
@@ -32,10 +35,12 @@ def max_edits(word: str) -> int:
 
 
 def missing_words(query: str, texts: Iterable[str]) -> set[str]:
-    """The words of ``query`` (four letters or more, lower-cased) that none of ``texts`` holds as a word."""
+    """The words of ``query`` (four letters or more, lower-cased) that none of ``texts`` holds as a word,
+    plurals as singulars (a text holding "corrections" holds "correction")."""
     typed = {w for w in _WORD.findall(query.lower()) if len(w) >= _MIN_LENGTH}
     for text in texts:
-        typed -= set(_WORD.findall(text.lower()))
+        held = {singular(w) for w in _WORD.findall(text.lower())}
+        typed = {w for w in typed if singular(w) not in held}
         if not typed:
             break
     return typed
@@ -66,7 +71,8 @@ def respell(query: str, words: Collection[str], known: Collection[str], document
         As typed.
     words : collection of str
         The lower-cased words of ``query`` that may be replaced (:func:`missing_words`); of them, stop
-        words, words under four letters and ``known`` words are kept.
+        words, words under four letters and ``known`` words, or words whose plural or singular is known
+        (:func:`known_form`), are kept.
     known : collection of str
         The model's words (:func:`known_words`).
     document_frequency : callable
@@ -79,11 +85,18 @@ def respell(query: str, words: Collection[str], known: Collection[str], document
         ``query`` with the replacements made, the rest as typed (``"Difusion modles"`` -> ``"diffusion models"``,
         ``"post-training quantisation"`` -> ``"post-training quantization"``); None when no word changes.
     """
-    unknown = {w for w in words if len(w) >= _MIN_LENGTH and w not in stop_words and w not in known}
+    unknown = {w for w in words if len(w) >= _MIN_LENGTH and w not in stop_words and not known_form(w, known)}
     replaced = {w: _closest(w, known, document_frequency) for w in unknown}
     if not any(replaced.values()):
         return None
     return _WORD.sub(lambda typed: replaced.get(typed.group(0).lower()) or typed.group(0), query)
+
+
+def known_form(word: str, known: Collection[str]) -> bool:
+    """Whether ``known`` holds ``word``, or its plural or singular: a word of the same
+    :func:`~recommender.text.analyzer.singular` ("corrections" for "correction", "graph" for "graphs")."""
+    one = singular(word)
+    return any(form in known and singular(form) == one for form in (word, one, one + "s"))
 
 
 def _closest(word: str, known: Collection[str], document_frequency: Callable[[str], float | None]) -> str | None:

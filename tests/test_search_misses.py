@@ -4,7 +4,7 @@ trial's "quantisation"), and filters that kept every paper out are named."""
 import json
 
 from bot.commands import Caller, Commands
-from recommender.spelling import known_words, respell
+from recommender.spelling import known_words, missing_words, respell
 
 ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
 STOP = frozenset({"of", "the", "with", "for"})
@@ -30,6 +30,25 @@ def test_unknown_words_take_the_known_word_fewest_edits_away_then_the_commoner()
 def test_a_word_too_common_to_be_a_feature_is_known_through_its_n_grams():
     assert "neural" in known_words(DF)  # only in "graph neural"
     assert _respell("nueral") == "neural"
+
+
+def test_a_plural_or_singular_of_what_was_typed_is_no_respelling():
+    """The demo: `search "quantum error correction"` asked "did you mean “quantum error corrections”?": the store's
+    model knows "corrections" only, and search reads plurals as singulars."""
+    terms = (*DF, "corrections")
+    assert _respell("correction", terms) is None and _respell("graphs", terms) is None
+    assert _respell("diffusion model", terms) is None  # "models" known
+    assert _respell("quantisation correction", terms) == "quantization correction"  # the rest as typed
+    assert missing_words("error correction", ["Corrections of rounding errors"]) == set()
+    assert missing_words("graph", ["Knowledge graphs"]) == set() and missing_words("graphs", ["A graph"]) == set()
+    assert missing_words("glass", ["A glas"]) == {"glass"}  # "ss" is no plural
+
+
+def test_a_search_or_interest_is_not_offered_its_own_plural(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    found = cmds.search(ADA, "quantum error correction")
+    assert found.papers and found.text == f"Top {len(found.papers)} for “quantum error correction”:"
+    assert "did you mean" not in cmds.interests_add(ADA, "error correction").text
 
 
 def test_a_misspelled_search_answers_with_the_respelled_one(papers_store, settings):
