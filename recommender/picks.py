@@ -389,8 +389,8 @@ class Recommender:
         missing = missing_words(query, found_texts(found))
         if not missing or is_reference(query) or session.scalar(select(Paper.id).limit(1)) is None:
             return None
-        vectorizer = self.vectors.few_rows(session, [])[0]
-        return respell(query, missing, _known_words(vectorizer), vectorizer.document_frequency, vectorizer.stop_words)
+        v = self.vectors.few_rows(session, [])[0]
+        return respell(query, missing, _known_words(v), v.document_frequency, v.stop_words, n_papers=v.n_papers_fit_)
 
 
 @functools.lru_cache(maxsize=2)  # the model in use and the one a refit swaps in
