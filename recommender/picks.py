@@ -367,7 +367,8 @@ class Recommender:
 
         Candidates come from the database's full-text index (papers the query
         names exactly first) and, with embeddings, by meaning; they are re-ranked
-        by TF-IDF (and embedding) relevance and, for ``member``, their profile.
+        by TF-IDF (and embedding) relevance and, for ``member``, their profile (which never lifts a paper
+        holding no word searched and not close in meaning above one that does: :func:`recommender.search.rerank`).
         ``since``/``until`` bound the publication day (UTC), inclusive: undated
         papers never pass (an ingest day is not a publication day). ``source``
         keeps one source kind (``hf_page``, ``hf_api``, ``arxiv_atom``, ``arxiv_rss``).
@@ -388,8 +389,8 @@ class Recommender:
         missing = missing_words(query, found_texts(found))
         if not missing or is_reference(query) or session.scalar(select(Paper.id).limit(1)) is None:
             return None
-        vectorizer = self.vectors.few_rows(session, [])[0]
-        return respell(query, missing, _known_words(vectorizer), vectorizer.document_frequency, vectorizer.stop_words)
+        v = self.vectors.few_rows(session, [])[0]
+        return respell(query, missing, _known_words(v), v.document_frequency, v.stop_words, n_papers=v.n_papers_fit_)
 
 
 @functools.lru_cache(maxsize=2)  # the model in use and the one a refit swaps in

@@ -151,19 +151,20 @@ def search_lead(hit: Hit, profile: str | None) -> str:
     """What a search result holding none of the words searched is there for, from the parts of its score: the
     lead of its reason (:func:`recommender.pick.search_reason`: "close in meaning, with none of the words searched").
 
-    * ``"for {profile}"`` when the person's part weighs most (``profile``: :func:`profile_words`, None for no
-      profile): the person's interests or 👍 placed it, whatever it means to the query;
-    * else ``"close in meaning"`` when it is (:attr:`~recommender.search.Hit.close`);
-    * else ``"matches a related word form"`` when the full-text index's part outweighs meaning: the index matched
-      a word of another form ("robotic" for "robots", by stemming);
+    * ``"close in meaning"`` when it is (:attr:`~recommender.search.Hit.close`);
+    * else ``"matches a related word form"`` when it answers the query all the same
+      (:attr:`~recommender.search.Hit.answers`): the full-text index matched a word of another form ("robotic" for
+      "robots", by stemming), and so does any result by words alone (meaning not measured);
+    * else ``"for {profile}"`` when the person's part outweighs meaning (``profile``: :func:`profile_words`, None
+      for no profile): only the person's interests or 👍 placed it, below every result that answers;
     * else ``"nearest in meaning"``: among the papers nearest the query in meaning, none of them close.
     """
-    if profile is not None and hit.personal > max(hit.words, hit.meaning):
-        return f"for {profile}"
     if hit.close:
         return "close in meaning"
-    if hit.closeness is None or hit.words > hit.meaning:
+    if hit.answers or hit.closeness is None:
         return "matches a related word form"
+    if profile is not None and hit.personal > hit.meaning:
+        return f"for {profile}"
     return "nearest in meaning"
 
 

@@ -46,6 +46,10 @@ class Hit:
         unused).
     closeness : float or None
         ``cos_meaning`` itself, the centred embedding cosine with the query; None when meaning was not measured.
+    answers : bool
+        It answers the query: the query names it, it holds a word searched (the full-text
+        index matched it, or it shares a TF-IDF term with the query), or it is :attr:`close` in meaning. With a
+        person, every result that answers comes before every one that does not.
     """
 
     index: int
@@ -54,6 +58,7 @@ class Hit:
     meaning: float = 0.0
     personal: float = 0.0
     closeness: float | None = None
+    answers: bool = True
 
     @property
     def close(self) -> bool | None:
@@ -75,9 +80,11 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
     target : Target, optional
         When given, the best ``max(100, 10 k)`` matches are re-ranked by
         ``(1 - w) * relevance + w * personal score`` with
-        ``w = personal_weight``; ``target.exclude`` is ignored (search shows
-        everything that matches).  A target with nothing known keeps the
-        relevance order.
+        ``w = personal_weight``, as :func:`rerank` does: those that answer the
+        query (share a term with it, or with embeddings are at least
+        :data:`MIN_MEANING` close in meaning) first, then the rest, each by that score;
+        ``target.exclude`` is ignored (search shows everything that matches).
+        A target with nothing known keeps the relevance order.
     personal_weight : float, default 0.3
     embeddings : ndarray, shape (n_papers, dim), optional
         Sentence embeddings of ``papers``; used when the ranker has an embedder.
@@ -87,8 +94,8 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
     list of (row index, score)
         Best first: papers sharing at least one term with the query and,
         with embeddings, the ``max(100, 10 k)`` closest in meaning (no
-        :data:`MIN_MEANING` here: a handful of papers centred on their own mean
-        puts real matches below it).  Empty for an empty or out-of-vocabulary query.
+        :data:`MIN_MEANING` cut on them here: a handful of papers centred on their own
+        mean puts real matches below it; for a person those below it come after the rest).  Empty for an empty or out-of-vocabulary query.
     """
     papers = sp.csr_matrix(papers, dtype=np.float32)
     q = ranker.vectorizer.transform_text([query])
@@ -97,6 +104,7 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
     n_pool = max(100, 10 * k)
     lexical = np.asarray((papers @ q.T).toarray(), dtype=np.float64).reshape(-1)
     rel = np.where(lexical > 0, lexical, -np.inf)
+    answers = lexical > 0
     mean = None
     if embeddings is not None and ranker.embedder is not None and ranker.semantic_weight > 0:
         emb = np.asarray(embeddings, dtype=np.float32)
@@ -106,6 +114,7 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
         close = np.zeros(papers.shape[0], dtype=bool)
         close[top_k_indices(meaning, n_pool)] = True
         rel = np.where((lexical > 0) | close, (1 - w) * lexical + w * meaning, -np.inf)
+        answers |= meaning >= MIN_MEANING
     if target is None:
         best = top_k_indices(rel, k)
         return [(int(i), float(rel[i])) for i in best]
@@ -115,10 +124,11 @@ def search(ranker: Ranker, query: str, papers: sp.csr_matrix, k: int = 10, *,
     pool_semantic = None if mean is None or embeddings is None else SemanticInputs(embeddings[pool], mean=mean)
     personal, profiles = ranker.score(papers[pool], [target], semantic=pool_semantic)
     if np.diff(profiles.indptr)[0] == 0:
-        mixed = rel[pool]
+        mixed, tiers = rel[pool], [np.ones(pool.size, dtype=bool)]
     else:
         mixed = (1 - personal_weight) * rel[pool] + personal_weight * personal[0]
-    order = top_k_indices(mixed.astype(np.float64), k)
+        tiers = [answers[pool], ~answers[pool]]
+    order = _tiered(mixed.astype(np.float64), tiers, k)
     return [(int(pool[i]), float(mixed[i])) for i in order]
 
 
@@ -145,6 +155,11 @@ def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray,
     ``(1 - personal_weight) * relevance + personal_weight * personal score``
     (``target.exclude`` ignored); a target with nothing known keeps relevance.
 
+    With a person the results come in tiers: the named papers, then those that answer the query (holding a
+    word searched, by the full-text index or a TF-IDF term shared, or close in meaning: ``meaning`` at least
+    :data:`MIN_MEANING`), then those that do not, each tier by score. The person reorders the results that
+    answer; a paper only their profile placed (no word searched, not close) never passes one that answers.
+
     Parameters
     ----------
     ranker : Ranker
@@ -168,7 +183,8 @@ def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray,
     Returns
     -------
     list of Hit
-        At most ``k``, best first, each with the parts of its score (what a reason says it is there for).
+        At most ``k``, best first (in the tiers above), each with the parts of its score (what a reason says it
+        is there for) and whether it answers the query.
     """
     n = rows.shape[0]
     if n == 0 or k <= 0:
@@ -188,12 +204,24 @@ def rerank(ranker: Ranker, query: str, rows: sp.csr_matrix, lexical: np.ndarray,
         if np.diff(profiles.indptr)[0] > 0:
             p, personal = personal_weight, np.asarray(scored[0], dtype=np.float64)
             score = (1 - p) * rel + p * personal
+    answers = named | (words > 0) | (False if cosine is None else cosine >= MIN_MEANING)
     first = [int(i) for i in np.flatnonzero(named)][:k]
-    rest = np.where(named, -np.inf, score)
-    order = first + [int(i) for i in top_k_indices(rest, k - len(first)) if np.isfinite(rest[i])] if k > len(first) else first
+    order = first + _tiered(score, [answers & ~named, ~answers] if p > 0 else [~named], k - len(first))
     return [Hit(i, float(score[i]), words=float((1 - p) * (1 - w) * words[i]), personal=float(p * personal[i]),
                 meaning=0.0 if cosine is None else float((1 - p) * w * cosine[i]),
-                closeness=None if cosine is None else float(cosine[i])) for i in order]
+                closeness=None if cosine is None else float(cosine[i]), answers=bool(answers[i])) for i in order]
+
+
+def _tiered(score: np.ndarray, tiers: list[np.ndarray], k: int) -> list[int]:
+    """Indices of up to ``k`` finite ``score`` entries, every one of a tier (boolean mask) before the next's, each
+    tier best first (ties: lower index)."""
+    order: list[int] = []
+    for tier in tiers:
+        if len(order) >= k:
+            break
+        masked = np.where(tier, score, -np.inf)
+        order += [int(i) for i in top_k_indices(masked, k - len(order)) if np.isfinite(masked[i])]
+    return order
 
 
 def _centered_cosines(emb: np.ndarray, mean: np.ndarray, query: np.ndarray) -> np.ndarray:

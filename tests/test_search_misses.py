@@ -4,16 +4,18 @@ trial's "quantisation"), and filters that kept every paper out are named."""
 import json
 
 from bot.commands import Caller, Commands
-from recommender.spelling import known_words, respell
+from recommender.spelling import known_words, missing_words, respell
 
 ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
 STOP = frozenset({"of", "the", "with", "for"})
-DF = {"diffusion": 40.0, "models": 90.0, "modules": 3.0, "quantization": 12.0, "graph": 30.0, "graph neural": 8.0}
+DF = {"diffusion": 40.0, "models": 90.0, "modules": 3.0, "quantization": 12.0, "graph": 30.0, "graph neural": 8.0,
+      "break": 2.0, "broad": 2.0, "learn": 15.0, "relu": 4.0, "making": 10.0}
+PAPERS = 100  # the model was fitted on
 
 
-def _respell(query: str, terms=tuple(DF)) -> str | None:
+def _respell(query: str, terms=tuple(DF), papers=PAPERS) -> str | None:
     words = set(query.lower().split())
-    return respell(query, words, known_words(terms), DF.get, STOP)
+    return respell(query, words, known_words(terms), DF.get, STOP, n_papers=papers)
 
 
 def test_unknown_words_take_the_known_word_fewest_edits_away_then_the_commoner():
@@ -30,6 +32,39 @@ def test_unknown_words_take_the_known_word_fewest_edits_away_then_the_commoner()
 def test_a_word_too_common_to_be_a_feature_is_known_through_its_n_grams():
     assert "neural" in known_words(DF)  # only in "graph neural"
     assert _respell("nueral") == "neural"
+
+
+def test_a_short_word_is_respelled_by_a_swap_or_into_a_word_most_papers_hold():
+    """The demo: `search "bread baking robots"` asked "did you mean “break making robots”?": a real word the store
+    lacks, one letter from a word two papers hold. Most short words are one letter from another
+    (benchmarks/respell_rules.py)."""
+    assert _respell("bread baking") == "bread making"  # "bread" stays; "baking" is over five letters
+    assert _respell("gelu") is None  # "relu": 4 papers of 100
+    assert _respell("grpah") == "graph"  # a swap of two neighbouring letters, whatever the word's share
+    assert _respell("lern") == "learn"  # one insertion from a word 15 papers of 100 hold
+    assert _respell("lern", papers=200) is None and _respell("lern", papers=0) is None  # 7.5%; share unknown
+    assert _respell("nueral") == "neural"  # too common to be a feature: held by every paper
+
+
+def test_a_plural_or_singular_of_what_was_typed_is_no_respelling():
+    """The demo: `search "quantum error correction"` asked "did you mean “quantum error corrections”?": the store's
+    model knows "corrections" only, and search reads plurals as singulars."""
+    terms = (*DF, "corrections")
+    assert _respell("correction", terms) is None and _respell("graphs", terms) is None
+    assert _respell("diffusion model", terms) is None  # "models" known
+    assert _respell("quantisation correction", terms) == "quantization correction"  # the rest as typed
+    assert missing_words("error correction", ["Corrections of rounding errors"]) == set()
+    assert missing_words("graph", ["Knowledge graphs"]) == set() and missing_words("graphs", ["A graph"]) == set()
+    assert missing_words("glass", ["A glas"]) == {"glass"}  # "ss" is no plural
+
+
+def test_a_search_or_interest_is_not_offered_its_own_plural(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    found = cmds.search(ADA, "quantum error correction")
+    assert found.papers and found.text == f"Top {len(found.papers)} for “quantum error correction”:"
+    assert "did you mean" not in cmds.interests_add(ADA, "error correction").text
+    assert "break" not in cmds.search(ADA, "bread baking robots").text  # two papers hold "break"
+    assert "did you mean “speech recognition”?" in cmds.search(ADA, "speach recognition").text
 
 
 def test_a_misspelled_search_answers_with_the_respelled_one(papers_store, settings):
