@@ -2,6 +2,7 @@
 URL, DBLP's CoRR volume (BibTeX), the same in RIS tags and CSL-JSON variables. The entry is matched to the
 stored arXiv paper by that id."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -118,3 +119,19 @@ def test_an_entry_with_a_preprint_id_nothing_stored_still_matches_its_stored_pap
     # the first paper learns the preprint's id; the second, matched by its own DOI, cannot hold it too
     assert _liked(store) == [("Another Title", None, "10.1234/other"),
                              ("Deep Learning: A Review", "1501.00001", "10.1038/nature14539")]
+
+
+def test_one_stored_paper_listed_twice_by_title_and_by_arxiv_id_is_merged_and_liked_once(store, settings):
+    """The first entry dates and fills the paper by title, the second finds the same paper by title again with
+    an arXiv id and a better date: it failed with "unknown date precision" (the first merge's SQL CASE read back)."""
+    _stored(store, (None, "Graph Neural Networks: A Review", None))
+    bib = ("@article{a, title = {Graph Neural Networks: A Review}, abstract = {A short review.}, year = 2020}\n"
+           "@article{b, title = {Graph neural networks: a review}, eprint = {2001.00001}, year = 2020, month = mar,\n"
+           "  abstract = {A longer review of graph neural networks.}}\n")
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), bib.encode(), "twice.bib")
+    assert reply.ok, reply.text
+    with store.session() as s:
+        paper = s.scalars(select(Paper)).one()
+        assert (paper.arxiv_id, paper.abstract) == ("2001.00001", "A longer review of graph neural networks.")
+        assert (paper.published, paper.published_precision) == (dt.date(2020, 3, 1), "month")
+    assert _liked(store) == [("Graph Neural Networks: A Review", "2001.00001", None)]

@@ -388,17 +388,3 @@ def test_ris_and_csl_json_abstracts_are_stored(store, settings):
     assert abstracts == {"A RIS Paper": "Walks on graphs.", "An EndNote Paper": "Kernels on sets.",
                          "A CSL Paper": "Flows on manifolds."}
 
-
-def test_one_stored_paper_listed_twice_by_title_and_by_arxiv_id_is_merged_and_liked_once(library_store, settings):
-    # the first entry dates and fills the paper by title, the second finds the same paper by title again with
-    # an arXiv id and a better date: it failed with "unknown date precision" (the first merge's SQL CASE read back)
-    bib = ("@article{a, title = {Graph Neural Networks: A Review}, abstract = {A short review.}, year = 2020}\n"
-           "@article{b, title = {Graph neural networks: a review}, eprint = {2001.00001}, year = 2020, month = mar,\n"
-           "  abstract = {A longer review of graph neural networks.}}\n")
-    reply = Commands(library_store, settings).import_library(Caller("cli", "local", "ada"), bib.encode(), "twice.bib")
-    assert reply.ok, reply.text
-    assert _dates(library_store)["Graph Neural Networks: A Review"] == (dt.date(2020, 3, 1), "month")
-    with library_store.session() as s:
-        paper = s.scalars(select(Paper).where(Paper.title_key == title_key("Graph Neural Networks: A Review"))).one()
-        assert (paper.arxiv_id, paper.abstract) == ("2001.00001", "A longer review of graph neural networks.")
-    assert list(_feedback(library_store)) == ["Graph Neural Networks: A Review"]
