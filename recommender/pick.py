@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Paper
-from recommender.text.analyzer import analyze, singular
+from recommender.text.analyzer import analyze, singular, word_forms
 
 __all__ = ["RELATED_FORM", "Pick", "search_reason"]
 
@@ -51,9 +51,11 @@ def search_reason(query: str, text: str, stop_words: frozenset[str], lead: str =
 
 def _held(query: str, text: str, stop_words: frozenset[str]) -> tuple[list[str], list[str]]:
     """The words of ``query`` (singular, stop words left out) that ``text`` holds, and those it lacks."""
-    asked = list(dict.fromkeys(singular(w) for w in analyze(query, stop_words, (1, 1))))
-    held = {singular(w) for w in analyze(text, stop_words, (1, 1))}
-    return [w for w in asked if w in held], [w for w in asked if w not in held]
+    typed = analyze(query, stop_words, (1, 1))
+    asked = list(dict.fromkeys(singular(w) for w in typed))
+    forms = {singular(w): word_forms(w) for w in typed}
+    held = {form for w in analyze(text, stop_words, (1, 1)) for form in word_forms(w)}
+    return [w for w in asked if forms[w] & held], [w for w in asked if not forms[w] & held]
 
 
 def _worded(found: list[str], missing: list[str], lead: str) -> str:

@@ -29,7 +29,7 @@ from recommender.prepared import CandidateCache, corpus_ids
 from recommender.ranking import Ranker, Target
 from recommender.reasons import CHANNEL, nameable_terms, pick_reason, profile_words, reason_words
 from recommender.settings import RecommenderSettings
-from recommender.spelling import found_texts, known_words, missing_words, respell
+from recommender.spelling import found_texts, missing_words, model_words, respell
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.fulltext import is_reference
 from recommender.store.models import utcnow
@@ -390,10 +390,6 @@ class Recommender:
         if not missing or is_reference(query) or session.scalar(select(Paper.id).limit(1)) is None:
             return None
         v = self.vectors.few_rows(session, [])[0]
-        return respell(query, missing, _known_words(v), v.document_frequency, v.stop_words, n_papers=v.n_papers_fit_)
+        known, frequency = model_words(v)
+        return respell(query, missing, known, frequency, v.stop_words, n_papers=v.n_papers_fit_)
 
-
-@functools.lru_cache(maxsize=2)  # the model in use and the one a refit swaps in
-def _known_words(vectorizer: TextVectorizer) -> frozenset[str]:
-    names, authors = vectorizer.feature_names(), vectorizer.is_author_feature()
-    return known_words(names[~authors], names[authors])

@@ -17,14 +17,19 @@ neighbouring letters or into a word most papers hold.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from .text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN, singular
+from .text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN, singular, word_forms
+
+if TYPE_CHECKING:
+    from .text.frozen import FrozenTfidf
 
 __all__ = ["SHORT_WORD", "SHORT_WORD_SHARE", "acceptable", "found_texts", "known_form", "known_words", "max_edits",
            "missing_words", "respell"]
@@ -55,8 +60,8 @@ def missing_words(query: str, texts: Iterable[str]) -> set[str]:
     plurals as singulars (a text holding "corrections" holds "correction")."""
     typed = {w for w in _WORD.findall(query.lower()) if len(w) >= _MIN_LENGTH}
     for text in texts:
-        held = {singular(w) for w in _WORD.findall(text.lower())}
-        typed = {w for w in typed if singular(w) not in held}
+        held = {form for w in _WORD.findall(text.lower()) for form in word_forms(w)}
+        typed = {w for w in typed if not word_forms(w) & held}
         if not typed:
             break
     return typed
@@ -75,6 +80,31 @@ def known_words(terms: Iterable[str], author_terms: Iterable[str] = ()) -> froze
     ``author_terms`` (``"author:t_ross"``), the surnames (``"ross"``) too."""
     surnames = (term.removeprefix(AUTHOR_PREFIX).rpartition("_")[2] for term in author_terms)
     return frozenset(word for term in terms for word in term.split()) | frozenset(surnames)
+
+
+@functools.lru_cache(maxsize=2)  # the model in use and the one a refit swaps in
+def model_words(vectorizer: FrozenTfidf) -> tuple[frozenset[str], Callable[[str], float | None]]:
+    """A model's known words (:func:`known_words`, surnames included) and each one's document frequency.
+
+    A word feature's frequency is the model's; a surname that is no word feature is held by the papers of its
+    author features (the most of them: ``author:t_ross``, ``author:j_ross``), not by every paper as a word too
+    common to be a feature is (a 4-letter surname would otherwise pass :func:`acceptable` for any short word:
+    "rose" -> "ross"); None otherwise.
+    """
+    terms: list[str] = []
+    author_terms: list[str] = []
+    for name, is_author in zip(vectorizer.feature_names().tolist(), vectorizer.is_author_feature().tolist(), strict=True):
+        (author_terms if is_author else terms).append(name)
+    held: dict[str, float] = {}
+    for term in author_terms:
+        surname = term.removeprefix(AUTHOR_PREFIX).rpartition("_")[2]
+        held[surname] = max(held.get(surname, 0.0), vectorizer.document_frequency(term) or 0.0)
+
+    def frequency(word: str) -> float | None:
+        known = vectorizer.document_frequency(word)
+        return held.get(word) if known is None else known
+
+    return known_words(terms, author_terms), frequency
 
 
 def respell(query: str, words: Collection[str], known: Collection[str], document_frequency: Callable[[str], float | None],
@@ -114,7 +144,8 @@ def known_form(word: str, known: Collection[str]) -> bool:
     """Whether ``known`` holds ``word``, or its plural or singular: a word of the same
     :func:`~recommender.text.analyzer.singular` ("corrections" for "correction", "graph" for "graphs")."""
     one = singular(word)
-    return any(form in known and singular(form) == one for form in (word, one, one + "s"))
+    forms = (word, one, one + "s", *((one[:-1] + "ies",) if one.endswith("y") else ()))
+    return any(form in known and word_forms(form) & word_forms(word) for form in forms)
 
 
 def acceptable(typed: str, known: str, held: float | None, n_papers: int) -> bool:

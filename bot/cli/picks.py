@@ -43,6 +43,7 @@ def item_json(item: Pick) -> dict:
         "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
         "published": item.published, "published_precision": item.published_precision, "source": item.source_kind,
         "source_name": source_name(item), "score": round(item.score, 6), "reason": item.reason, "disliked": item.disliked,
+        "weak": item.weak,
     }
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 __all__ = ["AUTHOR_PREFIX", "MARKER", "OLD_MARKER", "TOKEN_PATTERN", "PaperText", "analyze", "author_token",
-           "author_tokens", "document_frequency", "floats", "paper_words", "read_state", "singular"]
+           "author_tokens", "document_frequency", "floats", "paper_words", "read_state", "singular", "word_forms"]
 
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 """Word tokens: two or more letters, digits or underscores, starting with a letter or underscore."""
@@ -109,6 +109,16 @@ def singular(term: str) -> str:
     reader of "knowledge graphs" is told a paper "matches graph", and "class" or "loss" stay whole.
     """
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
+
+
+def word_forms(word: str) -> frozenset[str]:
+    """The keys under which ``word`` and its plural or singular meet: its :func:`singular`, and for a word
+    ending in ``ies`` the ``y`` form too ("quantities" meets "quantity", "movies" still meets "movie").
+
+    Compare two words by whether their forms share a key; a form is never shown.
+    """
+    one = singular(word)
+    return frozenset((one, word[:-3] + "y")) if len(word) > 4 and word.endswith("ies") else frozenset((one,))
 
 
 def floats(data: bytes) -> array:
