@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .text.frozen import FrozenTfidf
 
 __all__ = ["SHORT_WORD", "SHORT_WORD_SHARE", "acceptable", "found_texts", "known_form", "known_words", "max_edits",
-           "missing_words", "respell"]
+           "missing_words", "model_words", "respell"]
 
 _MIN_LENGTH = 4  # shorter words have too many neighbours one letter away ("gan", "gnn", "cnn")
 
