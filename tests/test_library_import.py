@@ -311,6 +311,8 @@ def test_counts_of_one_are_singular(store, settings):
     assert "Imported 1 entry from" in first and "0 papers already known" in first
     again = cmds.import_library(ada, one.encode(), "one.bib").text
     assert "1 paper already known" in again
+    # nothing recorded the second time: nothing for the picks to use (it said "Your next picks use them.")
+    assert "0 👍 recorded" in again and "next picks" not in again and "next picks use them" in first
 
 
 def _dates(store) -> dict:

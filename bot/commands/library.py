@@ -103,6 +103,6 @@ def import_library(
     return Reply(
         f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
         f"{counted(result.matched, 'paper')} already known, "
-        f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept} "
-        "Your next picks use them."
+        f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept}"
+        + (" Your next picks use them." if result.liked else "")
     )

@@ -44,8 +44,8 @@ LIBRARY_KIND = "library"
 class ImportResult:
     """What one library import did.
 
-    ``entries`` counts the file's entries, ``matched`` those found among stored
-    papers, ``new`` the papers stored for the first time (not news), ``liked`` the
+    ``entries`` counts the file's entries, ``matched`` the stored papers they were found as (each once: an
+    entry listed twice is one paper), ``new`` the papers stored for the first time (not news), ``liked`` the
     👍 recorded, ``kept`` the papers the person had already rated (left as they were);
     ``paper_ids`` the ids of the file's papers, each once, ascending.
     """
@@ -155,7 +155,6 @@ def store_library(
     session.flush()
     insert_new_papers(session, new, counts)
     result.new = counts.new
-    result.matched = len(entries) - result.new
     paper_of = dict(doi_ids)
     paper_of.update({i: p.id for i, p in zip(rest, papers, strict=False) if p.id is not None})
 
@@ -167,6 +166,7 @@ def store_library(
         earliest[pid] = min(earliest.get(pid, when), when)
     rated: set[int] = set()
     ids = result.paper_ids = sorted(earliest)
+    result.matched = len(ids) - result.new  # papers, each once: an entry listed twice is one paper
     for start in range(0, len(ids), LOOKUP_CHUNK):
         rated.update(session.scalars(select(Feedback.paper_id).where(
             Feedback.member_id == member_id, Feedback.paper_id.in_(ids[start:start + LOOKUP_CHUNK]))))
