@@ -1,6 +1,8 @@
-"""RIS dates as reference managers write them: Y1, DA and PY each read, the most precise wins, the spec's forms."""
+"""RIS dates as reference managers write them: Y1, DA and PY each read, the most precise wins, the spec's forms;
+and CSL-JSON dates written as text."""
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -45,3 +47,15 @@ def test_an_imported_ris_record_is_stored_with_the_day_its_y1_gives(store, setti
     with store.session() as s:
         paper = s.scalars(select(Paper)).one()
     assert (paper.published, paper.published_precision) == (dt.date(2017, 6, 12), None)
+
+
+@pytest.mark.parametrize(("issued", "published", "precision"), [
+    ({"raw": "2023-01-31"}, dt.date(2023, 1, 31), None),  # a date Zotero did not split: it stayed undated
+    ({"literal": "2023"}, dt.date(2023, 1, 1), "year"),
+    ("2021-05", dt.date(2021, 5, 1), "month"),
+    ({"date-parts": [[2020, 3]]}, dt.date(2020, 3, 1), "month"),
+    ({"raw": "spring"}, None, None),
+])
+def test_a_csl_date_written_as_text_is_read(issued, published, precision):
+    (entry,) = parse_library(json.dumps([{"id": "a", "title": "A Paper With Dates", "issued": issued}]), "dates.json")
+    assert (entry.record.published, entry.record.published_precision) == (published, precision)

@@ -281,9 +281,20 @@ def _csl_items(text: str, where: str) -> list[tuple[int, dict]]:
         items.append((line, item))
 
 
+#: A CSL date written as text (``{"raw": "2023-01-31"}``, ``{"literal": "2023"}``, or a plain string): year, month, day.
+_CSL_TEXT_DATE = re.compile(r"^\s*(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
+
+
 def _csl_date(value) -> tuple:
-    parts = (value or {}).get("date-parts") if isinstance(value, dict) else None
+    """(year, month, day) of a CSL date, None for each part not given: its ``date-parts``, else its ``raw`` or
+    ``literal`` text (Zotero and citeproc-js write ``{"raw": "2023-01-31"}`` for a date they did not split)."""
+    parts = value.get("date-parts") if isinstance(value, dict) else None
     first = list(parts[0]) if parts and parts[0] else []
+    if not first:
+        text = value if isinstance(value, str) else next(
+            (value[k] for k in ("raw", "literal") if isinstance(value, dict) and isinstance(value.get(k), str)), "")
+        m = _CSL_TEXT_DATE.match(text)
+        first = [g for g in m.groups() if g is not None] if m else []
     return tuple(first + [None, None, None])[:3]
 
 
