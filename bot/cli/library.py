@@ -78,11 +78,12 @@ def export_cmd(
     who = existing_user(cmds, name)
     with cmds.store.session() as session:
         member = find_member(session, who)
-        papers = list(session.scalars(
-            select(Paper).join(Feedback, Feedback.paper_id == Paper.id)
+        rows = session.execute(
+            select(Paper, Feedback.created_at).join(Feedback, Feedback.paper_id == Paper.id)
             .where(Feedback.member_id == member.id, Feedback.value > 0)
-            .order_by(Feedback.created_at.desc(), Feedback.id.desc())))
-        text = write_library(papers, fmt.value)
+            .order_by(Feedback.created_at.desc(), Feedback.id.desc())).all()
+        papers = [paper for paper, _ in rows]
+        text = write_library(papers, fmt.value, added=[liked for _, liked in rows])  # each 👍's date
     if not papers:
         err.print(f"{who.user_ref} has no 👍 yet: the library is empty.")
     if output is None:

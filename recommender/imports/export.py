@@ -4,11 +4,16 @@ A person takes their 👍 into Zotero or another reference manager with ``paperb
 Each writer is a well-kept library's: ``bibtexparser`` (v2, its LaTeX encoding of ``&``, accents
 and the like), ``rispy`` for RIS, :mod:`json` for CSL-JSON. A date is written as far as it is
 known (``published_precision``): a year alone, a year and month, or the day, so that an import of
-the file dates the papers as they were.
+the file dates the papers as they were. When the person 👍'd each paper (``added``) is written where
+:mod:`.formats` reads the date a paper was added to a library, in UTC: BibTeX ``timestamp`` (JabRef's
+field; Zotero's own BibTeX has none) and RIS ``Y2`` as ``2024-05-02T10:00:00Z``, to the second, and
+CSL-JSON ``accessed`` (as Zotero writes its dates) to the day, the most a CSL date holds; so an import of
+the file dates the 👍 as they were, not by publication.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -28,6 +33,15 @@ def _date_parts(paper: Paper) -> list[int]:
         return []
     d = paper.published
     return {"year": [d.year], "month": [d.year, d.month]}.get(paper.published_precision or "", [d.year, d.month, d.day])
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def _added_text(when: dt.datetime) -> str:
+    """``when`` in UTC to the second, ``2024-05-02T10:00:00Z`` (a naive one taken as UTC)."""
+    return _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ascii_word(text: str) -> str:
@@ -55,20 +69,21 @@ def citation_keys(papers: Sequence[Paper]) -> list[str]:
     return keys
 
 
-def _bibtex(papers: Sequence[Paper]) -> str:
+def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     import bibtexparser
     from bibtexparser.middlewares import LatexEncodingMiddleware
     from bibtexparser.model import Block, Entry, Field
 
     entries: list[Block] = []
     plain: list[list[Field]] = []
-    for paper, key in zip(papers, citation_keys(papers), strict=True):
+    for paper, key, when in zip(papers, citation_keys(papers), added, strict=True):
         parts = _date_parts(paper)
         names = {f"author{i}": name for i, name in enumerate(paper.authors or [])}  # joined once encoded
         text = {"title": paper.title, **names, "abstract": paper.abstract}
         as_is = {"year": str(parts[0]) if parts else None, "month": _MONTHS[parts[1] - 1] if len(parts) > 1 else None,
                  "day": str(parts[2]) if len(parts) > 2 else None, "doi": paper.doi, "eprint": paper.arxiv_id,
-                 "archiveprefix": "arXiv" if paper.arxiv_id else None, "url": paper.link}
+                 "archiveprefix": "arXiv" if paper.arxiv_id else None, "url": paper.link,
+                 "timestamp": _added_text(when) if when else None}
         entries.append(Entry("misc" if paper.arxiv_id else "article", key, [Field(k, v) for k, v in text.items() if v]))
         plain.append([Field(k, v) for k, v in as_is.items() if v])
     # Only words are LaTeX-encoded ("Müller" -> M\"uller, "&" -> \&, math kept): a URL or DOI stays as written.
@@ -113,7 +128,7 @@ def _arxiv_link(paper: Paper) -> str | None:
     return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
 
 
-def _ris(papers: Sequence[Paper]) -> str:
+def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     import rispy
 
     class Writer(rispy.RisWriter):
@@ -121,12 +136,14 @@ def _ris(papers: Sequence[Paper]) -> str:
             return None
 
     records = []
-    for paper in papers:
+    for paper, when in zip(papers, added, strict=True):
         parts = _date_parts(paper)
         record = {"type_of_reference": "JOUR", "title": _one_line(paper.title), "authors": list(paper.authors or [])}
         if parts:
             record["year"] = str(parts[0])
             record["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
+        if when is not None:
+            record["access_date"] = _added_text(when)  # Y2
         if paper.abstract:
             record["abstract"] = _one_line(paper.abstract)
         if paper.doi:
@@ -138,14 +155,17 @@ def _ris(papers: Sequence[Paper]) -> str:
     return rispy.dumps(records, implementation=Writer)
 
 
-def _csl(papers: Sequence[Paper]) -> str:
+def _csl(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     items = []
-    for paper, key in zip(papers, citation_keys(papers), strict=True):
+    for paper, key, when in zip(papers, citation_keys(papers), added, strict=True):
         item: dict = {"id": key, "type": "article", "title": paper.title,
                       "author": [{"literal": name} for name in paper.authors or []]}
         parts = _date_parts(paper)
         if parts:
             item["issued"] = {"date-parts": [parts]}
+        if when is not None:
+            day = _utc(when)
+            item["accessed"] = {"date-parts": [[day.year, day.month, day.day]]}
         arxiv = {"number": f"arXiv:{paper.arxiv_id}", "publisher": "arXiv"} if paper.arxiv_id else {}
         for name, value in (("abstract", paper.abstract), ("DOI", paper.doi), ("URL", paper.link or _arxiv_link(paper)),
                             *arxiv.items()):
@@ -155,7 +175,7 @@ def _csl(papers: Sequence[Paper]) -> str:
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_library(papers: Sequence[Paper], fmt: str) -> str:
+def write_library(papers: Sequence[Paper], fmt: str, added: Sequence[dt.datetime | None] | None = None) -> str:
     """``papers`` as a library file's text in ``fmt``.
 
     Parameters
@@ -163,13 +183,18 @@ def write_library(papers: Sequence[Paper], fmt: str) -> str:
     papers : sequence of Paper
         In the order to write them.
     fmt : {"bibtex", "ris", "csl-json"}
+    added : sequence of datetime or None, optional
+        When each paper was 👍'd (``Feedback.created_at``; a naive one is UTC), one per paper, None for
+        a paper with no such date; written as the date it was added to the library (see the module).
 
     Raises
     ------
     ValueError
-        ``fmt`` is none of them.
+        ``fmt`` is none of them, or ``added`` is not one per paper.
     """
     writers = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl}
     if fmt not in writers:
         raise ValueError(f"unknown library format {fmt!r}: one of {', '.join(writers)}")
-    return writers[fmt](papers)
+    if added is not None and len(added) != len(papers):
+        raise ValueError(f"added: {len(added)} dates for {len(papers)} papers")
+    return writers[fmt](papers, added if added is not None else [None] * len(papers))
