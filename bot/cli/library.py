@@ -81,7 +81,7 @@ def export_cmd(
         rows = session.execute(
             select(Paper, Feedback.created_at).join(Feedback, Feedback.paper_id == Paper.id)
             .where(Feedback.member_id == member.id, Feedback.value > 0)
-            .order_by(Feedback.created_at.desc(), Feedback.id.desc())).all()
+            .order_by(Feedback.created_at.desc(), Feedback.id)).all()  # a tie: in the order stored (a file's)
         papers = [paper for paper, _ in rows]
         text = write_library(papers, fmt.value, added=[liked for _, liked in rows])  # each 👍's date
     if not papers:
