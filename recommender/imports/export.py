@@ -1,6 +1,8 @@
 """Stored papers written as a reference-manager library: BibTeX, RIS and CSL-JSON, what :mod:`.formats` reads.
 
 A person takes their 👍 into Zotero or another reference manager with ``paperbot export``.
+A stored author ("Given Family") is written as each format wants it (:mod:`.names`): BibTeX and RIS
+``Family, Given``, CSL-JSON ``{"family", "given"}``; a one-word or group name as written (``{"literal"}``).
 Each writer is a well-kept library's: ``bibtexparser`` (v2, its LaTeX encoding of ``&``, accents
 and the like), ``rispy`` for RIS, :mod:`json` for CSL-JSON. A date is written as far as it is
 known (``published_precision``): a year alone, a year and month, or the day, so that an import of
@@ -20,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from recommender.imports.names import bibtex_author, csl_author, is_literal, ris_author, surname
 from recommender.store import Paper
 
 __all__ = ["citation_keys", "write_library"]
@@ -55,11 +58,10 @@ def citation_keys(papers: Sequence[Paper]) -> list[str]:
     keys: list[str] = []
     taken: set[str] = set()
     for paper in papers:
-        author = (paper.authors or [""])[0]
-        surname = author.split(",")[0] if "," in author else (author.split() or [""])[-1]
+        family = surname((paper.authors or [""])[0])
         words = [w for w in (_ascii_word(w).lower() for w in paper.title.split()) if len(w) > 3] or ["paper"]
         year = str(paper.published.year) if paper.published else ""
-        base = f"{_ascii_word(surname).lower() or 'anon'}{year}{words[0]}"
+        base = f"{_ascii_word(family).lower() or 'anon'}{year}{words[0]}"
         key, n = base, 1
         while key in taken:
             n += 1
@@ -76,9 +78,12 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
 
     entries: list[Block] = []
     plain: list[list[Field]] = []
+    groups: list[list[bool]] = []
     for paper, key, when in zip(papers, citation_keys(papers), added, strict=True):
         parts = _date_parts(paper)
-        names = {f"author{i}": name for i, name in enumerate(paper.authors or [])}  # joined once encoded
+        authors = [name for name in paper.authors or [] if name.strip()]
+        names = {f"author{i}": bibtex_author(name) for i, name in enumerate(authors)}  # joined once encoded
+        groups.append([is_literal(name) and " " in name.strip() for name in authors])
         text = {"title": paper.title, **names, "abstract": paper.abstract}
         as_is = {"year": str(parts[0]) if parts else None, "month": _MONTHS[parts[1] - 1] if len(parts) > 1 else None,
                  "day": str(parts[2]) if len(parts) > 2 else None, "doi": paper.doi, "eprint": paper.arxiv_id,
@@ -93,19 +98,17 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
         library = LatexEncodingMiddleware(keep_math=True).transform(bibtexparser.Library(entries))
     finally:
         quiet.level = level
-    for entry, fields in zip(library.entries, plain, strict=True):
-        _join_authors(entry)
+    for entry, fields, braced in zip(library.entries, plain, groups, strict=True):
+        _join_authors(entry, braced)
         for field in fields:
             entry.set_field(field)
     return bibtexparser.write_string(library)
 
 
-def _join_authors(entry) -> None:
-    """Replace an entry's ``author0``, ``author1``, ... fields by one ``author`` field, ``A and B``.
-
-    A name holding the word "and" (a group: "Research and Development Team") is braced, so BibTeX
-    readers keep it one name.
-    """
+def _join_authors(entry, braced: list[bool]) -> None:
+    """Replace an entry's ``author0``, ``author1``, ... fields by one ``author`` field, ``A and B``
+    (each ``Family, Given``: :func:`recommender.imports.names.bibtex_author`). A name whose ``braced`` is
+    true (a group: "Research and Development Team") is braced, so BibTeX readers keep it one name."""
     from bibtexparser.model import Field
 
     keys = [f.key for f in entry.fields if re.fullmatch(r"author\d+", f.key)]
@@ -114,8 +117,8 @@ def _join_authors(entry) -> None:
     names = [entry.fields_dict[k].value for k in keys]
     for key in keys:
         entry.pop(key)
-    braced = ["{" + name + "}" if re.search(r"\sand\s", name, re.IGNORECASE) else name for name in names]
-    entry.fields.insert(1, Field("author", " and ".join(braced)))
+    names = ["{" + name + "}" if brace else name for name, brace in zip(names, braced, strict=True)]
+    entry.fields.insert(1, Field("author", " and ".join(names)))
 
 
 def _one_line(text: str) -> str:
@@ -138,7 +141,8 @@ def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     records = []
     for paper, when in zip(papers, added, strict=True):
         parts = _date_parts(paper)
-        record = {"type_of_reference": "JOUR", "title": _one_line(paper.title), "authors": list(paper.authors or [])}
+        record = {"type_of_reference": "JOUR", "title": _one_line(paper.title),
+                  "authors": [ris_author(name) for name in paper.authors or []]}
         if parts:
             record["year"] = str(parts[0])
             record["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
@@ -159,7 +163,7 @@ def _csl(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     items = []
     for paper, key, when in zip(papers, citation_keys(papers), added, strict=True):
         item: dict = {"id": key, "type": "article", "title": paper.title,
-                      "author": [{"literal": name} for name in paper.authors or []]}
+                      "author": [csl_author(name) for name in paper.authors or []]}
         parts = _date_parts(paper)
         if parts:
             item["issued"] = {"date-parts": [parts]}

@@ -10,6 +10,8 @@ read where Google Scholar and DBLP put it, :mod:`recommender.imports.ids`), ``ri
 for RIS (https://en.wikipedia.org/wiki/RIS_(file_format); a record's date is the most precise of its
 ``Y1``, ``DA`` and ``PY``), :mod:`json` for
 CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
+Every author is stored "Given Family" (``Ba, Jimmy Lei`` -> ``Jimmy Lei Ba``), as digests give them:
+:mod:`recommender.imports.names`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from recommender.dates import parse_date, replaces
 from recommender.imports.ids import csl_arxiv_id, identifiers, mentioned_arxiv_id, ris_arxiv_id
+from recommender.imports.names import bibtex_name, csl_name, ris_name
 from recommender.limits import check_records
 from recommender.sources.records import PaperRecord, ParseError
 
@@ -96,10 +99,11 @@ _NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
 #: both as one value (which then has no enclosing pair of braces or quotes).
 _SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
 def _latex_decoder():
-    """bibtexparser's LaTeX decoding, applied to :data:`_LATEX_FIELDS` only; ``author`` becomes a list of names.
+    """bibtexparser's LaTeX decoding, applied to :data:`_LATEX_FIELDS` only; ``author`` becomes a list of names,
+    each "Given Family" (:func:`recommender.imports.names.bibtex_name`: ``Ba, Jimmy Lei`` -> ``Jimmy Lei Ba``).
 
-    The names are split before decoding, which drops braces: ``{Research and Development Team} and
-    Lovelace, Ada`` is a group and a person, as BibTeX reads it.
+    The names are split and turned round before decoding, which drops braces: ``{Research and Development
+    Team} and Lovelace, Ada`` is a group and a person, as BibTeX reads it.
     """
     from bibtexparser.middlewares import LatexDecodingMiddleware
     from bibtexparser.middlewares.names import split_multiple_persons_names
@@ -112,7 +116,7 @@ def _latex_decoder():
             entry.fields = [f for f in entry.fields if f not in authors]
             block = super().transform_entry(entry, library)
             for field in authors:
-                field.value = [self._transform_python_value_string(name)[0]
+                field.value = [self._transform_python_value_string(bibtex_name(name))[0]
                                for name in split_multiple_persons_names(field.value)]
             entry.fields = entry.fields + authors + rest
             return block
@@ -245,8 +249,9 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         arxiv_id, doi = identifiers(*([ref.get("doi")] + list(urls)))
         ids = (arxiv_id or ris_arxiv_id(ref, doi), doi)
         added = ref.get("access_date")
+        authors = [ris_name(a) for a in ref.get("authors") or ref.get("first_authors") or [] if isinstance(a, str)]
         try:
-            out.append(_entry(where, line, title, ref.get("authors") or ref.get("first_authors") or [], _ris_date(ref),
+            out.append(_entry(where, line, title, authors, _ris_date(ref),
                               ids, urls[0] if urls else None, added,
                               ref.get("abstract") or ref.get("notes_abstract")))
         except ParseError as exc:
@@ -301,8 +306,7 @@ def _csl_date(value) -> tuple:
 def _csl(text: str, where: str) -> list[LibraryEntry]:
     out = []
     for n, (line, item) in enumerate(_csl_items(text, where), 1):
-        authors = [" ".join(filter(None, (a.get("given"), a.get("family")))) or a.get("literal", "")
-                   for a in item.get("author") or [] if isinstance(a, dict)]
+        authors = [csl_name(a) for a in item.get("author") or [] if isinstance(a, dict)]
         year, month, day = _csl_date(item.get("issued"))
         accessed = _csl_date(item.get("accessed"))
         accessed_day = parse_date(*accessed) if accessed[0] else None

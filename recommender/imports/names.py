@@ -1,0 +1,121 @@
+"""Authors' names between a reference manager's forms and the store's one form, "Given Family".
+
+The store holds every author as digests and CSL-JSON give them: ``"Jimmy Lei Ba"``, ``"John von Neumann"``,
+``"John Smith Jr."``; a group or a one-word name as written (``"National Academies of Sciences, Engineering,
+and Medicine"``, ``"Ada"``). BibTeX names are split by bibtexparser's own reading of BibTeX's three forms
+(``First von Last``, ``von Last, First``, ``von Last, Jr, First``; a braced group is one word, hence one
+literal name). Written back, a stored name is split by the same rules (the last word is the family name,
+with any lowercase particle before it: ``von Neumann``), and a trailing ``Jr.``, ``Sr.``, ``II``, ``III`` or
+``IV`` is a suffix, which BibTeX's ``First von Last`` form has no place for.
+
+A stored name holding one comma and no "and" is read as ``Family, Given``: what imports stored before.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bibtexparser.middlewares.names import NameParts
+
+__all__ = ["bibtex_author", "bibtex_name", "csl_author", "csl_name", "is_literal", "ris_author", "ris_name", "surname"]
+
+#: Words ending a stored name that are a suffix, not its family name (compared lowercased).
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_AND = re.compile(r"\sand\s", re.IGNORECASE)
+
+
+def bibtex_name(raw: str) -> str:
+    """One BibTeX name, still LaTeX (``M{\\"u}ller, J{\\"o}rg``), as ``First von Last Jr`` (``J{\\"o}rg M{\\"u}ller``).
+
+    A braced group (``{Research and Development Team}``) is one word, kept whole. Never raises: a malformed
+    name (a trailing comma, an unclosed brace) is read as bibtexparser's non-strict mode reads it.
+    """
+    from bibtexparser.middlewares.names import parse_single_name_into_parts  # imported when used, as in .formats
+
+    return parse_single_name_into_parts(raw, strict=False).merge_first_name_first if raw.strip() else raw
+
+
+def ris_name(name: str) -> str:
+    """One RIS name, ``Family, Given`` or ``Family, Given, Suffix`` (the RIS spec's order), as ``Given Family Suffix``.
+
+    A name without a comma, or whose parts do not fit that pattern (a group: ``National Academies of Sciences,
+    Engineering, and Medicine``), is kept as written.
+    """
+    parts = [" ".join(p.split()) for p in name.split(",")]
+    if len(parts) == 2 and all(parts):
+        return f"{parts[1]} {parts[0]}"
+    if len(parts) == 3 and all(parts) and parts[2].lower() in _SUFFIXES:
+        return f"{parts[1]} {parts[0]} {parts[2]}"
+    return name
+
+
+def csl_name(author: dict) -> str:
+    """One CSL-JSON name object as ``given dropping-particle non-dropping-particle family suffix``, else its
+    ``literal`` ("" when it has neither)."""
+    keys = ("given", "dropping-particle", "non-dropping-particle", "family", "suffix")
+    joined = " ".join(v for v in (author.get(k) for k in keys) if isinstance(v, str) and v.strip())
+    literal = author.get("literal")
+    return joined or (literal if isinstance(literal, str) else "")
+
+
+def _parts(name: str) -> NameParts | None:
+    """A stored name's parts (family = von + last), or None for a literal: one word, or a group (it holds the
+    word "and" or more than one comma)."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    name = " ".join(name.split())
+    if _AND.search(name) or name.count(",") > 1 or (" " not in name and "," not in name):
+        return None
+    if "," in name:  # "Family, Given", as stored before names were turned round
+        parts = parse_single_name_into_parts(name, strict=False)
+    else:
+        words = name.split()
+        suffix = [words.pop()] if len(words) > 2 and words[-1].lower() in _SUFFIXES else []
+        parts = parse_single_name_into_parts(" ".join(words), strict=False)
+        parts.jr = suffix
+    return parts if parts.first and parts.last else None
+
+
+def _family(parts: NameParts) -> str:
+    return " ".join(parts.von + parts.last)
+
+
+def is_literal(name: str) -> bool:
+    """Whether a stored name is no person's "Given Family": one word, or a group (it holds the word "and" or
+    more than one comma). BibTeX braces a group of several words, so that it is read back as one name."""
+    return _parts(name) is None
+
+
+def bibtex_author(name: str) -> str:
+    """A stored name as BibTeX writes it: ``von Last, First`` or ``Last, Jr., First``; a literal as it is
+    (:func:`is_literal`; the caller braces it once LaTeX-encoded)."""
+    parts = _parts(name)
+    return name if parts is None else parts.merge_last_name_first
+
+
+def ris_author(name: str) -> str:
+    """A stored name as RIS writes it: ``Family, Given`` or ``Family, Given, Suffix``; a literal as it is."""
+    parts = _parts(name)
+    if parts is None:
+        return name
+    return ", ".join(p for p in (_family(parts), " ".join(parts.first), " ".join(parts.jr)) if p)
+
+
+def csl_author(name: str) -> dict[str, str]:
+    """A stored name as a CSL-JSON name object: ``{"family", "given"}`` (and ``"suffix"``), or ``{"literal"}``
+    for a single word or a group."""
+    parts = _parts(name)
+    if parts is None:
+        return {"literal": name}
+    return {"family": _family(parts), "given": " ".join(parts.first)} | ({"suffix": " ".join(parts.jr)} if parts.jr else {})
+
+
+def surname(name: str) -> str:
+    """The word(s) a citation key starts with: a person's last name without particle or suffix (``Neumann``);
+    a literal's part before its first comma, else its last word."""
+    parts = _parts(name)
+    if parts is not None:
+        return " ".join(parts.last)
+    return name.split(",")[0] if "," in name else (name.split() or [""])[-1]

@@ -1,0 +1,103 @@
+"""A trial found one store mixing "Family, Given" (BibTeX and RIS imports) with "Given Family" (digests, CSL-JSON),
+and the CSL-JSON export writing {"literal": "Ba, Jimmy Lei"}. Every import now stores "Given Family"; every
+export writes each format's own form, and reads back as the same names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from recommender.imports import parse_library
+from recommender.store import Feedback, Member, Paper, Store
+
+STORED = ["Jimmy Lei Ba", "John von Neumann", "John Smith Jr.", "Jörg Müller",
+          "National Academies of Sciences, Engineering, and Medicine", "Research and Development Team", "Ada",
+          "Ekin Akyürek"]
+
+BIB = r"""@article{ba2016, title = {Layer Normalization}, year = 2016,
+  author = {Ba, Jimmy Lei and von Neumann, John and Smith, Jr., John and M{\"u}ller, J{\"o}rg and
+            {National Academies of Sciences, Engineering, and Medicine} and {Research and Development Team} and Ada and
+            Ekin Aky{\"u}rek and others}}
+"""
+
+RIS = """TY  - JOUR
+TI  - Layer Normalization
+AU  - Ba, Jimmy Lei
+AU  - von Neumann, John
+AU  - Smith, John, Jr.
+AU  - Müller, Jörg
+AU  - National Academies of Sciences, Engineering, and Medicine
+AU  - Research and Development Team
+AU  - Ada
+AU  - Ekin Akyürek
+PY  - 2016
+ER  -
+"""
+
+CSL = json.dumps([{"id": "ba2016", "type": "article", "title": "Layer Normalization", "author": [
+    {"family": "Ba", "given": "Jimmy Lei"}, {"family": "Neumann", "given": "John", "non-dropping-particle": "von"},
+    {"family": "Smith", "given": "John", "suffix": "Jr."}, {"family": "Müller", "given": "Jörg"},
+    {"literal": "National Academies of Sciences, Engineering, and Medicine"},
+    {"literal": "Research and Development Team"}, {"literal": "Ada"}, {"given": "Ekin", "family": "Akyürek"}]}])
+
+
+@pytest.mark.parametrize(("text", "name"), [(BIB, "refs.bib"), (RIS, "refs.ris"), (CSL, "refs.json")])
+def test_every_format_stores_authors_given_name_first(text, name):
+    (entry,) = parse_library(text.encode(), name)
+    assert list(entry.record.authors) == STORED
+
+
+def _authors(db_url: str, user: str) -> list[list[str]]:
+    store = Store(db_url)
+    try:
+        with store.session() as s:
+            return [list(a) for a in s.scalars(
+                select(Paper.authors).join(Feedback, Feedback.paper_id == Paper.id)
+                .join(Member, Member.id == Feedback.member_id).where(Member.user_ref == user, Feedback.value > 0))]
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_an_export_writes_family_given_and_imports_back_as_the_same_names(cli, db_url, tmp_path, fmt):
+    bib = tmp_path / "mine.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    for user in ("ada", "bob"):
+        assert cli("users", "add", user).exit_code == 0
+    assert cli("import", "ada", bib).exit_code == 0
+    assert _authors(db_url, "ada") == [STORED]
+    done = cli("export", "ada", "--format", fmt)
+    assert done.exit_code == 0, done.output
+    text = done.stdout
+    if fmt == "bibtex":
+        assert ('Ba, Jimmy Lei and von Neumann, John and Smith, Jr., John and M\\"uller, J\\"org and '
+                "{National Academies of Sciences, Engineering, and Medicine} and {Research and Development Team} "
+                "and Ada and Aky\\\"urek, Ekin") in " ".join(text.split())
+        assert "@article{ba2016layer," in text  # the key starts with the family name
+    elif fmt == "ris":
+        assert [line[6:] for line in text.splitlines() if line.startswith("AU  - ")] == [
+            "Ba, Jimmy Lei", "von Neumann, John", "Smith, John, Jr.", "Müller, Jörg",
+            "National Academies of Sciences, Engineering, and Medicine", "Research and Development Team", "Ada",
+            "Akyürek, Ekin"]
+    else:
+        assert json.loads(text)[0]["author"] == [
+            {"family": "Ba", "given": "Jimmy Lei"}, {"family": "von Neumann", "given": "John"},
+            {"family": "Smith", "given": "John", "suffix": "Jr."}, {"family": "Müller", "given": "Jörg"},
+            {"literal": "National Academies of Sciences, Engineering, and Medicine"},
+            {"literal": "Research and Development Team"}, {"literal": "Ada"}, {"family": "Akyürek", "given": "Ekin"}]
+    out = tmp_path / "ada.export"
+    out.write_text(text, encoding="utf-8")
+    assert cli("import", "bob", out).exit_code == 0
+    assert _authors(db_url, "bob") == [STORED]
+
+
+def test_a_name_stored_family_first_by_an_earlier_import_is_written_as_that_person():
+    from recommender.imports.export import write_library
+
+    paper = Paper(title="Layer Normalization", abstract="", authors=["Ba, Jimmy Lei", "Kiros, Jamie Ryan"])
+    assert json.loads(write_library([paper], "csl-json"))[0]["author"] == [
+        {"family": "Ba", "given": "Jimmy Lei"}, {"family": "Kiros", "given": "Jamie Ryan"}]
+    (entry,) = parse_library(write_library([paper], "bibtex"), "old.bib")
+    assert entry.record.authors == ("Jimmy Lei Ba", "Jamie Ryan Kiros")
