@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from recommender.imports import parse_library
 from recommender.store import Feedback, Member, Paper, Store
 
 BIB = r"""@article{k1, title = {{\'E}tude of {Ü}mlauts \& Braces in Q\&A Systems},
@@ -112,3 +113,37 @@ def test_a_group_author_holding_and_stays_one_author_through_import_and_export(c
     (tmp_path / "ada.bib").write_text(out, encoding="utf-8")
     assert cli("import", "bob", tmp_path / "ada.bib").exit_code == 0
     assert _liked(db_url, "bob") == _liked(db_url, "ada")
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_quotes_and_doubled_hyphens_survive_export_and_import(cli, db_url, tmp_path, fmt):
+    """Trial: a BibTeX round trip wrote "early learning" as ''early learning'', read back as ”early learning”, and
+    3--5 came back as 3–5; each further round trip changed the text again, in every format after."""
+    title, abstract = 'On "early learning" -- and 3--5 things', 'We study "early learning" -- 3--5 times, x---y.'
+    feed = tmp_path / "one.json"
+    feed.write_text(json.dumps([{"paper": {"id": "2409.11111", "title": title, "summary": abstract,
+                                           "authors": [{"name": "Ada Lovelace"}], "publishedAt": "2024-09-10T00:00:00.000Z"}}]))
+    assert cli("ingest", str(feed)).exit_code == 0
+    assert cli("users", "add", "lena").exit_code == 0
+    assert cli("like", "lena", "2409.11111").exit_code == 0
+    out = tmp_path / f"lena.{fmt}"
+    assert cli("export", "lena", "--format", fmt, "--output", out).exit_code == 0
+    (entry,) = parse_library(out.read_bytes(), out.name)  # what an import reads back
+    assert (entry.record.title, entry.record.abstract) == (title, abstract)
+
+
+def test_ris_lists_an_arxiv_papers_link_once(cli, db_url, tmp_path):
+    """Trial: a paper whose stored URL was its arXiv page over http (or a version of it) got two UR lines."""
+    feed = tmp_path / "one.json"
+    feed.write_text(json.dumps([{"paper": {"id": "2409.11111", "title": "One Link", "summary": "An abstract.",
+                                           "authors": [{"name": "Ada Lovelace"}], "publishedAt": "2024-09-10T00:00:00.000Z"}}]))
+    assert cli("ingest", str(feed)).exit_code == 0
+    store = Store(db_url)
+    try:
+        with store.session() as s:
+            s.execute(Paper.__table__.update().values(url="http://arxiv.org/abs/2409.11111v2"))
+    finally:
+        store.dispose()
+    assert cli("users", "add", "lena").exit_code == 0 and cli("like", "lena", "2409.11111").exit_code == 0
+    lines = [line for line in cli("export", "lena", "--format", "ris").stdout.splitlines() if line.startswith("UR")]
+    assert lines == ["UR  - https://arxiv.org/abs/2409.11111"]

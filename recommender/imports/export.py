@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from recommender.imports.names import bibtex_author, csl_author, is_literal, ris_author, surname
+from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Paper
 
 __all__ = ["citation_keys", "write_library"]
@@ -84,7 +85,7 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
         authors = [name for name in paper.authors or [] if name.strip()]
         names = {f"author{i}": bibtex_author(name) for i, name in enumerate(authors)}  # joined once encoded
         groups.append([is_literal(name) and " " in name.strip() for name in authors])
-        text = {"title": paper.title, **names, "abstract": paper.abstract}
+        text = {"title": _kept_marks(paper.title), **names, "abstract": _kept_marks(paper.abstract)}
         as_is = {"year": str(parts[0]) if parts else None, "month": _MONTHS[parts[1] - 1] if len(parts) > 1 else None,
                  "day": str(parts[2]) if len(parts) > 2 else None, "doi": paper.doi, "eprint": paper.arxiv_id,
                  "archiveprefix": "arXiv" if paper.arxiv_id else None, "url": paper.link,
@@ -99,10 +100,28 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
     finally:
         quiet.level = level
     for entry, fields, braced in zip(library.entries, plain, groups, strict=True):
+        for name in ("title", "abstract"):
+            if (field := entry.fields_dict.get(name)) is not None:
+                field.value = field.value.translate(_MARKS_LATEX)
         _join_authors(entry, braced)
         for field in fields:
             entry.set_field(field)
     return bibtexparser.write_string(library)
+
+
+#: Stand-ins (private-use characters, which the LaTeX encoder keeps as they are) for the marks LaTeX reads
+#: otherwise than as written: a straight double quote (encoded ``''``, read back as a closing ”) and a hyphen
+#: before another (``--`` is read back as an en dash). After encoding they become ``{"}`` and ``-{}``.
+_QUOTE, _HYPHEN = "\ue000", "\ue001"
+_MARKS_LATEX = str.maketrans({_QUOTE: '{"}', _HYPHEN: "-{}"})
+
+
+def _kept_marks(text: str | None) -> str | None:
+    """``text`` with its straight double quotes and doubled hyphens put as :data:`_MARKS_LATEX` stand-ins, so a
+    library exported then imported again keeps them as written ("early learning", 3--5), not ” and –."""
+    if not text:
+        return text
+    return re.sub(r"-(?=-)", _HYPHEN, text.replace('"', _QUOTE))
 
 
 def _join_authors(entry, braced: list[bool]) -> None:
@@ -152,7 +171,8 @@ def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
             record["abstract"] = _one_line(paper.abstract)
         if paper.doi:
             record["doi"] = paper.doi
-        urls = list(dict.fromkeys(u for u in (paper.link, _arxiv_link(paper)) if u))  # the arXiv id, as a link
+        link = paper.link if normalize_arxiv_id(paper.link) != paper.arxiv_id else None  # http:// or a version of it
+        urls = list(dict.fromkeys(u for u in (link, _arxiv_link(paper)) if u))  # the arXiv id, as a link
         if urls:
             record["urls"] = urls
         records.append(record)
