@@ -38,7 +38,7 @@ def search_reason(query: str, text: str, stop_words: frozenset[str], lead: str =
     lead : str, default :data:`RELATED_FORM`
         What the result is there for when it holds none of the words (:func:`recommender.reasons.search_lead`:
         ``"close in meaning"``, ``"for your interests"``); by words alone, the full-text index matched a
-        form of a word that :func:`~recommender.text.analyzer.word_forms` does not meet (SQLite's Porter stemmer).
+        word of another form ("robotic" for "robots").
 
     Returns
     -------

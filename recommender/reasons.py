@@ -153,9 +153,8 @@ def search_lead(hit: Hit, profile: str | None) -> str:
 
     * ``"close in meaning"`` when it is (:attr:`~recommender.search.Hit.close`);
     * else ``"matches a related word form"`` when it answers the query all the same
-      (:attr:`~recommender.search.Hit.answers`): the full-text index matched a form of a word searched that
-      :func:`~recommender.text.analyzer.word_forms` does not meet, and so does any result by words alone
-      (meaning not measured);
+      (:attr:`~recommender.search.Hit.answers`): the full-text index matched a word of another form ("robotic" for
+      "robots", by stemming), and so does any result by words alone (meaning not measured);
     * else ``"for {profile}"`` when the person's part outweighs meaning (``profile``: :func:`profile_words`, None
       for no profile): only the person's interests or 👍 placed it, below every result that answers;
     * else ``"nearest in meaning"``: among the papers nearest the query in meaning, none of them close.

@@ -11,7 +11,6 @@ step (``sklearn/feature_extraction/text.py``: ``strip_accents_unicode``,
 
 from __future__ import annotations
 
-import functools
 import math
 import pickle
 import re
@@ -112,23 +111,14 @@ def singular(term: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
 
 
-@functools.lru_cache(maxsize=65536)
 def word_forms(word: str) -> frozenset[str]:
-    """The keys under which ``word`` and its other forms meet: its :func:`singular`, and its Snowball
-    (Porter 2) English stem, as the full-text index stems words (PostgreSQL's ``english`` configuration;
-    SQLite FTS5's ``porter``): "trained" meets "training", "quantities" "quantity", "robotic" "robots".
+    """The keys under which ``word`` and its plural or singular meet: its :func:`singular`, and for a word
+    ending in ``ies`` the ``y`` form too ("quantities" meets "quantity", "movies" still meets "movie").
 
     Compare two words by whether their forms share a key; a form is never shown.
-    (https://snowballstem.org/algorithms/english/stemmer.html)
     """
-    return frozenset((singular(word), _stemmer().stemWord(word)))
-
-
-@functools.cache
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
+    one = singular(word)
+    return frozenset((one, word[:-3] + "y")) if len(word) > 4 and word.endswith("ies") else frozenset((one,))
 
 
 def floats(data: bytes) -> array:
