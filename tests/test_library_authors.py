@@ -101,3 +101,38 @@ def test_a_name_stored_family_first_by_an_earlier_import_is_written_as_that_pers
         {"family": "Ba", "given": "Jimmy Lei"}, {"family": "Kiros", "given": "Jamie Ryan"}]
     (entry,) = parse_library(write_library([paper], "bibtex"), "old.bib")
     assert entry.record.authors == ("Jimmy Lei Ba", "Jamie Ryan Kiros")
+
+
+@pytest.mark.parametrize(("raw", "stored"), [
+    (r"Mu\~noz, Pedro", "Pedro Muñoz"),  # BibTeX reads "~" as a tie: the name was cut, "Pedro Mu noz"
+    (r"Pedro Mu\~{n}oz", "Pedro Muñoz"),
+    (r"Qui\~nones, Mar{\'\i}a Jos\'e Carre\~no", "María José Carreño Quiñones"),
+    (r"D.~E. Knuth", "D. E. Knuth"),  # a tie between words is still a space
+])
+def test_a_tilde_accent_stays_in_its_word(raw, stored):
+    (entry,) = parse_library("@article{k, title = {T}, author = {" + raw + "}}", "tilde.bib")
+    assert entry.record.authors == (stored,)
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_groups_with_a_comma_and_suffixes_survive_export_and_import(fmt):
+    """Review: "University of California, Berkeley" came back "Berkeley University of California" from any
+    format, read as "Family, Given"; "Google, Inc." and "John Smith, Jr." likewise."""
+    import datetime as dt
+
+    from recommender.imports.export import write_library
+
+    names = ["University of California, Berkeley", "Google, Inc.", "John Smith, Jr.", "John Smith Jr.", "Ba, Jimmy Lei"]
+    paper = Paper(id=1, title="A Paper", abstract="", authors=names, arxiv_id=None, doi=None, url=None,
+                  published=dt.date(2020, 1, 1), published_precision=None, source_kind="hf_api")
+    suffix = {"bibtex": "bib", "ris": "ris", "csl-json": "json"}[fmt]
+    (entry,) = parse_library(write_library([paper], fmt), f"lib.{suffix}")
+    assert entry.record.authors == ("University of California, Berkeley", "Google, Inc.", "John Smith, Jr.",
+                                    "John Smith Jr.", "Jimmy Lei Ba")  # an old "Family, Given" as that person
+
+
+def test_a_suffix_is_no_surname_in_the_author_feature():
+    from recommender.text.analyzer import author_token
+
+    assert author_token("John Smith Jr.") == author_token("John Smith") == "author:j_smith"  # it was author:j_jr
+    assert author_token("Jane Jones III") == "author:j_jones" and author_token("Li Jr") == "author:l_jr"

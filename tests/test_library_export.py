@@ -119,7 +119,7 @@ def test_a_group_author_holding_and_stays_one_author_through_import_and_export(c
 def test_quotes_and_doubled_hyphens_survive_export_and_import(cli, db_url, tmp_path, fmt):
     """Trial: a BibTeX round trip wrote "early learning" as ''early learning'', read back as ”early learning”, and
     3--5 came back as 3–5; each further round trip changed the text again, in every format after."""
-    title, abstract = 'On "early learning" -- and 3--5 things', 'We study "early learning" -- 3--5 times, x---y.'
+    title, abstract = 'On "early learning" -- and 3--5 things', 'We study "early learning" -- 3--5 times, x---y, $a--b$.'
     feed = tmp_path / "one.json"
     feed.write_text(json.dumps([{"paper": {"id": "2409.11111", "title": title, "summary": abstract,
                                            "authors": [{"name": "Ada Lovelace"}], "publishedAt": "2024-09-10T00:00:00.000Z"}}]))
@@ -147,3 +147,14 @@ def test_ris_lists_an_arxiv_papers_link_once(cli, db_url, tmp_path):
     assert cli("users", "add", "lena").exit_code == 0 and cli("like", "lena", "2409.11111").exit_code == 0
     lines = [line for line in cli("export", "lena", "--format", "ris").stdout.splitlines() if line.startswith("UR")]
     assert lines == ["UR  - https://arxiv.org/abs/2409.11111"]
+
+
+
+def test_ris_keeps_the_link_of_a_paper_without_an_arxiv_id():
+    """Review: the RIS export dropped the URL of every paper without an arXiv id (the dedup of arXiv links)."""
+    from recommender.imports.export import write_library
+
+    paper = Paper(id=1, title="A Journal Paper", abstract="", authors=["Ada Lovelace"], arxiv_id=None, doi=None,
+                  url="https://www.nature.com/articles/s41586-021-03819-2", published=None, published_precision=None,
+                  source_kind="hf_api")
+    assert "UR  - https://www.nature.com/articles/s41586-021-03819-2" in write_library([paper], "ris").splitlines()

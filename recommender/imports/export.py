@@ -114,6 +114,8 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
 #: before another (``--`` is read back as an en dash). After encoding they become ``{"}`` and ``-{}``.
 _QUOTE, _HYPHEN = "\ue000", "\ue001"
 _MARKS_LATEX = str.maketrans({_QUOTE: '{"}', _HYPHEN: "-{}"})
+#: Spans left as they are: math (``$a--b$``), which the encoder keeps and the import reads as written.
+_KEPT_AS_WRITTEN = re.compile(r"(\$[^$]*\$)")
 
 
 def _kept_marks(text: str | None) -> str | None:
@@ -121,7 +123,8 @@ def _kept_marks(text: str | None) -> str | None:
     library exported then imported again keeps them as written ("early learning", 3--5), not ” and –."""
     if not text:
         return text
-    return re.sub(r"-(?=-)", _HYPHEN, text.replace('"', _QUOTE))
+    pieces = _KEPT_AS_WRITTEN.split(text)  # odd pieces: math
+    return "".join(p if i % 2 else re.sub(r"-(?=-)", _HYPHEN, p.replace('"', _QUOTE)) for i, p in enumerate(pieces))
 
 
 def _join_authors(entry, braced: list[bool]) -> None:
@@ -171,7 +174,8 @@ def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
             record["abstract"] = _one_line(paper.abstract)
         if paper.doi:
             record["doi"] = paper.doi
-        link = paper.link if normalize_arxiv_id(paper.link) != paper.arxiv_id else None  # http:// or a version of it
+        arxiv_page = paper.arxiv_id is not None and normalize_arxiv_id(paper.link) == paper.arxiv_id
+        link = None if arxiv_page else paper.link  # its arXiv page over http, or a version of it: written once, below
         urls = list(dict.fromkeys(u for u in (link, _arxiv_link(paper)) if u))  # the arXiv id, as a link
         if urls:
             record["urls"] = urls

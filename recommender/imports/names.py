@@ -8,7 +8,8 @@ literal name). Written back, a stored name is split by the same rules (the last 
 with any lowercase particle before it: ``von Neumann``), and a trailing ``Jr.``, ``Sr.``, ``II``, ``III`` or
 ``IV`` is a suffix, which BibTeX's ``First von Last`` form has no place for.
 
-A stored name holding one comma and no "and" is read as ``Family, Given``: what imports stored before.
+A stored name holding one comma and no "and" is read as ``Family, Given``, what imports stored before, when it
+looks like one (:func:`_old_style`); else it is a literal.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ __all__ = ["bibtex_author", "bibtex_name", "csl_author", "csl_name", "is_literal
 #: Words ending a stored name that are a suffix, not its family name (compared lowercased).
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _AND = re.compile(r"\sand\s", re.IGNORECASE)
+#: A tilde accent in LaTeX: ``\~n``, ``\~{n}``, ``\~\i``.
+_TILDE = re.compile(r"\\~(\{[^{}]*\}|\\?[A-Za-z])")
+#: What follows the comma of a company's name, not a given name (``Google, Inc.``), compared lowercased.
+_COMPANY = frozenset({"inc", "inc.", "ltd", "ltd.", "llc", "corp", "corp.", "gmbh", "ag", "sa", "plc"})
 
 
 def bibtex_name(raw: str) -> str:
@@ -34,18 +39,21 @@ def bibtex_name(raw: str) -> str:
     """
     from bibtexparser.middlewares.names import parse_single_name_into_parts  # imported when used, as in .formats
 
-    return parse_single_name_into_parts(raw, strict=False).merge_first_name_first if raw.strip() else raw
+    if not raw.strip():
+        return raw
+    # BibTeX reads "~" as a tie (a space): a tilde accent (Mu\~noz, Mu\~{n}oz) is braced first, so it stays in its word
+    return parse_single_name_into_parts(_TILDE.sub(r"{\\~\1}", raw), strict=False).merge_first_name_first
 
 
 def ris_name(name: str) -> str:
     """One RIS name, ``Family, Given`` or ``Family, Given, Suffix`` (the RIS spec's order), as ``Given Family Suffix``.
 
     A name without a comma, or whose parts do not fit that pattern (a group: ``National Academies of Sciences,
-    Engineering, and Medicine``), is kept as written.
+    Engineering, and Medicine``, ``University of California, Berkeley``: :func:`_old_style`), is kept as written.
     """
     parts = [" ".join(p.split()) for p in name.split(",")]
     if len(parts) == 2 and all(parts):
-        return f"{parts[1]} {parts[0]}"
+        return f"{parts[1]} {parts[0]}" if _old_style(name) else name  # not "University of California, Berkeley"
     if len(parts) == 3 and all(parts) and parts[2].lower() in _SUFFIXES:
         return f"{parts[1]} {parts[0]} {parts[2]}"
     return name
@@ -69,6 +77,8 @@ def _parts(name: str) -> NameParts | None:
     if _AND.search(name) or name.count(",") > 1 or (" " not in name and "," not in name):
         return None
     if "," in name:  # "Family, Given", as stored before names were turned round
+        if not _old_style(name):
+            return None
         parts = parse_single_name_into_parts(name, strict=False)
     else:
         words = name.split()
@@ -76,6 +86,17 @@ def _parts(name: str) -> NameParts | None:
         parts = parse_single_name_into_parts(" ".join(words), strict=False)
         parts.jr = suffix
     return parts if parts.first and parts.last else None
+
+
+def _old_style(name: str) -> bool:
+    """Whether a stored name with one comma is a person as imports stored them before, ``Family, Given``: a
+    family name of one word after any lowercase particles (``von Neumann``) and a given name of one to three
+    words that is no suffix or company (``University of California, Berkeley``, ``John Smith, Jr.`` and
+    ``Google, Inc.`` are kept as written)."""
+    family, given = (part.split() for part in name.split(",", 1))
+    particles_only = all(word[:1].islower() for word in family[:-1])
+    return (bool(family) and particles_only and 1 <= len(given) <= 3
+            and given[0].lower() not in _SUFFIXES | _COMPANY)
 
 
 def _family(parts: NameParts) -> str:

@@ -57,15 +57,21 @@ def author_token(name: str) -> str:
     """Normalise an author name to one token: ``"author:<initial>_<surname>"``.
 
     ``"Geoffrey E. Hinton"`` and ``"G. Hinton"`` both give ``"author:g_hinton"``;
-    accents and case are dropped.  An empty name gives ``""``.
+    accents and case are dropped, and a suffix after the surname (``"John Smith Jr."``).  An empty name gives ``""``.
     """
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     parts = re.findall(r"[a-z]+", plain)
     if not parts:
         return ""
+    while len(parts) > 2 and parts[-1] in _NAME_SUFFIXES:  # "John Smith Jr." is j_smith
+        parts.pop()
     if len(parts) == 1:
         return AUTHOR_PREFIX + parts[0]
     return f"{AUTHOR_PREFIX}{parts[0][0]}_{parts[-1]}"
+
+
+#: Words after a surname that are no part of it (``John Smith Jr.``, ``Jane Jones III``), lower-cased.
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
 def author_tokens(authors: Sequence[str]) -> list[str]:
