@@ -59,3 +59,11 @@ def test_an_imported_ris_record_is_stored_with_the_day_its_y1_gives(store, setti
 def test_a_csl_date_written_as_text_is_read(issued, published, precision):
     (entry,) = parse_library(json.dumps([{"id": "a", "title": "A Paper With Dates", "issued": issued}]), "dates.json")
     assert (entry.record.published, entry.record.published_precision) == (published, precision)
+
+
+
+def test_a_csl_accessed_time_with_an_offset_dates_the_like_in_utc():
+    """Review: {"raw": "2021-05-02T23:30:00-07:00"} dated the 👍 2 May; it is 3 May 06:30 UTC, as BibTeX's timestamp reads it."""
+    item = {"id": "a", "title": "A Paper With Dates", "accessed": {"raw": "2021-05-02T23:30:00-07:00"}}
+    (entry,) = parse_library(json.dumps([item]), "dates.json")
+    assert entry.added == dt.datetime(2021, 5, 3, 6, 30, tzinfo=dt.UTC)

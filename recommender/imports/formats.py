@@ -311,6 +311,9 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
         accessed = _csl_date(item.get("accessed"))
         accessed_day = parse_date(*accessed) if accessed[0] else None
         added = accessed_day[0].isoformat() if accessed_day else None
+        raw = item.get("accessed", {}).get("raw") if isinstance(item.get("accessed"), dict) else None
+        if isinstance(raw, str) and "T" in raw and _timestamp(raw):  # a time with its offset: its UTC moment
+            added = raw
         arxiv_id, doi = identifiers(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
         ids = (arxiv_id or csl_arxiv_id(item, doi), doi)
         title = item.get("title")
