@@ -118,13 +118,27 @@ def singular(term: str) -> str:
 
 
 def word_forms(word: str) -> frozenset[str]:
-    """The keys under which ``word`` and its plural or singular meet: its :func:`singular`, and for a word
-    ending in ``ies`` the ``y`` form too ("quantities" meets "quantity", "movies" still meets "movie").
+    """The keys under which ``word`` and its inflections meet: its :func:`singular`; for a word ending in ``ies``
+    the ``y`` form ("quantities" meets "quantity", "movies" still meets "movie"); and the stem left by an
+    ``ed`` or ``ing`` ending, with or without an ``e`` and a doubled consonant ("trained" and "training" meet
+    "train", "encoding" and "used" meet "encode" and "use", "modelling" meets "model"). Inflections only, no
+    derivations: "transformations" does not meet "transformer", nor "position" "positive", as a stemmer's
+    keys would (Porter's "transform", "posit").
 
     Compare two words by whether their forms share a key; a form is never shown.
     """
-    one = singular(word)
-    return frozenset((one, word[:-3] + "y")) if len(word) > 4 and word.endswith("ies") else frozenset((one,))
+    forms = {singular(word)}
+    if len(word) > 4 and word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    for ending in ("ing", "ed"):
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and not word.endswith("eed") and len(stem) >= 2 and any(c in "aeiouy" for c in stem):
+            forms.add(stem + "e")  # "encoding", "used": "encode", "use"
+            if len(stem) >= 3:
+                forms.add(stem)  # "trained": "train"
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiou":
+                forms.add(stem[:-1])  # "stopped", "modelling": "stop", "model"
+    return frozenset(forms)
 
 
 def floats(data: bytes) -> array:
