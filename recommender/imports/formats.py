@@ -286,10 +286,6 @@ def _csl_items(text: str, where: str) -> list[tuple[int, dict]]:
         items.append((line, item))
 
 
-#: A CSL date written as text (``{"raw": "2023-01-31"}``, ``{"literal": "2023"}``, or a plain string): year, month, day.
-_CSL_TEXT_DATE = re.compile(r"^\s*(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
-
-
 def _csl_date(value) -> tuple:
     """(year, month, day) of a CSL date, None for each part not given: its ``date-parts``, else its ``raw`` or
     ``literal`` text (Zotero and citeproc-js write ``{"raw": "2023-01-31"}`` for a date they did not split)."""
@@ -298,8 +294,8 @@ def _csl_date(value) -> tuple:
     if not first:
         text = value if isinstance(value, str) else next(
             (value[k] for k in ("raw", "literal") if isinstance(value, dict) and isinstance(value.get(k), str)), "")
-        m = _CSL_TEXT_DATE.match(text)
-        first = [g for g in m.groups() if g is not None] if m else []
+        m = _RIS_DATE.match(text)  # year first, as RIS writes it: 2023-01-31, 2021-05, 2023
+        first = [g for g in (m["year"], m["month"], m["day"]) if g] if m else []
     return tuple(first + [None, None, None])[:3]
 
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from recommender.text.analyzer import NAME_SUFFIXES
+
 if TYPE_CHECKING:
     from bibtexparser.middlewares.names import NameParts
 
 __all__ = ["bibtex_author", "bibtex_name", "csl_author", "csl_name", "is_literal", "ris_author", "ris_name", "surname"]
 
 #: Words ending a stored name that are a suffix, not its family name (compared lowercased).
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_SUFFIXES = NAME_SUFFIXES | {suffix + "." for suffix in NAME_SUFFIXES}
 _AND = re.compile(r"\sand\s", re.IGNORECASE)
 #: A tilde accent in LaTeX: ``\~n``, ``\~{n}``, ``\~\i``.
 _TILDE = re.compile(r"\\~(\{[^{}]*\}|\\?[A-Za-z])")

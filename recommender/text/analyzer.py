@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 __all__ = ["AUTHOR_PREFIX", "MARKER", "OLD_MARKER", "TOKEN_PATTERN", "PaperText", "analyze", "author_token",
-           "author_tokens", "document_frequency", "floats", "paper_words", "read_state", "singular", "word_forms"]
+           "NAME_SUFFIXES", "author_tokens", "document_frequency", "floats", "paper_words", "read_state", "singular", "word_forms"]
 
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 """Word tokens: two or more letters, digits or underscores, starting with a letter or underscore."""
@@ -63,7 +63,7 @@ def author_token(name: str) -> str:
     parts = re.findall(r"[a-z]+", plain)
     if not parts:
         return ""
-    while len(parts) > 2 and parts[-1] in _NAME_SUFFIXES:  # "John Smith Jr." is j_smith
+    while len(parts) > 2 and parts[-1] in NAME_SUFFIXES:  # "John Smith Jr." is j_smith
         parts.pop()
     if len(parts) == 1:
         return AUTHOR_PREFIX + parts[0]
@@ -71,7 +71,7 @@ def author_token(name: str) -> str:
 
 
 #: Words after a surname that are no part of it (``John Smith Jr.``, ``Jane Jones III``), lower-cased.
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
 def author_tokens(authors: Sequence[str]) -> list[str]:
