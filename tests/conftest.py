@@ -192,6 +192,18 @@ def _embedding_cache(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _root_logger_restored():
+    """A CLI run in-process installs its stderr handler on the root logger; CliRunner closes that stream
+    when the run ends, so a later test logging through it printed 'Logging error'. Each test starts
+    with the root logger's handlers and level as they were."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
 def _no_job_context_left_behind():
     """Every test starts without an installed JobContext (tests that install one need not clean up):
     with tests spread over workers, a context left by an earlier test would change what a later one sees."""

@@ -13,7 +13,7 @@ from bot.delivery.plan import since_groups
 from recommender.store import Delivery, Member, Paper
 from recommender.store.models import utcnow
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
+NOW = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
 INTERESTS = ["graph neural networks", "quantization and pruning", "diffusion models for images",
              "reinforcement learning from human feedback", "speech recognition", "zero-shot learning"]
 

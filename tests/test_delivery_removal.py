@@ -14,7 +14,7 @@ from bot.commands import Caller, Commands
 from bot.delivery import DeliveryTarget, deliver
 from recommender.store import Channel, Delivery, DeliveryItem, Mention
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
+NOW = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
 ADA = Caller("slack", "T1", "U1", display_name="ada", channel_ref="C1", channel_name="reading")
 KIM = Caller("slack", "T1", "U2", display_name="kim", channel_ref="C1", channel_name="reading")
 
