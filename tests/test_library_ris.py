@@ -34,6 +34,10 @@ def ris(*lines: str) -> str:
     (("PY  - 2010", "DA  - DEC"), dt.date(2010, 12, 1), "month"),
     (("DA  - 2017 Jun 12",), dt.date(2017, 6, 12), None),  # PubMed
     (("DA  - SEP 22",), None, None),  # no year anywhere: undated
+    (("DA  - MAR 2019",), dt.date(2019, 3, 1), "month"),  # Web of Science: the month's name, then the year
+    (("PY  - 2019", "DA  - MAR 2019"), dt.date(2019, 3, 1), "month"),
+    (("DA  - March 12, 2019",), dt.date(2019, 3, 12), None),
+    (("DA  - Spring 2019",), dt.date(2019, 1, 1), "year"),  # no month: the year alone
 ])
 def test_the_most_precise_of_y1_da_and_py_dates_the_entry(lines, published, precision):
     (entry,) = parse_library(ris(*lines), "dates.ris")

@@ -183,6 +183,8 @@ _RIS_DATE = re.compile(r"^\s*(?P<year>\d{4})(?:[/-](?P<month>[^/-]*)(?:[/-](?P<d
 #: Dates written with the month's name: PubMed's ``2017 Jun 12``, and Web of Science's ``DA  - SEP 22`` beside
 #: ``PY  - 2010`` (no year of its own: the record's year is taken).
 _RIS_NAMED_DATE = re.compile(r"^\s*(?:(?P<year>\d{4})\s+)?(?P<month>[A-Za-z]{3,9})\.?(?:\s+(?P<day>\d{1,2}))?\s*$")
+#: The month's name first and the year last: Web of Science's ``MAR 2019``, and ``March 12, 2019``.
+_RIS_MONTH_FIRST = re.compile(r"^\s*(?P<month>[A-Za-z]{3,9})\.?\s+(?:(?P<day>\d{1,2}),?\s+)?(?P<year>\d{4})\s*$")
 
 
 def _ris_check(text: str, where: str, starts: list[int]) -> None:
@@ -214,8 +216,8 @@ def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
     A day wins over a month, a month over a year alone (:func:`recommender.dates.replaces`; at the same
     precision, the earlier): ``PY  - 2017`` with ``DA  - 2017/06/12`` is 12 June 2017. Each is read as the RIS
     spec writes dates, ``YYYY/MM/DD/other info`` with any part after the year left empty (``2017///``,
-    ``2017/06//Spring``, ``2022/01/05/``), or ``YYYY-MM-DD``, or with the month's name (``2017 Jun 12``; Web of
-    Science's ``SEP 22`` in the year of ``Y1`` or ``PY``); None when none has a readable year.
+    ``2017/06//Spring``, ``2022/01/05/``), or ``YYYY-MM-DD``, or with the month's name (``2017 Jun 12``, ``MAR 2019``,
+    ``March 12, 2019``; Web of Science's ``SEP 22`` in the year of ``Y1`` or ``PY``); None when none has a readable year.
     """
     texts = [str(ref.get(key) or "") for key in ("publication_year", "date", "year")]
     years = [m["year"] for m in map(_RIS_DATE.match, texts) if m]
@@ -223,7 +225,7 @@ def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
     for text in texts:
         m = _RIS_DATE.match(text)
         found = parse_date(m["year"], m["month"], m["day"]) if m else None
-        named = _RIS_NAMED_DATE.match(text) if found is None or found[1] is not None else None
+        named = (_RIS_NAMED_DATE.match(text) or _RIS_MONTH_FIRST.match(text)) if found is None or found[1] is not None else None
         if named and (named["year"] or years):
             found = parse_date(named["year"] or years[0], named["month"], named["day"]) or found
         if found is not None and (best is None or replaces(*found, *best)):
