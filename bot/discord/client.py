@@ -1,4 +1,5 @@
-"""The Discord client: the ``/papers`` commands, 👍/👎 reactions on digest messages, journal club vote buttons.
+"""The Discord client: the ``/papers`` commands, 👍/👎 reactions on digest messages, journal club vote buttons,
+channel renames.
 
 Uses ``discord.Intents.default()`` only: app commands need no intent, and the
 default set includes guild and DM reactions. Reactions are read with the raw
@@ -73,6 +74,20 @@ class PaperBot(dcommands.Bot):
 
     async def on_ready(self) -> None:
         log.info("discord connected", extra={"user": str(self.user), "guilds": len(self.guilds)})
+
+    # -- channels renamed ------------------------------------------------------------------
+    async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
+        """A channel renamed in the server: its stored name follows (digest and journal club titles say it).
+
+        ``CHANNEL_UPDATE`` comes with the default ``guilds`` intent. A database error is logged as a
+        warning and the rename is lost (the next ``/papers channel setup`` there stores the name).
+        """
+        if before.name == after.name:
+            return
+        try:
+            await asyncio.to_thread(self.paper_commands.channel_renamed, PLATFORM, str(after.guild.id), str(after.id), after.name)
+        except Exception as exc:  # a database error: discord.py would log the handler's traceback at ERROR
+            log.warning("channel rename failed", extra={"channel": after.id, "error": f"{type(exc).__name__}: {exc}"})
 
     # -- journal club vote buttons -------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction) -> None:
