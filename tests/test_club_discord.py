@@ -177,3 +177,34 @@ async def test_club_and_channel_status_without_one_name_the_discord_commands_tha
     assert "This channel has no journal club. `/papers club set <weekday> <HH:MM>` sets one." in club.answer.content
     channel = await invoke(bot, "channel status", FakeInteraction(cfg.members[0], cfg.channels[0]))
     assert "This channel has no digest. `/papers channel setup` turns one on." in channel.answer.content
+
+
+async def test_a_poll_message_deleted_before_the_close_still_gets_its_winner_and_the_close_is_posted(world, settings):
+    bot, commands, clock, components = world
+    store = commands.store
+    cfg = config()
+    reading, (ada, alan, grace) = cfg.channels[0], cfg.members
+    await invoke(bot, "club set", FakeInteraction(ada, reading, permissions=MANAGER), weekday="monday", time="09:00")
+    for user, ref in ((ada, "#5"), (alan, "#5"), (grace, "#7")):
+        clock.now += dt.timedelta(minutes=5)
+        await invoke(bot, "like", FakeInteraction(user, reading), paper=ref)
+    poster = DiscordPoster(bot, loop=asyncio.get_running_loop())
+    ctx = JobContext(store, settings, {"discord": poster})
+    clock.now = MONDAY + dt.timedelta(seconds=30)
+    await asyncio.to_thread(queue_due, ctx, now=clock.now)
+    await dpytest.run_all_events()
+    (poll_msg,) = sent_messages()
+    await invoke(bot, "club vote", FakeInteraction(grace, reading), number=2)
+
+    dpytest_backend.delete_message(poll_msg)  # a moderator tidies the channel: the poll is gone
+    clock.now = MONDAY + dt.timedelta(hours=24, minutes=1)
+    await asyncio.to_thread(queue_due, ctx, now=clock.now)
+    await dpytest.run_all_events()
+    (winner_msg,) = sent_messages()
+    assert winner_msg.content.startswith("🏆") and "with 1 vote" in winner_msg.content
+    with store.session() as s:
+        close = s.scalar(select(Delivery).where(Delivery.target_kind == CLOSE))
+        assert (close.status, close.message_ref) == ("posted", str(winner_msg.id))  # done, not "unreachable"
+    await asyncio.to_thread(queue_due, ctx, now=clock.now + dt.timedelta(hours=1))
+    await dpytest.run_all_events()
+    assert sent_messages() == []

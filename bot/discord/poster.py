@@ -157,10 +157,19 @@ class DiscordPoster:
                                                      allowed_mentions=_NO_MENTIONS, nonce=post.idempotency_key(HEADER))
                 await asyncio.to_thread(post.posted_header, str(message.id))
             if post.stage == CLOSE and post.poll_ref and isinstance(destination, discord.abc.Messageable):
-                poll = await destination.fetch_message(int(post.poll_ref))
-                await poll.edit(content=poll_content(post.ballot), view=None)
+                await self._close_poll(destination, post)
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}")
+
+    async def _close_poll(self, channel: discord.abc.Messageable, post: ClubPost) -> None:
+        """Edit the poll message to its final count, without buttons. A poll message someone deleted
+        (404) is left gone: the winner is posted by then, so the close is done, not unreachable."""
+        assert post.ballot is not None and post.poll_ref is not None
+        try:
+            poll = await channel.fetch_message(int(post.poll_ref))
+            await poll.edit(content=poll_content(post.ballot), view=None)
+        except discord.NotFound:
+            log.info("club poll message gone", extra={"channel": post.target.ref, "message_ref": post.poll_ref})
 
     # -- destinations -----------------------------------------------------------------
     async def _destination(self, post: DigestPost) -> discord.abc.Messageable:
