@@ -254,9 +254,15 @@ async def test_reactions_elsewhere_are_ignored(world):
     await dpytest.add_reaction(world.ada, first, "🎉")  # not feedback
     await dpytest.add_reaction(world.ada, first, "123456789:party")  # a custom emoji
     await dpytest.add_reaction(world.bot.user, first, "👎")  # the bot itself
+    other_bot = dpytest_backend.make_user("starboard", 1)
+    other_bot.bot = True
+    starboard = await dpytest.member_join(world.guild, other_bot)
+    await dpytest.add_reaction(starboard, first, "👍")  # another bot
+    await dpytest.remove_reaction(starboard, first, "👍")  # Discord names no member on a removal: nor bot nor name
+    await dpytest.remove_reaction(world.grace, first, "👎")  # given while paperbot was down: nothing to take back
     assert world.feedback() == []
     with world.store.session() as s:
-        assert s.scalar(select(Member).where(Member.user_ref == str(world.bot.user.id))) is None
+        assert s.scalars(select(Member)).all() == []  # no reaction made anyone a member, bots least of all
 
 
 # -- personal picks by DM ---------------------------------------------------------------

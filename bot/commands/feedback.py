@@ -128,7 +128,9 @@ def _react(cmds: Commands, session: Session, caller: Caller, item: DeliveryItem,
         channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
         set_feedback(cmds, session, caller, item.paper_id, value, "reaction", channel_id)
         return
-    member = cmds.member(session, caller)
+    member = rows.find_member(session, caller)  # a retraction creates nobody (another bot's, one added while down)
+    if member is None:
+        return
     session.execute(
         delete(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == item.paper_id, Feedback.value == value)
     )
