@@ -1,5 +1,6 @@
 """What the server does to the bot's channels, offline: dpytest's fake gateway sends the events a real guild
-would (a channel renamed), app commands get interaction doubles, digests go out through the poster."""
+would (a channel renamed, a channel deleted), app commands get interaction doubles, digests go out through
+the poster or ``paperbot run --once``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from sqlalchemy import select
 from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.discord.poster import DiscordPoster
-from recommender.store import Channel
+from bot.service.context import JobContext
+from bot.service.once import run_once
+from recommender.store import Channel, ChannelChange, Delivery, Feedback
 
 from discord_helpers import FakeInteraction, config, invoke, make_bot, sent_messages
 
@@ -68,3 +71,30 @@ async def test_a_channel_renamed_in_the_server_gets_digests_under_its_new_name(w
     await dpytest.run_all_events()
     with cmds.store.session() as s:
         assert s.scalars(select(Channel.name)).all() == ["journal-reading"]
+
+
+async def test_a_channel_deleted_in_the_server_loses_its_digest_and_nobody_is_asked_to_fix_it(world):
+    bot, cmds, settings = world
+    reading, locked = config().channels[:2]
+    ada, alan = config().members[:2]
+    await invoke(bot, "channel setup", FakeInteraction(ada, reading, permissions=MANAGER), size=2, topic="graph neural networks")
+    await invoke(bot, "channel setup", FakeInteraction(ada, locked, permissions=MANAGER), size=2, topic="diffusion")
+    poster = DiscordPoster(bot, loop=asyncio.get_running_loop())
+    ctx = JobContext(cmds.store, settings, {"discord": poster}, recommender=cmds.recommender)
+    await asyncio.to_thread(run_once, ctx, now=NOW)
+    await dpytest.run_all_events()
+    posted = [m for m in sent_messages() if m.channel.id == reading.id]
+    await dpytest.add_reaction(alan, posted[1], "👍")
+
+    dpytest_backend.delete_channel(reading)  # an admin deletes it: Discord sends CHANNEL_DELETE
+    await dpytest.run_all_events()
+    with cmds.store.session() as s:
+        assert s.scalars(select(Channel.channel_ref)).all() == [str(locked.id)]
+        assert s.scalars(select(Delivery.target_id)).all() == [s.scalar(select(Channel.id))]  # the deleted one's went
+        assert len(s.scalars(select(ChannelChange)).all()) == 1  # the other channel's setup
+        assert [f.value for f in s.scalars(select(Feedback))] == [1]  # alan's 👍 stays his
+
+    report = await asyncio.to_thread(run_once, ctx, now=NOW + dt.timedelta(days=1))
+    await dpytest.run_all_events()
+    assert [(t.ref, o.status) for t, o in report.digests] == [(str(locked.id), "empty")]
+    assert sent_messages() == []  # no DM asking ada for permissions in a channel that is gone

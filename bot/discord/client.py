@@ -1,5 +1,5 @@
 """The Discord client: the ``/papers`` commands, 👍/👎 reactions on digest messages, journal club vote buttons,
-channel renames.
+channels renamed or deleted.
 
 Uses ``discord.Intents.default()`` only: app commands need no intent, and the
 default set includes guild and DM reactions. Reactions are read with the raw
@@ -88,6 +88,21 @@ class PaperBot(dcommands.Bot):
             await asyncio.to_thread(self.paper_commands.channel_renamed, PLATFORM, str(after.guild.id), str(after.id), after.name)
         except Exception as exc:  # a database error: discord.py would log the handler's traceback at ERROR
             log.warning("channel rename failed", extra={"channel": after.id, "error": f"{type(exc).__name__}: {exc}"})
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A channel deleted in the server: its digest, journal club and change log go (``Commands.channel_remove``).
+
+        Discord never reuses a channel id, and nobody can run ``/papers channel off`` in a channel
+        that is gone. The 👍/👎 given there stay with who gave them. A channel deleted while the
+        bot was offline is reported to its configurer at its next digest, as an unreachable one.
+        """
+        me = str(self.user.id) if self.user is not None else PLATFORM
+        caller = Caller(PLATFORM, str(channel.guild.id), me, display_name="channel deleted in Discord",
+                        channel_ref=str(channel.id), channel_name=channel.name)
+        try:
+            await asyncio.to_thread(self.paper_commands.channel_remove, caller)
+        except Exception as exc:  # a database error: discord.py would log the handler's traceback at ERROR
+            log.warning("channel removal failed", extra={"channel": channel.id, "error": f"{type(exc).__name__}: {exc}"})
 
     # -- journal club vote buttons -------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction) -> None:
