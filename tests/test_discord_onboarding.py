@@ -4,6 +4,8 @@ interactions into the cog's listener, ratings read from the store."""
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import discord.ext.test as dpytest
 import pytest
@@ -73,11 +75,14 @@ async def test_start_sends_a_dm_round_with_buttons_and_ratings_lead_to_picks(bot
     assert not {parse_custom_id(i)[2] for i in second_ups} & {parse_custom_id(i)[2] for i in ups}
 
     await press(made, ada, second_ups[0])
-    await press(made, ada, custom_id(str(guild.id), "skip"))
+    skip = custom_id(str(guild.id), "skip")
+    await asyncio.gather(press(made, ada, skip), press(made, ada, skip))  # a double click: one skip
     [picks] = sent_messages()
     assert "first" in picks.content and picks.embeds and components[-1] == []
     with papers_store.session() as s:
         assert s.scalar(select(Onboarding.status)) == "skipped"
+    again = await press(made, ada, skip)  # the old message's button, pressed later
+    assert sent_messages() == [] and "onboarding is over" in again.answer.content and again.answer.ephemeral
 
 
 async def test_bad_start_answers_usage_and_changes_nothing(bot, papers_store):

@@ -148,12 +148,18 @@ def _round_rated(cmds: Commands, session: Session, member: Member, row: Onboardi
 
 
 def skip(cmds: Commands, caller: Caller) -> Reply:
-    """Skip the rest of onboarding (what was rated stays) and answer with the first picks, by direct message."""
+    """Skip the rest of onboarding (what was rated stays) and answer with the first picks, by direct message.
+
+    Only a round in progress is skipped: a second press (a double click, an old message's button) answers
+    privately that onboarding is over and sends no picks again; the row lock makes two presses at once
+    one skip.
+    """
     with cmds.store.session(immediate=True) as session:
-        member = cmds.member(session, caller)
-        row = _row(session, member, lock=True)
-        if row is not None and row.status == "rating":
-            row.status, row.updated_at = "skipped", utcnow()
+        member = rows.find_member(session, caller)  # a stale or forged button creates nobody
+        row = _row(session, member, lock=True) if member is not None else None
+        if member is None or row is None or row.status != "rating":
+            return Reply(f"Your onboarding is over: {caller.command('picks')} shows your picks.", ok=False)
+        row.status, row.updated_at = "skipped", utcnow()
         return _first_picks(cmds, session, member, "Onboarding skipped.")
 
 
