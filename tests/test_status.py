@@ -114,3 +114,18 @@ async def test_jobs_past_due_after_a_kill_are_overdue_now(store, db_url, setting
     data, table = status(db_url, tmp_path)
     assert data["job_store"]["scheduler_state"] == "running" and data["job_store"]["overdue"] == []
     assert "overdue: none" in table
+
+
+def test_status_prints_text_in_brackets_as_written(store, db_url, tmp_path):
+    """File names, errors and reasons are data, not Rich markup: '[recommender]' was dropped from the
+    ranking line, and a failed file named 'notes [b] [cs.LG].json' lost its '[b]' and was printed in bold."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "notes [b] [cs.LG].json", b'{"neither": "api nor feed"}')
+    (spec,) = Settings(data_dir=tmp_path).ingest_sources()
+    assert run_source(store, spec).status == "error"
+
+    data, table = status(db_url, tmp_path)  # tests rank with TF-IDF alone: semantic is off in the settings
+    assert data["ranking"]["reason"] == "semantic ranking off in the settings ([recommender] semantic)"
+    assert "Ranking: semantic ranking off in the settings ([recommender] semantic)" in table
+    assert "notes [b] [cs.LG].json: JSON of no known digest shape" in table

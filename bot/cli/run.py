@@ -101,27 +101,33 @@ def once_table(report) -> Table:
                       escape("\n".join(notes)))
     for target, outcome in report.digests:
         where = f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
-        table.add_row(f"digest {where} ({target.platform})", outcome.status, str(outcome.papers), outcome.error or "")
+        table.add_row(escape(f"digest {where} ({target.platform})"), outcome.status, str(outcome.papers),
+                      escape(outcome.error or ""))
     return table
 
 
 def print_status(console: Console, data: dict) -> None:
-    """Render :func:`bot.service.status.collect_status` (plus the ``database`` in use) as tables."""
+    """Render :func:`bot.service.status.collect_status` (plus the ``database`` in use) as tables.
+
+    Every value is data, not Rich markup: names, errors and reasons are escaped (``[recommender]``).
+    """
+    from rich.markup import escape as e
+
     from bot.digest import counted
 
-    console.print(f"Database: {data['database']}", highlight=False, soft_wrap=True)
+    console.print(f"Database: {e(data['database'])}", highlight=False, soft_wrap=True)
     ranking = data["ranking"]
-    console.print("Ranking: TF-IDF and sentence embeddings" if ranking["semantic"] else f"Ranking: {ranking['reason']}",
+    console.print("Ranking: TF-IDF and sentence embeddings" if ranking["semantic"] else f"Ranking: {e(ranking['reason'])}",
                   highlight=False)
     papers = data["papers"]
     console.print(f"Papers: {papers['stored']} stored, {papers['without_link']} without a link"
                   + (" (paperbot enrich looks them up on arXiv)" if papers["without_link"] else ""), highlight=False)
     sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
     for s in data["sources"]:
-        sources.add_row(s["name"], s["kind"], s["schedule"], s["last_run"] or "never", s["status"] or "-",
+        sources.add_row(e(s["name"]), s["kind"], e(s["schedule"]), s["last_run"] or "never", s["status"] or "-",
                         "-" if s["new_papers"] is None else str(s["new_papers"]), s["next_run"] or "-",
-                        "; ".join(filter(None, (s["error"] or _failure_text(s.get("last_failure"), data["now"]),
-                                                _failed_text(s.get("failed_files", 0))))))
+                        e("; ".join(filter(None, (s["error"] or _failure_text(s.get("last_failure"), data["now"]),
+                                                  _failed_text(s.get("failed_files", 0)))))))
     console.print(sources)
     targets = Table("target", "platform", "schedule", "next digest", "last posted", "last", title="Digests")
     for t in data["targets"]:
@@ -130,10 +136,10 @@ def print_status(console: Console, data: dict) -> None:
             nxt = "; ".join(f"owed: {_owed_text(o, data['now'])}" for o in t["owed"]) + f"; then {nxt}"
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
         last += " · person told" if t.get("last_told") else ""
-        targets.add_row(t["name"], t["platform"], t["schedule"], nxt, t["last_posted"] or "never", last)
+        targets.add_row(e(t["name"]), t["platform"], e(t["schedule"]), e(nxt), t["last_posted"] or "never", e(last))
     console.print(targets)
     owed = "; ".join(f"{o['target']} {_owed_text(o, data['now'])}" for o in data.get("owed", [])) or "none"
-    console.print(f"Owed digests: {owed}", highlight=False, soft_wrap=True)
+    console.print(f"Owed digests: {e(owed)}", highlight=False, soft_wrap=True)
     js = data["job_store"]
     if not js["exists"]:
         # Not "nothing ran": `run --once` and the one-shot commands ingest and post without a job store.
@@ -149,10 +155,10 @@ def print_status(console: Console, data: dict) -> None:
             owned += ": process gone"
         elif state == "stopped":
             owned = owned.replace(", owner", ", last owner")
-        console.print(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}"
-                      f"{owned}); overdue: {overdue}", highlight=False)
+        console.print(e(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}"
+                        f"{owned}); overdue: {overdue}"), highlight=False)
     if js.get("config_error"):
-        console.print(f"[red]config error[/red] {js['config_error']}")
+        console.print(f"[red]config error[/red] {e(js['config_error'])}")
 
 
 def _failure_text(failure: dict | None, now: str) -> str:
