@@ -63,7 +63,10 @@ def test_ranked_together_each_target_gets_the_picks_it_gets_alone(readers):
 
 def test_each_target_keeps_its_own_last_digest_as_bound(readers):
     cmds, targets = readers
-    early, late = NOW - dt.timedelta(hours=30), NOW - dt.timedelta(hours=26)
+    # Both before the wall clock, whenever the suite runs: the plan notes the wall clock as it reads its candidates
+    # and declines if a paper was first seen after it. NOW is noon UTC tomorrow, 12 to 36 h ahead, so late + 1 h
+    # is at least 9 h ago (NOW - 30 h and NOW - 26 h were in the future before 11:00 UTC).
+    early, late = NOW - dt.timedelta(hours=50), NOW - dt.timedelta(hours=46)
     with cmds.store.session() as s:
         ids = sorted(s.scalars(select(Paper.id)))
         newer = set(ids[::2])

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+import time_machine
 from test_status import status
 
 from recommender.store import Channel, Delivery
@@ -23,6 +25,17 @@ def _channel(store, now: dt.datetime, *, late: dt.timedelta, created: dt.timedel
         return row.id, slot
 
 
+@pytest.fixture(autouse=True)
+def wall_clock(request):
+    """The wall clock at noon UTC today (``status`` reads it), so a slot minutes back is on today's date whenever
+    the suite runs; a test parametrized with ``clock`` sets its own time of day. (Unpinned, the first test below
+    failed from 00:00 to 00:14 UTC: the table dates a slot of yesterday, ``due 2026-12-05 23:46 UTC``.)"""
+    hour, minute = getattr(request, "param", (12, 0))
+    at = dt.datetime.now(dt.UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    with time_machine.travel(at, tick=True):
+        yield at
+
+
 def _delivery(store, channel: int, day: dt.date, status: str, *, claimed: dt.datetime,
               beat: dt.datetime | None = None, attempts: int = 1) -> None:
     with store.session() as session:
@@ -31,9 +44,11 @@ def _delivery(store, channel: int, day: dt.date, status: str, *, claimed: dt.dat
                              posted_at=claimed if status == "posted" else None))
 
 
-def test_a_due_digest_never_started_is_owed_until_a_delivery_is_posted(store, db_url, tmp_path):
+@pytest.mark.parametrize("wall_clock", [(12, 0), (0, 5)], indirect=True, ids=["noon", "just-after-midnight"])
+def test_a_due_digest_never_started_is_owed_until_a_delivery_is_posted(wall_clock, store, db_url, tmp_path):
     """No scheduler at all, #ch1's slot 14 minutes ago and no delivery: owed, in its row and in the summary,
-    with when it was due; its next slot stays tomorrow's. Once that day's delivery is posted, nothing is owed."""
+    with when it was due (dated when that was yesterday, UTC); its next slot stays tomorrow's. Once that
+    day's delivery is posted, nothing is owed."""
     now = utcnow()
     channel, slot = _channel(store, now, late=dt.timedelta(minutes=14), created=dt.timedelta(days=3))
     data, table = status(db_url, tmp_path)
@@ -43,8 +58,10 @@ def test_a_due_digest_never_started_is_owed_until_a_delivery_is_posted(store, db
     assert dt.datetime.fromisoformat(owed["due"]) == slot and 14 * 60 <= owed["late_seconds"] <= 16 * 60
     assert data["targets"][0]["owed"] == [{k: v for k, v in owed.items() if k != "target"}]
     assert dt.datetime.fromisoformat(data["targets"][0]["next_digest"]) == slot + dt.timedelta(days=1)
-    assert f"Owed digests: #ch1 {slot.date()} (due {slot:%H:%M} UTC, 1" in table and "): not posted yet" in table
-    assert f"owed: {slot.date()} (due {slot:%H:%M} UTC" in table  # the target's row
+    due = f"{slot:%H:%M}" if slot.date() == now.date() else f"{slot:%Y-%m-%d %H:%M}"
+    assert (slot.date() == now.date()) == (wall_clock.hour == 12)
+    assert f"Owed digests: #ch1 {slot.date()} (due {due} UTC, 1" in table and "): not posted yet" in table
+    assert f"owed: {slot.date()} (due {due} UTC" in table  # the target's row
 
     _delivery(store, channel, slot.date(), "posted", claimed=now)
     data, table = status(db_url, tmp_path)
