@@ -40,6 +40,8 @@ OPENING_TEXT = ("Welcome to paperbot! Rate {papers} with 👍 or 👎 (or skip t
 FOLLOW_UP_TEXT = "Thanks! {n} more, chosen from what your first ratings leave open:"
 GONE_TEXT = "That paper is no longer available for feedback."
 NOTHING_TEXT = "No recent papers to rate yet: try {start} once the first digests are in."
+OVER_TEXT = ("Your onboarding is already over: your first picks came by direct message. "
+             "`/papers picks` shows your picks now; `/papers start` rates more papers.")
 
 
 def _row(session: Session, member: Member, *, lock: bool = False) -> Onboarding | None:
@@ -148,12 +150,17 @@ def _round_rated(cmds: Commands, session: Session, member: Member, row: Onboardi
 
 
 def skip(cmds: Commands, caller: Caller) -> Reply:
-    """Skip the rest of onboarding (what was rated stays) and answer with the first picks, by direct message."""
+    """Skip the rest of onboarding (what was rated stays) and answer with the first picks, by direct message.
+
+    With no round in progress (the skip button pressed twice, or after the last rating) the first
+    picks went out already: a private note says so, and nothing is sent again.
+    """
     with cmds.store.session(immediate=True) as session:
         member = cmds.member(session, caller)
         row = _row(session, member, lock=True)
-        if row is not None and row.status == "rating":
-            row.status, row.updated_at = "skipped", utcnow()
+        if row is None or row.status != "rating":
+            return Reply(OVER_TEXT)
+        row.status, row.updated_at = "skipped", utcnow()
         return _first_picks(cmds, session, member, "Onboarding skipped.")
 
 
