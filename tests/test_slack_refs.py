@@ -91,3 +91,20 @@ def test_picks_and_search_answers_show_each_papers_reference(slack, fake):
     for answer in (picks, found):
         refs = shown_refs(answer["blocks"])
         assert refs and all(ref == f"#{pid}" for pid, ref in refs.items())
+
+
+def test_full_width_input_reads_as_the_ascii_it_shows(slack, fake):
+    """A Japanese or Chinese input method left in full-width mode types ＧＮＮ, ＃２４ and ０７：３０: Slack passes them
+    as typed, and they are the same search, paper and time as GNN, #24 and 07:30 (interests were already so)."""
+    commands, app = slack
+    ascii_search = papers_command(app, fake, "search GNN pipeline", user="U5", user_name="hana")
+    wide_search = papers_command(app, fake, "search ＧＮＮ　ｐｉｐｅｌｉｎｅ", user="U5", user_name="hana")
+    assert shown_refs(wide_search["blocks"]) == shown_refs(ascii_search["blocks"]) != {}
+    paper = next(iter(shown_refs(wide_search["blocks"])))
+    wide_ref = "＃" + "".join(chr(ord(d) + 0xFEE0) for d in str(paper))  # #24 -> ＃２４
+    liked = papers_command(app, fake, f"like {wide_ref}", user="U5", user_name="hana")
+    assert liked["text"].startswith("👍 noted for")
+    subscribed = papers_command(app, fake, "subscribe ０７：３０ Asia/Tokyo", user="U5", user_name="hana")
+    assert subscribed["text"] == "Subscribed: your picks arrive by DM every day at 07:30 Asia/Tokyo."
+    with commands.store.session() as s:
+        assert s.scalar(select(Feedback.paper_id)) == paper
