@@ -82,7 +82,7 @@ async def test_start_sends_a_dm_round_with_buttons_and_ratings_lead_to_picks(bot
     with papers_store.session() as s:
         assert s.scalar(select(Onboarding.status)) == "skipped"
     again = await press(made, ada, skip)  # the old message's button, pressed later
-    assert sent_messages() == [] and "onboarding is over" in again.answer.content and again.answer.ephemeral
+    assert sent_messages() == [] and "onboarding is already over" in again.answer.content and again.answer.ephemeral
 
 
 async def test_bad_start_answers_usage_and_changes_nothing(bot, papers_store):

@@ -112,8 +112,8 @@ def test_paper_without_link_or_date_or_authors():
     bare = Pick(9, "#9", "Untitled <b>work</b>", None, (), "", None, "")
     text, blocks = digest_message(DigestMessage("D", dt.date(2026, 1, 1), [bare]))
     check_limits(text, blocks)
-    # no link, no authors, no source name: the title, and the date says it is unknown
-    assert next(b for b in blocks if b.get("block_id") == "paper-9")["text"]["text"] == "*1. Untitled &lt;b&gt;work&lt;/b&gt;*\nundated"
+    # no link, no authors, no source name: the title, the date says it is unknown, then its #id
+    assert next(b for b in blocks if b.get("block_id") == "paper-9")["text"]["text"] == "*1. Untitled &lt;b&gt;work&lt;/b&gt;*\nundated · #9"
 
 
 def test_reply_usage_is_escaped_and_papers_get_buttons_and_share():

@@ -156,3 +156,16 @@ def test_a_digest_killed_mid_thread_resumes_without_naming_anyone_twice(slack, f
             assert sorted((m.member.user_ref, m.paper_id) for m in s.scalars(select(Mention))) == chosen
     finally:
         store.dispose()
+
+
+def test_mentions_on_twice_tells_the_channel_once(slack, fake):
+    """A second `mentions on` (or `off` when off) changes nothing: only the asker is answered, as for a `channel setup`
+    that changes nothing, and the channel's change log gets no second line."""
+    commands, app = slack
+    team_with_mentions(app, fake)
+    again = papers_command(app, fake, "mentions on", user="U3", user_name="cy")
+    assert again["response_type"] == "ephemeral" and again["text"] == "Nothing to change: mentions are already on in this channel."
+    assert papers_command(app, fake, "mentions off")["response_type"] == "in_channel"
+    assert papers_command(app, fake, "mentions off")["response_type"] == "ephemeral"
+    status = papers_command(app, fake, "channel status")["text"]
+    assert status.count(": mentions on") == 1 and status.count(": mentions off") == 1

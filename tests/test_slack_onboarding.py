@@ -145,3 +145,19 @@ def test_a_bad_button_value_changes_nothing(app, fake, papers_store):
     press(app, fake, ACTION_RATE_UP, "999999")
     assert feedback(papers_store) == set()
     assert "no longer available" in fake.of("response_url")[-1].params["text"]
+
+
+def test_skip_pressed_twice_sends_the_first_picks_once(app, fake, papers_store):
+    """A double click on "Skip the rest" (or a press after the last rating): one DM of first picks, then a private note."""
+    command(app, fake, "start")
+    first = rating_ids(fake.posts("DU1")[0].params["blocks"])
+    press(app, fake, ACTION_RATE_UP, str(first[0]))
+    press(app, fake, ACTION_RATE_SKIP, "skip")
+    assert fake.posts("DU1")[-1].params["text"].startswith("Onboarding skipped. Your first 5 picks")
+    dms = len(fake.posts("DU1"))
+    press(app, fake, ACTION_RATE_SKIP, "skip")
+    assert len(fake.posts("DU1")) == dms  # nothing posted again
+    note = fake.of("response_url")[-1].params
+    assert note["response_type"] == "ephemeral" and "already over" in note["text"] and "/papers picks" in note["text"]
+    with papers_store.session() as s:
+        assert s.scalar(select(Onboarding.status)) == "skipped"

@@ -102,3 +102,26 @@ def existing_channel(cmds: Commands, name: str) -> Caller:
         fail(f"unknown channel '{name}' (add one with: paperbot channels add {name}; "
              "list them with: paperbot channels list)")
     return caller("cli", channel=name)
+
+
+def chat_member(cmds: Commands, platform: str, who: str) -> Caller:
+    """The caller for the ``platform`` member (Slack, Discord) whose user id or name is ``who``; exits with
+    status 1, changing nothing, when there is none or when the name is several people's (give the user id)."""
+    from sqlalchemy import or_, select
+
+    from bot.commands import Caller
+    from recommender.store import Member
+
+    who = user_name(who)
+    with cmds.store.session() as session:
+        found = session.scalars(select(Member).where(
+            Member.platform == platform, or_(Member.user_ref == who, Member.display_name == who)).order_by(Member.id)).all()
+        exact = [m for m in found if m.user_ref == who]
+        found = exact or found
+        if not found:
+            fail(f"no {platform} member '{who}' (by user id or name; paperbot users list --json shows both)")
+        if len(found) > 1:
+            fail(f"'{who}' names {len(found)} {platform} members: give the user id, one of "
+                 + ", ".join(f"{m.user_ref} (workspace {m.workspace})" for m in found))
+        member = found[0]
+        return Caller(platform, member.workspace, member.user_ref, display_name=member.display_name)

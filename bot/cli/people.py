@@ -151,16 +151,25 @@ def users_remove_interest(
 
 
 @users_app.command("remove")
-def users_remove(ctx: typer.Context, name: UserArg) -> None:
-    """Remove a local user with their interests, subscription and 👍/👎 (the papers stay).
+def users_remove(
+    ctx: typer.Context,
+    name: UserArg,
+    platform: Annotated[str, typer.Option(
+        metavar="PLATFORM", help="Whose member: cli (a local user, the default), slack or discord. A chat member "
+        "is named by user id or name (paperbot users list --json), e.g. someone who left the workspace.")] = "cli",
+) -> None:
+    """Remove a user with their interests, subscription and 👍/👎 (the papers stay).
 
     One transaction. Exit status 1, removing nothing, for a user never added.
     """
-    from bot.cli.local import existing_user
+    from bot.cli.local import chat_member, existing_user
     from bot.console import print_reply
+    from bot.platforms import CLI_PLATFORM
 
     cmds = state(ctx).commands()
-    reply = cmds.member_remove(existing_user(cmds, name))
+    platform = platform.strip().lower()
+    who = existing_user(cmds, name) if platform == CLI_PLATFORM else chat_member(cmds, platform, name)
+    reply = cmds.member_remove(who)
     print_reply(console, reply)
     if not reply.ok:  # removed by another process meanwhile
         raise typer.Exit(1)

@@ -167,14 +167,38 @@ def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
             .order_by(Delivery.day.desc())
             .limit(1)
         )
+        missed = session.scalar(
+            select(Delivery)
+            .where(Delivery.target_kind == "channel", Delivery.target_id == channel.id,
+                   Delivery.status.in_(("unreachable", "failed")),
+                   *([Delivery.day > last.day] if last else []))
+            .order_by(Delivery.day.desc())
+            .limit(1)
+        )
         lines = [("On. " if channel.enabled else "Off. ") + summary(channel)]
         lines.append(f"Last digest: {last.day.isoformat()}" if last else "Last digest: none yet")
+        if missed is not None:
+            lines.append(_missed_line(missed, caller.platform))
         people: dict[str, Mention] = {}
         if changes:
             lines.append("Recent changes:")
             for c in changes:
                 lines.append(f"• {c.at:%Y-%m-%d %H:%M} UTC {_who(c.actor, caller.platform, people)}: {c.change}")
     return Reply("\n".join(lines), people=people)
+
+
+def _missed_line(delivery: Delivery, platform: str) -> str:
+    """Why the channel's latest digest after its last posted one did not arrive, and what to do.
+
+    ``unreachable`` is never retried (the bot is not in the channel, the channel is archived…): the
+    people of the channel are the ones who can fix it, and only ``channel status`` tells them.
+    """
+    detail = (delivery.error or "").split(": ")[-1].strip() or "no answer"
+    if delivery.status == "failed":
+        return f"The {delivery.day.isoformat()} digest has failed so far (`{detail}`); it is retried."
+    invite = " (`/invite @paperbot`)" if platform == "slack" else ""
+    return (f"The {delivery.day.isoformat()} digest could not be posted here (`{detail}`) and is not retried. "
+            f"Invite the bot to this channel{invite}, or unarchive it: the next day's digest then goes out.")
 
 
 def _who(actor: str, platform: str, people: dict[str, Mention]) -> str:

@@ -160,6 +160,8 @@ def mentions_channel(cmds: Commands, caller: Caller, on: bool) -> Reply:
         channel.mentions = on
         if was != on:
             channels.log_change(session, channel, caller, "mentions " + ("on" if on else "off"))
+    if was == on:  # as a `channel setup` that changes nothing: only the asker hears, the channel is not told again
+        return Reply(f"Nothing to change: mentions are already {'on' if on else 'off'} in this channel.")
     if not on:
         return Reply("Mentions are off: this channel's digest names nobody.", ephemeral=False)
     return Reply("Mentions are on: each paper in this channel's digest names the one or two people it fits best "

@@ -40,6 +40,8 @@ OPENING_TEXT = ("Welcome to paperbot! Rate {papers} with 👍 or 👎 (or skip t
 FOLLOW_UP_TEXT = "Thanks! {n} more, chosen from what your first ratings leave open:"
 GONE_TEXT = "That paper is no longer available for feedback."
 NOTHING_TEXT = "No recent papers to rate yet: try {start} once the first digests are in."
+OVER_TEXT = ("Your onboarding is already over: your first picks came by direct message. "
+             "{picks} shows your picks now; {start} rates more papers.")
 
 
 def _row(session: Session, member: Member, *, lock: bool = False) -> Onboarding | None:
@@ -150,15 +152,15 @@ def _round_rated(cmds: Commands, session: Session, member: Member, row: Onboardi
 def skip(cmds: Commands, caller: Caller) -> Reply:
     """Skip the rest of onboarding (what was rated stays) and answer with the first picks, by direct message.
 
-    Only a round in progress is skipped: a second press (a double click, an old message's button) answers
-    privately that onboarding is over and sends no picks again; the row lock makes two presses at once
-    one skip.
+    Only a round in progress is skipped: a second press (a double click, an old message's button, a
+    press after the last rating) answers privately that onboarding is over and sends no picks again;
+    the row lock makes two presses at once one skip.
     """
     with cmds.store.session(immediate=True) as session:
         member = rows.find_member(session, caller)  # a stale or forged button creates nobody
         row = _row(session, member, lock=True) if member is not None else None
         if member is None or row is None or row.status != "rating":
-            return Reply(f"Your onboarding is over: {caller.command('picks')} shows your picks.", ok=False)
+            return Reply(OVER_TEXT.format(picks=caller.command("picks"), start=caller.command("start")), ok=False)
         row.status, row.updated_at = "skipped", utcnow()
         return _first_picks(cmds, session, member, "Onboarding skipped.")
 

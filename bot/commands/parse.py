@@ -124,6 +124,10 @@ def parse_weekday(value: str) -> int:
     return _as_usage_error(clock.parse_weekday, value)
 
 
+#: Full-width ASCII (U+FF01-U+FF5E) and the ideographic space, as an East Asian input method types them, to ASCII.
+#: Only these: NFKC would also read ``²`` as ``2``, which no one types for a number.
+FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+
 #: Quotes people put around a text (straight, curly, guillemets, backticks); dropped from its ends.
 QUOTES = "\"'“”‘’„‚«»‹›`"
 
@@ -179,7 +183,8 @@ def parse(text: str) -> Call:
 
     ``help``, ``help <command>`` and a command followed by a help word (``channel setup help``,
     ``subscribe --help``; :func:`_asks_help`) are ``Call("help", {"command": …})``: that command's usage.
-    Format characters (zero-width spaces, bidi controls) are dropped first (:func:`visible`).
+    Full-width forms are read as ASCII first (:data:`FULL_WIDTH`: ``ＧＮＮ`` is ``GNN``) and format characters
+    (zero-width spaces, bidi controls) are dropped (:func:`visible`).
 
     Raises
     ------
@@ -187,7 +192,9 @@ def parse(text: str) -> Call:
         Unknown command, missing or extra arguments, or an invalid time,
         timezone or size; the message says which.
     """
-    words = visible(text).split()  # a zero-width space is no word, nor part of one
+    # full-width forms first: what a Japanese or Chinese input method types in its full-width mode (ＧＮＮ, ＃２４,
+    # ０７：３０) is the ASCII it shows (interests and topics were stored so already; a search, a paper, a time too)
+    words = visible(text.translate(FULL_WIDTH)).split()  # a zero-width space is no word, nor part of one
     if not words:
         return Call("help")
     if words[0].lower() in HELP_WORDS:  # help, or `help search`: that command's lines

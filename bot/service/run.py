@@ -100,9 +100,12 @@ def _import_adapter(platform: str, hint: str):
 
 def create_runtimes(
     commands: Commands, settings: Settings, secrets: Secrets, *, sync_commands: bool = False,
-    port: int | None = None, host: str = "0.0.0.0", console: Console | None = None,
+    port: int | None = None, host: str = "0.0.0.0", console: Console | None = None, once: bool = False,
 ) -> list[ChatRuntime]:
     """The chat runtimes to run: Slack and/or Discord as configured, else the console.
+
+    With ``once`` (``paperbot run --once``) Slack posts without listening: no HTTP port or Socket
+    Mode connection, which the service running beside it holds.
 
     Which adapters start, and why, is logged; so is the secret a half-configured Slack lacks.
 
@@ -117,7 +120,8 @@ def create_runtimes(
         slack = settings.slack.model_copy(update={"mode": mode, **({"port": port} if port is not None else {})})
         slack_settings = settings.model_copy(update={"slack": slack})
         hint = "SLACK_BOT_TOKEN and SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET"
-        runtimes.append(_import_adapter("slack", hint).create_runtime(commands, slack_settings, secrets, host=host))
+        runtimes.append(_import_adapter("slack", hint).create_runtime(
+            commands, slack_settings, secrets, host=host, **({"listen": False} if once else {})))
         log.debug("adapter selected", extra={"adapter": "slack", "mode": mode, "why": f"{hint} set"})
     elif (missing := slack_missing(secrets)) is not None:
         log.warning(missing)
@@ -238,7 +242,7 @@ async def serve(store: Store, settings: Settings, secrets: Secrets, options: Run
     sources = settings.ingest_sources()
     commands = Commands(store, settings)
     runtimes = create_runtimes(commands, settings, secrets, sync_commands=options.sync_commands,
-                               port=options.port, host=options.host, console=options.console)
+                               port=options.port, host=options.host, console=options.console, once=options.once)
     posters: dict[str, Poster] = {}
     for rt in runtimes:
         posters.update(rt.posters())

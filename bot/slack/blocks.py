@@ -105,7 +105,8 @@ def _title_link(item: Pick) -> str:
 
 
 def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGEST_ABSTRACT_CHARS, reason: bool = False) -> str:
-    """The mrkdwn of one paper's section: linked title, meta line, clipped abstract (and reason).
+    """The mrkdwn of one paper's section: linked title, meta line (ending with the paper's reference),
+    clipped abstract (and reason).
 
     The result is at most :data:`SECTION_MAX` characters; the abstract is cut at
     a word boundary, the title only when it alone would not fit.
@@ -115,7 +116,8 @@ def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGE
     if len(head) > SECTION_MAX // 2:  # absurd title: drop the link, clip the words
         head = f"*{number}{escape(clip(item.title, SECTION_MAX // 2 - 10))}*"
     lines = [head]
-    meta = escape(meta_line(item))
+    # the paper's reference (arXiv id, else #id) closes the line: what `/papers like` and `who` take
+    meta = escape(" · ".join(part for part in (meta_line(item), item.ref) if part))
     if meta:
         lines.append(clip(meta, 500))
     tail = f"\n_Why: {escape(clip(item.reason, 500))}_" if reason and item.reason else ""

@@ -88,12 +88,15 @@ class SlackRuntime:
         Socket Mode's app-level token.
     host, port : str, int
         Where HTTP mode listens; port 0 binds a free port, given by ``server.port`` once started.
+    listen : bool
+        False for ``paperbot run --once``: the token is checked and digests are posted, but no HTTP
+        port is bound and no Socket Mode connection opened (the running service beside it has them).
     """
 
     name = "slack"
 
     def __init__(self, app: App, poster: SlackPoster, *, mode: str, app_token: str | None = None,
-                 host: str = "0.0.0.0", port: int = 3000):
+                 host: str = "0.0.0.0", port: int = 3000, listen: bool = True):
         if mode == "socket" and not app_token:
             raise SlackConfigError("Socket Mode needs SLACK_APP_TOKEN")
         self.app = app
@@ -101,6 +104,7 @@ class SlackRuntime:
         self.mode = mode
         self._app_token = app_token
         self.host, self.port = host, port
+        self.listen = listen
         self._socket = None
         self.server: SlackHTTPServer | None = None
 
@@ -124,6 +128,9 @@ class SlackRuntime:
         """
         if self.app.client.token:
             await asyncio.to_thread(self._check_token)
+        if not self.listen:
+            log.info("slack posting only: not listening", extra={"mode": self.mode})
+            return
         if self.mode == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -174,7 +181,8 @@ class SlackRuntime:
             self.server = None
 
 
-def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | None = None, *, host: str = "0.0.0.0") -> SlackRuntime:
+def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | None = None, *, host: str = "0.0.0.0",
+                   listen: bool = True) -> SlackRuntime:
     """The Slack runtime ``paperbot run`` starts, configured from settings and the environment.
 
     Parameters
@@ -187,6 +195,8 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         Read from the environment when omitted.
     host : str
         HTTP mode's interface.
+    listen : bool
+        False: post only (``run --once``), see :class:`SlackRuntime`.
 
     Raises
     ------
@@ -201,7 +211,7 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
             raise SlackConfigError("Socket Mode needs " + " and ".join(missing))
         app = build_app(commands, settings, secrets=secrets, token_verification=False)  # checked by start()
         poster = SlackPoster(app.client)
-        return SlackRuntime(app, poster, mode="socket", app_token=secrets.slack_app_token.get_secret_value())
+        return SlackRuntime(app, poster, mode="socket", app_token=secrets.slack_app_token.get_secret_value(), listen=listen)
     if not secrets.slack_signing_secret:
         raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET")
     if secrets.slack_client_id and secrets.slack_client_secret:
@@ -212,7 +222,7 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         poster = SlackPoster(app.client)
     else:
         raise SlackConfigError("HTTP mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) or SLACK_BOT_TOKEN (one)")
-    return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port)
+    return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port, listen=listen)
 
 
 __all__ = ["SlackRuntime", "SlackStartError", "create_runtime", "web_client"]
