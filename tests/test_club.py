@@ -76,6 +76,18 @@ def test_setting_the_club_keeps_the_daily_digest_off_and_is_logged(club):
     assert "no journal club" in commands.handle(ADA, "club status").text
 
 
+def test_a_digest_timezone_change_says_the_club_moves_with_it(club):
+    """The club's time is local to the channel's timezone: a setup that changes it says where the club now is
+    (a trial's club announced for Friday 16:00 UTC moved to 16:00 Berlin without a word)."""
+    commands, clock, out, ctx = club
+    commands.handle(ADA, "club Fri 16:00")
+    reply = commands.handle(ADA, "channel setup 09:00 Europe/Berlin")
+    assert reply.ok and "journal club now meets every Friday at 16:00 Europe/Berlin" in reply.text
+    assert "journal club" not in commands.handle(ADA, "channel setup 10:00").text  # same timezone: no word of it
+    commands.handle(ADA, "club off")
+    assert "journal club" not in commands.handle(ADA, "channel setup 09:00 Asia/Tokyo").text
+
+
 def test_ballot_is_the_weeks_most_liked_with_ties_to_the_most_recent(club):
     commands, clock, out, ctx = club
     commands.handle(ADA, "club monday 09:00")

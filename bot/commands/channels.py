@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot.commands.caller import Caller, actor_name, actor_user_ref
 from bot.commands.parse import UsageError, parse_time, parse_timezone, plain_text
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply, person
@@ -85,6 +86,10 @@ def setup(
         # posted there, and a failure already told is told again (bot.delivery._configurer; docs/discord.md).
         log_change(session, channel, caller, "setup " + (", ".join(changes) or "(no change)"))
         line = summary(channel)
+        if f"timezone={timezone}" in changes and channel.club_weekday is not None and channel.club_time:
+            # the club's time is local to this timezone: say where it went (bot.commands.club._when's words)
+            line += (f" The journal club now meets every {clock.WEEKDAYS[channel.club_weekday].capitalize()} "
+                     f"at {channel.club_time} {channel.timezone}.")
     if not changes:  # the channel has nothing new to hear: only the caller is answered
         return Reply("Nothing to change: this channel's digest is on. " + line)
     return Reply("Channel digest is on. " + line, ephemeral=False)
