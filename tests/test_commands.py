@@ -139,6 +139,8 @@ def test_channel_setup_off_and_status_log_who_changed_what(cmds):
     assert "graph learning and pruning" in reply.text
     bob = Caller("slack", "T1", "U2", display_name="bob", channel_ref="C1")
     assert cmds.handle(bob, "channel off").text == "Channel digest is off."
+    again = cmds.handle(bob, "channel off")  # as channel status says: off, not "no digest"
+    assert again.ephemeral and again.text == "This channel's digest is already off."
     status = cmds.handle(bob, "channel status").text
     assert status.startswith("Off.")
     assert "<@U1>: setup" in status and "<@U2>: off" in status  # people, which each adapter renders

@@ -99,8 +99,10 @@ def off(commands: Commands, caller: Caller) -> Reply:
     """Turn the caller's channel digest off (logged)."""
     with commands.store.session() as session:
         channel = commands.channel(session, caller)
-        if channel is None or not channel.enabled:
+        if channel is None:
             return Reply("This channel has no digest.")
+        if not channel.enabled:
+            return Reply("This channel's digest is already off.")
         channel.enabled = False
         log_change(session, channel, caller, "off")
     return Reply("Channel digest is off.", ephemeral=False)
