@@ -196,6 +196,16 @@ def test_malformed_commands_answer_privately_with_usage(slack, fake, text, hint)
         assert s.scalar(select(func.count(Channel.id))) == 0
 
 
+def test_an_answer_slack_refused_is_logged(slack, fake, caplog):
+    """response_url answers with a status and does not raise: a refused answer was lost without a word."""
+    _, app = slack
+    fake.fail_next("response_url", status=500)
+    resp, _ = run(app, fake, "interests list")
+    assert resp.status == 200
+    [lost] = [r for r in caplog.records if r.getMessage() == "slack answer not delivered"]
+    assert lost.levelname == "WARNING" and lost.status == 500
+
+
 def test_user_text_is_escaped_not_pinged(slack, fake):
     _, app = slack
     _, answer = run(app, fake, "search <!channel> & graph")

@@ -104,14 +104,21 @@ def caller_from_action(body: dict, context) -> Caller:
 
 
 def respond_with(respond, reply: Reply, *, share_command: str | None = None) -> None:
-    """Answer through ``response_url``: privately unless the reply is public."""
+    """Answer through ``response_url``: privately unless the reply is public (a refused answer is logged)."""
     text, blocks = reply_message(reply, share_command=share_command)
-    respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel")
+    _answered(respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel"))
 
 
 def say_privately(respond, text: str) -> None:
-    """A one-line private answer that leaves the message it answers as it was."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    """A one-line private answer that leaves the message it answers as it was (a refused answer is logged)."""
+    _answered(respond(text=text, response_type="ephemeral", replace_original=False))
+
+
+def _answered(sent) -> None:
+    """Log an answer ``response_url`` refused: it answers with a status (500, 404 once expired) and does not raise."""
+    status = getattr(sent, "status_code", 200)
+    if status != 200:
+        log.warning("slack answer not delivered", extra={"status": status, "body": str(getattr(sent, "body", ""))[:200]})
 
 
 def say_notice(respond, notice: DmNotice | None) -> bool:
