@@ -182,3 +182,24 @@ def test_a_poll_whose_answer_was_lost_is_adopted_not_posted_twice(slack, fake, c
         assert poll.status == "posted" and poll.message_ref == f"C1:{poll_msg['ts']}"
     queue_due(ctx, now=clock.now + dt.timedelta(minutes=5))
     assert len(top_level(fake)) == 1
+
+
+def test_a_close_whose_poll_message_was_deleted_is_posted_not_failed(slack, fake, clock, settings):
+    """Someone deleted the poll: the winner is posted and the close is done (chat.update answers
+    message_not_found), not failed and retried every sync."""
+    commands, app = slack
+    papers_command(app, fake, "club monday 09:00")
+    (ref,) = paper_refs(commands.store, 1)
+    papers_command(app, fake, f"like {ref}")
+    ctx = JobContext(commands.store, settings, {"slack": SlackPoster(web_client(TOKEN, fake.api_url))})
+    queue_due(ctx, now=MONDAY + dt.timedelta(minutes=1))
+    (poll_msg,) = top_level(fake)
+    fake.messages["C1"].remove(poll_msg)  # deleted in Slack
+    clock.now = MONDAY + dt.timedelta(hours=24, minutes=1)
+    queue_due(ctx, now=clock.now)
+    queue_due(ctx, now=clock.now + dt.timedelta(minutes=5))
+    winners = [m for m in top_level(fake) if "Journal club pick" in m["text"]]
+    assert len(winners) == 1
+    with commands.store.session() as s:
+        close = s.scalar(select(Delivery).where(Delivery.target_kind == CLOSE))
+        assert (close.status, close.error) == ("posted", None)
