@@ -25,7 +25,7 @@ from bot.delivery import DeliveryTarget, deliver
 from bot.discord.poster import DiscordPoster
 from recommender.store import Channel, Delivery, Member, Store
 
-from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_bot, sent_messages
+from discord_helpers import FakeInteraction, ReactionLog, _FakeHTTPResponse, config, invoke, make_bot, sent_messages
 
 pytestmark = pytest.mark.strict_logs
 
@@ -146,3 +146,21 @@ async def test_a_dm_digest_killed_after_its_header_was_created_resumes_under_it(
     messages = sent_messages()
     assert all(m.channel.id == grace.dm_channel.id for m in messages)
     assert_posted_once(messages, cmds.store, reactions, papers=outcome.papers)
+
+
+async def test_reactions_discord_refuses_leave_the_digest_posted(bot, settings, monkeypatch, caplog):
+    """The bot's 👍/👎 under each paper are a convenience: a refusal (the Add Reactions permission taken
+    away since the setup, a 5xx discord.py gave up on) used to stop the digest after its first paper."""
+    client, cmds, reactions = bot
+    target = await channel_target(client, cmds)
+
+    async def refuse(self, channel_id, message_id, emoji):
+        raise discord.Forbidden(_FakeHTTPResponse(403), {"code": 50013, "message": "Missing Permissions"})
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "add_reaction", refuse)
+    outcome = await attempt(cmds.store, cmds, settings, client, target, NOW)
+    await dpytest.run_all_events()
+    assert outcome.status == "posted" and outcome.papers == SIZE
+    assert len([m for m in sent_messages() if m.embeds]) == SIZE
+    [refused] = [r for r in caplog.records if r.getMessage() == "discord reactions not added"]
+    assert refused.levelname == "WARNING" and "Missing Permissions" in refused.error

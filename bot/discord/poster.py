@@ -117,9 +117,11 @@ class DiscordPoster:
 
         Records the header's and each paper's message id (a decimal string) on
         ``post`` right after Discord accepted it (the database write runs in a
-        worker thread, off the event loop), then adds 👍 and 👎 under each paper.
+        worker thread, off the event loop), then adds 👍 and 👎 under each paper
+        (:func:`_add_feedback_reactions`: a refusal leaves the digest going).
         Raises as :meth:`post` does.
         """
+        refused = False
         try:
             destination = await self._destination(post)
             if post.header_ref is None:
@@ -132,8 +134,7 @@ class DiscordPoster:
                                                  allowed_mentions=allowed_mentions(named),
                                                  nonce=post.idempotency_key(pick.paper_id))
                 await asyncio.to_thread(post.posted_paper, pick.paper_id, str(message.id))
-                for emoji in FEEDBACK_EMOJI:
-                    await message.add_reaction(emoji)
+                refused = await _add_feedback_reactions(message, post, told=refused) or refused
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}")
 
@@ -224,3 +225,20 @@ class DiscordPoster:
             return False
         log.info("discord unreachable reported", extra={"channel": target.ref, "user": user_ref, "day": str(day)})
         return True
+
+
+async def _add_feedback_reactions(message: discord.Message, post: DigestPost, *, told: bool) -> bool:
+    """Add 👍 and 👎 under a paper's message; whether Discord refused one (logged once per post unless ``told``).
+
+    The reactions are a convenience (anyone can add their own): a refusal (the Add Reactions permission
+    taken away since the setup, a 5xx or 429 discord.py gave up on) leaves the digest going.
+    """
+    for emoji in FEEDBACK_EMOJI:
+        try:
+            await message.add_reaction(emoji)
+        except discord.HTTPException as exc:
+            if not told:
+                log.warning("discord reactions not added", extra={"target": post.target.ref, "message_id": message.id,
+                                                                 "error": f"{exc.status} {exc.text or type(exc).__name__}"})
+            return True
+    return False
