@@ -182,3 +182,26 @@ def test_a_poll_whose_answer_was_lost_is_adopted_not_posted_twice(slack, fake, c
         assert poll.status == "posted" and poll.message_ref == f"C1:{poll_msg['ts']}"
     queue_due(ctx, now=clock.now + dt.timedelta(minutes=5))
     assert len(top_level(fake)) == 1
+
+
+def test_a_poll_message_deleted_before_the_close_still_gets_its_winner_and_the_close_is_posted(slack, fake, clock, settings):
+    """As on Discord: someone deleted the poll message; chat.update answers message_not_found. The winner is
+    posted by then, so the close is done (``posted``), not failed and retried every sync."""
+    commands, app = slack
+    papers_command(app, fake, "club monday 09:00")
+    (ref,) = paper_refs(commands.store, 1)
+    papers_command(app, fake, f"like {ref}")
+    clock.now = MONDAY + dt.timedelta(minutes=1)
+    ctx = JobContext(commands.store, settings, {"slack": SlackPoster(web_client(TOKEN, fake.api_url))})
+    queue_due(ctx, now=clock.now)
+    (poll_msg,) = top_level(fake)
+    fake.messages["C1"].remove(poll_msg)  # a moderator tidies the channel: the poll is gone
+    clock.now = MONDAY + dt.timedelta(hours=24, minutes=1)
+    queue_due(ctx, now=clock.now)
+    (winner_msg,) = top_level(fake)
+    assert "Journal club pick" in winner_msg["text"]
+    with commands.store.session() as s:
+        close = s.scalar(select(Delivery).where(Delivery.target_kind == CLOSE))
+        assert (close.status, close.message_ref) == ("posted", f"C1:{winner_msg['ts']}")
+    queue_due(ctx, now=clock.now + dt.timedelta(hours=1))
+    assert top_level(fake) == [winner_msg]

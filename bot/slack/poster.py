@@ -244,11 +244,24 @@ class SlackPoster:
                 post.posted_header(make_ref(channel, ts))
             if post.stage == CLOSE and post.poll_ref:
                 method = "chat.update"
-                poll_channel, poll_ts = split_ref(post.poll_ref)
-                text, blocks = poll_message(post.ballot)
-                client.chat_update(channel=poll_channel, ts=poll_ts, text=text, blocks=blocks)
+                _close_poll(client, post)
         except (SlackApiError, URLError, OSError) as exc:
             _raise_post_error(exc, method)
+
+
+def _close_poll(client: WebClient, post: ClubPost) -> None:
+    """Update the poll message to its final count, without buttons. A poll message someone deleted
+    (``message_not_found``) is left gone: the winner is posted by then, so the close is done, not failed
+    and retried (as on Discord)."""
+    assert post.ballot is not None and post.poll_ref is not None
+    poll_channel, poll_ts = split_ref(post.poll_ref)
+    text, blocks = poll_message(post.ballot)
+    try:
+        client.chat_update(channel=poll_channel, ts=poll_ts, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        if exc.response is None or exc.response.get("error") != "message_not_found":
+            raise
+        log.info("club poll message gone", extra={"channel": poll_channel, "message_ref": post.poll_ref})
 
 
 def _raise_post_error(exc: Exception, method: str) -> NoReturn:
