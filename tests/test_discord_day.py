@@ -330,6 +330,9 @@ async def test_forbidden_channel_is_reported_once_to_its_configurer(world):
     [report] = sent_messages()
     assert isinstance(report.channel, discord.DMChannel) and report.channel.id == world.ada.dm_channel.id
     assert f"could not post the paper digest for Mon 23 Nov 2026 in <#{world.locked.id}>" in report.content
+    status = (await invoke(world.bot, "channel status", world.interaction(world.alan, world.locked))).answer.content
+    assert "The 2026-11-23 digest could not be posted here" in status
+    assert "Give the bot View Channel, Send Messages" in status and "unarchive" not in status  # Discord has neither
 
     assert (await world.deliver(target, NOW + dt.timedelta(hours=1))).status == "skipped"
     next_day = await world.deliver(target, NOW + day)

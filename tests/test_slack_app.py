@@ -264,6 +264,17 @@ def test_share_button_posts_the_answer_for_everyone(slack, fake):
     assert len(fake.of("response_url")) == before
 
 
+
+def test_a_shared_answer_slack_refused_is_logged(slack, fake, caplog):
+    """The Share button's answer for the channel goes through response_url too: a refusal is logged as for any answer."""
+    _, app = slack
+    _, answer = run(app, fake, "search graph neural networks")
+    share = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == ACTION_SHARE]
+    fake.fail_next("response_url", status=404)  # the response_url expired (30 minutes, 5 uses)
+    app.dispatch(bolt_request(block_action(ACTION_SHARE, share[0]["value"], response_url=fake.response_url("share"))))
+    [lost] = [r for r in caplog.records if r.getMessage() == "slack answer not delivered"]
+    assert lost.levelname == "WARNING" and lost.status == 404
+
 @pytest.mark.parametrize("how", ["wrong secret", "stale timestamp", "tampered body", "unsigned"])
 def test_bad_or_stale_signature_gets_401_and_changes_nothing(slack, fake, how):
     commands, app = slack

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -15,6 +16,7 @@ from bot.slack.blocks import (
     SECTION_MAX,
     digest_message,
     paper_message,
+    paper_mrkdwn,
     parse_share_value,
     parse_vote_value,
     reply_message,
@@ -165,3 +167,11 @@ def test_manifest_declares_what_the_app_uses():
     for needed in (f"command: {COMMAND}", "- reaction_added", "- reaction_removed", "- channel_rename", "- group_rename",
                    "is_enabled: true"):
         assert needed in manifest
+
+
+def test_a_long_authors_line_is_clipped_before_the_reference_not_it():
+    """A collaboration's author list stored as one name (an import): the meta line is clipped, and still ends
+    with the paper's reference, what `/papers like` takes (Discord shows it in the footer)."""
+    long = dataclasses.replace(item(7), ref="#7", authors=("The ATLAS Collaboration: " + "A. Author, " * 60,))
+    meta = paper_mrkdwn(long).splitlines()[1]
+    assert len(meta) <= 500 and meta.endswith("… · #7")

@@ -203,9 +203,17 @@ def _missed_line(delivery: Delivery, platform: str) -> str:
     detail = (delivery.error or "").split(": ")[-1].strip() or "no answer"
     if delivery.status == "failed":
         return f"The {delivery.day.isoformat()} digest has failed so far (`{detail}`); it is retried."
-    invite = " (`/invite @paperbot`)" if platform == "slack" else ""
     return (f"The {delivery.day.isoformat()} digest could not be posted here (`{detail}`) and is not retried. "
-            f"Invite the bot to this channel{invite}, or unarchive it: the next day's digest then goes out.")
+            f"{_FIX.get(platform, 'Invite the bot to this channel, or unarchive it')}: the next day's digest then goes out.")
+
+
+#: What the people of a channel do about an unreachable digest, per platform: a Discord channel has no
+#: invitation and no archive, only the bot's permissions there (``bot.discord.cog.CHANNEL_PERMISSIONS``).
+_FIX = {
+    "slack": "Invite the bot to this channel (`/invite @paperbot`), or unarchive it",
+    "discord": "Give the bot View Channel, Send Messages, Embed Links, Read Message History and Add Reactions "
+               "in this channel",
+}
 
 
 def _who(actor: str, platform: str, people: dict[str, Mention]) -> str:

@@ -18,6 +18,7 @@ from bot.commands import channels, club, dm_notice, feedback, library, mentions,
 from bot.commands.caller import Caller
 from bot.commands.parse import (
     UsageError,
+    half_width,
     interest_key,
     interest_text,
     new_interests,
@@ -106,6 +107,7 @@ class Commands:
         UsageError
             The query holds no letter or digit. Nothing is searched.
         """
+        query = half_width(query)  # as parse() reads a line: a Discord option or CLI argument comes alone
         if not any(ch.isalnum() for ch in query):
             raise UsageError("`search` needs some words, a title or an arXiv id")
         with self.store.session() as session:

@@ -23,7 +23,7 @@ from bot.commands.reply import MAX_DIGEST_SIZE, usage_lines
 if TYPE_CHECKING:
     from bot.commands.dm_notice import DmNotice
 
-__all__ = ["Call", "UsageError", "interest_key", "interest_text", "plain_text", "visible", "parse", "parse_time", "parse_timezone", "parse_weekday", "split_interests", "new_interests",
+__all__ = ["Call", "UsageError", "half_width", "interest_key", "interest_text", "plain_text", "visible", "parse", "parse_time", "parse_timezone", "parse_weekday", "split_interests", "new_interests",
            "timezone_choices"]
 
 HELP_WORDS = ("help", "-h", "--help", "?")
@@ -84,7 +84,22 @@ class Call:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+#: Full-width ASCII (U+FF01-U+FF5E) and the ideographic space, as an East Asian input method types them, to ASCII.
+#: Only these: NFKC would also read ``²`` as ``2``, which no one types for a number.
+FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+
+
+def half_width(text: str) -> str:
+    """``text`` with its full-width forms read as the ASCII they show (:data:`FULL_WIDTH`: ``ＧＮＮ`` is ``GNN``).
+
+    :func:`parse` reads a whole line so; a value that arrives alone (a Discord option, a CLI argument) is read
+    so where it is parsed: times, timezones, weekdays, paper references, search queries.
+    """
+    return text.translate(FULL_WIDTH)
+
+
 def _as_usage_error(check, value: str) -> str:
+    value = half_width(value)
     try:
         return check(value)
     except ValueError as exc:
@@ -124,9 +139,6 @@ def parse_weekday(value: str) -> int:
     return _as_usage_error(clock.parse_weekday, value)
 
 
-#: Full-width ASCII (U+FF01-U+FF5E) and the ideographic space, as an East Asian input method types them, to ASCII.
-#: Only these: NFKC would also read ``²`` as ``2``, which no one types for a number.
-FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
 #: Quotes people put around a text (straight, curly, guillemets, backticks); dropped from its ends.
 QUOTES = "\"'“”‘’„‚«»‹›`"
@@ -194,7 +206,7 @@ def parse(text: str) -> Call:
     """
     # full-width forms first: what a Japanese or Chinese input method types in its full-width mode (ＧＮＮ, ＃２４,
     # ０７：３０) is the ASCII it shows (interests and topics were stored so already; a search, a paper, a time too)
-    words = visible(text.translate(FULL_WIDTH)).split()  # a zero-width space is no word, nor part of one
+    words = visible(half_width(text)).split()  # a zero-width space is no word, nor part of one
     if not words:
         return Call("help")
     if words[0].lower() in HELP_WORDS:  # help, or `help search`: that command's lines

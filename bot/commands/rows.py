@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.club import CLOSE, POLL
 from bot.commands.caller import NEGATIVE, Caller
-from bot.commands.parse import UsageError, shown
+from bot.commands.parse import UsageError, half_width, shown
 from recommender.pick import Pick
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper
@@ -125,8 +125,9 @@ _AFTER = ".,;:!?"
 
 
 def reference(text: str) -> str:
-    """A paper reference as typed, unwrapped: ``"(#1)."`` -> ``"#1"``; a Slack link ``<url|label>`` -> its url."""
-    ref = text.strip()
+    """A paper reference as typed, unwrapped: ``"(#1)."`` -> ``"#1"``; a Slack link ``<url|label>`` -> its url;
+    full-width forms as ASCII (``＃２４`` -> ``#24``, :func:`~bot.commands.parse.half_width`)."""
+    ref = half_width(text).strip()
     if ref.startswith("<") and "|" in ref:
         ref = ref[1:].split("|", 1)[0]
     while True:

@@ -30,6 +30,7 @@ from bot.slack.blocks import (
 from bot.slack.callers import (
     DM_SENT,
     SORRY,
+    answered,
     caller_from_action,
     command_text,
     say_notice,
@@ -171,6 +172,6 @@ def register_actions(app: App, commands: Commands):
         if not reply.ok:
             return say_privately(respond, escape(reply.text))
         text, blocks = reply_message(reply, share_command=shown[1], shared_by=caller.user_ref)
-        respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+        answered(respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False))
 
     return refresh_poll

@@ -116,10 +116,13 @@ def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGE
     if len(head) > SECTION_MAX // 2:  # absurd title: drop the link, clip the words
         head = f"*{number}{escape(clip(item.title, SECTION_MAX // 2 - 10))}*"
     lines = [head]
-    # the paper's reference (arXiv id, else #id) closes the line: what `/papers like` and `who` take
-    meta = escape(" · ".join(part for part in (meta_line(item), item.ref) if part))
+    # the paper's reference (arXiv id, else #id) closes the line: what `/papers like` and `who` take; a long
+    # authors part is clipped before it, never the reference
+    ref = escape(clip(item.ref, 100))
+    meta = escape(meta_line(item))
+    meta = " · ".join(part for part in (clip(meta, 500 - len(ref) - 3) if meta else "", ref) if part)
     if meta:
-        lines.append(clip(meta, 500))
+        lines.append(meta)
     tail = f"\n_Why: {escape(clip(item.reason, 500))}_" if reason and item.reason else ""
     text = "\n".join(lines)
     budget = SECTION_MAX - len(text) - len(tail) - 1

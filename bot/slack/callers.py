@@ -106,15 +106,15 @@ def caller_from_action(body: dict, context) -> Caller:
 def respond_with(respond, reply: Reply, *, share_command: str | None = None) -> None:
     """Answer through ``response_url``: privately unless the reply is public (a refused answer is logged)."""
     text, blocks = reply_message(reply, share_command=share_command)
-    _answered(respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel"))
+    answered(respond(text=text, blocks=blocks, response_type="ephemeral" if reply.ephemeral else "in_channel"))
 
 
 def say_privately(respond, text: str) -> None:
     """A one-line private answer that leaves the message it answers as it was (a refused answer is logged)."""
-    _answered(respond(text=text, response_type="ephemeral", replace_original=False))
+    answered(respond(text=text, response_type="ephemeral", replace_original=False))
 
 
-def _answered(sent) -> None:
+def answered(sent) -> None:
     """Log an answer ``response_url`` refused: it answers with a status (500, 404 once expired) and does not raise."""
     status = getattr(sent, "status_code", 200)
     if status != 200:
