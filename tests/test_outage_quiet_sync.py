@@ -56,7 +56,7 @@ def test_the_watch_runs_are_debug_lines(store, tmp_path, caplog):
 
 def _skip_the_sync_job_once(store, settings) -> list:
     """A real skip: the ``sync`` job is queued behind a busy worker when it is due again."""
-    from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES
 
     from bot.service.context import set_context
     from bot.service.heartbeat import add_sync_job, new_owner
@@ -67,6 +67,8 @@ def _skip_the_sync_job_once(store, settings) -> list:
     set_context(ctx)
     busy, release, skipped = threading.Event(), threading.Event(), []
     scheduler.add_listener(lambda event: skipped.append(event.job_id), EVENT_JOB_MAX_INSTANCES)
+    synced = threading.Event()  # the queued sync has run: the context may go (it ran after it once, and failed)
+    scheduler.add_listener(lambda event: event.job_id == "sync" and synced.set(), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
     def hold_the_worker() -> None:
         busy.set()
@@ -86,6 +88,7 @@ def _skip_the_sync_job_once(store, settings) -> list:
         await due_now()  # submitted: queued behind the busy worker
         await due_now()  # due again while still queued: skipped
         release.set()
+        await asyncio.to_thread(synced.wait, 30)
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)
 
