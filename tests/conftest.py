@@ -226,3 +226,32 @@ def cli(db_url):
         return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)], input=input)
 
     return run
+
+
+@pytest.fixture
+def slack_fake():
+    """A local Slack Web API (``tests/slack_fake.py``) serving one workspace, T1 (bot user UBOT), for
+    ``slack_requests.BOT_TOKEN``; afterwards, every message it took is checked to be valid Block Kit."""
+    from slack_requests import BOT_TOKEN
+
+    from slack_fake import FakeSlack, Team
+
+    with FakeSlack(teams={BOT_TOKEN: Team("T1", "UBOT", "BBOT")}) as fake:
+        yield fake
+        assert fake.invalid_blocks() == []
+
+
+@pytest.fixture
+def slack_bolt(papers_store, settings, slack_fake):
+    """``(commands, app)``: the command layer on ``papers_store`` and its Bolt app calling ``slack_fake``,
+    answering before ``app.dispatch`` returns (``process_before_response``)."""
+    from slack_requests import BOT_TOKEN, SIGNING_SECRET
+
+    from bot.commands import Commands
+    from bot.settings import Secrets
+    from bot.slack.app import build_app
+
+    settings.slack.api_url = slack_fake.api_url
+    commands = Commands(papers_store, settings)
+    secrets = Secrets(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET)
+    return commands, build_app(commands, settings, secrets=secrets, process_before_response=True)

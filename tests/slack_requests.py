@@ -15,6 +15,8 @@ from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+#: The bot token of the workspace the ``slack_fake`` fixture serves (T1, bot user UBOT).
+BOT_TOKEN = "xoxb-test-workspace"
 
 def signed_headers(body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict:
     """Headers of a request Slack signed (v0 HMAC-SHA256 of ``v0:<timestamp>:<body>``)."""

@@ -7,41 +7,25 @@ from __future__ import annotations
 import json
 
 import pytest
-from slack_requests import SIGNING_SECRET, papers_command
+from slack_requests import papers_command
 from sqlalchemy import func, select
 
-from bot.commands import Commands
-from bot.settings import Secrets
-from bot.slack.app import build_app
 from recommender.store import Feedback, Member
-
-from slack_fake import FakeSlack, Team
 
 pytestmark = pytest.mark.strict_logs
 
-TOKEN = "xoxb-test-member-left"
-
 
 @pytest.fixture
-def fake():
-    with FakeSlack(teams={TOKEN: Team("T1", "UBOT", "BBOT")}) as f:
-        yield f
-        assert f.invalid_blocks() == []
+def app(slack_bolt):
+    return slack_bolt[1]
 
 
-@pytest.fixture
-def app(papers_store, settings, fake):
-    settings.slack.api_url = fake.api_url
-    secrets = Secrets(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET)
-    return build_app(Commands(papers_store, settings), settings, secrets=secrets, process_before_response=True)
-
-
-def test_a_slack_member_who_left_is_removed_from_the_command_line(app, fake, papers_store, cli):
+def test_a_slack_member_who_left_is_removed_from_the_command_line(app, slack_fake, papers_store, cli):
     for user, name in (("U1", "ada"), ("U2", "elif")):
-        papers_command(app, fake, "interests add graph neural networks", user=user, user_name=name)
-        papers_command(app, fake, "mentions me on", user=user, user_name=name)
-    papers_command(app, fake, "subscribe 07:00 Europe/Istanbul", user="U2", user_name="elif")
-    papers_command(app, fake, "like #24", user="U2", user_name="elif")
+        papers_command(app, slack_fake, "interests add graph neural networks", user=user, user_name=name)
+        papers_command(app, slack_fake, "mentions me on", user=user, user_name=name)
+    papers_command(app, slack_fake, "subscribe 07:00 Europe/Istanbul", user="U2", user_name="elif")
+    papers_command(app, slack_fake, "like #24", user="U2", user_name="elif")
     listed = {u["name"]: u for u in json.loads(cli("users", "list", "--json").stdout)}
     assert listed["elif"]["platform"] == "slack" and listed["elif"]["user"] == "U2"
 
@@ -56,10 +40,10 @@ def test_a_slack_member_who_left_is_removed_from_the_command_line(app, fake, pap
         assert s.scalar(select(func.count()).select_from(Feedback)) == 0
 
     # she is no longer among the people a paper fits
-    who = papers_command(app, fake, "who #24", user="U1", user_name="ada")
+    who = papers_command(app, slack_fake, "who #24", user="U1", user_name="ada")
     assert "elif" not in who["text"] and "ada" in who["text"]
     # by user id works too, and a name two people share asks for the id
-    papers_command(app, fake, "interests add robots", user="U3", user_name="ada")
+    papers_command(app, slack_fake, "interests add robots", user="U3", user_name="ada")
     twice = cli("users", "remove", "ada", "--platform", "slack")
     assert twice.exit_code == 1 and "U1 (workspace T1), U3 (workspace T1)" in " ".join(twice.output.split())
     assert cli("users", "remove", "U3", "--platform", "slack").exit_code == 0

@@ -10,37 +10,16 @@ import datetime as dt
 import re
 
 import pytest
-from slack_requests import SIGNING_SECRET, papers_command
+from slack_requests import papers_command
 from sqlalchemy import select
 
-from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
-from bot.settings import Secrets
-from bot.slack.app import build_app
 from bot.slack.poster import SlackPoster
 from recommender.store import Channel, Feedback, Paper
 
-from slack_fake import FakeSlack, Team
-
 pytestmark = pytest.mark.strict_logs
 
-TOKEN = "xoxb-test-refs"
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def fake():
-    with FakeSlack(teams={TOKEN: Team("T1", "UBOT", "BBOT")}) as f:
-        yield f
-        assert f.invalid_blocks() == []
-
-
-@pytest.fixture
-def slack(papers_store, settings, fake):
-    settings.slack.api_url = fake.api_url
-    commands = Commands(papers_store, settings)
-    secrets = Secrets(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET)
-    return commands, build_app(commands, settings, secrets=secrets, process_before_response=True)
 
 
 def shown_refs(blocks: list[dict]) -> dict[int, str]:
@@ -55,17 +34,17 @@ def shown_refs(blocks: list[dict]) -> dict[int, str]:
     return refs
 
 
-def test_a_digest_paper_is_named_in_commands_by_the_reference_it_shows(slack, fake, settings):
-    commands, app = slack
+def test_a_digest_paper_is_named_in_commands_by_the_reference_it_shows(slack_bolt, slack_fake, settings):
+    commands, app = slack_bolt
     store = commands.store
-    papers_command(app, fake, "channel setup 09:30 UTC 3 graph neural networks", user="U1", user_name="ada")
-    papers_command(app, fake, "mentions me on", user="U2", user_name="bob")
-    papers_command(app, fake, "interests add graph neural networks", user="U2", user_name="bob")
+    papers_command(app, slack_fake, "channel setup 09:30 UTC 3 graph neural networks", user="U1", user_name="ada")
+    papers_command(app, slack_fake, "mentions me on", user="U2", user_name="bob")
+    papers_command(app, slack_fake, "interests add graph neural networks", user="U2", user_name="bob")
     with store.session() as s:
         target = DeliveryTarget.of(s.scalar(select(Channel)))
     assert deliver(store, commands.recommender, settings, SlackPoster(app.client), target, now=NOW).status == "posted"
 
-    header, *replies = fake.posts("C1")
+    header, *replies = slack_fake.posts("C1")
     refs = shown_refs(header.params["blocks"])
     assert len(refs) == 3
     with store.session() as s:  # title-only papers: the #id is their only reference
@@ -75,36 +54,36 @@ def test_a_digest_paper_is_named_in_commands_by_the_reference_it_shows(slack, fa
 
     # a teammate types what the message shows
     paper, ref = next(iter(refs.items()))
-    who = papers_command(app, fake, f"who {ref}", user="U3", user_name="cy")
+    who = papers_command(app, slack_fake, f"who {ref}", user="U3", user_name="cy")
     assert who["text"].startswith("Who should read") and "bob" in who["text"]
-    liked = papers_command(app, fake, f"like {ref}", user="U3", user_name="cy")
+    liked = papers_command(app, slack_fake, f"like {ref}", user="U3", user_name="cy")
     assert liked["text"].startswith("👍 noted for")
     with store.session() as s:
         assert s.scalar(select(Feedback.paper_id)) == paper
 
 
-def test_picks_and_search_answers_show_each_papers_reference(slack, fake):
-    _, app = slack
-    papers_command(app, fake, "interests add diffusion models", user="U4", user_name="dee")
-    picks = papers_command(app, fake, "picks", user="U4", user_name="dee")
-    found = papers_command(app, fake, "search diffusion", user="U4", user_name="dee")
+def test_picks_and_search_answers_show_each_papers_reference(slack_bolt, slack_fake):
+    _, app = slack_bolt
+    papers_command(app, slack_fake, "interests add diffusion models", user="U4", user_name="dee")
+    picks = papers_command(app, slack_fake, "picks", user="U4", user_name="dee")
+    found = papers_command(app, slack_fake, "search diffusion", user="U4", user_name="dee")
     for answer in (picks, found):
         refs = shown_refs(answer["blocks"])
         assert refs and all(ref == f"#{pid}" for pid, ref in refs.items())
 
 
-def test_full_width_input_reads_as_the_ascii_it_shows(slack, fake):
+def test_full_width_input_reads_as_the_ascii_it_shows(slack_bolt, slack_fake):
     """A Japanese or Chinese input method left in full-width mode types ＧＮＮ, ＃２４ and ０７：３０: Slack passes them
     as typed, and they are the same search, paper and time as GNN, #24 and 07:30 (interests were already so)."""
-    commands, app = slack
-    ascii_search = papers_command(app, fake, "search GNN pipeline", user="U5", user_name="hana")
-    wide_search = papers_command(app, fake, "search ＧＮＮ　ｐｉｐｅｌｉｎｅ", user="U5", user_name="hana")
+    commands, app = slack_bolt
+    ascii_search = papers_command(app, slack_fake, "search GNN pipeline", user="U5", user_name="hana")
+    wide_search = papers_command(app, slack_fake, "search ＧＮＮ　ｐｉｐｅｌｉｎｅ", user="U5", user_name="hana")
     assert shown_refs(wide_search["blocks"]) == shown_refs(ascii_search["blocks"]) != {}
     paper = next(iter(shown_refs(wide_search["blocks"])))
     wide_ref = "＃" + "".join(chr(ord(d) + 0xFEE0) for d in str(paper))  # #24 -> ＃２４
-    liked = papers_command(app, fake, f"like {wide_ref}", user="U5", user_name="hana")
+    liked = papers_command(app, slack_fake, f"like {wide_ref}", user="U5", user_name="hana")
     assert liked["text"].startswith("👍 noted for")
-    subscribed = papers_command(app, fake, "subscribe ０７：３０ Asia/Tokyo", user="U5", user_name="hana")
+    subscribed = papers_command(app, slack_fake, "subscribe ０７：３０ Asia/Tokyo", user="U5", user_name="hana")
     assert subscribed["text"] == "Subscribed: your picks arrive by DM every day at 07:30 Asia/Tokyo."
     with commands.store.session() as s:
         assert s.scalar(select(Feedback.paper_id)) == paper

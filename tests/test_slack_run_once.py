@@ -9,25 +9,14 @@ import socket
 
 import pytest
 from rich.console import Console
-from slack_requests import SIGNING_SECRET, bolt_request, slash_command
+from slack_requests import BOT_TOKEN, SIGNING_SECRET, bolt_request, slash_command
 
 from bot.commands import Commands
 from bot.service.run import RunOptions, serve
 from bot.settings import Secrets
 from bot.slack.app import build_app
 
-from slack_fake import FakeSlack, Team
-
 pytestmark = pytest.mark.strict_logs
-
-TOKEN = "xoxb-test-run-once"
-
-
-@pytest.fixture
-def fake():
-    with FakeSlack(teams={TOKEN: Team("T1", "UBOT", "BBOT")}) as f:
-        yield f
-        assert f.invalid_blocks() == []
 
 
 @pytest.fixture
@@ -39,18 +28,18 @@ def service_port():
         yield held.getsockname()[1]
 
 
-def test_run_once_posts_the_days_digest_while_the_service_holds_the_port(papers_store, settings, fake, service_port):
-    settings.slack.api_url = fake.api_url
+def test_run_once_posts_the_days_digest_while_the_service_holds_the_port(papers_store, settings, slack_fake, service_port):
+    settings.slack.api_url = slack_fake.api_url
     settings.slack.mode = "http"
-    secrets = Secrets(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET)
+    secrets = Secrets(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET)
     app = build_app(Commands(papers_store, settings), settings, secrets=secrets, process_before_response=True)
     app.dispatch(bolt_request(slash_command("channel setup 09:00 UTC 3 graph neural networks",
-                                            response_url=fake.response_url("setup"))))
+                                            response_url=slack_fake.response_url("setup"))))
 
     options = RunOptions(once=True, port=service_port, host="127.0.0.1", bootstrap=False, console=Console(file=io.StringIO()))
     status = asyncio.run(serve(papers_store, settings, secrets, options))
 
     assert status == 0
     assert [(t.kind, o.status) for t, o in options.report.digests] == [("channel", "posted")]
-    header, *replies = fake.posts("C1")
+    header, *replies = slack_fake.posts("C1")
     assert header.params["text"].startswith("Papers for #papers") and len(replies) == 3
