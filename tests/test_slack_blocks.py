@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
@@ -175,3 +176,11 @@ def test_a_long_authors_line_is_clipped_before_the_reference_not_it():
     long = dataclasses.replace(item(7), ref="#7", authors=("The ATLAS Collaboration: " + "A. Author, " * 60,))
     meta = paper_mrkdwn(long).splitlines()[1]
     assert len(meta) <= 500 and meta.endswith("… · #7")
+
+
+def test_a_clipped_meta_line_never_cuts_an_escaped_character_in_two():
+    """Clipped before it is escaped: '&' is '&amp;' in mrkdwn, and a cut inside it would show '&am'."""
+    for n in range(150, 170):  # one word: the clip cannot fall on a space
+        authors = ("R&D" * n,)
+        meta = paper_mrkdwn(dataclasses.replace(item(7), ref="#7", authors=authors)).splitlines()[1]
+        assert meta.endswith(" · #7") and not re.search(r"&(?!amp;|lt;|gt;)", meta), meta[-30:]

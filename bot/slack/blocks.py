@@ -118,9 +118,10 @@ def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGE
     lines = [head]
     # the paper's reference (arXiv id, else #id) closes the line: what `/papers like` and `who` take; a long
     # authors part is clipped before it, never the reference
-    ref = escape(clip(item.ref, 100))
-    meta = escape(meta_line(item))
-    meta = " · ".join(part for part in (clip(meta, 500 - len(ref) - 3) if meta else "", ref) if part)
+    # (clipped before it is escaped: a cut never falls inside an entity such as &amp;)
+    ref = clip(item.ref, 100)
+    meta = meta_line(item)
+    meta = escape(" · ".join(part for part in (clip(meta, 500 - len(ref) - 3) if meta else "", ref) if part))
     if meta:
         lines.append(meta)
     tail = f"\n_Why: {escape(clip(item.reason, 500))}_" if reason and item.reason else ""
