@@ -10,7 +10,7 @@ import pytest
 from bot.commands import Reply
 from bot.digest import DigestMessage
 from bot.discord.client import reaction_value
-from bot.discord.cog import answer, caller_of, missing_channel_permissions
+from bot.discord.cog import POSTING_PERMISSIONS, answer, caller_of, missing_channel_permissions, permissions_warning
 from bot.discord.embeds import (
     CONTENT_MAX,
     EMBED_TOTAL_MAX,
@@ -121,6 +121,19 @@ def test_missing_channel_permissions():
     assert missing_channel_permissions(discord.Permissions(administrator=True)) == []
     assert missing_channel_permissions(discord.Permissions(view_channel=True, send_messages=True)) == [
         "Embed Links", "Read Message History", "Add Reactions"]
+    # in a thread Discord checks Send Messages in Threads, not Send Messages
+    in_thread = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, read_message_history=True)
+    assert missing_channel_permissions(in_thread, thread=True, names=POSTING_PERMISSIONS) == ["Send Messages In Threads"]
+    assert missing_channel_permissions(in_thread, names=POSTING_PERMISSIONS) == []
+
+
+def test_setup_warns_of_what_it_lacks_and_what_that_costs():
+    everything = discord.Permissions(view_channel=True, send_messages=True, embed_links=True, read_message_history=True,
+                                     add_reactions=True)
+    assert permissions_warning(everything, thread=False) == ""
+    no_reactions = discord.Permissions(everything.value & ~discord.Permissions(add_reactions=True).value)
+    assert "digests go out without my 👍/👎" in permissions_warning(no_reactions, thread=False)
+    assert "cannot post digests here yet: I am missing Send Messages In Threads" in permissions_warning(everything, thread=True)
 
 
 async def test_answer_splits_papers_over_messages_and_keeps_privacy():

@@ -41,6 +41,8 @@ PLATFORM = DISCORD_PLATFORM
 
 #: What the bot needs in a digest channel (attribute names of discord.Permissions).
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
+#: Of those, what posting a digest needs: without Add Reactions it goes out without the bot's 👍/👎 under papers.
+POSTING_PERMISSIONS = CHANNEL_PERMISSIONS[:4]
 
 
 def caller_of(interaction: discord.Interaction) -> Caller:
@@ -62,11 +64,28 @@ def caller_of(interaction: discord.Interaction) -> Caller:
     )
 
 
-def missing_channel_permissions(permissions: discord.Permissions) -> list[str]:
-    """Names (as Discord shows them) of the digest permissions missing from ``permissions``."""
+def missing_channel_permissions(permissions: discord.Permissions, *, thread: bool = False,
+                                names: tuple[str, ...] = CHANNEL_PERMISSIONS) -> list[str]:
+    """Names (as Discord shows them) of the permissions of ``names`` missing from ``permissions``.
+
+    In a thread (``thread``) Send Messages means Send Messages in Threads, which Discord checks there.
+    """
     if permissions.administrator:
         return []
-    return [name.replace("_", " ").title() for name in CHANNEL_PERMISSIONS if not getattr(permissions, name)]
+    wanted = [("send_messages_in_threads" if thread and name == "send_messages" else name) for name in names]
+    return [name.replace("_", " ").title() for name in wanted if not getattr(permissions, name)]
+
+
+def permissions_warning(permissions: discord.Permissions, thread: bool) -> str:
+    """What ``channel setup`` adds when the bot lacks a permission there ("" when it has them all)."""
+    missing = missing_channel_permissions(permissions, thread=thread, names=POSTING_PERMISSIONS)
+    if missing:
+        missing += missing_channel_permissions(permissions, names=CHANNEL_PERMISSIONS[4:])
+        return "\n⚠️ I cannot post digests here yet: I am missing " + ", ".join(missing) + " in this channel."
+    if missing_channel_permissions(permissions, names=CHANNEL_PERMISSIONS[4:]):
+        return ("\n⚠️ I am missing Add Reactions in this channel: digests go out without my 👍/👎 under each paper "
+                "(yours still count).")
+    return ""
 
 
 class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Paper picks for your team"):
@@ -226,9 +245,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         except UsageError as exc:
             reply = usage_reply(exc, command_word(interaction))  # that command's usage
         else:
-            missing = missing_channel_permissions(interaction.app_permissions)
-            if missing:
-                reply.text += "\n⚠️ I cannot post digests here yet: I am missing " + ", ".join(missing) + " in this channel."
+            reply.text += permissions_warning(interaction.app_permissions, isinstance(interaction.channel, discord.Thread))
         await answer(interaction, reply)
 
     @channel_setup.autocomplete("timezone")

@@ -24,7 +24,7 @@ from bot.delivery import HEADER, DeliveryTarget, DigestPost, TargetUnreachable
 from bot.delivery.club import ClubPost
 from bot.digest import Mention
 from bot.discord.club import poll_content, poll_embeds, poll_view, winner_content
-from bot.discord.cog import CHANNEL_PERMISSIONS, missing_channel_permissions
+from bot.discord.cog import CHANNEL_PERMISSIONS, POSTING_PERMISSIONS, missing_channel_permissions
 from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_content, paper_embed
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,8 @@ class DiscordPoster:
             await self._unreachable(post, f"channel {channel_id} is not a text channel")
         me = getattr(getattr(channel, "guild", None), "me", None)
         if me is not None:
-            missing = missing_channel_permissions(channel.permissions_for(me))
+            missing = missing_channel_permissions(channel.permissions_for(me), thread=isinstance(channel, discord.Thread),
+                                                  names=POSTING_PERMISSIONS)
             if missing:
                 await self._unreachable(post, "missing permissions: " + ", ".join(missing))
         return channel
