@@ -96,6 +96,10 @@ def test_empty_array_is_an_empty_digest():
     ("[1, 2]", "item 1"),  # counted from 1
     ('[{"title": "no paper"}]', "no 'paper'"),
     ('[{"paper": {"id": "2401.00001"}}]', "no title"),
+    # a typo'd id was stored as a second paper beside the real one, linked to a page that does not exist
+    ('[{"paper": {"id": "2401.0408", "title": "Mixtral of Experts"}}]',
+     "item 1 ('Mixtral of Experts') has id '2401.0408', which no arXiv paper can have"),
+    ('[{"paper": {"id": "arXiv:2413.01234v2", "title": "T"}}]', "a month 01-12"),
     (b"\xff\xfe[]", "not valid JSON"),  # a UTF-16 byte-order mark, then one UTF-16 character
     (b"\x00\x01\x02\xff\xfe", "UTF-8"),
 ])

@@ -146,7 +146,7 @@ def test_clean_text_gives_one_stripped_line(text):
 
 # --- each kind's variations in the wild ---------------------------------------------------
 
-ARXIV_IDS = st.from_regex(r"\A2[0-9]{3}\.[0-9]{5}\Z")
+ARXIV_IDS = st.from_regex(r"\A2[0-9](0[1-9]|1[0-2])\.[0-9]{5}\Z")  # a month 01-12: 2413.01234 is no arXiv id
 short_summaries = st.sampled_from([
     "A hybrid model cuts long-context compute by a factor of four on coding tasks.",
     "Small recursive networks solve puzzles that defeat far larger language models!",

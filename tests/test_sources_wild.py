@@ -112,6 +112,17 @@ def test_arxiv_id_forms(value, expected):
     assert normalize_arxiv_id(value) == expected
 
 
+@pytest.mark.parametrize("value, possible", [
+    ("2401.0408", False), ("arXiv:2401.0408v2", False),  # a digit lost: ids have five digits after the dot since 2015
+    ("1412.0980", True), ("1412.09800", False), ("1501.00001", True), ("0704.0001", True),  # four up to Dec 2014
+    ("2413.01234", False), ("2400.01234", False),  # no month 13 or 00
+])
+def test_an_id_no_arxiv_paper_can_have_is_no_arxiv_id(value, possible):
+    """A new user's hand-written digest gave Mixtral's id as 2401.0408: it was stored as a second "Mixtral of
+    Experts" beside 2401.04088, linked to https://arxiv.org/abs/2401.0408, which does not exist."""
+    assert (normalize_arxiv_id(value) is not None) == possible
+
+
 def api_item(paper_id: str, n: int) -> dict:
     return {"paper": {"id": paper_id, "title": f"Paper {n}", "summary": abstract(n), "authors": [{"name": "A B"}]}}
 

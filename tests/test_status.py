@@ -20,18 +20,19 @@ from bot.settings import InboxSource, Settings
 from recommender.store.models import utcnow
 
 
-def status(db_url, data_dir) -> tuple[dict, str]:
-    """``paperbot status --json`` and the table, as a person runs them (default source: ``<data_dir>/inbox``)."""
+def status(db_url, data_dir, width: int = 400) -> tuple[dict, str]:
+    """``paperbot status --json`` and the table, as a person runs them (default source: ``<data_dir>/inbox``);
+    the table ``width`` columns wide (400: a wide terminal, so cells are not wrapped)."""
     from bot.cli.state import console
 
     runner, env = CliRunner(), {"PAPERBOT_DATA_DIR": str(data_dir)}
     as_json = runner.invoke(app, ["--database-url", db_url, "status", "--json"], env=env)
-    width = console.width
-    console.width = 400  # a wide terminal: the table's cells are not wrapped (the console is made at import)
+    was = console.width
+    console.width = width  # the console is made at import
     try:
         table = runner.invoke(app, ["--database-url", db_url, "status"], env=env)
     finally:
-        console.width = width
+        console.width = was
     assert as_json.exit_code == 0 and table.exit_code == 0, as_json.output + table.output
     return json.loads(as_json.output), table.output
 
@@ -130,3 +131,40 @@ def test_status_prints_text_in_brackets_as_written(store, db_url, tmp_path):
     assert data["ranking"]["reason"] == "semantic ranking off in the settings ([recommender] semantic)"
     assert "Ranking: semantic ranking off in the settings ([recommender] semantic)" in table
     assert "notes [b] [cs.LG].json: JSON of no known digest shape" in table
+
+
+def test_status_in_an_80_column_terminal_shows_every_time_and_error_whole(store, db_url, tmp_path):
+    """A new user's trial in an 80-column terminal: every time in the tables read ``2026-12…`` (the ISO stamp,
+    microseconds and all, was one word, cut with "…"), so status could not say when the next digest comes,
+    and the inbox's error was cut to ``bad.js…``, ``/tmp/n…``. Times are ``2026-12-07 09:00 UTC`` now, no
+    cell is cut, and a source's error is printed under the table, whole."""
+    from recommender.store import Channel, Delivery
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "bad.json", b'[{"paper": {"id": "2401.04088"} {"title": "x"}}]')
+    (spec,) = Settings(data_dir=tmp_path).ingest_sources()
+    assert run_source(store, spec).status == "error"
+    now = utcnow()
+    with store.session() as session:
+        channel = Channel(platform="cli", workspace="local", channel_ref="C1", name="reading", topic="graphs",
+                          digest_time="09:00", timezone="Europe/Paris", digest_size=5,
+                          created_at=now - dt.timedelta(days=3))
+        session.add(channel)
+        session.flush()
+        session.add(Delivery(target_kind="channel", target_id=channel.id, day=now.date(), status="posted",
+                             claimed_at=now, first_claimed_at=now, heartbeat_at=now, attempts=1, platform="cli",
+                             posted_at=now))
+
+    data, table = status(db_url, tmp_path, width=80)
+    assert "…" not in table, table
+    assert all(len(line) <= 80 for line in table.splitlines() if line[:1] in "┏┃┡│└")  # the tables fit
+    (target,) = data["targets"]
+    nxt = dt.datetime.fromisoformat(target["next_digest"]).astimezone(dt.UTC)
+    posted = dt.datetime.fromisoformat(target["last_posted"]).astimezone(dt.UTC)
+    row = table[table.index("│ #reading"):]
+    assert f"{nxt:%Y-%m-%d}" in row and f"{nxt:%H:%M} UTC" in row, table
+    assert f"{posted:%Y-%m-%d}" in row and f"{posted:%H:%M} UTC" in row, table
+    error = data["sources"][0]["error"]
+    assert "bad.json:1: not valid JSON" in error
+    assert f"error inbox: {error}; 1 file in failed/ (each with its .error.txt)" in table, table

@@ -122,21 +122,26 @@ def print_status(console: Console, data: dict) -> None:
     papers = data["papers"]
     console.print(f"Papers: {papers['stored']} stored, {papers['without_link']} without a link"
                   + (" (paperbot enrich looks them up on arXiv)" if papers["without_link"] else ""), highlight=False)
-    sources = Table("source", "kind", "schedule", "last run", "status", "new papers", "next run", "error", title="Sources")
+    sources = _table("Sources", "source", "kind", "schedule", "last run", "status", "new papers", "next run")
+    errors = []
     for s in data["sources"]:
-        sources.add_row(e(s["name"]), s["kind"], e(s["schedule"]), s["last_run"] or "never", s["status"] or "-",
-                        "-" if s["new_papers"] is None else str(s["new_papers"]), s["next_run"] or "-",
-                        e("; ".join(filter(None, (s["error"] or _failure_text(s.get("last_failure"), data["now"]),
-                                                  _failed_text(s.get("failed_files", 0)))))))
+        sources.add_row(e(s["name"]), s["kind"], e(s["schedule"]), _stamp(s["last_run"]) or "never", s["status"] or "-",
+                        "-" if s["new_papers"] is None else str(s["new_papers"]), _stamp(s["next_run"]) or "-")
+        error = "; ".join(filter(None, (s["error"] or _failure_text(s.get("last_failure"), data["now"]),
+                                        _failed_text(s.get("failed_files", 0)))))
+        if error:
+            errors.append(f"{s['name']}: {error}")
     console.print(sources)
-    targets = Table("target", "platform", "schedule", "next digest", "last posted", "last", title="Digests")
+    for line in errors:  # under the table, whole: a path or a parser's message in a column was cut or folded
+        console.print(f"[red]error[/red] {e(line)}", highlight=False, soft_wrap=True)
+    targets = _table("Digests", "target", "platform", "schedule", "next digest", "last posted", "last")
     for t in data["targets"]:
-        nxt = (t["next_digest"] or "-") + ("" if t["scheduled"] else " (not scheduled)")
+        nxt = (_stamp(t["next_digest"]) or "-") + ("" if t["scheduled"] else " (not scheduled)")
         if t.get("owed"):
             nxt = "; ".join(f"owed: {_owed_text(o, data['now'])}" for o in t["owed"]) + f"; then {nxt}"
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
         last += " · person told" if t.get("last_told") else ""
-        targets.add_row(e(t["name"]), t["platform"], e(t["schedule"]), e(nxt), t["last_posted"] or "never", e(last))
+        targets.add_row(e(t["name"]), t["platform"], e(t["schedule"]), e(nxt), _stamp(t["last_posted"]) or "never", e(last))
     console.print(targets)
     owed = "; ".join(f"{o['target']} {_owed_text(o, data['now'])}" for o in data.get("owed", [])) or "none"
     console.print(f"Owed digests: {e(owed)}", highlight=False, soft_wrap=True)
@@ -155,10 +160,33 @@ def print_status(console: Console, data: dict) -> None:
             owned += ": process gone"
         elif state == "stopped":
             owned = owned.replace(", owner", ", last owner")
-        console.print(e(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {js['heartbeat'] or 'none'}"
+        console.print(e(f"Job store: {counted(js['jobs'], 'job')}; scheduler {state} (heartbeat {_stamp(js['heartbeat'], seconds=True) or 'none'}"
                         f"{owned}); overdue: {overdue}"), highlight=False)
     if js.get("config_error"):
         console.print(f"[red]config error[/red] {e(js['config_error'])}")
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A status table whose cells fold rather than being cut with "…" in a narrow terminal (80 columns)."""
+    table = Table(title=title)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
+def _stamp(at: str | None, *, seconds: bool = False) -> str:
+    """``2026-12-07 09:00 UTC`` for a stored ISO time ("" for none): the tables' times, read at a glance.
+
+    ``--json`` keeps the ISO form. Whole ISO stamps (``2026-12-06T23:25:43.404016+00:00``) were one word to
+    Rich, so an 80-column terminal cut every one of them to ``2026-12…``, date and time gone; with spaces
+    a narrow column wraps them instead.
+    """
+    import datetime as dt
+
+    if not at:
+        return ""
+    t = dt.datetime.fromisoformat(at).astimezone(dt.UTC)
+    return f"{t:%Y-%m-%d %H:%M:%S} UTC" if seconds else f"{t:%Y-%m-%d %H:%M} UTC"
 
 
 def _failure_text(failure: dict | None, now: str) -> str:

@@ -157,7 +157,8 @@ def normalize_arxiv_id(value: str | None) -> str | None:
     or arXiv's own DOI prefix ``10.48550/arXiv.``.  Accepts ``"2401.01234v2"``,
     ``"arXiv:2401.01234"``, ``"https://arxiv.org/abs/2401.01234v1"``,
     ``"oai:arXiv.org:2505.17037v1"``, ``"hep-th/9901001v3"``; rejects
-    ``"10.1093/oso/9780197.2401.01234"``, ``"PMC2401.01234"`` and free text.
+    ``"10.1093/oso/9780197.2401.01234"``, ``"PMC2401.01234"``, free text and ids no arXiv paper can have
+    (:func:`possible_arxiv_id`: ``"2401.0408"``, ``"1413.01234"``).
 
     Returns
     -------
@@ -173,7 +174,27 @@ def normalize_arxiv_id(value: str | None) -> str | None:
         return None
     if m.group("archive"):  # old style: the subject class of math.GT/0309136 is no part of the id
         return f"{m.group('archive').lower()}/{m.group('number')}"
-    return m.group("id")
+    arxiv_id = m.group("id")
+    return arxiv_id if possible_arxiv_id(arxiv_id) else None
+
+
+def impossible_arxiv_id(value: str | None) -> str | None:
+    """The id of a field written as a new-style arXiv id that no paper can have (``arXiv:2401.0408``), else
+    ``None``: a digest refuses it rather than keep a paper under no id (a PubMed number is no arXiv id at all,
+    and stays allowed)."""
+    m = _ARXIV_WHOLE.match(value.strip()) if value else None
+    return m.group("id") if m and not m.group("archive") and not possible_arxiv_id(m.group("id")) else None
+
+
+def possible_arxiv_id(arxiv_id: str) -> bool:
+    """Whether a new-style id ``YYMM.NNNNN`` can exist: a month 01 to 12, four digits after the dot up to
+    December 2014 and five from January 2015 (https://info.arxiv.org/help/arxiv_identifier.html).
+
+    ``2401.0408`` (a digit lost in a hand-written digest or a BibTeX ``eprint``) is no arXiv id: taken as
+    one, it linked to a page that does not exist and stored a paper already known as ``2401.04088`` twice.
+    """
+    yymm, _, number = arxiv_id.partition(".")
+    return 1 <= int(yymm[2:]) <= 12 and len(number) == (4 if yymm <= "1412" else 5)
 
 
 def normalize_doi(value: str | None) -> str | None:
