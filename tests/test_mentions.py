@@ -158,10 +158,12 @@ def test_mentions_me_is_each_persons_own_opt_in(cmds):
     assert cmds.handle(ADA_DM, "mentions me on").ok  # works in a DM too: the workspace is known
     with cmds.store.session() as s:
         assert s.scalar(select(Member.mentions).where(Member.user_ref == "U1")) is True
-    assert "interests add" in cmds.handle(ADA_DM, "mentions me on").text  # nothing can fit an empty profile
+    again = cmds.handle(ADA_DM, "mentions me on")  # already on: said so, not "you may now be named"
+    assert again.text.startswith("Nothing to change: you may already be named") and "interests add" in again.text
     assert cmds.handle(ADA, "MENTIONS ME OFF").ok
     with cmds.store.session() as s:
         assert s.scalar(select(Member.mentions).where(Member.user_ref == "U1")) is False
+    assert cmds.handle(ADA, "mentions me off").text == "Nothing to change: you are not named under digest papers here."
 
 
 # -- the digest: names, threshold, cap --------------------------------------------------------------------

@@ -178,11 +178,14 @@ def mentions_me(cmds: Commands, caller: Caller, on: bool) -> Reply:
     """The caller's own opt-in to be named under digest papers (and listed by ``who``) in this workspace."""
     with cmds.store.session() as session:
         member = cmds.member(session, caller) if on else rows.find_member(session, caller)  # off: a newcomer's default
+        was = bool(member is not None and member.mentions)
         if member is not None:
             member.mentions = on
         profiled = member is not None and has_profile(session, member)
     if not on:
-        return Reply("You will no longer be named under digest papers here.")
+        return Reply("Nothing to change: you are not named under digest papers here." if not was
+                     else "You will no longer be named under digest papers here.")
     hint = "" if profiled else (f" Add interests ({caller.command('interests add', '<topic>')}) or 👍 papers "
                                    "so that some fit you.")
-    return Reply("You may now be named under a channel digest paper that fits you well, at most once a day." + hint)
+    lead = "Nothing to change: you may already be named" if was else "You may now be named"
+    return Reply(f"{lead} under a channel digest paper that fits you well, at most once a day." + hint)
