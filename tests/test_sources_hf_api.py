@@ -77,6 +77,13 @@ def test_fixture_fields_and_date_fallbacks():
     assert digest.date == dt.date(2024, 1, 4)  # the day most items were submitted on
 
 
+def test_a_published_date_that_is_no_date_is_stored_undated_and_said():
+    digest = hf_api.parse(json.dumps([item(1, publishedAt="2024-13-45"), item(2)]), "day.json")
+    assert [p.published for p in digest.papers] == [None, dt.date(2024, 1, 2)]
+    assert digest.warnings == ["day.json:1: item 1 ('Paper 1') has publishedAt '2024-13-45', which is no date; "
+                               "the paper is stored undated"]
+
+
 def test_missing_optional_fields():
     items = [{"paper": {"title": "Only a title"}}]
     paper = hf_api.parse(json.dumps(items)).papers[0]

@@ -79,8 +79,10 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _item(item: Any, number: int, source: str, line: int | None) -> tuple[PaperRecord, dt.date | None]:
-    """The record of the array's ``number``-th item (from 1), which starts at ``line``."""
+def _item(item: Any, number: int, source: str, line: int | None,
+          warnings: list[str] | None = None) -> tuple[PaperRecord, dt.date | None]:
+    """The record of the array's ``number``-th item (from 1), which starts at ``line``; a ``publishedAt``
+    that is no date (``2024-13-45``) leaves the paper undated, said in ``warnings``."""
     where = f"item {number}"
     if not isinstance(item, dict):
         raise ParseError(f"{where} is a {type(item).__name__}, expected an object with a 'paper'",
@@ -104,12 +106,17 @@ def _item(item: Any, number: int, source: str, line: int | None) -> tuple[PaperR
         authors = []
     names = tuple(n for n in (clean_text(a.get("name")) for a in authors
                               if isinstance(a, dict) and isinstance(a.get("name"), str)) if n)
+    published = _date(paper.get("publishedAt"))
+    if published is None and isinstance(paper.get("publishedAt"), str) and paper["publishedAt"].strip() \
+            and warnings is not None:
+        warnings.append(f"{source}:{line or '?'}: {where} ({title[:60]!r}) has publishedAt "
+                        f"{paper['publishedAt'][:40]!r}, which is no date; the paper is stored undated")
     record = PaperRecord(
         title=title,
         abstract=clean_text(summary if isinstance(summary, str) else ""),
         authors=names,
         arxiv_id=arxiv_id,
-        published=_date(paper.get("publishedAt")),
+        published=published,
         url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else (f"https://doi.org/{doi}" if doi else None),
         upvotes=_int(paper.get("upvotes")),
         doi=doi,
@@ -167,10 +174,10 @@ def from_value(value: Any, text: str, source: str = "<input>") -> DigestRecord:
     if not isinstance(value, list):
         kind = type(value).__name__ if not isinstance(value, dict) else f"object with keys {sorted(value)[:5]}"
         raise ParseError(f"expected a JSON array of Daily Papers items, got {kind}", source=source)
-    papers, days = [], []
+    papers, days, warnings = [], [], []
     lines = json_array_lines(text)
     for index, item in enumerate(value):
-        record, day = _item(item, index + 1, source, lines[index] if len(lines) == len(value) else None)
+        record, day = _item(item, index + 1, source, lines[index] if len(lines) == len(value) else None, warnings)
         papers.append(record)
         if day:
             days.append(day)
@@ -178,4 +185,4 @@ def from_value(value: Any, text: str, source: str = "<input>") -> DigestRecord:
     if days:
         counts = collections.Counter(days)
         digest_day = max(counts, key=lambda d: (counts[d], d))
-    return DigestRecord(kind=KIND, papers=papers, date=digest_day)
+    return DigestRecord(kind=KIND, papers=papers, date=digest_day, warnings=warnings)
