@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["MONTH", "YEAR", "format_date", "parse_date", "precision_rank", "replaces"]
+__all__ = ["MONTH", "YEAR", "arxiv_month", "format_date", "parse_date", "precision_rank", "replaces"]
 
 #: ``papers.published_precision`` of a date known to its year only (stored as its 1 January).
 YEAR = "year"
@@ -77,6 +77,20 @@ def parse_date(year, month=None, day=None) -> tuple[dt.date, str | None] | None:
         return (dt.date(y, m, d), None) if d is not None else (dt.date(y, m, 1), MONTH)
     except ValueError:  # day 31 of a 30-day month, day 0
         return dt.date(y, m, 1), MONTH
+
+
+def arxiv_month(arxiv_id: str | None) -> tuple[dt.date, str] | None:
+    """The month an arXiv id was given, at month precision: ``1701.06538`` is January 2017 and
+    ``hep-th/9901001`` January 1999; None for no id.
+
+    Both styles of id begin with the submission's ``YYMM`` (https://info.arxiv.org/help/arxiv_identifier.html;
+    old-style ids run from 1991 to March 2007).
+    """
+    digits = (arxiv_id or "").rsplit("/", 1)[-1][:4]
+    if len(digits) != 4 or not digits.isdigit() or not 1 <= int(digits[2:]) <= 12:
+        return None
+    year = int(digits[:2])
+    return dt.date((1900 if year >= 91 else 2000) + year, int(digits[2:]), 1), MONTH
 
 
 def format_date(day: dt.date | None, precision: str | None = None, *, undated: str = "undated") -> str:

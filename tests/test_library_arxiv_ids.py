@@ -137,3 +137,19 @@ def test_one_stored_paper_listed_twice_by_title_and_by_arxiv_id_is_merged_and_li
         assert (paper.arxiv_id, paper.abstract) == ("2001.00001", "A longer review of graph neural networks.")
         assert (paper.published, paper.published_precision) == (dt.date(2020, 3, 1), "month")
     assert _liked(store) == [("Graph Neural Networks: A Review", "2001.00001", None)]
+
+
+@pytest.mark.parametrize(("text", "published"), [
+    ("@misc{k, title = {Outrageously Large Neural Networks}, howpublished = {arXiv:1701.06538}}", dt.date(2017, 1, 1)),
+    ("@misc{k, title = {A String Theory Preprint}, eprint = {hep-th/9901001}}", dt.date(1999, 1, 1)),
+    ("TY  - JOUR\nTI  - Outrageously Large Neural Networks\nN1  - arXiv:1701.06538\nER  - \n", dt.date(2017, 1, 1)),
+])
+def test_an_undated_entry_is_dated_by_the_month_its_arxiv_id_gives(text, published):
+    """The new user's trial: an entry with no year but an arXiv id was undated, so its 👍 took the import's day."""
+    (entry,) = parse_library(text, "undated.bib" if text.startswith("@") else "undated.ris")
+    assert (entry.record.published, entry.record.published_precision, entry.liked_at) == (published, "month", published)
+
+
+def test_a_dated_entry_keeps_its_own_date_over_its_arxiv_ids():
+    (entry,) = parse_library("@misc{k, title = {A Journal Version}, year = {2018}, eprint = {1701.06538}}", "dated.bib")
+    assert (entry.record.published, entry.record.published_precision) == (dt.date(2018, 1, 1), "year")

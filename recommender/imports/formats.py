@@ -22,7 +22,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from recommender.dates import parse_date, replaces
+from recommender.dates import arxiv_month, parse_date, replaces
 from recommender.imports.ids import csl_arxiv_id, identifiers, mentioned_arxiv_id, ris_arxiv_id
 from recommender.imports.names import bibtex_name, csl_name, ris_name
 from recommender.limits import check_records
@@ -77,12 +77,13 @@ def _clean(text: str | None) -> str:
 
 def _entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple, url,
            added, abstract=None) -> LibraryEntry:
-    """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated)."""
+    """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated, when the
+    month its arXiv id was given dates it, :func:`recommender.dates.arxiv_month`)."""
     title = _clean(title)
     if not title:
         raise ParseError("the entry has no title", source=where, line=line)
     arxiv_id, doi = ids
-    published, precision = date or (None, None)
+    published, precision = date or arxiv_month(arxiv_id) or (None, None)  # undated: the month its arXiv id gives
     record = PaperRecord(title=title, abstract=" ".join(abstract.split()) if isinstance(abstract, str) else "",
                          authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
                          doi=doi, published=published, published_precision=precision, url=url or None, line=line)
