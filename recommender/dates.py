@@ -90,7 +90,8 @@ def arxiv_month(arxiv_id: str | None) -> tuple[dt.date, str] | None:
     if len(digits) != 4 or not digits.isdigit() or not 1 <= int(digits[2:]) <= 12:
         return None
     year = int(digits[:2])
-    return dt.date((1900 if year >= 91 else 2000) + year, int(digits[2:]), 1), MONTH
+    old_style = "/" in (arxiv_id or "")  # 1991 to March 2007; a new-style id (from April 2007) is always 20YY
+    return dt.date((1900 if old_style and year >= 91 else 2000) + year, int(digits[2:]), 1), MONTH
 
 
 def format_date(day: dt.date | None, precision: str | None = None, *, undated: str = "undated") -> str:

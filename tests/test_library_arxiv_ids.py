@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.commands import Caller, Commands
+from recommender.dates import arxiv_month
 from recommender.imports import parse_library
 from recommender.sources.records import title_key
 from recommender.store import Feedback, Paper
@@ -153,3 +154,11 @@ def test_an_undated_entry_is_dated_by_the_month_its_arxiv_id_gives(text, publish
 def test_a_dated_entry_keeps_its_own_date_over_its_arxiv_ids():
     (entry,) = parse_library("@misc{k, title = {A Journal Version}, year = {2018}, eprint = {1701.06538}}", "dated.bib")
     assert (entry.record.published, entry.record.published_precision) == (dt.date(2018, 1, 1), "year")
+
+
+@pytest.mark.parametrize(("arxiv_id", "month"), [
+    ("0704.0001", dt.date(2007, 4, 1)), ("hep-th/9912001", dt.date(1999, 12, 1)), ("math/0309136", dt.date(2003, 9, 1)),
+    ("9912.12345", dt.date(2099, 12, 1)),  # a new-style id is 20YY: they began in April 2007
+])
+def test_the_month_an_arxiv_id_gives(arxiv_id, month):
+    assert arxiv_month(arxiv_id) == (month, "month")

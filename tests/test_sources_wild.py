@@ -116,6 +116,8 @@ def test_arxiv_id_forms(value, expected):
     ("2401.0408", False), ("arXiv:2401.0408v2", False),  # a digit lost: ids have five digits after the dot since 2015
     ("1412.0980", True), ("1412.09800", False), ("1501.00001", True), ("0704.0001", True),  # four up to Dec 2014
     ("2413.01234", False), ("2400.01234", False),  # no month 13 or 00
+    # new-style ids began in April 2007: before, every id was old-style (hep-th/9912001)
+    ("0703.0001", False), ("0001.0001", False), ("0612.1234", False), ("hep-th/9912001", True),
 ])
 def test_an_id_no_arxiv_paper_can_have_is_no_arxiv_id(value, possible):
     """A new user's hand-written digest gave Mixtral's id as 2401.0408: it was stored as a second "Mixtral of

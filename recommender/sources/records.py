@@ -187,14 +187,15 @@ def impossible_arxiv_id(value: str | None) -> str | None:
 
 
 def possible_arxiv_id(arxiv_id: str) -> bool:
-    """Whether a new-style id ``YYMM.NNNNN`` can exist: a month 01 to 12, four digits after the dot up to
-    December 2014 and five from January 2015 (https://info.arxiv.org/help/arxiv_identifier.html).
+    """Whether a new-style id ``YYMM.NNNNN`` can exist: from April 2007 (``0704.0001``, the first; before it ids
+    were old-style, ``hep-th/9901001``), a month 01 to 12, four digits after the dot up to December 2014 and five
+    from January 2015 (https://info.arxiv.org/help/arxiv_identifier.html).
 
     ``2401.0408`` (a digit lost in a hand-written digest or a BibTeX ``eprint``) is no arXiv id: taken as
     one, it linked to a page that does not exist and stored a paper already known as ``2401.04088`` twice.
     """
     yymm, _, number = arxiv_id.partition(".")
-    return 1 <= int(yymm[2:]) <= 12 and len(number) == (4 if yymm <= "1412" else 5)
+    return yymm >= "0704" and 1 <= int(yymm[2:]) <= 12 and len(number) == (4 if yymm <= "1412" else 5)
 
 
 def normalize_doi(value: str | None) -> str | None:
