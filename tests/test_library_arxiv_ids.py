@@ -162,3 +162,14 @@ def test_a_dated_entry_keeps_its_own_date_over_its_arxiv_ids():
 ])
 def test_the_month_an_arxiv_id_gives(arxiv_id, month):
     assert arxiv_month(arxiv_id) == (month, "month")
+
+
+@pytest.mark.parametrize(("date", "published"), [
+    ("2019-06-01", (dt.date(2019, 6, 1), None)), ("2019-06", (dt.date(2019, 6, 1), "month")),
+    ("2019", (dt.date(2019, 1, 1), "year")), ("2019-06-01/2019-06-05", (dt.date(2019, 6, 1), None)),
+])
+def test_a_biblatex_date_wins_over_the_month_its_arxiv_id_gives(date, published):
+    """Zotero's BibLaTeX export writes ``date`` and no ``year``: the entry's own date, not 1701.06538's January 2017."""
+    (entry,) = parse_library(f"@article{{k, title = {{A Journal Version}}, date = {{{date}}}, eprint = {{1701.06538}}}}",
+                             "biblatex.bib")
+    assert (entry.record.published, entry.record.published_precision) == published

@@ -166,11 +166,23 @@ def _bibtex(text: str, where: str) -> list[LibraryEntry]:
         ids = (arxiv_id or mentioned_arxiv_id(value, doi), doi)
         try:
             out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors,
-                              parse_date(value("year"), value("month"), value("day")), ids, value("url"), added,
-                              value("abstract")))
+                              _bibtex_date(value), ids, value("url"), added, value("abstract")))
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
     return out
+
+
+def _bibtex_date(value) -> tuple[dt.date, str | None] | None:
+    """An entry's ``year``/``month``/``day``, else biblatex's ``date`` (``2019-06-01``, ``2019-06``, a range's start:
+    Zotero's BibLaTeX export writes no ``year``), so the month its arXiv id gives never wins over its own date."""
+    if value("year"):
+        return parse_date(value("year"), value("month"), value("day"))
+    m = _BIBLATEX_DATE.match(value("date") or "")
+    return parse_date(m["year"], m["month"], m["day"]) if m else None
+
+
+#: biblatex's ``date`` (ISO 8601: ``2019``, ``2019-06``, ``2019-06-01``, or a range ``2019-06-01/2019-06-05``).
+_BIBLATEX_DATE = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?(?:[/T\s]|$)")
 
 
 # -- RIS ------------------------------------------------------------------------------------------------
