@@ -184,3 +184,13 @@ def test_a_clipped_meta_line_never_cuts_an_escaped_character_in_two():
         authors = ("R&D" * n,)
         meta = paper_mrkdwn(dataclasses.replace(item(7), ref="#7", authors=authors)).splitlines()[1]
         assert meta.endswith(" · #7") and not re.search(r"&(?!amp;|lt;|gt;)", meta), meta[-30:]
+
+
+def test_an_escaped_meta_line_stays_within_500_and_the_section_within_slacks_limit():
+    """Escaping lengthens '&' fivefold: a meta line clipped to 500 before escaping grew to 2,500 characters,
+    and beside a long title the section went over Slack's 3000 (the block refused)."""
+    huge = dataclasses.replace(item(7), title="word " * 280, authors=("R&D <Lab> " * 12,) * 4)
+    text = paper_mrkdwn(huge)
+    meta = text.splitlines()[1]
+    assert len(meta) <= 500 and meta.endswith(" · 2401.00007") and len(text) <= SECTION_MAX
+    assert not re.search(r"&(?!amp;|lt;|gt;)", meta)

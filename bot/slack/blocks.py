@@ -118,10 +118,15 @@ def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGE
     lines = [head]
     # the paper's reference (arXiv id, else #id) closes the line: what `/papers like` and `who` take; a long
     # authors part is clipped before it, never the reference
-    # (clipped before it is escaped: a cut never falls inside an entity such as &amp;)
-    ref = clip(item.ref, 100)
-    meta = meta_line(item)
-    meta = escape(" · ".join(part for part in (clip(meta, 500 - len(ref) - 3) if meta else "", ref) if part))
+    # (clipped before it is escaped: a cut never falls inside an entity such as &amp;; clipped again while its
+    # escaped form is over 500, as escaping can lengthen it up to five times and the section has 3000)
+    ref = escape(clip(item.ref, 100))
+    raw, room = meta_line(item), 500 - len(ref) - 3
+    limit, meta = room, escape(clip(raw, room))
+    while len(meta) > room:
+        limit -= max(len(meta) - room, 10)
+        meta = escape(clip(raw, limit))
+    meta = " · ".join(part for part in (meta, ref) if part)
     if meta:
         lines.append(meta)
     tail = f"\n_Why: {escape(clip(item.reason, 500))}_" if reason and item.reason else ""
