@@ -330,6 +330,9 @@ async def test_forbidden_channel_is_reported_once_to_its_configurer(world):
     [report] = sent_messages()
     assert isinstance(report.channel, discord.DMChannel) and report.channel.id == world.ada.dm_channel.id
     assert f"could not post the paper digest for Mon 23 Nov 2026 in <#{world.locked.id}>" in report.content
+    # what posting needs; Add Reactions only for the bot's 👍/👎 (a digest goes out without it)
+    assert "give me View Channel, Send Messages, Embed Links, Read Message History in that channel (in a thread" \
+        in report.content
     status = (await invoke(world.bot, "channel status", world.interaction(world.alan, world.locked))).answer.content
     assert "The 2026-11-23 digest could not be posted here" in status
     assert "Give the bot View Channel, Send Messages" in status and "unarchive" not in status  # Discord has neither

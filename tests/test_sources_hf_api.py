@@ -107,6 +107,7 @@ def test_empty_array_is_an_empty_digest():
     ('[{"paper": {"id": "2401.0408", "title": "Mixtral of Experts"}}]',
      "item 1 ('Mixtral of Experts') has id '2401.0408', which no arXiv paper can have"),
     ('[{"paper": {"id": "arXiv:2413.01234v2", "title": "T"}}]', "a month 01-12"),
+    ('[{"paper": {"id": "10.48550/arXiv.2401.0408", "title": "T"}}]', "which no arXiv paper can have"),  # its DOI form
     (b"\xff\xfe[]", "not valid JSON"),  # a UTF-16 byte-order mark, then one UTF-16 character
     (b"\x00\x01\x02\xff\xfe", "UTF-8"),
 ])

@@ -24,7 +24,7 @@ from bot.delivery import HEADER, DeliveryTarget, DigestPost, TargetUnreachable
 from bot.delivery.club import ClubPost
 from bot.digest import Mention
 from bot.discord.club import poll_content, poll_embeds, poll_view, winner_content
-from bot.discord.cog import CHANNEL_PERMISSIONS, POSTING_PERMISSIONS, missing_channel_permissions
+from bot.discord.cog import POSTING_PERMISSIONS, missing_channel_permissions
 from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_content, paper_embed
 
 log = logging.getLogger(__name__)
@@ -211,10 +211,11 @@ class DiscordPoster:
         if user_ref is None:
             log.warning("discord channel unreachable, nobody to tell", extra={"channel": target.ref, "detail": detail})
             return False
-        needed = ", ".join(name.replace("_", " ").title() for name in CHANNEL_PERMISSIONS)
+        needed = ", ".join(name.replace("_", " ").title() for name in POSTING_PERMISSIONS)
         text = (
             f"I could not post the paper digest for {day:%a %d %b %Y} in <#{target.ref}> ({detail}).\n"
-            f"Please give me {needed} in that channel, then run `/papers channel setup` there again; "
+            f"Please give me {needed} in that channel (in a thread, Send Messages in Threads; and Add Reactions "
+            "for my 👍/👎 under each paper), then run `/papers channel setup` there again; "
             "or turn the digest off with `/papers channel off`. I will not remind you again until the digest is set up again."
         )
         try:

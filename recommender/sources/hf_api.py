@@ -96,7 +96,7 @@ def _item(item: Any, number: int, source: str, line: int | None,
     raw_id = paper.get("id")
     arxiv_id = normalize_arxiv_id(raw_id) if isinstance(raw_id, str) else None
     doi = normalize_doi(raw_id) if isinstance(raw_id, str) and not arxiv_id else None
-    if isinstance(raw_id, str) and not arxiv_id and not doi and impossible_arxiv_id(raw_id):  # a typo in an id
+    if isinstance(raw_id, str) and not arxiv_id and impossible_arxiv_id(raw_id):  # a typo in an id (or in its DOI form)
         raise ParseError(f"{where} ({title[:60]!r}) has id {raw_id.strip()[:40]!r}, which no arXiv paper can have "
                          "(YYMM.NNNNN: a month 01-12, five digits after the dot since 2015, four from April 2007)",
                          source=source, line=line)
