@@ -243,10 +243,12 @@ def test_adapters_are_created_as_configured(store, settings, monkeypatch, no_sec
     runtimes = create_runtimes(Commands(store, settings), settings, Secrets(), sync_commands=True, port=8123)
     assert [r.name for r in runtimes] == ["slack", "discord"]
     assert made["slack"][0].slack.mode == "http" and made["slack"][0].slack.port == 8123
-    assert made["slack"][1] == {"host": "0.0.0.0"}
+    assert made["slack"][1] == {"host": "0.0.0.0", "listen": True}  # the service listens; run --once does not
     assert made["discord"][1] == {"sync_commands": True}
     create_runtimes(Commands(store, settings), settings, Secrets(), port=0, host="127.0.0.1")
-    assert made["slack"][0].slack.port == 0 and made["slack"][1] == {"host": "127.0.0.1"}  # 0 = any free port
+    assert made["slack"][0].slack.port == 0 and made["slack"][1] == {"host": "127.0.0.1", "listen": True}  # 0: any port
+    create_runtimes(Commands(store, settings), settings, Secrets(), once=True)
+    assert made["slack"][1] == {"host": "0.0.0.0", "listen": False}
 
 
 def test_a_half_configured_slack_says_which_secret_is_missing(store, settings, monkeypatch, no_secrets, caplog):

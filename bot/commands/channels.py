@@ -208,11 +208,11 @@ def _missed_line(delivery: Delivery, platform: str) -> str:
 
 
 #: What the people of a channel do about an unreachable digest, per platform: a Discord channel has no
-#: invitation and no archive, only the bot's permissions there (``bot.discord.cog.CHANNEL_PERMISSIONS``).
+#: invitation and no archive, only the bot's permissions there (``bot.discord.cog.POSTING_PERMISSIONS``).
 _FIX = {
     "slack": "Invite the bot to this channel (`/invite @paperbot`), or unarchive it",
-    "discord": "Give the bot View Channel, Send Messages, Embed Links, Read Message History and Add Reactions "
-               "in this channel",
+    "discord": "Give the bot View Channel, Send Messages, Embed Links and Read Message History in this channel "
+               "(and Add Reactions for its 👍/👎)",
 }
 
 

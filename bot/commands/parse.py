@@ -139,7 +139,6 @@ def parse_weekday(value: str) -> int:
     return _as_usage_error(clock.parse_weekday, value)
 
 
-
 #: Quotes people put around a text (straight, curly, guillemets, backticks); dropped from its ends.
 QUOTES = "\"'“”‘’„‚«»‹›`"
 

@@ -43,6 +43,8 @@ PLATFORM = DISCORD_PLATFORM
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history", "add_reactions")
 #: Of those, what posting a digest needs: without Add Reactions it goes out without the bot's 👍/👎 under papers.
 POSTING_PERMISSIONS = CHANNEL_PERMISSIONS[:4]
+#: The rest: what the bot's own 👍/👎 under each paper need.
+REACTING_PERMISSIONS = CHANNEL_PERMISSIONS[4:]
 
 
 def caller_of(interaction: discord.Interaction) -> Caller:
@@ -80,9 +82,9 @@ def permissions_warning(permissions: discord.Permissions, thread: bool) -> str:
     """What ``channel setup`` adds when the bot lacks a permission there ("" when it has them all)."""
     missing = missing_channel_permissions(permissions, thread=thread, names=POSTING_PERMISSIONS)
     if missing:
-        missing += missing_channel_permissions(permissions, names=CHANNEL_PERMISSIONS[4:])
+        missing += missing_channel_permissions(permissions, names=REACTING_PERMISSIONS)
         return "\n⚠️ I cannot post digests here yet: I am missing " + ", ".join(missing) + " in this channel."
-    if missing_channel_permissions(permissions, names=CHANNEL_PERMISSIONS[4:]):
+    if missing_channel_permissions(permissions, names=REACTING_PERMISSIONS):
         return ("\n⚠️ I am missing Add Reactions in this channel: digests go out without my 👍/👎 under each paper "
                 "(yours still count).")
     return ""

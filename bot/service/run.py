@@ -120,8 +120,8 @@ def create_runtimes(
         slack = settings.slack.model_copy(update={"mode": mode, **({"port": port} if port is not None else {})})
         slack_settings = settings.model_copy(update={"slack": slack})
         hint = "SLACK_BOT_TOKEN and SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET"
-        runtimes.append(_import_adapter("slack", hint).create_runtime(
-            commands, slack_settings, secrets, host=host, **({"listen": False} if once else {})))
+        runtimes.append(_import_adapter("slack", hint).create_runtime(commands, slack_settings, secrets, host=host,
+                                                                      listen=not once))
         log.debug("adapter selected", extra={"adapter": "slack", "mode": mode, "why": f"{hint} set"})
     elif (missing := slack_missing(secrets)) is not None:
         log.warning(missing)

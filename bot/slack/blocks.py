@@ -121,26 +121,27 @@ def paper_mrkdwn(item: Pick, n: int | None = None, *, abstract_chars: int = DIGE
     # (clipped before it is escaped: a cut never falls inside an entity such as &amp;; clipped again while its
     # escaped form is over 500, as escaping can lengthen it up to five times and the section has 3000)
     ref = escape(clip(item.ref, 100))
-    raw, room = meta_line(item), 500 - len(ref) - 3
-    limit, meta = room, escape(clip(raw, room))
-    while len(meta) > room:
-        limit -= max(len(meta) - room, 10)
-        meta = escape(clip(raw, limit))
-    meta = " · ".join(part for part in (meta, ref) if part)
+    meta = " · ".join(part for part in (_escaped_clip(meta_line(item), 500 - len(ref) - 3), ref) if part)
     if meta:
         lines.append(meta)
     tail = f"\n_Why: {escape(clip(item.reason, 500))}_" if reason and item.reason else ""
     text = "\n".join(lines)
     budget = SECTION_MAX - len(text) - len(tail) - 1
     if abstract_chars and item.abstract and budget > 40:
-        # escaping can lengthen the text: clip, escape, and clip again if needed
-        limit = min(abstract_chars, budget)
-        abstract = escape(clip(item.abstract, limit))
-        while len(abstract) > budget:
-            limit -= max(len(abstract) - budget, 10)
-            abstract = escape(clip(item.abstract, limit))
-        text += "\n" + abstract
+        text += "\n" + _escaped_clip(item.abstract, budget, min(abstract_chars, budget))
     return text + tail
+
+
+def _escaped_clip(text: str, room: int, limit: int | None = None) -> str:
+    """``text`` clipped (to ``limit`` characters, default ``room``) then escaped, and clipped again while its
+    escaped form is longer than ``room``: escaping can lengthen it up to five times (``&`` is ``&amp;``), and
+    a cut made after escaping could fall inside an entity."""
+    limit = room if limit is None else limit
+    out = escape(clip(text, limit))
+    while len(out) > room:
+        limit -= max(len(out) - room, 10)
+        out = escape(clip(text, limit))
+    return out
 
 
 def _thumbs(block_id: str, up_action: str, down_action: str, value: str) -> dict:

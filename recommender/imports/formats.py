@@ -177,12 +177,8 @@ def _bibtex_date(value) -> tuple[dt.date, str | None] | None:
     Zotero's BibLaTeX export writes no ``year``), so the month its arXiv id gives never wins over its own date."""
     if value("year"):
         return parse_date(value("year"), value("month"), value("day"))
-    m = _BIBLATEX_DATE.match(value("date") or "")
+    m = _RIS_DATE.match(value("date") or "")  # ISO 8601, as RIS's YYYY-MM-DD: a range's "/" ends its start
     return parse_date(m["year"], m["month"], m["day"]) if m else None
-
-
-#: biblatex's ``date`` (ISO 8601: ``2019``, ``2019-06``, ``2019-06-01``, or a range ``2019-06-01/2019-06-05``).
-_BIBLATEX_DATE = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?(?:[/T\s]|$)")
 
 
 # -- RIS ------------------------------------------------------------------------------------------------
