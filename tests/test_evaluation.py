@@ -2,6 +2,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sklearn
 
 from recommender.evaluation.data import load_dataset, make_split
 from recommender.evaluation.metrics import ndcg_at_k, paired_difference, per_user_metrics, recall_at_k
@@ -96,6 +97,7 @@ def test_run_eval_rocchio_known_metrics(tmp_path):
     assert set(res["methods"]) == {"random", "rocchio", "paperbot"}
     assert res["methods"]["paperbot"]["recall@50"] == pytest.approx(1.0)  # only 3 candidates
     assert res["community_gain"] is None  # paperbot-text did not run
+    assert res["versions"]["scikit-learn"] == sklearn.__version__ and "onnxruntime" in res["versions"]
 
 
 def test_bag_of_words_pseudo_documents(tmp_path):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,9 @@ METHODS = ("random", "rocchio", "arxiv-sanity-lite", "paperbot", "paperbot-text"
 
 #: Ranked new papers kept per user (enough for recall@50).
 _K = 50
+
+#: Installed packages whose versions can move the figures (TF-IDF, sparse algebra, the int8 embedding model).
+VERSIONED = ("numpy", "scipy", "scikit-learn", "onnxruntime", "onnx", "tokenizers")
 
 
 def paperbot_vectorizer(dataset: Dataset) -> PaperVectorizer:
@@ -73,9 +77,22 @@ def paperbot_batch(split: Split, users: np.ndarray, x_hist: sp.csr_matrix) -> Ta
     )
 
 
-def _paperbot(split: Split, users: np.ndarray, x_all: sp.csr_matrix, ranker: Ranker, *,
-              community: bool, teams: list[np.ndarray] | None = None, emb: np.ndarray | None = None) -> np.ndarray:
-    """Top-k new papers of ``users``; the community is everybody (``teams`` None) or each user's team."""
+def paperbot_ranking(split: Split, users: np.ndarray, x_all: sp.csr_matrix, ranker: Ranker, *, community: bool,
+                     teams: list[np.ndarray] | None = None, emb: np.ndarray | None = None) -> np.ndarray:
+    """The top 50 new papers of each of ``users``, shape (n_users, 50): rows of ``split.new``.
+
+    Parameters
+    ----------
+    x_all : csr_matrix, shape (n_papers, n_features)
+        TF-IDF rows of every paper of the dataset.
+    community : bool
+        False: a lone reader's ranking (no community).
+    teams : list of ndarray of int, optional
+        Users' teams (:func:`~recommender.evaluation.teams.make_teams`): each user's community is the
+        history papers of its team.  None: everybody's (one community).
+    emb : ndarray, shape (n_papers, dim), optional
+        Sentence embeddings of every paper (None: TF-IDF alone).
+    """
     x_hist, x_new = x_all[split.history], x_all[split.new]
     semantic = None if emb is None else SemanticInputs(emb[split.new], mean=emb.mean(axis=0))
     liked_emb = None if emb is None else emb[split.history]
@@ -159,7 +176,7 @@ def run_eval(
     dict
         ``{"dataset", "split_seed", "n_users", "team_size", "teams", "ranker_params",
         "vectorizer_fit_seconds", "embedding_model", "embedding_seconds",
-        "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}, "community_gain"}``.
+        "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}, "community_gain", "versions"}``.
         ``community_gain`` (when both paperbot methods ran; else None) is
         paperbot's nDCG@10 minus paperbot-text's over the same users, with
         its 95% bootstrap interval: ``{"mean", "ci": [low, high]}``
@@ -169,7 +186,10 @@ def run_eval(
         unsupervised vectorizer fit and the embedding inference (ingest
         costs, reported separately; ``embedding_seconds`` is 0 when the
         vectors came from the cache, ``embedding_model`` null when the model
-        is not installed or ``embeddings`` is False).
+        is not installed or ``embeddings`` is False).  ``versions`` maps each
+        package of :data:`VERSIONED` to its installed version (None when
+        absent): the int8 embedding model is quantised at first use by the
+        installed onnxruntime, so paperbot's figures hold for these versions.
 
     Raises
     ------
@@ -226,11 +246,11 @@ def run_eval(
         record("arxiv-sanity-lite", lambda: arxiv_sanity_ranking(split, eval_users, x_asl, _K))
     params = {"mmr_lambda": 0.0, **(ranker_params or {})}
     if "paperbot" in methods:
-        record("paperbot", lambda: _paperbot(split, eval_users, x_all, Ranker(vec, **params), community=True,
-                                             teams=team_list, emb=emb))
+        record("paperbot", lambda: paperbot_ranking(split, eval_users, x_all, Ranker(vec, **params),
+                                                    community=True, teams=team_list, emb=emb))
     if "paperbot-text" in methods:
-        record("paperbot-text", lambda: _paperbot(split, eval_users, x_all, Ranker(vec, **params), community=False,
-                                                  emb=emb))
+        record("paperbot-text", lambda: paperbot_ranking(split, eval_users, x_all, Ranker(vec, **params),
+                                                         community=False, emb=emb))
     return {
         "dataset": dataset,
         "split_seed": split_seed,
@@ -244,4 +264,16 @@ def run_eval(
         "methods": results,
         "community_gain": (paired_difference(ndcg_of["paperbot"], ndcg_of["paperbot-text"], seed=split_seed)
                            if {"paperbot", "paperbot-text"} <= set(ndcg_of) else None),
+        "versions": installed_versions(),
     }
+
+
+def installed_versions() -> dict[str, str | None]:
+    """The installed version of each package of :data:`VERSIONED` (None when not installed)."""
+    found: dict[str, str | None] = {}
+    for name in VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
