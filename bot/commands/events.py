@@ -15,7 +15,8 @@ channel rename), as its first write. So the two are committed together or not at
 * a retry of an event whose first delivery failed, or was killed, before committing does the work.
 
 An answer with nothing stored (a file that is no library) is recorded alone by :func:`record`
-before it is sent. Rows older than :data:`KEPT` are deleted, at most once an hour per process.
+before it is sent. Rows older than :data:`KEPT` are deleted, at most once an hour per process (on PostgreSQL
+skipping rows another process is deleting, so two never wait on each other).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from recommender.store import HandledEvent
@@ -115,7 +116,9 @@ def _forget_old(session: Session, now: dt.datetime) -> None:
         if time.monotonic() < _next_forget:
             return
         _next_forget = time.monotonic() + FORGET_EVERY_SECONDS
-    session.execute(delete(HandledEvent).where(HandledEvent.handled_at < now - KEPT))
+    old = (select(HandledEvent.platform, HandledEvent.event_id).where(HandledEvent.handled_at < now - KEPT)
+           .with_for_update(skip_locked=True))  # PostgreSQL: rows another process is deleting are left to it, not waited for
+    session.execute(delete(HandledEvent).where(tuple_(HandledEvent.platform, HandledEvent.event_id).in_(old)))
 
 
 __all__ = ["FORGET_EVERY_SECONDS", "KEPT", "AlreadyHandled", "EventKey", "claim", "handled", "record"]
