@@ -18,11 +18,16 @@ SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 #: The bot token of the workspace the ``slack_fake`` fixture serves (T1, bot user UBOT).
 BOT_TOKEN = "xoxb-test-workspace"
 
-def signed_headers(body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict:
-    """Headers of a request Slack signed (v0 HMAC-SHA256 of ``v0:<timestamp>:<body>``)."""
+def signed_headers(body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
+                   retry: int | None = None, reason: str = "http_timeout") -> dict:
+    """Headers of a request Slack signed (v0 HMAC-SHA256 of ``v0:<timestamp>:<body>``); with ``retry``, those of
+    Slack's ``retry``-th redelivery of an event it thinks was lost (``X-Slack-Retry-Num``, ``X-Slack-Retry-Reason``)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    return {"content-type": content_type, "x-slack-request-timestamp": ts, "x-slack-signature": signature}
+    headers = {"content-type": content_type, "x-slack-request-timestamp": ts, "x-slack-signature": signature}
+    if retry is not None:
+        headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": reason}
+    return headers
 
 
 def slash_command(text: str, *, team: str = "T1", user: str = "U1", user_name: str = "ada", channel: str = "C1",
@@ -51,12 +56,14 @@ def block_action(action_id: str, value: str, *, team: str = "T1", user: str = "U
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
-def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user: str = "U1", item_user: str = "UBOT") -> tuple[str, str]:
-    """A ``reaction_added`` / ``reaction_removed`` Events API callback: (JSON body, content type)."""
+def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user: str = "U1", item_user: str = "UBOT",
+                   event_id: str | None = None) -> tuple[str, str]:
+    """A ``reaction_added`` / ``reaction_removed`` Events API callback: (JSON body, content type). Its ``event_id``
+    is made from the other arguments unless given (Slack gives each event its own; a retry repeats it)."""
     channel, ts = ref.split(":", 1)
     body = {
         "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
-        "event_id": f"Ev{abs(hash((kind, reaction, ref, user))) % 10**8}", "event_time": 1700000000,
+        "event_id": event_id or f"Ev{abs(hash((kind, reaction, ref, user))) % 10**8}", "event_time": 1700000000,
         "event": {"type": kind, "user": user, "reaction": reaction, "item_user": item_user,
                   "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": "1700000000.9"},
         "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
@@ -64,11 +71,13 @@ def reaction_event(kind: str, reaction: str, ref: str, *, team: str = "T1", user
     return json.dumps(body), "application/json"
 
 
-def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", user: str = "U1") -> tuple[str, str]:
-    """A ``file_shared`` Events API callback (someone shared ``file_id`` in ``channel``): (JSON body, content type)."""
+def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", user: str = "U1",
+                      event_id: str | None = None) -> tuple[str, str]:
+    """A ``file_shared`` Events API callback (someone shared ``file_id`` in ``channel``): (JSON body, content type);
+    ``event_id`` as :func:`reaction_event`'s."""
     body = {
         "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
-        "event_id": f"Ev{abs(hash((file_id, channel, user))) % 10**8}", "event_time": 1700000000,
+        "event_id": event_id or f"Ev{abs(hash((file_id, channel, user))) % 10**8}", "event_time": 1700000000,
         "event": {"type": "file_shared", "channel_id": channel, "file_id": file_id, "user_id": user,
                   "file": {"id": file_id}, "event_ts": "1700000000.5"},
         "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
@@ -76,11 +85,13 @@ def file_shared_event(file_id: str, *, channel: str = "DU1", team: str = "T1", u
     return json.dumps(body), "application/json"
 
 
-def channel_rename_event(channel: str, name: str, *, kind: str = "channel_rename", team: str = "T1") -> tuple[str, str]:
-    """A ``channel_rename`` (or ``group_rename``, a private channel) Events API callback: (JSON body, content type)."""
+def channel_rename_event(channel: str, name: str, *, kind: str = "channel_rename", team: str = "T1",
+                         event_id: str | None = None) -> tuple[str, str]:
+    """A ``channel_rename`` (or ``group_rename``, a private channel) Events API callback: (JSON body, content type);
+    ``event_id`` as :func:`reaction_event`'s."""
     body = {
         "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
-        "event_id": f"Ev{abs(hash((kind, channel, name, team))) % 10**8}", "event_time": 1700000000,
+        "event_id": event_id or f"Ev{abs(hash((kind, channel, name, team))) % 10**8}", "event_time": 1700000000,
         "event": {"type": kind, "channel": {"id": channel, "name": name, "name_normalized": name, "created": 1360782804,
                                             "is_channel": kind == "channel_rename", "is_mpim": False},
                   "event_ts": "1700000000.7"},
@@ -90,7 +101,7 @@ def channel_rename_event(channel: str, name: str, *, kind: str = "channel_rename
 
 
 def bolt_request(body_and_type: tuple[str, str], **sign_kwargs) -> BoltRequest:
-    """A signed :class:`BoltRequest` for ``App.dispatch``."""
+    """A signed :class:`BoltRequest` for ``App.dispatch`` (``retry=1``: Slack's first redelivery of the event)."""
     body, ctype = body_and_type
     return BoltRequest(body=body, headers=signed_headers(body, ctype, **sign_kwargs))
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.commands import events
 from bot.commands.caller import Caller, actor_name, actor_user_ref
 from bot.commands.parse import UsageError, parse_time, parse_timezone, plain_text
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply, person
@@ -136,21 +137,29 @@ def remove(commands: Commands, caller: Caller) -> Reply:
                  "👍/👎 given in it stay with the people who gave them.", ephemeral=False)
 
 
-def renamed(commands: Commands, platform: str, workspace: str, channel_ref: str, name: str) -> bool:
+def renamed(commands: Commands, platform: str, workspace: str, channel_ref: str, name: str,
+            event: events.EventKey | None = None) -> bool:
     """The platform says channel ``channel_ref`` is now called ``name``: the stored name follows, in one transaction.
 
     Digest titles and ``channels list`` use the stored name. The rename is logged (actor: the
     platform, which names no person). Returns whether a stored channel changed; a channel
-    paperbot does not know, or one already so named, changes nothing.
+    paperbot does not know, or one already so named, changes nothing. ``event``, the platform's
+    event, is recorded with the rename (:mod:`bot.commands.events`).
+
+    Raises
+    ------
+    bot.commands.events.AlreadyHandled
+        ``event`` was handled before (a retried rename never undoes a later one): nothing changes.
     """
     name = name.strip().lstrip("#")
     if not name:
         return False
-    with commands.store.session() as session:
+    with commands.store.session(immediate=True) as session:
         channel = session.scalar(select(Channel).where(
             Channel.platform == platform, Channel.workspace == workspace, Channel.channel_ref == channel_ref))
         if channel is None or channel.name == name:
             return False
+        events.claim(session, event, commands.clock())
         change = f"renamed #{channel.name or channel_ref} to #{name}"
         channel.name = name
         session.add(ChannelChange(channel_id=channel.id, actor=platform, change=change, at=utcnow()))

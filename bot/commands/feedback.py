@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.commands import rows
+from bot.commands import events, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
@@ -77,7 +77,8 @@ def feedback(cmds: Commands, caller: Caller, paper_id: int, value: int, *, origi
     return Reply(_noted(value, title))
 
 
-def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
+def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, added: bool,
+             event: events.EventKey | None = None) -> bool:
     """A 👍/👎 reaction added to (or removed from) a bot message that carries a paper.
 
     The message is matched by platform, workspace and message reference
@@ -85,11 +86,18 @@ def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, ad
     id in both). Adding records feedback for the reacting person; removing
     retracts it when it still holds that value. Returns False, recording
     nothing, for messages the bot did not post in the caller's workspace.
+    ``event``, the platform's event, is recorded with the feedback (:mod:`bot.commands.events`).
+
+    Raises
+    ------
+    bot.commands.events.AlreadyHandled
+        ``event`` was handled before (a retried 👍 taken back since stays taken back): nothing changes.
     """
-    with cmds.store.session() as session:
+    with cmds.store.session(immediate=True) as session:  # a retry beside the first delivery waits for it
         for item in rows.posted_items(session, caller.platform, message_ref):
             target = rows.target_of(session, item.delivery)
             if target is not None and target.workspace == caller.workspace:
+                events.claim(session, event, cmds.clock())
                 _react(cmds, session, caller, item, value, added)
                 return True
     return False

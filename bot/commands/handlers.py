@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.commands import channels, club, dm_notice, feedback, library, mentions, onboarding, rows, share
+from bot.commands import channels, club, dm_notice, events, feedback, library, mentions, onboarding, rows, share
 from bot.commands.caller import Caller
 from bot.commands.parse import (
     UsageError,
@@ -279,9 +279,19 @@ class Commands:
     def channel_status(self, caller: Caller, history: int = 5) -> Reply:
         return channels.status(self, caller, history)
 
-    def channel_renamed(self, platform: str, workspace: str, channel_ref: str, name: str) -> bool:
-        """A channel renamed on its platform: the stored name follows (:func:`bot.commands.channels.renamed`)."""
-        return channels.renamed(self, platform, workspace, channel_ref, name)
+    def channel_renamed(self, platform: str, workspace: str, channel_ref: str, name: str, *,
+                        event: events.EventKey | None = None) -> bool:
+        """A channel renamed on its platform: the stored name follows, once per event (:func:`bot.commands.channels.renamed`)."""
+        return channels.renamed(self, platform, workspace, channel_ref, name, event)
+
+    # -- platform events done once (bot.commands.events) -----------------------------------------
+    def event_handled(self, event: events.EventKey | None) -> bool:
+        """Whether ``event`` was handled already (read only: a retry skips the work before its transaction)."""
+        return events.handled(self, event)
+
+    def record_event(self, event: events.EventKey | None) -> None:
+        """Record ``event`` as handled before an answer that stores nothing; raises ``AlreadyHandled`` if it was."""
+        events.record(self, event)
 
     # -- journal club (bot.commands.club) ------------------------------------------------------
     def club_set(self, caller: Caller, weekday: int, time: str) -> Reply:
@@ -310,9 +320,10 @@ class Commands:
         return club.current_ballot(self, poll_id)
 
     # -- library ------------------------------------------------------------------------------
-    def import_library(self, caller: Caller, data: bytes, name: str, *, on_progress=None) -> Reply:
-        """The caller's library export as 👍 (:func:`bot.commands.library.import_library`)."""
-        return library.import_library(self, caller, data, name, on_progress=on_progress)
+    def import_library(self, caller: Caller, data: bytes, name: str, *, on_progress=None,
+                       event: events.EventKey | None = None) -> Reply:
+        """The caller's library export as 👍, once per ``event`` (:func:`bot.commands.library.import_library`)."""
+        return library.import_library(self, caller, data, name, on_progress=on_progress, event=event)
 
     def import_howto(self, caller: Caller) -> Reply:
         """``/papers import`` typed as text: where the file goes on each platform."""
@@ -360,9 +371,11 @@ class Commands:
         """👍/👎 by button on a paper the bot showed (:func:`bot.commands.feedback.feedback`)."""
         return feedback.feedback(self, caller, paper_id, value, origin=origin, delivery_id=delivery_id)
 
-    def reaction(self, caller: Caller, message_ref: str, value: int, *, added: bool) -> bool:
-        """A 👍/👎 reaction on a bot message carrying a paper; whether it counted (:func:`bot.commands.feedback.reaction`)."""
-        return feedback.reaction(self, caller, message_ref, value, added=added)
+    def reaction(self, caller: Caller, message_ref: str, value: int, *, added: bool,
+                 event: events.EventKey | None = None) -> bool:
+        """A 👍/👎 reaction on a bot message carrying a paper, once per ``event``; whether it counted
+        (:func:`bot.commands.feedback.reaction`)."""
+        return feedback.reaction(self, caller, message_ref, value, added=added, event=event)
 
     def digest_header(self, caller: Caller, message_ref: str) -> bool:
         """Whether a reacted message is a channel digest's header, which names no paper (:func:`bot.commands.feedback.digest_header`)."""

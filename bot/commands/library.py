@@ -13,11 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.commands import events
 from bot.commands.caller import Caller
 from bot.commands.reply import Reply
 from bot.digest import counted
 from bot.platforms import CLI_PLATFORM
-from recommender.imports import detect_format, parse_library, store_library
+from recommender.imports import LibraryEntry, detect_format, parse_library, store_library
 from recommender.sources.records import ParseError
 from recommender.text.vectors import embed_missing
 
@@ -60,7 +61,7 @@ def _embed_imported(cmds: Commands, paper_ids: list[int], on_progress: Callable[
 
 def import_library(
     cmds: Commands, caller: Caller, data: bytes, name: str,
-    *, on_progress: Callable[[int, int], None] | None = None,
+    *, on_progress: Callable[[int, int], None] | None = None, event: events.EventKey | None = None,
 ) -> Reply:
     """Import ``data`` (the file called ``name``) as the caller's library; one transaction.
 
@@ -69,13 +70,42 @@ def import_library(
     meaning at once. ``on_progress(done, total)`` is called while the 👍 are written, then while those
     papers are embedded.
 
+    ``event``, the platform's event that brought the file, is recorded in the import's transaction, or alone
+    before an answer that stores nothing (:mod:`bot.commands.events`): each event is imported and answered once.
+
     Returns
     -------
     Reply
         Counts of entries, papers found, papers new to the store and 👍 recorded;
         ``ok`` is False (nothing stored) when the file is too large or does not parse,
         with the failing entry and its line, or saying the file is not text or not one of the formats.
+
+    Raises
+    ------
+    bot.commands.events.AlreadyHandled
+        ``event`` was handled before: nothing is imported, nothing is to be answered.
     """
+    entries = _entries_or_refusal(caller, data, name)
+    if isinstance(entries, Reply):  # nothing to store: the answer alone is the event's effect
+        events.record(cmds, event)
+        return entries
+    with cmds.store.session(immediate=True) as session:
+        events.claim(session, event, cmds.clock())
+        member = cmds.member(session, caller)
+        result = store_library(session, member.id, entries, on_progress=on_progress)
+    _embed_imported(cmds, result.paper_ids, on_progress)
+    kept = (f" {counted(result.kept, 'paper')} you had already rated {'was' if result.kept == 1 else 'were'} left "
+            f"as {'it was' if result.kept == 1 else 'they were'}." if result.kept else "")
+    return Reply(
+        f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
+        f"{counted(result.matched, 'paper')} already known, "
+        f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept}"
+        + (" Your next picks use them." if result.liked else "")
+    )
+
+
+def _entries_or_refusal(caller: Caller, data: bytes, name: str) -> list[LibraryEntry] | Reply:
+    """The file's entries, or the answer refusing it (too large, not text, no library, an entry that fails)."""
     if len(data) > MAX_LIBRARY_BYTES:
         return Reply(f"`{name}` is {len(data) // 1_000_000} MB; a library file is at most "
                      f"{MAX_LIBRARY_BYTES // 1_000_000} MB.", ok=False)
@@ -94,15 +124,4 @@ def import_library(
         return Reply(f"Nothing imported: {exc}. Fix that entry and {again}.", ok=False)
     if not entries:
         return Reply(f"`{name}` holds no entries: nothing imported.", ok=False)
-    with cmds.store.session(immediate=True) as session:
-        member = cmds.member(session, caller)
-        result = store_library(session, member.id, entries, on_progress=on_progress)
-    _embed_imported(cmds, result.paper_ids, on_progress)
-    kept = (f" {counted(result.kept, 'paper')} you had already rated {'was' if result.kept == 1 else 'were'} left "
-            f"as {'it was' if result.kept == 1 else 'they were'}." if result.kept else "")
-    return Reply(
-        f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
-        f"{counted(result.matched, 'paper')} already known, "
-        f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept}"
-        + (" Your next picks use them." if result.liked else "")
-    )
+    return entries

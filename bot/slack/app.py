@@ -8,6 +8,11 @@ Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
 ``Commands.channel_renamed``. Answers are ephemeral (only the asker sees them) unless the
 command layer says otherwise or the asker presses "Share in channel".
 
+An Events API callback Slack delivers again (the same ``event_id``; ``X-Slack-Retry-Num`` when it
+missed the answer) does its effect once: the listeners hand the command layer the event's id
+(:func:`event_key`), which records it in the effect's transaction (:mod:`bot.commands.events`) and
+raises ``AlreadyHandled`` for a delivery of an event done, logged at INFO and answered by nothing.
+
 Every HTTP request is verified with the signing secret (Bolt's
 RequestVerification middleware: a bad or stale signature gets 401 and reaches
 no listener); :mod:`bot.slack.http` serves the app. Socket Mode requests
@@ -19,13 +24,14 @@ from __future__ import annotations
 import logging
 import threading
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply
+from bot.commands.events import AlreadyHandled, EventKey
 from bot.digest import counted
 from bot.settings import Secrets, Settings
 from bot.slack.actions import SHAREABLE, register_actions
@@ -75,6 +81,22 @@ HEADER_HINT = ("That reaction is on the digest message, which holds several pape
                "React 👍 or 👎 on a paper's own message in the thread (or use its buttons) to rate that paper.")
 
 
+def event_key(body: dict, kind: str) -> EventKey | None:
+    """An Events API callback's event as the command layer records it (its ``event_id``, the same in every
+    delivery); None when the body has none."""
+    event_id = body.get("event_id")
+    return EventKey(PLATFORM, str(event_id), kind) if event_id else None
+
+
+def log_handled(request: BoltRequest, event: EventKey) -> None:
+    """Say at INFO that a delivery of an event done before did nothing, with Slack's retry number and reason."""
+    retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+    log.info("slack event already handled", extra={
+        "event_id": event.event_id, "kind": event.kind,
+        "retry": int(retry) if retry and retry.isdigit() else None,
+        "reason": (request.headers.get("x-slack-retry-reason") or [None])[0]})
+
+
 def register(app: App, commands: Commands) -> None:
     """Attach paperbot's listeners (slash command, buttons, reactions) to ``app``."""
     refresh_poll = register_actions(app, commands)
@@ -108,7 +130,7 @@ def register(app: App, commands: Commands) -> None:
     hinted: set[tuple[str, str, str]] = set()  # (workspace, user, header) told where to react, in this process
     hinting = threading.Lock()
 
-    def on_reaction(event, body, context, client, added: bool):
+    def on_reaction(event, body, context, client, request, added: bool):
         value = reaction_value(event.get("reaction", ""))
         item = event.get("item") or {}
         if value is None or item.get("type") != "message" or not event.get("user"):
@@ -116,48 +138,58 @@ def register(app: App, commands: Commands) -> None:
         caller = Caller(PLATFORM, workspace_of(body, context), event["user"], channel_ref=item.get("channel"))
         ref = f"{item.get('channel')}:{item.get('ts')}"
         bot = context.get("bot_user_id")
+        key = event_key(body, event.get("type") or "reaction")
         try:
-            if commands.reaction(caller, ref, value, added=added):
+            if commands.reaction(caller, ref, value, added=added, event=key):
                 return
             header = added and (not bot or event.get("item_user") in (None, bot)) and commands.digest_header(caller, ref)
+            if header:
+                commands.record_event(key)  # the hint is the event's effect: a retry after a restart says nothing more
+        except AlreadyHandled as handled:
+            log_handled(request, handled.event)
+            return
         except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
             log.warning("reaction failed", extra={"ref": ref, "error": f"{type(exc).__name__}: {exc}"})
             return
-        if header:
-            hint_header(client, caller, item["channel"], ref)
-            return
-        log.debug("reaction on a message the bot did not post", extra={"ref": ref})
+        if header and hint_due(caller, ref):
+            try:
+                client.chat_postEphemeral(channel=item["channel"], user=caller.user_ref, text=HEADER_HINT)
+            except (SlackApiError, OSError) as exc:  # only a hint is lost
+                log.warning("header reaction hint failed", extra={"user": caller.user_ref, "error": dm_failure(exc)})
+        elif not header:
+            log.debug("reaction on a message the bot did not post", extra={"ref": ref})
 
-    def hint_header(client, caller: Caller, channel: str, ref: str) -> None:
-        """Tell a person who reacted on a digest's header, privately and once, where a reaction counts."""
+    def hint_due(caller: Caller, ref: str) -> bool:
+        """Whether a person who reacted on a digest's header is still to be told where a reaction counts
+        (once per header while this process runs); marks them told."""
         key = (caller.workspace, caller.user_ref, ref)
         with hinting:  # two reactions handled at once are still answered once
             if key in hinted:
-                return
+                return False
             if len(hinted) >= 10_000:
                 hinted.clear()
             hinted.add(key)
-        try:
-            client.chat_postEphemeral(channel=channel, user=caller.user_ref, text=HEADER_HINT)
-        except (SlackApiError, OSError) as exc:  # only a hint is lost
-            log.warning("header reaction hint failed", extra={"user": caller.user_ref, "error": dm_failure(exc)})
+        return True
 
     @app.event("reaction_added")
-    def on_reaction_added(event, body, context, client):
-        on_reaction(event, body, context, client, True)
+    def on_reaction_added(event, body, context, client, request):
+        on_reaction(event, body, context, client, request, True)
 
     @app.event("reaction_removed")
-    def on_reaction_removed(event, body, context, client):
-        on_reaction(event, body, context, client, False)
+    def on_reaction_removed(event, body, context, client, request):
+        on_reaction(event, body, context, client, request, False)
 
 
-    def on_rename(event, body, context):
+    def on_rename(event, body, context, request):
         """``channel_rename`` (public) or ``group_rename`` (private): the stored channel name follows."""
         channel = event.get("channel") or {}
         if not (channel.get("id") and channel.get("name")):
             return
         try:
-            commands.channel_renamed(PLATFORM, workspace_of(body, context), channel["id"], channel["name"])
+            commands.channel_renamed(PLATFORM, workspace_of(body, context), channel["id"], channel["name"],
+                                     event=event_key(body, event.get("type") or "channel_rename"))
+        except AlreadyHandled as handled:
+            log_handled(request, handled.event)
         except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
             log.warning("channel rename failed", extra={"channel": channel["id"], "error": f"{type(exc).__name__}: {exc}"})
 
@@ -165,17 +197,27 @@ def register(app: App, commands: Commands) -> None:
     app.event("group_rename")(on_rename)
 
     @app.event("file_shared")
-    def on_file_shared(event, body, context, client):
-        """A file shared in the bot's DM is a library export to import; files in channels are not ours."""
+    def on_file_shared(event, body, context, client, request):
+        """A file shared in the bot's DM is a library export to import, once per event; files in channels are not ours."""
         channel = event.get("channel_id") or ""
         user = event.get("user_id")
         if not channel.startswith("D") or not user or user == context.get("bot_user_id"):
             return
+        key = event_key(body, "file_shared")
         try:
-            name, data = fetch_upload(client, event.get("file_id") or (event.get("file") or {}).get("id", ""))
-            reply = commands.import_library(Caller(PLATFORM, workspace_of(body, context), user), data, name)
-        except UploadError as exc:
-            reply = Reply(str(exc), ok=False)
+            if key is not None and commands.event_handled(key):  # a retry of an upload imported: not downloaded again
+                raise AlreadyHandled(key)
+            try:
+                name, data = fetch_upload(client, event.get("file_id") or (event.get("file") or {}).get("id", ""))
+            except UploadError as exc:
+                commands.record_event(key)
+                reply = Reply(str(exc), ok=False)
+            else:
+                reply = commands.import_library(Caller(PLATFORM, workspace_of(body, context), user), data, name,
+                                                event=key)
+        except AlreadyHandled as handled:  # imported (or refused) and answered by an earlier delivery
+            log_handled(request, handled.event)
+            return
         except Exception:
             log.exception("library import failed", extra={"team": workspace_of(body, context), "user": user})
             reply = Reply(SORRY, ok=False)

@@ -2,6 +2,7 @@
 
 from recommender.store.db import Store, schema_lock, upgrade
 from recommender.store.errors import NewerSchemaError, ReadOnlyDatabaseError, StoreError, describe_db_error
+from recommender.store.events import HandledEvent
 from recommender.store.models import (
     ArxivLookup,
     Base,
@@ -23,5 +24,5 @@ from recommender.store.vectors import ModelState, PaperEmbedding, TfidfRows
 __all__ = [
     "Store", "schema_lock", "upgrade", "NewerSchemaError", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "ClubVote", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback",
-    "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding", "TfidfRows",
+    "HandledEvent", "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding", "TfidfRows",
 ]
