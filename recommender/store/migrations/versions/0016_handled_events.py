@@ -8,7 +8,7 @@ the work. Rows are kept a day.
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-08
+Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
