@@ -98,6 +98,9 @@ class DiscordSettings(BaseModel):
     model_config = _STRICT
 
     sync_commands: bool = False
+    members_intent: bool = Field(
+        False, description="Ask for the privileged Server Members intent (turn it on in the Developer Portal too), so a "
+                           "member who leaves a server is paused at once (docs/discord.md).")
 
 
 class ServiceSettings(BaseModel):

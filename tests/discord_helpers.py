@@ -260,3 +260,47 @@ def refuse_dms(monkeypatch) -> None:
         return await _original(self, channel_id, params=params)
 
     monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+
+
+def patch_dpytest_people(monkeypatch) -> None:
+    """Make dpytest's people endpoints answer as Discord does after someone left a server or the bot did.
+
+    ``GET /users/{id}`` gives any user of the fake world (dpytest looked only among the first server's
+    members, and failed without one); ``GET /guilds/{id}/members/{user}`` answers 404 Unknown Member
+    (code 10007) for someone not in that server (dpytest failed on it). Each user's data is read now,
+    while everyone is still a member somewhere.
+    """
+    from discord.ext.test import factories as dpytest_facts
+
+    users = {m.id: dpytest_facts.dict_from_user(m._user) for g in config().guilds for m in g.members}
+
+    async def get_user(self, user_id):
+        return users[int(user_id)]
+
+    async def get_member(self, guild_id, member_id):
+        guild = self.state._get_guild(int(guild_id))
+        member = guild.get_member(int(member_id)) if guild is not None else None
+        if member is None:
+            raise discord.NotFound(_FakeHTTPResponse(404), {"code": 10007, "message": "Unknown Member"})
+        return dpytest_facts.dict_from_member(member)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "get_user", get_user)
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "get_member", get_member)
+
+
+def refuse_dms_as_discord(monkeypatch, *, closed: tuple[int, ...] = ()) -> None:
+    """From now on the fake API refuses a DM as Discord does (403, code 50007 "Cannot send messages to this
+    user"): to a user who shares no server with the bot, and to the users ``closed`` names (who allow no DMs
+    from the server's members)."""
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
+        if isinstance(channel, discord.DMChannel):
+            user_id = channel.recipient.id if channel.recipient is not None else None
+            shared = any(g.get_member(user_id) is not None for g in self.state.guilds)
+            if user_id in closed or not shared:
+                raise discord.Forbidden(_FakeHTTPResponse(403), {"code": 50007, "message": "Cannot send messages to this user"})
+        return await _original(self, channel_id, params=params)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)

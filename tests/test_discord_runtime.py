@@ -52,6 +52,15 @@ def test_create_runtime_uses_default_intents_and_gives_a_discord_poster(cmds, se
     assert create_runtime(cmds, synced, Secrets(discord_token=SecretStr("t"))).client.sync_commands
 
 
+def test_the_members_intent_is_asked_for_only_when_configured(cmds, settings):
+    """``[discord] members_intent``: GUILD_MEMBER_REMOVE (a member who left) needs the privileged intent."""
+    members = settings.model_copy(update={"discord": DiscordSettings(members_intent=True)})
+    intents = create_runtime(cmds, members, Secrets(discord_token=SecretStr("t"))).client.intents
+    expected = discord.Intents.default()
+    expected.members = True
+    assert intents == expected and not (intents.presences or intents.message_content)
+
+
 @pytest.mark.parametrize("sync", [False, True])
 async def test_setup_hook_adds_papers_and_syncs_only_on_demand(cmds, monkeypatch, sync):
     bot = PaperBot(cmds, sync_commands=sync)

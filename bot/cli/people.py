@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bot.cli.local import caller, refuse_case_twin, user_name
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
+from bot.pauses import paused_why
 
 users_app = typer.Typer(help="People who get picks (local CLI users).", no_args_is_help=True)
 channels_app = typer.Typer(help="Team channels (local CLI channels).", no_args_is_help=True)
@@ -73,8 +74,10 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     _list(ctx, Member, as_json, lambda m: {
         "platform": m.platform, "workspace": m.workspace, "user": m.user_ref, "name": m.name, "interests": m.interests,
         "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone, "mentions": bool(m.mentions),
+        "paused": paused_why(m.paused) if m.paused else None,
     }, ("platform", "user", "interests", "DM digest", "mentions"), lambda d: (
-        d["platform"], d["name"], "; ".join(d["interests"]), f"{d['time']} {d['timezone']}" if d["subscribed"] else "off",
+        d["platform"], d["name"], "; ".join(d["interests"]),
+        (f"{d['time']} {d['timezone']}" if d["subscribed"] else "off") + (f" (paused: {d['paused']})" if d["paused"] else ""),
         "on" if d["mentions"] else "off"))
 
 
@@ -269,9 +272,11 @@ def channels_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     _list(ctx, Channel, as_json, lambda c: {
         "platform": c.platform, "workspace": c.workspace, "channel": c.channel_ref, "name": c.name, "topic": c.topic,
         "enabled": c.enabled, "time": c.digest_time, "timezone": c.timezone, "size": c.digest_size,
+        "paused": paused_why(c.paused) if c.paused else None,
     }, ("platform", "channel", "topic", "digest"), lambda d: (
         d["platform"], d["name"] or d["channel"], d["topic"],
-        f"{d['size']} at {d['time']} {d['timezone']}" if d["enabled"] else "off"))
+        (f"{d['size']} at {d['time']} {d['timezone']}" if d["enabled"] else "off")
+        + (f" (paused: {d['paused']})" if d["paused"] else "")))
 
 
 def _list(ctx: typer.Context, model, as_json: bool, as_dict: Callable[[Any], dict], columns: tuple[str, ...],

@@ -137,6 +137,7 @@ def print_status(console: Console, data: dict) -> None:
     targets = _table("Digests", "target", "platform", "schedule", "next digest", "last posted", "last")
     for t in data["targets"]:
         nxt = (_stamp(t["next_digest"]) or "-") + ("" if t["scheduled"] else " (not scheduled)")
+        nxt = f"paused: {t['paused']}" if t.get("paused") else nxt
         if t.get("owed"):
             nxt = "; ".join(f"owed: {_owed_text(o, data['now'])}" for o in t["owed"]) + f"; then {nxt}"
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"

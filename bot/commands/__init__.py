@@ -7,6 +7,7 @@
 - :mod:`bot.commands.handlers`: :class:`Commands`, every action, one transaction each.
 - :mod:`bot.commands.feedback`, :mod:`bot.commands.library`, :mod:`bot.commands.mentions`: features too
   large for ``handlers`` (👍/👎 by command, button and reaction; library import; ``who`` and the mentions settings).
+- :mod:`bot.commands.presence`: the bot removed from a workspace or back, a member who left (:mod:`bot.pauses`).
 """
 
 from bot.commands.caller import NEGATIVE, POSITIVE, Caller, actor_user_ref

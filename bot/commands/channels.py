@@ -19,6 +19,7 @@ from bot.commands.parse import UsageError, parse_time, parse_timezone, plain_tex
 from bot.commands.reply import MAX_DIGEST_SIZE, MAX_TOPIC_CHARS, Reply, person
 from bot.commands.rows import delete_target
 from bot.digest import Mention, counted
+from bot.pauses import paused_why
 from recommender.store import Channel, ChannelChange, Delivery
 from recommender.store.models import utcnow
 
@@ -72,6 +73,9 @@ def setup(
         if not channel.enabled:
             channel.enabled = True
             changes.append("enabled")
+        if channel.paused:  # set up by someone there: the bot is back in the server (bot.pauses)
+            channel.paused = None
+            changes.append("resumed")
         if caller.channel_name and channel.name != caller.channel_name:
             channel.name = caller.channel_name
         for attr, value, label in (
@@ -191,7 +195,8 @@ def status(commands: Commands, caller: Caller, history: int = 5) -> Reply:
             .order_by(Delivery.day.desc())
             .limit(1)
         )
-        lines = [("On. " if channel.enabled else "Off. ") + summary(channel)]
+        state = f"Paused: {paused_why(channel.paused)}. " if channel.paused else "On. " if channel.enabled else "Off. "
+        lines = [state + summary(channel)]
         lines.append(f"Last digest: {last.day.isoformat()}" if last else "Last digest: none yet")
         if missed is not None:
             lines.append(_missed_line(missed, caller.platform))

@@ -30,6 +30,7 @@ from sqlalchemy import and_, func, select, update
 
 from bot.commands.caller import NO_WORKSPACE, Caller
 from bot.commands.parse import UsageError
+from bot.pauses import PAUSED_MARK
 from recommender.store import Delivery, Member, Store
 from recommender.store.models import utcnow
 
@@ -84,6 +85,9 @@ class DmNotice:
 def pending(store: Store, caller: Caller, *, clock: Callable[[], dt.datetime] = utcnow) -> DmNotice | None:
     """The notice ``caller`` is owed: their member digests that are ``unreachable`` and not told yet, else None.
 
+    A day that paused the member (:data:`bot.pauses.PAUSED_MARK` in its error: they or the bot had left the
+    server) is none: their DM settings were not the cause.
+
     One read, no write. ``caller`` is matched on its exact (platform, workspace, user); a caller
     with :data:`~bot.commands.caller.NO_WORKSPACE` on its (platform, user) in every workspace.
     """
@@ -94,7 +98,8 @@ def pending(store: Store, caller: Caller, *, clock: Callable[[], dt.datetime] = 
         failed = session.execute(
             select(Delivery.id, Delivery.day, Delivery.error, Member.id)
             .join(Member, and_(Delivery.target_kind == "member", Delivery.target_id == Member.id))
-            .where(*person, Delivery.status == "unreachable", Delivery.told_at.is_(None))
+            .where(*person, Delivery.status == "unreachable", Delivery.told_at.is_(None),
+                   Delivery.error.not_like(f"%{PAUSED_MARK}%"))  # refused as they or the bot had left: nothing to fix
             .order_by(Delivery.day, Delivery.id)
         ).all()
         if not failed:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.commands import channels, club, dm_notice, events, feedback, library, mentions, onboarding, rows, share
+from bot.commands import channels, club, dm_notice, events, feedback, library, mentions, onboarding, presence, rows, share
 from bot.commands.caller import Caller
 from bot.commands.parse import (
     UsageError,
@@ -292,6 +292,19 @@ class Commands:
     def record_event(self, event: events.EventKey | None) -> None:
         """Record ``event`` as handled before an answer that stores nothing; raises ``AlreadyHandled`` if it was."""
         events.record(self, event)
+
+    # -- the bot and people in a workspace (bot.commands.presence) -----------------------------
+    def bot_removed(self, platform: str, workspace: str) -> presence.Presence:
+        """The bot was removed from ``workspace``: its channels pause (:func:`bot.commands.presence.bot_removed`)."""
+        return presence.bot_removed(self, platform, workspace)
+
+    def bot_present(self, platform: str, workspace: str) -> presence.Presence:
+        """The bot is in ``workspace``: what paused when it was removed resumes (:func:`bot.commands.presence.bot_present`)."""
+        return presence.bot_present(self, platform, workspace)
+
+    def member_left(self, platform: str, workspace: str, user_ref: str) -> bool:
+        """``user_ref`` left ``workspace``: their DMs and mentions pause (:func:`bot.commands.presence.member_left`)."""
+        return presence.member_left(self, platform, workspace, user_ref)
 
     # -- journal club (bot.commands.club) ------------------------------------------------------
     def club_set(self, caller: Caller, weekday: int, time: str) -> Reply:

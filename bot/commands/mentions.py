@@ -45,9 +45,10 @@ WHO_SHOWN_FIT = 0.005
 
 
 def opted_in(session, platform: str, workspace: str) -> list[Member]:
-    """The members of a workspace who opted in to be named, by id."""
+    """The members of a workspace who opted in to be named, by id; none paused (:mod:`bot.pauses`: one who left)."""
     return list(session.scalars(
-        select(Member).where(Member.platform == platform, Member.workspace == workspace, Member.mentions.is_(True))
+        select(Member).where(Member.platform == platform, Member.workspace == workspace, Member.mentions.is_(True),
+                             Member.paused.is_(None))
         .order_by(Member.id)
     ))
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.club import CLOSE, POLL
 from bot.commands.caller import NEGATIVE, Caller
 from bot.commands.parse import UsageError, half_width, shown
+from bot.commands.presence import resume_caller
 from recommender.pick import Pick
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper
@@ -49,7 +50,8 @@ def find_member(session: Session, caller: Caller, *, lock: bool = False) -> Memb
 
 
 def member_row(session: Session, caller: Caller, defaults: dict, *, lock: bool = False) -> Member:
-    """The caller's member row, created with ``defaults`` (time, timezone, size) on first use.
+    """The caller's member row, created with ``defaults`` (time, timezone, size) on first use; a pause lifted when
+    the caller acts from a channel of its workspace (:func:`bot.commands.presence.resume_caller`).
 
     ``lock``: read it ``FOR UPDATE`` (PostgreSQL), so a read-modify-write of its interests waits for another
     one under way instead of overwriting it; on SQLite open the session with ``immediate=True`` instead.
@@ -59,6 +61,7 @@ def member_row(session: Session, caller: Caller, defaults: dict, *, lock: bool =
     if row is not None:
         if caller.display_name and row.display_name != caller.display_name:
             row.display_name = caller.display_name
+        resume_caller(session, row, caller)  # paused when they left the server: they are back
         return row
     row = Member(platform=caller.platform, workspace=caller.workspace, user_ref=caller.user_ref,
                  display_name=caller.display_name, interests=[], **defaults)

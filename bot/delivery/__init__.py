@@ -32,6 +32,7 @@ from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim, hel
 from bot.delivery.plan import DigestPlan, last_composed
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
+from bot.pauses import PAUSED_MARK, paused_why
 from bot.settings import Settings
 from recommender.pick import Pick
 from recommender.picks import Recommender
@@ -152,6 +153,22 @@ def _compose(store: Store, recommender: Recommender, target: DeliveryTarget, hel
         )
 
 
+def _pause(session, target: DeliveryTarget, reason: str, delivery: Delivery) -> None:
+    """Pause ``target`` for ``reason`` (:mod:`bot.pauses`), in the caller's transaction: no digest until the bot or the
+    person is back; the day's error says so (:data:`bot.pauses.PAUSED_MARK`, no DM notice tells of it), and a
+    channel's change log too."""
+    row = _target_row(session, target)
+    if row is None:
+        return
+    delivery.error = f"{delivery.error}{PAUSED_MARK}{paused_why(reason)}"
+    if row.paused != reason:
+        row.paused = reason
+        if isinstance(row, Channel):
+            session.add(ChannelChange(channel_id=row.id, actor=target.platform, change=f"paused: {paused_why(reason)}",
+                                      at=utcnow()))
+        log.info("target paused", extra={"target": target.kind, "target_id": target.id, "reason": reason})
+
+
 def _recorded_picks(session, delivery: Delivery) -> list[Pick]:
     """The delivery's papers as chosen on its first attempt, in order, their rows read in one query."""
     ids = [item.paper_id for item in delivery.items]
@@ -246,7 +263,7 @@ def attempt(store: Store, settings: Settings, target: DeliveryTarget, day: dt.da
     if held is None:
         return DeliveryOutcome("skipped", error=unclaimed_why(store, target, day) or None)
 
-    error, unreachable = None, False
+    error, unreachable, pause = None, False, None
     with Lease(store, held, recovery_seconds=recovery, clock=clock) as lease:
         post = compose(held)
         if post is None:  # gone since the caller looked: nothing to post, no claim left to take over and skip again
@@ -261,17 +278,18 @@ def attempt(store: Store, settings: Settings, target: DeliveryTarget, day: dt.da
         except ClaimLost as exc:  # taken over, or its target removed (_finish says which): the rest is not posted
             error = str(exc)
         except TargetUnreachable as exc:
-            error, unreachable = f"unreachable: {exc}", True
+            error, unreachable, pause = f"unreachable: {exc}", True, exc.pause
             log.warning(f"{what} target unreachable", extra={"target": target.kind, "target_id": target.id, "error": error})
         except Exception as exc:  # any adapter failure: keep what was posted, retry the rest later
             error = f"{type(exc).__name__}: {exc}"
             log.warning(f"{what} post failed", extra={"target": target.kind, "target_id": target.id, "error": error})
-    return _finish(store, held, post, error, unreachable=unreachable, what=what)
+    return _finish(store, held, post, error, unreachable=unreachable, pause=pause, what=what)
 
 
 def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, unreachable: bool = False,
-             empty: bool = False, what: str = "digest") -> DeliveryOutcome:
-    """Settle the attempt in one transaction: the outcome, and any reference whose own commit failed."""
+             pause: str | None = None, empty: bool = False, what: str = "digest") -> DeliveryOutcome:
+    """Settle the attempt in one transaction: the outcome, and any reference whose own commit failed; the target
+    paused when the poster said why it stays unreachable (``pause``, :class:`TargetUnreachable`)."""
     target, papers = post.target, len(post.digest.papers)
     with store.session(immediate=True) as session:
         delivery = session.get(Delivery, held.delivery_id, with_for_update=True, populate_existing=True)
@@ -295,6 +313,9 @@ def _finish(store: Store, held: Claim, post: DigestPost, error: str | None, *, u
             delivery.error = error
             if unreachable:
                 mentions.release_unposted(session, delivery)
+            if pause is not None:
+                _pause(session, target, pause, delivery)
+                error = delivery.error
     if empty:
         log.info(f"{what} empty", extra={"target": target.kind, "target_id": target.id, "day": str(post.digest.day)})
         return DeliveryOutcome("empty", held.delivery_id)

@@ -203,7 +203,7 @@ class DigestPlan:
         the threads that queued it (a thread that took its digest while the plan was being started).
         """
         rows = _rows(session, list(wanted))
-        on = {k: r for k, r in rows.items() if (r.enabled if isinstance(r, Channel) else r.subscribed)}
+        on = {k: r for k, r in rows.items() if (r.enabled if isinstance(r, Channel) else r.subscribed) and not r.paused}
         days = {k: wanted[k] or self.day_of(r) for k, r in on.items()}
         chosen = select(DeliveryItem.paper_id).where(DeliveryItem.delivery_id == Delivery.id).exists()
         held = session.execute(select(Delivery.target_kind, Delivery.target_id, Delivery.day)

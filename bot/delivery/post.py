@@ -29,7 +29,17 @@ Part = str | int
 class TargetUnreachable(Exception):
     """Raised by a poster when the target cannot be posted to at all (missing
     permission, channel gone). The delivery is marked ``unreachable`` and not
-    retried; the adapter reports the problem once to whoever configured it."""
+    retried; the adapter reports the problem once to whoever configured it.
+
+    ``pause``: a :mod:`bot.pauses` reason when the platform showed that the target stays unreachable
+    until the bot or the person is back in its workspace (Discord: the bot is in no server of the
+    channel, or a DM was refused because the bot or the member left their server). The delivery
+    then pauses the target too, in the transaction that marks the day ``unreachable``.
+    """
+
+    def __init__(self, message: str, *, pause: str | None = None):
+        super().__init__(message)
+        self.pause = pause
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The Discord client: the ``/papers`` commands, 👍/👎 reactions on digest messages, journal club vote buttons,
-channels renamed or deleted.
+channels renamed or deleted, the bot removed from a server or back, a member who left.
 
-Uses ``discord.Intents.default()`` only: app commands need no intent, and the
+Uses ``discord.Intents.default()`` (and the privileged members intent only when
+``[discord] members_intent`` asks for it): app commands need no intent, and the
 default set includes guild and DM reactions. Reactions are read with the raw
 events, so they count on messages posted before a restart (not in the cache).
 """
@@ -103,6 +104,40 @@ class PaperBot(dcommands.Bot):
             await asyncio.to_thread(self.paper_commands.channel_remove, caller)
         except Exception as exc:  # a database error: discord.py would log the handler's traceback at ERROR
             log.warning("channel removal failed", extra={"channel": channel.id, "error": f"{type(exc).__name__}: {exc}"})
+
+    # -- the bot removed from a server, back in one; a member who left ----------------------------
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot was removed from a server (kicked, or the server deleted; ``GUILD_DELETE``, default ``guilds``
+        intent; a server only unavailable in an outage is not this): its channels pause, settings and clubs
+        kept (``Commands.bot_removed``), until the bot is back."""
+        await self._presence("bot removal", self.paper_commands.bot_removed, PLATFORM, str(guild.id))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """The bot was added to a server (again): what paused when it was removed resumes (``Commands.bot_present``)."""
+        await self._presence("bot return", self.paper_commands.bot_present, PLATFORM, str(guild.id))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server the bot is in, at a connect: one it was added back to while paperbot was offline resumes too."""
+        await self._presence("bot return", self.paper_commands.bot_present, PLATFORM, str(guild.id))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """A member left a server (or was kicked or banned): their DM digest and mentions there pause
+        (``Commands.member_left``), their 👍/👎 and settings kept.
+
+        ``GUILD_MEMBER_REMOVE`` needs the privileged members intent (``[discord] members_intent``);
+        without it Discord never sends it, and a subscriber who left is paused when Discord first
+        refuses their DM (:mod:`bot.discord.poster`).
+        """
+        if payload.user.bot or (self.user is not None and payload.user.id == self.user.id):
+            return
+        await self._presence("member leave", self.paper_commands.member_left, PLATFORM, str(payload.guild_id),
+                             str(payload.user.id))
+
+    async def _presence(self, what: str, change, *args: str) -> None:
+        try:
+            await asyncio.to_thread(change, *args)
+        except Exception as exc:  # a database error: discord.py would log the handler's traceback at ERROR
+            log.warning(f"{what} failed", extra={"workspace": args[1], "error": f"{type(exc).__name__}: {exc}"})
 
     # -- journal club vote buttons -------------------------------------------------------
     async def on_interaction(self, interaction: discord.Interaction) -> None:

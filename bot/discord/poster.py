@@ -26,10 +26,13 @@ from bot.digest import Mention
 from bot.discord.club import poll_content, poll_embeds, poll_view, winner_content
 from bot.discord.cog import POSTING_PERMISSIONS, missing_channel_permissions
 from bot.discord.embeds import FEEDBACK_EMOJI, header_content, paper_content, paper_embed
+from bot.pauses import BOT_REMOVED, LEFT
 
 log = logging.getLogger(__name__)
 
 _NO_MENTIONS = discord.AllowedMentions.none()
+#: Discord's JSON error code for a DM it refuses: "Cannot send messages to this user" (DMs closed, or no shared server).
+CANNOT_DM = 50007
 
 
 def allowed_mentions(mentions: tuple[Mention, ...]) -> discord.AllowedMentions:
@@ -136,7 +139,7 @@ class DiscordPoster:
                 await asyncio.to_thread(post.posted_paper, pick.paper_id, str(message.id))
                 refused = await _add_feedback_reactions(message, post, told=refused) or refused
         except (discord.Forbidden, discord.NotFound) as exc:
-            await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}")
+            await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}", pause=await self._gone(post.target, exc))
 
     async def post_club_async(self, post: ClubPost) -> None:
         """Post the poll (text, an embed per paper, a Vote button each) or the winner, once, on the client's loop.
@@ -160,7 +163,7 @@ class DiscordPoster:
             if post.stage == CLOSE and post.poll_ref and isinstance(destination, discord.abc.Messageable):
                 await self._close_poll(destination, post)
         except (discord.Forbidden, discord.NotFound) as exc:
-            await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}")
+            await self._unreachable(post, f"{exc.status} {exc.text or type(exc).__name__}", pause=await self._gone(post.target, exc))
 
     async def _close_poll(self, channel: discord.abc.Messageable, post: ClubPost) -> None:
         """Edit the poll message to its final count, without buttons. A poll message someone deleted
@@ -191,11 +194,39 @@ class DiscordPoster:
                 await self._unreachable(post, "missing permissions: " + ", ".join(missing))
         return channel
 
-    async def _unreachable(self, post: DigestPost, detail: str) -> NoReturn:
+    async def _unreachable(self, post: DigestPost, detail: str, *, pause: str | None = None) -> NoReturn:
         target = post.target
-        if target.kind == "channel":
+        if target.kind == "channel" and pause is None:  # paused: nobody there could give a permission
             await self.report_unreachable(target, post.digest.day, detail, post.configurer)
-        raise TargetUnreachable(f"discord {target.kind} {target.ref}: {detail}")
+        raise TargetUnreachable(f"discord {target.kind} {target.ref}: {detail}", pause=pause)
+
+    async def _gone(self, target: DeliveryTarget, exc: discord.HTTPException) -> str | None:
+        """Why Discord refused ``target`` for as long as the bot or the person stays out of its server: a
+        :mod:`bot.pauses` reason, else None (a permission, a deleted channel, DMs closed: the usual report).
+
+        :data:`~bot.pauses.BOT_REMOVED` when the bot is in no server of that id (removed while paperbot was
+        offline, or a member's DM refused as the bot shares no server with them any more);
+        :data:`~bot.pauses.LEFT` when a DM was refused (403, code 50007) and the server no longer knows
+        the member (``GET /guilds/{id}/members/{user}``: 404 Unknown Member; no privileged intent needed).
+        Only once connected (READY: the client knows every server it is in); a DM-only profile
+        (workspace ``dm``) names no server, so its refusal stays "DMs closed".
+        """
+        if not self.client.is_ready() or not target.workspace.isdigit():
+            return None
+        guild = self.client.get_guild(int(target.workspace))
+        if target.kind == "channel":
+            return BOT_REMOVED if guild is None else None
+        if exc.code != CANNOT_DM:
+            return None
+        if guild is None:
+            return BOT_REMOVED
+        try:
+            await guild.fetch_member(int(target.ref))
+        except discord.NotFound:
+            return LEFT
+        except discord.HTTPException:
+            return None
+        return None
 
     # -- telling the configurer -----------------------------------------------------
     async def report_unreachable(self, target: DeliveryTarget, day: dt.date, detail: str, user_ref: str | None) -> bool:

@@ -61,13 +61,19 @@ class DiscordRuntime:
         Sync the ``/papers`` command tree with Discord at login.
     client : PaperBot, optional
         A prepared client (tests); one is made when omitted.
+    members_intent : bool
+        Ask for the privileged members intent too (``GUILD_MEMBER_REMOVE``: a member who left a server);
+        ``discord.Intents.default()`` otherwise.
     """
 
     name = "discord"
 
-    def __init__(self, commands: Commands, token: str, *, sync_commands: bool = False, client: PaperBot | None = None):
+    def __init__(self, commands: Commands, token: str, *, sync_commands: bool = False, client: PaperBot | None = None,
+                 members_intent: bool = False):
         self.commands = commands
-        self.client = client or PaperBot(commands, sync_commands=sync_commands)
+        intents = discord.Intents.default()
+        intents.members = members_intent
+        self.client = client or PaperBot(commands, sync_commands=sync_commands, intents=intents)
         self._token = token
         self._task: asyncio.Task | None = None
         self.poster = DiscordPoster(self.client)
@@ -118,7 +124,8 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets, *, 
     commands : Commands
         The command layer (its store is also the poster's).
     settings : Settings
-        ``settings.discord.sync_commands`` turns on syncing too.
+        ``settings.discord.sync_commands`` turns on syncing too; ``settings.discord.members_intent`` asks for the
+        privileged members intent.
     secrets : Secrets
         ``secrets.discord_token`` (environment variable ``DISCORD_TOKEN``).
     sync_commands : bool
@@ -135,4 +142,5 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets, *, 
         commands,
         secrets.discord_token.get_secret_value().strip(),
         sync_commands=sync_commands or settings.discord.sync_commands,
+        members_intent=settings.discord.members_intent,
     )

@@ -57,7 +57,7 @@ def run_club(ctx: JobContext, kind: str, channel_id: int, *, now: dt.datetime | 
     Returns
     -------
     DeliveryOutcome
-        ``skipped`` when the channel is gone, has no club (a poll), its poll was not
+        ``skipped`` when the channel is gone or paused (:mod:`bot.pauses`), has no club (a poll), its poll was not
         posted or is still open (a close), no adapter serves its platform, or
         someone else holds the claim; ``empty`` when nothing was 👍'd that week.
     """
@@ -66,6 +66,8 @@ def run_club(ctx: JobContext, kind: str, channel_id: int, *, now: dt.datetime | 
         channel = session.get(Channel, channel_id)
         if channel is None:
             return _skip(kind, channel_id, "channel gone")
+        if channel.paused:  # the bot left its server (bot.pauses): its return resumes the club
+            return _skip(kind, channel_id, f"channel paused ({channel.paused})")
         target = DeliveryTarget.of(channel)
         if kind == POLL and day is None:
             if channel.club_weekday is None or channel.club_time is None:

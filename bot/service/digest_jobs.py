@@ -38,9 +38,12 @@ RETRY_BACKOFF_SECONDS = 60
 
 
 def digest_targets(session: Session, platforms: set[str] | None) -> list[Channel | Member]:
-    """Enabled channels, then subscribed members (by id), on ``platforms`` (None: any platform)."""
-    channels = session.scalars(select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.id)).all()
-    members = session.scalars(select(Member).where(Member.subscribed.is_(True)).order_by(Member.id)).all()
+    """Enabled channels, then subscribed members (by id), on ``platforms`` (None: any platform); none paused
+    (:mod:`bot.pauses`)."""
+    channels = session.scalars(select(Channel).where(Channel.enabled.is_(True), Channel.paused.is_(None))
+                               .order_by(Channel.id)).all()
+    members = session.scalars(select(Member).where(Member.subscribed.is_(True), Member.paused.is_(None))
+                              .order_by(Member.id)).all()
     rows = [*channels, *members]
     return rows if platforms is None else [r for r in rows if r.platform in platforms]
 
@@ -51,7 +54,7 @@ def _load_target(store: Store, kind: str, target_id: int) -> tuple[DeliveryTarge
         row = session.get(Channel if kind == "channel" else Member, target_id)
         if row is None:
             return None
-        if (kind == "channel" and not row.enabled) or (kind == "member" and not row.subscribed):
+        if (kind == "channel" and not row.enabled) or (kind == "member" and not row.subscribed) or row.paused:
             return None
         return DeliveryTarget.of(row), row.digest_time, row.timezone
 
@@ -79,7 +82,7 @@ def run_digest(
     Returns
     -------
     DeliveryOutcome
-        ``skipped`` when the target is gone, switched off, on a platform this
+        ``skipped`` when the target is gone, switched off or paused (:mod:`bot.pauses`), on a platform this
         process does not serve, or already claimed by someone else.
     """
     now = now or utcnow()

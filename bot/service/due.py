@@ -108,10 +108,12 @@ def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
     (``club_since``), and the channel has no poll row of that day or the 6 days before
     (one a week, also when the club's day is changed mid-week). A close is due once its poll was posted and :data:`bot.club.CLOSE_AFTER`
     passed since the poll was first claimed, up to :data:`CLOSE_GRACE` later, whether or
-    not the club is still on. Three queries whatever the number of channels.
+    not the club is still on. A paused channel (:mod:`bot.pauses`) has nothing due, neither poll nor close.
+    Three queries whatever the number of channels.
     """
     due: list[DueClub] = []
-    clubs = session.scalars(select(Channel).where(Channel.club_weekday.is_not(None)).order_by(Channel.id)).all()
+    clubs = session.scalars(select(Channel).where(Channel.club_weekday.is_not(None), Channel.paused.is_(None))
+                            .order_by(Channel.id)).all()
     polls: dict[tuple[int, dt.date], dt.datetime] = {}
     for row in clubs:
         if platforms is not None and row.platform not in platforms:
@@ -135,7 +137,7 @@ def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
     posted = session.execute(
         select(Delivery.target_id, Delivery.day, Delivery.first_claimed_at, Delivery.claimed_at, Channel.platform)
         .join(Channel, Channel.id == Delivery.target_id)
-        .where(Delivery.target_kind == POLL, Delivery.status == "posted",
+        .where(Delivery.target_kind == POLL, Delivery.status == "posted", Channel.paused.is_(None),
                Delivery.day >= (now - CLOSE_AFTER - CLOSE_GRACE - dt.timedelta(days=1)).date())
     ).all()
     if posted:

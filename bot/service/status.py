@@ -9,6 +9,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from bot.delivery import MAX_ATTEMPTS
+from bot.pauses import paused_why
 from bot.service.digest_jobs import RETRY_BACKOFF_SECONDS, digest_targets
 from bot.service.due import due_digests
 from bot.service.heartbeat import owner_gone
@@ -63,6 +64,8 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     on before the job runs); ``owed`` at the top level lists them all, oldest slot first, each with its ``target``.
     A member's ``last_told`` is when they were
     told that their last digest could not be sent by DM (:mod:`bot.commands.dm_notice`), else None.
+    A target that is on but paused (:mod:`bot.pauses`) has ``paused``, why in words (``"left the server"``), and no
+    ``next_digest``; else ``paused`` is None.
 
     ``job_store.overdue`` lists the jobs whose next run time has passed: any at all
     while the scheduler is not running (stale, stopped), and those more than the
@@ -115,8 +118,9 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 if status != "failed" or attempts >= MAX_ATTEMPTS  # a failed one with attempts left is retried
             }
             try:
-                due = next_digest_time(row.digest_time, row.timezone, now=now,  # after an owed digest: its next slot
-                                       done_days=done | set(owed.get((kind, row.id), {})), scheduled=(jobs or {}).get(job_id))
+                due = None if row.paused else next_digest_time(  # after an owed digest: its next slot
+                    row.digest_time, row.timezone, now=now, done_days=done | set(owed.get((kind, row.id), {})),
+                    scheduled=(jobs or {}).get(job_id))
             except Exception:
                 due = None
             out["targets"].append({
@@ -128,6 +132,7 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
                 "last_status": last.status if last else None, "last_error": last.error if last else None,
                 "last_told": _iso(_aware(last.told_at)) if last else None,
                 "owed": sorted(owed.get((kind, row.id), {}).values(), key=lambda o: o["due"]),
+                "paused": paused_why(row.paused) if row.paused else None,
             })
     out["owed"] = sorted(({**o, "target": t["name"]} for t in out["targets"] for o in t["owed"]),
                          key=lambda o: (o["due"], o["kind"], o["id"]))

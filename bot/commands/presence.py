@@ -1,0 +1,136 @@
+"""Who is still there: the bot removed from a workspace or back in it, a member who left (:mod:`bot.pauses`).
+
+The platform's events call these (Discord's ``GUILD_DELETE``, ``GUILD_CREATE`` and
+``GUILD_MEMBER_REMOVE``). Each runs in one transaction and changes only what is not so already,
+so an event that arrives twice (a gateway replay, a reconnect's ``GUILD_CREATE``) changes nothing
+the second time. Nothing is deleted: a pause keeps every setting, interest and 👍/👎, unlike
+``paperbot users remove`` and ``channels remove`` (:func:`bot.commands.rows.delete_target`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot.commands.caller import Caller
+from bot.pauses import BOT_REMOVED, LEFT, paused_why
+from recommender.store import Channel, ChannelChange, Member
+from recommender.store.models import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.commands.handlers import Commands
+
+log = logging.getLogger("bot.commands.handlers")
+
+
+@dataclass
+class Presence:
+    """What an event changed: the channels and members it paused or resumed (their ids)."""
+
+    channels: list[int]
+    members: list[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.channels or self.members)
+
+
+def _log(session: Session, channel: Channel, platform: str, change: str) -> None:
+    """A change the platform made, in the channel's change log (``channel status`` lists it; the actor names nobody)."""
+    session.add(ChannelChange(channel_id=channel.id, actor=platform, change=change, at=utcnow()))
+
+
+def bot_removed(commands: Commands, platform: str, workspace: str) -> Presence:
+    """The bot was removed from ``workspace`` (kicked, or the server deleted): pause its channels, in one transaction.
+
+    Every channel there is paused (:data:`bot.pauses.BOT_REMOVED`, logged ``paused: the bot was removed
+    from the server``): no digest, no club poll, no close of a poll still open; its settings and club
+    stay, and one that was off stays off when it resumes. Members are
+    not paused here: one who shares another server with the bot still gets their DMs, and one who shares
+    none is paused when Discord first refuses their DM (:mod:`bot.discord.poster`).
+
+    Returns
+    -------
+    Presence
+        The channels paused; empty when paperbot knows none there, or all were paused already (the event came twice).
+    """
+    with commands.store.session() as session:
+        channels = session.scalars(select(Channel).where(
+            Channel.platform == platform, Channel.workspace == workspace, Channel.paused.is_(None)).order_by(Channel.id)).all()
+        for channel in channels:
+            channel.paused = BOT_REMOVED
+            _log(session, channel, platform, f"paused: {paused_why(BOT_REMOVED)}")
+        done = Presence([c.id for c in channels], [])
+    if done:
+        log.info("bot removed from workspace", extra={"platform": platform, "workspace": workspace,
+                                                      "channels": done.channels})
+    return done
+
+
+def bot_present(commands: Commands, platform: str, workspace: str) -> Presence:
+    """The bot is in ``workspace`` (invited back, or there at a connect): lift its :data:`~bot.pauses.BOT_REMOVED`
+    pauses, in one transaction.
+
+    Channels and members paused so resume as they were (digest, club, DM, mentions); each channel logs
+    ``resumed: the bot is back in the server``. A member who :data:`~bot.pauses.LEFT` stays paused.
+
+    Returns
+    -------
+    Presence
+        What resumed; empty when nothing there was paused (one read, no write).
+    """
+    with commands.store.session() as session:
+        channels = session.scalars(select(Channel).where(
+            Channel.platform == platform, Channel.workspace == workspace, Channel.paused == BOT_REMOVED)).all()
+        members = session.scalars(select(Member).where(
+            Member.platform == platform, Member.workspace == workspace, Member.paused == BOT_REMOVED)).all()
+        for channel in channels:
+            channel.paused = None
+            _log(session, channel, platform, "resumed: the bot is back in the server")
+        for member in members:
+            member.paused = None
+        done = Presence([c.id for c in channels], [m.id for m in members])
+    if done:
+        log.info("bot back in workspace", extra={"platform": platform, "workspace": workspace,
+                                                 "channels": done.channels, "members": done.members})
+    return done
+
+
+def member_left(commands: Commands, platform: str, workspace: str, user_ref: str) -> bool:
+    """``user_ref`` left ``workspace``: pause their member row there (:data:`bot.pauses.LEFT`), in one transaction.
+
+    Their DM digest stops, and they are named nowhere (``who``, digest mentions); their interests,
+    subscription, opt-in and 👍/👎 stay, so their teammates' community signal and the journal club's
+    tally are unchanged, and they resume at their next command or 👍/👎 there
+    (:func:`resume_caller`). ``paperbot users remove --platform`` deletes them for good instead.
+
+    Returns
+    -------
+    bool
+        Whether a row was paused: False for someone paperbot never knew there (nobody is created),
+        or one already marked as left (the event came twice).
+    """
+    with commands.store.session() as session:
+        member = session.scalar(select(Member).where(
+            Member.platform == platform, Member.workspace == workspace, Member.user_ref == user_ref))
+        if member is None or member.paused == LEFT:
+            return False
+        member.paused = LEFT
+    log.info("member left", extra={"platform": platform, "workspace": workspace, "user": user_ref})
+    return True
+
+
+def resume_caller(session: Session, member: Member, caller: Caller) -> None:
+    """Lift ``member``'s pause when ``caller`` acts from a channel of the member's workspace, in ``session``.
+
+    A command or a reaction there shows both the person and the bot are in that server. A DM shows
+    neither (a reaction on an old DM digest is possible after leaving), so it resumes nothing.
+    """
+    if member.paused is not None and caller.channel_ref is not None and caller.workspace == member.workspace:
+        log.info("member resumed", extra={"platform": member.platform, "workspace": member.workspace,
+                                          "user": member.user_ref, "was": member.paused})
+        member.paused = None
