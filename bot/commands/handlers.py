@@ -14,20 +14,29 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.commands import channels, club, dm_notice, events, feedback, library, mentions, onboarding, presence, rows, share
+from bot.commands import (
+    channels,
+    club,
+    dm_notice,
+    events,
+    feedback,
+    interests,
+    library,
+    mentions,
+    onboarding,
+    presence,
+    rows,
+    share,
+)
 from bot.commands.caller import Caller
 from bot.commands.parse import (
     UsageError,
     half_width,
-    interest_key,
-    interest_text,
-    new_interests,
     parse,
     parse_time,
     parse_timezone,
-    split_interests,
 )
-from bot.commands.reply import MAX_INTEREST_CHARS, MAX_INTERESTS, Reply
+from bot.commands.reply import Reply
 from bot.digest import counted, found_text
 from bot.settings import Settings
 from recommender.picks import Recommender
@@ -143,74 +152,23 @@ class Commands:
 
     # -- interests ---------------------------------------------------------------------
     def interests_list(self, caller: Caller) -> Reply:
-        with self.store.session() as session:
-            member = rows.find_member(session, caller)
-            interests = list(member.interests or []) if member is not None else []
-        if not interests:
-            return Reply(f"You have no interests yet. Add one: {caller.command('interests add', 'graph neural networks')}")
-        return Reply("Your interests:\n" + "\n".join(f"• {i}" for i in interests))
+        """The caller's interests (:func:`bot.commands.interests.listed`)."""
+        return interests.listed(self, caller)
 
     def interests_add(self, caller: Caller, text: str, *more: str) -> Reply:
-        """Add interests (at most :data:`MAX_INTERESTS`, each :data:`MAX_INTEREST_CHARS` characters), all or none.
+        """Add interests, all or none (:func:`bot.commands.interests.add`); raises ``UsageError``, changing nothing."""
+        return interests.add(self, caller, text, *more)
 
-        Each text may hold several, separated by ``;`` (else by ``,``), as ``paperbot users add --interests``
-        reads them (:func:`~bot.commands.parse.split_interests`).
-
-        Raises
-        ------
-        UsageError
-            A text holds no letter or digit (:func:`~bot.commands.parse.interest_text`), is too long,
-            or the caller would have more interests than there can be. Nothing changes.
-        """
-        texts = [t for piece in (text, *more) for t in split_interests(piece)]  # "a; b" is two, as the CLI's
-        if not texts:
-            raise UsageError("`interests add` needs some words (punctuation alone is not an interest)")
-        longest = max(texts, key=len)
-        if len(longest) > MAX_INTEREST_CHARS:
-            raise UsageError(f"an interest is at most {MAX_INTEREST_CHARS} characters ({len(longest)} given)")
-        with self.store.session(immediate=True) as session:  # two adds at once: the second waits, then adds to the first's
-            member = self.member(session, caller, lock=True)
-            current = list(member.interests or [])
-            added = new_interests(current, texts)
-            if len(current) + len(added) > MAX_INTERESTS:
-                raise UsageError(f"at most {MAX_INTERESTS} interests: remove one first ({len(current) + len(added)} asked)")
-            member.interests = current + added
-        had = "".join(f" “{t}” was already one of them." for t in dict.fromkeys(texts) if t not in added)
-        if not added:
-            return Reply(f"Nothing changed:{had}")
-        return Reply(f"Added interest{'s'[:len(added) - 1]} “{'”, “'.join(added)}”. "
-                     f"Your next picks use {'them' if len(added) > 1 else 'it'}.{had}"
-                     + "".join(f" “{i}”: no stored paper spells it so; did you mean “{r}”? "
-                               f"({caller.command('interests remove', i)}, then add that.)"
-                               for i, r in self.respellings(added).items()))
-
-    def respellings(self, interests: list[str]) -> dict[str, str]:
+    def respellings(self, texts: list[str]) -> dict[str, str]:
         """Interest -> the interest respelled, for those with a word no stored paper holds and a known word
         close to it (:meth:`recommender.picks.Recommender.respell`: "model quantisation" -> "model quantization")."""
         with self.store.session() as session:
-            respelled = {i: self.recommender.respell(session, i) for i in interests}
+            respelled = {i: self.recommender.respell(session, i) for i in texts}
         return {i: r for i, r in respelled.items() if r}
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
-        """Remove the interest ``text`` (compared by :func:`~bot.commands.parse.interest_key`: any case, quotes and
-        invisible characters apart), or change nothing.
-
-        Returns
-        -------
-        Reply
-            ``ok`` is False, and nothing changes, when ``text`` is not among the caller's interests;
-            the text then points to the list (``/papers interests list``, or ``paperbot users list``).
-        """
-        text = interest_text(text) or " ".join(text.split())
-        with self.store.session(immediate=True) as session:
-            member = rows.find_member(session, caller, lock=True)  # nobody is created to remove nothing
-            current = list(member.interests or []) if member is not None else []
-            kept = [i for i in current if interest_key(i) != interest_key(text)]
-            if len(kept) == len(current):
-                return Reply(f"“{text}” is not among your interests. {caller.command('interests list')} shows them.",
-                             ok=False)
-            member.interests = kept
-        return Reply(f"Removed interest “{text}”.")
+        """Remove one interest, or change nothing (:func:`bot.commands.interests.remove`)."""
+        return interests.remove(self, caller, text)
 
     # -- subscriptions ---------------------------------------------------------------
     def subscribe(self, caller: Caller, time: str | None = None, timezone: str | None = None) -> Reply:
