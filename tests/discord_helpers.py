@@ -304,3 +304,17 @@ def refuse_dms_as_discord(monkeypatch, *, closed: tuple[int, ...] = ()) -> None:
         return await _original(self, channel_id, params=params)
 
     monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+
+
+def fail_dms(monkeypatch, status: int = 500) -> None:
+    """From now on the fake API fails the bot's DMs with a server error (``status``, 5xx), as Discord does in an
+    outage (discord.py's own retries exhausted): the delivery fails and is retried later, nobody is told."""
+    original = dpytest_backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params, _original=original):
+        channel = sys._getframe(1).f_locals["channel"]  # dpytest reads its caller's `channel` local
+        if isinstance(channel, discord.DMChannel):
+            raise discord.DiscordServerError(_FakeHTTPResponse(status), {"code": 0, "message": "Internal Server Error"})
+        return await _original(self, channel_id, params=params)
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)

@@ -22,15 +22,17 @@ from bot.commands import Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.discord.poster import DiscordPoster
 from bot.service.context import JobContext
-from bot.service.digest_jobs import run_digest
+from bot.service.digest_jobs import recover, retry_candidates, run_digest
 from bot.service.due import due_club
 from bot.service.once import run_once
 from bot.service.status import collect_status
 from recommender.store import Channel, ChannelChange, Delivery, Feedback, Member, Paper
+from recommender.store.models import utcnow
 
 from discord_helpers import (
     FakeInteraction,
     config,
+    fail_dms,
     invoke,
     make_bot,
     patch_dpytest_people,
@@ -265,3 +267,32 @@ async def test_without_the_members_intent_a_subscriber_who_left_is_paused_when_d
     answered = await world.run("interests add", back, text="diffusion models")
     assert world.member(world.grace).paused is None
     assert [m.content for m in answered.sent if "DM" in (m.content or "")] == []
+
+
+async def test_a_failed_digest_of_a_member_who_left_is_not_retried_while_paused_and_is_once_back(world, monkeypatch):
+    """A DM digest that failed (a Discord outage) before its member left waits while she is paused: it is no
+    retry candidate at every sync (each would be skipped, logged as a retry), and is retried once she is back."""
+    await world.run("subscribe", world.grace, time="09:00", timezone="UTC")
+    with monkeypatch.context() as outage:
+        fail_dms(outage)
+        report = await world.day(MONDAY + dt.timedelta(seconds=30))
+    [(_, failed)] = report.digests
+    assert failed.status == "failed"
+    grace = world.grace
+    dpytest_backend.delete_member(grace)  # she leaves: GUILD_MEMBER_REMOVE (the members intent)
+    await dpytest.run_all_events()
+    assert world.member(grace).paused == "left"
+
+    later = utcnow() + dt.timedelta(minutes=10)  # past the retry backoff (a claim's time is the real clock's)
+    assert await asyncio.to_thread(retry_candidates, world.ctx, now=later) == []
+    assert await asyncio.to_thread(recover, world.ctx, now=later) == []
+    assert sent_messages() == []
+
+    back = dpytest_backend.make_member(grace._user, world.lab)
+    await world.run("interests add", back, text="diffusion models")  # back, and using paperbot there
+    row = world.member(grace)
+    assert row.paused is None
+    assert await asyncio.to_thread(retry_candidates, world.ctx, now=later) == [("member", row.id, MONDAY.date())]
+    [retried] = await asyncio.to_thread(recover, world.ctx, now=later)
+    await dpytest.run_all_events()
+    assert retried.status == "posted" and any(isinstance(m.channel, discord.DMChannel) for m in sent_messages())

@@ -144,7 +144,11 @@ def _slot_day(ctx: JobContext, kind: str, target_id: int, now: dt.datetime) -> d
 
 
 def retry_candidates(ctx: JobContext, *, now: dt.datetime | None = None) -> list[tuple[str, int, dt.date]]:
-    """``(kind, target id, day)`` of the deliveries :func:`recover` retries at ``now``, oldest claim first."""
+    """``(kind, target id, day)`` of the deliveries :func:`recover` retries at ``now``, oldest claim first.
+
+    None of a paused target (:mod:`bot.pauses`; a club's poll or close: of a paused channel): its retry would
+    only be skipped, at every ``sync``; once it resumes, a retry still within the window is made.
+    """
     now = now or utcnow()
     window = now - dt.timedelta(seconds=MISFIRE_GRACE_SECONDS)
     with ctx.store.session() as session:
@@ -154,8 +158,11 @@ def retry_candidates(ctx: JobContext, *, now: dt.datetime | None = None) -> list
                    Delivery.attempts < MAX_ATTEMPTS)
             .order_by(Delivery.claimed_at)
         ).all()
+        paused = _paused(session, rows)
     out = []
     for kind, target_id, day, status, claimed_at, attempts in rows:
+        if ("member" if kind == "member" else "channel", target_id) in paused:
+            continue
         if claimed_at.tzinfo is None:  # SQLite returns naive UTC
             claimed_at = claimed_at.replace(tzinfo=dt.UTC)
         age = (now - claimed_at).total_seconds()
@@ -167,6 +174,15 @@ def retry_candidates(ctx: JobContext, *, now: dt.datetime | None = None) -> list
                                         "attempts": attempts})
         out.append((kind, target_id, day))
     return out
+
+
+def _paused(session: Session, rows) -> set[tuple[str, int]]:
+    """``("channel" | "member", id)`` of the paused targets among the deliveries ``rows`` (kind, target id first)."""
+    ids: dict[str, set[int]] = {"channel": set(), "member": set()}
+    for kind, target_id, *_ in rows:
+        ids["member" if kind == "member" else "channel"].add(target_id)
+    return {(kind, i) for kind, model in (("channel", Channel), ("member", Member)) if ids[kind]
+            for i in session.scalars(select(model.id).where(model.id.in_(ids[kind]), model.paused.is_not(None)))}
 
 
 def recover(ctx: JobContext, *, now: dt.datetime | None = None) -> list[DeliveryOutcome]:
