@@ -61,6 +61,28 @@ def test_the_members_intent_is_asked_for_only_when_configured(cmds, settings):
     assert intents == expected and not (intents.presences or intents.message_content)
 
 
+async def test_the_members_intent_asks_for_no_member_list_and_keeps_none(cmds, settings, monkeypatch):
+    """The members intent is for GUILD_MEMBER_REMOVE alone. discord.py would otherwise ask the gateway for every
+    member of every server (chunking: at each connect, before READY, and at a join) and keep them all; a server
+    the bot joins is handled at once instead, as without the intent, and its members are not kept."""
+    members = settings.model_copy(update={"discord": DiscordSettings(members_intent=True)})
+    client = create_runtime(cmds, members, Secrets(discord_token=SecretStr("t"))).client
+    state = client._connection  # what the gateway's events are parsed by
+    dispatched: list[str] = []
+    monkeypatch.setattr(state, "dispatch", lambda event, *args: dispatched.append(event))
+    people = [{"user": {"id": str(900 + i), "username": name, "discriminator": "0", "avatar": None},
+               "roles": [], "joined_at": "2026-12-01T09:00:00+00:00", "deaf": False, "mute": False, "flags": 0}
+              for i, name in enumerate(("ada", "alan"))]
+    state.parse_guild_create({  # GUILD_CREATE as Discord sends it when the bot joins a large server
+        "id": "700", "name": "Lab", "member_count": 5000, "members": people, "channels": [], "threads": [],
+        "roles": [{"id": "700", "name": "@everyone", "permissions": "0", "position": 0}], "emojis": [], "stickers": [],
+        "features": [], "owner_id": "1", "large": True,
+    })
+    assert dispatched == ["guild_join"]  # handled now, no member list asked for first
+    guild = client.get_guild(700)
+    assert guild is not None and guild.get_member(900) is None and guild.get_member(901) is None
+
+
 @pytest.mark.parametrize("sync", [False, True])
 async def test_setup_hook_adds_papers_and_syncs_only_on_demand(cmds, monkeypatch, sync):
     bot = PaperBot(cmds, sync_commands=sync)

@@ -62,8 +62,8 @@ class DiscordRuntime:
     client : PaperBot, optional
         A prepared client (tests); one is made when omitted.
     members_intent : bool
-        Ask for the privileged members intent too (``GUILD_MEMBER_REMOVE``: a member who left a server);
-        ``discord.Intents.default()`` otherwise.
+        Ask for the privileged members intent too (``GUILD_MEMBER_REMOVE``: a member who left a server), and
+        for nothing more with it: no server's member list is fetched or kept; ``discord.Intents.default()`` otherwise.
     """
 
     name = "discord"
@@ -73,7 +73,11 @@ class DiscordRuntime:
         self.commands = commands
         intents = discord.Intents.default()
         intents.members = members_intent
-        self.client = client or PaperBot(commands, sync_commands=sync_commands, intents=intents)
+        # The members intent is for GUILD_MEMBER_REMOVE alone: discord.py would also ask the gateway for every
+        # server's member list (at each connect, delaying READY, and at a join) and keep every member in memory.
+        self.client = client or PaperBot(
+            commands, sync_commands=sync_commands, intents=intents, chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.from_intents(discord.Intents.default()))
         self._token = token
         self._task: asyncio.Task | None = None
         self.poster = DiscordPoster(self.client)
