@@ -232,3 +232,17 @@ def test_handled_event_ids_are_forgotten_after_a_day_at_most_once_an_hour(slack_
     add("Ev0OLD2", events.KEPT + dt.timedelta(minutes=1))
     assert app.dispatch(bolt_request(file_shared_event("F1", event_id="Ev0NEWER"))).status == 200
     assert ids() == {"Ev0RECENT", "Ev0NEW", "Ev0OLD2", "Ev0NEWER"}  # not again within the hour
+
+
+def test_a_rename_whose_first_delivery_changed_nothing_is_not_applied_by_its_retry(slack_bolt, slack_fake):
+    """The channel was set up under its new name (the setup typed just after the rename came before the rename's
+    event), so the event's first delivery changed nothing; renamed again since, the retry must not undo that."""
+    commands, app = slack_bolt
+    papers_command(app, slack_fake, "channel setup 09:30 UTC 3 graph neural networks", channel_name="reading-group")
+    first = channel_rename_event("C1", "reading-group", event_id="Ev0RENAMEDALREADY")
+    assert app.dispatch(bolt_request(first)).status == 200
+    assert app.dispatch(bolt_request(channel_rename_event("C1", "journal-club", event_id="Ev0RENAMELATER"))).status == 200
+    assert app.dispatch(bolt_request(first, retry=1)).status == 200
+    with commands.store.session() as s:
+        assert s.scalar(select(Channel.name)) == "journal-club"
+
