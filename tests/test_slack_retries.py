@@ -5,6 +5,8 @@ this process or after a restart, and a retry of an event whose first delivery fa
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 import urllib.error
 import urllib.request
 
@@ -21,7 +23,7 @@ from slack_requests import (
 )
 from sqlalchemy import func, select, text
 
-from bot.commands import Commands
+from bot.commands import Caller, Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.settings import Secrets
 from bot.slack.app import build_app
@@ -246,3 +248,33 @@ def test_a_rename_whose_first_delivery_changed_nothing_is_not_applied_by_its_ret
     with commands.store.session() as s:
         assert s.scalar(select(Channel.name)) == "journal-club"
 
+
+def test_a_thumbs_up_on_a_message_paperbot_never_posted_does_not_wait_for_a_writer(slack_bolt, slack_fake, settings,
+                                                                                 db_url, caplog):
+    """Most 👍 in a workspace are on people's messages: reading that the message is none of paperbot's needs no
+    write lock. Here a library import holds SQLite's write lock (as a large one does for minutes) while the 👍 comes."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    commands, app = slack_bolt
+    writing, release = threading.Event(), threading.Event()
+    done: list = []
+
+    def held(count: int, total: int) -> None:  # the import's 👍 are being written, in its transaction
+        writing.set()
+        release.wait()
+
+    def run_import() -> None:
+        done.append(Commands(commands.store, settings).import_library(Caller("cli", "local", "ada"), LIBRARY, "my.bib",
+                                                                       on_progress=held))
+
+    importer = threading.Thread(target=run_import)
+    importer.start()
+    try:
+        assert writing.wait(60), "the import never started writing"
+        people = reaction_event("reaction_added", "+1", "C1:1699999999.000100", user="U5", item_user="U1")
+        assert app.dispatch(bolt_request(people)).status == 200
+    finally:
+        release.set()
+        importer.join()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert done[0].ok and likes(commands.store, "ada") == 2 and likes(commands.store, "U5") == 0
