@@ -5,6 +5,7 @@ this process or after a restart, and a retry of an event whose first delivery fa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import urllib.error
@@ -183,6 +184,28 @@ def test_a_reaction_retried_after_it_was_taken_back_does_not_come_back(slack_bol
     assert app.dispatch(bolt_request(again)).status == 200
     assert app.dispatch(bolt_request(removed, retry=1)).status == 200
     assert likes(commands.store, "U2") == 1
+
+
+def test_socket_mode_retries_are_told_apart_alike(slack_bolt, slack_fake, digest, caplog):
+    """Socket Mode carries the event's callback as the envelope's payload (the same ``event_id``) and the retry in
+    the envelope (``retry_attempt``, ``retry_reason``), which Bolt's Socket Mode adapter hands on as HTTP's headers."""
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    commands, app = slack_bolt
+    _, paper = digest
+
+    def socket(event: tuple[str, str], n: int, **retry) -> int:
+        envelope = {"type": "events_api", "envelope_id": f"env-{n}", "payload": json.loads(event[0]),
+                    "accepts_response_payload": False, **retry}
+        return run_bolt_app(app, SocketModeRequest.from_dict(envelope)).status
+
+    added = reaction_event("reaction_added", "+1", paper, user="U2", event_id="Ev0SOCKETADD")
+    assert socket(added, 1) == 200 and likes(commands.store, "U2") == 1
+    assert socket(reaction_event("reaction_removed", "+1", paper, user="U2", event_id="Ev0SOCKETREMOVE"), 2) == 200
+    assert socket(added, 3, retry_attempt=1, retry_reason="timeout") == 200
+    assert likes(commands.store, "U2") == 0
+    assert skipped(caplog) == [("slack event already handled", "Ev0SOCKETADD", 1, "timeout")]
 
 
 def test_a_retried_reaction_on_a_digest_header_is_hinted_once_also_after_a_restart(slack_bolt, slack_fake, settings,
