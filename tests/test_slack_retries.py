@@ -5,6 +5,9 @@ this process or after a restart, and a retry of an event whose first delivery fa
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import threading
 import urllib.error
 import urllib.request
 
@@ -21,7 +24,7 @@ from slack_requests import (
 )
 from sqlalchemy import func, select, text
 
-from bot.commands import Commands
+from bot.commands import Caller, Commands
 from bot.delivery import DeliveryTarget, deliver
 from bot.settings import Secrets
 from bot.slack.app import build_app
@@ -183,6 +186,28 @@ def test_a_reaction_retried_after_it_was_taken_back_does_not_come_back(slack_bol
     assert likes(commands.store, "U2") == 1
 
 
+def test_socket_mode_retries_are_told_apart_alike(slack_bolt, slack_fake, digest, caplog):
+    """Socket Mode carries the event's callback as the envelope's payload (the same ``event_id``) and the retry in
+    the envelope (``retry_attempt``, ``retry_reason``), which Bolt's Socket Mode adapter hands on as HTTP's headers."""
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    commands, app = slack_bolt
+    _, paper = digest
+
+    def socket(event: tuple[str, str], n: int, **retry) -> int:
+        envelope = {"type": "events_api", "envelope_id": f"env-{n}", "payload": json.loads(event[0]),
+                    "accepts_response_payload": False, **retry}
+        return run_bolt_app(app, SocketModeRequest.from_dict(envelope)).status
+
+    added = reaction_event("reaction_added", "+1", paper, user="U2", event_id="Ev0SOCKETADD")
+    assert socket(added, 1) == 200 and likes(commands.store, "U2") == 1
+    assert socket(reaction_event("reaction_removed", "+1", paper, user="U2", event_id="Ev0SOCKETREMOVE"), 2) == 200
+    assert socket(added, 3, retry_attempt=1, retry_reason="timeout") == 200
+    assert likes(commands.store, "U2") == 0
+    assert skipped(caplog) == [("slack event already handled", "Ev0SOCKETADD", 1, "timeout")]
+
+
 def test_a_retried_reaction_on_a_digest_header_is_hinted_once_also_after_a_restart(slack_bolt, slack_fake, settings,
                                                                                   digest):
     commands, app = slack_bolt
@@ -232,3 +257,47 @@ def test_handled_event_ids_are_forgotten_after_a_day_at_most_once_an_hour(slack_
     add("Ev0OLD2", events.KEPT + dt.timedelta(minutes=1))
     assert app.dispatch(bolt_request(file_shared_event("F1", event_id="Ev0NEWER"))).status == 200
     assert ids() == {"Ev0RECENT", "Ev0NEW", "Ev0OLD2", "Ev0NEWER"}  # not again within the hour
+
+
+def test_a_rename_whose_first_delivery_changed_nothing_is_not_applied_by_its_retry(slack_bolt, slack_fake):
+    """The channel was set up under its new name (the setup typed just after the rename came before the rename's
+    event), so the event's first delivery changed nothing; renamed again since, the retry must not undo that."""
+    commands, app = slack_bolt
+    papers_command(app, slack_fake, "channel setup 09:30 UTC 3 graph neural networks", channel_name="reading-group")
+    first = channel_rename_event("C1", "reading-group", event_id="Ev0RENAMEDALREADY")
+    assert app.dispatch(bolt_request(first)).status == 200
+    assert app.dispatch(bolt_request(channel_rename_event("C1", "journal-club", event_id="Ev0RENAMELATER"))).status == 200
+    assert app.dispatch(bolt_request(first, retry=1)).status == 200
+    with commands.store.session() as s:
+        assert s.scalar(select(Channel.name)) == "journal-club"
+
+
+def test_a_thumbs_up_on_a_message_paperbot_never_posted_does_not_wait_for_a_writer(slack_bolt, slack_fake, settings,
+                                                                                 db_url, caplog):
+    """Most 👍 in a workspace are on people's messages: reading that the message is none of paperbot's needs no
+    write lock. Here a library import holds SQLite's write lock (as a large one does for minutes) while the 👍 comes."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    commands, app = slack_bolt
+    writing, release = threading.Event(), threading.Event()
+    done: list = []
+
+    def held(count: int, total: int) -> None:  # the import's 👍 are being written, in its transaction
+        writing.set()
+        release.wait()
+
+    def run_import() -> None:
+        done.append(Commands(commands.store, settings).import_library(Caller("cli", "local", "ada"), LIBRARY, "my.bib",
+                                                                       on_progress=held))
+
+    importer = threading.Thread(target=run_import)
+    importer.start()
+    try:
+        assert writing.wait(60), "the import never started writing"
+        people = reaction_event("reaction_added", "+1", "C1:1699999999.000100", user="U5", item_user="U1")
+        assert app.dispatch(bolt_request(people)).status == 200
+    finally:
+        release.set()
+        importer.join()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert done[0].ok and likes(commands.store, "ada") == 2 and likes(commands.store, "U5") == 0

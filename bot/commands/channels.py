@@ -148,7 +148,9 @@ def renamed(commands: Commands, platform: str, workspace: str, channel_ref: str,
     Digest titles and ``channels list`` use the stored name. The rename is logged (actor: the
     platform, which names no person). Returns whether a stored channel changed; a channel
     paperbot does not know, or one already so named, changes nothing. ``event``, the platform's
-    event, is recorded with the rename (:mod:`bot.commands.events`).
+    event, is recorded in the same transaction, also when nothing changes (:mod:`bot.commands.events`), so its
+    retry never renames: not even when its first delivery found the name stored already (by a ``channel setup``
+    typed just after the rename) or the channel not set up yet, and a later rename came since.
 
     Raises
     ------
@@ -159,11 +161,11 @@ def renamed(commands: Commands, platform: str, workspace: str, channel_ref: str,
     if not name:
         return False
     with commands.store.session(immediate=True) as session:
+        events.claim(session, event, commands.clock())
         channel = session.scalar(select(Channel).where(
             Channel.platform == platform, Channel.workspace == workspace, Channel.channel_ref == channel_ref))
         if channel is None or channel.name == name:
             return False
-        events.claim(session, event, commands.clock())
         change = f"renamed #{channel.name or channel_ref} to #{name}"
         channel.name = name
         session.add(ChannelChange(channel_id=channel.id, actor=platform, change=change, at=utcnow()))

@@ -85,7 +85,8 @@ def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, ad
     (a Slack Connect channel shared by two workspaces has the same channel
     id in both). Adding records feedback for the reacting person; removing
     retracts it when it still holds that value. Returns False, recording
-    nothing, for messages the bot did not post in the caller's workspace.
+    nothing, for messages the bot did not post in the caller's workspace,
+    which are told apart by reading alone (on SQLite, without waiting for a writer).
     ``event``, the platform's event, is recorded with the feedback (:mod:`bot.commands.events`).
 
     Raises
@@ -93,14 +94,25 @@ def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, ad
     bot.commands.events.AlreadyHandled
         ``event`` was handled before (a retried 👍 taken back since stays taken back): nothing changes.
     """
+    with cmds.store.session() as session:  # reads only: most 👍 are on people's messages, no cause to wait for a writer
+        if _posted_item(session, caller, message_ref) is None:
+            return False
     with cmds.store.session(immediate=True) as session:  # a retry beside the first delivery waits for it
-        for item in rows.posted_items(session, caller.platform, message_ref):
-            target = rows.target_of(session, item.delivery)
-            if target is not None and target.workspace == caller.workspace:
-                events.claim(session, event, cmds.clock())
-                _react(cmds, session, caller, item, value, added)
-                return True
-    return False
+        item = _posted_item(session, caller, message_ref)
+        if item is None:  # its channel was removed meanwhile
+            return False
+        events.claim(session, event, cmds.clock())
+        _react(cmds, session, caller, item, value, added)
+    return True
+
+
+def _posted_item(session: Session, caller: Caller, message_ref: str) -> DeliveryItem | None:
+    """The paper of the bot message ``message_ref`` posted in the caller's workspace; None for any other message."""
+    for item in rows.posted_items(session, caller.platform, message_ref):
+        target = rows.target_of(session, item.delivery)
+        if target is not None and target.workspace == caller.workspace:
+            return item
+    return None
 
 
 def digest_header(cmds: Commands, caller: Caller, message_ref: str) -> bool:
