@@ -10,8 +10,9 @@ liked papers, what scales the community's weight: `recommender/ranking/community
     PYTHONPATH=. .venv/bin/python benchmarks/team_sweep.py --dataset citeulike-t --split-seed 2 \\
         [--ranker-param NAME=VALUE ...] [--json FILE] [--per-user FILE.npz]
 
-Data: `$PAPERBOT_EVAL_DATA` or `../shared/eval`. About 15 minutes a split on citeulike-a, 40 on
-citeulike-t, on this 2-core machine.
+Data: `$PAPERBOT_EVAL_DATA` or `../shared/eval`. About 25 minutes a split on either dataset on this 2-core
+machine shared with other runs (the twelve cells took 21 to 24 minutes of it on citeulike-a seed 1 and
+citeulike-t seeds 0 to 2, four runs at once: each cell's `seconds` in the JSON).
 """
 
 from __future__ import annotations
