@@ -10,3 +10,6 @@ CLI_PLATFORM, CLI_WORKSPACE = "cli", "local"
 
 #: The platform of Discord users and channels (``Caller.platform``, the stored rows' ``platform``).
 DISCORD_PLATFORM = "discord"
+
+#: The chat platforms whose members and channels the command line can remove (``--platform``).
+CHAT_PLATFORMS = ("slack", DISCORD_PLATFORM)

@@ -200,6 +200,39 @@ async def test_a_server_the_bot_left_while_offline_is_paused_at_its_next_digest_
     assert world.channel().paused is None and world.changes()[-1].endswith(": setup resumed")
 
 
+async def test_a_paused_channel_of_a_server_the_bot_never_returns_to_is_removed_from_the_command_line(world, cli):
+    await world.run("channel setup", world.ada, permissions=MANAGER, size=2)
+    await world.run("club set", world.ada, permissions=MANAGER, weekday="monday", time="09:00")
+    await world.run("like", world.alan, paper="#5")  # a 👍 given in #reading
+    report = await world.day(MONDAY + dt.timedelta(seconds=30))
+    assert [t.kind for t, _ in report.digests] == ["channel"] and [o.status for _, o in report.digests] == ["posted"]
+    sent_messages()
+    remove_bot(world.lab)  # and it never comes back: nothing could delete #reading but the command line
+    await dpytest.run_all_events()
+    reading = world.channel()
+    assert reading.paused == "bot removed"
+    name = f"#{world.reading.name}"
+    assert [t["name"] for t in json.loads(cli("status", "--json").stdout)["targets"]] == [name]
+
+    wrong = cli("channels", "remove", name, "--platform", "discord", "--workspace", "1")
+    assert wrong.exit_code == 1 and f"no discord channel '{world.reading.name}' in workspace 1" in " ".join(wrong.output.split())
+    removed = cli("channels", "remove", name, "--platform", "discord")
+    assert removed.exit_code == 0, removed.output
+    assert f"Removed {name}: no more digests there." in " ".join(removed.stdout.split())
+    assert json.loads(cli("channels", "list", "--json").stdout) == []
+    assert json.loads(cli("status", "--json").stdout)["targets"] == []
+    with world.store.session() as s:
+        assert s.scalars(select(Delivery.target_kind).where(Delivery.target_id == reading.id)).all() == []
+        assert [(f.paper_id, f.channel_id) for f in s.scalars(select(Feedback))] == [(5, None)]  # alan's, still
+    assert world.changes() == []  # its change log went with it
+
+    add_bot_back(world.lab)  # invited again after all: nothing comes back, a `channel setup` starts afresh
+    await dpytest.run_all_events()
+    assert world.channel() is None
+    await world.run("channel setup", world.ada, permissions=MANAGER)
+    assert (world.channel().paused, world.channel().digest_size, world.channel().club_weekday) == (None, 5, None)
+
+
 async def test_a_member_who_leaves_gets_no_dms_is_named_nowhere_and_keeps_their_ratings(world):
     await world.run("channel setup", world.ada, permissions=MANAGER, size=4, topic="graph neural networks diffusion models")
     await world.run("mentions on", world.ada, permissions=MANAGER)

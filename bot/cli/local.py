@@ -125,3 +125,37 @@ def chat_member(cmds: Commands, platform: str, who: str) -> Caller:
                  + ", ".join(f"{m.user_ref} (workspace {m.workspace})" for m in found))
         member = found[0]
         return Caller(platform, member.workspace, member.user_ref, display_name=member.display_name)
+
+
+def chat_channel(cmds: Commands, platform: str, which: str, workspace: str | None = None) -> Caller:
+    """The caller for removing the ``platform`` channel (Slack, Discord) whose channel id or stored name is ``which``
+    (a leading ``#`` dropped), in ``workspace`` (team or server id) when given.
+
+    A channel id wins over a name. Exits with status 1, changing nothing, when there is none, or when several
+    channels match (a name in two workspaces, or a Slack channel shared between workspaces): the message lists
+    each one's workspace and channel id, to give instead (with ``--workspace``). The caller is the command line
+    (user ``cli``), in that channel: what :meth:`~bot.commands.Commands.channel_remove` takes.
+    """
+    from sqlalchemy import or_, select
+
+    from bot.commands import Caller
+    from recommender.store import Channel
+
+    which = which.strip().removeprefix("#")
+    where = " in workspace " + workspace if workspace else ""
+    with cmds.store.session() as session:
+        query = select(Channel).where(Channel.platform == platform, or_(Channel.channel_ref == which, Channel.name == which))
+        if workspace:
+            query = query.where(Channel.workspace == workspace)
+        found = session.scalars(query.order_by(Channel.workspace, Channel.id)).all()
+        found = [c for c in found if c.channel_ref == which] or found
+        if not found:
+            fail(f"no {platform} channel '{which}'{where} (by channel id or name; paperbot channels list --json "
+                 "shows both, with each one's workspace)")
+        if len(found) > 1:
+            fail(f"'{which}' names {len(found)} {platform} channels: give the channel id"
+                 + (" and --workspace" if len({c.channel_ref for c in found}) < len(found) else "") + ", one of "
+                 + ", ".join(f"{c.channel_ref} (workspace {c.workspace})" for c in found))
+        channel = found[0]
+        return Caller(platform, channel.workspace, CLI_PLATFORM, display_name="command line",
+                      channel_ref=channel.channel_ref, channel_name=channel.name)

@@ -248,17 +248,35 @@ def channels_add(
 @channels_app.command("remove")
 def channels_remove(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel added with: paperbot channels add.")],
+    name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel added with: paperbot channels add; "
+                                        "with --platform, a chat channel's id or name (paperbot channels list --json).")],
+    platform: Annotated[str, typer.Option(
+        metavar="PLATFORM", help="Whose channel: cli (a local one, the default), slack or discord, e.g. one of a "
+        "workspace that uninstalled the app or a server that removed the bot.")] = "cli",
+    workspace: Annotated[str | None, typer.Option(
+        metavar="ID", help="With --platform slack or discord: the workspace (team or server id) the channel is in, "
+        "when its name or id is in several.")] = None,
 ) -> None:
-    """Remove a local channel: its digest stops and it is no longer listed (👍/👎 given in it stay).
+    """Remove a channel: its digest stops and it is no longer listed (👍/👎 given in it stay).
 
-    One transaction. Exit status 1, removing nothing, for a channel never added (2 for a name that is not one word).
+    One transaction, as when a Discord channel is deleted in its server. Exit status 1, removing nothing, for a
+    channel never added, or a chat channel's name or id that several channels have (each is listed with its
+    workspace and id); 2 for a local name that is not one word, an unknown platform, or --workspace with a
+    local channel.
     """
-    from bot.cli.local import existing_channel
+    from bot.cli.local import chat_channel, existing_channel
     from bot.console import print_reply
+    from bot.platforms import CHAT_PLATFORMS, CLI_PLATFORM
 
+    platform = platform.strip().lower()
+    if platform not in (CLI_PLATFORM, *CHAT_PLATFORMS):
+        fail(f"unknown platform '{platform}': give cli, {' or '.join(CHAT_PLATFORMS)}", 2)
+    if platform == CLI_PLATFORM and workspace is not None:
+        fail("--workspace is a Slack or Discord workspace's id: give --platform slack or discord (local channels have none)", 2)
     cmds = state(ctx).commands()
-    reply = cmds.channel_remove(existing_channel(cmds, channel_name(name)))
+    where = (existing_channel(cmds, channel_name(name)) if platform == CLI_PLATFORM
+             else chat_channel(cmds, platform, name, workspace and workspace.strip()))
+    reply = cmds.channel_remove(where)
     print_reply(console, reply)
     if not reply.ok:  # removed by another process meanwhile
         raise typer.Exit(1)

@@ -51,7 +51,8 @@ def bot_removed(commands: Commands, platform: str, workspace: str) -> Presence:
     from the server``): no digest, no club poll, no close of a poll still open; its settings and club
     stay, and one that was off stays off when it resumes. Members are
     not paused here: one who shares another server with the bot still gets their DMs, and one who shares
-    none is paused when Discord first refuses their DM (:mod:`bot.discord.poster`).
+    none is paused when Discord first refuses their DM (:mod:`bot.discord.poster`). A channel of a server the bot
+    never returns to is deleted for good by ``paperbot channels remove --platform discord`` (:func:`bot.cli.local.chat_channel`).
 
     Returns
     -------
