@@ -18,8 +18,9 @@ The same neighbourhood carries the community signal
 target's liked papers to the corpus papers next to a candidate.
 
 Measured on the dev split (seed 0), lone reader, nDCG@10: citeulike-a
-0.2422 -> 0.2787, citeulike-t 0.2034 -> 0.2322 (``neighbors = 100``,
-``power = 2``, weight 0.5; 20 or 50 neighbours and power 3 or 4 measured lower).
+0.2418 -> 0.2781, citeulike-t 0.2025 -> 0.2316 (``neighbors = 100``,
+``power = 2``, weight 0.5, with the packages of ``scripts/constraints.txt``;
+20 or 50 neighbours and power 3 or 4 measured lower, with the earlier packages).
 """
 
 from __future__ import annotations

@@ -9,11 +9,12 @@ candidate is ``(1 - w) * cos_tfidf + w * cos_embedding`` (``w`` =
 everything else keeps the TF-IDF score alone.
 
 ``semantic_weight = 0.5`` was fitted on the dev split (seed 0) of both
-CiteULike datasets: nDCG@10 for a lone reader 0.1965 -> 0.2422
-(citeulike-a), 0.1819 -> 0.2034 (citeulike-t; both without the corpus
+CiteULike datasets: nDCG@10 for a lone reader 0.1965 -> 0.2418
+(citeulike-a), 0.1819 -> 0.2025 (citeulike-t; both without the corpus
 neighbourhood, ``eval_<dataset>_seed0_text_no_neighbourhood.json``).  With the corpus
 neighbourhood (:mod:`recommender.ranking.neighbourhood`, which uses the same
-mix) 0.4 / 0.5 / 0.6 measured 0.2714 / 0.2787 / 0.2825 on citeulike-a and
+mix), measured with the packages before ``scripts/constraints.txt`` (which
+put 0.5 at 0.2787 where these give 0.2781), 0.4 / 0.5 / 0.6 measured 0.2714 / 0.2787 / 0.2825 on citeulike-a and
 0.2325 / 0.2323 / 0.2297 on citeulike-t (whole population: 0.2777 / 0.2833
 / 0.2856 and 0.2381 / 0.2355 / 0.2340); 0.5 stays.
 """
