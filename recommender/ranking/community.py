@@ -15,7 +15,10 @@ liked papers no teammate liked gets none of it, and the weight approaches
 ``community_weight`` as the count of teammates' 👍 on the target's own liked
 papers grows (:func:`evidence`, shrinkage ``E / (E + community_shrinkage)``).
 Fitted on the dev split (seed 0) of both CiteULike datasets with teams of 5,
-20, 100 and everybody.
+20, 100 and everybody.  No community below some evidence (3, 5, 10, 20, 30 or
+50) was tried on the dev split's per-user figures (``benchmarks/team_sweep.py
+--per-user``) and not kept: none raised the twelve team cells' mean gain on
+either dataset.
 
 A team needs ``Ranker.community_min_members`` people with a 👍 (2) to have a
 community. Requiring 10 was measured (``--ranker-param community_min_members=10``)
