@@ -70,7 +70,10 @@ def ingest_cmd(
     inputs: Annotated[list[str], typer.Argument(metavar="FILE|DIR|URL", help="Digest files, folders of digests, or URLs.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest digests (format detected from content). Exit status 1 when any input failed."""
+    """Ingest digests from files, folders or URLs.
+
+    Each digest's format is detected from its content. Exit status 1 when any input failed.
+    """
     cli = state(ctx)
     results, skipped = ingest_with_progress(cli.store(), inputs, quiet=as_json, embed=cli.settings.recommender.semantic)
     if as_json:
