@@ -150,7 +150,9 @@ def print_status(console: Console, data: dict) -> None:
     console.print(sources)
     for line in errors:  # under the table, whole: a path or a parser's message in a column was cut or folded
         console.print(f"[red]error[/red] {e(line)}", highlight=False, soft_wrap=True)
-    targets = _table("Digests", "target", "platform", "schedule", "next digest", "last posted", "last")
+    # 80 columns hold five: the platform goes beside the name, and the schedule column is never folded
+    targets = _table("Digests", "target", "schedule", "next digest", "last posted", "last")
+    targets.columns[1].no_wrap = True  # as wide as its longest timezone: not Europe/Berl over in
     for t in data["targets"]:
         nxt = (_stamp(t["next_digest"]) or "-") + ("" if t["scheduled"] else " (not scheduled)")
         nxt = f"paused: {t['paused']}" if t.get("paused") else nxt
@@ -158,7 +160,7 @@ def print_status(console: Console, data: dict) -> None:
             nxt = "; ".join(f"owed: {_owed_text(o, data['now'])}" for o in t["owed"]) + f"; then {nxt}"
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
         last += " · person told" if t.get("last_told") else ""
-        targets.add_row(e(t["name"]), t["platform"], e(t["schedule"]), e(nxt), _stamp(t["last_posted"]) or "never", e(last))
+        targets.add_row(e(f"{t['name']} ({t['platform']})"), e(schedule_cell(t["schedule"])), e(nxt), _stamp(t["last_posted"]) or "never", e(last))
     console.print(targets)
     owed = "; ".join(f"{o['target']} {_owed_text(o, data['now'])}" for o in data.get("owed", [])) or "none"
     console.print(f"Owed digests: {e(owed)}", highlight=False, soft_wrap=True)
@@ -181,6 +183,12 @@ def print_status(console: Console, data: dict) -> None:
                         f"{owned}); overdue: {overdue}"), highlight=False)
     if js.get("config_error"):
         console.print(f"[red]config error[/red] {e(js['config_error'])}")
+
+
+def schedule_cell(schedule: str) -> str:
+    """``09:00 Europe/Paris`` as two lines, ``09:00`` over ``Europe/Paris``: a table's schedule column, set
+    ``no_wrap``, is then as wide as its longest IANA name, which 80 columns never fold mid-word."""
+    return schedule.replace(" ", "\n", 1)
 
 
 def _table(title: str, *columns: str) -> Table:
