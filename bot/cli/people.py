@@ -75,10 +75,10 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         "platform": m.platform, "workspace": m.workspace, "user": m.user_ref, "name": m.name, "interests": m.interests,
         "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone, "mentions": bool(m.mentions),
         "paused": paused_why(m.paused) if m.paused else None,
-    }, ("platform", "user", "interests", "DM digest", "mentions"), lambda d: (
-        d["platform"], d["name"], "; ".join(d["interests"]),
+    }, ("user", "interests", "DM digest", "mentions"), lambda d: (
+        d["name"], "; ".join(d["interests"]),
         (f"{d['time']} {d['timezone']}" if d["subscribed"] else "off") + (f" (paused: {d['paused']})" if d["paused"] else ""),
-        "on" if d["mentions"] else "off"))
+        "on" if d["mentions"] else "off"), whole=(3,))
 
 
 @users_app.command("subscribe")
@@ -298,22 +298,37 @@ def channels_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         "platform": c.platform, "workspace": c.workspace, "channel": c.channel_ref, "name": c.name, "topic": c.topic,
         "enabled": c.enabled, "time": c.digest_time, "timezone": c.timezone, "size": c.digest_size,
         "paused": paused_why(c.paused) if c.paused else None,
-    }, ("platform", "channel", "topic", "digest"), lambda d: (
-        d["platform"], d["name"] or d["channel"], d["topic"],
+    }, ("channel", "topic", "digest"), lambda d: (
+        d["name"] or d["channel"], d["topic"],
         (f"{d['size']} at {d['time']} {d['timezone']}" if d["enabled"] else "off")
-        + (f" (paused: {d['paused']})" if d["paused"] else "")))
+        + (f" (paused: {d['paused']})" if d["paused"] else "")), whole=(3,))
 
 
 def _list(ctx: typer.Context, model, as_json: bool, as_dict: Callable[[Any], dict], columns: tuple[str, ...],
-          row: Callable[[dict], tuple[str, ...]]) -> None:
-    """Print every ``model`` row (members or channels, by platform then id) as JSON or as a table."""
+          row: Callable[[dict], tuple[str, ...]], whole: tuple[int, ...] = ()) -> None:
+    """Print every ``model`` row (members or channels, by platform then id) as JSON or as a table.
+
+    The table's first column is where a row lives: its platform, and a chat row's workspace id (``slack
+    T0123ABCD``: two Slack channels named ``papers`` in two workspaces are told apart). That column's words
+    and those of the columns ``whole`` (indexes counting it; a timezone) are never folded, however narrow the
+    terminal (:func:`bot.cli.tables.keep_words_whole`). Cells are text, not markup (a topic's ``[b]``).
+    """
     from sqlalchemy import select
+
+    from bot.cli.tables import keep_words_whole
+    from bot.platforms import CLI_PLATFORM
 
     with state(ctx).store().session() as session:
         data = [as_dict(r) for r in session.scalars(select(model).order_by(model.platform, model.id))]
     if as_json:
         return emit_json(data)
-    table = Table(*columns)
-    for d in data:
-        table.add_row(*row(d))
+    chat = any(d["platform"] != CLI_PLATFORM for d in data)
+    rows = [(d["platform"] if d["platform"] == CLI_PLATFORM else f"{d['platform']} {d['workspace']}", *row(d))
+            for d in data]
+    table = Table()
+    for header in ("platform, workspace" if chat else "platform", *columns):
+        table.add_column(header, overflow="fold")  # a long name folds rather than being cut with "…"
+    for cells in rows:
+        table.add_row(*map(escape, cells))
+    keep_words_whole(console, table, {i: [cells[i] for cells in rows] for i in (0, *whole)})
     console.print(table)
