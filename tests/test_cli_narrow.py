@@ -1,4 +1,5 @@
-"""Tables of ``paperbot ingest`` in an 80-column terminal, as a new user's trial read them (and at 120 columns)."""
+"""Tables of ``paperbot ingest``, ``users list`` and ``channels list`` in an 80-column terminal, as a new user's
+trial read them (and at 120 columns)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,35 @@ def test_a_failed_ingest_prints_its_error_once_whole_under_a_short_note(cli, tmp
     assert "see below" in " ".join(cells(result.output))
     assert "[b].json" in " ".join(cells(result.output))
 
+
+def add_chat_rows(store) -> None:
+    """The trial's two Slack workspaces with a channel ``papers`` each and a member ``kim`` each, beside local ones."""
+    from recommender.store import Channel, Member
+
+    with store.session() as session:
+        for workspace, zone in (("T0AAAAAAAAA", "Europe/Berlin"), ("T0BBBBBBBBB", "America/Los_Angeles")):
+            session.add(Channel(platform="slack", workspace=workspace, channel_ref=f"C{workspace[2:]}", name="papers",
+                                topic="graph neural networks for molecules", digest_time="09:00", timezone=zone))
+            session.add(Member(platform="slack", workspace=workspace, user_ref=f"U{workspace[2:]}", display_name="kim",
+                               interests=["diffusion models"], subscribed=True, digest_time="08:00", timezone=zone))
+        session.add(Channel(platform="discord", workspace="112233445566778899", channel_ref="998877665544332211",
+                            name="papers", digest_time="10:00", timezone="Europe/Paris"))
+
+
+@pytest.mark.parametrize("what", ["channels", "users"])
+def test_lists_tell_two_chat_workspaces_apart(cli, store, what, width):
+    """``slack │ papers`` twice, in two workspaces, looked the same (only ``--json`` told them apart): the
+    list shows each chat row's workspace id whole (as ``channels remove --workspace`` takes it), and every
+    timezone whole, within the terminal's width."""
+    assert cli("users", "add", "ada", "--interests", "graphs").exit_code == 0
+    assert cli("channels", "add", "lab", "--timezone", "Europe/Paris").exit_code == 0
+    add_chat_rows(store)
+    result = cli(what, "list")
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= width for line in result.output.splitlines()), result.output
+    words = " ".join(cells(result.output)).split()
+    for workspace in ("T0AAAAAAAAA", "T0BBBBBBBBB", *(["112233445566778899"] if what == "channels" else [])):
+        assert workspace in words, result.output
+    for zone in ("Europe/Berlin", "America/Los_Angeles", *(["Europe/Paris"] if what == "channels" else [])):
+        assert zone in words, result.output
+    assert "…" not in result.output
