@@ -80,3 +80,24 @@ def test_lists_tell_two_chat_workspaces_apart(cli, store, what, width):
     for zone in ("Europe/Berlin", "America/Los_Angeles", *(["Europe/Paris"] if what == "channels" else [])):
         assert zone in words, result.output
     assert "…" not in result.output
+
+
+def test_run_once_prints_an_inbox_error_whole_under_its_table(cli, tmp_path, monkeypatch, width):
+    """``run --once``'s last column cut the failed file's path with "…" at 80 columns
+    (``/tmp/…/inbox/badid.jso…``): its row says where to look and the error follows the table whole, once."""
+    import os
+    import time
+
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path / "data"))
+    inbox = tmp_path / "data" / "inbox"
+    inbox.mkdir(parents=True)
+    bad = inbox / "badid.json"
+    bad.write_text("{bad")
+    os.utime(bad, (time.time() - 3600, time.time() - 3600))  # settled
+    result = cli("run", "--once", "--no-bootstrap")
+    assert result.exit_code == 1
+    summary = result.stdout  # the log's lines (stderr) say it too, as one logfmt line each
+    assert "…" not in summary and "see below" in " ".join(cells(summary))
+    errors = [line for line in summary.splitlines() if "badid.json" in line]
+    assert len(errors) == 1 and errors[0].startswith("error ingest inbox: badid.json: "), summary
+    assert errors[0].endswith(f"{bad}:1: not valid JSON: Expecting property name enclosed in double quotes"), summary

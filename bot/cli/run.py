@@ -68,7 +68,7 @@ def run_cmd(
     finally:
         store.dispose()
     if once and options.report is not None:
-        console.print(once_table(options.report))
+        print_once_summary(console, options.report)
     raise typer.Exit(status)
 
 
@@ -94,20 +94,45 @@ def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     print_status(console, data)
 
 
+def print_once_summary(console: Console, report) -> None:
+    """``run --once``'s table (:func:`once_table`), then each error whole on a line of its own: ``error ingest
+    inbox: badid.json: /tmp/…/badid.json:1: …`` (a path in the table's last column was cut with "…" at 80 columns)."""
+    from rich.markup import escape
+
+
+    console.print(once_table(report))
+    errors = [f"ingest {s.source}: {s.error}" for s in report.sources if s.error]
+    errors += [f"digest {_once_target(target)}: {outcome.error}" for target, outcome in report.digests
+               if outcome.error and outcome.status in FAILED]
+    for line in errors:
+        console.print(f"[red]error[/red] {escape(line)}", highlight=False, soft_wrap=True)
+
+
+#: A digest's statuses whose ``error`` is one, printed under ``run --once``'s table (a ``skipped`` one's is a reason).
+FAILED = ("failed", "unreachable")
+
+
+def _once_target(target) -> str:
+    return f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
+
+
 def once_table(report) -> Table:
     """Summary of ``run --once``: one row per source and per digest.
 
     A source whose inbox files were still changing after ``--once`` waited for them says so in its status
     (``1 file waiting (settling)``, alone when nothing else was ingested) and when they will be taken; its
-    input warnings follow its error.
+    input warnings follow. An error is ``error: see below`` here, printed whole by :func:`print_once_summary`
+    (a skipped digest's reason stays in its row). Cells fold, never cut.
     """
     from rich.markup import escape
 
+    from bot.cli.ingest import ERROR_NOTE
+
     table = Table(title="paperbot run --once")
     for col in ("job", "status", "papers", "error / note"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for s in report.sources:
-        status, notes = s.status, [s.error] if s.error else []
+        status, notes = s.status, [ERROR_NOTE] if s.error else []
         if s.waiting_note:
             status = s.waiting_note if s.status == "waiting" else f"{s.status}; {s.waiting_note}"
             notes.append(f"{', '.join(s.waiting)}: still changing after --once waited up to {s.settle_seconds:g} s "
@@ -116,9 +141,9 @@ def once_table(report) -> Table:
         table.add_row(escape(f"ingest {s.source} ({s.kind})"), escape(status), f"{s.new_papers} new",
                       escape("\n".join(notes)))
     for target, outcome in report.digests:
-        where = f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
-        table.add_row(escape(f"digest {where} ({target.platform})"), outcome.status, str(outcome.papers),
-                      escape(outcome.error or ""))
+        error = outcome.error and (ERROR_NOTE if outcome.status in FAILED else outcome.error)
+        table.add_row(escape(f"digest {_once_target(target)} ({target.platform})"), outcome.status,
+                      str(outcome.papers), escape(error or ""))
     return table
 
 
