@@ -101,3 +101,11 @@ def test_run_once_prints_an_inbox_error_whole_under_its_table(cli, tmp_path, mon
     errors = [line for line in summary.splitlines() if "badid.json" in line]
     assert len(errors) == 1 and errors[0].startswith("error ingest inbox: badid.json: "), summary
     assert errors[0].endswith(f"{bad}:1: not valid JSON: Expecting property name enclosed in double quotes"), summary
+
+
+def test_stats_names_its_database_on_one_line(cli, db_url, width):
+    """The database's URL was the table's title, wrapped to the table's 22 columns at any terminal width
+    (``sqlite:////tmp/cols80/`` over ``paperbot.db``)."""
+    result = cli("stats")
+    assert result.exit_code == 0
+    assert f"Database: {db_url}" in result.stdout.splitlines()
