@@ -168,3 +168,34 @@ def test_status_in_an_80_column_terminal_shows_every_time_and_error_whole(store,
     error = data["sources"][0]["error"]
     assert "bad.json:1: not valid JSON" in error
     assert f"error inbox: {error}; 1 file in failed/ (each with its .error.txt)" in table, table
+
+
+def test_status_at_80_columns_keeps_each_timezone_whole(store, db_url, tmp_path):
+    """The trial's Digests table at 80 columns split timezones mid-word (``Europe/Berl`` over ``in``,
+    ``Europe/Pari`` over ``s``): the schedule column now gives the time and the IANA name a line each,
+    never folded, and the table still fits."""
+    from recommender.store import Channel, Delivery, Member
+
+    now = utcnow()
+    with store.session() as session:
+        reading = Channel(platform="cli", workspace="local", channel_ref="reading", name="reading", topic="graphs",
+                          digest_time="09:00", timezone="Europe/Paris", created_at=now - dt.timedelta(days=3))
+        session.add_all([reading, Channel(platform="slack", workspace="T0AAAAAAA", channel_ref="C0BBBBBBB",
+                                          name="ml-reading-group", digest_time="08:30", timezone="America/Los_Angeles"),
+                         Member(platform="cli", workspace="local", user_ref="ada", subscribed=True,
+                                digest_time="07:45", timezone="Europe/Berlin")])
+        session.flush()
+        session.add(Delivery(target_kind="channel", target_id=reading.id, day=now.date(), status="posted",
+                             claimed_at=now, first_claimed_at=now, heartbeat_at=now, attempts=1, platform="cli",
+                             posted_at=now))
+
+    for width in (80, 120):
+        data, table = status(db_url, tmp_path, width=width)
+        assert all(len(line) <= width for line in table.splitlines() if line[:1] in "┏┃┡│└"), table
+        cells = [cell.strip() for line in table.splitlines() if line.startswith("│") for cell in line.split("│")]
+        for zone in ("Europe/Paris", "Europe/Berlin", "America/Los_Angeles"):
+            assert zone in cells, table
+        words = " ".join(cells).split()
+        for target in data["targets"]:  # and the dates beside them stay whole too
+            assert f"{dt.datetime.fromisoformat(target['next_digest']).astimezone(dt.UTC):%Y-%m-%d}" in words, table
+        assert "(slack)" in words and "…" not in table, table

@@ -31,7 +31,9 @@ def demo_cmd(
     config: Annotated[Path | None, typer.Option(
         metavar="FILE", help="Demo users and channel, TOML (default: the bundled config/demo.toml).")] = None,
 ) -> None:
-    """From an empty data directory: ingest the bundled digests, create the demo team, print today's digests.
+    """Try paperbot: the bundled digests, a demo team, today's digests.
+
+    From an empty data directory: ingest the bundled digests, create the demo team, print today's digests.
 
     Exit status 1, after the ingest summary, when a digest does not ingest (or none is found).
     """

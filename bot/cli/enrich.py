@@ -21,9 +21,9 @@ def enrich_cmd(
         metavar="SECONDS", min=0.0, help="Pause between two requests; arXiv's terms ask for 3 s.")] = 3.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Resolve papers that arrived by title only through the arXiv API (one request every 3 s).
+    """Look up papers that arrived by title only on the arXiv API.
 
-    Exit status 1 when any lookup failed (timeouts, errors); those are asked again next time.
+    One request every 3 s. Exit status 1 when any lookup failed (timeouts, errors); those are asked again next time.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

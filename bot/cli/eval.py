@@ -35,7 +35,10 @@ def eval_cmd(
         metavar="NAME=VALUE", help="A Ranker parameter other than the default (repeatable), "
         "e.g. community_item_neighbors=50.")] = None,
 ) -> None:
-    """Rank new papers for every evaluated user; print recall@10, recall@50, nDCG@10 and seconds per method."""
+    """Evaluate the ranking offline on the CiteULike datasets.
+
+    Rank new papers for every evaluated user; print recall@10, recall@50, nDCG@10 and seconds per method.
+    """
     from recommender.evaluation.data import DATASETS
     from recommender.evaluation.run import run_eval
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.state import JsonOpt, console, emit_json, err, fail, state
@@ -51,15 +52,22 @@ def _name(source: str) -> str:
     return source if "://" in source else Path(source).name
 
 
+#: A failed digest's note in the summary table; its error is printed whole once, under the table (the whole
+#: error in the narrow note column took a row per few characters at 80 columns, then came again below).
+ERROR_NOTE = "error: see below"
+
+
 def results_table(results: list[IngestResult]) -> Table:
-    """The ingest summary: one row per digest and a total row."""
+    """The ingest summary: one row per digest and a total row. A failed digest's note is :data:`ERROR_NOTE`;
+    the caller prints its error (``r.error``) whole. File names are text, not markup (``notes [b].json``)."""
     counts = ("entries", "new papers", "already known", "errors")
     table = Table(title="Ingest summary")
     for col in ("file", "format", *counts, "note"):
         table.add_column(col, justify="right" if col in counts else "left", overflow="fold")
     for r in results:
-        note = "digest seen before" if r.duplicate_digest else ""
-        table.add_row(_name(r.source), r.kind or "-", str(r.entries), str(r.new), str(r.known), "1" if r.error else "0", r.error or note)
+        note = ERROR_NOTE if r.error else "digest seen before" if r.duplicate_digest else ""
+        table.add_row(escape(_name(r.source)), r.kind or "-", str(r.entries), str(r.new), str(r.known),
+                      "1" if r.error else "0", note)
     table.add_row("[bold]total[/bold]", "", str(sum(r.entries for r in results)), str(sum(r.new for r in results)),
                   str(sum(r.known for r in results)), str(sum(1 for r in results if r.error)), "", end_section=True)
     return table
@@ -70,7 +78,10 @@ def ingest_cmd(
     inputs: Annotated[list[str], typer.Argument(metavar="FILE|DIR|URL", help="Digest files, folders of digests, or URLs.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest digests (format detected from content). Exit status 1 when any input failed."""
+    """Ingest digests from files, folders or URLs.
+
+    Each digest's format is detected from its content. Exit status 1 when any input failed.
+    """
     cli = state(ctx)
     results, skipped = ingest_with_progress(cli.store(), inputs, quiet=as_json, embed=cli.settings.recommender.semantic)
     if as_json:
@@ -95,7 +106,7 @@ def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
 
     console.print(results_table(results))
     for s in skipped:
-        console.print(f"skipped {_name(s.source)}: {s.reason}", highlight=False, soft_wrap=True)
+        console.print(escape(f"skipped {_name(s.source)}: {s.reason}"), highlight=False, soft_wrap=True)
     new = sum(r.new for r in results)
     seen = sum(1 for r in results if r.duplicate_digest)
     failed = sum(1 for r in results if r.error)
@@ -104,15 +115,15 @@ def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
                       "with the same content.")
     empty = [r for r in results if r.empty and not r.duplicate_digest]
     for r in empty:
-        console.print(f"{_name(r.source)}: the digest had no papers.", highlight=False)
+        console.print(escape(f"{_name(r.source)}: the digest had no papers."), highlight=False)
     if new:
         console.print(f"{counted(new, 'new paper')} stored.")
     elif failed:
         console.print("No new papers stored.")
     elif len(empty) < len(results):
         console.print("Nothing new: every paper was already stored.")
-    for r in results:
+    for r in results:  # whole, on one line each that the terminal wraps: a path stays one piece to copy
         for warning in r.warnings:
-            err.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+            err.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
         if r.error:
-            err.print(f"[red]error[/red] {r.error}", highlight=False)
+            err.print(f"[red]error[/red] {escape(r.error)}", highlight=False, soft_wrap=True)

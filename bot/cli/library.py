@@ -18,9 +18,9 @@ def import_cmd(
     name: UserArg,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A BibTeX (.bib), RIS (.ris) or Zotero CSL-JSON (.json) export.")],
 ) -> None:
-    """Import a library: each entry becomes the user's 👍 (papers not stored yet are stored, never posted as news).
+    """Import a library: each entry becomes the user's 👍.
 
-    Exit status 1 when the user was never added, the file cannot be read or an entry is malformed
+    Papers not stored yet are stored, never posted as news. Exit status 1 when the user was never added, the file cannot be read or an entry is malformed
     (then nothing is imported).
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

@@ -31,7 +31,7 @@ from bot.cli.run import run_cmd, status_cmd
 from bot.cli.state import SERVICE_COMMANDS, CliState
 from bot.cli.stats import stats_cmd
 
-app = typer.Typer(
+app = typer.Typer(rich_markup_mode="markdown",
     name="paperbot",
     help="paperbot: paper picks for research teams.",
     no_args_is_help=True,
@@ -87,8 +87,10 @@ COMMANDS = {
     "dislike": dislike_cmd, "search": search_cmd, "papers": papers_cmd, "who": who_cmd, "refit": refit_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
     "run": run_cmd, "status": status_cmd,
 }
+#: A command list line for a command whose docstring's first paragraph is longer than one line at 80 columns.
+SHORT_HELP = {"export": "Export a user's 👍 papers as a library for a reference manager."}
 for _name, _command in COMMANDS.items():
-    app.command(_name)(_command)
+    app.command(_name, short_help=SHORT_HELP.get(_name))(_command)
 users_app.command("mentions")(user_mentions_cmd)
 channels_app.command("mentions")(channel_mentions_cmd)
 app.add_typer(users_app, name="users")

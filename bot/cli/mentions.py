@@ -29,12 +29,14 @@ SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off")]
 
 def who_cmd(
     ctx: typer.Context,
-    paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id> (51 is #51).")],
+    paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51).")],
     channel: Annotated[str | None, typer.Option(
         metavar="CHANNEL", help="Ask in this local channel: its members, the local users who opted in.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The local users who opted in (paperbot users mentions PERSON on) that a paper fits, best first, each with why.
+    """The local users a paper fits, best first, each with why.
+
+    Those who opted in: paperbot users mentions PERSON on.
 
     Exit status 1 when --channel names a channel never added (paperbot channels add) or the paper is not stored,
     as for paperbot like.
@@ -85,7 +87,9 @@ def _who_json(cmds, where, paper_ref: str) -> dict:
 
 
 def channel_mentions_cmd(ctx: typer.Context, channel: ChannelArg, switch: SwitchArg) -> None:
-    """Name (or stop naming) the users each paper of a local channel's digest fits best.
+    """Name under each paper of a channel's digest the users it fits.
+
+    on: a local channel's digest names the users each paper fits best; off: it stops.
 
     Exit status 1 for a channel with no digest, or named as one differing from it only in case (``Lab`` for
     ``lab``); 2 for a name that is not one word (a leading ``#`` is dropped, as ``channels add`` does).
@@ -107,7 +111,10 @@ def user_mentions_cmd(
     name: Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")],
     switch: SwitchArg,
 ) -> None:
-    """A local user's opt-in to be named under a channel digest paper that fits them."""
+    """Let a local user be named under channel digest papers.
+
+    on: named under a channel digest paper that fits them well, at most once a day; off: no longer.
+    """
     from rich.markup import escape
 
     cmds = state(ctx).commands()

@@ -33,7 +33,10 @@ def start_cmd(
     name: UserArg,
     again: Annotated[bool, typer.Option("--again", help="Start over even when a round is in progress.")] = False,
 ) -> None:
-    """Rate recent papers 👍/👎 (y/n, s skips the rest) so a user's picks learn what they read; then their first picks."""
+    """Rate recent papers 👍/👎 so a user's picks learn what they read.
+
+    One paper at a time: y (👍), n (👎), or s, which skips the rest; then the user's first picks.
+    """
     from bot.commands import onboarding
     from bot.console import print_reply, render_item
 

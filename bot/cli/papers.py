@@ -33,7 +33,9 @@ def papers_cmd(
     channel: Annotated[str | None, typer.Option(
         metavar="NAME", help="The local channel it is typed in (channel setup, mentions, club).")] = None,
 ) -> None:
-    """Type /papers commands as a local user: all of the slash command (channel setup, mentions, club…) without a chat.
+    """Type /papers commands as a local user, without a chat.
+
+    All of the slash command: channel setup, mentions, club…
 
     Exit status 1 when a command was refused or malformed (its usage is printed); the others still ran.
     A ``TEXT`` with no command (``""``, ``/papers``) prints the usage with exit status 1 too.

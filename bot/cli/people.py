@@ -14,8 +14,8 @@ from bot.cli.local import caller, refuse_case_twin, user_name
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 from bot.pauses import paused_why
 
-users_app = typer.Typer(help="People who get picks (local CLI users).", no_args_is_help=True)
-channels_app = typer.Typer(help="Team channels (local CLI channels).", no_args_is_help=True)
+users_app = typer.Typer(rich_markup_mode="markdown", help="People who get picks (local CLI users).", no_args_is_help=True)
+channels_app = typer.Typer(rich_markup_mode="markdown", help="Team channels (local CLI channels).", no_args_is_help=True)
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A one-word user name, e.g. ada.")]
 
@@ -68,17 +68,17 @@ def _say_interests(cmds: Any, who: Any, name: str) -> None:
 
 @users_app.command("list")
 def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List users with their interests, subscriptions and mentions opt-in."""
+    """List users with their interests, DM digests and mentions."""
     from recommender.store import Member
 
     _list(ctx, Member, as_json, lambda m: {
         "platform": m.platform, "workspace": m.workspace, "user": m.user_ref, "name": m.name, "interests": m.interests,
         "subscribed": m.subscribed, "time": m.digest_time, "timezone": m.timezone, "mentions": bool(m.mentions),
         "paused": paused_why(m.paused) if m.paused else None,
-    }, ("platform", "user", "interests", "DM digest", "mentions"), lambda d: (
-        d["platform"], d["name"], "; ".join(d["interests"]),
+    }, ("user", "interests", "DM digest", "mentions"), lambda d: (
+        d["name"], "; ".join(d["interests"]),
         (f"{d['time']} {d['timezone']}" if d["subscribed"] else "off") + (f" (paused: {d['paused']})" if d["paused"] else ""),
-        "on" if d["mentions"] else "off"))
+        "on" if d["mentions"] else "off"), whole=(3,))
 
 
 @users_app.command("subscribe")
@@ -88,7 +88,9 @@ def users_subscribe(
     time: Annotated[str | None, typer.Option(metavar="HH:MM", help="Local delivery time (default: kept, else the [digest] time setting).")] = None,
     timezone: Annotated[str | None, typer.Option(metavar="ZONE", help="IANA timezone, e.g. Europe/Paris.")] = None,
 ) -> None:
-    """Send a local user's daily picks (printed by the console adapter) at a time of their own.
+    """Send a local user's daily picks at a time of their own.
+
+    Printed by the console adapter while paperbot run is running.
 
     Exit status 1 for a user never added, 2 for a bad time or timezone (nothing changes).
     """
@@ -108,7 +110,10 @@ def users_subscribe(
 
 @users_app.command("unsubscribe")
 def users_unsubscribe(ctx: typer.Context, name: UserArg) -> None:
-    """Stop a local user's daily picks (exit status 1 for a user never added)."""
+    """Stop a local user's daily picks.
+
+    Exit status 1 for a user never added.
+    """
     from bot.cli.local import existing_user
 
     cmds = state(ctx).commands()
@@ -133,7 +138,9 @@ def users_remove_interest(
     name: UserArg,
     interest: Annotated[str, typer.Argument(metavar="TEXT", help="One interest as `users list` shows it (any case).")],
 ) -> None:
-    """Remove one interest of a local user (as /papers interests remove does); the others are listed.
+    """Remove one interest of a local user; the others are listed.
+
+    As /papers interests remove does.
 
     Exit status 1, changing nothing, for a user never added or an interest they do not have;
     2 when TEXT holds no words (only spaces or punctuation).
@@ -153,7 +160,7 @@ def users_remove_interest(
     _say_interests(cmds, who, user_name(name))
 
 
-@users_app.command("remove")
+@users_app.command("remove", short_help="Remove a user with their interests and 👍/👎.")
 def users_remove(
     ctx: typer.Context,
     name: UserArg,
@@ -245,7 +252,7 @@ def channels_add(
     print_reply(console, reply)
 
 
-@channels_app.command("remove")
+@channels_app.command("remove", short_help="Remove a channel: its digest stops (👍/👎 given in it stay).")
 def channels_remove(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel added with: paperbot channels add; "
@@ -291,22 +298,37 @@ def channels_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         "platform": c.platform, "workspace": c.workspace, "channel": c.channel_ref, "name": c.name, "topic": c.topic,
         "enabled": c.enabled, "time": c.digest_time, "timezone": c.timezone, "size": c.digest_size,
         "paused": paused_why(c.paused) if c.paused else None,
-    }, ("platform", "channel", "topic", "digest"), lambda d: (
-        d["platform"], d["name"] or d["channel"], d["topic"],
+    }, ("channel", "topic", "digest"), lambda d: (
+        d["name"] or d["channel"], d["topic"],
         (f"{d['size']} at {d['time']} {d['timezone']}" if d["enabled"] else "off")
-        + (f" (paused: {d['paused']})" if d["paused"] else "")))
+        + (f" (paused: {d['paused']})" if d["paused"] else "")), whole=(3,))
 
 
 def _list(ctx: typer.Context, model, as_json: bool, as_dict: Callable[[Any], dict], columns: tuple[str, ...],
-          row: Callable[[dict], tuple[str, ...]]) -> None:
-    """Print every ``model`` row (members or channels, by platform then id) as JSON or as a table."""
+          row: Callable[[dict], tuple[str, ...]], whole: tuple[int, ...] = ()) -> None:
+    """Print every ``model`` row (members or channels, by platform then id) as JSON or as a table.
+
+    The table's first column is where a row lives: its platform, and a chat row's workspace id (``slack
+    T0123ABCD``: two Slack channels named ``papers`` in two workspaces are told apart). That column's words
+    and those of the columns ``whole`` (indexes counting it; a timezone) are never folded, however narrow the
+    terminal (:func:`bot.cli.tables.keep_words_whole`). Cells are text, not markup (a topic's ``[b]``).
+    """
     from sqlalchemy import select
+
+    from bot.cli.tables import keep_words_whole
+    from bot.platforms import CLI_PLATFORM
 
     with state(ctx).store().session() as session:
         data = [as_dict(r) for r in session.scalars(select(model).order_by(model.platform, model.id))]
     if as_json:
         return emit_json(data)
-    table = Table(*columns)
-    for d in data:
-        table.add_row(*row(d))
+    chat = any(d["platform"] != CLI_PLATFORM for d in data)
+    rows = [(d["platform"] if d["platform"] == CLI_PLATFORM else f"{d['platform']} {d['workspace']}", *row(d))
+            for d in data]
+    table = Table()
+    for header in ("platform, workspace" if chat else "platform", *columns):
+        table.add_column(header, overflow="fold")  # a long name folds rather than being cut with "…"
+    for cells in rows:
+        table.add_row(*map(escape, cells))
+    keep_words_whole(console, table, {i: [cells[i] for cells in rows] for i in (0, *whole)})
     console.print(table)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from recommender.pick import Pick
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")]
-PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or #<paper id> (51 is #51).")]
+PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51).")]
 
 
 class SourceKind(enum.StrEnum):
@@ -107,10 +107,14 @@ def search_cmd(
         parser=_day, metavar="YYYY-MM-DD", help="Published on or after.")] = None,
     until: Annotated[dt.date | None, typer.Option(
         parser=_day, metavar="YYYY-MM-DD", help="Published on or before.")] = None,
-    source: Annotated[SourceKind | None, typer.Option(help="Only papers first stored from this format.")] = None,
+    source: Annotated[SourceKind | None, typer.Option(
+        metavar="FORMAT", help=f"Only papers first stored from this format: {', '.join(SourceKind)}.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Search stored papers: full-text index candidates re-ranked by TF-IDF (and meaning); dates or "undated" shown."""
+    """Search stored papers by their words (and meaning).
+
+    Candidates from the full-text index, re-ranked by TF-IDF (and meaning); dates or "undated" shown.
+    """
     if not query.strip():
         fail("the query is empty: give words to look for, a title, an arXiv id or #<paper id>", 2)
     if since and until and since > until:

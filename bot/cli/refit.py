@@ -16,7 +16,10 @@ def refit_cmd(
         "--if-needed", help="Only when the refit policy asks (the corpus grew by half since the last fit, or by 1 % since a fit a week old).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Refit the TF-IDF model; a running bot keeps its model until it sees the new one, then swaps it in."""
+    """Refit the TF-IDF model on every stored paper.
+
+    A running bot keeps its model until it sees the new one, then swaps it in.
+    """
     from bot.digest import counted
     from recommender.text.current import CurrentVectors
 

@@ -11,19 +11,33 @@ from rich.table import Table
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 
 
+def _port(value: int | None) -> int | None:
+    """``--port`` checked here, not by ``min``/``max``: typer printed that range, ``[0<=x<=65535]``, in the column
+    of types, which left ``run --help``'s help text 19 characters at 80 columns.
+
+    Raises
+    ------
+    typer.BadParameter
+        ``value`` is outside 0-65535 (a usage error, exit status 2).
+    """
+    if value is not None and not 0 <= value <= 65535:
+        raise typer.BadParameter(f"{value} is not a port number: give 0 to 65535")
+    return value
+
+
 def run_cmd(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run every source and every digest once, now, and exit.")] = False,
     sync_commands: Annotated[bool, typer.Option("--sync-commands", help="Discord: sync app commands at start.")] = False,
     port: Annotated[int | None, typer.Option(
-        metavar="PORT", min=0, max=65535, help="Slack HTTP mode: port to listen on (0: any free port, logged).")] = None,
+        metavar="PORT", callback=_port, help="Slack HTTP mode: port to listen on, 0-65535 (0: any free port, logged).")] = None,
     host: Annotated[str, typer.Option(metavar="ADDRESS", help="Slack HTTP mode: address to bind.")] = "0.0.0.0",
-    bootstrap: Annotated[bool, typer.Option(
-        "--bootstrap/--no-bootstrap",
-        help="Console mode: ingest the sample digests and add the demo team when the database is empty "
-             "(no paper, digest, user, channel or source run).")] = True,
+    no_bootstrap: Annotated[bool, typer.Option(
+        "--no-bootstrap",  # alone: a --bootstrap beside it took a column of its own in the help
+        help="Console mode: keep an empty database empty. Without it the sample digests are ingested and the "
+             "demo team added when the database is empty (no paper, digest, user, channel or source run).")] = False,
 ) -> None:
-    """Run the bot: scheduled ingestion and daily digests, plus the configured chat adapters.
+    """Run the bot: scheduled ingestion, daily digests and chat adapters.
 
     Slack and/or Discord start when their secrets are in the environment;
     with none, digests are printed to this terminal. Stop with Ctrl+C or SIGTERM.
@@ -40,7 +54,7 @@ def run_cmd(
     from bot.settings import ConfigError, Secrets
 
     cli = state(ctx)
-    options = RunOptions(once=once, sync_commands=sync_commands, port=port, host=host, bootstrap=bootstrap,
+    options = RunOptions(once=once, sync_commands=sync_commands, port=port, host=host, bootstrap=not no_bootstrap,
                          console=console)
     store = cli.store()
     try:
@@ -54,12 +68,14 @@ def run_cmd(
     finally:
         store.dispose()
     if once and options.report is not None:
-        console.print(once_table(options.report))
+        print_once_summary(console, options.report)
     raise typer.Exit(status)
 
 
 def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Sources (last run, new papers), targets (next digest, last posted), job-store health and the database.
+    """What the bot did and will do: sources, digests, jobs, database.
+
+    Sources (last run, new papers), targets (next digest, last posted), job-store health and the database.
 
     Exit status 1 when the database cannot be reached: one error line, or with --json an object
     with "error" and "database".
@@ -78,20 +94,45 @@ def status_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     print_status(console, data)
 
 
+def print_once_summary(console: Console, report) -> None:
+    """``run --once``'s table (:func:`once_table`), then each error whole on a line of its own: ``error ingest
+    inbox: badid.json: /tmp/…/badid.json:1: …`` (a path in the table's last column was cut with "…" at 80 columns)."""
+    from rich.markup import escape
+
+
+    console.print(once_table(report))
+    errors = [f"ingest {s.source}: {s.error}" for s in report.sources if s.error]
+    errors += [f"digest {_once_target(target)}: {outcome.error}" for target, outcome in report.digests
+               if outcome.error and outcome.status in FAILED]
+    for line in errors:
+        console.print(f"[red]error[/red] {escape(line)}", highlight=False, soft_wrap=True)
+
+
+#: A digest's statuses whose ``error`` is one, printed under ``run --once``'s table (a ``skipped`` one's is a reason).
+FAILED = ("failed", "unreachable")
+
+
+def _once_target(target) -> str:
+    return f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
+
+
 def once_table(report) -> Table:
     """Summary of ``run --once``: one row per source and per digest.
 
     A source whose inbox files were still changing after ``--once`` waited for them says so in its status
     (``1 file waiting (settling)``, alone when nothing else was ingested) and when they will be taken; its
-    input warnings follow its error.
+    input warnings follow. An error is ``error: see below`` here, printed whole by :func:`print_once_summary`
+    (a skipped digest's reason stays in its row). Cells fold, never cut.
     """
     from rich.markup import escape
 
+    from bot.cli.ingest import ERROR_NOTE
+
     table = Table(title="paperbot run --once")
     for col in ("job", "status", "papers", "error / note"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for s in report.sources:
-        status, notes = s.status, [s.error] if s.error else []
+        status, notes = s.status, [ERROR_NOTE] if s.error else []
         if s.waiting_note:
             status = s.waiting_note if s.status == "waiting" else f"{s.status}; {s.waiting_note}"
             notes.append(f"{', '.join(s.waiting)}: still changing after --once waited up to {s.settle_seconds:g} s "
@@ -100,9 +141,9 @@ def once_table(report) -> Table:
         table.add_row(escape(f"ingest {s.source} ({s.kind})"), escape(status), f"{s.new_papers} new",
                       escape("\n".join(notes)))
     for target, outcome in report.digests:
-        where = f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
-        table.add_row(escape(f"digest {where} ({target.platform})"), outcome.status, str(outcome.papers),
-                      escape(outcome.error or ""))
+        error = outcome.error and (ERROR_NOTE if outcome.status in FAILED else outcome.error)
+        table.add_row(escape(f"digest {_once_target(target)} ({target.platform})"), outcome.status,
+                      str(outcome.papers), escape(error or ""))
     return table
 
 
@@ -134,7 +175,9 @@ def print_status(console: Console, data: dict) -> None:
     console.print(sources)
     for line in errors:  # under the table, whole: a path or a parser's message in a column was cut or folded
         console.print(f"[red]error[/red] {e(line)}", highlight=False, soft_wrap=True)
-    targets = _table("Digests", "target", "platform", "schedule", "next digest", "last posted", "last")
+    # 80 columns hold five: the platform goes beside the name, and the schedule column is never folded
+    targets = _table("Digests", "target", "schedule", "next digest", "last posted", "last")
+    targets.columns[1].no_wrap = True  # as wide as its longest timezone: not Europe/Berl over in
     for t in data["targets"]:
         nxt = (_stamp(t["next_digest"]) or "-") + ("" if t["scheduled"] else " (not scheduled)")
         nxt = f"paused: {t['paused']}" if t.get("paused") else nxt
@@ -142,7 +185,7 @@ def print_status(console: Console, data: dict) -> None:
             nxt = "; ".join(f"owed: {_owed_text(o, data['now'])}" for o in t["owed"]) + f"; then {nxt}"
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
         last += " · person told" if t.get("last_told") else ""
-        targets.add_row(e(t["name"]), t["platform"], e(t["schedule"]), e(nxt), _stamp(t["last_posted"]) or "never", e(last))
+        targets.add_row(e(f"{t['name']} ({t['platform']})"), e(schedule_cell(t["schedule"])), e(nxt), _stamp(t["last_posted"]) or "never", e(last))
     console.print(targets)
     owed = "; ".join(f"{o['target']} {_owed_text(o, data['now'])}" for o in data.get("owed", [])) or "none"
     console.print(f"Owed digests: {e(owed)}", highlight=False, soft_wrap=True)
@@ -165,6 +208,12 @@ def print_status(console: Console, data: dict) -> None:
                         f"{owned}); overdue: {overdue}"), highlight=False)
     if js.get("config_error"):
         console.print(f"[red]config error[/red] {e(js['config_error'])}")
+
+
+def schedule_cell(schedule: str) -> str:
+    """``09:00 Europe/Paris`` as two lines, ``09:00`` over ``Europe/Paris``: a table's schedule column, set
+    ``no_wrap``, is then as wide as its longest IANA name, which 80 columns never fold mid-word."""
+    return schedule.replace(" ", "\n", 1)
 
 
 def _table(title: str, *columns: str) -> Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.state import JsonOpt, console, emit_json, state
@@ -32,7 +33,9 @@ def stats_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     database = store.engine.url.render_as_string(hide_password=True)
     if as_json:
         return emit_json({**data, "database": database})
-    table = Table("what", "count", title=f"paperbot at {database}")
+    # the URL on a line of its own, as status says it: a title is wrapped to the table's width (22 columns)
+    console.print(f"Database: {escape(database)}", highlight=False, soft_wrap=True)
+    table = Table("what", "count")
     for key, value in data.items():
         table.add_row(key, str(value))
     console.print(table)

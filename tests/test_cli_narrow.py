@@ -1,0 +1,111 @@
+"""Tables of ``paperbot ingest``, ``users list`` and ``channels list`` in an 80-column terminal, as a new user's
+trial read them (and at 120 columns)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture(params=[80, 120])
+def width(request, monkeypatch):
+    """The terminal's width for ``console`` and ``err``, made at import (``COLUMNS`` is read then)."""
+    from bot.cli.state import console, err
+
+    monkeypatch.setattr(console, "width", request.param)
+    monkeypatch.setattr(err, "width", request.param)
+    return request.param
+
+
+def cells(output: str) -> list[str]:
+    """Every table cell's text, line by line: ``│ a │ b │`` gives ``a`` and ``b``."""
+    return [cell.strip() for line in output.splitlines() if line.startswith("│") for cell in line.split("│")[1:-1]]
+
+
+def test_a_failed_ingest_prints_its_error_once_whole_under_a_short_note(cli, tmp_path, width):
+    """The trial's ingest of a Daily Papers JSON with an impossible arXiv id: the narrow note column folded the
+    whole error a few characters a row (24 rows, ``/tmp/tria`` over ``l-files/b``), then the same error came
+    again as an ``error`` line. The row now says where to look, the error is printed once, on one line,
+    and a file name's brackets are text (``notes [b].json`` had read ``notes .json``)."""
+    folder = tmp_path / "trial-files"
+    folder.mkdir()
+    bad_id = folder / "badid.json"
+    bad_id.write_text(json.dumps([{"paper": {"id": "2413.00001", "title": "A paper", "summary": "x",
+                                             "authors": [{"name": "A B"}], "publishedAt": "2024-01-01T00:00:00Z"}}]))
+    malformed = folder / "notes [b].json"
+    malformed.write_text("{bad")
+    result = cli("ingest", bad_id, malformed)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    rows = [line for line in lines if line.startswith("│")]
+    assert len(rows) <= 2 * 2 + 1, result.output  # two lines a file at most, and the total
+    assert all(len(line) <= width for line in rows), result.output
+    for path in (bad_id, malformed):
+        errors = [line for line in lines if str(path) in line]
+        assert len(errors) == 1 and errors[0].startswith(f"error {path}:1: "), result.output
+    assert "which no arXiv paper can have" in result.output and "not valid JSON" in result.output
+    assert "see below" in " ".join(cells(result.output))
+    assert "[b].json" in " ".join(cells(result.output))
+
+
+def add_chat_rows(store) -> None:
+    """The trial's two Slack workspaces with a channel ``papers`` each and a member ``kim`` each, beside local ones."""
+    from recommender.store import Channel, Member
+
+    with store.session() as session:
+        for workspace, zone in (("T0AAAAAAAAA", "Europe/Berlin"), ("T0BBBBBBBBB", "America/Los_Angeles")):
+            session.add(Channel(platform="slack", workspace=workspace, channel_ref=f"C{workspace[2:]}", name="papers",
+                                topic="graph neural networks for molecules", digest_time="09:00", timezone=zone))
+            session.add(Member(platform="slack", workspace=workspace, user_ref=f"U{workspace[2:]}", display_name="kim",
+                               interests=["diffusion models"], subscribed=True, digest_time="08:00", timezone=zone))
+        session.add(Channel(platform="discord", workspace="112233445566778899", channel_ref="998877665544332211",
+                            name="papers", digest_time="10:00", timezone="Europe/Paris"))
+
+
+@pytest.mark.parametrize("what", ["channels", "users"])
+def test_lists_tell_two_chat_workspaces_apart(cli, store, what, width):
+    """``slack │ papers`` twice, in two workspaces, looked the same (only ``--json`` told them apart): the
+    list shows each chat row's workspace id whole (as ``channels remove --workspace`` takes it), and every
+    timezone whole, within the terminal's width."""
+    assert cli("users", "add", "ada", "--interests", "graphs").exit_code == 0
+    assert cli("channels", "add", "lab", "--timezone", "Europe/Paris").exit_code == 0
+    add_chat_rows(store)
+    result = cli(what, "list")
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= width for line in result.output.splitlines()), result.output
+    words = " ".join(cells(result.output)).split()
+    for workspace in ("T0AAAAAAAAA", "T0BBBBBBBBB", *(["112233445566778899"] if what == "channels" else [])):
+        assert workspace in words, result.output
+    for zone in ("Europe/Berlin", "America/Los_Angeles", *(["Europe/Paris"] if what == "channels" else [])):
+        assert zone in words, result.output
+    assert "…" not in result.output
+
+
+def test_run_once_prints_an_inbox_error_whole_under_its_table(cli, tmp_path, monkeypatch, width):
+    """``run --once``'s last column cut the failed file's path with "…" at 80 columns
+    (``/tmp/…/inbox/badid.jso…``): its row says where to look and the error follows the table whole, once."""
+    import os
+    import time
+
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path / "data"))
+    inbox = tmp_path / "data" / "inbox"
+    inbox.mkdir(parents=True)
+    bad = inbox / "badid.json"
+    bad.write_text("{bad")
+    os.utime(bad, (time.time() - 3600, time.time() - 3600))  # settled
+    result = cli("run", "--once", "--no-bootstrap")
+    assert result.exit_code == 1
+    summary = result.stdout  # the log's lines (stderr) say it too, as one logfmt line each
+    assert "…" not in summary and "see below" in " ".join(cells(summary))
+    errors = [line for line in summary.splitlines() if "badid.json" in line]
+    assert len(errors) == 1 and errors[0].startswith("error ingest inbox: badid.json: "), summary
+    assert errors[0].endswith(f"{bad}:1: not valid JSON: Expecting property name enclosed in double quotes"), summary
+
+
+def test_stats_names_its_database_on_one_line(cli, db_url, width):
+    """The database's URL was the table's title, wrapped to the table's 22 columns at any terminal width
+    (``sqlite:////tmp/cols80/`` over ``paperbot.db``)."""
+    result = cli("stats")
+    assert result.exit_code == 0
+    assert f"Database: {db_url}" in result.stdout.splitlines()
