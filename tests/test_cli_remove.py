@@ -1,6 +1,7 @@
 """Taking away what the command line added: a user's interest, a user, a channel."""
 
 import json
+import re
 
 import pytest
 
@@ -99,6 +100,20 @@ def test_remove_unknown_user_exits_1_and_changes_nothing(cli):
     again = cli("users", "remove", "ada")
     assert again.exit_code == 1 and "unknown user 'ada'" in again.output
     assert stats(cli)["users"] == 0
+
+
+def test_users_remove_reads_platform_and_workspace_as_channels_remove_does(cli):
+    assert cli("users", "add", "omar", "--interests", "graph learning").exit_code == 0
+    before = cli("users", "list", "--json").stdout
+    for kind in ("users", "channels"):  # an unknown platform is a usage error, said alike
+        teams = cli(kind, "remove", "omar", "--platform", "teams")
+        assert teams.exit_code == 2, (kind, teams.output)
+        assert "unknown platform 'teams': give cli, slack or discord" in teams.output, kind
+        local = cli(kind, "remove", "omar", "--workspace", "T1")  # a local user or channel has no workspace
+        assert local.exit_code == 2 and "--workspace is a Slack or Discord workspace's id" in local.output, kind
+    assert cli("users", "list", "--json").stdout == before
+    said = " ".join(re.sub("[│╭╮╰╯─]", " ", cli("users", "remove", "--help").stdout).split())  # no box, no wrap
+    assert "display name, which may hold spaces" in said and "--workspace" in said
 
 
 def test_remove_channel_stops_its_digest_and_unlists_it(cli, data_dir, sample_digests):

@@ -233,6 +233,35 @@ async def test_a_paused_channel_of_a_server_the_bot_never_returns_to_is_removed_
     assert (world.channel().paused, world.channel().digest_size, world.channel().club_weekday) == (None, 5, None)
 
 
+async def test_one_person_in_two_servers_is_removed_from_the_command_line_from_the_server_named(world, cli):
+    other = next(g for g in world.bot.guilds if g.name == "Other")
+    lounge = dpytest_backend.make_text_channel("lounge", other)
+    await world.run("interests add", world.alan, text="graph neural networks")  # in Lab
+    await invoke(world.bot, "interests add", FakeInteraction(world.alan, lounge), text="diffusion models")  # in Other
+    alan, lab = str(world.alan.id), str(world.lab.id)
+
+    def rows() -> list[tuple[str, list[str]]]:
+        with world.store.session() as s:
+            return sorted((m.workspace, m.interests) for m in s.scalars(select(Member).where(Member.user_ref == alan)))
+
+    assert rows() == sorted([(lab, ["graph neural networks"]), (str(other.id), ["diffusion models"])])
+    # one Discord user id in two servers is two members: the id alone is refused, asking for the server's id
+    both = cli("users", "remove", alan, "--platform", "discord")
+    assert both.exit_code == 1
+    assert (f"'{alan}' names 2 discord members: give the user id and --workspace, one of "
+            + ", ".join(f"{alan} (workspace {w})" for w in sorted([lab, str(other.id)]))) in " ".join(both.output.split())
+    wrong = cli("users", "remove", alan, "--platform", "discord", "--workspace", "1")
+    assert wrong.exit_code == 1 and f"no discord member '{alan}' in workspace 1" in " ".join(wrong.output.split())
+    assert len(rows()) == 2
+
+    removed = cli("users", "remove", alan, "--platform", "discord", "--workspace", str(other.id))
+    assert removed.exit_code == 0, removed.output
+    assert "Removed" in removed.stdout and "with 1 interest" in removed.stdout
+    assert rows() == [(lab, ["graph neural networks"])]  # the Lab member stays as he was
+    assert cli("users", "remove", alan, "--platform", "discord").exit_code == 0  # now the id names one member
+    assert rows() == []
+
+
 async def test_a_member_who_leaves_gets_no_dms_is_named_nowhere_and_keeps_their_ratings(world):
     await world.run("channel setup", world.ada, permissions=MANAGER, size=4, topic="graph neural networks diffusion models")
     await world.run("mentions on", world.ada, permissions=MANAGER)

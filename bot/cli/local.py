@@ -104,24 +104,34 @@ def existing_channel(cmds: Commands, name: str) -> Caller:
     return caller("cli", channel=name)
 
 
-def chat_member(cmds: Commands, platform: str, who: str) -> Caller:
-    """The caller for the ``platform`` member (Slack, Discord) whose user id or name is ``who``; exits with
-    status 1, changing nothing, when there is none or when the name is several people's (give the user id)."""
+def chat_member(cmds: Commands, platform: str, who: str, workspace: str | None = None) -> Caller:
+    """The caller for the ``platform`` member (Slack, Discord) whose user id or name is ``who`` (a leading ``@``
+    dropped), in ``workspace`` (team or server id) when given.
+
+    A user id wins over a name. Exits with status 1, changing nothing, when there is none, or when several members
+    match: a name several people have, or one person in two workspaces (a Discord user id is the same in every
+    server, so each server has a member row of its own). The message lists each one's workspace and user id, to give
+    instead (with ``--workspace`` when the ids are the same), as :func:`chat_channel` does for channels.
+    """
     from sqlalchemy import or_, select
 
     from bot.commands import Caller
     from recommender.store import Member
 
     who = user_name(who)
+    where = " in workspace " + workspace if workspace else ""
     with cmds.store.session() as session:
-        found = session.scalars(select(Member).where(
-            Member.platform == platform, or_(Member.user_ref == who, Member.display_name == who)).order_by(Member.id)).all()
-        exact = [m for m in found if m.user_ref == who]
-        found = exact or found
+        query = select(Member).where(Member.platform == platform, or_(Member.user_ref == who, Member.display_name == who))
+        if workspace:
+            query = query.where(Member.workspace == workspace)
+        found = session.scalars(query.order_by(Member.workspace, Member.id)).all()
+        found = [m for m in found if m.user_ref == who] or found
         if not found:
-            fail(f"no {platform} member '{who}' (by user id or name; paperbot users list --json shows both)")
+            fail(f"no {platform} member '{who}'{where} (by user id or name; paperbot users list --json shows both, "
+                 "with each one's workspace)")
         if len(found) > 1:
-            fail(f"'{who}' names {len(found)} {platform} members: give the user id, one of "
+            fail(f"'{who}' names {len(found)} {platform} members: give the user id"
+                 + (" and --workspace" if len({m.user_ref for m in found}) < len(found) else "") + ", one of "
                  + ", ".join(f"{m.user_ref} (workspace {m.workspace})" for m in found))
         member = found[0]
         return Caller(platform, member.workspace, member.user_ref, display_name=member.display_name)

@@ -163,26 +163,49 @@ def users_remove_interest(
 @users_app.command("remove", short_help="Remove a user with their interests and 👍/👎.")
 def users_remove(
     ctx: typer.Context,
-    name: UserArg,
+    name: Annotated[str, typer.Argument(
+        metavar="PERSON", help="A local user's one-word name, e.g. ada; with --platform, a chat member's user id or "
+        "display name, which may hold spaces (quote it: \"Ada Lovelace\"; paperbot users list --json shows both).")],
     platform: Annotated[str, typer.Option(
-        metavar="PLATFORM", help="Whose member: cli (a local user, the default), slack or discord. A chat member "
-        "is named by user id or name (paperbot users list --json), e.g. someone who left the workspace.")] = "cli",
+        metavar="PLATFORM", help="Whose member: cli (a local user, the default), slack or discord, e.g. someone "
+        "who left the workspace.")] = "cli",
+    workspace: Annotated[str | None, typer.Option(
+        metavar="ID", help="With --platform slack or discord: the workspace (team or server id) the member is in, "
+        "when their name or id is in several (one Discord user in two servers).")] = None,
 ) -> None:
     """Remove a user with their interests, subscription and 👍/👎 (the papers stay).
 
-    One transaction. Exit status 1, removing nothing, for a user never added.
+    One transaction. Exit status 1, removing nothing, for a user never added, or a chat member's name or id that
+    several members have (each is listed with its workspace and user id); 2 for an unknown platform, or
+    --workspace with a local user.
     """
     from bot.cli.local import chat_member, existing_user
     from bot.console import print_reply
     from bot.platforms import CLI_PLATFORM
 
+    platform = chat_platform(platform, workspace, "users")
     cmds = state(ctx).commands()
-    platform = platform.strip().lower()
-    who = existing_user(cmds, name) if platform == CLI_PLATFORM else chat_member(cmds, platform, name)
+    who = (existing_user(cmds, name) if platform == CLI_PLATFORM
+           else chat_member(cmds, platform, name, workspace and workspace.strip()))
     reply = cmds.member_remove(who)
     print_reply(console, reply)
     if not reply.ok:  # removed by another process meanwhile
         raise typer.Exit(1)
+
+
+def chat_platform(platform: str, workspace: str | None, kind: str) -> str:
+    """``--platform`` of ``paperbot users remove`` and ``channels remove`` (``kind``: ``"users"``, ``"channels"``),
+    lowercased: ``cli`` or one of :data:`bot.platforms.CHAT_PLATFORMS`. Exits with status 2, changing nothing,
+    for any other platform, or a ``--workspace`` given with ``cli`` (local users and channels have none)."""
+    from bot.platforms import CHAT_PLATFORMS, CLI_PLATFORM
+
+    platform = platform.strip().lower()
+    if platform not in (CLI_PLATFORM, *CHAT_PLATFORMS):
+        fail(f"unknown platform '{platform}': give cli, {' or '.join(CHAT_PLATFORMS)}", 2)
+    if platform == CLI_PLATFORM and workspace is not None:
+        fail(f"--workspace is a Slack or Discord workspace's id: give --platform slack or discord (local {kind} "
+             "have none)", 2)
+    return platform
 
 
 def channel_name(typed: str) -> str:
@@ -273,13 +296,9 @@ def channels_remove(
     """
     from bot.cli.local import chat_channel, existing_channel
     from bot.console import print_reply
-    from bot.platforms import CHAT_PLATFORMS, CLI_PLATFORM
+    from bot.platforms import CLI_PLATFORM
 
-    platform = platform.strip().lower()
-    if platform not in (CLI_PLATFORM, *CHAT_PLATFORMS):
-        fail(f"unknown platform '{platform}': give cli, {' or '.join(CHAT_PLATFORMS)}", 2)
-    if platform == CLI_PLATFORM and workspace is not None:
-        fail("--workspace is a Slack or Discord workspace's id: give --platform slack or discord (local channels have none)", 2)
+    platform = chat_platform(platform, workspace, "channels")
     cmds = state(ctx).commands()
     where = (existing_channel(cmds, channel_name(name)) if platform == CLI_PLATFORM
              else chat_channel(cmds, platform, name, workspace and workspace.strip()))
