@@ -48,6 +48,12 @@ def test_odd_digits_and_huge_ids_answer_usage(cmds, text):
         assert "no stored paper" in reply.text
 
 
+@pytest.mark.parametrize("verb", ["like", "dislike", "who"])
+def test_a_paper_command_without_its_paper_names_every_form_a_paper_takes(cmds, verb):
+    reply = refused(cmds, verb)
+    assert f"`{verb}` takes one paper: an arXiv id, an arXiv link or the #id shown with a paper (#12)" in reply.text
+
+
 def test_the_largest_paper_id_is_still_looked_up(cmds):
     assert "no stored paper is #2147483647" in refused(cmds, "who #2147483647").text
 

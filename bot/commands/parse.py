@@ -31,6 +31,8 @@ HELP_WORDS = ("help", "-h", "--help", "?")
 HELP_MARKS = ("-h", "--help", "?")
 #: Commands whose arguments are free text: a help word there asks for help only when it is all the text.
 TEXT_COMMANDS = ("search", "interests")
+#: What names a paper in ``like``, ``dislike`` and ``who`` (:func:`bot.commands.rows.find_paper` reads each).
+PAPER_FORMS = "an arXiv id, an arXiv link or the #id shown with a paper (#12)"
 #: A number as commands take it: ASCII digits (``str.isdigit`` also takes ``²`` and ``٣``, which ``int`` refuses).
 _NUMBER = re.compile(r"[0-9]+")
 _SIZE = re.compile(r"[-+]?[0-9]+")
@@ -232,7 +234,7 @@ def parse(text: str) -> Call:
         return _channel(args)
     if verb == "who":
         if len(args) != 1:
-            raise UsageError("`who` takes one paper: an arXiv id, an arXiv link or the #id shown with a paper")
+            raise UsageError(f"`who` takes one paper: {PAPER_FORMS}")
         return Call("who", {"paper_ref": args[0]})
     if verb == "mentions":
         return _mentions(args)
@@ -240,7 +242,7 @@ def parse(text: str) -> Call:
         return _club(args)
     if verb in ("like", "dislike"):
         if len(args) != 1:
-            raise UsageError(f"`{verb}` takes one paper: an arXiv id or link")
+            raise UsageError(f"`{verb}` takes one paper: {PAPER_FORMS}")
         return Call("rate", {"paper_ref": args[0], "value": POSITIVE if verb == "like" else NEGATIVE})
     raise UsageError(f"unknown command `{words[0]}`")
 
