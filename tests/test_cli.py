@@ -252,6 +252,9 @@ def test_cli_replies_point_to_cli_commands_not_chat_ones(cli):
     assert 'paperbot users add newbie --interests "graph neural networks"' in " ".join(newbie.stdout.split())
     no_channel = cli("channels", "mentions", "nosuch", "on")
     assert no_channel.exit_code == 1 and "paperbot channels add nosuch" in no_channel.output
+    assert cli("channels", "add", "reading").exit_code == 0
+    typo = cli("channels", "mentions", "readin", "on")  # named as every --channel is: the channel meant
+    assert typo.exit_code == 1 and "unknown channel 'readin': did you mean 'reading'?" in " ".join(typo.output.split())
     assert "/papers" not in newbie.output + no_channel.output
 
 

@@ -125,10 +125,37 @@ def test_no_command_after_the_person_prints_the_usage_as_a_usage_error(cli):
 
 def test_channel_and_club_status_without_one_name_the_command_line_that_sets_them(cli):
     assert cli("users", "add", "ada").exit_code == 0
+    assert cli("channels", "add", "lab").exit_code == 0
+    assert cli("papers", "ada", "--channel", "lab", "channel", "off").exit_code == 0
     channel = " ".join(cli("papers", "ada", "--channel", "lab", "channel", "status").stdout.split())
-    assert "This channel has no digest. `paperbot channels add lab` turns one on." in channel
+    assert "Off." in channel
+    mentions = cli("papers", "ada", "--channel", "lab", "mentions", "on")  # a digest that is off names nobody
+    assert mentions.exit_code == 1 and "`paperbot channels add lab` turns one on" in " ".join(mentions.stdout.split())
     club = " ".join(cli("papers", "ada", "--channel", "lab", "club", "status").stdout.split())
     assert "This channel has no journal club. `paperbot papers ada --channel lab club <weekday> <HH:MM>` sets one." in club
+
+
+def test_a_command_in_a_channel_never_added_is_refused_but_channel_setup_adds_it(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("channels", "add", "reading").exit_code == 0
+    before = cli("channels", "list", "--json").stdout
+    # a typo'd channel got a journal club of its own, with no digest, that `status` did not show
+    for line in ("club thursday 16:00", "club status", "club off", "club vote 1", "channel status", "channel off",
+                 "mentions on", "mentions off", "like #1", "picks"):
+        out = cli("papers", "ada", "--channel", "nochan", *line.split())
+        said = " ".join(out.output.split())
+        assert out.exit_code == 1, (line, said)
+        assert ("unknown channel 'nochan' (add one with: paperbot channels add nochan or paperbot papers ada "
+                "--channel nochan channel setup; list them with: paperbot channels list). Nothing changed.") in said, line
+    typo = " ".join(cli("papers", "ada", "--channel", "readin", "club", "thursday", "16:00").output.split())
+    assert "unknown channel 'readin': did you mean 'reading'?" in typo
+    assert cli("channels", "list", "--json").stdout == before
+    with_club = cli("papers", "ada", "--channel", "reading", "club", "thursday", "16:00")  # a channel added: as before
+    assert with_club.exit_code == 0 and "Journal club is on" in with_club.stdout
+    typed = cli("papers", "ada", "--channel", "new", input="channel setup 08:00\nclub friday 15:00\n")  # one per line
+    assert typed.exit_code == 0, typed.output
+    assert _channels(cli) == ["reading", "new"]
 
 
 def test_a_channel_named_with_another_case_is_pointed_to_the_one_that_exists(cli):

@@ -50,15 +50,17 @@ def existing_user(cmds: Commands, name: str) -> Caller:
     return caller(name)
 
 
-def _local_names(cmds: Commands) -> list[str]:
-    """The local users' names, in order (a lab has tens: read them all)."""
+def _local_names(cmds: Commands, kind: str = "user") -> list[str]:
+    """The local users' (``kind`` ``"user"``) or channels' (``"channel"``) names, in order (a lab has tens: read
+    them all)."""
     from sqlalchemy import select
 
-    from recommender.store import Member
+    from recommender.store import Channel, Member
 
+    model, ref = (Member, Member.user_ref) if kind == "user" else (Channel, Channel.channel_ref)
     with cmds.store.session() as session:
-        return list(session.scalars(select(Member.user_ref).where(
-            Member.platform == CLI_PLATFORM, Member.workspace == CLI_WORKSPACE).order_by(Member.user_ref)))
+        return list(session.scalars(select(ref).where(
+            model.platform == CLI_PLATFORM, model.workspace == CLI_WORKSPACE).order_by(ref)))
 
 
 def _user_alike(cmds: Commands, name: str) -> str | None:
@@ -68,13 +70,18 @@ def _user_alike(cmds: Commands, name: str) -> str | None:
     return next((n for n in _local_names(cmds) if n.casefold() == folded), None)
 
 
-def _user_near(cmds: Commands, name: str) -> str | None:
-    """The local user whose name is closest to ``name`` (a typo: ``omr`` for ``omar``), if one is close enough."""
+def _near(names: list[str], name: str) -> str | None:
+    """The one of ``names`` closest to ``name`` (a typo: ``omr`` for ``omar``), if one is close enough."""
     from difflib import get_close_matches
 
-    lowered = {n.lower(): n for n in reversed(_local_names(cmds))}  # the first in order wins when two differ only in case
+    lowered = {n.lower(): n for n in reversed(names)}  # the first in order wins when two differ only in case
     near = get_close_matches(name.lower(), lowered, n=1, cutoff=0.75)
     return lowered[near[0]] if near else None
+
+
+def _user_near(cmds: Commands, name: str) -> str | None:
+    """The local user whose name is closest to ``name``, if one is close enough (:func:`_near`)."""
+    return _near(_local_names(cmds), name)
 
 
 def refuse_case_twin(cmds: Commands, name: str) -> None:
@@ -93,15 +100,28 @@ def paper_ref(text: str) -> str:
 
 def existing_channel(cmds: Commands, name: str) -> Caller:
     """The caller ``cli`` in local channel ``name``; exits with status 1 when no such channel was added."""
-    if not _added(cmds, "channel", name):
-        from bot.cli.people import channel_alike
-
-        alike = channel_alike(cmds, name)
-        if alike:  # names are kept as typed: say which one exists, as for users
-            fail(f"unknown channel '{name}': did you mean '{alike}'? (paperbot channels list shows them)")
-        fail(f"unknown channel '{name}' (add one with: paperbot channels add {name}; "
-             "list them with: paperbot channels list)")
+    missing = unknown_channel(cmds, name)
+    if missing:
+        fail(missing)
     return caller("cli", channel=name)
+
+
+def unknown_channel(cmds: Commands, name: str, setup: str = "") -> str | None:
+    """What to say of local channel ``name`` when it was never added, else None.
+
+    ``unknown channel 'nochan'``, with the channel meant when a name differs from it only in case or by a typo
+    (``did you mean 'lab'?``), else how to add it (``paperbot channels add nochan``, and ``setup``, another
+    command that adds it, when given).
+    """
+    if _added(cmds, "channel", name):
+        return None
+    from bot.cli.people import channel_alike
+
+    alike = channel_alike(cmds, name) or _near(_local_names(cmds, "channel"), name)
+    if alike:  # names are kept as typed: say which one exists, as for users
+        return f"unknown channel '{name}': did you mean '{alike}'? (paperbot channels list shows them)"
+    return (f"unknown channel '{name}' (add one with: paperbot channels add {name}{' or ' + setup if setup else ''}; "
+            "list them with: paperbot channels list)")
 
 
 def chat_member(cmds: Commands, platform: str, who: str, workspace: str | None = None) -> Caller:

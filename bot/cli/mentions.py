@@ -91,8 +91,9 @@ def channel_mentions_cmd(ctx: typer.Context, channel: ChannelArg, switch: Switch
 
     on: a local channel's digest names the users each paper fits best; off: it stops.
 
-    Exit status 1 for a channel with no digest, or named as one differing from it only in case (``Lab`` for
-    ``lab``); 2 for a name that is not one word (a leading ``#`` is dropped, as ``channels add`` does).
+    Exit status 1, changing nothing, for a channel never added (as ``paperbot who --channel``), one whose digest
+    is off, or one named as one differing from it only in case (``Lab`` for ``lab``); 2 for a name that is not
+    one word (a leading ``#`` is dropped, as ``channels add`` does).
     """
     from bot.cli.people import channel_name, refuse_channel_case_twin
     from bot.console import print_reply
@@ -100,7 +101,7 @@ def channel_mentions_cmd(ctx: typer.Context, channel: ChannelArg, switch: Switch
     cmds = state(ctx).commands()
     channel = channel_name(channel)
     refuse_channel_case_twin(cmds, channel)
-    reply = cmds.mentions_channel(caller("cli", channel=channel), switch is Switch.on)
+    reply = cmds.mentions_channel(existing_channel(cmds, channel), switch is Switch.on)
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)
