@@ -62,6 +62,14 @@ def test_unknown_log_level_is_a_usage_error():
     result = runner.invoke(app, ["--log-level", "LOUD", "stats"])
     assert result.exit_code == 2
     assert "'LOUD' is not one of" in result.output and "Traceback" not in result.output
+    assert "Value error" not in result.output  # pydantic's wording, which typer let through for every choice
+
+
+@pytest.mark.parametrize(("args", "said"), [(("search", "graphs", "--source", "pdf"), "'pdf' is not one of hf_page,"),
+                                            (("channels", "mentions", "lab", "maybe"), "'maybe' is not one of on or off")])
+def test_a_value_none_of_the_choices_is_said_plainly(args, said):
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 2 and said in result.output and "Value error" not in result.output
 
 
 def test_log_level_in_any_case(tmp_path):

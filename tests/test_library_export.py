@@ -4,6 +4,7 @@ back as the same papers, dated as precisely (a trial found import only)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -62,6 +63,39 @@ def test_export_to_standard_output_newest_first_and_its_errors(cli, sample_diges
     assert text.count("@article{") == 2 and text.index(first) < text.index(second)  # the newest 👍 first
     keys = [line.split("{", 1)[1].rstrip(",") for line in text.splitlines() if line.startswith("@")]
     assert len(set(keys)) == 2
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("x.ris", "ris"), ("x.bib", "bibtex"), ("x.BibTeX", "bibtex"),
+                                           ("x.json", "csl-json")])
+def test_the_output_file_name_says_the_format_when_format_is_not_given(cli, tmp_path, name, fmt):
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("import", "ada", _written(tmp_path / "mine.bib", BIB)).exit_code == 0
+    done = cli("export", "ada", "-o", tmp_path / name)  # a trial's -o x.ris wrote BibTeX into it
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / name).read_text(encoding="utf-8") == cli("export", "ada", "--format", fmt).stdout
+
+
+def test_an_output_name_that_says_no_format_or_another_one_is_a_usage_error(cli, tmp_path):
+    assert cli("users", "add", "ada").exit_code == 0
+    unknown = cli("export", "ada", "-o", tmp_path / "x.txt")
+    assert unknown.exit_code == 2 and not (tmp_path / "x.txt").exists()
+    assert ("cannot tell the format from the name 'x.txt': give --format bibtex, ris or csl-json, or name the file "
+            ".bib, .bibtex, .ris or .json") in " ".join(unknown.output.split())
+    assert cli("export", "ada", "-o", tmp_path / "x.txt", "--format", "ris").exit_code == 0  # said: any name
+    contradicted = cli("export", "ada", "-o", tmp_path / "x.ris", "--format", "bibtex")
+    assert contradicted.exit_code == 2 and not (tmp_path / "x.ris").exists()
+    assert ("--format bibtex writes BibTeX, but 'x.ris' names a RIS file: drop --format, or name the file .bib or "
+            ".bibtex") in " ".join(contradicted.output.split())
+    docx = cli("export", "ada", "--format", "docx")  # said plainly, without pydantic's "Value error, "
+    assert docx.exit_code == 2
+    assert "Invalid value for '--format': 'docx' is not one of bibtex, ris or csl-json" in " ".join(
+        re.sub("[│╭╮╰╯─]", " ", docx.output).split())
+    assert "Value error" not in docx.output
+
+
+def _written(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_ris_and_csl_keep_what_a_reference_manager_needs(cli, db_url, tmp_path, capfd):

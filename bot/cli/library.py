@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.people import UserArg
-from bot.cli.state import console, err, fail, state
+from bot.cli.state import choice, console, err, fail, state
 
 
 def import_cmd(
@@ -58,14 +58,18 @@ class LibraryFormat(enum.StrEnum):
 def export_cmd(
     ctx: typer.Context,
     name: UserArg,
-    fmt: Annotated[LibraryFormat, typer.Option("--format", help="Library format.")] = LibraryFormat.bibtex,
+    fmt: Annotated[LibraryFormat | None, typer.Option(
+        "--format", parser=choice(LibraryFormat),
+        help="Library format (default: what -o's name says, .bib or .bibtex, .ris, .json; else bibtex).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
                                                 help="Write here instead of standard output.")] = None,
 ) -> None:
     """Export a user's 👍 papers (newest 👍 first) as a library for a reference manager.
 
-    Exit status 1 when the user was never added or FILE cannot be written; a user with no 👍
-    gets an empty library and a note on standard error.
+    The format is --format's, else what FILE's name says (.bib or .bibtex: BibTeX, .ris: RIS, .json: CSL-JSON),
+    else BibTeX on standard output. Exit status 2, writing nothing, for a FILE whose name says no format without
+    --format, or one that says another format than --format; 1 when the user was never added or FILE cannot be
+    written. A user with no 👍 gets an empty library and a note on standard error.
     """
     from sqlalchemy import select
 
@@ -74,6 +78,7 @@ def export_cmd(
     from recommender.imports.export import write_library
     from recommender.store import Feedback, Paper
 
+    kind = _export_format(fmt, output)  # before the database: a wrong name is a usage error
     cmds = state(ctx).commands()
     who = existing_user(cmds, name)
     with cmds.store.session() as session:
@@ -83,7 +88,7 @@ def export_cmd(
             .where(Feedback.member_id == member.id, Feedback.value > 0)
             .order_by(Feedback.created_at.desc(), Feedback.id)).all()  # a tie: in the order stored (a file's)
         papers = [paper for paper, _ in rows]
-        text = write_library(papers, fmt.value, added=[liked for _, liked in rows])  # each 👍's date
+        text = write_library(papers, kind, added=[liked for _, liked in rows])  # each 👍's date
     if not papers:
         err.print(f"{who.user_ref} has no 👍 yet: the library is empty.")
     if output is None:
@@ -94,3 +99,28 @@ def export_cmd(
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     err.print(f"{len(papers)} papers written to {output}.")
+
+
+#: How a message names each format.
+_FORMAT_NAMES = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
+
+
+def _export_format(given: LibraryFormat | None, output: Path | None) -> str:
+    """The format to write: ``given`` (``--format``), else the one ``output``'s name says, else ``bibtex``.
+
+    Exits with status 2 when ``output``'s name says no format and none is given (``lib.txt``), or says another
+    one than ``given`` (``-o lib.ris --format bibtex``): a reference manager reads a file by its name, so a
+    BibTeX file called ``.ris`` would not import.
+    """
+    from recommender.imports.formats import SUFFIXES, format_of_name
+
+    named = format_of_name(output.name) if output is not None else None
+    if given is None and output is not None and named is None:
+        *others, last = SUFFIXES
+        fail(f"cannot tell the format from the name {output.name!r}: give --format bibtex, ris or csl-json, "
+             f"or name the file {', '.join(others)} or {last}", 2)
+    if given is not None and named is not None and named != given.value:
+        suffixes = " or ".join(s for s, f in SUFFIXES.items() if f == given.value)
+        fail(f"--format {given.value} writes {_FORMAT_NAMES[given.value]}, but {output.name!r} names a "
+             f"{_FORMAT_NAMES[named]} file: drop --format, or name the file {suffixes}", 2)
+    return given.value if given is not None else named or LibraryFormat.bibtex.value

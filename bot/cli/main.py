@@ -28,7 +28,7 @@ from bot.cli.people import channels_app, users_app
 from bot.cli.picks import dislike_cmd, like_cmd, picks_cmd, search_cmd
 from bot.cli.refit import refit_cmd
 from bot.cli.run import run_cmd, status_cmd
-from bot.cli.state import SERVICE_COMMANDS, CliState
+from bot.cli.state import SERVICE_COMMANDS, CliState, choice
 from bot.cli.stats import stats_cmd
 
 app = typer.Typer(rich_markup_mode="markdown",
@@ -71,7 +71,7 @@ def main_options(
     database_url: Annotated[str | None, typer.Option(
         metavar="URL", help="SQLAlchemy URL; overrides PAPERBOT_DATABASE_URL and the config.")] = None,
     log_level: Annotated[LogLevel | None, typer.Option(
-        metavar="LEVEL", case_sensitive=False,
+        metavar="LEVEL", parser=choice(LogLevel),
         help="DEBUG, INFO, WARNING or ERROR (default: the config's for run; WARNING or above for other commands).")] = None,
     version: Annotated[bool, typer.Option(
         "--version", is_eager=True, callback=_print_version, help="Print the version and exit.")] = False,

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.local import caller, existing_channel, existing_user, paper_ref
-from bot.cli.state import JsonOpt, console, emit_json, fail, state
+from bot.cli.state import JsonOpt, choice, console, emit_json, fail, state
 
 
 class Switch(enum.StrEnum):
@@ -24,7 +24,7 @@ class Switch(enum.StrEnum):
 
 
 ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel added with: paperbot channels add.")]
-SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off")]
+SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off", parser=choice(Switch))]
 
 
 def who_cmd(

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from bot.cli.local import existing_user, paper_ref
-from bot.cli.state import JsonOpt, console, emit_json, fail, state
+from bot.cli.state import JsonOpt, choice, console, emit_json, fail, state
 
 if TYPE_CHECKING:
     from recommender.pick import Pick
@@ -108,7 +108,8 @@ def search_cmd(
     until: Annotated[dt.date | None, typer.Option(
         parser=_day, metavar="YYYY-MM-DD", help="Published on or before.")] = None,
     source: Annotated[SourceKind | None, typer.Option(
-        metavar="FORMAT", help=f"Only papers first stored from this format: {', '.join(SourceKind)}.")] = None,
+        metavar="FORMAT", parser=choice(SourceKind),
+        help=f"Only papers first stored from this format: {', '.join(SourceKind)}.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Search stored papers by their words (and meaning).

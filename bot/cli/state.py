@@ -7,13 +7,15 @@ and the commands that need neither never load pydantic-settings or SQLAlchemy.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 console = Console()
 err = Console(stderr=True)
 log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=enum.Enum)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -48,6 +52,29 @@ def fail(message: str, code: int = 1) -> NoReturn:
     for line in message.splitlines() or [""]:
         err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def choice(kind: type[E]) -> Callable[[str], E]:
+    """The ``parser`` of an option or argument taking one of the enum ``kind``'s values, in any case.
+
+    A value that is none of them is a usage error (exit status 2) saying so plainly,
+    ``Invalid value for '--format': 'docx' is not one of bibtex, ris or csl-json``: typer's own coercion
+    words it through pydantic, as ``Value error, 'docx' is not one of 'bibtex', 'ris', 'csl-json'.``
+    The choices still show in the help (typer reads them from the annotation).
+    """
+    names = [str(member.value) for member in kind]
+    listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+    def parse(value: str) -> E:
+        if isinstance(value, kind):  # a default
+            return value
+        typed = str(value).strip().casefold()
+        found = next((member for member in kind if str(member.value).casefold() == typed), None)
+        if found is None:
+            raise typer.BadParameter(f"{value!r} is not one of {listed}")
+        return found
+
+    return parse
 
 
 def emit_json(data: object) -> None:

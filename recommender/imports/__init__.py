@@ -5,7 +5,8 @@
 :mod:`~recommender.imports.export` writes stored papers back as such a file.
 """
 
-from recommender.imports.formats import FORMATS, LibraryEntry, detect_format, parse_library
+from recommender.imports.formats import FORMATS, SUFFIXES, LibraryEntry, detect_format, format_of_name, parse_library
 from recommender.imports.library import IMPORT_ORIGIN, ImportResult, store_library
 
-__all__ = ["FORMATS", "IMPORT_ORIGIN", "ImportResult", "LibraryEntry", "detect_format", "parse_library", "store_library"]
+__all__ = ["FORMATS", "IMPORT_ORIGIN", "SUFFIXES", "ImportResult", "LibraryEntry", "detect_format", "format_of_name",
+           "parse_library", "store_library"]

@@ -21,6 +21,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from recommender.dates import arxiv_month, parse_date, replaces
 from recommender.imports.ids import csl_arxiv_id, identifiers, mentioned_arxiv_id, ris_arxiv_id
@@ -28,10 +29,18 @@ from recommender.imports.names import bibtex_name, csl_name, ris_name
 from recommender.limits import check_records
 from recommender.sources.records import PaperRecord, ParseError
 
-__all__ = ["FORMATS", "LibraryEntry", "detect_format", "parse_library"]
+__all__ = ["FORMATS", "SUFFIXES", "LibraryEntry", "detect_format", "format_of_name", "parse_library"]
 
 #: The formats :func:`parse_library` reads, by name.
 FORMATS = ("bibtex", "ris", "csl-json")
+#: The file name suffixes (lowercase) that say a library's format, as reference managers name their exports.
+SUFFIXES = {".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".json": "csl-json"}
+
+
+def format_of_name(name: str) -> str | None:
+    """The format (one of :data:`FORMATS`) a file name's suffix says, any case (``lib.BIB``: ``"bibtex"``), else
+    None (``lib.txt``, ``lib``)."""
+    return SUFFIXES.get(PurePath(name).suffix.lower())
 
 
 @dataclass(frozen=True)
@@ -350,9 +359,9 @@ def detect_format(text: str, name: str = "") -> str:
         return "csl-json"
     if re.search(r"^\s*@\w+\s*[{(]", text, re.MULTILINE):
         return "bibtex"
-    for suffix, kind in ((".bib", "bibtex"), (".ris", "ris"), (".json", "csl-json")):
-        if name.lower().endswith(suffix):
-            return kind
+    named = format_of_name(name)
+    if named:
+        return named
     raise ParseError('not a BibTeX, RIS or CSL-JSON library (no @entry, "TY  -" record or JSON list found)',
                      source=name or None)
 
