@@ -27,6 +27,7 @@ def test_who_names_the_opted_in_people_who_rated_the_paper(cmds):
     reply = cmds.handle(ADA, f"who {ref}")
     assert reply.ok and not any(line.startswith("• kim") for line in reply.text.splitlines())
     assert reply.text.endswith("Already rated by kim 👍.")
+    assert reply.text.startswith(f"“{kim_likes.title}” does not fit the other person who opted in (")  # mia
     assert "fits none of the 2 people" not in reply.text  # kim was never a candidate: she read it
 
     assert cmds.handle(MIA, f"dislike {ref}").ok

@@ -127,9 +127,10 @@ def who(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
     if not found.fits:
         if len(found.rated) == found.opted_in:
             return Reply(f"Everyone here who opted in already rated “{title}”: {read}.")
-        rest = found.opted_in - len(found.rated)
-        others = counted(rest, "other person" if found.rated else "person", "other people" if found.rated else "people")
-        return Reply(f"“{title}” fits none of the {others} who opted in ({opt_in}).{already}")
+        rest, other = found.opted_in - len(found.rated), "other " if found.rated else ""
+        fits = (f"does not fit the {other}person" if rest == 1  # "fits none of the 1 person" read oddly
+                else f"fits none of the {counted(rest, other + 'person', other + 'people')}")
+        return Reply(f"“{title}” {fits} who opted in ({opt_in}).{already}")
     lines = [f"Who should read “{title}” (fit, then why; below {bar:.2f} is a weak fit, never named in a digest):"]
     for name, fit in found.fits:
         weak = " (weak)" if fit.score < bar else ""
