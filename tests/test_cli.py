@@ -317,3 +317,16 @@ def test_start_on_an_empty_store_points_to_the_cli_command(cli):
     assert cli("users", "add", "mia", "--interests", "graph learning").exit_code == 0
     result = cli("start", "mia")
     assert "`paperbot start mia`" in result.output and "/papers" not in result.output
+
+
+def test_output_read_with_its_errors_starts_with_the_answer_not_a_blank_line(cli, sample_digests, tmp_path):
+    """A trial: library import messages started with a blank line. A transient progress bar on a standard error
+    that is no terminal (a pipe, a log, this runner) drew nothing, then ended with an empty line."""
+    assert cli("users", "add", "mia").exit_code == 0
+    library = tmp_path / "mine.bib"
+    library.write_text("@article{k, title = {Sparse Graph Kernels}, author = {Lovelace, Ada}, year = 2020}\n")
+    imported = cli("import", "mia", library)
+    assert imported.exit_code == 0 and imported.output.startswith("Imported 1 entry"), repr(imported.output[:40])
+    assert imported.stderr == ""
+    ingested = cli("ingest", sample_digests)  # three files: a bar of its own
+    assert ingested.exit_code == 0 and ingested.output.split("\n", 1)[0].strip(), repr(ingested.output[:40])

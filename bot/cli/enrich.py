@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import JsonOpt, console, emit_json, err, state
+from bot.cli.state import JsonOpt, console, emit_json, err, progress_bar, state
 
 
 def enrich_cmd(
@@ -25,7 +25,7 @@ def enrich_cmd(
 
     One request every 3 s. Exit status 1 when any lookup failed (timeouts, errors); those are asked again next time.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import TimeRemainingColumn
 
     from bot.digest import counted
     from recommender.arxiv_api import API_URL, ArxivClient
@@ -33,10 +33,8 @@ def enrich_cmd(
 
     store = state(ctx).store()
     url = api_url or os.environ.get("PAPERBOT_ARXIV_API_URL") or API_URL
-    with ArxivClient(base_url=url, min_interval=interval) as client, Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err, transient=True, disable=as_json,
-    ) as progress:
+    with (ArxivClient(base_url=url, min_interval=interval) as client,
+          progress_bar(TimeRemainingColumn(), disable=as_json) as progress):
         task = progress.add_task("Looking up titles", total=None)
         report = enrich(store, limit=limit, client=client,
                         progress=lambda done, total: progress.update(task, completed=done, total=total))

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.state import JsonOpt, console, emit_json, err, fail, state
+from bot.cli.state import JsonOpt, console, emit_json, err, fail, progress_bar, state
 
 if TYPE_CHECKING:
     from recommender.ingest import IngestResult, Skipped
@@ -24,25 +24,17 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
     :class:`recommender.ingest.IngestResult` per digest and the inputs skipped, with why.
     With ``embed`` (``[recommender] semantic``), new papers are then embedded, with their own bar.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from recommender.ingest import expand_inputs, ingest
     from recommender.text.embeddings import default_embedder
     from recommender.text.vectors import embed_missing
 
     found = expand_inputs(inputs)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=err, transient=True, disable=quiet or len(found.sources) < 2,
-    ) as progress:
+    with progress_bar(disable=quiet or len(found.sources) < 2) as progress:
         task = progress.add_task("Ingesting", total=len(found.sources))
         results = ingest(store, found, progress=lambda _r: progress.advance(task))
     embedder = default_embedder() if embed else None  # None (said once in the log) when not installed
     if embedder is not None and any(r.new or r.updated for r in results):
-        with Progress(
-            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            console=err, transient=True, disable=quiet,
-        ) as progress:
+        with progress_bar(disable=quiet) as progress:
             task = progress.add_task("Embedding", total=None)
             embed_missing(store, embedder, progress=lambda done, total: progress.update(task, completed=done, total=total))
     return results, found.skipped

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.people import UserArg
-from bot.cli.state import choice, console, err, fail, state
+from bot.cli.state import choice, console, err, fail, progress_bar, state
 
 
 def import_cmd(
@@ -23,8 +23,6 @@ def import_cmd(
     Papers not stored yet are stored, never posted as news. Exit status 1 when the user was never added, the file cannot be read or an entry is malformed
     (then nothing is imported).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from bot.cli.local import existing_user
     from bot.console import print_reply
 
@@ -37,8 +35,7 @@ def import_cmd(
         data = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}")
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("Importing", total=None)
         reply = cmds.import_library(who, data, file.name,
                                     on_progress=lambda done, total: progress.update(task, completed=done, total=total))

@@ -21,6 +21,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn
+
     from bot.commands import Commands
     from bot.settings import Settings
     from recommender.picks import Recommender
@@ -75,6 +77,19 @@ def choice(kind: type[E]) -> Callable[[str], E]:
         return found
 
     return parse
+
+
+def progress_bar(*columns: ProgressColumn, disable: bool = False) -> Progress:
+    """A progress bar on standard error (what it does, a bar, done/total, then ``columns``), erased when done.
+
+    Shown on a terminal only: on anything else (a pipe, a log file, a test runner) rich draws nothing while it
+    runs and ends a transient bar with an empty line, which put a blank line before the command's answer
+    wherever both streams are read together (``2>&1``). ``disable``: not even on a terminal.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    *columns, console=err, transient=True, disable=disable or not err.is_terminal)
 
 
 def emit_json(data: object) -> None:
