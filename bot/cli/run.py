@@ -36,6 +36,9 @@ def run_cmd(
         "--no-bootstrap",  # alone: a --bootstrap beside it took a column of its own in the help
         help="Console mode: keep an empty database empty. Without it the sample digests are ingested and the "
              "demo team added when the database is empty (no paper, digest, user, channel or source run).")] = False,
+    bootstrap: Annotated[bool, typer.Option(
+        "--bootstrap", hidden=True,  # the default, spelled out by scripts written when the help listed it
+        help="Console mode: the default, the opposite of --no-bootstrap.")] = False,
 ) -> None:
     """Run the bot: scheduled ingestion, daily digests and chat adapters.
 
@@ -53,6 +56,8 @@ def run_cmd(
     from bot.service.run import RunOptions, RuntimeUnavailable, serve
     from bot.settings import ConfigError, Secrets
 
+    if bootstrap and no_bootstrap:
+        fail("give --bootstrap or --no-bootstrap, not both", 2)
     cli = state(ctx)
     options = RunOptions(once=once, sync_commands=sync_commands, port=port, host=host, bootstrap=not no_bootstrap,
                          console=console)
