@@ -108,3 +108,17 @@ def test_an_empty_database_is_bootstrapped_and_the_log_says_what_and_how_to_skip
                           "set up the demo team from demo.toml: 3 users, 1 channel")
     assert run_once(store, settings, no_secrets)[0] == 0  # no longer empty: nothing added twice
     assert team(store) == (papers, members, channels) and len(bootstrap_lines(caplog)) == 1
+
+
+def test_run_still_takes_bootstrap_the_default_that_its_help_no_longer_lists(cli, tmp_path, no_secrets, monkeypatch):
+    """``--bootstrap/--no-bootstrap`` became ``--no-bootstrap`` alone to save a column of ``run --help``: a script or
+    unit file that spelled the default out, ``paperbot run --bootstrap``, then stopped with "No such option"
+    (exit status 2) and no bot. It is accepted again, unlisted; given with ``--no-bootstrap`` it is a usage error."""
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path))
+    assert cli("users", "add", "mia").exit_code == 0  # a team's database: the bootstrap adds nothing to it
+    ran = cli("run", "--once", "--bootstrap")
+    assert ran.exit_code == 0, ran.output
+    assert "paperbot run --once" in ran.stdout and "ingest inbox" in ran.stdout
+    both = cli("run", "--once", "--bootstrap", "--no-bootstrap")
+    assert both.exit_code == 2 and "--bootstrap or --no-bootstrap, not both" in " ".join(both.output.split())
+    assert "--bootstrap " not in cli("run", "--help").output.replace("--no-bootstrap", "")

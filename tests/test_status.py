@@ -199,3 +199,49 @@ def test_status_at_80_columns_keeps_each_timezone_whole(store, db_url, tmp_path)
         for target in data["targets"]:  # and the dates beside them stay whole too
             assert f"{dt.datetime.fromisoformat(target['next_digest']).astimezone(dt.UTC):%Y-%m-%d}" in words, table
         assert "(slack)" in words and "…" not in table, table
+
+
+def test_status_at_80_columns_breaks_a_long_timezone_at_a_slash_and_keeps_every_date_whole(store, db_url, tmp_path):
+    """A timezone of 27 to 30 characters (``America/Argentina/Buenos_Aires``, ``America/Indiana/Indianapolis``) in a
+    schedule column never folded left the other columns so narrow that their dates and statuses folded instead
+    (``2026-12-0`` over ``8``, ``unreachab`` over ``le``). Such a name now goes on two lines, broken after a ``/``
+    (``America/Argentina/`` over ``Buenos_Aires``), when it cannot be whole; nothing is folded mid-word."""
+    from recommender.store import Channel, Delivery, Member
+
+    now = utcnow()
+    zones = ("America/Argentina/Buenos_Aires", "America/Indiana/Indianapolis", "Europe/Paris")
+    with store.session() as session:
+        lab = Channel(platform="slack", workspace="T0AAAAAAA", channel_ref="C0BBBBBBB", name="ml-reading-group",
+                      digest_time="08:30", timezone=zones[0], created_at=now - dt.timedelta(days=3))
+        ada = Member(platform="cli", workspace="local", user_ref="ada", subscribed=True, digest_time="07:45",
+                     timezone=zones[1], created_at=now - dt.timedelta(days=3))
+        session.add_all([lab, ada, Channel(platform="cli", workspace="local", channel_ref="reading", name="reading",
+                                           digest_time="09:00", timezone=zones[2])])
+        session.flush()
+        session.add_all([Delivery(target_kind="channel", target_id=lab.id, day=now.date() - dt.timedelta(days=1),
+                                  status="unreachable", claimed_at=now, first_claimed_at=now, heartbeat_at=now,
+                                  attempts=1, platform="slack", error="account_inactive"),
+                         Delivery(target_kind="member", target_id=ada.id, day=now.date(), status="posted",
+                                  claimed_at=now, first_claimed_at=now, heartbeat_at=now, attempts=1, platform="cli",
+                                  posted_at=now)])
+
+    for width in (80, 120):
+        data, table = status(db_url, tmp_path, width=width)
+        assert all(len(line) <= width for line in table.splitlines() if line[:1] in "┏┃┡│└"), table
+        digests = table[table.index("Digests"):]
+        rows = [line.split("│")[1:-1] for line in digests.splitlines() if line.startswith("│")]
+        words = " ".join(cell for row in rows for cell in row).split()
+        for target in data["targets"]:
+            for stamp in (target["next_digest"], target["last_posted"]):
+                if stamp:
+                    at = dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
+                    assert f"{at:%Y-%m-%d}" in words and f"{at:%H:%M}" in words, digests
+            if target["last_day"]:
+                assert target["last_day"] in words and target["last_status"] in words, digests
+        assert "scheduled)" in words and "(slack)" in words and "…" not in digests, digests
+        schedule = [row[1].strip() for row in rows if row[1].strip()]
+        assert all(re.fullmatch(r"\d\d:\d\d", line) or any(f"/{line.strip('/')}/" in f"/{zone}/" for zone in zones)
+                   for line in schedule), digests  # a time, or a timezone's parts between slashes
+        assert all(zone in "".join(schedule) for zone in zones), digests
+        if width == 120:
+            assert all(zone in schedule for zone in zones), digests

@@ -36,6 +36,9 @@ def run_cmd(
         "--no-bootstrap",  # alone: a --bootstrap beside it took a column of its own in the help
         help="Console mode: keep an empty database empty. Without it the sample digests are ingested and the "
              "demo team added when the database is empty (no paper, digest, user, channel or source run).")] = False,
+    bootstrap: Annotated[bool, typer.Option(
+        "--bootstrap", hidden=True,  # the default, spelled out by scripts written when the help listed it
+        help="Console mode: the default, the opposite of --no-bootstrap.")] = False,
 ) -> None:
     """Run the bot: scheduled ingestion, daily digests and chat adapters.
 
@@ -53,6 +56,8 @@ def run_cmd(
     from bot.service.run import RunOptions, RuntimeUnavailable, serve
     from bot.settings import ConfigError, Secrets
 
+    if bootstrap and no_bootstrap:
+        fail("give --bootstrap or --no-bootstrap, not both", 2)
     cli = state(ctx)
     options = RunOptions(once=once, sync_commands=sync_commands, port=port, host=host, bootstrap=not no_bootstrap,
                          console=console)
@@ -154,6 +159,7 @@ def print_status(console: Console, data: dict) -> None:
     """
     from rich.markup import escape as e
 
+    from bot.cli.tables import fit_rows
     from bot.digest import counted
 
     console.print(f"Database: {e(data['database'])}", highlight=False, soft_wrap=True)
@@ -175,9 +181,9 @@ def print_status(console: Console, data: dict) -> None:
     console.print(sources)
     for line in errors:  # under the table, whole: a path or a parser's message in a column was cut or folded
         console.print(f"[red]error[/red] {e(line)}", highlight=False, soft_wrap=True)
-    # 80 columns hold five: the platform goes beside the name, and the schedule column is never folded
+    # 80 columns hold five: the platform goes beside the name, and only the name may be folded mid-word
     targets = _table("Digests", "target", "schedule", "next digest", "last posted", "last")
-    targets.columns[1].no_wrap = True  # as wide as its longest timezone: not Europe/Berl over in
+    rows = []
     for t in data["targets"]:
         nxt = (_stamp(t["next_digest"]) or "-") + ("" if t["scheduled"] else " (not scheduled)")
         nxt = f"paused: {t['paused']}" if t.get("paused") else nxt
@@ -185,7 +191,10 @@ def print_status(console: Console, data: dict) -> None:
             nxt = "; ".join(f"owed: {_owed_text(o, data['now'])}" for o in t["owed"]) + f"; then {nxt}"
         last = f"{t['last_day']} {t['last_status']}" if t["last_day"] else "-"
         last += " · person told" if t.get("last_told") else ""
-        targets.add_row(e(f"{t['name']} ({t['platform']})"), e(schedule_cell(t["schedule"])), e(nxt), _stamp(t["last_posted"]) or "never", e(last))
+        rows.append((f"{t['name']} ({t['platform']})", schedule_cell(t["schedule"]), nxt,
+                     _stamp(t["last_posted"]) or "never", last))
+    for row in fit_rows(console, targets, rows, whole=(1, 2, 3, 4), breakable=(1,)):
+        targets.add_row(*map(e, row))
     console.print(targets)
     owed = "; ".join(f"{o['target']} {_owed_text(o, data['now'])}" for o in data.get("owed", [])) or "none"
     console.print(f"Owed digests: {e(owed)}", highlight=False, soft_wrap=True)
@@ -211,8 +220,9 @@ def print_status(console: Console, data: dict) -> None:
 
 
 def schedule_cell(schedule: str) -> str:
-    """``09:00 Europe/Paris`` as two lines, ``09:00`` over ``Europe/Paris``: a table's schedule column, set
-    ``no_wrap``, is then as wide as its longest IANA name, which 80 columns never fold mid-word."""
+    """``09:00 Europe/Paris`` as two lines, ``09:00`` over ``Europe/Paris``: a table's schedule column is then
+    as wide as its longest IANA name where the terminal has room (:func:`bot.cli.tables.fit_rows`; a name too
+    long for 80 columns beside the dates, ``America/Argentina/Buenos_Aires``, is broken after a slash)."""
     return schedule.replace(" ", "\n", 1)
 
 
