@@ -109,3 +109,25 @@ def test_stats_names_its_database_on_one_line(cli, db_url, width):
     result = cli("stats")
     assert result.exit_code == 0
     assert f"Database: {db_url}" in result.stdout.splitlines()
+
+
+def test_run_once_names_a_failed_digest_under_its_table_as_its_row_does(width):
+    """The row said ``digest #papers (slack)`` and the error line under the table ``digest #papers: …``: with
+    Slack and Discord both running, two channels of one name were told apart by order alone."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from bot.cli.run import print_once_summary
+    from bot.delivery import DeliveryOutcome
+    from bot.delivery.post import DeliveryTarget
+    from bot.service.once import OnceReport
+
+    report = OnceReport(digests=[
+        (DeliveryTarget("channel", 1, "slack", "T1", "C1", "papers"), DeliveryOutcome("unreachable", error="not_in_channel")),
+        (DeliveryTarget("channel", 2, "discord", "G1", "9", "papers"), DeliveryOutcome("failed", error="503 Service Unavailable")),
+    ])
+    out = StringIO()
+    print_once_summary(Console(file=out, width=width), report)
+    errors = [line for line in out.getvalue().splitlines() if line.startswith("error ")]
+    assert errors == ["error digest #papers (slack): not_in_channel", "error digest #papers (discord): 503 Service Unavailable"]

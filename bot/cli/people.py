@@ -14,8 +14,8 @@ from bot.cli.local import caller, refuse_case_twin, user_name
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 from bot.pauses import paused_why
 
-users_app = typer.Typer(rich_markup_mode="markdown", help="People who get picks (local CLI users).", no_args_is_help=True)
-channels_app = typer.Typer(rich_markup_mode="markdown", help="Team channels (local CLI channels).", no_args_is_help=True)
+users_app = typer.Typer(rich_markup_mode="markdown", help="People who get picks: local users, and Slack or Discord members.", no_args_is_help=True)
+channels_app = typer.Typer(rich_markup_mode="markdown", help="Team channels: local ones, and Slack or Discord channels.", no_args_is_help=True)
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A one-word user name, e.g. ada.")]
 

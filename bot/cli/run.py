@@ -104,10 +104,9 @@ def print_once_summary(console: Console, report) -> None:
     inbox: badid.json: /tmp/…/badid.json:1: …`` (a path in the table's last column was cut with "…" at 80 columns)."""
     from rich.markup import escape
 
-
     console.print(once_table(report))
     errors = [f"ingest {s.source}: {s.error}" for s in report.sources if s.error]
-    errors += [f"digest {_once_target(target)}: {outcome.error}" for target, outcome in report.digests
+    errors += [f"digest {_once_target(target)} ({target.platform}): {outcome.error}" for target, outcome in report.digests
                if outcome.error and outcome.status in FAILED]
     for line in errors:
         console.print(f"[red]error[/red] {escape(line)}", highlight=False, soft_wrap=True)
