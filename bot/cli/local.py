@@ -133,28 +133,12 @@ def chat_member(cmds: Commands, platform: str, who: str, workspace: str | None =
     server, so each server has a member row of its own). The message lists each one's workspace and user id, to give
     instead (with ``--workspace`` when the ids are the same), as :func:`chat_channel` does for channels.
     """
-    from sqlalchemy import or_, select
-
     from bot.commands import Caller
     from recommender.store import Member
 
-    who = user_name(who)
-    where = " in workspace " + workspace if workspace else ""
-    with cmds.store.session() as session:
-        query = select(Member).where(Member.platform == platform, or_(Member.user_ref == who, Member.display_name == who))
-        if workspace:
-            query = query.where(Member.workspace == workspace)
-        found = session.scalars(query.order_by(Member.workspace, Member.id)).all()
-        found = [m for m in found if m.user_ref == who] or found
-        if not found:
-            fail(f"no {platform} member '{who}'{where} (by user id or name; paperbot users list --json shows both, "
-                 "with each one's workspace)")
-        if len(found) > 1:
-            fail(f"'{who}' names {len(found)} {platform} members: give the user id"
-                 + (" and --workspace" if len({m.user_ref for m in found}) < len(found) else "") + ", one of "
-                 + ", ".join(f"{m.user_ref} (workspace {m.workspace})" for m in found))
-        member = found[0]
-        return Caller(platform, member.workspace, member.user_ref, display_name=member.display_name)
+    workspace, user_ref, display_name = _one_chat_row(cmds, Member, Member.user_ref, Member.display_name, platform,
+                                                      user_name(who), workspace, "member", "user id", "users")
+    return Caller(platform, workspace, user_ref, display_name=display_name)
 
 
 def chat_channel(cmds: Commands, platform: str, which: str, workspace: str | None = None) -> Caller:
@@ -166,26 +150,38 @@ def chat_channel(cmds: Commands, platform: str, which: str, workspace: str | Non
     each one's workspace and channel id, to give instead (with ``--workspace``). The caller is the command line
     (user ``cli``), in that channel: what :meth:`~bot.commands.Commands.channel_remove` takes.
     """
-    from sqlalchemy import or_, select
-
     from bot.commands import Caller
     from recommender.store import Channel
 
-    which = which.strip().removeprefix("#")
+    workspace, channel_ref, name = _one_chat_row(cmds, Channel, Channel.channel_ref, Channel.name, platform,
+                                                 which.strip().removeprefix("#"), workspace, "channel", "channel id",
+                                                 "channels")
+    return Caller(platform, workspace, CLI_PLATFORM, display_name="command line", channel_ref=channel_ref,
+                  channel_name=name)
+
+
+def _one_chat_row(cmds: Commands, model, ref_column, name_column, platform: str, which: str, workspace: str | None,
+                  noun: str, ref_noun: str, listing: str) -> tuple[str, str, str | None]:
+    """``(workspace, id, name)`` of the one ``model`` row (Member or Channel) of ``platform`` whose ``ref_column``
+    (a user or channel id) or ``name_column`` is ``which``, in ``workspace`` when given; an id wins over a name.
+    Exits with status 1, changing nothing, when there is none or several (each listed with its workspace and id,
+    asking for ``--workspace`` when their ids are the same)."""
+    from sqlalchemy import or_, select
+
     where = " in workspace " + workspace if workspace else ""
     with cmds.store.session() as session:
-        query = select(Channel).where(Channel.platform == platform, or_(Channel.channel_ref == which, Channel.name == which))
+        query = select(model).where(model.platform == platform, or_(ref_column == which, name_column == which))
         if workspace:
-            query = query.where(Channel.workspace == workspace)
-        found = session.scalars(query.order_by(Channel.workspace, Channel.id)).all()
-        found = [c for c in found if c.channel_ref == which] or found
+            query = query.where(model.workspace == workspace)
+        found = session.scalars(query.order_by(model.workspace, model.id)).all()
+        refs = [getattr(row, ref_column.key) for row in found]
+        exact = [row for row, ref in zip(found, refs, strict=True) if ref == which]
+        found, refs = (exact, [which] * len(exact)) if exact else (found, refs)
         if not found:
-            fail(f"no {platform} channel '{which}'{where} (by channel id or name; paperbot channels list --json "
+            fail(f"no {platform} {noun} '{which}'{where} (by {ref_noun} or name; paperbot {listing} list --json "
                  "shows both, with each one's workspace)")
         if len(found) > 1:
-            fail(f"'{which}' names {len(found)} {platform} channels: give the channel id"
-                 + (" and --workspace" if len({c.channel_ref for c in found}) < len(found) else "") + ", one of "
-                 + ", ".join(f"{c.channel_ref} (workspace {c.workspace})" for c in found))
-        channel = found[0]
-        return Caller(platform, channel.workspace, CLI_PLATFORM, display_name="command line",
-                      channel_ref=channel.channel_ref, channel_name=channel.name)
+            fail(f"'{which}' names {len(found)} {platform} {noun}s: give the {ref_noun}"
+                 + (" and --workspace" if len(set(refs)) < len(found) else "") + ", one of "
+                 + ", ".join(f"{ref} (workspace {row.workspace})" for row, ref in zip(found, refs, strict=True)))
+        return found[0].workspace, refs[0], getattr(found[0], name_column.key)
