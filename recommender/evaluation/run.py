@@ -176,7 +176,8 @@ def run_eval(
     dict
         ``{"dataset", "split_seed", "n_users", "team_size", "teams", "ranker_params",
         "vectorizer_fit_seconds", "embedding_model", "embedding_seconds",
-        "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}, "community_gain", "versions"}``.
+        "methods": {name: {"ndcg@10", "recall@10", "recall@50", "seconds"}}, "community_gain", "versions",
+        "cpu"}``.
         ``community_gain`` (when both paperbot methods ran; else None) is
         paperbot's nDCG@10 minus paperbot-text's over the same users, with
         its 95% bootstrap interval: ``{"mean", "ci": [low, high]}``
@@ -189,7 +190,8 @@ def run_eval(
         is not installed or ``embeddings`` is False).  ``versions`` maps each
         package of :data:`VERSIONED` to its installed version (None when
         absent): the int8 embedding model is quantised at first use by the
-        installed onnxruntime, so paperbot's figures hold for these versions.
+        installed onnxruntime, so paperbot's figures hold for these versions
+        and for ``cpu`` (:func:`cpu_description`).
 
     Raises
     ------
@@ -265,7 +267,36 @@ def run_eval(
         "community_gain": (paired_difference(ndcg_of["paperbot"], ndcg_of["paperbot-text"], seed=split_seed)
                            if {"paperbot", "paperbot-text"} <= set(ndcg_of) else None),
         "versions": installed_versions(),
+        "cpu": cpu_description(),
     }
+
+
+#: CPU instruction sets that change the int8 embedding model's integer products (onnxruntime picks its kernels by them).
+INT8_INSTRUCTIONS = ("avx512_vnni", "avx_vnni", "avx512bw", "avx2")
+
+
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> dict[str, object]:
+    """The CPU the figures were measured on: ``{"model": str, "int8_instructions": [str]}``.
+
+    The int8 sentence-embedding model's integer products run on different kernels with and without
+    VNNI, and their rounding differs: the embeddings, and the figures that use them, move with the CPU.
+    Read from ``cpuinfo`` (Linux); elsewhere the model is :func:`platform.processor` and the list is empty.
+    """
+    import platform
+
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open(cpuinfo, encoding="utf-8") as f:
+            for line in f:
+                name, _, value = line.partition(":")
+                if name.strip() == "model name":
+                    model = value.strip()
+                elif name.strip() == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    return {"model": model, "int8_instructions": [i for i in INT8_INSTRUCTIONS if i in flags]}
 
 
 def installed_versions() -> dict[str, str | None]:
