@@ -5,7 +5,7 @@ members over a 2,000-paper day) on a store already ingested and refitted, and
 prints the seconds spent in each phase of a delivery, summed over the targets,
 with the SQL statements and commits the run made::
 
-    python benchmarks/digest_phases.py URL --targets 1000 --day-papers 2000 [--neighbourhood-threads 1]
+    python benchmarks/digest_phases.py URL --targets 1000 --day-papers 2000 [--block-threads 1]
 
 Each phase is a function of the delivery path, timed by wrapping it for this
 process only; statements and commits are counted during the run only (nested phases are included in their callers: ``picks`` holds
@@ -81,12 +81,12 @@ def main() -> None:
     ap.add_argument("url")
     ap.add_argument("--targets", type=int, default=1000)
     ap.add_argument("--day-papers", type=int, default=2000)
-    ap.add_argument("--neighbourhood-threads", type=int, default=None,
-                    help="blocks of the neighbourhood computed side by side (default: the shipped NEIGHBOURHOOD_THREADS)")
+    ap.add_argument("--block-threads", type=int, default=None,
+                    help="ranking blocks computed side by side (default: the shipped BLOCK_THREADS)")
     args = ap.parse_args()
-    from recommender.ranking import neighbourhood
-    if args.neighbourhood_threads is not None:
-        neighbourhood.NEIGHBOURHOOD_THREADS = args.neighbourhood_threads
+    from recommender.ranking import blocks
+    if args.block_threads is not None:
+        blocks.BLOCK_THREADS = args.block_threads
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -112,7 +112,7 @@ def main() -> None:
     print(json.dumps({"seconds": round(out["seconds"], 2), "posted": out["posted"],
                       "phases_s": {p: round(spent[p], 2) for p in PHASES},
                       "statements": counts["statements"], "commits": counts["commits"],
-                      "neighbourhood_threads": neighbourhood.NEIGHBOURHOOD_THREADS}, indent=1))
+                      "block_threads": blocks.BLOCK_THREADS}, indent=1))
 
 
 if __name__ == "__main__":

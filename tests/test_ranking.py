@@ -3,9 +3,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.ranking import Ranker, Target, TargetBatch, top_k_indices, top_k_matrix
-from recommender.ranking import neighbourhood as neighbourhood_module
 from recommender.ranking.community import co_like_rows
-from recommender.ranking.neighbourhood import make_corpus
 from recommender.ranking.semantic import SemanticInputs
 from recommender.ranking.sparse import top_m_rows
 from recommender.ranking.topk import top_k_entries
@@ -159,36 +157,6 @@ def test_neighbourhood_share_prefers_candidates_whose_nearest_known_papers_were_
     assert np.allclose(small.score(cands, [t])[0], plain)  # a corpus no larger than the neighbourhood: no share
     with pytest.raises(ValueError):
         Ranker(vec).set_corpus(corpus, range(3))
-
-
-@pytest.mark.parametrize("with_embeddings", [False, True])
-def test_neighbourhood_is_the_same_whatever_the_blocks_and_threads(monkeypatch, with_embeddings):
-    rng = np.random.default_rng(5)
-
-    def sparse_rows(n):  # some words each, one at least
-        words = rng.random((n, 12)) * (rng.random((n, 12)) < 0.4)
-        words[np.arange(n), np.arange(n) % 12] += 1
-        return _unit(words)
-
-    corpus = make_corpus(sparse_rows(60), range(60), _unit(rng.random((60, 6))).toarray() if with_embeddings else None)
-    cands = sparse_rows(25)
-    emb = _unit(rng.random((25, 6))).toarray() if with_embeddings else None
-    mean = np.zeros(6, dtype=np.float32) if with_embeddings else None
-
-    def found(block_cells, threads):
-        monkeypatch.setattr(neighbourhood_module, "NEIGHBOURHOOD_THREADS", threads)
-        return neighbourhood_module.neighbourhood(corpus, cands, emb, mean, semantic_weight=0.5, neighbors=7,
-                                                  power=2.0, block_cells=block_cells)
-
-    whole = found(10_000, 1)  # one block
-    assert np.allclose(whole.sum(axis=1), 1.0) and (np.diff(whole.indptr) == 7).all()
-    whole.sort_indices()
-    for block_cells, threads in [(60, 1), (60, 3), (180, 2)]:  # a row, three rows per block; side by side
-        part = found(block_cells, threads)
-        part.sort_indices()
-        # the same neighbours; the weights equal up to float32 rounding (BLAS sums a one-row block in another order)
-        assert (part.indptr == whole.indptr).all() and (part.indices == whole.indices).all()
-        assert np.allclose(part.data, whole.data, rtol=1e-5, atol=0)
 
 
 def test_community_signal_uses_co_likes():

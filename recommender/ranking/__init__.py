@@ -3,8 +3,8 @@
 One module per step: :mod:`.targets` (who to rank for), :mod:`.profiles`,
 :mod:`.semantic`, :mod:`.neighbourhood` (the candidates' nearest known
 papers), :mod:`.community`, :mod:`.scoring`, :mod:`.topk`, :mod:`.mmr`,
-:mod:`.explain`; :mod:`.ranker` composes them. :mod:`.onboarding` chooses the
-papers a newcomer rates before their first picks.
+:mod:`.explain`; :mod:`.ranker` composes them, computing blocks of rows side by side
+(:mod:`.blocks`). :mod:`.onboarding` chooses the papers a newcomer rates before their first picks.
 """
 
 from .profiles import decay_weights, rocchio_profiles

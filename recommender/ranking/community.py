@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .blocks import map_blocks
 from .neighbourhood import Corpus, Neighbours, corpus_likes
 from .scoring import Scoring
 from .sparse import top_m_rows
@@ -117,8 +118,8 @@ def co_like_rows(user_items: sp.csr_matrix, counts: np.ndarray, item_neighbors: 
                  block: int = CO_LIKE_BLOCK) -> sp.csr_matrix:
     """Cosine of the items' like columns, the strongest ``item_neighbors`` per row, shape (n_items, n_items).
 
-    Computed ``block`` items at a time, each block cut to its strongest
-    entries before the next: the whole co-like matrix of thousands of
+    Computed ``block`` items at a time (up to :data:`~recommender.ranking.blocks.BLOCK_THREADS` blocks
+    side by side), each block cut to its strongest entries: the whole co-like matrix of thousands of
     people's libraries (millions of entries) is never held at once.
 
     Parameters
@@ -136,13 +137,15 @@ def co_like_rows(user_items: sp.csr_matrix, counts: np.ndarray, item_neighbors: 
     inv = (1.0 / np.sqrt(np.maximum(counts, 1.0))).astype(np.float32)
     by_item = sp.csr_matrix(user_items.T)
     columns = sp.csc_matrix(user_items)
-    parts = []
-    for lo in range(0, n_items, block):
+
+    def rows(lo: int) -> sp.csr_matrix:
         hi = min(lo + block, n_items)
         # (by_item @ columns).T is the block's rows with sorted columns (a transpose, no sort)
         part = sp.csr_matrix((by_item @ sp.csr_matrix(columns[:, lo:hi])).T)
         part.data *= np.repeat(inv[lo:hi], np.diff(part.indptr)) * inv[part.indices]
-        parts.append(top_m_rows(part, item_neighbors) if item_neighbors else part)
+        return top_m_rows(part, item_neighbors) if item_neighbors else part
+
+    parts = map_blocks(rows, range(0, n_items, block))
     if not parts:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
     return sp.csr_matrix(sp.vstack(parts, format="csr"), dtype=np.float32)

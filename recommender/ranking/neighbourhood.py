@@ -25,26 +25,20 @@ Measured on the dev split (seed 0), lone reader, nDCG@10: citeulike-a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from . import blocks
 from .semantic import center_present
 from .targets import TargetBatch
 from .topk import top_k_entries
 
-__all__ = ["NEIGHBOURHOOD_THREADS", "Corpus", "NeighbourCache", "Neighbours", "make_corpus", "corpus_likes",
+__all__ = ["Corpus", "NeighbourCache", "Neighbours", "make_corpus", "corpus_likes",
            "neighbourhood"]
-
-#: Blocks of the TF-IDF-only candidate x corpus similarity computed side by side: the cores this process may
-#: run on, at most 4 (each holds one dense block).
-NEIGHBOURHOOD_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
 
 @dataclass(frozen=True)
 class Corpus:
@@ -133,9 +127,10 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
     power : float
         Exponent of the (non-negative) cosines before they are scaled to sum 1.
     block_cells : int
-        Dense cells per block of the candidate x corpus similarity (without embeddings, up to
-        :data:`NEIGHBOURHOOD_THREADS` blocks are computed at once; the neighbours do not depend on it, and
-        their weights only up to float32 rounding: BLAS may sum a one-row block in another order).
+        Dense cells per block of the candidate x corpus similarity (up to
+        :data:`~recommender.ranking.blocks.BLOCK_THREADS` blocks are computed at once; the neighbours do not
+        depend on it, and their weights only up to float32 rounding: BLAS may sum a one-row block in another
+        order).
 
     Returns
     -------
@@ -167,15 +162,7 @@ def neighbourhood(corpus: Corpus, candidates: sp.csr_matrix, candidate_embedding
         r, c, v = top_k_entries(sims, k)  # positive cosines only: the others would vote 0
         return r + lo, c, v
 
-    starts = range(0, n_c, step)
-    # TF-IDF alone: scipy's sparse product and numpy's selection let go of the GIL, so blocks run side by side.
-    # With embeddings the dense product already runs on every core (BLAS): one block at a time.
-    threads = min(NEIGHBOURHOOD_THREADS, len(starts)) if emb_t is None else 1
-    if threads > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            found = list(pool.map(block, starts))
-    else:
-        found = [block(lo) for lo in starts]
+    found = blocks.map_blocks(block, range(0, n_c, step))  # side by side: sparse products, selections and BLAS free the GIL
     rows, cols, vals = (list(part) for part in zip(*found, strict=True))
     data = np.concatenate(vals).astype(np.float32)
     if power != 1:

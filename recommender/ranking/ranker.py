@@ -1,11 +1,9 @@
 """The ranker: scores, exclusion, top-k, MMR and explanations for many targets at once.
 
-All targets are ranked in one batch (:class:`~recommender.ranking.targets.TargetBatch`):
-the liked rows of everybody are stacked once, the profiles are one sparse
-matrix (:func:`~recommender.ranking.profiles.rocchio_profiles`), and the
-scores are computed block by block of targets (one sparse product per block,
-about ``block_cells`` dense scores at a time) with exclusions as ``-inf`` and
-a vectorised top-k (:func:`~recommender.ranking.topk.top_k_matrix`).
+All targets are ranked in one batch (:class:`~recommender.ranking.targets.TargetBatch`): the liked rows of
+everybody are stacked once, the profiles are one sparse matrix (:func:`~recommender.ranking.profiles.rocchio_profiles`),
+and the scores are computed in blocks of targets side by side (:mod:`recommender.ranking.blocks`), with
+exclusions as ``-inf`` and a vectorised top-k (:func:`~recommender.ranking.topk.top_k_matrix`).
 With a corpus (:meth:`Ranker.set_corpus`), each candidate's nearest known
 papers carry the share a target liked and the community's co-likes
 (:mod:`recommender.ranking.neighbourhood`).
@@ -26,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..text.frozen import TextVectorizer
+from .blocks import map_blocks
 from .community import Community, add_corpus_terms, build_community
 from .explain import ScoredRow, nearest_liked, top_terms
 from .mmr import mmr_rows
@@ -93,8 +92,8 @@ class Ranker:
         citeulike-t below it), and the ranking is faster; ``paperbot eval
         --ranker-param community_item_neighbors=50`` measures the other.
     block_cells : int, default 1_000_000
-        Dense scores are computed for blocks of targets of about this many
-        cells (targets x candidates): bounded memory (4 MB of float32) that stays in cache.
+        Dense scores are computed for blocks of targets of about this many cells (targets x candidates),
+        :data:`~recommender.ranking.blocks.BLOCK_THREADS` blocks side by side: bounded memory (4 MB of float32 each).
 
     Raises
     ------
@@ -125,8 +124,7 @@ class Ranker:
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
         self.prior_weight, self.interest_feedback = prior_weight, interest_feedback
         self.neighbourhood_weight, self.community_weight = neighbourhood_weight, community_weight
-        self.neighbors, self.neighbor_power = neighbors, neighbor_power
-        self.community_item_neighbors = community_item_neighbors
+        self.neighbors, self.neighbor_power, self.community_item_neighbors = neighbors, neighbor_power, community_item_neighbors
         self.community: Community | None = None
         self.corpus: Corpus | None = None
         self._neighbours = NeighbourCache()
@@ -268,13 +266,14 @@ class Ranker:
         scores : ndarray, shape (n_targets, n_candidates), float32
         profiles : csr_matrix, shape (n_targets, n_features)
         """
-        given = candidates
-        candidates = sp.csr_matrix(candidates, dtype=np.float32)
-        sc = self._prepare(candidates, batch, candidate_priors, semantic, cache_key=(given, semantic))
-        n_t, n_c = batch.n_targets, candidates.shape[0]
+        sc = self._prepare(sp.csr_matrix(candidates, dtype=np.float32), batch, candidate_priors, semantic,
+                           cache_key=(candidates, semantic))  # the caller's object: the neighbourhood cache's key
+        n_t, n_c = batch.n_targets, sc.priors.shape[0]
         out = np.empty((n_t, n_c), dtype=np.float32)
-        for lo, hi in self._blocks(n_t, n_c):
-            out[lo:hi] = self._block_scores(sc, lo, hi)
+
+        def one(block: tuple[int, int]) -> None:  # blocks side by side: each writes its own rows
+            out[block[0]:block[1]] = self._block_scores(sc, *block)
+        map_blocks(one, self._blocks(n_t, n_c))
         return out, sc.profiles
 
     def top_k_batch(self, candidates: sp.csr_matrix, batch: TargetBatch, k: int, *,
@@ -305,8 +304,10 @@ class Ranker:
         sc.cold = None if cold is None else prior_array(cold, sc.priors.shape[0], "cold-start priors")
         n_t, kk = batch.n_targets, min(k, sc.priors.shape[0])
         idx, val = np.full((n_t, kk), -1, dtype=np.int64), np.full((n_t, kk), -np.inf, dtype=np.float32)
-        for lo, hi in self._blocks(n_t, sc.priors.shape[0]):
-            idx[lo:hi], val[lo:hi] = top_k_matrix(self._block_scores(sc, lo, hi), kk)
+
+        def one(block: tuple[int, int]) -> None:
+            idx[block[0]:block[1]], val[block[0]:block[1]] = top_k_matrix(self._block_scores(sc, *block), kk)
+        map_blocks(one, self._blocks(n_t, sc.priors.shape[0]))
         return idx, val, sc
 
     def score(self, candidates: sp.csr_matrix, targets: Sequence[Target], *,
