@@ -100,6 +100,22 @@ def channel_rename_event(channel: str, name: str, *, kind: str = "channel_rename
     return json.dumps(body), "application/json"
 
 
+def app_gone_event(kind: str = "app_uninstalled", *, team: str = "T1", bot: tuple[str, ...] = ("UBOT",),
+                   oauth: tuple[str, ...] = (), event_id: str | None = None) -> tuple[str, str]:
+    """An ``app_uninstalled`` callback (the app removed from ``team``) or a ``tokens_revoked`` one, whose ``tokens``
+    list the user ids of the revoked ``bot`` and user (``oauth``) tokens: (JSON body, content type); ``event_id``
+    as :func:`reaction_event`'s. As Slack documents them, with no ``authorizations`` (the app is gone)."""
+    event: dict = {"type": kind}
+    if kind == "tokens_revoked":
+        event["tokens"] = {"oauth": list(oauth), "bot": list(bot)}
+    body = {
+        "token": "deprecated", "team_id": team, "api_app_id": "A0PAPERBOT", "type": "event_callback",
+        "event_id": event_id or f"Ev{abs(hash((kind, team, bot, oauth))) % 10**8}", "event_time": 1700000000,
+        "event": event,
+    }
+    return json.dumps(body), "application/json"
+
+
 def bolt_request(body_and_type: tuple[str, str], **sign_kwargs) -> BoltRequest:
     """A signed :class:`BoltRequest` for ``App.dispatch`` (``retry=1``: Slack's first redelivery of the event)."""
     body, ctype = body_and_type

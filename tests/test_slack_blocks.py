@@ -166,7 +166,7 @@ def test_manifest_declares_what_the_app_uses():
     bot_scopes = manifest.split("bot:\n", 1)[1].split("settings:", 1)[0]
     assert sorted(line.strip(" -") for line in bot_scopes.splitlines() if line.strip().startswith("- ")) == sorted(BOT_SCOPES)
     for needed in (f"command: {COMMAND}", "- reaction_added", "- reaction_removed", "- channel_rename", "- group_rename",
-                   "is_enabled: true"):
+                   "- app_uninstalled", "- tokens_revoked", "is_enabled: true"):
         assert needed in manifest
 
 

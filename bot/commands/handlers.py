@@ -257,8 +257,14 @@ class Commands:
         return presence.bot_removed(self, platform, workspace)
 
     def bot_present(self, platform: str, workspace: str) -> presence.Presence:
-        """The bot is in ``workspace``: what paused when it was removed resumes (:func:`bot.commands.presence.bot_present`)."""
+        """The bot is in ``workspace`` (the app installed there): what paused when it was removed resumes
+        (:func:`bot.commands.presence.bot_present`)."""
         return presence.bot_present(self, platform, workspace)
+
+    def app_removed(self, platform: str, workspace: str, *, event: events.EventKey | None = None) -> presence.Presence:
+        """The app was uninstalled from ``workspace``: its channels and members pause, once per ``event``
+        (:func:`bot.commands.presence.app_removed`)."""
+        return presence.app_removed(self, platform, workspace, event)
 
     def member_left(self, platform: str, workspace: str, user_ref: str) -> bool:
         """``user_ref`` left ``workspace``: their DMs and mentions pause (:func:`bot.commands.presence.member_left`)."""

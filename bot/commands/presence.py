@@ -1,10 +1,12 @@
 """Who is still there: the bot removed from a workspace or back in it, a member who left (:mod:`bot.pauses`).
 
-The platform's events call these (Discord's ``GUILD_DELETE``, ``GUILD_CREATE`` and
-``GUILD_MEMBER_REMOVE``). Each runs in one transaction and changes only what is not so already,
-so an event that arrives twice (a gateway replay, a reconnect's ``GUILD_CREATE``) changes nothing
-the second time. Nothing is deleted: a pause keeps every setting, interest and 👍/👎, unlike
-``paperbot users remove`` and ``channels remove`` (:func:`bot.commands.rows.delete_target`).
+The platform's events call these (Discord's ``GUILD_DELETE``, ``GUILD_CREATE`` and ``GUILD_MEMBER_REMOVE``;
+Slack's ``app_uninstalled`` and ``tokens_revoked``, an OAuth installation). Each runs in one transaction and
+changes only what is not so already, so an event that arrives twice (a gateway replay, a reconnect's
+``GUILD_CREATE``) changes nothing the second time; a Slack event is also recorded as handled in that transaction
+(:mod:`bot.commands.events`), so its retry does nothing even after the app was installed again. Nothing is
+deleted: a pause keeps every setting, interest and 👍/👎, unlike ``paperbot users remove`` and ``channels remove``
+(:func:`bot.commands.rows.delete_target`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from bot.commands import events
 from bot.commands.caller import Caller
-from bot.pauses import BOT_REMOVED, LEFT, paused_why
+from bot.pauses import APP_UNINSTALLED, BOT_GONE, BOT_REMOVED, LEFT, back_why, paused_why
 from recommender.store import Channel, ChannelChange, Member
 from recommender.store.models import utcnow
 
@@ -73,11 +76,12 @@ def bot_removed(commands: Commands, platform: str, workspace: str) -> Presence:
 
 
 def bot_present(commands: Commands, platform: str, workspace: str) -> Presence:
-    """The bot is in ``workspace`` (invited back, or there at a connect): lift its :data:`~bot.pauses.BOT_REMOVED`
-    pauses, in one transaction.
+    """The bot is in ``workspace`` (invited back, or there at a connect; the Slack app installed again): lift its
+    :data:`~bot.pauses.BOT_GONE` pauses, in one transaction.
 
     Channels and members paused so resume as they were (digest, club, DM, mentions); each channel logs
-    ``resumed: the bot is back in the server``. A member who :data:`~bot.pauses.LEFT` stays paused.
+    ``resumed: the bot is back in the server`` (``resumed: the app is installed again``). A member who
+    :data:`~bot.pauses.LEFT` stays paused.
 
     Returns
     -------
@@ -86,12 +90,12 @@ def bot_present(commands: Commands, platform: str, workspace: str) -> Presence:
     """
     with commands.store.session() as session:
         channels = session.scalars(select(Channel).where(
-            Channel.platform == platform, Channel.workspace == workspace, Channel.paused == BOT_REMOVED)).all()
+            Channel.platform == platform, Channel.workspace == workspace, Channel.paused.in_(BOT_GONE))).all()
         members = session.scalars(select(Member).where(
-            Member.platform == platform, Member.workspace == workspace, Member.paused == BOT_REMOVED)).all()
+            Member.platform == platform, Member.workspace == workspace, Member.paused.in_(BOT_GONE))).all()
         for channel in channels:
+            _log(session, channel, platform, f"resumed: {back_why(channel.paused or '')}")
             channel.paused = None
-            _log(session, channel, platform, "resumed: the bot is back in the server")
         for member in members:
             member.paused = None
         done = Presence([c.id for c in channels], [m.id for m in members])
@@ -99,6 +103,52 @@ def bot_present(commands: Commands, platform: str, workspace: str) -> Presence:
         log.info("bot back in workspace", extra={"platform": platform, "workspace": workspace,
                                                  "channels": done.channels, "members": done.members})
     return done
+
+
+def pause_workspace(session: Session, platform: str, workspace: str, reason: str) -> Presence:
+    """Pause every channel and member of ``workspace`` that is not paused yet, for ``reason``, in ``session``.
+
+    For a :data:`~bot.pauses.WORKSPACE_WIDE` reason (the Slack app gone: its bot token was the workspace's), from
+    an event (:func:`app_removed`) or in the transaction of a delivery refused so (:mod:`bot.delivery`). Each
+    channel logs ``paused: <why>``; one paused already (a member who left) keeps its reason.
+    """
+    channels = session.scalars(select(Channel).where(
+        Channel.platform == platform, Channel.workspace == workspace, Channel.paused.is_(None)).order_by(Channel.id)).all()
+    members = session.scalars(select(Member).where(
+        Member.platform == platform, Member.workspace == workspace, Member.paused.is_(None)).order_by(Member.id)).all()
+    for channel in channels:
+        channel.paused = reason
+        _log(session, channel, platform, f"paused: {paused_why(reason)}")
+    for member in members:
+        member.paused = reason
+    done = Presence([c.id for c in channels], [m.id for m in members])
+    if done:
+        log.info("workspace paused", extra={"platform": platform, "workspace": workspace, "reason": reason,
+                                            "channels": done.channels, "members": done.members})
+    return done
+
+
+def app_removed(commands: Commands, platform: str, workspace: str, event: events.EventKey | None = None) -> Presence:
+    """The app was uninstalled from ``workspace``, or its bot token revoked (Slack's ``app_uninstalled``,
+    ``tokens_revoked``): pause its channels and members (:data:`bot.pauses.APP_UNINSTALLED`), in one transaction
+    that also records ``event`` (:func:`bot.commands.events.claim`).
+
+    Nothing is deleted (settings, clubs, interests, subscriptions, 👍/👎 stay) and nothing is posted there
+    until the app is installed again (:func:`bot_present`).
+
+    Returns
+    -------
+    Presence
+        What paused; empty when all was paused already (Slack sends both events for one uninstall).
+
+    Raises
+    ------
+    bot.commands.events.AlreadyHandled
+        ``event`` was handled before: nothing changes (a retry after a reinstall pauses nothing again).
+    """
+    with commands.store.session(immediate=True) as session:
+        events.claim(session, event, commands.clock())
+        return pause_workspace(session, platform, workspace, APP_UNINSTALLED)
 
 
 def member_left(commands: Commands, platform: str, workspace: str, user_ref: str) -> bool:

@@ -5,8 +5,11 @@ Listeners only translate. ``/papers <text>`` goes to ``Commands.handle``; the
 ``Commands.reaction``; journal club vote buttons to
 ``Commands.club_vote_button`` (then the poll message is updated); a file shared in the bot's DM to
 ``Commands.import_library``; a channel renamed (``channel_rename``, ``group_rename``) to
-``Commands.channel_renamed``. Answers are ephemeral (only the asker sees them) unless the
-command layer says otherwise or the asker presses "Share in channel".
+``Commands.channel_renamed``; the app uninstalled (``app_uninstalled``, ``tokens_revoked`` naming the bot) to
+``Commands.app_removed`` (with OAuth, Bolt's own listeners then delete the workspace's installation), and a
+slash command, proof the app is installed in its workspace, to ``Commands.bot_present``. Answers are
+ephemeral (only the asker sees them) unless the command layer says otherwise or the asker presses "Share in
+channel".
 
 An Events API callback Slack delivers again (the same ``event_id``; ``X-Slack-Retry-Num`` when it
 missed the answer) does its effect once: the listeners hand the command layer the event's id
@@ -49,7 +52,7 @@ from bot.slack.callers import (
     send_dm_or_say,
     workspace_of,
 )
-from bot.slack.install import SlackStores, open_stores
+from bot.slack.install import SlackStores, open_stores, resuming_callbacks
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
 
@@ -106,6 +109,10 @@ def register(app: App, commands: Commands) -> None:
         ack()  # within Slack's 3 s; the answer follows through response_url
         text = command_text(body.get("text") or "")  # Slack sends & < > as entities
         caller = caller_from_command(body, context)
+        try:  # Slack sends a command only from a workspace the app is installed in: what its uninstall paused resumes
+            commands.bot_present(PLATFORM, caller.workspace)
+        except Exception as exc:  # a database error: the command says so itself
+            log.warning("app return failed", extra={"team": caller.workspace, "error": f"{type(exc).__name__}: {exc}"})
         try:
             reply = commands.handle(caller, text)
         except Exception:
@@ -195,6 +202,29 @@ def register(app: App, commands: Commands) -> None:
 
     app.event("channel_rename")(on_rename)
     app.event("group_rename")(on_rename)
+
+    def on_app_gone(event, body, context, request):
+        """``app_uninstalled``, or ``tokens_revoked`` naming the bot's token: the workspace's channels and members
+        pause, once per event; then, with OAuth, Bolt's own listener deletes the workspace's installation (its dead
+        bot token). A ``tokens_revoked`` of user tokens alone changes nothing: paperbot installs hold none."""
+        kind = event.get("type") or "app_uninstalled"
+        if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return
+        team = workspace_of(body, context)
+        try:
+            commands.app_removed(PLATFORM, team, event=event_key(body, kind))
+            if app.installation_store is not None:  # not on a retry: it would delete the installation made since
+                if kind == "app_uninstalled":
+                    app.default_app_uninstalled_event_listener()(context=context)
+                else:
+                    app.default_tokens_revoked_event_listener()(event=event, context=context)
+        except AlreadyHandled as handled:
+            log_handled(request, handled.event)
+        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+            log.warning("app removal failed", extra={"team": team, "error": f"{type(exc).__name__}: {exc}"})
+
+    app.event("app_uninstalled")(on_app_gone)
+    app.event("tokens_revoked")(on_app_gone)
 
     @app.event("file_shared")
     def on_file_shared(event, body, context, client, request):
@@ -322,6 +352,7 @@ def build_app(
             installation_store=stores.installations,
             state_store=stores.states,
             installation_store_bot_only=True,
+            callback_options=resuming_callbacks(lambda team: commands.bot_present(PLATFORM, team)),
         )
         app = App(client=client or web_client(base_url=api_url), oauth_settings=oauth_settings,
                   installation_store_bot_only=True, **common)

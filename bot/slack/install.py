@@ -1,4 +1,4 @@
-"""Slack OAuth installation and state stores, in paperbot's own database.
+"""Slack OAuth installation and state stores, in paperbot's own database, and what a new installation resumes.
 
 slack_sdk ships SQLAlchemy stores; they keep their tables (``slack_bots``,
 ``slack_installations``, ``slack_oauth_states``) next to paperbot's. The table
@@ -8,11 +8,16 @@ schema is versioned in one place.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
+
+log = logging.getLogger(__name__)
 
 #: Seconds an OAuth ``state`` stays valid between /slack/install and the redirect.
 STATE_EXPIRATION_SECONDS = 600
@@ -51,3 +56,23 @@ def open_stores(engine: Engine, client_id: str, *, state_expiration_seconds: int
     states = SQLAlchemyOAuthStateStore(expiration_seconds=state_expiration_seconds, engine=engine)
     return SlackStores(installations, states)
 
+
+
+def resuming_callbacks(present: Callable[[str], object]) -> CallbackOptions:
+    """Bolt's OAuth callbacks, the success one first calling ``present(workspace)`` (``Commands.bot_present``):
+    a workspace installing the app again resumes what its uninstall paused (:mod:`bot.pauses`). The pages shown
+    are Bolt's own; a database error resuming is logged, and the installation stands."""
+
+    def success(args: SuccessArgs):
+        workspace = args.installation.team_id or args.installation.enterprise_id
+        if workspace:
+            try:
+                present(workspace)
+            except Exception as exc:
+                log.warning("app return failed", extra={"team": workspace, "error": f"{type(exc).__name__}: {exc}"})
+        return args.default.success(args)
+
+    def failure(args: FailureArgs):
+        return args.default.failure(args)
+
+    return CallbackOptions(success=success, failure=failure)

@@ -22,6 +22,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.club import CLOSE, POLL
 from bot.delivery import HEADER, DigestPost, Part, TargetUnreachable
 from bot.delivery.club import ClubPost
+from bot.pauses import APP_UNINSTALLED
 from bot.slack.blocks import digest_message, paper_message
 from bot.slack.club import poll_message, winner_message
 
@@ -44,6 +45,12 @@ UNREACHABLE_ERRORS = frozenset({
     "restricted_action", "team_access_not_granted", "ekm_access_denied", "not_allowed_token_type",
     "messages_tab_disabled",  # a DM: the app's Messages tab is off; its person is told (bot.commands.dm_notice)
 })
+#: Of those, the errors that say the bot token itself is dead: the app was uninstalled from the workspace, or the
+#: token revoked (its ``app_uninstalled`` / ``tokens_revoked`` event lost while paperbot was down), the workspace
+#: deleted, or (an org-wide app) its access to the workspace withdrawn. Every channel and member of the workspace
+#: pauses (:data:`bot.pauses.APP_UNINSTALLED`) until the app is installed again. Not ``not_authed`` (no token sent:
+#: paperbot's own doing) nor ``token_expired`` (token rotation, which paperbot's app does not turn on).
+DEAD_TOKEN_ERRORS = frozenset({"account_inactive", "invalid_auth", "token_revoked", "team_access_not_granted"})
 
 
 class SlackPostError(RuntimeError):
@@ -125,7 +132,8 @@ class SlackPoster:
     still fails raises :class:`SlackPostError`, and Slack errors that mean the
     target cannot be posted to (``channel_not_found``, ``not_in_channel``,
     ``is_archived``, a revoked token…) raise
-    :class:`bot.delivery.TargetUnreachable`. What was posted before stays recorded on the post.
+    :class:`bot.delivery.TargetUnreachable`, which pauses the workspace for a dead token (:data:`DEAD_TOKEN_ERRORS`).
+    What was posted before stays recorded on the post.
     """
 
     platform = PLATFORM
@@ -153,8 +161,8 @@ class SlackPoster:
             assert self._client is not None
             return self._client
         bot = self._installations.find_bot(enterprise_id=None, team_id=workspace)
-        if bot is None or not bot.bot_token:
-            raise TargetUnreachable(f"slack app not installed in workspace {workspace}")
+        if bot is None or not bot.bot_token:  # uninstalled (bot.slack.app deletes its installation): nobody to post as
+            raise TargetUnreachable(f"slack app not installed in workspace {workspace}", pause=APP_UNINSTALLED)
         with self._lock:
             client = self._clients.get(bot.bot_token)
             if client is None:
@@ -270,7 +278,8 @@ def _raise_post_error(exc: Exception, method: str) -> NoReturn:
         status = exc.response.status_code if exc.response is not None else None
         method = str(getattr(exc.response, "api_url", "") or method).rsplit("/", 1)[-1]  # the call that failed
         if error in UNREACHABLE_ERRORS:
-            raise TargetUnreachable(f"slack {method}: {error}") from None
+            pause = APP_UNINSTALLED if error in DEAD_TOKEN_ERRORS else None
+            raise TargetUnreachable(f"slack {method}: {error}", pause=pause) from None
         raise SlackPostError(f"slack {method} failed: {error or f'HTTP {status}'}") from None
     raise SlackPostError(f"slack {method} failed: {type(exc).__name__}") from None
 

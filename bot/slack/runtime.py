@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
@@ -32,7 +33,7 @@ from bot.runtime import AdapterStartError
 from bot.settings import Secrets, Settings
 from bot.slack.app import SlackConfigError, build_app
 from bot.slack.http import SlackHTTPServer, serve_http
-from bot.slack.poster import SlackPoster, web_client
+from bot.slack.poster import PLATFORM, SlackPoster, web_client
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +92,17 @@ class SlackRuntime:
     listen : bool
         False for ``paperbot run --once``: the token is checked and digests are posted, but no HTTP
         port is bound and no Socket Mode connection opened (the running service beside it has them).
+    present : callable, optional
+        Called with the workspace (team id) the bot token's ``auth.test`` names (``Commands.bot_present``):
+        a token that works shows the app installed there, so what its uninstall paused resumes, as a new
+        installation does with OAuth (:mod:`bot.pauses`).
     """
 
     name = "slack"
 
     def __init__(self, app: App, poster: SlackPoster, *, mode: str, app_token: str | None = None,
-                 host: str = "0.0.0.0", port: int = 3000, listen: bool = True):
+                 host: str = "0.0.0.0", port: int = 3000, listen: bool = True,
+                 present: Callable[[str], object] | None = None):
         if mode == "socket" and not app_token:
             raise SlackConfigError("Socket Mode needs SLACK_APP_TOKEN")
         self.app = app
@@ -105,6 +111,7 @@ class SlackRuntime:
         self._app_token = app_token
         self.host, self.port = host, port
         self.listen = listen
+        self._present = present
         self._socket = None
         self.server: SlackHTTPServer | None = None
 
@@ -127,7 +134,12 @@ class SlackRuntime:
             (HTTP mode) the port cannot be bound.
         """
         if self.app.client.token:
-            await asyncio.to_thread(self._check_token)
+            team = await asyncio.to_thread(self._check_token)
+            if team and self._present is not None:
+                try:
+                    await asyncio.to_thread(self._present, team)
+                except Exception as exc:  # a database error: the service's own start says so
+                    log.warning("app return failed", extra={"team": team, "error": f"{type(exc).__name__}: {exc}"})
         if not self.listen:
             log.info("slack posting only: not listening", extra={"mode": self.mode})
             return
@@ -156,8 +168,8 @@ class SlackRuntime:
                 raise SlackStartError(
                     f"Slack HTTP mode cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
 
-    def _check_token(self) -> None:
-        """One ``auth.test`` with the bot token (rate limits retried once, connection errors not)."""
+    def _check_token(self) -> str | None:
+        """One ``auth.test`` with the bot token (rate limits retried once, connection errors not); its team id."""
         client = self.app.client
         checker = WebClient(token=client.token, base_url=client.base_url, timeout=AUTH_CHECK_TIMEOUT,
                             logger=_check_log, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
@@ -170,6 +182,7 @@ class SlackRuntime:
         except (URLError, OSError) as exc:
             raise SlackStartError(f"Slack auth.test failed: {_unreachable(client.base_url, exc)}") from exc
         log.info("slack token ok", extra={"team": answer.get("team_id"), "bot_user": answer.get("user_id")})
+        return answer.get("team_id")
 
     async def stop(self) -> None:
         """Disconnect / stop serving; requests in flight finish."""
@@ -205,13 +218,18 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
     """
     secrets = secrets or Secrets()
     mode = settings.slack.mode
+
+    def present(team: str) -> None:
+        commands.bot_present(PLATFORM, team)
+
     if mode == "socket":
         missing = [n for n, v in (("SLACK_BOT_TOKEN", secrets.slack_bot_token), ("SLACK_APP_TOKEN", secrets.slack_app_token)) if not v]
         if missing:
             raise SlackConfigError("Socket Mode needs " + " and ".join(missing))
         app = build_app(commands, settings, secrets=secrets, token_verification=False)  # checked by start()
         poster = SlackPoster(app.client)
-        return SlackRuntime(app, poster, mode="socket", app_token=secrets.slack_app_token.get_secret_value(), listen=listen)
+        return SlackRuntime(app, poster, mode="socket", app_token=secrets.slack_app_token.get_secret_value(), listen=listen,
+                            present=present)
     if not secrets.slack_signing_secret:
         raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET")
     if secrets.slack_client_id and secrets.slack_client_secret:
@@ -222,7 +240,7 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         poster = SlackPoster(app.client)
     else:
         raise SlackConfigError("HTTP mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) or SLACK_BOT_TOKEN (one)")
-    return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port, listen=listen)
+    return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port, listen=listen, present=present)
 
 
 __all__ = ["SlackRuntime", "SlackStartError", "create_runtime", "web_client"]
