@@ -28,7 +28,7 @@ from bot.cli.eval import ranker_params
 from recommender.evaluation.data import load_dataset, make_split
 from recommender.evaluation.embedded import dataset_embeddings
 from recommender.evaluation.metrics import paired_difference, per_user_metrics
-from recommender.evaluation.run import installed_versions, paperbot_ranking, paperbot_vectorizer
+from recommender.evaluation.run import cpu_description, installed_versions, paperbot_ranking, paperbot_vectorizer
 from recommender.evaluation.teams import make_teams
 from recommender.ranking import Ranker
 from recommender.ranking.community import evidence
@@ -114,7 +114,7 @@ def main() -> None:
             json.dump({"dataset": args.dataset, "split_seed": args.split_seed, "n_users": int(len(users)),
                        "ranker_params": params, "embedding_model": None if embedder is None else
                        f"{embedder.name} {embedder.version}", "paperbot-text": float(text.mean()),
-                       "cells": cells, "versions": installed_versions()}, fh, indent=1)
+                       "cells": cells, "versions": installed_versions(), "cpu": cpu_description()}, fh, indent=1)
     if args.per_user:
         np.savez(args.per_user, **saved)
 
