@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from store_templates import PgTemplates, SqliteTemplates, schema_url
 
 from bot.settings import Settings
 from recommender.store import Store
@@ -40,27 +38,51 @@ def sample_digests() -> Path:
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+STORE_FIXTURES = {"papers_store": "papers", "store": "schema"}
+"""The fixtures opening a store on ``db_url``, and the content of the template its database is a copy of."""
+
+
+@pytest.fixture(scope="session")
+def _sqlite_templates(tmp_path_factory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(scope="session")
+def _pg_templates():
+    templates = PgTemplates(PG_URL)
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path):
-    """A SQLAlchemy URL for an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    """A SQLAlchemy URL for a database of the test's own: a SQLite file, or a fresh PostgreSQL schema.
+
+    Empty, unless the test uses ``store`` or ``papers_store``: then it is a copy of a template migrated (and
+    filled) once per session, exactly what those fixtures would otherwise make for each test by migrating and
+    ingesting (``tests/store_templates.py``). Tests of migrations, and of what opening an empty database does,
+    ask for ``db_url`` alone.
+    """
+    contents = [content for name, content in STORE_FIXTURES.items() if name in request.fixturenames]
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'paperbot.db'}"
+        path = tmp_path / "paperbot.db"
+        if contents:
+            request.getfixturevalue("_sqlite_templates").copy_to(contents[0], path)
+        yield f"sqlite:///{path}"
         return
+    pg = request.getfixturevalue("_pg_templates")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    if contents:
+        pg.create(contents[0], schema)
+    else:
+        pg.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema_url(PG_URL, schema)
+    pg.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture
 def store(db_url):
+    """An empty store on ``db_url``, at Alembic's head (a copy of a session template: see ``db_url``)."""
     st = Store(db_url)
     yield st
     st.dispose()
@@ -71,31 +93,10 @@ def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path)
 
 
-@pytest.fixture(scope="session")
-def _sqlite_papers_template(tmp_path_factory):
-    """A SQLite file with the sample digests ingested once per test session."""
-    from recommender.ingest import ingest
-
-    path = tmp_path_factory.mktemp("template") / "papers.db"
-    st = Store(f"sqlite:///{path}")
-    results = ingest(st, [REPO / "samples" / "digests"])
-    assert all(r.error is None for r in results)
-    st.dispose()
-    return path
-
-
 @pytest.fixture
-def papers_store(db_url, request, sample_digests):
-    """A fresh store holding the 216 papers of the bundled sample digests."""
-    from recommender.ingest import ingest
-
-    if db_url.startswith("sqlite:///"):
-        shutil.copy(request.getfixturevalue("_sqlite_papers_template"), db_url.removeprefix("sqlite:///"))
-        st = Store(db_url)
-    else:
-        st = Store(db_url)
-        results = ingest(st, [sample_digests])
-        assert all(r.error is None for r in results)
+def papers_store(db_url):
+    """A store on ``db_url`` holding the 216 papers of the bundled sample digests (a copy of a session template)."""
+    st = Store(db_url)
     yield st
     st.dispose()
 

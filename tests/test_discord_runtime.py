@@ -195,7 +195,7 @@ class RefusingDiscord(BaseHTTPRequestHandler):
 @pytest.fixture
 def refusing_discord(monkeypatch):
     server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingDiscord)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{server.server_address[1]}/api/v10")
     yield

@@ -116,7 +116,7 @@ def test_ingest_a_url_served_over_http(store, sample_digests):
 
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(sample_digests))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
