@@ -82,27 +82,25 @@ def migrated_url(db_url, tmp_path):
     admin.close()
 
 
-def _migrated(url: str, content: str) -> None:
-    st = Store(url)
+def _same_as_migrated(copy_url: str, migrated_url: str, content: str) -> dict:
+    """Migrate (and fill) ``migrated_url``, check the copy at ``copy_url`` describes the same; the copy's description."""
+    st = Store(migrated_url)
     fill(st, content)
     st.dispose()
+    copy, migrated = _describe(copy_url), _describe(migrated_url)
+    assert copy.keys() == migrated.keys()
+    for part in copy:
+        assert copy[part] == migrated[part], part
+    return copy
 
 
 def test_the_store_fixture_is_an_empty_migrated_database(store, db_url, migrated_url):
     assert at_head(store.engine)
-    _migrated(migrated_url, "schema")
-    copy, migrated = _describe(db_url), _describe(migrated_url)
-    assert copy.keys() == migrated.keys()
-    for part in copy:
-        assert copy[part] == migrated[part], part
+    copy = _same_as_migrated(db_url, migrated_url, "schema")
     assert copy["rows of alembic_version"] and not copy["rows of papers"]
 
 
 def test_the_papers_store_fixture_is_a_migrated_database_holding_the_samples(papers_store, db_url, migrated_url):
     assert at_head(papers_store.engine)
-    _migrated(migrated_url, "papers")
-    copy, migrated = _describe(db_url), _describe(migrated_url)
-    assert copy.keys() == migrated.keys()
-    for part in copy:
-        assert copy[part] == migrated[part], part
+    copy = _same_as_migrated(db_url, migrated_url, "papers")
     assert len(copy["rows of papers"]) == 216
