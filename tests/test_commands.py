@@ -1,7 +1,7 @@
 """The platform-neutral command layer: parsing, usage, interests, channels, feedback."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.commands import (
     NEGATIVE,
@@ -259,6 +259,22 @@ def test_reaction_counts_only_in_the_workspace_that_got_the_message(cmds):
     with cmds.store.session() as s:
         rows = s.execute(select(Member.workspace, Feedback.channel_id).join(Member, Feedback.member_id == Member.id)).all()
     assert rows == [("T1", channel_id)]
+
+
+def test_a_reaction_added_before_reactions_were_kept_is_not_known_to_stand(cmds):
+    """A 👍 added before migration 0018 left no ``reactions`` row: 👎 then taken back retracts, as it did then."""
+    from recommender.store import Reaction
+
+    cmds.channel_setup(ADA, topic="graphs")
+    paper, ref, bob = first_paper(cmds.store), "C1:1700000000.000100", Caller("slack", "T1", "U2", channel_ref="C1")
+    with cmds.store.session() as s:
+        _posted(cmds.store, "channel", s.scalar(select(Channel.id)), paper.id, ref)
+    assert cmds.reaction(bob, ref, POSITIVE, added=True)
+    with cmds.store.session() as s:  # as if the 👍 came before the upgrade
+        s.execute(delete(Reaction))
+    assert cmds.reaction(bob, ref, NEGATIVE, added=True) and cmds.reaction(bob, ref, NEGATIVE, added=False)
+    with cmds.store.session() as s:
+        assert s.scalars(select(Feedback)).all() == [] and s.scalars(select(Reaction)).all() == []
 
 
 def test_dm_reaction_counts_only_for_the_member_the_digest_went_to(cmds):

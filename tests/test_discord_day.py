@@ -243,6 +243,34 @@ async def test_reactions_record_and_retract_feedback_and_picks_change(world):
     assert any("similar to 👍" in f.value for e in after.answer.embeds for f in e.fields if f.name == "Why this paper")
 
 
+async def test_a_reaction_taken_back_leaves_the_other_that_still_stands(world):
+    """👍 and 👎 on one message: taking back the one the opinion holds makes the other, still shown, the opinion;
+    taking back the last retracts it. A 👍 by command under a 👎 reaction taken back goes, as before."""
+    await world.setup_channel(size=3, topic="graph neural networks")
+    await world.deliver(world.target(Channel))
+    _, first, second, third = sent_messages()
+
+    def opinion(user) -> list[int]:
+        return [f[2] for f in world.feedback() if f[0] == str(user.id)]
+
+    await dpytest.add_reaction(world.ada, first, "👍")
+    await dpytest.add_reaction(world.ada, first, "👎")
+    await dpytest.remove_reaction(world.ada, first, "👎")
+    assert opinion(world.ada) == [1]
+    await dpytest.add_reaction(world.alan, second, "👎")
+    await dpytest.add_reaction(world.alan, second, "👍🏽")
+    await dpytest.remove_reaction(world.alan, second, "👍🏽")
+    assert opinion(world.alan) == [-1]
+    await dpytest.remove_reaction(world.alan, second, "👎")
+    assert opinion(world.alan) == []
+    with world.store.session() as s:
+        liked = s.scalar(select(DeliveryItem.paper_id).where(DeliveryItem.message_ref == str(third.id)))
+    await invoke(world.bot, "like", world.interaction(world.grace), paper=f"#{liked}")
+    await dpytest.add_reaction(world.grace, third, "👎")
+    await dpytest.remove_reaction(world.grace, third, "👎")
+    assert opinion(world.grace) == []
+
+
 async def test_reactions_elsewhere_are_ignored(world):
     await world.setup_channel(size=2, topic="graph neural networks")
     await world.deliver(world.target(Channel))

@@ -186,6 +186,37 @@ def test_a_reaction_retried_after_it_was_taken_back_does_not_come_back(slack_bol
     assert likes(commands.store, "U2") == 1
 
 
+def opinion(store, user: str) -> list[int]:
+    """The person's 👍 (1) or 👎 (-1) of any paper: at most one here."""
+    with store.session() as s:
+        return list(s.scalars(select(Feedback.value).join(Member, Member.id == Feedback.member_id)
+                              .where(Member.user_ref == user)))
+
+
+def test_a_reaction_taken_back_leaves_the_other_that_still_stands(slack_bolt, slack_fake, digest):
+    """👍 then 👎 on one paper, then the 👎 taken back: the 👍 still on the message is the opinion again (and
+    alike the other way round); taking back the last retracts it. A retry of a removal changes nothing."""
+    commands, app = slack_bolt
+    _, paper = digest
+
+    def react(kind: str, name: str, event_id: str, user: str = "U2", retry: int | None = None) -> list[int]:
+        event = reaction_event(f"reaction_{kind}", name, paper, user=user, event_id=event_id)
+        assert app.dispatch(bolt_request(event, retry=retry)).status == 200
+        return opinion(commands.store, user)
+
+    assert react("added", "+1", "Ev0UP") == [1]
+    assert react("added", "-1", "Ev0DOWN") == [-1]
+    assert react("removed", "-1", "Ev0UNDOWN") == [1]  # the 👍 still shows: it is the opinion
+    assert react("added", "-1::skin-tone-2", "Ev0DOWN2") == [-1]
+    assert react("removed", "-1", "Ev0UNDOWN", retry=1) == [-1]  # the first removal's retry: the new 👎 stands
+    assert react("removed", "+1", "Ev0UNUP") == [-1]  # not the opinion: nothing changes
+    assert react("removed", "-1::skin-tone-2", "Ev0UNDOWN2") == []  # the last one: retracted
+    # the other way round, for someone else
+    assert react("added", "-1", "Ev1DOWN", user="U3") == [-1]
+    assert react("added", "thumbsup", "Ev1UP", user="U3") == [1]
+    assert react("removed", "thumbsup", "Ev1UNUP", user="U3") == [-1]
+
+
 def test_socket_mode_retries_are_told_apart_alike(slack_bolt, slack_fake, digest, caplog):
     """Socket Mode carries the event's callback as the envelope's payload (the same ``event_id``) and the retry in
     the envelope (``retry_attempt``, ``retry_reason``), which Bolt's Socket Mode adapter hands on as HTTP's headers."""

@@ -1,6 +1,7 @@
 """👍/👎: by command (``like``/``dislike``), by button on a posted paper, and by reaction on a paper's message.
 
-One opinion per member and paper (a ``feedbacks`` row): a new one replaces the old.
+One opinion per member and paper (a ``feedback`` row): a new one replaces the old. The 👍/👎 reactions a person
+has on a paper's message are kept too (``reactions`` rows), so that taking back one leaves the other standing.
 Each function runs in one transaction; :class:`~bot.commands.handlers.Commands` delegates here.
 """
 
@@ -15,7 +16,8 @@ from bot.commands import events, rows
 from bot.commands.caller import Caller
 from bot.commands.parse import UsageError
 from bot.commands.reply import Reply
-from recommender.store import Delivery, DeliveryItem, Feedback, Member, Paper
+from recommender.store import Delivery, DeliveryItem, Feedback, Member, Paper, Reaction
+from recommender.store.dialects import dialect_insert
 
 if TYPE_CHECKING:
     from bot.commands.handlers import Commands
@@ -41,8 +43,9 @@ def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: 
 
 
 def set_feedback(cmds: Commands, session: Session, caller: Caller, paper_id: int, value: int, origin: str,
-                 channel_id: int | None) -> None:
-    """The caller's opinion of ``paper_id`` is ``value`` now (inserted, or the old one replaced), in ``session``."""
+                 channel_id: int | None) -> Member:
+    """The caller's opinion of ``paper_id`` is ``value`` now (inserted, or the old one replaced), in ``session``;
+    returns the caller's member row."""
     member = cmds.member(session, caller)
     query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
     row = session.scalar(query)
@@ -50,10 +53,11 @@ def set_feedback(cmds: Commands, session: Session, caller: Caller, paper_id: int
         new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=cmds.clock())
         row = rows.insert_or_get(session, new, query)
         if row is new:
-            return
+            return member
     row.value, row.origin, row.created_at = value, origin, cmds.clock()
     if channel_id is not None:
         row.channel_id = channel_id
+    return member
 
 
 def feedback(cmds: Commands, caller: Caller, paper_id: int, value: int, *, origin: str = "button",
@@ -84,7 +88,8 @@ def reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *, ad
     The message is matched by platform, workspace and message reference
     (a Slack Connect channel shared by two workspaces has the same channel
     id in both). Adding records feedback for the reacting person; removing
-    retracts it when it still holds that value. Returns False, recording
+    one retracts it when it still holds that value, unless the person's other
+    reaction still stands on the message: that is their feedback then (:func:`_react`). Returns False, recording
     nothing, for messages the bot did not post in the caller's workspace,
     which are told apart by reading alone (on SQLite, without waiting for a writer).
     ``event``, the platform's event, is recorded with the feedback (:mod:`bot.commands.events`).
@@ -144,16 +149,33 @@ def dm_reaction(cmds: Commands, caller: Caller, message_ref: str, value: int, *,
 
 
 def _react(cmds: Commands, session: Session, caller: Caller, item: DeliveryItem, value: int, added: bool) -> None:
+    """Record the reaction ``value`` added to (or removed from) ``item``'s message, and the feedback it makes.
+
+    Adding makes it the caller's opinion of the paper. Removing the one their opinion holds makes the other
+    reaction their opinion when it still stands on that message (a 👍 taken back under a 👎 leaves the 👎),
+    else retracts it; removing the other changes no opinion. A reaction added before migration 0018 left
+    no row, so it does not stand: removing the opinion's reaction then retracts it, as before.
+    """
+    channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
     if added:
-        channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
-        set_feedback(cmds, session, caller, item.paper_id, value, "reaction", channel_id)
+        member = set_feedback(cmds, session, caller, item.paper_id, value, "reaction", channel_id)
+        session.execute(dialect_insert(session, Reaction.__table__)
+                        .values(member_id=member.id, delivery_id=item.delivery_id, paper_id=item.paper_id, value=value)
+                        .on_conflict_do_nothing())
         return
-    member = rows.find_member(session, caller)  # a retraction creates nobody (another bot's, one added while down)
-    if member is None:
+    found = rows.find_member(session, caller)  # a retraction creates nobody (another bot's, one added while down)
+    if found is None:
         return
-    session.execute(
-        delete(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == item.paper_id, Feedback.value == value)
-    )
+    mine = (Reaction.member_id == found.id, Reaction.delivery_id == item.delivery_id, Reaction.paper_id == item.paper_id)
+    session.execute(delete(Reaction).where(*mine, Reaction.value == value))
+    held = session.scalar(select(Feedback.id).where(
+        Feedback.member_id == found.id, Feedback.paper_id == item.paper_id, Feedback.value == value))
+    if held is None:  # the opinion is the other value (or none): this reaction was not what it holds
+        return
+    if session.scalar(select(Reaction.value).where(*mine, Reaction.value == -value)) is not None:
+        set_feedback(cmds, session, caller, item.paper_id, -value, "reaction", channel_id)
+    else:
+        session.execute(delete(Feedback).where(Feedback.id == held))
 
 
 def _noted(value: int, title: str) -> str:

@@ -19,10 +19,12 @@ from recommender.store.models import (
     Onboarding,
     Paper,
 )
+from recommender.store.reactions import Reaction
 from recommender.store.vectors import ModelState, PaperEmbedding, TfidfRows
 
 __all__ = [
     "Store", "schema_lock", "upgrade", "NewerSchemaError", "ReadOnlyDatabaseError", "StoreError", "describe_db_error",
     "ArxivLookup", "Base", "Channel", "ChannelChange", "ClubVote", "Delivery", "DeliveryItem", "Digest", "DigestEntry", "Feedback",
-    "HandledEvent", "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding", "TfidfRows",
+    "HandledEvent", "Member", "Mention", "ModelState", "Onboarding", "Paper", "PaperEmbedding", "Reaction",
+    "TfidfRows",
 ]
