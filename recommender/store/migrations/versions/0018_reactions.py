@@ -8,7 +8,7 @@ Reactions added before this revision have no row: removing one retracts the feed
 
 Revision ID: 0018
 Revises: 0017
-Create Date: 2026-12-08
+Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
