@@ -35,7 +35,7 @@ def test_a_failed_ingest_prints_its_error_once_whole_under_a_short_note(cli, tmp
                                              "authors": [{"name": "A B"}], "publishedAt": "2024-01-01T00:00:00Z"}}]))
     malformed = folder / "notes [b].json"
     malformed.write_text("{bad")
-    result = cli("ingest", bad_id, malformed)
+    result = cli("ingest", bad_id, malformed, env={"TTY_COMPATIBLE": "1"})  # stdout and stderr: one terminal
     assert result.exit_code == 1
     lines = result.output.splitlines()
     rows = [line for line in lines if line.startswith("│")]
@@ -47,6 +47,40 @@ def test_a_failed_ingest_prints_its_error_once_whole_under_a_short_note(cli, tmp
     assert "which no arXiv paper can have" in result.output and "not valid JSON" in result.output
     assert "see below" in " ".join(cells(result.output))
     assert "[b].json" in " ".join(cells(result.output))
+
+
+def test_a_failed_ingest_with_stdout_redirected_prints_its_error_under_the_table_there(cli, tmp_path, width):
+    """The trial's ``paperbot ingest … > out.txt``: the table in the file said ``error: see below`` and nothing
+    followed, the error having gone to the terminal (stderr) alone. Read apart, stdout has the error line under
+    its table too, and stderr still has it; on one terminal it is printed once (the test above)."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{bad")
+    result = cli("ingest", bad)
+    assert result.exit_code == 1
+    assert "see below" in " ".join(" ".join(cells(result.stdout)).split())
+    for stream in (result.stdout, result.stderr):
+        errors = [line for line in stream.splitlines() if str(bad) in line]
+        assert len(errors) == 1 and errors[0].startswith(f"error {bad}:1: not valid JSON"), stream
+    lines = result.stdout.splitlines()
+    last_row = max(i for i, line in enumerate(lines) if line.startswith(("│", "└")))
+    assert any(line.startswith(f"error {bad}:1: ") for line in lines[last_row + 1:]), result.stdout
+
+
+def test_a_failed_ingest_into_one_file_prints_its_error_once(tmp_path, db_url):
+    """``paperbot ingest bad.json > out.txt 2>&1``: stdout and stderr are one file, which has the error once."""
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{bad")
+    out = tmp_path / "out.txt"
+    with out.open("w") as f:
+        code = subprocess.run([sys.executable, "-m", "bot.cli", "--database-url", db_url, "ingest", str(bad)],
+                              stdout=f, stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "80"}).returncode
+    text = out.read_text()
+    assert code == 1, text
+    assert "error: see" in text and len([line for line in text.splitlines() if str(bad) in line]) == 1, text
 
 
 def add_chat_rows(store) -> None:
