@@ -137,6 +137,31 @@ def test_run_once_prints_an_inbox_error_whole_under_its_table(cli, tmp_path, mon
     assert errors[0].endswith(f"{bad}:1: not valid JSON: Expecting property name enclosed in double quotes"), summary
 
 
+def test_run_once_lists_the_journal_club_jobs_it_ran(cli, store, tmp_path, monkeypatch, width):
+    """``run --once`` ran the journal club's due poll but its table listed the sources and digests only: the poll
+    has a row of its own (here ``empty``: nobody 👍'd a paper in the channel that week)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from recommender.store import Channel
+
+    monkeypatch.setenv("PAPERBOT_DATA_DIR", str(tmp_path / "data"))
+    assert cli("channels", "add", "lab", "--timezone", "UTC").exit_code == 0
+    now = dt.datetime.now(dt.UTC)
+    slot = now - dt.timedelta(minutes=5)  # this week's slot passed 5 minutes ago, a day after the club was set
+    with store.session() as session:
+        lab = session.scalar(select(Channel).where(Channel.channel_ref == "lab"))
+        lab.club_weekday, lab.club_time, lab.club_since = slot.weekday(), f"{slot:%H:%M}", now - dt.timedelta(days=1)
+    result = cli("run", "--once", "--no-bootstrap")
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= width for line in result.stdout.splitlines()), result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    club = [line for line in rows if "club" in line]
+    assert club and "empty" in club[0], result.stdout
+    assert "club poll #lab (cli)" in " ".join(" ".join(cells(result.stdout)).split()), result.stdout
+
+
 def test_stats_names_its_database_on_one_line(cli, db_url, width):
     """The database's URL was the table's title, wrapped to the table's 22 columns at any terminal width
     (``sqlite:////tmp/cols80/`` over ``paperbot.db``)."""
