@@ -116,6 +116,37 @@ def test_lists_tell_two_chat_workspaces_apart(cli, store, what, width):
     assert "…" not in result.output
 
 
+@pytest.mark.parametrize("what", ["channels", "users"])
+def test_lists_keep_their_headers_whole_beside_a_long_timezone(cli, store, what, width):
+    """Beside a Discord server id and ``America/Argentina/Buenos_Aires`` at 80 columns, ``users list`` cut its
+    headers (``intere`` over ``sts``, ``mentio`` over ``ns``) and its interests mid-word (``diffus`` over ``ion``):
+    the timezone's column alone was fixed to its whole name. As in ``status``, the name is now broken after a
+    slash where it must be, and headers and words stay whole."""
+    from recommender.store import Channel, Member
+
+    zone = "America/Argentina/Buenos_Aires"
+    assert cli("users", "add", "ada", "--interests", "graph neural networks; diffusion models").exit_code == 0
+    assert cli("users", "subscribe", "ada", "--time", "07:30", "--timezone", zone).exit_code == 0
+    assert cli("channels", "add", "baires", "--timezone", zone, "--topic", "diffusion models").exit_code == 0
+    with store.session() as session:
+        session.add(Channel(platform="discord", workspace="112233445566778899", channel_ref="998877665544332211",
+                            name="papers", topic="graph neural networks", digest_time="10:00", timezone=zone))
+        session.add(Member(platform="discord", workspace="112233445566778899", user_ref="80351110224678912",
+                           display_name="elif", interests=["diffusion models"], subscribed=True, digest_time="08:00",
+                           timezone=zone))
+    result = cli(what, "list")
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= width for line in result.output.splitlines()), result.output
+    headers = [cell.strip() for line in result.output.splitlines() if line.startswith("┃")
+               for cell in line.split("┃")[1:-1]]
+    expected = ["platform,", "workspace", "user", "interests", "DM", "digest", "mentions"] if what == "users" else \
+        ["platform,", "workspace", "channel", "topic", "digest"]
+    assert set(expected) <= set(" ".join(headers).split()), result.output
+    words = set(" ".join(cells(result.output)).split())
+    assert {"112233445566778899", "graph", "neural", "diffusion", "models"} <= words, result.output
+    assert zone in words or {"America/Argentina/", "Buenos_Aires"} <= words, result.output  # whole, or after a slash
+
+
 def test_run_once_prints_an_inbox_error_whole_under_its_table(cli, tmp_path, monkeypatch, width):
     """``run --once``'s last column cut the failed file's path with "…" at 80 columns
     (``/tmp/…/inbox/badid.jso…``): its row says where to look and the error follows the table whole, once."""
