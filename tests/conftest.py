@@ -216,15 +216,17 @@ def _no_job_context_left_behind():
 
 @pytest.fixture
 def cli(db_url):
-    """``paperbot`` run in-process on the test database, at WARNING: ``cli("users", "add", "mia")``."""
+    """``paperbot`` run in-process on the test database, at WARNING: ``cli("users", "add", "mia")`` (``env``: variables
+    set for the run, as ``CliRunner.invoke`` takes them)."""
     from typer.testing import CliRunner
 
     from bot.cli import app
 
     runner = CliRunner()
 
-    def run(*args, input=None):
-        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)], input=input)
+    def run(*args, input=None, env=None):
+        return runner.invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)], input=input,
+                             env=env)
 
     return run
 

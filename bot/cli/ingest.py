@@ -114,8 +114,29 @@ def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
         console.print("No new papers stored.")
     elif len(empty) < len(results):
         console.print("Nothing new: every paper was already stored.")
+    errors = [f"[red]error[/red] {escape(r.error)}" for r in results if r.error]
+    if not _one_screen():  # stdout read apart (a file): the table's "see below" has its errors below it there too
+        for line in errors:
+            console.print(line, highlight=False, soft_wrap=True)
     for r in results:  # whole, on one line each that the terminal wraps: a path stays one piece to copy
         for warning in r.warnings:
             err.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
         if r.error:
             err.print(f"[red]error[/red] {escape(r.error)}", highlight=False, soft_wrap=True)
+
+
+def _one_screen() -> bool:
+    """Whether stdout and stderr are read together: both a terminal, or one file (``> out.txt 2>&1``).
+
+    Otherwise (stdout redirected to a file, or stderr to /dev/null) an error line printed on stderr alone
+    would be missing under the table that says ``error: see below``."""
+    import os
+    import sys
+
+    if console.is_terminal and err.is_terminal:
+        return True
+    try:
+        out, error = os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # not real files (captured output)
+        return False
+    return (out.st_dev, out.st_ino) == (error.st_dev, error.st_ino)

@@ -164,19 +164,24 @@ def _one_chat_row(cmds: Commands, model, ref_column, name_column, platform: str,
                   noun: str, ref_noun: str, listing: str) -> tuple[str, str, str | None]:
     """``(workspace, id, name)`` of the one ``model`` row (Member or Channel) of ``platform`` whose ``ref_column``
     (a user or channel id) or ``name_column`` is ``which``, in ``workspace`` when given; an id wins over a name.
+    Ids (``which`` as an id, and ``workspace``) match in any case, as an operator types them (``u0abc`` is Slack's
+    ``U0ABC``), preferring the id typed exactly; names as they are stored. The ids returned are as stored.
     Exits with status 1, changing nothing, when there is none or several (each listed with its workspace and id,
     asking for ``--workspace`` when their ids are the same)."""
-    from sqlalchemy import or_, select
+    from sqlalchemy import func, or_, select
 
     where = " in workspace " + workspace if workspace else ""
-    with cmds.store.session() as session:
-        query = select(model).where(model.platform == platform, or_(ref_column == which, name_column == which))
+    with cmds.store.session() as session:  # ids are ASCII (Slack's T0…/U0…/C0…, Discord's digits): lower() folds them
+        query = select(model).where(model.platform == platform,
+                                    or_(func.lower(ref_column) == which.lower(), name_column == which))
         if workspace:
-            query = query.where(model.workspace == workspace)
+            query = query.where(func.lower(model.workspace) == workspace.lower())
         found = session.scalars(query.order_by(model.workspace, model.id)).all()
         refs = [getattr(row, ref_column.key) for row in found]
-        exact = [row for row, ref in zip(found, refs, strict=True) if ref == which]
-        found, refs = (exact, [which] * len(exact)) if exact else (found, refs)
+        by_id = ([row for row, ref in zip(found, refs, strict=True) if ref == which]
+                 or [row for row, ref in zip(found, refs, strict=True) if ref.lower() == which.lower()])
+        if by_id:
+            found, refs = by_id, [getattr(row, ref_column.key) for row in by_id]
         if not found:
             fail(f"no {platform} {noun} '{which}'{where} (by {ref_noun} or name; paperbot {listing} list --json "
                  "shows both, with each one's workspace)")

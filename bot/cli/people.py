@@ -328,13 +328,16 @@ def _list(ctx: typer.Context, model, as_json: bool, as_dict: Callable[[Any], dic
     """Print every ``model`` row (members or channels, by platform then id) as JSON or as a table.
 
     The table's first column is where a row lives: its platform, and a chat row's workspace id (``slack
-    T0123ABCD``: two Slack channels named ``papers`` in two workspaces are told apart). That column's words
-    and those of the columns ``whole`` (indexes counting it; a timezone) are never folded, however narrow the
-    terminal (:func:`bot.cli.tables.keep_words_whole`). Cells are text, not markup (a topic's ``[b]``).
+    T0123ABCD``: two Slack channels named ``papers`` in two workspaces are told apart). In a terminal too narrow
+    for the table, that column's words stay whole, those of the columns ``whole`` (indexes counting it; a
+    schedule's timezone) too, broken after a slash where they must be (``America/Argentina/`` over
+    ``Buenos_Aires``), and every other column keeps its header's words whole (:func:`bot.cli.tables.fit_rows`,
+    as ``paperbot status`` does: fixing the timezone's width alone cut ``interests`` and ``mentions`` to
+    ``intere``/``sts`` beside a Discord server id at 80 columns). Cells are text, not markup (a topic's ``[b]``).
     """
     from sqlalchemy import select
 
-    from bot.cli.tables import keep_words_whole
+    from bot.cli.tables import fit_rows
     from bot.platforms import CLI_PLATFORM
 
     with state(ctx).store().session() as session:
@@ -347,7 +350,6 @@ def _list(ctx: typer.Context, model, as_json: bool, as_dict: Callable[[Any], dic
     table = Table()
     for header in ("platform, workspace" if chat else "platform", *columns):
         table.add_column(header, overflow="fold")  # a long name folds rather than being cut with "…"
-    for cells in rows:
+    for cells in fit_rows(console, table, rows, whole=(0, *whole), breakable=whole):
         table.add_row(*map(escape, cells))
-    keep_words_whole(console, table, {i: [cells[i] for cells in rows] for i in (0, *whole)})
     console.print(table)

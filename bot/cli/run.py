@@ -108,6 +108,8 @@ def print_once_summary(console: Console, report) -> None:
     errors = [f"ingest {s.source}: {s.error}" for s in report.sources if s.error]
     errors += [f"digest {_once_target(target)} ({target.platform}): {outcome.error}" for target, outcome in report.digests
                if outcome.error and outcome.status in FAILED]
+    errors += [f"{_once_club(run)}: {run.outcome.error}" for run in report.clubs
+               if run.outcome.error and run.outcome.status in FAILED]
     for line in errors:
         console.print(f"[red]error[/red] {escape(line)}", highlight=False, soft_wrap=True)
 
@@ -120,8 +122,15 @@ def _once_target(target) -> str:
     return f"#{target.name}" if target.kind == "channel" else f"@{target.name}"
 
 
+def _once_club(run) -> str:
+    """``club poll #reading (slack)`` (or ``club close``) for a :class:`bot.service.club_jobs.ClubRun`."""
+    from bot.club import POLL
+
+    return f"club {'poll' if run.kind == POLL else 'close'} #{run.channel} ({run.platform})"
+
+
 def once_table(report) -> Table:
-    """Summary of ``run --once``: one row per source and per digest.
+    """Summary of ``run --once``: one row per source, per digest and per journal club poll or close it ran.
 
     A source whose inbox files were still changing after ``--once`` waited for them says so in its status
     (``1 file waiting (settling)``, alone when nothing else was ingested) and when they will be taken; its
@@ -148,6 +157,10 @@ def once_table(report) -> Table:
         error = outcome.error and (ERROR_NOTE if outcome.status in FAILED else outcome.error)
         table.add_row(escape(f"digest {_once_target(target)} ({target.platform})"), outcome.status,
                       str(outcome.papers), escape(error or ""))
+    for run in report.clubs:  # as a digest: a failure's error under the table, a skip's reason in its row
+        outcome = run.outcome
+        error = outcome.error and (ERROR_NOTE if outcome.status in FAILED else outcome.error)
+        table.add_row(escape(_once_club(run)), outcome.status, str(outcome.papers), escape(error or ""))
     return table
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from bot.club import CLOSE, CLOSE_AFTER, POLL
 from bot.delivery import DeliveryOutcome, DeliveryTarget
@@ -26,7 +29,7 @@ from recommender.store.models import utcnow
 if TYPE_CHECKING:
     from bot.service.context import JobContext
 
-__all__ = ["CLUB_KINDS", "run_club", "run_due_clubs"]
+__all__ = ["CLUB_KINDS", "ClubRun", "run_club", "run_due_club_jobs", "run_due_clubs"]
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +95,31 @@ def run_club(ctx: JobContext, kind: str, channel_id: int, *, now: dt.datetime | 
     return outcome
 
 
+@dataclass(frozen=True)
+class ClubRun:
+    """A journal club job run now: the poll or close (``kind``, :data:`bot.club.POLL` or :data:`bot.club.CLOSE`)
+    of ``platform``'s channel ``channel`` (its name, else its channel id) for the club's ``day``, and its outcome."""
+
+    kind: str
+    channel: str
+    platform: str
+    day: dt.date
+    outcome: DeliveryOutcome
+
+
 def run_due_clubs(ctx: JobContext, *, now: dt.datetime | None = None) -> list[DeliveryOutcome]:
     """Post every club poll and close due at ``now`` (:func:`bot.service.due.due_club`), in this thread."""
+    return [run.outcome for run in run_due_club_jobs(ctx, now=now)]
+
+
+def run_due_club_jobs(ctx: JobContext, *, now: dt.datetime | None = None) -> list[ClubRun]:
+    """:func:`run_due_clubs`, each outcome with its job and channel (``paperbot run --once`` lists them)."""
     from bot.service.due import due_club  # due.py imports digest_jobs, which imports this module
 
     now = now or utcnow()
     with ctx.store.session() as session:
         due = due_club(session, set(ctx.posters), now)
-    return [run_club(ctx, d.kind, d.channel_id, now=now, day=d.day) for d in due]
+        channels = {row.id: (row.name or row.channel_ref, row.platform) for row in session.scalars(
+            select(Channel).where(Channel.id.in_({d.channel_id for d in due})))} if due else {}
+    return [ClubRun(d.kind, *channels.get(d.channel_id, (str(d.channel_id), "?")), d.day,
+                    run_club(ctx, d.kind, d.channel_id, now=now, day=d.day)) for d in due]

@@ -1,6 +1,6 @@
 """``paperbot run --once``: every source (an inbox's files still settling waited for), then every served
 target's digest for its local today, now, then every journal club poll or close that is due
-(:func:`bot.service.club_jobs.run_due_clubs`).
+(:func:`bot.service.club_jobs.run_due_club_jobs`).
 
 The digests are claimed like scheduled ones (:mod:`bot.delivery`), so a second
 ``--once`` the same day, or the scheduler later that day, posts nothing again.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.delivery import DeliveryOutcome, DeliveryTarget, DigestPlan, local_day
-from bot.service.club_jobs import run_due_clubs
+from bot.service.club_jobs import ClubRun, run_due_club_jobs
 from bot.service.context import JobContext
 from bot.service.digest_jobs import digest_targets, post_digest, recover
 from bot.service.embedding import embed_stored
@@ -44,7 +44,7 @@ class OnceReport:
 
     sources: list[SourceRunResult] = field(default_factory=list)
     digests: list[tuple[DeliveryTarget, DeliveryOutcome]] = field(default_factory=list)
-    clubs: list[DeliveryOutcome] = field(default_factory=list)
+    clubs: list[ClubRun] = field(default_factory=list)
     left: int = 0
 
     @property
@@ -55,7 +55,7 @@ class OnceReport:
         Same rule as ``paperbot ingest``, which exits 1 when any input failed.
         """
         return bool(self.left) or any(s.status in ("error", "partial") or s.errors for s in self.sources) or any(
-            o.status == "failed" for o in [*(o for _, o in self.digests), *self.clubs])
+            o.status == "failed" for o in [*(o for _, o in self.digests), *(c.outcome for c in self.clubs)])
 
 
 def _settled(ctx: JobContext, spec: InboxSource, names: list[str]) -> bool:
@@ -124,5 +124,5 @@ def run_once(ctx: JobContext, *, now: dt.datetime | None = None) -> OnceReport:
             break
         report.digests.append((target, post_digest(ctx, target.kind, target.id, day, plan)))
     if not ctx.closed.is_set():
-        report.clubs = run_due_clubs(ctx, now=now)
+        report.clubs = run_due_club_jobs(ctx, now=now)
     return report
