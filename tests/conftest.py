@@ -81,6 +81,19 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
+def second_db_url(db_url, request, tmp_path):
+    """A second empty database of ``db_url``'s backend: a SQLite file beside it, or a fresh PostgreSQL schema."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'second.db'}"
+        return
+    pg = request.getfixturevalue("_pg_templates")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    pg.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema_url(PG_URL, schema)
+    pg.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
 def store(db_url):
     """An empty store on ``db_url``, at Alembic's head (a copy of a session template: see ``db_url``)."""
     st = Store(db_url)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import uuid
-from urllib.parse import quote
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.migration import MigrationContext
@@ -16,7 +13,6 @@ from alembic.operations import Operations
 from recommender.store import Store
 from recommender.store.db import HEAD_REVISION, alembic_config, at_head, make_engine, upgrade
 from recommender.store.fulltext import candidates
-from tests.conftest import PG_URL
 
 VERSIONS = importlib.util.find_spec("recommender.store").submodule_search_locations[0] + "/migrations/versions"
 CLAIMED = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC)
@@ -85,26 +81,10 @@ def _schema(url: str) -> dict:
         engine.dispose()
 
 
-@pytest.fixture
-def fresh_url(db_url, tmp_path):
-    """A second empty database of the same backend as ``db_url``."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options={quote(f'-csearch_path={schema}')}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def test_a_store_stamped_0006_with_paper_embeddings_is_repaired_on_open(db_url, fresh_url):
+def test_a_store_stamped_0006_with_paper_embeddings_is_repaired_on_open(db_url, second_db_url):
     _old_store(db_url)
     assert _schema(db_url)["version"] == ["0006"]
-    Store(fresh_url).dispose()
+    Store(second_db_url).dispose()
     store = Store(db_url)  # failed with "table paper_embeddings already exists"
     store.dispose()
     engine = make_engine(db_url)
@@ -117,7 +97,7 @@ def test_a_store_stamped_0006_with_paper_embeddings_is_repaired_on_open(db_url, 
             assert all(t is not None for t in claimed)  # 0006's columns, filled from claimed_at as 0006 does
     finally:
         engine.dispose()
-    assert _schema(db_url) == _schema(fresh_url) and _schema(db_url)["version"] == [HEAD_REVISION]
+    assert _schema(db_url) == _schema(second_db_url) and _schema(db_url)["version"] == [HEAD_REVISION]
     store = Store(db_url)
     try:
         with store.session() as s:  # the row stored before the repair is in the full-text index 0004 built

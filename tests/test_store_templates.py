@@ -6,13 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 import sqlalchemy as sa
 from store_templates import fill
 
 from recommender.store import Store
 from recommender.store.db import at_head, make_engine
-from tests.conftest import PG_URL
 
 _PG_CATALOG = {
     # A column's place among its table's, not its number: a dropped column leaves a gap in the numbers.
@@ -64,24 +62,6 @@ def _describe(url: str) -> dict:
         engine.dispose()
 
 
-@pytest.fixture
-def migrated_url(db_url, tmp_path):
-    """A second database of ``db_url``'s backend, migrated by opening a store on it (and filled by the caller)."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    import uuid
-
-    from store_templates import PgTemplates, schema_url
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = PgTemplates(PG_URL)
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    yield schema_url(PG_URL, schema)
-    admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.close()
-
-
 def _same_as_migrated(copy_url: str, migrated_url: str, content: str) -> dict:
     """Migrate (and fill) ``migrated_url``, check the copy at ``copy_url`` describes the same; the copy's description."""
     st = Store(migrated_url)
@@ -94,13 +74,13 @@ def _same_as_migrated(copy_url: str, migrated_url: str, content: str) -> dict:
     return copy
 
 
-def test_the_store_fixture_is_an_empty_migrated_database(store, db_url, migrated_url):
+def test_the_store_fixture_is_an_empty_migrated_database(store, db_url, second_db_url):
     assert at_head(store.engine)
-    copy = _same_as_migrated(db_url, migrated_url, "schema")
+    copy = _same_as_migrated(db_url, second_db_url, "schema")
     assert copy["rows of alembic_version"] and not copy["rows of papers"]
 
 
-def test_the_papers_store_fixture_is_a_migrated_database_holding_the_samples(papers_store, db_url, migrated_url):
+def test_the_papers_store_fixture_is_a_migrated_database_holding_the_samples(papers_store, db_url, second_db_url):
     assert at_head(papers_store.engine)
-    copy = _same_as_migrated(db_url, migrated_url, "papers")
+    copy = _same_as_migrated(db_url, second_db_url, "papers")
     assert len(copy["rows of papers"]) == 216
