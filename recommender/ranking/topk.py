@@ -48,7 +48,7 @@ def top_k_matrix(scores: np.ndarray, k: int, bound_cols: int | None = None) -> t
     val = scores[row, col]
     finite = np.isfinite(val)
     row, col, val = row[finite], col[finite], val[finite]
-    row, col, val = _sorted_entries(row, col, val, n_rows, n)
+    row, col, val = _sorted_entries(scores, row, col, val)
     rank = np.arange(row.size) - np.searchsorted(row, np.arange(n_rows))[row]
     keep = rank < k
     idx[row[keep], rank[keep]] = col[keep]
@@ -56,14 +56,15 @@ def top_k_matrix(scores: np.ndarray, k: int, bound_cols: int | None = None) -> t
     return idx, out
 
 
-def _sorted_entries(row: np.ndarray, col: np.ndarray, val: np.ndarray, n_rows: int,
-                    n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries ordered by row, score descending, then column (all three arrays, shape (n_entries,)).
+def _sorted_entries(scores: np.ndarray, row: np.ndarray, col: np.ndarray,
+                    val: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries ``(row, col)`` of ``scores`` (``val`` their scores) by row, score descending, then column.
 
     float32 scores of a block whose row and column numbers fit in 32 bits are sorted as one packed
     ``uint64`` key (row, order-preserving bits of the negated score, column): a plain sort of unique
     keys, about three times faster than ``np.lexsort``.  Other blocks go through ``np.lexsort``.
     """
+    n_rows, n = scores.shape
     row_bits, col_bits = int(max(n_rows - 1, 1)).bit_length(), int(max(n - 1, 1)).bit_length()
     if val.dtype != np.float32 or row_bits + col_bits > 32:
         order = np.lexsort((col, -val, row))
@@ -75,9 +76,7 @@ def _sorted_entries(row: np.ndarray, col: np.ndarray, val: np.ndarray, n_rows: i
     key.sort()
     row = (key >> np.uint64(32 + col_bits)).astype(np.int64)
     col = (key & np.uint64((1 << col_bits) - 1)).astype(np.int64)
-    ascending = ~((key >> np.uint64(col_bits)) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    bits = ascending ^ np.where(ascending >> np.uint32(31), np.uint32(0x80000000), np.uint32(0xFFFFFFFF))
-    return row, col, bits.view(np.float32)
+    return row, col, scores[row, col]
 
 
 def top_k_entries(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
