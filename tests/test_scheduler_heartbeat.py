@@ -88,3 +88,28 @@ async def test_the_survivor_takes_the_sync_job_over_when_its_owner_stops(store, 
         for scheduler in (second, first):
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=False)
+
+
+def test_a_watch_cancelled_as_the_loop_closes_is_no_error(store, caplog):
+    """``paperbot run`` stopping while the heartbeat watch awaits: ``asyncio.run`` cancels it as it exits.
+    APScheduler reported that as the job raising (an ERROR with a traceback in the service's last lines)."""
+    from bot.service.heartbeat import LOCAL_JOBSTORE, LOOP_EXECUTOR
+
+    async def serve_and_stop():
+        scheduler = make_scheduler(store)
+        scheduler.start()
+        running, forever = asyncio.Event(), asyncio.Event()
+
+        async def watch():
+            running.set()
+            await forever.wait()
+
+        scheduler.add_job(watch, id=WATCH_JOB_ID, jobstore=LOCAL_JOBSTORE, executor=LOOP_EXECUTOR)
+        await running.wait()
+        stop_scheduler(scheduler)  # then asyncio.run cancels the watch still awaiting
+
+    with caplog.at_level("INFO"):
+        asyncio.run(serve_and_stop())
+    executor = [r for r in caplog.records if r.name == f"apscheduler.executors.{LOOP_EXECUTOR}"]
+    assert not [r for r in executor if r.levelno >= 30 or r.exc_info], [r.getMessage() for r in executor]
+    assert any("cancelled at shutdown" in r.getMessage() for r in executor)

@@ -40,6 +40,7 @@ When the jobs fire is :mod:`bot.service.triggers`; what they do is
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -102,13 +103,19 @@ class RoutineJobLines(logging.Filter):
     """APScheduler's "Running job" / "executed successfully" INFO lines of the heartbeat watch, made DEBUG.
 
     The watch runs every sync interval and usually changes nothing; when it does (the ``sync`` job
-    taken over, re-added or resumed) it logs a WARNING of its own (:mod:`bot.service.heartbeat`).
-    Errors of the job pass unchanged.
+    taken over, re-added or resumed) it logs a WARNING of its own (:mod:`bot.service.heartbeat`). Its ERROR for a
+    watch cancelled as the loop closed (``paperbot run`` stopping) is INFO "cancelled at shutdown"; others pass.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, tuple) else ()
-        if record.levelno != logging.INFO or not any(getattr(a, "id", None) == WATCH_JOB_ID for a in args):
+        if not any(getattr(a, "id", None) == WATCH_JOB_ID for a in args):
+            return True
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            record.msg, record.exc_info, record.exc_text = 'Job "%s" cancelled at shutdown', None, None
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            return True
+        if record.levelno != logging.INFO:
             return True
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         return logging.getLogger().isEnabledFor(logging.DEBUG)
