@@ -71,6 +71,16 @@ def test_vectors_match_a_textbook_forward_pass(embedder):
     assert embedder.encode([]).shape == (0, embedder.dim)
 
 
+def test_a_vector_does_not_depend_on_the_texts_embedded_beside_it():
+    """int8 activations are quantised per forward pass: a paper's vector must not depend on its digest's other papers."""
+    title = "Diffusion models for video generation"
+    others = [title, "A survey of bird migration", TEXTS[0] * 3, "GNNs"]
+    alone, beside = PaperEmbedder.load(), PaperEmbedder.load()  # two models: no vector remembered from the other
+    assert np.array_equal(alone.encode([title])[0], beside.encode(others)[0])
+    assert np.array_equal(alone.encode([TEXTS[0] * 3])[0], beside.encode(others)[2])
+    assert alone.version.endswith("/alone") and PaperEmbedder.load(batch_size=32).version == alone.version.removesuffix("/alone")
+
+
 def test_meaning_over_shared_words(embedder):
     query, gnn, chroma = embedder.encode([
         "graph neural networks",

@@ -126,9 +126,15 @@ class PaperEmbedder:
         Folder with ``model.safetensors`` and ``tokenizer.json``.
     max_tokens : int, default 256
         Word pieces read per text (the model's own limit); longer texts are cut.
-    batch_size : int, default 32
-        Texts per forward pass (texts are sorted by length first, so a batch
-        pads little).
+    batch_size : int, default 1
+        Texts per forward pass. One: onnxruntime quantises the activations of the int8 network per
+        forward pass (one scale for the whole batch, padding included), so in a batch a text's vector
+        would depend on the texts beside it (citeulike-a titles: cosine down to 0.96 with the same
+        title alone; title + abstract: 0.993). Alone, a paper's vector is the same whichever digest
+        brought it, and a search query is read as a paper with the same text is. It costs no speed:
+        alone pads nothing (``benchmarks/embedding_batches.py``: 24.0 texts per CPU second alone,
+        21.1 in batches of 32, title + abstract). Larger batches (sorted by length first) remain for
+        comparisons.
     int8 : bool, default True
         Quantise the weights to int8 (onnxruntime dynamic quantisation, per
         output channel): cosine 0.995 to the float32 vectors on arXiv
@@ -141,13 +147,13 @@ class PaperEmbedder:
     name : str
         ``"all-MiniLM-L6-v2"``, stored with every vector.
     version : str
-        ``"<package version>/<int8|fp32>/<max_tokens>"``: vectors of another
-        version are recomputed, never mixed.
+        ``"<package version>/<int8|fp32>/<max_tokens>"``, and ``"/alone"`` for int8 texts embedded one per
+        forward pass: vectors of another version are recomputed, never mixed.
     dim : int
         384.
     """
 
-    def __init__(self, model_dir: str | Path, *, max_tokens: int = 256, batch_size: int = 32, int8: bool = True,
+    def __init__(self, model_dir: str | Path, *, max_tokens: int = 256, batch_size: int = 1, int8: bool = True,
                  threads: int | None = None):
         self.model_dir = Path(model_dir)
         config = json.loads((self.model_dir / "config.json").read_text())
@@ -158,7 +164,8 @@ class PaperEmbedder:
             package_version = importlib.metadata.version(MODEL_PACKAGE)
         except importlib.metadata.PackageNotFoundError:
             package_version = "local"
-        self.version = f"{package_version}/{'int8' if int8 else 'fp32'}/{max_tokens}"
+        self._weights = f"{package_version}/{'int8' if int8 else 'fp32'}/{max_tokens}"  # names the cached network
+        self.version = self._weights + ("/alone" if int8 and batch_size == 1 else "")
         self._runtime: tuple | None = None
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> vector, the last MEMO_SIZE texts
 
@@ -191,7 +198,7 @@ class PaperEmbedder:
     def _quantized(self) -> bytes:
         """The network with int8 weights (per output channel), serialised; kept in :func:`cache_dir`, so the next
         process reads it and neither builds the graph nor imports ``onnx``."""
-        cached = cache_dir() / "models" / (re.sub(r"[^A-Za-z0-9.]+", "-", f"{self.name}-{self.version}") + ".onnx")
+        cached = cache_dir() / "models" / (re.sub(r"[^A-Za-z0-9.]+", "-", f"{self.name}-{self._weights}") + ".onnx")
         if cached.exists():
             return cached.read_bytes()
         from onnxruntime.quantization import QuantType, quantize_dynamic
