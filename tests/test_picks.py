@@ -168,6 +168,25 @@ def test_interests_with_no_word_of_the_vocabulary_rank_by_meaning(papers_store, 
         assert member_fits(cmds.recommender, s, papers, [member], min_score=-1.0)  # and papers fit them
 
 
+@pytest.mark.semantic  # the shipped path: interests read by the sentence model
+def test_an_interest_of_another_field_than_the_stores_finds_its_paper_not_every_other_field(papers_store, settings):
+    """The samples are machine-learning papers. Centred on their mean like the papers, a protein or speech reader's
+    interests came out close to any paper off that field: the one protein paper was 8th, behind nuclear physics,
+    and a gas-chromatography paper was the speech reader's 4th pick."""
+    cmds = Commands(papers_store, settings)
+    if cmds.recommender.embedder is None:
+        pytest.skip("the sentence-embedding model is not installed")
+    protein, speech = Caller("slack", "T1", "UP"), Caller("slack", "T1", "US")
+    cmds.interests_add(protein, "protein structure prediction")
+    cmds.interests_add(speech, "speech recognition")
+    with papers_store.session() as s:
+        picks = cmds.recommender.picks(s, [cmds.member(s, protein), cmds.member(s, speech)], k=10)
+    for_protein, for_speech = ([p.title for p in rows] for rows in picks)
+    assert "Robust Model-Based Optimization for Challenging Fitness Landscapes" in for_protein[:5]  # protein design
+    assert "Mathematical modelling of flow and adsorption in a gas chromatograph" not in for_speech
+    assert for_speech[0].startswith("Subword Dictionary Learning and Segmentation Techniques for Automatic Speech")
+
+
 def test_a_reason_names_what_the_reader_declared_or_read_twice_not_one_abstracts_filler(papers_store, settings):
     cmds = Commands(papers_store, settings)
     reader = Caller("slack", "T1", "UA")

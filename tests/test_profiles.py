@@ -85,3 +85,16 @@ def test_shape_errors():
         batch([Target(liked=rows([1, 0, 0]), liked_age_days=np.array([1.0, 2.0]))], 3)
     with pytest.raises(ValueError, match="expected 4"):
         batch([Target(liked=rows([1, 0, 0]))], 4)
+
+
+def test_interests_lose_the_corpus_direction_without_gaining_its_opposite():
+    from recommender.ranking.semantic import center_present, interest_rows
+
+    mean = np.array([3.0, 0.0, 0.0], dtype=np.float32)
+    other_field = np.array([[0.6, 0.8, 0.0], [0.0, 0.0, 0.0]], dtype=np.float32)  # a text far from the corpus; none
+    rows = interest_rows(other_field, mean, centered=False)
+    assert rows[0] == pytest.approx([0.0, 1.0, 0.0])  # the shared direction is gone, the topic kept
+    assert not rows[1].any()
+    paper_of_a_third_field = center_present(np.array([[0.6, 0.0, 0.8]]), mean)[0]
+    assert rows[0] @ paper_of_a_third_field == pytest.approx(0.0)  # unrelated stays unrelated...
+    assert center_present(other_field[:1], mean)[0] @ paper_of_a_third_field > 0.8  # ...where centring made it close

@@ -133,13 +133,17 @@ def rocchio_profiles(
 EXPANSION_MIN_SHARE = 0.5
 
 
-def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None) -> tuple[sp.csr_matrix, np.ndarray | None] | None:
+def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None, *,
+                   centered: bool = False) -> tuple[sp.csr_matrix, np.ndarray | None] | None:
     """The declared interests of targets ``rows`` alone, for :func:`expand_interests`.
+
+    ``centered``: their sentence embeddings centred on ``mean`` like the papers, else with the mean's
+    direction taken out (:func:`~recommender.ranking.semantic.interest_rows`).
 
     Returns
     -------
     (csr_matrix, ndarray or None) or None
-        Their TF-IDF rows, shape (n_rows, n_features), and their centred unit
+        Their TF-IDF rows, shape (n_rows, n_features), and their unit
         sentence embeddings, shape (n_rows, dim) (None without ``mean`` or
         embeddings); None when the batch has no interests.
     """
@@ -147,9 +151,9 @@ def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None
         return None
     semantic = None
     if mean is not None and batch.interest_embeddings is not None:
-        from .semantic import center_present  # semantic imports targets, which imports this module
+        from .semantic import interest_rows  # semantic imports targets, which imports this module
 
-        semantic = center_present(batch.interest_embeddings[rows], mean)
+        semantic = interest_rows(batch.interest_embeddings[rows], mean, centered=centered)
     return sp.csr_matrix(batch.interests[rows]), semantic
 
 

@@ -91,6 +91,8 @@ class Ranker:
         stays at or above the lone reader (50 left random teams of 100 on
         citeulike-t below it), and the ranking is faster; ``paperbot eval
         --ranker-param community_item_neighbors=50`` measures the other.
+    center_interests : bool, default False
+        Centre declared interests' embeddings like papers' (default: the mean's direction out; ``semantic.interest_rows``).
     block_cells : int, default 1_000_000
         Dense scores are computed for blocks of targets of about this many cells (targets x candidates),
         :data:`~recommender.ranking.blocks.BLOCK_THREADS` blocks side by side: bounded memory (4 MB of float32 each).
@@ -111,15 +113,16 @@ class Ranker:
         embedder=None, semantic_weight: float = 0.5,
         neighbourhood_weight: float = 0.5, community_weight: float = 0.5, community_shrinkage: float = 30.0,
         community_min_members: int = 2, neighbors: int = 100, neighbor_power: float = 2.0,
-        community_item_neighbors: int | None = 20, block_cells: int = 1_000_000,
+        community_item_neighbors: int | None = 20, block_cells: int = 1_000_000, center_interests: bool = False,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be in [0, 1]")
         if not 0.0 <= semantic_weight <= 1.0:
             raise ValueError("semantic_weight must be in [0, 1]")
         self.embedder, self.semantic_weight = embedder, semantic_weight
-        self.community_shrinkage, self.community_min_members = community_shrinkage, community_min_members
+        self.community_min_members = community_min_members
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
+        self.center_interests, self.community_shrinkage = center_interests, community_shrinkage
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
         self.prior_weight, self.interest_feedback = prior_weight, interest_feedback
@@ -206,13 +209,13 @@ class Ranker:
             if semantic.candidates.shape[0] != n_c:
                 raise ValueError(f"{semantic.candidates.shape[0]} candidate embeddings for {n_c} candidates")
             cand_emb, mean = semantic.centered_candidates()
-            scoring.semantic = (semantic_profiles(batch, mean, interest_weight=self.interest_weight,
-                                                  like_weight=self.like_weight), np.ascontiguousarray(cand_emb.T))
+            scoring.semantic = (semantic_profiles(batch, mean, interest_weight=self.interest_weight, like_weight=self.like_weight,
+                                                  center_interests=self.center_interests), np.ascontiguousarray(cand_emb.T))
         declared = np.zeros(0, dtype=np.int64) if batch.interests is None else np.flatnonzero(batch.interests.getnnz(axis=1))
         sem = None if scoring.semantic is None else scoring.semantic[0]
         scoring.expanded, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
                                                  semantic_weight=self.semantic_weight, top=self.interest_feedback,
-                                                 candidates_t=scoring.cand_t, seeds=interest_seeds(batch, declared, mean))
+                                                 candidates_t=scoring.cand_t, seeds=interest_seeds(batch, declared, mean, centered=self.center_interests))
         if scoring.semantic is not None and sem is not None:
             scoring.semantic = (sem, scoring.semantic[1])
         if scoring.semantic is not None:  # interests with no word of the vocabulary still have a meaning
@@ -349,8 +352,7 @@ class Ranker:
             See :meth:`score`.  Used alone for targets with no interests and
             no likes (cold start with nothing at all), unless ``cold_start_priors`` are given.
         explain : bool, default True
-            Fill ``terms`` and ``similar_to`` (computed for the picks only,
-            in one batch, by :meth:`explain_pairs`); False leaves them empty/None.
+            Fill ``terms`` and ``similar_to`` (for the picks only, in one batch, :meth:`explain_pairs`); False: empty/None.
         semantic : SemanticInputs, optional
             Candidate embeddings for the hybrid score (targets' liked embeddings
             come with each :class:`Target`).
@@ -361,8 +363,7 @@ class Ranker:
         Returns
         -------
         list (length n_targets) of list of ScoredRow
-            Best first, at most ``k`` each (fewer when fewer candidates are
-            left after exclusion).
+            Best first, at most ``k`` each (fewer when fewer candidates are left after exclusion).
         """
         if not targets:
             return []
@@ -390,8 +391,7 @@ class Ranker:
                       t_of: np.ndarray, c_of: np.ndarray) -> tuple[list[list[str]], list[object | None]]:
         """Top terms and nearest liked paper of each (target row, candidate row) pair, shape (n_pairs,).
 
-        See :func:`~recommender.ranking.explain.top_terms` and
-        :func:`~recommender.ranking.explain.nearest_liked`.
+        See :func:`~recommender.ranking.explain.top_terms` and :func:`~recommender.ranking.explain.nearest_liked`.
         """
         if self._features is None:
             self._features = (self.vectorizer.feature_names(), self.vectorizer.is_author_feature())
