@@ -113,13 +113,17 @@ def test_help_names_parameters_as_written(path):
     ``PERSON <str>`` and ``FILE|DIR|URL <list[str]>`` beside named arguments, and braces around a required
     argument in the usage line, ``paperbot picks [OPTIONS] {PERSON}``. Options that take a value keep theirs."""
     text = help_of(path, 80)
-    assert not re.search(r"<[\w.\[\]|,]+>", text), text
+    assert not re.search(r"<[\w.\[\]|,-]+>", text), text  # #<paper id> is help text
     usage = next(line for line in text.splitlines() if "Usage:" in line)
     assert "{" not in usage and "}" not in usage, usage
     if path == ("picks",):
         assert usage.split() == ["Usage:", "paperbot", "picks", "[OPTIONS]", "PERSON"]
     if path == ("ingest",):
         assert usage.split()[-1] == "FILE|DIR|URL..."
+    if path == ("papers",):
+        assert usage.split()[-2:] == ["PERSON", "[TEXT]…"]
+    if path == ("export",):
+        assert re.search(r"--format +bibtex\|ris\|csl-json +Library format", text), text
     if path == ("users", "subscribe"):
         assert re.search(r"--time +HH:MM +Local delivery time", text), text
 

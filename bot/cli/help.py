@@ -5,8 +5,8 @@ value, and ``PERSON <str>`` beside an argument whose name already says what it t
 braces around a required argument, ``paperbot picks [OPTIONS] {PERSON}``. Typer builds the parameters itself,
 with no say in their class, so :class:`HelpCommand` and :class:`HelpGroup` give theirs (and the ``--help``
 option click adds last) the classes below, which leave those out: ``--json``, ``PERSON`` (``[PERSON]`` when
-optional), ``FILE|DIR|URL...`` for one or more. Options that take a value keep their metavar (``--time
-HH:MM``); the rendering, panels and wrapping stay typer's.
+optional), ``FILE|DIR|URL...`` for one or more; an option's choices as ``bibtex|ris|csl-json``. Options that
+take a value keep their metavar (``--time HH:MM``); the rendering, panels and wrapping stay typer's.
 """
 
 from __future__ import annotations
@@ -25,17 +25,29 @@ class _NamedArgument(TyperArgument):
         return None if self.metavar else super().display_type_rich(ctx)
 
     def get_usage_pieces(self, ctx: Any) -> list[str]:
-        if not self.metavar:
+        """The metavar as written, marked optional (``[TEXT]``) and repeatable (``TEXT...``) unless it says so itself
+        (``[TEXT]…``)."""
+        name = self.metavar
+        if not name:
             return super().get_usage_pieces(ctx)
-        name = self.metavar if self.required else f"[{self.metavar}]"
-        return [name + ("..." if self.nargs != 1 else "")]
+        if not self.required and not name.startswith("["):
+            name = f"[{name}]"
+        if self.nargs != 1 and not name.endswith(("...", "…")):
+            name += "..."
+        return [name]
 
 
 class _Option(TyperOption):
-    """An option whose help shows no type when it is a flag (it takes no value)."""
+    """An option whose help shows no type when it is a flag (it takes no value), and a value's choices without
+    typer's angle brackets, ``bibtex|ris|csl-json``."""
 
     def display_type_rich(self, ctx: Any) -> str | None:
-        return None if self.is_flag and not self.metavar else super().display_type_rich(ctx)
+        if self.is_flag and not self.metavar:
+            return None
+        shown = super().display_type_rich(ctx)
+        if not self.metavar and shown and shown.startswith("<") and shown.endswith(">"):
+            return shown[1:-1]
+        return shown
 
 
 def _as_written(params: list[Any]) -> None:
