@@ -11,6 +11,7 @@ import threading
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from bot.club import POLL, ballot_lines
 from bot.commands import Reply, reply_text
@@ -26,17 +27,37 @@ log = logging.getLogger(__name__)
 _PRINTING = threading.Lock()
 
 
+#: Where a paper's lines under its title start: as far in as the title after ``1. ``.
+INDENT = "   "
+
+
+def print_wrapped(console: Console, text: Text, lead: str | Text = INDENT) -> None:
+    """Print ``text`` after ``lead``, wrapped at ``console``'s width, every further line indented as wide as ``lead``.
+
+    The width is Rich's: the terminal's (``COLUMNS`` when set), 80 columns when there is none. Rich's word wrap
+    counts wide characters (CJK, emoji) as the cells they take; a word longer than a line is folded. Each line
+    is printed whole (no trailing spaces), so a paper's title, meta line or reason never continues at column 0.
+    """
+    lead = Text(lead) if isinstance(lead, str) else lead
+    indent = Text(" " * lead.cell_len)
+    for i, line in enumerate(text.wrap(console, max(console.width - lead.cell_len, 20))):
+        line.rstrip()
+        console.print(Text.assemble(lead if i == 0 else indent, line), soft_wrap=True)
+
+
 def render_item(console: Console, n: int, item: Pick, *, abstract_chars: int = 0) -> None:
-    console.print(f"[bold]{n}. {escape(item.title)}[/bold]")
+    """Print paper ``n`` of a list: its title after ``n. ``, then its meta line, link, abstract (clipped to
+    ``abstract_chars``; none when 0) and reason, each wrapped with its indent kept (:func:`print_wrapped`)."""
+    print_wrapped(console, Text(item.title, style="bold"), Text(f"{n}. ", style="bold"))
     meta = " · ".join(x for x in (meta_line(item), item.ref) if x)
     if meta:
-        console.print(f"   [dim]{escape(meta)}[/dim]")
+        print_wrapped(console, Text(meta, style="dim"))
     if item.url:
-        console.print(f"   {escape(item.url)}", soft_wrap=True)
+        console.print(f"{INDENT}{escape(item.url)}", soft_wrap=True)  # one piece to copy, however long
     if abstract_chars and item.abstract:
-        console.print(f"   {escape(clip(item.abstract, abstract_chars))}")
+        print_wrapped(console, Text(clip(item.abstract, abstract_chars)))
     if item.reason:
-        console.print(f"   [green]why:[/green] {escape(item.reason)}")
+        print_wrapped(console, Text.assemble(("why:", "green"), " ", item.reason))
 
 
 class ConsolePoster:
@@ -87,7 +108,7 @@ class ConsolePoster:
                 render_item(self.console, n, item, abstract_chars=self.abstract_chars)
                 named = mention_line(digest.mentions.get(item.paper_id, ()), lambda m: f"@{m.name}")
                 if named:
-                    self.console.print(f"   {escape(named)}")
+                    print_wrapped(self.console, Text(named))
                 if n == len(digest.papers):
                     self.console.print()
             post.posted_paper(item.paper_id, f"{ref}:{item.paper_id}")
@@ -116,7 +137,7 @@ class ConsolePoster:
             else:
                 self.console.print("Final count:")
                 for line in lines:
-                    self.console.print(f"   {escape(line)}")
+                    print_wrapped(self.console, Text(line))
             self.console.print()
         post.posted_header(f"{post.target.kind}:{post.target.id}:{post.digest.day.isoformat()}")
         self._write(out.get())

@@ -1,6 +1,7 @@
 """The ``paperbot`` command line, as a script would use it."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -9,6 +10,16 @@ from typer.testing import CliRunner
 from bot.cli import app
 
 runner = CliRunner()
+
+
+def assert_wrapped_indented(out: str, width: int) -> None:
+    """Every line of the papers in ``out`` fits ``width`` with no trailing space, and each line under a paper's
+    ``n. title`` line is indented: the title's continuation under the title, its meta line and reason at 3."""
+    papers = [line for line in out.splitlines() if line and "─" not in line and not line.startswith("Your top")]
+    assert papers and all(len(line) <= width and line == line.rstrip() for line in papers), out
+    assert all(re.match(r"(\d+\.|👍) \S", line) or line.startswith("   ") for line in papers), out
+    wrapped = [line for line in papers if line.startswith("   ") and not line.lstrip().startswith(("why:", "Hugging"))]
+    assert wrapped, "no title was long enough to wrap"
 
 
 def test_ingest_summary_and_second_run_stores_nothing_new(cli, sample_digests):
@@ -59,9 +70,15 @@ def test_users_picks_like_search_and_stats(cli, sample_digests):
 
 
 def test_demo_prints_channel_and_user_digests(tmp_path):
-    result = runner.invoke(app, ["--log-level", "WARNING", "demo", "--data-dir", str(tmp_path / "demo")])
+    """At 80 columns (``COLUMNS``, as a terminal's width) too: a long title, reason or team line went on at
+    column 0; it goes on indented, under the title or the interests (:func:`assert_wrapped_indented`)."""
+    result = runner.invoke(app, ["--log-level", "WARNING", "demo", "--data-dir", str(tmp_path / "demo")],
+                           env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     out = result.stdout
+    team = out[out.index("2. The team"):out.index("3. Today's digests")].splitlines()[1:-1]
+    assert len(team) > 4 and all(line.startswith(("@", "#", "  ")) for line in team), team  # 4 lines, some wrapped
+    assert_wrapped_indented(out[out.index("3. Today's digests"):out.index("\nDemo data is in")], 80)
     assert "216" in out and "225" in out
     assert "#ml-reading-group" in out
     for user in ("ada", "grace", "alan"):
@@ -332,3 +349,27 @@ def test_output_read_with_its_errors_starts_with_the_answer_not_a_blank_line(cli
     assert imported.stderr == ""
     ingested = cli("ingest", sample_digests)  # three files: a bar of its own
     assert ingested.exit_code == 0 and ingested.output.split("\n", 1)[0].strip(), repr(ingested.output[:40])
+
+
+def test_picks_wrap_a_long_title_and_meta_line_with_their_indent(cli, tmp_path):
+    """``paperbot picks`` at 80 columns: a title or a meta line (many authors) longer than a line went on at
+    column 0, under the paper's number; it goes on indented, under the title or the meta line."""
+    title = ("Diffusion Models for Video Generation with Graph Neural Networks, Speech Recognition and Vision "
+             "Transformers for Protein Structure Prediction")
+    authors = ["Bartholomew Featherstonehaugh-Cholmondeley", "Maximiliana Wolfeschlegelsteinhausen",
+               "Oluwaseun Adebayo-Okonkwo", "Anna Li"]
+    digest = tmp_path / "daily.json"
+    digest.write_text(json.dumps([{"paper": {"id": "2405.00001", "title": title,
+                                             "authors": [{"name": name} for name in authors],
+                                             "summary": "A study of diffusion models for video generation.",
+                                             "publishedAt": "2024-05-01T00:00:00Z"}}]))
+    assert cli("ingest", digest).exit_code == 0
+    assert cli("users", "add", "mia", "--interests", "diffusion models; video generation").exit_code == 0
+    result = cli("picks", "mia", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert_wrapped_indented(result.stdout, 80)
+    lines = result.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("1. "))
+    assert " ".join(line.strip() for line in lines[first:first + 2]) == f"1. {title}"
+    meta = " ".join(line.strip() for line in lines[first + 2:first + 5])
+    assert meta == ", ".join(authors) + " · Hugging Face Daily Papers · 2024-05-01 · 2405.00001", result.stdout

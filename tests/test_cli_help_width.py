@@ -8,6 +8,8 @@ markup). These walk every command, so a new one is held to the same.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -103,3 +105,29 @@ def test_brackets_and_angle_brackets_in_help_are_shown_as_written():
 def test_port_out_of_range_is_still_a_usage_error():
     result = runner.invoke(app, ["run", "--port", "70000"])
     assert result.exit_code == 2 and "give 0 to 65535" in " ".join(result.output.replace("│", " ").split())
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "paperbot")
+def test_help_names_parameters_as_written(path):
+    """typer 0.29 printed a type after every parameter, ``--json <bool>`` beside a flag (it takes no value),
+    ``PERSON <str>`` and ``FILE|DIR|URL <list[str]>`` beside named arguments, and braces around a required
+    argument in the usage line, ``paperbot picks [OPTIONS] {PERSON}``. Options that take a value keep theirs."""
+    text = help_of(path, 80)
+    assert not re.search(r"<[\w.\[\]|,-]+>", text), text  # #<paper id> is help text
+    usage = next(line for line in text.splitlines() if "Usage:" in line)
+    assert "{" not in usage and "}" not in usage, usage
+    if path == ("picks",):
+        assert usage.split() == ["Usage:", "paperbot", "picks", "[OPTIONS]", "PERSON"]
+    if path == ("ingest",):
+        assert usage.split()[-1] == "FILE|DIR|URL..."
+    if path == ("papers",):
+        assert usage.split()[-2:] == ["PERSON", "[TEXT]…"]
+    if path == ("export",):
+        assert re.search(r"--format +bibtex\|ris\|csl-json +Library format", text), text
+    if path == ("users", "subscribe"):
+        assert re.search(r"--time +HH:MM +Local delivery time", text), text
+
+
+def test_a_usage_error_shows_the_usage_line_as_written():
+    result = runner.invoke(app, ["picks"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert result.exit_code == 2 and "Usage: paperbot picks [OPTIONS] PERSON" in result.output, result.output

@@ -165,7 +165,8 @@ def test_run_once_prints_an_inbox_error_whole_under_its_table(cli, tmp_path, mon
     assert "…" not in summary and "see below" in " ".join(cells(summary))
     errors = [line for line in summary.splitlines() if "badid.json" in line]
     assert len(errors) == 1 and errors[0].startswith("error ingest inbox: badid.json: "), summary
-    assert errors[0].endswith(f"{bad}:1: not valid JSON: Expecting property name enclosed in double quotes"), summary
+    moved = inbox / "failed" / "badid.json"  # where the file is now, not where it was
+    assert errors[0].endswith(f"{moved}:1: not valid JSON: Expecting property name enclosed in double quotes"), summary
 
 
 def test_run_once_lists_the_journal_club_jobs_it_ran(cli, store, tmp_path, monkeypatch, width):

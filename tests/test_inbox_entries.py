@@ -79,3 +79,26 @@ def test_folders_and_broken_links_are_warned_of_by_name_and_skipped(store, inbox
     assert [(r.levelname, r.entry) for r in logged] == [("WARNING", "gone.json"), ("WARNING", "more papers")]
     assert (inbox / "more papers" / "inside.json").exists() and os.path.islink(inbox / "gone.json")  # left as they were
     assert papers(store) == 1
+
+
+@pytest.mark.strict_logs
+def test_a_failed_file_is_named_where_it_was_moved_to(store, tmp_path, caplog):
+    """The error of a file moved to ``failed/`` named its inbox path, where nothing is any more: the run's
+    error, the log line and ``<name>.error.txt`` now name ``failed/<name>``, and the name it was given there
+    when a failed file of that name is already kept (``bad.1.json``)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    spec = InboxSource(name="drop", path=inbox, settle_seconds=0)
+    for kept in ("bad.json", "bad.1.json"):
+        (inbox / "bad.json").write_text("{bad")
+        caplog.clear()
+        result = run_source(store, spec, now=NOW)
+        now_at = inbox / "failed" / kept
+        assert result.moved == {"bad.json": "failed"} and now_at.exists()
+        assert result.errors == [f"bad.json: {now_at}:1: not valid JSON: Expecting property name enclosed in "
+                                 "double quotes"]
+        [logged] = [r for r in caplog.records if r.getMessage() == "inbox file failed"]
+        assert (logged.file, logged.moved_to) == ("bad.json", f"failed/{kept}")
+        assert logged.error.startswith(f"{now_at}:1: not valid JSON")
+        assert now_at.with_name(kept + ".error.txt").read_text().startswith(f"{now_at}:1: not valid JSON")
+        assert str(inbox / "bad.json") not in " ".join([*result.errors, logged.error])

@@ -86,7 +86,8 @@ def test_inbox_same_name_again_is_kept_beside_the_first(store, sample_digests, t
 @pytest.mark.strict_logs
 def test_inbox_warns_of_a_cut_off_page_as_paperbot_ingest_does(store, sample_digests, tmp_path, caplog):
     """A Hugging Face page cut at 30,000 bytes: its whole cards go in, the cut-off last one is dropped, and the
-    run says so at WARNING, naming the file and line (the same warning `paperbot ingest` prints)."""
+    run says so at WARNING, naming the file and line (the same warning `paperbot ingest` prints) where the file
+    now is, in ``done/``."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     cut = inbox / "page_truncated.txt"
@@ -95,7 +96,7 @@ def test_inbox_warns_of_a_cut_off_page_as_paperbot_ingest_does(store, sample_dig
 
     assert (result.status, result.moved, result.new_papers) == ("ok", {"page_truncated.txt": "done"}, 17)
     [logged] = [r for r in caplog.records if r.levelname == "WARNING" and r.getMessage() == "ingest warning"]
-    assert logged.warning.startswith(f"{cut}:149: last card 'Decomposed Diffusion Sampler")
+    assert logged.warning.startswith(f"{inbox / 'done' / cut.name}:149: last card 'Decomposed Diffusion Sampler")
     assert logged.warning.endswith("stops mid-sentence with nothing after it (the file looks cut off); dropped")
     assert (logged.source, logged.file, logged.moved_to) == ("drop", "page_truncated.txt", "done/page_truncated.txt")
     [run] = [r for r in caplog.records if r.getMessage() == "source run"]

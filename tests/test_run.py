@@ -167,7 +167,8 @@ def test_run_once_says_a_file_still_changing_is_waiting_not_empty(tmp_path, db_u
         os.utime(path, (time.time() - 3600, time.time() - 3600))  # settled since
     status, papers, note = run_once()
     assert status == "ok" and papers != "0 new" and not copied.exists()
-    assert note.startswith(f"warning: {cut}:149: last card ") and note.endswith("(the file looks cut off); dropped")
+    moved = cut.parent / "done" / cut.name  # where the file is now
+    assert note.startswith(f"warning: {moved}:149: last card ") and note.endswith("(the file looks cut off); dropped")
 
 
 def test_run_starts_the_scheduler_and_stops_cleanly(store, settings, no_secrets):

@@ -40,10 +40,11 @@ def demo_cmd(
     import tomllib
 
     from pydantic import ValidationError
+    from rich.text import Text
     from sqlalchemy import select
 
     from bot.commands import POSITIVE
-    from bot.console import ConsolePoster, print_reply
+    from bot.console import ConsolePoster, print_reply, print_wrapped
     from bot.delivery import DeliveryTarget, deliver
     from bot.demo import DEMO_CONFIG, SAMPLE_DIGESTS, add_demo_team, load_demo_team
     from recommender.store import Channel, Member, Paper, Store
@@ -67,10 +68,10 @@ def demo_cmd(
     cmds = cli.commands(st)
     console.rule("[bold]2. The team[/bold]")
     add_demo_team(cmds, team)
-    for user in team.users:
-        console.print(f"@{user.name}: " + "; ".join(user.interests))
+    for user in team.users:  # a long line goes on under the interests, not at column 0
+        print_wrapped(console, Text("; ".join(user.interests)), f"@{user.name}: ")
     for ch in team.channels:
-        console.print(f"#{ch.name}: {ch.topic or ''}")
+        print_wrapped(console, Text(ch.topic or ""), f"#{ch.name}: ")
     console.rule("[bold]3. Today's digests[/bold]")
     poster = ConsolePoster(console)
     with st.session() as session:
@@ -88,7 +89,7 @@ def demo_cmd(
             ).first()
         if liked is not None:
             cmds.feedback(caller(first), liked.id, POSITIVE, origin="cli")
-            console.print(f"👍 “{liked.title}”")
+            print_wrapped(console, Text(f"“{liked.title}”"), "👍 ")
             print_reply(console, cmds.picks(caller(first), 3))
     st.dispose()
     console.print(f"\nDemo data is in {data_dir}/ (SQLite). Try:")

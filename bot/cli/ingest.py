@@ -97,8 +97,7 @@ def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
     from bot.digest import counted
 
     console.print(results_table(results))
-    for s in skipped:
-        console.print(escape(f"skipped {_name(s.source)}: {s.reason}"), highlight=False, soft_wrap=True)
+    _print_notes([escape(f"skipped {_name(s.source)}: {s.reason}") for s in skipped])
     new = sum(r.new for r in results)
     seen = sum(1 for r in results if r.duplicate_digest)
     failed = sum(1 for r in results if r.error)
@@ -114,29 +113,37 @@ def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
         console.print("No new papers stored.")
     elif len(empty) < len(results):
         console.print("Nothing new: every paper was already stored.")
-    errors = [f"[red]error[/red] {escape(r.error)}" for r in results if r.error]
-    if not _one_screen():  # stdout read apart (a file): the table's "see below" has its errors below it there too
-        for line in errors:
-            console.print(line, highlight=False, soft_wrap=True)
-    for r in results:  # whole, on one line each that the terminal wraps: a path stays one piece to copy
-        for warning in r.warnings:
-            err.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
-        if r.error:
-            err.print(f"[red]error[/red] {escape(r.error)}", highlight=False, soft_wrap=True)
+    notes = []
+    for r in results:
+        notes += [f"[yellow]warning[/yellow] {escape(warning)}" for warning in r.warnings]
+        notes += [f"[red]error[/red] {escape(r.error)}"] if r.error else []
+    _print_notes(notes)
 
 
-def _one_screen() -> bool:
-    """Whether stdout and stderr are read together: both a terminal, or one file (``> out.txt 2>&1``).
+def _print_notes(lines: list[str]) -> None:
+    """Print each of ``lines`` (Rich markup: a skipped input, a warning, an error) on stderr, and on stdout too
+    unless both go to one place (:func:`_one_destination`): a reader of stdout alone, a file or a pipe, then has
+    them under the table, whose row of a failed digest says ``error: see below``.
 
-    Otherwise (stdout redirected to a file, or stderr to /dev/null) an error line printed on stderr alone
-    would be missing under the table that says ``error: see below``."""
+    Each is one line that the terminal wraps: a path stays one piece to copy."""
+    for stream in (err,) if _one_destination() else (console, err):
+        for line in lines:
+            stream.print(line, highlight=False, soft_wrap=True)
+
+
+def _one_destination() -> bool:
+    """Whether stdout and stderr go to one place, read together: the same terminal, file (``> out.txt 2>&1``)
+    or pipe (``2>&1 | less``), that is the same device and inode.
+
+    Anything else is read apart, a pipe included (``| less``, ``| tee log.txt``): its reader is not the terminal
+    that shows stderr, so a line must be in both, though a pipe into ``cat`` then shows it twice. Streams that
+    are no files (output captured in-process) count as one place when both are terminals to Rich
+    (``TTY_COMPATIBLE=1``); Rich's forced terminal (``FORCE_COLOR``) says nothing of real files."""
     import os
     import sys
 
-    if console.is_terminal and err.is_terminal:
-        return True
     try:
         out, error = os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno())
     except (AttributeError, OSError, ValueError):  # not real files (captured output)
-        return False
+        return console.is_terminal and err.is_terminal
     return (out.st_dev, out.st_ino) == (error.st_dev, error.st_ino)

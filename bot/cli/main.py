@@ -19,6 +19,7 @@ import typer
 from bot.cli.demo import demo_cmd
 from bot.cli.enrich import enrich_cmd
 from bot.cli.eval import eval_cmd
+from bot.cli.help import HelpCommand, HelpGroup
 from bot.cli.ingest import ingest_cmd
 from bot.cli.library import export_cmd, import_cmd
 from bot.cli.mentions import channel_mentions_cmd, user_mentions_cmd, who_cmd
@@ -31,7 +32,7 @@ from bot.cli.run import run_cmd, status_cmd
 from bot.cli.state import SERVICE_COMMANDS, CliState, choice
 from bot.cli.stats import stats_cmd
 
-app = typer.Typer(rich_markup_mode="markdown",
+app = typer.Typer(rich_markup_mode="markdown", cls=HelpGroup,
     name="paperbot",
     help="paperbot: paper picks for research teams.",
     no_args_is_help=True,
@@ -90,9 +91,9 @@ COMMANDS = {
 #: A command list line for a command whose docstring's first paragraph is longer than one line at 80 columns.
 SHORT_HELP = {"export": "Export a user's 👍 papers as a library for a reference manager."}
 for _name, _command in COMMANDS.items():
-    app.command(_name, short_help=SHORT_HELP.get(_name))(_command)
-users_app.command("mentions")(user_mentions_cmd)
-channels_app.command("mentions")(channel_mentions_cmd)
+    app.command(_name, short_help=SHORT_HELP.get(_name), cls=HelpCommand)(_command)
+users_app.command("mentions", cls=HelpCommand)(user_mentions_cmd)
+channels_app.command("mentions", cls=HelpCommand)(channel_mentions_cmd)
 app.add_typer(users_app, name="users")
 app.add_typer(channels_app, name="channels")
 

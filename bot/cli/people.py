@@ -10,17 +10,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from bot.cli.help import HelpCommand, HelpGroup
 from bot.cli.local import caller, refuse_case_twin, user_name
 from bot.cli.state import JsonOpt, console, emit_json, fail, state
 from bot.pauses import paused_why
 
-users_app = typer.Typer(rich_markup_mode="markdown", help="People who get picks: local users, and Slack or Discord members.", no_args_is_help=True)
-channels_app = typer.Typer(rich_markup_mode="markdown", help="Team channels: local ones, and Slack or Discord channels.", no_args_is_help=True)
+users_app = typer.Typer(rich_markup_mode="markdown", cls=HelpGroup, help="People who get picks: local users, and Slack or Discord members.", no_args_is_help=True)
+channels_app = typer.Typer(rich_markup_mode="markdown", cls=HelpGroup, help="Team channels: local ones, and Slack or Discord channels.", no_args_is_help=True)
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A one-word user name, e.g. ada.")]
 
 
-@users_app.command("add")
+@users_app.command("add", cls=HelpCommand)
 def users_add(
     ctx: typer.Context,
     name: UserArg,
@@ -66,7 +67,7 @@ def _say_interests(cmds: Any, who: Any, name: str) -> None:
         console.print(escape(f"{name} has no interests yet. Add one: {who.command('interests add', 'graph neural networks')}"))
 
 
-@users_app.command("list")
+@users_app.command("list", cls=HelpCommand)
 def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List users with their interests, DM digests and mentions."""
     from recommender.store import Member
@@ -81,7 +82,7 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         "on" if d["mentions"] else "off"), whole=(3,))
 
 
-@users_app.command("subscribe")
+@users_app.command("subscribe", cls=HelpCommand)
 def users_subscribe(
     ctx: typer.Context,
     name: UserArg,
@@ -108,7 +109,7 @@ def users_subscribe(
                          "while paperbot run is running."))
 
 
-@users_app.command("unsubscribe")
+@users_app.command("unsubscribe", cls=HelpCommand)
 def users_unsubscribe(ctx: typer.Context, name: UserArg) -> None:
     """Stop a local user's daily picks.
 
@@ -132,7 +133,7 @@ def _member(cmds: Any, who: Any) -> SimpleNamespace:
         return SimpleNamespace(subscribed=row.subscribed, digest_time=row.digest_time, timezone=row.timezone)
 
 
-@users_app.command("remove-interest")
+@users_app.command("remove-interest", cls=HelpCommand)
 def users_remove_interest(
     ctx: typer.Context,
     name: UserArg,
@@ -160,7 +161,7 @@ def users_remove_interest(
     _say_interests(cmds, who, user_name(name))
 
 
-@users_app.command("remove", short_help="Remove a user with their interests and 👍/👎.")
+@users_app.command("remove", cls=HelpCommand, short_help="Remove a user with their interests and 👍/👎.")
 def users_remove(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(
@@ -247,7 +248,7 @@ def refuse_channel_case_twin(cmds: Any, name: str) -> None:
              "(or remove it first)")
 
 
-@channels_app.command("add")
+@channels_app.command("add", cls=HelpCommand)
 def channels_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel name, e.g. ml-reading-group.")],
@@ -275,7 +276,7 @@ def channels_add(
     print_reply(console, reply)
 
 
-@channels_app.command("remove", short_help="Remove a channel: its digest stops (👍/👎 given in it stay).")
+@channels_app.command("remove", cls=HelpCommand, short_help="Remove a channel: its digest stops (👍/👎 given in it stay).")
 def channels_remove(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="CHANNEL", help="A local channel added with: paperbot channels add; "
@@ -308,7 +309,7 @@ def channels_remove(
         raise typer.Exit(1)
 
 
-@channels_app.command("list")
+@channels_app.command("list", cls=HelpCommand)
 def channels_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List channels with their digest settings."""
     from recommender.store import Channel

@@ -244,6 +244,14 @@ def _same_file(path: Path, seen: os.stat_result) -> bool:
     return (now.st_ino, now.st_size, now.st_mtime_ns) == (seen.st_ino, seen.st_size, seen.st_mtime_ns)
 
 
+def _name_moved(r: IngestResult, path: Path, target: Path) -> None:
+    """Make ``r``'s error and warnings name ``target``, where the file read at ``path`` was moved (``failed/``,
+    ``done/``): a parser names the file it read, ``…/inbox/x.json:1: not valid JSON``, which is no longer there."""
+    if r.error:
+        r.error = r.error.replace(str(path), str(target))
+    r.warnings = [warning.replace(str(path), str(target)) for warning in r.warnings]
+
+
 def _file_done(spec: InboxSource, path: Path, seen: os.stat_result, r: IngestResult, now: dt.datetime,
                result: SourceRunResult) -> None:
     """Record one file's result and move it to ``done/`` or ``failed/`` (with ``<name>.error.txt``).
@@ -260,12 +268,11 @@ def _file_done(spec: InboxSource, path: Path, seen: os.stat_result, r: IngestRes
             log.info("inbox file taken by another run", extra={"source": spec.name, "file": path.name,
                                                                "reason": "a new file of that name came since"})
             return
+        target = _move(path, folder / ("failed" if r.error else "done"))
+        _name_moved(r, path, target)
         if r.error:
-            target = _move(path, folder / "failed")
             target.with_name(target.name + ".error.txt").write_text(
                 f"{r.error}\n\nfile: {path.name}\nat: {now.isoformat()}\n", encoding="utf-8")
-        else:
-            target = _move(path, folder / "done")
     except FileNotFoundError:  # another run moved it first: ingesting it again was a no-op (same content)
         result.moved[path.name] = "moved by another run"
         log.info("inbox file taken by another run", extra={"source": spec.name, "file": path.name})
@@ -278,7 +285,8 @@ def _file_done(spec: InboxSource, path: Path, seen: os.stat_result, r: IngestRes
     if r.error:
         result.errors.append(f"{path.name}: {r.error}")
         result.moved[path.name] = "failed"
-        log.warning("inbox file failed", extra={"source": spec.name, "file": path.name, "error": r.error})
+        log.warning("inbox file failed", extra={"source": spec.name, "file": path.name,
+                                                "moved_to": str(target.relative_to(folder)), "error": r.error})
     else:
         result.moved[path.name] = "done"
         log.info("inbox file ingested", extra={"source": spec.name, "file": path.name, "new": r.new,
