@@ -51,7 +51,7 @@ def bot_removed(commands: Commands, platform: str, workspace: str) -> Presence:
     """The bot was removed from ``workspace`` (kicked, or the server deleted): pause its channels, in one transaction.
 
     Every channel there is paused (:data:`bot.pauses.BOT_REMOVED`, logged ``paused: the bot was removed
-    from the server``): no digest, no club poll, no close of a poll still open; its settings and club
+    from the server``): no digest, no club poll, no close of a poll still open (posted once it resumes); its settings and club
     stay, and one that was off stays off when it resumes. Members are
     not paused here: one who shares another server with the bot still gets their DMs, and one who shares
     none is paused when Discord first refuses their DM (:mod:`bot.discord.poster`). A channel of a server the bot
