@@ -26,6 +26,10 @@ APP_UNINSTALLED = "app uninstalled"
 BOT_GONE = frozenset({BOT_REMOVED, APP_UNINSTALLED})
 #: The reasons that pause a whole workspace, channels and members, not only the target that showed it.
 WORKSPACE_WIDE = frozenset({APP_UNINSTALLED})
+#: The reasons that pause every channel of the target's workspace too, as the platform's event would (the bot is
+#: out of that Discord server: none of its channels can be posted in); its other members are left alone, since
+#: one who shares another server with the bot still gets their DMs.
+SERVER_WIDE = frozenset({BOT_REMOVED})
 
 #: Between a delivery's error and why its target was paused (``"unreachable: … · paused: left the server"``);
 #: the DM notice tells nobody of such a day (:mod:`bot.commands.dm_notice`): there was nothing they could fix.

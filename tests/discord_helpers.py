@@ -318,3 +318,24 @@ def fail_dms(monkeypatch, status: int = 500) -> None:
         return await _original(self, channel_id, params=params)
 
     monkeypatch.setattr(dpytest_backend.FakeHttp, "send_message", send_message)
+
+
+def fail_member_lookups(monkeypatch, failure: Exception) -> None:
+    """From now on the fake API's ``GET /guilds/{id}/members/{user}`` raises ``failure``: a ``discord.NotFound``
+    with code 10004 (Unknown Guild: the bot was removed from that server before the gateway said so), a
+    ``discord.DiscordServerError`` (a 5xx discord.py's own retries gave up on) or an aiohttp connection error."""
+
+    async def get_member(self, guild_id, member_id):
+        raise failure
+
+    monkeypatch.setattr(dpytest_backend.FakeHttp, "get_member", get_member)
+
+
+def unknown_guild() -> discord.NotFound:
+    """Discord's answer about a server the bot is not in: 404, code 10004 "Unknown Guild"."""
+    return discord.NotFound(_FakeHTTPResponse(404), {"code": 10004, "message": "Unknown Guild"})
+
+
+def server_error(status: int = 503) -> discord.DiscordServerError:
+    """A 5xx Discord answered (discord.py's own retries exhausted)."""
+    return discord.DiscordServerError(_FakeHTTPResponse(status), {"code": 0, "message": "Service Unavailable"})

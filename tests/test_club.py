@@ -228,6 +228,8 @@ def test_one_poll_a_week_even_when_the_day_changes(club):
     wednesday = MONDAY + dt.timedelta(days=2, minutes=1)
     with commands.store.session() as s:
         assert [d.kind for d in due_club(s, {"console"}, wednesday)] == [CLOSE]  # Monday's poll closes; no new one
+    assert [o.status for o in run_due_clubs(ctx, now=wednesday)] == ["posted"]
+    with commands.store.session() as s:
         assert [d.kind for d in due_club(s, {"console"}, wednesday + dt.timedelta(days=7))] == [POLL]
 
 

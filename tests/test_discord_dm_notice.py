@@ -166,3 +166,20 @@ async def test_a_digest_posted_in_another_server_does_not_say_nothing_is_left_to
     [notice] = notices(in_dm)
     assert "nothing to fix" not in notice.content
     assert "If they still are, allow direct messages from the server's members" in notice.content
+
+
+async def test_a_dm_only_profile_refused_is_not_told_of_a_server_it_never_named(world):
+    """A profile made in a DM with the bot (workspace ``dm``) names no server: Discord refusing its DM (50007) means
+    no server the person shares with the bot lets its members DM them (or none is left), not "this server's"."""
+    dm = await world.grace.create_dm()
+    await invoke(world.bot, "subscribe", FakeInteraction(world.ada, await world.ada.create_dm()),
+                 time="07:30", timezone="Europe/Paris")
+    outcome = await world.deliver_to(world.ada, workspace="dm")
+    assert outcome.status == "unreachable" and "paused" not in outcome.error
+    [notice] = notices(await invoke(world.bot, "help", FakeInteraction(world.ada, await world.ada.create_dm())))
+    assert "the server's members" not in notice.content and "this server" not in notice.content
+    assert ("by DM on Thu 03 Dec: Discord refused them (it lets me DM you only through a server we are both in whose "
+            "members may send you direct messages, and there was none). To get the next ones, allow direct messages "
+            "from the members of a server we share (Server name → Privacy Settings → Direct Messages), or join one "
+            "I am in.") in notice.content
+    assert notices(await invoke(world.bot, "help", FakeInteraction(world.grace, dm))) == []  # grace missed nothing

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
@@ -51,8 +52,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
     typer.Exit
         Always, with ``code`` (1: the command failed; 2: bad input or configuration).
     """
-    for line in message.splitlines() or [""]:
-        err.print(f"[red]error[/red] {line}", highlight=False, soft_wrap=True)
+    for line in message.splitlines() or [""]:  # the message is text: a "[discord]" in it is no markup
+        err.print(f"[red]error[/red] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -96,7 +96,7 @@ def pending(store: Store, caller: Caller, *, clock: Callable[[], dt.datetime] = 
         person.append(Member.workspace == caller.workspace)
     with store.session() as session:
         failed = session.execute(
-            select(Delivery.id, Delivery.day, Delivery.error, Member.id)
+            select(Delivery.id, Delivery.day, Delivery.error, Member.id, Member.workspace)
             .join(Member, and_(Delivery.target_kind == "member", Delivery.target_id == Member.id))
             .where(*person, Delivery.status == "unreachable", Delivery.told_at.is_(None),
                    Delivery.error.not_like(f"%{PAUSED_MARK}%"))  # refused as they or the bot had left: nothing to fix
@@ -104,7 +104,7 @@ def pending(store: Store, caller: Caller, *, clock: Callable[[], dt.datetime] = 
         ).all()
         if not failed:
             return None
-        last_failed = {member_id: day for _, day, _, member_id in failed}  # ordered by day: the latest wins
+        last_failed = {member_id: day for _, day, _, member_id, _ in failed}  # ordered by day: the latest wins
         last_posted = dict(session.execute(
             select(Delivery.target_id, func.max(Delivery.day)).where(
                 Delivery.target_kind == "member", Delivery.target_id.in_(list(last_failed)),
@@ -113,28 +113,33 @@ def pending(store: Store, caller: Caller, *, clock: Callable[[], dt.datetime] = 
     # is its own) says nothing of this one.
     since = all(last_posted.get(m) is not None and last_posted[m] > day for m, day in last_failed.items())
     days = sorted({row[1] for row in failed})  # a day failed in two servers is one missed day
-    text = notice_text(caller, days, failed[-1][2] or "", arrived_since=since)
+    dm_only = all(row[4] == NO_WORKSPACE for row in failed)  # profiles made in a DM with the bot: no server named
+    text = notice_text(caller, days, failed[-1][2] or "", arrived_since=since, dm_only=dm_only)
     return DmNotice(text, tuple(row[0] for row in failed), store, clock)
 
 
-def notice_text(caller: Caller, days: list[dt.date], error: str, *, arrived_since: bool = False) -> str:
+def notice_text(caller: Caller, days: list[dt.date], error: str, *, arrived_since: bool = False,
+                dm_only: bool = False) -> str:
     """The notice for ``days`` (oldest first) whose latest failure's ``error`` is ``error`` (a delivery's).
 
     Says why (the platform's answer, in words where it is known) and what fixes it on ``caller``'s
     platform; with ``arrived_since`` (a later digest got through) only that those days were missed.
     A caller in a DM with the bot (:data:`~bot.commands.caller.NO_WORKSPACE`) is told the DMs were
     closed then, and what to do if they still are: that they can use the DM now proves nothing of
-    the bot's own messages, which a server's privacy setting refuses.
+    the bot's own messages, which a server's privacy setting refuses. With ``dm_only`` (the days are of a profile
+    made in a DM with the bot, workspace :data:`~bot.commands.caller.NO_WORKSPACE`, which names no server) a
+    Discord refusal is worded without "this server": Discord lets a bot DM someone only through a server they
+    share whose members may DM them, or none is left.
     """
     when = _days(days)
     picks = caller.command("picks")
     in_dm = caller.workspace == NO_WORKSPACE
-    why = _why(caller.platform, error, in_dm=in_dm)
+    why = _why(caller.platform, error, in_dm=in_dm, dm_only=dm_only)
     if arrived_since:
         return (f"I could not send your daily picks by DM {when}: {why}. "
                 f"They have reached you since, so there is nothing to fix; {picks} shows what is new.")
     return (f"I could not send your daily picks by DM {when}: {why}. "
-            f"{_fix(caller.platform, error, in_dm=in_dm)} Meanwhile {picks} gives you your picks right here.")
+            f"{_fix(caller.platform, error, in_dm=in_dm, dm_only=dm_only)} Meanwhile {picks} gives you your picks right here.")
 
 
 def _detail(error: str) -> str:
@@ -146,8 +151,11 @@ def _dms_closed(platform: str, error: str) -> bool:
     return platform == "discord" and ("50007" in error or "Cannot send messages to this user" in error)
 
 
-def _why(platform: str, error: str, *, in_dm: bool = False) -> str:
+def _why(platform: str, error: str, *, in_dm: bool = False, dm_only: bool = False) -> str:
     detail = _detail(error)
+    if _dms_closed(platform, error) and dm_only:
+        return ("Discord refused them (it lets me DM you only through a server we are both in whose members "
+                "may send you direct messages, and there was none)")
     if _dms_closed(platform, error) and in_dm:
         return "your DMs were closed to me then (direct messages from the server's members were off)"
     if _dms_closed(platform, error):
@@ -161,7 +169,10 @@ def _why(platform: str, error: str, *, in_dm: bool = False) -> str:
     return f"they could not be posted ({detail})"
 
 
-def _fix(platform: str, error: str, *, in_dm: bool = False) -> str:
+def _fix(platform: str, error: str, *, in_dm: bool = False, dm_only: bool = False) -> str:
+    if _dms_closed(platform, error) and dm_only:
+        return ("To get the next ones, allow direct messages from the members of a server we share "
+                "(Server name → Privacy Settings → Direct Messages), or join one I am in.")
     if _dms_closed(platform, error) and in_dm:
         return ("If they still are, allow direct messages from the server's members "
                 "(Server name → Privacy Settings → Direct Messages) to get the next ones.")

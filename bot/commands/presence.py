@@ -51,7 +51,7 @@ def bot_removed(commands: Commands, platform: str, workspace: str) -> Presence:
     """The bot was removed from ``workspace`` (kicked, or the server deleted): pause its channels, in one transaction.
 
     Every channel there is paused (:data:`bot.pauses.BOT_REMOVED`, logged ``paused: the bot was removed
-    from the server``): no digest, no club poll, no close of a poll still open; its settings and club
+    from the server``): no digest, no club poll, no close of a poll still open (posted once it resumes); its settings and club
     stay, and one that was off stays off when it resumes. Members are
     not paused here: one who shares another server with the bot still gets their DMs, and one who shares
     none is paused when Discord first refuses their DM (:mod:`bot.discord.poster`). A channel of a server the bot
@@ -63,16 +63,24 @@ def bot_removed(commands: Commands, platform: str, workspace: str) -> Presence:
         The channels paused; empty when paperbot knows none there, or all were paused already (the event came twice).
     """
     with commands.store.session() as session:
-        channels = session.scalars(select(Channel).where(
-            Channel.platform == platform, Channel.workspace == workspace, Channel.paused.is_(None)).order_by(Channel.id)).all()
-        for channel in channels:
-            channel.paused = BOT_REMOVED
-            _log(session, channel, platform, f"paused: {paused_why(BOT_REMOVED)}")
-        done = Presence([c.id for c in channels], [])
+        done = pause_channels(session, platform, workspace, BOT_REMOVED)
     if done:
         log.info("bot removed from workspace", extra={"platform": platform, "workspace": workspace,
                                                       "channels": done.channels})
     return done
+
+
+def pause_channels(session: Session, platform: str, workspace: str, reason: str) -> Presence:
+    """Pause every channel of ``workspace`` that is not paused yet, for ``reason``, in ``session``; each logs
+    ``paused: <why>``. For :data:`~bot.pauses.SERVER_WIDE` reasons: from the event (:func:`bot_removed`) or in the
+    transaction of a delivery Discord refused so (:mod:`bot.delivery`). Members are left alone (one may share
+    another server with the bot)."""
+    channels = session.scalars(select(Channel).where(
+        Channel.platform == platform, Channel.workspace == workspace, Channel.paused.is_(None)).order_by(Channel.id)).all()
+    for channel in channels:
+        channel.paused = reason
+        _log(session, channel, platform, f"paused: {paused_why(reason)}")
+    return Presence([c.id for c in channels], [])
 
 
 def bot_present(commands: Commands, platform: str, workspace: str) -> Presence:

@@ -27,13 +27,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 
 from bot.commands.caller import actor_user_ref
-from bot.commands.presence import pause_workspace
+from bot.commands.presence import pause_channels, pause_workspace
 from bot.delivery import mentions
 from bot.delivery.claim import MAX_ATTEMPTS, Claim, ClaimLost, Lease, claim, held_row, unclaimed_why
 from bot.delivery.plan import DigestPlan, last_composed
 from bot.delivery.post import HEADER, DeliveryTarget, DigestPost, Part, Poster, TargetUnreachable
 from bot.digest import DigestMessage
-from bot.pauses import PAUSED_MARK, WORKSPACE_WIDE, paused_why
+from bot.pauses import PAUSED_MARK, SERVER_WIDE, WORKSPACE_WIDE, paused_why
 from bot.settings import Settings
 from recommender.pick import Pick
 from recommender.picks import Recommender
@@ -158,19 +158,27 @@ def _pause(session, target: DeliveryTarget, reason: str, delivery: Delivery) -> 
     """Pause ``target`` for ``reason`` (:mod:`bot.pauses`), in the caller's transaction: no digest until the bot or the
     person is back; the day's error says so (:data:`bot.pauses.PAUSED_MARK`, no DM notice tells of it), and a
     channel's change log too. A :data:`~bot.pauses.WORKSPACE_WIDE` reason (the Slack app gone) pauses every channel
-    and member of the target's workspace (:func:`bot.commands.presence.pause_workspace`)."""
+    and member of the target's workspace (:func:`bot.commands.presence.pause_workspace`); a
+    :data:`~bot.pauses.SERVER_WIDE` one (the bot out of a Discord server) every channel of it as well as the target
+    (:func:`bot.commands.presence.pause_channels`), as the platform's event does."""
     row = _target_row(session, target)
     if row is None:
         return
     delivery.error = f"{delivery.error}{PAUSED_MARK}{paused_why(reason)}"
     if reason in WORKSPACE_WIDE:
         pause_workspace(session, target.platform, target.workspace, reason)
-    elif row.paused != reason:
+        return
+    if row.paused != reason:
         row.paused = reason
         if isinstance(row, Channel):
             session.add(ChannelChange(channel_id=row.id, actor=target.platform, change=f"paused: {paused_why(reason)}",
                                       at=utcnow()))
         log.info("target paused", extra={"target": target.kind, "target_id": target.id, "reason": reason})
+    if reason in SERVER_WIDE:
+        others = pause_channels(session, target.platform, target.workspace, reason)
+        if others:
+            log.info("workspace channels paused", extra={"platform": target.platform, "workspace": target.workspace,
+                                                         "reason": reason, "channels": others.channels})
 
 
 def _recorded_picks(session, delivery: Delivery) -> list[Pick]:

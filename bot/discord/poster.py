@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from typing import NoReturn
 
+import aiohttp
 import discord
 
 from bot.club import CLOSE, POLL
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 _NO_MENTIONS = discord.AllowedMentions.none()
 #: Discord's JSON error code for a DM it refuses: "Cannot send messages to this user" (DMs closed, or no shared server).
 CANNOT_DM = 50007
+#: Discord's JSON error code for a server it does not know the bot in: "Unknown Guild" (the bot was removed from it).
+UNKNOWN_GUILD = 10004
 
 
 def allowed_mentions(mentions: tuple[Mention, ...]) -> discord.AllowedMentions:
@@ -205,9 +208,14 @@ class DiscordPoster:
         :mod:`bot.pauses` reason, else None (a permission, a deleted channel, DMs closed: the usual report).
 
         :data:`~bot.pauses.BOT_REMOVED` when the bot is in no server of that id (removed while paperbot was
-        offline, or a member's DM refused as the bot shares no server with them any more);
-        :data:`~bot.pauses.LEFT` when a DM was refused (403, code 50007) and the server no longer knows
-        the member (``GET /guilds/{id}/members/{user}``: 404 Unknown Member; no privileged intent needed).
+        offline, or a member's DM refused as the bot shares no server with them any more), or when a DM was
+        refused (403, code 50007) and Discord answers the member question below with 404 Unknown Guild
+        (code 10004: the bot was removed before the gateway said so); the delivery then pauses every channel of
+        that server too, as ``GUILD_DELETE`` does. :data:`~bot.pauses.LEFT` when a DM was refused and the server
+        no longer knows the member (``GET /guilds/{id}/members/{user}``: 404 Unknown Member; no privileged intent
+        needed). When that question gets no answer (a connection error, a 5xx discord.py gave up on), the
+        refusal stays "DMs closed", as without the question (logged): the DM was refused for good, only why is
+        unknown, and the next day's refusal asks again.
         Only once connected (READY: the client knows every server it is in); a DM-only profile
         (workspace ``dm``) names no server, so its refusal stays "DMs closed".
         """
@@ -222,10 +230,11 @@ class DiscordPoster:
             return BOT_REMOVED
         try:
             await guild.fetch_member(int(target.ref))
-        except discord.NotFound:
-            return LEFT
-        except discord.HTTPException:
-            return None
+        except discord.NotFound as missing:
+            return BOT_REMOVED if missing.code == UNKNOWN_GUILD else LEFT
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as failed:
+            log.warning("discord member check failed", extra={"guild": target.workspace, "user": target.ref,
+                                                              "error": f"{type(failed).__name__}: {failed}"})
         return None
 
     # -- telling the configurer -----------------------------------------------------

@@ -22,7 +22,22 @@ log = logging.getLogger(__name__)
 
 
 class DiscordStartError(AdapterStartError):
-    """Discord could not start: token refused, discord.com unreachable, command sync refused. No token in it."""
+    """Discord could not start: token refused, discord.com unreachable, command sync refused, the members intent
+    asked for but not granted. No token in it."""
+
+
+#: What to do when ``[discord] members_intent = true`` asks for an intent the Developer Portal does not grant.
+MEMBERS_INTENT_FIX = ("turn on Server Members Intent in the Discord Developer Portal (your application → Bot → "
+                      "Privileged Gateway Intents), or set [discord] members_intent = false")
+
+
+def members_intent_granted(application: discord.AppInfo | None) -> bool:
+    """Whether the Developer Portal grants ``application`` the Server Members Intent (its ``flags``: the switch on,
+    ``gateway_guild_members_limited``, or a verified app's approval, ``gateway_guild_members``); True when unknown."""
+    if application is None:
+        return True
+    flags = application.flags
+    return flags.gateway_guild_members or flags.gateway_guild_members_limited
 
 
 def _os_reason(err: OSError | None) -> str:
@@ -92,8 +107,10 @@ class DiscordRuntime:
         Raises
         ------
         DiscordStartError
-            The token was rejected, Discord could not be reached, or syncing the
-            commands failed. The client (and its HTTP session) is closed first.
+            The token was rejected, Discord could not be reached, syncing the
+            commands failed, or the members intent is asked for (``[discord] members_intent``) and the
+            application's settings do not grant it (read at login: Discord would close the gateway,
+            ``PrivilegedIntentsRequired``). The client (and its HTTP session) is closed first.
         """
         try:
             await self.client.login(self._token)
@@ -101,6 +118,11 @@ class DiscordRuntime:
             with contextlib.suppress(Exception):
                 await self.client.close()
             raise DiscordStartError(f"Discord login failed: {_why(exc)}") from exc
+        if self.client.intents.members and not members_intent_granted(self.client.application):
+            with contextlib.suppress(Exception):
+                await self.client.close()
+            raise DiscordStartError("Discord refuses the Server Members Intent that [discord] members_intent = true "
+                                    f"asks for: {MEMBERS_INTENT_FIX}")
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._task.add_done_callback(_log_exit)
         log.info("discord starting")
@@ -116,8 +138,13 @@ class DiscordRuntime:
 
 
 def _log_exit(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("discord gateway stopped", exc_info=task.exception())
+    if task.cancelled() or task.exception() is None:
+        return
+    if isinstance(task.exception(), discord.PrivilegedIntentsRequired):  # the portal's switch turned off since the start
+        log.error(f"discord gateway stopped: Discord refuses the Server Members Intent: {MEMBERS_INTENT_FIX}; "
+                  "paperbot runs on without Discord until restarted")
+        return
+    log.error("discord gateway stopped", exc_info=task.exception())
 
 
 def create_runtime(commands: Commands, settings: Settings, secrets: Secrets, *, sync_commands: bool = False) -> DiscordRuntime:

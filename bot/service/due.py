@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.club import CLOSE, CLOSE_AFTER, POLL
@@ -26,9 +26,6 @@ from bot.service.triggers import MISFIRE_GRACE_SECONDS, last_slot, last_weekly_s
 from recommender.store import Channel, Delivery
 
 __all__ = ["DueClub", "DueDigest", "due_club", "due_digests"]
-
-#: A poll whose close was missed (the bot was down) is still closed up to this long after its close time.
-CLOSE_GRACE = dt.timedelta(days=6)
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +104,10 @@ def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
     ``timezone``) passed at most ``grace_seconds`` ago and after the club was set
     (``club_since``), and the channel has no poll row of that day or the 6 days before
     (one a week, also when the club's day is changed mid-week). A close is due once its poll was posted and :data:`bot.club.CLOSE_AFTER`
-    passed since the poll was first claimed, up to :data:`CLOSE_GRACE` later, whether or
-    not the club is still on. A paused channel (:mod:`bot.pauses`) has nothing due, neither poll nor close.
-    Three queries whatever the number of channels.
+    passed since the poll was first claimed, whether or not the club is still on, however late (paperbot down, or
+    the channel paused, for a week or more: the poll is closed when it can be, never left open), as long as that
+    poll is the channel's latest. A paused channel (:mod:`bot.pauses`) has nothing due, neither poll nor close,
+    until it resumes. Three queries whatever the number of channels.
     """
     due: list[DueClub] = []
     clubs = session.scalars(select(Channel).where(Channel.club_weekday.is_not(None), Channel.paused.is_(None))
@@ -134,11 +132,13 @@ def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
             recent.setdefault(channel_id, []).append(day)
         due += [DueClub(POLL, channel_id, day, slot) for (channel_id, day), slot in polls.items()
                 if not any(day - dt.timedelta(days=6) <= d <= day for d in recent.get(channel_id, []))]
+    latest = (select(Delivery.target_id, func.max(Delivery.day).label("day"))  # each channel's last poll
+              .where(Delivery.target_kind == POLL).group_by(Delivery.target_id).subquery())
     posted = session.execute(
         select(Delivery.target_id, Delivery.day, Delivery.first_claimed_at, Delivery.claimed_at, Channel.platform)
+        .join(latest, and_(latest.c.target_id == Delivery.target_id, latest.c.day == Delivery.day))
         .join(Channel, Channel.id == Delivery.target_id)
-        .where(Delivery.target_kind == POLL, Delivery.status == "posted", Channel.paused.is_(None),
-               Delivery.day >= (now - CLOSE_AFTER - CLOSE_GRACE - dt.timedelta(days=1)).date())
+        .where(Delivery.target_kind == POLL, Delivery.status == "posted", Channel.paused.is_(None))
     ).all()
     if posted:
         closed = {tuple(r) for r in session.execute(
@@ -146,7 +146,6 @@ def due_club(session: Session, platforms: set[str] | None, now: dt.datetime,
             .where(Delivery.target_kind == CLOSE, Delivery.day.in_({r.day for r in posted})))}
         for channel_id, day, first, claimed, platform in posted:
             closes = _aware(first or claimed) + CLOSE_AFTER
-            if (platforms is None or platform in platforms) and closes <= now < closes + CLOSE_GRACE \
-                    and (channel_id, day) not in closed:
+            if (platforms is None or platform in platforms) and closes <= now and (channel_id, day) not in closed:
                 due.append(DueClub(CLOSE, channel_id, day, closes))
     return sorted(due, key=lambda d: (d.at, d.kind, d.channel_id))
