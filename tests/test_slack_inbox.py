@@ -18,6 +18,7 @@ from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_requests import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    app_gone_event,
     bolt_request,
     channel_rename_event,
     file_shared_event,
@@ -250,3 +251,22 @@ def test_the_event_is_settled_in_its_effects_transaction(papers_store, settings,
         answering.set()
         server.close()
         app.listener_runner.listener_executor.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("installed_again", [True, False])
+def test_an_uninstall_dispatched_again_pauses_the_workspace_only_if_the_app_is_still_gone(
+        slack_bolt, slack_fake, settings, installed_again, caplog):
+    """A replay can come long after the event (the next start): by then the workspace may have installed the app
+    again (one workspace: the bot token answers ``auth.test``), and pausing it then would be wrong."""
+    commands, app = slack_bolt
+    papers_command(app, slack_fake, "channel setup 09:30 UTC 3 graph neural networks")
+    gone = app_gone_event(event_id="Ev0GONE")
+    assert killed_after_answer(commands, settings).dispatch(bolt_request(gone)).status == 200
+    nxt, again = later(commands, settings)
+    if not installed_again:
+        slack_fake.fail_next("auth.test", error="account_inactive")
+    assert replay_due(again, nxt) == 1
+    with commands.store.session() as s:
+        assert (s.scalar(select(Channel.paused)) is None) == installed_again
+    assert kept(commands.store) == []
+    assert any(r.getMessage() == "slack uninstall not replayed: installed again" for r in caplog.records) == installed_again

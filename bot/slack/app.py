@@ -54,8 +54,8 @@ from bot.slack.callers import (
     send_dm_or_say,
     workspace_of,
 )
-from bot.slack.inbox import FAILED, Inbox, event_key
-from bot.slack.install import SlackStores, open_stores, resuming_callbacks
+from bot.slack.inbox import FAILED, REPLAY_HEADER, Inbox, event_key
+from bot.slack.install import SlackStores, installed_since, open_stores, resuming_callbacks
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
 
@@ -224,6 +224,9 @@ def register(app: App, commands: Commands) -> None:
         if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
             return None
         team = workspace_of(body, context)
+        if request.headers.get(REPLAY_HEADER) and installed_since(app, body):  # a replay after a reinstall
+            log.info("slack uninstall not replayed: installed again", extra={"team": team, "event_id": body.get("event_id")})
+            return None
         try:
             commands.app_removed(PLATFORM, team, event=event_key(body, kind))
             if app.installation_store is not None:  # not on a retry: it would delete the installation made since
