@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from concurrent.futures import Executor, Future
 
 import pytest
@@ -30,7 +31,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy import select, text
 from test_slack_retries import LIBRARY, NOW, http_post, likes, skipped
 
-from bot.commands import Commands
+from bot.commands import Caller, Commands
 from bot.commands.incoming import MAX_REPLAYS, REPLAY_AFTER
 from bot.delivery import DeliveryTarget, deliver
 from bot.settings import Secrets
@@ -270,3 +271,27 @@ def test_an_uninstall_dispatched_again_pauses_the_workspace_only_if_the_app_is_s
         assert (s.scalar(select(Channel.paused)) is None) == installed_again
     assert kept(commands.store) == []
     assert any(r.getMessage() == "slack uninstall not replayed: installed again" for r in caplog.records) == installed_again
+
+
+def test_a_sweep_with_nothing_due_waits_for_no_writer(slack_bolt, slack_fake, settings, db_url, caplog):
+    """``paperbot run`` looks every minute: with nothing due that takes no write lock, which a large library
+    import holds on SQLite for as long as it writes."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    commands, app = slack_bolt
+    writing, release = threading.Event(), threading.Event()
+
+    def held(count: int, total: int) -> None:  # the import's 👍 are being written, in its transaction
+        writing.set()
+        release.wait()
+
+    importer = threading.Thread(target=lambda: Commands(commands.store, settings).import_library(
+        Caller("cli", "local", "ada"), LIBRARY, "my.bib", on_progress=held))
+    importer.start()
+    try:
+        assert writing.wait(60), "the import never started writing"
+        assert replay_due(app, commands) == 0
+    finally:
+        release.set()
+        importer.join()
+    assert likes(commands.store, "ada") == 2

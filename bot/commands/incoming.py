@@ -71,10 +71,16 @@ def keep(cmds: Commands, event: EventKey, workspace: str | None, payload: str, n
 
 
 def settle(cmds: Commands, event: EventKey) -> None:
-    """Delete the event's row, if kept: a delivery ended without error (nothing is dispatched again)."""
+    """Delete the event's row, if kept: a delivery ended without error (nothing is dispatched again).
+
+    Most often its effect's transaction deleted it already: that is read first, without a write (on SQLite a
+    write waits for the write lock, which a large import holds for long)."""
+    mine = (IncomingEvent.platform == event.platform, IncomingEvent.event_id == event.event_id)
     with cmds.store.session() as session:
-        session.execute(delete(IncomingEvent).where(
-            IncomingEvent.platform == event.platform, IncomingEvent.event_id == event.event_id))
+        if session.scalar(select(IncomingEvent.event_id).where(*mine)) is None:
+            return
+    with cmds.store.session(immediate=True) as session:
+        session.execute(delete(IncomingEvent).where(*mine))
 
 
 def take_due(cmds: Commands, platform: str, now: dt.datetime) -> tuple[list[Pending], list[Pending]]:
@@ -90,6 +96,10 @@ def take_due(cmds: Commands, platform: str, now: dt.datetime) -> tuple[list[Pend
     waited = now - REPLAY_AFTER
     last = func.coalesce(IncomingEvent.replayed_at, IncomingEvent.received_at)
     ours = IncomingEvent.platform == platform
+    with cmds.store.session() as session:  # most often nothing: then no write (nor SQLite's write lock) is taken
+        if session.scalar(select(IncomingEvent.event_id).where(ours, or_(
+                last <= waited, IncomingEvent.received_at < now - KEPT)).limit(1)) is None:
+            return [], []
     with cmds.store.session(immediate=True) as session:
         gone = session.scalars(select(IncomingEvent).where(ours, or_(
             IncomingEvent.received_at < now - KEPT, and_(IncomingEvent.replays >= MAX_REPLAYS, last <= waited)))
