@@ -113,7 +113,7 @@ class Inbox:
         event = body.get("event") or {}
         kind = event.get("type") or ""
         key = event_key(body, kind)
-        if request.headers.get(REPLAY_HEADER):  # kept already
+        if request.mode == "socket_mode" and request.headers.get(REPLAY_HEADER):  # replay_due's: kept already
             context[KEPT] = True
         if (body.get("type") != "event_callback" or key is None or kind not in self.kinds or context.get(KEPT)
                 or not self.kinds[kind](event, context)):
