@@ -93,10 +93,13 @@ def wait_until(predicate, timeout: float, every: float = 0.2) -> bool:
 
 
 class BotProcess:
-    """``paperbot run`` (or ``run --once``) in a child process; its printed headers and log lines, as they come."""
+    """``paperbot run`` (or ``run --once``) in a child process; its printed headers and log lines, as they come.
+    No chat secret of this environment reaches it; ``extra_env`` (secrets included) and ``args`` (after ``run``) are
+    added."""
 
     def __init__(self, url: str, data_dir: Path, *, once: bool = False, stale_seconds: float = 2.0,
-                 sync_seconds: float = 1.0, shutdown_seconds: float = 60.0, workers: int = 4):
+                 sync_seconds: float = 1.0, shutdown_seconds: float = 60.0, workers: int = 4,
+                 extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
         data_dir.mkdir(parents=True, exist_ok=True)
         config = data_dir / "paperbot.toml"
         config.write_text(f'data_dir = "{data_dir.as_posix()}"\n')
@@ -104,8 +107,10 @@ class BotProcess:
         env.update(PAPERBOT_CONFIG=str(config), PYTHONUNBUFFERED="1", COLUMNS="200",
                    PAPERBOT_DELIVERY__RECOVERY_SECONDS=str(stale_seconds), PAPERBOT_SERVICE__SYNC_SECONDS=str(sync_seconds),
                    PAPERBOT_SERVICE__SHUTDOWN_SECONDS=str(shutdown_seconds), PAPERBOT_SERVICE__WORKERS=str(workers))
-        args = [sys.executable, "-m", "bot.cli", "--database-url", url, "run", "--no-bootstrap", *(["--once"] if once else [])]
-        self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env.update(extra_env or {})  # secrets too, given here only
+        command = [sys.executable, "-m", "bot.cli", "--database-url", url, "run", "--no-bootstrap",
+                   *(["--once"] if once else []), *args]
+        self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.headers: list[str] = []
         self.continued: list[str] = []
         self.log: list[str] = []

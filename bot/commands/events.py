@@ -5,7 +5,8 @@ Slack redelivers an Events API callback when it did not get the app's answer wit
 times over about five minutes, also while the first delivery is still being handled. An adapter
 hands the command layer the event as an :class:`EventKey`; the command records it with
 :func:`claim` in the transaction of the event's effect (a library import, a 👍/👎 reaction, a
-channel rename), as its first write. So the two are committed together or not at all:
+channel rename), as its first write, and deletes the event's ``incoming_events`` row there (the event
+kept before Slack got its answer, :mod:`bot.commands.incoming`). So they are committed together or not at all:
 
 * a delivery of an event already done, in this process or another, after a restart too, finds the
   row and raises :class:`AlreadyHandled` (the transaction rolls back: nothing is written, nothing
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from recommender.store import HandledEvent
+from recommender.store import HandledEvent, IncomingEvent
 from recommender.store.dialects import dialect_insert
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ def claim(session: Session, event: EventKey | None, now: dt.datetime) -> None:
     )
     if inserted is None:
         raise AlreadyHandled(event)
+    session.execute(delete(IncomingEvent).where(  # settled with its effect: never dispatched again (bot.commands.incoming)
+        IncomingEvent.platform == event.platform, IncomingEvent.event_id == event.event_id))
 
 
 def record(cmds: Commands, event: EventKey | None) -> None:

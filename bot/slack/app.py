@@ -14,7 +14,9 @@ channel".
 An Events API callback Slack delivers again (the same ``event_id``; ``X-Slack-Retry-Num`` when it
 missed the answer) does its effect once: the listeners hand the command layer the event's id
 (:func:`event_key`), which records it in the effect's transaction (:mod:`bot.commands.events`) and
-raises ``AlreadyHandled`` for a delivery of an event done, logged at INFO and answered by nothing.
+raises ``AlreadyHandled`` for a delivery of an event done, logged at INFO and answered by nothing. Each
+event is stored before Bolt answers and settled with its effect, or when its listener returns anything
+but ``FAILED``; one a killed process left is dispatched again (:mod:`bot.slack.inbox`).
 
 Every HTTP request is verified with the signing secret (Bolt's
 RequestVerification middleware: a bad or stale signature gets 401 and reaches
@@ -52,7 +54,8 @@ from bot.slack.callers import (
     send_dm_or_say,
     workspace_of,
 )
-from bot.slack.install import SlackStores, open_stores, resuming_callbacks
+from bot.slack.inbox import FAILED, REPLAY_HEADER, Inbox, event_key
+from bot.slack.install import SlackStores, installed_since, open_stores, resuming_callbacks
 from bot.slack.poster import PLATFORM, web_client
 from bot.slack.uploads import UploadError, fetch_upload
 
@@ -79,16 +82,23 @@ def reaction_value(name: str) -> int | None:
     return REACTION_VALUES.get(name.split("::", 1)[0])
 
 
+def rates(event: dict, context) -> bool:
+    """Whether a reaction event may rate a paper or be on a digest's header: a person's 👍/👎 on a message the
+    bot posted (Slack's ``item_user``; a reaction on another's message is only read about, never kept)."""
+    item, bot = event.get("item") or {}, context.get("bot_user_id")
+    return (reaction_value(event.get("reaction", "")) is not None and item.get("type") == "message"
+            and bool(event.get("user")) and (not bot or event.get("item_user") in (None, bot)))
+
+
+def in_bot_dm(event: dict, context) -> bool:
+    """Whether a ``file_shared`` event is a person's file in the bot's DM (a library to import)."""
+    user = event.get("user_id")
+    return (event.get("channel_id") or "").startswith("D") and bool(user) and user != context.get("bot_user_id")
+
+
 #: The private answer to a 👍/👎 on a digest's header, which holds several papers.
 HEADER_HINT = ("That reaction is on the digest message, which holds several papers, so it rates none of them. "
                "React 👍 or 👎 on a paper's own message in the thread (or use its buttons) to rate that paper.")
-
-
-def event_key(body: dict, kind: str) -> EventKey | None:
-    """An Events API callback's event as the command layer records it (its ``event_id``, the same in every
-    delivery); None when the body has none."""
-    event_id = body.get("event_id")
-    return EventKey(PLATFORM, str(event_id), kind) if event_id else None
 
 
 def log_handled(request: BoltRequest, event: EventKey) -> None:
@@ -101,8 +111,9 @@ def log_handled(request: BoltRequest, event: EventKey) -> None:
 
 
 def register(app: App, commands: Commands) -> None:
-    """Attach paperbot's listeners (slash command, buttons, reactions) to ``app``."""
+    """Attach paperbot's listeners (slash command, buttons, events kept until settled: :mod:`bot.slack.inbox`) to ``app``."""
     refresh_poll = register_actions(app, commands)
+    inbox = Inbox(app, commands)
 
     @app.command(COMMAND)
     def on_papers(ack, body, respond, context, client):
@@ -155,9 +166,9 @@ def register(app: App, commands: Commands) -> None:
         except AlreadyHandled as handled:
             log_handled(request, handled.event)
             return
-        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+        except Exception as exc:  # a database error: kept, dispatched again later (bot.slack.inbox)
             log.warning("reaction failed", extra={"ref": ref, "error": f"{type(exc).__name__}: {exc}"})
-            return
+            return FAILED
         if header and hint_due(caller, ref):
             try:
                 client.chat_postEphemeral(channel=item["channel"], user=caller.user_ref, text=HEADER_HINT)
@@ -165,6 +176,7 @@ def register(app: App, commands: Commands) -> None:
                 log.warning("header reaction hint failed", extra={"user": caller.user_ref, "error": dm_failure(exc)})
         elif not header:
             log.debug("reaction on a message the bot did not post", extra={"ref": ref})
+        return None
 
     def hint_due(caller: Caller, ref: str) -> bool:
         """Whether a person who reacted on a digest's header is still to be told where a reaction counts
@@ -178,39 +190,43 @@ def register(app: App, commands: Commands) -> None:
             hinted.add(key)
         return True
 
-    @app.event("reaction_added")
+    @inbox.listen("reaction_added", keeps=rates)
     def on_reaction_added(event, body, context, client, request):
-        on_reaction(event, body, context, client, request, True)
+        return on_reaction(event, body, context, client, request, True)
 
-    @app.event("reaction_removed")
+    @inbox.listen("reaction_removed", keeps=rates)
     def on_reaction_removed(event, body, context, client, request):
-        on_reaction(event, body, context, client, request, False)
+        return on_reaction(event, body, context, client, request, False)
 
 
+    @inbox.listen("channel_rename", "group_rename")
     def on_rename(event, body, context, request):
         """``channel_rename`` (public) or ``group_rename`` (private): the stored channel name follows."""
         channel = event.get("channel") or {}
         if not (channel.get("id") and channel.get("name")):
-            return
+            return None
         try:
             commands.channel_renamed(PLATFORM, workspace_of(body, context), channel["id"], channel["name"],
                                      event=event_key(body, event.get("type") or "channel_rename"))
         except AlreadyHandled as handled:
             log_handled(request, handled.event)
-        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+        except Exception as exc:  # a database error: kept, dispatched again later
             log.warning("channel rename failed", extra={"channel": channel["id"], "error": f"{type(exc).__name__}: {exc}"})
+            return FAILED
+        return None
 
-    app.event("channel_rename")(on_rename)
-    app.event("group_rename")(on_rename)
-
+    @inbox.listen("app_uninstalled", "tokens_revoked")
     def on_app_gone(event, body, context, request):
         """``app_uninstalled``, or ``tokens_revoked`` naming the bot's token: the workspace's channels and members
         pause, once per event; then, with OAuth, Bolt's own listener deletes the workspace's installation (its dead
         bot token). A ``tokens_revoked`` of user tokens alone changes nothing: paperbot installs hold none."""
         kind = event.get("type") or "app_uninstalled"
         if kind == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
-            return
+            return None
         team = workspace_of(body, context)
+        if request.headers.get(REPLAY_HEADER) and installed_since(app, body):  # a replay after a reinstall
+            log.info("slack uninstall not replayed: installed again", extra={"team": team, "event_id": body.get("event_id")})
+            return None
         try:
             commands.app_removed(PLATFORM, team, event=event_key(body, kind))
             if app.installation_store is not None:  # not on a retry: it would delete the installation made since
@@ -220,20 +236,18 @@ def register(app: App, commands: Commands) -> None:
                     app.default_tokens_revoked_event_listener()(event=event, context=context)
         except AlreadyHandled as handled:
             log_handled(request, handled.event)
-        except Exception as exc:  # a database error: Bolt would answer 500 and Slack retry the event
+        except Exception as exc:  # a database error: kept, dispatched again later
             log.warning("app removal failed", extra={"team": team, "error": f"{type(exc).__name__}: {exc}"})
+            return FAILED
+        return None
 
-    app.event("app_uninstalled")(on_app_gone)
-    app.event("tokens_revoked")(on_app_gone)
-
-    @app.event("file_shared")
+    @inbox.listen("file_shared", keeps=in_bot_dm)
     def on_file_shared(event, body, context, client, request):
         """A file shared in the bot's DM is a library export to import, once per event; files in channels are not ours."""
-        channel = event.get("channel_id") or ""
-        user = event.get("user_id")
-        if not channel.startswith("D") or not user or user == context.get("bot_user_id"):
-            return
-        key = event_key(body, "file_shared")
+        channel, user = event.get("channel_id") or "", event.get("user_id")
+        if not in_bot_dm(event, context):
+            return None
+        key, outcome = event_key(body, "file_shared"), None
         try:
             if key is not None and commands.event_handled(key):  # a retry of an upload imported: not downloaded again
                 raise AlreadyHandled(key)
@@ -248,14 +262,15 @@ def register(app: App, commands: Commands) -> None:
         except AlreadyHandled as handled:  # imported (or refused) and answered by an earlier delivery
             log_handled(request, handled.event)
             return
-        except Exception:
+        except Exception:  # answered "Sorry…", kept, dispatched again later
             log.exception("library import failed", extra={"team": workspace_of(body, context), "user": user})
-            reply = Reply(SORRY, ok=False)
+            reply, outcome = Reply(SORRY, ok=False), FAILED
         text, blocks = reply_message(reply)
         try:
             client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         except (SlackApiError, OSError) as exc:  # the import is done; only its answer is lost
             log.warning("library import answer failed", extra={"user": user, "error": dm_failure(exc)})
+        return outcome
 
     @app.event("message")
     def on_message(ack):  # message events are not subscribed; acknowledge quietly if Slack sends one

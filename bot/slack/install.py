@@ -12,7 +12,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_bolt import App
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
@@ -76,3 +78,18 @@ def resuming_callbacks(present: Callable[[str], object]) -> CallbackOptions:
         return args.default.failure(args)
 
     return CallbackOptions(success=success, failure=failure)
+
+
+def installed_since(app: App, body: dict) -> bool:
+    """Whether the app is installed in the workspace of an ``app_uninstalled`` or ``tokens_revoked`` callback
+    ``body`` again, after it: with OAuth, its bot installation is newer than the event's ``event_time`` (epoch
+    seconds); with one workspace, the bot token answers ``auth.test`` for that team. For an event dispatched
+    again (:mod:`bot.slack.inbox`) long after it came, so it pauses no workspace installed since."""
+    team, enterprise = body.get("team_id"), body.get("enterprise_id")
+    if app.installation_store is not None:
+        bot = app.installation_store.find_bot(enterprise_id=enterprise, team_id=team)
+        return bot is not None and float(bot.installed_at) > float(body.get("event_time") or 0)
+    try:
+        return app.client.auth_test().get("team_id") == team
+    except (SlackApiError, OSError):  # the token is dead (or Slack unreachable): the uninstall stands
+        return False

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import threading
 from collections.abc import Callable
 from urllib.error import URLError
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from bot.runtime import AdapterStartError
 from bot.settings import Secrets, Settings
 from bot.slack.app import SlackConfigError, build_app
 from bot.slack.http import SlackHTTPServer, serve_http
+from bot.slack.inbox import sweep
 from bot.slack.poster import PLATFORM, SlackPoster, web_client
 
 log = logging.getLogger(__name__)
@@ -96,13 +98,16 @@ class SlackRuntime:
         Called with the workspace (team id) the bot token's ``auth.test`` names (``Commands.bot_present``):
         a token that works shows the app installed there, so what its uninstall paused resumes, as a new
         installation does with OAuth (:mod:`bot.pauses`).
+    commands : Commands, optional
+        Listening, the events a killed or failed delivery left kept are dispatched again from its store, once
+        started and every minute (thread ``slack-inbox``, :func:`bot.slack.inbox.sweep`).
     """
 
     name = "slack"
 
     def __init__(self, app: App, poster: SlackPoster, *, mode: str, app_token: str | None = None,
                  host: str = "0.0.0.0", port: int = 3000, listen: bool = True,
-                 present: Callable[[str], object] | None = None):
+                 present: Callable[[str], object] | None = None, commands: Commands | None = None):
         if mode == "socket" and not app_token:
             raise SlackConfigError("Socket Mode needs SLACK_APP_TOKEN")
         self.app = app
@@ -114,6 +119,9 @@ class SlackRuntime:
         self._present = present
         self._socket = None
         self.server: SlackHTTPServer | None = None
+        self._commands = commands
+        self._stop_sweep = threading.Event()
+        self._sweeper: threading.Thread | None = None
 
     def posters(self) -> dict[str, Poster]:
         """``{"slack": SlackPoster}``."""
@@ -167,6 +175,11 @@ class SlackRuntime:
             except OSError as exc:
                 raise SlackStartError(
                     f"Slack HTTP mode cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
+        if self._commands is not None:  # events a killed process left, dispatched again beside live ones
+            self._stop_sweep.clear()
+            self._sweeper = threading.Thread(target=sweep, args=(self.app, self._commands, self._stop_sweep),
+                                             name="slack-inbox", daemon=True)
+            self._sweeper.start()
 
     def _check_token(self) -> str | None:
         """One ``auth.test`` with the bot token (rate limits retried once, connection errors not); its team id."""
@@ -186,6 +199,10 @@ class SlackRuntime:
 
     async def stop(self) -> None:
         """Disconnect / stop serving; requests in flight finish."""
+        if self._sweeper is not None:
+            self._stop_sweep.set()
+            await asyncio.to_thread(self._sweeper.join, 10)
+            self._sweeper = None
         if self._socket is not None:
             await asyncio.to_thread(self._socket.close)
             self._socket = None
@@ -229,7 +246,7 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         app = build_app(commands, settings, secrets=secrets, token_verification=False)  # checked by start()
         poster = SlackPoster(app.client)
         return SlackRuntime(app, poster, mode="socket", app_token=secrets.slack_app_token.get_secret_value(), listen=listen,
-                            present=present)
+                            present=present, commands=commands)
     if not secrets.slack_signing_secret:
         raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET")
     if secrets.slack_client_id and secrets.slack_client_secret:
@@ -240,7 +257,8 @@ def create_runtime(commands: Commands, settings: Settings, secrets: Secrets | No
         poster = SlackPoster(app.client)
     else:
         raise SlackConfigError("HTTP mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) or SLACK_BOT_TOKEN (one)")
-    return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port, listen=listen, present=present)
+    return SlackRuntime(app, poster, mode="http", host=host, port=settings.slack.port, listen=listen, present=present,
+                        commands=commands)
 
 
 __all__ = ["SlackRuntime", "SlackStartError", "create_runtime", "web_client"]
