@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.commands import Caller, Commands
 from recommender.imports import parse_library
 from recommender.sources.records import ParseError
 from recommender.store import Feedback, Paper, Store
@@ -118,3 +119,37 @@ def test_an_imported_entrys_abstract_is_stored_others_is_no_author_and_a_doi_is_
     finally:
         store.dispose()
     assert abstract == "We count walks on Müller's graphs in $O(n^2)$ time, with no sampling."  # accents decoded, math kept
+
+
+UNREADABLE_YEAR = """@article{dated,
+  title = {A Dated Paper},
+  year = {2019}
+}
+
+@misc{transformer,
+  title = {The Transformer with a Typo in its Year},
+  eprint = {1706.03762},
+  year = {20x1}
+}
+
+@article{plain,
+  title = {No Identifier and No Readable Date},
+  date = {spring of 2020}
+}
+"""
+
+
+def test_an_unreadable_year_is_told_by_its_line_and_the_entry_is_imported_undated(store, settings):
+    dated, transformer, plain = parse_library(UNREADABLE_YEAR.encode(), "typo.bib")
+    assert (dated.unread_date, transformer.unread_date, plain.unread_date) == (None, "20x1", "spring of 2020")
+    # undated, as the rules already in place date it: the month its arXiv id was given, else no date
+    assert (transformer.record.published, transformer.record.published_precision) == (dt.date(2017, 6, 1), "month")
+    assert plain.record.published is None
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), UNREADABLE_YEAR.encode(), "typo.bib")
+    assert reply.ok, reply.text
+    assert "Imported 3 entries" in reply.text
+    assert ("2 entries had a date that could not be read and were imported undated (an arXiv id dates its paper "
+            "by its month): `typo.bib:6` (20x1), `typo.bib:12` (spring of 2020).") in reply.text
+    with store.session() as s:
+        assert s.scalar(select(func.count(Feedback.id))) == 3
+        assert s.scalar(select(Paper.published).where(Paper.arxiv_id == "1706.03762")) == dt.date(2017, 6, 1)
