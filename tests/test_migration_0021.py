@@ -1,5 +1,5 @@
-"""0021's DOI key index: made on either backend with the expression the DOI lookup writes, and dropped alone by a
-downgrade (the plain ``ix_papers_doi`` stays)."""
+"""0021's DOI key index, made on either backend with the expression the DOI lookup writes, and the papers' venue,
+entry type and pages: a downgrade drops them alone (the plain ``ix_papers_doi`` stays)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _indexes(conn) -> dict[str, str]:
     return {name: sql or "" for name, sql in rows}
 
 
-def test_the_doi_key_index_is_made_and_a_downgrade_drops_it_alone(db_url):
+def test_the_doi_key_index_and_venue_columns_are_made_and_a_downgrade_drops_them_alone(db_url):
     engine = make_engine(db_url)
     try:
         upgrade(engine)
@@ -34,8 +34,12 @@ def test_the_doi_key_index_is_made_and_a_downgrade_drops_it_alone(db_url):
         with engine.connect() as conn:
             left = _indexes(conn)
         assert "ix_papers_doi_key" not in left and "ix_papers_doi" in left
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("papers")}
+        assert not columns & {"venue", "entry_type", "pages"} and "doi" in columns
         upgrade(engine)  # and back
         with engine.connect() as conn:
             assert "ix_papers_doi_key" in _indexes(conn)
+            assert {"venue", "entry_type", "pages"} <= {c["name"] for c in sa.inspect(conn).get_columns("papers")}
     finally:
         engine.dispose()

@@ -1,7 +1,7 @@
 """BibTeX (and biblatex) exports read into :class:`~recommender.imports.entry.LibraryEntry` values.
 
 The parsing is ``bibtexparser``'s (v2), its LaTeX decoding (``pylatexenc``) turning ``M{\\"u}ller`` into
-``Müller`` in titles, authors and abstracts (an abstract's math is kept as written; ``and others`` ends an
+``Müller`` in titles, authors, abstracts and venues (an abstract's math is kept as written; ``and others`` ends an
 author list, it is no author; an arXiv id is also read where Google Scholar and DBLP put it,
 :mod:`recommender.imports.ids`). A malformed entry (an unclosed brace, a missing comma) refuses the whole
 file, naming the line the entry starts on; an entry whose date has no readable year (``year = {20x1}``) is
@@ -15,16 +15,16 @@ import logging
 import re
 
 from recommender.dates import parse_date
-from recommender.imports.entry import YEAR_FIRST_DATE, LibraryEntry, clean, library_entry
+from recommender.imports.entry import YEAR_FIRST_DATE, LibraryEntry, clean, entry_type, library_entry, pages
 from recommender.imports.ids import identifiers, mentioned_arxiv_id
 from recommender.imports.names import bibtex_name
 from recommender.sources.records import ParseError
 
 __all__ = ["read_bibtex"]
 
-#: The fields whose LaTeX markup is decoded (identifiers and URLs are read as written: ``%`` is no comment there);
+#: The fields whose LaTeX markup is decoded (``journal`` or ``booktitle``: the venue) (identifiers and URLs are read as written: ``%`` is no comment there);
 #: an abstract's math (``$O(n^2)$``) is kept as written.
-_LATEX_FIELDS = frozenset({"title", "author", "abstract"})
+_LATEX_FIELDS = frozenset({"title", "author", "abstract", "journal", "booktitle"})
 #: What stands in an author list for the authors left out (``A and B and others``): not an author.
 _NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
 #: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
@@ -107,8 +107,9 @@ def read_bibtex(text: str, where: str) -> list[LibraryEntry]:
         ids = (arxiv_id or mentioned_arxiv_id(value, doi), doi)
         try:
             date, written = _bibtex_date(value)
+            where_from = (value("journal") or value("booktitle"), entry_type(e.entry_type, "bibtex"), pages(value("pages")))
             out.append(library_entry(where, (e.start_line or 0) + 1, value("title") or "", authors, date, ids,
-                                     value("url"), added, value("abstract"), unread_date=written))
+                                     value("url"), added, value("abstract"), unread_date=written, where_from=where_from))
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
     return out

@@ -14,8 +14,22 @@ from dataclasses import dataclass
 from recommender.dates import arxiv_month
 from recommender.sources.records import PaperRecord, ParseError
 
-__all__ = ["YEAR_FIRST_DATE", "LibraryEntry", "clean", "library_entry", "timestamp"]
+__all__ = ["ENTRY_TYPES", "YEAR_FIRST_DATE", "LibraryEntry", "clean", "entry_type", "library_entry", "pages",
+           "timestamp"]
 
+#: The entry types stored (``papers.entry_type``, BibTeX's names) and how RIS (``TY``) and CSL-JSON (``type``)
+#: write each; a BibTeX ``@misc`` is arXiv's preprint, CSL's ``article``. An entry of another type stores none.
+ENTRY_TYPES = {"article": ("JOUR", "article-journal"), "inproceedings": ("CPAPER", "paper-conference"),
+               "misc": ("GEN", "article"), "book": ("BOOK", "book"), "incollection": ("CHAP", "chapter"),
+               "phdthesis": ("THES", "thesis"), "techreport": ("RPRT", "report")}
+#: Other names of those types, by format: BibTeX's ``@conference`` and ``@mastersthesis``, RIS's ``CONF`` and
+#: ``ELEC``, CSL's ``manuscript``.
+_ALIASES = {"bibtex": {"conference": "inproceedings", "mastersthesis": "phdthesis"},
+            "ris": {"CONF": "inproceedings", "ELEC": "misc"}, "csl-json": {"manuscript": "misc"}}
+#: Each format's type names (as written, any case) -> the stored type.
+_TYPE_NAMES = {fmt: {name.lower(): stored for stored, names in ENTRY_TYPES.items() for name in [(stored, *names)[i]]}
+               | {name.lower(): stored for name, stored in _ALIASES[fmt].items()}
+               for i, fmt in enumerate(("bibtex", "ris", "csl-json"))}
 #: A date written year first: year, then month and day, each maybe empty, after ``/`` (or ``-``), as RIS and
 #: ISO 8601 write it (``2017/06/12``, ``2017///``, ``2019-06``); what follows the day is free text.
 YEAR_FIRST_DATE = re.compile(r"^\s*(?P<year>\d{4})(?:[/-](?P<month>[^/-]*)(?:[/-](?P<day>\d*))?)?")
@@ -66,10 +80,26 @@ def clean(text: str | None) -> str:
     return " ".join((text or "").replace("{", "").replace("}", "").split())
 
 
+def entry_type(name: object, fmt: str) -> str | None:
+    """The stored entry type (:data:`ENTRY_TYPES`) of a type name in ``fmt`` (``"bibtex"``, ``"ris"``, ``"csl-json"``),
+    any case: RIS's ``"JOUR"`` and CSL's ``"article-journal"`` are ``"article"``; None for another (``"patent"``)."""
+    return _TYPE_NAMES[fmt].get(name.strip().lower()) if isinstance(name, str) else None
+
+
+def pages(first: object, last: object = None) -> str | None:
+    """Pages as stored, ``436-444``: BibTeX's ``436--444``, an en dash, or RIS's first and last page apart; None
+    for none."""
+    text = "-".join(str(p).strip() for p in (first, last) if isinstance(p, str | int) and str(p).strip())
+    text = re.sub(r"\s*(?:--|\u2013|-)\s*", "-", clean(text))
+    return text or None
+
+
 def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple,
-                  url, added, abstract=None, unread_date: str | None = None) -> LibraryEntry:
+                  url, added, abstract=None, unread_date: str | None = None,
+                  where_from: tuple[object, str | None, str | None] = (None, None, None)) -> LibraryEntry:
     """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated, when the
-    month its arXiv id was given dates it, :func:`recommender.dates.arxiv_month`).
+    month its arXiv id was given dates it, :func:`recommender.dates.arxiv_month`); ``where_from`` its venue, entry
+    type (:func:`entry_type`) and pages (:func:`pages`).
 
     Raises
     ------
@@ -81,7 +111,10 @@ def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.dat
         raise ParseError("the entry has no title", source=where, line=line)
     arxiv_id, doi = ids
     published, precision = date or arxiv_month(arxiv_id) or (None, None)  # undated: the month its arXiv id gives
+    venue, kind, page_range = where_from
     record = PaperRecord(title=title, abstract=" ".join(abstract.split()) if isinstance(abstract, str) else "",
                          authors=tuple(a for a in (clean(a) for a in authors) if a), arxiv_id=arxiv_id,
-                         doi=doi, published=published, published_precision=precision, url=url or None, line=line)
+                         doi=doi, published=published, published_precision=precision, url=url or None, line=line,
+                         venue=clean(venue) or None if isinstance(venue, str) else None, entry_type=kind,
+                         pages=page_range)
     return LibraryEntry(record, timestamp(added), unread_date if date is None else None)

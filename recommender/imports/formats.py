@@ -19,7 +19,7 @@ from pathlib import PurePath
 
 from recommender.dates import parse_date, replaces
 from recommender.imports.bibtex import read_bibtex
-from recommender.imports.entry import YEAR_FIRST_DATE, LibraryEntry, library_entry, timestamp
+from recommender.imports.entry import YEAR_FIRST_DATE, LibraryEntry, entry_type, library_entry, pages, timestamp
 from recommender.imports.ids import csl_arxiv_id, identifiers, ris_arxiv_id
 from recommender.imports.names import csl_name, ris_name
 from recommender.limits import check_records
@@ -100,6 +100,17 @@ def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
     return best
 
 
+#: The RIS tags (as rispy names them) naming where a record appeared, in the order tried: T2 (a journal's or
+#: proceedings' title, as Zotero writes it), JO, JF.
+_RIS_VENUE = ("secondary_title", "journal_name", "alternate_title3")
+
+
+def _ris_venue(ref: dict) -> tuple[object, str | None, str | None]:
+    """A RIS record's venue, entry type (``TY``) and pages (``SP``, ``EP``)."""
+    venue = next((ref[key] for key in _RIS_VENUE if isinstance(ref.get(key), str) and ref[key].strip()), None)
+    return venue, entry_type(ref.get("type_of_reference"), "ris"), pages(ref.get("start_page"), ref.get("end_page"))
+
+
 def _ris(text: str, where: str) -> list[LibraryEntry]:
     import rispy
 
@@ -121,8 +132,8 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         authors = [ris_name(a) for a in ref.get("authors") or ref.get("first_authors") or [] if isinstance(a, str)]
         try:
             out.append(library_entry(where, line, title, authors, _ris_date(ref),
-                              ids, urls[0] if urls else None, added,
-                              ref.get("abstract") or ref.get("notes_abstract")))
+                                     ids, urls[0] if urls else None, added,
+                                     ref.get("abstract") or ref.get("notes_abstract"), where_from=_ris_venue(ref)))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
     if not starts and text.strip():
@@ -183,8 +194,10 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
         ids = (arxiv_id or csl_arxiv_id(item, doi), doi)
         title = item.get("title")
         try:
+            where_from = (item.get("container-title"), entry_type(item.get("type"), "csl-json"), pages(item.get("page")))
             out.append(library_entry(where, line, title if isinstance(title, str) else "", authors,
-                              parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract")))
+                                     parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract"),
+                                     where_from=where_from))
         except ParseError as exc:
             raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
     return out

@@ -79,6 +79,10 @@ class PaperRecord:
     doi : str or None
         Digital Object Identifier without resolver or ``doi:`` prefix
         (``"10.1111/j.1751-9004.2011.00352.x"``), when the digest gives one.
+    venue, entry_type, pages : str or None
+        Where it appeared (a journal's or proceedings' name), its entry type (BibTeX's name, ``"article"``,
+        ``"inproceedings"``, ``"misc"``: :data:`recommender.imports.entry.ENTRY_TYPES`) and its pages (``"436-444"``),
+        as a library export gives them; digests give none.
     """
 
     title: str
@@ -92,6 +96,9 @@ class PaperRecord:
     line: int | None = None
     doi: str | None = None
     published_precision: str | None = None
+    venue: str | None = None
+    entry_type: str | None = None
+    pages: str | None = None
 
     @property
     def key(self) -> str:
