@@ -95,8 +95,12 @@ def read_bibtex(text: str, where: str) -> list[LibraryEntry]:
         failed = list(library.failed_blocks)
     if failed:
         first = min(failed, key=lambda b: b.start_line or 0)
-        raise ParseError(f"BibTeX entry {(first.raw or '').strip().splitlines()[0][:60]!r} is malformed",
-                         source=where, line=(first.start_line or 0) + 1)
+        block = first.raw or ""
+        line = (first.start_line or 0) + 1 + block.count("\n", 0, len(block) - len(block.lstrip()))
+        brace = _open_brace(block.strip())
+        said = f": the brace opened on line {line + brace} is never closed" if brace is not None else ""
+        raise ParseError(f"BibTeX entry {block.strip().splitlines()[0][:60]!r} is malformed{said}",
+                         source=where, line=line)
     out = []
     for e in library.entries:
         f = {k.lower(): v for k, v in e.fields_dict.items()}
@@ -113,6 +117,29 @@ def read_bibtex(text: str, where: str) -> list[LibraryEntry]:
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
     return out
+
+
+def _open_brace(raw: str) -> int | None:
+    """Where the brace a failed entry leaves open is, as lines after the entry's first (0: its own); None when its
+    braces balance (an unclosed quote, a stray character).
+
+    Braces are paired as BibTeX pairs them (``\\{`` is no brace). A brace left open inside the entry is named, the
+    innermost; else the value's brace that took the entry's closing brace (a ``}`` alone on its line), or that
+    holds the next field's ``name =`` line (``title = {Open,`` before ``author = {X},``); else the entry's own.
+    """
+    stack: list[int] = []
+    took: int | None = None
+    for m in re.finditer(r"\\[{}]|[{}]", raw):
+        if m.group() == "{":
+            stack.append(m.start())
+        elif m.group() == "}" and stack:
+            start = stack.pop()
+            closer = raw[raw.rfind("\n", 0, m.start()) + 1:m.start()].strip() == ""  # the line holds "}" alone
+            if len(stack) == 1 and (closer or (took is None and _SWALLOWED_FIELD.search(raw, start, m.start()))):
+                took = start
+    if not stack:
+        return None
+    return raw.count("\n", 0, stack[-1] if len(stack) > 1 else took if took is not None else stack[0])
 
 
 def _bibtex_date(value) -> tuple[tuple[dt.date, str | None] | None, str | None]:
