@@ -121,7 +121,7 @@ class _Known:
 
 
 _PAPER_COLUMNS = ("arxiv_id", "title_key", "title", "abstract", "authors", "published", "published_precision", "url",
-                  "doi", "source_kind", "is_news", "first_seen", "updated_at")
+                  "doi", "venue", "entry_type", "pages", "source_kind", "is_news", "first_seen", "updated_at")
 
 
 @dataclass
@@ -137,6 +137,9 @@ class NewPaper:
     published_precision: str | None
     url: str | None
     doi: str | None
+    venue: str | None
+    entry_type: str | None
+    pages: str | None
     source_kind: str
     is_news: bool
     first_seen: dt.datetime
@@ -158,6 +161,9 @@ def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> Ne
         published_precision=record.published_precision if record.published else None,
         url=record.url,
         doi=record.doi,
+        venue=record.venue,
+        entry_type=record.entry_type,
+        pages=record.pages,
         source_kind=kind,
         is_news=not record.is_replacement,
         first_seen=now,

@@ -46,7 +46,7 @@ TITLE_KEY_BYTES = 2000
 
 def _nul_field(record: PaperRecord) -> str | None:
     """The first field of ``record`` holding a NUL character, which PostgreSQL text refuses; None when none does."""
-    for name in ("title", "abstract", "arxiv_id", "doi", "url"):
+    for name in ("title", "abstract", "arxiv_id", "doi", "url", "venue", "pages"):
         value = getattr(record, name)
         if isinstance(value, str) and "\x00" in value:
             return name

@@ -83,7 +83,7 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
     replace = record.is_replacement
     if merge_date(paper, record.published, record.published_precision):
         changed = True
-    for attr in ("url", "doi"):
+    for attr in ("url", "doi", "venue", "entry_type", "pages"):
         value = getattr(record, attr)
         if value and (replace or not getattr(paper, attr)) and getattr(paper, attr) != value:
             setattr(paper, attr, value)

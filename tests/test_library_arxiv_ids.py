@@ -56,6 +56,7 @@ def ris(*tags: str) -> str:
     (("N1  - Talk 1706.03762 of the workshop",), None),
     (("T2  - CoRR", "J2  - CoRR", "VL  - abs/1706.03762"), "1706.03762"),  # a journal's title and abbreviation
     (("JO  - Nature", "DO  - 10.1038/nature14539", "N1  - cites arXiv:1706.03762"), None),
+    (('N1  - <p><a href="https://arxiv.org/abs/1706.03762">the preprint</a></p>',), "1706.03762"),  # Zotero's RIS
 ])
 def test_an_arxiv_id_in_a_ris_journal_or_note_is_read(tags, arxiv_id):
     (entry,) = parse_library(ris(*tags), "scholar.ris")
@@ -68,6 +69,14 @@ def test_an_arxiv_id_in_a_ris_journal_or_note_is_read(tags, arxiv_id):
     ({"note": "arXiv: 1706.03762"}, "1706.03762"),
     ({"container-title": "CoRR", "volume": "abs/1706.03762"}, "1706.03762"),
     ({"container-title": "Nature", "volume": 7}, None),
+    # Zotero's notes are HTML: the words of its paragraphs, the targets of its links
+    ({"note": "<p>arXiv: 1706.03762</p>"}, "1706.03762"),
+    ({"note": '<p>Preprint: <a href="https://arxiv.org/abs/1706.03762">here</a></p>'}, "1706.03762"),
+    ({"note": '<div class="zotero-note"><p>arXiv:</p><p>1706.03762v5 &amp; more</p></div>'}, "1706.03762"),
+    ({"note": '<p>arXiv: <a href="https://arxiv.org/abs/1706.03762">arXiv:1706.03762</a></p>'}, "1706.03762"),
+    ({"note": '<p>See <a href="https://arxiv.org/abs/1501.00001">this</a> and arXiv:1706.03762</p>'}, None),
+    ({"note": '<p><a href="https://arxiv.org/abs/1706.03762">cited</a></p>', "DOI": "10.1038/nature14539"}, None),
+    ({"note": "<p>Talk 1706.03762 of the workshop</p>"}, None),
 ])
 def test_an_arxiv_id_in_a_csl_container_title_or_note_is_read(variables, arxiv_id):
     item = {"id": "a", "type": "article", "title": "The Transformer Paper as Scholar Lists It", **variables}

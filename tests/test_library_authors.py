@@ -136,3 +136,38 @@ def test_a_suffix_is_no_surname_in_the_author_feature():
 
     assert author_token("John Smith Jr.") == author_token("John Smith") == "author:j_smith"  # it was author:j_jr
     assert author_token("Jane Jones III") == "author:j_jones" and author_token("Li Jr") == "author:l_jr"
+
+
+#: Names as imports stored them before names were turned round: BibTeX's as written (a two-word family name,
+#: ``von Last, Jr, First``), RIS's ``Family, Given, Suffix``.
+LEGACY = ["García Márquez, Gabriel", "Le Cun, Yann", "Smith, Jr., John", "Jones, Mary Ann, III", "de la Cruz, Juan"]
+#: How each is written: BibTeX and RIS, CSL-JSON.
+WRITTEN = [("García Márquez, Gabriel", "García Márquez, Gabriel", {"family": "García Márquez", "given": "Gabriel"}),
+           ("Le Cun, Yann", "Le Cun, Yann", {"family": "Le Cun", "given": "Yann"}),
+           ("Smith, Jr., John", "Smith, John, Jr.", {"family": "Smith", "given": "John", "suffix": "Jr."}),
+           ("Jones, III, Mary Ann", "Jones, Mary Ann, III", {"family": "Jones", "given": "Mary Ann", "suffix": "III"}),
+           ("de la Cruz, Juan", "de la Cruz, Juan", {"family": "de la Cruz", "given": "Juan"})]
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
+def test_legacy_family_first_names_are_written_back_as_those_people_in_every_format(fmt):
+    import datetime as dt
+
+    import bibtexparser
+    import rispy
+
+    from recommender.imports.export import write_library
+
+    paper = Paper(id=1, title="A Paper", abstract="", authors=LEGACY, arxiv_id=None, doi=None, url=None,
+                  published=dt.date(2020, 1, 1), published_precision=None, source_kind="library")
+    text = write_library([paper], fmt)
+    if fmt == "bibtex":
+        (entry,) = bibtexparser.parse_string(text).entries
+        assert entry["author"] == " and ".join(bib for bib, _, _ in WRITTEN).replace("í", "{\\'\\i}").replace("á", "\\'a")
+    elif fmt == "ris":
+        assert rispy.loads(text)[0]["authors"] == [ris for _, ris, _ in WRITTEN]
+    else:
+        assert json.loads(text)[0]["author"] == [csl for _, _, csl in WRITTEN]
+    (back,) = parse_library(text, "lib." + {"bibtex": "bib", "ris": "ris", "csl-json": "json"}[fmt])
+    assert back.record.authors == ("Gabriel García Márquez", "Yann Le Cun", "John Smith Jr.", "Mary Ann Jones III",
+                                   "Juan de la Cruz")

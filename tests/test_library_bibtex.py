@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.commands import Caller, Commands
 from recommender.imports import parse_library
 from recommender.sources.records import ParseError
 from recommender.store import Feedback, Paper, Store
@@ -118,3 +119,61 @@ def test_an_imported_entrys_abstract_is_stored_others_is_no_author_and_a_doi_is_
     finally:
         store.dispose()
     assert abstract == "We count walks on Müller's graphs in $O(n^2)$ time, with no sampling."  # accents decoded, math kept
+
+
+UNREADABLE_YEAR = """@article{dated,
+  title = {A Dated Paper},
+  year = {2019}
+}
+
+@misc{transformer,
+  title = {The Transformer with a Typo in its Year},
+  eprint = {1706.03762},
+  year = {20x1}
+}
+
+@article{plain,
+  title = {No Identifier and No Readable Date},
+  date = {spring of 2020}
+}
+"""
+
+
+def test_an_unreadable_year_is_told_by_its_line_and_the_entry_is_imported_undated(store, settings):
+    dated, transformer, plain = parse_library(UNREADABLE_YEAR.encode(), "typo.bib")
+    assert (dated.unread_date, transformer.unread_date, plain.unread_date) == (None, "20x1", "spring of 2020")
+    # undated, as the rules already in place date it: the month its arXiv id was given, else no date
+    assert (transformer.record.published, transformer.record.published_precision) == (dt.date(2017, 6, 1), "month")
+    assert plain.record.published is None
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), UNREADABLE_YEAR.encode(), "typo.bib")
+    assert reply.ok, reply.text
+    assert "Imported 3 entries" in reply.text
+    assert ("2 entries had a date that could not be read and were imported undated (an arXiv id dates its paper "
+            "by its month): `typo.bib:6` (20x1), `typo.bib:12` (spring of 2020).") in reply.text
+    with store.session() as s:
+        assert s.scalar(select(func.count(Feedback.id))) == 3
+        assert s.scalar(select(Paper.published).where(Paper.arxiv_id == "1706.03762")) == dt.date(2017, 6, 1)
+
+
+def _two_entries(second: str) -> str:
+    return "@article{first,\n  title = {First},\n  year = {2019}\n}\n\n" + second + "\n@article{third,\n  title = {Third}\n}\n"
+
+
+@pytest.mark.parametrize(("second", "brace_line"), [
+    ("@article{b,\n  title = {Second {part,\n  author = {X},\n  year = {2019}\n}\n", 7),  # a brace left open
+    ("@article{b,\n  title = {Second,\n  author = {X},\n  year = {2019}\n}\n", 7),  # the entry's } closes the title
+    ("@article{b,\n  title = {Second},\n  author = {X},\n  year = {2019}\n", 6),  # the entry's own brace
+    ("@article{b,\n  title = {B},\n  note = {see {x}\n}\n", 8),  # the note took the entry's closing brace
+    ("% notes\n\n@article{b,\n  title = {Second},\n  abstract = {One\n    two {three\n    four},\n  year = 2019\n}\n", 10),
+])
+def test_an_unclosed_brace_refuses_the_file_naming_its_entry_and_the_braces_line(store, settings, second, brace_line):
+    text = _two_entries(second)
+    entry_line = text.count("\n", 0, text.index("@article{b")) + 1
+    with pytest.raises(ParseError) as failed:
+        parse_library(text.encode(), "open.bib")
+    assert failed.value.line == entry_line
+    assert f"'@article{{b,' is malformed: the brace opened on line {brace_line} is never closed" in failed.value.message
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), "open.bib")
+    assert not reply.ok and f"open.bib:{entry_line}" in reply.text and f"line {brace_line}" in reply.text
+    with store.session() as s:
+        assert s.scalar(select(func.count(Paper.id))) == 0 and s.scalar(select(func.count(Feedback.id))) == 0

@@ -112,7 +112,7 @@ def test_ris_and_csl_keep_what_a_reference_manager_needs(cli, db_url, tmp_path, 
     assert cli("like", "ada", "arXiv:2409.11111").exit_code == 0
     capfd.readouterr()
     ris = cli("export", "ada", "--format", "ris").stdout
-    assert ris.splitlines()[0] == "TY  - JOUR" and "UR  - https://arxiv.org/abs/2409.11111" in ris
+    assert ris.splitlines()[0] == "TY  - GEN" and "UR  - https://arxiv.org/abs/2409.11111" in ris  # a preprint, as BibTeX @misc
     assert [line for line in ris.splitlines() if line.startswith("ER  -")] == ["ER  - "]
     (tmp_path / "ada.ris").write_text(ris, encoding="utf-8")
     assert cli("import", "bob", tmp_path / "ada.ris").exit_code == 0

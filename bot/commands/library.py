@@ -100,8 +100,24 @@ def import_library(
         f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
         f"{counted(result.matched, 'paper')} already known, "
         f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept}"
-        + (" Your next picks use them." if result.liked else "")
+        + (" Your next picks use them." if result.liked else "") + _unread_dates(entries, name)
     )
+
+
+#: How many entries with an unreadable date an import's answer names; it counts the rest.
+UNREAD_DATES_NAMED = 5
+
+
+def _unread_dates(entries: list[LibraryEntry], name: str) -> str:
+    """The answer's note on entries whose date could not be read (``year = {20x1}``), each by its line, or ""."""
+    unread = [e for e in entries if e.unread_date is not None]
+    if not unread:
+        return ""
+    named = ", ".join(f"`{name}:{e.record.line}` ({(e.unread_date or '')[:40]})" for e in unread[:UNREAD_DATES_NAMED])
+    more = f" and {len(unread) - UNREAD_DATES_NAMED} more" if len(unread) > UNREAD_DATES_NAMED else ""
+    return (f" {counted(len(unread), 'entry', 'entries')} had a date that could not be read and "
+            f"{'was' if len(unread) == 1 else 'were'} imported undated (an arXiv id dates its paper by its month): "
+            f"{named}{more}.")
 
 
 def _entries_or_refusal(caller: Caller, data: bytes, name: str) -> list[LibraryEntry] | Reply:

@@ -10,7 +10,10 @@ the file dates the papers as they were. When the person 👍'd each paper (``add
 :mod:`.formats` reads the date a paper was added to a library, in UTC: BibTeX ``timestamp`` (JabRef's
 field; Zotero's own BibTeX has none) and RIS ``Y2`` as ``2024-05-02T10:00:00Z``, to the second, and
 CSL-JSON ``accessed`` (as Zotero writes its dates) to the day, the most a CSL date holds; so an import of
-the file dates the 👍 as they were, not by publication.
+the file dates the 👍 as they were, not by publication. A paper's venue, entry type and pages, as an import
+stored them, are written where :mod:`.formats` reads them: BibTeX's entry type, ``journal`` (``booktitle`` for
+``inproceedings`` and ``incollection``) and ``pages`` (``436--444``), RIS's ``TY``, ``T2``, ``SP`` and ``EP``, CSL-JSON's
+``type``, ``container-title`` and ``page``; a paper with no type is a ``misc`` (arXiv) or ``article`` as before.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from recommender.imports.entry import ENTRY_TYPES
 from recommender.imports.names import bibtex_author, csl_author, is_literal, ris_author, surname
 from recommender.sources.records import normalize_arxiv_id
 from recommender.store import Paper
@@ -37,6 +41,12 @@ def _date_parts(paper: Paper) -> list[int]:
         return []
     d = paper.published
     return {"year": [d.year], "month": [d.year, d.month]}.get(paper.published_precision or "", [d.year, d.month, d.day])
+
+
+def _entry_type(paper: Paper) -> str:
+    """The paper's stored entry type (:data:`~recommender.imports.entry.ENTRY_TYPES`), else ``misc`` for an arXiv
+    paper and ``article`` for another."""
+    return paper.entry_type if paper.entry_type in ENTRY_TYPES else "misc" if paper.arxiv_id else "article"
 
 
 def _utc(when: dt.datetime) -> dt.datetime:
@@ -85,12 +95,16 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
         authors = [name for name in paper.authors or [] if name.strip()]
         names = {f"author{i}": bibtex_author(name) for i, name in enumerate(authors)}  # joined once encoded
         groups.append([is_literal(name) and " " in name.strip() for name in authors])
-        text = {"title": _kept_marks(paper.title), **names, "abstract": _kept_marks(paper.abstract)}
+        kind = _entry_type(paper)
+        venue = "booktitle" if kind in ("inproceedings", "incollection") else "journal"
+        text = {"title": _kept_marks(paper.title), **names, venue: _kept_marks(paper.venue),
+                "abstract": _kept_marks(paper.abstract)}
         as_is = {"year": str(parts[0]) if parts else None, "month": _MONTHS[parts[1] - 1] if len(parts) > 1 else None,
                  "day": str(parts[2]) if len(parts) > 2 else None, "doi": paper.doi, "eprint": paper.arxiv_id,
                  "archiveprefix": "arXiv" if paper.arxiv_id else None, "url": paper.link,
+                 "pages": paper.pages.replace("-", "--") if paper.pages else None,
                  "timestamp": _added_text(when) if when else None}
-        entries.append(Entry("misc" if paper.arxiv_id else "article", key, [Field(k, v) for k, v in text.items() if v]))
+        entries.append(Entry(kind, key, [Field(k, v) for k, v in text.items() if v]))
         plain.append([Field(k, v) for k, v in as_is.items() if v])
     # Only words are LaTeX-encoded ("Müller" -> M\"uller, "&" -> \&, math kept): a URL or DOI stays as written.
     quiet = logging.getLogger("pylatexenc")  # it warns once per character it cannot encode (CJK): kept as is
@@ -100,7 +114,7 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
     finally:
         quiet.level = level
     for entry, fields, braced in zip(library.entries, plain, groups, strict=True):
-        for name in ("title", "abstract"):
+        for name in ("title", "journal", "booktitle", "abstract"):
             if (field := entry.fields_dict.get(name)) is not None:
                 field.value = field.value.translate(_MARKS_LATEX)
         _join_authors(entry, braced)
@@ -163,8 +177,13 @@ def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     records = []
     for paper, when in zip(papers, added, strict=True):
         parts = _date_parts(paper)
-        record = {"type_of_reference": "JOUR", "title": _one_line(paper.title),
+        record = {"type_of_reference": ENTRY_TYPES[_entry_type(paper)][0], "title": _one_line(paper.title),
                   "authors": [ris_author(name) for name in paper.authors or []]}
+        if paper.venue:
+            record["secondary_title"] = _one_line(paper.venue)  # T2, as Zotero writes a journal or proceedings
+        if paper.pages:
+            first, _, last = paper.pages.partition("-")
+            record.update({"start_page": first} | ({"end_page": last} if last else {}))
         if parts:
             record["year"] = str(parts[0])
             record["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
@@ -186,7 +205,7 @@ def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
 def _csl(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     items = []
     for paper, key, when in zip(papers, citation_keys(papers), added, strict=True):
-        item: dict = {"id": key, "type": "article", "title": paper.title,
+        item: dict = {"id": key, "type": ENTRY_TYPES[_entry_type(paper)][1], "title": paper.title,
                       "author": [csl_author(name) for name in paper.authors or []]}
         parts = _date_parts(paper)
         if parts:
@@ -195,8 +214,8 @@ def _csl(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
             day = _utc(when)
             item["accessed"] = {"date-parts": [[day.year, day.month, day.day]]}
         arxiv = {"number": f"arXiv:{paper.arxiv_id}", "publisher": "arXiv"} if paper.arxiv_id else {}
-        for name, value in (("abstract", paper.abstract), ("DOI", paper.doi), ("URL", paper.link or _arxiv_link(paper)),
-                            *arxiv.items()):
+        for name, value in (("container-title", paper.venue), ("page", paper.pages), ("abstract", paper.abstract),
+                            ("DOI", paper.doi), ("URL", paper.link or _arxiv_link(paper)), *arxiv.items()):
             if value:
                 item[name] = value
         items.append(item)

@@ -3,31 +3,27 @@
 Each reader takes the whole file's text and returns its entries in file order, or
 raises :class:`~recommender.sources.records.ParseError` naming the first entry that
 failed and its 1-based line; nothing of a failed file is returned. The parsing
-itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX, its LaTeX decoding
-(``pylatexenc``) turning ``M{\\"u}ller`` into ``Müller`` in titles, authors and abstracts (an
-abstract's math is kept as written; ``and others`` ends an author list, it is no author; an arXiv id is also
-read where Google Scholar and DBLP put it, :mod:`recommender.imports.ids`), ``rispy``
-for RIS (https://en.wikipedia.org/wiki/RIS_(file_format); a record's date is the most precise of its
+itself is done by well-kept libraries: ``bibtexparser`` (v2) for BibTeX (:mod:`recommender.imports.bibtex`),
+``rispy`` for RIS (https://en.wikipedia.org/wiki/RIS_(file_format); a record's date is the most precise of its
 ``Y1``, ``DA`` and ``PY``), :mod:`json` for
 CSL-JSON as Zotero exports it (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html).
 Every author is stored "Given Family" (``Ba, Jimmy Lei`` -> ``Jimmy Lei Ba``), as digests give them:
-:mod:`recommender.imports.names`.
-"""
+:mod:`recommender.imports.names`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import re
-from dataclasses import dataclass
 from pathlib import PurePath
 
-from recommender.dates import arxiv_month, parse_date, replaces
-from recommender.imports.ids import csl_arxiv_id, identifiers, mentioned_arxiv_id, ris_arxiv_id
-from recommender.imports.names import bibtex_name, csl_name, ris_name
+from recommender.dates import parse_date, replaces
+from recommender.imports.bibtex import read_bibtex
+from recommender.imports.entry import YEAR_FIRST_DATE, LibraryEntry, entry_type, library_entry, pages, timestamp
+from recommender.imports.ids import csl_arxiv_id, identifiers, ris_arxiv_id
+from recommender.imports.names import csl_name, ris_name
 from recommender.limits import check_records
-from recommender.sources.records import PaperRecord, ParseError
+from recommender.sources.records import ParseError
 
 __all__ = ["FORMATS", "SUFFIXES", "LibraryEntry", "detect_format", "format_of_name", "parse_library"]
 
@@ -43,153 +39,6 @@ def format_of_name(name: str) -> str | None:
     return SUFFIXES.get(PurePath(name).suffix.lower())
 
 
-@dataclass(frozen=True)
-class LibraryEntry:
-    """One paper of a person's library, as their reference manager exported it.
-
-    Attributes
-    ----------
-    record : PaperRecord
-        The paper (title, abstract, authors, arXiv id, DOI, ``line``: where the entry starts, 1-based) and its
-        publication date as far as the export knows it: ``record.published`` with
-        ``record.published_precision`` (:mod:`recommender.dates`: a year alone is its 1 January at ``"year"``,
-        a month its 1st at ``"month"``; a month that cannot be read leaves the year alone).
-    added : datetime.datetime or None
-        When the person added it to their library (UTC), when the export says; else ``None``.
-    """
-
-    record: PaperRecord
-    added: dt.datetime | None = None
-
-    @property
-    def liked_at(self) -> dt.date | dt.datetime | None:
-        """The date the 👍 carries: when the paper was added, else (about) when it was published."""
-        return self.added or self.record.published
-
-
-def _timestamp(value: str | None) -> dt.datetime | None:
-    """An ISO-like timestamp (``2019-05-02``, ``2019.05.02``, ``2019-05-02T10:00:00+0200``) as UTC; None if unreadable."""
-    if not value:
-        return None
-    text = value.strip().replace(".", "-", 2) if re.match(r"^\d{4}\.\d", value.strip()) else value.strip()
-    try:
-        when = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text and len(text) > 10 else text)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-
-
-def _clean(text: str | None) -> str:
-    """BibTeX protective braces and line breaks dropped: ``{BERT}:  Pre-training`` -> ``BERT: Pre-training``."""
-    return " ".join((text or "").replace("{", "").replace("}", "").split())
-
-
-def _entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple, url,
-           added, abstract=None) -> LibraryEntry:
-    """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated, when the
-    month its arXiv id was given dates it, :func:`recommender.dates.arxiv_month`)."""
-    title = _clean(title)
-    if not title:
-        raise ParseError("the entry has no title", source=where, line=line)
-    arxiv_id, doi = ids
-    published, precision = date or arxiv_month(arxiv_id) or (None, None)  # undated: the month its arXiv id gives
-    record = PaperRecord(title=title, abstract=" ".join(abstract.split()) if isinstance(abstract, str) else "",
-                         authors=tuple(a for a in (_clean(a) for a in authors) if a), arxiv_id=arxiv_id,
-                         doi=doi, published=published, published_precision=precision, url=url or None, line=line)
-    return LibraryEntry(record, _timestamp(added))
-
-
-# -- BibTeX ------------------------------------------------------------------------------------------
-#: The fields whose LaTeX markup is decoded (identifiers and URLs are read as written: ``%`` is no comment there);
-#: an abstract's math (``$O(n^2)$``) is kept as written.
-_LATEX_FIELDS = frozenset({"title", "author", "abstract"})
-#: What stands in an author list for the authors left out (``A and B and others``): not an author.
-_NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
-#: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
-#: both as one value (which then has no enclosing pair of braces or quotes).
-_SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
-def _latex_decoder():
-    """bibtexparser's LaTeX decoding, applied to :data:`_LATEX_FIELDS` only; ``author`` becomes a list of names,
-    each "Given Family" (:func:`recommender.imports.names.bibtex_name`: ``Ba, Jimmy Lei`` -> ``Jimmy Lei Ba``).
-
-    The names are split and turned round before decoding, which drops braces: ``{Research and Development
-    Team} and Lovelace, Ada`` is a group and a person, as BibTeX reads it.
-    """
-    from bibtexparser.middlewares import LatexDecodingMiddleware
-    from bibtexparser.middlewares.names import split_multiple_persons_names
-
-    class TitleAndAuthors(LatexDecodingMiddleware):
-        def transform_entry(self, entry, library):
-            rest = [f for f in entry.fields if f.key.lower() not in _LATEX_FIELDS]
-            entry.fields = [f for f in entry.fields if f.key.lower() in _LATEX_FIELDS]
-            authors = [f for f in entry.fields if f.key.lower() == "author" and isinstance(f.value, str)]
-            entry.fields = [f for f in entry.fields if f not in authors]
-            block = super().transform_entry(entry, library)
-            for field in authors:
-                field.value = [self._transform_python_value_string(bibtex_name(name))[0]
-                               for name in split_multiple_persons_names(field.value)]
-            entry.fields = entry.fields + authors + rest
-            return block
-
-    return TitleAndAuthors()
-
-
-def _check_fields(e, where: str) -> None:
-    """Refuse an entry one of whose values swallowed the next field (a missing comma), naming that field's line.
-
-    Such a value is not one enclosed value, number or macro (bibtexparser's ``no-enclosing``) and holds a line
-    starting ``name =``; a braced value split over lines with an ``=`` in it is fine.
-    """
-    for field in e.fields:
-        value = field.value if isinstance(field.value, str) else ""
-        m = _SWALLOWED_FIELD.search(value) if field.enclosing == "no-enclosing" else None
-        if m is not None:
-            line = (field.start_line if field.start_line is not None else e.start_line or 0) + 1
-            raise ParseError(f"BibTeX entry '{e.key}' is malformed: a comma is missing before field "
-                             f"'{m.group(1)}' (it was read as part of '{field.key}')",
-                             source=where, line=line + value.count("\n", 0, m.end()))
-
-
-def _bibtex(text: str, where: str) -> list[LibraryEntry]:
-    import bibtexparser
-
-    logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # failed blocks are reported below, as a ParseError
-    raw = bibtexparser.parse_string(text)
-    failed = list(raw.failed_blocks)
-    if not failed:
-        for e in raw.entries:  # on the values as written, before any decoding
-            _check_fields(e, where)
-        library = _latex_decoder().transform(raw)  # in place: the entries were checked
-        failed = list(library.failed_blocks)
-    if failed:
-        first = min(failed, key=lambda b: b.start_line or 0)
-        raise ParseError(f"BibTeX entry {(first.raw or '').strip().splitlines()[0][:60]!r} is malformed",
-                         source=where, line=(first.start_line or 0) + 1)
-    out = []
-    for e in library.entries:
-        f = {k.lower(): v for k, v in e.fields_dict.items()}
-        value = lambda name, f=f: f[name].value if name in f else None  # noqa: E731
-        authors = [a for a in map(_clean, value("author") or []) if a and a.lower() not in _NOT_AN_AUTHOR]
-        added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
-        arxiv_id, doi = identifiers(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
-        ids = (arxiv_id or mentioned_arxiv_id(value, doi), doi)
-        try:
-            out.append(_entry(where, (e.start_line or 0) + 1, value("title") or "", authors,
-                              _bibtex_date(value), ids, value("url"), added, value("abstract")))
-        except ParseError as exc:
-            raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
-    return out
-
-
-def _bibtex_date(value) -> tuple[dt.date, str | None] | None:
-    """An entry's ``year``/``month``/``day``, else biblatex's ``date`` (``2019-06-01``, ``2019-06``, a range's start:
-    Zotero's BibLaTeX export writes no ``year``), so the month its arXiv id gives never wins over its own date."""
-    if value("year"):
-        return parse_date(value("year"), value("month"), value("day"))
-    m = _RIS_DATE.match(value("date") or "")  # ISO 8601, as RIS's YYYY-MM-DD: a range's "/" ends its start
-    return parse_date(m["year"], m["month"], m["day"]) if m else None
-
-
 # -- RIS ------------------------------------------------------------------------------------------------
 _RIS_START = re.compile(r"^[ \t]*(TY  -)", re.MULTILINE)
 #: A record's closing line; rispy drops, without a word, a record that has none.
@@ -197,7 +46,7 @@ _RIS_END = re.compile(r"^[ \t]*ER  -.*$", re.MULTILINE)
 #: Any tag line (``TI  - ...``, ``AU  -``); outside a ``TY``..``ER`` record rispy drops it without a word.
 _RIS_TAG = re.compile(r"^[ \t]*([A-Z][A-Z0-9])  -", re.MULTILINE)
 #: A RIS date: year, then month and day, each maybe empty, after ``/`` (or ``-``); what follows the day is free text.
-_RIS_DATE = re.compile(r"^\s*(?P<year>\d{4})(?:[/-](?P<month>[^/-]*)(?:[/-](?P<day>\d*))?)?")
+_RIS_DATE = YEAR_FIRST_DATE
 #: Dates written with the month's name: PubMed's ``2017 Jun 12``, and Web of Science's ``DA  - SEP 22`` beside
 #: ``PY  - 2010`` (no year of its own: the record's year is taken).
 _RIS_NAMED_DATE = re.compile(r"^\s*(?:(?P<year>\d{4})\s+)?(?P<month>[A-Za-z]{3,9})\.?(?:\s+(?P<day>\d{1,2}))?\s*$")
@@ -251,6 +100,17 @@ def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
     return best
 
 
+#: The RIS tags (as rispy names them) naming where a record appeared, in the order tried: T2 (a journal's or
+#: proceedings' title, as Zotero writes it), JO, JF.
+_RIS_VENUE = ("secondary_title", "journal_name", "alternate_title3")
+
+
+def _ris_venue(ref: dict) -> tuple[object, str | None, str | None]:
+    """A RIS record's venue, entry type (``TY``) and pages (``SP``, ``EP``)."""
+    venue = next((ref[key] for key in _RIS_VENUE if isinstance(ref.get(key), str) and ref[key].strip()), None)
+    return venue, entry_type(ref.get("type_of_reference"), "ris"), pages(ref.get("start_page"), ref.get("end_page"))
+
+
 def _ris(text: str, where: str) -> list[LibraryEntry]:
     import rispy
 
@@ -271,9 +131,9 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         added = ref.get("access_date")
         authors = [ris_name(a) for a in ref.get("authors") or ref.get("first_authors") or [] if isinstance(a, str)]
         try:
-            out.append(_entry(where, line, title, authors, _ris_date(ref),
-                              ids, urls[0] if urls else None, added,
-                              ref.get("abstract") or ref.get("notes_abstract")))
+            out.append(library_entry(where, line, title, authors, _ris_date(ref),
+                                     ids, urls[0] if urls else None, added,
+                                     ref.get("abstract") or ref.get("notes_abstract"), where_from=_ris_venue(ref)))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
     if not starts and text.strip():
@@ -328,20 +188,22 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
         accessed_day = parse_date(*accessed) if accessed[0] else None
         added = accessed_day[0].isoformat() if accessed_day else None
         raw = item.get("accessed", {}).get("raw") if isinstance(item.get("accessed"), dict) else None
-        if isinstance(raw, str) and "T" in raw and _timestamp(raw):  # a time with its offset: its UTC moment
+        if isinstance(raw, str) and "T" in raw and timestamp(raw):  # a time with its offset: its UTC moment
             added = raw
         arxiv_id, doi = identifiers(item.get("DOI"), item.get("URL"), item.get("number"), item.get("archive_location"))
         ids = (arxiv_id or csl_arxiv_id(item, doi), doi)
         title = item.get("title")
         try:
-            out.append(_entry(where, line, title if isinstance(title, str) else "", authors,
-                              parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract")))
+            where_from = (item.get("container-title"), entry_type(item.get("type"), "csl-json"), pages(item.get("page")))
+            out.append(library_entry(where, line, title if isinstance(title, str) else "", authors,
+                                     parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract"),
+                                     where_from=where_from))
         except ParseError as exc:
             raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
     return out
 
 
-_READERS = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl}
+_READERS = {"bibtex": read_bibtex, "ris": _ris, "csl-json": _csl}
 
 
 def detect_format(text: str, name: str = "") -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html.parser import HTMLParser
 
 from recommender.sources.records import normalize_arxiv_id, normalize_doi
 
@@ -40,13 +41,47 @@ def _texts(got: object) -> list[str]:
     return [v for v in items if isinstance(v, str) and v.strip()]
 
 
+class _NoteText(HTMLParser):
+    """An HTML note's words and the targets of its links, as Zotero writes notes (``<p>arXiv: 1706.03762</p>``,
+    ``<a href="https://arxiv.org/abs/1706.03762">the preprint</a>``); entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.extend(f" {value} " for name, value in attrs if name == "href" and value)
+        self.parts.append(" ")  # a tag separates words: <p>arXiv:</p><p>1706.03762</p>
+
+    def handle_endtag(self, tag: str) -> None:
+        self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+#: Text that holds an HTML tag: a note as Zotero writes it.
+_HTML_TAG = re.compile(r"<[A-Za-z/][^<>]*>")
+
+
+def _plain(text: str) -> str:
+    """``text`` with its HTML read (:class:`_NoteText`) when it holds a tag; else as it is."""
+    if not _HTML_TAG.search(text):
+        return text
+    reader = _NoteText()
+    reader.feed(text)
+    reader.close()
+    return "".join(reader.parts)
+
+
 def mentioned_arxiv_id(value: Callable[[str], object], doi: str | None = None) -> str | None:
     """The arXiv id of an entry with no eprint-like field for it, from the fields exports put it in otherwise.
 
     ``value(name)`` is a field's text, or a list of texts (a RIS record's several journal tags), None when
     absent. The words of :data:`_ARXIV_MENTIONS` fields that name arXiv are read with
     :func:`~recommender.sources.records.normalize_arxiv_id` (a bare number in a note that does not name arXiv
-    is not taken), then a ``volume = {abs/<id>}`` of a journal ``CoRR`` or ``arXiv``. Exactly one distinct id
+    is not taken; an HTML note, as Zotero writes notes, is read as its words and its links' targets), then a
+    ``volume = {abs/<id>}`` of a journal ``CoRR`` or ``arXiv``. Exactly one distinct id
     must be named: a note naming several cites other papers. Nothing is read for an entry with a ``doi`` of
     its own (arXiv's ``10.48550/`` aside): a journal article's note that mentions an arXiv id cites another
     paper, and its DOI matches it.
@@ -55,7 +90,7 @@ def mentioned_arxiv_id(value: Callable[[str], object], doi: str | None = None) -
         return None
     named: set[str] = set()
     for name in _ARXIV_MENTIONS:
-        for text in _texts(value(name)):
+        for text in map(_plain, _texts(value(name))):
             if "arxiv" in text.lower():
                 named.update(filter(None, (normalize_arxiv_id(w.rstrip(".")) for w in _WORD_BREAK.split(text))))
     if not named:

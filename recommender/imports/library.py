@@ -1,6 +1,7 @@
 """A person's library into the store: each entry matched to a stored paper (or stored, not as news) and 👍'd.
 
-Matching follows the store's keys, in order: DOI (case-insensitive), then the
+Matching follows the store's keys, in order: DOI (its ASCII letters case-insensitive, as DOIs are, alike on
+SQLite and PostgreSQL: :func:`recommender.sources.records.doi_key`), then the
 digest rule of :func:`recommender.ingest.resolve_records` (arXiv id, then
 normalised title). A paper not stored yet is stored with ``is_news=False``, so no
 digest ever posts it as new. Every matched or new paper is merged with its entry as a digest's
@@ -26,8 +27,9 @@ from sqlalchemy.orm import Session
 from recommender.imports.formats import LibraryEntry
 from recommender.ingest import LOOKUP_CHUNK, IngestResult, insert_new_papers, resolve_records
 from recommender.merge import merge_record
+from recommender.sources.records import doi_key
 from recommender.store import Feedback, Paper
-from recommender.store.dialects import dialect_insert, lock_paper_writes
+from recommender.store.dialects import dialect_insert, doi_key_sql, lock_paper_writes
 from recommender.store.models import utcnow
 from recommender.text.embeddings import embedding_text
 from recommender.text.vectors import forget_changed_embeddings
@@ -67,13 +69,13 @@ def _by_doi(session: Session, entries: list[LibraryEntry]) -> dict[int, int]:
     wanted: dict[str, list[int]] = {}
     for i, e in enumerate(entries):
         if e.record.doi:
-            wanted.setdefault(e.record.doi.lower(), []).append(i)
+            wanted.setdefault(doi_key(e.record.doi), []).append(i)
     found: dict[int, int] = {}
     keys = sorted(wanted)
+    key = doi_key_sql(session)  # the same comparison on SQLite and PostgreSQL, through an index
     for start in range(0, len(keys), LOOKUP_CHUNK):
         chunk = keys[start:start + LOOKUP_CHUNK]
-        rows = session.execute(select(func.lower(Paper.doi), func.min(Paper.id))
-                               .where(func.lower(Paper.doi).in_(chunk)).group_by(func.lower(Paper.doi)))
+        rows = session.execute(select(key, func.min(Paper.id)).where(key.in_(chunk)).group_by(key))
         for doi, paper_id in rows:
             for i in wanted[doi]:
                 found[i] = paper_id

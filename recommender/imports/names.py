@@ -8,8 +8,8 @@ literal name). Written back, a stored name is split by the same rules (the last 
 with any lowercase particle before it: ``von Neumann``), and a trailing ``Jr.``, ``Sr.``, ``II``, ``III`` or
 ``IV`` is a suffix, which BibTeX's ``First von Last`` form has no place for.
 
-A stored name holding one comma and no "and" is read as ``Family, Given``, what imports stored before, when it
-looks like one (:func:`_old_style`); else it is a literal.
+A stored name holding commas and no "and" is read as ``Family, Given``, ``Family, Jr., Given`` or ``Family, Given,
+Jr.``, what imports stored before, when it looks like one (:func:`_old_style`); else it is a literal.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def ris_name(name: str) -> str:
     """
     parts = [" ".join(p.split()) for p in name.split(",")]
     if len(parts) == 2 and all(parts):
-        return f"{parts[1]} {parts[0]}" if _old_style(name) else name  # not "University of California, Berkeley"
+        return f"{parts[1]} {parts[0]}" if _old_style(name) is not None else name  # not "University of California, Berkeley"
     if len(parts) == 3 and all(parts) and parts[2].lower() in _SUFFIXES:
         return f"{parts[1]} {parts[0]} {parts[2]}"
     return name
@@ -72,16 +72,17 @@ def csl_name(author: dict) -> str:
 
 def _parts(name: str) -> NameParts | None:
     """A stored name's parts (family = von + last), or None for a literal: one word, or a group (it holds the
-    word "and" or more than one comma)."""
+    word "and", or commas that are not an earlier import's ``Family, Given``: :func:`_old_style`)."""
     from bibtexparser.middlewares.names import parse_single_name_into_parts
 
     name = " ".join(name.split())
-    if _AND.search(name) or name.count(",") > 1 or (" " not in name and "," not in name):
+    if _AND.search(name) or (" " not in name and "," not in name):
         return None
-    if "," in name:  # "Family, Given", as stored before names were turned round
-        if not _old_style(name):
+    if "," in name:  # "Family, Given" (or with a suffix), as stored before names were turned round
+        written = _old_style(name)
+        if written is None:
             return None
-        parts = parse_single_name_into_parts(name, strict=False)
+        parts = parse_single_name_into_parts(written, strict=False)
     else:
         words = name.split()
         suffix = [words.pop()] if len(words) > 2 and words[-1].lower() in _SUFFIXES else []
@@ -90,15 +91,29 @@ def _parts(name: str) -> NameParts | None:
     return parts if parts.first and parts.last else None
 
 
-def _old_style(name: str) -> bool:
-    """Whether a stored name with one comma is a person as imports stored them before, ``Family, Given``: a
-    family name of one word after any lowercase particles (``von Neumann``) and a given name of one to three
-    words that is no suffix or company (``University of California, Berkeley``, ``John Smith, Jr.`` and
-    ``Google, Inc.`` are kept as written)."""
-    family, given = (part.split() for part in name.split(",", 1))
-    particles_only = all(word[:1].islower() for word in family[:-1])
-    return (bool(family) and particles_only and 1 <= len(given) <= 3
-            and given[0].lower() not in _SUFFIXES | _COMPANY)
+def _old_style(name: str) -> str | None:
+    """A stored name with commas as BibTeX's ``von Last, First`` or ``von Last, Jr, First`` when it is a person as
+    imports stored them before: ``Family, Given``, BibTeX's ``Family, Jr., Given`` or RIS's ``Family, Given, Jr.``;
+    else None (a literal).
+
+    A person's family name is one word, or two capitalised ones (``García Márquez``, ``Le Cun``), after any
+    lowercase particles (``von Neumann``, ``de la Cruz``); the given name is one to three words that are no
+    suffix or company. ``University of California, Berkeley``, ``John Smith, Jr.``, ``Google, Inc.`` and
+    ``National Academies of Sciences, Engineering, and Medicine`` are kept as written.
+    """
+    parts = [part.split() for part in name.split(",")]
+    if len(parts) == 3 and len(parts[1]) == 1 and parts[1][0].lower() in _SUFFIXES:
+        family, jr, given = parts  # BibTeX's von Last, Jr, First
+    elif len(parts) == 3 and len(parts[2]) == 1 and parts[2][0].lower() in _SUFFIXES:
+        family, given, jr = parts  # RIS's Family, Given, Suffix
+    elif len(parts) == 2:
+        (family, given), jr = parts, []
+    else:
+        return None
+    core = family[next((i for i, word in enumerate(family) if not word[:1].islower()), len(family)):]
+    person = (1 <= len(core) <= 2 and (len(core) == 1 or all(word[:1].isupper() for word in core))
+              and 1 <= len(given) <= 3 and given[0].lower() not in _SUFFIXES | _COMPANY)
+    return ", ".join(" ".join(p) for p in (family, jr, given) if p) if person else None
 
 
 def _family(parts: NameParts) -> str:
@@ -106,8 +121,9 @@ def _family(parts: NameParts) -> str:
 
 
 def is_literal(name: str) -> bool:
-    """Whether a stored name is no person's "Given Family": one word, or a group (it holds the word "and" or
-    more than one comma). BibTeX braces a group of several words, so that it is read back as one name."""
+    """Whether a stored name is no person's "Given Family": one word, or a group (it holds the word "and", or
+    commas that are no earlier import's ``Family, Given``). BibTeX braces a group of several words, so that it is
+    read back as one name."""
     return _parts(name) is None
 
 

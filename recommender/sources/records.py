@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ __all__ = [
     "DigestRecord",
     "PaperRecord",
     "ParseError",
+    "doi_key",
     "normalize_arxiv_id",
     "normalize_doi",
     "title_key",
@@ -77,6 +79,10 @@ class PaperRecord:
     doi : str or None
         Digital Object Identifier without resolver or ``doi:`` prefix
         (``"10.1111/j.1751-9004.2011.00352.x"``), when the digest gives one.
+    venue, entry_type, pages : str or None
+        Where it appeared (a journal's or proceedings' name), its entry type (BibTeX's name, ``"article"``,
+        ``"inproceedings"``, ``"misc"``: :data:`recommender.imports.entry.ENTRY_TYPES`) and its pages (``"436-444"``),
+        as a library export gives them; digests give none.
     """
 
     title: str
@@ -90,6 +96,9 @@ class PaperRecord:
     line: int | None = None
     doi: str | None = None
     published_precision: str | None = None
+    venue: str | None = None
+    entry_type: str | None = None
+    pages: str | None = None
 
     @property
     def key(self) -> str:
@@ -210,6 +219,19 @@ def normalize_doi(value: str | None) -> str | None:
         return None
     m = _DOI_WHOLE.match(value.strip())
     return m.group("doi") if m else None
+
+
+#: ASCII's capital letters to its small ones, and no other letter.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def doi_key(doi: str) -> str:
+    """The form two DOIs are compared in: its ASCII letters lowercased, any other letter as written.
+
+    DOIs are case-insensitive in their ASCII letters only (DOI Handbook
+    2.4, https://www.doi.org/the-identifier/resources/handbook/2_numbering): ``10.1000/ABC`` is ``10.1000/abc``, but ``10.1000/Ä`` is not ``10.1000/ä``.
+    """
+    return doi.translate(_ASCII_LOWER)
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

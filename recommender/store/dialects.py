@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ["PAPER_WRITES_LOCK_KEY", "dialect_insert", "lock_paper_writes"]
+__all__ = ["DOI_KEY_INDEX", "PAPER_WRITES_LOCK_KEY", "dialect_insert", "doi_key_sql", "lock_paper_writes"]
 
 PAPER_WRITES_LOCK_KEY = 0x7061706572737772  # "paperswr" in ASCII: the PostgreSQL advisory lock of paper writes
 
@@ -38,3 +39,22 @@ def lock_paper_writes(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PAPER_WRITES_LOCK_KEY})
+
+
+#: The expression index on a paper's DOI with its ASCII letters lowercased (migration 0020), which
+#: :func:`doi_key_sql` reads.
+DOI_KEY_INDEX = "ix_papers_doi_key"
+
+
+def doi_key_sql(session: Session) -> ColumnElement[str]:
+    """``papers.doi`` with its ASCII letters lowercased and no other, as SQL the :data:`DOI_KEY_INDEX` serves; it
+    equals :func:`recommender.sources.records.doi_key` of the stored DOI on both databases.
+
+    SQLite's ``lower()`` lowers ASCII letters only; PostgreSQL's lowers others too in the database's locale
+    (``Ä`` in ``C.UTF-8``), but only ASCII ones in the ``"C"`` collation.
+    """
+    from recommender.store.models import Paper
+
+    if session.get_bind().dialect.name == "postgresql":
+        return func.lower(Paper.doi.collate("C"))
+    return func.lower(Paper.doi)

@@ -6,6 +6,8 @@
   SQLite's FTS5 table ``papers_fts`` (with its shadow tables ``papers_fts_*``
   and the view ``papers_fts_source``); PostgreSQL's generated column
   ``papers.search_vector`` and its GIN index.
+- The DOI key index of migration 0020, ``ix_papers_doi_key``, an expression index whose expression each
+  backend writes its own way (:func:`recommender.store.dialects.doi_key_sql`).
 
 Alembic's autogenerate must neither drop nor alter them (:func:`include_object`).
 """
@@ -17,13 +19,15 @@ EXTERNAL_TABLES = frozenset({"apscheduler_jobs", "slack_installations", "slack_b
 FULLTEXT_TABLE_PREFIX = "papers_fts"
 FULLTEXT_COLUMNS = frozenset({"search_vector"})
 FULLTEXT_INDEXES = frozenset({"ix_papers_search_vector"})
+#: Expression indexes written in each backend's own SQL (migration 0020).
+EXPRESSION_INDEXES = frozenset({"ix_papers_doi_key"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic ``include_object`` hook: False for the library-owned and full-text objects above."""
     if type_ == "column" and name in FULLTEXT_COLUMNS:
         return False
-    if type_ == "index" and name in FULLTEXT_INDEXES:
+    if type_ == "index" and name in FULLTEXT_INDEXES | EXPRESSION_INDEXES:
         return False
     table_name = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
     return not (table_name in EXTERNAL_TABLES or (table_name or "").startswith(FULLTEXT_TABLE_PREFIX))

@@ -13,46 +13,18 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     SmallInteger,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> dt.datetime:
-    """Current time, UTC, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class UTCDateTime(TypeDecorator):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
+from recommender.store.base import Base, UTCDateTime, utcnow
 
 #: Characters a DOI keeps as they are in its resolver link (a space, ``#``, ``?``, ``"``, ``<`` or ``>`` is escaped).
 _DOI_SAFE = "/:;()[]._-~%+,=@!$&'*"
@@ -91,6 +63,12 @@ class Paper(Base):
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     doi: Mapped[str | None] = mapped_column(String(255), index=True)
+    #: Where it appeared, its entry type and pages, as a library import read them (BibTeX ``journal`` or
+    #: ``booktitle``; ``article``, ``inproceedings``, ``misc`` and the other types of
+    #: :data:`recommender.imports.entry.ENTRY_TYPES`; ``436-444``), written back by an export (migration 0020).
+    venue: Mapped[str | None] = mapped_column(Text)
+    entry_type: Mapped[str | None] = mapped_column(String(32))
+    pages: Mapped[str | None] = mapped_column(Text)
 
     entries: Mapped[list[DigestEntry]] = relationship(back_populates="paper")
 
