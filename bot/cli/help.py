@@ -59,27 +59,24 @@ def _as_written(params: list[Any]) -> None:
             param.__class__ = _Option
 
 
-class HelpCommand(TyperCommand):
+class _AsWritten:
+    """What :class:`HelpCommand` and :class:`HelpGroup` add to typer's classes: their parameters as written."""
+
+    params: list[Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _as_written(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        _as_written([option])
+        return option
+
+
+class HelpCommand(_AsWritten, TyperCommand):
     """A ``paperbot`` command (``app.command(cls=HelpCommand)``) whose help has no ``<bool>`` or ``{PERSON}``."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _as_written(self.params)
 
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        _as_written([option])
-        return option
-
-
-class HelpGroup(TyperGroup):
+class HelpGroup(_AsWritten, TyperGroup):
     """A ``paperbot`` command group (``typer.Typer(cls=HelpGroup)``): its own options as :class:`HelpCommand`'s."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _as_written(self.params)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        _as_written([option])
-        return option
