@@ -26,9 +26,22 @@ def test_remove_interest_she_does_not_have_changes_nothing_and_says_so(cli):
     text = " ".join(missing.output.split())
     assert "“graph learning” is not among your interests. `paperbot users list` shows them." in text
     assert "/papers" not in text
-    both = cli("users", "remove-interest", "mia", "diffusion models; video generation")  # one interest, not two
-    assert both.exit_code == 1 and "is not among your interests" in both.output
+    one_missing = cli("users", "remove-interest", "mia", "diffusion models; graph learning")  # all or none
+    assert one_missing.exit_code == 1
+    assert "“graph learning” is not among your interests; nothing was removed." in " ".join(one_missing.output.split())
     assert interests(cli) == {"mia": ["diffusion models", "video generation"]}
+    both = cli("users", "remove-interest", "mia", "diffusion models; video generation")  # separated as users add reads them
+    assert both.exit_code == 0, both.output
+    assert interests(cli) == {"mia": []}
+
+
+def test_adding_a_user_who_exists_says_so_and_changes_nothing(cli):
+    assert cli("users", "add", "mia", "--interests", "diffusion models").exit_code == 0
+    again = cli("users", "add", "mia")
+    assert again.exit_code == 0
+    assert "mia is already a user; nothing changed." in again.stdout and "• diffusion models" in again.stdout
+    assert "already" not in cli("users", "add", "noor").stdout
+    assert interests(cli) == {"mia": ["diffusion models"], "noor": []}
 
 
 def test_remove_interest_of_nobody_or_of_no_words_is_refused(cli):

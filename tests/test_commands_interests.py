@@ -31,6 +31,18 @@ def test_several_interests_on_one_line_are_stored_apart_and_removed_one_at_a_tim
     assert cmds.handle(ADA, "interests add C++ compilers").text == "Added interest “C++ compilers”. Your next picks use it."
 
 
+def test_interests_added_on_one_line_go_on_one_line_all_or_none(cmds):
+    cmds.handle(ADA, "interests add diffusion models; video generation; transformers, attention")
+    assert listed(cmds) == ["diffusion models", "video generation", "transformers, attention"]
+    refused = cmds.handle(ADA, "interests remove video generation; graph learning")
+    assert not refused.ok and refused.text.startswith("“graph learning” is not among your interests; nothing was removed.")
+    assert listed(cmds) == ["diffusion models", "video generation", "transformers, attention"]
+    removed = cmds.handle(ADA, "interests remove Video Generation; diffusion models")
+    assert removed.ok and removed.text == "Removed interests “Video Generation”, “diffusion models”."
+    assert cmds.handle(ADA, "interests remove transformers, attention").ok  # held whole, comma and all
+    assert listed(cmds) == []
+
+
 def test_an_interest_already_held_is_said_so_and_not_added_again(cmds):
     cmds.handle(ADA, "interests add diffusion models")
     again = cmds.handle(ADA, "interests add Diffusion Models")

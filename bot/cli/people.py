@@ -45,6 +45,8 @@ def users_add(
     cmds = state(ctx).commands()
     refuse_case_twin(cmds, name)  # kim exists: Kim would be a second person
     who = caller(name)
+    if not texts and _exists(cmds, who):  # nothing to add: say so rather than only list what they have
+        console.print(escape(f"{name} is already a user; nothing changed."))
     try:
         if texts:
             cmds.interests_add(who, *texts)  # all or none, with the user, in one transaction
@@ -54,6 +56,14 @@ def users_add(
                                  f"(paperbot users remove-interest {name} \"{typed}\", then add that)"))
     except UsageError as exc:
         fail(str(exc), 2)
+
+
+def _exists(cmds: Any, who: Any) -> bool:
+    """Whether ``who`` has a member row already (nothing is created)."""
+    from bot.commands.rows import find_member
+
+    with cmds.store.session() as session:
+        return find_member(session, who) is not None
 
 
 def _say_interests(cmds: Any, who: Any, name: str) -> None:
@@ -137,9 +147,9 @@ def _member(cmds: Any, who: Any) -> SimpleNamespace:
 def users_remove_interest(
     ctx: typer.Context,
     name: UserArg,
-    interest: Annotated[str, typer.Argument(metavar="TEXT", help="One interest as `users list` shows it (any case).")],
+    interest: Annotated[str, typer.Argument(metavar="TEXT", help="An interest as `users list` shows it (any case), or several separated by ';'.")],
 ) -> None:
-    """Remove one interest of a local user; the others are listed.
+    """Remove an interest of a local user (or several: "a; b", all or none); the others are listed.
 
     As /papers interests remove does.
 

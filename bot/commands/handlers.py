@@ -167,7 +167,7 @@ class Commands:
         return {i: r for i, r in respelled.items() if r}
 
     def interests_remove(self, caller: Caller, text: str) -> Reply:
-        """Remove one interest, or change nothing (:func:`bot.commands.interests.remove`)."""
+        """Remove one interest, or the several ``text`` holds, or change nothing (:func:`bot.commands.interests.remove`)."""
         return interests.remove(self, caller, text)
 
     # -- subscriptions ---------------------------------------------------------------

@@ -63,22 +63,31 @@ def add(cmds: Commands, caller: Caller, text: str, *more: str) -> Reply:
 
 
 def remove(cmds: Commands, caller: Caller, text: str) -> Reply:
-    """Remove the interest ``text`` (compared by :func:`~bot.commands.parse.interest_key`: any case, quotes and
-    invisible characters apart), or change nothing.
+    """Remove the interest ``text``, or the several it holds as ``interests add`` reads them ("a; b"), all or none.
+
+    Interests are compared by :func:`~bot.commands.parse.interest_key` (any case, quotes and invisible
+    characters apart). ``text`` is first taken whole, so an interest stored with a comma in it
+    ("transformers, diffusion models", added beside a ``;``) goes too.
 
     Returns
     -------
     Reply
-        ``ok`` is False, and nothing changes, when ``text`` is not among the caller's interests;
-        the text then points to the list (``/papers interests list``, or ``paperbot users list``).
+        ``ok`` is False, and nothing changes, when one of the texts is not among the caller's interests;
+        the reply names it and points to the list (``/papers interests list``, or ``paperbot users list``).
     """
-    text = interest_text(text) or " ".join(text.split())
+    whole = interest_text(text) or " ".join(text.split())
     with cmds.store.session(immediate=True) as session:
         member = rows.find_member(session, caller, lock=True)  # nobody is created to remove nothing
         current = list(member.interests or []) if member is not None else []
-        kept = [i for i in current if interest_key(i) != interest_key(text)]
-        if len(kept) == len(current):
-            return Reply(f"“{text}” is not among your interests. {caller.command('interests list')} shows them.",
-                         ok=False)
-        member.interests = kept
-    return Reply(f"Removed interest “{text}”.")
+        held = {interest_key(i) for i in current}
+        texts = [whole] if interest_key(whole) in held else list(dict.fromkeys(split_interests(text))) or [whole]
+        missing = [t for t in texts if interest_key(t) not in held]
+        if len(missing) == len(texts):
+            missing = [whole]  # none of it: name what was typed, as typed
+        if missing:
+            return Reply(f"“{'”, “'.join(missing)}” {'is' if len(missing) == 1 else 'are'} not among your interests"
+                         f"{'; nothing was removed' if len(texts) > len(missing) else ''}. "
+                         f"{caller.command('interests list')} shows them.", ok=False)
+        gone = {interest_key(t) for t in texts}
+        member.interests = [i for i in current if interest_key(i) not in gone]
+    return Reply(f"Removed interest{'s'[:len(texts) - 1]} “{'”, “'.join(texts)}”.")
