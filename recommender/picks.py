@@ -312,8 +312,7 @@ class Recommender:
                 for b in bounds]
 
     def _set_community(self, session: Session, ranker: Ranker, platform: str, workspace: str) -> None:
-        """Give ``ranker`` who liked what in one workspace (members' 👍): it keeps it when enough people gave any
-        (``Ranker.community_min_members``, 2) and they share enough of it (``Ranker.community_min_shared``, 0.5)."""
+        """Give ``ranker`` who liked what in one workspace (members' 👍), when enough people gave any (``Ranker.community_min_members``, 2)."""
         rows = session.execute(
             select(Feedback.member_id, Feedback.paper_id)
             .join(Member, Feedback.member_id == Member.id)

@@ -3,7 +3,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.ranking import Ranker, Target, TargetBatch, top_k_indices, top_k_matrix
-from recommender.ranking.community import co_like_rows, shared_share
+from recommender.ranking.community import co_like_rows
 from recommender.ranking.semantic import SemanticInputs
 from recommender.ranking.sparse import top_m_rows
 from recommender.ranking.topk import top_k_entries
@@ -217,7 +217,7 @@ def test_community_weight_grows_with_teammates_evidence():
     lifts = []
     for co_likers in (0, 1, 3, 9):  # teammates who liked paper "a" and protein paper "b" too
         rows = [[1, 0, 0, 0]] + [[1, 1, 0, 0]] * co_likers + [[0, 0, 1, 1]]
-        ranker = Ranker(vec, mmr_lambda=0, community_weight=1.0, community_shrinkage=3.0, community_min_shared=0.0)
+        ranker = Ranker(vec, mmr_lambda=0, community_weight=1.0, community_shrinkage=3.0)
         ranker.set_community(items, sp.csr_matrix(np.array(rows, dtype=float)), item_keys=["a", "b", "c", "d"])
         scores, _ = ranker.score(x, [t])
         lifts.append(float(scores[0, 4] - plain[0, 4]))  # 4: text neighbour of "b", no word shared with "a"
@@ -225,23 +225,6 @@ def test_community_weight_grows_with_teammates_evidence():
             assert np.array_equal(scores, plain)  # nobody else liked what the target liked: no community at all
     assert lifts[0] == 0 and lifts[1] > 0
     assert lifts[1] < lifts[2] < lifts[3] < 1.0  # weight co_likers / (co_likers + 3), below its maximum
-
-
-def test_a_team_that_reads_apart_gets_no_community_and_one_that_reads_alike_does():
-    vec, x = setup()
-    items, keys = x[[0, 3, 5, 6]], ["a", "b", "c", "d"]
-    t = Target(liked=x[[0]], liked_keys=["a"])
-    plain, _ = Ranker(vec, mmr_lambda=0).score(x, [t])
-    apart = [[1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]  # only "a" liked twice: 2 of 5 👍 shared
-    alike = [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]]  # "a" and "b" liked twice: 4 of 6 👍 shared
-    assert shared_share(sp.csr_matrix(np.array(apart, dtype=float))) == pytest.approx(0.4)
-    for rows, shared in ((apart, False), (alike, True)):
-        ranker = Ranker(vec, mmr_lambda=0, community_weight=1.0, community_shrinkage=0.0)
-        ranker.set_community(items, sp.csr_matrix(np.array(rows, dtype=float)), item_keys=keys)
-        scores, _ = ranker.score(x, [t])
-        assert (ranker.community is not None) is shared
-        assert bool(scores[0, 4] > plain[0, 4]) is shared  # 4: text neighbour of "b", which a teammate co-liked with "a"
-        assert np.array_equal(scores, plain) is not shared  # apart: exactly a lone reader's scores
 
 
 def test_hybrid_score_lifts_papers_close_in_meaning():

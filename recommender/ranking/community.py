@@ -28,17 +28,6 @@ either sign), but it took from similar teams of 5 on citeulike-a their gain
 (0.0006 to 0.0022 on all three splits) and, through the clusters' last, smaller
 teams, lowered teams of 20 similar researchers on 5 of 6 dataset splits.
 
-A team whose members read apart gets no community at all: at least
-``Ranker.community_min_shared`` (0.5) of its 👍 must fall on papers two or more
-of its members liked (:func:`shared_share`). On random teams of 5 the
-community's effect was noise of either sign (citeulike-t's dev split: -0.00006
-against the lone reader), while half or more of a research group's 👍 are
-shared (similar teams of 20: median 0.53 and 0.38 on the two dev splits; the
-whole population: 0.999 and 0.960). Fitted on the dev splits' per-user figures
-(``benchmarks/team_gate.py``): 0.45 was the smallest share that left no team
-cell below the lone reader on either dataset, 0.5 is kept for a margin; it
-costs similar teams about half of their gain.
-
 The co-likes include the target's own: two papers it liked are co-liked once
 by the target itself. Taking that part out (each target's co-like counts less
 its own, the cosine's norms kept) was measured on the dev split and not kept:
@@ -64,7 +53,7 @@ from .sparse import top_m_rows
 from .targets import TargetBatch
 
 __all__ = ["CO_LIKE_BLOCK", "Community", "add_corpus_terms", "build_community", "co_like_rows", "evidence", "in_corpus",
-           "propagation", "shared_share"]
+           "propagation"]
 
 
 @dataclass(frozen=True)
@@ -119,20 +108,6 @@ def build_community(item_vectors: sp.csr_matrix, user_items: sp.csr_matrix,
     ui.data[:] = 1.0
     counts = np.asarray(ui.sum(axis=0), dtype=np.float32).reshape(-1)
     return Community(items, co_like_rows(ui, counts, item_neighbors), {k: i for i, k in enumerate(keys)}, counts)
-
-
-def shared_share(user_items: sp.spmatrix) -> float:
-    """Share of a team's 👍 that fall on papers liked by two or more of its members, in [0, 1].
-
-    ``user_items``: who liked what, shape (n_users, n_items); every stored entry is a 👍, as
-    :func:`build_community` reads it. 0.0 for a team without any.
-    """
-    ui = sp.csr_matrix(user_items, dtype=np.float32, copy=True)
-    ui.sum_duplicates()
-    ui.data[:] = 1.0
-    counts = np.asarray(ui.sum(axis=0), dtype=np.float64).reshape(-1)
-    total = counts.sum()
-    return float(counts[counts >= 2].sum() / total) if total else 0.0
 
 
 #: Community papers whose co-like rows are computed (and cut to the strongest) at a time.

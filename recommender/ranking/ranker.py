@@ -4,11 +4,14 @@ All targets are ranked in one batch (:class:`~recommender.ranking.targets.Target
 everybody are stacked once, the profiles are one sparse matrix (:func:`~recommender.ranking.profiles.rocchio_profiles`),
 and the scores are computed in blocks of targets side by side (:mod:`recommender.ranking.blocks`), with
 exclusions as ``-inf`` and a vectorised top-k (:func:`~recommender.ranking.topk.top_k_matrix`).
-With a corpus (:meth:`Ranker.set_corpus`), each candidate's nearest known papers carry the share a target liked and
-the community's co-likes (:mod:`recommender.ranking.neighbourhood`). :meth:`Ranker.rank` turns its :class:`Target`
-list into a batch; the offline evaluation builds the batch straight from its user-item matrix
-(:meth:`Ranker.top_k_batch`).  MMR (:mod:`recommender.ranking.mmr`) runs on all targets' top pools at once, and
-explanations (:mod:`recommender.ranking.explain`) are computed for the picks only.
+With a corpus (:meth:`Ranker.set_corpus`), each candidate's nearest known
+papers carry the share a target liked and the community's co-likes
+(:mod:`recommender.ranking.neighbourhood`).
+:meth:`Ranker.rank` turns its :class:`Target` list into a batch; the offline
+evaluation builds the batch straight from its user-item matrix
+(:meth:`Ranker.top_k_batch`).  MMR (:mod:`recommender.ranking.mmr`) runs on
+all targets' top pools at once, and explanations
+(:mod:`recommender.ranking.explain`) are computed for the picks only.
 
 The score formula is in :mod:`recommender.ranking.scoring`.
 """
@@ -22,7 +25,7 @@ import scipy.sparse as sp
 
 from ..text.frozen import TextVectorizer
 from .blocks import map_blocks
-from .community import Community, add_corpus_terms, build_community, shared_share
+from .community import Community, add_corpus_terms, build_community
 from .explain import ScoredRow, nearest_liked, top_terms
 from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
@@ -78,17 +81,16 @@ class Ranker:
     community_min_members : int, default 2
         Fewest people with a 👍 for :meth:`set_community` to give the ranker a community (a smaller
         team's picks are a lone reader's); why not more: :mod:`recommender.ranking.community`.
-    community_min_shared : float in [0, 1], default 0.5
-        Least share of the team's 👍 on papers two or more members liked (:func:`~.community.shared_share`)
-        for a community: a team that reads apart gets a lone reader's picks (0 turns the gate off).
     neighbors : int, default 100
         Nearest corpus papers (hybrid cosine) that vote for a candidate.
     neighbor_power : float, default 2.0
         Exponent of those neighbours' cosines.
     community_item_neighbors : int or None, default 20
-        Strongest co-likes kept per community paper (None = all).  20 rather than 50 on the dev split: 50 left
-        random teams of 100 on citeulike-t below the lone reader, and 20 ranks faster
-        (``paperbot eval --ranker-param community_item_neighbors=50`` measures the other).
+        Strongest co-likes kept per community paper (None = all).  20 rather
+        than 50 on the dev split: every team of ``paperbot eval --team-size``
+        stays at or above the lone reader (50 left random teams of 100 on
+        citeulike-t below it), and the ranking is faster; ``paperbot eval
+        --ranker-param community_item_neighbors=50`` measures the other.
     center_interests : bool, default False
         Centre declared interests' embeddings like papers' (default: the mean's direction out; ``semantic.interest_rows``).
     block_cells : int, default 1_000_000
@@ -110,7 +112,7 @@ class Ranker:
         prior_weight: float = 0.02, interest_feedback: int = 3,
         embedder=None, semantic_weight: float = 0.5,
         neighbourhood_weight: float = 0.5, community_weight: float = 0.5, community_shrinkage: float = 30.0,
-        community_min_members: int = 2, community_min_shared: float = 0.5, neighbors: int = 100, neighbor_power: float = 2.0,
+        community_min_members: int = 2, neighbors: int = 100, neighbor_power: float = 2.0,
         community_item_neighbors: int | None = 20, block_cells: int = 1_000_000, center_interests: bool = False,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
@@ -118,7 +120,7 @@ class Ranker:
         if not 0.0 <= semantic_weight <= 1.0:
             raise ValueError("semantic_weight must be in [0, 1]")
         self.embedder, self.semantic_weight = embedder, semantic_weight
-        self.community_min_members, self.community_min_shared = community_min_members, community_min_shared
+        self.community_min_members = community_min_members
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
         self.center_interests, self.community_shrinkage = center_interests, community_shrinkage
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
@@ -141,13 +143,11 @@ class Ranker:
         (n_items, n_features); ``user_items``: who liked what, shape (n_users,
         n_items), binary; ``item_keys`` (default ``range(n_items)``) are matched
         against :attr:`Target.liked_keys` and the corpus keys (see
-        :mod:`recommender.ranking.community`).  Fewer than ``community_min_members`` people with a 👍, or less
-        than ``community_min_shared`` of the 👍 shared, leave the ranker without a community.  Raises ValueError
-        on mismatched shapes.
+        :mod:`recommender.ranking.community`).  Fewer than ``community_min_members``
+        people with a 👍 leave the ranker without a community.  Raises ValueError on mismatched shapes.
         """
         users = sp.csr_matrix(user_items)
-        enough = (np.count_nonzero(np.diff(users.indptr)) >= self.community_min_members
-                  and shared_share(users) >= self.community_min_shared)
+        enough = np.count_nonzero(np.diff(users.indptr)) >= self.community_min_members
         self.community = build_community(item_vectors, users, item_keys, self.community_item_neighbors) if enough else None
         return self
 
