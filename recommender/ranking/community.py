@@ -28,6 +28,12 @@ either sign), but it took from similar teams of 5 on citeulike-a their gain
 (0.0006 to 0.0022 on all three splits) and, through the clusters' last, smaller
 teams, lowered teams of 20 similar researchers on 5 of 6 dataset splits.
 
+No community for a team that reads apart (less than half of its 👍 on papers
+two or more members liked) was measured on all six splits and not kept
+(``benchmarks/team_gate.py``): it gave random teams a lone reader's ranking,
+but halved similar teams' gain and put teams of 20 similar researchers on
+citeulike-t further below the lone reader where they were below it.
+
 The co-likes include the target's own: two papers it liked are co-liked once
 by the target itself. Taking that part out (each target's co-like counts less
 its own, the cosine's norms kept) was measured on the dev split and not kept:
