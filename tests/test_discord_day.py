@@ -269,6 +269,9 @@ async def test_a_reaction_taken_back_leaves_the_other_that_still_stands(world):
     await dpytest.add_reaction(world.grace, third, "👎")
     await dpytest.remove_reaction(world.grace, third, "👎")
     assert opinion(world.grace) == []
+    await invoke(world.bot, "like", world.interaction(world.alan), paper=f"#{liked}")
+    taken = await invoke(world.bot, "unrate", world.interaction(world.alan), paper=f"#{liked}")  # /papers unrate
+    assert "Took back your 👍" in taken.answer.content and opinion(world.alan) == []
 
 
 async def test_reactions_elsewhere_are_ignored(world):

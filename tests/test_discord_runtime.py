@@ -104,7 +104,7 @@ async def test_the_papers_tree_has_the_slack_command_set_with_typed_options(cmds
     await bot.setup_hook()
     payload = bot.tree.get_commands()[0].to_dict(bot.tree)  # what a sync would send; validates names and options
     top = {o["name"]: o for o in payload["options"]}
-    assert set(top) == {"search", "picks", "start", "interests", "subscribe", "unsubscribe", "channel", "like", "dislike", "import",
+    assert set(top) == {"search", "picks", "start", "interests", "subscribe", "unsubscribe", "channel", "like", "dislike", "unrate", "import",
                         "who", "mentions", "club", "help"}
     assert top["import"]["options"][0]["type"] == discord.AppCommandOptionType.attachment.value
     assert {o["name"] for o in top["interests"]["options"]} == {"add", "remove", "list"}

@@ -26,7 +26,7 @@ from bot.cli.mentions import channel_mentions_cmd, user_mentions_cmd, who_cmd
 from bot.cli.onboarding import start_cmd
 from bot.cli.papers import papers_cmd
 from bot.cli.people import channels_app, users_app
-from bot.cli.picks import dislike_cmd, like_cmd, picks_cmd, search_cmd
+from bot.cli.picks import dislike_cmd, like_cmd, picks_cmd, search_cmd, unrate_cmd
 from bot.cli.refit import refit_cmd
 from bot.cli.run import run_cmd, status_cmd
 from bot.cli.state import SERVICE_COMMANDS, CliState, choice
@@ -85,7 +85,7 @@ def main_options(
 #: The commands, in the order ``paperbot --help`` lists them.
 COMMANDS = {
     "ingest": ingest_cmd, "enrich": enrich_cmd, "import": import_cmd, "export": export_cmd, "start": start_cmd, "picks": picks_cmd, "like": like_cmd,
-    "dislike": dislike_cmd, "search": search_cmd, "papers": papers_cmd, "who": who_cmd, "refit": refit_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
+    "dislike": dislike_cmd, "unrate": unrate_cmd, "search": search_cmd, "papers": papers_cmd, "who": who_cmd, "refit": refit_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
     "run": run_cmd, "status": status_cmd,
 }
 #: A command list line for a command whose docstring's first paragraph is longer than one line at 80 columns.

@@ -149,9 +149,9 @@ def users_remove_interest(
     name: UserArg,
     interest: Annotated[str, typer.Argument(metavar="TEXT", help="An interest as `users list` shows it (any case), or several separated by ';'.")],
 ) -> None:
-    """Remove an interest of a local user (or several: "a; b", all or none); the others are listed.
+    """Remove a local user's interest (or several 'a; b').
 
-    As /papers interests remove does.
+    As /papers interests remove does: several are all removed or none; the others are listed.
 
     Exit status 1, changing nothing, for a user never added or an interest they do not have;
     2 when TEXT holds no words (only spaces or punctuation).

@@ -87,6 +87,24 @@ def dislike_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
     _rate(ctx, name, paper, positive=False)
 
 
+def unrate_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
+    """Take back a user's 👍 or 👎 on a paper.
+
+    Their next picks forget it. Exit status 1, changing nothing, when they had not rated it.
+    """
+    from bot.commands import UsageError
+    from bot.console import print_reply
+
+    cmds = state(ctx).commands()
+    try:
+        reply = cmds.unrate(existing_user(cmds, name), paper_ref(paper))
+    except UsageError as exc:  # no such paper
+        fail(str(exc))
+    print_reply(console, reply)
+    if not reply.ok:
+        raise typer.Exit(1)
+
+
 def _day(text: str) -> dt.date:
     """A ``YYYY-MM-DD`` option; a wrong month or day is named (``2024-13-01``: month must be in 1..12)."""
     shape = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip())

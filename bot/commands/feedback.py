@@ -1,4 +1,4 @@
-"""👍/👎: by command (``like``/``dislike``), by button on a posted paper, and by reaction on a paper's message.
+"""👍/👎: by command (``like``/``dislike``, taken back by ``unrate``), by button on a posted paper, and by reaction on a paper's message.
 
 One opinion per member and paper (a ``feedback`` row): a new one replaces the old. The 👍/👎 reactions a person
 has on a paper's message are kept too (``reactions`` rows), so that taking back one leaves the other standing.
@@ -40,6 +40,36 @@ def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: 
         set_feedback(cmds, session, caller, paper.id, value, origin, channel.id if channel else None)
         title = paper.title
     return Reply(_noted(value, title))
+
+
+def unrate(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
+    """Take back the caller's 👍 or 👎 on a paper given by arXiv id, link or ``#<id>``: their profile forgets it.
+
+    The paper stays shown (it is not picked again); a reaction still on a posted message is not a new rating.
+
+    Returns
+    -------
+    Reply
+        ``ok`` is False, and nothing changes, when the caller had not rated the paper.
+
+    Raises
+    ------
+    UsageError
+        ``paper_ref`` names no stored paper, as for ``like``. Nothing is written.
+    """
+    with cmds.store.session(immediate=True) as session:
+        paper = rows.find_paper(session, paper_ref)
+        if paper is None:
+            raise UsageError(rows.no_such_paper(paper_ref))
+        member = rows.find_member(session, caller)  # nobody is created to take back nothing
+        held = None if member is None else session.scalar(
+            select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper.id))
+        if held is None:
+            return Reply(f"You had not rated “{paper.title}”; nothing changed.", ok=False)
+        was = "👍" if held.value > 0 else "👎"
+        session.delete(held)
+        title = paper.title
+    return Reply(f"Took back your {was} on “{title}”. Your next picks no longer use it.")
 
 
 def set_feedback(cmds: Commands, session: Session, caller: Caller, paper_id: int, value: int, origin: str,

@@ -341,6 +341,10 @@ class Commands:
         """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""
         return feedback.rate(self, caller, paper_ref, value, origin=origin)
 
+    def unrate(self, caller: Caller, paper_ref: str) -> Reply:
+        """Take back a 👍 or 👎 (:func:`bot.commands.feedback.unrate`)."""
+        return feedback.unrate(self, caller, paper_ref)
+
     def set_feedback(self, session: Session, caller: Caller, paper_id: int, value: int, origin: str, channel_id: int | None) -> None:
         feedback.set_feedback(self, session, caller, paper_id, value, origin, channel_id)
 

@@ -31,7 +31,7 @@ HELP_WORDS = ("help", "-h", "--help", "?")
 HELP_MARKS = ("-h", "--help", "?")
 #: Commands whose arguments are free text: a help word there asks for help only when it is all the text.
 TEXT_COMMANDS = ("search", "interests")
-#: What names a paper in ``like``, ``dislike`` and ``who`` (:func:`bot.commands.rows.find_paper` reads each).
+#: What names a paper in ``like``, ``dislike``, ``unrate`` and ``who`` (:func:`bot.commands.rows.find_paper` reads each).
 PAPER_FORMS = "an arXiv id, an arXiv link or the #id shown with a paper (#12)"
 #: A number as commands take it: ASCII digits (``str.isdigit`` also takes ``²`` and ``٣``, which ``int`` refuses).
 _NUMBER = re.compile(r"[0-9]+")
@@ -240,9 +240,11 @@ def parse(text: str) -> Call:
         return _mentions(args)
     if verb == "club":
         return _club(args)
-    if verb in ("like", "dislike"):
+    if verb in ("like", "dislike", "unrate"):
         if len(args) != 1:
             raise UsageError(f"`{verb}` takes one paper: {PAPER_FORMS}")
+        if verb == "unrate":
+            return Call("unrate", {"paper_ref": args[0]})
         return Call("rate", {"paper_ref": args[0], "value": POSITIVE if verb == "like" else NEGATIVE})
     raise UsageError(f"unknown command `{words[0]}`")
 

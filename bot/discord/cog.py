@@ -319,6 +319,13 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.rate(caller, paper, NEGATIVE))
 
+    @app_commands.command(name="unrate", description="Take back your 👍 or 👎 on a paper")
+    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    async def unrate(self, interaction: discord.Interaction, paper: str) -> None:
+        """``/papers unrate paper``."""
+        caller = caller_of(interaction)
+        await self._run(interaction, lambda: self.commands.unrate(caller, paper))
+
     # -- the teammate who should read this ------------------------------------------------
     @app_commands.command(name="who", description="The teammates a paper fits best, with why (only you see it)")
     @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
