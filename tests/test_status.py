@@ -133,6 +133,13 @@ def test_status_prints_text_in_brackets_as_written(store, db_url, tmp_path):
     assert "notes [b] [cs.LG].json: JSON of no known digest shape" in table
 
 
+def test_status_with_no_digest_yet_says_how_to_get_one_instead_of_an_empty_table(store, db_url, tmp_path):
+    data, table = status(db_url, tmp_path)
+    assert data["targets"] == []
+    assert "Digests: none yet (paperbot users subscribe NAME, or paperbot channels add NAME)" in table
+    assert "next digest" not in table  # no header of an empty table
+
+
 def test_status_in_an_80_column_terminal_shows_every_time_and_error_whole(store, db_url, tmp_path):
     """A new user's trial in an 80-column terminal: every time in the tables read ``2026-12…`` (the ISO stamp,
     microseconds and all, was one word, cut with "…"), so status could not say when the next digest comes,

@@ -207,7 +207,10 @@ def print_status(console: Console, data: dict) -> None:
                      _stamp(t["last_posted"]) or "never", last))
     for row in fit_rows(console, targets, rows, whole=(1, 2, 3, 4), breakable=(1,)):
         targets.add_row(*map(e, row))
-    console.print(targets)
+    if rows:
+        console.print(targets)
+    else:  # an empty table reads as broken
+        console.print("Digests: none yet (paperbot users subscribe NAME, or paperbot channels add NAME)", highlight=False)
     owed = "; ".join(f"{o['target']} {_owed_text(o, data['now'])}" for o in data.get("owed", [])) or "none"
     console.print(f"Owed digests: {e(owed)}", highlight=False, soft_wrap=True)
     js = data["job_store"]
