@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 import functools
 import re
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -63,18 +64,26 @@ def picks_cmd(
     print_reply(console, reply)
 
 
-def _rate(ctx: typer.Context, name: str, paper: str, positive: bool) -> None:
-    from bot.commands import NEGATIVE, POSITIVE, UsageError
+def _on_paper(ctx: typer.Context, name: str, paper: str, act: Callable[[Any, Any, str], Any]) -> None:
+    """Run ``act(cmds, caller, paper_ref)`` for a user's command on one paper; print its reply (exit 1 when refused)."""
+    from bot.commands import UsageError
     from bot.console import print_reply
 
     cmds = state(ctx).commands()
     try:
-        reply = cmds.rate(existing_user(cmds, name), paper_ref(paper), POSITIVE if positive else NEGATIVE, origin="cli")
+        reply = act(cmds, existing_user(cmds, name), paper_ref(paper))
     except UsageError as exc:  # no such paper
         fail(str(exc))
     print_reply(console, reply)
     if not reply.ok:
         raise typer.Exit(1)
+
+
+def _rate(ctx: typer.Context, name: str, paper: str, positive: bool) -> None:
+    from bot.commands import NEGATIVE, POSITIVE
+
+    value = POSITIVE if positive else NEGATIVE
+    _on_paper(ctx, name, paper, lambda cmds, who, ref: cmds.rate(who, ref, value, origin="cli"))
 
 
 def like_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
@@ -92,17 +101,7 @@ def unrate_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
 
     Their next picks forget it. Exit status 1, changing nothing, when they had not rated it.
     """
-    from bot.commands import UsageError
-    from bot.console import print_reply
-
-    cmds = state(ctx).commands()
-    try:
-        reply = cmds.unrate(existing_user(cmds, name), paper_ref(paper))
-    except UsageError as exc:  # no such paper
-        fail(str(exc))
-    print_reply(console, reply)
-    if not reply.ok:
-        raise typer.Exit(1)
+    _on_paper(ctx, name, paper, lambda cmds, who, ref: cmds.unrate(who, ref))
 
 
 def _day(text: str) -> dt.date:
