@@ -44,6 +44,26 @@ def test_the_most_precise_of_y1_da_and_py_dates_the_entry(lines, published, prec
     assert (entry.record.published, entry.record.published_precision) == (published, precision)
 
 
+@pytest.mark.parametrize(("lines", "unread"), [
+    (("PY  - 20x1",), "20x1"),
+    (("DA  - SEP 22",), "SEP 22"),  # a month and day with no year anywhere
+    (("PY  - n.d.",), None),  # "no date", as citation styles write it: undated without a word
+    (("PY  - 2017",), None),
+    ((), None),
+])
+def test_a_ris_date_with_no_readable_year_is_kept_as_written(lines, unread):
+    (entry,) = parse_library(ris(*lines), "dates.ris")
+    assert entry.unread_date == unread
+
+
+def test_a_ris_import_names_each_record_whose_date_could_not_be_read(store, settings):
+    text = ris("PY  - 2019") + ris("PY  - 20x1") + ris("DA  - Spring")
+    reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), "lib.ris")
+    assert reply.ok, reply.text
+    assert ("2 entries had a date that could not be read and were imported undated (an arXiv id dates its paper "
+            "by its month): `lib.ris:5` (20x1), `lib.ris:9` (Spring).") in reply.text
+
+
 def test_an_imported_ris_record_is_stored_with_the_day_its_y1_gives(store, settings):
     text = ris("PY  - 2017", "Y1  - 2017/06/12/")
     reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), "dates.ris")
@@ -64,6 +84,19 @@ def test_a_csl_date_written_as_text_is_read(issued, published, precision):
     (entry,) = parse_library(json.dumps([{"id": "a", "title": "A Paper With Dates", "issued": issued}]), "dates.json")
     assert (entry.record.published, entry.record.published_precision) == (published, precision)
 
+
+@pytest.mark.parametrize(("issued", "unread"), [
+    ({"raw": "spring"}, "spring"),
+    ("20x1", "20x1"),
+    ({"date-parts": [["spring"]]}, '{"date-parts": [["spring"]]}'),
+    ({"literal": "n.d."}, None),
+    ({"date-parts": [[2020, 3]]}, None),
+    (None, None),
+])
+def test_a_csl_date_with_no_readable_year_is_kept_as_written(issued, unread):
+    item = {"id": "a", "title": "A Paper With Dates"} | ({"issued": issued} if issued is not None else {})
+    (entry,) = parse_library(json.dumps([item]), "dates.json")
+    assert entry.unread_date == unread
 
 
 def test_a_csl_accessed_time_with_an_offset_dates_the_like_in_utc():

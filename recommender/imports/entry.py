@@ -49,8 +49,9 @@ class LibraryEntry:
     added : datetime.datetime or None
         When the person added it to their library (UTC), when the export says; else ``None``.
     unread_date : str or None
-        The entry's date as written when it holds no readable year (BibTeX ``year = {20x1}``: ``"20x1"``); the
-        entry is then read as undated (dated by its arXiv id, when it has one). None otherwise.
+        The entry's date as written when it holds no readable year (BibTeX ``year = {20x1}``: ``"20x1"``; RIS
+        ``DA  - SEP 22``; CSL-JSON ``{"raw": "spring"}``); the entry is then read as undated (dated by its arXiv id,
+        when it has one). None otherwise, and for a date written to say there is none (``n.d.``).
     """
 
     record: PaperRecord

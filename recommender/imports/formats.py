@@ -100,6 +100,17 @@ def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
     return best
 
 
+#: Dates written to say there is none ("n.d.", as citation styles write it): undated without a word.
+NO_DATE = frozenset({"n.d.", "n.d", "nd", "no date", "undated", "-", "--", "?"})
+
+
+def _ris_written_date(ref: dict) -> str | None:
+    """A record's first date as written (``Y1``, ``DA``, ``PY``) that is not :data:`NO_DATE`, or None: the text
+    an import names when :func:`_ris_date` finds no readable year in any of them."""
+    texts = (str(ref.get(k) or "").strip() for k in ("publication_year", "date", "year"))
+    return next((t for t in texts if t and t.lower() not in NO_DATE), None)
+
+
 #: The RIS tags (as rispy names them) naming where a record appeared, in the order tried: T2 (a journal's or
 #: proceedings' title, as Zotero writes it), JO, JF.
 _RIS_VENUE = ("secondary_title", "journal_name", "alternate_title3")
@@ -133,7 +144,8 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         try:
             out.append(library_entry(where, line, title, authors, _ris_date(ref),
                                      ids, urls[0] if urls else None, added,
-                                     ref.get("abstract") or ref.get("notes_abstract"), where_from=_ris_venue(ref)))
+                                     ref.get("abstract") or ref.get("notes_abstract"), unread_date=_ris_written_date(ref),
+                                     where_from=_ris_venue(ref)))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
     if not starts and text.strip():
@@ -164,6 +176,16 @@ def _csl_items(text: str, where: str) -> list[tuple[int, dict]]:
         if not isinstance(item, dict):
             raise ParseError(f"CSL-JSON item {len(items) + 1} is not an object", source=where, line=line)
         items.append((line, item))
+
+
+def _csl_written_date(value) -> str | None:
+    """A CSL date as written, for an import to name when :func:`_csl_date` finds no readable year in it; None when
+    there is no date at all."""
+    if isinstance(value, dict) and value:
+        text = next((value[k] for k in ("raw", "literal") if isinstance(value.get(k), str) and value[k].strip()), None)
+        return text.strip() if text and text.strip().lower() not in NO_DATE else None if text else json.dumps(value)
+    text = value.strip() if isinstance(value, str) else ""
+    return text if text and text.lower() not in NO_DATE else None
 
 
 def _csl_date(value) -> tuple:
@@ -197,7 +219,7 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
             where_from = (item.get("container-title"), entry_type(item.get("type"), "csl-json"), pages(item.get("page")))
             out.append(library_entry(where, line, title if isinstance(title, str) else "", authors,
                                      parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract"),
-                                     where_from=where_from))
+                                     unread_date=_csl_written_date(item.get("issued")), where_from=where_from))
         except ParseError as exc:
             raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
     return out
