@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, contains_eager
 from recommender.pick import Pick
 from recommender.prepared import CandidateCache, corpus_ids
 from recommender.ranking import Ranker, Target
+from recommender.ranking.targets import INTEREST_SEPARATOR
 from recommender.reasons import CHANNEL, nameable_terms, pick_reason, profile_words, reason_words
 from recommender.settings import RecommenderSettings
 from recommender.spelling import found_texts, missing_words, model_words, respell
@@ -163,7 +164,7 @@ class Recommender:
 
     def target_inputs(self, session: Session, target: TargetRow, candidate_ids: Sequence[int], now: dt.datetime) -> tuple[Target, list[Paper]]:
         """The ranker's view of ``target``: interests text, liked and disliked rows with ages (days)."""
-        interests = " ".join(target.interests or []) if isinstance(target, Member) else (target.topic or "")
+        interests = INTEREST_SEPARATOR.join(target.interests or []) if isinstance(target, Member) else (target.topic or "")
         feedback = self._feedback(session, target)
         liked = [f for f in feedback if f.value > 0]
         disliked = [f for f in feedback if f.value < 0]
@@ -341,7 +342,7 @@ class Recommender:
         liked_ids = [f.paper_id for f in liked]
         now = utcnow()
         return Target(
-            interests_text=" ".join(member.interests or []),
+            interests_text=INTEREST_SEPARATOR.join(member.interests or []),
             liked_embeddings=self.embeddings(session, liked_ids) if liked_ids else None,
             liked=self.vectors.few_rows(session, liked_ids)[1], liked_age_days=_ages_days(liked, now), liked_keys=liked_ids,
             disliked=self.vectors.few_rows(session, [f.paper_id for f in disliked])[1],

@@ -134,27 +134,38 @@ EXPANSION_MIN_SHARE = 0.5
 
 
 def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None, *,
-                   centered: bool = False) -> tuple[sp.csr_matrix, np.ndarray | None] | None:
-    """The declared interests of targets ``rows`` alone, for :func:`expand_interests`.
+                   centered: bool = False) -> tuple[sp.csr_matrix, np.ndarray | None, np.ndarray] | None:
+    """The declared interests of targets ``rows`` alone, each interest apart, for :func:`expand_interests`.
 
     ``centered``: their sentence embeddings centred on ``mean`` like the papers, else with the mean's
-    direction taken out (:func:`~recommender.ranking.semantic.interest_rows`).
+    direction taken out (:func:`~recommender.ranking.semantic.interest_rows`). A batch built without
+    ``interest_parts`` (one made directly) gives each target's interests row as its one interest.
 
     Returns
     -------
-    (csr_matrix, ndarray or None) or None
-        Their TF-IDF rows, shape (n_rows, n_features), and their unit
-        sentence embeddings, shape (n_rows, dim) (None without ``mean`` or
-        embeddings); None when the batch has no interests.
+    (csr_matrix, ndarray or None, ndarray) or None
+        The interests' TF-IDF rows, shape (n_parts, n_features); their unit sentence embeddings, shape
+        (n_parts, dim) (None without ``mean`` or embeddings); the position in ``rows`` of each one's target,
+        shape (n_parts,). None when the batch has no interests.
     """
     if batch.interests is None:
         return None
+    embedded = batch.interest_embeddings
+    if batch.interest_parts is None or batch.interest_owner is None:
+        parts, owner = sp.csr_matrix(batch.interests[rows]), np.arange(rows.size)
+        embedded = None if embedded is None else embedded[rows]
+    else:
+        position = np.full(batch.n_targets, -1, dtype=np.int64)
+        position[rows] = np.arange(rows.size)
+        kept = np.flatnonzero(position[batch.interest_owner] >= 0)
+        parts, owner = sp.csr_matrix(batch.interest_parts[kept]), position[batch.interest_owner[kept]]
+        embedded = None if batch.interest_part_embeddings is None or embedded is None else batch.interest_part_embeddings[kept]
     semantic = None
-    if mean is not None and batch.interest_embeddings is not None:
+    if mean is not None and embedded is not None:
         from .semantic import interest_rows  # semantic imports targets, which imports this module
 
-        semantic = interest_rows(batch.interest_embeddings[rows], mean, centered=centered)
-    return sp.csr_matrix(batch.interests[rows]), semantic
+        semantic = interest_rows(embedded, mean, centered=centered)
+    return parts, semantic, owner
 
 
 def _agreement(lexical: np.ndarray, meaning: np.ndarray, embedded: np.ndarray, semantic_weight: float) -> np.ndarray:
@@ -171,9 +182,24 @@ def _agreement(lexical: np.ndarray, meaning: np.ndarray, embedded: np.ndarray, s
     return np.where((embedded & (both.max(axis=1, initial=0.0) > 0))[:, None], both, hybrid)
 
 
+def _quota(best: np.ndarray, keep: np.ndarray, owner: np.ndarray, top: int) -> np.ndarray:
+    """Which of each interest's ranked candidates ``best`` (shape (n_parts, m)) are added: each interest of a target,
+    in order, takes up to ``ceil(top / n_interests)`` of those ``keep`` allows, best first, passing over one that an
+    earlier interest of the same target took. Shape (n_parts, m), bool."""
+    chosen = np.zeros_like(keep)
+    for target in np.unique(owner):
+        parts, taken = np.flatnonzero(owner == target), set()
+        quota = -(-top // parts.size)
+        for p in parts:
+            allowed = [r for r in np.flatnonzero(keep[p]) if best[p, r] not in taken][:quota]
+            chosen[p, allowed] = True
+            taken.update(best[p, allowed].tolist())
+    return chosen
+
+
 def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candidates: sp.csr_matrix,
                      candidates_emb: np.ndarray | None, rows: np.ndarray, *, semantic_weight: float,
-                     top: int, seeds: tuple[sp.csr_matrix, np.ndarray | None] | None,
+                     top: int, seeds: tuple[sp.csr_matrix, np.ndarray | None, np.ndarray] | None,
                      candidates_t: sp.csr_matrix | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
     """Pseudo-relevance feedback for targets with declared interests.
 
@@ -211,14 +237,19 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
     semantic_weight : float
         Share of the embedding cosine in the first-pass score.
     top : int
-        Candidates added to each profile at most (0: none); only those scoring
-        above zero and at least :data:`EXPANSION_MIN_SHARE` of the best match.
+        Candidates added to each profile at most (0: none), shared among its declared
+        interests (``ceil(top / n_interests)`` each); only those scoring above zero and
+        at least :data:`EXPANSION_MIN_SHARE` of their interest's best match.
     candidates_t : csr_matrix, shape (n_features, n_candidates), optional
         ``candidates.T`` as CSR when the caller has it (saves a conversion per call).
-    seeds : (csr_matrix, ndarray or None) or None
+    seeds : (csr_matrix, ndarray or None, ndarray) or None
         What the best-matching candidates are chosen by (:func:`interest_seeds`):
-        the declared interests alone, TF-IDF rows of shape (n_rows, n_features)
-        and semantic rows of shape (n_rows, dim); None expands nothing. Not the
+        the declared interests alone, each apart, TF-IDF rows of shape (n_parts,
+        n_features), semantic rows of shape (n_parts, dim) and each one's position
+        in ``rows``; None expands nothing. Each interest chooses its share of ``top``
+        candidates, and each weighs alike in its target's added centroid, so a
+        reader of two fields is expanded towards both, not only towards the one
+        whose papers match its words best (``benchmarks/two_interests.py``). Not the
         profiles, which also hold the 👍: one 👍 would choose the papers around
         it and drown the interests (a graph-network reader who liked one
         quantization paper got eight quantization papers and no graph paper in
@@ -234,7 +265,7 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         return profiles, semantic
     from .topk import top_k_matrix
 
-    by, by_sem = seeds
+    by, by_sem, owner = seeds
     first = (by @ (sp.csr_matrix(candidates.T) if candidates_t is None else candidates_t)).toarray()
     use_sem = semantic is not None and candidates_emb is not None
     if use_sem and by_sem is not None:
@@ -245,10 +276,11 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
     got = np.take_along_axis(first, best, axis=1)
     # only real matches: above zero and at least half the best match (a handful of candidates may hold one)
     keep = (got > 0) & (got >= EXPANSION_MIN_SHARE * got[:, :1])
+    keep = _quota(best, keep, owner, top)
     counts = np.maximum(keep.sum(axis=1, keepdims=True), 1)
-    weights = np.where(keep, 1.0 / counts, 0.0)
-    pick = sp.csr_matrix((weights.reshape(-1), (np.repeat(np.arange(rows.size), m), best.reshape(-1))),
-                         shape=(rows.size, n_c))
+    n_parts = np.bincount(owner, minlength=rows.size)[owner][:, None]
+    weights = np.where(keep, 1.0 / (n_parts * counts), 0.0)  # each interest of a target alike
+    pick = sp.csr_matrix((weights.reshape(-1), (np.repeat(owner, m), best.reshape(-1))), shape=(rows.size, n_c))
     pick.eliminate_zeros()
     expanded = _unit(sp.csr_matrix(profiles[rows], dtype=np.float64) + _unit(pick @ candidates))
     put = sp.csr_matrix((np.ones(rows.size), (rows, np.arange(rows.size))), shape=(profiles.shape[0], rows.size))

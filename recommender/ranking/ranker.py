@@ -31,7 +31,7 @@ from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
 from .profiles import expand_interests, interest_seeds, rocchio_profiles
 from .scoring import Scoring, block_scores, prior_array
-from .semantic import SemanticInputs, semantic_profiles
+from .semantic import SemanticInputs, embed_interests, semantic_profiles
 from .targets import Target, TargetBatch, batch_of
 from .topk import top_k_matrix
 
@@ -93,6 +93,9 @@ class Ranker:
         --ranker-param community_item_neighbors=50`` measures the other.
     center_interests : bool, default False
         Centre declared interests' embeddings like papers' (default: the mean's direction out; ``semantic.interest_rows``).
+    split_interests : bool, default True
+        Each declared interest (``targets.interest_parts``) weighs alike in the profile and its expansion; False reads
+        them as one text, where one field outweighed the other (``benchmarks/two_interests.py``).
     block_cells : int, default 1_000_000
         Dense scores are computed for blocks of targets of about this many cells (targets x candidates),
         :data:`~recommender.ranking.blocks.BLOCK_THREADS` blocks side by side: bounded memory (4 MB of float32 each).
@@ -114,6 +117,7 @@ class Ranker:
         neighbourhood_weight: float = 0.5, community_weight: float = 0.5, community_shrinkage: float = 30.0,
         community_min_members: int = 2, neighbors: int = 100, neighbor_power: float = 2.0,
         community_item_neighbors: int | None = 20, block_cells: int = 1_000_000, center_interests: bool = False,
+        split_interests: bool = True,
     ):
         if not 0.0 <= mmr_lambda <= 1.0:
             raise ValueError("mmr_lambda must be in [0, 1]")
@@ -123,6 +127,7 @@ class Ranker:
         self.community_min_members = community_min_members
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
         self.center_interests, self.community_shrinkage = center_interests, community_shrinkage
+        self.split_interests = split_interests
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
         self.prior_weight, self.interest_feedback = prior_weight, interest_feedback
@@ -170,18 +175,12 @@ class Ranker:
 
     # ---------------------------------------------------------------- batches
     def batch(self, targets: Sequence[Target], n_features: int, n_candidates: int | None = None) -> TargetBatch:
-        """:func:`~recommender.ranking.targets.batch_of` with this ranker's vectorizer and half-life.
-
-        With an ``embedder``, the interests texts are embedded too.
-        """
+        """:func:`~recommender.ranking.targets.batch_of` with this ranker's vectorizer and half-life; with an
+        ``embedder``, each declared interest embedded too (:func:`~recommender.ranking.semantic.embed_interests`)."""
         batch = batch_of(targets, n_features, n_candidates, vectorizer=self.vectorizer,
-                         half_life_days=self.half_life_days)
-        texts = [t.interests_text.strip() for t in targets]
-        if self.embedder is not None and any(texts):
-            rows = [i for i, text in enumerate(texts) if text]
-            emb = np.zeros((len(targets), self.embedder.dim), dtype=np.float32)
-            emb[rows] = self.embedder.encode([texts[i] for i in rows])
-            batch.interest_embeddings = emb
+                         half_life_days=self.half_life_days, split_interests=self.split_interests)
+        if self.embedder is not None:
+            embed_interests(batch, targets, self.embedder, split=self.split_interests)
         return batch
 
     def profiles(self, batch: TargetBatch) -> sp.csr_matrix:

@@ -7,6 +7,7 @@ explanations are sparse products over the whole batch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,10 +15,24 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..text.frozen import TextVectorizer
+from ..text.frozen import TextVectorizer, unit_rows
 from .profiles import decay_weights
 
-__all__ = ["Target", "TargetBatch", "batch_of"]
+__all__ = ["INTEREST_SEPARATOR", "Target", "TargetBatch", "batch_of", "interest_parts"]
+
+#: What joins a person's declared interests into :attr:`Target.interests_text` (:func:`interest_parts` splits them).
+INTEREST_SEPARATOR = "; "
+
+
+def interest_parts(text: str, *, split: bool = True) -> list[str]:
+    """The declared interests held by an ``interests_text``: split at ``;`` and line ends, blanks dropped.
+
+    A person's interests are joined with :data:`INTEREST_SEPARATOR`; a channel's topic is one interest unless
+    it holds ``;`` too. ``split=False`` gives the whole text as one interest (the ranking before issue 10's
+    two-field readers, ``Ranker(split_interests=False)``).
+    """
+    parts = re.split(r"[;\n]", text) if split else [text]
+    return [p.strip() for p in parts if p.strip()]
 
 
 def _empty_csr(n_features: int = 0) -> sp.csr_matrix:
@@ -88,7 +103,15 @@ class TargetBatch:
     liked_embeddings : ndarray, shape (n_rows, dim), optional
         Sentence embeddings of the ``liked`` rows (zero rows: none computed).
     interest_embeddings : ndarray, shape (n_targets, dim), optional
-        Sentence embedding of each target's interests text (zero rows: none).
+        Sentence embedding of each target's interests (zero rows: none): the mean of its declared interests'
+        unit embeddings, each interest weighing alike.
+    interest_parts : csr_matrix, shape (n_parts, n_features), optional
+        Unit TF-IDF row of each declared interest alone (:func:`interest_parts`), targets in order; ``interests``
+        is the unit mean of a target's rows.
+    interest_owner : ndarray of int, shape (n_parts,), optional
+        The target of each row of ``interest_parts``.
+    interest_part_embeddings : ndarray, shape (n_parts, dim), optional
+        Unit sentence embedding of each declared interest alone.
     """
 
     liked: sp.csr_matrix
@@ -100,20 +123,32 @@ class TargetBatch:
     exclude: sp.spmatrix | None = None
     liked_embeddings: np.ndarray | None = None
     interest_embeddings: np.ndarray | None = None
+    interest_parts: sp.csr_matrix | None = None
+    interest_owner: np.ndarray | None = None
+    interest_part_embeddings: np.ndarray | None = None
 
     @property
     def n_targets(self) -> int:
         return int(self.like_weights.shape[0])
 
 
-def _interests(targets: Sequence[Target], n_features: int, vectorizer: TextVectorizer) -> sp.csr_matrix:
-    texts = [t.interests_text.strip() for t in targets]
-    rows = [i for i, s in enumerate(texts) if s]
-    if not rows:
-        return sp.csr_matrix((len(targets), n_features), dtype=np.float32)
-    vecs = sp.csr_matrix(vectorizer.transform_text([texts[i] for i in rows]))
-    sel = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(targets), len(rows)))
-    return sp.csr_matrix(sel @ vecs)
+def _interests(targets: Sequence[Target], n_features: int, vectorizer: TextVectorizer,
+               split: bool) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    """Each target's interests row (the unit mean of its declared interests' unit TF-IDF rows: a field of
+    rarer words does not outweigh the other), shape (n_targets, n_features); each interest's own row, shape
+    (n_parts, n_features); the target of each part, shape (n_parts,)."""
+    parts = [interest_parts(t.interests_text, split=split) for t in targets]
+    owner = np.repeat(np.arange(len(targets)), [len(p) for p in parts]).astype(np.int64)
+    if not owner.size:
+        return (sp.csr_matrix((len(targets), n_features), dtype=np.float32), _empty_csr(n_features), owner)
+    rows = unit_rows(sp.csr_matrix(vectorizer.transform_text([p for each in parts for p in each]), dtype=np.float32))
+    return unit_rows(sp.csr_matrix(owner_mean(owner, len(targets)) @ rows, dtype=np.float32)), rows, owner
+
+
+def owner_mean(owner: np.ndarray, n_targets: int) -> sp.csr_matrix:
+    """The matrix averaging parts per target, shape (n_targets, n_parts): row t holds 1/count at t's parts."""
+    counts = np.bincount(owner, minlength=n_targets).astype(np.float64)
+    return sp.csr_matrix((1.0 / counts[owner], (owner, np.arange(owner.size))), shape=(n_targets, owner.size))
 
 
 def _stack(targets: Sequence[Target], which: str, n_features: int, half_life_days: float, dedup: bool):
@@ -172,13 +207,16 @@ def batch_of(
     *,
     vectorizer: TextVectorizer,
     half_life_days: float,
+    split_interests: bool = True,
 ) -> TargetBatch:
     """Turn :class:`Target` objects into one :class:`TargetBatch`.
 
     Liked rows shared by several targets (same ``liked_keys`` entry) are
     stored once; 👍/👎 ages become recency weights (:func:`decay_weights`);
     exclusions outside ``[0, n_candidates)`` are dropped (no exclusion at all
-    when ``n_candidates`` is None).
+    when ``n_candidates`` is None); each declared interest (:func:`interest_parts`;
+    the whole text as one when ``split_interests`` is False) weighs alike in the
+    target's interests row.
 
     Raises
     ------
@@ -194,11 +232,14 @@ def batch_of(
         rows = np.repeat(np.arange(len(targets)), [e.size for e in ex])
         cols = np.concatenate(ex) if ex else np.zeros(0, dtype=np.int64)
         exclude = sp.csr_matrix((np.ones(cols.size, dtype=bool), (rows, cols)), shape=(len(targets), n_candidates))
+    interests, parts, owner = _interests(targets, n_features, vectorizer, split_interests)
     return TargetBatch(
         liked=liked,
         like_weights=w_like,
         liked_keys=keys if any(k is not None for k in keys) else None,
-        interests=_interests(targets, n_features, vectorizer),
+        interests=interests,
+        interest_parts=parts,
+        interest_owner=owner,
         disliked=dis if dis.shape[0] else None,
         dislike_weights=w_dis if dis.shape[0] else None,
         exclude=exclude,
