@@ -289,12 +289,12 @@ class Recommender:
                     papers[ids[row.index]],
                     score=float(row.score),
                     reason=pick_reason(nameable_terms(row.terms, words), getattr(liked.get(row.similar_to), "title", None),
-                                       profile=profile,
+                                       profile=profile, channel=isinstance(target, Channel),
                                        by_meaning=semantic is not None, shared=bool(row.terms)),
                 )
                 for row in rows
             ]
-            for rows, liked, profile, words in zip(ranked_rows, liked_of, profile_of, words_of, strict=True)
+            for rows, liked, profile, words, target in zip(ranked_rows, liked_of, profile_of, words_of, targets, strict=True)
         ]
 
     @staticmethod

@@ -112,7 +112,7 @@ def nameable_terms(terms: Sequence[str], words: frozenset[str]) -> list[str]:
 
 
 def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str | None = None,
-                by_meaning: bool = False, shared: bool | None = None) -> str:
+                by_meaning: bool = False, shared: bool | None = None, channel: bool = False) -> str:
     """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
 
     Parameters
@@ -129,6 +129,8 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
     shared : bool, optional
         Whether the paper shares any term with the profile at all (default: whether ``terms`` has one).
         True with no ``terms`` means it shares words, none worth naming (:func:`reason_words`).
+    channel : bool
+        The pick is a channel's: with no profile, the reason asks for a topic rather than interests.
     """
     parts = []
     shown = distinct_terms(terms, 3)
@@ -138,6 +140,8 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         parts.append(f"similar to 👍 “{_short(similar_title)}”")
     if parts:
         return "; ".join(parts)
+    if profile is None and channel:
+        return "newest first: no topic or 👍 yet (give the channel a topic with `channel setup … <topic>`)"
     if profile is None:
         return "newest first: no interests or 👍 yet (add interests to make picks yours)"
     if shared:

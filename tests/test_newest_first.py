@@ -67,6 +67,7 @@ def test_a_channel_with_no_topic_gets_undated_papers_after_every_dated_one(store
     cmds.channel_setup(Caller("slack", "T1", "U1", channel_ref="C1", channel_name="reading"),
                        size=len(DATED) + len(UNDATED))
     posted: list[int] = []
+    reasons: set[str] = set()
 
     class Poster:
         platform = "slack"
@@ -75,6 +76,7 @@ def test_a_channel_with_no_topic_gets_undated_papers_after_every_dated_one(store
             post.posted_header("C1:header")
             for _, pick in post.unposted():
                 posted.append(pick.paper_id)
+                reasons.add(pick.reason)
                 post.posted_paper(pick.paper_id, f"C1:{pick.paper_id}")
 
     with store.session() as s:
@@ -83,6 +85,8 @@ def test_a_channel_with_no_topic_gets_undated_papers_after_every_dated_one(store
     with store.session() as s:
         day = dict(s.execute(select(Paper.id, Paper.published)).all())
     assert_dated_first([day[pid] for pid in posted])
+    # a channel has a topic, not interests: the reason says how to give it one
+    assert reasons == {"newest first: no topic or 👍 yet (give the channel a topic with `channel setup … <topic>`)"}
 
 
 def test_cold_start_priors_put_candidates_above_0_first_for_targets_with_nothing_known_only():
