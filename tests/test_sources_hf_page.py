@@ -224,6 +224,16 @@ def test_truncated_last_card_is_dropped_with_a_warning_naming_its_line():
     assert "cut off" in digest.warnings[0]
 
 
+def test_a_first_card_cut_before_its_abstract_is_an_error_naming_its_line():
+    """A field test cut the first card's abstract to a few words and its meta: the card was read as a
+    header line and dropped without a word, the rest stored."""
+    text = page("Alpha: A Cut Card\n\nThe extended method", card("Beta", 2), card("Gamma", 3))
+    err = error(text)
+    assert err.line == text.splitlines().index("Alpha: A Cut Card") + 1
+    assert "'Alpha: A Cut Card' has no abstract" in err.message
+    assert titles(hf_page.parse(page(card("Beta", 2), card("Gamma", 3)))) == ["Beta", "Gamma"]  # whole: read
+
+
 def test_title_without_abstract_before_the_last_card_is_an_error():
     text = page(card("Alpha", 1), "Beta: No Abstract Here\n\n  • 2 authors\n·\nJun 8", card("Gamma", 3))
     err = error(text)

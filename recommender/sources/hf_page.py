@@ -25,6 +25,8 @@ word.  Two text lines right above the first abstract are one wrapped title only
 when the second reads as a continuation (starts in lower case, or the first ends
 with a connective such as "to", "of", ":"); otherwise the first is a header line.
 
+Text lines between a daily page's date (the header's last line) and its first card are a card cut
+before its abstract: the page is refused at their line, as a card with no abstract further down is.
 Lines after the last card that form no card (a page footer, a card cut off in
 its title) and a last abstract that stops mid-sentence with nothing after it (a
 truncated file) are dropped with a warning naming the line.  Pages carry no
@@ -199,6 +201,11 @@ class _Grammar:
         if first is None:
             return None
         page = _Page(header=self.t[:first.title], cards=[first])
+        header = self.t[:first.start]
+        dated = [n for n, t in enumerate(header) if t.kind == DATE]  # a daily page's header ends with its date
+        stray = [t for t in header[dated[-1] + 1:] if t.kind == SHORT] if dated else []
+        if stray:  # text between the page's date and its first card: a card cut before its abstract
+            raise ParseError(f"card {stray[0].text[:60]!r} has no abstract", source=self.source, line=stray[0].line)
         i = first.end
         while i < len(self.t):
             card = self.card_at(i)
