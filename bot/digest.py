@@ -93,23 +93,36 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-def found_text(query: str, papers: Sequence[Pick], respelled: str | None = None, *, instead: bool = False) -> str:
+def found_text(query: str, papers: Sequence[Pick], respelled: str | None = None, *, instead: bool = False,
+               unheld: Sequence[str] = ()) -> str:
     """The line above search results for ``query``, naming the query respelled when a word matched nothing.
 
     ``respelled`` (:meth:`recommender.picks.Recommender.respell`) is offered ("Top 5 for “speach
     recognition” (did you mean “speech recognition”?):"), or, with ``instead``, was searched instead
-    because ``query`` found nothing ("No stored paper matches “quantisation”. Top 5 for “quantization”:").
+    ("No stored paper matches “quantisation”. Top 5 for “quantization”:"; when ``query``'s other words found
+    papers, the words ``unheld`` that none of them holds: "No stored paper holds “grpah”. Top 5 for “graph
+    neural”:").
     When no result holds a word searched or is close to it in meaning (:func:`weak_answer`), the line says so
     ("None of the top 5 for “sheep herding robots” holds its words or is close to it in meaning:").
     """
     if not papers:
         return f"No stored paper matches “{query}”."
+    if instead and unheld:
+        return f"No stored paper holds “{'”, “'.join(unheld)}”. Top {len(papers)} for “{respelled}”:"
     if instead:
         return f"No stored paper matches “{query}”. Top {len(papers)} for “{respelled}”:"
     top = f"Top {len(papers)} for “{query}”"
     if weak_answer(papers):
         top = f"None of the top {len(papers)} for “{query}” holds its words or is close to it in meaning"
     return top + (f" (did you mean “{respelled}”?):" if respelled else ":")
+
+
+def unheld_words(query: str, papers: Sequence[Pick]) -> list[str]:
+    """The words of ``query`` that none of ``papers`` holds, in the order typed, when some paper was found (else [])."""
+    from recommender.spelling import found_texts, missing_words
+
+    missing = missing_words(query, found_texts(papers)) if papers else set()
+    return sorted(missing, key=query.lower().find)
 
 
 def weak_answer(papers: Sequence[Pick]) -> bool:

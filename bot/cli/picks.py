@@ -157,7 +157,7 @@ def search_cmd(
 
     from rich.markup import escape
 
-    from bot.digest import DISLIKED_NOTE, date_label, found_text, weak_answer
+    from bot.digest import DISLIKED_NOTE, date_label, found_text, unheld_words, weak_answer
     from recommender.spelling import found_texts, missing_words
 
     recommender = functools.cache(lambda: cmds.recommender if cmds else cli.recommender(store))
@@ -166,14 +166,14 @@ def search_cmd(
         respelled = None  # "quantisation": "quantization"; the model is loaded only when some word matched nothing
         if missing_words(query, found_texts(items)):
             respelled = recommender().respell(session, query, items)
-        instead = bool(respelled) and not items
-        if instead:
-            items = found(session, respelled)
+        again = found(session, respelled) if respelled else []
+        unheld = unheld_words(query, items)  # "grpah neural": "neural" found papers, "grpah" none
+        items, instead = (again, True) if again else (items, False)
     if as_json:
         return emit_json({"query": query, "respelled": respelled, "respelled_searched": instead,
                           "results": [item_json(i) for i in items]})
     if respelled or not items or weak_answer(items):  # else the table says it all
-        console.print(escape(found_text(query, items, respelled, instead=instead)))
+        console.print(escape(found_text(query, items, respelled, instead=instead, unheld=unheld)))
     if not items:
         if since or until or source:
             console.print(escape(_filtered_out(store, since, until, source)))

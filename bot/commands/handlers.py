@@ -37,7 +37,7 @@ from bot.commands.parse import (
     parse_timezone,
 )
 from bot.commands.reply import Reply
-from bot.digest import counted, found_text
+from bot.digest import counted, found_text, unheld_words
 from bot.settings import Settings
 from recommender.picks import Recommender
 from recommender.store import Channel, Feedback, Member, Store
@@ -123,11 +123,11 @@ class Commands:
             member = rows.find_member(session, caller) if caller else None  # a search creates nobody
             papers = self.recommender.search(session, query, k=k, member=member)
             respelled = self.recommender.respell(session, query, papers)  # "quantisation": "quantization"
-            instead = bool(respelled) and not papers
-            if instead:
-                papers = self.recommender.search(session, respelled, k=k, member=member)
+            again = self.recommender.search(session, respelled, k=k, member=member) if respelled else []
+            unheld = unheld_words(query, papers)  # "grpah neural": "neural" found papers, "grpah" none
+            papers, instead = (again, True) if again else (papers, False)
             papers = rows.mark_disliked(session, member, papers) if member is not None else papers
-        return Reply(found_text(query, papers, respelled, instead=instead), papers)
+        return Reply(found_text(query, papers, respelled, instead=instead, unheld=unheld), papers)
 
     def picks(self, caller: Caller, k: int | None = None, *, onboard: bool = True) -> Reply:
         """The caller's picks now, among papers not yet delivered to or rated by them.
