@@ -60,6 +60,8 @@ class EnrichReport:
         Papers the API had no agreeing title for, or several arXiv papers for.
     skipped : int
         Papers not asked because an answer of less than ``retry_after`` says "not found".
+    failed : int
+        Papers asked whose lookup failed (each one line of ``errors``); asked again next run.
     errors : list of str
         Failed lookups (timeouts, HTTP errors, bad answers); those are not cached.
     remaining : int
@@ -72,6 +74,7 @@ class EnrichReport:
     not_found: int = 0
     ambiguous: int = 0
     skipped: int = 0
+    failed: int = 0
     errors: list[str] = field(default_factory=list)
     remaining: int = 0
 
@@ -209,6 +212,7 @@ def enrich(store: Store, *, limit: int | None = None, progress: Callable[[int, i
                     status, hit = match(title, client.search_title(title))
                 except (httpx.HTTPError, ParseError) as exc:
                     failures += 1
+                    report.failed += 1
                     report.errors.append(f"{title[:80]!r}: {type(exc).__name__}: {exc}")
                     if failures >= MAX_CONSECUTIVE_ERRORS:
                         report.errors.append(f"stopped after {failures} failed requests in a row")

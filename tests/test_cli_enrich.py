@@ -58,7 +58,12 @@ def test_enrich_limit_and_a_failing_api_exit_1(cli, fake, sample_digests):
     assert limited["asked"] == 5
     fake.mode = "error400"
     failed = cli("enrich", "--api-url", fake.url, "--interval", "0", "--json")
-    assert failed.exit_code == 1 and json.loads(failed.stdout)["errors"]
+    report = json.loads(failed.stdout)
+    assert failed.exit_code == 1 and report["failed"] == 3 and len(report["errors"]) == 4  # and "stopped after 3 …"
+    table = cli("enrich", "--api-url", fake.url, "--interval", "0")
+    # the summary counts the failed lookups (a field test read "3 asked, 0 not found, 0 ambiguous" and nothing more)
+    assert table.exit_code == 1 and "0 ambiguous, 3 failed;" in " ".join(table.stdout.split())
+    assert "The failed ones are asked again next time." in " ".join(table.stdout.split())
 
 
 def test_an_empty_api_day_says_the_digest_had_no_papers(cli, tmp_path):

@@ -38,14 +38,15 @@ def enrich_cmd(
         task = progress.add_task("Looking up titles", total=None)
         report = enrich(store, limit=limit, client=client,
                         progress=lambda done, total: progress.update(task, completed=done, total=total))
-    fields = ("candidates", "asked", "linked", "not_found", "ambiguous", "skipped", "remaining")
+    fields = ("candidates", "asked", "linked", "not_found", "ambiguous", "failed", "skipped", "remaining")
     if as_json:
         emit_json({**{f: getattr(report, f) for f in fields}, "errors": report.errors})
     else:
         console.print(
             f"{report.linked} of {counted(report.candidates, 'title-only paper')} linked to arXiv "
-            f"({report.asked} asked, {report.not_found} not found, {report.ambiguous} ambiguous, "
-            f"{report.skipped} not asked again yet); {report.remaining} still without a link.",
+            f"({report.asked} asked: {report.not_found} not found, {report.ambiguous} ambiguous, "
+            f"{report.failed} failed; {report.skipped} not asked again yet); {report.remaining} still without "
+            "a link (one with a DOI links to doi.org)." + (" The failed ones are asked again next time." if report.failed else ""),
             highlight=False,
         )
         for error in report.errors:
