@@ -13,7 +13,7 @@ CSL-JSON ``accessed`` (as Zotero writes its dates) to the day, the most a CSL da
 the file dates the 👍 as they were, not by publication. A paper's venue, entry type and pages, as an import
 stored them, are written where :mod:`.formats` reads them: BibTeX's entry type, ``journal`` (``booktitle`` for
 ``inproceedings`` and ``incollection``) and ``pages`` (``436--444``), RIS's ``TY``, ``T2``, ``SP`` and ``EP``, CSL-JSON's
-``type``, ``container-title`` and ``page``; a paper with no type is a ``misc`` (arXiv) or ``article`` as before.
+``type``, ``container-title`` and ``page``; a paper with no type is an ``article`` when it has a venue and no arXiv id, else a ``misc``.
 """
 
 from __future__ import annotations
@@ -44,9 +44,12 @@ def _date_parts(paper: Paper) -> list[int]:
 
 
 def _entry_type(paper: Paper) -> str:
-    """The paper's stored entry type (:data:`~recommender.imports.entry.ENTRY_TYPES`), else ``misc`` for an arXiv
-    paper and ``article`` for another."""
-    return paper.entry_type if paper.entry_type in ENTRY_TYPES else "misc" if paper.arxiv_id else "article"
+    """The paper's stored entry type (:data:`~recommender.imports.entry.ENTRY_TYPES`), else ``article`` for a paper
+    with a venue (its journal) and ``misc`` for another: an arXiv paper, or one a digest gave by title alone
+    (BibTeX's ``article`` wants a journal)."""
+    if paper.entry_type in ENTRY_TYPES:
+        return paper.entry_type
+    return "article" if paper.venue and not paper.arxiv_id else "misc"
 
 
 def _utc(when: dt.datetime) -> dt.datetime:
