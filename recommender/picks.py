@@ -288,7 +288,9 @@ class Recommender:
                 Pick.from_paper(
                     papers[ids[row.index]],
                     score=float(row.score),
-                    reason=pick_reason(nameable_terms(row.terms, words), getattr(liked.get(row.similar_to), "title", None),
+                    reason=pick_reason(nameable_terms(row.terms, words, pick_authors=papers[ids[row.index]].authors or [],
+                                                      liked_authors=(a for p in liked.values() for a in p.authors or [])),
+                                       getattr(liked.get(row.similar_to), "title", None),
                                        profile=profile, channel=isinstance(target, Channel),
                                        by_meaning=semantic is not None, shared=bool(row.terms)),
                 )

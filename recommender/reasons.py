@@ -7,19 +7,21 @@ this module only words them, for picks (:mod:`recommender.picks`) and fits
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from recommender.ranking import Target
 from recommender.search import Hit
-from recommender.text.analyzer import AUTHOR_PREFIX
+from recommender.text.analyzer import AUTHOR_PREFIX, author_token
 from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
 __all__ = [
     "CHANNEL", "MAX_READ_SHARE", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms", "pick_reason",
-    "profile_basis", "profile_words",
+    "profile_basis", "profile_words", "same_person",
     "reason_words", "search_lead",
 ]
 
@@ -106,9 +108,35 @@ def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVe
     return frozenset(read | {_singular(str(names[f])) for f in declared})
 
 
-def nameable_terms(terms: Sequence[str], words: frozenset[str]) -> list[str]:
-    """The ``terms`` (best first, ``ScoredRow.terms``) that are author terms or :func:`reason_words` ``words``, in order."""
-    return [t for t in terms if t.startswith(AUTHOR_PREFIX) or _singular(t) in words]
+def nameable_terms(terms: Sequence[str], words: frozenset[str], *, pick_authors: Sequence[str] | None = None,
+                   liked_authors: Iterable[str] = ()) -> list[str]:
+    """The ``terms`` (best first, ``ScoredRow.terms``) that are author terms or :func:`reason_words` ``words``, in order.
+
+    With ``pick_authors`` (the pick's author names), an author term is named only when one of them and one of
+    ``liked_authors`` (the names on the reader's 👍) can be the same person (:func:`same_person`): the term is
+    an initial and a surname, and "J. Huang" named for Jiale Huang's paper after a 👍 on Jiaxin Huang's misled.
+    """
+    liked = list(liked_authors) if pick_authors is not None else []
+
+    def named(term: str) -> bool:
+        if not term.startswith(AUTHOR_PREFIX):
+            return _singular(term) in words
+        if pick_authors is None:
+            return True
+        mine = [a for a in pick_authors if author_token(a) == term]
+        return any(same_person(a, b) for a in mine for b in liked if author_token(b) == term)
+
+    return [t for t in terms if named(t)]
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two author names of one author term (same initial and surname) can be one person: their first
+    given names agree, or one is the other's initial or start ("J. Huang", "Jia Huang" and "Jiaxin Huang" can be
+    one; "Jiale Huang" and "Jiaxin Huang" cannot)."""
+    first = [re.findall(r"[a-z]+", unicodedata.normalize("NFKD", n).encode("ascii", "ignore").decode().lower())[:1]
+             for n in (a, b)]
+    x, y = (f[0] if f else "" for f in first)
+    return x.startswith(y) or y.startswith(x)
 
 
 def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str | None = None,

@@ -267,3 +267,28 @@ def test_after_a_like_on_a_survey_no_pick_is_said_to_match_survey(papers_store, 
         picks = cmds.recommender.picks(s, [cmds.member(s, reader)], k=20)[0]
     matched = [p.reason.split(";")[0] for p in picks if p.reason.startswith("matches ")]
     assert matched and not any(w in r for r in matched for w in ("survey", "comprehensive"))
+
+
+def test_a_reason_names_an_author_only_when_it_can_be_the_same_person(store, settings):
+    """A field test: a pick by Jiale Huang said "matches author J. Huang" after a 👍 on a paper by Jiaxin Huang."""
+    from recommender.reasons import same_person
+
+    assert same_person("Jiaxin Huang", "J. Huang") and same_person("Jia Huang", "Jiaxin Huang")
+    assert not same_person("Jiale Huang", "Jiaxin Huang")
+    papers = {  # title: (abstract, authors)
+        "Molecular graphs": ("Message passing graph neural networks predict molecular properties.", ["Jiaxin Huang"]),
+        "Scalable graphs": ("We scale message passing graph neural networks to billion edge graphs.", ["Jiale Huang"]),
+        "Graph sampling": ("Sampling message passing graph neural networks on large graphs.", ["J. Huang"]),
+        "Bird migration": ("Migratory birds navigate using magnetic fields and the stars.", ["Ann Lee"]),
+    }
+    with store.session() as s:
+        for title, (abstract, authors) in papers.items():
+            s.add(Paper(title_key=title.lower(), title=title, abstract=abstract, authors=authors, source_kind="hf_api"))
+    cmds = Commands(store, settings)
+    ada = Caller("slack", "T1", "UA")
+    with store.session() as s:
+        liked = s.scalar(select(Paper.id).where(Paper.title == "Molecular graphs"))
+    cmds.feedback(ada, liked, POSITIVE)
+    reasons = reasons_for(cmds, ada)
+    assert "author J. Huang" in reasons["Graph sampling"]  # an initial can be Jiaxin
+    assert "author" not in reasons["Scalable graphs"]
