@@ -58,3 +58,14 @@ def test_paperbot_unrate(cli, sample_digests):
     assert json.loads(cli("stats", "--json").stdout)["likes"] == 0
     assert cli("unrate", "grace", f"#{first['paper_id']}").exit_code == 1  # nothing to take back
     assert cli("unrate", "grace", "9999.99999").exit_code == 1
+
+
+def test_a_second_like_of_a_paper_says_it_was_already_liked(papers_store, settings):
+    """A field test: `like` twice answered "👍 noted" twice, as if the second were news."""
+    cmds = Commands(papers_store, settings)
+    first = cmds.handle(ADA, "like #5")
+    assert first.text.startswith("👍 noted for")
+    title = first.text.split("“", 1)[1].split("”", 1)[0]
+    assert cmds.handle(ADA, "like #5").text == f"You had already 👍 “{title}”; your picks use it, as of today."
+    assert cmds.handle(ADA, "dislike #5").text.startswith("👎 noted for")  # a change of mind is news
+    assert ratings(papers_store) == [("U1", 5, -1)]

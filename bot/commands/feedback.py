@@ -36,9 +36,14 @@ def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: 
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
             raise UsageError(rows.no_such_paper(paper_ref))
+        member = rows.find_member(session, caller)
+        held = None if member is None else session.scalar(
+            select(Feedback.value).where(Feedback.member_id == member.id, Feedback.paper_id == paper.id))
         channel = cmds.channel(session, caller) if caller.channel_ref is not None else None
         set_feedback(cmds, session, caller, paper.id, value, origin, channel.id if channel else None)
         title = paper.title
+    if held is not None and (held > 0) == (value > 0):  # dated today again, and said so
+        return Reply(f"You had already {'👍' if value > 0 else '👎'} “{title}”; your picks use it, as of today.")
     return Reply(_noted(value, title))
 
 
