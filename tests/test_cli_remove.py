@@ -24,11 +24,11 @@ def test_remove_interest_she_does_not_have_changes_nothing_and_says_so(cli):
     missing = cli("users", "remove-interest", "mia", "graph learning")
     assert missing.exit_code == 1
     text = " ".join(missing.output.split())
-    assert "“graph learning” is not among your interests. `paperbot users list` shows them." in text
+    assert "“graph learning” is not among mia's interests. `paperbot users list` shows them." in text  # said to the admin
     assert "/papers" not in text
     one_missing = cli("users", "remove-interest", "mia", "diffusion models; graph learning")  # all or none
     assert one_missing.exit_code == 1
-    assert "“graph learning” is not among your interests; nothing was removed." in " ".join(one_missing.output.split())
+    assert "“graph learning” is not among mia's interests; nothing was removed." in " ".join(one_missing.output.split())
     assert interests(cli) == {"mia": ["diffusion models", "video generation"]}
     both = cli("users", "remove-interest", "mia", "diffusion models; video generation")  # separated as users add reads them
     assert both.exit_code == 0, both.output

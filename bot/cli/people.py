@@ -165,9 +165,10 @@ def users_remove_interest(
     cmds = state(ctx).commands()
     who = existing_user(cmds, name)
     reply = cmds.interests_remove(who, interest)  # all or nothing, in one transaction
-    print_reply(console, reply)
-    if not reply.ok:
+    if not reply.ok:  # said to the admin who typed it: the user named, not "you"
+        console.print(escape(reply.text.replace("among your interests", f"among {user_name(name)}'s interests")))
         raise typer.Exit(1)
+    print_reply(console, reply)
     _say_interests(cmds, who, user_name(name))
 
 
