@@ -74,3 +74,21 @@ def test_only_newcomers_get_onboarding_from_picks(papers_store, settings):
     cmds.onboarding_rate(newcomer, again.papers[0].paper_id, 1)
     redo = cmds.start(newcomer)
     assert again.papers[0].paper_id not in {p.paper_id for p in redo.papers}
+
+
+def test_piped_answers_end_each_prompts_line(db_url, papers_store):
+    """A field test: `printf 'y\\nn\\ns\\n' | paperbot start newbie` ran each prompt into the next paper's title
+    ("… skip the rest s: 2. Meteor…"): a piped answer is not echoed, so the line never ended."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, stdin: str = "") -> str:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "--database-url", db_url, "--log-level", "WARNING",
+                               *args], input=stdin, capture_output=True, text=True, check=True,
+                              env={**os.environ, "COLUMNS": "80"}).stdout
+
+    run("users", "add", "mia")
+    out = run("start", "mia", stdin="y\nn\ns\n")
+    prompts = [line for line in out.splitlines() if "skip the rest s:" in line]
+    assert [line.rsplit(":", 1)[1].strip() for line in prompts] == ["y", "n", "s"], out

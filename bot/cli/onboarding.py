@@ -8,6 +8,7 @@ layer, so a run stopped half-way continues where it was on the next
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -23,6 +24,8 @@ def _ask() -> int | None:
     """+1, -1 or None (skip) from ``y``, ``n`` or ``s``; anything else is asked again."""
     while True:
         answer = typer.prompt("👍 y / 👎 n / skip the rest s").strip().lower()
+        if not sys.stdin.isatty():  # a piped answer is not echoed: end the prompt's line, as a typed one does
+            console.print(answer)
         if answer in ANSWERS:
             return ANSWERS[answer]
         console.print("Answer y (👍), n (👎) or s (skip the rest).")
