@@ -95,24 +95,35 @@ def _scores(cmds: Commands, name: str, interest: str, relevant: set[int], liked:
     return len(set(ranked[:5]) & relevant) / min(5, len(relevant)), _ndcg(ranked, relevant)
 
 
+def labelled_store(tmp: str) -> tuple[Store, Settings]:
+    """The bundled samples ingested into a new SQLite store under ``tmp``, its ids checked against ``CHECK``."""
+    store = Store(f"sqlite:///{tmp}/papers.db")
+    ingest(store, [SAMPLES])
+    with store.session() as session:
+        for pid, word in CHECK.items():
+            title = session.get(Paper, pid).title
+            assert word in title.lower(), f"paper {pid} is {title!r}: the labels are not this store's ids"
+    return store, Settings(data_dir=tmp)
+
+
+def variants(store: Store, settings: Settings, label: str, params: dict) -> dict[str, Recommender]:
+    """The shipped recommender, ``label`` (the shipped one with Ranker ``params``) and TF-IDF alone, in one run.
+
+    Exits when the sentence-embedding model is not installed: this measures the shipped hybrid score.
+    """
+    out = {"shipped": Recommender(store, settings.recommender), label: _Variant(store, settings.recommender, params),
+           "TF-IDF alone": Recommender(store, settings.recommender.model_copy(update={"semantic": False}))}
+    if out["shipped"].embedder is None:
+        raise SystemExit("the sentence-embedding model is not installed: this measures the shipped hybrid score")
+    return out
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/papers.db")
-        ingest(store, [SAMPLES])
-        with store.session() as session:
-            for pid, word in CHECK.items():
-                title = session.get(Paper, pid).title
-                assert word in title.lower(), f"paper {pid} is {title!r}: the labels are not this store's ids"
-        settings = Settings(data_dir=tmp)
-        variants = {
-            "shipped": Recommender(store, settings.recommender),
-            "interests centred": _Variant(store, settings.recommender, {"center_interests": True}),
-            "TF-IDF alone": Recommender(store, settings.recommender.model_copy(update={"semantic": False})),
-        }
-        if variants["shipped"].embedder is None:
-            raise SystemExit("the sentence-embedding model is not installed: this measures the shipped hybrid score")
+        store, settings = labelled_store(tmp)
+        variants_ = variants(store, settings, "interests centred", {"center_interests": True})
         results = {}
-        for label, rec in variants.items():
+        for label, rec in variants_.items():
             cmds = Commands(store, settings, rec)
             for like in (False, True):
                 rows = [_scores(cmds, f"{label[:8]}-{like}-{n}", interest, relevant, min(relevant) if like else None)
@@ -124,7 +135,7 @@ def main() -> None:
         for like in (False, True):
             base = results[("interests centred", like)].mean(axis=0)
             print("after a 👍 on their first labelled paper (scored on the others)" if like else "interests alone")
-            for label in variants:
+            for label in variants_:
                 p5, ndcg = results[(label, like)].mean(axis=0)
                 print(f"  {label:<18} precision@5 {p5:.3f} ({p5 / base[0]:.2f}x)  nDCG@10 {ndcg:.3f} ({ndcg / base[1]:.2f}x)")
         per = results[("shipped", False)][:, 1] - results[("interests centred", False)][:, 1]

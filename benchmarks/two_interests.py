@@ -26,14 +26,10 @@ import itertools
 import tempfile
 
 import numpy as np
-from interest_readers import CHECK, LABELS, SAMPLES, _ndcg, _Variant
+from interest_readers import LABELS, _ndcg, labelled_store, variants
 
 from bot.commands import Caller, Commands
 from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
-from bot.settings import Settings
-from recommender.ingest import ingest
-from recommender.picks import Recommender
-from recommender.store import Paper, Store
 
 SINGLE = {k: v for k, v in LABELS.items() if ";" not in k and "," not in k}
 
@@ -54,23 +50,11 @@ def _scores(cmds: Commands, name: str, first: str, second: str) -> list[float]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/papers.db")
-        ingest(store, [SAMPLES])
-        with store.session() as session:
-            for pid, word in CHECK.items():
-                title = session.get(Paper, pid).title
-                assert word in title.lower(), f"paper {pid} is {title!r}: the labels are not this store's ids"
-        settings = Settings(data_dir=tmp)
-        variants = {
-            "shipped": Recommender(store, settings.recommender),
-            "interests joined": _Variant(store, settings.recommender, {"split_interests": False}),
-            "TF-IDF alone": Recommender(store, settings.recommender.model_copy(update={"semantic": False})),
-        }
-        if variants["shipped"].embedder is None:
-            raise SystemExit("the sentence-embedding model is not installed: this measures the shipped hybrid score")
+        store, settings = labelled_store(tmp)
+        variants_ = variants(store, settings, "interests joined", {"split_interests": False})
         pairs = list(itertools.combinations(SINGLE, 2))
         results = {}
-        for label, rec in variants.items():
+        for label, rec in variants_.items():
             cmds = Commands(store, settings, rec)
             results[label] = np.array([_scores(cmds, f"{label[:8]}-{n}", a, b) for n, (a, b) in enumerate(pairs)])
         base = results["interests joined"].mean(axis=0)
