@@ -132,10 +132,12 @@ def nameable_terms(terms: Sequence[str], words: frozenset[str], *, pick_authors:
 def same_person(a: str, b: str) -> bool:
     """Whether two author names of one author term (same initial and surname) can be one person: their first
     given names agree, or one is the other's initial or start ("J. Huang", "Jia Huang" and "Jiaxin Huang" can be
-    one; "Jiale Huang" and "Jiaxin Huang" cannot)."""
-    first = [re.findall(r"[a-z]+", unicodedata.normalize("NFKD", n).encode("ascii", "ignore").decode().lower())[:1]
-             for n in (a, b)]
-    x, y = (f[0] if f else "" for f in first)
+    one; "Jiale Huang", "Jia-Le Huang" and "Jiaxin Huang" cannot)."""
+    def given(name: str) -> str:  # the first word's letters: "Zi-Ang" is "ziang", "J." is "j"
+        words = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().split()
+        return re.sub(r"[^a-z]", "", words[0]) if words else ""
+
+    x, y = given(a), given(b)
     return x.startswith(y) or y.startswith(x)
 
 

@@ -274,7 +274,8 @@ def test_a_reason_names_an_author_only_when_it_can_be_the_same_person(store, set
     from recommender.reasons import same_person
 
     assert same_person("Jiaxin Huang", "J. Huang") and same_person("Jia Huang", "Jiaxin Huang")
-    assert not same_person("Jiale Huang", "Jiaxin Huang")
+    assert not same_person("Jiale Huang", "Jiaxin Huang") and not same_person("Jia-Le Huang", "Jiaxin Huang")
+    assert not same_person("Zi-Ang Wang", "Zifeng Wang") and same_person("Zi-Ang Wang", "Z. Wang")
     papers = {  # title: (abstract, authors)
         "Molecular graphs": ("Message passing graph neural networks predict molecular properties.", ["Jiaxin Huang"]),
         "Scalable graphs": ("We scale message passing graph neural networks to billion edge graphs.", ["Jiale Huang"]),
