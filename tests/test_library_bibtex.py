@@ -142,6 +142,8 @@ UNREADABLE_YEAR = """@article{dated,
 def test_an_unreadable_year_is_told_by_its_line_and_the_entry_is_imported_undated(store, settings):
     dated, transformer, plain = parse_library(UNREADABLE_YEAR.encode(), "typo.bib")
     assert (dated.unread_date, transformer.unread_date, plain.unread_date) == (None, "20x1", "spring of 2020")
+    (no_date,) = parse_library(b"@misc{x, title = {Undated}, year = {n.d.}}\n", "nd.bib")
+    assert no_date.unread_date is None  # "no date", as citation styles write it: nothing to report
     # undated, as the rules already in place date it: the month its arXiv id was given, else no date
     assert (transformer.record.published, transformer.record.published_precision) == (dt.date(2017, 6, 1), "month")
     assert plain.record.published is None

@@ -47,7 +47,7 @@ def test_the_most_precise_of_y1_da_and_py_dates_the_entry(lines, published, prec
 @pytest.mark.parametrize(("lines", "unread"), [
     (("PY  - 20x1",), "20x1"),
     (("DA  - SEP 22",), "SEP 22"),  # a month and day with no year anywhere
-    (("PY  - n.d.",), None),  # "no date", as citation styles write it: undated without a word
+    (("PY  - n.d.",), None),  # "no date", as citation styles write it: undated without a word (BibTeX too)
     (("PY  - 2017",), None),
     ((), None),
 ])
@@ -60,8 +60,9 @@ def test_a_ris_import_names_each_record_whose_date_could_not_be_read(store, sett
     text = ris("PY  - 2019") + ris("PY  - 20x1") + ris("DA  - Spring")
     reply = Commands(store, settings).import_library(Caller("cli", "local", "ada"), text.encode(), "lib.ris")
     assert reply.ok, reply.text
-    assert ("2 entries had a date that could not be read and were imported undated (an arXiv id dates its paper "
-            "by its month): `lib.ris:5` (20x1), `lib.ris:9` (Spring).") in reply.text
+    # no entry has an arXiv id: the answer does not speak of one
+    assert ("2 entries had a date that could not be read and were imported undated: `lib.ris:5` (20x1), "
+            "`lib.ris:9` (Spring).") in reply.text
 
 
 def test_an_imported_ris_record_is_stored_with_the_day_its_y1_gives(store, settings):

@@ -115,9 +115,9 @@ def _unread_dates(entries: list[LibraryEntry], name: str) -> str:
         return ""
     named = ", ".join(f"`{name}:{e.record.line}` ({(e.unread_date or '')[:40]})" for e in unread[:UNREAD_DATES_NAMED])
     more = f" and {len(unread) - UNREAD_DATES_NAMED} more" if len(unread) > UNREAD_DATES_NAMED else ""
+    by_id = " (an arXiv id dates its paper by its month)" if any(e.record.arxiv_id for e in unread) else ""
     return (f" {counted(len(unread), 'entry', 'entries')} had a date that could not be read and "
-            f"{'was' if len(unread) == 1 else 'were'} imported undated (an arXiv id dates its paper by its month): "
-            f"{named}{more}.")
+            f"{'was' if len(unread) == 1 else 'were'} imported undated{by_id}: {named}{more}.")
 
 
 def _entries_or_refusal(caller: Caller, data: bytes, name: str) -> list[LibraryEntry] | Reply:

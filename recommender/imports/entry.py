@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from recommender.dates import arxiv_month
 from recommender.sources.records import PaperRecord, ParseError
 
-__all__ = ["ENTRY_TYPES", "YEAR_FIRST_DATE", "LibraryEntry", "clean", "entry_type", "library_entry", "pages",
+__all__ = ["ENTRY_TYPES", "NO_DATE", "YEAR_FIRST_DATE", "LibraryEntry", "clean", "entry_type", "library_entry", "pages",
            "timestamp"]
 
 #: The entry types stored (``papers.entry_type``, BibTeX's names) and how RIS (``TY``) and CSL-JSON (``type``)
@@ -95,6 +95,10 @@ def pages(first: object, last: object = None) -> str | None:
     return text or None
 
 
+#: Dates written to say there is none ("n.d.", as citation styles write it): undated without a word.
+NO_DATE = frozenset({"n.d.", "n.d", "nd", "no date", "undated", "-", "--", "?"})
+
+
 def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple,
                   url, added, abstract=None, unread_date: str | None = None,
                   where_from: tuple[object, str | None, str | None] = (None, None, None)) -> LibraryEntry:
@@ -118,4 +122,5 @@ def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.dat
                          doi=doi, published=published, published_precision=precision, url=url or None, line=line,
                          venue=clean(venue) or None if isinstance(venue, str) else None, entry_type=kind,
                          pages=page_range)
-    return LibraryEntry(record, timestamp(added), unread_date if date is None else None)
+    unread = unread_date if date is None and unread_date and unread_date.strip().lower() not in NO_DATE else None
+    return LibraryEntry(record, timestamp(added), unread)

@@ -19,7 +19,7 @@ from pathlib import PurePath
 
 from recommender.dates import parse_date, replaces
 from recommender.imports.bibtex import read_bibtex
-from recommender.imports.entry import YEAR_FIRST_DATE, LibraryEntry, entry_type, library_entry, pages, timestamp
+from recommender.imports.entry import NO_DATE, YEAR_FIRST_DATE, LibraryEntry, entry_type, library_entry, pages, timestamp
 from recommender.imports.ids import csl_arxiv_id, identifiers, ris_arxiv_id
 from recommender.imports.names import csl_name, ris_name
 from recommender.limits import check_records
@@ -98,10 +98,6 @@ def _ris_date(ref: dict) -> tuple[dt.date, str | None] | None:
         if found is not None and (best is None or replaces(*found, *best)):
             best = found
     return best
-
-
-#: Dates written to say there is none ("n.d.", as citation styles write it): undated without a word.
-NO_DATE = frozenset({"n.d.", "n.d", "nd", "no date", "undated", "-", "--", "?"})
 
 
 def _ris_written_date(ref: dict) -> str | None:
