@@ -45,8 +45,8 @@ def enrich_cmd(
         console.print(
             f"{report.linked} of {counted(report.candidates, 'title-only paper')} linked to arXiv "
             f"({report.asked} asked: {report.not_found} not found, {report.ambiguous} ambiguous, "
-            f"{report.failed} failed; {report.skipped} not asked again yet); {report.remaining} still without "
-            "a link (one with a DOI links to doi.org)." + (" The failed ones are asked again next time." if report.failed else ""),
+            f"{report.failed} failed; {report.skipped} not found lately, so not asked again yet); "
+            f"{report.remaining} still without any link." + (" The failed ones are asked again next time." if report.failed else ""),
             highlight=False,
         )
         for error in report.errors:
