@@ -67,5 +67,6 @@ def test_a_second_like_of_a_paper_says_it_was_already_liked(papers_store, settin
     assert first.text.startswith("👍 noted for")
     title = first.text.split("“", 1)[1].split("”", 1)[0]
     assert cmds.handle(ADA, "like #5").text == f"You had already 👍 “{title}”; your picks use it, as of today."
-    assert cmds.handle(ADA, "dislike #5").text.startswith("👎 noted for")  # a change of mind is news
+    changed = cmds.handle(ADA, "dislike #5").text  # a change of mind is news, and says what it replaced
+    assert changed == f"👎 noted for “{title}” (it replaces your 👍). Your next picks reflect it."
     assert ratings(papers_store) == [("U1", 5, -1)]

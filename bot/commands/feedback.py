@@ -44,6 +44,8 @@ def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: 
         title = paper.title
     if held is not None and (held > 0) == (value > 0):  # dated today again, and said so
         return Reply(f"You had already {'👍' if value > 0 else '👎'} “{title}”; your picks use it, as of today.")
+    if held is not None:  # a change of mind: the old rating is gone
+        return Reply(_noted(value, title).replace("”.", f"” (it replaces your {'👎' if value > 0 else '👍'}).", 1))
     return Reply(_noted(value, title))
 
 
