@@ -19,7 +19,15 @@ from pathlib import PurePath
 
 from recommender.dates import parse_date, replaces
 from recommender.imports.bibtex import read_bibtex
-from recommender.imports.entry import NO_DATE, YEAR_FIRST_DATE, LibraryEntry, entry_type, library_entry, pages, timestamp
+from recommender.imports.entry import (
+    NO_DATE,
+    YEAR_FIRST_DATE,
+    LibraryEntry,
+    entry_type,
+    library_entry,
+    pages,
+    timestamp,
+)
 from recommender.imports.ids import csl_arxiv_id, identifiers, ris_arxiv_id
 from recommender.imports.names import csl_name, ris_name
 from recommender.limits import check_records
