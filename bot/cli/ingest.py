@@ -52,8 +52,8 @@ ERROR_NOTE = "error: see below"
 def results_table(results: list[IngestResult]) -> Table:
     """The ingest summary: one row per digest and a total row. A failed digest's note is :data:`ERROR_NOTE`;
     the caller prints its error (``r.error``) whole. File names are text, not markup (``notes [b].json``)."""
-    counts = ("entries", "new papers", "already known", "errors")
-    table = Table(title="Ingest summary")
+    counts = ("entries", "new", "known", "errors")  # short: the file name keeps the width (80 columns in a file)
+    table = Table(title="Ingest summary", caption="new: papers stored for the first time; known: stored before")
     for col in ("file", "format", *counts, "note"):
         table.add_column(col, justify="right" if col in counts else "left", overflow="fold")
     for r in results:
