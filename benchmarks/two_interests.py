@@ -10,7 +10,10 @@ Printed per variant, averaged over the 105 readers:
 
 - both@5, both@10: share of readers with a paper of *each* interest in their top 5 (top 10);
 - coverage@5: share of the two interests with a paper in the top 5;
-- precision@5 and nDCG@10 against the union of the two label sets (as ``interest_readers.py`` scores them).
+- precision@5 and nDCG@10 against the union of the two label sets (as ``interest_readers.py`` scores them);
+
+then how many readers the shipped ranking gave both fields in the top 5 where the joined text did not, and the
+other way. The store is the bundled samples (216 papers): a check of direction, not a figure for a year's store.
 
 Variants, in one run: the shipped ranking (each declared interest a part of its own, weighed alike); the
 interests read as one joined text (``split_interests=False``, the ranking before); TF-IDF alone.
@@ -65,6 +68,9 @@ def main() -> None:
             print(f"  {label:<17} both@5 {m[0]:.3f} ({m[0] / base[0]:.2f}x)  both@10 {m[1]:.3f} ({m[1] / base[1]:.2f}x)  "
                   f"coverage@5 {m[2]:.3f}  precision@5 {m[3]:.3f} ({m[3] / base[3]:.2f}x)  "
                   f"nDCG@10 {m[4]:.3f} ({m[4] / base[4]:.2f}x)")
+        shipped, joined = results["shipped"][:, 0], results["interests joined"][:, 0]
+        print(f"shipped against interests joined, same readers: both@5 gained by {int(((shipped > joined)).sum())}, "
+              f"lost by {int((shipped < joined).sum())}")
         missed = [f"{a} + {b}" for (a, b), row in zip(pairs, results["shipped"], strict=True) if not row[1]]
         print(f"shipped: readers with an interest missing from the top 10 ({len(missed)}):", "; ".join(missed) or "none")
 

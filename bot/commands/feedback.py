@@ -36,17 +36,12 @@ def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: 
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
             raise UsageError(rows.no_such_paper(paper_ref))
-        member = rows.find_member(session, caller)
-        held = None if member is None else session.scalar(
-            select(Feedback.value).where(Feedback.member_id == member.id, Feedback.paper_id == paper.id))
         channel = cmds.channel(session, caller) if caller.channel_ref is not None else None
-        set_feedback(cmds, session, caller, paper.id, value, origin, channel.id if channel else None)
+        _, held = set_feedback(cmds, session, caller, paper.id, value, origin, channel.id if channel else None)
         title = paper.title
     if held is not None and (held > 0) == (value > 0):  # dated today again, and said so
         return Reply(f"You had already {'👍' if value > 0 else '👎'} “{title}”; your picks use it, as of today.")
-    if held is not None:  # a change of mind: the old rating is gone
-        return Reply(_noted(value, title).replace("”.", f"” (it replaces your {'👎' if value > 0 else '👍'}).", 1))
-    return Reply(_noted(value, title))
+    return Reply(_noted(value, title, replaced=held))
 
 
 def unrate(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
@@ -80,9 +75,9 @@ def unrate(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
 
 
 def set_feedback(cmds: Commands, session: Session, caller: Caller, paper_id: int, value: int, origin: str,
-                 channel_id: int | None) -> Member:
+                 channel_id: int | None) -> tuple[Member, int | None]:
     """The caller's opinion of ``paper_id`` is ``value`` now (inserted, or the old one replaced), in ``session``;
-    returns the caller's member row."""
+    returns the caller's member row and the value it replaced (None: there was none)."""
     member = cmds.member(session, caller)
     query = select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper_id)
     row = session.scalar(query)
@@ -90,11 +85,12 @@ def set_feedback(cmds: Commands, session: Session, caller: Caller, paper_id: int
         new = Feedback(member_id=member.id, paper_id=paper_id, value=value, origin=origin, channel_id=channel_id, created_at=cmds.clock())
         row = rows.insert_or_get(session, new, query)
         if row is new:
-            return member
+            return member, None
+    previous = row.value
     row.value, row.origin, row.created_at = value, origin, cmds.clock()
     if channel_id is not None:
         row.channel_id = channel_id
-    return member
+    return member, previous
 
 
 def feedback(cmds: Commands, caller: Caller, paper_id: int, value: int, *, origin: str = "button",
@@ -195,7 +191,7 @@ def _react(cmds: Commands, session: Session, caller: Caller, item: DeliveryItem,
     """
     channel_id = item.delivery.target_id if item.delivery.target_kind == "channel" else None
     if added:
-        member = set_feedback(cmds, session, caller, item.paper_id, value, "reaction", channel_id)
+        member, _ = set_feedback(cmds, session, caller, item.paper_id, value, "reaction", channel_id)
         session.execute(dialect_insert(session, Reaction.__table__)
                         .values(member_id=member.id, delivery_id=item.delivery_id, paper_id=item.paper_id, value=value)
                         .on_conflict_do_nothing())
@@ -215,5 +211,7 @@ def _react(cmds: Commands, session: Session, caller: Caller, item: DeliveryItem,
         session.execute(delete(Feedback).where(Feedback.id == held))
 
 
-def _noted(value: int, title: str) -> str:
-    return ("👍 " if value > 0 else "👎 ") + f"noted for “{title}”. Your next picks reflect it."
+def _noted(value: int, title: str, *, replaced: int | None = None) -> str:
+    """"👍 noted for …"; ``replaced``, the opposite rating it replaces, is named ("(it replaces your 👎)")."""
+    instead = f" (it replaces your {'👍' if replaced > 0 else '👎'})" if replaced is not None else ""
+    return ("👍 " if value > 0 else "👎 ") + f"noted for “{title}”{instead}. Your next picks reflect it."
