@@ -206,21 +206,6 @@ def test_who_json_gives_the_same_people_as_data(cli, sample_digests):
     assert missing.exit_code == 1 and "no stored paper is #999999" in missing.output
 
 
-@pytest.mark.semantic  # the shipped ranking: the 0.004 fit comes from the embeddings
-def test_who_leaves_out_a_fit_that_would_print_as_zero(cli, sample_digests):
-    """A quantization paper 'fit' a graph reader at 0.004: listed as '0.00 (weak)', it read as a bug. Here a paper on
-    accelerating networks' training fits the graph reader at 0.0001 (and the compression reader weakly, 0.09)."""
-    assert cli("ingest", sample_digests).exit_code == 0
-    for name, topic in (("alan", "graph neural networks"), ("grace", "network pruning; quantization")):
-        assert cli("users", "add", name, "--interests", topic).exit_code == 0
-        assert cli("users", "mentions", name, "on").exit_code == 0
-    title = "A Hardware-Aware System for Accelerating Deep Neural Network Optimization"
-    paper = next(r for r in json.loads(cli("search", title, "--json").stdout)["results"] if r["title"] == title)
-    people = json.loads(cli("who", paper["ref"], "--json").stdout)["people"]
-    assert [p["name"] for p in people] == ["grace"]
-    assert "0.00" not in cli("who", paper["ref"]).stdout
-
-
 def test_a_user_typed_in_another_case_is_pointed_to_the_stored_one(cli):
     assert cli("users", "add", "omar", "--interests", "graph learning").exit_code == 0
     typed = cli("picks", "Omar")

@@ -12,6 +12,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from bot.commands import Caller, Commands, reply_text
+from bot.commands.mentions import WHO_SHOWN_FIT
 from bot.console import ConsolePoster
 from bot.delivery import DeliveryTarget, TargetUnreachable, deliver
 from recommender.store import Channel, ChannelChange, Delivery, Feedback, Member, Mention, Paper
@@ -335,6 +336,32 @@ def test_with_sentence_embeddings_who_uses_the_hybrid_threshold(store, settings)
         found = member_fits(cmds.recommender, s, s.scalars(select(Paper)).all(), members, min_score=-1.0)
     weak = [f.reason for f in found if f.score < MIN_FIT_HYBRID and not f.reason.startswith("matches")]
     assert weak and all(r == "no term in common with their interests" for r in weak)  # not "close", not "your"
+
+
+@pytest.mark.semantic  # the shipped ranking: fits just above zero come from the embeddings
+def test_who_leaves_out_a_fit_that_would_print_as_zero(papers_store, settings):
+    """A quantization paper 'fit' a graph reader at 0.004: listed as 'alan: 0.00 (weak)', it read as a bug. The int8
+    model's products differ by CPU, so the papers are found on this machine: those kim fits above zero but below 0.005."""
+    from recommender.teammates import member_fits
+
+    store = papers_store
+    cmds = Commands(store, settings)
+    if cmds.recommender.embedder is None:
+        pytest.skip("the sentence-embedding model is not installed")
+    grace = Caller("slack", "T1", "U5", display_name="grace", channel_ref="C1", channel_name="reading")
+    for who, topic in ((KIM, "graph neural networks"), (grace, "network pruning; quantization")):
+        assert cmds.interests_add(who, topic).ok and cmds.handle(who, "mentions me on").ok
+    with store.session() as s:
+        kim = s.scalar(select(Member).where(Member.user_ref == KIM.user_ref))
+        fits = {f.paper_id: f.score for f in member_fits(cmds.recommender, s, s.scalars(select(Paper)).all(), [kim],
+                                                          min_score=-1.0)}
+    tiny = [paper_id for paper_id, fit in fits.items() if 0 < fit < WHO_SHOWN_FIT]
+    shown = [paper_id for paper_id, fit in fits.items() if WHO_SHOWN_FIT <= fit < 0.2]
+    assert tiny and shown, sorted(fits.values())  # both occur among the 216 sample papers
+    for paper_id in tiny[:3]:
+        text = cmds.handle(ADA, f"who #{paper_id}").text
+        assert "• kim" not in text and "0.00" not in text
+    assert "• kim: " in cmds.handle(ADA, f"who #{shown[0]}").text
 
 
 def test_a_fit_is_the_same_whatever_papers_are_scored_with_it(cmds):

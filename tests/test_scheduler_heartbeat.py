@@ -113,3 +113,34 @@ def test_a_watch_cancelled_as_the_loop_closes_is_no_error(store, caplog):
     executor = [r for r in caplog.records if r.name == f"apscheduler.executors.{LOOP_EXECUTOR}"]
     assert not [r for r in executor if r.levelno >= 30 or r.exc_info], [r.getMessage() for r in executor]
     assert any("cancelled at shutdown" in r.getMessage() for r in executor)
+
+
+def test_a_watch_cancelled_before_its_first_step_is_no_error(store, caplog):
+    """Stopping as APScheduler submits the watch, before the loop ran it: the executor cancels the task it made and
+    logged "Error running job" with the job's id alone and a traceback (seen in a stopping service's last lines)."""
+    from bot.service.heartbeat import LOCAL_JOBSTORE, LOOP_EXECUTOR
+
+    started = []
+
+    async def serve_and_stop():
+        scheduler = make_scheduler(store)
+        scheduler.start()
+
+        async def watch():
+            started.append(True)
+
+        await asyncio.sleep(0)  # the scheduler's first wakeup
+        # Both calls queue work on the loop: the wakeup submits the watch (its task waits for its first step),
+        # then the shutdown cancels it
+        scheduler.add_job(watch, id=WATCH_JOB_ID, jobstore=LOCAL_JOBSTORE, executor=LOOP_EXECUTOR)
+        stop_scheduler(scheduler)
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    with caplog.at_level("INFO"):
+        asyncio.run(serve_and_stop())
+    assert not started  # cancelled before it began: the case under test
+    executor = [r for r in caplog.records if r.name == f"apscheduler.executors.{LOOP_EXECUTOR}"]
+    assert not [r for r in executor if r.levelno >= 30 or r.exc_info], [r.getMessage() for r in executor]
+    assert any("cancelled at shutdown" in r.getMessage() for r in executor)
+

@@ -104,12 +104,13 @@ class RoutineJobLines(logging.Filter):
 
     The watch runs every sync interval and usually changes nothing; when it does (the ``sync`` job
     taken over, re-added or resumed) it logs a WARNING of its own (:mod:`bot.service.heartbeat`). Its ERROR for a
-    watch cancelled as the loop closed (``paperbot run`` stopping) is INFO "cancelled at shutdown"; others pass.
+    watch cancelled as the loop closed (``paperbot run`` stopping) is INFO "cancelled at shutdown", whether it was
+    awaiting (the record names the job) or not yet started (APScheduler's "Error running job" names its id); others pass.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, tuple) else ()
-        if not any(getattr(a, "id", None) == WATCH_JOB_ID for a in args):
+        if not any(a == WATCH_JOB_ID or getattr(a, "id", None) == WATCH_JOB_ID for a in args):
             return True
         if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
             record.msg, record.exc_info, record.exc_text = 'Job "%s" cancelled at shutdown', None, None
