@@ -34,7 +34,8 @@ from recommender.store import Store
 REPO = Path(__file__).resolve().parent.parent
 CONTENTS = ("schema", "papers")
 """What a template holds: ``schema`` (Alembic's head, no rows but its version) or ``papers`` (and the 216
-papers of the bundled sample digests)."""
+papers of the bundled sample digests, with the TF-IDF model fitted on them and their rows, as the first request
+would store them: fitting it again in each test took a third of a typical command test's time)."""
 _PSQL_ONLY = re.compile(r"^\\(un)?restrict [A-Za-z0-9]+$", re.MULTILINE)
 """The lines of a dump that psql runs itself (pg_dump 15.14 and later write them), not SQL."""
 
@@ -46,8 +47,11 @@ def fill(store: Store, content: str) -> None:
     if content not in CONTENTS:
         raise ValueError(content)
     if content == "papers":
+        from recommender.text.current import CurrentVectors
+
         results = ingest(store, [REPO / "samples" / "digests"])
         assert all(r.error is None for r in results)
+        CurrentVectors().refit(store)
 
 
 def schema_url(pg_url: str, schema: str) -> str:

@@ -277,7 +277,8 @@ def test_a_background_load_that_fails_logs_one_line(papers_store, caplog):
     from recommender.text.current import CurrentVectors
 
     with papers_store.session() as s:
-        s.execute(text("ALTER TABLE papers RENAME TO papers_gone"))  # every read of papers fails, as in an outage
+        for table in ("papers", "model_state", "tfidf_rows"):  # every read fails, as in an outage
+            s.execute(text(f"ALTER TABLE {table} RENAME TO {table}_gone"))
     with caplog.at_level(logging.WARNING, logger="recommender.text.current"):
         CurrentVectors(None).load_in_background(papers_store).join(timeout=60)
     [line] = [r for r in caplog.records if r.getMessage().startswith("could not load the TF-IDF rows")]

@@ -9,12 +9,12 @@ import sys
 import zlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from recommender.lexical_search import WordModel, find_words
 from recommender.picks import Recommender
 from recommender.settings import RecommenderSettings
-from recommender.store import ModelState, Paper
+from recommender.store import ModelState, Paper, TfidfRows
 from recommender.text.analyzer import OLD_MARKER
 from recommender.text.vectors import embed_missing
 
@@ -43,6 +43,9 @@ def same(found, expected):
 
 def test_words_alone_give_the_full_searchs_papers_order_and_scores(papers_store):
     rec = Recommender(papers_store, RecommenderSettings(semantic=False))
+    with papers_store.session() as s:  # the template's model gone: as before the first request
+        s.execute(delete(TfidfRows))
+        s.execute(delete(ModelState))
     assert words(papers_store, "graph") is None  # no model stored yet: the full search fits one first
     full(rec, "graph")
     with papers_store.session() as s:
