@@ -102,10 +102,9 @@ _QUIET = QuietJobStoreErrors()
 class RoutineJobLines(logging.Filter):
     """APScheduler's "Running job" / "executed successfully" INFO lines of the heartbeat watch, made DEBUG.
 
-    The watch runs every sync interval and usually changes nothing; when it does (the ``sync`` job
-    taken over, re-added or resumed) it logs a WARNING of its own (:mod:`bot.service.heartbeat`). Its ERROR for a
-    watch cancelled as the loop closed (``paperbot run`` stopping) is INFO "cancelled at shutdown", whether it was
-    awaiting (the record names the job) or not yet started (APScheduler's "Error running job" names its id); others pass.
+    The watch runs every sync interval and usually changes nothing; when it does (the ``sync`` job taken over, re-added
+    or resumed) it logs a WARNING of its own (:mod:`bot.service.heartbeat`). Its ERROR for a watch cancelled as the loop
+    closed (awaiting, or not yet started: then named by id) is INFO "cancelled at shutdown"; others pass.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
