@@ -108,7 +108,8 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def papers_store(db_url):
-    """A store on ``db_url`` holding the 216 papers of the bundled sample digests (a copy of a session template)."""
+    """A store on ``db_url`` holding the 216 papers of the bundled sample digests and the TF-IDF model fitted on them
+    (a copy of a session template)."""
     st = Store(db_url)
     yield st
     st.dispose()
