@@ -143,4 +143,3 @@ def test_a_watch_cancelled_before_its_first_step_is_no_error(store, caplog):
     executor = [r for r in caplog.records if r.name == f"apscheduler.executors.{LOOP_EXECUTOR}"]
     assert not [r for r in executor if r.levelno >= 30 or r.exc_info], [r.getMessage() for r in executor]
     assert any("cancelled at shutdown" in r.getMessage() for r in executor)
-
