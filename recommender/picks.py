@@ -28,7 +28,7 @@ from recommender.pick import Pick
 from recommender.prepared import CandidateCache, corpus_ids
 from recommender.ranking import Ranker, Target
 from recommender.ranking.targets import INTEREST_SEPARATOR
-from recommender.reasons import CHANNEL, nameable_terms, pick_reason, profile_words, reason_words
+from recommender.reasons import CHANNEL, ReaderWords, paper_reason, profile_words, reader_words
 from recommender.settings import RecommenderSettings
 from recommender.spelling import found_texts, missing_words, model_words, respell
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
@@ -265,7 +265,7 @@ class Recommender:
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
         profile_of: list[str | None] = [None] * len(targets)  # what the target's profile is made of (None: nothing)
-        words_of: list[frozenset[str]] = [frozenset()] * len(targets)  # what a reason may name (reason_words)
+        words_of = [ReaderWords(frozenset(), (), "")] * len(targets)  # what a reason may name (reader_words)
         for (platform, workspace), indices in workspaces.items():
             ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)
@@ -274,7 +274,7 @@ class Recommender:
                 target_input, liked_papers = self.target_inputs(session, targets[i], ids, now)
                 target_input.exclude |= older[i]
                 inputs.append(target_input)
-                words_of[i] = reason_words(target_input, [p.title for p in liked_papers], ranker.vectorizer)
+                words_of[i] = reader_words(target_input, [p.title for p in liked_papers], ranker.vectorizer)
                 liked_of[i] = {p.id: p for p in liked_papers}
                 profile_of[i] = profile_words(target_input, owner=CHANNEL if isinstance(targets[i], Channel) else "your")
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic,
@@ -288,11 +288,10 @@ class Recommender:
                 Pick.from_paper(
                     papers[ids[row.index]],
                     score=float(row.score),
-                    reason=pick_reason(nameable_terms(row.terms, words, pick_authors=papers[ids[row.index]].authors or [],
-                                                      liked_authors=(a for p in liked.values() for a in p.authors or [])),
-                                       getattr(liked.get(row.similar_to), "title", None),
-                                       profile=profile, channel=isinstance(target, Channel),
-                                       by_meaning=semantic is not None, shared=bool(row.terms)),
+                    reason=paper_reason(row.terms, papers[ids[row.index]], words, liked=liked.values(),
+                                        similar_title=getattr(liked.get(row.similar_to), "title", None),
+                                        profile=profile, channel=isinstance(target, Channel),
+                                        by_meaning=semantic is not None, shared=bool(row.terms)),
                 )
                 for row in rows
             ]

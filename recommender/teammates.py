@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from recommender.picks import Recommender
 from recommender.ranking.fit import Fit, fits
 from recommender.ranking.semantic import SemanticInputs
-from recommender.reasons import nameable_terms, pick_reason, profile_basis, profile_words, reason_words
+from recommender.reasons import paper_reason, profile_basis, profile_words, reader_words
 from recommender.store import Feedback, Member, Paper
 from recommender.store.models import utcnow
 
@@ -130,7 +130,7 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
             variants.append(replace(target, interests_text=text))
     found = _best_per_member(fits(ranker, X, variants, min_score=bar if min_score is None else min_score,
                                   semantic=semantic), owner)
-    words = [reason_words(t, list(titles.values()), ranker.vectorizer)
+    words = [reader_words(t, list(titles.values()), ranker.vectorizer)
              for t, titles in zip(targets, liked_titles, strict=True)]
     out = []
     for fit in found:
@@ -138,8 +138,9 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         if (member.id, paper.id) in rated:
             continue
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
-        reason = pick_reason(nameable_terms(fit.terms, words[fit.target]), title, profile=profile_words(targets[fit.target], owner="their"),
-                             by_meaning=semantic is not None and fit.score >= bar, shared=bool(fit.terms))
+        reason = paper_reason(fit.terms, paper, words[fit.target], similar_title=title, shared=bool(fit.terms),
+                              profile=profile_words(targets[fit.target], owner="their"),
+                              by_meaning=semantic is not None and fit.score >= bar)
         out.append(MemberFit(member.id, paper.id, fit.score, reason, profile_basis(targets[fit.target])))
     return out
 

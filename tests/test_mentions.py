@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from rich.console import Console
@@ -335,7 +336,10 @@ def test_with_sentence_embeddings_who_uses_the_hybrid_threshold(store, settings)
         members = s.scalars(select(Member)).all()
         found = member_fits(cmds.recommender, s, s.scalars(select(Paper)).all(), members, min_score=-1.0)
     weak = [f.reason for f in found if f.score < MIN_FIT_HYBRID and not f.reason.startswith("matches")]
-    assert weak and all(r == "no term in common with their interests" for r in weak)  # not "close", not "your"
+    # not "close", not "your"; a word of a declared phrase alone ("networks" of a sorting-networks survey for a
+    # reader of graph neural networks) is said as such
+    assert weak and all(r == "no term in common with their interests" or re.fullmatch(r"shares only “\w+” of a declared phrase", r)
+                        for r in weak), weak
 
 
 @pytest.mark.semantic  # the shipped ranking: fits just above zero come from the embeddings
