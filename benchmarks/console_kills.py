@@ -41,8 +41,8 @@ REPO = Path(__file__).resolve().parent.parent
 SECRET_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
                "DISCORD_TOKEN")
 TOPICS = ("graph neural networks", "diffusion models for images", "reinforcement learning", "language model agents")
-HEADER = re.compile(r"Papers for #(c\d+), .*\(#\1\)")
-CONTINUED = re.compile(r"Papers for #(c\d+), .* \(continued\)  \(#\1\)")
+HEADER = re.compile(r"Papers for #(c\d+), \w{3} \d{2} \w{3} \d{4}(?! \(continued\))")
+CONTINUED = re.compile(r"Papers for #(c\d+), \w{3} \d{2} \w{3} \d{4} \(continued\)")
 PAPER = re.compile(r"^(\d+)\. ")
 
 

@@ -91,17 +91,19 @@ class ConsolePoster:
     def _post(self, post: DigestPost) -> None:
         target, digest = post.target, post.digest
         where = f"#{target.name}" if target.kind == "channel" else f"DM @{target.name}"
+        # "Papers for #ml-reading-group, …" names its channel already; a DM's or an unnamed channel's title does not
+        where = "" if f"{where}," in digest.title else f"  [dim]({escape(where)})[/dim]"
         ref = f"{target.kind}:{target.id}:{digest.day.isoformat()}"
         if post.header_ref is None:
             with self.console.capture() as header:
-                self.console.rule(f"[bold]{escape(digest.title)}[/bold]  [dim]({escape(where)})[/dim]")
+                self.console.rule(f"[bold]{escape(digest.title)}[/bold]{where}")
                 if digest.intro:
                     self.console.print(escape(digest.intro))
             post.posted_header(ref)
             self._write(header.get())
         elif post.unposted():  # a resumed digest: say which one the remaining papers belong to
             with self.console.capture() as continued:
-                self.console.rule(f"[dim]{escape(digest.title)} (continued)  ({escape(where)})[/dim]")
+                self.console.rule(f"[dim]{escape(digest.title)} (continued)[/dim]{where}")
             self._write(continued.get())
         for n, item in post.unposted():
             with self.console.capture() as paper:

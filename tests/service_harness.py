@@ -3,7 +3,7 @@
 Used by ``tests/test_service_processes.py`` (small, bounded) and ``benchmarks/digest_survival.py``
 (the issue's bars). Each target is a console channel ``#ch<n>`` whose digest slot passed a minute
 ago, so a starting bot finds every digest due in the database; the console adapter prints each
-digest's header, ``Papers for #ch<n>, <day>  (#ch<n>)``, which is how a post is counted (a resumed
+digest's header, ``Papers for #ch<n>, <day>``, which is how a post is counted (a resumed
 digest's ``(continued)`` line is not a second post). A :class:`TcpProxy`
 in front of PostgreSQL drops every connection on demand (a database outage).
 
@@ -35,9 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 SECRET_VARS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET",
                "DISCORD_TOKEN")
 #: A digest's header; a resumed digest prints "Papers for #chN, <day> (continued)" instead, not counted.
-HEADER = re.compile(r"Papers for #(ch\d+), [^()]*\(#ch\d+\)")
+HEADER = re.compile(r"Papers for #(ch\d+), \w{3} \d{2} \w{3} \d{4}(?! \(continued\))")
 #: The line a resumed digest prints above the papers it had left.
-CONTINUED = re.compile(r"Papers for #(ch\d+), [^()]*\(continued\)\s+\(#ch\d+\)")
+CONTINUED = re.compile(r"Papers for #(ch\d+), \w{3} \d{2} \w{3} \d{4} \(continued\)")
 TOPICS = [
     "diffusion models for video generation", "large language model reasoning", "graph neural networks",
     "reinforcement learning from human feedback", "speech recognition", "vision transformers",

@@ -53,6 +53,7 @@ def test_run_once_on_the_console_shows_the_day_then_nothing_twice(store, tmp_pat
     status, options, out = run(store, settings, no_secrets, once=True)
     assert status == 0
     assert "Papers for #ml-reading-group" in out and "DM @ada" in out and "why:" in out
+    assert out.count("#ml-reading-group") == 1  # the channel digest's header names it once
     assert [s.source for s in options.report.sources] == ["inbox"]  # the default source
     assert [(t.kind, t.name, o.status) for t, o in options.report.digests] == [
         ("channel", "ml-reading-group", "posted"), ("member", "ada", "posted"),
