@@ -7,7 +7,6 @@ this module only words them, for picks (:mod:`recommender.picks`) and fits
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -16,14 +15,15 @@ from typing import NamedTuple
 import numpy as np
 
 from recommender.ranking import Target
+from recommender.reason_terms import interest_phrases, lone_words, said_terms
 from recommender.search import Hit
-from recommender.text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN, author_token
+from recommender.text.analyzer import AUTHOR_PREFIX, author_token
 from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
 __all__ = [
-    "CHANNEL", "MAX_READ_SHARE", "TITLE_FILLER_WORDS", "distinct_terms", "interest_phrases", "lone_words", "nameable_terms",
-    "paper_reason", "pick_reason", "profile_basis", "profile_words", "ReaderWords", "reader_words", "same_person", "spelled",
+    "CHANNEL", "MAX_READ_SHARE", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms",
+    "paper_reason", "pick_reason", "profile_basis", "profile_words", "ReaderWords", "reader_words", "same_person",
     "reason_words", "search_lead",
 ]
 
@@ -110,12 +110,6 @@ def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVe
     return frozenset(read | {_singular(str(names[f])) for f in declared})
 
 
-#: Where one declared phrase ends and the next begins: "few-shot learning with semantic attributes and
-#: knowledge graphs" is three phrases (:func:`interest_phrases`).
-_PHRASE_BREAK = re.compile(r"[;,:/()\n]|\b(?:and|or|with|of|on|for|in|from|via|using|to)\b", re.I)
-_WORD = re.compile(TOKEN_PATTERN)
-
-
 class ReaderWords(NamedTuple):
     """What a reason may name for one reader, read once per reader and used for each of their picks.
 
@@ -124,81 +118,21 @@ class ReaderWords(NamedTuple):
     words : frozenset of str
         :func:`reason_words`.
     phrases : tuple of frozenset of str
-        :func:`interest_phrases`.
-    interests : str
-        The reader's declared interests (a channel's topic), where :func:`spelled` looks last.
+        :func:`~recommender.reason_terms.interest_phrases`.
+    said : tuple of str
+        The reader's own words: declared interests (a channel's topic) and liked titles, for
+        :func:`~recommender.reason_terms.said_terms`.
     """
 
     words: frozenset[str]
     phrases: tuple[frozenset[str], ...]
-    interests: str
+    said: tuple[str, ...]
 
 
 def reader_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVectorizer) -> ReaderWords:
     """The :class:`ReaderWords` of ``target`` (arguments as :func:`reason_words`)."""
     return ReaderWords(reason_words(target, liked_titles, vectorizer), interest_phrases(target.interests_text, vectorizer),
-                       target.interests_text)
-
-
-def interest_phrases(interests_text: str, vectorizer: TextVectorizer) -> tuple[frozenset[str], ...]:
-    """Each declared phrase's one-word features (singular), split at :data:`_PHRASE_BREAK`.
-
-    Words the model has no feature for, in the plural or the singular (stop words, "learning" and other words of
-    most papers), are no phrase's words: "graph learning" is the phrase {"graph"}.
-    """
-    phrases = [p for p in _PHRASE_BREAK.split(interests_text) if p and p.strip()]
-    if not phrases:
-        return ()
-    names = vectorizer.feature_names()
-    rows = vectorizer.transform_text(phrases + [_singular(p.lower()) for p in phrases])  # "networks" may be no feature, "network" one
-    n = len(phrases)
-    return tuple(frozenset(_singular(str(names[f])) for f in (*rows[i].indices, *rows[n + i].indices)
-                           if " " not in str(names[f]) and not str(names[f]).startswith(AUTHOR_PREFIX)) for i in range(n))
-
-
-def lone_words(phrases: Sequence[frozenset[str]], paper_text: str) -> frozenset[str]:
-    """Declared words (singular) a reason does not name alone for a paper: every declared phrase holding one
-    (:func:`interest_phrases`) has other words, and the paper holds none of them.
-
-    "knowledge" of "knowledge graphs" in a knowledge-distillation paper, "semantic" of "semantic attributes" in
-    one about semantic segmentation: the reader declared a phrase, and the paper shares one word of it. A word
-    that is a phrase of its own ("quantization; pruning"), or whose phrase the paper shares another word of
-    ("node" of "node classification" in a paper on classifying nodes), is named as before.
-    """
-    held = {_singular(w) for w in _WORD.findall(paper_text.lower())}
-    declared = set().union(*phrases) if phrases else set()
-    named = {w for words in phrases for w in words if len(words) == 1 or (words - {w}) & held}
-    return frozenset(declared - named)
-
-
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    """The TF-IDF model's stop words (scikit-learn's English list), imported on first use."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
-
-
-def spelled(term: str, texts: Sequence[str]) -> str:
-    """``term`` (a TF-IDF feature) as the first of ``texts`` that holds it spells it, else ``term`` itself.
-
-    The model splits hyphenated words and drops stop words, so "few-shot learning" is the feature "shot
-    learning" and "zero-shot" is "zero shot"; a reason says them as written, hyphens kept and lower-cased
-    except for words with two capitals or more ("GNNs", "PyTorch").  A hyphenated word just before the term is said with it: a stop word
-    ("few-", "one-") always; another ("zero-shot learning" for "shot learning") only when that text holds
-    the term no other way.
-    """
-    words = term.split()
-    if not words or term.startswith(AUTHOR_PREFIX):
-        return term
-    found = re.compile(r"(?<![\w-])(?:([A-Za-z]+)-)?(" + r"[\s-]+".join(map(re.escape, words)) + r")(?![\w-])", re.I)
-    for text in texts:
-        matches = list(found.finditer(text or ""))
-        if matches:
-            best = next((m for m in matches if not m.group(1) or m.group(1).lower() in _stop_words()), matches[0])
-            said = (best.group(1) + "-" if best.group(1) else "") + " ".join(best.group(2).split())
-            return re.sub(r"[A-Za-z0-9]+", lambda w: w[0] if sum(c.isupper() for c in w[0]) > 1 else w[0].lower(), said)
-    return term
+                       (target.interests_text, *liked_titles))
 
 
 def nameable_terms(terms: Sequence[str], words: frozenset[str], *, pick_authors: Sequence[str] | None = None,
@@ -236,7 +170,7 @@ def same_person(a: str, b: str) -> bool:
 
 def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str | None = None,
                 by_meaning: bool = False, shared: bool | None = None, channel: bool = False,
-                texts: Sequence[str] = (), partial: Sequence[str] = ()) -> str:
+                partial: Sequence[str] = ()) -> str:
     """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
 
     Parameters
@@ -255,16 +189,14 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         True with no ``terms`` means it shares words, none worth naming (:func:`reason_words`).
     channel : bool
         The pick is a channel's: with no profile, the reason asks for a topic rather than interests.
-    texts : sequence of str
-        Where the terms are spelled as the reader knows them (:func:`spelled`), first match first: the pick's
-        title and abstract, then the reader's interests.
     partial : sequence of str
-        Declared words the paper shares outside their phrase (:func:`lone_words`), not named as a match: with
+        Declared words the paper shares outside their phrase (:func:`~recommender.reason_terms.lone_words`),
+        not named as a match: with
         no term to name, the reason says the paper shares only them ("shares only “knowledge” of a declared
-        phrase"), neither "close" nor "no term in common".
+        phrase"), neither "close" nor "no distinctive word in common".
     """
     parts = []
-    shown = distinct_terms([_term(t) if t.startswith(AUTHOR_PREFIX) else spelled(t, texts) for t in terms], 3)
+    shown = distinct_terms([_term(t) for t in terms], 3)
     if shown:
         parts.append("matches " + ", ".join(shown))
     if similar_title is not None:
@@ -275,32 +207,34 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         return "newest first: no topic or 👍 yet (give the channel a topic with `channel setup … <topic>`)"
     if profile is None:
         return "newest first: no interests or 👍 yet (add interests to make picks yours)"
-    alone = distinct_terms([spelled(t, texts) for t in partial], 2)
+    alone = distinct_terms(list(partial), 2)
     if alone:
         lead = f"close in meaning to {profile}, sharing" if by_meaning else "shares"
         return f"{lead} only {' and '.join(f'“{w}”' for w in alone)} of a declared phrase"
     if shared:
         return f"close {'in meaning ' if by_meaning else ''}to {profile}, sharing only common words"
     if by_meaning:
-        return f"close in meaning to {profile}, with no term in common"
-    return f"no term in common with {profile}"
+        return f"close in meaning to {profile}, with no distinctive word in common"
+    return f"no distinctive word in common with {profile}"
 
 
 def paper_reason(terms: Sequence[str], paper, reader: ReaderWords, *, liked: Iterable | None = None,
                  similar_title: str | None = None, **how) -> str:
     """:func:`pick_reason` for ``paper`` (a stored paper: ``title``, ``abstract``, ``authors``) and a reader.
 
-    The terms named are the :func:`nameable_terms` of ``reader.words``; the reader's :func:`lone_words` for this
-    paper among them are said apart (``partial`` of :func:`pick_reason`).  Terms are spelled as the paper, then the reader's interests, spell them (:func:`spelled`).
+    The terms named are the :func:`nameable_terms` of ``reader.words``, said as the reader and the paper write
+    them (:func:`~recommender.reason_terms.said_terms`); the reader's declared words the paper shares only
+    outside their phrase (:func:`~recommender.reason_terms.lone_words`) are said apart (``partial``).
     ``liked`` are the reader's 👍 papers (their ``authors``): with them an author term is named only for a
     name that can be the same person; None names any author term.  ``how``: :func:`pick_reason`'s keywords.
     """
-    texts = (paper.title, paper.abstract or "", reader.interests)
-    lone = lone_words(reader.phrases, " ".join(texts[:2]))
+    texts = (paper.title, paper.abstract or "")
+    lone = lone_words(reader.phrases, " ".join(texts))
     named = nameable_terms(terms, reader.words, pick_authors=None if liked is None else paper.authors or [],
                            liked_authors=(a for p in liked or () for a in p.authors or []))
     partial = [t for t in named if " " not in t and _singular(t) in lone]
-    return pick_reason([t for t in named if t not in partial], similar_title, texts=texts, partial=partial, **how)
+    matched = said_terms([t for t in named if t not in partial], texts, reader.said)
+    return pick_reason(matched, similar_title, partial=said_terms(partial, texts, reader.said), **how)
 
 
 def search_lead(hit: Hit, profile: str | None) -> str:

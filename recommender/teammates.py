@@ -138,7 +138,8 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
         if (member.id, paper.id) in rated:
             continue
         title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
-        reason = paper_reason(fit.terms, paper, words[fit.target], similar_title=title, shared=bool(fit.terms),
+        # a fit below the bar is not "close", whatever words it shares
+        reason = paper_reason(fit.terms, paper, words[fit.target], similar_title=title, shared=bool(fit.terms) and fit.score >= bar,
                               profile=profile_words(targets[fit.target], owner="their"),
                               by_meaning=semantic is not None and fit.score >= bar)
         out.append(MemberFit(member.id, paper.id, fit.score, reason, profile_basis(targets[fit.target])))

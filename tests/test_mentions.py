@@ -338,7 +338,7 @@ def test_with_sentence_embeddings_who_uses_the_hybrid_threshold(store, settings)
     weak = [f.reason for f in found if f.score < MIN_FIT_HYBRID and not f.reason.startswith("matches")]
     # not "close", not "your"; a word of a declared phrase alone ("networks" of a sorting-networks survey for a
     # reader of graph neural networks) is said as such
-    assert weak and all(r == "no term in common with their interests" or re.fullmatch(r"shares only “\w+” of a declared phrase", r)
+    assert weak and all(r == "no distinctive word in common with their interests" or re.fullmatch(r"shares only “\w+” of a declared phrase", r)
                         for r in weak), weak
 
 

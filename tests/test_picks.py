@@ -106,7 +106,7 @@ def test_a_pick_sharing_no_term_never_says_the_reader_has_no_interests(store, se
     cmds.interests_add(reader, "graph neural networks")
     reasons = reasons_for(cmds, reader)
     birds = reasons[TEXTS["X"][0]]  # shares no word with the interests
-    assert birds == "no term in common with your interests"  # TF-IDF alone here; no 👍 to speak of
+    assert birds == "no distinctive word in common with your interests"  # TF-IDF alone here; no 👍 to speak of
     assert reasons[TEXTS["G1"][0]].startswith("matches ")
     assert all(r.startswith("newest first: no interests") for r in reasons_for(cmds, newcomer).values())
     cmds.rate(newcomer, f"#{ids['X']}", -1)  # a 👎 alone makes no profile: still newest first, and said so
@@ -163,7 +163,7 @@ def test_interests_with_no_word_of_the_vocabulary_rank_by_meaning(papers_store, 
         assert cmds.recommender.vectorizer(s).transform_text(["protein folding"]).nnz == 0
         mine, cold = cmds.recommender.picks(s, [member, cmds.member(s, newcomer)], k=5)
         assert [p.paper_id for p in mine] != [p.paper_id for p in cold]  # not the newest-first fallback
-        assert all(p.reason == "close in meaning to your interests, with no term in common" for p in mine)
+        assert all(p.reason == "close in meaning to your interests, with no distinctive word in common" for p in mine)
         papers = s.scalars(select(Paper).where(Paper.id.in_([p.paper_id for p in mine]))).all()
         assert member_fits(cmds.recommender, s, papers, [member], min_score=-1.0)  # and papers fit them
 
@@ -211,10 +211,10 @@ def test_a_reason_with_only_common_words_in_common_says_so():
     from recommender.reasons import pick_reason
 
     assert pick_reason([], None, profile="your interests and 👍", shared=True) == (
-        "close to your interests and 👍, sharing only common words")  # not "no term in common": it shares some
+        "close to your interests and 👍, sharing only common words")  # not "no distinctive word in common": it shares some
     assert pick_reason([], None, profile="your 👍", shared=True, by_meaning=True) == (
         "close in meaning to your 👍, sharing only common words")
-    assert pick_reason([], None, profile="your 👍") == "no term in common with your 👍"
+    assert pick_reason([], None, profile="your 👍") == "no distinctive word in common with your 👍"
 
 
 def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():

@@ -4,29 +4,42 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands import Caller, Commands
-from recommender.reasons import distinct_terms, lone_words, pick_reason, spelled
+from recommender.reason_terms import lone_words, said_terms, spelled
+from recommender.reasons import distinct_terms, pick_reason
 from recommender.store import Paper
 
 ADA = "zero-shot learning; few-shot learning with semantic attributes and knowledge graphs"
 
 
-def test_a_term_is_spelled_as_the_paper_writes_it():
-    texts = ("Few-Shot Learning for Clinical NLP with GNNs", "We study zero-shot transfer.", ADA)
-    assert spelled("shot learning", texts) == "few-shot learning"  # "few" is a stop word the model dropped
-    assert spelled("zero shot", texts) == "zero-shot"
-    assert spelled("gnns", texts) == "GNNs"  # two capitals: an acronym, as written
-    assert spelled("clinical", texts) == "clinical"
-    assert spelled("message passing", texts) == "message passing"  # in none of the texts: the term itself
-    # only "zero-shot learning" holds "shot learning": the word before it is said too, or it reads as another term
-    assert spelled("shot learning", ("CREST: Enhanced Zero-Shot Learning",)) == "zero-shot learning"
-    assert spelled("shot learning", ("Zero-Shot Learning", "few-shot learning")) == "zero-shot learning"  # the title first
+def test_a_term_is_said_as_the_reader_and_the_paper_both_write_it():
+    paper = ("Few-Shot Learning for Clinical NLP with GNNs", "We study zero-shot transfer; meta-learning helps.")
+    assert spelled("shot learning", paper, (ADA,)) == "few-shot learning"  # the model dropped the stop word "few"
+    assert spelled("zero shot", paper, (ADA,)) == "zero-shot"
+    assert spelled("gnns", paper, ("GNNs for molecules",)) == "GNNs"  # two capitals: an acronym, as written
+    assert spelled("meta", paper, ("meta-learning; prompt tuning",)) == "meta-learning"
+    assert spelled("clinical", paper, (ADA,)) == "clinical"  # the reader never wrote it: as the paper does
+    assert spelled("message passing", paper, (ADA,)) == "message passing"  # neither side: the term itself
+    # a liked "Zero Shot Quantization" title gave the term "shot": not "few-shot", which only the paper writes
+    assert spelled("shot", paper, ("ZeroQ: A Novel Zero Shot Quantization Framework",)) == "shot"
+    # the reader wrote "network": not the paper's "sub-network", though its title says so first
+    assert spelled("network", ("A Consensus Sub-Network", "pruning the network"), ("network pruning",)) == "network"
+    assert spelled("graph neural", ("Graph neural networks at scale",), ("graph neural networks",)) == (
+        "graph neural networks")
+
+
+def test_two_terms_the_reader_writes_as_one_phrase_are_said_as_it():
+    paper = ("Deep GNNs", "We evaluate node classification and efficient inference on graphs.")
+    reader = ("graph neural networks; node classification; efficient inference",)
+    said = said_terms(["node", "graph", "classification", "inference", "efficient"], paper, reader)
+    assert distinct_terms(said, 3) == ["node classification", "graph", "efficient inference"]
+    assert said_terms(["classification", "node"], ("Node features; a classification head",), reader) == [
+        "classification", "node"]  # apart in the paper: two matches, not the reader's phrase
+    assert said_terms(["classification", "node"], ("Classification of each node",), ("node; classification",)) == [
+        "classification", "node"]  # the reader wrote them apart
 
 
 def test_a_reason_names_a_hyphenated_term_once():
     assert distinct_terms(["zero-shot learning", "zero-shot", "zero", "semantic"], 3) == ["zero-shot learning", "semantic"]
-    texts = ("CREST: Cross-modal Resonance for Enhanced Zero-Shot Learning", "", ADA)
-    assert pick_reason(["shot learning", "zero shot", "zero", "semantic"], None, texts=texts) == (
-        "matches zero-shot learning, semantic")
 
 
 def test_a_declared_word_alone_outside_its_phrase_is_not_named_as_a_match():

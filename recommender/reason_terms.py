@@ -1,0 +1,147 @@
+"""How a reason says its terms: as both the reader and the paper write them, and not a declared phrase's lone word.
+
+The TF-IDF model reads "few-shot learning" as the feature "shot learning", "zero-shot" as "zero shot" and
+"graph neural networks" as, among others, "graph neural": a reason that printed features read like a
+stemmer's output. :func:`said_terms` says each term in a form the reader's own words (interests, liked titles)
+and the paper share, and joins two terms the reader writes as one phrase ("node classification").
+:func:`lone_words` finds the declared words a paper shares only outside their phrase ("knowledge" of
+"knowledge graphs" in a knowledge-distillation paper), which a reason does not call a match
+(:func:`recommender.reasons.paper_reason`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from recommender.text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN
+from recommender.text.analyzer import singular as _singular
+from recommender.text.frozen import TextVectorizer
+
+__all__ = ["interest_phrases", "lone_words", "said_terms", "spelled"]
+
+#: Where one declared phrase ends and the next begins: "few-shot learning with semantic attributes and
+#: knowledge graphs" is three phrases (:func:`interest_phrases`).
+_PHRASE_BREAK = re.compile(r"[;,:/()\n]|\b(?:and|or|with|of|on|for|in|from|via|using|to)\b", re.I)
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    """The TF-IDF model's stop words (scikit-learn's English list), imported on first use."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def interest_phrases(interests_text: str, vectorizer: TextVectorizer) -> tuple[frozenset[str], ...]:
+    """Each declared phrase's one-word features (singular), split at :data:`_PHRASE_BREAK`.
+
+    Words the model has no feature for, in the plural or the singular (stop words, "learning" and other words of
+    most papers), are no phrase's words: "graph learning" is the phrase {"graph"}.
+    """
+    phrases = [p for p in _PHRASE_BREAK.split(interests_text) if p and p.strip()]
+    if not phrases:
+        return ()
+    names = vectorizer.feature_names()
+    rows = vectorizer.transform_text(phrases + [_singular(p.lower()) for p in phrases])  # "networks" may be no feature
+    n = len(phrases)
+    return tuple(frozenset(_singular(str(names[f])) for f in (*rows[i].indices, *rows[n + i].indices)
+                           if " " not in str(names[f]) and not str(names[f]).startswith(AUTHOR_PREFIX)) for i in range(n))
+
+
+def lone_words(phrases: Sequence[frozenset[str]], paper_text: str) -> frozenset[str]:
+    """Declared words (singular) a reason does not name alone for a paper: every declared phrase holding one
+    (:func:`interest_phrases`) has other words, and the paper holds none of them.
+
+    "knowledge" of "knowledge graphs" in a knowledge-distillation paper, "semantic" of "semantic attributes" in
+    one about semantic segmentation: the reader declared a phrase, and the paper shares one word of it. A word
+    that is a phrase of its own ("quantization; pruning"), or whose phrase the paper shares another word of
+    ("node" of "node classification" in a paper on classifying nodes), is named as before.
+    """
+    held = {_singular(w) for w in _WORD.findall(paper_text.lower())}
+    declared = set().union(*phrases) if phrases else set()
+    named = {w for words in phrases for w in words if len(words) == 1 or (words - {w}) & held}
+    return frozenset(declared - named)
+
+
+def _key(form: str) -> str:
+    """What two spellings share: "Zero-Shot" and "zero shot" are one form, as are "networks" and "network"."""
+    return _singular(" ".join(form.lower().replace("-", " ").split()))
+
+
+def _cased(form: str) -> str:
+    """Lower-cased but for words of two capitals or more ("GNNs", "PyTorch")."""
+    return re.sub(r"[A-Za-z0-9]+", lambda w: w[0] if sum(c.isupper() for c in w[0]) > 1 else w[0].lower(),
+                  " ".join(form.split()))
+
+
+def written_forms(term: str, texts: Sequence[str]) -> dict[str, str]:
+    """Every form ``texts`` write ``term`` in, :func:`_key` -> the first spelling, in the order found.
+
+    A form is the term as written (hyphens and all), with or without the hyphenated word just before or after
+    it ("few-shot learning", "meta-learning") and the word just after it ("graph neural networks" for "graph
+    neural"; not a stop word).
+    """
+    words = term.split()
+    body = r"[\s-]+".join(map(re.escape, words))
+    found = re.compile(r"(?<![\w-])(?:([A-Za-z]+)-)?(" + body + r")(?:-([A-Za-z]+))?(?![\w-])(?:\s+([A-Za-z]+))?", re.I)
+    forms: dict[str, str] = {}
+    for text in texts:
+        for m in found.finditer(text or ""):
+            before, said, after, then = m.group(1), m.group(2), m.group(3), m.group(4)
+            for head in ("", *([f"{before}-"] if before else [])):
+                for end in ("", *([f"-{after}"] if after else [])):
+                    spellings = [head + said + end]
+                    if then and not end and then.lower() not in _stop_words():
+                        spellings.append(f"{head}{said} {then}")
+                    for form in spellings:
+                        forms.setdefault(_key(form), _cased(form))
+    return forms
+
+
+def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) -> str:
+    """``term`` (a TF-IDF feature) in the longest form both the paper and the reader write it in.
+
+    With no such form, as the reader writes it bare, else as the paper does, else the term itself: "shot" of
+    a liked "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
+    "network" for a reader who wrote it, whatever sub-networks the paper has.
+    """
+    if not term.split() or term.startswith(AUTHOR_PREFIX):
+        return term
+    paper, reader = written_forms(term, paper_texts), written_forms(term, reader_texts)
+    both = [k for k in reader if k in paper]
+    if both:
+        return reader[max(both, key=lambda k: len(k.split()))]
+    bare = _key(term)
+    return reader.get(bare) or paper.get(bare) or term
+
+
+def said_terms(terms: Sequence[str], paper_texts: Sequence[str], reader_texts: Sequence[str]) -> list[str]:
+    """``terms`` (best first) :func:`spelled`, two one-word terms both sides write as one phrase joined in it,
+    and a term another one holds said once, in the longer form, at the place of the first.
+
+    "node" and "classification" read "node classification" where the reader and the paper both write it;
+    "efficient" and "inference", "efficient inference".
+    """
+    out = [spelled(t, paper_texts, reader_texts) for t in terms]
+    for i in range(len(out)):
+        for j in range(i + 1, len(out)):
+            a, b = out[i], out[j]
+            if not (a and b) or " " in a + b or AUTHOR_PREFIX in a + b:
+                continue
+            for phrase in (f"{a} {b}", f"{b} {a}"):
+                paper, reader = written_forms(phrase, paper_texts), written_forms(phrase, reader_texts)
+                if _key(phrase) in paper and _key(phrase) in reader:
+                    out[i], out[j] = reader[_key(phrase)], ""
+                    break
+    kept: list[str] = []  # a longer form takes the place of the shorter it holds ("inference", "efficient inference")
+    for term in filter(None, out):
+        mine = set(_key(term).split())
+        if any(mine <= set(_key(k).split()) for k in kept):
+            continue
+        wider = [n for n, k in enumerate(kept) if set(_key(k).split()) <= mine]
+        kept = [term if n == (wider or [-1])[0] else k for n, k in enumerate(kept) if n not in wider[1:]]
+        kept += [] if wider else [term]
+    return kept
