@@ -1,6 +1,8 @@
 """What people type that the review found mishandled: odd digits, huge ids, help words, references,
 invisible characters. A bad command answers with usage, privately, and changes nothing."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -166,7 +168,7 @@ def channel(cmds) -> tuple:
     ("channel setup NLP/ML", "`channel setup topic: NLP/ML`"),
     ("channel setup vision/language models", "`channel setup topic: vision/language models`"),
     ("channel setup 2024 elections", "`channel setup topic: 2024 elections`"),
-    ("channel setup graphs 09:00 networks", "write it in one piece, or after `topic:`"),
+    ("channel setup graphs 09:00 networks", "write it in one piece, or put the options first and the whole topic after `topic:`"),
 ])
 def test_channel_setup_refuses_a_repeated_or_misplaced_setting(cmds, text, why):
     cmds.handle(ADA, "channel setup 08:00 UTC 5 graphs")
@@ -194,6 +196,15 @@ def test_the_topic_hint_matches_the_usage(cmds):
     hint = refused(cmds, "channel setup NLP/ML").text
     assert "`channel setup topic: NLP/ML`" in hint
     assert "topic: <topic>`" in reply_text(cmds.handle(ADA, "help channel"), heading=str)
+
+
+def test_a_topic_split_by_an_option_is_given_back_whole_after_topic(cmds):
+    """A trial: "channel setup large language models 2 and beyond" suggested `topic: large language models … and`,
+    which, copied, set a topic that was neither what was typed nor the words around the option."""
+    hint = refused(cmds, "channel setup large language models 2 and beyond").text
+    assert "`channel setup topic: large language models 2 and beyond`" in hint
+    suggested = re.search(r"`(channel setup topic: [^`]*)`", hint)[1]
+    assert cmds.handle(ADA, suggested).ok and channel(cmds)[3] == "large language models 2 and beyond"
 
 
 def interests(cmds) -> list[str]:

@@ -322,8 +322,8 @@ def _channel(args: list[str]) -> Call:
         key, value = _setup_option(arg, rest[at:])
         if key is None:
             if closed:
-                raise UsageError(f"the topic is split by an option; write it in one piece, or after `topic:`: "
-                                 f"`channel setup topic: {' '.join(topic)} … {arg}`")
+                raise UsageError(f"the topic is split by an option; write it in one piece, or put the options first "
+                                 f"and the whole topic after `topic:`: `channel setup topic: {' '.join(rest)}`")
             topic.append(arg)
             continue
         if key in found:
