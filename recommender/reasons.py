@@ -22,7 +22,7 @@ from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
 __all__ = [
-    "CHANNEL", "MAX_READ_SHARE", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms",
+    "CHANNEL", "MAX_READ_SHARE", "MIN_READ_LIKES", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms",
     "paper_reason", "pick_reason", "profile_basis", "profile_words", "ReaderWords", "reader_words", "same_person",
     "reason_words", "search_lead",
 ]
@@ -66,6 +66,12 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
 MAX_READ_SHARE = 0.15
 
 
+#: A word of liked abstracts (not of a liked title) is named only when this many 👍 or more hold it. Two named
+#: everyday words in a trial: "especially" and "achieved" for a reader of two quantization papers, "open" for a
+#: reader whose two liked abstracts spoke of open problems and open-sourced code.
+MIN_READ_LIKES = 3
+
+
 #: Words of a title that say what kind of paper it is or how good it claims to be, not what it is about. A reason
 #: taken from a liked title does not name them. On the bundled samples, after a 👍 on "Zero-shot and Few-shot
 #: Learning with Knowledge Graphs: A Comprehensive Survey", the zero-shot reader's first pick (an active-learning
@@ -83,7 +89,7 @@ def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVe
     """The words a reason may name for ``target`` (plurals as singulars): what the reader declared or read more than once.
 
     A term is named when it is in the target's interests (a channel's topic), or in the title of one
-    of its 👍 or in two or more of its 👍 (any field) and in at most :data:`MAX_READ_SHARE` of the
+    of its 👍 or in :data:`MIN_READ_LIKES` or more of its 👍 (any field) and in at most :data:`MAX_READ_SHARE` of the
     papers; author terms always are (:func:`nameable_terms`).  A word that only one liked abstract
     shares with the pick ("sufficient", "eventually", "rely"), or that most abstracts hold ("high",
     "results", "tasks"), weighs in the score but says nothing to the reader
@@ -99,9 +105,9 @@ def reason_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVe
         The model whose feature names the explanation's terms are.
     """
     features = set(vectorizer.transform_text(list(liked_titles)).indices.tolist()) if liked_titles else set()
-    if target.liked.shape[0] >= 2:
+    if target.liked.shape[0] >= MIN_READ_LIKES:
         counts = np.bincount(target.liked.indices, minlength=target.liked.shape[1])
-        features.update(np.flatnonzero(counts >= 2).tolist())
+        features.update(np.flatnonzero(counts >= MIN_READ_LIKES).tolist())
     features -= set(vectorizer.common_words(MAX_READ_SHARE).tolist())
     names = vectorizer.feature_names()
     read = {_singular(str(names[f])) for f in features}

@@ -217,7 +217,7 @@ def test_a_reason_with_only_common_words_in_common_says_so():
     assert pick_reason([], None, profile="your 👍") == "no distinctive word in common with your 👍"
 
 
-def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():
+def test_a_word_in_three_liked_papers_is_named_one_in_fewer_abstracts_is_not():
     import numpy as np
 
     from recommender.ranking import Target
@@ -225,15 +225,18 @@ def test_a_word_in_two_liked_papers_is_named_one_in_a_single_abstract_is_not():
     from recommender.text.tfidf import PaperVectorizer
 
     texts = [("Graph networks", "message passing remarkably results"), ("Molecule graphs", "message passing for atoms results"),
-             ("Bird songs", "remarkably loud birds results")]
+             ("Bird songs", "remarkably loud birds results"), ("Graph kernels", "message passing kernels results")]
     others = [(f"Topic {w}{i}", f"{w}{i}" + (" results" if i == 0 else "")) for w in "alpha beta gamma delta".split()
               for i in range(5)]
-    vec = PaperVectorizer(ngram_range=(1, 1), min_df=1).fit(texts + others)  # "results" is in 7 of 23 papers
+    vec = PaperVectorizer(ngram_range=(1, 1), min_df=1).fit(texts + others)  # "results" is in 8 of 24 papers
     two_likes = Target(interests_text="", liked=vec.transform(texts[:2]), liked_age_days=np.zeros(2))
+    three_likes = Target(interests_text="", liked=vec.transform([texts[0], texts[1], texts[3]]), liked_age_days=np.zeros(3))
     one_like = Target(interests_text="birds", liked=vec.transform(texts[:1]), liked_age_days=np.zeros(1))
     terms = ["remarkably", "message", "passing", "results", "graph", "birds"]
+    assert nameable_terms(terms, reason_words(three_likes, ["Graph networks", "Molecule graphs", "Graph kernels"], vec)) == [
+        "message", "passing", "graph"]  # "results" is in all three 👍, but in too many papers
     assert nameable_terms(terms, reason_words(two_likes, ["Graph networks", "Molecule graphs"], vec)) == [
-        "message", "passing", "graph"]  # "results" is in both 👍, but in too many papers
+        "graph"]  # two liked abstracts with "message passing" in neither title: an everyday word's count
     assert nameable_terms(terms, reason_words(one_like, ["Graph networks"], vec)) == ["graph", "birds"]
     declared = Target(interests_text="results", liked=vec.transform(texts[:1]), liked_age_days=np.zeros(1))
     assert nameable_terms(terms, reason_words(declared, [], vec)) == ["results"]  # what the reader declared, always
