@@ -15,7 +15,7 @@ runner = CliRunner()
 def assert_wrapped_indented(out: str, width: int) -> None:
     """Every line of the papers in ``out`` fits ``width`` with no trailing space, and each line under a paper's
     ``n. title`` line is indented: the title's continuation under the title, its meta line and reason at 3."""
-    papers = [line for line in out.splitlines() if line and "─" not in line and not line.startswith("Your top")]
+    papers = [line for line in out.splitlines() if line and "─" not in line and not line.startswith(("Your top", "(the papers"))]
     assert papers and all(len(line) <= width and line == line.rstrip() for line in papers), out
     assert all(re.match(r"(\d+\.|👍) \S", line) or line.startswith("   ") for line in papers), out
     wrapped = [line for line in papers if line.startswith("   ") and not line.lstrip().startswith(("why:", "Hugging"))]
@@ -84,6 +84,14 @@ def test_demo_prints_channel_and_user_digests(tmp_path):
     for user in ("ada", "grace", "alan"):
         assert f"DM @{user}" in out
     assert out.count("why:") >= 4 * 5
+    # step 4 says why the liked paper's neighbours in ada's digest do not come back, and they do not
+    digest, after = out[out.index("Papers for ada"):out.index("Papers for grace")], out[out.index("4. Feedback"):]
+    assert "(the papers of @ada's digest above are never picked again)" in " ".join(after.split())
+
+    def numbered(text: str) -> set[str]:
+        return {line[3:30] for line in text.splitlines() if re.match(r"\d\. ", line)}
+
+    assert len(numbered(digest)) == 5 and numbered(after) and not numbered(digest) & numbered(after)
     db = tmp_path / "demo" / "paperbot.db"
     assert f'paperbot --database-url sqlite:///{db.resolve()} search "zero-shot"\n' in out  # one line, to copy
 

@@ -90,6 +90,7 @@ def demo_cmd(
         if liked is not None:
             cmds.feedback(caller(first), liked.id, POSITIVE, origin="cli")
             print_wrapped(console, Text(f"“{liked.title}”"), "👍 ")
+            console.print(f"[dim](the papers of @{first}'s digest above are never picked again)[/dim]")
             print_reply(console, cmds.picks(caller(first), 3))
     st.dispose()
     console.print(f"\nDemo data is in {data_dir}/ (SQLite). Try:")
