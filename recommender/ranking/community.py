@@ -18,7 +18,9 @@ Fitted on the dev split (seed 0) of both CiteULike datasets with teams of 5,
 20, 100 and everybody.  No community below some evidence (3, 5, 10, 20, 30 or
 50) was tried on the dev split's per-user figures (``benchmarks/team_sweep.py
 --per-user``) and not kept: none raised the twelve team cells' mean gain on
-either dataset.
+either dataset. A shrinkage of 100 (``--ranker-param community_shrinkage=100``) left every dev-split cell at
+or above the lone reader, but over all six splits as many cells below it as 30 (three, each a different
+one) for 80 % of similar teams' gain: not kept (``results/team_sweep_<dataset>_seed<N>_shrink100.txt``).
 
 A team needs ``Ranker.community_min_members`` people with a 👍 (2) to have a
 community. Requiring 10 was measured (``--ranker-param community_min_members=10``)
