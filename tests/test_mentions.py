@@ -162,10 +162,11 @@ def test_mentions_me_is_each_persons_own_opt_in(cmds):
         assert s.scalar(select(Member.mentions).where(Member.user_ref == "U1")) is True
     again = cmds.handle(ADA_DM, "mentions me on")  # already on: said so, not "you may now be named"
     assert again.text.startswith("Nothing to change: you may already be named") and "interests add" in again.text
-    assert cmds.handle(ADA, "MENTIONS ME OFF").ok
+    off = cmds.handle(ADA_DM, "MENTIONS ME OFF")  # from a DM: the workspace's setting, not a channel's ("here")
+    assert off.ok and off.text == "You will no longer be named under digest papers in this workspace."
     with cmds.store.session() as s:
         assert s.scalar(select(Member.mentions).where(Member.user_ref == "U1")) is False
-    assert cmds.handle(ADA, "mentions me off").text == "Nothing to change: you are not named under digest papers here."
+    assert cmds.handle(ADA, "mentions me off").text == "Nothing to change: you are not named under digest papers in this workspace."
 
 
 # -- the digest: names, threshold, cap --------------------------------------------------------------------

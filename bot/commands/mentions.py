@@ -185,8 +185,8 @@ def mentions_me(cmds: Commands, caller: Caller, on: bool) -> Reply:
             member.mentions = on
         profiled = member is not None and has_profile(session, member)
     if not on:
-        return Reply("Nothing to change: you are not named under digest papers here." if not was
-                     else "You will no longer be named under digest papers here.")
+        return Reply("Nothing to change: you are not named under digest papers in this workspace." if not was
+                     else "You will no longer be named under digest papers in this workspace.")
     hint = "" if profiled else (f" Add interests ({caller.command('interests add', '<topic>')}) or 👍 papers "
                                    "so that some fit you.")
     lead = "Nothing to change: you may already be named" if was else "You may now be named"
