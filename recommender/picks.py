@@ -265,7 +265,7 @@ class Recommender:
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
         profile_of: list[str | None] = [None] * len(targets)  # what the target's profile is made of (None: nothing)
-        words_of = [ReaderWords(frozenset(), (), "")] * len(targets)  # what a reason may name (reader_words)
+        words_of = [ReaderWords(frozenset(), (), ())] * len(targets)  # what a reason may name (reader_words)
         for (platform, workspace), indices in workspaces.items():
             ranker.clear_community()
             self._set_community(session, ranker, platform, workspace)

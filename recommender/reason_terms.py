@@ -13,26 +13,28 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from recommender.text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN
 from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
-__all__ = ["interest_phrases", "lone_words", "said_terms", "spelled"]
+__all__ = ["MAX_SAID_TERMS", "interest_phrases", "lone_words", "plain_words", "said_terms", "spelled", "written_forms"]
 
 #: Where one declared phrase ends and the next begins: "few-shot learning with semantic attributes and
 #: knowledge graphs" is three phrases (:func:`interest_phrases`).
-_PHRASE_BREAK = re.compile(r"[;,:/()\n]|\b(?:and|or|with|of|on|for|in|from|via|using|to)\b", re.I)
+_PHRASE_BREAK = re.compile(r"[;,:/()\n]|(?<![\w-])(?:and|or|with|of|on|for|in|from|via|using|to)(?![\w-])", re.I)
+#: Terms :func:`said_terms` reads (best first): a reason names three.
+MAX_SAID_TERMS = 6
 _WORD = re.compile(TOKEN_PATTERN)
 
 
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    """The TF-IDF model's stop words (scikit-learn's English list), imported on first use."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
+#: Words that end the words after a term (:func:`written_forms`): "quantization" of "quantization of neural
+#: networks" is not "quantization of". The joiners of :data:`_PHRASE_BREAK` and a few more; not the model's stop
+#: words, whose list would import scikit-learn into a process that ranks without it.
+_ENDS_A_PHRASE = frozenset({"and", "or", "with", "of", "on", "for", "in", "from", "via", "using", "to", "the", "a",
+                            "an", "is", "are", "by", "as", "at", "into", "over", "under", "we", "our", "this", "that"})
 
 
 def interest_phrases(interests_text: str, vectorizer: TextVectorizer) -> tuple[frozenset[str], ...]:
@@ -60,10 +62,17 @@ def lone_words(phrases: Sequence[frozenset[str]], paper_text: str) -> frozenset[
     that is a phrase of its own ("quantization; pruning"), or whose phrase the paper shares another word of
     ("node" of "node classification" in a paper on classifying nodes), is named as before.
     """
-    held = {_singular(w) for w in _WORD.findall(paper_text.lower())}
+    held = plain_words(paper_text)
     declared = set().union(*phrases) if phrases else set()
     named = {w for words in phrases for w in words if len(words) == 1 or (words - {w}) & held}
     return frozenset(declared - named)
+
+
+def plain_words(text: str) -> frozenset[str]:
+    """The words of ``text`` as the model reads them, singular: lower-cased, accents stripped ("Poincaré" is
+    "poincare"), tokens by the model's pattern."""
+    flat = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return frozenset(_singular(w) for w in _WORD.findall(flat))
 
 
 def _key(form: str) -> str:
@@ -77,32 +86,45 @@ def _cased(form: str) -> str:
                   " ".join(form.split()))
 
 
-def written_forms(term: str, texts: Sequence[str]) -> dict[str, str]:
+@functools.lru_cache(maxsize=4096)
+def _pattern(term: str) -> re.Pattern:
+    """The term as written: its words apart or hyphenated, a hyphenated word before or after it, then up to two
+    words (groups: before, the term, after, then)."""
+    body = r"[\s-]+".join(map(re.escape, term.split()))
+    return re.compile(r"(?<![\w-])(?:([A-Za-z]+)-)?(" + body + r")(?:-([A-Za-z]+))?(?![\w-])"
+                      r"((?:\s+[A-Za-z]+(?![\w-])){0,2})", re.I)
+
+
+def written_forms(term: str, texts: Sequence[str], *, words_after: bool = True) -> dict[str, str]:
     """Every form ``texts`` write ``term`` in, :func:`_key` -> the first spelling, in the order found.
 
     A form is the term as written (hyphens and all), with or without the hyphenated word just before or after
-    it ("few-shot learning", "meta-learning") and the word just after it ("graph neural networks" for "graph
-    neural"; not a stop word).
+    it ("few-shot learning", "meta-learning"), and, when no hyphenated word follows it, with the one or two
+    words after it ("graph neural networks" for "graph"; a word of :data:`_ENDS_A_PHRASE` ends them) unless ``words_after`` is False.
     """
-    words = term.split()
-    body = r"[\s-]+".join(map(re.escape, words))
-    found = re.compile(r"(?<![\w-])(?:([A-Za-z]+)-)?(" + body + r")(?:-([A-Za-z]+))?(?![\w-])(?:\s+([A-Za-z]+))?", re.I)
     forms: dict[str, str] = {}
     for text in texts:
-        for m in found.finditer(text or ""):
-            before, said, after, then = m.group(1), m.group(2), m.group(3), m.group(4)
+        for m in _pattern(term).finditer(text or ""):
+            before, said, after, then = m.group(1), m.group(2), m.group(3), m.group(4).split()
+            more = []  # the words after the term, up to the first that ends a phrase
+            for word in then if words_after and not after else []:
+                if word.lower() in _ENDS_A_PHRASE:
+                    break
+                more.append(word)
             for head in ("", *([f"{before}-"] if before else [])):
-                for end in ("", *([f"-{after}"] if after else [])):
-                    spellings = [head + said + end]
-                    if then and not end and then.lower() not in _stop_words():
-                        spellings.append(f"{head}{said} {then}")
-                    for form in spellings:
-                        forms.setdefault(_key(form), _cased(form))
+                spellings = [head + said, *([head + said + f"-{after}"] if after else [])]
+                spellings += [" ".join([head + said, *more[:n]]) for n in range(1, len(more) + 1)]
+                for form in spellings:
+                    forms.setdefault(_key(form), _cased(form))
     return forms
 
 
 def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) -> str:
     """``term`` (a TF-IDF feature) in the longest form both the paper and the reader write it in.
+
+    ``reader_texts``: the reader's declared interests first, then their liked titles (one text or several);
+    the words after a term ("graph" -> "graph neural networks") come from the interests only, so that two
+    words a paper and some liked title happen to share in a row are not read as the reader's phrase.
 
     With no such form, as the reader writes it bare, else as the paper does, else the term itself: "shot" of
     a liked "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
@@ -110,7 +132,8 @@ def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) 
     """
     if not term.split() or term.startswith(AUTHOR_PREFIX):
         return term
-    paper, reader = written_forms(term, paper_texts), written_forms(term, reader_texts)
+    paper = written_forms(term, paper_texts)
+    reader = {**written_forms(term, reader_texts[1:], words_after=False), **written_forms(term, reader_texts[:1])}
     both = [k for k in reader if k in paper]
     if both:
         return reader[max(both, key=lambda k: len(k.split()))]
@@ -125,15 +148,17 @@ def said_terms(terms: Sequence[str], paper_texts: Sequence[str], reader_texts: S
     "node" and "classification" read "node classification" where the reader and the paper both write it;
     "efficient" and "inference", "efficient inference".
     """
-    out = [spelled(t, paper_texts, reader_texts) for t in terms]
+    out = [spelled(t, paper_texts, reader_texts) for t in terms[:MAX_SAID_TERMS]]
     for i in range(len(out)):
         for j in range(i + 1, len(out)):
             a, b = out[i], out[j]
             if not (a and b) or " " in a + b or AUTHOR_PREFIX in a + b:
                 continue
             for phrase in (f"{a} {b}", f"{b} {a}"):
-                paper, reader = written_forms(phrase, paper_texts), written_forms(phrase, reader_texts)
-                if _key(phrase) in paper and _key(phrase) in reader:
+                if _key(phrase) not in written_forms(phrase, paper_texts):  # the paper first: two texts, not every title
+                    continue
+                reader = written_forms(phrase, reader_texts)
+                if _key(phrase) in reader:
                     out[i], out[j] = reader[_key(phrase)], ""
                     break
     kept: list[str] = []  # a longer form takes the place of the shorter it holds ("inference", "efficient inference")

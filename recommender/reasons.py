@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from recommender.ranking import Target
-from recommender.reason_terms import interest_phrases, lone_words, said_terms
+from recommender.reason_terms import interest_phrases, lone_words, plain_words, said_terms
 from recommender.search import Hit
 from recommender.text.analyzer import AUTHOR_PREFIX, author_token
 from recommender.text.analyzer import singular as _singular
@@ -126,19 +126,22 @@ class ReaderWords(NamedTuple):
     phrases : tuple of frozenset of str
         :func:`~recommender.reason_terms.interest_phrases`.
     said : tuple of str
-        The reader's own words: declared interests (a channel's topic) and liked titles, for
-        :func:`~recommender.reason_terms.said_terms`.
+        The reader's own words: declared interests (a channel's topic), then the liked titles joined by
+        " | " (one text, scanned once per term), for :func:`~recommender.reason_terms.said_terms`.
+    titled : frozenset of str
+        The words of the liked titles (:func:`~recommender.reason_terms.plain_words`): never a lone word.
     """
 
     words: frozenset[str]
     phrases: tuple[frozenset[str], ...]
     said: tuple[str, ...]
+    titled: frozenset[str] = frozenset()
 
 
 def reader_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVectorizer) -> ReaderWords:
     """The :class:`ReaderWords` of ``target`` (arguments as :func:`reason_words`)."""
     return ReaderWords(reason_words(target, liked_titles, vectorizer), interest_phrases(target.interests_text, vectorizer),
-                       (target.interests_text, *liked_titles))
+                       (target.interests_text, " | ".join(liked_titles)), plain_words(" ".join(liked_titles)))
 
 
 def nameable_terms(terms: Sequence[str], words: frozenset[str], *, pick_authors: Sequence[str] | None = None,
@@ -197,9 +200,9 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         The pick is a channel's: with no profile, the reason asks for a topic rather than interests.
     partial : sequence of str
         Declared words the paper shares outside their phrase (:func:`~recommender.reason_terms.lone_words`),
-        not named as a match: with
-        no term to name, the reason says the paper shares only them ("shares only “knowledge” of a declared
-        phrase"), neither "close" nor "no distinctive word in common".
+        not named as a match: with no term to name, the reason says the paper shares only them ("shares only
+        “knowledge” of a declared phrase"; "close in meaning to …, sharing only …" with ``by_meaning``), not
+        "no distinctive word in common".
     """
     parts = []
     shown = distinct_terms([_term(t) for t in terms], 3)
@@ -216,7 +219,7 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
     alone = distinct_terms(list(partial), 2)
     if alone:
         lead = f"close in meaning to {profile}, sharing" if by_meaning else "shares"
-        return f"{lead} only {' and '.join(f'“{w}”' for w in alone)} of a declared phrase"
+        return f"{lead} only {' and '.join(f'“{w}”' for w in alone)} of {'declared phrases' if len(alone) > 1 else 'a declared phrase'}"
     if shared:
         return f"close {'in meaning ' if by_meaning else ''}to {profile}, sharing only common words"
     if by_meaning:
@@ -235,12 +238,12 @@ def paper_reason(terms: Sequence[str], paper, reader: ReaderWords, *, liked: Ite
     name that can be the same person; None names any author term.  ``how``: :func:`pick_reason`'s keywords.
     """
     texts = (paper.title, paper.abstract or "")
-    lone = lone_words(reader.phrases, " ".join(texts))
+    lone = lone_words(reader.phrases, " ".join(texts)) - reader.titled  # a liked title's word is the reader's own
     named = nameable_terms(terms, reader.words, pick_authors=None if liked is None else paper.authors or [],
                            liked_authors=(a for p in liked or () for a in p.authors or []))
     partial = [t for t in named if " " not in t and _singular(t) in lone]
     matched = said_terms([t for t in named if t not in partial], texts, reader.said)
-    return pick_reason(matched, similar_title, partial=said_terms(partial, texts, reader.said), **how)
+    return pick_reason(matched, similar_title, partial=partial, **how)
 
 
 def search_lead(hit: Hit, profile: str | None) -> str:

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands import Caller, Commands
-from recommender.reason_terms import lone_words, said_terms, spelled
-from recommender.reasons import distinct_terms, pick_reason
+from recommender.reason_terms import interest_phrases, lone_words, said_terms, spelled
+from recommender.reasons import ReaderWords, distinct_terms, paper_reason, pick_reason
 from recommender.store import Paper
 
 ADA = "zero-shot learning; few-shot learning with semantic attributes and knowledge graphs"
@@ -69,3 +69,36 @@ def test_a_knowledge_distillation_pick_is_not_said_to_match_knowledge_graphs(pap
     assert "few-shot learning" in picks[distillation]  # its abstract's "few-shot learning scenarios"
     assert picks[survey].startswith("matches ") and "knowledge graphs" in picks[survey], picks[survey]
     assert not any("shot learning" in r.replace("-shot learning", "") for r in picks.values())  # never a bare "shot"
+
+
+def test_review_cases_of_the_spelling():
+    """A review's cases: a word after a hyphenated one, a digit, two words on, accents."""
+    assert spelled("zero", ("Zero-shot learning for X",), ("zero-shot learning",)) == "zero-shot"  # not "zero learning"
+    assert spelled("neural", ("Graph neural GPT4 heads",), ("graph neural GPT4",)) == "neural"  # no "neural GPT"
+    assert spelled("graph", ("Graph neural networks for X",), ("graph neural networks",)) == "graph neural networks"
+    phrases = (frozenset({"poincare", "embedding"}),)
+    assert "embedding" not in lone_words(phrases, "Poincaré Embeddings for Hierarchies")
+
+
+class StoredLike:  # what paper_reason reads of a stored paper
+    def __init__(self, title: str, abstract: str = "", authors=()):
+        self.title, self.abstract, self.authors = title, abstract, list(authors)
+
+
+def test_a_word_of_a_liked_title_is_no_lone_word():
+    reader = ReaderWords(frozenset({"knowledge", "knowledge distillation"}), (frozenset({"knowledge", "graph"}),),
+                         ("knowledge graphs", "Knowledge Distillation for BERT"),
+                         frozenset({"knowledge", "distillation", "for", "bert"}))
+    reason = paper_reason(["knowledge"], StoredLike("Knowledge distillation for ViTs"), reader, profile="your interests")
+    assert reason == "matches knowledge", reason  # a word of the liked title: a match, not "shares only"
+    alone = ReaderWords(frozenset({"knowledge"}), (frozenset({"knowledge", "graph"}),), ("knowledge graphs",))
+    assert paper_reason(["knowledge"], StoredLike("Knowledge distillation for ViTs"), alone, profile="your interests",
+                        shared=True) == "shares only “knowledge” of a declared phrase"
+
+
+def test_a_hyphenated_interest_is_one_phrase(papers_store, settings):
+    cmds = Commands(papers_store, settings)
+    with papers_store.session() as s:
+        vectorizer = cmds.recommender.vectorizer(s)
+    phrases = interest_phrases("out-of-distribution detection; mixture-of-experts models", vectorizer)
+    assert len(phrases) == 2 and "detection" in phrases[0] and "expert" in phrases[1], phrases  # "of" inside a word
