@@ -118,7 +118,7 @@ def test_no_command_after_the_person_prints_the_usage_as_a_usage_error(cli):
         text = " ".join(out.stdout.split())
         assert out.exit_code == 1, repr(typed)
         assert "No command given: type one after the person, e.g. `paperbot papers ada picks`." in text
-        assert "Usage: `/papers <command>`" in text and "`picks`: your picks, now" in text
+        assert "Usage: `/papers <command>`" in text and "`picks [n]`: your picks, now" in text
     typed = cli("papers", "ada", input="\n/papers\n")  # at the prompt: a blank line is skipped, /papers is help
     assert typed.exit_code == 0 and typed.stdout.count("Usage:") == 1
 

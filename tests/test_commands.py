@@ -65,7 +65,9 @@ def store_counts(store) -> tuple[int, ...]:
         ("subscribe Mars/Olympus", "`Mars/Olympus` is not a timezone"),
         ("subscribe 08:00 America/NewYork", "use an IANA name such as America/New_York"),  # the closest place
         ("interests add " + "x" * 201, "at most 200 characters"),
-        ("picks 5", "takes no arguments"),
+        ("picks 0", "`picks` takes one number of papers, 1 to 20"),
+        ("picks 21", "`picks` takes one number of papers, 1 to 20"),
+        ("picks graphs", "`picks` takes one number of papers, 1 to 20"),
     ],
 )
 def test_bad_input_says_what_is_wrong_and_changes_nothing(cmds, text, why):

@@ -207,6 +207,14 @@ def test_a_topic_split_by_an_option_is_given_back_whole_after_topic(cmds):
     assert cmds.handle(ADA, suggested).ok and channel(cmds)[3] == "large language models 2 and beyond"
 
 
+def test_picks_takes_how_many_papers(cmds):
+    assert cmds.handle(ADA, "interests add graph neural networks").ok
+    three = cmds.handle(ADA, "picks 3")
+    assert three.ok and three.text.startswith("Your top 3 picks") and len(three.papers) == 3
+    assert len(cmds.handle(ADA, "picks").papers) == 5  # the digest size, as before
+    assert "`picks [n]`" in reply_text(cmds.handle(ADA, "help"), heading=str)
+
+
 def interests(cmds) -> list[str]:
     with cmds.store.session() as s:
         return s.scalar(select(Member.interests).where(Member.user_ref == ADA.user_ref))

@@ -25,7 +25,7 @@ from bot.delivery import DeliveryTarget, deliver
 from bot.discord.poster import DiscordPoster
 from recommender.store import Channel, ChannelChange, Delivery, DeliveryItem, Feedback, Member, Paper
 
-from discord_helpers import FakeInteraction, ReactionLog, config, invoke, make_bot, sent_messages
+from discord_helpers import FakeInteraction, ReactionLog, app_command, config, invoke, make_bot, sent_messages
 
 pytestmark = pytest.mark.strict_logs
 
@@ -168,6 +168,14 @@ async def test_search_and_picks_are_private_unless_shared(world):
     assert results.embeds[0].url == "https://arxiv.org/abs/2611.01234"
     helped = await invoke(world.bot, "help", world.interaction(world.alan))
     assert helped.answer.ephemeral and "/papers <command>" in helped.answer.content
+
+
+async def test_picks_takes_how_many_papers(world):
+    await invoke(world.bot, "interests add", world.interaction(world.ada), text="graph neural networks")
+    three = await invoke(world.bot, "picks", world.interaction(world.ada), count=3)
+    assert three.answer.content.startswith("Your top 3 picks") and len(three.answer.embeds) == 3
+    count = app_command(world.bot, "picks").get_parameter("count")
+    assert (count.required, count.min_value, count.max_value) == (False, 1, 20)
 
 
 # -- the channel digest and its reactions -----------------------------------------------

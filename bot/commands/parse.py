@@ -222,7 +222,9 @@ def parse(text: str) -> Call:
         return Call("search", {"query": " ".join(args)})
     if verb == "import":
         return Call("import_howto")
-    if verb in ("picks", "unsubscribe", "start"):
+    if verb == "picks":
+        return Call("picks", _picks_count(args))
+    if verb in ("unsubscribe", "start"):
         if args:
             raise UsageError(f"`{verb}` takes no arguments")
         return Call(verb)
@@ -335,6 +337,15 @@ def _channel(args: list[str]) -> Call:
     if text:
         found["topic"] = text
     return Call("channel_setup", found)
+
+
+def _picks_count(args: list[str]) -> dict[str, int]:
+    """``picks`` or ``picks N``: N papers (1 to :data:`MAX_DIGEST_SIZE`) instead of the caller's digest size."""
+    if not args:
+        return {}
+    if len(args) == 1 and _SIZE.fullmatch(args[0]) and 1 <= number(args[0]) <= MAX_DIGEST_SIZE:
+        return {"k": number(args[0])}
+    raise UsageError(f"`picks` takes one number of papers, 1 to {MAX_DIGEST_SIZE} (`picks 10`), or nothing")
 
 
 def _topic_hint(words: list[str]) -> str:

@@ -43,7 +43,7 @@ USAGE_COMMAND = "/papers <command>"
 #: One line per command group, neutral marks only.
 USAGE = (
     "• `search <query>`: find stored papers",
-    "• `picks`: your picks, now",
+    "• `picks [n]`: your picks, now (n papers; default: your digest size)",
     "• `start`: rate a few recent papers (👍/👎) so your picks learn what you read; again any time",
     "• `interests add <text>` (several: separate them with `;`) · `interests remove <text>` · `interests list`"
     f" (at most {MAX_INTERESTS} interests of {MAX_INTEREST_CHARS} characters)",

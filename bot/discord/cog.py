@@ -28,6 +28,7 @@ from bot.commands import NEGATIVE, POSITIVE, Caller, Commands, Reply, UsageError
 from bot.commands.caller import NO_WORKSPACE
 from bot.commands.library import MAX_LIBRARY_BYTES
 from bot.commands.parse import parse_time, parse_weekday
+from bot.commands.reply import MAX_DIGEST_SIZE
 from bot.digest import counted
 from bot.discord.answers import answer, shared_reply
 from bot.discord.rating import DM_CLOSED, DM_SENT, send_dm
@@ -146,12 +147,14 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
         await self._run(interaction, lambda: self.commands.search(caller, query), share=f"search {query}" if share else None)
 
     @app_commands.command(name="picks", description="Your picks, now")
-    @app_commands.describe(share="Post your picks for the channel to see")
-    async def picks(self, interaction: discord.Interaction, share: bool = False) -> None:
-        """``/papers picks [share]``."""
+    @app_commands.describe(count="How many papers (default: your digest size)", share="Post your picks for the channel to see")
+    async def picks(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, MAX_DIGEST_SIZE] | None = None,
+                    share: bool = False) -> None:
+        """``/papers picks [count] [share]``."""
         caller = caller_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)  # private: a newcomer gets a note about a DM
-        await self._run(interaction, lambda: self.commands.picks(caller), share="picks" if share else None)
+        told = f"picks {count}" if count else "picks"  # as the channel is told it was run
+        await self._run(interaction, lambda: self.commands.picks(caller, count), share=told if share else None)
 
     # -- onboarding ------------------------------------------------------------------
     @app_commands.command(name="start", description="Rate a few recent papers so your picks learn what you read")
