@@ -13,28 +13,28 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Sequence
 
-from recommender.text.analyzer import AUTHOR_PREFIX, TOKEN_PATTERN
+from recommender.text.analyzer import AUTHOR_PREFIX, analyze
 from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
-__all__ = ["MAX_SAID_TERMS", "interest_phrases", "lone_words", "plain_words", "said_terms", "spelled", "written_forms"]
+__all__ = ["MAX_SAID_TERMS", "distinct_terms", "interest_phrases", "lone_words", "plain_words", "said_terms", "spelled",
+           "written_forms"]
 
-#: Where one declared phrase ends and the next begins: "few-shot learning with semantic attributes and
-#: knowledge graphs" is three phrases (:func:`interest_phrases`).
-_PHRASE_BREAK = re.compile(r"[;,:/()\n]|(?<![\w-])(?:and|or|with|of|on|for|in|from|via|using|to)(?![\w-])", re.I)
+#: Words that join the phrases of declared interests ("few-shot learning with semantic attributes and knowledge
+#: graphs" is three phrases).
+_JOINERS = ("and", "or", "with", "of", "on", "for", "in", "from", "via", "using", "to")
+#: Where one declared phrase ends and the next begins (:func:`interest_phrases`); "of" inside
+#: "out-of-distribution" joins nothing.
+_PHRASE_BREAK = re.compile(r"[;,:/()\n]|(?<![\w-])(?:" + "|".join(_JOINERS) + r")(?![\w-])", re.I)
+#: Words that end the words after a term (:func:`written_forms`): "quantization" of "quantization of neural
+#: networks" is not "quantization of". The joiners and a few more; not the model's stop words, whose list would
+#: import scikit-learn into a process that ranks without it.
+_ENDS_A_PHRASE = frozenset(_JOINERS) | {"the", "a", "an", "is", "are", "by", "as", "at", "into", "over", "under", "we",
+                                        "our", "this", "that"}
 #: Terms :func:`said_terms` reads (best first): a reason names three.
 MAX_SAID_TERMS = 6
-_WORD = re.compile(TOKEN_PATTERN)
-
-
-#: Words that end the words after a term (:func:`written_forms`): "quantization" of "quantization of neural
-#: networks" is not "quantization of". The joiners of :data:`_PHRASE_BREAK` and a few more; not the model's stop
-#: words, whose list would import scikit-learn into a process that ranks without it.
-_ENDS_A_PHRASE = frozenset({"and", "or", "with", "of", "on", "for", "in", "from", "via", "using", "to", "the", "a",
-                            "an", "is", "are", "by", "as", "at", "into", "over", "under", "we", "our", "this", "that"})
 
 
 def interest_phrases(interests_text: str, vectorizer: TextVectorizer) -> tuple[frozenset[str], ...]:
@@ -71,8 +71,7 @@ def lone_words(phrases: Sequence[frozenset[str]], paper_text: str) -> frozenset[
 def plain_words(text: str) -> frozenset[str]:
     """The words of ``text`` as the model reads them, singular: lower-cased, accents stripped ("Poincaré" is
     "poincare"), tokens by the model's pattern."""
-    flat = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return frozenset(_singular(w) for w in _WORD.findall(flat))
+    return frozenset(_singular(w) for w in analyze(text, frozenset(), (1, 1)))
 
 
 def _key(form: str) -> str:
@@ -161,12 +160,28 @@ def said_terms(terms: Sequence[str], paper_texts: Sequence[str], reader_texts: S
                 if _key(phrase) in reader:
                     out[i], out[j] = reader[_key(phrase)], ""
                     break
-    kept: list[str] = []  # a longer form takes the place of the shorter it holds ("inference", "efficient inference")
-    for term in filter(None, out):
-        mine = set(_key(term).split())
-        if any(mine <= set(_key(k).split()) for k in kept):
+    return distinct_terms([t for t in out if t], len(out))
+
+
+def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` terms, dropping any whose words all appear in a term already kept (plurals as singulars,
+    hyphenated words as their parts); a term holding kept ones takes the place of the first of them.
+
+    >>> distinct_terms(["shot learning", "shot", "zero shot", "zero", "graphs", "graph"], 4)
+    ['shot learning', 'zero shot', 'graphs']
+    >>> distinct_terms(["inference", "graph", "efficient inference"], 3)
+    ['efficient inference', 'graph']
+    """
+    def words(term: str) -> set[str]:
+        return set(_key(term).split())
+
+    kept: list[str] = []
+    for term in terms:
+        mine = words(term)
+        if any(mine <= words(k) for k in kept):
             continue
-        wider = [n for n, k in enumerate(kept) if set(_key(k).split()) <= mine]
-        kept = [term if n == (wider or [-1])[0] else k for n, k in enumerate(kept) if n not in wider[1:]]
-        kept += [] if wider else [term]
+        held = [n for n, k in enumerate(kept) if words(k) <= mine]
+        kept = [term if n == held[0] else k for n, k in enumerate(kept) if n not in held[1:]] if held else [*kept, term]
+        if len(kept) == limit:
+            break
     return kept

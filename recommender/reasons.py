@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from recommender.ranking import Target
-from recommender.reason_terms import interest_phrases, lone_words, plain_words, said_terms
+from recommender.reason_terms import distinct_terms, interest_phrases, lone_words, plain_words, said_terms
 from recommender.search import Hit
 from recommender.text.analyzer import AUTHOR_PREFIX, author_token
 from recommender.text.analyzer import singular as _singular
@@ -265,26 +265,6 @@ def search_lead(hit: Hit, profile: str | None) -> str:
     if profile is not None and hit.personal > hit.meaning:
         return f"for {profile}"
     return "nearest in meaning"
-
-
-def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
-    """Up to ``limit`` terms, dropping any whose words all appear in a term already kept (plurals as singulars).
-
-    >>> distinct_terms(["shot learning", "shot", "zero shot", "zero", "graphs", "graph"], 4)
-    ['shot learning', 'zero shot', 'graphs']
-    """
-    def words(term: str) -> set[str]:  # "zero-shot" holds "zero" and "shot"
-        return set(_singular(term.replace("-", " ")).split())
-
-    kept: list[str] = []
-    for term in terms:
-        mine = words(term)
-        if any(mine <= words(k) for k in kept):
-            continue
-        kept = [k for k in kept if not words(k) <= mine] + [term]
-        if len(kept) == limit:
-            break
-    return kept
 
 
 def _term(term: str) -> str:

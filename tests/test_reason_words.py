@@ -40,6 +40,8 @@ def test_two_terms_the_reader_writes_as_one_phrase_are_said_as_it():
 
 def test_a_reason_names_a_hyphenated_term_once():
     assert distinct_terms(["zero-shot learning", "zero-shot", "zero", "semantic"], 3) == ["zero-shot learning", "semantic"]
+    # a term holding an earlier one takes its place, not the end of the line
+    assert distinct_terms(["inference", "graph", "efficient inference"], 3) == ["efficient inference", "graph"]
 
 
 def test_a_declared_word_alone_outside_its_phrase_is_not_named_as_a_match():
