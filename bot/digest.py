@@ -152,12 +152,19 @@ def date_label(pick: Pick) -> str:
 
 #: What a search result the asker gave 👎 says, in every adapter (:attr:`recommender.pick.Pick.disliked`).
 DISLIKED_NOTE = "you 👎 this"
+#: What a search result the asker gave 👍 says, in every adapter (:attr:`recommender.pick.Pick.liked`).
+LIKED_NOTE = "you 👍 this"
+
+
+def rating_note(pick: Pick) -> str:
+    """:data:`DISLIKED_NOTE` or :data:`LIKED_NOTE` for a search result the asker rated, else ``""``."""
+    return DISLIKED_NOTE if pick.disliked else LIKED_NOTE if pick.liked else ""
 
 
 def meta_line(pick: Pick) -> str:
     """``authors · source · date``: the parts that are known, and always the date or ``undated``;
-    first :data:`DISLIKED_NOTE` when the asker gave the paper 👎."""
-    parts = (DISLIKED_NOTE if pick.disliked else "", authors_line(pick), source_name(pick), date_label(pick))
+    first the :func:`rating_note` when the asker rated the paper."""
+    parts = (rating_note(pick), authors_line(pick), source_name(pick), date_label(pick))
     return " · ".join(p for p in parts if p)
 
 

@@ -93,10 +93,10 @@ class Pick:
         Ranking score, higher is better (0.0 for plain listings).
     reason : str
         One line saying why it was picked or matched ("" when there is none).
-    disliked : bool
-        The person it was found for gave it 👎 (search finds such a paper, by name for one, and says so;
-        the command layer sets it, :func:`bot.commands.rows.mark_disliked`). False for picks, which never
-        hold a rated paper.
+    disliked, liked : bool
+        The person it was found for gave it 👎 (or 👍): search finds a rated paper, by name for one, and
+        says so; the command layer sets them, :func:`bot.commands.rows.mark_rated`. False for picks, which
+        never hold a rated paper.
     weak : bool
         A search result that holds none of the words searched and is not close to the query in meaning
         (measured: :attr:`recommender.search.Hit.close` is False). False for picks.
@@ -113,6 +113,7 @@ class Pick:
     score: float = 0.0
     reason: str = ""
     disliked: bool = False
+    liked: bool = False
     published_precision: str | None = None
     weak: bool = False
 

@@ -114,6 +114,12 @@ def test_bad_input_gets_one_clear_line_and_a_nonzero_status(cli, tmp_path):
     assert cli("search", "x", "--since", "2025-01-02", "--until", "2025-01-01").exit_code == 2
     month = cli("search", "x", "--since", "2024-13-01")  # a trial: it had blamed the format
     assert month.exit_code == 2 and "month must be in 1..12" in month.output
+    assert "month must be in 1..12" in cli("search", "x", "--until", "2024-13").output  # a month alone, named too
+    leap = cli("search", "x", "--until", "2024-02", "--since", "2024-02-29")
+    assert leap.exit_code == 0, leap.output  # --until 2024-02 ends on the 29th, so the two bounds meet
+    vague = cli("search", "x", "--since", "last year")
+    said = " ".join(w for w in vague.output.split() if w != "│")  # the error box's side bars
+    assert vague.exit_code == 2 and "YYYY-MM-DD, a month as YYYY-MM, or a year as YYYY" in said
     assert cli("search", "x", "--source", "bogus").exit_code == 2
 
 

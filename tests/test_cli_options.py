@@ -46,7 +46,7 @@ def test_version_is_the_packaged_one():
     (["ingest"], ["FILE|DIR|URL"]),
     (["picks"], ["PERSON", "-k", "N"]),
     (["like"], ["PERSON", "PAPER"]),
-    (["search"], ["QUERY", "YYYY-MM-DD", "PERSON"]),
+    (["search"], ["QUERY", "YYYY[-MM[-DD]]", "PERSON"]),
     (["channels", "add"], ["CHANNEL", "HH:MM", "ZONE"]),
     (["demo"], ["DIR", MARKER]),
 ])

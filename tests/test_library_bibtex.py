@@ -84,6 +84,9 @@ def test_cli_import_refuses_a_missing_comma_and_stores_a_year_as_the_new_papers_
     # known only as "2019": it may be from any day of it, so bounds reaching into 2019 keep it (a review)
     assert len(search("--since", "2019-06-01")) == len(search("--until", "2019-03-01")) == 1
     assert search("--since", "2020-01-01") == search("--until", "2018-12-31") == []
+    # a year or a month stands for its first day after --since and its last after --until (a trial: "2021" refused)
+    assert len(search("--since", "2019")) == len(search("--until", "2019")) == len(search("--until", "2019-01")) == 1
+    assert search("--since", "2020") == search("--until", "2018") == search("--until", "2018-12") == []
 
 
 FIELDS = r"""@article{kept,

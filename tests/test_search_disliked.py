@@ -1,5 +1,5 @@
-"""A paper its asker gave 👎 is still found by search (they may look for it by name) and is marked as theirs to
-dislike in every adapter: the command layer's Pick, the console, the CLI table and JSON, Slack and Discord."""
+"""A paper its asker gave 👎 (or 👍) is still found by search (they may look for it by name) and is marked as
+theirs in every adapter: the command layer's Pick, the console, the CLI table and JSON, Slack and Discord."""
 
 import io
 import json
@@ -33,7 +33,8 @@ def test_a_disliked_paper_is_found_by_name_and_marked_for_its_asker_only(cmds):
     assert cmds.rate(ADA, f"#{down.id}", NEGATIVE).ok and cmds.rate(ADA, f"#{up.id}", POSITIVE).ok
     reply = cmds.search(ADA, down.title)
     assert reply.papers[0].paper_id == down.id and reply.papers[0].disliked  # found first, by its name
-    assert not any(p.disliked for p in reply.papers[1:])  # a 👍 or an unrated paper is not marked
+    assert not any(p.disliked for p in reply.papers[1:])  # a 👍 or an unrated paper is not marked 👎
+
     assert not any(p.disliked for p in cmds.search(KIM, down.title).papers)  # kim did not 👎 it
 
     console = io.StringIO()
@@ -49,7 +50,7 @@ def test_a_disliked_paper_is_found_by_name_and_marked_for_its_asker_only(cmds):
 
     embeds = [e for group in reply_embeds(reply.papers) for e in group]
     assert [f.value for f in embeds[0].fields if f.name == "Your rating"] == ["you 👎 this"]
-    assert not any(f.name == "Your rating" for e in embeds[1:] for f in e.fields)
+    assert not any(f.value == "you 👎 this" for e in embeds[1:] for f in e.fields)
 
 
 def test_the_cli_search_marks_the_user_s_disliked_paper_in_its_table_and_json(cli, sample_digests):
@@ -65,3 +66,35 @@ def test_the_cli_search_marks_the_user_s_disliked_paper_in_its_table_and_json(cl
     table = cli("search", title, "--user", "ada", "-k", "3").stdout
     assert " ".join(table.split()).count("(you 👎 this)") == 1
     assert not json.loads(cli("search", title, "--json").stdout)["results"][0]["disliked"]  # no user, no mark
+
+
+def test_a_liked_paper_is_found_by_name_and_marked_for_its_asker_only(cmds):
+    """A trial: search said "you 👎 this" on a 👎'd paper but nothing on a 👍'd one, which read as unrated."""
+    down, up = gnn_papers(cmds.store)
+    assert cmds.rate(ADA, f"#{up.id}", POSITIVE).ok and cmds.rate(ADA, f"#{down.id}", NEGATIVE).ok
+    reply = cmds.search(ADA, up.title)
+    assert reply.papers[0].paper_id == up.id and reply.papers[0].liked and not reply.papers[0].disliked
+    assert [p.paper_id for p in reply.papers if p.liked] == [up.id]
+    assert not any(p.liked for p in cmds.search(KIM, up.title).papers)
+
+    console = io.StringIO()
+    print_reply(Console(file=console, width=200, color_system=None), reply)
+    assert console.getvalue().count("you 👍 this") == 1
+    _, blocks = reply_message(reply)
+    assert sum("you 👍 this" in json.dumps(b, ensure_ascii=False) for b in blocks) == 1
+    embeds = [e for group in reply_embeds(reply.papers) for e in group]
+    assert [f.value for f in embeds[0].fields if f.name == "Your rating"] == ["you 👍 this"]
+
+
+def test_the_cli_search_marks_the_user_s_liked_paper_in_its_table_and_json(cli, sample_digests):
+    assert cli("ingest", sample_digests).exit_code == 0
+    assert cli("users", "add", "ada").exit_code == 0
+    found = json.loads(cli("search", "graph neural networks", "--user", "ada", "--json").stdout)["results"]
+    assert not any(r["liked"] for r in found)
+    title = found[0]["title"]
+    assert cli("like", "ada", found[0]["ref"]).exit_code == 0
+    again = json.loads(cli("search", title, "--user", "ada", "--json").stdout)["results"]
+    assert (again[0]["title"], again[0]["liked"], again[0]["disliked"]) == (title, True, False)
+    assert not any(r["liked"] for r in again[1:])
+    table = cli("search", title, "--user", "ada", "-k", "3").stdout
+    assert " ".join(table.split()).count("(you 👍 this)") == 1

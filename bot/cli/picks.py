@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import enum
 import functools
@@ -43,8 +44,8 @@ def item_json(item: Pick) -> dict:
     return {
         "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
         "published": item.published, "published_precision": item.published_precision, "source": item.source_kind,
-        "source_name": source_name(item), "score": round(item.score, 6), "reason": item.reason, "disliked": item.disliked,
-        "weak": item.weak,
+        "source_name": source_name(item), "score": round(item.score, 6), "reason": item.reason,
+        "disliked": item.disliked, "liked": item.liked, "weak": item.weak,
     }
 
 
@@ -104,15 +105,29 @@ def unrate_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
     _on_paper(ctx, name, paper, lambda cmds, who, ref: cmds.unrate(who, ref))
 
 
-def _day(text: str) -> dt.date:
-    """A ``YYYY-MM-DD`` option; a wrong month or day is named (``2024-13-01``: month must be in 1..12)."""
-    shape = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip())
+def _bound(text: str, *, last: bool) -> dt.date:
+    """A date bound given as ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``: a month or a year stands for its first day
+    (``last``: its last day), so ``--since 2021 --until 2021-03`` is 1 January to 31 March 2021. A wrong month
+    or day is named (``2024-13-01``: month must be in 1..12)."""
+    shape = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
     try:
         if shape is None:
-            raise ValueError("give a day as YYYY-MM-DD")
-        return dt.date.fromisoformat(shape.group())
+            raise ValueError("give a day as YYYY-MM-DD, a month as YYYY-MM, or a year as YYYY")
+        year, month, day = (int(part) if part else None for part in shape.groups())
+        if day is not None:
+            return dt.date(year, month, day)
+        first = dt.date(year, month if month is not None else (12 if last else 1), 1)
+        return first.replace(day=calendar.monthrange(year, first.month)[1]) if last else first
     except ValueError as exc:
         raise typer.BadParameter(f"{text!r}: {exc}") from None
+
+
+def _since(text: str) -> dt.date:
+    return _bound(text, last=False)
+
+
+def _until(text: str) -> dt.date:
+    return _bound(text, last=True)
 
 
 def search_cmd(
@@ -121,9 +136,11 @@ def search_cmd(
     k: Annotated[int, typer.Option("-k", min=1, max=100, metavar="N", help="How many results (1-100).")] = 10,
     user: Annotated[str | None, typer.Option(metavar="PERSON", help="Re-rank for this user's profile.")] = None,
     since: Annotated[dt.date | None, typer.Option(
-        parser=_day, metavar="YYYY-MM-DD", help="Published on or after.")] = None,
+        parser=_since, metavar="YYYY[-MM[-DD]]",
+        help="Published on or after (a month or year: from its first day).")] = None,
     until: Annotated[dt.date | None, typer.Option(
-        parser=_day, metavar="YYYY-MM-DD", help="Published on or before.")] = None,
+        parser=_until, metavar="YYYY[-MM[-DD]]",
+        help="Published on or before (a month or year: to its last day).")] = None,
     source: Annotated[SourceKind | None, typer.Option(
         metavar="FORMAT", parser=choice(SourceKind),
         help=f"Only papers first stored from this format: {', '.join(SourceKind)}.")] = None,
@@ -150,14 +167,14 @@ def search_cmd(
             member = cmds.member(session, who) if cmds and who else None
             items = recommender().search(session, text, k=k, member=member, **bounds)
             if member is not None:
-                from bot.commands.rows import mark_disliked
+                from bot.commands.rows import mark_rated
 
-                items = mark_disliked(session, member, items)
+                items = mark_rated(session, member, items)
         return items
 
     from rich.markup import escape
 
-    from bot.digest import DISLIKED_NOTE, date_label, found_text, unheld_words, weak_answer
+    from bot.digest import date_label, found_text, rating_note, unheld_words, weak_answer
     from recommender.spelling import found_texts, missing_words
 
     recommender = functools.cache(lambda: cmds.recommender if cmds else cli.recommender(store))
@@ -180,7 +197,7 @@ def search_cmd(
         return
     table = Table("#", "score", "paper", "date", "ref")
     for n, item in enumerate(items, 1):
-        note = f"\n({DISLIKED_NOTE})" if item.disliked else ""
+        note = f"\n({rating_note(item)})" if rating_note(item) else ""
         note += f"\n[dim]{escape(item.reason)}[/dim]" if item.reason else ""  # "matches error; missing: quantum"
         table.add_row(str(n), f"{item.score:.3f}", escape(item.title) + note, date_label(item), item.ref)
     console.print(table)

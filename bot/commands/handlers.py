@@ -126,7 +126,7 @@ class Commands:
             again = self.recommender.search(session, respelled, k=k, member=member) if respelled else []
             unheld = unheld_words(query, papers)  # "grpah neural": "neural" found papers, "grpah" none
             papers, instead = (again, True) if again else (papers, False)
-            papers = rows.mark_disliked(session, member, papers) if member is not None else papers
+            papers = rows.mark_rated(session, member, papers) if member is not None else papers
         return Reply(found_text(query, papers, respelled, instead=instead, unheld=unheld), papers)
 
     def picks(self, caller: Caller, k: int | None = None, *, onboard: bool = True) -> Reply:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.club import CLOSE, POLL
-from bot.commands.caller import NEGATIVE, Caller
+from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, half_width, shown
 from bot.commands.presence import resume_caller
 from recommender.pick import Pick
@@ -160,15 +160,18 @@ def stored_picks(session: Session, paper_ids: Sequence[int]) -> list[Pick]:
     return [Pick.from_paper(papers[i]) for i in paper_ids if i in papers]
 
 
-def mark_disliked(session: Session, member: Member, picks: Sequence[Pick]) -> list[Pick]:
-    """``picks`` with :attr:`~recommender.pick.Pick.disliked` set on those ``member`` gave 👎, in the same order.
+def mark_rated(session: Session, member: Member, picks: Sequence[Pick]) -> list[Pick]:
+    """``picks`` with :attr:`~recommender.pick.Pick.disliked` set on those ``member`` gave 👎 and
+    :attr:`~recommender.pick.Pick.liked` on those they gave 👍, in the same order.
 
-    Search still finds a paper its asker 👎'd (they may look for it by name); every adapter then says so.
+    Search still finds a paper its asker rated (they may look for it by name); every adapter then says so.
     """
     ids = [p.paper_id for p in picks]
-    down = set(session.scalars(select(Feedback.paper_id).where(
-        Feedback.member_id == member.id, Feedback.value == NEGATIVE, Feedback.paper_id.in_(ids)))) if ids else set()
-    return [replace(p, disliked=True) if p.paper_id in down else p for p in picks]
+    found = session.execute(select(Feedback.paper_id, Feedback.value).where(
+        Feedback.member_id == member.id, Feedback.paper_id.in_(ids))) if ids else ()
+    rated = {paper: value for paper, value in found}
+    return [replace(p, disliked=rated[p.paper_id] < 0, liked=rated[p.paper_id] > 0)
+            if p.paper_id in rated else p for p in picks]
 
 
 def no_such_paper(ref: str) -> str:

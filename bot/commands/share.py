@@ -5,7 +5,7 @@ button's value); :func:`shared_papers` builds the message for the channel from t
 papers, in their order, without running the command again (picks are never repeated
 and a 👍 in between changes them, so a rerun could show the channel other papers).
 The asker's own marks stay private: the shared papers carry no reason ("similar to
-your 👍 …") and no "you 👎 this" (:attr:`~recommender.pick.Pick.disliked`).
+your 👍 …") and no "you 👎 this" or "you 👍 this" (:func:`bot.digest.rating_note`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.commands import Reply, reply_text
-from bot.digest import DISLIKED_NOTE, DigestMessage, Mention, authors_line, clip, date_label, mention_line, source_name
+from bot.digest import DigestMessage, Mention, authors_line, clip, date_label, mention_line, rating_note, source_name
 from bot.discord.usage import usage_text
 from recommender.pick import Pick
 
@@ -65,8 +65,8 @@ def paper_embed(item: Pick, *, position: int | None = None, abstract_chars: int 
         description=clip(item.abstract, min(abstract_chars, DESCRIPTION_MAX)) if abstract_chars and item.abstract else None,
         colour=COLOUR,
     )
-    if item.disliked:
-        embed.add_field(name="Your rating", value=DISLIKED_NOTE, inline=False)
+    if rating_note(item):
+        embed.add_field(name="Your rating", value=rating_note(item), inline=False)
     if item.authors:
         embed.add_field(name="Authors", value=clip(authors_line(item), FIELD_VALUE_MAX), inline=False)
     if source_name(item):
