@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from recommender.text.analyzer import AUTHOR_PREFIX, analyze
@@ -74,9 +75,24 @@ def plain_words(text: str) -> frozenset[str]:
     return frozenset(_singular(w) for w in analyze(text, frozenset(), (1, 1)))
 
 
+def _unaccented(text: str) -> str:
+    """``text`` with each accented letter as its plain one, character for character ("Schrödinger" is
+    "Schrodinger"), so that a match in it spans the same characters of ``text``; a letter that is no plain letter
+    with marks ("ß", "æ") is kept."""
+    if text.isascii():
+        return text
+
+    def plain(c: str) -> str:
+        base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+        return base if len(base) == 1 else c
+
+    return "".join(map(plain, text))
+
+
 def _key(form: str) -> str:
-    """What two spellings share: "Zero-Shot" and "zero shot" are one form, as are "networks" and "network"."""
-    return _singular(" ".join(form.lower().replace("-", " ").split()))
+    """What two spellings share: "Zero-Shot" and "zero shot" are one form, as are "networks" and "network", and
+    "Schrödinger" and "Schrodinger"."""
+    return _singular(" ".join(_unaccented(form.lower()).replace("-", " ").split()))
 
 
 def _cased(form: str) -> str:
@@ -103,8 +119,11 @@ def written_forms(term: str, texts: Sequence[str], *, words_after: bool = True) 
     """
     forms: dict[str, str] = {}
     for text in texts:
-        for m in _pattern(term).finditer(text or ""):
-            before, said, after, then = m.group(1), m.group(2), m.group(3), m.group(4).split()
+        text = text or ""
+        for m in _pattern(term).finditer(_unaccented(text)):  # the model's "schrodinger" is "Schrödinger" here
+            before, said, after, then = (text[m.start(g):m.end(g)] if m.group(g) is not None else None
+                                         for g in range(1, 5))
+            then = then.split()
             more = []  # the words after the term, up to the first that ends a phrase
             for word in then if words_after and not after else []:
                 if word.lower() in _ENDS_A_PHRASE:
@@ -171,9 +190,11 @@ def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
     ['shot learning', 'zero shot', 'graphs']
     >>> distinct_terms(["inference", "graph", "efficient inference"], 3)
     ['efficient inference', 'graph']
+    >>> distinct_terms(["author:g_hinton", "author", "hinton"], 3)
+    ['author:g_hinton', 'author']
     """
-    def words(term: str) -> set[str]:
-        return set(_key(term).split())
+    def words(term: str) -> set[str]:  # an author token ("author:g_hinton") is its surname: "hinton"
+        return {term.rpartition("_")[2]} if term.startswith(AUTHOR_PREFIX) else set(_key(term).split())
 
     kept: list[str] = []
     for term in terms:

@@ -205,7 +205,7 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         "no distinctive word in common".
     """
     parts = []
-    shown = distinct_terms([_term(t) for t in terms], 3)
+    shown = [_term(t) for t in distinct_terms(list(terms), 3)]  # "author" is no word of "author G. Hinton"
     if shown:
         parts.append("matches " + ", ".join(shown))
     if similar_title is not None:

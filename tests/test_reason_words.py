@@ -82,6 +82,15 @@ def test_review_cases_of_the_spelling():
     assert "embedding" not in lone_words(phrases, "Poincaré Embeddings for Hierarchies")
 
 
+def test_an_accented_word_is_said_with_its_accent():
+    """A review: the model's accent-free "schrodinger" was said as such, a word neither the reader nor the paper wrote."""
+    paper = ("Neural solvers for the Schrödinger equation",)
+    assert spelled("schrodinger", paper, ("Schrödinger equation; PDEs",)) == "schrödinger equation"
+    assert spelled("poincare", ("Poincaré embeddings of trees",), ("hyperbolic geometry", "Poincaré Embeddings")) == "poincaré"
+    assert spelled("schrodinger", paper, ("schrodinger equation",)) == "schrodinger equation"  # as the reader wrote it
+    assert said_terms(["straße"], ("Die Straße",), ("straße",)) == ["straße"]  # no plain letter for ß: kept as is
+
+
 class StoredLike:  # what paper_reason reads of a stored paper
     def __init__(self, title: str, abstract: str = "", authors=()):
         self.title, self.abstract, self.authors = title, abstract, list(authors)
@@ -104,3 +113,10 @@ def test_a_hyphenated_interest_is_one_phrase(papers_store, settings):
         vectorizer = cmds.recommender.vectorizer(s)
     phrases = interest_phrases("out-of-distribution detection; mixture-of-experts models", vectorizer)
     assert len(phrases) == 2 and "detection" in phrases[0] and "expert" in phrases[1], phrases  # "of" inside a word
+
+
+def test_the_word_author_is_not_swallowed_by_an_author_term():
+    """A review: "author" (a paper on authorship) was dropped as a word of "author G. Hinton"."""
+    said = pick_reason(["author:g_hinton", "author", "attribution"], None)
+    assert said == "matches author G. Hinton, author, attribution"
+    assert pick_reason(["author:g_hinton", "hinton"], None) == "matches author G. Hinton"  # one person, said once
