@@ -121,11 +121,10 @@ def written_forms(term: str, texts: Sequence[str], *, words_after: bool = True) 
     for text in texts:
         text = text or ""
         for m in _pattern(term).finditer(_unaccented(text)):  # the model's "schrodinger" is "Schrödinger" here
-            before, said, after, then = (text[m.start(g):m.end(g)] if m.group(g) is not None else None
-                                         for g in range(1, 5))
-            then = then.split()
-            more = []  # the words after the term, up to the first that ends a phrase
-            for word in then if words_after and not after else []:
+            # the groups' spans in the text itself ("" for a group that took no part: its span is -1, -1)
+            before, said, after, then = (text[m.start(g):m.end(g)] for g in range(1, 5))
+            more: list[str] = []  # the words after the term, up to the first that ends a phrase
+            for word in then.split() if words_after and not after else []:
                 if word.lower() in _ENDS_A_PHRASE:
                     break
                 more.append(word)
