@@ -75,18 +75,21 @@ def plain_words(text: str) -> frozenset[str]:
     return frozenset(_singular(w) for w in analyze(text, frozenset(), (1, 1)))
 
 
+@functools.lru_cache(maxsize=64)
 def _unaccented(text: str) -> str:
     """``text`` with each accented letter as its plain one, character for character ("Schrödinger" is
     "Schrodinger"), so that a match in it spans the same characters of ``text``; a letter that is no plain letter
-    with marks ("ß", "æ") is kept."""
-    if text.isascii():
-        return text
+    with marks ("ß", "æ") is kept. Cached: a reason reads the same liked titles for every term."""
+    return text if text.isascii() else _NOT_ASCII.sub(lambda m: _plain_letter(m[0]), text)
 
-    def plain(c: str) -> str:
-        base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
-        return base if len(base) == 1 else c
 
-    return "".join(map(plain, text))
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_letter(c: str) -> str:
+    base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+    return base if len(base) == 1 else c
 
 
 def _key(form: str) -> str:
@@ -143,9 +146,11 @@ def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) 
     the words after a term ("graph" -> "graph neural networks") come from the interests only, so that two
     words a paper and some liked title happen to share in a row are not read as the reader's phrase.
 
-    With no such form, as the reader writes it bare, else as the paper does, else the term itself: "shot" of
-    a liked "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
-    "network" for a reader who wrote it, whatever sub-networks the paper has.
+    With no such form, as the reader writes it bare, else as the paper does, else a one-word term itself: "shot"
+    of a liked "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
+    "network" for a reader who wrote it, whatever sub-networks the paper has. A term of two words that neither
+    side writes as such is ``""``, not said: the model's "networks gnns" is "neural networks (GNNs)" in an
+    abstract, two words across a bracket, no phrase anyone wrote.
     """
     if not term.split() or term.startswith(AUTHOR_PREFIX):
         return term
@@ -155,7 +160,7 @@ def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) 
     if both:
         return reader[max(both, key=lambda k: len(k.split()))]
     bare = _key(term)
-    return reader.get(bare) or paper.get(bare) or term
+    return reader.get(bare) or paper.get(bare) or ("" if " " in term.strip() else term)
 
 
 def said_terms(terms: Sequence[str], paper_texts: Sequence[str], reader_texts: Sequence[str]) -> list[str]:

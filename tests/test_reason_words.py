@@ -18,7 +18,8 @@ def test_a_term_is_said_as_the_reader_and_the_paper_both_write_it():
     assert spelled("gnns", paper, ("GNNs for molecules",)) == "GNNs"  # two capitals: an acronym, as written
     assert spelled("meta", paper, ("meta-learning; prompt tuning",)) == "meta-learning"
     assert spelled("clinical", paper, (ADA,)) == "clinical"  # the reader never wrote it: as the paper does
-    assert spelled("message passing", paper, (ADA,)) == "message passing"  # neither side: the term itself
+    assert spelled("message passing", paper, (ADA,)) == ""  # two words neither side writes in a row: not said
+    assert spelled("passing", paper, (ADA,)) == "passing"  # one word: the term itself
     # a liked "Zero Shot Quantization" title gave the term "shot": not "few-shot", which only the paper writes
     assert spelled("shot", paper, ("ZeroQ: A Novel Zero Shot Quantization Framework",)) == "shot"
     # the reader wrote "network": not the paper's "sub-network", though its title says so first
@@ -120,3 +121,11 @@ def test_the_word_author_is_not_swallowed_by_an_author_term():
     said = pick_reason(["author:g_hinton", "author", "attribution"], None)
     assert said == "matches author G. Hinton, author, attribution"
     assert pick_reason(["author:g_hinton", "hinton"], None) == "matches author G. Hinton"  # one person, said once
+
+
+def test_two_words_nobody_wrote_as_a_phrase_are_not_said():
+    """reason_cost's reader: "matches graph neural networks, networks gnns", a feature across "networks (GNNs)"."""
+    paper = ("Graph neural networks (GNNs) for molecules",)
+    reader = ("graph neural networks", "Scaling graph neural networks (GNNs)")
+    assert spelled("networks gnns", paper, reader) == ""
+    assert said_terms(["graph neural", "networks gnns", "gnns"], paper, reader) == ["graph neural networks", "GNNs"]
