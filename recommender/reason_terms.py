@@ -20,8 +20,8 @@ from recommender.text.analyzer import AUTHOR_PREFIX, analyze
 from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
-__all__ = ["MAX_SAID_TERMS", "distinct_terms", "interest_phrases", "lone_words", "plain_words", "said_terms", "spelled",
-           "written_forms"]
+__all__ = ["MAX_SAID_TERMS", "distinct_terms", "interest_phrases", "lone_words", "own_words", "plain_words", "said_terms",
+           "spelled", "written_forms"]
 
 #: Words that join the phrases of declared interests ("few-shot learning with semantic attributes and knowledge
 #: graphs" is three phrases).
@@ -67,6 +67,22 @@ def lone_words(phrases: Sequence[frozenset[str]], paper_text: str) -> frozenset[
     declared = set().union(*phrases) if phrases else set()
     named = {w for words in phrases for w in words if len(words) == 1 or (words - {w}) & held}
     return frozenset(declared - named)
+
+
+def own_words(titles: Sequence[str], phrases: Sequence[frozenset[str]]) -> frozenset[str]:
+    """The words of liked ``titles`` (singular) that a reason may name alone: each title's words but those it
+    holds only inside a declared phrase it holds whole (:func:`interest_phrases`).
+
+    A reader of "neural collapse" who liked "Prevalence of Neural Collapse" made "neural" no word of their own:
+    a paper on neural ODEs shares only a declared phrase's word. One who liked "Neural ODEs" did.
+    """
+    own: set[str] = set()
+    wide = [p for p in phrases if len(p) > 1]
+    for title in titles:
+        held = plain_words(title)
+        inside = set().union(*(p for p in wide if p <= held))
+        own |= held - inside
+    return frozenset(own)
 
 
 def plain_words(text: str) -> frozenset[str]:
@@ -116,8 +132,9 @@ def _pattern(term: str) -> re.Pattern:
 def written_forms(term: str, texts: Sequence[str], *, words_after: bool = True) -> dict[str, str]:
     """Every form ``texts`` write ``term`` in, :func:`_key` -> the first spelling, in the order found.
 
-    A form is the term as written (hyphens and all), with or without the hyphenated word just before or after
-    it ("few-shot learning", "meta-learning"), and, when no hyphenated word follows it, with the one or two
+    A form is the term as written (hyphens and all), with the hyphenated word just before it ("few-shot
+    learning", never "shot learning" alone), with or without the one after it ("meta-learning"), and, when no
+    hyphenated word follows it, with the one or two
     words after it ("graph neural networks" for "graph"; a word of :data:`_ENDS_A_PHRASE` ends them) unless ``words_after`` is False.
     """
     forms: dict[str, str] = {}
@@ -131,7 +148,7 @@ def written_forms(term: str, texts: Sequence[str], *, words_after: bool = True) 
                 if word.lower() in _ENDS_A_PHRASE:
                     break
                 more.append(word)
-            for head in ("", *([f"{before}-"] if before else [])):
+            for head in ([f"{before}-"] if before else [""]):  # "few-shot learning" writes no "shot learning"
                 spellings = [head + said, *([head + said + f"-{after}"] if after else [])]
                 spellings += [" ".join([head + said, *more[:n]]) for n in range(1, len(more) + 1)]
                 for form in spellings:
@@ -146,8 +163,9 @@ def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) 
     the words after a term ("graph" -> "graph neural networks") come from the interests only, so that two
     words a paper and some liked title happen to share in a row are not read as the reader's phrase.
 
-    With no such form, as the reader writes it bare, else as the paper does, else a one-word term itself: "shot"
-    of a liked "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
+    With no such form, as the reader writes it bare, else as the paper does (bare, else with the hyphenated word
+    before it: "few-shot" for the "shot" of a reader's "zero-shot"), else a one-word term itself: "shot" of a liked
+    "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
     "network" for a reader who wrote it, whatever sub-networks the paper has. A term of two words that neither
     side writes as such is ``""``, not said: the model's "networks gnns" is "neural networks (GNNs)" in an
     abstract, two words across a bracket, no phrase anyone wrote.
@@ -160,7 +178,8 @@ def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) 
     if both:
         return reader[max(both, key=lambda k: len(k.split()))]
     bare = _key(term)
-    return reader.get(bare) or paper.get(bare) or ("" if " " in term.strip() else term)
+    hyphenated = [form for key, form in paper.items() if key.split()[1:] == bare.split()]  # "few-shot" for "shot"
+    return reader.get(bare) or paper.get(bare) or next(iter(hyphenated), "" if " " in term.strip() else term)
 
 
 def said_terms(terms: Sequence[str], paper_texts: Sequence[str], reader_texts: Sequence[str]) -> list[str]:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from recommender.ranking import Target
-from recommender.reason_terms import distinct_terms, interest_phrases, lone_words, plain_words, said_terms
+from recommender.reason_terms import distinct_terms, interest_phrases, lone_words, own_words, said_terms
 from recommender.search import Hit
 from recommender.text.analyzer import AUTHOR_PREFIX, author_token
 from recommender.text.analyzer import singular as _singular
@@ -129,7 +129,8 @@ class ReaderWords(NamedTuple):
         The reader's own words: declared interests (a channel's topic), then the liked titles joined by
         " | " (one text, scanned once per term), for :func:`~recommender.reason_terms.said_terms`.
     titled : frozenset of str
-        The words of the liked titles (:func:`~recommender.reason_terms.plain_words`): never a lone word.
+        The words of the liked titles but those held only inside a declared phrase
+        (:func:`~recommender.reason_terms.own_words`): never a lone word.
     """
 
     words: frozenset[str]
@@ -140,8 +141,9 @@ class ReaderWords(NamedTuple):
 
 def reader_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVectorizer) -> ReaderWords:
     """The :class:`ReaderWords` of ``target`` (arguments as :func:`reason_words`)."""
-    return ReaderWords(reason_words(target, liked_titles, vectorizer), interest_phrases(target.interests_text, vectorizer),
-                       (target.interests_text, " | ".join(liked_titles)), plain_words(" ".join(liked_titles)))
+    phrases = interest_phrases(target.interests_text, vectorizer)
+    return ReaderWords(reason_words(target, liked_titles, vectorizer), phrases,
+                       (target.interests_text, " | ".join(liked_titles)), own_words(liked_titles, phrases))
 
 
 def nameable_terms(terms: Sequence[str], words: frozenset[str], *, pick_authors: Sequence[str] | None = None,

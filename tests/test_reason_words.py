@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands import Caller, Commands
-from recommender.reason_terms import interest_phrases, lone_words, said_terms, spelled
+from recommender.reason_terms import interest_phrases, lone_words, own_words, said_terms, spelled
 from recommender.reasons import ReaderWords, distinct_terms, paper_reason, pick_reason
 from recommender.store import Paper
 
@@ -129,3 +129,24 @@ def test_two_words_nobody_wrote_as_a_phrase_are_not_said():
     reader = ("graph neural networks", "Scaling graph neural networks (GNNs)")
     assert spelled("networks gnns", paper, reader) == ""
     assert said_terms(["graph neural", "networks gnns", "gnns"], paper, reader) == ["graph neural networks", "GNNs"]
+
+
+def test_a_term_inside_a_hyphenated_word_is_not_said_without_it():
+    """A trial: "matches shot learning" for a reader of zero-shot learning and a few-shot paper."""
+    paper = ("Few-Shot Learning for Clinical NLP",)
+    assert spelled("shot learning", paper, ("continual and zero-shot learning",)) == "few-shot learning"
+    assert spelled("shot", paper, ("zero-shot learning",)) == "few-shot"
+    assert "shot learning" not in said_terms(["shot learning", "shot"], paper, ("zero-shot learning",))
+
+
+def test_a_liked_title_s_word_inside_its_declared_phrase_stays_lone():
+    """A trial: a reader of "neural collapse" who liked neural-collapse papers got "matches neural" on neural ODEs."""
+    phrases = (frozenset({"neural", "collapse"}), frozenset({"grokking"}))
+    titles = ["Prevalence of Neural Collapse during training", "Grokking: generalization beyond overfitting"]
+    own = own_words(titles, phrases)
+    assert "neural" not in own and "collapse" not in own and {"prevalence", "grokking"} <= own
+    assert "neural" in own_words([*titles, "Neural ODEs"], phrases)  # a title that says "neural" on its own
+    reader = ReaderWords(frozenset({"neural", "collapse"}), phrases, ("neural collapse; grokking", " | ".join(titles)), own)
+    paper = StoredLike("Two Sides of the Same Coin: Neural ODEs")
+    assert paper_reason(["neural"], paper, reader, profile="your interests", shared=True) == (
+        "shares only “neural” of a declared phrase")
