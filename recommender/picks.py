@@ -34,6 +34,7 @@ from recommender.spelling import found_texts, missing_words, model_words, respel
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
 from recommender.store.fulltext import is_reference
 from recommender.store.models import utcnow
+from recommender.store.word_counts import papers_holding
 from recommender.store_search import find
 from recommender.text.current import CurrentVectors
 from recommender.text.embeddings import PaperEmbedder, default_embedder
@@ -58,11 +59,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def _ages_days(rows: Sequence[Feedback], now: dt.datetime) -> np.ndarray:
-    ages = []
-    for row in rows:
-        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
-        ages.append(max((now - created).total_seconds(), 0.0) / 86400.0)
-    return np.asarray(ages, dtype=float)
+    """Each row's age at ``now`` in days (never below 0), shape (len(rows),)."""
+    return np.asarray([max((now - _aware(r.created_at)).total_seconds(), 0.0) / 86400.0 for r in rows], dtype=float)
 
 
 class Recommender:
@@ -379,17 +377,21 @@ class Recommender:
         return find(session, self.vectors, self.new_ranker, query, k, target=target, since=since, until=until, source=source)
 
     def respell(self, session: Session, query: str, found: Sequence[Pick] = ()) -> str | None:
-        """``query`` with each word that no paper of ``found`` holds and the TF-IDF model never saw put as the
-        closest word it did (:func:`recommender.spelling.respell`: "quantisation" -> "quantization").
-        Authors' surnames count as words the model saw; a reference alone (an arXiv link, ``#6``) is never respelled.
+        """``query`` with each word that no paper of ``found`` nor any stored one holds (the full-text index) and the
+        TF-IDF model never saw put as the closest word it did (:func:`recommender.spelling.respell`: "quantisation"
+        -> "quantization"). Authors' surnames count as words the model saw; a reference (an arXiv link, ``#6``)
+        is never respelled.
 
         Returns
         -------
         str or None
             The respelled query; None when no word changes (or the store is empty).
         """
-        missing = missing_words(query, found_texts(found))
-        if not missing or is_reference(query) or session.scalar(select(Paper.id).limit(1)) is None:
+        if is_reference(query) or session.scalar(select(Paper.id).limit(1)) is None:
+            return None
+        # a word some stored paper holds is no typo, known to the model or not ("unlearning" in one title)
+        missing = {w for w in missing_words(query, found_texts(found)) if not papers_holding(session, w, at_most=1)}
+        if not missing:
             return None
         v = self.vectors.few_rows(session, [])[0]
         known, frequency = model_words(v)
