@@ -96,10 +96,12 @@ def import_library(
     _embed_imported(cmds, result.paper_ids, on_progress)
     kept = (f" {counted(result.kept, 'paper')} you had already rated {'was' if result.kept == 1 else 'were'} left "
             f"as {'it was' if result.kept == 1 else 'they were'}." if result.kept else "")
+    repeats = result.entries - len(result.paper_ids)  # entries of a paper listed before in the file (one 👍 each paper)
+    twice = (f", and {counted(repeats, 'entry', 'entries')} listing a paper listed before" if repeats else "")
     return Reply(
         f"Imported {counted(result.entries, 'entry', 'entries')} from `{name}`: "
         f"{counted(result.matched, 'paper')} already known, "
-        f"{result.new} new to paperbot (never posted as news); {result.liked} 👍 recorded.{kept}"
+        f"{result.new} new to paperbot (never posted as news){twice}; {result.liked} 👍 recorded.{kept}"
         + (" Your next picks use them." if result.liked else "") + _unread_dates(entries, name)
     )
 
