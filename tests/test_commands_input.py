@@ -77,6 +77,19 @@ def test_an_unknown_paper_answers_that_commands_usage_after_like_as_after_who(cm
     assert "`like <paper>` · `dislike <paper>`" in reply_text(reply, heading=str) or verb == "who"
 
 
+@pytest.mark.parametrize("verb", ["like", "dislike", "who"])
+def test_a_bare_number_is_the_paper_id_in_chat_as_in_the_cli(cmds, verb):
+    """A trial: `paperbot like priya 24` liked #24, `/papers dislike 15` answered "no stored paper `15`"."""
+    with cmds.store.session() as s:
+        paper_id = s.scalars(select(Paper.id).order_by(Paper.id)).first()
+    reply = cmds.handle(ADA, f"{verb} {paper_id}")
+    assert reply.ok, reply.text
+    assert f"no stored paper is #{10**9}" in refused(cmds, f"{verb} {10**9}").text
+    if verb != "who":
+        with cmds.store.session() as s:
+            assert s.scalars(select(Feedback.paper_id)).all() == [paper_id]
+
+
 def test_cli_like_of_an_unknown_paper_fails_with_the_reason(cli):
     assert cli("users", "add", "ada").exit_code == 0
     result = cli("like", "ada", "2501.99999")

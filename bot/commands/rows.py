@@ -109,11 +109,11 @@ def delete_target(session: Session, row: Member | Channel) -> None:
 #: The largest paper id: ``papers.id`` is a 32-bit integer column (PostgreSQL ``integer``).
 MAX_PAPER_ID = 2**31 - 1
 #: A paper's ``#<id>`` as shown under it: ASCII digits only (``#²`` and ``#٣`` are no id).
-_PAPER_ID = re.compile(r"#([0-9]+)")
+_PAPER_ID = re.compile(r"#?([0-9]+)")  # "#12", or "12" as the CLI reads it: no arXiv id is digits alone
 
 
 def paper_id(ref: str) -> int | None:
-    """The number of a ``#<id>`` reference (``"#12"`` -> 12), else None; an id beyond :data:`MAX_PAPER_ID`
+    """The number of a ``#<id>`` reference (``"#12"`` or ``"12"`` -> 12), else None; an id beyond :data:`MAX_PAPER_ID`
     is 0, which no paper has (the database would refuse to look it up)."""
     match = _PAPER_ID.fullmatch(ref.strip())
     if match is None:
@@ -178,7 +178,8 @@ def no_such_paper(ref: str) -> str:
     """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id."""
     ref = reference(ref) or ref.strip()
     if paper_id(ref) is not None:
-        return f"no stored paper is {shown(ref)}: the #id is the one shown beside a paper; an arXiv id or link works too"
+        return (f"no stored paper is #{shown(ref.removeprefix('#'))}: the #id is the one shown beside a paper; "
+                "an arXiv id or link works too")
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return f"no stored paper has the arXiv id {arxiv_id} (papers are stored as digests list them)"
