@@ -34,6 +34,21 @@ def test_ingest_summary_and_second_run_stores_nothing_new(cli, sample_digests):
     assert "3 of 3 digests were ingested before" in again.stdout
 
 
+def test_ingest_refits_the_model_when_the_store_has_grown(cli, sample_digests):
+    """A trial ingested a digest a day by hand: picks, reasons and spelling kept the first day's vocabulary (no
+    "unlearning", "grokking") until `paperbot run`'s hourly refit, which a team without `run` never gets."""
+    first, second, third = sorted(sample_digests.iterdir())
+    assert "refitted" not in cli("ingest", str(first)).output  # no model yet: the first picks fit one
+    assert cli("users", "add", "kim", "--interests", "machine unlearning").exit_code == 0
+    assert cli("picks", "kim").exit_code == 0
+    grown = cli("ingest", str(second))
+    stored = json.loads(cli("stats", "--json").stdout)["papers"]
+    assert grown.exit_code == 0 and f"refitted on {stored} papers" in " ".join(grown.output.split())
+    assert "refitted" not in cli("ingest", str(second)).output  # nothing new: nothing to refit
+    quiet = cli("ingest", str(third), "--json")
+    assert quiet.exit_code == 0 and isinstance(json.loads(quiet.stdout), list)  # JSON stays JSON: the note is on stderr
+
+
 def test_ingest_exits_nonzero_and_names_the_bad_file(cli, tmp_path, sample_digests):
     shutil.copy(sample_digests / "000_c6f8620f3de3774f.txt", tmp_path / "good.txt")
     (tmp_path / "bad.json").write_text("[1, 2, 3]")

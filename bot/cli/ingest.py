@@ -87,10 +87,30 @@ def ingest_cmd(
         ])
     else:
         _print_summary(results, skipped)
+    if any(r.new for r in results):
+        _refit_if_grown(cli.store(), quiet=as_json)
     if not results:
         fail("nothing to ingest")
     if any(r.error for r in results):
         raise typer.Exit(1)
+
+
+def _refit_if_grown(store: Store, *, quiet: bool) -> None:
+    """Refit the TF-IDF model when its policy asks after new papers (the store grew by half since the fit, or the
+    fit saw fewer than 200 papers), as ``paperbot run``'s hourly refit job does: a team that ingests by hand (or
+    from cron) gets the words new papers bring ("unlearning", "grokking") into picks, reasons and spelling too.
+    A store with no model yet gets its first at the first picks or search. Said on stderr with ``quiet``."""
+    from bot.digest import counted
+    from recommender.text.current import CurrentVectors, latest_model_id
+
+    vectors = CurrentVectors()
+    with store.session() as session:
+        due = latest_model_id(session) is not None and vectors.needs_refit(session)
+    if due:
+        model = vectors.refit(store)
+        (err if quiet else console).print(
+            f"The store grew since the TF-IDF model was fitted: refitted on {counted(len(model.rows), 'paper')}.",
+            highlight=False)
 
 
 def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:
