@@ -194,3 +194,42 @@ def test_ris_keeps_the_link_of_a_paper_without_an_arxiv_id():
                   url="https://www.nature.com/articles/s41586-021-03819-2", published=None, published_precision=None,
                   source_kind="hf_api")
     assert "UR  - https://www.nature.com/articles/s41586-021-03819-2" in write_library([paper], "ris").splitlines()
+
+
+KEYED = r"""@article{nagel2020up, title = {Up or Down? Adaptive Rounding for Post-Training Quantization},
+  author = {Nagel, Markus and Amjad, Rana Ali}, year = 2020}
+@article{zeroq, title = {ZeroQ: A Novel Zero Shot Quantization Framework}, author = {Cai, Yaohui}, year = 2020}
+@article{zeroq2, title = {ZeroQ: A Novel Zero Shot Quantization Framework}, author = {Cai, Yaohui}, year = 2020}
+@misc{nokey_title, title = {Sparse Graph Kernels}, author = {Lovelace, Ada}, year = 2020}
+"""
+
+
+@pytest.mark.parametrize(("fmt", "written"), [("bibtex", "{%s,\n"), ("ris", "ID  - %s"),
+                                              ("csl-json", '"id": "%s"')])
+def test_an_export_gives_back_the_citation_keys_the_library_gave(cli, tmp_path, fmt, written):
+    """A trial: `nagel2020up` imported came back `nagel2020down`, `zeroq` came back `cai2020zeroq`: every
+    `\\cite{}` of the person's paper broke. The key is kept with the 👍 and written back, in every format."""
+    bib = tmp_path / "mine.bib"
+    bib.write_text(KEYED, encoding="utf-8")
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("import", "ada", bib).exit_code == 0
+    text = cli("export", "ada", "--format", fmt).stdout
+    for key in ("nagel2020up", "zeroq", "nokey_title"):  # zeroq2 listed a paper listed before: its first key
+        assert written % key in text, (key, text)
+    assert "zeroq2" not in text
+    back = parse_library(text.encode(), "back")
+    assert {e.key for e in back} == {"nagel2020up", "zeroq", "nokey_title"}  # and it imports back as them
+
+
+def test_a_key_a_library_cannot_cite_with_is_made_anew(cli, tmp_path):
+    """Zotero's CSL-JSON `id` is its item's link; a key with a space cannot follow `\\cite{`: neither is kept."""
+    items = [{"id": "http://zotero.org/users/1/items/ABCD", "type": "article-journal", "title": "Sparse Graph Kernels",
+              "author": [{"family": "Lovelace", "given": "Ada"}], "issued": {"date-parts": [[2020]]}},
+             {"id": "two words", "type": "article-journal", "title": "Dense Graph Kernels",
+              "author": [{"family": "Babbage", "given": "Charles"}], "issued": {"date-parts": [[2021]]}}]
+    library = tmp_path / "zotero.json"
+    library.write_text(json.dumps(items), encoding="utf-8")
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("import", "ada", library).exit_code == 0
+    text = cli("export", "ada", "--format", "bibtex").stdout
+    assert "@article{lovelace2020sparse," in text and "@article{babbage2021dense," in text

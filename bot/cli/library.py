@@ -81,11 +81,11 @@ def export_cmd(
     with cmds.store.session() as session:
         member = find_member(session, who)
         rows = session.execute(
-            select(Paper, Feedback.created_at).join(Feedback, Feedback.paper_id == Paper.id)
+            select(Paper, Feedback.created_at, Feedback.citation_key).join(Feedback, Feedback.paper_id == Paper.id)
             .where(Feedback.member_id == member.id, Feedback.value > 0)
             .order_by(Feedback.created_at.desc(), Feedback.id)).all()  # a tie: in the order stored (a file's)
-        papers = [paper for paper, _ in rows]
-        text = write_library(papers, kind, added=[liked for _, liked in rows])  # each 👍's date
+        papers = [paper for paper, _, _ in rows]  # each 👍's date, and the key its library gave the paper
+        text = write_library(papers, kind, added=[liked for _, liked, _ in rows], keys=[key for _, _, key in rows])
     if not papers:
         err.print(f"{who.user_ref} has no 👍 yet: the library is empty.")
     if output is None:

@@ -113,7 +113,8 @@ def read_bibtex(text: str, where: str) -> list[LibraryEntry]:
             date, written = _bibtex_date(value)
             where_from = (value("journal") or value("booktitle"), entry_type(e.entry_type, "bibtex"), pages(value("pages")))
             out.append(library_entry(where, (e.start_line or 0) + 1, value("title") or "", authors, date, ids,
-                                     value("url"), added, value("abstract"), unread_date=written, where_from=where_from))
+                                     value("url"), added, value("abstract"), unread_date=written, where_from=where_from,
+                                     key=e.key))
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
     return out

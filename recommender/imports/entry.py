@@ -52,11 +52,15 @@ class LibraryEntry:
         The entry's date as written when it holds no readable year (BibTeX ``year = {20x1}``: ``"20x1"``; RIS
         ``DA  - SEP 22``; CSL-JSON ``{"raw": "spring"}``); the entry is then read as undated (dated by its arXiv id,
         when it has one). None otherwise, and for a date written to say there is none (``n.d.``).
+    key : str or None
+        Its citation key in the library (BibTeX's key, RIS ``ID``, CSL-JSON ``id``), kept with the 👍 so that an
+        export gives it back and ``\\cite{nagel2020up}`` still finds its paper; None when it has none.
     """
 
     record: PaperRecord
     added: dt.datetime | None = None
     unread_date: str | None = None
+    key: str | None = None
 
     @property
     def liked_at(self) -> dt.date | dt.datetime | None:
@@ -101,10 +105,10 @@ NO_DATE = frozenset({"n.d.", "n.d", "nd", "no date", "undated", "-", "--", "?"})
 
 def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple,
                   url, added, abstract=None, unread_date: str | None = None,
-                  where_from: tuple[object, str | None, str | None] = (None, None, None)) -> LibraryEntry:
+                  where_from: tuple[object, str | None, str | None] = (None, None, None), key=None) -> LibraryEntry:
     """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated, when the
     month its arXiv id was given dates it, :func:`recommender.dates.arxiv_month`); ``where_from`` its venue, entry
-    type (:func:`entry_type`) and pages (:func:`pages`).
+    type (:func:`entry_type`) and pages (:func:`pages`); ``key`` its citation key in the library (:func:`citation_key`).
 
     Raises
     ------
@@ -123,4 +127,17 @@ def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.dat
                          venue=clean(venue) or None if isinstance(venue, str) else None, entry_type=kind,
                          pages=page_range)
     unread = unread_date if date is None and unread_date and unread_date.strip().lower() not in NO_DATE else None
-    return LibraryEntry(record, timestamp(added), unread)
+    return LibraryEntry(record, timestamp(added), unread, citation_key(key))
+
+
+#: The longest citation key kept (``feedback.citation_key``); a longer one is no key a person types.
+MAX_CITATION_KEY = 200
+
+
+def citation_key(value) -> str | None:
+    """A library's citation key as written (``nagel2020up``), None when there is none or it could not follow
+    ``\\cite{`` (empty, too long, holding a space, a comma or a brace, or a link: Zotero's CSL-JSON ``id`` is its
+    item's URL)."""
+    key = value.strip() if isinstance(value, str) else ""
+    typed = key and len(key) <= MAX_CITATION_KEY and not re.search(r"[\s,{}]", key) and "://" not in key
+    return key if typed else None

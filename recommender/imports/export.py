@@ -66,12 +66,19 @@ def _ascii_word(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", plain)
 
 
-def citation_keys(papers: Sequence[Paper]) -> list[str]:
-    """One BibTeX key per paper, unique within ``papers``: first author's surname, year, first title word
-    (``lovelace2021sparse``; ``…2021sparse-2`` for a second one)."""
+def citation_keys(papers: Sequence[Paper], given: Sequence[str | None] | None = None) -> list[str]:
+    """One BibTeX key per paper, unique within ``papers``: the ``given`` one (the key the person's library gave it,
+    ``Feedback.citation_key``) when it has one no paper before took, else first author's surname, year, first title
+    word (``lovelace2021sparse``; ``…2021sparse-2`` for a second one)."""
     keys: list[str] = []
-    taken: set[str] = set()
-    for paper in papers:
+    given = list(given) if given is not None else [None] * len(papers)
+    taken: set[str] = {k for k in given if k}  # a made key never takes one a later paper was given
+    used: set[str] = set()
+    for paper, own in zip(papers, given, strict=True):
+        if own and own not in used:
+            keys.append(own)
+            used.add(own)
+            continue
         family = surname((paper.authors or [""])[0])
         words = [w for w in (_ascii_word(w).lower() for w in paper.title.split()) if len(w) > 3] or ["paper"]
         year = str(paper.published.year) if paper.published else ""
@@ -82,10 +89,11 @@ def citation_keys(papers: Sequence[Paper]) -> list[str]:
             key = f"{base}-{n}"
         keys.append(key)
         taken.add(key)
+        used.add(key)
     return keys
 
 
-def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
+def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None], given: Sequence[str | None]) -> str:
     import bibtexparser
     from bibtexparser.middlewares import LatexEncodingMiddleware
     from bibtexparser.model import Block, Entry, Field
@@ -93,7 +101,7 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str
     entries: list[Block] = []
     plain: list[list[Field]] = []
     groups: list[list[bool]] = []
-    for paper, key, when in zip(papers, citation_keys(papers), added, strict=True):
+    for paper, key, when in zip(papers, citation_keys(papers, given), added, strict=True):
         parts = _date_parts(paper)
         authors = [name for name in paper.authors or [] if name.strip()]
         names = {f"author{i}": bibtex_author(name) for i, name in enumerate(authors)}  # joined once encoded
@@ -170,7 +178,7 @@ def _arxiv_link(paper: Paper) -> str | None:
     return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
 
 
-def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
+def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None], given: Sequence[str | None]) -> str:
     import rispy
 
     class Writer(rispy.RisWriter):
@@ -178,10 +186,12 @@ def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
             return None
 
     records = []
-    for paper, when in zip(papers, added, strict=True):
+    for paper, when, key in zip(papers, added, given, strict=True):
         parts = _date_parts(paper)
         record = {"type_of_reference": ENTRY_TYPES[_entry_type(paper)][0], "title": _one_line(paper.title),
                   "authors": [ris_author(name) for name in paper.authors or []]}
+        if key:
+            record["id"] = key  # ID: the person's own citation key, as their library gave it
         if paper.venue:
             record["secondary_title"] = _one_line(paper.venue)  # T2, as Zotero writes a journal or proceedings
         if paper.pages:
@@ -205,9 +215,9 @@ def _ris(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     return rispy.dumps(records, implementation=Writer)
 
 
-def _csl(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
+def _csl(papers: Sequence[Paper], added: Sequence[dt.datetime | None], given: Sequence[str | None]) -> str:
     items = []
-    for paper, key, when in zip(papers, citation_keys(papers), added, strict=True):
+    for paper, key, when in zip(papers, citation_keys(papers, given), added, strict=True):
         item: dict = {"id": key, "type": ENTRY_TYPES[_entry_type(paper)][1], "title": paper.title,
                       "author": [csl_author(name) for name in paper.authors or []]}
         parts = _date_parts(paper)
@@ -225,7 +235,8 @@ def _csl(papers: Sequence[Paper], added: Sequence[dt.datetime | None]) -> str:
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_library(papers: Sequence[Paper], fmt: str, added: Sequence[dt.datetime | None] | None = None) -> str:
+def write_library(papers: Sequence[Paper], fmt: str, added: Sequence[dt.datetime | None] | None = None,
+                  keys: Sequence[str | None] | None = None) -> str:
     """``papers`` as a library file's text in ``fmt``.
 
     Parameters
@@ -236,15 +247,22 @@ def write_library(papers: Sequence[Paper], fmt: str, added: Sequence[dt.datetime
     added : sequence of datetime or None, optional
         When each paper was 👍'd (``Feedback.created_at``; a naive one is UTC), one per paper, None for
         a paper with no such date; written as the date it was added to the library (see the module).
+    keys : sequence of str or None, optional
+        The citation key the person's library gave each paper (``Feedback.citation_key``), one per paper, None
+        for a paper with none: written as its key (BibTeX's key, RIS ``ID``, CSL-JSON ``id``) unless an earlier
+        paper has it; a paper with none gets one made from it (:func:`citation_keys`).
 
     Raises
     ------
     ValueError
-        ``fmt`` is none of them, or ``added`` is not one per paper.
+        ``fmt`` is none of them, or ``added`` or ``keys`` is not one per paper.
     """
     writers = {"bibtex": _bibtex, "ris": _ris, "csl-json": _csl}
     if fmt not in writers:
         raise ValueError(f"unknown library format {fmt!r}: one of {', '.join(writers)}")
     if added is not None and len(added) != len(papers):
         raise ValueError(f"added: {len(added)} dates for {len(papers)} papers")
-    return writers[fmt](papers, added if added is not None else [None] * len(papers))
+    if keys is not None and len(keys) != len(papers):
+        raise ValueError(f"keys: {len(keys)} keys for {len(papers)} papers")
+    none = [None] * len(papers)
+    return writers[fmt](papers, added if added is not None else none, keys if keys is not None else none)

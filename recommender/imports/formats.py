@@ -149,7 +149,7 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
             out.append(library_entry(where, line, title, authors, _ris_date(ref),
                                      ids, urls[0] if urls else None, added,
                                      ref.get("abstract") or ref.get("notes_abstract"), unread_date=_ris_written_date(ref),
-                                     where_from=_ris_venue(ref)))
+                                     where_from=_ris_venue(ref), key=ref.get("id")))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
     if not starts and text.strip():
@@ -223,7 +223,8 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
             where_from = (item.get("container-title"), entry_type(item.get("type"), "csl-json"), pages(item.get("page")))
             out.append(library_entry(where, line, title if isinstance(title, str) else "", authors,
                                      parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract"),
-                                     unread_date=_csl_written_date(item.get("issued")), where_from=where_from))
+                                     unread_date=_csl_written_date(item.get("issued")), where_from=where_from,
+                                     key=item.get("id")))
         except ParseError as exc:
             raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
     return out

@@ -11,8 +11,8 @@ abstract or author list kept) and dated by the export as far as it goes, with th
 not shown undated: a paper with no date gets the export's; a stored date is replaced only by a more
 precise one (a day over a year alone), never by a less precise one. Each entry becomes a 👍 (``Feedback.value == 1``,
 ``origin == "import"``) dated when the paper was added to the library, else when
-it was published, so recency decay treats an old library as old. An opinion the
-person already gave on a paper is kept.
+it was published, so recency decay treats an old library as old, and carries the entry's citation key
+(``Feedback.citation_key``), which an export writes back. An opinion the person already gave on a paper is kept.
 """
 
 from __future__ import annotations
@@ -162,10 +162,13 @@ def store_library(
 
     now = utcnow()
     earliest: dict[int, dt.datetime] = {}
+    keys: dict[int, str] = {}  # a paper's citation key: its first entry's that has one
     for i, entry in enumerate(entries):  # a paper listed twice is 👍'd once, from its earliest date
         when = _liked_at(entry, now)
         pid = paper_of[i]
         earliest[pid] = min(earliest.get(pid, when), when)
+        if entry.key:
+            keys.setdefault(pid, entry.key)
     rated: set[int] = set()
     ids = result.paper_ids = sorted(earliest)
     result.matched = len(ids) - result.new  # papers, each once: an entry listed twice is one paper
@@ -173,7 +176,7 @@ def store_library(
         rated.update(session.scalars(select(Feedback.paper_id).where(
             Feedback.member_id == member_id, Feedback.paper_id.in_(ids[start:start + LOOKUP_CHUNK]))))
     rows = [{"member_id": member_id, "paper_id": pid, "channel_id": None, "value": 1, "origin": IMPORT_ORIGIN,
-             "created_at": when} for pid, when in earliest.items() if pid not in rated]
+             "created_at": when, "citation_key": keys.get(pid)} for pid, when in earliest.items() if pid not in rated]
     stmt = dialect_insert(session, Feedback.__table__).on_conflict_do_nothing()
     for start in range(0, len(rows), LOOKUP_CHUNK):
         session.connection().execute(stmt, rows[start:start + LOOKUP_CHUNK])

@@ -201,6 +201,9 @@ class Feedback(Base):
     value: Mapped[int] = mapped_column(SmallInteger)
     origin: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The member's citation key for the paper, from the library file it was imported from (``nagel2020up``):
+    #: an export writes it back (:func:`recommender.imports.export.citation_keys`). None for other 👍.
+    citation_key: Mapped[str | None] = mapped_column(String(200))
 
     paper: Mapped[Paper] = relationship()
 
