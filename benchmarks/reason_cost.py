@@ -71,13 +71,17 @@ def reader(cmds, likes: int, day_papers: int):
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="reason_cost_") as folder:  # the store and its files go at the end
+        run(Path(folder))
+
+
+def run(work: Path) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--papers", type=int, default=100_000)
     ap.add_argument("--day-papers", type=int, default=2_000)
     ap.add_argument("--likes", type=int, default=150)
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="reason_cost_"))
     items = make_items(load_pools(shared_dir()), args.papers)
     url = f"sqlite:///{work / 'store.db'}"
     ingest = run_ingest(REPO, url, write_files(items, work / "files", 1_000), len(items), NO_EMBEDDINGS)
@@ -90,7 +94,8 @@ def main() -> None:
     from bot.settings import Settings
     from recommender.store import Store
 
-    cmds = Commands(Store(url), Settings(data_dir=str(work / "data"), database_url=url))
+    store = Store(url)
+    cmds = Commands(store, Settings(data_dir=str(work / "data"), database_url=url))
     ada, liked = reader(cmds, args.likes, args.day_papers)
     words, reasons = Timed(picks_module, "reader_words"), Timed(picks_module, "paper_reason")
     print(f"{len(items)} papers ingested in {ingest.seconds:.0f} s (SQLite, sentence embeddings off); news: the newest "
@@ -108,6 +113,7 @@ def main() -> None:
         print(f"{n + 1:5d} {total:10.3f} {spent:10.4f} {spent / total:7.1%}  {first[:60]}", flush=True)
     print(f"median share of the command spent on reasons: {statistics.median(shares):.1%} "
           f"(the first round also loads the TF-IDF model and rows)")
+    store.dispose()
 
 
 if __name__ == "__main__":

@@ -389,8 +389,8 @@ class Recommender:
         """
         if is_reference(query) or session.scalar(select(Paper.id).limit(1)) is None:
             return None
-        # a word some stored paper holds is no typo, known to the model or not ("unlearning" in one title)
-        missing = {w for w in missing_words(query, found_texts(found)) if not papers_holding(session, w, at_most=1)}
+        # a word some stored paper holds (counted: rare=True) is no typo, known to the model or not ("unlearning")
+        missing = {w for w in missing_words(query, found_texts(found)) if not papers_holding(session, w, 1, rare=True)}
         if not missing:
             return None
         v = self.vectors.few_rows(session, [])[0]

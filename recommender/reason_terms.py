@@ -71,17 +71,22 @@ def lone_words(phrases: Sequence[frozenset[str]], paper_text: str) -> frozenset[
 
 def own_words(titles: Sequence[str], phrases: Sequence[frozenset[str]]) -> frozenset[str]:
     """The words of liked ``titles`` (singular) that a reason may name alone: each title's words but those it
-    holds only inside a declared phrase it holds whole (:func:`interest_phrases`).
+    writes only as a declared phrase (:func:`interest_phrases`), its words in a row in any order.
 
     A reader of "neural collapse" who liked "Prevalence of Neural Collapse" made "neural" no word of their own:
-    a paper on neural ODEs shares only a declared phrase's word. One who liked "Neural ODEs" did.
+    a paper on neural ODEs shares only a declared phrase's word. One who liked "Neural ODEs Avoid Mode Collapse"
+    did: that title writes "neural" and "collapse" apart.
     """
     own: set[str] = set()
     wide = [p for p in phrases if len(p) > 1]
     for title in titles:
-        held = plain_words(title)
-        inside = set().union(*(p for p in wide if p <= held))
-        own |= held - inside
+        words = [_singular(w) for w in analyze(title, frozenset(), (1, 1))]
+        phrased = [False] * len(words)  # a word of a run that is a declared phrase
+        for phrase in wide:
+            for i in range(len(words) - len(phrase) + 1):
+                if set(words[i:i + len(phrase)]) == phrase:
+                    phrased[i:i + len(phrase)] = [True] * len(phrase)
+        own |= {w for w, inside in zip(words, phrased, strict=True) if not inside}
     return frozenset(own)
 
 
@@ -109,9 +114,9 @@ def _plain_letter(c: str) -> str:
 
 
 def _key(form: str) -> str:
-    """What two spellings share: "Zero-Shot" and "zero shot" are one form, as are "networks" and "network", and
-    "Schrödinger" and "Schrodinger"."""
-    return _singular(" ".join(_unaccented(form.lower()).replace("-", " ").split()))
+    """What two spellings share: "Zero-Shot", "zero/shot" and "zero shot" are one form, as are "networks" and
+    "network", and "Schrödinger" and "Schrodinger"."""
+    return _singular(" ".join(_unaccented(form.lower()).replace("-", " ").replace("/", " ").split()))
 
 
 def _cased(form: str) -> str:
@@ -124,7 +129,7 @@ def _cased(form: str) -> str:
 def _pattern(term: str) -> re.Pattern:
     """The term as written: its words apart or hyphenated, a hyphenated word before or after it, then up to two
     words (groups: before, the term, after, then)."""
-    body = r"[\s-]+".join(map(re.escape, term.split()))
+    body = r"(?:[\s-]+|/)".join(map(re.escape, term.split()))  # "encoder decoder" as "encoder-decoder", "encoder/decoder"
     return re.compile(r"(?<![\w-])(?:([A-Za-z]+)-)?(" + body + r")(?:-([A-Za-z]+))?(?![\w-])"
                       r"((?:\s+[A-Za-z]+(?![\w-])){0,2})", re.I)
 
@@ -163,12 +168,12 @@ def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) 
     the words after a term ("graph" -> "graph neural networks") come from the interests only, so that two
     words a paper and some liked title happen to share in a row are not read as the reader's phrase.
 
-    With no such form, as the reader writes it bare, else as the paper does (bare, else with the hyphenated word
-    before it: "few-shot" for the "shot" of a reader's "zero-shot"), else a one-word term itself: "shot" of a liked
-    "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
+    With no such form, as the reader writes it bare, else as the paper does, else a one-word term itself: "shot"
+    of a liked "Zero Shot Quantization" title stays "shot" in a paper on few-shot learning, and "network" stays
     "network" for a reader who wrote it, whatever sub-networks the paper has. A term of two words that neither
     side writes as such is ``""``, not said: the model's "networks gnns" is "neural networks (GNNs)" in an
-    abstract, two words across a bracket, no phrase anyone wrote.
+    abstract, two words across a bracket, no phrase anyone wrote. So is a term the paper writes only inside a
+    hyphenated word the reader writes otherwise: the "shot" of a reader's "zero-shot" in a few-shot paper.
     """
     if not term.split() or term.startswith(AUTHOR_PREFIX):
         return term
@@ -178,8 +183,8 @@ def spelled(term: str, paper_texts: Sequence[str], reader_texts: Sequence[str]) 
     if both:
         return reader[max(both, key=lambda k: len(k.split()))]
     bare = _key(term)
-    hyphenated = [form for key, form in paper.items() if key.split()[1:] == bare.split()]  # "few-shot" for "shot"
-    return reader.get(bare) or paper.get(bare) or next(iter(hyphenated), "" if " " in term.strip() else term)
+    inside = any(key.split()[1:] == bare.split() for key in paper)  # the paper writes "few-shot" only, no "shot"
+    return reader.get(bare) or paper.get(bare) or ("" if inside or " " in term.strip() else term)
 
 
 def said_terms(terms: Sequence[str], paper_texts: Sequence[str], reader_texts: Sequence[str]) -> list[str]:
@@ -217,7 +222,7 @@ def distinct_terms(terms: Sequence[str], limit: int) -> list[str]:
     ['author:g_hinton', 'author']
     """
     def words(term: str) -> set[str]:  # an author token ("author:g_hinton") is its surname: "hinton"
-        return {term.rpartition("_")[2]} if term.startswith(AUTHOR_PREFIX) else set(_key(term).split())
+        return {term.removeprefix(AUTHOR_PREFIX).rpartition("_")[2]} if term.startswith(AUTHOR_PREFIX) else set(_key(term).split())
 
     kept: list[str] = []
     for term in terms:

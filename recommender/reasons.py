@@ -128,15 +128,15 @@ class ReaderWords(NamedTuple):
     said : tuple of str
         The reader's own words: declared interests (a channel's topic), then the liked titles joined by
         " | " (one text, scanned once per term), for :func:`~recommender.reason_terms.said_terms`.
-    titled : frozenset of str
-        The words of the liked titles but those held only inside a declared phrase
-        (:func:`~recommender.reason_terms.own_words`): never a lone word.
+    own : frozenset of str
+        The words the liked titles write outside a declared phrase (:func:`~recommender.reason_terms.own_words`):
+        never a lone word.
     """
 
     words: frozenset[str]
     phrases: tuple[frozenset[str], ...]
     said: tuple[str, ...]
-    titled: frozenset[str] = frozenset()
+    own: frozenset[str] = frozenset()
 
 
 def reader_words(target: Target, liked_titles: Sequence[str], vectorizer: TextVectorizer) -> ReaderWords:
@@ -240,7 +240,7 @@ def paper_reason(terms: Sequence[str], paper, reader: ReaderWords, *, liked: Ite
     name that can be the same person; None names any author term.  ``how``: :func:`pick_reason`'s keywords.
     """
     texts = (paper.title, paper.abstract or "")
-    lone = lone_words(reader.phrases, " ".join(texts)) - reader.titled  # a liked title's word is the reader's own
+    lone = lone_words(reader.phrases, " ".join(texts)) - reader.own  # a liked title's word, written alone, is the reader's own
     named = nameable_terms(terms, reader.words, pick_authors=None if liked is None else paper.authors or [],
                            liked_authors=(a for p in liked or () for a in p.authors or []))
     partial = [t for t in named if " " not in t and _singular(t) in lone]

@@ -15,7 +15,7 @@ import discord.ext.test as dpytest
 import pytest
 
 from bot.commands import Commands
-from bot.digest import DISLIKED_NOTE
+from bot.digest import DISLIKED_NOTE, LIKED_NOTE
 
 from discord_helpers import FakeInteraction, config, invoke, make_bot, sent_messages
 
@@ -66,13 +66,15 @@ def public_fields(sent):
     return [(f.name, f.value) for s in sent if not s.ephemeral for e in s.embeds for f in e.fields]
 
 
-async def test_a_shared_search_keeps_the_askers_dislike_private(bot):
+async def test_a_shared_search_keeps_the_askers_ratings_private(bot):
     alan, reading = config().members[1], config().channels[0]
     first = await invoke(bot, "search", FakeInteraction(alan, reading), query="diffusion")
-    disliked = first.answer.embeds[1].footer.text.split(" · ")[0]  # "#<id>" or an arXiv id, as /papers like takes it
+    liked, disliked = (e.footer.text.split(" · ")[0] for e in first.answer.embeds[:2])  # "#<id>", as /papers like takes it
     await invoke(bot, "dislike", FakeInteraction(alan, reading), paper=disliked)
+    await invoke(bot, "like", FakeInteraction(alan, reading), paper=liked)
     mine = await invoke(bot, "search", FakeInteraction(alan, reading), query="diffusion")
-    assert ("Your rating", DISLIKED_NOTE) in [(f.name, f.value) for e in mine.answer.embeds for f in e.fields]  # the asker's own
+    ratings = [(f.name, f.value) for e in mine.answer.embeds for f in e.fields]
+    assert ("Your rating", DISLIKED_NOTE) in ratings and ("Your rating", LIKED_NOTE) in ratings  # the asker's own
 
     shared = await invoke(bot, "search", FakeInteraction(alan, reading), query="diffusion", share=True)
     note, public = shared.sent
@@ -80,7 +82,7 @@ async def test_a_shared_search_keeps_the_askers_dislike_private(bot):
     assert not public.ephemeral and public.content == f"{alan.mention} shared `/papers search diffusion`:"
     assert [e.title for e in public.embeds] == [e.title for e in mine.answer.embeds]  # the papers the asker saw
     fields = public_fields(shared.sent)
-    assert fields and DISLIKED_NOTE not in {v for _, v in fields}
+    assert fields and not {DISLIKED_NOTE, LIKED_NOTE} & {v for _, v in fields}
     assert not {n for n, _ in fields} & {"Your rating", "Why this paper"}
 
 

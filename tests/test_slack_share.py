@@ -9,7 +9,7 @@ import json
 import pytest
 from slack_requests import block_action, bolt_request, papers_command
 
-from bot.digest import DISLIKED_NOTE
+from bot.digest import DISLIKED_NOTE, LIKED_NOTE
 from bot.slack.blocks import ACTION_SHARE
 
 pytestmark = pytest.mark.strict_logs
@@ -59,16 +59,19 @@ def test_shared_picks_are_the_picks_shown_even_after_a_like_in_between(app, slac
     assert all(e["action_id"] != ACTION_SHARE for b in shared["blocks"] if b["type"] == "actions" for e in b["elements"])
 
 
-def test_a_shared_search_keeps_the_askers_dislike_private(app, slack_fake):
+def test_a_shared_search_keeps_the_askers_ratings_private(app, slack_fake):
     first = papers_command(app, slack_fake, "search graph neural networks")
-    disliked = paper_ids(first["blocks"])[1]
+    liked, disliked = paper_ids(first["blocks"])[:2]
     papers_command(app, slack_fake, f"dislike #{disliked}")
+    papers_command(app, slack_fake, f"like #{liked}")
     answer = papers_command(app, slack_fake, "search graph neural networks")
-    assert disliked in paper_ids(answer["blocks"]) and DISLIKED_NOTE in shown_text(answer["blocks"])  # the asker sees it
+    assert {liked, disliked} <= set(paper_ids(answer["blocks"]))
+    assert DISLIKED_NOTE in shown_text(answer["blocks"]) and LIKED_NOTE in shown_text(answer["blocks"])  # the asker's
 
     shared = press_share(app, slack_fake, share_value(answer))
     assert paper_ids(shared["blocks"]) == paper_ids(answer["blocks"])
-    assert DISLIKED_NOTE not in shown_text(shared["blocks"]) and DISLIKED_NOTE not in shared["text"]
+    for note in (DISLIKED_NOTE, LIKED_NOTE):
+        assert note not in shown_text(shared["blocks"]) and note not in shared["text"]
 
 
 def test_a_button_posted_by_the_older_version_still_shares(app, slack_fake):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,8 @@ from bot.cli.state import JsonOpt, console, emit_json, err, fail, progress_bar, 
 if TYPE_CHECKING:
     from recommender.ingest import IngestResult, Skipped
     from recommender.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False,
@@ -69,6 +72,9 @@ def ingest_cmd(
     ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(metavar="FILE|DIR|URL", help="Digest files, folders of digests, or URLs.")],
     as_json: JsonOpt = False,
+    refit: Annotated[bool, typer.Option(
+        "--refit/--no-refit", help="After new papers, refit the TF-IDF model when its policy asks (as `paperbot run` "
+        "does hourly); --no-refit leaves it to `run` or `paperbot refit`.")] = True,
 ) -> None:
     """Ingest digests from files, folders or URLs.
 
@@ -87,7 +93,7 @@ def ingest_cmd(
         ])
     else:
         _print_summary(results, skipped)
-    if any(r.new for r in results):
+    if refit and any(r.new for r in results):
         _refit_if_grown(cli.store(), quiet=as_json)
     if not results:
         fail("nothing to ingest")
@@ -96,21 +102,29 @@ def ingest_cmd(
 
 
 def _refit_if_grown(store: Store, *, quiet: bool) -> None:
-    """Refit the TF-IDF model when its policy asks after new papers (the store grew by half since the fit, or the
-    fit saw fewer than 200 papers), as ``paperbot run``'s hourly refit job does: a team that ingests by hand (or
-    from cron) gets the words new papers bring ("unlearning", "grokking") into picks, reasons and spelling too.
-    A store with no model yet gets its first at the first picks or search. Said on stderr with ``quiet``."""
+    """Refit the TF-IDF model when its policy asks after new papers (:meth:`CurrentVectors.needs_refit
+    <recommender.text.current.CurrentVectors.needs_refit>`: the store grew by half since the fit, or by 1 % since
+    a fit a week old, or the fit saw fewer than 200 papers), as ``paperbot run``'s hourly refit job does: a team
+    that ingests by hand (or from cron) gets the words new papers bring ("unlearning", "grokking") into picks,
+    reasons and spelling too. A store with no model yet gets its first at the first picks or search. Said on
+    stderr with ``quiet``. A refit that fails is a warning: the papers are stored, and the model stays as it was
+    (the next ingest, ``paperbot refit`` or ``run``'s job tries again)."""
     from bot.digest import counted
     from recommender.text.current import CurrentVectors, latest_model_id
 
     vectors = CurrentVectors()
-    with store.session() as session:
-        due = latest_model_id(session) is not None and vectors.needs_refit(session)
-    if due:
-        model = vectors.refit(store)
-        (err if quiet else console).print(
-            f"The store grew since the TF-IDF model was fitted: refitted on {counted(len(model.rows), 'paper')}.",
-            highlight=False)
+    out = err if quiet else console
+    try:
+        with store.session() as session:
+            due = latest_model_id(session) is not None and vectors.needs_refit(session)
+        if due:
+            model = vectors.refit(store)
+            out.print(f"The store grew since the TF-IDF model was fitted: refitted on {counted(len(model.rows), 'paper')}.",
+                      highlight=False)
+    except Exception as exc:  # noqa: BLE001 - the ingest is done; a refit can wait
+        log.warning("refit after ingest failed", extra={"error": str(exc)})
+        err.print(f"warning: the papers are stored, but refitting the TF-IDF model failed ({type(exc).__name__}: "
+                  f"{exc}); `paperbot refit` tries again.", highlight=False)
 
 
 def _print_summary(results: list[IngestResult], skipped: list[Skipped]) -> None:

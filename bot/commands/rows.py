@@ -109,11 +109,11 @@ def delete_target(session: Session, row: Member | Channel) -> None:
 #: The largest paper id: ``papers.id`` is a 32-bit integer column (PostgreSQL ``integer``).
 MAX_PAPER_ID = 2**31 - 1
 #: A paper's ``#<id>`` as shown under it: ASCII digits only (``#²`` and ``#٣`` are no id).
-_PAPER_ID = re.compile(r"#?([0-9]+)")  # "#12", or "12" as the CLI reads it: no arXiv id is digits alone
+_PAPER_ID = re.compile(r"#([0-9]+)")
 
 
 def paper_id(ref: str) -> int | None:
-    """The number of a ``#<id>`` reference (``"#12"`` or ``"12"`` -> 12), else None; an id beyond :data:`MAX_PAPER_ID`
+    """The number of a ``#<id>`` reference (``"#12"`` -> 12), else None; an id beyond :data:`MAX_PAPER_ID`
     is 0, which no paper has (the database would refuse to look it up)."""
     match = _PAPER_ID.fullmatch(ref.strip())
     if match is None:
@@ -174,16 +174,21 @@ def mark_rated(session: Session, member: Member, picks: Sequence[Pick]) -> list[
             if p.paper_id in rated else p for p in picks]
 
 
-def no_such_paper(ref: str) -> str:
-    """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id."""
+def no_such_paper(ref: str, caller: Caller | None = None) -> str:
+    """Why :func:`find_paper` found nothing for ``ref``: no stored paper has that id, or ``ref`` is not a paper's id
+    (then, for a ``caller``, the search that finds papers by words such as ``ref``'s: a trial typed `who grokking`)."""
     ref = reference(ref) or ref.strip()
     if paper_id(ref) is not None:
-        return (f"no stored paper is #{shown(ref.removeprefix('#'))}: the #id is the one shown beside a paper; "
-                "an arXiv id or link works too")
+        return f"no stored paper is {shown(ref)}: the #id is the one shown beside a paper; an arXiv id or link works too"
+    if re.fullmatch(r"[0-9]+", ref):  # "like 2" after a list: its 2nd paper, or paper #2? (the CLI reads #2)
+        return (f"`{shown(ref)}` alone is no paper: write the #id shown beside a paper (`#{shown(ref)}`), not its "
+                "place in a list; an arXiv id or link works too")
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return f"no stored paper has the arXiv id {arxiv_id} (papers are stored as digests list them)"
-    return f"no stored paper `{shown(ref)}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper (#12)"
+    search = f"; {caller.command('search', shown(ref))} finds papers by their words" if caller and re.search(r"[^\W\d_]", ref) else ""
+    return (f"no stored paper `{shown(ref)}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper "
+            f"(#12){search}")
 
 
 def posted_items(session: Session, platform: str, message_ref: str) -> list[DeliveryItem]:

@@ -15,7 +15,8 @@ stops at the budget: a word held by more papers is only known to be too common.
 
 Counts are cached per process and database and not invalidated as papers arrive:
 they only order a query's words and bound the budget, where a day's growth does
-not matter.
+not matter. A count of 0 is never cached: a word no paper held (a typo, or a topic
+new to the store) may be held after the next digest, and respelling it then would be wrong.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _key(session: Session, key: tuple[str, str, int]) -> tuple[str, str, str, in
 
 def _remember(found: dict[tuple[str, str, str, int], int]) -> None:
     with _counts_lock:
-        _counts.update(found)
+        _counts.update({key: n for key, n in found.items() if n})  # a word no paper holds may come with the next digest
         while len(_counts) > _COUNT_CACHE_SIZE:
             _counts.popitem(last=False)
 
