@@ -52,11 +52,20 @@ class LibraryFormat(enum.StrEnum):
     csl_json = "csl-json"
 
 
+#: Other names ``--format`` takes, as the file suffixes say them (a trial's ``--format json`` was refused).
+_FORMAT_ALIASES = {"json": "csl-json", "bib": "bibtex", "csl": "csl-json"}
+
+
+def _library_format(value: str) -> LibraryFormat:
+    text = str(value).strip()
+    return choice(LibraryFormat)(_FORMAT_ALIASES.get(text.casefold(), text))
+
+
 def export_cmd(
     ctx: typer.Context,
     name: UserArg,
     fmt: Annotated[LibraryFormat | None, typer.Option(
-        "--format", parser=choice(LibraryFormat),
+        "--format", parser=_library_format,
         help="Library format (default: what -o's name says, .bib or .bibtex, .ris, .json; else bibtex).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
                                                 help="Write here instead of standard output.")] = None,

@@ -29,7 +29,8 @@ SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off", parser=choice(Swi
 
 def who_cmd(
     ctx: typer.Context,
-    paper: Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51).")],
+    paper: Annotated[str | None, typer.Argument(
+        metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51).", show_default=False)] = None,
     channel: Annotated[str | None, typer.Option(
         metavar="CHANNEL", help="Ask in this local channel: its members, the local users who opted in.")] = None,
     as_json: JsonOpt = False,
@@ -44,6 +45,10 @@ def who_cmd(
     from bot.commands import UsageError
     from bot.console import print_reply
 
+    if paper is None:
+        from bot.cli.picks import NO_PAPER
+
+        fail(NO_PAPER, 2)
     cmds = state(ctx).commands()
     if channel is not None:
         from bot.cli.people import channel_name

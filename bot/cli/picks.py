@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from recommender.pick import Pick
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")]
-PaperArg = Annotated[str, typer.Argument(metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51).")]
+PaperArg = Annotated[str | None, typer.Argument(
+    metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51; quote a # for the shell: '#51').",
+    show_default=False)]
+#: What an unquoted ``#24`` leaves: the shell reads ``#`` as a comment, and the paper never reaches paperbot.
+NO_PAPER = "give a paper: an arXiv id or link, or its #id, quoted for the shell ('#24') or without the # (24)"
 
 
 class SourceKind(enum.StrEnum):
@@ -65,11 +69,13 @@ def picks_cmd(
     print_reply(console, reply)
 
 
-def _on_paper(ctx: typer.Context, name: str, paper: str, act: Callable[[Any, Any, str], Any]) -> None:
+def _on_paper(ctx: typer.Context, name: str, paper: str | None, act: Callable[[Any, Any, str], Any]) -> None:
     """Run ``act(cmds, caller, paper_ref)`` for a user's command on one paper; print its reply (exit 1 when refused)."""
     from bot.commands import UsageError
     from bot.console import print_reply
 
+    if paper is None:
+        fail(NO_PAPER, 2)
     cmds = state(ctx).commands()
     try:
         reply = act(cmds, existing_user(cmds, name), paper_ref(paper))
@@ -80,24 +86,24 @@ def _on_paper(ctx: typer.Context, name: str, paper: str, act: Callable[[Any, Any
         raise typer.Exit(1)
 
 
-def _rate(ctx: typer.Context, name: str, paper: str, positive: bool) -> None:
+def _rate(ctx: typer.Context, name: str, paper: str | None, positive: bool) -> None:
     from bot.commands import NEGATIVE, POSITIVE
 
     value = POSITIVE if positive else NEGATIVE
     _on_paper(ctx, name, paper, lambda cmds, who, ref: cmds.rate(who, ref, value, origin="cli"))
 
 
-def like_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
+def like_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg = None) -> None:
     """👍 a paper for a user: their next picks move toward it."""
     _rate(ctx, name, paper, positive=True)
 
 
-def dislike_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
+def dislike_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg = None) -> None:
     """👎 a paper for a user: their next picks move away from it."""
     _rate(ctx, name, paper, positive=False)
 
 
-def unrate_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg) -> None:
+def unrate_cmd(ctx: typer.Context, name: UserArg, paper: PaperArg = None) -> None:
     """Take back a user's 👍 or 👎 on a paper.
 
     Their next picks forget it. Exit status 1, changing nothing, when they had not rated it.
@@ -109,7 +115,7 @@ def _bound(text: str, *, last: bool) -> dt.date:
     """A date bound given as ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``: a month or a year stands for its first day
     (``last``: its last day), so ``--since 2021 --until 2021-03`` is 1 January to 31 March 2021. A wrong month
     or day is named (``2024-13-01``: month must be in 1..12)."""
-    shape = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
+    shape = re.fullmatch(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?", text.strip())  # ASCII digits only
     try:
         if shape is None:
             raise ValueError("give a day as YYYY-MM-DD, a month as YYYY-MM, or a year as YYYY")

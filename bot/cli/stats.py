@@ -8,6 +8,9 @@ from rich.table import Table
 
 from bot.cli.state import JsonOpt, console, emit_json, state
 
+#: The table's words for the JSON keys that say too little alone.
+_LABELS = {"digests": "digests ingested", "deliveries": "digests posted"}
+
 
 def stats_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Counts of papers, digests, users, channels and feedback."""
@@ -36,6 +39,6 @@ def stats_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     # the URL on a line of its own, as status says it: a title is wrapped to the table's width (22 columns)
     console.print(f"Database: {escape(database)}", highlight=False, soft_wrap=True)
     table = Table("what", "count")
-    for key, value in data.items():
-        table.add_row(key, str(value))
+    for key, value in data.items():  # which digests: those read in, and those posted (a trial read one as the other)
+        table.add_row(_LABELS.get(key, key), str(value))
     console.print(table)

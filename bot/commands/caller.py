@@ -22,6 +22,7 @@ CLI_COMMANDS = {
     "mentions on": "paperbot channels mentions {channel} on",
     "mentions me on": "paperbot users mentions <person> on",
     "import": "paperbot import {user} <file>",
+    "search": 'paperbot search "{arg}"',
     "start": "paperbot start {user}",
     "club": "paperbot papers {user} --channel {channel} club {arg}",
 }

@@ -35,7 +35,7 @@ def rate(cmds: Commands, caller: Caller, paper_ref: str, value: int, *, origin: 
     with cmds.store.session() as session:
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
-            raise UsageError(rows.no_such_paper(paper_ref))
+            raise UsageError(rows.no_such_paper(paper_ref, caller))
         channel = cmds.channel(session, caller) if caller.channel_ref is not None else None
         _, held = set_feedback(cmds, session, caller, paper.id, value, origin, channel.id if channel else None)
         title = paper.title
@@ -62,7 +62,7 @@ def unrate(cmds: Commands, caller: Caller, paper_ref: str) -> Reply:
     with cmds.store.session(immediate=True) as session:
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
-            raise UsageError(rows.no_such_paper(paper_ref))
+            raise UsageError(rows.no_such_paper(paper_ref, caller))
         member = rows.find_member(session, caller)  # nobody is created to take back nothing
         held = None if member is None else session.scalar(
             select(Feedback).where(Feedback.member_id == member.id, Feedback.paper_id == paper.id))

@@ -6,6 +6,7 @@ Called through :class:`~bot.commands.handlers.Commands` (``interests_list``, ``i
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING
 
 from bot.commands import rows
@@ -85,8 +86,11 @@ def remove(cmds: Commands, caller: Caller, text: str) -> Reply:
         if len(missing) == len(texts):
             missing = [whole]  # none of it: name what was typed, as typed
         if missing:
+            keyed = {interest_key(i): i for i in current}  # a typo's interest (a trial's "neural colapse")
+            near = [keyed[k[0]] for t in missing if (k := difflib.get_close_matches(interest_key(t), keyed, 1, 0.8))]
+            meant = f" Did you mean “{'”, “'.join(dict.fromkeys(near))}”?" if near else ""
             return Reply(f"“{'”, “'.join(missing)}” {'is' if len(missing) == 1 else 'are'} not among your interests"
-                         f"{'; nothing was removed' if len(texts) > len(missing) else ''}. "
+                         f"{'; nothing was removed' if len(texts) > len(missing) else ''}.{meant} "
                          f"{caller.command('interests list')} shows them.", ok=False)
         gone = {interest_key(t) for t in texts}
         member.interests = [i for i in current if interest_key(i) not in gone]

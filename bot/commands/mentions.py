@@ -93,7 +93,7 @@ def who_fits(cmds: Commands, caller: Caller, paper_ref: str) -> WhoFits:
     with cmds.store.session() as session:
         paper = rows.find_paper(session, paper_ref)
         if paper is None:
-            raise UsageError(rows.no_such_paper(paper_ref))
+            raise UsageError(rows.no_such_paper(paper_ref, caller))
         people = opted_in(session, caller.platform, caller.workspace)
         names = {m.id: m.name for m in people}
         found = [f for f in member_fits(cmds.recommender, session, [paper], people, min_score=0.0) if f.score >= WHO_SHOWN_FIT] \

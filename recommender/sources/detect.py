@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from . import arxiv_atom, arxiv_rss, hf_api, hf_page
@@ -30,8 +31,9 @@ def _detect_text(text: str, source: str) -> tuple[str, object]:
             return "hf_api", value
         if arxiv_rss.looks_like_json(value):
             return "arxiv_rss", value
+        library = " (it reads as a CSL-JSON library: " + _LIBRARY + ")" if _csl_like(value) else ""
         raise ParseError("JSON of no known digest shape (expected a Daily Papers API array "
-                         "or a cached arXiv feed)", source=source)
+                         f"or a cached arXiv feed){library}", source=source)
     if stripped.startswith("<"):
         if arxiv_rss.looks_like_xml(text):
             return "arxiv_rss", None
@@ -42,8 +44,22 @@ def _detect_text(text: str, source: str) -> tuple[str, object]:
     if hf_page.looks_like(text):
         return "hf_page", None
     first = next((n for n, line in enumerate(text.splitlines(), 1) if line.strip()), 1)
-    raise ParseError("not a known digest format (no Hugging Face papers page, JSON or feed XML)",
+    kind = "BibTeX" if _BIBTEX_ENTRY.search(text) else "RIS" if _RIS_RECORD.search(text[:4000]) else None
+    library = f" (it reads as a {kind} library: {_LIBRARY})" if kind else ""
+    raise ParseError(f"not a known digest format (no Hugging Face papers page, JSON or feed XML){library}",
                      source=source, line=first)
+
+
+#: What a library file given as a digest is told (a trial ingested its .bib).
+_LIBRARY = "a person's library is imported as their 👍, with `import`, not ingested"
+_BIBTEX_ENTRY = re.compile(r"^\s*@\w+\s*[{(]", re.MULTILINE)
+_RIS_RECORD = re.compile(r"^TY  - ", re.MULTILINE)
+
+
+def _csl_like(value: object) -> bool:
+    """A JSON list of CSL items (``{"type": ..., "title": ...}``), as Zotero exports a library."""
+    return (isinstance(value, list) and bool(value) and isinstance(value[0], dict)
+            and {"type", "title"} <= value[0].keys())
 
 
 def _decode(data: bytes | str, source: str) -> tuple[str, str]:
