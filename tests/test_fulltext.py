@@ -175,6 +175,20 @@ def test_date_and_source_filters_run_in_sql_and_undated_papers_never_pass_a_date
         assert candidates(s, undated_title, limit=5, sources=["arxiv_rss"]) == []
 
 
+def test_a_word_no_paper_held_is_found_once_a_paper_brings_it(papers_store):
+    """A word counted in no paper was cached as 0 for the process's life: a running bot searched for "Mamba"
+    before the first Mamba paper came, and found none of them after (a search ORs only words papers hold)."""
+    with papers_store.session() as s:
+        assert candidates(s, "wombatformer", limit=5) == [] and papers_holding(s, "wombatformer", 1, rare=True) == 0
+    item = {"paper": {"id": "2405.09998", "title": "Wombatformer: Burrowing Attention",
+                      "summary": "Attention that digs.", "authors": [{"name": "Ada Lovelace"}]}}
+    assert ingest_bytes(papers_store, json.dumps([item]).encode(), "api.json").new == 1
+    with papers_store.session() as s:
+        assert papers_holding(s, "wombatformer", 1, rare=True) == 1
+        assert [s.get(Paper, pid).title for pid, _ in candidates(s, "wombatformer", limit=5)] == [
+            "Wombatformer: Burrowing Attention"]
+
+
 def test_index_follows_inserts_updates_and_deletes(papers_store):
     item = {"paper": {"id": "2405.09999", "title": "QuokkaNet: Marsupial Vision",
                       "summary": "We present QuokkaNet, a vision model built on a Platypusformer backbone.",
@@ -256,14 +270,19 @@ def test_rare_words_are_counted_together_in_one_statement_with_the_same_counts(p
 
         event.listen(engine, "before_cursor_execute", record)
         try:
-            count_rare_words(s, words, 7)
+            fresh = count_rare_words(s, words, 7)
             together = len(statements)
-            counted = {w: papers_holding(s, w, 7, rare=True) for w in words}
+            held = [w for w in words if exact[w]]
+            counted = {w: papers_holding(s, w, 7, rare=True) for w in held}
+            cached = len(statements)
+            assert papers_holding(s, "quokkaxyz", 7, rare=True) == 0
         finally:
             event.remove(engine, "before_cursor_execute", record)
-        assert counted == {w: min(n, 7) for w, n in exact.items()}
+        assert counted == {w: min(exact[w], 7) for w in held}
         if engine.dialect.name == "postgresql":
-            assert together == 1 and len(statements) == 1  # the cache answered every word after the one statement
+            assert fresh == {w: min(n, 7) for w, n in exact.items()}  # what the one statement counted, 0 included
+            assert together == 1 and cached == 1  # the cache answered every word some paper holds after it
+            assert len(statements) == 2  # a count of 0 is not kept: the next digest may bring the word
 
 
 def test_when_every_word_is_common_only_papers_holding_all_of_them_are_asked_for(papers_store, monkeypatch):

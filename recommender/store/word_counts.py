@@ -139,24 +139,25 @@ def papers_holding(session: Session, word: str, at_most: int = 1_000_000_000, *,
     return _cached(session, ("count", word, at_most), lambda: _postgres_count(session, word, at_most, rare))
 
 
-def count_rare_words(session: Session, words: list[str], at_most: int) -> None:
+def count_rare_words(session: Session, words: list[str], at_most: int) -> dict[str, int]:
     """Count ``words`` (each up to ``at_most`` papers) in one PostgreSQL statement, into the cache :func:`papers_holding` reads.
 
     For words known to be rare (the TF-IDF model saw them in fewer than
     ``at_most`` papers): one statement instead of one per word, each word's
     ``tsquery`` built once. Words already cached are not asked again; on SQLite,
     and for no word, nothing is asked (FTS5 counts a word in microseconds).
+    Returns the words asked and their counts, those of 0 included (which the cache does not keep).
     """
     if session.get_bind().dialect.name != "postgresql":
-        return
+        return {}
     with _counts_lock:
         asked = [w for w in dict.fromkeys(words) if _key(session, ("count", w, at_most)) not in _counts]
-    found = {_key(session, ("count", "or", at_most)): 0} if "or" in asked else {}
+    counted = {"or": 0} if "or" in asked else {}
     asked = [w for w in asked if w != "or"]
     if asked:
-        for word, n in session.execute(_POSTGRES_COUNTS, {"words": asked, "n": at_most}):
-            found[_key(session, ("count", word, at_most))] = int(n)
-    _remember(found)
+        counted.update((word, int(n)) for word, n in session.execute(_POSTGRES_COUNTS, {"words": asked, "n": at_most}))
+    _remember({_key(session, ("count", word, at_most)): n for word, n in counted.items()})
+    return counted
 
 
 def _or_first(df: float | None) -> float:
@@ -200,7 +201,7 @@ def rarest_within_budget(session: Session, words: list[str], budget: int,
     known = {w: document_frequency(w) for w in words} if document_frequency is not None else {}
     order = sorted(words, key=lambda w: _or_first(known.get(w))) if known else list(words)
     rare = {w for w, df in known.items() if df is not None and df < budget}
-    count_rare_words(session, _likely_counted(order, known, rare, budget), budget + 1)
+    fresh = count_rare_words(session, _likely_counted(order, known, rare, budget), budget + 1)
     counts: dict[str, int] = {}
     within = 0
     for word in order:
@@ -209,7 +210,7 @@ def rarest_within_budget(session: Session, words: list[str], budget: int,
             # The index holds this word in at least the papers the model saw holding it: more than the budget, as
             # are the words after it (commoner by the model). None of them would join the words kept below.
             break
-        counts[word] = papers_holding(session, word, budget + 1, rare=word in rare)
+        counts[word] = fresh[word] if word in fresh else papers_holding(session, word, budget + 1, rare=word in rare)
         within += counts[word] if df is not None and counts[word] <= budget else 0  # unknown words are out of order
         if known and within > budget:
             break
