@@ -137,11 +137,12 @@ def source_name(pick: Pick) -> str:
 
 
 def authors_line(pick: Pick, *, shown: int = 3) -> str:
-    """``"A, B, C and 7 more"``; every author when there are at most ``shown + 1``."""
+    """``"A, B, C and 7 more"``; every author when there are at most ``shown + 1``; ``"… and others"`` when the
+    list stops short (:attr:`~recommender.pick.Pick.more_authors`: a library's "and others")."""
     authors = pick.authors
     if len(authors) <= shown + 1:
-        return ", ".join(authors)
-    return ", ".join(authors[:shown]) + f" and {len(authors) - shown} more"
+        return ", ".join(authors) + (" and others" if pick.more_authors and authors else "")
+    return ", ".join(authors[:shown]) + (" and others" if pick.more_authors else f" and {len(authors) - shown} more")
 
 
 def date_label(pick: Pick) -> str:

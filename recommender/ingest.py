@@ -121,7 +121,7 @@ class _Known:
 
 
 _PAPER_COLUMNS = ("arxiv_id", "title_key", "title", "abstract", "authors", "published", "published_precision", "url",
-                  "doi", "venue", "entry_type", "pages", "source_kind", "is_news", "first_seen", "updated_at")
+                  "doi", "venue", "entry_type", "pages", "more_authors", "source_kind", "is_news", "first_seen", "updated_at")
 
 
 @dataclass
@@ -140,6 +140,7 @@ class NewPaper:
     venue: str | None
     entry_type: str | None
     pages: str | None
+    more_authors: bool
     source_kind: str
     is_news: bool
     first_seen: dt.datetime
@@ -164,6 +165,7 @@ def _new_paper(record: PaperRecord, key: str, kind: str, now: dt.datetime) -> Ne
         venue=record.venue,
         entry_type=record.entry_type,
         pages=record.pages,
+        more_authors=record.more_authors,
         source_kind=kind,
         is_news=not record.is_replacement,
         first_seen=now,

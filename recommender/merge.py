@@ -67,7 +67,8 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
     """Fill in or refresh ``paper`` from a newer record; True when anything changed.
 
     Empty fields are filled; a replacement (arXiv ``replace``) overwrites; a longer
-    abstract or author list replaces a shorter one (a truncated digest came first).
+    abstract or author list replaces a shorter one (a truncated digest came first), with the new list's
+    ``more_authors`` ("and others"); the same list with "and others" gets it.
     ``published`` is set by :func:`merge_date`: never replaced by None nor by a less precise date (a
     library's year), replaced by a more precise one, else only by an earlier day. Sources differ: the arXiv
     API and Atom feeds give the first version's day, an RSS item of a first release its announcement day (a
@@ -97,7 +98,10 @@ def merge_record(paper: Paper | NewPaper, record: PaperRecord) -> bool:
         changed = True
     authors = list(record.authors)
     if authors and authors != paper.authors and (replace or len(authors) > len(paper.authors or [])):
-        paper.authors = authors
+        paper.authors, paper.more_authors = authors, record.more_authors
+        changed = True
+    elif record.more_authors and authors == paper.authors and not paper.more_authors:
+        paper.more_authors = True  # the same authors, and a library that says there are more
         changed = True
     if replace and record.title and record.title != paper.title:
         paper.title = record.title

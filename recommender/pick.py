@@ -100,6 +100,9 @@ class Pick:
     weak : bool
         A search result that holds none of the words searched and is not close to the query in meaning
         (measured: :attr:`recommender.search.Hit.close` is False). False for picks.
+    more_authors : bool
+        ``authors`` stops short: a library said "and others" (:attr:`Paper.more_authors
+        <recommender.store.models.Paper.more_authors>`).
     """
 
     paper_id: int
@@ -116,6 +119,7 @@ class Pick:
     liked: bool = False
     published_precision: str | None = None
     weak: bool = False
+    more_authors: bool = False
 
     @classmethod
     def found(cls, paper: Paper, score: float, query: str, stop_words: frozenset[str], *,
@@ -143,4 +147,5 @@ class Pick:
             authors=tuple(paper.authors or ()), source_kind=paper.source_kind,
             published=paper.published, abstract=paper.abstract or "", score=score, reason=reason,
             published_precision=paper.published_precision if paper.published else None,
+            more_authors=bool(paper.more_authors),
         )

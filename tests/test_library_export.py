@@ -233,3 +233,41 @@ def test_a_key_a_library_cannot_cite_with_is_made_anew(cli, tmp_path):
     assert cli("import", "ada", library).exit_code == 0
     text = cli("export", "ada", "--format", "bibtex").stdout
     assert "@article{lovelace2020sparse," in text and "@article{babbage2021dense," in text
+
+
+OTHERS = r"""@article{gptq, title = {GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers},
+  author = {Frantar, Elias and Ashkboos, Saleh and Alistarh, Dan and others}, year = 2022}
+"""
+
+
+def test_and_others_is_kept_written_back_and_shown(cli, tmp_path):
+    """A trial: "Frantar, Elias and … Alistarh, Dan and others" came back from export as a complete list of three."""
+    bib = tmp_path / "mine.bib"
+    bib.write_text(OTHERS, encoding="utf-8")
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("import", "ada", bib).exit_code == 0
+    text = cli("export", "ada", "--format", "bibtex").stdout
+    assert "author = {Frantar, Elias and Ashkboos, Saleh and Alistarh, Dan and others}" in text
+    (entry,) = parse_library(text.encode(), "back.bib")
+    assert entry.record.authors == ("Elias Frantar", "Saleh Ashkboos", "Dan Alistarh") and entry.record.more_authors
+    (hit,) = json.loads(cli("search", "GPTQ post-training quantization", "-k", "1", "--json").stdout)["results"]
+    assert hit["more_authors"] and len(hit["authors"]) == 3
+    shown = " ".join(cli("papers", "ada", "search GPTQ post-training quantization").stdout.split())  # as in chat
+    assert "Elias Frantar, Saleh Ashkboos, Dan Alistarh and others · " in shown
+
+
+def test_a_digest_listing_every_author_clears_and_others(cli, tmp_path):
+    bib = tmp_path / "mine.bib"
+    bib.write_text(OTHERS.replace("year = 2022}", "year = 2022, eprint = {2210.17323}, archiveprefix = {arXiv}}"),
+                   encoding="utf-8")
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("import", "ada", bib).exit_code == 0
+    digest = tmp_path / "api.json"
+    digest.write_text(json.dumps([{"paper": {
+        "id": "2210.17323", "title": "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers",
+        "summary": "We quantize.", "authors": [{"name": n} for n in ("Elias Frantar", "Saleh Ashkboos",
+                                                                      "Torsten Hoefler", "Dan Alistarh")]}}]))
+    assert cli("ingest", digest).exit_code == 0
+    (hit,) = json.loads(cli("search", "GPTQ", "-k", "1", "--json").stdout)["results"]
+    assert len(hit["authors"]) == 4 and not hit["more_authors"]
+    assert "and others" not in cli("export", "ada", "--format", "bibtex").stdout

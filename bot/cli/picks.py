@@ -47,6 +47,7 @@ def item_json(item: Pick) -> dict:
 
     return {
         "paper_id": item.paper_id, "ref": item.ref, "title": item.title, "url": item.url, "authors": list(item.authors),
+        "more_authors": item.more_authors,
         "published": item.published, "published_precision": item.published_precision, "source": item.source_kind,
         "source_name": source_name(item), "score": round(item.score, 6), "reason": item.reason,
         "disliked": item.disliked, "liked": item.liked, "weak": item.weak,

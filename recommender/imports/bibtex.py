@@ -15,7 +15,14 @@ import logging
 import re
 
 from recommender.dates import parse_date
-from recommender.imports.entry import YEAR_FIRST_DATE, LibraryEntry, clean, entry_type, library_entry, pages
+from recommender.imports.entry import (
+    YEAR_FIRST_DATE,
+    LibraryEntry,
+    entry_type,
+    library_entry,
+    listed_authors,
+    pages,
+)
 from recommender.imports.ids import identifiers, mentioned_arxiv_id
 from recommender.imports.names import bibtex_name
 from recommender.sources.records import ParseError
@@ -25,8 +32,6 @@ __all__ = ["read_bibtex"]
 #: The fields whose LaTeX markup is decoded (``journal`` or ``booktitle``: the venue) (identifiers and URLs are read as written: ``%`` is no comment there);
 #: an abstract's math (``$O(n^2)$``) is kept as written.
 _LATEX_FIELDS = frozenset({"title", "author", "abstract", "journal", "booktitle"})
-#: What stands in an author list for the authors left out (``A and B and others``): not an author.
-_NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
 #: The next line's ``name =`` inside a value: a comma was missing between two fields, and bibtexparser read
 #: both as one value (which then has no enclosing pair of braces or quotes).
 _SWALLOWED_FIELD = re.compile(r"\n[ \t]*([A-Za-z][\w.:-]*)[ \t]*=")
@@ -105,7 +110,7 @@ def read_bibtex(text: str, where: str) -> list[LibraryEntry]:
     for e in library.entries:
         f = {k.lower(): v for k, v in e.fields_dict.items()}
         value = lambda name, f=f: f[name].value if name in f else None  # noqa: E731
-        authors = [a for a in map(clean, value("author") or []) if a and a.lower() not in _NOT_AN_AUTHOR]
+        authors, more = listed_authors(value("author") or [])
         added = value("timestamp") or value("added-at") or value("dateadded") or value("date-added")
         arxiv_id, doi = identifiers(value("eprint"), value("arxivid"), value("doi"), value("url"), value("journal"))
         ids = (arxiv_id or mentioned_arxiv_id(value, doi), doi)
@@ -114,7 +119,7 @@ def read_bibtex(text: str, where: str) -> list[LibraryEntry]:
             where_from = (value("journal") or value("booktitle"), entry_type(e.entry_type, "bibtex"), pages(value("pages")))
             out.append(library_entry(where, (e.start_line or 0) + 1, value("title") or "", authors, date, ids,
                                      value("url"), added, value("abstract"), unread_date=written, where_from=where_from,
-                                     key=e.key))
+                                     key=e.key, more_authors=more))
         except ParseError as exc:
             raise ParseError(f"BibTeX entry '{e.key}': {exc.message}", source=where, line=exc.line) from None
     return out

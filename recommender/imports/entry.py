@@ -105,10 +105,12 @@ NO_DATE = frozenset({"n.d.", "n.d", "nd", "no date", "undated", "-", "--", "?"})
 
 def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.date, str | None] | None, ids: tuple,
                   url, added, abstract=None, unread_date: str | None = None,
-                  where_from: tuple[object, str | None, str | None] = (None, None, None), key=None) -> LibraryEntry:
+                  where_from: tuple[object, str | None, str | None] = (None, None, None), key=None,
+                  more_authors: bool = False) -> LibraryEntry:
     """The entry of one record; ``date`` is :func:`recommender.dates.parse_date`'s answer (None: undated, when the
     month its arXiv id was given dates it, :func:`recommender.dates.arxiv_month`); ``where_from`` its venue, entry
-    type (:func:`entry_type`) and pages (:func:`pages`); ``key`` its citation key in the library (:func:`citation_key`).
+    type (:func:`entry_type`) and pages (:func:`pages`); ``key`` its citation key in the library (:func:`citation_key`);
+    ``more_authors`` whether ``authors`` stops short ("and others" after it).
 
     Raises
     ------
@@ -125,9 +127,22 @@ def library_entry(where: str, line: int, title: str, authors, date: tuple[dt.dat
                          authors=tuple(a for a in (clean(a) for a in authors) if a), arxiv_id=arxiv_id,
                          doi=doi, published=published, published_precision=precision, url=url or None, line=line,
                          venue=clean(venue) or None if isinstance(venue, str) else None, entry_type=kind,
-                         pages=page_range)
+                         pages=page_range, more_authors=more_authors)
     unread = unread_date if date is None and unread_date and unread_date.strip().lower() not in NO_DATE else None
     return LibraryEntry(record, timestamp(added), unread, citation_key(key))
+
+
+#: What stands in an author list for the authors left out (``A and B and others``): not an author, and the list
+#: stops short (:attr:`~recommender.sources.records.PaperRecord.more_authors`).
+NOT_AN_AUTHOR = frozenset({"others", "et al", "et al."})
+
+
+def listed_authors(names) -> tuple[list[str], bool]:
+    """The authors of ``names`` (cleaned, empty ones left out) and whether the list stops short: a name of
+    :data:`NOT_AN_AUTHOR` ("others") is no author, and says there are more."""
+    cleaned = [clean(n) for n in names if isinstance(n, str)]
+    return ([n for n in cleaned if n and n.lower() not in NOT_AN_AUTHOR],
+            any(n.lower() in NOT_AN_AUTHOR for n in cleaned if n))
 
 
 #: The longest citation key kept (``feedback.citation_key``); a longer one is no key a person types.

@@ -14,6 +14,8 @@ the file dates the 👍 as they were, not by publication. A paper's venue, entry
 stored them, are written where :mod:`.formats` reads them: BibTeX's entry type, ``journal`` (``booktitle`` for
 ``inproceedings`` and ``incollection``) and ``pages`` (``436--444``), RIS's ``TY``, ``T2``, ``SP`` and ``EP``, CSL-JSON's
 ``type``, ``container-title`` and ``page``; a paper with no type is an ``article`` when it has a venue and no arXiv id, else a ``misc``.
+An author list that stops short (an import's "and others") ends with BibTeX's ``and others``; RIS and CSL-JSON
+have no such mark, and list the authors known.
 """
 
 from __future__ import annotations
@@ -124,11 +126,11 @@ def _bibtex(papers: Sequence[Paper], added: Sequence[dt.datetime | None], given:
         library = LatexEncodingMiddleware(keep_math=True).transform(bibtexparser.Library(entries))
     finally:
         quiet.level = level
-    for entry, fields, braced in zip(library.entries, plain, groups, strict=True):
+    for entry, fields, braced, paper in zip(library.entries, plain, groups, papers, strict=True):
         for name in ("title", "journal", "booktitle", "abstract"):
             if (field := entry.fields_dict.get(name)) is not None:
                 field.value = field.value.translate(_MARKS_LATEX)
-        _join_authors(entry, braced)
+        _join_authors(entry, braced, more=bool(paper.more_authors))
         for field in fields:
             entry.set_field(field)
     return bibtexparser.write_string(library)
@@ -152,10 +154,11 @@ def _kept_marks(text: str | None) -> str | None:
     return "".join(p if i % 2 else re.sub(r"-(?=-)", _HYPHEN, p.replace('"', _QUOTE)) for i, p in enumerate(pieces))
 
 
-def _join_authors(entry, braced: list[bool]) -> None:
+def _join_authors(entry, braced: list[bool], *, more: bool = False) -> None:
     """Replace an entry's ``author0``, ``author1``, ... fields by one ``author`` field, ``A and B``
-    (each ``Family, Given``: :func:`recommender.imports.names.bibtex_author`). A name whose ``braced`` is
-    true (a group: "Research and Development Team") is braced, so BibTeX readers keep it one name."""
+    (each ``Family, Given``: :func:`recommender.imports.names.bibtex_author`), then ``and others`` when the
+    list stops short (``more``: :attr:`Paper.more_authors <recommender.store.models.Paper.more_authors>`). A name
+    whose ``braced`` is true (a group: "Research and Development Team") is braced, so BibTeX readers keep it one name."""
     from bibtexparser.model import Field
 
     keys = [f.key for f in entry.fields if re.fullmatch(r"author\d+", f.key)]
@@ -165,7 +168,7 @@ def _join_authors(entry, braced: list[bool]) -> None:
     for key in keys:
         entry.pop(key)
     names = ["{" + name + "}" if brace else name for name, brace in zip(names, braced, strict=True)]
-    entry.fields.insert(1, Field("author", " and ".join(names)))
+    entry.fields.insert(1, Field("author", " and ".join(names + ["others"] * more)))
 
 
 def _one_line(text: str) -> str:

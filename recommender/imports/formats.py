@@ -25,6 +25,7 @@ from recommender.imports.entry import (
     LibraryEntry,
     entry_type,
     library_entry,
+    listed_authors,
     pages,
     timestamp,
 )
@@ -144,12 +145,12 @@ def _ris(text: str, where: str) -> list[LibraryEntry]:
         arxiv_id, doi = identifiers(*([ref.get("doi")] + list(urls)))
         ids = (arxiv_id or ris_arxiv_id(ref, doi), doi)
         added = ref.get("access_date")
-        authors = [ris_name(a) for a in ref.get("authors") or ref.get("first_authors") or [] if isinstance(a, str)]
+        authors, more = listed_authors(ris_name(a) for a in ref.get("authors") or ref.get("first_authors") or [] if isinstance(a, str))
         try:
             out.append(library_entry(where, line, title, authors, _ris_date(ref),
                                      ids, urls[0] if urls else None, added,
                                      ref.get("abstract") or ref.get("notes_abstract"), unread_date=_ris_written_date(ref),
-                                     where_from=_ris_venue(ref), key=ref.get("id")))
+                                     where_from=_ris_venue(ref), key=ref.get("id"), more_authors=more))
         except ParseError as exc:
             raise ParseError(f"RIS record {i + 1}: {exc.message}", source=where, line=line) from None
     if not starts and text.strip():

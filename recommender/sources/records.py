@@ -83,6 +83,8 @@ class PaperRecord:
         Where it appeared (a journal's or proceedings' name), its entry type (BibTeX's name, ``"article"``,
         ``"inproceedings"``, ``"misc"``: :data:`recommender.imports.entry.ENTRY_TYPES`) and its pages (``"436-444"``),
         as a library export gives them; digests give none.
+    more_authors : bool
+        The author list stops short: a library wrote "and others" (BibTeX) or "et al." after it.
     """
 
     title: str
@@ -99,6 +101,7 @@ class PaperRecord:
     venue: str | None = None
     entry_type: str | None = None
     pages: str | None = None
+    more_authors: bool = False
 
     @property
     def key(self) -> str:

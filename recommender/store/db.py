@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0021"
+HEAD_REVISION = "0022"
 """The newest migration's revision: a store already there opens without importing Alembic (and through it
 Mako and Pygments) on every command. A new migration updates it (``tests/test_migrations.py`` checks it against Alembic's head)."""
 DEFAULT_CONNECT_TIMEOUT = 10

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,6 +70,8 @@ class Paper(Base):
     venue: Mapped[str | None] = mapped_column(Text)
     entry_type: Mapped[str | None] = mapped_column(String(32))
     pages: Mapped[str | None] = mapped_column(Text)
+    #: The author list stops short: a library wrote "and others" after it (migration 0022), written back by an export.
+    more_authors: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     entries: Mapped[list[DigestEntry]] = relationship(back_populates="paper")
 
