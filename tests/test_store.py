@@ -63,6 +63,7 @@ def test_migration_0004_merges_title_only_duplicates_and_makes_the_key_unique(db
     import datetime as dt
 
     import pytest
+    import sqlalchemy as sa
     from sqlalchemy.exc import IntegrityError
 
     from recommender.store import Delivery, DeliveryItem, Digest, DigestEntry, Feedback, Member, upgrade
@@ -71,7 +72,9 @@ def test_migration_0004_merges_title_only_duplicates_and_makes_the_key_unique(db
     _downgrade(st, "0003")
 
     def row(s, model, **values) -> int | None:  # Core insert of the given columns only: the schema is 0003's
-        table = model.__table__
+        # the model's columns the database has (0003's): a later column's default would be inserted, and refused
+        live = {c["name"] for c in sa.inspect(s.connection()).get_columns(model.__tablename__)}
+        table = sa.Table(model.__tablename__, sa.MetaData(), *(c._copy() for c in model.__table__.c if c.name in live))
         if "id" not in table.c:
             s.execute(table.insert().values(**values))
             return None
