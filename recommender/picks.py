@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, contains_eager
 
 from recommender.pick import Pick
-from recommender.prepared import CandidateCache, corpus_ids
+from recommender.prepared import EMBED_WHEN_RANKING, CandidateCache, corpus_ids
 from recommender.ranking import Ranker, Target
 from recommender.ranking.targets import INTEREST_SEPARATOR
 from recommender.reasons import CHANNEL, ReaderWords, paper_reason, profile_words, reader_words
@@ -124,13 +124,12 @@ class Recommender:
         return self.vectors.rows(session, paper_ids)[1]
 
     @_locked
-    def embeddings(self, session: Session, paper_ids: Sequence[int]) -> np.ndarray | None:
-        """Sentence embeddings of ``paper_ids``, shape (len(paper_ids), dim); None without the model.
-
-        Papers with no stored vector of this model version are embedded now
-        and stored in ``session`` (:func:`~recommender.text.vectors.embeddings_for`).
+    def embeddings(self, session: Session, paper_ids: Sequence[int], max_missing: int | None = None) -> np.ndarray | None:
+        """Sentence embeddings of ``paper_ids``, shape (len(paper_ids), dim); None without the model, or when more
+        than ``max_missing`` lack a stored vector. Papers with no stored vector of this model version are embedded
+        now and stored in ``session`` (:func:`~recommender.text.vectors.embeddings_for`).
         """
-        return self.vectors.embeddings(session, paper_ids)
+        return self.vectors.embeddings(session, paper_ids, max_missing)
 
     def ranker(self, session: Session, **params) -> Ranker:
         return self.new_ranker(self.vectorizer(session), **params)
@@ -216,7 +215,7 @@ class Recommender:
         """
         ids = [pid for pid, _, _ in self.candidates(session, since=since)]
         if ids:
-            self.vectors.store_missing(session, corpus_ids(session, ids) + ids)
+            self.vectors.store_missing(session, corpus_ids(session, ids) + ids, EMBED_WHEN_RANKING)
         return len(ids)
 
     @_locked

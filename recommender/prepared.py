@@ -59,6 +59,12 @@ class PreparedCandidates:
     ranker: Ranker
 
 
+#: At most this many papers lacking a sentence vector are embedded on the way to a ranking (about 30 s at 34 a
+#: second). More, as after a bulk backfill, and the day's ranking goes by TF-IDF alone, on time, while the ingest
+#: job embeds them (an operator's trial: 60,000 papers dropped in the inbox held every digest 15 minutes and more).
+EMBED_WHEN_RANKING = 1_000
+
+
 def corpus_ids(session: Session, candidate_ids: Sequence[int]) -> list[int]:
     """The papers known before the candidates: every other stored paper, and every 👍 one, by id."""
     new = set(candidate_ids)
@@ -120,9 +126,10 @@ class CandidateCache:
         key = (vectorizer, tuple(ids), tuple((day, dated) for _, day, dated in found), newest, liked_new)
         if self._value is None or self._key != key:
             known = corpus_ids(session, ids)
-            emb = rec.embeddings(session, ids)
-            ranker = rec.new_ranker(vectorizer).set_corpus(rec.matrix(session, known), known,
-                                                           rec.embeddings(session, known))
+            emb = rec.embeddings(session, ids, EMBED_WHEN_RANKING)
+            known_emb = rec.embeddings(session, known, EMBED_WHEN_RANKING) if emb is not None else None
+            emb = emb if known_emb is not None else None  # both, or TF-IDF alone: a backfill is being embedded
+            ranker = rec.new_ranker(vectorizer).set_corpus(rec.matrix(session, known), known, known_emb)
             published = [day if dated else None for _, day, dated in found]
             self._value = PreparedCandidates(ids, rec.matrix(session, ids), None if emb is None else SemanticInputs(emb),
                                              priors([day for _, day, _ in found]), newest_first(published), ranker)

@@ -255,11 +255,12 @@ class CurrentVectors:
         save_tfidf_rows(session, model.state_id, ids, rows)
         return self._install(replace(model, rows=model.rows.merged(ids, rows)))
 
-    def store_missing(self, session: Session, paper_ids: Sequence[int]) -> int:
+    def store_missing(self, session: Session, paper_ids: Sequence[int], max_missing: int | None = None) -> int:
         """Compute the TF-IDF rows and embeddings ``paper_ids`` lack, then store them in ``session``; returns how many rows.
 
         Everything is computed before the first write: on SQLite a transaction holds the database's
-        write lock from its first INSERT to its end, so other writers wait only for the INSERTs.
+        write lock from its first INSERT to its end, so other writers wait only for the INSERTs. More than
+        ``max_missing`` papers lacking a sentence vector are not embedded here (a backfill: the ingest job's).
         """
         model = self.model(session)
         todo = model.rows.missing(paper_ids) if len(paper_ids) else []
@@ -268,7 +269,10 @@ class CurrentVectors:
         if self.embedder is not None and len(paper_ids):
             pos = self._read_embeddings(session).positions(np.asarray(paper_ids, dtype=np.int64))
             lacking = sorted({int(pid) for pid, at in zip(paper_ids, pos.tolist(), strict=True) if at < 0})
-            if lacking:  # encoded first, then written: the first write
+            if lacking and max_missing is not None and len(lacking) > max_missing:
+                log.info("too many papers lack a sentence vector to embed before ranking: left to the ingest job",
+                         extra={"papers": len(lacking), "at_most": max_missing})
+            elif lacking:  # encoded first, then written: the first write
                 log.info("embedding papers before ranking", extra={"papers": len(lacking), "model": self.embedder.name})
                 embeddings_for(session, session.scalars(select(Paper).where(Paper.id.in_(lacking))).all(), self.embedder)
         if ids and rows is not None:
@@ -364,8 +368,9 @@ class CurrentVectors:
             out[have] = matrix.matrix[pos[have]]
         return out
 
-    def embeddings(self, session: Session, paper_ids: Sequence[int]) -> np.ndarray | None:
-        """Embeddings of ``paper_ids``, shape (len(paper_ids), dim) float32; None without an embedder.
+    def embeddings(self, session: Session, paper_ids: Sequence[int], max_missing: int | None = None) -> np.ndarray | None:
+        """Embeddings of ``paper_ids``, shape (len(paper_ids), dim) float32; None without an embedder, or when more
+        than ``max_missing`` of them have no stored vector.
 
         Vectors not stored yet are computed and stored in ``session``
         (:func:`~recommender.text.vectors.embeddings_for`).
@@ -374,6 +379,8 @@ class CurrentVectors:
         if out is None or self.embedder is None:
             return None
         missing = np.flatnonzero(~out.any(axis=1))
+        if max_missing is not None and missing.size > max_missing:
+            return None
         if missing.size:
             wanted = sorted({paper_ids[i] for i in missing.tolist()})
             papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}

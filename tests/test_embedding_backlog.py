@@ -1,0 +1,47 @@
+"""A backfill's papers lacking sentence vectors do not hold the day's digests: more than ``EMBED_WHEN_RANKING`` of
+them, and the ranking goes by TF-IDF alone, on time, while the ingest job embeds them (an operator's trial: 60,000
+papers dropped in the inbox held every digest 15 minutes and more, embedded before ranking)."""
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.commands import Caller, Commands
+from recommender import picks as picks_module
+from recommender import prepared
+from recommender.picks import Recommender
+from recommender.settings import RecommenderSettings
+from recommender.store import Member, PaperEmbedding
+
+ADA = Caller("slack", "T1", "U1", display_name="ada")
+
+
+def vectors(store) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count()).select_from(PaperEmbedding)) or 0
+
+
+def ranked(rec, store) -> list[int]:
+    with store.session() as s:  # as the digest planner does: vectors stored first, then the ranking
+        rec.prepare(s)
+    with store.session() as s:
+        member = s.scalars(select(Member)).one()
+        return [p.paper_id for p in rec.picks(s, [member], 10)[0]]
+
+
+@pytest.mark.semantic
+def test_too_many_papers_lacking_a_vector_rank_by_tfidf_alone_and_are_not_embedded_there(papers_store, settings,
+                                                                                         monkeypatch):
+    assert Commands(papers_store, settings).interests_add(ADA, "graph neural networks").ok
+    assert vectors(papers_store) == 0  # the sample store's 216 papers: none embedded yet
+    for module in (prepared, picks_module):
+        monkeypatch.setattr(module, "EMBED_WHEN_RANKING", 50)  # a backfill of 216 papers, by this bound
+    hybrid = Recommender(papers_store)
+    assert hybrid.embedder is not None
+    backlog = ranked(hybrid, papers_store)
+    assert vectors(papers_store) == 0  # nothing embedded on the way to the ranking
+    assert backlog == ranked(Recommender(papers_store, RecommenderSettings(semantic=False)), papers_store)
+
+    for module in (prepared, picks_module):
+        monkeypatch.setattr(module, "EMBED_WHEN_RANKING", 1_000)  # within the bound: embedded, then ranked with them
+    ranked(Recommender(papers_store), papers_store)
+    assert vectors(papers_store) == 216
