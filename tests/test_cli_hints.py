@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from bot.commands import Caller, Commands
 
 MIA = Caller("slack", "T1", "U1", display_name="mia")
@@ -61,3 +63,15 @@ def test_stats_says_which_digests_it_counts(cli, sample_digests):
     assert cli("ingest", sample_digests).exit_code == 0
     said = _said(cli("stats"))
     assert "digests ingested 3" in said and "digests posted 0" in said
+
+
+@pytest.mark.semantic
+def test_ingest_says_how_many_papers_it_embeds_before_a_long_embedding(cli, sample_digests, monkeypatch):
+    """An operator's trial: a 5-paper ingest ran 10 minutes, silent in a pipe, embedding a backlog of 60,000."""
+    from bot.cli import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "BACKLOG_NOTE_AT", 10)  # the first sample digest's 37 papers are a backlog here
+    first = sorted(sample_digests.iterdir())[0]
+    result = cli("ingest", first)
+    assert result.exit_code == 0
+    assert "Embedding 37 papers that lack a sentence vector" in " ".join(result.stderr.split())

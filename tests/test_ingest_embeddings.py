@@ -51,6 +51,9 @@ def test_scheduled_inbox_job_embeds_the_papers_it_stored(store, settings, sample
         assert count_missing(s, embedder) == 0
     (line,) = [r for r in caplog.records if r.getMessage() == "papers embedded"]
     assert line.papers == papers and line.model == "hash-embedder"
+    # how far it is, after the first batch (216 papers: one batch), then at most once a minute (a trial's backfill)
+    (first,) = [r for r in caplog.records if r.getMessage() == "embedding papers"]
+    assert (first.done, first.of) == (papers, papers)
     ingest_job("drop")  # nothing new: nothing encoded again
     assert len(embedder.texts) == papers
 

@@ -37,10 +37,30 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
         results = ingest(store, found, progress=lambda _r: progress.advance(task))
     embedder = default_embedder() if embed else None  # None (said once in the log) when not installed
     if embedder is not None and any(r.new or r.updated for r in results):
-        with progress_bar(disable=quiet) as progress:
-            task = progress.add_task("Embedding", total=None)
-            embed_missing(store, embedder, progress=lambda done, total: progress.update(task, completed=done, total=total))
+        _say_backlog(store, embedder)
+        try:
+            with progress_bar(disable=quiet) as progress:
+                task = progress.add_task("Embedding", total=None)
+                embed_missing(store, embedder, progress=lambda done, total: progress.update(task, completed=done, total=total))
+        except KeyboardInterrupt:
+            err.print("Embedding stopped: the papers are stored; the next ingest or `paperbot run` embeds the rest.")
+            raise typer.Exit(130) from None
     return results, found.skipped
+
+
+#: From this many papers lacking a sentence vector, ingest says so before embedding them (a trial's 5-paper ingest
+#: ran 10 minutes, silent in a pipe, embedding a backlog another process had left).
+BACKLOG_NOTE_AT = 1_000
+
+
+def _say_backlog(store: Store, embedder) -> None:
+    from recommender.text.vectors import count_missing
+
+    with store.session() as session:
+        lacking = count_missing(session, embedder)
+    if lacking >= BACKLOG_NOTE_AT:
+        err.print(f"Embedding {lacking:,} papers that lack a sentence vector, this ingest's and earlier ones' (about 5 "
+                  "minutes per 10,000 on two cores); Ctrl+C stops it, and the papers stay stored.", highlight=False)
 
 
 def _name(source: str) -> str:

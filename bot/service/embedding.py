@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 #: once, and the first makes up to :data:`_PASSES` passes, so what the second stored is taken too.
 _EMBEDDING = threading.Lock()
 _PASSES = 3
+#: A long pass (a backfill) logs how far it is at most this often, seconds: an operator's trial saw 11 minutes of
+#: nothing but APScheduler's "skipped: maximum number of running instances reached" for the inbox job it runs in.
+PROGRESS_EVERY_SECONDS = 60.0
 
 __all__ = ["embed_stored"]
 
@@ -45,7 +48,8 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
     ingest job, rather than by the next digest. One call at a time per process: another returns at once
     (waiting would hold a thread of the pool that digests and ``sync`` run in), and the one under way
     passes again over what was stored meanwhile.
-    Logs ``papers embedded`` (papers, seconds, model) at INFO. Never raises: a failure is logged
+    Logs ``papers embedded`` (papers, seconds, model) at INFO, and ``embedding papers`` (done, of, seconds) after
+    the first batch and then every :data:`PROGRESS_EVERY_SECONDS` while it runs. Never raises: a failure is logged
     and the papers left are embedded by the next run or, at worst, by the ranking that needs them.
 
     Parameters
@@ -64,10 +68,19 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
         log.info("embedding under way in another job; it takes these papers too", extra={"model": embedder.name})
         return 0
     started = time.monotonic()
+    said = [0.0]  # when progress was last logged (0: not yet)
+
+    def progress(done_now: int, total: int) -> None:
+        now = time.monotonic()
+        if not said[0] or now - said[0] >= PROGRESS_EVERY_SECONDS:
+            said[0] = now
+            log.info("embedding papers", extra={"done": done_now, "of": total, "seconds": round(now - started, 1),
+                                                "model": embedder.name})
+
     try:
         done = 0
         for _ in range(_PASSES):  # papers stored by jobs that found this one under way
-            more = embed_missing(store, embedder, stop=stop)
+            more = embed_missing(store, embedder, stop=stop, progress=progress)
             done += more
             if not more or (stop is not None and stop.is_set()):
                 break
