@@ -279,7 +279,9 @@ def _file_done(spec: InboxSource, path: Path, seen: os.stat_result, r: IngestRes
         _warnings(r, result, {"file": path.name})
         return
     except OSError as exc:  # a full disk, a permission: the file stays, its digest (if any) is already stored
-        result.errors.append(f"{path.name}: cannot move: {exc.strerror or exc}")
+        where = folder / ("failed" if r.error else "done")  # the folder it could not go to, to fix (a trial)
+        result.errors.append(f"{path.name}: cannot move it to {where}: {exc.strerror or exc} (its papers are stored; "
+                             f"it is read again, at no cost, until it can be moved)")
         _warnings(r, result, {"file": path.name})
         return
     if r.error:
