@@ -124,12 +124,12 @@ class Recommender:
         return self.vectors.rows(session, paper_ids)[1]
 
     @_locked
-    def embeddings(self, session: Session, paper_ids: Sequence[int], max_missing: int | None = None) -> np.ndarray | None:
-        """Sentence embeddings of ``paper_ids``, shape (len(paper_ids), dim); None without the model, or when more
-        than ``max_missing`` lack a stored vector. Papers with no stored vector of this model version are embedded
-        now and stored in ``session`` (:func:`~recommender.text.vectors.embeddings_for`).
+    def embeddings(self, session: Session, paper_ids: Sequence[int]) -> np.ndarray | None:
+        """Sentence embeddings of ``paper_ids``, shape (len(paper_ids), dim); None without the model.
+        Papers with no stored vector of this model version are embedded now and stored in ``session``
+        (:func:`~recommender.text.vectors.embeddings_for`).
         """
-        return self.vectors.embeddings(session, paper_ids, max_missing)
+        return self.vectors.embeddings(session, paper_ids)
 
     def ranker(self, session: Session, **params) -> Ranker:
         return self.new_ranker(self.vectorizer(session), **params)
@@ -159,8 +159,10 @@ class Recommender:
         rated = [f.paper_id for f in (self._feedback(session, target) if feedback is None else feedback)]
         return set(delivered) | set(rated)
 
-    def target_inputs(self, session: Session, target: TargetRow, candidate_ids: Sequence[int], now: dt.datetime) -> tuple[Target, list[Paper]]:
-        """The ranker's view of ``target``: interests text, liked and disliked rows with ages (days)."""
+    def target_inputs(self, session: Session, target: TargetRow, candidate_ids: Sequence[int], now: dt.datetime,
+                      semantic: bool = True) -> tuple[Target, list[Paper]]:
+        """The ranker's view of ``target``: interests text, liked and disliked rows with ages (days), and with
+        ``semantic`` the liked papers' sentence vectors (not computed for a ranking by TF-IDF alone)."""
         interests = INTEREST_SEPARATOR.join(target.interests or []) if isinstance(target, Member) else (target.topic or "")
         feedback = self._feedback(session, target)
         liked = [f for f in feedback if f.value > 0]
@@ -172,7 +174,7 @@ class Recommender:
         return (
             Target(
                 interests_text=interests,
-                liked_embeddings=self.embeddings(session, liked_ids) if liked_ids else None,
+                liked_embeddings=self.embeddings(session, liked_ids) if liked_ids and semantic else None,
                 liked=self.matrix(session, liked_ids),
                 liked_age_days=_ages_days(liked, now),
                 liked_keys=liked_ids,
@@ -268,7 +270,7 @@ class Recommender:
             self._set_community(session, ranker, platform, workspace)
             inputs: list[Target] = []
             for i in indices:
-                target_input, liked_papers = self.target_inputs(session, targets[i], ids, now)
+                target_input, liked_papers = self.target_inputs(session, targets[i], ids, now, semantic is not None)
                 target_input.exclude |= older[i]
                 inputs.append(target_input)
                 words_of[i] = reader_words(target_input, [p.title for p in liked_papers], ranker.vectorizer)

@@ -12,6 +12,7 @@ corpus or the model change.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,7 +29,10 @@ from recommender.store import Feedback, Paper
 if TYPE_CHECKING:
     from recommender.picks import Recommender
 
-__all__ = ["PreparedCandidates", "CandidateCache", "corpus_ids", "newest_first", "priors"]
+__all__ = ["EMBED_WHEN_RANKING", "PreparedCandidates", "CandidateCache", "corpus_ids", "lacking_vectors", "newest_first",
+           "priors"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,14 @@ class PreparedCandidates:
 #: second). More, as after a bulk backfill, and the day's ranking goes by TF-IDF alone, on time, while the ingest
 #: job embeds them (an operator's trial: 60,000 papers dropped in the inbox held every digest 15 minutes and more).
 EMBED_WHEN_RANKING = 1_000
+
+
+def lacking_vectors(rec: Recommender, session: Session, paper_ids: Sequence[int]) -> int:
+    """How many of ``paper_ids`` have no stored sentence vector of the model's version (0 without the model)."""
+    stored = rec.vectors.embedding_matrix(session)
+    if stored is None or not len(paper_ids):
+        return 0
+    return int((stored[0].positions(np.asarray(paper_ids, dtype=np.int64)) < 0).sum())
 
 
 def corpus_ids(session: Session, candidate_ids: Sequence[int]) -> list[int]:
@@ -112,6 +124,7 @@ class CandidateCache:
     def __init__(self) -> None:
         self._key: tuple | None = None
         self._value: PreparedCandidates | None = None
+        self._fell_back = False  # the value was ranked by TF-IDF alone: too many papers lacked a sentence vector
 
     def get(self, rec: Recommender, session: Session, found: Sequence[tuple[int, dt.date, bool]]) -> PreparedCandidates:
         """``found`` ((paper id, day, dated), :meth:`Recommender.candidates`) ready to rank."""
@@ -124,11 +137,16 @@ class CandidateCache:
         newest = session.scalar(select(func.max(Paper.id)))
         liked_new = frozenset(session.scalars(select(Feedback.paper_id).where(Feedback.value > 0))) & frozenset(ids)
         key = (vectorizer, tuple(ids), tuple((day, dated) for _, day, dated in found), newest, liked_new)
-        if self._value is None or self._key != key:
+        stale = self._fell_back and lacking_vectors(rec, session, corpus_ids(session, ids) + ids) <= EMBED_WHEN_RANKING
+        if self._value is None or self._key != key or stale:  # stale: the backlog it fell back for is embedded
             known = corpus_ids(session, ids)
-            emb = rec.embeddings(session, ids, EMBED_WHEN_RANKING)
-            known_emb = rec.embeddings(session, known, EMBED_WHEN_RANKING) if emb is not None else None
-            emb = emb if known_emb is not None else None  # both, or TF-IDF alone: a backfill is being embedded
+            lacking = lacking_vectors(rec, session, known + ids)  # one rule for the whole ranking, as prepare's
+            self._fell_back = lacking > EMBED_WHEN_RANKING
+            if self._fell_back:
+                log.info("too many papers lack a sentence vector: ranked by TF-IDF alone while they are embedded",
+                         extra={"papers": lacking, "at_most": EMBED_WHEN_RANKING})
+            emb = None if self._fell_back else rec.embeddings(session, ids)
+            known_emb = None if emb is None else rec.embeddings(session, known)
             ranker = rec.new_ranker(vectorizer).set_corpus(rec.matrix(session, known), known, known_emb)
             published = [day if dated else None for _, day, dated in found]
             self._value = PreparedCandidates(ids, rec.matrix(session, ids), None if emb is None else SemanticInputs(emb),

@@ -5,12 +5,13 @@ papers dropped in the inbox held every digest 15 minutes and more, embedded befo
 import pytest
 from sqlalchemy import func, select
 
-from bot.commands import Caller, Commands
+from bot.commands import POSITIVE, Caller, Commands
 from recommender import picks as picks_module
 from recommender import prepared
 from recommender.picks import Recommender
 from recommender.settings import RecommenderSettings
-from recommender.store import Member, PaperEmbedding
+from recommender.store import Member, Paper, PaperEmbedding
+from recommender.text.vectors import embed_missing
 
 ADA = Caller("slack", "T1", "U1", display_name="ada")
 
@@ -29,19 +30,24 @@ def ranked(rec, store) -> list[int]:
 
 
 @pytest.mark.semantic
-def test_too_many_papers_lacking_a_vector_rank_by_tfidf_alone_and_are_not_embedded_there(papers_store, settings,
-                                                                                         monkeypatch):
-    assert Commands(papers_store, settings).interests_add(ADA, "graph neural networks").ok
+def test_too_many_papers_lacking_a_vector_rank_by_tfidf_alone_until_they_are_embedded(papers_store, settings,
+                                                                                      monkeypatch):
+    cmds = Commands(papers_store, settings)
+    assert cmds.interests_add(ADA, "graph neural networks").ok
+    with papers_store.session() as s:
+        liked = s.scalars(select(Paper.id).where(Paper.title.ilike("%graph%")).order_by(Paper.id)).first()
+    assert cmds.rate(ADA, f"#{liked}", POSITIVE).ok  # a liked paper's vector is no exception
     assert vectors(papers_store) == 0  # the sample store's 216 papers: none embedded yet
     for module in (prepared, picks_module):
         monkeypatch.setattr(module, "EMBED_WHEN_RANKING", 50)  # a backfill of 216 papers, by this bound
     hybrid = Recommender(papers_store)
     assert hybrid.embedder is not None
     backlog = ranked(hybrid, papers_store)
-    assert vectors(papers_store) == 0  # nothing embedded on the way to the ranking
+    assert vectors(papers_store) == 0  # nothing embedded on the way to the ranking, the liked paper's neither
     assert backlog == ranked(Recommender(papers_store, RecommenderSettings(semantic=False)), papers_store)
 
-    for module in (prepared, picks_module):
-        monkeypatch.setattr(module, "EMBED_WHEN_RANKING", 1_000)  # within the bound: embedded, then ranked with them
-    ranked(Recommender(papers_store), papers_store)
+    embed_missing(papers_store, hybrid.embedder)  # the ingest job's pass over the backlog
     assert vectors(papers_store) == 216
+    # the same process ranks with the vectors now, as a new one would: the day's fallback is not kept
+    with_vectors = ranked(Recommender(papers_store), papers_store)
+    assert with_vectors != backlog and ranked(hybrid, papers_store) == with_vectors

@@ -58,6 +58,22 @@ def test_scheduled_inbox_job_embeds_the_papers_it_stored(store, settings, sample
     assert len(embedder.texts) == papers
 
 
+def test_a_backlog_is_embedded_by_the_next_source_run_that_stores_nothing(store, settings, sample_digests, tmp_path):
+    """A review: papers left without a vector (a pass cut short, an import past its limit) waited for the next new
+    paper, and a ranking embeds at most 1,000 of them: every digest meanwhile went by TF-IDF alone."""
+    embedder = HashEmbedder()
+    spec = inbox_with_sample(tmp_path, sample_digests)
+    set_context(JobContext(store, settings, {}, [spec], recommender=Recommender(store, settings.recommender, embedder=embedder)))
+    ingest_job("drop")
+    with store.session() as s:
+        s.execute(PaperEmbedding.__table__.delete().where(PaperEmbedding.paper_id.in_(
+            select(Paper.id).order_by(Paper.id).limit(5).scalar_subquery())))
+        assert count_missing(s, embedder) == 5
+    ingest_job("drop")  # an empty inbox: nothing stored
+    with store.session() as s:
+        assert count_missing(s, embedder) == 0
+
+
 def test_run_once_embeds_at_ingest_before_ranking(store, settings, sample_digests, tmp_path, caplog):
     embedder = HashEmbedder()
     ctx = JobContext(store, settings, {}, [inbox_with_sample(tmp_path, sample_digests)],

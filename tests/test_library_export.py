@@ -271,3 +271,21 @@ def test_a_digest_listing_every_author_clears_and_others(cli, tmp_path):
     (hit,) = json.loads(cli("search", "GPTQ", "-k", "1", "--json").stdout)["results"]
     assert len(hit["authors"]) == 4 and not hit["more_authors"]
     assert "and others" not in cli("export", "ada", "--format", "bibtex").stdout
+
+
+def test_a_reimport_gives_a_paper_rated_before_its_citation_key(cli, db_url, tmp_path):
+    """A review: a paper 👍'd before the import (in chat, or by an import before keys were kept) kept no key."""
+    bib = tmp_path / "mine.bib"
+    bib.write_text(KEYED, encoding="utf-8")
+    assert cli("users", "add", "ada").exit_code == 0
+    assert cli("import", "ada", bib).exit_code == 0
+    store = Store(db_url)
+    try:
+        with store.session() as s:
+            for row in s.scalars(select(Feedback)):
+                row.citation_key = None  # as every 👍 recorded before migration 0021
+    finally:
+        store.dispose()
+    assert "{nagel2020up," not in cli("export", "ada").stdout
+    assert cli("import", "ada", bib).exit_code == 0
+    assert "{nagel2020up," in cli("export", "ada").stdout

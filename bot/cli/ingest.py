@@ -36,8 +36,7 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
         task = progress.add_task("Ingesting", total=len(found.sources))
         results = ingest(store, found, progress=lambda _r: progress.advance(task))
     embedder = default_embedder() if embed else None  # None (said once in the log) when not installed
-    if embedder is not None and any(r.new or r.updated for r in results):
-        _say_backlog(store, embedder)
+    if embedder is not None and _lacking(store, embedder):  # this ingest's papers, and any left before
         try:
             with progress_bar(disable=quiet) as progress:
                 task = progress.add_task("Embedding", total=None)
@@ -53,7 +52,8 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
 BACKLOG_NOTE_AT = 1_000
 
 
-def _say_backlog(store: Store, embedder) -> None:
+def _lacking(store: Store, embedder) -> int:
+    """How many stored papers lack a sentence vector; from :data:`BACKLOG_NOTE_AT` on, said on stderr."""
     from recommender.text.vectors import count_missing
 
     with store.session() as session:
@@ -61,6 +61,7 @@ def _say_backlog(store: Store, embedder) -> None:
     if lacking >= BACKLOG_NOTE_AT:
         err.print(f"Embedding {lacking:,} papers that lack a sentence vector, this ingest's and earlier ones' (about 5 "
                   "minutes per 10,000 on two cores); Ctrl+C stops it, and the papers stay stored.", highlight=False)
+    return lacking
 
 
 def _name(source: str) -> str:

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 MAX_LIBRARY_BYTES = 20 * 1024 * 1024
 
 #: Papers without a vector embedded right after an import (about 20 s on two cores); the rest are embedded
-#: by the scheduler's embedding job or by the ranking that needs them.
+#: by the scheduler's embedding job at its next source run, or by the next `paperbot ingest`.
 IMPORT_EMBED_LIMIT = 1000
 
 #: The formats a library file may be in, as an answer names them.
@@ -47,7 +47,7 @@ def _embed_imported(cmds: Commands, paper_ids: list[int], on_progress: Callable[
     """Embed up to :data:`IMPORT_EMBED_LIMIT` of the imported papers that have no vector, as ingest embeds what it stores.
 
     The import is committed already: a failure is logged, not answered, and the papers left are embedded
-    by the scheduler's embedding job or by the ranking that needs them.
+    by the scheduler's embedding job at its next source run, or by the next ``paperbot ingest``.
     """
     embedder = cmds.recommender.embedder
     if embedder is None or not paper_ids:

@@ -280,8 +280,9 @@ def _file_done(spec: InboxSource, path: Path, seen: os.stat_result, r: IngestRes
         return
     except OSError as exc:  # a full disk, a permission: the file stays, its digest (if any) is already stored
         where = folder / ("failed" if r.error else "done")  # the folder it could not go to, to fix (a trial)
-        result.errors.append(f"{path.name}: cannot move it to {where}: {exc.strerror or exc} (its papers are stored; "
-                             f"it is read again, at no cost, until it can be moved)")
+        kept = "it failed and is read again" if r.error else "its papers are stored, and it is read again, at no cost,"
+        result.errors.append(f"{path.name}: cannot move it to {where}: {exc.strerror or exc} ({kept} until it can be "
+                             "moved)")
         _warnings(r, result, {"file": path.name})
         return
     if r.error:

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from recommender.imports.formats import LibraryEntry
@@ -177,6 +177,9 @@ def store_library(
             Feedback.member_id == member_id, Feedback.paper_id.in_(ids[start:start + LOOKUP_CHUNK]))))
     rows = [{"member_id": member_id, "paper_id": pid, "channel_id": None, "value": 1, "origin": IMPORT_ORIGIN,
              "created_at": when, "citation_key": keys.get(pid)} for pid, when in earliest.items() if pid not in rated]
+    for pid in sorted(rated & keys.keys()):  # a 👍 given before (in chat, or by an import before keys were kept)
+        session.execute(update(Feedback).where(Feedback.member_id == member_id, Feedback.paper_id == pid,
+                                               Feedback.citation_key.is_(None)).values(citation_key=keys[pid]))
     stmt = dialect_insert(session, Feedback.__table__).on_conflict_do_nothing()
     for start in range(0, len(rows), LOOKUP_CHUNK):
         session.connection().execute(stmt, rows[start:start + LOOKUP_CHUNK])

@@ -368,9 +368,8 @@ class CurrentVectors:
             out[have] = matrix.matrix[pos[have]]
         return out
 
-    def embeddings(self, session: Session, paper_ids: Sequence[int], max_missing: int | None = None) -> np.ndarray | None:
-        """Embeddings of ``paper_ids``, shape (len(paper_ids), dim) float32; None without an embedder, or when more
-        than ``max_missing`` of them have no stored vector.
+    def embeddings(self, session: Session, paper_ids: Sequence[int]) -> np.ndarray | None:
+        """Embeddings of ``paper_ids``, shape (len(paper_ids), dim) float32; None without an embedder.
 
         Vectors not stored yet are computed and stored in ``session``
         (:func:`~recommender.text.vectors.embeddings_for`).
@@ -379,8 +378,6 @@ class CurrentVectors:
         if out is None or self.embedder is None:
             return None
         missing = np.flatnonzero(~out.any(axis=1))
-        if max_missing is not None and missing.size > max_missing:
-            return None
         if missing.size:
             wanted = sorted({paper_ids[i] for i in missing.tolist()})
             papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(wanted)))}
