@@ -175,3 +175,14 @@ def test_legacy_family_first_names_are_written_back_as_those_people_in_every_for
     (back,) = parse_library(text, "lib." + {"bibtex": "bib", "ris": "ris", "csl-json": "json"}[fmt])
     assert back.record.authors == ("Gabriel García Márquez", "Yann Le Cun", "John Smith Jr.", "Mary Ann Jones III",
                                    "Juan de la Cruz")
+
+
+def test_et_al_in_any_format_is_no_author_and_says_the_list_stops_short():
+    """A review: CSL-JSON's {"literal": "et al."} was stored as an author."""
+    csl = json.dumps([{"id": "k", "type": "article", "title": "T",
+                       "author": [{"family": "Lovelace", "given": "Ada"}, {"literal": "et al."}]}])
+    ris = "TY  - JOUR\nTI  - T\nAU  - Lovelace, Ada\nAU  - et al.\nER  - \n"
+    bib = "@article{k, title = {T}, author = {Lovelace, Ada and others}}\n"
+    for text, name in ((csl, "x.json"), (ris, "x.ris"), (bib, "x.bib")):
+        (entry,) = parse_library(text.encode(), name)
+        assert (entry.record.authors, entry.record.more_authors) == (("Ada Lovelace",), True), name

@@ -209,7 +209,7 @@ def _csl_date(value) -> tuple:
 def _csl(text: str, where: str) -> list[LibraryEntry]:
     out = []
     for n, (line, item) in enumerate(_csl_items(text, where), 1):
-        authors = [csl_name(a) for a in item.get("author") or [] if isinstance(a, dict)]
+        authors, more = listed_authors(csl_name(a) for a in item.get("author") or [] if isinstance(a, dict))
         year, month, day = _csl_date(item.get("issued"))
         accessed = _csl_date(item.get("accessed"))
         accessed_day = parse_date(*accessed) if accessed[0] else None
@@ -225,7 +225,7 @@ def _csl(text: str, where: str) -> list[LibraryEntry]:
             out.append(library_entry(where, line, title if isinstance(title, str) else "", authors,
                                      parse_date(year, month, day), ids, item.get("URL"), added, item.get("abstract"),
                                      unread_date=_csl_written_date(item.get("issued")), where_from=where_from,
-                                     key=item.get("id")))
+                                     key=item.get("id"), more_authors=more))
         except ParseError as exc:
             raise ParseError(f"CSL-JSON item {n} ({item.get('id', '?')}): {exc.message}", source=where, line=line) from None
     return out
