@@ -2,7 +2,7 @@
 them, and the ranking goes by TF-IDF alone, on time, while the ingest job embeds them (an operator's trial: 60,000
 papers dropped in the inbox held every digest 15 minutes and more, embedded before ranking)."""
 
-import pytest
+from embedder_fake import HashEmbedder
 from sqlalchemy import func, select
 
 from bot.commands import POSITIVE, Caller, Commands
@@ -29,7 +29,6 @@ def ranked(rec, store) -> list[int]:
         return [p.paper_id for p in rec.picks(s, [member], 10)[0]]
 
 
-@pytest.mark.semantic
 def test_too_many_papers_lacking_a_vector_rank_by_tfidf_alone_until_they_are_embedded(papers_store, settings,
                                                                                       monkeypatch):
     cmds = Commands(papers_store, settings)
@@ -40,14 +39,14 @@ def test_too_many_papers_lacking_a_vector_rank_by_tfidf_alone_until_they_are_emb
     assert vectors(papers_store) == 0  # the sample store's 216 papers: none embedded yet
     for module in (prepared, picks_module):
         monkeypatch.setattr(module, "EMBED_WHEN_RANKING", 50)  # a backfill of 216 papers, by this bound
-    hybrid = Recommender(papers_store)
-    assert hybrid.embedder is not None
+    embedder = HashEmbedder()  # the rule, not the model, is tested: a stand-in with no runtime to load
+    hybrid = Recommender(papers_store, embedder=embedder)
     backlog = ranked(hybrid, papers_store)
     assert vectors(papers_store) == 0  # nothing embedded on the way to the ranking, the liked paper's neither
     assert backlog == ranked(Recommender(papers_store, RecommenderSettings(semantic=False)), papers_store)
 
-    embed_missing(papers_store, hybrid.embedder)  # the ingest job's pass over the backlog
+    embed_missing(papers_store, embedder)  # the ingest job's pass over the backlog
     assert vectors(papers_store) == 216
     # the same process ranks with the vectors now, as a new one would: the day's fallback is not kept
-    with_vectors = ranked(Recommender(papers_store), papers_store)
+    with_vectors = ranked(Recommender(papers_store, embedder=embedder), papers_store)
     assert with_vectors != backlog and ranked(hybrid, papers_store) == with_vectors
