@@ -53,19 +53,21 @@ def test_a_disliked_paper_is_found_by_name_and_marked_for_its_asker_only(cmds):
     assert not any(f.value == "you 👎 this" for e in embeds[1:] for f in e.fields)
 
 
-def test_the_cli_search_marks_the_user_s_disliked_paper_in_its_table_and_json(cli, sample_digests):
+@pytest.mark.parametrize(("verb", "mark", "other", "note"), [("dislike", "disliked", "liked", "you 👎 this"),
+                                                             ("like", "liked", "disliked", "you 👍 this")])
+def test_the_cli_search_marks_the_user_s_rated_paper_in_its_table_and_json(cli, sample_digests, verb, mark, other, note):
     assert cli("ingest", sample_digests).exit_code == 0
     assert cli("users", "add", "ada").exit_code == 0
     found = json.loads(cli("search", "graph neural networks", "--user", "ada", "--json").stdout)["results"]
-    assert not any(r["disliked"] for r in found)
+    assert not any(r[mark] for r in found)
     title = found[0]["title"]
-    assert cli("dislike", "ada", found[0]["ref"]).exit_code == 0
+    assert cli(verb, "ada", found[0]["ref"]).exit_code == 0
     again = json.loads(cli("search", title, "--user", "ada", "--json").stdout)["results"]
-    assert (again[0]["title"], again[0]["disliked"]) == (title, True)
-    assert not any(r["disliked"] for r in again[1:])
+    assert (again[0]["title"], again[0][mark], again[0][other]) == (title, True, False)
+    assert not any(r[mark] for r in again[1:])
     table = cli("search", title, "--user", "ada", "-k", "3").stdout
-    assert " ".join(table.split()).count("(you 👎 this)") == 1
-    assert not json.loads(cli("search", title, "--json").stdout)["results"][0]["disliked"]  # no user, no mark
+    assert " ".join(table.split()).count(f"({note})") == 1
+    assert not json.loads(cli("search", title, "--json").stdout)["results"][0][mark]  # no user, no mark
 
 
 def test_a_liked_paper_is_found_by_name_and_marked_for_its_asker_only(cmds):
@@ -85,16 +87,3 @@ def test_a_liked_paper_is_found_by_name_and_marked_for_its_asker_only(cmds):
     embeds = [e for group in reply_embeds(reply.papers) for e in group]
     assert [f.value for f in embeds[0].fields if f.name == "Your rating"] == ["you 👍 this"]
 
-
-def test_the_cli_search_marks_the_user_s_liked_paper_in_its_table_and_json(cli, sample_digests):
-    assert cli("ingest", sample_digests).exit_code == 0
-    assert cli("users", "add", "ada").exit_code == 0
-    found = json.loads(cli("search", "graph neural networks", "--user", "ada", "--json").stdout)["results"]
-    assert not any(r["liked"] for r in found)
-    title = found[0]["title"]
-    assert cli("like", "ada", found[0]["ref"]).exit_code == 0
-    again = json.loads(cli("search", title, "--user", "ada", "--json").stdout)["results"]
-    assert (again[0]["title"], again[0]["liked"], again[0]["disliked"]) == (title, True, False)
-    assert not any(r["liked"] for r in again[1:])
-    table = cli("search", title, "--user", "ada", "-k", "3").stdout
-    assert " ".join(table.split()).count("(you 👍 this)") == 1
