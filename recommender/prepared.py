@@ -29,8 +29,7 @@ from recommender.store import Feedback, Paper
 if TYPE_CHECKING:
     from recommender.picks import Recommender
 
-__all__ = ["EMBED_WHEN_RANKING", "PreparedCandidates", "CandidateCache", "corpus_ids", "lacking_vectors", "newest_first",
-           "priors"]
+__all__ = ["EMBED_WHEN_RANKING", "PreparedCandidates", "CandidateCache", "corpus_ids", "newest_first", "priors"]
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +66,6 @@ class PreparedCandidates:
 #: second). More, as after a bulk backfill, and the day's ranking goes by TF-IDF alone, on time, while the ingest
 #: job embeds them (an operator's trial: 60,000 papers dropped in the inbox held every digest 15 minutes and more).
 EMBED_WHEN_RANKING = 1_000
-
-
-def lacking_vectors(rec: Recommender, session: Session, paper_ids: Sequence[int]) -> int:
-    """How many of ``paper_ids`` have no stored sentence vector of the model's version (0 without the model)."""
-    stored = rec.vectors.embedding_matrix(session)
-    if stored is None or not len(paper_ids):
-        return 0
-    return int((stored[0].positions(np.asarray(paper_ids, dtype=np.int64)) < 0).sum())
 
 
 def corpus_ids(session: Session, candidate_ids: Sequence[int]) -> list[int]:
@@ -137,10 +128,11 @@ class CandidateCache:
         newest = session.scalar(select(func.max(Paper.id)))
         liked_new = frozenset(session.scalars(select(Feedback.paper_id).where(Feedback.value > 0))) & frozenset(ids)
         key = (vectorizer, tuple(ids), tuple((day, dated) for _, day, dated in found), newest, liked_new)
-        stale = self._fell_back and lacking_vectors(rec, session, corpus_ids(session, ids) + ids) <= EMBED_WHEN_RANKING
-        if self._value is None or self._key != key or stale:  # stale: the backlog it fell back for is embedded
+        changed = self._value is None or self._key != key
+        if changed or self._fell_back:  # one rule for the whole ranking, as prepare's (store_missing)
             known = corpus_ids(session, ids)
-            lacking = lacking_vectors(rec, session, known + ids)  # one rule for the whole ranking, as prepare's
+            lacking = len(rec.vectors.lacking_vectors(session, known + ids))
+        if changed or (self._fell_back and lacking <= EMBED_WHEN_RANKING):  # a fallback ends once its backlog is embedded
             self._fell_back = lacking > EMBED_WHEN_RANKING
             if self._fell_back:
                 log.info("too many papers lack a sentence vector: ranked by TF-IDF alone while they are embedded",
@@ -152,4 +144,5 @@ class CandidateCache:
             self._value = PreparedCandidates(ids, rec.matrix(session, ids), None if emb is None else SemanticInputs(emb),
                                              priors([day for _, day, _ in found]), newest_first(published), ranker)
             self._key = key
+        assert self._value is not None
         return self._value

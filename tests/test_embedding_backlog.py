@@ -2,6 +2,7 @@
 them, and the ranking goes by TF-IDF alone, on time, while the ingest job embeds them (an operator's trial: 60,000
 papers dropped in the inbox held every digest 15 minutes and more, embedded before ranking)."""
 
+import pytest
 from embedder_fake import HashEmbedder
 from sqlalchemy import func, select
 
@@ -29,13 +30,14 @@ def ranked(rec, store) -> list[int]:
         return [p.paper_id for p in rec.picks(s, [member], 10)[0]]
 
 
+@pytest.mark.parametrize("like", [True, False])  # with no 👍, every stored paper is a candidate: no corpus at all
 def test_too_many_papers_lacking_a_vector_rank_by_tfidf_alone_until_they_are_embedded(papers_store, settings,
-                                                                                      monkeypatch):
+                                                                                      monkeypatch, like):
     cmds = Commands(papers_store, settings)
     assert cmds.interests_add(ADA, "graph neural networks").ok
     with papers_store.session() as s:
         liked = s.scalars(select(Paper.id).where(Paper.title.ilike("%graph%")).order_by(Paper.id)).first()
-    assert cmds.rate(ADA, f"#{liked}", POSITIVE).ok  # a liked paper's vector is no exception
+    assert not like or cmds.rate(ADA, f"#{liked}", POSITIVE).ok  # a liked paper's vector is no exception
     assert vectors(papers_store) == 0  # the sample store's 216 papers: none embedded yet
     for module in (prepared, picks_module):
         monkeypatch.setattr(module, "EMBED_WHEN_RANKING", 50)  # a backfill of 216 papers, by this bound

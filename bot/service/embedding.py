@@ -18,7 +18,7 @@ from bot.service.outage import transient
 from recommender.store import Store
 from recommender.store.errors import describe_db_error
 from recommender.text.embeddings import PaperEmbedder
-from recommender.text.vectors import count_missing, embed_missing
+from recommender.text.vectors import embed_missing
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +39,14 @@ def _stored_text(results: Sequence[SourceRunResult]) -> bool:
     return any(r.new_papers or any(i.updated for i in r.results) for r in results)
 
 
-def _backlog(store: Store, embedder: PaperEmbedder) -> bool:
-    """Whether some stored paper lacks a vector (a pass cut short, an import's papers past its limit, a ranking
-    that fell back to TF-IDF alone): taken by the next run of any source, whether or not it stored a paper."""
-    try:
-        with store.session() as session:
-            return count_missing(session, embedder) > 0
-    except Exception:  # noqa: BLE001 - the source run is recorded; the next one asks again
-        return False
-
-
 def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence[SourceRunResult], *,
                  stop: threading.Event | None = None) -> int:
-    """Embed every paper without a vector once ``results`` stored or changed papers, or some paper lacks one;
-    returns how many.
+    """Embed every paper without a vector, whether or not ``results`` stored a paper; returns how many.
 
     Every paper lacking a vector is embedded, not only those of ``results``: a backlog (semantic
-    ranking just switched on, a model version changed, a run cut short) is taken here, by the
-    ingest job, rather than by the next digest. One call at a time per process: another returns at once
+    ranking just switched on, a model version changed, a run cut short, an import past its limit, a
+    ranking that fell back to TF-IDF alone) is taken here, by the next run of any source, rather than by
+    the next digest. One call at a time per process: another returns at once
     (waiting would hold a thread of the pool that digests and ``sync`` run in), and the one under way
     passes again over what was stored meanwhile.
     Logs ``papers embedded`` (papers, seconds, model) at INFO, and ``embedding papers`` (done, of, seconds) after
@@ -74,10 +64,11 @@ def embed_stored(store: Store, embedder: PaperEmbedder | None, results: Sequence
     stop : threading.Event, optional
         A shutdown: no further batch starts once set.
     """
-    if embedder is None or not (_stored_text(results) or _backlog(store, embedder)):
+    if embedder is None:
         return 0
     if not _EMBEDDING.acquire(blocking=False):  # never wait: a waiting job holds a thread digests need
-        log.info("embedding under way in another job; it takes these papers too", extra={"model": embedder.name})
+        if _stored_text(results):
+            log.info("embedding under way in another job; it takes these papers too", extra={"model": embedder.name})
         return 0
     started = time.monotonic()
     said = [0.0]  # when progress was last logged (0: not yet)

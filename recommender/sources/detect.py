@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from . import arxiv_atom, arxiv_rss, hf_api, hf_page
@@ -44,7 +43,7 @@ def _detect_text(text: str, source: str) -> tuple[str, object]:
     if hf_page.looks_like(text):
         return "hf_page", None
     first = next((n for n, line in enumerate(text.splitlines(), 1) if line.strip()), 1)
-    kind = "BibTeX" if _BIBTEX_ENTRY.search(text) else "RIS" if _RIS_RECORD.search(text[:4000]) else None
+    kind = _library_kind(text)
     library = f" (it reads as a {kind} library: {_LIBRARY})" if kind else ""
     raise ParseError(f"not a known digest format (no Hugging Face papers page, JSON or feed XML){library}",
                      source=source, line=first)
@@ -52,8 +51,17 @@ def _detect_text(text: str, source: str) -> tuple[str, object]:
 
 #: What a library file given as a digest is told (a trial ingested its .bib).
 _LIBRARY = "a person's library is imported as their 👍, with `import`, not ingested"
-_BIBTEX_ENTRY = re.compile(r"^\s*@\w+\s*[{(]", re.MULTILINE)
-_RIS_RECORD = re.compile(r"^TY  - ", re.MULTILINE)
+
+
+def _library_kind(text: str) -> str | None:
+    """"BibTeX" or "RIS" when ``text`` reads as that library export by the import's own detection
+    (:func:`recommender.imports.formats.detect_format`), else None."""
+    from recommender.imports.formats import detect_format  # here: the import reads records from this package
+
+    try:
+        return {"bibtex": "BibTeX", "ris": "RIS"}.get(detect_format(text))
+    except ParseError:
+        return None
 
 
 def _csl_like(value: object) -> bool:

@@ -267,8 +267,7 @@ class CurrentVectors:
         ids, texts = paper_texts(session, todo) if todo else ([], [])
         rows = model.vectorizer.transform(texts) if ids else None
         if self.embedder is not None and len(paper_ids):
-            pos = self._read_embeddings(session).positions(np.asarray(paper_ids, dtype=np.int64))
-            lacking = sorted({int(pid) for pid, at in zip(paper_ids, pos.tolist(), strict=True) if at < 0})
+            lacking = self.lacking_vectors(session, paper_ids)
             if lacking and max_missing is not None and len(lacking) > max_missing:
                 log.info("too many papers lack a sentence vector to embed before ranking: left to the ingest job",
                          extra={"papers": len(lacking), "at_most": max_missing})
@@ -347,6 +346,13 @@ class CurrentVectors:
             self._emb, self._emb_last_row = merged, max(self._emb_last_row, int(rows[-1][0]))
             self._emb_mean = merged.matrix.mean(axis=0) if len(merged) else None
         return merged
+
+    def lacking_vectors(self, session: Session, paper_ids: Sequence[int]) -> list[int]:
+        """The ids of ``paper_ids`` with no stored embedding of the embedder's version, each once, ascending ([] without one)."""
+        if self.embedder is None or not len(paper_ids):
+            return []
+        pos = self._read_embeddings(session).positions(np.asarray(paper_ids, dtype=np.int64))
+        return sorted({int(pid) for pid, at in zip(paper_ids, pos.tolist(), strict=True) if at < 0})
 
     def embedding_matrix(self, session: Session) -> tuple[PaperMatrix, np.ndarray | None] | None:
         """Every stored embedding of the embedder's version, shape (n, dim), and their mean; None without an embedder."""
