@@ -133,8 +133,12 @@ def rocchio_profiles(
 EXPANSION_MIN_SHARE = 0.5
 
 
+Seeds = tuple[sp.csr_matrix, np.ndarray | None, np.ndarray, np.ndarray]
+"""What :func:`expand_interests` chooses its candidates by (:func:`interest_seeds`)."""
+
+
 def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None, *,
-                   centered: bool = False) -> tuple[sp.csr_matrix, np.ndarray | None, np.ndarray] | None:
+                   centered: bool = False) -> Seeds | None:
     """The declared interests of targets ``rows`` alone, each interest apart, for :func:`expand_interests`.
 
     ``centered``: their sentence embeddings centred on ``mean`` like the papers, else with the mean's
@@ -143,10 +147,11 @@ def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None
 
     Returns
     -------
-    (csr_matrix, ndarray or None, ndarray) or None
+    (csr_matrix, ndarray or None, ndarray, ndarray) or None
         The interests' TF-IDF rows, shape (n_parts, n_features); their unit sentence embeddings, shape
         (n_parts, dim) (None without ``mean`` or embeddings); the position in ``rows`` of each one's target,
-        shape (n_parts,). None when the batch has no interests.
+        shape (n_parts,); the share of each one's words the TF-IDF model knows, shape (n_parts,) (all 1 when
+        the batch does not say). None when the batch has no interests.
     """
     if batch.interests is None:
         return None
@@ -154,29 +159,41 @@ def interest_seeds(batch: TargetBatch, rows: np.ndarray, mean: np.ndarray | None
     if batch.interest_parts is None or batch.interest_owner is None:
         parts, owner = sp.csr_matrix(batch.interests[rows]), np.arange(rows.size)
         embedded = None if embedded is None else embedded[rows]
+        known = np.ones(rows.size)
     else:
         position = np.full(batch.n_targets, -1, dtype=np.int64)
         position[rows] = np.arange(rows.size)
         kept = np.flatnonzero(position[batch.interest_owner] >= 0)
         parts, owner = sp.csr_matrix(batch.interest_parts[kept]), position[batch.interest_owner[kept]]
         embedded = None if batch.interest_part_embeddings is None or embedded is None else batch.interest_part_embeddings[kept]
+        known = np.ones(kept.size) if batch.interest_known is None else batch.interest_known[kept]
     semantic = None
     if mean is not None and embedded is not None:
         from .semantic import interest_rows  # semantic imports targets, which imports this module
 
         semantic = interest_rows(embedded, mean, centered=centered)
-    return parts, semantic, owner
+    return parts, semantic, owner, known
 
 
-def _agreement(lexical: np.ndarray, meaning: np.ndarray, embedded: np.ndarray, semantic_weight: float) -> np.ndarray:
+def _agreement(lexical: np.ndarray, meaning: np.ndarray, embedded: np.ndarray, semantic_weight: float,
+               known: np.ndarray | None = None) -> np.ndarray:
     """How well each candidate matches the interests in both spaces, shape (n_rows, n_candidates).
 
     The geometric mean of the TF-IDF and embedding cosines (negative ones as 0): a candidate
-    must match in words *and* in meaning. Rows without an interests embedding (``embedded``
+    must match in words *and* in meaning. Where the TF-IDF model knows only a share ``known``
+    (shape (n_rows,), default all 1) of an interest's words, the words cannot vouch for the rest:
+    the score is ``known * geometric mean + (1 - known) * embedding cosine``. Over a first week's
+    papers "seismology and earthquake detection" reads as "detection" in TF-IDF, and the one
+    seismic paper, which holds no "detection", scored 0 while grape and traffic-incident
+    detection papers were its first matches. Rows without an interests embedding (``embedded``
     False), or whose interests no candidate matches in both (no word of the vocabulary), keep
     the hybrid mix with ``semantic_weight``.
     """
-    both = np.sqrt(np.maximum(lexical, 0.0) * np.maximum(meaning, 0.0))
+    meaning_pos = np.maximum(meaning, 0.0)
+    both = np.sqrt(np.maximum(lexical, 0.0) * meaning_pos)
+    if known is not None:
+        share = np.asarray(known, dtype=np.float64)[:, None]
+        both = share * both + (1.0 - share) * meaning_pos
     mix = np.where(embedded, semantic_weight, 0.0)[:, None]
     hybrid = (1 - mix) * lexical + mix * meaning
     return np.where((embedded & (both.max(axis=1, initial=0.0) > 0))[:, None], both, hybrid)
@@ -199,7 +216,7 @@ def _quota(best: np.ndarray, keep: np.ndarray, owner: np.ndarray, top: int) -> n
 
 def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candidates: sp.csr_matrix,
                      candidates_emb: np.ndarray | None, rows: np.ndarray, *, semantic_weight: float,
-                     top: int, seeds: tuple[sp.csr_matrix, np.ndarray | None, np.ndarray] | None,
+                     top: int, seeds: Seeds | None,
                      candidates_t: sp.csr_matrix | None = None) -> tuple[sp.csr_matrix, np.ndarray | None]:
     """Pseudo-relevance feedback for targets with declared interests.
 
@@ -242,11 +259,11 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         at least :data:`EXPANSION_MIN_SHARE` of their interest's best match.
     candidates_t : csr_matrix, shape (n_features, n_candidates), optional
         ``candidates.T`` as CSR when the caller has it (saves a conversion per call).
-    seeds : (csr_matrix, ndarray or None, ndarray) or None
+    seeds : (csr_matrix, ndarray or None, ndarray, ndarray) or None
         What the best-matching candidates are chosen by (:func:`interest_seeds`):
         the declared interests alone, each apart, TF-IDF rows of shape (n_parts,
-        n_features), semantic rows of shape (n_parts, dim) and each one's position
-        in ``rows``; None expands nothing. Each interest chooses its share of ``top``
+        n_features), semantic rows of shape (n_parts, dim), each one's position
+        in ``rows`` and the share of its words TF-IDF knows; None expands nothing. Each interest chooses its share of ``top``
         candidates, and each weighs alike in its target's added centroid, so a
         reader of two fields is expanded towards both, not only towards the one
         whose papers match its words best (``benchmarks/two_interests.py``). Not the
@@ -265,12 +282,12 @@ def expand_interests(profiles: sp.csr_matrix, semantic: np.ndarray | None, candi
         return profiles, semantic
     from .topk import top_k_matrix
 
-    by, by_sem, owner = seeds
+    by, by_sem, owner, known = seeds
     first = (by @ (sp.csr_matrix(candidates.T) if candidates_t is None else candidates_t)).toarray()
     use_sem = semantic is not None and candidates_emb is not None
     if use_sem and by_sem is not None:
         assert candidates_emb is not None
-        first = _agreement(first, by_sem @ candidates_emb.T, np.any(by_sem != 0, axis=1), semantic_weight)
+        first = _agreement(first, by_sem @ candidates_emb.T, np.any(by_sem != 0, axis=1), semantic_weight, known)
     m = min(top, n_c)
     best = top_k_matrix(first.astype(np.float32), m)[0]
     got = np.take_along_axis(first, best, axis=1)

@@ -112,6 +112,10 @@ class TargetBatch:
         The target of each row of ``interest_parts``.
     interest_part_embeddings : ndarray, shape (n_parts, dim), optional
         Unit sentence embedding of each declared interest alone.
+    interest_known : ndarray, shape (n_parts,), optional
+        Share of each declared interest's words that the TF-IDF model knows (:meth:`FrozenTfidf.known_share
+        <recommender.text.frozen.FrozenTfidf.known_share>`): its row in ``interests`` is scaled by it, and its
+        expansion leans on meaning by the rest (:func:`~recommender.ranking.profiles.expand_interests`).
     """
 
     liked: sp.csr_matrix
@@ -126,6 +130,7 @@ class TargetBatch:
     interest_parts: sp.csr_matrix | None = None
     interest_owner: np.ndarray | None = None
     interest_part_embeddings: np.ndarray | None = None
+    interest_known: np.ndarray | None = None
 
     @property
     def n_targets(self) -> int:
@@ -133,16 +138,22 @@ class TargetBatch:
 
 
 def _interests(targets: Sequence[Target], n_features: int, vectorizer: TextVectorizer,
-               split: bool) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-    """Each target's interests row (the unit mean of its declared interests' unit TF-IDF rows: a field of
-    rarer words does not outweigh the other), shape (n_targets, n_features); each interest's own row, shape
-    (n_parts, n_features); the target of each part, shape (n_parts,)."""
+               split: bool) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Each target's interests row, shape (n_targets, n_features): the unit mean of its declared interests' unit
+    TF-IDF rows (a field of rarer words does not outweigh the other), each scaled by the share of its words the
+    model knows (the words left of "seismology and earthquake detection" in a first week's model, "detection",
+    do not weigh as a whole interest); each interest's own unit row, shape (n_parts, n_features); the target of
+    each part, shape (n_parts,); that known share, shape (n_parts,)."""
     parts = [interest_parts(t.interests_text, split=split) for t in targets]
     owner = np.repeat(np.arange(len(targets)), [len(p) for p in parts]).astype(np.int64)
     if not owner.size:
-        return (sp.csr_matrix((len(targets), n_features), dtype=np.float32), _empty_csr(n_features), owner)
-    rows = unit_rows(sp.csr_matrix(vectorizer.transform_text([p for each in parts for p in each]), dtype=np.float32))
-    return unit_rows(sp.csr_matrix(owner_mean(owner, len(targets)) @ rows, dtype=np.float32)), rows, owner
+        return (sp.csr_matrix((len(targets), n_features), dtype=np.float32), _empty_csr(n_features), owner,
+                np.ones(0))
+    texts = [p for each in parts for p in each]
+    rows = unit_rows(sp.csr_matrix(vectorizer.transform_text(texts), dtype=np.float32))
+    known = vectorizer.known_share(texts)
+    scaled = sp.csr_matrix(owner_mean(owner, len(targets)) @ sp.diags(known) @ rows, dtype=np.float32)
+    return unit_rows(scaled), rows, owner, known
 
 
 def owner_mean(owner: np.ndarray, n_targets: int) -> sp.csr_matrix:
@@ -232,7 +243,7 @@ def batch_of(
         rows = np.repeat(np.arange(len(targets)), [e.size for e in ex])
         cols = np.concatenate(ex) if ex else np.zeros(0, dtype=np.int64)
         exclude = sp.csr_matrix((np.ones(cols.size, dtype=bool), (rows, cols)), shape=(len(targets), n_candidates))
-    interests, parts, owner = _interests(targets, n_features, vectorizer, split_interests)
+    interests, parts, owner, known = _interests(targets, n_features, vectorizer, split_interests)
     return TargetBatch(
         liked=liked,
         like_weights=w_like,
@@ -240,6 +251,7 @@ def batch_of(
         interests=interests,
         interest_parts=parts,
         interest_owner=owner,
+        interest_known=known,
         disliked=dis if dis.shape[0] else None,
         dislike_weights=w_dis if dis.shape[0] else None,
         exclude=exclude,

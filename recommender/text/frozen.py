@@ -68,6 +68,8 @@ class TextVectorizer(Protocol):
 
     def common_words(self, share: float) -> np.ndarray: ...
 
+    def known_share(self, texts: Sequence[str]) -> np.ndarray: ...
+
 
 def unit_rows(mat: sp.csr_matrix) -> sp.csr_matrix:
     """Rows of ``mat`` scaled to unit L2 norm in place (zero rows stay zero); returns ``mat``.
@@ -131,6 +133,7 @@ class FrozenTfidf:
         self._vocabulary = dict(zip(self.terms, range(len(self.terms)), strict=True))
         self._author_vocabulary = dict(zip(self.authors, range(len(self.authors)), strict=True))
         self._names: np.ndarray | None = None
+        self._known_words: frozenset[str] | None = None
 
     @property
     def n_word_features_(self) -> int:
@@ -195,6 +198,29 @@ class FrozenTfidf:
         if isinstance(texts, str):
             raise TypeError("transform_text expects a sequence of strings, not one string")
         return self._join(self._tfidf((self.analyze(t) for t in texts), self._vocabulary, self.idf, self.sublinear_tf), None)
+
+    def known_share(self, texts: Sequence[str]) -> np.ndarray:
+        """Of each text's words (single words the model reads, stop words out), the share the model knows.
+
+        A declared interest whose rarer words no two papers held when the model was fitted ("seismology and
+        earthquake detection" over a first week's papers) keeps only its common ones ("detection"); this
+        says how much of it the TF-IDF row stands for. A word is known when it is a feature or a word of
+        one: "learning", held by more than ``max_df`` of the papers, is no feature alone, but "continual
+        learning" is, and "learning" is no word the model failed to read.
+
+        Returns
+        -------
+        ndarray, shape (len(texts),), float64 in [0, 1]
+            1 for a text with no word at all (nothing of it is missing).
+        """
+        if self._known_words is None:
+            self._known_words = frozenset(word for term in self.terms for word in term.split(" "))
+        out = np.ones(len(texts))
+        for i, text in enumerate(texts):
+            words = set(analyze(text, self.stop_words, (1, 1)))
+            if words:
+                out[i] = len(words & self._known_words) / len(words)
+        return out
 
     def document_frequency(self, word: str) -> float | None:
         """Papers that held ``word`` (or word n-gram) when the model was fitted

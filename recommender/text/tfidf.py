@@ -233,6 +233,11 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         """Names of the features, shape (n_features,), dtype object: word n-grams, then author tokens."""
         return self.frozen().feature_names()
 
+    def known_share(self, texts: Sequence[str]) -> np.ndarray:
+        """Share of each text's words that are features, shape (len(texts),) (:meth:`FrozenTfidf.known_share
+        <recommender.text.frozen.FrozenTfidf.known_share>`)."""
+        return self.frozen().known_share(texts)
+
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_feature_names", None)  # derived (written by earlier versions)
