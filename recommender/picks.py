@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session, contains_eager
 from recommender.pick import Pick
 from recommender.prepared import EMBED_WHEN_RANKING, CandidateCache, corpus_ids
 from recommender.ranking import Ranker, Target
-from recommender.ranking.targets import INTEREST_SEPARATOR
-from recommender.reasons import CHANNEL, ReaderWords, paper_reason, profile_words, reader_words
+from recommender.ranking.targets import INTEREST_SEPARATOR, interest_parts
+from recommender.reasons import CHANNEL, ReaderWords, nearest_interest_words, paper_reason, profile_words, reader_words
 from recommender.settings import RecommenderSettings
 from recommender.spelling import found_texts, missing_words, model_words, respell
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
@@ -87,8 +87,7 @@ class Recommender:
         #: the sentence-embedding model (None: TF-IDF alone; the reason is logged once)
         self.embedder = embedder if embedder is not None else (default_embedder() if self.settings.semantic else None)
         self._lock = threading.RLock()
-        #: the TF-IDF model, its rows and the stored embeddings, loaded once per process
-        self.vectors = CurrentVectors(self.embedder)
+        self.vectors = CurrentVectors(self.embedder)  # the TF-IDF model, its rows and stored embeddings, loaded once
         self._prepared = CandidateCache()
 
     # -- vectors ----------------------------------------------------------------
@@ -263,7 +262,7 @@ class Recommender:
             workspaces[(target.platform, target.workspace)].append(i)
         ranked_rows: list[list] = [[] for _ in targets]
         liked_of: list[dict[object, Paper]] = [{} for _ in targets]  # keyed like ScoredRow.similar_to
-        profile_of: list[str | None] = [None] * len(targets)  # what the target's profile is made of (None: nothing)
+        profile_of: list[tuple[str | None, list[str]]] = [(None, [])] * len(targets)  # what the profile is made of; interests
         words_of = [ReaderWords(frozenset(), (), ())] * len(targets)  # what a reason may name (reader_words)
         for (platform, workspace), indices in workspaces.items():
             ranker.clear_community()
@@ -275,7 +274,8 @@ class Recommender:
                 inputs.append(target_input)
                 words_of[i] = reader_words(target_input, [p.title for p in liked_papers], ranker.vectorizer)
                 liked_of[i] = {p.id: p for p in liked_papers}
-                profile_of[i] = profile_words(target_input, owner=CHANNEL if isinstance(targets[i], Channel) else "your")
+                profile_of[i] = (profile_words(target_input, owner=CHANNEL if isinstance(targets[i], Channel) else "your"),
+                                 interest_parts(target_input.interests_text, split=ranker.split_interests))
             ranked = ranker.rank(X, inputs, k=k, candidate_priors=priors, semantic=semantic,
                                  cold_start_priors=ready.newest)
             for i, rows in zip(indices, ranked, strict=True):
@@ -289,7 +289,7 @@ class Recommender:
                     score=float(row.score),
                     reason=paper_reason(row.terms, papers[ids[row.index]], words, liked=liked.values(),
                                         similar_title=getattr(liked.get(row.similar_to), "title", None),
-                                        profile=profile, channel=isinstance(target, Channel),
+                                        profile=nearest_interest_words(*profile, row.interest), channel=isinstance(target, Channel),
                                         by_meaning=semantic is not None, shared=bool(row.terms)),
                 )
                 for row in rows

@@ -22,7 +22,7 @@ from recommender.text.analyzer import singular as _singular
 from recommender.text.frozen import TextVectorizer
 
 __all__ = [
-    "CHANNEL", "MAX_READ_SHARE", "MIN_READ_LIKES", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms",
+    "CHANNEL", "MAX_READ_SHARE", "MIN_READ_LIKES", "TITLE_FILLER_WORDS", "distinct_terms", "nameable_terms", "nearest_interest_words",
     "paper_reason", "pick_reason", "profile_basis", "profile_words", "ReaderWords", "reader_words", "same_person",
     "reason_words", "search_lead",
 ]
@@ -56,6 +56,19 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
     if "likes" in basis:
         parts.append("👍" if parts else f"{owner} 👍")
     return " and ".join(parts) or None
+
+
+def nearest_interest_words(profile: str | None, interests: Sequence[str], nearest: int | None) -> str | None:
+    """:func:`profile_words` naming the declared interest a pick is nearest in meaning
+    (:attr:`~recommender.ranking.explain.ScoredRow.interest`), for a profile of interests alone.
+
+    "your interests" becomes "your interest “seismology and earthquake detection”" (a channel's "topic" too): a
+    reader of two fields is told which of them a pick sharing no word with them is close to. A profile holding 👍
+    is left as it is: the pick may be close to the 👍, not to that interest.
+    """
+    if profile is None or nearest is None or "👍" in profile or not 0 <= nearest < len(interests):
+        return profile
+    return f"{profile.removesuffix('interests')}{'interest' if profile.endswith('interests') else ''} “{interests[nearest]}”"
 
 
 #: A word the reader's 👍 share with a pick is named only when at most this share of the papers the TF-IDF

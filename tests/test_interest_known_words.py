@@ -14,6 +14,7 @@ from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
 from recommender.ranking import Ranker, Target
 from recommender.ranking.profiles import _agreement
 from recommender.ranking.semantic import SemanticInputs
+from recommender.reasons import nearest_interest_words
 from recommender.text.tfidf import PaperText, PaperVectorizer
 
 SEISMIC = "Phase picking of seismic arrivals in earthquake catalogues"
@@ -62,10 +63,33 @@ def test_a_reader_of_a_field_the_model_barely_knows_gets_its_paper_before_the_co
     assert ranked[6] == SEISMIC, ranked  # then the seismic paper, above every paper that only holds "detection"
 
 
+def test_each_pick_knows_which_declared_interest_it_is_nearest_in_meaning():
+    vec = PaperVectorizer().fit([PaperText(t) for t in TITLES])
+    rows = vec.transform([PaperText(t) for t in TITLES])
+    embedder = TopicEmbedder(TOPICS)
+    ranker = Ranker(vec, embedder=embedder, mmr_lambda=0.0)
+    two, one = ranker.rank(rows, [Target(interests_text=INTERESTS), Target(interests_text="medical image analysis")],
+                           k=len(TITLES), semantic=SemanticInputs(embedder.encode(TITLES)))
+    nearest = {TITLES[r.index]: r.interest for r in two}
+    assert nearest[SEISMIC] == 1 and all(nearest[t] == 0 for t in MEDICAL)
+    assert {r.interest for r in one} == {None}  # one interest: nothing to tell apart
+    assert {r.interest for r in ranker.rank(rows, [Target(interests_text=INTERESTS)], k=5)[0]} == {None}  # no meaning
+
+
+def test_a_reason_names_the_interest_a_pick_is_nearest_to_when_the_profile_is_interests_alone():
+    fields = ["medical image analysis", "seismology and earthquake detection"]
+    assert nearest_interest_words("your interests", fields, 1) == "your interest “seismology and earthquake detection”"
+    assert nearest_interest_words("the channel's topic", fields, 0) == "the channel's topic “medical image analysis”"
+    assert nearest_interest_words("your interests and 👍", fields, 1) == "your interests and 👍"  # may be the 👍
+    assert nearest_interest_words("your interests", fields, None) == "your interests"
+    assert nearest_interest_words(None, fields, 0) is None
+
+
 @pytest.mark.semantic  # the shipped path, the real sentence model, the bundled samples
 def test_a_two_field_reader_of_the_bundled_samples_gets_the_seismic_paper_in_the_top_5(papers_store, settings):
     cmds = Commands(papers_store, settings)
     caller = Caller(CLI_PLATFORM, CLI_WORKSPACE, "eve")
     assert cmds.interests_add(caller, "medical image analysis", "seismology and earthquake detection").ok
-    titles = [p.title for p in cmds.picks(caller, 5).papers]
-    assert any("Seismic" in t for t in titles), titles
+    seismic = [p for p in cmds.picks(caller, 5).papers if "Seismic" in p.title]
+    assert seismic, "no seismic paper in the top 5"
+    assert "“seismology and earthquake detection”" in seismic[0].reason  # not "your interests"

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .targets import TargetBatch
 
-__all__ = ["MIN_SIMILAR_COSINE", "ScoredRow", "top_terms", "nearest_liked"]
+__all__ = ["MIN_SIMILAR_COSINE", "ScoredRow", "nearest_interest", "nearest_liked", "top_terms"]
 
 #: The least TF-IDF cosine at which a liked paper is named as the one a pick is "similar to". Measured on the
 #: bundled samples: a paper's on-topic neighbours are at 0.12 to 0.22 (post-training quantization papers to
@@ -36,12 +36,16 @@ class ScoredRow:
     similar_to : object or None
         The ``liked_keys`` entry (or liked row index when no keys were given)
         of the liked paper most similar to this row; None without likes.
+    interest : int or None
+        Which of the target's declared interests (:func:`~recommender.ranking.targets.interest_parts`, in
+        order) this row is nearest in meaning; None for a target of fewer than two, or without embeddings.
     """
 
     index: int
     score: float
     terms: list[str]
     similar_to: object | None
+    interest: int | None = None
 
 
 def top_terms(names: np.ndarray, author: np.ndarray, profiles: sp.csr_matrix, candidates: sp.csr_matrix,
@@ -140,4 +144,36 @@ def nearest_liked(candidates: sp.csr_matrix, batch: TargetBatch, t_of: np.ndarra
             continue
         key = keys[liked_row[b]] if keys is not None else None
         out[p] = key if key is not None else int(local[b])
+    return out
+
+
+def nearest_interest(batch: TargetBatch, candidates_t: np.ndarray | None, t_of: np.ndarray,
+                     c_of: np.ndarray) -> list[int | None]:
+    """The declared interest each (target, candidate) pair is nearest in meaning, shape (n_pairs,).
+
+    A reader of two fields whose pick shares no word with them is told which field it is close to.
+
+    Parameters
+    ----------
+    batch : TargetBatch
+        With ``interest_part_embeddings`` and ``interest_owner`` (targets in order).
+    candidates_t : ndarray, shape (dim, n_candidates), optional
+        Centred unit candidate embeddings, transposed (:attr:`~recommender.ranking.scoring.Scoring.semantic`).
+    t_of, c_of : ndarray of int, shape (n_pairs,)
+
+    Returns
+    -------
+    list, length n_pairs
+        The interest's position among its target's (ties: the first); None where the target has fewer
+        than two interests, or there are no embeddings.
+    """
+    out: list[int | None] = [None] * t_of.size
+    parts, owner = batch.interest_part_embeddings, batch.interest_owner
+    if parts is None or owner is None or candidates_t is None or not owner.size:
+        return out
+    counts = np.bincount(owner, minlength=batch.n_targets)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist(), strict=True)):
+        if counts[t] >= 2:
+            out[n] = int(np.argmax(parts[starts[t]:starts[t] + counts[t]] @ candidates_t[:, c]))
     return out

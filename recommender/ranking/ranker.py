@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from ..text.frozen import TextVectorizer
 from .blocks import map_blocks
 from .community import Community, add_corpus_terms, build_community
-from .explain import ScoredRow, nearest_liked, top_terms
+from .explain import ScoredRow, nearest_interest, nearest_liked, top_terms
 from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
 from .profiles import expand_interests, interest_seeds, rocchio_profiles
@@ -126,8 +126,7 @@ class Ranker:
         self.embedder, self.semantic_weight = embedder, semantic_weight
         self.community_min_members = community_min_members
         self.vectorizer, self.half_life_days, self.block_cells = vectorizer, half_life_days, block_cells
-        self.center_interests, self.community_shrinkage = center_interests, community_shrinkage
-        self.split_interests = split_interests
+        self.center_interests, self.community_shrinkage, self.split_interests = center_interests, community_shrinkage, split_interests
         self.mmr_lambda, self.mmr_pool, self.n_terms = mmr_lambda, mmr_pool, n_terms
         self.interest_weight, self.like_weight, self.dislike_weight = interest_weight, like_weight, dislike_weight
         self.prior_weight, self.interest_feedback = prior_weight, interest_feedback
@@ -351,7 +350,7 @@ class Ranker:
             See :meth:`score`.  Used alone for targets with no interests and
             no likes (cold start with nothing at all), unless ``cold_start_priors`` are given.
         explain : bool, default True
-            Fill ``terms`` and ``similar_to`` (for the picks only, in one batch, :meth:`explain_pairs`); False: empty/None.
+            Fill ``terms``, ``similar_to`` and ``interest`` (the picks only, in one batch, :meth:`explain_pairs`); False: empty/None.
         semantic : SemanticInputs, optional
             Candidate embeddings for the hybrid score (targets' liked embeddings
             come with each :class:`Target`).
@@ -379,11 +378,13 @@ class Ranker:
         c_of = idx[t_of, slot]
         terms: list[list[str]] = [[] for _ in range(t_of.size)]
         similar: list[object | None] = [None] * t_of.size
+        near: list[int | None] = [None] * t_of.size  # which declared interest each pick is nearest in meaning
         if explain and t_of.size:
             terms, similar = self.explain_pairs(candidates, batch, sc.profiles, t_of, c_of)
+            near = nearest_interest(batch, None if sc.semantic is None else sc.semantic[1], t_of, c_of)
         out: list[list[ScoredRow]] = [[] for _ in targets]
         for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist(), strict=True)):
-            out[t].append(ScoredRow(c, float(val[t, slot[n]]), terms[n], similar[n]))
+            out[t].append(ScoredRow(c, float(val[t, slot[n]]), terms[n], similar[n], near[n]))
         return out
 
     def explain_pairs(self, candidates: sp.csr_matrix, batch: TargetBatch, profiles: sp.csr_matrix,
