@@ -21,11 +21,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
 from recommender.pick import Pick
-from recommender.prepared import EMBED_WHEN_RANKING, CandidateCache, corpus_ids
+from recommender.prepared import EMBED_WHEN_RANKING, CandidateCache, corpus_ids, new_since, news_papers
 from recommender.ranking import Ranker, Target
 from recommender.ranking.targets import INTEREST_SEPARATOR, interest_parts
 from recommender.reasons import CHANNEL, ReaderWords, nearest_interest_words, paper_reason, profile_words, reader_words
@@ -185,28 +185,18 @@ class Recommender:
         )
 
     def candidates(self, session: Session, *, since: dt.datetime | None = None) -> list[tuple[int, dt.date, bool]]:
-        """News papers first seen at or after ``since`` (UTC), all when ``None``: ``(paper id, day, dated)`` by id.
+        """News papers first seen at or after ``since`` (UTC), all when ``None`` (:func:`~recommender.prepared.news_papers`)."""
+        return news_papers(session, since)
 
-        ``day`` is the publication day (``dated``), else the first-seen day. Only the priors use them:
-        the recency prior puts newer days first, the newest-first order of a target with nothing known
-        puts undated papers after every dated one (:mod:`recommender.prepared`). First-seen times
-        are read for undated papers only (a day of 2,000 dated papers reads no timestamp).
-        """
-        conditions: list[ColumnElement[bool]] = [Paper.is_news.is_(True)]
-        if since is not None:
-            conditions.append(Paper.first_seen >= since)
-        days: dict[int, dt.date | None] = {
-            pid: day for pid, day in session.execute(select(Paper.id, Paper.published).where(*conditions))}
-        dated = {pid for pid, day in days.items() if day is not None}
-        if len(dated) < len(days):
-            undated = select(Paper.id, Paper.first_seen).where(*conditions, Paper.published.is_(None))
-            days.update((pid, first_seen.date()) for pid, first_seen in session.execute(undated))
-        return [(int(pid), day, pid in dated) for pid, day in sorted(days.items()) if day is not None]
+    def new_since(self, session: Session) -> dt.datetime | None:
+        """Where "new" starts for a first digest and ``/papers picks``: ``new_days`` before the newest news paper
+        (:func:`~recommender.prepared.new_since`)."""
+        return new_since(session, self.settings.new_days)
 
     @_locked
     def prepare(self, session: Session, *, since: dt.datetime | None = None) -> int:
-        """Store the TF-IDF rows and sentence embeddings that the candidates since ``since`` (UTC) and
-        their corpus lack (:meth:`~recommender.text.current.CurrentVectors.store_missing`); returns how
+        """Store the TF-IDF rows and sentence embeddings that the candidates since ``since`` (UTC; None: since
+        :meth:`new_since`) and their corpus lack (:meth:`~recommender.text.current.CurrentVectors.store_missing`); returns how
         many candidates there are.
 
         :meth:`picks` stores them on its way, in the session it ranks in. A caller that ranks in a read
@@ -214,7 +204,7 @@ class Recommender:
         rows holds the database's write lock until it ends, and every other writer (a 👍, a command)
         would wait for the ranking after it (``benchmarks/write_wait.py``).
         """
-        ids = [pid for pid, _, _ in self.candidates(session, since=since)]
+        ids = [pid for pid, _, _ in self.candidates(session, since=since or self.new_since(session))]
         if ids:
             self.vectors.store_missing(session, corpus_ids(session, ids) + ids, EMBED_WHEN_RANKING)
         return len(ids)
@@ -238,7 +228,7 @@ class Recommender:
         ``since`` is one bound for every target, or a list with one per target (a day's digests, whose
         last digests were composed at different times): the candidates are then the papers of the
         earliest bound, and each target's papers first seen before its own bound are excluded for it.
-        None, alone or in the list, means every news paper.
+        None, alone or in the list, means the papers since :meth:`new_since` (the last ``new_days`` of papers).
 
         Raises
         ------
@@ -249,6 +239,9 @@ class Recommender:
         bounds: list[dt.datetime | None] = list(since) if isinstance(since, (list, tuple)) else [since] * len(targets)  # type: ignore[list-item]
         if len(bounds) != len(targets):
             raise ValueError(f"since has {len(bounds)} bounds for {len(targets)} targets")
+        if None in bounds:
+            window = self.new_since(session)
+            bounds = [window if b is None else b for b in bounds]
         dated = [b for b in bounds if b is not None]
         floor = min(dated) if dated and len(dated) == len(bounds) else None
         found = self.candidates(session, since=floor)
