@@ -31,7 +31,8 @@ def test_enrich_links_the_titles_the_api_knows_and_reports_the_rest(cli, db_url,
     assert cli("ingest", sample_digests / "000_c6f8620f3de3774f.txt").exit_code == 0
     status = json.loads(cli("status", "--json").stdout)
     assert status["papers"] == {"stored": 37, "without_link": 37}
-    assert status["ranking"] == {"semantic": False, "reason": "semantic ranking off in the settings ([recommender] semantic)"}
+    assert status["ranking"] == {"semantic": False, "reason": "semantic ranking off in the settings ([recommender] semantic)",
+                                 "lacking_vectors": None}
     title = stored_titles(db_url)[0]
     fake.papers.append(Known("2402.01234", title, "An abstract. " * 30))
 

@@ -28,23 +28,35 @@ def ingest_with_progress(store: Store, inputs: list[str], *, quiet: bool = False
     With ``embed`` (``[recommender] semantic``), new papers are then embedded, with their own bar.
     """
     from recommender.ingest import expand_inputs, ingest
-    from recommender.text.embeddings import default_embedder
-    from recommender.text.vectors import embed_missing
 
     found = expand_inputs(inputs)
     with progress_bar(disable=quiet or len(found.sources) < 2) as progress:
         task = progress.add_task("Ingesting", total=len(found.sources))
         results = ingest(store, found, progress=lambda _r: progress.advance(task))
-    embedder = default_embedder() if embed else None  # None (said once in the log) when not installed
-    if embedder is not None and _lacking(store, embedder):  # this ingest's papers, and any left before
-        try:
-            with progress_bar(disable=quiet) as progress:
-                task = progress.add_task("Embedding", total=None)
-                embed_missing(store, embedder, progress=lambda done, total: progress.update(task, completed=done, total=total))
-        except KeyboardInterrupt:
-            err.print("Embedding stopped: the papers are stored; the next ingest or `paperbot run` embeds the rest.")
-            raise typer.Exit(130) from None
+    if embed:
+        embed_with_progress(store, quiet=quiet)  # this ingest's papers, and any left before
     return results, found.skipped
+
+
+def embed_with_progress(store: Store, *, quiet: bool = False) -> int:
+    """Embed every stored paper lacking a sentence vector, with a progress bar on stderr; returns how many.
+
+    Nothing when the model package is missing (said once in the log). Ctrl+C stops it (exit status 130): the
+    papers embedded so far keep their vectors, and the next ingest, ``paperbot embed`` or ``paperbot run`` goes on.
+    """
+    from recommender.text.embeddings import default_embedder
+    from recommender.text.vectors import embed_missing
+
+    embedder = default_embedder()
+    if embedder is None or not _lacking(store, embedder):
+        return 0
+    try:
+        with progress_bar(disable=quiet) as progress:
+            task = progress.add_task("Embedding", total=None)
+            return embed_missing(store, embedder, progress=lambda done, total: progress.update(task, completed=done, total=total))
+    except KeyboardInterrupt:
+        err.print("Embedding stopped: the papers are stored; the next ingest, `paperbot embed` or `paperbot run` embeds the rest.")
+        raise typer.Exit(130) from None
 
 
 #: From this many papers lacking a sentence vector, ingest says so before embedding them (a trial's 5-paper ingest
@@ -202,3 +214,22 @@ def _one_destination() -> bool:
     except (AttributeError, OSError, ValueError):  # not real files (captured output)
         return console.is_terminal and err.is_terminal
     return (out.st_dev, out.st_ino) == (error.st_dev, error.st_ino)
+
+
+def embed_cmd(ctx: typer.Context) -> None:
+    """Compute the sentence vectors stored papers lack, with a progress bar.
+
+    After a bulk ingest or import, or a new model version: until most papers have one, picks go by TF-IDF
+    alone (`paperbot status` says how many lack one). `paperbot ingest` and `paperbot run` embed them too.
+    Exit status 1 when semantic ranking is off or the model package is missing; 130 when stopped with Ctrl+C
+    (the vectors computed so far are kept).
+    """
+    from recommender.text.embeddings import unavailable_reason
+
+    cli = state(ctx)
+    reason = None if cli.settings.recommender.semantic else "semantic ranking is off ([recommender] semantic)"
+    reason = reason or unavailable_reason()
+    if reason:
+        fail(f"nothing to embed: {reason}")
+    done = embed_with_progress(cli.store())
+    console.print(f"{done:,} papers embedded." if done else "Every paper has its sentence vector.", highlight=False)

@@ -20,7 +20,7 @@ from bot.cli.demo import demo_cmd
 from bot.cli.enrich import enrich_cmd
 from bot.cli.eval import eval_cmd
 from bot.cli.help import HelpCommand, HelpGroup
-from bot.cli.ingest import ingest_cmd
+from bot.cli.ingest import embed_cmd, ingest_cmd
 from bot.cli.library import export_cmd, import_cmd
 from bot.cli.mentions import channel_mentions_cmd, user_mentions_cmd, who_cmd
 from bot.cli.onboarding import start_cmd
@@ -85,11 +85,12 @@ def main_options(
 #: The commands, in the order ``paperbot --help`` lists them.
 COMMANDS = {
     "ingest": ingest_cmd, "enrich": enrich_cmd, "import": import_cmd, "export": export_cmd, "start": start_cmd, "picks": picks_cmd, "like": like_cmd,
-    "dislike": dislike_cmd, "unrate": unrate_cmd, "search": search_cmd, "papers": papers_cmd, "who": who_cmd, "refit": refit_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
+    "dislike": dislike_cmd, "unrate": unrate_cmd, "search": search_cmd, "papers": papers_cmd, "who": who_cmd, "refit": refit_cmd, "embed": embed_cmd, "stats": stats_cmd, "demo": demo_cmd, "eval": eval_cmd,
     "run": run_cmd, "status": status_cmd,
 }
 #: A command list line for a command whose docstring's first paragraph is longer than one line at 80 columns.
-SHORT_HELP = {"export": "Export a user's 👍 papers as a library for a reference manager."}
+SHORT_HELP = {"export": "Export a user's 👍 papers as a library for a reference manager.",
+              "embed": "Compute the sentence vectors stored papers lack."}
 for _name, _command in COMMANDS.items():
     app.command(_name, short_help=SHORT_HELP.get(_name), cls=HelpCommand)(_command)
 users_app.command("mentions", cls=HelpCommand)(user_mentions_cmd)

@@ -176,8 +176,9 @@ def print_status(console: Console, data: dict) -> None:
 
     console.print(f"Database: {e(data['database'])}", highlight=False, soft_wrap=True)
     ranking = data["ranking"]
-    console.print("Ranking: TF-IDF and sentence embeddings" if ranking["semantic"] else f"Ranking: {e(ranking['reason'])}",
-                  highlight=False)
+    lacking = f" ({ranking['lacking_vectors']:,} papers still to embed)" if ranking.get("lacking_vectors") else ""
+    console.print(f"Ranking: TF-IDF and sentence embeddings{lacking}" if ranking["semantic"] else
+                  f"Ranking: {e(ranking['reason'])}", highlight=False)
     papers = data["papers"]
     console.print(f"Papers: {papers['stored']} stored, {papers['without_link']} without a link"
                   + (" (paperbot enrich looks them up on arXiv)" if papers["without_link"] else ""), highlight=False)

@@ -18,9 +18,11 @@ from bot.service.sync_lease import read_sync
 from bot.service.triggers import MISFIRE_GRACE_SECONDS, daily_trigger, digest_job_id, next_digest_time
 from bot.settings import InboxSource, Settings
 from recommender.enrich import count_unlinked
+from recommender.prepared import EMBED_WHEN_RANKING
 from recommender.store import Channel, Delivery, Member, Paper, Store
 from recommender.store.models import SourceRun, utcnow
-from recommender.text.embeddings import unavailable_reason
+from recommender.text.embeddings import default_embedder, unavailable_reason
+from recommender.text.vectors import count_missing
 
 __all__ = ["collect_status", "job_store_rows", "owed_digests"]
 
@@ -161,7 +163,16 @@ def collect_status(store: Store, settings: Settings, *, now: dt.datetime | None 
     out["papers"] = {"stored": int(total), "without_link": count_unlinked(store)}
     reason = None if settings.recommender.semantic else "semantic ranking off in the settings ([recommender] semantic)"
     reason = reason or unavailable_reason()
-    out["ranking"] = {"semantic": reason is None, "reason": reason}
+    out["ranking"] = {"semantic": reason is None, "reason": reason, "lacking_vectors": None}
+    if reason is None:
+        embedder = default_embedder()
+        if embedder is not None:
+            with store.session() as session:
+                lacking = count_missing(session, embedder)
+            out["ranking"].update(lacking_vectors=lacking, semantic=lacking <= EMBED_WHEN_RANKING)
+            if lacking > EMBED_WHEN_RANKING:  # what the ranking does then (recommender.prepared)
+                out["ranking"]["reason"] = (f"TF-IDF alone for now: {lacking:,} papers lack a sentence vector "
+                                            "(`paperbot embed` computes them; `paperbot run` at its next source run)")
     return out
 
 
