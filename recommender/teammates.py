@@ -106,11 +106,11 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
     now = now or utcnow()
     ids = [p.id for p in papers]
     X = recommender.matrix(session, ids)
-    targets, liked_titles = [], []  # liked_titles: per member, liked paper id -> title
+    targets, liked_papers = [], []  # liked_papers: per member, liked paper id -> paper
     for member in members:
         target, liked = recommender.target_inputs(session, member, ids, now)
         targets.append(target)
-        liked_titles.append({p.id: p.title for p in liked})
+        liked_papers.append({p.id: p for p in liked})
     rated = {(m, p) for m, p in session.execute(
         select(Feedback.member_id, Feedback.paper_id)
         .where(Feedback.member_id.in_([m.id for m in members]), Feedback.paper_id.in_([p.id for p in papers]))
@@ -130,16 +130,18 @@ def member_fits(recommender: Recommender, session: Session, papers: Sequence[Pap
             variants.append(replace(target, interests_text=text))
     found = _best_per_member(fits(ranker, X, variants, min_score=bar if min_score is None else min_score,
                                   semantic=semantic), owner)
-    words = [reader_words(t, list(titles.values()), ranker.vectorizer)
-             for t, titles in zip(targets, liked_titles, strict=True)]
+    words = [reader_words(t, [p.title for p in theirs.values()], ranker.vectorizer)
+             for t, theirs in zip(targets, liked_papers, strict=True)]
     out = []
     for fit in found:
         member, paper = members[fit.target], papers[fit.candidate]
         if (member.id, paper.id) in rated:
             continue
-        title = liked_titles[fit.target].get(fit.similar_to) if isinstance(fit.similar_to, int) else None
-        # a fit below the bar is not "close", whatever words it shares
-        reason = paper_reason(fit.terms, paper, words[fit.target], similar_title=title, shared=bool(fit.terms) and fit.score >= bar,
+        theirs = liked_papers[fit.target]
+        title = getattr(theirs.get(fit.similar_to), "title", None) if isinstance(fit.similar_to, int) else None
+        # a fit below the bar is not "close", whatever words it shares; an author term only for the same person
+        reason = paper_reason(fit.terms, paper, words[fit.target], liked=theirs.values(), similar_title=title,
+                              shared=bool(fit.terms) and fit.score >= bar,
                               profile=profile_words(targets[fit.target], owner="their"),
                               by_meaning=semantic is not None and fit.score >= bar)
         out.append(MemberFit(member.id, paper.id, fit.score, reason, profile_basis(targets[fit.target])))

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from bot.commands import POSITIVE, Caller, Commands
 from recommender.store import Paper
+from recommender.teammates import member_fits
 
 TEXTS = {
     "G1": ("Graph neural networks for molecules", "Message passing graph neural networks predict molecular properties from atoms and bonds."),
@@ -299,3 +300,8 @@ def test_a_reason_names_an_author_only_when_it_can_be_the_same_person(store, set
     reasons = reasons_for(cmds, ada)
     assert "author J. Huang" in reasons["Graph sampling"]  # an initial can be Jiaxin
     assert "author" not in reasons["Scalable graphs"]
+    with store.session() as s:  # who a paper fits says it the same way (a trial: "matches author X. Qiu" for two Qius)
+        fits = {s.get(Paper, f.paper_id).title: f.reason for f in
+                member_fits(cmds.recommender, s, s.scalars(select(Paper)).all(), [cmds.member(s, ada)], min_score=-1.0)}
+    assert "author J. Huang" in fits["Graph sampling"]
+    assert "author" not in fits["Scalable graphs"]
