@@ -202,11 +202,13 @@ def search_cmd(
         if since or until or source:
             console.print(escape(_filtered_out(store, since, until, source)))
         return
-    table = Table("#", "score", "paper", "date", "ref")
-    for n, item in enumerate(items, 1):
+    # Best first, each by its #id alone: a place in the list read as a paper (`like ada 1` after a search rated
+    # paper #1, not the first result), and a paper named by the query came first above higher scores (--json has them).
+    table = Table("ref", "paper", "date")
+    for item in items:
         note = f"\n({rating_note(item)})" if rating_note(item) else ""
         note += f"\n[dim]{escape(item.reason)}[/dim]" if item.reason else ""  # "matches error; missing: quantum"
-        table.add_row(str(n), f"{item.score:.3f}", escape(item.title) + note, date_label(item), item.ref)
+        table.add_row(item.ref, escape(item.title) + note, date_label(item))
     console.print(table)
 
 
