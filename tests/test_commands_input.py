@@ -237,6 +237,13 @@ def test_invisible_characters_and_quotes_make_no_second_interest(cmds, twin):
     assert cmds.handle(ADA, f"interests remove {twin}").ok and interests(cmds) == []
 
 
+def test_control_characters_are_stored_as_spaces(cmds):
+    """A trial stored 'gene\x07 expression\x1b[31m red' as typed: a bell, and an escape that recoloured the terminal."""
+    assert cmds.handle(ADA, "interests add gene\x07 expression\x1b[31m red").ok
+    assert interests(cmds) == ["gene expression [31m red"]
+    assert "Nothing changed" in cmds.handle(ADA, "interests add gene expression\x00 [31m red").text
+
+
 def test_interests_are_compared_case_folded(cmds):
     assert cmds.handle(ADA, "interests add straße").ok
     assert "Nothing changed" in cmds.handle(ADA, "interests add STRASSE").text

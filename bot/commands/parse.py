@@ -153,9 +153,11 @@ def visible(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """A typed interest or topic as stored: NFKC-normalised (``ﬁ`` -> ``fi``, full-width letters -> ASCII),
-    without format characters (:func:`visible`), whitespace collapsed, surrounding quotes dropped
-    (``"gnn"``, ``“gnn”``, ``'gnn'`` -> ``gnn``); ``""`` when it holds no letter or digit (``", ,"``)."""
-    text = " ".join(visible(unicodedata.normalize("NFKC", text)).split()).strip(QUOTES + " ")
+    without format characters (:func:`visible`), control characters as spaces (a bell or a terminal's escape
+    stored as typed rang or recoloured every terminal that listed it), whitespace collapsed, surrounding quotes
+    dropped (``"gnn"``, ``“gnn”``, ``'gnn'`` -> ``gnn``); ``""`` when it holds no letter or digit (``", ,"``)."""
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in visible(unicodedata.normalize("NFKC", text)))
+    text = " ".join(text.split()).strip(QUOTES + " ")
     return text if any(c.isalnum() for c in text) else ""
 
 
