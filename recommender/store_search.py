@@ -115,6 +115,8 @@ def find(
                   meaning=meaning, embeddings=embeddings, mean=emb[1] if emb is not None else None, target=target)
     by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_([ids[h.index] for h in hits])))}
     profile = profile_words(target) if target is not None else None
-    return [Pick.found(by_id[ids[h.index]], h.score, query, current.stop_words, lead=search_lead(h, profile), close=h.close)
+    by_reference = set(exact) if is_reference(query) else set()  # "10.1038/…" names its paper: no words to miss
+    return [Pick.found(by_id[ids[h.index]], h.score, "" if ids[h.index] in by_reference else query, current.stop_words,
+                       lead=search_lead(h, profile), close=h.close)
             for h in hits]
 

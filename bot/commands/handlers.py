@@ -338,7 +338,7 @@ class Commands:
 
     # -- feedback (bot.commands.feedback) ----------------------------------------------------
     def rate(self, caller: Caller, paper_ref: str, value: int, *, origin: str = "command") -> Reply:
-        """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link."""
+        """👍 (``value=1``) or 👎 (``-1``) a paper given by arXiv id or link, DOI or #id."""
         return feedback.rate(self, caller, paper_ref, value, origin=origin)
 
     def unrate(self, caller: Caller, paper_ref: str) -> Reply:

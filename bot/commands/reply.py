@@ -54,7 +54,7 @@ USAGE = (
     "• `channel off` · `channel status`",
     "• `club <weekday> <HH:MM>`: a weekly journal club here, the week's 3 most 👍'd papers put to a vote"
     " · `club vote <n>` · `club off` · `club status`",
-    "• `like <paper>` · `dislike <paper>`: by arXiv id, link or the #id shown · `unrate <paper>`: take it back",
+    "• `like <paper>` · `dislike <paper>`: by arXiv id, DOI, link or the #id shown · `unrate <paper>`: take it back",
     "• `who <paper>`: the teammates a paper fits best, with why (in a channel, privately)",
     "• `mentions on` · `mentions off`: this channel's digest names who each paper fits best"
     " · `mentions me on|off`: you may be named (at most once a day)",

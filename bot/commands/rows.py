@@ -20,8 +20,9 @@ from bot.commands.caller import Caller
 from bot.commands.parse import UsageError, half_width, shown
 from bot.commands.presence import resume_caller
 from recommender.pick import Pick
-from recommender.sources.records import normalize_arxiv_id
+from recommender.sources.records import doi_key, normalize_arxiv_id, normalize_doi
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper
+from recommender.store.dialects import doi_key_sql
 
 
 def insert_or_get(session: Session, row, query):
@@ -141,8 +142,9 @@ def reference(text: str) -> str:
 
 
 def find_paper(session: Session, ref: str) -> Paper | None:
-    """A stored paper by arXiv id or link (any version), or ``#<id>`` as shown under a paper; quotes,
-    brackets and punctuation around it are dropped (:func:`reference`)."""
+    """A stored paper by arXiv id or link (any version), DOI (``10.1038/…``, ``doi:``, a doi.org link; the first
+    stored), or ``#<id>`` as shown under a paper; quotes, brackets and punctuation around it are dropped
+    (:func:`reference`)."""
     ref = reference(ref)
     number = paper_id(ref)
     if number is not None:
@@ -150,6 +152,10 @@ def find_paper(session: Session, ref: str) -> Paper | None:
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+    doi = normalize_doi(ref)
+    if doi:
+        key = doi_key_sql(session)  # DOIs differ in ASCII case only: the comparison the library import makes
+        return session.scalar(select(Paper).where(key == doi_key(doi)).order_by(Paper.id).limit(1))
     return None
 
 
@@ -186,6 +192,10 @@ def no_such_paper(ref: str, caller: Caller | None = None) -> str:
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return f"no stored paper has the arXiv id {arxiv_id} (papers are stored as digests list them)"
+    doi = normalize_doi(ref)
+    if doi:
+        return (f"no stored paper has the DOI {shown(doi)} (papers are stored as digests and imported libraries "
+                "list them; an arXiv id or the #id shown with a paper works too)")
     search = f"; {caller.command('search', shown(ref))} finds papers by their words" if caller and re.search(r"[^\W\d_]", ref) else ""
     return (f"no stored paper `{shown(ref)}`: give an arXiv id (2401.01234), an arXiv link, or the #id shown with a paper "
             f"(#12){search}")

@@ -309,21 +309,21 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
 
     # -- feedback --------------------------------------------------------------------
     @app_commands.command(name="like", description="👍 a paper: your next picks move toward it")
-    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    @app_commands.describe(paper="arXiv id or link, DOI, or #<id> as shown under a paper")
     async def like(self, interaction: discord.Interaction, paper: str) -> None:
         """``/papers like paper``."""
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.rate(caller, paper, POSITIVE))
 
     @app_commands.command(name="dislike", description="👎 a paper: your next picks move away from it")
-    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    @app_commands.describe(paper="arXiv id or link, DOI, or #<id> as shown under a paper")
     async def dislike(self, interaction: discord.Interaction, paper: str) -> None:
         """``/papers dislike paper``."""
         caller = caller_of(interaction)
         await self._run(interaction, lambda: self.commands.rate(caller, paper, NEGATIVE))
 
     @app_commands.command(name="unrate", description="Take back your 👍 or 👎 on a paper")
-    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    @app_commands.describe(paper="arXiv id or link, DOI, or #<id> as shown under a paper")
     async def unrate(self, interaction: discord.Interaction, paper: str) -> None:
         """``/papers unrate paper``."""
         caller = caller_of(interaction)
@@ -331,7 +331,7 @@ class PapersCog(dcommands.GroupCog, group_name="papers", group_description="Pape
 
     # -- the teammate who should read this ------------------------------------------------
     @app_commands.command(name="who", description="The teammates a paper fits best, with why (only you see it)")
-    @app_commands.describe(paper="arXiv id or link (or #<id> as shown under a paper)")
+    @app_commands.describe(paper="arXiv id or link, DOI, or #<id> as shown under a paper")
     async def who(self, interaction: discord.Interaction, paper: str) -> None:
         """``/papers who paper``: answered privately (an ephemeral follow-up)."""
         caller = caller_of(interaction)

@@ -39,7 +39,8 @@ from collections.abc import Callable, Collection, Iterable
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
-from recommender.sources.records import normalize_arxiv_id, title_key
+from recommender.sources.records import doi_key, normalize_arxiv_id, normalize_doi, title_key
+from recommender.store.dialects import doi_key_sql
 from recommender.store.models import Paper
 from recommender.store.word_counts import (
     papers_holding,
@@ -114,13 +115,14 @@ def filters(since: dt.date | None, until: dt.date | None, sources: Iterable[str]
 
 def is_reference(query: str) -> bool:
     """Whether ``query`` is one paper's reference alone: an arXiv id or link (``arXiv:2409.11111v2``,
-    ``https://arxiv.org/abs/2409.11111``) or ``#<paper id>``."""
+    ``https://arxiv.org/abs/2409.11111``), a DOI (``10.1038/…``, a doi.org link) or ``#<paper id>``."""
     q = query.strip()
-    return bool(q) and not any(ch.isspace() for ch in q) and bool(normalize_arxiv_id(q) or _REF.fullmatch(q))
+    return bool(q) and not any(ch.isspace() for ch in q) and bool(
+        normalize_arxiv_id(q) or normalize_doi(q) or _REF.fullmatch(q))
 
 
 def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) -> list[int]:
-    """Ids of the papers ``query`` names exactly: arXiv id or link, ``#<id>``, whole title (in that order)."""
+    """Ids of the papers ``query`` names exactly: arXiv id or link, ``#<id>``, DOI, whole title (in that order)."""
     q = query.strip()
     wanted: list[ColumnElement[bool]] = []
     if q and not any(ch.isspace() for ch in q):
@@ -130,6 +132,9 @@ def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) 
         ref = _REF.fullmatch(q)
         if ref:
             wanted.append(Paper.id == int(ref.group(1)))
+        doi = None if arxiv_id else normalize_doi(q)
+        if doi:
+            wanted.append(doi_key_sql(session) == doi_key(doi))
     key = title_key(q)
     if key:
         wanted.append(Paper.title_key == key)
