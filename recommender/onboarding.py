@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from recommender.pick import Pick
 from recommender.picks import Recommender, _locked
+from recommender.prepared import new_since
 from recommender.ranking.onboarding import ROUND_SIZE, follow_up_round, opening_round
 from recommender.ranking.semantic import SemanticInputs
 from recommender.store import DigestEntry, Feedback, Member, Paper
@@ -57,7 +58,9 @@ def _popularity(session: Session, member: Member, papers: list[Paper]) -> np.nda
 
 
 def _candidates(rec: Recommender, session: Session, now: dt.datetime) -> list[Paper]:
-    recent = rec.candidates(session, since=now - dt.timedelta(days=RECENT_DAYS))
+    # counted back from the newest paper, as picks count their week (prepared.new_since): a store whose sources
+    # stopped still has papers to rate that its first picks can follow
+    recent = rec.candidates(session, since=min(now - dt.timedelta(days=RECENT_DAYS), new_since(session, RECENT_DAYS) or now))
     ids = [i for i, *_ in (recent if len(recent) >= MIN_CANDIDATES else rec.candidates(session))]
     by_id = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids]

@@ -239,9 +239,9 @@ class Recommender:
         bounds: list[dt.datetime | None] = list(since) if isinstance(since, (list, tuple)) else [since] * len(targets)  # type: ignore[list-item]
         if len(bounds) != len(targets):
             raise ValueError(f"since has {len(bounds)} bounds for {len(targets)} targets")
-        if None in bounds:
+        if None in bounds:  # aware, as the window is: a naive bound is UTC (_older_than's rule)
             window = self.new_since(session)
-            bounds = [window if b is None else b for b in bounds]
+            bounds = [window if b is None else _aware(b) for b in bounds]
         dated = [b for b in bounds if b is not None]
         floor = min(dated) if dated and len(dated) == len(bounds) else None
         found = self.candidates(session, since=floor)

@@ -68,7 +68,8 @@ def nearest_interest_words(profile: str | None, interests: Sequence[str], neares
     """
     if profile is None or nearest is None or "👍" in profile or not 0 <= nearest < len(interests):
         return profile
-    return f"{profile.removesuffix('interests')}{'interest' if profile.endswith('interests') else ''} “{interests[nearest]}”"
+    said = "".join(" " if unicodedata.category(c) == "Cc" else c for c in interests[nearest])  # stored before 068f1cc
+    return f"{profile.removesuffix('interests')}{'interest' if profile.endswith('interests') else ''} “{' '.join(said.split())}”"
 
 
 #: A word the reader's 👍 share with a pick is named only when at most this share of the papers the TF-IDF

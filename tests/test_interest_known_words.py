@@ -12,7 +12,7 @@ from embedder_fake import TopicEmbedder
 from bot.commands import Caller, Commands
 from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
 from recommender.ranking import Ranker, Target
-from recommender.ranking.profiles import _agreement
+from recommender.ranking.profiles import _agreement, declared_targets
 from recommender.ranking.semantic import SemanticInputs
 from recommender.reasons import nearest_interest_words
 from recommender.text.tfidf import PaperText, PaperVectorizer
@@ -83,6 +83,7 @@ def test_a_reason_names_the_interest_a_pick_is_nearest_to_when_the_profile_is_in
     assert nearest_interest_words("your interests and 👍", fields, 1) == "your interests and 👍"  # may be the 👍
     assert nearest_interest_words("your interests", fields, None) == "your interests"
     assert nearest_interest_words(None, fields, 0) is None
+    assert nearest_interest_words("your interests", ["gene\x1b[31m expression", "x"], 0) == "your interest “gene [31m expression”"
 
 
 @pytest.mark.semantic  # the shipped path, the real sentence model, the bundled samples
@@ -93,3 +94,14 @@ def test_a_two_field_reader_of_the_bundled_samples_gets_the_seismic_paper_in_the
     seismic = [p for p in cmds.picks(caller, 5).papers if "Seismic" in p.title]
     assert seismic, "no seismic paper in the top 5"
     assert "“seismology and earthquake detection”" in seismic[0].reason  # not "your interests"
+
+
+def test_an_interest_of_no_known_word_is_widened_by_its_meaning():
+    """A review: an interest all of whose words the model lacks had an empty TF-IDF row and was never widened."""
+    vec = PaperVectorizer().fit([PaperText(t) for t in TITLES])
+    embedder = TopicEmbedder(TOPICS)
+    ranker = Ranker(vec, embedder=embedder)
+    batch = ranker.batch([Target(interests_text="seismology and earthquake"), Target()], vec.n_features_)
+    assert batch.interest_known.tolist() == [0.0] and batch.interests[0].nnz == 0
+    assert declared_targets(batch, semantic=True).tolist() == [0]
+    assert declared_targets(batch, semantic=False).tolist() == []

@@ -81,3 +81,17 @@ def test_a_store_with_no_news_paper_has_no_window(store, settings):
     cmds = Commands(store, settings)
     with store.session() as s:
         assert cmds.recommender.new_since(s) is None
+
+
+def test_a_naive_bound_beside_a_first_digest_s_is_read_as_utc(store, settings):
+    """A review: [None, naive] compared the aware window with the naive bound and raised TypeError."""
+    newest = utcnow()
+    add_papers(store, newest)
+    cmds = Commands(store, settings)
+    ivy, joe = Caller(CLI_PLATFORM, CLI_WORKSPACE, "ivy"), Caller(CLI_PLATFORM, CLI_WORKSPACE, "joe")
+    for who in (ivy, joe):
+        assert cmds.interests_add(who, GRAPH).ok
+    naive = (newest - dt.timedelta(days=150)).replace(tzinfo=None)
+    with store.session() as s:
+        first, later = cmds.recommender.picks(s, [cmds.member(s, ivy), cmds.member(s, joe)], 10, since=[None, naive])
+    assert len(first) == 4 and len(later) == 5

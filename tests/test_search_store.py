@@ -266,6 +266,10 @@ def test_cli_refit_and_search_show_dates(db_url, sample_digests):
     assert json.loads(cli("refit", "--if-needed", "--json").stdout) == {"refitted": False}
     table = cli("search", "graph neural networks", "-k", "20").stdout
     assert "undated" in table and re.search(r"│ \d{4}-\d{2}-\d{2} │", table)
+    header = [cell.strip() for cell in next(line for line in table.splitlines() if "paper" in line).split("┃")[1:-1]]
+    assert header == ["ref", "paper", "date"]  # a place in the list (1, 2, 3) was read as #1, #2, #3
+    first = next(line for line in table.splitlines() if line.startswith("│ #"))
+    assert re.match(r"│ #\d+ +│", first)
 
 
 def test_ingest_fits_the_first_model_rather_than_the_first_picks(db_url, sample_digests):

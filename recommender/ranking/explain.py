@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .scoring import Scoring
 from .targets import TargetBatch
 
 __all__ = ["MIN_SIMILAR_COSINE", "ScoredRow", "nearest_interest", "nearest_liked", "top_terms"]
@@ -147,33 +148,40 @@ def nearest_liked(candidates: sp.csr_matrix, batch: TargetBatch, t_of: np.ndarra
     return out
 
 
-def nearest_interest(batch: TargetBatch, candidates_t: np.ndarray | None, t_of: np.ndarray,
-                     c_of: np.ndarray) -> list[int | None]:
+def nearest_interest(batch: TargetBatch, scoring: Scoring, t_of: np.ndarray, c_of: np.ndarray, *,
+                     centered: bool = False) -> list[int | None]:
     """The declared interest each (target, candidate) pair is nearest in meaning, shape (n_pairs,).
 
-    A reader of two fields whose pick shares no word with them is told which field it is close to.
+    A reader of two fields whose pick shares no word with them is told which field it is close to. The
+    interests are read as the ranking reads them (:func:`~recommender.ranking.semantic.interest_rows` on the
+    mean the candidates were centred on), against the centred candidates of ``scoring.semantic``.
 
     Parameters
     ----------
     batch : TargetBatch
         With ``interest_part_embeddings`` and ``interest_owner`` (targets in order).
-    candidates_t : ndarray, shape (dim, n_candidates), optional
-        Centred unit candidate embeddings, transposed (:attr:`~recommender.ranking.scoring.Scoring.semantic`).
+    scoring : Scoring
+        Of the ranking: ``semantic`` (the candidates transposed, shape (dim, n_candidates)) and ``mean``.
     t_of, c_of : ndarray of int, shape (n_pairs,)
+    centered : bool
+        ``Ranker.center_interests``.
 
     Returns
     -------
     list, length n_pairs
         The interest's position among its target's (ties: the first); None where the target has fewer
-        than two interests, or there are no embeddings.
+        than two interests, the candidate has no embedding, or there are no embeddings.
     """
+    from .semantic import interest_rows  # semantic imports targets, as explain does; kept beside its one use
+
     out: list[int | None] = [None] * t_of.size
     parts, owner = batch.interest_part_embeddings, batch.interest_owner
-    if parts is None or owner is None or candidates_t is None or not owner.size:
+    if parts is None or owner is None or scoring.semantic is None or scoring.mean is None or not owner.size:
         return out
+    rows, candidates_t = interest_rows(parts, scoring.mean, centered=centered), scoring.semantic[1]
     counts = np.bincount(owner, minlength=batch.n_targets)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist(), strict=True)):
-        if counts[t] >= 2:
-            out[n] = int(np.argmax(parts[starts[t]:starts[t] + counts[t]] @ candidates_t[:, c]))
+        if counts[t] >= 2 and np.any(candidates_t[:, c] != 0):
+            out[n] = int(np.argmax(rows[starts[t]:starts[t] + counts[t]] @ candidates_t[:, c]))
     return out

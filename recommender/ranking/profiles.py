@@ -27,7 +27,8 @@ from .sparse import row_normalize
 if TYPE_CHECKING:
     from .targets import TargetBatch
 
-__all__ = ["MIN_RECENCY_WEIGHT", "decay_weights", "weighted_centroids", "rocchio_profiles", "expand_interests"]
+__all__ = ["MIN_RECENCY_WEIGHT", "declared_targets", "decay_weights", "weighted_centroids", "rocchio_profiles",
+           "expand_interests"]
 
 
 def _unit(mat) -> sp.csr_matrix:
@@ -127,6 +128,18 @@ def rocchio_profiles(
     pos = sp.csr_matrix(pos)
     pos.eliminate_zeros()
     return sp.csr_matrix(_unit(pos), dtype=np.float32)
+
+
+def declared_targets(batch: TargetBatch, *, semantic: bool) -> np.ndarray:
+    """The targets whose declared interests :func:`expand_interests` widens, as positions, shape (n,), int64:
+    those whose interests have a word the TF-IDF model knows, and, ranking with embeddings, those whose
+    interests have an embedding (an interest of words no two papers held yet is widened by its meaning alone)."""
+    if batch.interests is None:
+        return np.zeros(0, dtype=np.int64)
+    has = batch.interests.getnnz(axis=1) > 0
+    if semantic and batch.interest_embeddings is not None:
+        has |= np.any(batch.interest_embeddings != 0, axis=1)
+    return np.flatnonzero(has)
 
 
 #: An added candidate scores at least this share of the best match (first pass).

@@ -29,7 +29,7 @@ from .community import Community, add_corpus_terms, build_community
 from .explain import ScoredRow, nearest_interest, nearest_liked, top_terms
 from .mmr import mmr_rows
 from .neighbourhood import Corpus, NeighbourCache, Neighbours, make_corpus, neighbourhood
-from .profiles import expand_interests, interest_seeds, rocchio_profiles
+from .profiles import declared_targets, expand_interests, interest_seeds, rocchio_profiles
 from .scoring import Scoring, block_scores, prior_array
 from .semantic import SemanticInputs, embed_interests, semantic_profiles
 from .targets import Target, TargetBatch, batch_of
@@ -207,9 +207,9 @@ class Ranker:
             if semantic.candidates.shape[0] != n_c:
                 raise ValueError(f"{semantic.candidates.shape[0]} candidate embeddings for {n_c} candidates")
             cand_emb, mean = semantic.centered_candidates()
-            scoring.semantic = (semantic_profiles(batch, mean, interest_weight=self.interest_weight, like_weight=self.like_weight,
-                                                  center_interests=self.center_interests), np.ascontiguousarray(cand_emb.T))
-        declared = np.zeros(0, dtype=np.int64) if batch.interests is None else np.flatnonzero(batch.interests.getnnz(axis=1))
+            scoring.semantic, scoring.mean = (semantic_profiles(batch, mean, interest_weight=self.interest_weight, like_weight=self.like_weight,
+                                                                center_interests=self.center_interests), np.ascontiguousarray(cand_emb.T)), mean
+        declared = declared_targets(batch, semantic=scoring.semantic is not None)
         sem = None if scoring.semantic is None else scoring.semantic[0]
         scoring.expanded, sem = expand_interests(scoring.profiles, sem, candidates, cand_emb, declared,
                                                  semantic_weight=self.semantic_weight, top=self.interest_feedback,
@@ -381,7 +381,7 @@ class Ranker:
         near: list[int | None] = [None] * t_of.size  # which declared interest each pick is nearest in meaning
         if explain and t_of.size:
             terms, similar = self.explain_pairs(candidates, batch, sc.profiles, t_of, c_of)
-            near = nearest_interest(batch, None if sc.semantic is None else sc.semantic[1], t_of, c_of)
+            near = nearest_interest(batch, sc, t_of, c_of, centered=self.center_interests)
         out: list[list[ScoredRow]] = [[] for _ in targets]
         for n, (t, c) in enumerate(zip(t_of.tolist(), c_of.tolist(), strict=True)):
             out[t].append(ScoredRow(c, float(val[t, slot[n]]), terms[n], similar[n], near[n]))

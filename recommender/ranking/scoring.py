@@ -57,6 +57,8 @@ class Scoring:
         stay the target's own words for explanations.
     cold : ndarray, shape (n_candidates,), float32, optional
         The score of every candidate for targets with nothing known (default: ``priors``).
+    mean : ndarray, shape (dim,), optional
+        The mean the candidates' embeddings were centred on (with ``semantic``).
     """
 
     profiles: sp.csr_matrix
@@ -70,6 +72,7 @@ class Scoring:
     expanded: sp.csr_matrix | None = None
     share: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
     cold: np.ndarray | None = None
+    mean: np.ndarray | None = None
 
     def cold_start_first(self, idx: np.ndarray) -> np.ndarray | None:
         """Which of each target's candidates ``idx`` (rows, shape (n_targets, pool); -1 pads) MMR picks first.

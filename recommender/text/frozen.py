@@ -203,10 +203,10 @@ class FrozenTfidf:
         """Of each text's words (single words the model reads, stop words out), the share the model knows.
 
         A declared interest whose rarer words no two papers held when the model was fitted ("seismology and
-        earthquake detection" over a first week's papers) keeps only its common ones ("detection"); this
-        says how much of it the TF-IDF row stands for. A word is known when it is a feature or a word of
-        one: "learning", held by more than ``max_df`` of the papers, is no feature alone, but "continual
-        learning" is, and "learning" is no word the model failed to read.
+        earthquake detection" over a first week's papers), or that the ``max_features`` cap left out, keeps
+        only its other ones ("detection"); this says how much of it the TF-IDF row stands for. A word is
+        known when it is a feature or a word of one: "learning", held by more than ``max_df`` of the papers,
+        is no feature alone, but "continual learning" is, and "learning" is no word the model failed to read.
 
         Returns
         -------

@@ -234,8 +234,8 @@ class PaperVectorizer(BaseEstimator, TransformerMixin):
         return self.frozen().feature_names()
 
     def known_share(self, texts: Sequence[str]) -> np.ndarray:
-        """Share of each text's words that are features, shape (len(texts),) (:meth:`FrozenTfidf.known_share
-        <recommender.text.frozen.FrozenTfidf.known_share>`)."""
+        """Share of each text's words the model knows (a feature, or a word of one), shape (len(texts),)
+        (:meth:`FrozenTfidf.known_share <recommender.text.frozen.FrozenTfidf.known_share>`)."""
         return self.frozen().known_share(texts)
 
     def __getstate__(self):
