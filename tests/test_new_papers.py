@@ -63,16 +63,18 @@ def test_new_days_widens_what_is_new(store, settings):
     assert set(titles[:4]) == {t for t, _ in PAPERS if "graph" in t.lower()}
 
 
-def test_a_first_digest_draws_from_the_window_and_a_later_one_from_its_last(store, settings):
+@pytest.mark.parametrize("naive", [False, True])  # a naive bound is UTC (a review: it raised TypeError)
+def test_a_first_digest_draws_from_the_window_and_a_later_one_from_its_last(store, settings, naive):
     newest = utcnow()
     add_papers(store, newest)
     cmds = Commands(store, settings)
     ivy, joe = Caller(CLI_PLATFORM, CLI_WORKSPACE, "ivy"), Caller(CLI_PLATFORM, CLI_WORKSPACE, "joe")
     for who in (ivy, joe):
         assert cmds.interests_add(who, GRAPH).ok
+    last = newest - dt.timedelta(days=150)
     with store.session() as s:
         members = [cmds.member(s, ivy), cmds.member(s, joe)]
-        first, later = cmds.recommender.picks(s, members, 10, since=[None, newest - dt.timedelta(days=150)])
+        first, later = cmds.recommender.picks(s, members, 10, since=[None, last.replace(tzinfo=None) if naive else last])
     assert {p.title for p in first} == {t for t, days in PAPERS if days <= 7}
     assert "Graph neural networks at scale with neighbour sampling" in {p.title for p in later}  # since its last
 
@@ -81,17 +83,3 @@ def test_a_store_with_no_news_paper_has_no_window(store, settings):
     cmds = Commands(store, settings)
     with store.session() as s:
         assert cmds.recommender.new_since(s) is None
-
-
-def test_a_naive_bound_beside_a_first_digest_s_is_read_as_utc(store, settings):
-    """A review: [None, naive] compared the aware window with the naive bound and raised TypeError."""
-    newest = utcnow()
-    add_papers(store, newest)
-    cmds = Commands(store, settings)
-    ivy, joe = Caller(CLI_PLATFORM, CLI_WORKSPACE, "ivy"), Caller(CLI_PLATFORM, CLI_WORKSPACE, "joe")
-    for who in (ivy, joe):
-        assert cmds.interests_add(who, GRAPH).ok
-    naive = (newest - dt.timedelta(days=150)).replace(tzinfo=None)
-    with store.session() as s:
-        first, later = cmds.recommender.picks(s, [cmds.member(s, ivy), cmds.member(s, joe)], 10, since=[None, naive])
-    assert len(first) == 4 and len(later) == 5
