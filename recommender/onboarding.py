@@ -37,6 +37,7 @@ MIN_CANDIDATES = 4 * ROUND_SIZE
 TEAM_LIKE_WEIGHT = 10.0
 
 OPENING_REASON = "onboarding: a paper many read, chosen to cover what arrived lately"
+OPENING_INTERESTS_REASON = "onboarding: near your interests, or a paper many read, to cover what arrived lately"
 FOLLOW_UP_REASON = "onboarding: your ratings so far leave this one open"
 
 
@@ -105,13 +106,15 @@ def rating_round(rec: Recommender, session: Session, member: Member, shown: Coll
     X = rec.matrix(session, ids)
     popularity = _popularity(session, member, papers)
     rated_shown = [i for i, p in enumerate(papers) if p.id in shown and p.id in feedback]
-    if not rated_shown:
-        rows = opening_round(X, k, popularity=popularity, exclude=exclude)
-        reason = OPENING_REASON
-    else:
+    target, _ = rec.target_inputs(session, member, ids, now)
+    declared = bool(target.interests_text.strip())
+    if rated_shown or declared:
         emb = rec.embeddings(session, ids)
-        target, _ = rec.target_inputs(session, member, ids, now)
         scores, _ = rec.ranker(session).score(X, [target], semantic=None if emb is None else SemanticInputs(emb))
+    if not rated_shown:  # near the interests declared, if any; else what the store covers
+        rows = opening_round(X, k, popularity=popularity, exclude=exclude, fit=scores[0] if declared else None)
+        reason = OPENING_INTERESTS_REASON if declared else OPENING_REASON
+    else:
         liked = np.array([i for i in rated_shown if feedback[papers[i].id] > 0], dtype=np.int64)
         disliked = np.array([i for i in rated_shown if feedback[papers[i].id] < 0], dtype=np.int64)
         rows = follow_up_round(X, scores[0], liked, disliked, k, popularity=popularity, exclude=exclude)

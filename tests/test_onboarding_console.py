@@ -92,3 +92,15 @@ def test_piped_answers_end_each_prompts_line(db_url, papers_store):
     out = run("start", "mia", stdin="y\nn\ns\n")
     prompts = [line for line in out.splitlines() if "skip the rest s:" in line]
     assert [line.rsplit(":", 1)[1].strip() for line in prompts] == ["y", "n", "s"], out
+
+
+@pytest.mark.parametrize(("interests", "words"), [("speech recognition", ("speech",)),
+                                                  ("graph neural networks", ("graph",))])
+def test_a_newcomer_with_interests_rates_papers_near_them_first(cli, interests, words):
+    """A trial: readers of recommender systems and of robotics were asked about the same first three papers."""
+    assert cli("users", "add", "mia", "--interests", interests).exit_code == 0
+    result = cli("start", "mia", input="s\n")
+    assert result.exit_code == 0, result.output
+    first = result.output.split("1. ", 1)[1].split("\n", 1)[0].lower()  # the first paper asked about
+    assert any(w in first for w in words), first
+    assert "near your interests" in result.output
