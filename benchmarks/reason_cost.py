@@ -2,7 +2,7 @@
 
 Builds ``--papers`` (100,000) papers as ``store_scale.py`` does (its corpus of real text recombined, ingested by
 ``paperbot ingest`` in a child, sentence embeddings off as there) into a SQLite store, keeps the newest
-``--day-papers`` (2,000) as the day's news (the rest moved three days back), and adds a reader with three
+``--day-papers`` (2,000) as the day's news (the rest moved 30 days back, out of the week picks draw from), and adds a reader with three
 interests and ``--likes`` 👍 (150: a year of them), the papers that search finds first for each interest. Then
 ``Commands.picks`` is run ``--rounds`` times for ten picks, as the slash command runs it. The reason's two
 functions, as :mod:`recommender.picks` calls them (``reader_words`` once per reader, ``paper_reason`` once per
@@ -59,7 +59,7 @@ def reader(cmds, likes: int, day_papers: int):
     with cmds.store.session() as session:
         newest = session.scalar(select(func.max(Paper.id))) or 0
         session.execute(update(Paper).where(Paper.id <= newest - day_papers)
-                        .values(first_seen=utcnow() - dt.timedelta(days=3)))
+                        .values(first_seen=utcnow() - dt.timedelta(days=30)))  # out of picks' week (new_days)
         cmds.member(session, ada).interests = list(INTERESTS)
     liked: list[int] = []
     for interest in INTERESTS:
