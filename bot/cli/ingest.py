@@ -114,7 +114,7 @@ def ingest_cmd(
     Each digest's format is detected from its content. Exit status 1 when any input failed.
     """
     cli = state(ctx)
-    results, skipped = ingest_with_progress(cli.store(), inputs, quiet=as_json, embed=cli.settings.recommender.semantic)
+    results, skipped = ingest_with_progress(cli.store(), inputs, quiet=as_json, embed=False)  # embedded after the summary
     if as_json:
         for s in skipped:
             err.print(f"skipped {s.source}: {s.reason}", highlight=False)
@@ -128,6 +128,8 @@ def ingest_cmd(
         _print_summary(results, skipped)
     if refit and any(r.new for r in results):
         _refit_if_grown(cli.store(), quiet=as_json)
+    if cli.settings.recommender.semantic:  # last: a Ctrl+C during a long embedding leaves the summary printed
+        embed_with_progress(cli.store(), quiet=as_json)
     if not results:
         fail("nothing to ingest")
     if any(r.error for r in results):
