@@ -28,7 +28,7 @@ from recommender.pick import Pick
 from recommender.prepared import EMBED_WHEN_RANKING, CandidateCache, corpus_ids, new_since, news_papers
 from recommender.ranking import Ranker, Target
 from recommender.ranking.targets import INTEREST_SEPARATOR, interest_parts
-from recommender.reasons import CHANNEL, ReaderWords, nearest_interest_words, paper_reason, profile_words, reader_words
+from recommender.reasons import CHANNEL, ReaderWords, paper_reason, profile_words, reader_words
 from recommender.settings import RecommenderSettings
 from recommender.spelling import found_texts, missing_words, model_words, respell
 from recommender.store import Channel, Delivery, DeliveryItem, Feedback, Member, Paper, Store
@@ -56,6 +56,12 @@ def _locked(method):
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _nearest(interests: Sequence[str], row) -> str | None:
+    """The declared interest a ranked row is nearest in meaning (``ScoredRow.interest``), for a row scoring above 0:
+    a trial's picks at -0.03 read "close in meaning to your interest “seismology …”"."""
+    return interests[row.interest] if row.interest is not None and row.score > 0 and row.interest < len(interests) else None
 
 
 def _ages_days(rows: Sequence[Feedback], now: dt.datetime) -> np.ndarray:
@@ -282,8 +288,8 @@ class Recommender:
                     score=float(row.score),
                     reason=paper_reason(row.terms, papers[ids[row.index]], words, liked=liked.values(),
                                         similar_title=getattr(liked.get(row.similar_to), "title", None),
-                                        profile=nearest_interest_words(*profile, row.interest), channel=isinstance(target, Channel),
-                                        by_meaning=semantic is not None, shared=bool(row.terms)),
+                                        profile=profile[0], channel=isinstance(target, Channel), by_meaning=semantic is not None,
+                                        shared=bool(row.terms), interest=_nearest(profile[1], row)),
                 )
                 for row in rows
             ]

@@ -58,18 +58,19 @@ def profile_words(target: Target, *, owner: str = "your") -> str | None:
     return " and ".join(parts) or None
 
 
-def nearest_interest_words(profile: str | None, interests: Sequence[str], nearest: int | None) -> str | None:
-    """:func:`profile_words` naming the declared interest a pick is nearest in meaning
+def nearest_interest_words(profile: str | None, interest: str | None) -> str | None:
+    """:func:`profile_words` naming ``interest``, the declared interest a pick is nearest in meaning
     (:attr:`~recommender.ranking.explain.ScoredRow.interest`), for a profile of interests alone.
 
     "your interests" becomes "your interest “seismology and earthquake detection”" (a channel's "topic" too): a
     reader of two fields is told which of them a pick sharing no word with them is close to. A profile holding 👍
-    is left as it is: the pick may be close to the 👍, not to that interest.
+    is left as it is: the pick may be close to the 👍, not to that interest. Control characters (in an interest
+    stored before they were turned into spaces) are said as spaces.
     """
-    if profile is None or nearest is None or "👍" in profile or not 0 <= nearest < len(interests):
+    if profile is None or interest is None or "👍" in profile:
         return profile
-    said = "".join(" " if unicodedata.category(c) == "Cc" else c for c in interests[nearest])  # stored before 068f1cc
-    return f"{profile.removesuffix('interests')}{'interest' if profile.endswith('interests') else ''} “{' '.join(said.split())}”"
+    said = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in interest).split())
+    return f"{profile.removesuffix('interests')}{'interest' if profile.endswith('interests') else ''} “{said}”"
 
 
 #: A word the reader's 👍 share with a pick is named only when at most this share of the papers the TF-IDF
@@ -195,7 +196,7 @@ def same_person(a: str, b: str) -> bool:
 
 def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str | None = None,
                 by_meaning: bool = False, shared: bool | None = None, channel: bool = False,
-                partial: Sequence[str] = ()) -> str:
+                partial: Sequence[str] = (), interest: str | None = None) -> str:
     """One line saying why a paper was picked: the terms that weighed most, and the liked paper it is closest to.
 
     Parameters
@@ -219,6 +220,9 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         not named as a match: with no term to name, the reason says the paper shares only them ("shares only
         “knowledge” of a declared phrase"; "close in meaning to …, sharing only …" with ``by_meaning``), not
         "no distinctive word in common".
+    interest : str, optional
+        The declared interest the pick is nearest in meaning, named by a reason that says it is close in meaning
+        and names no declared word (:func:`nearest_interest_words`): those words may be another interest's.
     """
     parts = []
     shown = [_term(t) for t in distinct_terms(list(terms), 3)]  # "author" is no word of "author G. Hinton"
@@ -237,9 +241,10 @@ def pick_reason(terms: Sequence[str], similar_title: str | None, *, profile: str
         lead = f"close in meaning to {profile}, sharing" if by_meaning else "shares"
         return f"{lead} only {' and '.join(f'“{w}”' for w in alone)} of {'declared phrases' if len(alone) > 1 else 'a declared phrase'}"
     if shared:
-        return f"close {'in meaning ' if by_meaning else ''}to {profile}, sharing only common words"
+        near = nearest_interest_words(profile, interest) if by_meaning else profile
+        return f"close {'in meaning ' if by_meaning else ''}to {near}, sharing only common words"
     if by_meaning:
-        return f"close in meaning to {profile}, with no distinctive word in common"
+        return f"close in meaning to {nearest_interest_words(profile, interest)}, with no distinctive word in common"
     return f"no distinctive word in common with {profile}"
 
 

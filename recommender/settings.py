@@ -23,7 +23,7 @@ class RecommenderSettings(BaseModel):
     half_life_days: float = Field(30.0, gt=0, description="Feedback recency half-life, days.")
     mmr_lambda: float = Field(0.3, ge=0, le=1, description="MMR diversity weight; 0 turns MMR off.")
     picks: int = Field(5, ge=1, le=50, description="Default number of picks per digest.")
-    new_days: float = Field(7.0, gt=0, description="A first digest and /papers picks draw from the papers first seen "
+    new_days: float = Field(7.0, gt=0, le=36500, description="A first digest and /papers picks draw from the papers first seen "
                                                    "in this many days up to the newest one.")
     semantic: bool = Field(True, description="Rank and search with the sentence-embedding model when it is installed.")
 

@@ -244,6 +244,14 @@ def test_control_characters_are_stored_as_spaces(cmds):
     assert "Nothing changed" in cmds.handle(ADA, "interests add gene expression\x00 [31m red").text
 
 
+def test_an_undecoded_byte_is_stored_as_a_replacement_character(cmds):
+    """A trial's Latin-1 "é" in a UTF-8 shell came in as a lone surrogate: picks raised TypeError in the sentence
+    model's tokenizer, and a channel topic UnicodeEncodeError in the database."""
+    assert cmds.handle(ADA, "interests add caf\udce9 culture").ok
+    assert interests(cmds) == ["caf\ufffd culture"]
+    assert cmds.picks(ADA, 3).ok
+
+
 def test_interests_are_compared_case_folded(cmds):
     assert cmds.handle(ADA, "interests add straße").ok
     assert "Nothing changed" in cmds.handle(ADA, "interests add STRASSE").text

@@ -33,7 +33,8 @@ def liked(store) -> list[int]:
 
 
 @pytest.mark.parametrize("typed", ["10.1038/s41586-021-03819-2", "https://doi.org/10.1038/S41586-021-03819-2",
-                                   "doi:10.1038/s41586-021-03819-2", "(10.1038/s41586-021-03819-2)."])
+                                   "doi:10.1038/s41586-021-03819-2", "(10.1038/s41586-021-03819-2).",
+                                   "https://doi.org/10.1038%2Fs41586-021-03819-2"])  # a link as printed, encoded
 def test_a_doi_rates_its_paper_in_any_ascii_case_and_form(store, settings, doi_paper, typed):
     cmds = Commands(store, settings)
     assert cmds.handle(ADA, f"like {typed}").ok

@@ -14,7 +14,7 @@ from bot.platforms import CLI_PLATFORM, CLI_WORKSPACE
 from recommender.ranking import Ranker, Target
 from recommender.ranking.profiles import _agreement, declared_targets
 from recommender.ranking.semantic import SemanticInputs
-from recommender.reasons import nearest_interest_words
+from recommender.reasons import nearest_interest_words, pick_reason
 from recommender.text.tfidf import PaperText, PaperVectorizer
 
 SEISMIC = "Phase picking of seismic arrivals in earthquake catalogues"
@@ -76,14 +76,19 @@ def test_each_pick_knows_which_declared_interest_it_is_nearest_in_meaning():
     assert {r.interest for r in ranker.rank(rows, [Target(interests_text=INTERESTS)], k=5)[0]} == {None}  # no meaning
 
 
-def test_a_reason_names_the_interest_a_pick_is_nearest_to_when_the_profile_is_interests_alone():
-    fields = ["medical image analysis", "seismology and earthquake detection"]
-    assert nearest_interest_words("your interests", fields, 1) == "your interest “seismology and earthquake detection”"
-    assert nearest_interest_words("the channel's topic", fields, 0) == "the channel's topic “medical image analysis”"
-    assert nearest_interest_words("your interests and 👍", fields, 1) == "your interests and 👍"  # may be the 👍
-    assert nearest_interest_words("your interests", fields, None) == "your interests"
-    assert nearest_interest_words(None, fields, 0) is None
-    assert nearest_interest_words("your interests", ["gene\x1b[31m expression", "x"], 0) == "your interest “gene [31m expression”"
+def test_a_reason_names_the_interest_a_pick_is_nearest_to_when_it_names_no_declared_word():
+    field = "seismology and earthquake detection"
+    assert nearest_interest_words("your interests", field) == f"your interest “{field}”"
+    assert nearest_interest_words("the channel's topic", "medical image") == "the channel's topic “medical image”"
+    assert nearest_interest_words("your interests and 👍", field) == "your interests and 👍"  # may be the 👍
+    assert nearest_interest_words("your interests", None) == "your interests"
+    assert nearest_interest_words(None, field) is None
+    assert nearest_interest_words("your interests", "gene\x1b[31m expression") == "your interest “gene [31m expression”"
+    close = pick_reason([], None, profile="your interests", by_meaning=True, interest=field)
+    assert close == f"close in meaning to your interest “{field}”, with no distinctive word in common"
+    # a word said as shared may be another interest's ("recognition" of "speech recognition"): no interest named
+    shares = pick_reason([], None, profile="your interests", by_meaning=True, interest=field, partial=["recognition"])
+    assert "your interests, sharing only “recognition”" in shares
 
 
 @pytest.mark.semantic  # the shipped path, the real sentence model, the bundled samples

@@ -42,7 +42,7 @@ def embed_with_progress(store: Store, *, quiet: bool = False) -> int:
     """Embed every stored paper lacking a sentence vector, with a progress bar on stderr; returns how many.
 
     Nothing when the model package is missing (said once in the log). Ctrl+C stops it (exit status 130): the
-    papers embedded so far keep their vectors, and the next ingest, ``paperbot embed`` or ``paperbot run`` goes on.
+    papers of every batch of 256 finished keep their vectors, and the next ingest, ``paperbot embed`` or ``paperbot run`` goes on.
     """
     from recommender.text.embeddings import default_embedder
     from recommender.text.vectors import embed_missing
@@ -71,8 +71,9 @@ def _lacking(store: Store, embedder) -> int:
     with store.session() as session:
         lacking = count_missing(session, embedder)
     if lacking >= BACKLOG_NOTE_AT:
-        err.print(f"Embedding {lacking:,} papers that lack a sentence vector, this ingest's and earlier ones' (about 5 "
-                  "minutes per 10,000 on two cores); Ctrl+C stops it, and the papers stay stored.", highlight=False)
+        err.print(f"Embedding {lacking:,} papers that lack a sentence vector (about 5 minutes per 10,000 on two cores); "
+                  "Ctrl+C stops it, and the papers stay stored, with the vectors of every batch of 256 finished.",
+                  highlight=False)
     return lacking
 
 
@@ -227,7 +228,7 @@ def embed_cmd(ctx: typer.Context) -> None:
     After a bulk ingest or import, or a new model version: until most papers have one, picks go by TF-IDF
     alone (`paperbot status` says how many lack one). `paperbot ingest` and `paperbot run` embed them too.
     Exit status 1 when semantic ranking is off or the model package is missing; 130 when stopped with Ctrl+C
-    (the vectors computed so far are kept).
+    (the vectors of every batch of 256 finished are kept).
     """
     from recommender.text.embeddings import unavailable_reason
 

@@ -30,7 +30,7 @@ SwitchArg = Annotated[Switch, typer.Argument(metavar="on|off", parser=choice(Swi
 def who_cmd(
     ctx: typer.Context,
     paper: Annotated[str | None, typer.Argument(
-        metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51).", show_default=False)] = None,
+        metavar="PAPER", help="arXiv id or link, DOI, or `#<paper id>` (51 is #51).", show_default=False)] = None,
     channel: Annotated[str | None, typer.Option(
         metavar="CHANNEL", help="Ask in this local channel: its members, the local users who opted in.")] = None,
     as_json: JsonOpt = False,

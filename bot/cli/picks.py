@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 UserArg = Annotated[str, typer.Argument(metavar="PERSON", help="A user added with: paperbot users add.")]
 PaperArg = Annotated[str | None, typer.Argument(
-    metavar="PAPER", help="arXiv id or link, or `#<paper id>` (51 is #51; quote a # for the shell: '#51').",
+    metavar="PAPER", help="arXiv id or link, DOI, or `#<paper id>` (51 is #51; quote a # for the shell: '#51').",
     show_default=False)]
 #: What an unquoted ``#24`` leaves: the shell reads ``#`` as a comment, and the paper never reaches paperbot.
-NO_PAPER = "give a paper: an arXiv id or link, or its #id, quoted for the shell ('#24') or without the # (24)"
+NO_PAPER = "give a paper: an arXiv id or link, a DOI, or its #id, quoted for the shell ('#24') or without the # (24)"
 
 
 class SourceKind(enum.StrEnum):

@@ -151,12 +151,19 @@ def visible(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
+#: What :func:`plain_text` makes of a character by its Unicode category: a control character is a space; a lone
+#: surrogate (a byte the terminal's encoding did not decode: Latin-1 "é" in a UTF-8 shell) is U+FFFD, which the
+#: database and the sentence model's tokenizer take (it made picks raise TypeError and a topic UnicodeEncodeError).
+_CONTROL = {"Cc": " ", "Cs": "\ufffd"}
+
+
 def plain_text(text: str) -> str:
     """A typed interest or topic as stored: NFKC-normalised (``ﬁ`` -> ``fi``, full-width letters -> ASCII),
     without format characters (:func:`visible`), control characters as spaces (a bell or a terminal's escape
-    stored as typed rang or recoloured every terminal that listed it), whitespace collapsed, surrounding quotes
+    stored as typed rang or recoloured every terminal that listed it) and undecoded bytes as U+FFFD
+    (:data:`_CONTROL`), whitespace collapsed, surrounding quotes
     dropped (``"gnn"``, ``“gnn”``, ``'gnn'`` -> ``gnn``); ``""`` when it holds no letter or digit (``", ,"``)."""
-    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in visible(unicodedata.normalize("NFKC", text)))
+    text = "".join(_CONTROL.get(unicodedata.category(c), c) for c in visible(unicodedata.normalize("NFKC", text)))
     text = " ".join(text.split()).strip(QUOTES + " ")
     return text if any(c.isalnum() for c in text) else ""
 
