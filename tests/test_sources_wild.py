@@ -147,6 +147,9 @@ def test_api_file_with_dois_and_pubmed_ids(store):
 def test_doi_forms():
     assert normalize_doi("https://doi.org/10.5802/jep.257") == "10.5802/jep.257"
     assert normalize_doi("10.5802/jep.257 and text") is None and normalize_doi("2401.01234") is None
+    assert normalize_doi("10.1785/0220180259.") == "10.1785/0220180259"  # a library's, ending its sentence
+    assert normalize_doi("https://doi.org/10.1093%2Fgji%2Fggy423") == "10.1093/gji/ggy423"  # a link as printed
+    assert normalize_doi("10.1000/100%25") == "10.1000/100%25"  # no link: nothing decoded
 
 
 # --- encodings ------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from urllib.parse import unquote
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -153,7 +152,7 @@ def find_paper(session: Session, ref: str) -> Paper | None:
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
-    doi = normalize_doi(unquote(ref))  # a doi.org link as printed: "%3C…%3E" for "<…>"
+    doi = normalize_doi(ref)
     if doi:
         key = doi_key_sql(session)  # DOIs differ in ASCII case only: the comparison the library import makes
         return session.scalar(select(Paper).where(key == doi_key(doi)).order_by(Paper.id).limit(1))
@@ -193,7 +192,7 @@ def no_such_paper(ref: str, caller: Caller | None = None) -> str:
     arxiv_id = normalize_arxiv_id(ref)
     if arxiv_id:
         return f"no stored paper has the arXiv id {arxiv_id} (papers are stored as digests list them)"
-    doi = normalize_doi(unquote(ref))  # a doi.org link as printed: "%3C…%3E" for "<…>"
+    doi = normalize_doi(ref)
     if doi:
         return (f"no stored paper has the DOI {shown(doi)} (papers are stored as digests and imported libraries "
                 "list them; an arXiv id or the #id shown with a paper works too)")

@@ -12,6 +12,7 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 __all__ = [
     "DigestRecord",
@@ -213,14 +214,19 @@ def possible_arxiv_id(arxiv_id: str) -> bool:
 def normalize_doi(value: str | None) -> str | None:
     """Return the DOI of a field that IS a DOI (``10.<registrant>/<suffix>``), else ``None``.
 
-    A ``doi:`` prefix or a doi.org URL is dropped; the suffix keeps its case. A DOI holds no control
-    character (a NUL, a tab): a field with one is no DOI.
-    arXiv's own DOIs (``10.48550/arXiv.<id>``) are DOIs too; callers that want
+    A ``doi:`` prefix or a doi.org URL is dropped; the suffix keeps its case. A doi.org URL is read
+    percent-decoded (``10.1093%2Fgji%2Fggy423``, ``%3C…%3E`` for ``<…>``, as links are printed), and a
+    full stop or comma ending the field is the sentence's, not the DOI's (a library's ``doi = {10.1785/0220180259.}``
+    was stored with it, and no lookup found it). A DOI holds no control character (a NUL, a tab): a field
+    with one is no DOI. arXiv's own DOIs (``10.48550/arXiv.<id>``) are DOIs too; callers that want
     the arXiv id try :func:`normalize_arxiv_id` first.
     """
     if not value:
         return None
-    m = _DOI_WHOLE.match(value.strip())
+    value = value.strip()
+    if "%" in value and "doi.org/" in value.lower():
+        value = unquote(value)
+    m = _DOI_WHOLE.match(value.rstrip(".,;"))
     return m.group("doi") if m else None
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Collection, Iterable
-from urllib.parse import unquote
 
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
@@ -119,7 +118,7 @@ def is_reference(query: str) -> bool:
     ``https://arxiv.org/abs/2409.11111``), a DOI (``10.1038/…``, a doi.org link) or ``#<paper id>``."""
     q = query.strip()
     return bool(q) and not any(ch.isspace() for ch in q) and bool(
-        normalize_arxiv_id(q) or normalize_doi(unquote(q)) or _REF.fullmatch(q))
+        normalize_arxiv_id(q) or normalize_doi(q) or _REF.fullmatch(q))
 
 
 def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) -> list[int]:
@@ -133,7 +132,7 @@ def _exact(session: Session, query: str, conditions: list[ColumnElement[bool]]) 
         ref = _REF.fullmatch(q)
         if ref:
             wanted.append(Paper.id == int(ref.group(1)))
-        doi = None if arxiv_id else normalize_doi(unquote(q))  # a doi.org link as printed: "%3C…%3E" for "<…>"
+        doi = None if arxiv_id else normalize_doi(q)
         if doi:
             wanted.append(doi_key_sql(session) == doi_key(doi))
     key = title_key(q)
