@@ -259,7 +259,7 @@ def test_cli_refit_and_search_show_dates(db_url, sample_digests):
         return CliRunner().invoke(app, ["--database-url", db_url, "--log-level", "WARNING", *map(str, args)],
                                   env={"COLUMNS": "200"})
 
-    assert cli("ingest", "--no-refit", sample_digests).exit_code == 0
+    assert cli("ingest", sample_digests).exit_code == 0  # 216 papers: the first model is the first picks' to fit
     assert json.loads(cli("refit", "--if-needed", "--json").stdout)["refitted"]  # no model yet
     fitted = json.loads(cli("refit", "--json").stdout)
     assert fitted["refitted"] and fitted["papers"] == 216 and fitted["features"] > 0
@@ -272,11 +272,13 @@ def test_cli_refit_and_search_show_dates(db_url, sample_digests):
     assert re.match(r"│ #\d+ +│", first)
 
 
-def test_ingest_fits_the_first_model_rather_than_the_first_picks(db_url, sample_digests):
+def test_ingest_fits_the_first_model_rather_than_the_first_picks(db_url, sample_digests, monkeypatch):
     """A trial's first `picks` after a bulk ingest fitted the model itself, silent for 82 s on 100,000 papers."""
     from typer.testing import CliRunner
 
-    from bot.cli import app
+    from bot.cli import app, ingest
+
+    monkeypatch.setattr(ingest, "FIRST_FIT_AT", 200)  # the bundled 216 papers stand for a bulk load
 
     def cli(*args):
         return CliRunner().invoke(app, ["--database-url", db_url, *map(str, args)], env={"COLUMNS": "200"})
